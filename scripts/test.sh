@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install what the tests need and run the whole suite: on embedded SQLite, then on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/pip install -q --upgrade pip >/dev/null
+.venv/bin/pip install -q -e '.[test]'
+
+export LADING_CACHE_DIR=${LADING_CACHE_DIR:-$PWD/.cache}
+mkdir -p "$LADING_CACHE_DIR"
+
+echo "== ruff"
+.venv/bin/ruff check src tests bench
+
+echo "== warming the python sandbox (compiled once, cached in $LADING_CACHE_DIR)"
+.venv/bin/python -c "from lading.engine.sandbox import warm_python; warm_python()"
+
+echo "== tests on SQLite (embedded default)"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+
+PG_URL=${LADING_TEST_DATABASE_URL:-}
+if [ -z "$PG_URL" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
+  pg_ctlcluster 15 main start 2>/dev/null || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+  as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+  as_postgres psql -q -c "DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='lading') THEN CREATE ROLE lading LOGIN SUPERUSER PASSWORD 'lading'; END IF; END\$\$;"
+  as_postgres psql -q -c "DROP DATABASE IF EXISTS lading_test WITH (FORCE)"
+  as_postgres psql -q -c "CREATE DATABASE lading_test OWNER lading"
+  PG_URL=postgresql+psycopg://lading:lading@127.0.0.1:5432/lading_test
+fi
+if [ -n "$PG_URL" ]; then
+  echo "== tests on PostgreSQL"
+  LADING_TEST_DATABASE_URL=$PG_URL .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+else
+  echo "PostgreSQL not available on this machine: PostgreSQL pass skipped" >&2
+  exit 1
+fi

@@ -1,0 +1,37 @@
+"""The command tree. Command modules import services lazily so `lading --help` stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+from lading import __version__
+from lading.cli.common import help_settings
+from lading.cli.orchestration import orchestration_app
+from lading.cli.system import register_system_commands
+
+app = typer.Typer(
+    name="lading",
+    help="Lading: workflow orchestration for revenue teams (Cargo CLI compatible).",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings=help_settings(),
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", help="Print the program version.", callback=_version,
+                                 is_eager=True),
+) -> None:
+    """Lading command-line interface. Every command prints one JSON document on stdout."""
+
+
+app.add_typer(orchestration_app, name="orchestration")
+register_system_commands(app)

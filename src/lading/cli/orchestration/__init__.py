@@ -1,0 +1,23 @@
+"""`lading orchestration …`: runs, tools, workflows, releases, nodes."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings
+from lading.cli.orchestration.nodes import node_app
+from lading.cli.orchestration.releases import draft_app, release_app
+from lading.cli.orchestration.runs import run_app
+from lading.cli.orchestration.tools import tool_app
+from lading.cli.orchestration.workflows import workflow_app
+
+orchestration_app = typer.Typer(help="Runs, tools, workflows, releases and node graphs.", no_args_is_help=True,
+                                context_settings=help_settings())
+orchestration_app.add_typer(run_app, name="run")
+orchestration_app.add_typer(tool_app, name="tool")
+orchestration_app.add_typer(workflow_app, name="workflow")
+orchestration_app.add_typer(release_app, name="release")
+orchestration_app.add_typer(draft_app, name="draft-release", hidden=True)
+orchestration_app.add_typer(node_app, name="node")
+
+__all__ = ["orchestration_app"]

@@ -1,0 +1,75 @@
+"""`orchestration node …`: validate, compute, execute, diagram."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, emit_text, parse_json_flag, split_list
+
+node_app = typer.Typer(help="Validate, compute, execute and draw node graphs.", no_args_is_help=True,
+                       context_settings=help_settings())
+
+
+@node_app.command("validate")
+def validate(nodes: str = typer.Option(..., "--nodes", help="Node graph (JSON array, @file or -).")) -> None:
+    """Check a node graph: {"outcome":"valid"} or notValid with invalidNodes."""
+    from lading.services import nodes as svc
+
+    emit(svc.validate(session(), parse_json_flag("--nodes", nodes)))
+
+
+@node_app.command("compute")
+def compute(
+    node: str = typer.Option(..., "--node", help="One node (JSON object)."),
+    context: str = typer.Option(..., "--context", help='{"nodes":{<slug>:{…}}, "parentNodes":{…}}'),
+) -> None:
+    """Resolve one node's config against a context, with no side effects."""
+    from lading.services import nodes as svc
+
+    emit(svc.compute(session(), parse_json_flag("--node", node), parse_json_flag("--context", context)))
+
+
+@node_app.command("execute")
+def execute(
+    workflow_uuid: str = typer.Option(..., "--workflow-uuid"),
+    release_uuid: str = typer.Option(..., "--release-uuid"),
+    node: str = typer.Option(..., "--node"),
+    computed_config: str = typer.Option(..., "--computed-config"),
+    context: str = typer.Option(..., "--context"),
+) -> None:
+    """Run one node of a workflow for real with a computed config (debugging; creates no run)."""
+    from lading.services import nodes as svc
+
+    emit(svc.execute(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid,
+                     node=parse_json_flag("--node", node),
+                     computed_config=parse_json_flag("--computed-config", computed_config),
+                     context=parse_json_flag("--context", context)))
+
+
+@node_app.command("diagram")
+def diagram(
+    nodes: str = typer.Option(None, "--nodes", help="Node graph (JSON, @file or -)."),
+    file: str = typer.Option(None, "--file", help="A JSON file holding the nodes."),
+    workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="The workflow's deployed release."),
+    draft: bool = typer.Option(False, "--draft", help="With --workflow-uuid: draw the draft."),
+    release_uuid: str = typer.Option(None, "--release-uuid"),
+    run_uuid: str = typer.Option(None, "--run-uuid", help="The graph that run executed."),
+    fmt: str = typer.Option("mermaid", "--format", help="mermaid or ascii."),
+    title: str = typer.Option(None, "--title"),
+    direction: str = typer.Option("TD", "--direction", help="TD or LR (mermaid only)."),
+    paid: str = typer.Option(None, "--paid", help="Comma-separated slugs/uuids to mark as paid."),
+    highlight: str = typer.Option(None, "--highlight", help="Comma-separated slugs/uuids to highlight."),
+    raw: bool = typer.Option(False, "--raw", help="Print the drawing instead of JSON."),
+) -> None:
+    """Draw a workflow, release, draft, run or raw nodes as Mermaid or ASCII."""
+    from lading.engine.diagram import raw_text
+    from lading.services import nodes as svc
+
+    result = svc.diagram(session(), fmt=fmt, title=title, direction=direction, paid=split_list(paid),
+                         highlight=split_list(highlight), nodes=parse_json_flag("--nodes", nodes), file=file,
+                         workflow_uuid=workflow_uuid, draft=draft, release_uuid=release_uuid, run_uuid=run_uuid)
+    if raw:
+        emit_text(raw_text(result))
+        return
+    emit({"diagram": result.text, "format": result.format, "warnings": result.warnings})

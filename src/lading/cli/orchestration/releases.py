@@ -1,0 +1,92 @@
+"""`orchestration release …` and its alias group `draft-release get|update|deploy`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, parse_json_flag
+
+release_app = typer.Typer(help="Releases: drafts, deploys, history.", no_args_is_help=True,
+                          context_settings=help_settings())
+draft_app = typer.Typer(help="Alias of release get-draft | update-draft | deploy-draft.", no_args_is_help=True,
+                        context_settings=help_settings())
+
+
+def _draft_changes(nodes: str | None, form_fields: str | None) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if nodes is not None:
+        changes["nodes"] = parse_json_flag("--nodes", nodes)
+    if form_fields is not None:
+        changes["form_fields"] = parse_json_flag("--form-fields", form_fields)
+    return changes
+
+
+@release_app.command("list")
+def list_(
+    workflow_uuid: str = typer.Option(None, "--workflow-uuid"),
+    limit: int = typer.Option(50, "--limit"),
+    offset: int = typer.Option(0, "--offset"),
+) -> None:
+    """List deployed and archived releases, newest first."""
+    from lading.services import releases
+
+    emit(releases.list_releases(session(), workflow_uuid=workflow_uuid, limit=limit, offset=offset))
+
+
+@release_app.command("get")
+def get(uuid: str = typer.Argument(...)) -> None:
+    """Get a release with its nodes."""
+    from lading.services import releases
+
+    emit(releases.get_release(session(), uuid))
+
+
+def _get_draft(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
+    """Get the workflow's editable draft."""
+    from lading.services import releases
+
+    emit(releases.get_draft(session(), workflow_uuid=workflow_uuid))
+
+
+def _update_draft(
+    workflow_uuid: str = typer.Option(..., "--workflow-uuid"),
+    nodes: str = typer.Option(None, "--nodes", help="Node graph (JSON array, @file or -)."),
+    form_fields: str = typer.Option(None, "--form-fields", help="null or [{slug,label,type,required}]."),
+) -> None:
+    """Replace the draft's nodes and/or form fields (a draft may be invalid)."""
+    from lading.services import releases
+
+    emit(releases.update_draft(session(), workflow_uuid=workflow_uuid, **_draft_changes(nodes, form_fields)))
+
+
+def _deploy_draft(
+    workflow_uuid: str = typer.Option(..., "--workflow-uuid"),
+    nodes: str = typer.Option(None, "--nodes"),
+    form_fields: str = typer.Option(None, "--form-fields"),
+    description: str = typer.Option(None, "--description"),
+    version: str = typer.Option(None, "--version", help="Semver above every existing version."),
+) -> None:
+    """Validate the draft and deploy it as the next release."""
+    from lading.services import releases
+
+    emit(releases.deploy_draft(session(), workflow_uuid=workflow_uuid, description=description, version=version,
+                               **_draft_changes(nodes, form_fields)))
+
+
+def _get_deployed(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
+    """Get the deployed release."""
+    from lading.services import releases
+
+    emit(releases.get_deployed(session(), workflow_uuid=workflow_uuid))
+
+
+release_app.command("get-draft")(_get_draft)
+release_app.command("update-draft")(_update_draft)
+release_app.command("deploy-draft")(_deploy_draft)
+release_app.command("get-deployed")(_get_deployed)
+draft_app.command("get")(_get_draft)
+draft_app.command("update")(_update_draft)
+draft_app.command("deploy")(_deploy_draft)

@@ -1,0 +1,48 @@
+"""Top-level commands: `whoami` and `worker`."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import session
+from lading.cli.output import emit
+
+
+def register_system_commands(app: typer.Typer) -> None:
+    @app.command("whoami")
+    def whoami() -> None:
+        """Show the current user and workspace."""
+        from lading.services.session import whoami as who
+
+        emit(who(session()))
+
+    @app.command("worker")
+    def worker(
+        concurrency: int = typer.Option(256, "--concurrency", help="Runs executed at once."),
+        idle_exit: float = typer.Option(None, "--idle-exit",
+                                        help="Exit after this many seconds with no active run (default: never)."),
+        background: bool = typer.Option(False, "--background", hidden=True,
+                                        help="Started on demand by the CLI: single instance, exits when idle."),
+    ) -> None:
+        """Execute runs: lease due runs from the store and drive them node by node."""
+        import logging
+
+        from lading.engine.worker import WorkerOptions, run_worker
+        from lading.services.execution import hold_worker_lock
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        sess = session()
+        lock = None
+        if background:
+            lock = hold_worker_lock(sess)
+            if lock is None:
+                return  # another background worker is already serving this home
+            if idle_exit is None:
+                idle_exit = sess.settings.worker_idle_exit_seconds
+        options = WorkerOptions(concurrency=concurrency, claim_batch=min(concurrency, 256),
+                                lease_seconds=sess.settings.lease_seconds, idle_exit_seconds=idle_exit)
+        try:
+            run_worker(sess.db, options)
+        finally:
+            if lock is not None:
+                lock.close()

@@ -1,0 +1,290 @@
+"""One step of a run: resolve the cursor node's config, execute it, decide what comes next.
+
+The executor is storage-free: it reads a `RunState` and returns a `StepOutcome` that the worker
+persists. Actions that wait (delay, retry back-off, group children) return a suspended outcome
+with `release_lease=True`, so no worker is held while they wait (spec §2.7, §2.3 "Delay").
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from lading.domain.errors import NodeExecutionError
+from lading.domain.nodes import EXECUTION_CHARGE
+from lading.engine import natives
+from lading.engine.expressions import get_evaluator, to_json_value
+from lading.engine.graph import Graph
+from lading.engine.natives.catalog import NATIVE_ACTIONS
+from lading.engine.state import ChildBatch, ChildRun, ExecutionWrite, OpenExecution, RunState, StepOutcome
+from lading.store.clock import utcnow
+
+# Read the outputs of a group's finished iterations: [(status, output, error_message)] in item order.
+GroupResults = Callable[[str, str], Awaitable[list[tuple[str, Any, str | None]]]]
+
+_SKIP_KEYS = frozenset({"_nodes"})
+_CODE_SKIP_KEYS = frozenset({"_nodes", "script"})
+TITLE_LIMIT = 200
+
+
+def success_title(output: Any) -> str:
+    text = orjson.dumps(to_json_value(output), option=orjson.OPT_NON_STR_KEYS).decode()
+    if len(text) > TITLE_LIMIT:
+        text = text[: TITLE_LIMIT - 1] + "…"
+    return "✅ " + text
+
+
+def _record_title(item: Any) -> str:
+    text = orjson.dumps(to_json_value(item), option=orjson.OPT_NON_STR_KEYS).decode()
+    return text[:255]
+
+
+class Executor:
+    """Executes nodes of one graph for many runs; `group_results` reads finished group children."""
+
+    def __init__(self, group_results: GroupResults) -> None:
+        self._group_results = group_results
+
+    async def step(self, run: RunState, graph: Graph) -> StepOutcome:
+        level = graph
+        if run.parent_node_uuid:
+            owner = graph.node(run.parent_node_uuid)
+            if owner is None:
+                found = graph.find_subgraph_owner(run.parent_node_uuid)
+                owner = found[0].node(run.parent_node_uuid) if found else None
+            if owner is None:
+                return self._fatal(run, "group node of this iteration is missing from the release")
+            level = graph.subgraph(owner)
+        node_uuid = run.cursor_node_uuid or (level.start or {}).get("uuid")
+        node = level.node(node_uuid) if node_uuid else None
+        if node is None:
+            return self._fatal(run, "the graph has no start node" if not node_uuid else f"node {node_uuid} not found")
+        now = utcnow()
+        opened = run.open_execution
+        if opened is not None and opened.recovered:
+            run.cursor_attempt = max(run.cursor_attempt, opened.attempts)
+            opened.recovered = False
+        started_at = opened.started_at if opened else now
+        exec_id = opened.id if opened else None
+        scope = {"nodes": run.context, "parentNodes": run.parent_context or {}}
+        kind = node.get("kind")
+        action = node.get("actionSlug") if kind == "native" else None
+        config_out: Any = None
+        try:
+            if kind != "native":
+                raise NodeExecutionError(self._unavailable_kind(kind), retryable=False)
+            spec = NATIVE_ACTIONS.get(str(action))
+            if spec is None:
+                raise NodeExecutionError(f"nativeInvalid: unknown native action '{action}'", retryable=False)
+            if not spec.available:
+                raise NodeExecutionError(spec.unavailable_reason, retryable=False)
+            raw = node.get("config") or {}
+            if action == "start":
+                config_out = {}
+                result = natives.values.run_start(run.input)
+            elif action == "group" and opened is not None and opened.status == "idle":
+                return await self._finish_group(run, level, node, exec_id, started_at, now)
+            elif action == "delay" and opened is not None and opened.status == "idle" and run.cursor_attempt == 0:
+                config_out = run.computed_configs.get(node["slug"], {})
+                result = natives.NativeResult({}, 0)
+            else:
+                skip = _CODE_SKIP_KEYS if action in ("python", "script") else _SKIP_KEYS
+                config_out = get_evaluator().compute_config(raw, scope, skip_keys=skip)
+                if action == "delay":
+                    return self._start_delay(run, node, config_out, exec_id, now)
+                if action == "group":
+                    return self._start_group(run, level, node, config_out, exec_id, started_at, now)
+                result = await self._run_native(str(action), node, raw, config_out, scope)
+        except NodeExecutionError as exc:
+            return self._failure(run, node, config_out, exc.message, exec_id, started_at, now)
+        except Exception as exc:  # an action bug must fail the node, never the worker
+            return self._failure(run, node, config_out, f"{type(exc).__name__}: {exc}", exec_id, started_at, now)
+        return self._success(run, level, node, config_out, result, exec_id, started_at, now)
+
+    @staticmethod
+    def _unavailable_kind(kind: Any) -> str:
+        if kind == "connector":
+            return "connector nodes are not available in this installation yet (the connections capability)"
+        if kind == "tool":
+            return "tool nodes are not available in this installation yet (the connections capability)"
+        if kind == "agent":
+            return "agent nodes are not available in this installation yet (the AI capability)"
+        return f"unknown node kind '{kind}'"
+
+    async def _run_native(
+        self, action: str, node: dict[str, Any], raw: dict[str, Any], config: Any, scope: dict[str, Any]
+    ) -> natives.NativeResult:
+        if action == "variables":
+            return natives.values.run_variables(config)
+        if action == "end":
+            return natives.values.run_end(config)
+        if action == "filter":
+            return natives.routing.run_filter(config)
+        if action == "branch":
+            return natives.routing.run_branch(config)
+        if action == "switch":
+            return natives.routing.run_switch(config, len(node.get("childrenUuids") or []))
+        if action == "split":
+            return natives.routing.run_split(config)
+        if action in ("python", "script"):
+            return await natives.code.run_code(action, raw, scope)
+        raise NodeExecutionError(f"native action '{action}' cannot run here", retryable=False)
+
+    # --- outcomes -------------------------------------------------------------------------
+
+    def _execution(self, node: dict[str, Any], exec_id: int | None, started_at: datetime, now: datetime,
+                   **fields: Any) -> ExecutionWrite:
+        return ExecutionWrite(
+            id=exec_id,
+            node_uuid=node["uuid"],
+            node_slug=str(node.get("slug")),
+            node_kind=str(node.get("kind")),
+            node_action_slug=node.get("actionSlug") if node.get("kind") in ("native", "connector") else None,
+            started_at=started_at,
+            updated_at=now,
+            **fields,
+        )
+
+    def _success(self, run: RunState, level: Graph, node: dict[str, Any], config: Any,
+                 result: natives.NativeResult, exec_id: int | None, started_at: datetime,
+                 now: datetime) -> StepOutcome:
+        slug = str(node.get("slug"))
+        output = to_json_value(result.output)
+        run.context[slug] = output
+        run.computed_configs[slug] = to_json_value(config if config is not None else {})
+        run.executions_count += 1
+        run.credits_used_count += result.credits
+        children = node.get("childrenUuids") or []
+        next_uuid: str | None = None
+        if result.child_index is not None and result.child_index < len(children):
+            next_uuid = children[result.child_index]
+        is_end = node.get("actionSlug") == "end" and node.get("kind") == "native"
+        execution = self._execution(
+            node, exec_id, started_at, now,
+            status="success", finished_at=now,
+            node_child_index=None if is_end else result.child_index,
+            next_node_uuid=next_uuid,
+            title=result.title or success_title(output),
+            attempts=run.cursor_attempt + 1,
+            credits_used_count=result.credits,
+            execution_charge=EXECUTION_CHARGE,
+        )
+        run.cursor_attempt = 0
+        if is_end:
+            return StepOutcome(run, execution, status="success", output=output, release_lease=True)
+        if next_uuid is None:
+            # A stopping filter/switch or a null slot: the run ends `success` with no end output.
+            return StepOutcome(run, execution, status="success", output=None, release_lease=True)
+        if level.node(next_uuid) is None:
+            return StepOutcome(run, execution, status="error", release_lease=True,
+                               error_message=f"nodesNotFound: next node {next_uuid} is not in the graph")
+        return StepOutcome(run, execution, status="running", next_node_uuid=next_uuid)
+
+    def _failure(self, run: RunState, node: dict[str, Any], config: Any, message: str,
+                 exec_id: int | None, started_at: datetime, now: datetime) -> StepOutcome:
+        slug = str(node.get("slug"))
+        retry = node.get("retry") if isinstance(node.get("retry"), dict) else {}
+        attempts = run.cursor_attempt + 1
+        maximum = int(retry.get("maximumAttempts") or 1) if retry else 1
+        if config is not None:
+            run.computed_configs[slug] = to_json_value(config)
+        if attempts < maximum:
+            initial = float(retry.get("initialInterval") or 0)
+            coefficient = float(retry.get("backoffCoefficient") or 1)
+            wait_ms = initial * coefficient ** (attempts - 1)
+            run.cursor_attempt = attempts
+            execution = self._execution(node, exec_id, started_at, now, status="idle", attempts=attempts,
+                                        title="❌ " + message, error_message=message, keep_open=True)
+            return StepOutcome(run, execution, status="running", available_at=now + timedelta(milliseconds=wait_ms),
+                               release_lease=True)
+        run.context[slug] = {"error": message}
+        run.executions_count += 1
+        run.cursor_attempt = 0
+        fallback = node.get("fallbackChildUuid")
+        children = node.get("childrenUuids") or []
+        next_uuid = None
+        if isinstance(fallback, str) and fallback:
+            next_uuid = fallback
+        elif node.get("fallbackOnFailure") is True and children:
+            next_uuid = children[0]
+        execution = self._execution(node, exec_id, started_at, now, status="error", finished_at=now,
+                                    attempts=attempts, title="❌ " + message, error_message=message,
+                                    next_node_uuid=next_uuid, execution_charge=EXECUTION_CHARGE)
+        if next_uuid is None:
+            if node.get("fallbackOnFailure") is True and not children:
+                return StepOutcome(run, execution, status="success", release_lease=True)
+            return StepOutcome(run, execution, status="error", error_message=f"{slug}: {message}",
+                               release_lease=True)
+        return StepOutcome(run, execution, status="running", next_node_uuid=next_uuid)
+
+    def _fatal(self, run: RunState, message: str) -> StepOutcome:
+        return StepOutcome(run, None, status="error", error_message=message, release_lease=True)
+
+    def _start_delay(self, run: RunState, node: dict[str, Any], config: Any, exec_id: int | None,
+                     now: datetime) -> StepOutcome:
+        minutes = config.get("minutes", 0) if isinstance(config, dict) else 0
+        try:
+            minutes = float(minutes)
+        except (TypeError, ValueError):
+            return self._failure(run, node, config, "config.minutes must be a number", exec_id, now, now)
+        if minutes < 0:
+            return self._failure(run, node, config, "config.minutes must not be negative", exec_id, now, now)
+        run.computed_configs[str(node.get("slug"))] = to_json_value(config)
+        run.cursor_attempt = 0
+        execution = self._execution(node, exec_id, now, now, status="idle", title="⏳ waiting",
+                                    keep_open=True)
+        return StepOutcome(run, execution, status="running", available_at=now + timedelta(minutes=minutes),
+                           release_lease=True)
+
+    def _start_group(self, run: RunState, level: Graph, node: dict[str, Any], config: Any, exec_id: int | None,
+                     started_at: datetime, now: datetime) -> StepOutcome:
+        items = config.get("items") if isinstance(config, dict) else None
+        if not isinstance(items, list):
+            return self._failure(run, node, config, "config.items must be an array", exec_id, started_at, now)
+        slug = str(node.get("slug"))
+        run.computed_configs[slug] = to_json_value(config)
+        if not items:
+            return self._success(run, level, node, config, natives.NativeResult([], 0), exec_id, started_at, now)
+        children = [
+            ChildRun(
+                uuid=str(uuidlib.uuid4()),
+                item_index=i,
+                input=to_json_value(item) if isinstance(item, dict) else {"value": to_json_value(item)},
+                record_id=str(item.get("_id")) if isinstance(item, dict) and item.get("_id") is not None else "",
+                record_title=_record_title(item),
+            )
+            for i, item in enumerate(items)
+        ]
+        run.is_group_parent = True
+        execution = self._execution(node, exec_id, started_at, now, status="idle",
+                                    title=f"⏳ {len(items)} iterations", keep_open=True)
+        batch = ChildBatch(uuid=str(uuidlib.uuid4()), group_node_uuid=node["uuid"], children=children)
+        return StepOutcome(run, execution, status="running", waiting_children=True, release_lease=True,
+                           child_batch=batch)
+
+    async def _finish_group(self, run: RunState, level: Graph, node: dict[str, Any], exec_id: int | None,
+                            started_at: datetime, now: datetime) -> StepOutcome:
+        results = await self._group_results(run.uuid, node["uuid"])
+        config = run.computed_configs.get(str(node.get("slug")), {})
+        fail_on_item = bool((node.get("config") or {}).get("failOnItemFailure"))
+        outputs: list[Any] = []
+        for index, (status, output, error) in enumerate(results):
+            if status == "success":
+                outputs.append(output)
+                continue
+            if fail_on_item:
+                message = f"iteration {index} {status}" + (f": {error}" if error else "")
+                return self._failure(run, node, config, message, exec_id, started_at, now)
+            outputs.append(None)
+        result = natives.NativeResult(outputs, 0, title=success_title(outputs))
+        return self._success(run, level, node, config, result, exec_id, started_at, now)
+
+
+def open_execution_from_row(row: Any) -> OpenExecution | None:
+    if row is None:
+        return None
+    return OpenExecution(id=row.id, status=row.status, attempts=row.attempts, started_at=row.started_at)

@@ -1,0 +1,74 @@
+"""Executing one node on its own with an already-computed config (`node execute`, debugging).
+
+No run is created: the caller gets the would-be execution and context entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from lading.domain.errors import NodeExecutionError
+from lading.engine import natives
+from lading.engine.executor import success_title
+from lading.engine.expressions import to_json_value
+from lading.engine.natives.catalog import NATIVE_ACTIONS
+from lading.store.clock import iso, utcnow
+
+
+async def _execute(node: dict[str, Any], config: Any, context: dict[str, Any]) -> natives.NativeResult:
+    kind = node.get("kind")
+    if kind != "native":
+        raise NodeExecutionError(f"{kind} nodes are not available in this installation yet")
+    action = str(node.get("actionSlug"))
+    spec = NATIVE_ACTIONS.get(action)
+    if spec is None:
+        raise NodeExecutionError(f"unknown native action '{action}'")
+    if not spec.available:
+        raise NodeExecutionError(spec.unavailable_reason)
+    scope = {"nodes": context.get("nodes") or {}, "parentNodes": context.get("parentNodes")
+             or context.get("groupContext") or {}}
+    if action == "start":
+        return natives.values.run_start(config)
+    if action == "end":
+        return natives.values.run_end(config)
+    if action == "variables":
+        return natives.values.run_variables(config)
+    if action == "filter":
+        return natives.routing.run_filter(config)
+    if action == "branch":
+        return natives.routing.run_branch(config)
+    if action == "switch":
+        return natives.routing.run_switch(config, len(node.get("childrenUuids") or []))
+    if action == "split":
+        return natives.routing.run_split(config)
+    if action == "delay":
+        return natives.NativeResult({}, 0)
+    if action in ("python", "script"):
+        raw = dict(node.get("config") or {})
+        if isinstance(config, dict) and isinstance(config.get("script"), str):
+            raw["script"] = config["script"]
+        return await natives.code.run_code(action, raw, scope)
+    raise NodeExecutionError(f"'{action}' nodes cannot be executed on their own; run the workflow instead")
+
+
+def execute_node(node: dict[str, Any], computed_config: Any, context: dict[str, Any]) -> dict[str, Any]:
+    started = utcnow()
+    try:
+        result = asyncio.run(_execute(node, computed_config if isinstance(computed_config, dict) else {}, context))
+    except NodeExecutionError as exc:
+        status, output, title, error, child = "error", {"error": exc.message}, "❌ " + exc.message, exc.message, None
+    else:
+        output = to_json_value(result.output)
+        status, title, error, child = "success", result.title or success_title(output), None, result.child_index
+        if node.get("actionSlug") == "end":
+            child = None
+    finished = utcnow()
+    return {
+        "execution": {
+            "nodeUuid": node.get("uuid"), "nodeSlug": node.get("slug"), "status": status, "title": title,
+            "creditsUsedCount": 0, "nodeChildIndex": child, "errorMessage": error,
+            "startedAt": iso(started), "finishedAt": iso(finished),
+        },
+        "output": output,
+    }

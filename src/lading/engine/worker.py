@@ -1,0 +1,257 @@
+"""The worker: an asyncio loop that leases due runs and drives them node by node.
+
+Each claimed run is a task that executes one node at a time; every step's outcome goes to a
+committer that writes all pending outcomes in one transaction (group commit), so state is
+persisted after every node without paying one transaction per node. Leases are extended by a
+heartbeat; a worker that dies stops heartbeating, its leases expire and another worker resumes
+its runs from the last persisted node (at-least-once per node, never a lost run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid as uuidlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lading.engine.executor import Executor
+from lading.engine.graph import Graph, graph_for_release
+from lading.engine.state import ExecutionWrite, OpenExecution, RunState, StepOutcome
+from lading.store.clock import utcnow
+from lading.store.database import Database
+from lading.store.repositories import run_queue
+
+log = logging.getLogger("lading.worker")
+
+# Nodes that may take long: a "running" execution is persisted before they start, so a crash
+# mid-node is visible and the node's re-run is counted.
+_SLOW_NATIVE = frozenset({"python", "script", "agent", "modelUpsert", "modelInsert"})
+
+
+def _is_slow(node: dict[str, Any] | None) -> bool:
+    if node is None:
+        return False
+    kind = node.get("kind")
+    return kind in ("connector", "tool", "agent") or (kind == "native" and node.get("actionSlug") in _SLOW_NATIVE)
+
+
+@dataclass
+class WorkerOptions:
+    concurrency: int = 256
+    claim_batch: int = 256
+    lease_seconds: float = 30.0
+    poll_interval: float = 0.5
+    # Only runs of this tree (a waiting CLI drives its own run inline).
+    root_run_uuid: str | None = None
+    # Stop once nothing is active for this long (None = run forever).
+    idle_exit_seconds: float | None = None
+    stop_when: Callable[[], bool] | None = None
+
+
+@dataclass
+class _Pending:
+    outcome: StepOutcome
+    future: asyncio.Future[tuple[bool, bool]]
+
+
+@dataclass
+class Worker:
+    db: Database
+    options: WorkerOptions = field(default_factory=WorkerOptions)
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()[:20]}:{os.getpid()}:{uuidlib.uuid4().hex[:8]}")
+
+    def __post_init__(self) -> None:
+        self._active: dict[str, asyncio.Task[None]] = {}
+        self._queue: list[_Pending] = []
+        self._wake_committer = asyncio.Event()
+        self._executor = Executor(self._group_results)
+        self._graphs: dict[str, Graph] = {}
+        self.steps = 0
+
+    async def _group_results(self, parent_uuid: str, node_uuid: str) -> list[tuple[str, Any, str | None]]:
+        return await asyncio.to_thread(run_queue.group_results, self.db, parent_uuid, node_uuid)
+
+    # --- main loop ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        committer = asyncio.create_task(self._committer())
+        heartbeat = asyncio.create_task(self._heartbeat())
+        idle_since = asyncio.get_running_loop().time()
+        last_sweep = 0.0
+        try:
+            while True:
+                if self.options.stop_when and self.options.stop_when():
+                    break
+                loop_now = asyncio.get_running_loop().time()
+                if loop_now - last_sweep > 5:
+                    last_sweep = loop_now
+                    await asyncio.to_thread(run_queue.sweep_stuck_parents, self.db, utcnow())
+                free = self.options.concurrency - len(self._active)
+                claimed: list[RunState] = []
+                if free > 0:
+                    claimed = await asyncio.to_thread(
+                        run_queue.claim_runs, self.db, self.owner, min(free, self.options.claim_batch),
+                        self.options.lease_seconds, utcnow(), self.options.root_run_uuid)
+                if claimed:
+                    await self._load_graphs(claimed)
+                    for state in claimed:
+                        self._active[state.uuid] = asyncio.create_task(self._drive(state))
+                    idle_since = loop_now
+                    if len(claimed) >= min(free, self.options.claim_batch):
+                        await asyncio.sleep(0)
+                        continue
+                if self._active:
+                    idle_since = loop_now
+                    done, _ = await asyncio.wait(list(self._active.values()), timeout=self.options.poll_interval,
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                active, due = await asyncio.to_thread(run_queue.next_due_time, self.db, self.options.root_run_uuid)
+                if active:
+                    idle_since = loop_now
+                if (self.options.idle_exit_seconds is not None and not active
+                        and loop_now - idle_since >= self.options.idle_exit_seconds):
+                    break
+                if self.options.stop_when and self.options.stop_when():
+                    break
+                wait = self.options.poll_interval
+                if due is not None:
+                    wait = max(0.01, min(wait, (due - utcnow()).total_seconds() + 0.01))
+                await asyncio.sleep(wait)
+        finally:
+            if self._active:
+                await asyncio.gather(*self._active.values(), return_exceptions=True)
+            committer.cancel()
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await committer
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _load_graphs(self, states: list[RunState]) -> None:
+        missing = sorted({s.release_uuid for s in states if s.release_uuid not in self._graphs})
+        if missing:
+            found = await asyncio.to_thread(run_queue.load_release_nodes, self.db, missing)
+            for release_uuid, nodes in found.items():
+                self._graphs[release_uuid] = graph_for_release(release_uuid, nodes)
+
+    # --- one run -----------------------------------------------------------------------------
+
+    async def _drive(self, run: RunState) -> None:
+        try:
+            graph = self._graphs.get(run.release_uuid)
+            if graph is None:
+                await self._submit(StepOutcome(run, None, status="error", release_lease=True,
+                                               error_message=f"release {run.release_uuid} not found"))
+                return
+            if run.status == "cancelling":
+                await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid], utcnow())
+                return
+            while True:
+                node = self._cursor_node(run, graph)
+                if _is_slow(node) and run.open_execution is None and node is not None:
+                    now = utcnow()
+                    marker = ExecutionWrite(
+                        id=None, node_uuid=node["uuid"], node_slug=str(node.get("slug")),
+                        node_kind=str(node.get("kind")),
+                        node_action_slug=node.get("actionSlug") if node.get("kind") in ("native", "connector")
+                        else None,
+                        status="running", started_at=now, updated_at=now, attempts=run.cursor_attempt + 1,
+                        keep_open=True)
+                    run.cursor_node_uuid = node["uuid"]
+                    ok, cancel = await self._submit(StepOutcome(run, marker, status="running",
+                                                                next_node_uuid=node["uuid"]))
+                    if not ok:
+                        return
+                    if cancel:
+                        await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid],
+                                                utcnow())
+                        return
+                    assert marker.id is not None
+                    run.open_execution = OpenExecution(marker.id, "running", marker.attempts, now)
+                outcome = await self._executor.step(run, graph)
+                ok, cancel = await self._submit(outcome)
+                self.steps += 1
+                if not ok or outcome.terminal or outcome.release_lease:
+                    return
+                if cancel:
+                    await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid], utcnow())
+                    return
+                run.cursor_node_uuid = outcome.next_node_uuid
+                run.open_execution = None
+        except Exception:  # keep the worker alive; the lease expires and another attempt follows
+            log.exception("run %s failed inside the worker", run.uuid)
+        finally:
+            self._active.pop(run.uuid, None)
+
+    @staticmethod
+    def _cursor_node(run: RunState, graph: Graph) -> dict[str, Any] | None:
+        level = graph
+        if run.parent_node_uuid:
+            owner = graph.node(run.parent_node_uuid)
+            if owner is None:
+                found = graph.find_subgraph_owner(run.parent_node_uuid)
+                owner = found[0].node(run.parent_node_uuid) if found else None
+            if owner is None:
+                return None
+            level = graph.subgraph(owner)
+        if run.cursor_node_uuid:
+            return level.node(run.cursor_node_uuid)
+        return level.start
+
+    async def _submit(self, outcome: StepOutcome) -> tuple[bool, bool]:
+        future: asyncio.Future[tuple[bool, bool]] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(outcome, future))
+        self._wake_committer.set()
+        return await future
+
+    async def _committer(self) -> None:
+        while True:
+            await self._wake_committer.wait()
+            self._wake_committer.clear()
+            await asyncio.sleep(0)  # let other runs' steps join this commit
+            batch, self._queue = self._queue, []
+            if not batch:
+                continue
+            try:
+                result = await asyncio.to_thread(run_queue.commit_outcomes, self.db, self.owner,
+                                                 [p.outcome for p in batch], utcnow())
+            except Exception as exc:
+                log.exception("commit failed")
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
+                continue
+            for p in batch:
+                uuid = p.outcome.run.uuid
+                if not p.future.done():
+                    p.future.set_result((uuid not in result.lost, uuid in result.cancelling))
+
+    async def _heartbeat(self) -> None:
+        interval = max(0.2, self.options.lease_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            uuids = list(self._active)
+            if uuids:
+                try:
+                    await asyncio.to_thread(run_queue.extend_leases, self.db, self.owner, uuids,
+                                            self.options.lease_seconds, utcnow())
+                except Exception:
+                    log.exception("heartbeat failed")
+
+
+def run_worker(db: Database, options: WorkerOptions) -> int:
+    """Run a worker to completion in this thread; returns the number of node steps executed."""
+    async def main() -> int:
+        worker = Worker(db, options)
+        await worker.run()
+        return worker.steps
+
+    return asyncio.run(main())
+
+
+__all__ = ["Worker", "WorkerOptions", "run_worker"]

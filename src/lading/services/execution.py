@@ -1,0 +1,78 @@
+"""Getting work done: the background worker started on demand, and inline waiting.
+
+Embedded mode must never strand work (ARCHITECTURE principle 7): an async command makes sure a
+detached `lading worker` is running; one that waits drives its own run tree in-process, so it
+returns as soon as the run is terminal.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from lading.domain.nodes import TERMINAL_STATUSES
+from lading.services.session import Session
+
+
+def _lock_path(session: Session) -> str:
+    return str(session.settings.home / "worker.lock")
+
+
+def worker_running(session: Session) -> bool:
+    """True when a background worker holds the worker lock."""
+    session.settings.home.mkdir(parents=True, exist_ok=True)
+    with open(_lock_path(session), "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
+def ensure_background_worker(session: Session) -> None:
+    """Start a detached worker unless one is running (or autostart is off)."""
+    if not session.settings.autostart_worker or worker_running(session):
+        return
+    log = open(session.settings.home / "worker.log", "ab")  # noqa: SIM115 - handed to the child
+    env = dict(os.environ)
+    subprocess.Popen(
+        [sys.executable, "-m", "lading", "worker", "--background"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+        start_new_session=True, env=env, close_fds=True,
+    )
+    log.close()
+
+
+def hold_worker_lock(session: Session) -> Any | None:
+    """Take the single-background-worker lock; None when another worker has it."""
+    session.settings.home.mkdir(parents=True, exist_ok=True)
+    fh = open(_lock_path(session), "a+")  # noqa: SIM115 - held for the worker's lifetime
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        return None
+    return fh
+
+
+def drive_until_finished(session: Session, run_uuid: str, *, status_of: Any) -> None:
+    """Execute this run's tree in-process until it is terminal (other workers may help)."""
+    from lading.engine.worker import WorkerOptions, run_worker
+
+    deadline_check = {"last": 0.0, "done": False}
+
+    def finished() -> bool:
+        now = time.monotonic()
+        if now - deadline_check["last"] >= 0.05:
+            deadline_check["last"] = now
+            deadline_check["done"] = status_of(run_uuid) in TERMINAL_STATUSES
+        return bool(deadline_check["done"])
+
+    options = WorkerOptions(root_run_uuid=run_uuid, lease_seconds=session.settings.lease_seconds,
+                            poll_interval=0.05, stop_when=finished, concurrency=64)
+    run_worker(session.db, options)

@@ -1,0 +1,26 @@
+"""What validation may look up in the caller's workspace (tools, connectors, agents)."""
+
+from __future__ import annotations
+
+from lading.services.session import Session
+from lading.store.repositories import workflows
+
+
+class WorkspaceReferences:
+    """`engine.validation.References` backed by the store, scoped to one workspace."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def connector_exists(self, connector_uuid: str) -> bool:
+        return False  # no connectors exist until the connections capability lands
+
+    def connector_action_children(self, integration_slug: str, action_slug: str) -> int | None:
+        return None
+
+    def tool_exists(self, tool_uuid: str) -> bool:
+        with self._session.db.read() as conn:
+            return workflows.get_tool(conn, self._session.workspace_uuid, tool_uuid) is not None
+
+    def agent_exists(self, agent_uuid: str) -> bool:
+        return False

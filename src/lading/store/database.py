@@ -1,0 +1,152 @@
+"""Connecting to the state store: embedded SQLite under `$LADING_HOME` or PostgreSQL.
+
+SQLite runs in WAL mode; write transactions start with `BEGIN IMMEDIATE` so concurrent writers
+(a CLI and a background worker) queue on the busy timeout instead of failing on lock upgrades.
+The schema is brought to the Alembic head on first use, under a lock, so a fresh machine needs
+no setup step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event, text
+
+from lading.settings import Settings, load_settings
+
+HEAD_REVISION = "0001"
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+@dataclass
+class Database:
+    """An engine plus the backend name; `read()`/`write()` give transactional connections."""
+
+    engine: Engine
+    backend: str
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction (IMMEDIATE on SQLite); commits on success, rolls back on error."""
+        with self.engine.connect().execution_options(lading_write=True) as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (a consistent snapshot)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.backend == "postgresql"
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("lading_write") else "BEGIN")
+
+
+_DATABASES: dict[str, Database] = {}
+
+
+def open_database(settings: Settings | None = None) -> Database:
+    """The process's database for these settings, created, migrated and cached on first use."""
+    settings = settings or load_settings()
+    url = settings.effective_database_url
+    db = _DATABASES.get(url)
+    if db is not None:
+        return db
+    if settings.backend == "sqlite":
+        settings.home.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
+        _install_sqlite_hooks(engine)
+    else:
+        engine = create_engine(
+            url,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+        )
+    db = Database(engine=engine, backend=settings.backend)
+    _ensure_schema(db, settings)
+    _DATABASES[url] = db
+    return db
+
+
+def reset_database_cache() -> None:
+    """Forget cached engines (tests switch `LADING_HOME` / database URLs between cases)."""
+    for db in _DATABASES.values():
+        db.engine.dispose()
+    _DATABASES.clear()
+
+
+def _current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:
+            return None
+
+
+def _ensure_schema(db: Database, settings: Settings) -> None:
+    """Upgrade to head if needed; cheap when already there (one SELECT, no Alembic import)."""
+    if _current_revision(db) == HEAD_REVISION:
+        return
+    if db.is_postgres:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(7261234)"))
+            try:
+                if _current_revision(db) != HEAD_REVISION:
+                    _upgrade(db, conn)
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(7261234)"))
+                conn.commit()
+        return
+    lock_path = settings.home / "migrate.lock"
+    with open(lock_path, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if _current_revision(db) != HEAD_REVISION:
+                with db.engine.connect() as conn:
+                    _upgrade(db, conn)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _upgrade(db: Database, conn: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", os.path.join(os.path.dirname(__file__), "migrations"))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
+    if conn.in_transaction():
+        conn.commit()

@@ -1,0 +1,1 @@
+"""Repositories: every function takes a connection; business reads take the workspace uuid."""

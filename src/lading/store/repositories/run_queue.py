@@ -1,0 +1,367 @@
+"""The run queue: claiming runs under a lease, and persisting step outcomes in one transaction.
+
+This is the worker's side of the store (it spans workspaces by design: a worker executes any
+workspace's runs, always writing each run's own `workspace_uuid`). Claims skip locked rows on
+PostgreSQL; on SQLite the IMMEDIATE write transaction serialises claimers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
+
+from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
+from lading.engine.state import OpenExecution, RunState, StepOutcome
+from lading.store.database import Database
+from lading.store.schema import batches, executions, releases, runs
+
+_TERMINAL = tuple(TERMINAL_STATUSES)
+
+
+def claim_runs(db: Database, owner: str, limit: int, lease_seconds: float, now: datetime,
+               root_run_uuid: str | None = None) -> list[RunState]:
+    """Lease up to `limit` runs that are due, and load their state."""
+    expires = now + timedelta(seconds=lease_seconds)
+    due = and_(
+        runs.c.status.in_(ACTIVE_STATUSES),
+        runs.c.waiting_children.is_(False),
+        runs.c.available_at <= now,
+        or_(runs.c.lease_expires_at.is_(None), runs.c.lease_expires_at < now),
+    )
+    if root_run_uuid:
+        due = and_(due, runs.c.root_run_uuid == root_run_uuid)
+    pick = select(runs.c.uuid).where(due).order_by(runs.c.available_at).limit(limit)
+    if db.is_postgres:
+        pick = pick.with_for_update(skip_locked=True)
+    with db.write() as conn:
+        claimed = conn.execute(
+            update(runs)
+            .where(runs.c.uuid.in_(pick.scalar_subquery()))
+            .values(
+                lease_owner=owner,
+                lease_expires_at=expires,
+                status=case((runs.c.status == "pending", "running"), else_=runs.c.status),
+                started_at=func.coalesce(runs.c.started_at, now),
+            )
+            .returning(*runs.c)
+        ).all()
+        open_ids = [r.cursor_execution_id for r in claimed if r.cursor_execution_id is not None]
+        opened: dict[int, Any] = {}
+        if open_ids:
+            for row in conn.execute(
+                select(executions.c.id, executions.c.status, executions.c.attempts, executions.c.started_at)
+                .where(executions.c.id.in_(open_ids))
+            ):
+                opened[row.id] = row
+    states = []
+    for r in claimed:
+        ex = opened.get(r.cursor_execution_id) if r.cursor_execution_id is not None else None
+        states.append(
+            RunState(
+                uuid=r.uuid, workspace_uuid=r.workspace_uuid, workflow_uuid=r.workflow_uuid,
+                release_uuid=r.release_uuid, batch_uuid=r.batch_uuid, root_run_uuid=r.root_run_uuid,
+                status=r.status, input=r.input, context=dict(r.context or {}),
+                computed_configs=dict(r.computed_configs or {}), parent_context=r.parent_context,
+                cursor_node_uuid=r.cursor_node_uuid, cursor_attempt=r.cursor_attempt or 0,
+                credits_used_count=r.credits_used_count or 0.0, executions_count=r.executions_count or 0,
+                is_group_parent=bool(r.is_group_parent), started_at=r.started_at,
+                open_execution=OpenExecution(ex.id, ex.status, ex.attempts, ex.started_at, recovered=ex.status == "running")
+                if ex else None,
+                parent_node_uuid=r.parent_node_uuid, parent_run_uuid=r.parent_run_uuid,
+            )
+        )
+    return states
+
+
+def load_release_nodes(db: Database, release_uuids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    with db.read() as conn:
+        rows = conn.execute(select(releases.c.uuid, releases.c.nodes).where(releases.c.uuid.in_(release_uuids)))
+        return {r.uuid: r.nodes for r in rows}
+
+
+def extend_leases(db: Database, owner: str, run_uuids: Sequence[str], lease_seconds: float,
+                  now: datetime) -> set[str]:
+    """Heartbeat: push the leases of runs we still own; returns the uuids still ours."""
+    if not run_uuids:
+        return set()
+    with db.write() as conn:
+        rows = conn.execute(
+            update(runs)
+            .where(runs.c.uuid.in_(list(run_uuids)), runs.c.lease_owner == owner)
+            .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+            .returning(runs.c.uuid)
+        ).all()
+    return {r.uuid for r in rows}
+
+
+@dataclass
+class CommitResult:
+    """Per run: still owned (False = lease lost, drop it) and whether a cancel was requested."""
+
+    lost: set[str]
+    cancelling: set[str]
+
+
+def commit_outcomes(db: Database, owner: str, outcomes: Sequence[StepOutcome], now: datetime) -> CommitResult:
+    """Persist many runs' step outcomes in one transaction (group commit), fenced by lease owner."""
+    if not outcomes:
+        return CommitResult(set(), set())
+    uuids = [o.run.uuid for o in outcomes]
+    with db.write() as conn:
+        owned_q = select(runs.c.uuid, runs.c.status).where(runs.c.uuid.in_(uuids), runs.c.lease_owner == owner)
+        if db.is_postgres:
+            owned_q = owned_q.with_for_update()
+        owned = {r.uuid: r.status for r in conn.execute(owned_q)}
+        lost = {u for u in uuids if u not in owned}
+        live = [o for o in outcomes if o.run.uuid in owned]
+        _write_executions(conn, live)
+        _write_children(conn, live, now)
+        _write_runs(conn, owner, live, now)
+        cancelling = {r.uuid for r in conn.execute(
+            select(runs.c.uuid).where(runs.c.uuid.in_([o.run.uuid for o in live]), runs.c.status == "cancelling"))}
+        finished_children = [o.run for o in live if o.terminal and o.run.parent_run_uuid]
+        if finished_children:
+            wake_group_parents(conn, db, {(r.parent_run_uuid, r.parent_node_uuid) for r in finished_children}, now)
+    return CommitResult(lost=lost, cancelling=cancelling)
+
+
+def _execution_row(o: StepOutcome) -> dict[str, Any]:
+    e = o.execution
+    assert e is not None
+    return {
+        "workspace_uuid": o.run.workspace_uuid, "run_uuid": o.run.uuid, "workflow_uuid": o.run.workflow_uuid,
+        "release_uuid": o.run.release_uuid, "batch_uuid": o.run.batch_uuid,
+        "node_uuid": e.node_uuid, "node_slug": e.node_slug, "node_kind": e.node_kind,
+        "node_action_slug": e.node_action_slug, "node_child_index": e.node_child_index,
+        "next_node_uuid": e.next_node_uuid, "status": e.status, "title": e.title,
+        "error_message": e.error_message, "attempts": e.attempts, "credits_used_count": e.credits_used_count,
+        "execution_charge": e.execution_charge, "started_at": e.started_at, "updated_at": e.updated_at,
+        "finished_at": e.finished_at,
+    }
+
+
+def _write_executions(conn: Connection, outcomes: Sequence[StepOutcome]) -> None:
+    new = [o for o in outcomes if o.execution is not None and o.execution.id is None]
+    if new:
+        ids = conn.execute(
+            insert(executions).returning(executions.c.id, sort_by_parameter_order=True),
+            [_execution_row(o) for o in new],
+        ).scalars().all()
+        for o, new_id in zip(new, ids, strict=True):
+            assert o.execution is not None
+            o.execution.id = new_id
+    old = [o for o in outcomes if o.execution is not None and o.execution.id is not None and o not in new]
+    if old:
+        rows = []
+        for o in old:
+            row = _execution_row(o)
+            row["b_id"] = o.execution.id  # type: ignore[union-attr]
+            rows.append(row)
+        values = {k: bindparam(k) for k in rows[0] if k not in ("b_id", "workspace_uuid", "run_uuid")}
+        conn.execute(update(executions).where(executions.c.id == bindparam("b_id")).values(values), rows)
+
+
+def _write_children(conn: Connection, outcomes: Sequence[StepOutcome], now: datetime) -> None:
+    for o in outcomes:
+        cb = o.child_batch
+        if cb is None:
+            continue
+        run = o.run
+        conn.execute(insert(batches), [{
+            "uuid": cb.uuid, "workspace_uuid": run.workspace_uuid, "workflow_uuid": run.workflow_uuid,
+            "release_uuid": run.release_uuid, "status": "running", "data": {"kind": "group"},
+            "runs_count": len(cb.children), "parent_run_uuid": run.uuid, "parent_node_uuid": cb.group_node_uuid,
+            "created_at": now, "updated_at": now,
+        }])
+        conn.execute(insert(runs), [{
+            "uuid": c.uuid, "workspace_uuid": run.workspace_uuid, "workflow_uuid": run.workflow_uuid,
+            "release_uuid": run.release_uuid, "batch_uuid": cb.uuid, "root_run_uuid": run.root_run_uuid,
+            "parent_run_uuid": run.uuid, "parent_node_uuid": cb.group_node_uuid, "item_index": c.item_index,
+            "status": "pending", "record_id": c.record_id or c.uuid, "record_title": c.record_title,
+            "input": c.input, "context": {}, "computed_configs": {}, "parent_context": run.context,
+            "available_at": now, "created_at": now, "updated_at": now,
+        } for c in cb.children])
+
+
+def _write_runs(conn: Connection, owner: str, outcomes: Sequence[StepOutcome], now: datetime) -> None:
+    if not outcomes:
+        return
+    rows = []
+    for o in outcomes:
+        r = o.run
+        terminal = o.terminal
+        keep_open = o.execution is not None and o.execution.keep_open and not terminal
+        suspended = o.release_lease or terminal
+        rows.append({
+            "b_uuid": r.uuid,
+            "b_status": o.status,
+            "context": r.context,
+            "computed_configs": r.computed_configs,
+            "output": o.output,
+            "cursor_node_uuid": None if terminal else (o.next_node_uuid or r.cursor_node_uuid),
+            "cursor_execution_id": o.execution.id if keep_open and o.execution else None,
+            "cursor_attempt": r.cursor_attempt,
+            "available_at": None if terminal else (o.available_at or now),
+            "waiting_children": o.waiting_children,
+            "lease_owner": None if suspended else owner,
+            "lease_expires_at_clear": suspended,
+            "credits_used_count": r.credits_used_count,
+            "executions_count": r.executions_count,
+            "error_message": o.error_message,
+            "is_group_parent": r.is_group_parent,
+            "updated_at": now,
+            "finished_at": now if terminal else None,
+        })
+    keep_cancel = and_(runs.c.status == "cancelling", bindparam("b_status").not_in(_TERMINAL))
+    conn.execute(
+        update(runs)
+        .where(runs.c.uuid == bindparam("b_uuid"), runs.c.lease_owner == owner)
+        .values(
+            status=case((keep_cancel, "cancelling"), else_=bindparam("b_status")),
+            context=bindparam("context"),
+            computed_configs=bindparam("computed_configs"),
+            output=bindparam("output"),
+            cursor_node_uuid=bindparam("cursor_node_uuid"),
+            cursor_execution_id=bindparam("cursor_execution_id"),
+            cursor_attempt=bindparam("cursor_attempt"),
+            available_at=bindparam("available_at"),
+            waiting_children=bindparam("waiting_children"),
+            lease_owner=bindparam("lease_owner"),
+            lease_expires_at=case((bindparam("lease_expires_at_clear"), None), else_=runs.c.lease_expires_at),
+            credits_used_count=bindparam("credits_used_count"),
+            executions_count=bindparam("executions_count"),
+            error_message=bindparam("error_message"),
+            is_group_parent=bindparam("is_group_parent"),
+            updated_at=bindparam("updated_at"),
+            finished_at=bindparam("finished_at"),
+        ),
+        rows,
+    )
+
+
+def wake_group_parents(conn: Connection, db: Database, parents: set[tuple[str | None, str | None]],
+                       now: datetime) -> None:
+    """Make a waiting group parent available once all its iterations are terminal.
+
+    With failOnItemFailure the parent is woken at the first failed iteration and the iterations
+    not yet started are cancelled (their runs `cancelled`, spec §2.4).
+    """
+    for parent_uuid, node_uuid in parents:
+        if not parent_uuid or not node_uuid:
+            continue
+        lock_q = select(runs.c.uuid, runs.c.waiting_children, runs.c.release_uuid).where(runs.c.uuid == parent_uuid)
+        if db.is_postgres:
+            lock_q = lock_q.with_for_update()
+        parent = conn.execute(lock_q).first()
+        if parent is None or not parent.waiting_children:
+            continue
+        siblings = runs.c.parent_run_uuid == parent_uuid
+        same_node = runs.c.parent_node_uuid == node_uuid
+        counts = dict(conn.execute(
+            select(runs.c.status, func.count()).where(siblings, same_node).group_by(runs.c.status)).all())
+        open_count = sum(v for k, v in counts.items() if k not in TERMINAL_STATUSES)
+        failed = counts.get("error", 0) + counts.get("cancelled", 0)
+        if failed and open_count and _fail_on_item_failure(conn, parent.release_uuid, node_uuid):
+            conn.execute(update(runs).where(siblings, same_node, runs.c.status == "pending")
+                         .values(status="cancelled", finished_at=now, updated_at=now, available_at=None,
+                                 error_message="skipped: another iteration failed"))
+            open_count = conn.execute(select(func.count()).where(
+                siblings, same_node, runs.c.status.not_in(_TERMINAL))).scalar_one()
+            if open_count:
+                # Running iterations are asked to stop at their next node boundary.
+                conn.execute(update(runs).where(siblings, same_node, runs.c.status.not_in(_TERMINAL))
+                             .values(status="cancelling", updated_at=now))
+                continue
+        if open_count:
+            continue
+        conn.execute(update(batches).where(batches.c.parent_run_uuid == parent_uuid,
+                                           batches.c.parent_node_uuid == node_uuid,
+                                           batches.c.finished_at.is_(None))
+                     .values(status="success", finished_at=now, updated_at=now))
+        conn.execute(update(runs).where(runs.c.uuid == parent_uuid)
+                     .values(waiting_children=False, available_at=now, updated_at=now))
+
+
+def _fail_on_item_failure(conn: Connection, release_uuid: str, node_uuid: str) -> bool:
+    nodes = conn.execute(select(releases.c.nodes).where(releases.c.uuid == release_uuid)).scalar()
+    stack = list(nodes or [])
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        config = node.get("config") or {}
+        if node.get("uuid") == node_uuid:
+            return bool(config.get("failOnItemFailure"))
+        if isinstance(config, dict) and isinstance(config.get("_nodes"), list):
+            stack.extend(config["_nodes"])
+    return False
+
+
+def group_results(db: Database, parent_uuid: str, node_uuid: str) -> list[tuple[str, Any, str | None]]:
+    with db.read() as conn:
+        rows = conn.execute(
+            select(runs.c.status, runs.c.output, runs.c.error_message)
+            .where(runs.c.parent_run_uuid == parent_uuid, runs.c.parent_node_uuid == node_uuid)
+            .order_by(runs.c.item_index)
+        ).all()
+    return [(r.status, r.output, r.error_message) for r in rows]
+
+
+def finalize_cancelled(db: Database, owner: str, run_uuids: Sequence[str], now: datetime) -> None:
+    """Runs whose cancel was requested: stop at this node boundary."""
+    if not run_uuids:
+        return
+    with db.write() as conn:
+        cancel_runs(conn, list(run_uuids), now, owner=owner)
+
+
+def cancel_runs(conn: Connection, run_uuids: list[str], now: datetime, owner: str | None = None) -> None:
+    """Cancel runs (and their group iterations) whose lease nobody else holds; mark the rest."""
+    pending = list(run_uuids)
+    while pending:
+        free = or_(runs.c.lease_owner.is_(None), runs.c.lease_expires_at < now)
+        if owner:
+            free = or_(free, runs.c.lease_owner == owner)
+        conn.execute(update(runs).where(runs.c.uuid.in_(pending), runs.c.status.not_in(_TERMINAL), free)
+                     .values(status="cancelled", finished_at=now, updated_at=now, lease_owner=None,
+                             lease_expires_at=None, available_at=None, waiting_children=False))
+        conn.execute(update(runs).where(runs.c.uuid.in_(pending), runs.c.status.not_in(_TERMINAL))
+                     .values(status="cancelling", updated_at=now))
+        conn.execute(update(executions).where(executions.c.run_uuid.in_(pending),
+                                              executions.c.status.in_(("idle", "pending", "running")))
+                     .values(status="cancelled", finished_at=now, updated_at=now))
+        conn.execute(update(batches).where(batches.c.parent_run_uuid.in_(pending), batches.c.finished_at.is_(None))
+                     .values(status="cancelled", finished_at=now, updated_at=now))
+        pending = list(conn.execute(select(runs.c.uuid).where(
+            runs.c.parent_run_uuid.in_(pending), runs.c.status.not_in(_TERMINAL))).scalars())
+
+
+def next_due_time(db: Database, root_run_uuid: str | None = None) -> tuple[int, datetime | None]:
+    """How many runs are active, and when the earliest one becomes claimable."""
+    with db.read() as conn:
+        cond = runs.c.status.in_(ACTIVE_STATUSES)
+        if root_run_uuid:
+            cond = and_(cond, runs.c.root_run_uuid == root_run_uuid)
+        active, due = conn.execute(select(func.count(), func.min(
+            case((runs.c.waiting_children.is_(False), func.coalesce(runs.c.lease_expires_at, runs.c.available_at)),
+                 else_=None)
+        )).where(cond)).one()
+    if isinstance(due, str):
+        due = datetime.fromisoformat(due)
+    return int(active or 0), due
+
+
+def sweep_stuck_parents(db: Database, now: datetime) -> None:
+    """Safety net: wake group parents whose iterations all finished (e.g. after a crash mid-commit)."""
+    with db.write() as conn:
+        waiting = conn.execute(select(runs.c.uuid).where(runs.c.waiting_children.is_(True),
+                                                          runs.c.status.in_(ACTIVE_STATUSES)).limit(200)).scalars().all()
+        if not waiting:
+            return
+        pairs = conn.execute(select(runs.c.parent_run_uuid, runs.c.parent_node_uuid)
+                             .where(runs.c.parent_run_uuid.in_(waiting)).distinct()).all()
+        wake_group_parents(conn, db, {(p.parent_run_uuid, p.parent_node_uuid) for p in pairs}, now)

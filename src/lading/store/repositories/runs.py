@@ -1,0 +1,70 @@
+"""Runs and executions as the service layer reads and creates them (always workspace-scoped)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.sql import ColumnElement
+
+from lading.domain.nodes import TERMINAL_STATUSES
+from lading.store.schema import executions, runs
+
+
+def insert_runs(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(runs), list(rows))
+
+
+def get_run(conn: Connection, ws: str, uuid: str) -> Any | None:
+    return conn.execute(select(runs).where(runs.c.workspace_uuid == ws, runs.c.uuid == uuid)).first()
+
+
+def run_executions(conn: Connection, ws: str, run_uuid: str) -> Sequence[Any]:
+    return conn.execute(select(executions).where(executions.c.workspace_uuid == ws,
+                                                 executions.c.run_uuid == run_uuid)
+                        .order_by(executions.c.id)).all()
+
+
+def run_filters(ws: str, *, workflow_uuid: str | None, batch_uuid: str | None = None,
+                release_uuid: str | None = None, statuses: Sequence[str] | None = None,
+                record_id: str | None = None, record_title: str | None = None,
+                is_finished: bool | None = None, created_after: datetime | None = None,
+                created_before: datetime | None = None) -> list[ColumnElement[bool]]:
+    cond: list[ColumnElement[bool]] = [runs.c.workspace_uuid == ws, runs.c.parent_run_uuid.is_(None)]
+    if workflow_uuid is not None:
+        cond.append(runs.c.workflow_uuid == workflow_uuid)
+    if batch_uuid:
+        cond.append(runs.c.batch_uuid == batch_uuid)
+    if release_uuid:
+        cond.append(runs.c.release_uuid == release_uuid)
+    if statuses:
+        cond.append(runs.c.status.in_(list(statuses)))
+    if record_id:
+        cond.append(runs.c.record_id == record_id)
+    if record_title:
+        cond.append(func.lower(runs.c.record_title).contains(record_title.lower()))
+    if is_finished is True:
+        cond.append(runs.c.status.in_(tuple(TERMINAL_STATUSES)))
+    elif is_finished is False:
+        cond.append(runs.c.status.not_in(tuple(TERMINAL_STATUSES)))
+    if created_after:
+        cond.append(runs.c.created_at >= created_after)
+    if created_before:
+        cond.append(runs.c.created_at < created_before)
+    return cond
+
+
+def list_runs(conn: Connection, cond: list[ColumnElement[bool]], limit: int, offset: int) -> Sequence[Any]:
+    return conn.execute(select(runs).where(*cond).order_by(runs.c.created_at.desc(), runs.c.uuid)
+                        .limit(limit).offset(offset)).all()
+
+
+def count_runs(conn: Connection, cond: list[ColumnElement[bool]]) -> int:
+    return int(conn.execute(select(func.count()).select_from(runs).where(*cond)).scalar_one())
+
+
+def runs_by_uuids(conn: Connection, ws: str, uuids: Sequence[str]) -> Sequence[Any]:
+    return conn.execute(select(runs).where(runs.c.workspace_uuid == ws, runs.c.uuid.in_(list(uuids)))).all()

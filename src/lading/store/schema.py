@@ -1,0 +1,199 @@
+"""The state store's schema, as SQLAlchemy Core tables: one schema for SQLite and PostgreSQL.
+
+Every business table carries `workspace_uuid`; repositories always filter on it. Alembic migrations
+(`store/migrations/versions`) create and evolve these tables; this module is what code queries against.
+Timestamps are naive UTC datetimes; JSON columns become JSONB on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Uuid = String(36)
+
+
+def _ts(name: str, nullable: bool = True) -> Column:
+    return Column(name, DateTime(), nullable=nullable)
+
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    _ts("created_at", False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False, index=True),
+    Column("email", String(320), nullable=False),
+    Column("first_name", String(255)),
+    Column("last_name", String(255)),
+    Column("role", String(32), nullable=False, server_default="admin"),
+    _ts("created_at", False),
+)
+
+workflows = Table(
+    "workflows",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False, index=True),
+    Column("tool_uuid", Uuid),
+    Column("play_uuid", Uuid),
+    Column("folder_uuid", Uuid),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("deleted_at"),
+)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("workflow_uuid", Uuid),
+    Column("user_uuid", Uuid),
+    Column("version", String(64)),
+    Column("description", Text),
+    # draft | deployed | archived | adhoc
+    Column("status", String(16), nullable=False),
+    Column("form_fields", Json),
+    Column("nodes", Json, nullable=False),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("deployed_at"),
+    Index("ix_releases_workflow", "workspace_uuid", "workflow_uuid", "status"),
+)
+
+tools = Table(
+    "tools",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False, index=True),
+    Column("workflow_uuid", Uuid, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("triggers", Json, nullable=False),
+    Column("is_read_only", Boolean, nullable=False, server_default="0"),
+    Column("folder_uuid", Uuid),
+    Column("emoji_slug", String(64)),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("deleted_at"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("workflow_uuid", Uuid),
+    Column("release_uuid", Uuid, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("data", Json),
+    Column("runs_count", Integer, nullable=False, server_default="0"),
+    Column("health_threshold", Integer, nullable=False, server_default="80"),
+    Column("parent_run_uuid", Uuid),
+    Column("parent_node_uuid", Uuid),
+    Column("error_message", Text),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("finished_at"),
+    Index("ix_batches_workspace", "workspace_uuid", "created_at"),
+    Index("ix_batches_parent", "parent_run_uuid"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("workflow_uuid", Uuid),
+    Column("release_uuid", Uuid, nullable=False),
+    Column("batch_uuid", Uuid),
+    # Group iterations: the run tree (root = the run a user created).
+    Column("root_run_uuid", Uuid, nullable=False),
+    Column("parent_run_uuid", Uuid),
+    Column("parent_node_uuid", Uuid),
+    Column("item_index", Integer),
+    Column("is_group_parent", Boolean, nullable=False, server_default="0"),
+    Column("status", String(16), nullable=False),
+    Column("record_id", String(255)),
+    Column("record_title", String(255)),
+    Column("input", Json),
+    Column("context", Json, nullable=False),
+    Column("computed_configs", Json, nullable=False),
+    # For group iterations: the parent run's context, exposed as `parentNodes`.
+    Column("parent_context", Json),
+    Column("output", Json),
+    # Durable position: the node to execute next and the execution row in flight for it.
+    Column("cursor_node_uuid", Uuid),
+    Column("cursor_execution_id", Integer),
+    Column("cursor_attempt", Integer, nullable=False, server_default="0"),
+    _ts("available_at"),
+    Column("waiting_children", Boolean, nullable=False, server_default="0"),
+    Column("lease_owner", String(64)),
+    _ts("lease_expires_at"),
+    Column("credits_used_count", Float, nullable=False, server_default="0"),
+    Column("executions_count", Integer, nullable=False, server_default="0"),
+    Column("error_message", Text),
+    _ts("created_at", False),
+    _ts("started_at"),
+    _ts("updated_at", False),
+    _ts("finished_at"),
+    Index("ix_runs_claim", "status", "available_at"),
+    Index("ix_runs_workflow", "workspace_uuid", "workflow_uuid", "created_at"),
+    Index("ix_runs_batch", "batch_uuid"),
+    Index("ix_runs_parent", "parent_run_uuid", "parent_node_uuid"),
+    Index("ix_runs_root", "root_run_uuid"),
+)
+
+executions = Table(
+    "executions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("run_uuid", Uuid, nullable=False),
+    Column("workflow_uuid", Uuid),
+    Column("release_uuid", Uuid),
+    Column("batch_uuid", Uuid),
+    Column("node_uuid", Uuid, nullable=False),
+    Column("node_slug", String(255), nullable=False),
+    Column("node_kind", String(16), nullable=False),
+    Column("node_action_slug", String(255)),
+    Column("node_child_index", Integer),
+    Column("next_node_uuid", Uuid),
+    Column("status", String(16), nullable=False),
+    Column("title", Text),
+    Column("error_message", Text),
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    # Provider credits of this execution (0 for natives) and the platform's per-execution charge.
+    Column("credits_used_count", Float, nullable=False, server_default="0"),
+    Column("execution_charge", Float, nullable=False, server_default="0"),
+    _ts("started_at", False),
+    _ts("updated_at", False),
+    _ts("finished_at"),
+    Index("ix_executions_run", "run_uuid", "id"),
+    Index("ix_executions_workspace", "workspace_uuid", "started_at"),
+)
+
+ALL_TABLES = (workspaces, users, workflows, releases, tools, batches, runs, executions)

@@ -1,0 +1,75 @@
+"""Test harness: every test gets a fresh `$LADING_HOME` and its own workspace, on SQLite by default
+or on PostgreSQL when `LADING_TEST_DATABASE_URL` is set (`.ci/run` runs the suite both ways).
+
+`cli(...)` calls the real CLI entry point in-process and returns (exit code, parsed stdout).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE_DIR = Path(os.environ.get("LADING_CACHE_DIR") or REPO / ".cache")
+
+
+@pytest.fixture(autouse=True)
+def lading_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    from lading.store.database import reset_database_cache
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("LADING_HOME", str(home))
+    monkeypatch.setenv("LADING_CACHE_DIR", str(CACHE_DIR))
+    monkeypatch.setenv("LADING_WORKSPACE_NAME", f"test-{uuid.uuid4().hex[:12]}")
+    monkeypatch.setenv("LADING_WORKER_IDLE_EXIT", "3")
+    monkeypatch.setenv("LADING_LEASE_SECONDS", "5")
+    monkeypatch.delenv("LADING_DEBUG", raising=False)
+    url = os.environ.get("LADING_TEST_DATABASE_URL")
+    if url:
+        monkeypatch.setenv("LADING_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("LADING_DATABASE_URL", raising=False)
+    reset_database_cache()
+    yield home
+    reset_database_cache()
+
+
+Result = tuple[int, Any]
+
+
+def run_cli(*args: str, stdin: str | None = None) -> Result:
+    """Invoke `lading <args>` in-process; returns (exit code, parsed JSON or raw text)."""
+    from lading.cli.main import main
+
+    out = io.StringIO()
+    old_out, old_in = sys.stdout, sys.stdin
+    sys.stdout = out
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        code = main(list(args))
+    finally:
+        sys.stdout, sys.stdin = old_out, old_in
+    text = out.getvalue()
+    try:
+        return code, json.loads(text)
+    except json.JSONDecodeError:
+        return code, text
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    return run_cli
+
+
+def j(value: Any) -> str:
+    """Compact JSON for a flag value."""
+    return json.dumps(value)

@@ -1,0 +1,78 @@
+"""Durable execution with real processes: a worker SIGKILLed mid-run; another finishes its runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from graphs import chain, end, node, start, var
+
+from conftest import j, run_cli
+
+SLOW_SCRIPT = "const t = Date.now(); while (Date.now() - t < 2500) {} return nodes.start.i * 10;"
+
+
+def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "lading", "worker", "--concurrency", "8"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _get(run_uuid: str) -> dict[str, Any]:
+    code, out = run_cli("orchestration", "run", "get", run_uuid)
+    assert code == 0, out
+    return out
+
+
+def test_killed_worker_runs_are_resumed_by_another(monkeypatch: Any) -> None:
+    monkeypatch.setenv("LADING_AUTOSTART_WORKER", "0")
+    monkeypatch.setenv("LADING_LEASE_SECONDS", "2")
+    nodes = chain(start(), node("before", "variables", {"variables": [var("i", "{{nodes.start.i}}")]}),
+                  node("slow", "script", {"script": SLOW_SCRIPT}),
+                  end([var("value", "{{nodes.slow.result}}"), var("i", "{{nodes.before.i}}")]))
+    run_uuids = []
+    for i in range(4):
+        code, out = run_cli("orchestration", "run", "create", "--nodes", j(nodes), "--data", j({"i": i}))
+        assert code == 0 and out["run"]["status"] == "pending"
+        run_uuids.append(out["run"]["uuid"])
+    env = dict(os.environ)
+    first = _worker(env)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            states = [_get(u) for u in run_uuids]
+            if all(any(e["nodeSlug"] == "slow" and e["status"] == "running" for e in s["run"]["executions"])
+                   for s in states):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the first worker never reached the slow node")
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    mid = [_get(u) for u in run_uuids]
+    assert all(s["run"]["status"] == "running" for s in mid)
+    second = _worker(env)
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            done = [_get(u) for u in run_uuids]
+            if all(d["run"]["status"] in ("success", "error") for d in done):
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("runs were not resumed")
+    finally:
+        os.killpg(second.pid, signal.SIGKILL)
+        second.wait()
+    for i, d in enumerate(done):
+        run = d["run"]
+        assert run["status"] == "success", run
+        slugs = [e["nodeSlug"] for e in run["executions"]]
+        assert slugs == ["start", "before", "slow", "end"], slugs  # nothing lost, nothing duplicated
+        slow = run["executions"][2]
+        assert slow["attempts"] == 2  # the interrupted node ran exactly once more
+        assert d["runContext"]["end"] == {"value": i * 10, "i": i}
