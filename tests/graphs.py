@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -33,7 +34,7 @@ def var(name: str, value: Any, type_: str = "any") -> dict[str, Any]:
 
 def chain(*nodes: dict[str, Any]) -> list[dict[str, Any]]:
     """Link nodes linearly (each non-end node's single child is the next one)."""
-    for a, b in zip(nodes, nodes[1:], strict=False):
+    for a, b in itertools.pairwise(nodes):
         if not a["childrenUuids"]:
             a["childrenUuids"] = [b["uuid"]]
     return list(nodes)

@@ -9,9 +9,8 @@ import sys
 import time
 from typing import Any
 
-from graphs import chain, end, node, start, var
-
 from conftest import j, run_cli
+from graphs import chain, end, node, start, var
 
 SLOW_SCRIPT = "const t = Date.now(); while (Date.now() - t < 2500) {} return nodes.start.i * 10;"
 

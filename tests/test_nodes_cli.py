@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from graphs import chain, end, new_uuid, node, start, var
 
 from conftest import j, run_cli
+from graphs import chain, end, new_uuid, node, start, var
 
 
 def sample() -> list[dict]:
@@ -50,7 +50,7 @@ def test_validate_cycle_duplicates_and_subnodes() -> None:
     code, out = run_cli("orchestration", "node", "validate", "--nodes", j(dup))
     assert "nodeInvalid" in [e["reason"] for e in out["invalidNodes"]]
     group = node("loop", "group", {"items": [], "_nodes": [node("v", "variables", {"variables": []})]})
-    code, out = run_cli("orchestration", "node", "validate", "--nodes", j(chain(start(), group, end())))
+    _code, out = run_cli("orchestration", "node", "validate", "--nodes", j(chain(start(), group, end())))
     sub = [e for e in out["invalidNodes"] if e["reason"] == "subNodesInvalid"]
     assert sub and sub[0]["node"]["slug"] == "loop" and sub[0]["invalidNodes"]
 

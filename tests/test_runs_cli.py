@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from graphs import chain, end, new_uuid, node, start, var
 
 from conftest import j, run_cli
+from graphs import chain, end, new_uuid, node, start, var
 
 
 def run_nodes(nodes: list[dict[str, Any]], data: dict[str, Any] | None = None) -> dict[str, Any]:

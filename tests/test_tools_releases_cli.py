@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs import chain, end, node, start, var
-
 from conftest import j, run_cli
+from graphs import chain, end, node, start, var
 
 
 def make_tool(name: str = "Enrich") -> dict[str, Any]:

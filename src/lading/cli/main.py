@@ -8,8 +8,29 @@ import sys
 import traceback
 
 
+def _click_modules() -> list[object]:
+    """Typer ships its own copy of Click; recognise exceptions from either."""
+    mods: list[object] = []
+    try:
+        from typer._click import exceptions as vendored
+
+        mods.append(vendored)
+    except ImportError:
+        pass
+    try:
+        from click import exceptions as upstream
+
+        mods.append(upstream)
+    except ImportError:
+        pass
+    return mods
+
+
+def _classes(name: str) -> tuple[type[BaseException], ...]:
+    return tuple(getattr(m, name) for m in _click_modules() if hasattr(m, name))
+
+
 def main(argv: list[str] | None = None) -> int:
-    import click
     import typer
 
     from lading.cli.app import app
@@ -22,15 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="lading", standalone_mode=False)
         code = result if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.exceptions.Abort:
+    except _classes("Exit") as exc:
+        code = int(getattr(exc, "exit_code", 0) or 0)
+    except _classes("Abort"):
         code = 130
-    except click.UsageError as exc:
+    except _classes("UsageError") as exc:
         emit({"errorMessage": _usage_text(exc), "statusCode": 400})
         code = 2
-    except click.ClickException as exc:
-        emit({"errorMessage": f"error: {exc.format_message()}", "statusCode": 400})
+    except _classes("ClickException") as exc:
+        emit({"errorMessage": f"error: {exc.format_message()}", "statusCode": 400})  # type: ignore[attr-defined]
         code = 2
     except LadingError as exc:
         emit(exc.to_document())
@@ -48,14 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-def _usage_text(exc: object) -> str:
-    import click
-
-    assert isinstance(exc, click.UsageError)
-    message = exc.format_message()
-    if isinstance(exc, click.NoSuchOption):
-        return f"error: unknown option '{exc.option_name}'"
-    if isinstance(exc, click.MissingParameter) and exc.param is not None:
-        opts = getattr(exc.param, "opts", None) or [exc.param.name]
-        return f"error: required option '{opts[0]}' not specified"
+def _usage_text(exc: BaseException) -> str:
+    message = exc.format_message()  # type: ignore[attr-defined]
+    if isinstance(exc, _classes("NoSuchOption")):
+        return f"error: unknown option '{exc.option_name}'"  # type: ignore[attr-defined]
+    param = getattr(exc, "param", None)
+    if isinstance(exc, _classes("MissingParameter")) and param is not None:
+        opts = getattr(param, "opts", None) or [param.name]
+        if str(opts[0]).startswith("-"):
+            # Commander-style wording, as the reference CLI prints it: `--name <name>`.
+            return f"error: required option '{opts[0]} <{str(opts[0]).lstrip('-')}>' not specified"
+        return f"error: missing required argument '{str(param.name).lower()}'"
     return f"error: {message}"

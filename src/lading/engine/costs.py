@@ -6,7 +6,7 @@ connections capability) plus the 0.01 platform charge per node execution.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from lading.domain.nodes import EXECUTION_CHARGE
@@ -23,7 +23,7 @@ def credits_cost(nodes: list[dict[str, Any]]) -> tuple[float, float]:
     if graph.start is None:
         return (0.0, 0.0)
 
-    @lru_cache(maxsize=None)
+    @cache
     def walk(uuid: str, depth: int) -> tuple[float, float] | None:
         node = graph.node(uuid)
         if node is None or depth > len(graph.nodes):

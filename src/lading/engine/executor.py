@@ -65,9 +65,6 @@ class Executor:
             return self._fatal(run, "the graph has no start node" if not node_uuid else f"node {node_uuid} not found")
         now = utcnow()
         opened = run.open_execution
-        if opened is not None and opened.recovered:
-            run.cursor_attempt = max(run.cursor_attempt, opened.attempts)
-            opened.recovered = False
         started_at = opened.started_at if opened else now
         exec_id = opened.id if opened else None
         scope = {"nodes": run.context, "parentNodes": run.parent_context or {}}
@@ -104,6 +101,31 @@ class Executor:
         except Exception as exc:  # an action bug must fail the node, never the worker
             return self._failure(run, node, config_out, f"{type(exc).__name__}: {exc}", exec_id, started_at, now)
         return self._success(run, level, node, config_out, result, exec_id, started_at, now)
+
+    @staticmethod
+    def _node_at(run: RunState, graph: Graph) -> dict[str, Any] | None:
+        level = graph
+        if run.parent_node_uuid:
+            owner = graph.node(run.parent_node_uuid)
+            if owner is None:
+                found = graph.find_subgraph_owner(run.parent_node_uuid)
+                owner = found[0].node(run.parent_node_uuid) if found else None
+            if owner is None:
+                return None
+            level = graph.subgraph(owner)
+        uuid = run.cursor_node_uuid or (level.start or {}).get("uuid")
+        return level.node(uuid) if uuid else None
+
+    def give_up(self, run: RunState, graph: Graph, message: str) -> StepOutcome:
+        """Fail the cursor node with no further retry (fallbacks still apply)."""
+        node = self._node_at(run, graph)
+        if node is None:
+            return self._fatal(run, message)
+        opened = run.open_execution
+        now = utcnow()
+        bare = {k: v for k, v in node.items() if k != "retry"}
+        return self._failure(run, bare, None, message, opened.id if opened else None,
+                             opened.started_at if opened else now, now)
 
     @staticmethod
     def _unavailable_kind(kind: Any) -> str:

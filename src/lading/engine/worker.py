@@ -30,6 +30,8 @@ log = logging.getLogger("lading.worker")
 
 # Nodes that may take long: a "running" execution is persisted before they start, so a crash
 # mid-node is visible and the node's re-run is counted.
+# A node whose worker died this many times while running it fails instead of crash-looping.
+MAX_CRASH_RECOVERIES = 3
 _SLOW_NATIVE = frozenset({"python", "script", "agent", "modelUpsert", "modelInsert"})
 
 
@@ -107,7 +109,7 @@ class Worker:
                         continue
                 if self._active:
                     idle_since = loop_now
-                    done, _ = await asyncio.wait(list(self._active.values()), timeout=self.options.poll_interval,
+                    _done, _ = await asyncio.wait(list(self._active.values()), timeout=self.options.poll_interval,
                                                  return_when=asyncio.FIRST_COMPLETED)
                     continue
                 active, due = await asyncio.to_thread(run_queue.next_due_time, self.db, self.options.root_run_uuid)
@@ -151,17 +153,21 @@ class Worker:
             if run.status == "cancelling":
                 await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid], utcnow())
                 return
+            recovered = run.open_execution is not None and run.open_execution.recovered
+            if recovered and not await self._resume_interrupted(run, graph):
+                return
             while True:
                 node = self._cursor_node(run, graph)
-                if _is_slow(node) and run.open_execution is None and node is not None:
+                opened = run.open_execution
+                if node is not None and _is_slow(node) and (opened is None or opened.status == "idle"):
                     now = utcnow()
                     marker = ExecutionWrite(
-                        id=None, node_uuid=node["uuid"], node_slug=str(node.get("slug")),
+                        id=opened.id if opened else None, node_uuid=node["uuid"], node_slug=str(node.get("slug")),
                         node_kind=str(node.get("kind")),
                         node_action_slug=node.get("actionSlug") if node.get("kind") in ("native", "connector")
                         else None,
-                        status="running", started_at=now, updated_at=now, attempts=run.cursor_attempt + 1,
-                        keep_open=True)
+                        status="running", started_at=opened.started_at if opened else now, updated_at=now,
+                        attempts=run.cursor_attempt + 1, keep_open=True)
                     run.cursor_node_uuid = node["uuid"]
                     ok, cancel = await self._submit(StepOutcome(run, marker, status="running",
                                                                 next_node_uuid=node["uuid"]))
@@ -172,7 +178,7 @@ class Worker:
                                                 utcnow())
                         return
                     assert marker.id is not None
-                    run.open_execution = OpenExecution(marker.id, "running", marker.attempts, now)
+                    run.open_execution = OpenExecution(marker.id, "running", marker.attempts, marker.started_at)
                 outcome = await self._executor.step(run, graph)
                 ok, cancel = await self._submit(outcome)
                 self.steps += 1
@@ -183,10 +189,36 @@ class Worker:
                     return
                 run.cursor_node_uuid = outcome.next_node_uuid
                 run.open_execution = None
-        except Exception:  # keep the worker alive; the lease expires and another attempt follows
-            log.exception("run %s failed inside the worker", run.uuid)
+        except Exception as exc:  # keep the worker alive; the lease expires and another attempt follows
+            log.error("run %s failed inside the worker: %s", run.uuid, str(exc)[:500])
         finally:
             self._active.pop(run.uuid, None)
+
+    async def _resume_interrupted(self, run: RunState, graph: Graph) -> bool:
+        """The node was in flight when its worker died: count the re-run, or give up after a few."""
+        opened = run.open_execution
+        assert opened is not None
+        if opened.attempts >= MAX_CRASH_RECOVERIES:
+            message = f"the worker stopped while running this node {opened.attempts} times; giving up"
+            await self._submit(self._executor.give_up(run, graph, message))
+            return False
+        node = self._cursor_node(run, graph)
+        if node is None:
+            return True
+        now = utcnow()
+        run.cursor_attempt = opened.attempts
+        marker = ExecutionWrite(
+            id=opened.id, node_uuid=node["uuid"], node_slug=str(node.get("slug")), node_kind=str(node.get("kind")),
+            node_action_slug=node.get("actionSlug") if node.get("kind") in ("native", "connector") else None,
+            status="running", started_at=opened.started_at, updated_at=now, attempts=opened.attempts + 1,
+            keep_open=True)
+        ok, cancel = await self._submit(StepOutcome(run, marker, status="running", next_node_uuid=node["uuid"]))
+        if cancel:
+            await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid], utcnow())
+            return False
+        opened.attempts += 1
+        opened.recovered = False
+        return ok
 
     @staticmethod
     def _cursor_node(run: RunState, graph: Graph) -> dict[str, Any] | None:
@@ -221,7 +253,7 @@ class Worker:
                 result = await asyncio.to_thread(run_queue.commit_outcomes, self.db, self.owner,
                                                  [p.outcome for p in batch], utcnow())
             except Exception as exc:
-                log.exception("commit failed")
+                log.error("commit of %d outcomes failed: %s", len(batch), str(exc)[:500])
                 for p in batch:
                     if not p.future.done():
                         p.future.set_exception(exc)

@@ -83,6 +83,7 @@ def open_database(settings: Settings | None = None) -> Database:
             connect_args={"check_same_thread": False, "timeout": 30},
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
+            hide_parameters=True,
         )
         _install_sqlite_hooks(engine)
     else:
@@ -91,6 +92,7 @@ def open_database(settings: Settings | None = None) -> Database:
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
             pool_pre_ping=True,
+            hide_parameters=True,
             pool_size=5,
             max_overflow=10,
         )

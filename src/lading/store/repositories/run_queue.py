@@ -69,12 +69,18 @@ def claim_runs(db: Database, owner: str, limit: int, lease_seconds: float, now: 
                 cursor_node_uuid=r.cursor_node_uuid, cursor_attempt=r.cursor_attempt or 0,
                 credits_used_count=r.credits_used_count or 0.0, executions_count=r.executions_count or 0,
                 is_group_parent=bool(r.is_group_parent), started_at=r.started_at,
-                open_execution=OpenExecution(ex.id, ex.status, ex.attempts, ex.started_at, recovered=ex.status == "running")
-                if ex else None,
+                open_execution=_opened(ex),
                 parent_node_uuid=r.parent_node_uuid, parent_run_uuid=r.parent_run_uuid,
             )
         )
     return states
+
+
+def _opened(ex: Any | None) -> OpenExecution | None:
+    if ex is None:
+        return None
+    # A `running` execution found at claim time was in flight when its worker died.
+    return OpenExecution(ex.id, ex.status, ex.attempts, ex.started_at, recovered=ex.status == "running")
 
 
 def load_release_nodes(db: Database, release_uuids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -145,16 +151,22 @@ def _execution_row(o: StepOutcome) -> dict[str, Any]:
 
 
 def _write_executions(conn: Connection, outcomes: Sequence[StepOutcome]) -> None:
-    new = [o for o in outcomes if o.execution is not None and o.execution.id is None]
-    if new:
-        ids = conn.execute(
-            insert(executions).returning(executions.c.id, sort_by_parameter_order=True),
-            [_execution_row(o) for o in new],
-        ).scalars().all()
-        for o, new_id in zip(new, ids, strict=True):
-            assert o.execution is not None
-            o.execution.id = new_id
-    old = [o for o in outcomes if o.execution is not None and o.execution.id is not None and o not in new]
+    """Insert new execution rows and update open ones.
+
+    Only rows that stay open on the run (running markers, idle waits) need their id back; those
+    are few and inserted one by one with RETURNING. Completed rows go in one executemany.
+    """
+    fresh = [o for o in outcomes if o.execution is not None and o.execution.id is None]
+    opened = [o for o in fresh if o.execution is not None and o.execution.keep_open]
+    closed = [o for o in fresh if o.execution is not None and not o.execution.keep_open]
+    if closed:
+        conn.execute(insert(executions), [_execution_row(o) for o in closed])
+    for o in opened:
+        assert o.execution is not None
+        o.execution.id = conn.execute(insert(executions).returning(executions.c.id),
+                                      [_execution_row(o)]).scalar_one()
+    fresh_ids = {id(o) for o in fresh}
+    old = [o for o in outcomes if o.execution is not None and id(o) not in fresh_ids]
     if old:
         rows = []
         for o in old:
@@ -199,6 +211,7 @@ def _write_runs(conn: Connection, owner: str, outcomes: Sequence[StepOutcome], n
         rows.append({
             "b_uuid": r.uuid,
             "b_status": o.status,
+            "b_active": not terminal,
             "context": r.context,
             "computed_configs": r.computed_configs,
             "output": o.output,
@@ -216,7 +229,7 @@ def _write_runs(conn: Connection, owner: str, outcomes: Sequence[StepOutcome], n
             "updated_at": now,
             "finished_at": now if terminal else None,
         })
-    keep_cancel = and_(runs.c.status == "cancelling", bindparam("b_status").not_in(_TERMINAL))
+    keep_cancel = and_(runs.c.status == "cancelling", bindparam("b_active"))
     conn.execute(
         update(runs)
         .where(runs.c.uuid == bindparam("b_uuid"), runs.c.lease_owner == owner)

@@ -1,0 +1,287 @@
+"""Resolve a node's config against the run context (spec 2.8): the one evaluator used by the
+executor, `node compute` and `node execute`.
+
+Why in two passes: walking the config first resolves every plain path in Python and collects
+the segments that need JavaScript; those are then evaluated together in a single V8 round trip,
+and their results are put in place. A config made only of static values and plain paths never
+creates a V8 context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import orjson
+
+from lading.engine.expressions._errors import AiInstructionError, ExpressionError
+from lading.engine.expressions._paths import FALLBACK, parse_path, resolve
+from lading.engine.expressions._rewrite import Rewritten, rewrite
+from lading.engine.expressions._template import Segment, Template, single_segment, split_template
+from lading.engine.expressions._v8 import DATE_KEY, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, V8Runtime
+from lading.engine.expressions._values import UNDEFINED, iso_text, segment_text, whole_value
+
+LEAF_KINDS = frozenset({"templateExpression", "jsExpression"})
+AI_MESSAGE = (
+    'no language model configured: expressions with instructTo "ai" need the workspace\'s default language model'
+)
+WHOLE, TEXT = 0, 1
+_SYNTAX: Any = object()  # a segment that does not parse: its `{{ … }}` text stays as written
+
+
+class _Job(NamedTuple):
+    index: int
+
+
+class _Pending:
+    """A template whose segments are (partly) waiting for the V8 round trip."""
+
+    __slots__ = ("original", "template", "values")
+
+    def __init__(self, template: Template, values: list[Any], original: str) -> None:
+        self.template, self.values, self.original = template, values, original
+
+    def finish(self, results: list[Any]) -> Any:
+        values = [results[v.index] if type(v) is _Job else v for v in self.values]
+        return _assemble(self.template, values, self.original)
+
+
+def _assemble(template: Template, values: list[Any], original: str) -> Any:
+    if template.whole:
+        return original if values[0] is _SYNTAX else values[0]
+    pieces: list[str] = []
+    remaining = iter(values)
+    for part in template.parts:
+        if isinstance(part, Segment):
+            value = next(remaining)
+            pieces.append(part.raw if value is _SYNTAX else value)
+        else:
+            pieces.append(part)
+    return "".join(pieces)
+
+
+class _Batch:
+    """Everything one `compute_config` call sends to V8."""
+
+    __slots__ = ("fills", "jobs", "refs", "roots")
+
+    def __init__(self, roots: dict[str, Any]) -> None:
+        self.roots = roots
+        self.jobs: list[list[Any]] = []
+        self.fills: list[tuple[Any, Any, _Pending]] = []
+        self.refs: dict[str, set[str] | None] = {"nodes": set(), "parentNodes": set()}
+
+    def add(self, source: str, rewritten: Rewritten, mode: int) -> _Job:
+        code = rewritten.code
+        self.jobs.append([source, None if code == source else code, mode])
+        for root, slugs in (("nodes", rewritten.nodes), ("parentNodes", rewritten.parent_nodes)):
+            mine = self.refs[root]
+            if mine is None:
+                continue
+            if slugs is None:
+                self.refs[root] = None
+            else:
+                mine.update(slugs)
+        return _Job(len(self.jobs) - 1)
+
+    def context(self) -> dict[str, Any]:
+        """The part of the context the segments read (all of a root used as a whole)."""
+        context: dict[str, Any] = {}
+        for root, slugs in self.refs.items():
+            value = self.roots[root]
+            context[root] = value if slugs is None else {s: value[s] for s in slugs if s in value}
+        return context
+
+
+class ExpressionEvaluator:
+    """Evaluates config expressions; owns one lazily created V8 context. Not thread-safe:
+    use `get_evaluator()` for the calling thread's instance."""
+
+    def __init__(self, *, timeout_s: float = DEFAULT_TIMEOUT_S, memory_bytes: int = DEFAULT_MEMORY_BYTES):
+        self._timeout_s = timeout_s
+        self._memory_bytes = memory_bytes
+        self._runtime: V8Runtime | None = None
+
+    def compute_config(self, config: Any, scope: dict[str, Any], *, skip_keys: frozenset[str] = frozenset()) -> Any:
+        """A new structure with every expression leaf replaced by its value (keys in `skip_keys`,
+        at any depth, are copied unevaluated). Raises ExpressionError / AiInstructionError."""
+        nodes = scope.get("nodes") if isinstance(scope, dict) else None
+        parents = scope.get("parentNodes") if isinstance(scope, dict) else None
+        batch = _Batch(
+            {
+                "nodes": nodes if isinstance(nodes, dict) else {},
+                "parentNodes": parents if isinstance(parents, dict) else {},
+            }
+        )
+        box: list[Any] = [None]
+        result = self._walk(config, batch, skip_keys)
+        if type(result) is _Pending:
+            batch.fills.append((box, 0, result))
+        else:
+            box[0] = result
+        if batch.jobs:
+            results = self._run_v8(batch)
+            for container, key, pending in batch.fills:
+                container[key] = pending.finish(results)
+        return box[0]
+
+    def evaluate(self, expression: Any, scope: dict[str, Any]) -> Any:
+        """One value: an expression leaf, a template string, a static value or a container."""
+        return self.compute_config(expression, scope)
+
+    def close(self) -> None:
+        """Release the V8 context (a later evaluation creates a new one)."""
+        if self._runtime is not None:
+            self._runtime.close()
+
+    # -- planning ------------------------------------------------------------------------------
+    def _walk(self, value: Any, batch: _Batch, skip: frozenset[str]) -> Any:
+        if isinstance(value, str):
+            return self._template(split_template(value), value, batch) if "{{" in value else value
+        if isinstance(value, dict):
+            kind = value.get("kind")
+            if isinstance(kind, str) and kind in LEAF_KINDS and "expression" in value:
+                return self._leaf(value, batch)
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                if key in skip:
+                    out[key] = _copy(item)
+                    continue
+                planned = self._walk(item, batch, skip)
+                if type(planned) is _Pending:
+                    batch.fills.append((out, key, planned))
+                    planned = None
+                out[key] = planned
+            return out
+        if isinstance(value, list):
+            items: list[Any] = []
+            for index, item in enumerate(value):
+                planned = self._walk(item, batch, skip)
+                if type(planned) is _Pending:
+                    batch.fills.append((items, index, planned))
+                    planned = None
+                items.append(planned)
+            return items
+        return value
+
+    def _leaf(self, leaf: dict[str, Any], batch: _Batch) -> Any:
+        if leaf.get("instructTo") == "ai":
+            raise AiInstructionError(AI_MESSAGE)
+        expression = leaf["expression"]
+        if not isinstance(expression, str):
+            return _copy(expression)
+        # `{{…}}` is never valid JavaScript, so a jsExpression written as a template is one.
+        if leaf["kind"] == "jsExpression" and not expression.lstrip().startswith("{{"):
+            return self._template(single_segment(expression), expression, batch)
+        if "{{" not in expression:
+            return expression
+        return self._template(split_template(expression), expression, batch)
+
+    def _template(self, template: Template, original: str, batch: _Batch) -> Any:
+        mode = WHOLE if template.whole else TEXT
+        values: list[Any] = []
+        waiting = False
+        for part in template.parts:
+            if not isinstance(part, Segment):
+                continue
+            value = _fast(part.source, mode, batch.roots)
+            if value is FALLBACK:
+                rewritten = rewrite(part.source) if part.source else None
+                if rewritten is None:
+                    value = _SYNTAX
+                else:
+                    value = batch.add(part.source, rewritten, mode)
+                    waiting = True
+            values.append(value)
+        if not values:
+            return original
+        if waiting:
+            return _Pending(template, values, original)
+        return _assemble(template, values, original)
+
+    # -- the V8 round trip ---------------------------------------------------------------------
+    def _run_v8(self, batch: _Batch) -> list[Any]:
+        if self._runtime is None:
+            self._runtime = V8Runtime(timeout_s=self._timeout_s, memory_bytes=self._memory_bytes)
+        payload, with_dates = _encode({"s": batch.context(), "x": batch.jobs})
+        answer = self._runtime.call(payload, with_dates)
+        if answer[:1] != "O":
+            index, _, message = answer[1:].partition(":")
+            job = batch.jobs[int(index)] if index.isdigit() and int(index) < len(batch.jobs) else None
+            raise ExpressionError(_as_written(message, rewritten=job is not None and job[1] is not None))
+        return [
+            entry[0] if type(entry) is list else (UNDEFINED if entry == 0 else _SYNTAX)
+            for entry in orjson.loads(answer[1:])
+        ]
+
+
+_CALLEE_RE = re.compile(r"^(TypeError: )(.+?)( is not (?:a function|a constructor|iterable).*)$", re.S)
+
+
+def _as_written(message: str, *, rewritten: bool) -> str:
+    """V8 quotes the failing callee as compiled; drop the `?.` the rewrite added to it."""
+    match = _CALLEE_RE.match(message) if rewritten else None
+    if match is None:
+        return message or "Error"
+    callee = match.group(2).replace("?.[", "[").replace("?.(", "(").replace("?.", ".")
+    return match.group(1) + callee + match.group(3)
+
+
+def _fast(source: str, mode: int, roots: dict[str, Any]) -> Any:
+    path = parse_path(source)
+    if path is None:
+        return FALLBACK
+    value = resolve(path, roots)
+    if value is FALLBACK:
+        return FALLBACK
+    return whole_value(value) if mode == WHOLE else segment_text(value)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _encode(payload: dict[str, Any]) -> tuple[str, bool]:
+    """Payload JSON; datetimes become `{"\\u0000date": iso}` (revived as Date), flagged."""
+    dates = False
+
+    def default(value: Any) -> Any:
+        nonlocal dates
+        if isinstance(value, dt.datetime | dt.date):
+            dates = True
+            return {DATE_KEY: iso_text(value)}
+        if value is UNDEFINED:
+            return None
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, set | frozenset | tuple):
+            return list(value)
+        return str(value)
+
+    try:
+        text = orjson.dumps(
+            payload, default=default, option=orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+        ).decode()
+    except (TypeError, orjson.JSONEncodeError):  # huge ints, lone surrogates: the slow way
+        text = json.dumps(_sanitise(payload), default=default, separators=(",", ":"), allow_nan=False)
+    return text, dates
+
+
+def _sanitise(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is UNDEFINED:
+        return None
+    if isinstance(value, dict):
+        return {str(key): _sanitise(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_sanitise(item) for item in value]
+    return value
