@@ -42,12 +42,12 @@ def test_validate_cycle_duplicates_and_subnodes() -> None:
     a = node("a", "variables", {"variables": []})
     b = node("b", "variables", {"variables": []}, [a["uuid"]])
     a["childrenUuids"] = [b["uuid"]]
-    code, out = run_cli("orchestration", "node", "validate", "--nodes", j([start(children=[a["uuid"]]), a, b]))
+    _code, out = run_cli("orchestration", "node", "validate", "--nodes", j([start(children=[a["uuid"]]), a, b]))
     assert "cycleDetected" in [e["reason"] for e in out["invalidNodes"]]
     s = start()
     dup = chain(s, end())
     dup.append(dict(dup[1], slug="again"))
-    code, out = run_cli("orchestration", "node", "validate", "--nodes", j(dup))
+    _code, out = run_cli("orchestration", "node", "validate", "--nodes", j(dup))
     assert "nodeInvalid" in [e["reason"] for e in out["invalidNodes"]]
     group = node("loop", "group", {"items": [], "_nodes": [node("v", "variables", {"variables": []})]})
     _code, out = run_cli("orchestration", "node", "validate", "--nodes", j(chain(start(), group, end())))
