@@ -23,6 +23,8 @@ class Settings:
     worker_idle_exit_seconds: float
     autostart_worker: bool
     debug: bool
+    # Time limit of `python` and `script` steps (spec: 30 s).
+    code_timeout_seconds: float = 30.0
 
     @property
     def sqlite_path(self) -> Path:
@@ -65,4 +67,5 @@ def load_settings() -> Settings:
         worker_idle_exit_seconds=_float("LADING_WORKER_IDLE_EXIT", 30.0),
         autostart_worker=os.environ.get("LADING_AUTOSTART_WORKER", "1") not in ("0", "false", "no"),
         debug=os.environ.get("LADING_DEBUG", "") not in ("", "0"),
+        code_timeout_seconds=_float("LADING_CODE_TIMEOUT_SECONDS", 30.0),
     )

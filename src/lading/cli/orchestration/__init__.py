@@ -8,6 +8,7 @@ from lading.cli.common import help_settings
 from lading.cli.orchestration.nodes import node_app
 from lading.cli.orchestration.releases import draft_app, release_app
 from lading.cli.orchestration.runs import run_app
+from lading.cli.orchestration.templates import template_app
 from lading.cli.orchestration.tools import tool_app
 from lading.cli.orchestration.workflows import workflow_app
 
@@ -19,5 +20,6 @@ orchestration_app.add_typer(workflow_app, name="workflow")
 orchestration_app.add_typer(release_app, name="release")
 orchestration_app.add_typer(draft_app, name="draft-release", hidden=True)
 orchestration_app.add_typer(node_app, name="node")
+orchestration_app.add_typer(template_app, name="template")
 
 __all__ = ["orchestration_app"]

@@ -12,6 +12,7 @@ from ._result import NativeResult
 
 async def run_code(action_slug: str, raw_config: dict[str, Any], scope: dict[str, Any]) -> NativeResult:
     from lading.engine import sandbox
+    from lading.settings import load_settings
 
     script = raw_config.get("script")
     if not isinstance(script, str):
@@ -19,5 +20,6 @@ async def run_code(action_slug: str, raw_config: dict[str, Any], scope: dict[str
     nodes = scope.get("nodes") or {}
     parent = scope.get("parentNodes") or {}
     runner = sandbox.run_python if action_slug == "python" else sandbox.run_script
-    result = await asyncio.to_thread(runner, script, nodes, parent)
+    timeout = load_settings().code_timeout_seconds
+    result = await asyncio.to_thread(runner, script, nodes, parent, timeout_s=timeout)
     return NativeResult({"result": result}, 0)

@@ -1,0 +1,27 @@
+"""`orchestration template …`."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings
+from lading.cli.output import emit
+
+template_app = typer.Typer(help="Pre-built workflow templates.", no_args_is_help=True,
+                           context_settings=help_settings())
+
+
+@template_app.command("list")
+def list_(kind: str = typer.Option(None, "--kind", help="tool or play.")) -> None:
+    """List templates (slug, name, description, kind)."""
+    from lading.services import templates
+
+    emit(templates.list_templates(kind=kind))
+
+
+@template_app.command("get")
+def get(slug: str = typer.Argument(..., help="Template slug, e.g. company-enrichment.")) -> None:
+    """A template with its nodes and form fields (placeholders left to fill)."""
+    from lading.services import templates
+
+    emit(templates.template(slug))

@@ -1,0 +1,107 @@
+"""Engine behaviour a user relies on: retries that recover, waits that hold no worker, credits,
+python steps, code limits that leave the worker alive."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from conftest import j, run_cli
+from graphs import chain, end, node, start, var
+
+
+def run_nodes(nodes: list[dict[str, Any]], data: dict[str, Any] | None = None) -> dict[str, Any]:
+    code, out = run_cli("orchestration", "run", "create", "--nodes", j(nodes), "--data", j(data or {}),
+                        "--wait-until-finished")
+    assert code == 0, out
+    return out
+
+
+def test_retry_recovers_after_transient_failures() -> None:
+    ready_at = int(time.time() * 1000) + 1200
+    script = f"if (Date.now() < {ready_at}) throw new Error('not yet'); return 'ok';"
+    flaky = node("flaky", "script", {"script": script},
+                 retry={"maximumAttempts": 6, "initialInterval": 500, "backoffCoefficient": 1.5})
+    out = run_nodes(chain(start(), flaky, end([var("v", "{{nodes.flaky.result}}")])))
+    assert out["run"]["status"] == "success"
+    ex = [e for e in out["run"]["executions"] if e["nodeSlug"] == "flaky"]
+    assert len(ex) == 1 and ex[0]["status"] == "success" and ex[0]["attempts"] >= 2
+    assert out["runContext"]["end"] == {"v": "ok"}
+
+
+def test_retry_backoff_holds_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LADING_AUTOSTART_WORKER", "0")
+    flaky = node("flaky", "script", {"script": "throw new Error('down')"},
+                 retry={"maximumAttempts": 2, "initialInterval": 60_000, "backoffCoefficient": 1})
+    _, waiting = run_cli("orchestration", "run", "create", "--nodes", j(chain(start(), flaky, end())))
+    time.sleep(0.01)
+    _, other = run_cli("orchestration", "run", "create", "--nodes", j(chain(start(), end())))
+    from lading.engine.worker import WorkerOptions, run_worker
+    from lading.services.runs import run_status
+    from lading.services.session import open_session
+    from lading.store.schema import runs
+
+    sess = open_session()
+    # One worker slot: the run waiting on its back-off must give it up so the other run completes.
+    started = time.monotonic()
+    run_worker(sess.db, WorkerOptions(concurrency=1, claim_batch=1, poll_interval=0.05,
+                                      stop_when=lambda: run_status(sess, other["run"]["uuid"]) == "success"
+                                      or time.monotonic() - started > 20))
+    assert run_status(sess, other["run"]["uuid"]) == "success"
+    with sess.db.read() as conn:
+        row = conn.execute(runs.select().where(runs.c.uuid == waiting["run"]["uuid"])).one()
+    assert row.status == "running" and row.lease_owner is None and row.cursor_attempt == 1
+    _, out = run_cli("orchestration", "run", "get", waiting["run"]["uuid"])
+    assert out["run"]["executions"][-1]["status"] == "idle" and out["run"]["executions"][-1]["attempts"] == 1
+
+
+def test_credits_provider_zero_and_execution_charge_per_node() -> None:
+    nodes = chain(start(), node("v", "variables", {"variables": [var("a", 1)]}), end())
+    out = run_nodes(nodes)
+    assert out["run"]["creditsUsedCount"] == 0
+    assert all(e["creditsUsedCount"] == 0 for e in out["run"]["executions"])
+    from sqlalchemy import func, select
+
+    from lading.services.session import open_session
+    from lading.store.schema import executions
+
+    sess = open_session()
+    with sess.db.read() as conn:
+        charge, count = conn.execute(select(func.sum(executions.c.execution_charge), func.count())
+                                     .where(executions.c.run_uuid == out["run"]["uuid"])).one()
+    assert count == 3 and charge == pytest.approx(0.03)
+
+
+def test_python_step_in_a_run() -> None:
+    code = "import datetime\nresult = {'domain': nodes['start']['email'].split('@')[1], 'n': len(nodes), " \
+           "'when': datetime.date(2025, 1, 15), 'tags': {'b'}}"
+    out = run_nodes(chain(start(), node("py", "python", {"script": code}),
+                          end([var("domain", "{{nodes.py.result.domain}}")])), {"email": "a@b.io"})
+    assert out["run"]["status"] == "success", out["run"]
+    assert out["runContext"]["py"] == {"result": {"domain": "b.io", "n": 1, "when": "2025-01-15", "tags": ["b"]}}
+    assert out["runContext"]["end"] == {"domain": "b.io"}
+
+
+def test_endless_loops_stop_at_the_limit_and_the_worker_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LADING_CODE_TIMEOUT_SECONDS", "1")
+    for action, script in (("script", "while (true) {}"), ("python", "while True:\n    pass")):
+        out = run_nodes(chain(start(), node("spin", action, {"script": script}), end()))
+        assert out["run"]["status"] == "error"
+        assert "time limit" in out["run"]["executions"][-1]["errorMessage"]
+    out = run_nodes(chain(start(), node("fine", "script", {"script": "return 1 + 1;"}), end()))
+    assert out["runContext"]["fine"] == {"result": 2}
+
+
+def test_python_cannot_reach_the_network_or_host_files(tmp_path: Any) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("top-secret")
+    code = ("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\n    net = 'open'\n"
+            "except Exception as e:\n    net = type(e).__name__\ntry:\n"
+            f"    open({str(secret)!r}).read()\n    files = 'read'\n"
+            "except Exception as e:\n    files = type(e).__name__\n"
+            "result = {'net': net, 'files': files}")
+    out = run_nodes(chain(start(), node("py", "python", {"script": code}), end()))
+    result = out["runContext"]["py"]["result"]
+    assert result["net"] != "open" and result["files"] != "read"
