@@ -216,10 +216,10 @@ def test_unknown_tool_node_is_refused_before_running() -> None:
     assert code == 1 and out["reason"] == "toolInvalid" and out["invalidNodes"][0]["node"]["slug"] == "sub"
 
 
-def test_tool_node_validates_then_fails_clearly_at_run_time() -> None:
+def test_tool_node_of_an_undeployed_tool_fails_clearly_at_run_time() -> None:
     code, tool = run_cli("orchestration", "tool", "create", "--name", "Inner")
     assert code == 0
     tool_node = node("sub", kind="tool", toolUuid=tool["tool"]["uuid"])
     out = run_nodes(chain(start(), tool_node, end()))
     assert out["run"]["status"] == "error"
-    assert "not available" in out["run"]["executions"][-1]["errorMessage"]
+    assert "noDeployedRelease" in out["run"]["executions"][-1]["errorMessage"]

@@ -6,6 +6,7 @@ import typer
 
 from lading import __version__
 from lading.cli.common import help_settings
+from lading.cli.connection import connection_app
 from lading.cli.orchestration import orchestration_app
 from lading.cli.system import register_system_commands
 
@@ -34,4 +35,5 @@ def root(
 
 
 app.add_typer(orchestration_app, name="orchestration")
+app.add_typer(connection_app, name="connection")
 register_system_commands(app)

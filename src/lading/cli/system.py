@@ -41,8 +41,10 @@ def register_system_commands(app: typer.Typer) -> None:
                 idle_exit = sess.settings.worker_idle_exit_seconds
         options = WorkerOptions(concurrency=concurrency, claim_batch=min(concurrency, 256),
                                 lease_seconds=sess.settings.lease_seconds, idle_exit_seconds=idle_exit)
+        from lading.services.ports import ServicePorts
+
         try:
-            run_worker(sess.db, options)
+            run_worker(sess.db, options, ServicePorts(sess.db))
         finally:
             if lock is not None:
                 lock.close()

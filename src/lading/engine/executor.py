@@ -20,11 +20,13 @@ from lading.engine import natives
 from lading.engine.expressions import get_evaluator, to_json_value
 from lading.engine.graph import Graph
 from lading.engine.natives.catalog import NATIVE_ACTIONS
+from lading.engine.ports import NoPorts, Ports
 from lading.engine.state import ChildBatch, ChildRun, ExecutionWrite, OpenExecution, RunState, StepOutcome
 from lading.store.clock import utcnow
 
-# Read the outputs of a group's finished iterations: [(status, output, error_message)] in item order.
-GroupResults = Callable[[str, str], Awaitable[list[tuple[str, Any, str | None]]]]
+# Read a node's finished child runs: [(status, output, error_message, credits)] in item order.
+GroupResults = Callable[[str, str], Awaitable[list[tuple[str, Any, str | None, float]]]]
+MAX_TOOL_DEPTH = 8
 
 _SKIP_KEYS = frozenset({"_nodes"})
 _CODE_SKIP_KEYS = frozenset({"_nodes", "script"})
@@ -46,19 +48,14 @@ def _record_title(item: Any) -> str:
 class Executor:
     """Executes nodes of one graph for many runs; `group_results` reads finished group children."""
 
-    def __init__(self, group_results: GroupResults) -> None:
+    def __init__(self, group_results: GroupResults, ports: Ports | None = None) -> None:
         self._group_results = group_results
+        self._ports: Ports = ports or NoPorts()
 
     async def step(self, run: RunState, graph: Graph) -> StepOutcome:
-        level = graph
-        if run.parent_node_uuid:
-            owner = graph.node(run.parent_node_uuid)
-            if owner is None:
-                found = graph.find_subgraph_owner(run.parent_node_uuid)
-                owner = found[0].node(run.parent_node_uuid) if found else None
-            if owner is None:
-                return self._fatal(run, "group node of this iteration is missing from the release")
-            level = graph.subgraph(owner)
+        level = level_of(run, graph)
+        if level is None:
+            return self._fatal(run, "group node of this iteration is missing from the release")
         node_uuid = run.cursor_node_uuid or (level.start or {}).get("uuid")
         node = level.node(node_uuid) if node_uuid else None
         if node is None:
@@ -72,6 +69,21 @@ class Executor:
         action = node.get("actionSlug") if kind == "native" else None
         config_out: Any = None
         try:
+            if kind == "connector":
+                config_out = get_evaluator().compute_config(node.get("config") or {}, scope, skip_keys=_SKIP_KEYS)
+                if not isinstance(config_out, dict):
+                    raise NodeExecutionError("config must be an object", retryable=False)
+                called = await self._ports.call_connector(run, node, to_json_value(config_out))
+                result = natives.NativeResult(called.output, called.child_index, credits=called.credits)
+                outcome = self._success(run, level, node, config_out, result, exec_id, started_at, now)
+                if outcome.execution is not None:
+                    outcome.execution.base_url = called.base_url
+                return outcome
+            if kind == "tool":
+                if opened is not None and opened.status == "idle":
+                    return await self._finish_tool(run, level, node, exec_id, started_at, now)
+                config_out = get_evaluator().compute_config(node.get("config") or {}, scope, skip_keys=_SKIP_KEYS)
+                return await self._start_tool(run, node, config_out, exec_id, started_at, now)
             if kind != "native":
                 raise NodeExecutionError(self._unavailable_kind(kind), retryable=False)
             spec = NATIVE_ACTIONS.get(str(action))
@@ -104,15 +116,9 @@ class Executor:
 
     @staticmethod
     def _node_at(run: RunState, graph: Graph) -> dict[str, Any] | None:
-        level = graph
-        if run.parent_node_uuid:
-            owner = graph.node(run.parent_node_uuid)
-            if owner is None:
-                found = graph.find_subgraph_owner(run.parent_node_uuid)
-                owner = found[0].node(run.parent_node_uuid) if found else None
-            if owner is None:
-                return None
-            level = graph.subgraph(owner)
+        level = level_of(run, graph)
+        if level is None:
+            return None
         uuid = run.cursor_node_uuid or (level.start or {}).get("uuid")
         return level.node(uuid) if uuid else None
 
@@ -288,13 +294,60 @@ class Executor:
         return StepOutcome(run, execution, status="running", waiting_children=True, release_lease=True,
                            child_batch=batch)
 
+    async def _start_tool(self, run: RunState, node: dict[str, Any], config: Any, exec_id: int | None,
+                          started_at: datetime, now: datetime) -> StepOutcome:
+        """Run the tool's release as a child run whose input is the node's config (form field values)."""
+        slug = str(node.get("slug"))
+        if not isinstance(config, dict):
+            return self._failure(run, node, config, "config must be an object", exec_id, started_at, now)
+        try:
+            target = await self._ports.resolve_tool(run, node)
+        except NodeExecutionError as exc:
+            return self._failure(run, node, config, exc.message, exec_id, started_at, now)
+        if target.tool_uuid in run.call_stack:
+            chain = " → ".join([*run.call_stack, target.tool_uuid])
+            return self._failure(run, {**node, "retry": None}, config, f"recursion detected: tool calls itself ({chain})",
+                                 exec_id, started_at, now)
+        if len(run.call_stack) >= MAX_TOOL_DEPTH:
+            return self._failure(run, {**node, "retry": None}, config,
+                                 f"tool nodes nested deeper than {MAX_TOOL_DEPTH} levels", exec_id, started_at, now)
+        data = to_json_value(config)
+        for field in target.form_fields or []:
+            if field.get("required") and data.get(field.get("slug")) in (None, ""):
+                return self._failure(run, {**node, "retry": None}, config,
+                                     f"invalidData: missing required field '{field.get('slug')}' for the tool",
+                                     exec_id, started_at, now)
+        run.computed_configs[slug] = data
+        child = ChildRun(uuid=str(uuidlib.uuid4()), item_index=0, input=data,
+                         record_id=str(data.get("_id") or ""), record_title=_record_title(data))
+        execution = self._execution(node, exec_id, started_at, now, status="idle", title="⏳ running the tool",
+                                    keep_open=True)
+        batch = ChildBatch(uuid=str(uuidlib.uuid4()), group_node_uuid=node["uuid"], children=[child], kind="tool",
+                           release_uuid=target.release_uuid, workflow_uuid=target.workflow_uuid,
+                           call_stack=[*run.call_stack, target.tool_uuid])
+        return StepOutcome(run, execution, status="running", waiting_children=True, release_lease=True,
+                           child_batch=batch)
+
+    async def _finish_tool(self, run: RunState, level: Graph, node: dict[str, Any], exec_id: int | None,
+                           started_at: datetime, now: datetime) -> StepOutcome:
+        results = await self._group_results(run.uuid, node["uuid"])
+        config = run.computed_configs.get(str(node.get("slug")), {})
+        if not results:
+            return self._failure(run, node, config, "the tool's run is missing", exec_id, started_at, now)
+        status, output, error, credits = results[-1]
+        if status != "success":
+            return self._failure(run, node, config, f"the tool's run ended {status}" + (f": {error}" if error else ""),
+                                 exec_id, started_at, now)
+        result = natives.NativeResult(output if output is not None else {}, 0, credits=credits)
+        return self._success(run, level, node, config, result, exec_id, started_at, now)
+
     async def _finish_group(self, run: RunState, level: Graph, node: dict[str, Any], exec_id: int | None,
                             started_at: datetime, now: datetime) -> StepOutcome:
         results = await self._group_results(run.uuid, node["uuid"])
         config = run.computed_configs.get(str(node.get("slug")), {})
         fail_on_item = bool((node.get("config") or {}).get("failOnItemFailure"))
         outputs: list[Any] = []
-        for index, (status, output, error) in enumerate(results):
+        for index, (status, output, error, _credits) in enumerate(results):
             if status == "success":
                 outputs.append(output)
                 continue
@@ -304,6 +357,20 @@ class Executor:
             outputs.append(None)
         result = natives.NativeResult(outputs, 0, title=success_title(outputs))
         return self._success(run, level, node, config, result, exec_id, started_at, now)
+
+
+def level_of(run: RunState, graph: Graph) -> Graph | None:
+    """The graph level a run executes: a group iteration runs its group's `_nodes`; every other run
+    (roots, tool sub-runs) runs its release's top level."""
+    if not run.parent_node_uuid or run.parent_kind == "tool":
+        return graph
+    owner = graph.node(run.parent_node_uuid)
+    if owner is None:
+        found = graph.find_subgraph_owner(run.parent_node_uuid)
+        owner = found[0].node(run.parent_node_uuid) if found else None
+    if owner is None:
+        return None
+    return graph.subgraph(owner)
 
 
 def open_execution_from_row(row: Any) -> OpenExecution | None:

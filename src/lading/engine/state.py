@@ -46,6 +46,10 @@ class RunState:
     # Group sub-graph iteration: which group node's `_nodes` this run executes.
     parent_node_uuid: str | None = None
     parent_run_uuid: str | None = None
+    # "group" (iteration of a group's `_nodes`) or "tool" (a tool node's sub-run of another release).
+    parent_kind: str | None = None
+    # Tools on the way to this run (recursion guard for tool nodes).
+    call_stack: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -68,6 +72,7 @@ class ExecutionWrite:
     attempts: int = 1
     credits_used_count: float = 0.0
     execution_charge: float = 0.0
+    base_url: str | None = None
     # Keep the row open on the run (cursor_execution_id) after this write.
     keep_open: bool = False
 
@@ -88,6 +93,11 @@ class ChildBatch:
     uuid: str
     group_node_uuid: str
     children: list[ChildRun]
+    kind: str = "group"
+    # Tool sub-runs execute another release (of another workflow).
+    release_uuid: str | None = None
+    workflow_uuid: str | None = None
+    call_stack: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lading.engine.executor import Executor
+from lading.engine.executor import Executor, level_of
+from lading.engine.ports import Ports
 from lading.engine.graph import Graph, graph_for_release
 from lading.engine.state import ExecutionWrite, OpenExecution, RunState, StepOutcome
 from lading.store.clock import utcnow
@@ -39,7 +40,7 @@ def _is_slow(node: dict[str, Any] | None) -> bool:
     if node is None:
         return False
     kind = node.get("kind")
-    return kind in ("connector", "tool", "agent") or (kind == "native" and node.get("actionSlug") in _SLOW_NATIVE)
+    return kind in ("connector", "agent") or (kind == "native" and node.get("actionSlug") in _SLOW_NATIVE)
 
 
 @dataclass
@@ -65,17 +66,18 @@ class _Pending:
 class Worker:
     db: Database
     options: WorkerOptions = field(default_factory=WorkerOptions)
+    ports: Ports | None = None
     owner: str = field(default_factory=lambda: f"{socket.gethostname()[:20]}:{os.getpid()}:{uuidlib.uuid4().hex[:8]}")
 
     def __post_init__(self) -> None:
         self._active: dict[str, asyncio.Task[None]] = {}
         self._queue: list[_Pending] = []
         self._wake_committer = asyncio.Event()
-        self._executor = Executor(self._group_results)
+        self._executor = Executor(self._group_results, self.ports)
         self._graphs: dict[str, Graph] = {}
         self.steps = 0
 
-    async def _group_results(self, parent_uuid: str, node_uuid: str) -> list[tuple[str, Any, str | None]]:
+    async def _group_results(self, parent_uuid: str, node_uuid: str) -> list[tuple[str, Any, str | None, float]]:
         return await asyncio.to_thread(run_queue.group_results, self.db, parent_uuid, node_uuid)
 
     # --- main loop ---------------------------------------------------------------------------
@@ -222,15 +224,9 @@ class Worker:
 
     @staticmethod
     def _cursor_node(run: RunState, graph: Graph) -> dict[str, Any] | None:
-        level = graph
-        if run.parent_node_uuid:
-            owner = graph.node(run.parent_node_uuid)
-            if owner is None:
-                found = graph.find_subgraph_owner(run.parent_node_uuid)
-                owner = found[0].node(run.parent_node_uuid) if found else None
-            if owner is None:
-                return None
-            level = graph.subgraph(owner)
+        level = level_of(run, graph)
+        if level is None:
+            return None
         if run.cursor_node_uuid:
             return level.node(run.cursor_node_uuid)
         return level.start
@@ -276,10 +272,10 @@ class Worker:
                     log.exception("heartbeat failed")
 
 
-def run_worker(db: Database, options: WorkerOptions) -> int:
+def run_worker(db: Database, options: WorkerOptions, ports: Ports | None = None) -> int:
     """Run a worker to completion in this thread; returns the number of node steps executed."""
     async def main() -> int:
-        worker = Worker(db, options)
+        worker = Worker(db, options, ports=ports)
         await worker.run()
         return worker.steps
 

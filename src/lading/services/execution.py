@@ -63,6 +63,7 @@ def hold_worker_lock(session: Session) -> Any | None:
 def drive_until_finished(session: Session, run_uuid: str, *, status_of: Any) -> None:
     """Execute this run's tree in-process until it is terminal (other workers may help)."""
     from lading.engine.worker import WorkerOptions, run_worker
+    from lading.services.ports import ServicePorts
 
     deadline_check = {"last": 0.0, "done": False}
 
@@ -75,4 +76,4 @@ def drive_until_finished(session: Session, run_uuid: str, *, status_of: Any) -> 
 
     options = WorkerOptions(root_run_uuid=run_uuid, lease_seconds=session.settings.lease_seconds,
                             poll_interval=0.05, stop_when=finished, concurrency=64)
-    run_worker(session.db, options)
+    run_worker(session.db, options, ServicePorts(session.db))

@@ -13,10 +13,17 @@ class WorkspaceReferences:
         self._session = session
 
     def connector_exists(self, connector_uuid: str) -> bool:
-        return False  # no connectors exist until the connections capability lands
+        from lading.store.repositories import connectors
+
+        with self._session.db.read() as conn:
+            return connectors.get_connector(conn, self._session.workspace_uuid, connector_uuid) is not None
 
     def connector_action_children(self, integration_slug: str, action_slug: str) -> int | None:
-        return None
+        from lading.integrations import get_integration
+
+        integration = get_integration(integration_slug)
+        action = integration.action(action_slug) if integration else None
+        return action.children_count if action else None
 
     def tool_exists(self, tool_uuid: str) -> bool:
         with self._session.db.read() as conn:

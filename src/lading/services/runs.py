@@ -96,8 +96,10 @@ def create_run(session: Session, *, workflow_uuid: str | None = None, data: Any 
                                                          release_uuid=release_uuid, now=now)
         check_form_fields(form_fields, data)
         record_id, title = record_identity(data, run_uuid)
-        repo.insert_runs(conn, [new_run_row(session.workspace_uuid, run_uuid, wf_uuid, rel_uuid, data, record_id,
-                                            title, now)])
+        row = new_run_row(session.workspace_uuid, run_uuid, wf_uuid, rel_uuid, data, record_id, title, now)
+        tool = wf_repo.tool_by_workflow(conn, session.workspace_uuid, wf_uuid) if wf_uuid else None
+        row["call_stack"] = [tool.uuid] if tool is not None else []
+        repo.insert_runs(conn, [row])
         row = repo.get_run(conn, session.workspace_uuid, run_uuid)
     return {"run": presenters.run(row)}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -134,6 +135,9 @@ runs = Table(
     Column("root_run_uuid", Uuid, nullable=False),
     Column("parent_run_uuid", Uuid),
     Column("parent_node_uuid", Uuid),
+    # What created this child run: "group" (an iteration of `_nodes`) or "tool" (a tool node's sub-run).
+    Column("parent_kind", String(16)),
+    Column("call_stack", Json),
     Column("item_index", Integer),
     Column("is_group_parent", Boolean, nullable=False, server_default="0"),
     Column("status", String(16), nullable=False),
@@ -189,6 +193,8 @@ executions = Table(
     # Provider credits of this execution (0 for natives) and the platform's per-execution charge.
     Column("credits_used_count", Float, nullable=False, server_default="0"),
     Column("execution_charge", Float, nullable=False, server_default="0"),
+    # The provider base URL a connector call used (recorded per span).
+    Column("base_url", String(1024)),
     _ts("started_at", False),
     _ts("updated_at", False),
     _ts("finished_at"),
@@ -196,4 +202,25 @@ executions = Table(
     Index("ix_executions_workspace", "workspace_uuid", "started_at"),
 )
 
-ALL_TABLES = (workspaces, users, workflows, releases, tools, batches, runs, executions)
+connectors = Table(
+    "connectors",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("user_uuid", Uuid),
+    Column("integration_slug", String(64), nullable=False),
+    Column("slug", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    # Non-secret config fields in clear; secret fields only inside `secrets` (AES-GCM, see integrations/_vault).
+    Column("config", Json),
+    Column("secrets", Text),
+    Column("rate_limit", Json),
+    Column("cache_ttl_ms", BigInteger),
+    Column("use_credits", Boolean, nullable=False, server_default="0"),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("deleted_at"),
+    Index("ix_connectors_workspace", "workspace_uuid", "integration_slug"),
+)
+
+ALL_TABLES = (workspaces, users, workflows, releases, tools, batches, runs, executions, connectors)

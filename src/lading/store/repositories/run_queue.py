@@ -71,6 +71,7 @@ def claim_runs(db: Database, owner: str, limit: int, lease_seconds: float, now: 
                 is_group_parent=bool(r.is_group_parent), started_at=r.started_at,
                 open_execution=_opened(ex),
                 parent_node_uuid=r.parent_node_uuid, parent_run_uuid=r.parent_run_uuid,
+                parent_kind=r.parent_kind, call_stack=list(r.call_stack or []),
             )
         )
     return states
@@ -146,7 +147,7 @@ def _execution_row(o: StepOutcome) -> dict[str, Any]:
         "next_node_uuid": e.next_node_uuid, "status": e.status, "title": e.title,
         "error_message": e.error_message, "attempts": e.attempts, "credits_used_count": e.credits_used_count,
         "execution_charge": e.execution_charge, "started_at": e.started_at, "updated_at": e.updated_at,
-        "finished_at": e.finished_at,
+        "finished_at": e.finished_at, "base_url": e.base_url,
     }
 
 
@@ -183,18 +184,22 @@ def _write_children(conn: Connection, outcomes: Sequence[StepOutcome], now: date
         if cb is None:
             continue
         run = o.run
+        release_uuid = cb.release_uuid or run.release_uuid
+        workflow_uuid = cb.workflow_uuid if cb.kind == "tool" else run.workflow_uuid
         conn.execute(insert(batches), [{
-            "uuid": cb.uuid, "workspace_uuid": run.workspace_uuid, "workflow_uuid": run.workflow_uuid,
-            "release_uuid": run.release_uuid, "status": "running", "data": {"kind": "group"},
+            "uuid": cb.uuid, "workspace_uuid": run.workspace_uuid, "workflow_uuid": workflow_uuid,
+            "release_uuid": release_uuid, "status": "running", "data": {"kind": cb.kind},
             "runs_count": len(cb.children), "parent_run_uuid": run.uuid, "parent_node_uuid": cb.group_node_uuid,
             "created_at": now, "updated_at": now,
         }])
         conn.execute(insert(runs), [{
-            "uuid": c.uuid, "workspace_uuid": run.workspace_uuid, "workflow_uuid": run.workflow_uuid,
-            "release_uuid": run.release_uuid, "batch_uuid": cb.uuid, "root_run_uuid": run.root_run_uuid,
+            "uuid": c.uuid, "workspace_uuid": run.workspace_uuid, "workflow_uuid": workflow_uuid,
+            "release_uuid": release_uuid, "batch_uuid": cb.uuid, "root_run_uuid": run.root_run_uuid,
             "parent_run_uuid": run.uuid, "parent_node_uuid": cb.group_node_uuid, "item_index": c.item_index,
+            "parent_kind": cb.kind, "call_stack": cb.call_stack or run.call_stack,
             "status": "pending", "record_id": c.record_id or c.uuid, "record_title": c.record_title,
-            "input": c.input, "context": {}, "computed_configs": {}, "parent_context": run.context,
+            "input": c.input, "context": {}, "computed_configs": {},
+            "parent_context": run.context if cb.kind == "group" else None,
             "available_at": now, "created_at": now, "updated_at": now,
         } for c in cb.children])
 
@@ -314,14 +319,15 @@ def _fail_on_item_failure(conn: Connection, release_uuid: str, node_uuid: str) -
     return False
 
 
-def group_results(db: Database, parent_uuid: str, node_uuid: str) -> list[tuple[str, Any, str | None]]:
+def group_results(db: Database, parent_uuid: str, node_uuid: str) -> list[tuple[str, Any, str | None, float]]:
+    """(status, output, error, provider credits) of a node's child runs, in item order."""
     with db.read() as conn:
         rows = conn.execute(
-            select(runs.c.status, runs.c.output, runs.c.error_message)
+            select(runs.c.status, runs.c.output, runs.c.error_message, runs.c.credits_used_count)
             .where(runs.c.parent_run_uuid == parent_uuid, runs.c.parent_node_uuid == node_uuid)
             .order_by(runs.c.item_index)
         ).all()
-    return [(r.status, r.output, r.error_message) for r in rows]
+    return [(r.status, r.output, r.error_message, r.credits_used_count or 0.0) for r in rows]
 
 
 def finalize_cancelled(db: Database, owner: str, run_uuids: Sequence[str], now: datetime) -> None:

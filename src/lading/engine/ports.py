@@ -1,0 +1,47 @@
+"""What the executor needs from the layers it must not import: calling a connector action and
+finding a tool's release. The service layer provides a real implementation; without one these
+node kinds fail with a clear message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lading.domain.errors import NodeExecutionError
+from lading.engine.state import RunState
+
+
+@dataclass
+class ConnectorOutcome:
+    output: Any
+    child_index: int
+    credits: float
+    base_url: str | None
+
+
+@dataclass
+class ToolTarget:
+    tool_uuid: str
+    workflow_uuid: str
+    release_uuid: str
+    form_fields: list[dict[str, Any]] | None
+
+
+class Ports(Protocol):
+    async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
+        """Run the node's integration action with its computed config."""
+        ...
+
+    async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
+        """The release a tool node runs: pinned `releaseUuid`, else the tool's deployed release."""
+        ...
+
+
+class NoPorts:
+    async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
+        raise NodeExecutionError("connector nodes need the connections service, which this process lacks",
+                                 retryable=False)
+
+    async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
+        raise NodeExecutionError("tool nodes need the connections service, which this process lacks",
+                                 retryable=False)

@@ -1,0 +1,98 @@
+"""Running one integration action: check its config, resolve the base URL, call it, price it."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from lading.integrations._http import ProviderHttp
+from lading.integrations._sdk import Action, ActionCall, ActionResult, Integration, ProviderError
+
+
+def env_slug(slug: str) -> str:
+    """`openAi` → `OPEN_AI`, `peopleDataLabs` → `PEOPLE_DATA_LABS`, `clearbit` → `CLEARBIT`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", slug).upper()
+
+
+def resolve_base_url(integration: Integration, credentials: Mapping[str, Any]) -> str:
+    """Connector `baseUrl`, else `LADING_<SLUG>_BASE_URL`, else the integration default."""
+    configured = credentials.get("baseUrl")
+    if isinstance(configured, str) and configured.strip():
+        return configured.strip()
+    env = os.environ.get(f"LADING_{env_slug(integration.slug)}_BASE_URL")
+    if env:
+        return env
+    return integration.default_base_url
+
+
+def config_errors(schema: Mapping[str, Any], value: Any) -> list[str]:
+    """JSON Schema errors as readable `path: message` lines (empty = valid)."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(dict(schema))
+    errors = []
+    for err in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path)):
+        path = ".".join(str(p) for p in err.absolute_path) or "(config)"
+        errors.append(f"{path}: {err.message}")
+    return errors
+
+
+def _matches(schema: Mapping[str, Any], config: Mapping[str, Any]) -> bool:
+    return not config_errors(schema, config)
+
+
+def price(action: Action, config: Mapping[str, Any], result: ActionResult) -> float:
+    """Provider credits of one call: an explicit figure, else the first matching price entry."""
+    if result.credits is not None:
+        return float(result.credits)
+    for cost in action.credits:
+        if cost.config is None or _matches(cost.config, config):
+            return round(cost.charge(result.units), 6)
+    return 0.0
+
+
+def list_price(action: Action) -> float:
+    """The fixed (or base) price used for `creditsCost` estimates."""
+    for cost in action.credits:
+        if cost.config is None:
+            return cost.cost if cost.type == "fixed" else (cost.fixed_cost or 0.0)
+    return 0.0
+
+
+async def call_action(integration: Integration, action: Action, config: dict[str, Any],
+                      credentials: dict[str, Any], connector_uuid: str | None) -> tuple[ActionResult, float, str]:
+    """Validate the config, run the action; returns (result, provider credits, base URL)."""
+    problems = config_errors(action.config_schema, config)
+    if problems:
+        raise ProviderError(f"invalid config for {integration.slug}.{action.slug}: " + "; ".join(problems[:5]),
+                            retryable=False)
+    base_url = resolve_base_url(integration, credentials)
+    secrets = [str(v) for k, v in _flatten(credentials) if k in _secret_keys(integration) and v]
+    http = ProviderHttp(integration.slug, integration.name, base_url, integration.rate_limit, secrets)
+    call = ActionCall(config=config, credentials=credentials, base_url=base_url, http=http,
+                      connector_uuid=connector_uuid)
+    try:
+        result = await action.run(call)
+    except ProviderError as exc:
+        exc.message = http.redact(exc.message)
+        exc.args = (exc.message,)
+        raise
+    if result.child_index < 0 or result.child_index >= action.children_count:
+        raise ProviderError(f"{integration.slug}.{action.slug} chose child {result.child_index} of "
+                            f"{action.children_count}", retryable=False)
+    return result, price(action, config, result), base_url
+
+
+def _secret_keys(integration: Integration) -> frozenset[str]:
+    return integration.secret_fields() | {"token", "password", "value", "apiKey", "accessToken", "botToken"}
+
+
+def _flatten(value: Any, key: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out.extend(_flatten(v, str(k)))
+        return out
+    return [(key, value)]

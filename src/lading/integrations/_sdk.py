@@ -1,0 +1,183 @@
+"""The connector SDK: what an integration module declares and what its actions receive.
+
+An integration is one module in this package defining `INTEGRATION = Integration(...)`. Its
+description (auth fields, actions with JSON Schemas, credit costs, autocompletes) is data that the
+catalog commands, validation, the docs and the executor all read; its actions are async functions
+that talk to the provider through `ActionCall.http`, which applies the integration's rate limits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lading.domain.errors import NodeExecutionError
+
+if TYPE_CHECKING:
+    from lading.integrations._http import ProviderHttp
+
+CATEGORIES = ("engagement", "marketing", "sales", "finance", "analytics", "freeform", "success", "support",
+              "enrichment", "storage", "custom")
+
+
+class ProviderError(NodeExecutionError):
+    """A provider call failed; the node fails with this message (and its retry/fallback apply)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = True) -> None:
+        super().__init__(message, retryable=retryable)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CreditCost:
+    """One price entry (spec §1.4): fixed per execution, per unit, or per package of units."""
+
+    type: str  # fixed | unit | package
+    cost: float
+    unit: str | None = None
+    units_count: int | None = None
+    fixed_cost: float | None = None
+    # JSON Schema on the node config selecting this entry (first match wins; None = fallback).
+    config: Mapping[str, Any] | None = None
+
+    def charge(self, units: float | None) -> float:
+        base = self.fixed_cost or 0.0
+        if self.type == "fixed":
+            return self.cost
+        n = units or 0
+        if self.type == "unit":
+            return base + self.cost * n
+        return base + self.cost * math.ceil(n / (self.units_count or 1))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "cost": self.cost}
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.units_count is not None:
+            out["unitsCount"] = self.units_count
+        if self.fixed_cost is not None:
+            out["fixedCost"] = self.fixed_cost
+        if self.config is not None:
+            out["config"] = {"jsonSchema": dict(self.config)}
+        return out
+
+
+@dataclass
+class ActionResult:
+    """What an action returns: the node output, the child to follow, and what to bill."""
+
+    output: Any
+    child_index: int = 0
+    # Units consumed (items, people, tokens…) for `unit`/`package` prices.
+    units: float | None = None
+    # An explicit provider cost, overriding the price table (e.g. token-priced models).
+    credits: float | None = None
+
+
+@dataclass
+class ActionCall:
+    """Everything an action needs for one call. Credentials are plaintext here only, in memory."""
+
+    config: dict[str, Any]
+    credentials: dict[str, Any]
+    base_url: str
+    http: ProviderHttp
+    connector_uuid: str | None = None
+
+
+ActionHandler = Callable[[ActionCall], Awaitable[ActionResult]]
+AutocompleteHandler = Callable[[ActionCall, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class Action:
+    slug: str
+    name: str
+    description: str
+    config_schema: Mapping[str, Any]
+    run: ActionHandler
+    output_schema: Mapping[str, Any] | None = None
+    ui_schema: Mapping[str, Any] = field(default_factory=dict)
+    # Named children when the action routes (count = len); None = one child.
+    children: tuple[str, ...] | None = None
+    credits: tuple[CreditCost, ...] = ()
+    aliases: tuple[str, ...] = ()
+    category: str | None = None
+    is_serialized: bool = False
+
+    @property
+    def children_count(self) -> int:
+        return len(self.children) if self.children else 1
+
+
+@dataclass(frozen=True)
+class Autocomplete:
+    """A connector-backed lookup of allowed values for one config field (`connector autocomplete`)."""
+
+    slug: str
+    run: AutocompleteHandler
+    params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Applied across one worker process, per integration."""
+
+    requests_per_second: float = 10.0
+    max_concurrency: int = 8
+
+
+@dataclass(frozen=True)
+class Integration:
+    slug: str
+    name: str
+    description: str
+    category: str
+    # JSON Schema of the connector config (credentials). Secret fields carry "format": "password"
+    # or "writeOnly": true; every HTTP-based schema has an optional "baseUrl" (format uri).
+    connector_schema: Mapping[str, Any]
+    default_base_url: str
+    actions: tuple[Action, ...]
+    documentation: str
+    autocompletes: tuple[Autocomplete, ...] = ()
+    rate_limit: RateLimit = RateLimit()
+    # False when actions can run without any connector (generic HTTP with an absolute url).
+    requires_connector: bool = True
+    aliases: tuple[str, ...] = ()
+    url: str | None = None
+    color: str | None = None
+    icon: str | None = None
+    sub_categories: tuple[str, ...] = ()
+
+    def action(self, slug: str) -> Action | None:
+        for a in self.actions:
+            if a.slug == slug or slug in a.aliases:
+                return a
+        return None
+
+    def autocomplete(self, slug: str) -> Autocomplete | None:
+        for a in self.autocompletes:
+            if a.slug == slug:
+                return a
+        return None
+
+    def secret_fields(self) -> frozenset[str]:
+        props = self.connector_schema.get("properties") or {}
+        return frozenset(k for k, v in props.items()
+                         if isinstance(v, Mapping) and (v.get("format") == "password" or v.get("writeOnly")))
+
+
+def secret(description: str, title: str | None = None) -> dict[str, Any]:
+    """Schema of a secret connector field (masked on output, encrypted at rest)."""
+    out: dict[str, Any] = {"type": "string", "format": "password", "writeOnly": True, "description": description}
+    if title:
+        out["title"] = title
+    return out
+
+
+BASE_URL_FIELD: dict[str, Any] = {
+    "type": "string", "format": "uri",
+    "description": "Override the provider's API base URL (self-hosted servers, local fakes).",
+}

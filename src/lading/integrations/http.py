@@ -1,0 +1,273 @@
+"""Generic HTTP requests (`http`): the escape hatch for any API without a dedicated integration.
+
+Why a connector at all: it keeps a base URL, default headers and credentials (bearer, basic or a
+custom header) out of node configs, encrypted at rest and masked on output. Without a connector an
+action works with an absolute `url`. A non-2xx answer fails the node with the status in the message,
+so the node's retry and fallback apply (set `failOnError: false` to get the answer as output instead).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from lading.integrations._http import parse_body
+from lading.integrations._sdk import (
+    BASE_URL_FIELD,
+    Action,
+    ActionCall,
+    ActionResult,
+    Integration,
+    ProviderError,
+    RateLimit,
+)
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+_HEADER_VALUES: dict[str, Any] = {"type": "object",
+                                  "additionalProperties": {"type": ["string", "number", "boolean"]}}
+
+_AUTH_SCHEMA: dict[str, Any] = {
+    "description": "How requests authenticate; secrets are encrypted at rest and masked on output.",
+    "oneOf": [
+        {"type": "object", "title": "None", "required": ["type"],
+         "properties": {"type": {"const": "none"}}},
+        {"type": "object", "title": "Bearer token", "required": ["type", "token"],
+         "properties": {"type": {"const": "bearer"},
+                        "token": {"type": "string", "format": "password", "writeOnly": True,
+                                  "description": "Sent as `Authorization: Bearer <token>`."}}},
+        {"type": "object", "title": "Basic auth", "required": ["type", "username", "password"],
+         "properties": {"type": {"const": "basic"}, "username": {"type": "string"},
+                        "password": {"type": "string", "format": "password", "writeOnly": True}}},
+        {"type": "object", "title": "Custom header", "required": ["type", "name", "value"],
+         "properties": {"type": {"const": "header"},
+                        "name": {"type": "string", "minLength": 1, "description": "e.g. `X-Api-Key`."},
+                        "value": {"type": "string", "format": "password", "writeOnly": True}}},
+    ],
+}
+
+CONNECTOR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "baseUrl": {**BASE_URL_FIELD,
+                    "description": "Prefix of relative request URLs, e.g. `https://api.example.com/v1`."},
+        "headers": {**_HEADER_VALUES, "description": "Headers sent with every request (a node's win)."},
+        "auth": _AUTH_SCHEMA,
+    },
+    "additionalProperties": False,
+}
+
+REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["url"],
+    "properties": {
+        "method": {"type": "string", "enum": list(METHODS), "default": "GET"},
+        "url": {"type": "string", "minLength": 1,
+                "description": "Absolute `http(s)://` URL, or a path appended to the connector's `baseUrl`."},
+        "headers": {**_HEADER_VALUES, "description": "Request headers; override the connector's."},
+        "query": {"type": "object", "description": "Query parameters, merged into those already in `url`.",
+                  "additionalProperties": {"type": ["string", "number", "boolean", "array", "null"]}},
+        "body": {"description": "JSON body; an object is form-encoded when Content-Type is "
+                                "application/x-www-form-urlencoded; a string is sent as is."},
+        "timeoutMs": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 30000},
+        "failOnError": {"type": "boolean", "default": True,
+                        "description": "false: a non-2xx answer is returned as output instead of failing."},
+    },
+    "additionalProperties": True,
+}
+
+OUTPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status", "headers", "body"],
+    "properties": {
+        "status": {"type": "integer"},
+        "headers": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "Lower-case names; repeated headers joined with `, `."},
+        "body": {"description": "Parsed JSON when the answer is JSON, else text; null when empty."},
+    },
+}
+
+
+def _invalid(message: str) -> ProviderError:
+    return ProviderError(f"invalid config for http.request: {message}", retryable=False)
+
+
+def _auth_header(auth: Any) -> tuple[str, str] | None:
+    if not isinstance(auth, dict):
+        return None
+    kind = auth.get("type", "none")
+    if kind == "bearer" and auth.get("token"):
+        return "Authorization", f"Bearer {auth['token']}"
+    if kind == "basic" and auth.get("username") is not None:
+        raw = f"{auth.get('username', '')}:{auth.get('password', '')}".encode()
+        return "Authorization", "Basic " + base64.b64encode(raw).decode()
+    if kind == "header" and auth.get("name"):
+        return str(auth["name"]), str(auth.get("value", ""))
+    return None
+
+
+def merge_headers(credentials: dict[str, Any], headers: dict[str, Any] | None) -> dict[str, str]:
+    """Connector headers, then connector auth, then the node's headers; names compare case-insensitively."""
+    merged: dict[str, tuple[str, str]] = {}
+
+    def put(name: str, value: Any) -> None:
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        merged[name.lower()] = (name, text)
+
+    for name, value in (credentials.get("headers") or {}).items():
+        put(name, value)
+    auth = _auth_header(credentials.get("auth"))
+    if auth:
+        put(*auth)
+    for name, value in (headers or {}).items():
+        put(name, value)
+    return dict(merged.values())
+
+
+def target_url(call: ActionCall, url: str, query: dict[str, Any] | None) -> str:
+    """Absolute URL as is; a relative one appended to the base URL; `query` merged into its query string."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        full = str(httpx.URL(url))  # normalises `HTTP://Host` so it is never taken as a path
+    elif scheme:
+        raise _invalid(f"url scheme '{scheme}' is not supported (use http or https)")
+    elif not call.base_url:
+        raise _invalid(f"url '{url}' is relative but the connector has no baseUrl "
+                       "(give an absolute http(s):// url or set the connector's baseUrl)")
+    else:
+        full = call.http.url(url)
+    if query:
+        clean = {k: v for k, v in query.items() if v is not None}
+        full = str(httpx.URL(full).copy_merge_params(clean))
+    return full
+
+
+def _body_args(body: Any, headers: dict[str, str]) -> dict[str, Any]:
+    if body is None:
+        return {}
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if isinstance(body, str):
+        return {"content": body.encode()}
+    if ctype.lower().startswith(FORM_TYPE):
+        if not isinstance(body, dict):
+            raise _invalid("a form-encoded body must be an object (or a string sent as is)")
+        return {"data": {k: _form_value(v) for k, v in body.items() if v is not None}}
+    return {"json": body}
+
+
+def _form_value(value: Any) -> str | list[str]:
+    if isinstance(value, list):
+        return [_form_scalar(v) for v in value]
+    return _form_scalar(value)
+
+
+def _form_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _safe_location(url: str) -> str:
+    """Scheme, host and path only: query strings often carry keys."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"
+
+
+async def request(call: ActionCall) -> ActionResult:
+    cfg = call.config
+    method = str(cfg.get("method") or "GET").upper()
+    url = target_url(call, str(cfg["url"]), cfg.get("query"))
+    headers = merge_headers(call.credentials, cfg.get("headers"))
+    timeout_ms = cfg.get("timeoutMs") or 30000
+    response = await call.http.request(method, url, headers=headers, timeout=timeout_ms / 1000,
+                                       raise_for_status=False, **_body_args(cfg.get("body"), headers))
+    if response.status_code >= 400 and cfg.get("failOnError", True):
+        err = call.http.error_for(response)
+        raise ProviderError(f"{method} {_safe_location(url)}: {err.message}", status=err.status,
+                            retryable=err.retryable)
+    body = parse_body(response) if response.content else None
+    output = {"status": response.status_code, "headers": dict(response.headers.items()), "body": body}
+    return ActionResult(output=output)
+
+
+DOCUMENTATION = """\
+# HTTP
+
+Send any HTTP request from a workflow: the escape hatch for APIs without a dedicated integration.
+
+## Connector (optional)
+
+A connector is only needed for relative URLs or stored credentials; with an absolute `url` the
+action runs without one.
+
+- `baseUrl` — prefix of relative URLs (`users/1` → `<baseUrl>/users/1`).
+- `headers` — object of headers sent with every request.
+- `auth` — one of `{"type":"none"}`, `{"type":"bearer","token"}`,
+  `{"type":"basic","username","password"}`, `{"type":"header","name","value"}`. `token`,
+  `password` and `value` are secrets: encrypted at rest, returned as `********`.
+
+Headers are merged in this order, later wins (names compare case-insensitively): connector
+`headers`, connector `auth`, the node's `headers`.
+
+## Action `request`
+
+Free (no provider credits).
+
+- `method` — `GET` (default), `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`.
+- `url` (required) — absolute `http(s)://` URL, or a path appended to the connector's `baseUrl`.
+  A relative URL without a `baseUrl` fails with `invalid config`.
+- `headers` — object; overrides the connector's headers and auth.
+- `query` — object of query parameters (arrays repeat the key, `null` is dropped), merged into the
+  URL's own query string.
+- `body` — sent as JSON by default. With a `Content-Type: application/x-www-form-urlencoded`
+  header an object is form-encoded. A string is sent as is (set its Content-Type yourself).
+- `timeoutMs` — default `30000`; a timeout fails the node (retryable).
+- `failOnError` — default `true`, see below.
+
+Output: `{"status": 200, "headers": {...}, "body": ...}` — header names lower-case (repeated
+headers joined with `, `), `body` parsed when the answer is JSON, text otherwise, `null` when empty.
+
+**Non-2xx answers fail the node** with a message naming the method, the URL (without its query
+string), the status and the server's error text, e.g.
+`GET https://api.example.com/users/9: HTTP answered 404 (not found): no such user`. The node's
+`retry` and `fallbackChildUuid` / `fallbackOnFailure` then apply; 5xx, 408 and 429 answers are
+retryable, other 4xx are not. A 429 also pauses this integration for its `Retry-After`. With
+`failOnError: false` every answer is returned as output instead (branch on `status`).
+Credentials never appear in outputs or error messages.
+
+Rate limit: 50 requests per second and 32 concurrent requests per worker, across all `http` nodes.
+
+## Example node
+
+```json
+{"uuid": "6f1c0c36-8c1e-4d59-9a53-2c9b6f0e0a01", "slug": "find_user", "kind": "connector",
+ "integrationSlug": "http", "actionSlug": "request", "connectorUuid": "<connector uuid>",
+ "config": {"method": "POST", "url": "users/search", "body": {"email": "{{nodes.start.email}}"},
+            "timeoutMs": 10000},
+ "childrenUuids": [null], "fallbackOnFailure": false, "position": {"x": 0, "y": 0}}
+```
+"""
+
+INTEGRATION = Integration(
+    slug="http",
+    name="HTTP",
+    description="Call any HTTP API: method, URL, headers, query and body; the answer becomes the output.",
+    category="custom",
+    connector_schema=CONNECTOR_SCHEMA,
+    default_base_url="",
+    requires_connector=False,
+    actions=(
+        Action(slug="request", name="HTTP request",
+               description="Send an HTTP request and return its status, headers and (JSON-parsed) body.",
+               config_schema=REQUEST_SCHEMA, output_schema=OUTPUT_SCHEMA, run=request, category="custom"),
+    ),
+    documentation=DOCUMENTATION,
+    rate_limit=RateLimit(requests_per_second=50, max_concurrency=32),
+)

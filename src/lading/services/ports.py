@@ -1,0 +1,108 @@
+"""The executor's ports, implemented with the store and the integrations: connector calls and
+tool-node targets. Built by whoever starts a worker (CLI worker, inline waiting)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid as uuidlib
+from typing import Any
+
+from lading.domain.errors import LadingError, NodeExecutionError
+from lading.engine.ports import ConnectorOutcome, ToolTarget
+from lading.engine.state import RunState
+from lading.integrations import Integration, get_integration
+from lading.integrations._runtime import call_action
+from lading.store.clock import utcnow
+from lading.store.database import Database
+from lading.store.repositories import connectors as connector_repo
+from lading.store.repositories import workflows as wf_repo
+
+
+class ServicePorts:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- connectors ----------------------------------------------------------------------------
+
+    def _credentials(self, ws: str, connector_uuid: str, integration: Integration) -> dict[str, Any]:
+        from lading.services.connections import decrypted_config, platform_credential
+
+        with self._db.read() as conn:
+            row = connector_repo.get_connector(conn, ws, connector_uuid)
+        if row is None:
+            raise NodeExecutionError(f"connectorNotFound: connector {connector_uuid} does not exist or was removed",
+                                     retryable=False)
+        if row.integration_slug != integration.slug:
+            raise NodeExecutionError(f"connector {connector_uuid} belongs to {row.integration_slug}, "
+                                     f"not {integration.slug}", retryable=False)
+        if row.use_credits:
+            key = platform_credential(integration)
+            if key is None:
+                raise NodeExecutionError("this connector uses platform credentials, but none are configured",
+                                         retryable=False)
+            return {"apiKey": key}
+        try:
+            return decrypted_config(ws, row)
+        except LadingError as exc:
+            raise NodeExecutionError(exc.message, retryable=False) from exc
+
+    async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
+        integration = get_integration(str(node.get("integrationSlug")))
+        if integration is None:
+            raise NodeExecutionError(f"integrationNotFound: unknown integration '{node.get('integrationSlug')}'",
+                                     retryable=False)
+        action = integration.action(str(node.get("actionSlug")))
+        if action is None:
+            raise NodeExecutionError(f"actionNotImplemented: {integration.slug} has no action "
+                                     f"'{node.get('actionSlug')}'", retryable=False)
+        connector_uuid = node.get("connectorUuid")
+        credentials: dict[str, Any] = {}
+        if isinstance(connector_uuid, str) and connector_uuid:
+            credentials = await asyncio.to_thread(self._credentials, run.workspace_uuid, connector_uuid, integration)
+        elif integration.requires_connector:
+            raise NodeExecutionError("connectorNotFound: the node has no connectorUuid", retryable=False)
+        result, credits, base_url = await call_action(integration, action, config, credentials,
+                                                      connector_uuid if isinstance(connector_uuid, str) else None)
+        return ConnectorOutcome(result.output, result.child_index, credits, base_url)
+
+    # --- tools -------------------------------------------------------------------------------
+
+    def _tool_target(self, ws: str, node: dict[str, Any]) -> ToolTarget:
+        tool_uuid, release_uuid, template_slug = node.get("toolUuid"), node.get("releaseUuid"), node.get("templateSlug")
+        with self._db.write() as conn:
+            if isinstance(tool_uuid, str) and tool_uuid:
+                tool = wf_repo.get_tool(conn, ws, tool_uuid)
+                if tool is None:
+                    raise NodeExecutionError(f"toolInvalid: tool {tool_uuid} does not exist", retryable=False)
+                if isinstance(release_uuid, str) and release_uuid:
+                    release = wf_repo.get_release(conn, ws, release_uuid)
+                    if release is None or release.workflow_uuid != tool.workflow_uuid:
+                        raise NodeExecutionError(f"releaseNotFound: release {release_uuid} is not one of the tool's",
+                                                 retryable=False)
+                else:
+                    release = wf_repo.release_by_status(conn, ws, tool.workflow_uuid, "deployed")
+                    if release is None:
+                        raise NodeExecutionError(f"noDeployedRelease: tool '{tool.name}' has never been deployed",
+                                                 retryable=False)
+                return ToolTarget(tool.uuid, tool.workflow_uuid, release.uuid, release.form_fields)
+            if isinstance(template_slug, str) and template_slug:
+                from lading.engine.templates import get_template
+
+                template = get_template(template_slug)
+                if template is None or template.get("kind") != "tool":
+                    raise NodeExecutionError(f"templateNotFound: no tool template '{template_slug}'", retryable=False)
+                now = utcnow()
+                adhoc = str(uuidlib.uuid4())
+                wf_repo.insert_release(conn, ws, {
+                    "uuid": adhoc, "workflow_uuid": None, "user_uuid": None, "version": None,
+                    "description": f"template {template_slug}", "status": "adhoc",
+                    "form_fields": template.get("formFields"), "nodes": template["nodes"], "created_at": now,
+                    "updated_at": now})
+                return ToolTarget(f"template:{template_slug}", "", adhoc, template.get("formFields"))
+        raise NodeExecutionError("a tool node needs toolUuid or templateSlug", retryable=False)
+
+    async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
+        target = await asyncio.to_thread(self._tool_target, run.workspace_uuid, node)
+        if not target.workflow_uuid:
+            target.workflow_uuid = None  # type: ignore[assignment]
+        return target

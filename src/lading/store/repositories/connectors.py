@@ -1,0 +1,45 @@
+"""Connectors: workspace-owned, authenticated instances of integrations (secrets sealed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from lading.store.schema import connectors, releases, tools
+
+
+def insert_connector(conn: Connection, ws: str, values: dict[str, Any]) -> None:
+    conn.execute(insert(connectors).values(workspace_uuid=ws, **values))
+
+
+def get_connector(conn: Connection, ws: str, uuid: str) -> Any | None:
+    return conn.execute(select(connectors).where(connectors.c.workspace_uuid == ws, connectors.c.uuid == uuid,
+                                                 connectors.c.deleted_at.is_(None))).first()
+
+
+def connector_by_slug(conn: Connection, ws: str, slug: str) -> Any | None:
+    return conn.execute(select(connectors).where(connectors.c.workspace_uuid == ws, connectors.c.slug == slug,
+                                                 connectors.c.deleted_at.is_(None))).first()
+
+
+def list_connectors(conn: Connection, ws: str, integration_slug: str | None) -> Sequence[Any]:
+    q = select(connectors).where(connectors.c.workspace_uuid == ws, connectors.c.deleted_at.is_(None))
+    if integration_slug:
+        q = q.where(connectors.c.integration_slug == integration_slug)
+    return conn.execute(q.order_by(connectors.c.created_at.desc())).all()
+
+
+def update_connector(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
+    conn.execute(update(connectors).where(connectors.c.workspace_uuid == ws, connectors.c.uuid == uuid)
+                 .values(**values))
+
+
+def deployed_tool_graphs(conn: Connection, ws: str) -> Sequence[Any]:
+    """(tool uuid, nodes) of every live tool's deployed release — to count connector usage."""
+    return conn.execute(
+        select(tools.c.uuid, releases.c.nodes)
+        .join(releases, releases.c.workflow_uuid == tools.c.workflow_uuid)
+        .where(tools.c.workspace_uuid == ws, tools.c.deleted_at.is_(None), releases.c.status == "deployed")
+    ).all()
