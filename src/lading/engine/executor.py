@@ -306,8 +306,8 @@ class Executor:
             return self._failure(run, node, config, exc.message, exec_id, started_at, now)
         if target.tool_uuid in run.call_stack:
             chain = " → ".join([*run.call_stack, target.tool_uuid])
-            return self._failure(run, {**node, "retry": None}, config, f"recursion detected: tool calls itself ({chain})",
-                                 exec_id, started_at, now)
+            message = f"recursion detected: tool calls itself ({chain})"
+            return self._failure(run, {**node, "retry": None}, config, message, exec_id, started_at, now)
         if len(run.call_stack) >= MAX_TOOL_DEPTH:
             return self._failure(run, {**node, "retry": None}, config,
                                  f"tool nodes nested deeper than {MAX_TOOL_DEPTH} levels", exec_id, started_at, now)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lading.engine.executor import Executor, level_of
-from lading.engine.ports import Ports
 from lading.engine.graph import Graph, graph_for_release
+from lading.engine.ports import Ports
 from lading.engine.state import ExecutionWrite, OpenExecution, RunState, StepOutcome
 from lading.store.clock import utcnow
 from lading.store.database import Database

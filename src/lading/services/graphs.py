@@ -34,3 +34,40 @@ def default_draft_nodes() -> list[dict[str, Any]]:
         {"uuid": end, "slug": "end", "kind": "native", "actionSlug": "end", "config": {"variables": []},
          "childrenUuids": [], "fallbackOnFailure": False, "position": {"x": 0, "y": 200}},
     ]
+
+
+def tool_uuids_in(nodes: Any) -> list[str]:
+    """Every `toolUuid` referenced by tool nodes of a graph, including inside group `_nodes`."""
+    found: list[str] = []
+    stack = list(nodes) if isinstance(nodes, list) else []
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if node.get("kind") == "tool" and isinstance(node.get("toolUuid"), str):
+            found.append(node["toolUuid"])
+        config = node.get("config")
+        if isinstance(config, dict) and isinstance(config.get("_nodes"), list):
+            stack.extend(config["_nodes"])
+    return found
+
+
+def find_tool_cycle(session: Session, conn: Any, own_tool_uuid: str, nodes: Any) -> list[str] | None:
+    """A chain of tools leading back to `own_tool_uuid` through deployed releases, if any."""
+    from lading.store.repositories import workflows as wf_repo
+
+    ws = session.workspace_uuid
+    stack: list[tuple[str, list[str]]] = [(t, [own_tool_uuid, t]) for t in tool_uuids_in(nodes)]
+    seen: set[str] = set()
+    while stack:
+        tool_uuid, path = stack.pop()
+        if tool_uuid == own_tool_uuid:
+            return path
+        if tool_uuid in seen:
+            continue
+        seen.add(tool_uuid)
+        tool = wf_repo.get_tool(conn, ws, tool_uuid)
+        deployed = wf_repo.release_by_status(conn, ws, tool.workflow_uuid, "deployed") if tool else None
+        if deployed is not None:
+            stack.extend((t, [*path, t]) for t in tool_uuids_in(deployed.nodes))
+    return None

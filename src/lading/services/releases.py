@@ -8,7 +8,7 @@ from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError
 from lading.services import presenters
-from lading.services.graphs import invalid_nodes
+from lading.services.graphs import find_tool_cycle, invalid_nodes
 from lading.services.session import Session
 from lading.store.clock import utcnow
 from lading.store.repositories import workflows as repo
@@ -126,6 +126,11 @@ def deploy_draft(session: Session, *, workflow_uuid: str, nodes: Any = _UNSET, f
         if problems:
             raise ValidationError("the draft's nodes are not valid", reason="nodesInvalid",
                                   extra={"invalidNodes": problems})
+        own_tool = repo.tool_by_workflow(conn, ws, workflow_uuid)
+        cycle = find_tool_cycle(session, conn, own_tool.uuid, draft.nodes) if own_tool else None
+        if cycle:
+            raise ValidationError("recursion: this tool would call itself (" + " → ".join(cycle) + ")",
+                                  reason="toolInvalid", details={"cycle": cycle})
         existing = repo.versions_of(conn, ws, workflow_uuid)
         if version is not None:
             wanted = _semver(version)

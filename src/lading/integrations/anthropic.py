@@ -1,0 +1,221 @@
+"""Anthropic's Messages API as a connector.
+
+Same `instruct` action as `openAi` (spec §1.10), on Anthropic's wire format: `POST /v1/messages`
+with `x-api-key` and a pinned `anthropic-version`. Claude has no JSON-schema response mode, so a
+structured answer is obtained the way Anthropic recommends — a single tool named `output` whose
+`input_schema` is the requested schema, forced with `tool_choice`; the tool call's `input` is the
+answer. Web search is Anthropic's server-side `web_search` tool; with it the output tool cannot be
+forced (the model must be free to search first), so the model is asked to finish with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lading.integrations import _llm
+from lading.integrations._http import parse_body
+from lading.integrations._sdk import (
+    BASE_URL_FIELD,
+    Action,
+    ActionCall,
+    ActionResult,
+    Autocomplete,
+    Integration,
+    ProviderError,
+    RateLimit,
+    secret,
+)
+
+PROVIDER = "Anthropic"
+API_VERSION = "2023-06-01"
+DEFAULT_MODEL = "claude-3-5-haiku-latest"
+DEFAULT_MAX_TOKENS = 1024
+WEB_SEARCH_TOOL = "web_search_20250305"
+PRICING = _llm.TokenPricing(
+    rates={"claude-3-5-haiku-latest": 0.05, "claude-3-5-sonnet-latest": 0.2, "claude-sonnet-4-20250514": 0.2,
+           "claude-opus-4-20250514": 2.0},
+    default_model=DEFAULT_MODEL, unknown_rate=0.2)
+_FINISH_WITH_TOOL = "When you have the final answer, call the `output` tool with it."
+
+
+def _headers(call: ActionCall) -> dict[str, str]:
+    return {"x-api-key": str(call.credentials.get("apiKey") or ""), "anthropic-version": API_VERSION,
+            "Content-Type": "application/json"}
+
+
+def _replay(content: list[Any], tool_id: str | None) -> Callable[[str], list[dict[str, Any]]]:
+    """The assistant turn as returned, then the rejection (as the tool's error result if any)."""
+    def replay(problem: str) -> list[dict[str, Any]]:
+        text = _llm.repair_prompt(problem)
+        reply: Any = text
+        if tool_id:
+            reply = [{"type": "tool_result", "tool_use_id": tool_id, "content": text, "is_error": True}]
+        return [{"role": "assistant", "content": content}, {"role": "user", "content": reply}]
+    return replay
+
+
+def _usage(data: dict[str, Any]) -> tuple[int, int]:
+    usage = data.get("usage") or {}
+    inputs = sum(_llm.token_count(usage.get(k)) for k in
+                 ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+    return inputs, _llm.token_count(usage.get("output_tokens"))
+
+
+async def instruct(call: ActionCall) -> ActionResult:
+    config = call.config
+    model = config.get("model") or DEFAULT_MODEL
+    settings = config.get("advancedSettings") or {}
+    web = bool(settings.get("withWebSearch"))
+    schema = _llm.output_schema_of(config.get("output"))
+    system = config.get("systemPrompt") or None
+    tools: list[dict[str, Any]] = []
+    tool_choice: dict[str, Any] | None = None
+    wrapped = False
+    if web:
+        search: dict[str, Any] = {"type": WEB_SEARCH_TOOL, "name": "web_search"}
+        if settings.get("maxSteps"):
+            search["max_uses"] = settings["maxSteps"]
+        tools.append(search)
+    if schema is not None:
+        input_schema, wrapped = _llm.object_schema(schema)
+        tools.append({"name": "output", "description": "Return the final answer in the required structure.",
+                      "input_schema": input_schema})
+        if web:
+            system = f"{system}\n\n{_FINISH_WITH_TOOL}" if system else _FINISH_WITH_TOOL
+        else:
+            tool_choice = {"type": "tool", "name": "output"}
+
+    async def ask(messages: list[dict[str, Any]]) -> _llm.Turn:
+        body: dict[str, Any] = {"model": model, "max_tokens": settings.get("maxTokens") or DEFAULT_MAX_TOKENS,
+                                "messages": messages}
+        if system:
+            body["system"] = system
+        if settings.get("temperature") is not None:
+            body["temperature"] = settings["temperature"]
+        if tools:
+            body["tools"] = tools
+        if tool_choice:
+            body["tool_choice"] = tool_choice
+        data = await _llm.post_json(call, "/v1/messages", _headers(call), body, PROVIDER)
+        content = data.get("content")
+        if not isinstance(content, list):
+            raise ProviderError(f"{PROVIDER}: the answer has no content")
+        blocks = [b for b in content if isinstance(b, dict)]
+        tool = next((b for b in blocks if b.get("type") == "tool_use" and b.get("name") == "output"), None)
+        answer: Any
+        if tool is not None:
+            answer = _llm.unwrap(tool.get("input"), wrapped)
+        else:
+            answer = "".join(str(b.get("text", "")) for b in blocks if b.get("type") == "text")
+            if not answer and data.get("stop_reason") == "refusal":
+                raise ProviderError(f"{PROVIDER}: the model refused to answer", retryable=False)
+            if schema is not None:
+                answer = _llm.unwrap(answer, wrapped)
+        inputs, outputs = _usage(data)
+        return _llm.Turn(answer, str(data.get("model") or model), inputs, outputs,
+                         _replay(content, tool.get("id") if tool else None))
+
+    output = await _llm.answer(ask, [{"role": "user", "content": config["prompt"]}], schema, PROVIDER)
+    tokens = output["usage"]["inputTokens"] + output["usage"]["outputTokens"]
+    return ActionResult(output=output, units=tokens, credits=PRICING.charge(model, tokens, web))
+
+
+async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """`GET /v1/models`, following `after_id` pages (bounded)."""
+    results: list[dict[str, Any]] = []
+    after: str | None = None
+    for _ in range(10):
+        response = await call.http.request("GET", "/v1/models", headers=_headers(call),
+                                           params={"limit": 100, "after_id": after})
+        data = parse_body(response)
+        items = data.get("data") if isinstance(data, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                results.append({"label": str(item.get("display_name") or item["id"]), "value": item["id"],
+                                "description": item["id"]})
+        after = data.get("last_id") if isinstance(data, dict) and data.get("has_more") else None
+        if not after:
+            break
+    return results
+
+
+DOCUMENTATION = """\
+# Anthropic
+
+Ask a Claude model one question per node and use its text or structured answer in the workflow.
+
+## Connector
+
+| Field | Required | Notes |
+| --- | --- | --- |
+| `apiKey` | yes (secret) | Sent as `x-api-key` (with `anthropic-version: 2023-06-01`). |
+| `baseUrl` | no | Default `https://api.anthropic.com` (else env `LADING_ANTHROPIC_BASE_URL`). |
+
+## Actions
+
+### `instruct` — Instruct a model
+
+Inputs: `model` (default `claude-3-5-haiku-latest`; autocomplete `listModels`), `prompt` (required),
+`systemPrompt`, `output` (`{"type":"text"}` default, or `{"type":"jsonSchema","jsonSchema":{…}}`),
+`advancedSettings.{temperature, maxTokens (default 1024), maxSteps, withWebSearch}`.
+
+Calls `POST /v1/messages`. With a JSON schema, a tool named `output` takes the schema as its
+`input_schema` and is forced with `tool_choice`; the tool call's `input` is the answer (a non-object
+schema is wrapped under `value` and unwrapped again). The answer is validated against the schema; an
+invalid one gets one repair request (a `tool_result` with `is_error`), then the node fails.
+`withWebSearch: true` adds Anthropic's `web_search` server tool (`maxSteps` → `max_uses`); the output
+tool is then requested rather than forced.
+
+Output: `{"answer": <text or object>, "model": "…", "usage": {"inputTokens": n, "outputTokens": n}}`.
+
+Credits per started 1k tokens (input + output): `claude-3-5-haiku-latest` 0.05,
+`claude-3-5-sonnet-latest` and `claude-sonnet-4-20250514` 0.2, `claude-opus-4-20250514` 2; any other
+model 0.2. +0.4 fixed with web search. Errors such as `overloaded_error` (529) and 5xx are retryable.
+
+## Example node
+
+```json
+{"uuid": "…", "slug": "classify", "kind": "connector", "integrationSlug": "anthropic",
+ "actionSlug": "instruct", "connectorUuid": "…",
+ "config": {"prompt": "Is {{nodes.company.name}} a B2B software company?",
+   "output": {"type": "jsonSchema", "jsonSchema": {"type": "object",
+     "properties": {"isB2b": {"type": "boolean"}, "reason": {"type": "string"}}, "required": ["isB2b"]}}},
+ "childrenUuids": ["…"], "fallbackOnFailure": false, "position": {"x": 0, "y": 0}}
+```
+"""
+
+INTEGRATION = Integration(
+    slug="anthropic",
+    name="Anthropic",
+    description="Ask Anthropic Claude models for text or structured answers.",
+    category="freeform",
+    connector_schema={
+        "type": "object",
+        "properties": {
+            "apiKey": secret("Anthropic API key (console.anthropic.com).", "API key"),
+            "baseUrl": BASE_URL_FIELD,
+        },
+        "required": ["apiKey"],
+    },
+    default_base_url="https://api.anthropic.com",
+    actions=(
+        Action(
+            slug="instruct",
+            name="Instruct a model",
+            description="Send a prompt to a Claude model and get a text or JSON-schema answer.",
+            config_schema=_llm.instruct_config_schema(DEFAULT_MODEL),
+            output_schema=_llm.INSTRUCT_OUTPUT_SCHEMA,
+            ui_schema=_llm.model_ui_schema(),
+            run=instruct,
+            credits=PRICING.credit_costs(),
+            category="freeform",
+        ),
+    ),
+    documentation=DOCUMENTATION,
+    autocompletes=(Autocomplete(slug="listModels", run=list_models),),
+    rate_limit=RateLimit(requests_per_second=5, max_concurrency=8),
+    url="https://www.anthropic.com",
+    color="#D97757",
+    sub_categories=("ai",),
+)
