@@ -160,7 +160,7 @@ def test_secret_never_appears_in_outputs_logs_or_the_store(lading_env: Path) -> 
         outputs.append(conn)
         node = {"uuid": "6f1c2f3e-1111-4a4a-8b8b-000000000001", "slug": "post", "kind": "connector",
                 "integrationSlug": "slack", "actionSlug": "postMessage", "connectorUuid": conn["uuid"],
-                "config": {"channelId": "C1", "body": f"token is {{{{nodes.start.t}}}}"}, "childrenUuids": [],
+                "config": {"channelId": "C1", "body": "token is {{nodes.start.t}}"}, "childrenUuids": [],
                 "fallbackOnFailure": False, "position": {"x": 0, "y": 0}}
         from graphs import chain, end, start
 

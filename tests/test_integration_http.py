@@ -114,6 +114,21 @@ def test_non_2xx_fails_with_status_and_without_secrets() -> None:
     assert "maintenance" in unavailable.value.message
 
 
+def test_echoed_basic_credentials_are_hidden() -> None:
+    encoded = base64.b64encode(b"ann:pw-9876").decode()
+
+    def echo(req: Any) -> Answer:
+        return Answer(401, {"message": f"bad credentials: {req.headers['authorization']}"})
+
+    with fake_provider() as fake:
+        fake.route("GET", "/echo", echo)
+        with pytest.raises(ProviderError) as exc:
+            run({"url": "/echo"}, {"baseUrl": fake.url,
+                                   "auth": {"type": "basic", "username": "ann", "password": "pw-9876"}})
+    assert "401" in exc.value.message and "credentials" in exc.value.message
+    assert encoded not in exc.value.message and "pw-9876" not in exc.value.message
+
+
 def test_fail_on_error_false_returns_the_answer() -> None:
     with fake_provider() as fake:
         fake.route("GET", "/missing", Answer(404, {"error": "nope"}))

@@ -109,7 +109,9 @@ class Executor:
                     return self._start_group(run, level, node, config_out, exec_id, started_at, now)
                 result = await self._run_native(str(action), node, raw, config_out, scope)
         except NodeExecutionError as exc:
-            return self._failure(run, node, config_out, exc.message, exec_id, started_at, now)
+            # A permanent failure (404, invalid config…) skips the remaining attempts; fallbacks still apply.
+            target = node if exc.retryable else {**node, "retry": None}
+            return self._failure(run, target, config_out, exc.message, exec_id, started_at, now)
         except Exception as exc:  # an action bug must fail the node, never the worker
             return self._failure(run, node, config_out, f"{type(exc).__name__}: {exc}", exec_id, started_at, now)
         return self._success(run, level, node, config_out, result, exec_id, started_at, now)

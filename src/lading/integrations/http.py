@@ -174,6 +174,17 @@ def _form_scalar(value: Any) -> str:
     return str(value)
 
 
+def _scrub(text: str, credentials: dict[str, Any]) -> str:
+    """Hide the encoded auth header too (a server may echo `Basic <base64>` back in its error)."""
+    auth = _auth_header(credentials.get("auth"))
+    if auth:
+        value = auth[1]
+        for secret_text in (value, value.split(" ", 1)[-1]):
+            if len(secret_text) >= 4:
+                text = text.replace(secret_text, "********")
+    return text
+
+
 def _safe_location(url: str) -> str:
     """Scheme, host and path only: query strings often carry keys."""
     parts = urlsplit(url)
@@ -190,8 +201,8 @@ async def request(call: ActionCall) -> ActionResult:
                                        raise_for_status=False, **_body_args(cfg.get("body"), headers))
     if response.status_code >= 400 and cfg.get("failOnError", True):
         err = call.http.error_for(response)
-        raise ProviderError(f"{method} {_safe_location(url)}: {err.message}", status=err.status,
-                            retryable=err.retryable)
+        text = _scrub(f"{method} {_safe_location(url)}: {err.message}", call.credentials)
+        raise ProviderError(text, status=err.status, retryable=err.retryable)
     body = parse_body(response) if response.content else None
     output = {"status": response.status_code, "headers": dict(response.headers.items()), "body": body}
     return ActionResult(output=output)
