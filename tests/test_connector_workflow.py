@@ -77,3 +77,38 @@ def test_enrich_branch_slack_with_retry_and_fallback() -> None:
         assert run["executions"][1]["status"] == "error" and "not found" in run["executions"][1]["errorMessage"]
         assert "sk_clearbit_secret" not in j(out)
         assert calls["missing.com"] == 1  # a 404 is permanent: no retry, straight to the fallback
+
+
+def test_node_execute_calls_the_provider_for_real() -> None:
+    with fake_provider() as cb:
+        cb.route("GET", "/v2/companies/find", Answer(200, {"name": "Acme", "domain": "acme.com"}))
+        cb_uuid = connector("clearbit", "cb", {"apiKey": "sk_live", "baseUrl": cb.url})
+        enrich = node("enrich", kind="connector", integrationSlug="clearbit", actionSlug="enrichCompany",
+                      connectorUuid=cb_uuid, config={"domain": "{{nodes.start.domain}}"})
+        nodes = [start(children=[enrich["uuid"]]), enrich, end()]
+        enrich["childrenUuids"] = [nodes[2]["uuid"]]
+        _, tool = run_cli("orchestration", "tool", "create", "--name", "Enrich")
+        wf = tool["tool"]["workflowUuid"]
+        _, rel = run_cli("orchestration", "release", "deploy-draft", "--workflow-uuid", wf, "--nodes", j(nodes))
+        code, out = run_cli("orchestration", "node", "execute", "--workflow-uuid", wf, "--release-uuid",
+                            rel["release"]["uuid"], "--node", j(enrich), "--computed-config", j({"domain": "acme.com"}),
+                            "--context", j({"nodes": {}}))
+        assert code == 0 and out["output"] == {"name": "Acme", "domain": "acme.com"}
+        assert out["execution"]["status"] == "success" and out["execution"]["creditsUsedCount"] == 1
+        assert cb.requests[-1].query["domain"] == ["acme.com"]
+        _, tool_out = run_cli("orchestration", "tool", "get", tool["tool"]["uuid"])
+        assert tool_out["tool"]["creditsCost"] == {"kind": "minMax", "min": 1.03, "max": 1.03}
+        code, out = run_cli("connection", "connector", "remove", cb_uuid)
+        assert code == 1 and out["reason"] == "connectorInUse" and out["details"]["toolsCount"] == 1
+
+
+def test_unreachable_provider_fails_the_node_clearly() -> None:
+    uuid = connector("clearbit", "cb_down", {"apiKey": "sk_down", "baseUrl": "http://127.0.0.1:9"})
+    enrich = node("enrich", kind="connector", integrationSlug="clearbit", actionSlug="enrichCompany",
+                  connectorUuid=uuid, config={"domain": "acme.com"})
+    finish = end()
+    enrich["childrenUuids"] = [finish["uuid"]]
+    code, out = run_cli("orchestration", "run", "create", "--nodes", j([start(children=[enrich["uuid"]]), enrich,
+                                                                        finish]), "--wait-until-finished")
+    assert out["run"]["status"] == "error"
+    assert "could not reach" in out["run"]["executions"][-1]["errorMessage"]

@@ -108,13 +108,14 @@ def test_auth_error_never_shows_the_key() -> None:
 
 def test_rate_limited_429() -> None:
     err = failure("enrichCompany", {"domain": "stripe.com"},
-                  Answer(429, {"error": {"type": "rate_limit", "message": "Slow down"}}, headers={"Retry-After": "0"}),
+                  Answer(429, {"error": {"type": "rate_limit", "message": "Slow down"}},
+                         headers={"Retry-After": "0"}),
                   "/v2/companies/find")
     assert err.retryable and err.status == 429 and "rate limit" in err.message
 
 
 def test_not_a_domain_and_invalid_config() -> None:
-    with pytest.raises(ProviderError, match="invalid config for clearbit.enrichCompany"):
+    with pytest.raises(ProviderError, match=r"invalid config for clearbit\.enrichCompany"):
         run("enrichCompany", {}, "http://127.0.0.1:9")
     with pytest.raises(ProviderError, match="not a domain") as info:
         run("enrichCompany", {"domain": "localhost"}, "http://127.0.0.1:9")
@@ -123,7 +124,8 @@ def test_not_a_domain_and_invalid_config() -> None:
 
 def test_enrich_person_through_the_override() -> None:
     person = {"id": "d54c54ad", "name": {"fullName": "Alex MacCaw", "givenName": "Alex"},
-              "email": "alex@clearbit.com", "employment": {"name": "Clearbit", "title": "CEO", "role": "leadership"}}
+              "email": "alex@clearbit.com",
+              "employment": {"name": "Clearbit", "title": "CEO", "role": "leadership"}}
     with fake_provider() as fake:
         fake.route("GET", "/v2/people/find", Answer(200, person))
         output, credits, _ = run("enrichPerson", {"email": "alex@clearbit.com"}, fake.url)
@@ -157,7 +159,8 @@ def test_env_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
     assert used == fake.url and len(fake.requests) == 1
 
 
-@pytest.mark.parametrize("raw, domain", [("Stripe.com", "stripe.com"), ("https://www.stripe.com/x?y=1", "stripe.com"),
+@pytest.mark.parametrize("raw, domain", [("Stripe.com", "stripe.com"),
+                                         ("https://www.stripe.com/x?y=1", "stripe.com"),
                                          (" http://app.acme.io:8080 ", "app.acme.io")])
 def test_normalize_domain(raw: str, domain: str) -> None:
     assert normalize_domain(raw) == domain

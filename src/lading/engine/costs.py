@@ -6,19 +6,22 @@ connections capability) plus the 0.01 platform charge per node execution.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from lading.domain.nodes import EXECUTION_CHARGE
 from lading.engine.graph import Graph
 
+PriceOf = Callable[[dict[str, Any]], float]
 
-def node_price(node: dict[str, Any]) -> float:
-    """List price of one node; natives are free."""
+
+def free(node: dict[str, Any]) -> float:
+    """List price of a node when no catalog is at hand: natives are free."""
     return 0.0
 
 
-def credits_cost(nodes: list[dict[str, Any]]) -> tuple[float, float]:
+def credits_cost(nodes: list[dict[str, Any]], node_price: PriceOf = free) -> tuple[float, float]:
     graph = Graph.from_nodes([n for n in nodes if isinstance(n, dict)])
     if graph.start is None:
         return (0.0, 0.0)

@@ -6,6 +6,7 @@ No run is created: the caller gets the would-be execution and context entry.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from lading.domain.errors import NodeExecutionError
@@ -13,11 +14,18 @@ from lading.engine import natives
 from lading.engine.executor import success_title
 from lading.engine.expressions import to_json_value
 from lading.engine.natives.catalog import NATIVE_ACTIONS
+from lading.engine.ports import ConnectorOutcome
 from lading.store.clock import iso, utcnow
 
+ConnectorCall = Callable[[dict[str, Any], dict[str, Any]], Awaitable[ConnectorOutcome]]
 
-async def _execute(node: dict[str, Any], config: Any, context: dict[str, Any]) -> natives.NativeResult:
+
+async def _execute(node: dict[str, Any], config: Any, context: dict[str, Any],
+                   connector: ConnectorCall | None) -> natives.NativeResult:
     kind = node.get("kind")
+    if kind == "connector" and connector is not None:
+        called = await connector(node, config)
+        return natives.NativeResult(called.output, called.child_index, credits=called.credits)
     if kind != "native":
         raise NodeExecutionError(f"{kind} nodes are not available in this installation yet")
     action = str(node.get("actionSlug"))
@@ -52,10 +60,14 @@ async def _execute(node: dict[str, Any], config: Any, context: dict[str, Any]) -
     raise NodeExecutionError(f"'{action}' nodes cannot be executed on their own; run the workflow instead")
 
 
-def execute_node(node: dict[str, Any], computed_config: Any, context: dict[str, Any]) -> dict[str, Any]:
+def execute_node(node: dict[str, Any], computed_config: Any, context: dict[str, Any],
+                 connector: ConnectorCall | None = None) -> dict[str, Any]:
     started = utcnow()
+    credits = 0.0
     try:
-        result = asyncio.run(_execute(node, computed_config if isinstance(computed_config, dict) else {}, context))
+        result = asyncio.run(_execute(node, computed_config if isinstance(computed_config, dict) else {}, context,
+                                      connector))
+        credits = result.credits
     except NodeExecutionError as exc:
         status, output, title, error, child = "error", {"error": exc.message}, "❌ " + exc.message, exc.message, None
     else:
@@ -67,7 +79,7 @@ def execute_node(node: dict[str, Any], computed_config: Any, context: dict[str, 
     return {
         "execution": {
             "nodeUuid": node.get("uuid"), "nodeSlug": node.get("slug"), "status": status, "title": title,
-            "creditsUsedCount": 0, "nodeChildIndex": child, "errorMessage": error,
+            "creditsUsedCount": credits, "nodeChildIndex": child, "errorMessage": error,
             "startedAt": iso(started), "finishedAt": iso(finished),
         },
         "output": output,

@@ -219,7 +219,8 @@ A connector is only needed for relative URLs or stored credentials; with an abso
 action runs without one.
 
 - `baseUrl` — prefix of relative URLs (`users/1` → `<baseUrl>/users/1`).
-- `headers` — object of headers sent with every request.
+- `headers` — object of headers sent with every request. They are stored and shown in clear:
+  put API keys in `auth` (`{"type":"header"}` for a custom key header), not here.
 - `auth` — one of `{"type":"none"}`, `{"type":"bearer","token"}`,
   `{"type":"basic","username","password"}`, `{"type":"header","name","value"}`. `token`,
   `password` and `value` are secrets: encrypted at rest, returned as `********`.

@@ -62,7 +62,14 @@ def execute(session: Session, *, workflow_uuid: str, release_uuid: str, node: An
     known = {n.get("uuid") for n in _walk(release.nodes or [])}
     if node["uuid"] not in known:
         raise NotFoundError("this node is not part of the release", reason="nodesNotFound")
-    return execute_node(node, computed_config, scope)
+    from lading.services.ports import ServicePorts
+
+    ports = ServicePorts(session.db)
+
+    async def connector(n: dict[str, Any], config: dict[str, Any]) -> Any:
+        return await ports.call_connector_in(session.workspace_uuid, n, config)
+
+    return execute_node(node, computed_config, scope, connector)
 
 
 def _walk(nodes: list[Any]) -> list[dict[str, Any]]:

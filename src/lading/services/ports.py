@@ -47,6 +47,11 @@ class ServicePorts:
             raise NodeExecutionError(exc.message, retryable=False) from exc
 
     async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
+        return await self.call_connector_in(run.workspace_uuid, node, config)
+
+    async def call_connector_in(self, workspace_uuid: str, node: dict[str, Any],
+                                config: dict[str, Any]) -> ConnectorOutcome:
+        """One connector action in a workspace (used by runs and by `node execute`)."""
         integration = get_integration(str(node.get("integrationSlug")))
         if integration is None:
             raise NodeExecutionError(f"integrationNotFound: unknown integration '{node.get('integrationSlug')}'",
@@ -58,7 +63,7 @@ class ServicePorts:
         connector_uuid = node.get("connectorUuid")
         credentials: dict[str, Any] = {}
         if isinstance(connector_uuid, str) and connector_uuid:
-            credentials = await asyncio.to_thread(self._credentials, run.workspace_uuid, connector_uuid, integration)
+            credentials = await asyncio.to_thread(self._credentials, workspace_uuid, connector_uuid, integration)
         elif integration.requires_connector:
             raise NodeExecutionError("connectorNotFound: the node has no connectorUuid", retryable=False)
         result, credits, base_url = await call_action(integration, action, config, credentials,

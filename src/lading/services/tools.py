@@ -50,7 +50,19 @@ def validate_triggers(triggers: Any) -> list[dict[str, Any]]:
 def _present(session: Session, conn: Any, row: Any) -> dict[str, Any]:
     deployed = repo.release_by_status(conn, session.workspace_uuid, row.workflow_uuid, "deployed")
     nodes = deployed.nodes if deployed is not None else []
-    return presenters.tool(row, credits_cost(nodes))
+    return presenters.tool(row, credits_cost(nodes, list_price_of))
+
+
+def list_price_of(node: dict[str, Any]) -> float:
+    """A connector node's list price from its integration's price table; natives are free."""
+    if node.get("kind") != "connector":
+        return 0.0
+    from lading.integrations import get_integration
+    from lading.integrations._runtime import list_price
+
+    integration = get_integration(str(node.get("integrationSlug")))
+    action = integration.action(str(node.get("actionSlug"))) if integration else None
+    return list_price(action) if action else 0.0
 
 
 def require_tool(session: Session, conn: Any, uuid: str) -> Any:
