@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,30 +46,28 @@ class _Gate:
         self.blocked_until = max(self.blocked_until, time.monotonic() + seconds)
 
 
-_CLIENTS: dict[int, httpx.AsyncClient] = {}
-_GATES: dict[tuple[int, str], _Gate] = {}
-
-
-def _loop_id() -> int:
-    return id(asyncio.get_running_loop())
+# Keyed by the event loop itself (weakly): a dead loop's client and gates go with it, and a new
+# loop never inherits another's semaphore state.
+_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Gate]] = weakref.WeakKeyDictionary()
 
 
 def _client() -> httpx.AsyncClient:
-    key = _loop_id()
-    client = _CLIENTS.get(key)
+    loop = asyncio.get_running_loop()
+    client = _CLIENTS.get(loop)
     if client is None or client.is_closed:
         client = httpx.AsyncClient(follow_redirects=True, headers={"User-Agent": USER_AGENT},
                                    timeout=httpx.Timeout(30.0))
-        _CLIENTS[key] = client
+        _CLIENTS[loop] = client
     return client
 
 
 def gate_for(slug: str, limit: RateLimit) -> _Gate:
-    key = (_loop_id(), slug)
-    gate = _GATES.get(key)
+    gates = _GATES.setdefault(asyncio.get_running_loop(), {})
+    gate = gates.get(slug)
     if gate is None:
         gate = _Gate(limit=limit, semaphore=asyncio.Semaphore(limit.max_concurrency))
-        _GATES[key] = gate
+        gates[slug] = gate
     return gate
 
 

@@ -266,7 +266,7 @@ async def post_json(call: ActionCall, path: str, headers: dict[str, str], body: 
     if response.status_code >= 400:
         generic = call.http.error_for(response)
         error = data.get("error") if isinstance(data, dict) else None
-        kind = (error.get("type") or error.get("code")) if isinstance(error, dict) else None
+        kind = (error.get("code") or error.get("type")) if isinstance(error, dict) else None
         message = generic.message
         if isinstance(kind, str) and kind and kind not in message:
             message = f"{message} [{kind}]"
