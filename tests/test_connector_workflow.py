@@ -112,3 +112,25 @@ def test_unreachable_provider_fails_the_node_clearly() -> None:
                                                                         finish]), "--wait-until-finished")
     assert out["run"]["status"] == "error"
     assert "could not reach" in out["run"]["executions"][-1]["errorMessage"]
+
+
+def test_connector_rate_limit_is_shared_through_the_store() -> None:
+    with fake_provider() as cb:
+        cb.route("GET", "/v2/companies/find", Answer(200, {"name": "Acme"}))
+        code, out = run_cli("connection", "connector", "create", "--integration-slug", "clearbit", "--slug", "limited",
+                            "--name", "Limited", "--config", j({"apiKey": "k", "baseUrl": cb.url}),
+                            "--rate-limit", j({"unit": "hour", "max": 2}))
+        assert code == 0 and out["connector"]["rateLimit"] == {"unit": "hour", "max": 2}
+        uuid = out["connector"]["uuid"]
+        enrich = node("enrich", kind="connector", integrationSlug="clearbit", actionSlug="enrichCompany",
+                      connectorUuid=uuid, config={"domain": "acme.com"})
+        finish = end()
+        enrich["childrenUuids"] = [finish["uuid"]]
+        nodes = j([start(children=[enrich["uuid"]]), enrich, finish])
+        statuses = []
+        for _ in range(3):
+            _, out = run_cli("orchestration", "run", "create", "--nodes", nodes, "--wait-until-finished")
+            statuses.append(out["run"]["status"])
+        assert statuses == ["success", "success", "error"]
+        assert "rate limit" in out["run"]["executions"][-1]["errorMessage"]
+        assert len(cb.requests) == 2

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from lading.integrations import ActionCall, ActionResult, ProviderError, RateLimit, get_integration
-from lading.integrations import _llm
+from lading.integrations import ActionCall, ActionResult, ProviderError, RateLimit, _llm, get_integration
 from lading.integrations._http import ProviderHttp
 from lading.integrations._runtime import call_action, price
 from lading.integrations.open_ai import INTEGRATION, PRICING
@@ -102,9 +101,17 @@ def test_json_schema_answer() -> None:
 
 def test_invalid_answer_gets_one_repair() -> None:
     with fake_provider() as fake:
-        fake.route("POST", "/chat/completions",
-                   [completion("Fintech, I think", 100, 10), completion('```json\n{"industry": "Fintech"}\n```', 150, 8)])
-        output, _ = run({"prompt": "Classify", "output": {"type": "jsonSchema", "jsonSchema": SCHEMA}}, fake.url)
+        fake.route(
+            "POST",
+            "/chat/completions",
+            [
+                completion("Fintech, I think", 100, 10),
+                completion('```json\n{"industry": "Fintech"}\n```', 150, 8),
+            ],
+        )
+        output, _ = run(
+            {"prompt": "Classify", "output": {"type": "jsonSchema", "jsonSchema": SCHEMA}}, fake.url
+        )
     assert output["answer"] == {"industry": "Fintech"}
     assert output["usage"] == {"inputTokens": 250, "outputTokens": 18}
     second = fake.requests[1].json()["messages"]
@@ -115,7 +122,9 @@ def test_invalid_answer_gets_one_repair() -> None:
 
 def test_answer_still_invalid_after_repair_fails() -> None:
     with fake_provider() as fake:
-        fake.route("POST", "/chat/completions", [completion('{"employees": 3}'), completion('{"employees": "many"}')])
+        fake.route(
+            "POST", "/chat/completions", [completion('{"employees": 3}'), completion('{"employees": "many"}')]
+        )
         with pytest.raises(ProviderError, match="does not match the output schema") as info:
             run({"prompt": "Classify", "output": {"type": "jsonSchema", "jsonSchema": SCHEMA}}, fake.url)
     assert len(fake.requests) == 2 and "industry" in info.value.message
@@ -125,8 +134,9 @@ def test_non_object_schema_is_wrapped() -> None:
     tags = {"type": "array", "items": {"type": "string"}}
     with fake_provider() as fake:
         fake.route("POST", "/chat/completions", completion('{"value": ["b2b", "saas"]}'))
-        output, _ = run({"prompt": "Tags?", "output": {"type": "jsonSchema", "jsonSchema": json.dumps(tags)}},
-                        fake.url)
+        output, _ = run(
+            {"prompt": "Tags?", "output": {"type": "jsonSchema", "jsonSchema": json.dumps(tags)}}, fake.url
+        )
     assert output["answer"] == ["b2b", "saas"]
     sent = fake.requests[0].json()["response_format"]["json_schema"]["schema"]
     assert sent == {"type": "object", "properties": {"value": tags}, "required": ["value"]}
@@ -134,7 +144,9 @@ def test_non_object_schema_is_wrapped() -> None:
 
 def test_invalid_output_schema_is_final() -> None:
     with pytest.raises(ProviderError, match="invalid output.jsonSchema") as info:
-        run({"prompt": "x", "output": {"type": "jsonSchema", "jsonSchema": {"type": 5}}}, "http://127.0.0.1:9")
+        run(
+            {"prompt": "x", "output": {"type": "jsonSchema", "jsonSchema": {"type": 5}}}, "http://127.0.0.1:9"
+        )
     assert not info.value.retryable
     with pytest.raises(ProviderError, match="invalid config for openAi"):
         run({"prompt": "x", "output": {"type": "jsonSchema"}}, "http://127.0.0.1:9")
@@ -143,16 +155,32 @@ def test_invalid_output_schema_is_final() -> None:
 
 
 def test_web_search_uses_the_responses_api() -> None:
-    answer = {"id": "resp_1", "model": "gpt-4o-2024-08-06", "status": "completed",
-              "output": [{"type": "web_search_call", "id": "ws_1", "status": "completed"},
-                         {"type": "message", "role": "assistant",
-                          "content": [{"type": "output_text", "text": '{"industry": "Payments"}', "annotations": []}]}],
-              "usage": {"input_tokens": 2500, "output_tokens": 100, "total_tokens": 2600}}
+    answer = {
+        "id": "resp_1",
+        "model": "gpt-4o-2024-08-06",
+        "status": "completed",
+        "output": [
+            {"type": "web_search_call", "id": "ws_1", "status": "completed"},
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": '{"industry": "Payments"}', "annotations": []}],
+            },
+        ],
+        "usage": {"input_tokens": 2500, "output_tokens": 100, "total_tokens": 2600},
+    }
     with fake_provider() as fake:
         fake.route("POST", "/responses", Answer(200, answer))
-        output, credits = run({"model": "gpt-4o", "prompt": "Stripe's industry?", "systemPrompt": "Search first.",
-                               "output": {"type": "jsonSchema", "jsonSchema": SCHEMA},
-                               "advancedSettings": {"withWebSearch": True, "maxSteps": 3}}, fake.url)
+        output, credits = run(
+            {
+                "model": "gpt-4o",
+                "prompt": "Stripe's industry?",
+                "systemPrompt": "Search first.",
+                "output": {"type": "jsonSchema", "jsonSchema": SCHEMA},
+                "advancedSettings": {"withWebSearch": True, "maxSteps": 3},
+            },
+            fake.url,
+        )
     assert output["answer"] == {"industry": "Payments"}
     assert output["usage"] == {"inputTokens": 2500, "outputTokens": 100}
     assert credits == pytest.approx(0.4 + 0.5 * 3)
@@ -161,18 +189,28 @@ def test_web_search_uses_the_responses_api() -> None:
     assert body["tools"] == [{"type": "web_search"}] and body["max_tool_calls"] == 3
     assert body["instructions"] == "Search first."
     assert body["input"] == [{"role": "user", "content": "Stripe's industry?"}]
-    assert body["text"]["format"] == {"type": "json_schema", "name": "output", "schema": SCHEMA, "strict": False}
+    assert body["text"]["format"] == {
+        "type": "json_schema",
+        "name": "output",
+        "schema": SCHEMA,
+        "strict": False,
+    }
 
 
 def test_provider_errors_are_redacted_and_classified() -> None:
     def error(status: int, code: str, message: str, **headers: str) -> Answer:
-        return Answer(status, {"error": {"message": message, "type": "invalid_request_error", "param": None,
-                                         "code": code}}, headers=headers)
+        return Answer(
+            status,
+            {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}},
+            headers=headers,
+        )
 
-    cases = [(error(401, "invalid_api_key", f"Incorrect API key provided: {KEY}"), False, "credentials"),
-             (error(429, "rate_limit_exceeded", "Rate limit reached", **{"Retry-After": "0"}), True, "rate limit"),
-             (error(429, "insufficient_quota", "You exceeded your current quota"), False, "insufficient_quota"),
-             (Answer(500, {"error": {"message": "The server had an error"}}), True, "server had an error")]
+    cases = [
+        (error(401, "invalid_api_key", f"Incorrect API key provided: {KEY}"), False, "credentials"),
+        (error(429, "rate_limit_exceeded", "Rate limit reached", **{"Retry-After": "0"}), True, "rate limit"),
+        (error(429, "insufficient_quota", "You exceeded your current quota"), False, "insufficient_quota"),
+        (Answer(500, {"error": {"message": "The server had an error"}}), True, "server had an error"),
+    ]
     for answer, retryable, needle in cases:
         with fake_provider() as fake:
             fake.route("POST", "/chat/completions", answer)
@@ -183,8 +221,19 @@ def test_provider_errors_are_redacted_and_classified() -> None:
 
 
 def test_refusal_is_final() -> None:
-    refusal = Answer(200, {"model": "gpt-4o", "choices": [{"finish_reason": "stop", "message": {
-        "role": "assistant", "content": None, "refusal": "I can't help with that."}}], "usage": {}})
+    refusal = Answer(
+        200,
+        {
+            "model": "gpt-4o",
+            "choices": [
+                {
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": None, "refusal": "I can't help with that."},
+                }
+            ],
+            "usage": {},
+        },
+    )
     with fake_provider() as fake:
         fake.route("POST", "/chat/completions", refusal)
         with pytest.raises(ProviderError, match="refused") as info:
@@ -193,10 +242,15 @@ def test_refusal_is_final() -> None:
 
 
 def test_list_models_autocomplete() -> None:
-    models = {"object": "list", "data": [{"id": "gpt-4o", "object": "model", "owned_by": "system"},
-                                         {"id": "text-embedding-3-small", "object": "model", "owned_by": "system"},
-                                         {"id": "gpt-4.1-mini", "object": "model", "owned_by": "system"},
-                                         {"id": "whisper-1", "object": "model", "owned_by": "openai"}]}
+    models = {
+        "object": "list",
+        "data": [
+            {"id": "gpt-4o", "object": "model", "owned_by": "system"},
+            {"id": "text-embedding-3-small", "object": "model", "owned_by": "system"},
+            {"id": "gpt-4.1-mini", "object": "model", "owned_by": "system"},
+            {"id": "whisper-1", "object": "model", "owned_by": "openai"},
+        ],
+    }
     lookup = INTEGRATION.autocomplete("listModels")
     assert lookup is not None
     with fake_provider() as fake:
@@ -209,12 +263,18 @@ def test_list_models_autocomplete() -> None:
     assert fake.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
-@pytest.mark.parametrize("config, tokens", [
-    ({"prompt": "x"}, 1001), ({"prompt": "x", "model": "gpt-4o"}, 999), ({"prompt": "x", "model": "gpt-4o-mini"}, 5000),
-    ({"prompt": "x", "model": "llama3.1"}, 2500),
-    ({"prompt": "x", "model": "gpt-4o", "advancedSettings": {"withWebSearch": True}}, 1500),
-    ({"prompt": "x", "advancedSettings": {"withWebSearch": True}}, 10),
-    ({"prompt": "x", "model": "mistral", "advancedSettings": {"withWebSearch": False}}, 10)])
+@pytest.mark.parametrize(
+    "config, tokens",
+    [
+        ({"prompt": "x"}, 1001),
+        ({"prompt": "x", "model": "gpt-4o"}, 999),
+        ({"prompt": "x", "model": "gpt-4o-mini"}, 5000),
+        ({"prompt": "x", "model": "llama3.1"}, 2500),
+        ({"prompt": "x", "model": "gpt-4o", "advancedSettings": {"withWebSearch": True}}, 1500),
+        ({"prompt": "x", "advancedSettings": {"withWebSearch": True}}, 10),
+        ({"prompt": "x", "model": "mistral", "advancedSettings": {"withWebSearch": False}}, 10),
+    ],
+)
 def test_declared_price_table_matches_the_charge(config: dict[str, Any], tokens: int) -> None:
     action = INTEGRATION.action("instruct")
     assert action is not None
@@ -227,15 +287,29 @@ def test_declared_price_table_matches_the_charge(config: dict[str, Any], tokens:
 def test_shared_instruct_helper() -> None:
     def reply(rec: Recorded) -> Answer:
         body = rec.json()
-        return completion(json.dumps({"industry": body["messages"][-1]["content"]}), 400, 100, model=body["model"])
+        return completion(
+            json.dumps({"industry": body["messages"][-1]["content"]}), 400, 100, model=body["model"]
+        )
 
     with fake_provider() as fake:
         fake.route("POST", "/chat/completions", reply)
-        out = asyncio.run(_llm.instruct("openai", {"apiKey": KEY, "baseUrl": fake.url}, prompt="Retail",
-                                        system_prompt="Answer in JSON", model="gpt-4o-mini", temperature=0,
-                                        output={"type": "jsonSchema", "jsonSchema": SCHEMA}))
-    assert out == {"answer": {"industry": "Retail"}, "model": "gpt-4o-mini",
-                   "usage": {"inputTokens": 400, "outputTokens": 100}, "credits": pytest.approx(0.02)}
+        out = asyncio.run(
+            _llm.instruct(
+                "openai",
+                {"apiKey": KEY, "baseUrl": fake.url},
+                prompt="Retail",
+                system_prompt="Answer in JSON",
+                model="gpt-4o-mini",
+                temperature=0,
+                output={"type": "jsonSchema", "jsonSchema": SCHEMA},
+            )
+        )
+    assert out == {
+        "answer": {"industry": "Retail"},
+        "model": "gpt-4o-mini",
+        "usage": {"inputTokens": 400, "outputTokens": 100},
+        "credits": pytest.approx(0.02),
+    }
     body = fake.requests[0].json()
     assert body["temperature"] == 0 and body["messages"][0] == {"role": "system", "content": "Answer in JSON"}
     with pytest.raises(ProviderError, match="not a language-model integration"):

@@ -27,8 +27,10 @@ class ServicePorts:
     def _credentials(self, ws: str, connector_uuid: str, integration: Integration) -> dict[str, Any]:
         from lading.services.connections import decrypted_config, platform_credential
 
-        with self._db.read() as conn:
+        with self._db.write() as conn:
             row = connector_repo.get_connector(conn, ws, connector_uuid)
+            if row is not None and row.rate_limit:
+                self._take_slot(conn, row)
         if row is None:
             raise NodeExecutionError(f"connectorNotFound: connector {connector_uuid} does not exist or was removed",
                                      retryable=False)
@@ -45,6 +47,21 @@ class ServicePorts:
             return decrypted_config(ws, row)
         except LadingError as exc:
             raise NodeExecutionError(exc.message, retryable=False) from exc
+
+    @staticmethod
+    def _take_slot(conn: Any, row: Any) -> None:
+        """The connector's own `rateLimit`, counted in the store so every worker shares it."""
+        unit, maximum = row.rate_limit.get("unit"), int(row.rate_limit.get("max") or 0)
+        now = utcnow()
+        if unit == "day":
+            window = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        elif unit == "hour":
+            window = now.replace(minute=0, second=0, microsecond=0)
+        else:
+            window = now.replace(second=0, microsecond=0)
+        if maximum and not connector_repo.take_call_slot(conn, row.uuid, window, maximum):
+            raise NodeExecutionError(f"connector rate limit reached ({maximum} calls per {unit}); "
+                                     "retry with back-off", retryable=True)
 
     async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
         return await self.call_connector_in(run.workspace_uuid, node, config)

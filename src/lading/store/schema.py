@@ -223,4 +223,13 @@ connectors = Table(
     Index("ix_connectors_workspace", "workspace_uuid", "integration_slug"),
 )
 
-ALL_TABLES = (workspaces, users, workflows, releases, tools, batches, runs, executions, connectors)
+# Calls per connector per rate-limit window (`rateLimit: {"unit","max"}`), shared by all workers.
+connector_windows = Table(
+    "connector_windows",
+    metadata,
+    Column("connector_uuid", Uuid, primary_key=True),
+    Column("window_start", DateTime(), primary_key=True),
+    Column("calls", Integer, nullable=False, server_default="0"),
+)
+
+ALL_TABLES = (workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from lading.store.schema import connectors, releases, tools
+from lading.store.schema import connector_windows, connectors, releases, tools
 
 
 def insert_connector(conn: Connection, ws: str, values: dict[str, Any]) -> None:
@@ -43,3 +43,20 @@ def deployed_tool_graphs(conn: Connection, ws: str) -> Sequence[Any]:
         .join(releases, releases.c.workflow_uuid == tools.c.workflow_uuid)
         .where(tools.c.workspace_uuid == ws, tools.c.deleted_at.is_(None), releases.c.status == "deployed")
     ).all()
+
+
+def take_call_slot(conn: Connection, connector_uuid: str, window_start: Any, maximum: int) -> bool:
+    """Count one call in the connector's current window; False when the window is full."""
+    row = conn.execute(select(connector_windows.c.calls).where(
+        connector_windows.c.connector_uuid == connector_uuid, connector_windows.c.window_start == window_start)
+        .with_for_update()).first()
+    if row is None:
+        conn.execute(insert(connector_windows).values(connector_uuid=connector_uuid, window_start=window_start,
+                                                      calls=1))
+        return True
+    if row.calls >= maximum:
+        return False
+    conn.execute(update(connector_windows).where(connector_windows.c.connector_uuid == connector_uuid,
+                                                 connector_windows.c.window_start == window_start)
+                 .values(calls=row.calls + 1))
+    return True

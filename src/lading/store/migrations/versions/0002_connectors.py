@@ -40,6 +40,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("connectors", schema=None) as batch_op:
         batch_op.create_index("ix_connectors_workspace", ["workspace_uuid", "integration_slug"], unique=False)
+    op.create_table(
+        "connector_windows",
+        sa.Column("connector_uuid", sa.String(length=36), nullable=False),
+        sa.Column("window_start", sa.DateTime(), nullable=False),
+        sa.Column("calls", sa.Integer(), server_default="0", nullable=False),
+        sa.PrimaryKeyConstraint("connector_uuid", "window_start"),
+    )
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("parent_kind", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("call_stack", _JSON, nullable=True))
@@ -53,4 +60,5 @@ def downgrade() -> None:
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.drop_column("call_stack")
         batch_op.drop_column("parent_kind")
+    op.drop_table("connector_windows")
     op.drop_table("connectors")
