@@ -119,7 +119,7 @@ def test_connector_rate_limit_is_shared_through_the_store() -> None:
         cb.route("GET", "/v2/companies/find", Answer(200, {"name": "Acme"}))
         code, out = run_cli("connection", "connector", "create", "--integration-slug", "clearbit", "--slug", "limited",
                             "--name", "Limited", "--config", j({"apiKey": "k", "baseUrl": cb.url}),
-                            "--rate-limit", j({"unit": "hour", "max": 2}))
+                            "--rate-limit", j({"unit": "hour", "max": 2}), "--cache-ttl-milliseconds", "0")
         assert code == 0 and out["connector"]["rateLimit"] == {"unit": "hour", "max": 2}
         uuid = out["connector"]["uuid"]
         enrich = node("enrich", kind="connector", integrationSlug="clearbit", actionSlug="enrichCompany",
@@ -134,3 +134,24 @@ def test_connector_rate_limit_is_shared_through_the_store() -> None:
         assert statuses == ["success", "success", "error"]
         assert "rate limit" in out["run"]["executions"][-1]["errorMessage"]
         assert len(cb.requests) == 2
+
+
+def test_enrichment_answers_are_cached_per_connector_and_inputs() -> None:
+    with fake_provider() as cb:
+        cb.route("GET", "/v2/companies/find", Answer(200, {"name": "Acme"}))
+        code, out = run_cli("connection", "connector", "create", "--integration-slug", "clearbit", "--slug", "cached",
+                            "--name", "Cached", "--config", j({"apiKey": "k", "baseUrl": cb.url}))
+        assert out["connector"]["cacheTtlMilliseconds"] == 86_400_000
+        enrich = node("enrich", kind="connector", integrationSlug="clearbit", actionSlug="enrichCompany",
+                      connectorUuid=out["connector"]["uuid"], config={"domain": "{{nodes.start.domain}}"})
+        finish = end([var("name", "{{nodes.enrich.name}}")])
+        enrich["childrenUuids"] = [finish["uuid"]]
+        nodes = j([start(children=[enrich["uuid"]]), enrich, finish])
+        results = []
+        for domain in ("acme.com", "acme.com", "other.com"):
+            _, out = run_cli("orchestration", "run", "create", "--nodes", nodes, "--data", j({"domain": domain}),
+                             "--wait-until-finished")
+            results.append(out)
+        assert [r["runContext"]["end"]["name"] for r in results] == ["Acme", "Acme", "Acme"]
+        assert [r["run"]["creditsUsedCount"] for r in results] == [1, 0, 1]  # a cache hit costs no provider credit
+        assert [q.query["domain"][0] for q in cb.requests] == ["acme.com", "other.com"]

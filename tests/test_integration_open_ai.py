@@ -143,7 +143,7 @@ def test_non_object_schema_is_wrapped() -> None:
 
 
 def test_invalid_output_schema_is_final() -> None:
-    with pytest.raises(ProviderError, match="invalid output.jsonSchema") as info:
+    with pytest.raises(ProviderError, match=r"invalid output\.jsonSchema") as info:
         run(
             {"prompt": "x", "output": {"type": "jsonSchema", "jsonSchema": {"type": 5}}}, "http://127.0.0.1:9"
         )

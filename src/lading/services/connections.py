@@ -18,6 +18,8 @@ from lading.store.clock import iso, utcnow
 from lading.store.repositories import connectors as repo
 
 MASK = "********"
+# Enrichment answers change slowly; the spec's default cache for enrichment connectors is one day.
+ENRICHMENT_CACHE_TTL_MS = 86_400_000
 # Field names always treated as secret inside nested credential objects.
 _SECRET_NAMES = frozenset({"token", "password", "value", "apiKey", "accessToken", "botToken", "secret"})
 _SLUG = re.compile(r"^[a-zA-Z0-9_]+$")
@@ -286,6 +288,8 @@ def create_connector(session: Session, *, integration_slug: str, slug: str, name
         raise ValidationError("--config must be a JSON object", reason="invalidConnectorConfig")
     if cache_ttl_ms is not None and cache_ttl_ms < 0:
         raise ValidationError("--cache-ttl-milliseconds must not be negative", reason="invalidData")
+    if cache_ttl_ms is None and integration.category == "enrichment":
+        cache_ttl_ms = ENRICHMENT_CACHE_TTL_MS
     use_credits = config is None and platform_credential(integration) is not None
     config = dict(config or {})
     if not use_credits:

@@ -4,8 +4,12 @@ tool-node targets. Built by whoever starts a worker (CLI worker, inline waiting)
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid as uuidlib
+from datetime import timedelta
 from typing import Any
+
+import orjson
 
 from lading.domain.errors import LadingError, NodeExecutionError
 from lading.engine.ports import ConnectorOutcome, ToolTarget
@@ -23,6 +27,20 @@ class ServicePorts:
         self._db = db
 
     # --- connectors ----------------------------------------------------------------------------
+
+    def _cache_lookup(self, key: str) -> Any | None:
+        with self._db.read() as conn:
+            return connector_repo.cached_output(conn, key, utcnow())
+
+    def _cache_store(self, key: str, connector_uuid: str, outcome: ConnectorOutcome, ttl_ms: int) -> None:
+        with self._db.write() as conn:
+            connector_repo.store_output(conn, key, connector_uuid, outcome.output, outcome.child_index,
+                                        utcnow() + timedelta(milliseconds=ttl_ms))
+
+    def _cache_ttl(self, ws: str, connector_uuid: str) -> int:
+        with self._db.read() as conn:
+            row = connector_repo.get_connector(conn, ws, connector_uuid)
+        return int(row.cache_ttl_ms or 0) if row is not None else 0
 
     def _credentials(self, ws: str, connector_uuid: str, integration: Integration) -> dict[str, Any]:
         from lading.services.connections import decrypted_config, platform_credential
@@ -79,13 +97,23 @@ class ServicePorts:
                                      f"'{node.get('actionSlug')}'", retryable=False)
         connector_uuid = node.get("connectorUuid")
         credentials: dict[str, Any] = {}
+        cache_key, ttl = None, 0
         if isinstance(connector_uuid, str) and connector_uuid:
+            ttl = await asyncio.to_thread(self._cache_ttl, workspace_uuid, connector_uuid)
+            if ttl > 0:
+                cache_key = _cache_key(connector_uuid, action.slug, config)
+                hit = await asyncio.to_thread(self._cache_lookup, cache_key)
+                if hit is not None:  # a stored answer: no provider call, no provider credits
+                    return ConnectorOutcome(hit.output, hit.child_index, 0.0, None)
             credentials = await asyncio.to_thread(self._credentials, workspace_uuid, connector_uuid, integration)
         elif integration.requires_connector:
             raise NodeExecutionError("connectorNotFound: the node has no connectorUuid", retryable=False)
         result, credits, base_url = await call_action(integration, action, config, credentials,
                                                       connector_uuid if isinstance(connector_uuid, str) else None)
-        return ConnectorOutcome(result.output, result.child_index, credits, base_url)
+        outcome = ConnectorOutcome(result.output, result.child_index, credits, base_url)
+        if cache_key is not None and isinstance(connector_uuid, str):
+            await asyncio.to_thread(self._cache_store, cache_key, connector_uuid, outcome, ttl)
+        return outcome
 
     # --- tools -------------------------------------------------------------------------------
 
@@ -128,3 +156,8 @@ class ServicePorts:
         if not target.workflow_uuid:
             target.workflow_uuid = None  # type: ignore[assignment]
         return target
+
+
+def _cache_key(connector_uuid: str, action_slug: str, config: dict[str, Any]) -> str:
+    payload = orjson.dumps([connector_uuid, action_slug, config], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return hashlib.sha256(payload).hexdigest()

@@ -232,4 +232,15 @@ connector_windows = Table(
     Column("calls", Integer, nullable=False, server_default="0"),
 )
 
-ALL_TABLES = (workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows)
+# Stored connector outputs: same connector, action and inputs within the connector's cache TTL.
+connector_cache = Table(
+    "connector_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("connector_uuid", Uuid, nullable=False),
+    Column("output", Json),
+    Column("child_index", Integer, nullable=False, server_default="0"),
+    _ts("expires_at", False),
+)
+
+ALL_TABLES = (workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows, connector_cache)

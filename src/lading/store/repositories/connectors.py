@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from lading.store.schema import connector_windows, connectors, releases, tools
+from lading.store.schema import connector_cache, connector_windows, connectors, releases, tools
 
 
 def insert_connector(conn: Connection, ws: str, values: dict[str, Any]) -> None:
@@ -60,3 +60,15 @@ def take_call_slot(conn: Connection, connector_uuid: str, window_start: Any, max
                                                  connector_windows.c.window_start == window_start)
                  .values(calls=row.calls + 1))
     return True
+
+
+def cached_output(conn: Connection, key: str, now: Any) -> Any | None:
+    return conn.execute(select(connector_cache).where(connector_cache.c.key == key,
+                                                      connector_cache.c.expires_at > now)).first()
+
+
+def store_output(conn: Connection, key: str, connector_uuid: str, output: Any, child_index: int,
+                 expires_at: Any) -> None:
+    conn.execute(delete(connector_cache).where(connector_cache.c.key == key))
+    conn.execute(insert(connector_cache).values(key=key, connector_uuid=connector_uuid, output=output,
+                                                child_index=child_index, expires_at=expires_at))

@@ -47,6 +47,15 @@ def upgrade() -> None:
         sa.Column("calls", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("connector_uuid", "window_start"),
     )
+    op.create_table(
+        "connector_cache",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("connector_uuid", sa.String(length=36), nullable=False),
+        sa.Column("output", _JSON, nullable=True),
+        sa.Column("child_index", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("parent_kind", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("call_stack", _JSON, nullable=True))
@@ -60,5 +69,6 @@ def downgrade() -> None:
     with op.batch_alter_table("runs", schema=None) as batch_op:
         batch_op.drop_column("call_stack")
         batch_op.drop_column("parent_kind")
+    op.drop_table("connector_cache")
     op.drop_table("connector_windows")
     op.drop_table("connectors")
