@@ -243,4 +243,7 @@ connector_cache = Table(
     _ts("expires_at", False),
 )
 
-ALL_TABLES = (workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows, connector_cache)
+ALL_TABLES = (
+    workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows,
+    connector_cache,
+)
