@@ -104,7 +104,7 @@ def fake_provider() -> Iterator[FakeProvider]:
     fake = FakeProvider()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield fake

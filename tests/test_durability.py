@@ -15,9 +15,9 @@ from graphs import chain, end, node, start, var
 SLOW_SCRIPT = "const t = Date.now(); while (Date.now() - t < 2500) {} return nodes.start.i * 10;"
 
 
-def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _worker(env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "lading", "worker", "--concurrency", "8"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
 
 
 def _get(run_uuid: str) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def _get(run_uuid: str) -> dict[str, Any]:
     return out
 
 
-def test_killed_worker_runs_are_resumed_by_another(monkeypatch: Any) -> None:
+def test_killed_worker_runs_are_resumed_by_another(monkeypatch: Any, tmp_path: Any) -> None:
     monkeypatch.setenv("LADING_AUTOSTART_WORKER", "0")
     monkeypatch.setenv("LADING_LEASE_SECONDS", "2")
     nodes = chain(start(), node("before", "variables", {"variables": [var("i", "{{nodes.start.i}}")]}),
@@ -38,7 +38,8 @@ def test_killed_worker_runs_are_resumed_by_another(monkeypatch: Any) -> None:
         assert code == 0 and out["run"]["status"] == "pending"
         run_uuids.append(out["run"]["uuid"])
     env = dict(os.environ)
-    first = _worker(env)
+    first_log, second_log = (tmp_path / "first.log").open("wb"), (tmp_path / "second.log").open("wb")
+    first = _worker(env, first_log)
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -54,7 +55,7 @@ def test_killed_worker_runs_are_resumed_by_another(monkeypatch: Any) -> None:
         first.wait()
     mid = [_get(u) for u in run_uuids]
     assert all(s["run"]["status"] == "running" for s in mid)
-    second = _worker(env)
+    second = _worker(env, second_log)
     try:
         deadline = time.time() + 90
         while time.time() < deadline:
@@ -63,7 +64,9 @@ def test_killed_worker_runs_are_resumed_by_another(monkeypatch: Any) -> None:
                 break
             time.sleep(0.2)
         else:
-            raise AssertionError("runs were not resumed")
+            second_log.flush()
+            raise AssertionError("runs were not resumed: " + j([d["run"] for d in done])[:3000]
+                                 + (tmp_path / "second.log").read_text()[-3000:])
     finally:
         os.killpg(second.pid, signal.SIGKILL)
         second.wait()

@@ -280,7 +280,7 @@ def test_declared_price_table_matches_the_charge(config: dict[str, Any], tokens:
     web = bool(config.get("advancedSettings", {}).get("withWebSearch"))
     charged = PRICING.charge(config.get("model"), tokens, web)
     assert price(action, config, ActionResult(output=None, units=tokens)) == pytest.approx(charged)
-    assert PRICING.charge("claude-2.1", 999, False) == pytest.approx(0.2)  # unknown model rate
+    assert PRICING.charge("claude-2.1", 999, False) == 0.0  # unknown models pass through and cost 0 (spec §2.4)
 
 
 def test_shared_instruct_helper() -> None:

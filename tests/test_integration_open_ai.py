@@ -81,7 +81,7 @@ def test_local_server_without_key() -> None:
         result, credits, _ = asyncio.run(call_action(FAST, action, {"model": "llama3.1", "prompt": "hello"},
                                                      {"baseUrl": fake.url}, None))
     assert result.output["answer"] == "hi" and result.output["model"] == "llama3.1"
-    assert credits == pytest.approx(0.05)  # unknown models: 0.05 per started 1k tokens
+    assert credits == 0.0  # unknown (local) models cost 0 (spec §2.4)
     req = fake.requests[0]
     assert "authorization" not in req.headers
     assert req.json()["messages"] == [{"role": "user", "content": "hello"}]
@@ -281,7 +281,8 @@ def test_declared_price_table_matches_the_charge(config: dict[str, Any], tokens:
     web = bool(config.get("advancedSettings", {}).get("withWebSearch"))
     charged = PRICING.charge(config.get("model"), tokens, web)
     assert price(action, config, ActionResult(output=None, units=tokens)) == pytest.approx(charged)
-    assert charged > 0
+    known = config.get("model") in (None, "gpt-4o", "gpt-4o-mini", "gpt-4.1-mini")
+    assert (charged > 0) == known  # unknown (local) models cost 0 (spec §2.4)
 
 
 def test_shared_instruct_helper() -> None:

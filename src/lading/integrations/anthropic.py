@@ -35,7 +35,7 @@ WEB_SEARCH_TOOL = "web_search_20250305"
 PRICING = _llm.TokenPricing(
     rates={"claude-3-5-haiku-latest": 0.05, "claude-3-5-sonnet-latest": 0.2, "claude-sonnet-4-20250514": 0.2,
            "claude-opus-4-20250514": 2.0},
-    default_model=DEFAULT_MODEL, unknown_rate=0.2)
+    default_model=DEFAULT_MODEL, unknown_rate=0.0)
 _FINISH_WITH_TOOL = "When you have the final answer, call the `output` tool with it."
 
 
@@ -171,7 +171,8 @@ Output: `{"answer": <text or object>, "model": "…", "usage": {"inputTokens": n
 
 Credits per started 1k tokens (input + output): `claude-3-5-haiku-latest` 0.05,
 `claude-3-5-sonnet-latest` and `claude-sonnet-4-20250514` 0.2, `claude-opus-4-20250514` 2; any other
-model 0.2. +0.4 fixed with web search. Errors such as `overloaded_error` (529) and 5xx are retryable.
+model 0 (it passes through to the provider). +0.4 fixed with web search.
+Errors such as `overloaded_error` (529) and 5xx are retryable.
 
 ## Example node
 

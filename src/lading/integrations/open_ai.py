@@ -30,7 +30,7 @@ PROVIDER = "OpenAI"
 DEFAULT_MODEL = "gpt-4.1-mini"
 # Credits per 1k tokens (spec §1.10). Unknown models (local ones included) use UNKNOWN_RATE.
 PRICING = _llm.TokenPricing(rates={"gpt-4o": 0.5, "gpt-4.1-mini": 0.05, "gpt-4o-mini": 0.02},
-                            default_model=DEFAULT_MODEL, unknown_rate=0.05)
+                            default_model=DEFAULT_MODEL, unknown_rate=0.0)
 # Model families that cannot answer a chat prompt; hidden from the `listModels` autocomplete.
 _NON_CHAT = ("embedding", "tts", "whisper", "dall-e", "moderation", "davinci", "babbage", "transcribe",
              "image", "realtime", "audio")
@@ -184,7 +184,8 @@ Output: `{"answer": <text or object>, "model": "…", "usage": {"inputTokens": n
 — read it as `{{nodes.<slug>.answer}}` or `{{nodes.<slug>.answer.<field>}}`.
 
 Credits per started 1k tokens (input + output): `gpt-4o` 0.5, `gpt-4.1-mini` 0.05, `gpt-4o-mini` 0.02;
-any other model (dated snapshots and local models included) 0.05. +0.4 fixed with web search.
+any other model (dated snapshots and local models included) 0: it passes through to the provider.
++0.4 fixed with web search.
 
 ## Example node
 
