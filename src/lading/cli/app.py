@@ -9,6 +9,7 @@ from lading.cli.common import help_settings
 from lading.cli.connection import connection_app
 from lading.cli.orchestration import orchestration_app
 from lading.cli.system import register_system_commands
+from lading.cli.workspace import workspace_app
 
 app = typer.Typer(
     name="lading",
@@ -36,4 +37,6 @@ def root(
 
 app.add_typer(orchestration_app, name="orchestration")
 app.add_typer(connection_app, name="connection")
+app.add_typer(workspace_app, name="workspaceManagement")
+app.add_typer(workspace_app, name="workspace", hidden=True)
 register_system_commands(app)

@@ -36,6 +36,10 @@ class Ports(Protocol):
         """The release a tool node runs: pinned `releaseUuid`, else the tool's deployed release."""
         ...
 
+    async def batches_finished(self, batch_uuids: list[str]) -> None:
+        """Batches just reached a terminal status (webhook deliveries)."""
+        ...
+
 
 class NoPorts:
     async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
@@ -45,3 +49,6 @@ class NoPorts:
     async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
         raise NodeExecutionError("tool nodes need the connections service, which this process lacks",
                                  retryable=False)
+
+    async def batches_finished(self, batch_uuids: list[str]) -> None:
+        return None

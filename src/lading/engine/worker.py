@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lading.engine.executor import Executor, level_of
+from lading.engine.feeder import Feeder
 from lading.engine.graph import Graph, graph_for_release
 from lading.engine.ports import Ports
 from lading.engine.state import ExecutionWrite, OpenExecution, RunState, StepOutcome
 from lading.store.clock import utcnow
 from lading.store.database import Database
+from lading.store.repositories import batches as batch_repo
 from lading.store.repositories import run_queue
 
 log = logging.getLogger("lading.worker")
@@ -54,6 +56,8 @@ class WorkerOptions:
     # Stop once nothing is active for this long (None = run forever).
     idle_exit_seconds: float | None = None
     stop_when: Callable[[], bool] | None = None
+    # Feed only this batch (a waiting CLI); None = any batch.
+    batch_uuid: str | None = None
 
 
 @dataclass
@@ -74,6 +78,10 @@ class Worker:
         self._queue: list[_Pending] = []
         self._wake_committer = asyncio.Event()
         self._executor = Executor(self._group_results, self.ports)
+        self._feeder = Feeder(self.db, self.owner, self.options.lease_seconds)
+        self._feeding: asyncio.Task[bool] | None = None
+        self._next_feed_check = 0.0
+        self._background: set[asyncio.Task[None]] = set()
         self._graphs: dict[str, Graph] = {}
         self.steps = 0
 
@@ -95,6 +103,9 @@ class Worker:
                 if loop_now - last_sweep > 5:
                     last_sweep = loop_now
                     await asyncio.to_thread(run_queue.sweep_stuck_parents, self.db, utcnow())
+                    swept = await asyncio.to_thread(batch_repo.sweep_complete, self.db, utcnow())
+                    self._announce(swept)
+                self._maybe_feed(loop_now)
                 free = self.options.concurrency - len(self._active)
                 claimed: list[RunState] = []
                 if free > 0:
@@ -115,6 +126,8 @@ class Worker:
                                                  return_when=asyncio.FIRST_COMPLETED)
                     continue
                 active, due = await asyncio.to_thread(run_queue.next_due_time, self.db, self.options.root_run_uuid)
+                if self._feeding is not None:
+                    active += 1
                 if active:
                     idle_since = loop_now
                 if (self.options.idle_exit_seconds is not None and not active
@@ -127,14 +140,37 @@ class Worker:
                     wait = max(0.01, min(wait, (due - utcnow()).total_seconds() + 0.01))
                 await asyncio.sleep(wait)
         finally:
+            if self._feeding is not None:
+                await asyncio.gather(self._feeding, return_exceptions=True)
             if self._active:
                 await asyncio.gather(*self._active.values(), return_exceptions=True)
+            if self._background:
+                await asyncio.gather(*self._background, return_exceptions=True)
             committer.cancel()
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await committer
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+    def _maybe_feed(self, loop_now: float) -> None:
+        """Keep one source chunk being fed in a thread while runs execute."""
+        if self._feeding is not None:
+            if not self._feeding.done():
+                return
+            fed = not self._feeding.cancelled() and self._feeding.exception() is None and self._feeding.result()
+            self._feeding = None
+            if not fed:
+                self._next_feed_check = loop_now + 0.5
+        if loop_now < self._next_feed_check:
+            return
+        self._feeding = asyncio.create_task(asyncio.to_thread(self._feeder.feed_once, self.options.batch_uuid))
+
+    def _announce(self, batch_uuids: list[str]) -> None:
+        if batch_uuids and self.ports is not None:
+            task = asyncio.create_task(self.ports.batches_finished(list(batch_uuids)))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def _load_graphs(self, states: list[RunState]) -> None:
         missing = sorted({s.release_uuid for s in states if s.release_uuid not in self._graphs})
@@ -258,6 +294,7 @@ class Worker:
                 uuid = p.outcome.run.uuid
                 if not p.future.done():
                     p.future.set_result((uuid not in result.lost, uuid in result.cancelling))
+            self._announce(result.finished_batches)
 
     async def _heartbeat(self) -> None:
         interval = max(0.2, self.options.lease_seconds / 3)

@@ -77,3 +77,43 @@ def drive_until_finished(session: Session, run_uuid: str, *, status_of: Any) -> 
     options = WorkerOptions(root_run_uuid=run_uuid, lease_seconds=session.settings.lease_seconds,
                             poll_interval=0.05, stop_when=finished, concurrency=64)
     run_worker(session.db, options, ServicePorts(session.db))
+
+
+def drive_batch_until_finished(session: Session, batch_uuid: str, *, status_of: Any,
+                               on_progress: Any | None = None, progress_every: float = 0.5) -> None:
+    """Feed and execute in-process until the batch is terminal (other workers may help).
+
+    `on_progress()` is called from a helper thread every `progress_every` seconds (progress bars)."""
+    import threading
+
+    from lading.engine.worker import WorkerOptions, run_worker
+    from lading.services.ports import ServicePorts
+
+    state = {"last": 0.0, "done": False}
+
+    def finished() -> bool:
+        now = time.monotonic()
+        if now - state["last"] >= 0.1:
+            state["last"] = now
+            state["done"] = status_of(batch_uuid) in TERMINAL_STATUSES
+        return bool(state["done"])
+
+    stop = threading.Event()
+    ticker = None
+    if on_progress is not None:
+        def tick() -> None:
+            while not stop.wait(progress_every):
+                on_progress()
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+    try:
+        options = WorkerOptions(lease_seconds=session.settings.lease_seconds, poll_interval=0.05, stop_when=finished,
+                                batch_uuid=batch_uuid)
+        run_worker(session.db, options, ServicePorts(session.db))
+    finally:
+        stop.set()
+        if ticker is not None:
+            ticker.join(timeout=2)
+        if on_progress is not None:
+            on_progress()

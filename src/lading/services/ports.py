@@ -151,6 +151,16 @@ class ServicePorts:
                 return ToolTarget(f"template:{template_slug}", "", adhoc, template.get("formFields"))
         raise NodeExecutionError("a tool node needs toolUuid or templateSlug", retryable=False)
 
+    async def batches_finished(self, batch_uuids: list[str]) -> None:
+        from lading.store.repositories import batches as batch_repo
+
+        def load() -> list[Any]:
+            with self._db.read() as conn:
+                return list(batch_repo.webhook_due(conn, batch_uuids))
+
+        for batch in await asyncio.to_thread(load):
+            await _deliver(self._db, batch)
+
     async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
         target = await asyncio.to_thread(self._tool_target, run.workspace_uuid, node)
         if not target.workflow_uuid:
@@ -161,3 +171,39 @@ class ServicePorts:
 def _cache_key(connector_uuid: str, action_slug: str, config: dict[str, Any]) -> str:
     payload = orjson.dumps([connector_uuid, action_slug, config], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     return hashlib.sha256(payload).hexdigest()
+
+
+WEBHOOK_ATTEMPTS = 5
+
+
+async def _deliver(db: Database, batch: Any) -> None:
+    """POST the final `batch get` document, signed; 5 attempts with back-off; never changes the batch."""
+    import hashlib as _hashlib
+    import hmac
+    import logging
+
+    import httpx
+
+    from lading.services.batches import full
+
+    with db.read() as conn:
+        document = orjson.dumps({"batch": full(conn, batch)})
+    headers = {"Content-Type": "application/json"}
+    if batch.webhook_secret:
+        from lading.integrations._vault import decrypt
+
+        secret = decrypt(batch.webhook_secret, associated=f"{batch.workspace_uuid}:{batch.uuid}")["secret"]
+        signature = hmac.new(secret.encode(), document, _hashlib.sha256).hexdigest()
+        headers["X-Lading-Signature"] = f"sha256={signature}"
+    async with httpx.AsyncClient(timeout=10) as client:
+        for attempt in range(WEBHOOK_ATTEMPTS):
+            try:
+                response = await client.post(batch.webhook_url, content=document, headers=headers)
+                if response.status_code < 300:
+                    return
+            except httpx.HTTPError:
+                pass
+            if attempt < WEBHOOK_ATTEMPTS - 1:
+                await asyncio.sleep(0.5 * 2 ** attempt)
+    logging.getLogger("lading.webhooks").warning("webhook for batch %s failed after %d attempts", batch.uuid,
+                                                  WEBHOOK_ATTEMPTS)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from lading.settings import Settings, load_settings
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 def _json_dumps(value: Any) -> str:

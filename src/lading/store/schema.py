@@ -16,6 +16,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -116,11 +117,22 @@ batches = Table(
     Column("parent_run_uuid", Uuid),
     Column("parent_node_uuid", Uuid),
     Column("error_message", Text),
+    # Streaming the source into runs: rows consumed so far, whether it is exhausted, and the lease of
+    # the worker feeding it (any worker may resume a feed whose lease expired).
+    Column("source_position", BigInteger, nullable=False, server_default="0"),
+    Column("source_done", Boolean, nullable=False, server_default="0"),
+    Column("feed_owner", String(64)),
+    _ts("feed_expires_at"),
+    Column("webhook_url", Text),
+    Column("webhook_secret", Text),
+    # Rows of the source that could not be read: [{"line", "error"}] (first 1000).
+    Column("invalid_rows", JSON()),
     _ts("created_at", False),
     _ts("updated_at", False),
     _ts("finished_at"),
     Index("ix_batches_workspace", "workspace_uuid", "created_at"),
     Index("ix_batches_parent", "parent_run_uuid"),
+    Index("ix_batches_feed", "source_done", "status"),
 )
 
 runs = Table(
@@ -167,6 +179,8 @@ runs = Table(
     Index("ix_runs_claim", "status", "available_at"),
     Index("ix_runs_workflow", "workspace_uuid", "workflow_uuid", "created_at"),
     Index("ix_runs_batch", "batch_uuid"),
+    Index("ix_runs_batch_status", "batch_uuid", "status"),
+    Index("ix_runs_record", "workspace_uuid", "workflow_uuid", "record_id"),
     Index("ix_runs_parent", "parent_run_uuid", "parent_node_uuid"),
     Index("ix_runs_root", "root_run_uuid"),
 )
@@ -243,7 +257,29 @@ connector_cache = Table(
     _ts("expires_at", False),
 )
 
+# Uploaded input files (`workspaceManagement file upload`), kept in the store in chunks so every
+# worker, on any machine, can stream them.
+files = Table(
+    "files",
+    metadata,
+    Column("s3_filename", String(255), primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("content_type", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    _ts("created_at", False),
+)
+
+file_chunks = Table(
+    "file_chunks",
+    metadata,
+    Column("s3_filename", String(255), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
 ALL_TABLES = (
     workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows,
-    connector_cache,
+    connector_cache, files, file_chunks,
 )

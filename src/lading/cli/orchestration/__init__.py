@@ -5,16 +5,23 @@ from __future__ import annotations
 import typer
 
 from lading.cli.common import help_settings
+from lading.cli.orchestration.batches import batch_app
+from lading.cli.orchestration.downloads import register_run_downloads
 from lading.cli.orchestration.nodes import node_app
+from lading.cli.orchestration.records import record_app
 from lading.cli.orchestration.releases import draft_app, release_app
 from lading.cli.orchestration.runs import run_app
 from lading.cli.orchestration.templates import template_app
 from lading.cli.orchestration.tools import tool_app
 from lading.cli.orchestration.workflows import workflow_app
 
+register_run_downloads(run_app)
+
 orchestration_app = typer.Typer(help="Runs, tools, workflows, releases and node graphs.", no_args_is_help=True,
                                 context_settings=help_settings())
 orchestration_app.add_typer(run_app, name="run")
+orchestration_app.add_typer(batch_app, name="batch")
+orchestration_app.add_typer(record_app, name="record")
 orchestration_app.add_typer(tool_app, name="tool")
 orchestration_app.add_typer(workflow_app, name="workflow")
 orchestration_app.add_typer(release_app, name="release")

@@ -1,10 +1,10 @@
 """Resolve a node's config against the run context (spec 2.8): the one evaluator used by the
 executor, `node compute` and `node execute`.
 
-Why in two passes: walking the config first resolves every plain path in Python and collects
-the segments that need JavaScript; those are then evaluated together in a single V8 round trip,
-and their results are put in place. A config made only of static values and plain paths never
-creates a V8 context.
+Why in two passes: walking the config first resolves every plain path (`_paths`) and simple
+condition (`_compare`) in Python and collects the segments that need JavaScript; those are then
+evaluated together in a single V8 round trip, and their results are put in place. A config made
+only of static values, plain paths and simple conditions never creates a V8 context.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from lading.engine.expressions._compare import evaluate as evaluate_condition
 from lading.engine.expressions._errors import AiInstructionError, ExpressionError
 from lading.engine.expressions._paths import FALLBACK, parse_path, resolve
 from lading.engine.expressions._rewrite import Rewritten, rewrite
@@ -233,9 +234,7 @@ def _as_written(message: str, *, rewritten: bool) -> str:
 
 def _fast(source: str, mode: int, roots: dict[str, Any]) -> Any:
     path = parse_path(source)
-    if path is None:
-        return FALLBACK
-    value = resolve(path, roots)
+    value = resolve(path, roots) if path is not None else evaluate_condition(source, roots)
     if value is FALLBACK:
         return FALLBACK
     return whole_value(value) if mode == WHOLE else segment_text(value)

@@ -8,7 +8,7 @@ PostgreSQL; on SQLite the IMMEDIATE write transaction serialises claimers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, sel
 from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
 from lading.engine.state import OpenExecution, RunState, StepOutcome
 from lading.store.database import Database
+from lading.store.repositories.batches import finish_if_complete
 from lading.store.schema import batches, executions, releases, runs
 
 _TERMINAL = tuple(TERMINAL_STATUSES)
@@ -111,6 +112,7 @@ class CommitResult:
 
     lost: set[str]
     cancelling: set[str]
+    finished_batches: list[str] = field(default_factory=list)
 
 
 def commit_outcomes(db: Database, owner: str, outcomes: Sequence[StepOutcome], now: datetime) -> CommitResult:
@@ -133,7 +135,10 @@ def commit_outcomes(db: Database, owner: str, outcomes: Sequence[StepOutcome], n
         finished_children = [o.run for o in live if o.terminal and o.run.parent_run_uuid]
         if finished_children:
             wake_group_parents(conn, db, {(r.parent_run_uuid, r.parent_node_uuid) for r in finished_children}, now)
-    return CommitResult(lost=lost, cancelling=cancelling)
+        batch_uuids = sorted({o.run.batch_uuid for o in live
+                              if o.terminal and o.run.batch_uuid and not o.run.parent_run_uuid})
+        finished_batches = finish_if_complete(conn, batch_uuids, now) if batch_uuids else []
+    return CommitResult(lost=lost, cancelling=cancelling, finished_batches=finished_batches)
 
 
 def _execution_row(o: StepOutcome) -> dict[str, Any]:
@@ -336,6 +341,10 @@ def finalize_cancelled(db: Database, owner: str, run_uuids: Sequence[str], now: 
         return
     with db.write() as conn:
         cancel_runs(conn, list(run_uuids), now, owner=owner)
+        batch_uuids = conn.execute(select(runs.c.batch_uuid).where(
+            runs.c.uuid.in_(list(run_uuids)), runs.c.batch_uuid.is_not(None),
+            runs.c.parent_run_uuid.is_(None)).distinct()).scalars().all()
+        finish_if_complete(conn, list(batch_uuids), now)
 
 
 def cancel_runs(conn: Connection, run_uuids: list[str], now: datetime, owner: str | None = None) -> None:

@@ -1,0 +1,81 @@
+"""`orchestration batch …`."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, parse_json_flag, split_list
+
+batch_app = typer.Typer(help="Many records through one workflow.", no_args_is_help=True,
+                        context_settings=help_settings())
+
+
+@batch_app.command("create")
+def create(
+    workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="Tool workflow (or none with --nodes)."),
+    data: str = typer.Option(..., "--data", help='{"kind":"records","records":[…]} | {"kind":"file","s3Filename":…} '
+                                                 '| {"kind":"recordIds","recordIds":[…]}'),
+    nodes: str = typer.Option(None, "--nodes", help="Ad-hoc node graph (JSON array)."),
+    release_uuid: str = typer.Option(None, "--release-uuid"),
+    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the batch is terminal."),
+    polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
+    webhook_url: str = typer.Option(None, "--webhook-url", help="POSTed the final batch document when terminal."),
+    webhook_secret: str = typer.Option(None, "--webhook-secret", help="Signs the webhook (X-Lading-Signature)."),
+) -> None:
+    """Run a workflow over many records; the source is streamed into runs in chunks."""
+    from lading.services import batches
+
+    sess = session()
+    result = batches.create_batch(sess, workflow_uuid=workflow_uuid, data=parse_json_flag("--data", data),
+                                  nodes=parse_json_flag("--nodes", nodes), release_uuid=release_uuid,
+                                  webhook_url=webhook_url, webhook_secret=webhook_secret)
+    _after_create(sess, result["batch"]["uuid"], result, wait)
+
+
+def _after_create(sess: object, batch_uuid: str, result: dict, wait: bool) -> None:
+    from lading.cli.progress import BatchProgress
+    from lading.services import batches, execution
+
+    if not wait:
+        execution.ensure_background_worker(sess)  # type: ignore[arg-type]
+        emit(result)
+        return
+    progress = BatchProgress(lambda: batches.get_batch(sess, batch_uuid)["batch"])  # type: ignore[arg-type]
+    try:
+        execution.drive_batch_until_finished(sess, batch_uuid,  # type: ignore[arg-type]
+                                             status_of=lambda u: batches.batch_status(sess, u),  # type: ignore[arg-type]
+                                             on_progress=progress)
+    finally:
+        progress.close()
+    emit(batches.get_batch(sess, batch_uuid))  # type: ignore[arg-type]
+
+
+@batch_app.command("get")
+def get(uuid: str = typer.Argument(...)) -> None:
+    """A batch with its live counters."""
+    from lading.services import batches
+
+    emit(batches.get_batch(session(), uuid))
+
+
+@batch_app.command("list")
+def list_(
+    workflow_uuids: str = typer.Option(None, "--workflow-uuids", help="Comma-separated workflow uuids."),
+    statuses: str = typer.Option(None, "--statuses"),
+    limit: int = typer.Option(50, "--limit"),
+    offset: int = typer.Option(0, "--offset"),
+) -> None:
+    """List batches, newest first."""
+    from lading.services import batches
+
+    emit(batches.list_batches(session(), workflow_uuids=split_list(workflow_uuids), statuses=split_list(statuses),
+                              limit=limit, offset=offset))
+
+
+@batch_app.command("cancel")
+def cancel(uuid: str = typer.Argument(...)) -> None:
+    """Drop unstarted runs and cancel running ones at their next node boundary."""
+    from lading.services import batches
+
+    emit(batches.cancel_batch(session(), uuid))

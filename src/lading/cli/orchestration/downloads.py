@@ -1,0 +1,126 @@
+"""`run download`, `run download-outputs`, `run get-metrics` and `batch download`.
+
+They live apart from `runs.py` because they are exports and aggregations rather than run lifecycle;
+`register_*` attach them to the `run` and `batch` groups. The two streaming commands print their
+content on stdout (a JSON array / the outputs file), not one JSON document.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import typer
+
+from lading.cli.common import session
+from lading.cli.output import emit, split_list
+
+
+def parse_date(flag: str, raw: str | None) -> datetime | None:
+    """`YYYY-MM-DD` (00:00 UTC) or an ISO 8601 date-time, as the store's naive UTC."""
+    from datetime import UTC
+
+    from lading.domain.errors import UsageError
+
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UsageError(f"error: option '{flag}' must be an ISO 8601 date or datetime") from exc
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def run_filters(batch_uuid: str | None, release_uuid: str | None, is_finished: bool, created_after: str | None,
+                created_before: str | None, record_id: str | None = None,
+                record_title: str | None = None) -> dict[str, object]:
+    return {
+        "batch_uuid": batch_uuid, "release_uuid": release_uuid, "record_id": record_id,
+        "record_title": record_title, "is_finished": True if is_finished else None,
+        "created_after": parse_date("--created-after", created_after),
+        "created_before": parse_date("--created-before", created_before),
+    }
+
+
+_STATUSES_HELP = "Comma-separated statuses (aliases: finished = success, failed = error)."
+_FORMAT_HELP = "File format: csv (default) or json."
+
+
+def register_run_downloads(run_app: typer.Typer) -> None:
+    """Adds `download`, `download-outputs` and `get-metrics` to the `run` group."""
+
+    @run_app.command("download")
+    def download(
+        workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow whose runs to export."),
+        statuses: str = typer.Option(None, "--statuses", help=_STATUSES_HELP),
+        batch_uuid: str = typer.Option(None, "--batch-uuid", help="Runs of this batch."),
+        release_uuid: str = typer.Option(None, "--release-uuid", help="Runs of this release."),
+        is_finished: bool = typer.Option(False, "--is-finished", help="Terminal runs only."),
+        created_after: str = typer.Option(None, "--created-after", help="Inclusive date or datetime (UTC)."),
+        created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
+        record_id: str = typer.Option(None, "--record-id", help="Runs of this record id."),
+        record_title: str = typer.Option(None, "--record-title", help="Case-insensitive title substring."),
+    ) -> None:
+        """Stream every matching run (run get + executions + runContext) as one JSON array, oldest first."""
+        from lading.services import exports
+
+        exports.stream_runs(session(), sys.stdout, workflow_uuid=workflow_uuid, statuses=split_list(statuses),
+                            **run_filters(batch_uuid, release_uuid, is_finished, created_after, created_before,
+                                          record_id, record_title))
+
+    @run_app.command("download-outputs")
+    def download_outputs(
+        workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow whose runs to export."),
+        output_node_slug: str = typer.Option(..., "--output-node-slug", help="Node whose output to export."),
+        fmt: str = typer.Option("csv", "--format", help=_FORMAT_HELP),
+        batch_uuid: str = typer.Option(None, "--batch-uuid", help="Runs of this batch."),
+        release_uuid: str = typer.Option(None, "--release-uuid", help="Runs of this release."),
+        statuses: str = typer.Option(None, "--statuses", help=_STATUSES_HELP),
+        is_finished: bool = typer.Option(False, "--is-finished", help="Terminal runs only."),
+        created_after: str = typer.Option(None, "--created-after", help="Inclusive date or datetime (UTC)."),
+        created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
+        record_id: str = typer.Option(None, "--record-id", help="Runs of this record id."),
+        record_title: str = typer.Option(None, "--record-title", help="Case-insensitive title substring."),
+    ) -> None:
+        """Export each matching run's input and one node's output to a file; prints {"url"}."""
+        from lading.services import exports
+
+        emit(exports.run_outputs(session(), workflow_uuid=workflow_uuid, output_node_slug=output_node_slug,
+                                 fmt=fmt, statuses=split_list(statuses),
+                                 **run_filters(batch_uuid, release_uuid, is_finished, created_after,
+                                               created_before, record_id, record_title)))
+
+    @run_app.command("get-metrics")
+    def get_metrics(
+        workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow to measure."),
+        release_uuid: str = typer.Option(None, "--release-uuid", help="Runs of this release."),
+        batch_uuid: str = typer.Option(None, "--batch-uuid", help="Runs of this batch."),
+        created_after: str = typer.Option(None, "--created-after", help="Inclusive date or datetime (UTC)."),
+        created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
+    ) -> None:
+        """Per node: executions by status and provider credits over every run in scope."""
+        from lading.services import records
+
+        emit(records.run_metrics(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid,
+                                 batch_uuid=batch_uuid,
+                                 created_after=parse_date("--created-after", created_after),
+                                 created_before=parse_date("--created-before", created_before)))
+
+
+def register_batch_download(batch_app: typer.Typer) -> None:
+    """Adds `download` to the `batch` group."""
+
+    @batch_app.command("download")
+    def download(
+        uuid: str = typer.Option(..., "--uuid", help="Batch uuid."),
+        output_node_slug: str = typer.Option(..., "--output-node-slug",
+                                             help="Node whose output to export (see release get → nodes[].slug)."),
+        fmt: str = typer.Option("csv", "--format", help=_FORMAT_HELP),
+    ) -> None:
+        """Write the batch's runs (input and one node's output) to stdout as CSV or a JSON array."""
+        from lading.services import exports
+
+        exports.stream_batch_outputs(session(), sys.stdout, batch_uuid=uuid, output_node_slug=output_node_slug,
+                                     fmt=fmt)

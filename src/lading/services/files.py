@@ -1,0 +1,48 @@
+"""`workspaceManagement file …`: uploading batch input files (CSV, JSON Lines, JSON arrays)."""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid as uuidlib
+from pathlib import Path
+from typing import Any
+
+from lading.domain.errors import NotFoundError, ValidationError
+from lading.engine.sources import csv_columns
+from lading.services.session import Session
+from lading.store.clock import utcnow
+from lading.store.repositories import files as repo
+
+
+def upload(session: Session, path: str) -> dict[str, Any]:
+    source = Path(path).expanduser()
+    if not source.is_file():
+        raise ValidationError(f"file not found: {path}", reason="invalidData")
+    name = source.name
+    content_type = mimetypes.guess_type(name)[0] or "text/csv"
+    if name.lower().endswith((".jsonl", ".ndjson")):
+        content_type = "application/x-ndjson"
+    s3_filename = f"{session.workspace_uuid}/{uuidlib.uuid4()}/{name}"
+    with source.open("rb") as stream:
+        repo.store_file(session.db, session.workspace_uuid, s3_filename, name, content_type, stream, utcnow())
+    return {"s3Filename": s3_filename, "contentType": content_type, "name": name}
+
+
+def require_file(session: Session, s3_filename: str) -> Any:
+    with session.db.read() as conn:
+        row = repo.get_file(conn, session.workspace_uuid, s3_filename)
+    if row is None:
+        raise NotFoundError(f"File not found: {s3_filename}", reason="fileNotFound")
+    return row
+
+
+def list_columns(session: Session, s3_filename: str) -> dict[str, Any]:
+    row = require_file(session, s3_filename)
+    if row.name.lower().endswith((".json", ".jsonl", ".ndjson")):
+        from lading.engine.sources import reader_for
+
+        for item in reader_for(row.name, row.content_type, repo.iter_bytes(session.db, s3_filename)):
+            if item.value is not None:
+                return {"columns": [{"type": "string", "name": k} for k in item.value]}
+        return {"columns": []}
+    return {"columns": [{"type": "string", "name": c} for c in csv_columns(repo.iter_bytes(session.db, s3_filename))]}

@@ -1,0 +1,155 @@
+"""Batches: creation, live counters derived from their runs, feeding sources, completion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+
+from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
+from lading.store.database import Database
+from lading.store.schema import batches, runs
+
+_TERMINAL = tuple(TERMINAL_STATUSES)
+
+
+def insert_batch(conn: Connection, ws: str, values: dict[str, Any]) -> None:
+    conn.execute(insert(batches).values(workspace_uuid=ws, **values))
+
+
+def get_batch(conn: Connection, ws: str, uuid: str) -> Any | None:
+    return conn.execute(select(batches).where(batches.c.workspace_uuid == ws, batches.c.uuid == uuid)).first()
+
+
+def list_batches(conn: Connection, ws: str, workflow_uuids: Sequence[str] | None, statuses: Sequence[str] | None,
+                 limit: int, offset: int) -> Sequence[Any]:
+    q = select(batches).where(batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.is_(None))
+    if workflow_uuids:
+        q = q.where(batches.c.workflow_uuid.in_(list(workflow_uuids)))
+    if statuses:
+        q = q.where(batches.c.status.in_(list(statuses)))
+    return conn.execute(q.order_by(batches.c.created_at.desc(), batches.c.uuid).limit(limit).offset(offset)).all()
+
+
+def run_counters(conn: Connection, batch_uuid: str) -> dict[str, Any]:
+    """executed (success+error), failed (error), active, credits — derived from the runs."""
+    row = conn.execute(select(
+        func.count().label("total"),
+        func.coalesce(func.sum(case((runs.c.status.in_(("success", "error")), 1), else_=0)), 0).label("executed"),
+        func.coalesce(func.sum(case((runs.c.status == "error", 1), else_=0)), 0).label("failed"),
+        func.coalesce(func.sum(case((runs.c.status.in_(ACTIVE_STATUSES), 1), else_=0)), 0).label("active"),
+        func.coalesce(func.sum(runs.c.credits_used_count), 0).label("credits"),
+    ).where(runs.c.batch_uuid == batch_uuid)).one()
+    return {"total": int(row.total), "executed": int(row.executed), "failed": int(row.failed),
+            "active": int(row.active), "credits": float(row.credits or 0)}
+
+
+def update_batch(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
+    conn.execute(update(batches).where(batches.c.workspace_uuid == ws, batches.c.uuid == uuid).values(**values))
+
+
+# --- feeding (worker side, all workspaces) ----------------------------------------------------
+
+def claim_feed(db: Database, owner: str, lease_seconds: float, now: datetime,
+               batch_uuid: str | None = None) -> Any | None:
+    """Lease one batch whose source still has rows to enumerate."""
+    cond = and_(batches.c.source_done.is_(False), batches.c.status.in_(("pending", "running")),
+                or_(batches.c.feed_expires_at.is_(None), batches.c.feed_expires_at < now,
+                    batches.c.feed_owner == owner))
+    if batch_uuid:
+        cond = and_(cond, batches.c.uuid == batch_uuid)
+    pick = select(batches.c.uuid).where(cond).order_by(batches.c.created_at).limit(1)
+    if db.is_postgres:
+        pick = pick.with_for_update(skip_locked=True)
+    with db.write() as conn:
+        return conn.execute(update(batches).where(batches.c.uuid.in_(pick.scalar_subquery()))
+                            .values(feed_owner=owner, feed_expires_at=now + timedelta(seconds=lease_seconds))
+                            .returning(*batches.c)).first()
+
+
+def commit_feed_chunk(db: Database, owner: str, batch: Any, run_rows: list[dict[str, Any]], consumed: int,
+                      bad_rows: list[dict[str, Any]], done: bool, now: datetime, lease_seconds: float) -> bool:
+    """Insert one chunk of runs and advance the source position atomically (fenced by the feed lease)."""
+    with db.write() as conn:
+        current = conn.execute(select(batches.c.source_position, batches.c.invalid_rows, batches.c.runs_count,
+                                      batches.c.status)
+                               .where(batches.c.uuid == batch.uuid, batches.c.feed_owner == owner)).first()
+        if current is None or current.status not in ("pending", "running"):
+            return False
+        if run_rows:
+            conn.execute(insert(runs), run_rows)
+        invalid = list(current.invalid_rows or [])
+        if bad_rows and len(invalid) < 1000:
+            invalid.extend(bad_rows[: 1000 - len(invalid)])
+        values: dict[str, Any] = {
+            "source_position": current.source_position + consumed,
+            "runs_count": current.runs_count + len(run_rows),
+            "invalid_rows": invalid or None,
+            "status": "running",
+            "updated_at": now,
+            "feed_expires_at": now + timedelta(seconds=lease_seconds),
+        }
+        if done:
+            values.update(source_done=True, feed_owner=None, feed_expires_at=None)
+        conn.execute(update(batches).where(batches.c.uuid == batch.uuid).values(**values))
+        if done:
+            finish_if_complete(conn, [batch.uuid], now)
+    return True
+
+
+def fail_batch(db: Database, batch_uuid: str, message: str, now: datetime) -> None:
+    with db.write() as conn:
+        conn.execute(update(batches).where(batches.c.uuid == batch_uuid)
+                     .values(status="error", error_message=message, source_done=True, feed_owner=None,
+                             finished_at=now, updated_at=now))
+
+
+def finish_if_complete(conn: Connection, batch_uuids: Sequence[str], now: datetime) -> list[str]:
+    """Mark top-level batches `success` (or `cancelled`) once fed and with no active run left."""
+    finished = []
+    for uuid in batch_uuids:
+        row = conn.execute(select(batches.c.status, batches.c.source_done, batches.c.parent_run_uuid)
+                           .where(batches.c.uuid == uuid)).first()
+        if row is None or row.parent_run_uuid is not None or not row.source_done:
+            continue
+        if row.status not in ("pending", "running", "cancelling"):
+            continue
+        active = conn.execute(select(runs.c.uuid).where(runs.c.batch_uuid == uuid,
+                                                        runs.c.status.in_(ACTIVE_STATUSES)).limit(1)).first()
+        if active is not None:
+            continue
+        status = "cancelled" if row.status == "cancelling" else "success"
+        conn.execute(update(batches).where(batches.c.uuid == uuid)
+                     .values(status=status, finished_at=now, updated_at=now))
+        finished.append(uuid)
+    return finished
+
+
+def sweep_complete(db: Database, now: datetime) -> list[str]:
+    """Safety net for completions missed by a crash between a run's end and the batch check."""
+    with db.write() as conn:
+        candidates = conn.execute(select(batches.c.uuid).where(
+            batches.c.parent_run_uuid.is_(None), batches.c.source_done.is_(True),
+            batches.c.status.in_(("pending", "running", "cancelling"))).limit(200)).scalars().all()
+        return finish_if_complete(conn, list(candidates), now) if candidates else []
+
+
+def webhook_due(conn: Connection, uuids: Sequence[str]) -> Sequence[Any]:
+    return conn.execute(select(batches).where(batches.c.uuid.in_(list(uuids)),
+                                              batches.c.webhook_url.is_not(None))).all()
+
+
+def latest_inputs_by_record(conn: Connection, ws: str, workflow_uuid: str | None,
+                            record_ids: Sequence[str]) -> dict[str, Any]:
+    """The input of each record's most recent top-level run in the workflow."""
+    found: dict[str, Any] = {}
+    q = (select(runs.c.record_id, runs.c.input, runs.c.created_at)
+         .where(runs.c.workspace_uuid == ws, runs.c.record_id.in_(list(record_ids)),
+                runs.c.parent_run_uuid.is_(None))
+         .order_by(runs.c.created_at))
+    q = q.where(runs.c.workflow_uuid == workflow_uuid) if workflow_uuid else q.where(runs.c.workflow_uuid.is_(None))
+    for row in conn.execute(q):
+        found[row.record_id] = row.input
+    return found
