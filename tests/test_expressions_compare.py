@@ -10,15 +10,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lading.engine.expressions import UNDEFINED, ExpressionError, ExpressionEvaluator, _v8
-from lading.engine.expressions import _compare, _evaluator
+from lading.engine.expressions import UNDEFINED, ExpressionError, ExpressionEvaluator, _compare, _evaluator, _v8
 from lading.engine.expressions._paths import FALLBACK
 
 SCOPE: dict[str, Any] = {
     "nodes": {
-        "vars": {"n": 60, "f": 2.5, "big": 2**53 + 1, "zero": 0, "s": "b", "empty": "", "ok": True, "no": False,
-                 "nil": None, "obj": {"k": 1}, "list": [1, 2], "astral": "😀", "pair": "\ud83d\ude00",
-                 "high": "\uffff", "date": __import__("datetime").date(2024, 1, 2)},
+        "vars": {
+            "n": 60,
+            "f": 2.5,
+            "big": 2**53 + 1,
+            "zero": 0,
+            "s": "b",
+            "empty": "",
+            "ok": True,
+            "no": False,
+            "nil": None,
+            "obj": {"k": 1},
+            "list": [1, 2],
+            "astral": "😀",
+            "pair": "\ud83d\ude00",
+            "high": "\uffff",
+            "date": __import__("datetime").date(2024, 1, 2),
+        },
         "tag": {"tier": "large"},
     },
     "parentNodes": {"outer": {"id": 7}},
@@ -145,24 +158,51 @@ _scalars = st.one_of(
 # `nodes.a` is also read whole, so its values (`x`) keep ints within 2**53: a whole object returns
 # deeper ints unrounded (`whole_value`), a known difference of the plain-path fast path, not of
 # comparisons. `y` and `q` (never read as part of an object) get the full range.
-_inner = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**53), max_value=2**53),
-                   st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(_TRICKY), st.text(max_size=3))
-_x_values = st.one_of(_inner, st.lists(_inner, max_size=2), st.dictionaries(st.sampled_from("xy"), _inner,
-                                                                           max_size=2))
+_inner = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(_TRICKY),
+    st.text(max_size=3),
+)
+_x_values = st.one_of(_inner, st.lists(_inner, max_size=2), st.dictionaries(st.sampled_from("xy"), _inner, max_size=2))
 _y_values = st.one_of(_scalars, _x_values)
 _string_literal_chars = st.characters(blacklist_characters="'\"\\\n\r", blacklist_categories=("Cs",))
 _literals = st.one_of(
     st.integers(min_value=-3, max_value=3).map(str),
     st.integers(min_value=-(2**60), max_value=2**60).map(str),
-    st.sampled_from(["9007199254740992", "9007199254740993", "100000000000000000000", "1e21", "2.5", "-0",
-                     "0.5", "1.0", "-2.50", "1e-7", "1E+2", "1e400"]),
+    st.sampled_from(
+        [
+            "9007199254740992",
+            "9007199254740993",
+            "100000000000000000000",
+            "1e21",
+            "2.5",
+            "-0",
+            "0.5",
+            "1.0",
+            "-2.50",
+            "1e-7",
+            "1E+2",
+            "1e400",
+        ]
+    ),
     st.sampled_from(_TRICKY).filter(lambda s: "\ud83d" not in s).map(lambda s: f"'{s}'"),
     st.text(_string_literal_chars, max_size=3).map(lambda s: f'"{s}"'),
     st.sampled_from(["true", "false", "null", "undefined"]),
 )
 _paths = st.sampled_from(
-    ["nodes.a.x", "nodes.b.y", "nodes.a", "nodes.c.z", 'nodes.b["y"]', "nodes.a?.x", "nodes.a.x.length",
-     "parentNodes.p.q"]
+    [
+        "nodes.a.x",
+        "nodes.b.y",
+        "nodes.a",
+        "nodes.c.z",
+        'nodes.b["y"]',
+        "nodes.a?.x",
+        "nodes.a.x.length",
+        "parentNodes.p.q",
+    ]
 )
 _ops = st.sampled_from(["===", "!==", "==", "!=", ">", ">=", "<", "<="])
 _operands = st.one_of(_paths, _paths, _literals)
@@ -211,7 +251,13 @@ def test_fast_path_matches_v8(ev: ExpressionEvaluator, expression: str, x: Any, 
 def test_generated_shapes_mostly_take_the_fast_path() -> None:
     """The property test is not vacuous: typical generated conditions are answered in Python."""
     scope = {"nodes": {"a": {"x": 3}, "b": {"y": "z"}}, "parentNodes": {}}
-    sources = ["nodes.a.x\n>=\n-2", "nodes.b.y === \"z\"", "!(nodes.a.x < 1) && nodes.b[\"y\"] || nodes.c.z",
-               "nodes.a?.x === undefined", "(nodes.a.x !== 3) || 'd'", "nodes.c.z == null && !nodes.a"]
+    sources = [
+        "nodes.a.x\n>=\n-2",
+        'nodes.b.y === "z"',
+        '!(nodes.a.x < 1) && nodes.b["y"] || nodes.c.z',
+        "nodes.a?.x === undefined",
+        "(nodes.a.x !== 3) || 'd'",
+        "nodes.c.z == null && !nodes.a",
+    ]
     assert [_compare.evaluate(source, scope) for source in sources] == [True, True, "z", False, "d", False]
     assert UNDEFINED is _compare.evaluate("nodes.a.x > 1 && nodes.c.z", scope)

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from lading.engine.sources import Row, reader_for
+from lading.engine.sources import Row, read_jsonl, reader_for
 from lading.store.clock import utcnow
 from lading.store.database import Database
 from lading.store.repositories import batches as repo
@@ -25,7 +25,9 @@ CHUNK_ROWS = 1000
 def _rows(db: Database, batch: Any) -> Iterator[Row]:
     data = batch.data or {}
     kind = data.get("kind")
-    if kind == "records":
+    if kind == "records" and data.get("s3Filename"):
+        yield from read_jsonl(files_repo.iter_bytes(db, str(data["s3Filename"])))
+    elif kind == "records":
         for i, value in enumerate(data.get("records") or [], start=1):
             yield Row(i, value) if isinstance(value, dict) else Row(i, None, "each record must be a JSON object")
     elif kind == "file":

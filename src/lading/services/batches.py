@@ -41,7 +41,7 @@ def _source(session: Session, data: Any, workflow_is_play: bool) -> dict[str, An
             raise ValidationError('records batches need "records": [ {...}, ... ]', reason="invalidData")
         if not records:
             raise ValidationError("the source has no records", reason="noRecords")
-        return {"kind": "records", "records": records}
+        return {"kind": "records", "records": records, "count": len(records)}
     if kind == "file":
         from lading.services.files import require_file
 
@@ -80,6 +80,11 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
         from lading.integrations._vault import encrypt
 
         secret = encrypt({"secret": webhook_secret}, associated=f"{ws}:{batch_uuid}")
+    if source["kind"] == "records":
+        # Inline records are stored like an uploaded JSON Lines file, so every source is streamed the
+        # same way and a worker never decodes the whole list per chunk.
+        source = {"kind": "records", "count": source["count"],
+                  "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
     with session.db.write() as conn:
         rel_uuid, wf_uuid, _form = resolve_release(session, conn, workflow_uuid=workflow_uuid, nodes=nodes,
                                                    release_uuid=release_uuid, now=now)
@@ -93,10 +98,25 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
     return {"batch": short(row)}
 
 
+def _store_records(session: Session, batch_uuid: str, records: list[Any]) -> str:
+    import io
+
+    import orjson
+
+    from lading.store.repositories import files as files_repo
+
+    payload = io.BytesIO(b"".join(orjson.dumps(r, option=orjson.OPT_NON_STR_KEYS) + b"\n" for r in records))
+    name = f"{session.workspace_uuid}/batches/{batch_uuid}/records.jsonl"
+    files_repo.store_file(session.db, session.workspace_uuid, name, "records.jsonl", "application/x-ndjson", payload,
+                          utcnow())
+    return name
+
+
 def _public_data(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
-    return {k: v for k, v in data.items() if k not in ("records", "callStack")}
+    hidden = ("records", "callStack") + (("s3Filename",) if data.get("kind") == "records" else ())
+    return {k: v for k, v in data.items() if k not in hidden}
 
 
 def short(row: Any) -> dict[str, Any]:

@@ -176,7 +176,8 @@ def output_item(row: Any) -> dict[str, Any]:
             "input": _input_of(row), "output": row.node_output}
 
 
-def _cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """Strings as they are, null as empty, anything else (numbers, booleans, objects) as JSON."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -215,7 +216,8 @@ def write_outputs(out: TextIO, fmt: str, rows: RowSource) -> None:
         given_out = dict(_entries(row.node_output))
         writer.writerow([row.uuid, row.record_id or "", row.record_title or "", row.status,
                          iso(row.created_at) or "", iso(row.finished_at) or "",
-                         *(_cell(given_in.get(k)) for k in in_keys), *(_cell(given_out.get(k)) for k in out_keys)])
+                         *(csv_cell(given_in.get(k)) for k in in_keys),
+                         *(csv_cell(given_out.get(k)) for k in out_keys)])
 
 
 def run_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",

@@ -101,8 +101,7 @@ def download_records(session: Session, *, workflow_uuid: str, batch_uuid: str | 
         writer.writerow(RECORD_FIELDS)
         for row in repo.stream_records(session.db, cond):
             rec = present_record(row)
-            writer.writerow(["" if rec[f] is None else str(rec[f]).lower() if isinstance(rec[f], bool) else rec[f]
-                             for f in RECORD_FIELDS])
+            writer.writerow([exports.csv_cell(rec[f]) for f in RECORD_FIELDS])
 
     return exports.write_export(session, "records.csv", write)
 

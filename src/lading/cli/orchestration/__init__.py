@@ -1,4 +1,4 @@
-"""`lading orchestration …`: runs, tools, workflows, releases, nodes."""
+"""`lading orchestration …`: runs, batches, records, tools, workflows, releases, nodes, templates, actions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import typer
 
 from lading.cli.common import help_settings
 from lading.cli.orchestration.batches import batch_app
-from lading.cli.orchestration.downloads import register_run_downloads
+from lading.cli.orchestration.downloads import register_batch_download, register_run_downloads
 from lading.cli.orchestration.nodes import node_app
 from lading.cli.orchestration.records import record_app
 from lading.cli.orchestration.releases import draft_app, release_app
@@ -16,6 +16,7 @@ from lading.cli.orchestration.tools import tool_app
 from lading.cli.orchestration.workflows import workflow_app
 
 register_run_downloads(run_app)
+register_batch_download(batch_app)
 
 orchestration_app = typer.Typer(help="Runs, tools, workflows, releases and node graphs.", no_args_is_help=True,
                                 context_settings=help_settings())

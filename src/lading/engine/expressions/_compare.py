@@ -51,6 +51,7 @@ _TOKEN_RE = re.compile(
     re.ASCII,
 )
 _TAIL_RE = re.compile(r"[ \t\r\n]*\Z")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _WORDS = {"true": True, "false": False, "null": None, "undefined": UNDEFINED}
 _EQUALITY = frozenset({"===", "!==", "==", "!="})
 _RELATIONAL = frozenset({">", ">=", "<", "<="})
@@ -89,7 +90,7 @@ def compile_condition(source: str) -> Node | None:
     parser = _Parser(tokens)
     try:
         node = parser.expr()
-    except _Unsupported:
+    except _UnsupportedError:
         return None
     return node if parser.pos == len(tokens) else None
 
@@ -97,7 +98,7 @@ def compile_condition(source: str) -> Node | None:
 # -- parsing -----------------------------------------------------------------------------------
 
 
-class _Unsupported(Exception):
+class _UnsupportedError(Exception):
     """The source is outside the grammar (V8 evaluates it)."""
 
 
@@ -170,7 +171,7 @@ class _Parser:
             right = self._unary()
             nxt = self._peek()
             if nxt in _EQUALITY or nxt in _RELATIONAL:
-                raise _Unsupported  # chained comparisons compare a boolean: V8's business
+                raise _UnsupportedError  # chained comparisons compare a boolean: V8's business
             return _comparison(op, left, right)
         return left
 
@@ -182,7 +183,7 @@ class _Parser:
 
     def _primary(self) -> Node:
         if self.pos >= len(self.tokens):
-            raise _Unsupported
+            raise _UnsupportedError
         kind, value = self.tokens[self.pos]
         self.pos += 1
         if kind != "op":
@@ -190,10 +191,10 @@ class _Parser:
         if value == "(":
             node = self.expr()
             if self._peek() != ")":
-                raise _Unsupported
+                raise _UnsupportedError
             self.pos += 1
             return node
-        raise _Unsupported
+        raise _UnsupportedError
 
 
 # -- evaluation --------------------------------------------------------------------------------
@@ -295,10 +296,13 @@ def _compare_values(op: str, a: Any, b: Any) -> Any:
 
 
 def _operand(value: Any) -> Any:
-    """An operand returned by `&&`/`||`. Numbers beyond 2**53 go to V8, whose answer
-    (rounded, int or float depending on size) is what callers have always seen."""
+    """An operand returned by `&&`/`||`, or FALLBACK where V8's answer has another Python form:
+    numbers beyond 2**53 (rounded; int or float depending on size) and strings holding surrogate
+    code points (a pair comes back as one astral character)."""
     kind = type(value)
     if (kind is int or kind is float) and not -_MAX_SAFE <= value <= _MAX_SAFE:
+        return FALLBACK
+    if kind is str and not value.isascii() and _SURROGATE_RE.search(value):
         return FALLBACK
     return value
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, sel
 from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
 from lading.engine.state import OpenExecution, RunState, StepOutcome
 from lading.store.database import Database
+from lading.store.repositories import _hot
 from lading.store.repositories.batches import finish_if_complete
 from lading.store.schema import batches, executions, releases, runs
 
@@ -127,9 +128,9 @@ def commit_outcomes(db: Database, owner: str, outcomes: Sequence[StepOutcome], n
         owned = {r.uuid: r.status for r in conn.execute(owned_q)}
         lost = {u for u in uuids if u not in owned}
         live = [o for o in outcomes if o.run.uuid in owned]
-        _write_executions(conn, live)
+        _write_executions(conn, db, live)
         _write_children(conn, live, now)
-        _write_runs(conn, owner, live, now)
+        _write_runs(conn, db, owner, live, now)
         cancelling = {r.uuid for r in conn.execute(
             select(runs.c.uuid).where(runs.c.uuid.in_([o.run.uuid for o in live]), runs.c.status == "cancelling"))}
         finished_children = [o.run for o in live if o.terminal and o.run.parent_run_uuid]
@@ -156,7 +157,7 @@ def _execution_row(o: StepOutcome) -> dict[str, Any]:
     }
 
 
-def _write_executions(conn: Connection, outcomes: Sequence[StepOutcome]) -> None:
+def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOutcome]) -> None:
     """Insert new execution rows and update open ones.
 
     Only rows that stay open on the run (running markers, idle waits) need their id back; those
@@ -166,7 +167,7 @@ def _write_executions(conn: Connection, outcomes: Sequence[StepOutcome]) -> None
     opened = [o for o in fresh if o.execution is not None and o.execution.keep_open]
     closed = [o for o in fresh if o.execution is not None and not o.execution.keep_open]
     if closed:
-        conn.execute(insert(executions), [_execution_row(o) for o in closed])
+        _hot.insert_executions(conn, db.is_postgres, [_execution_row(o) for o in closed])
     for o in opened:
         assert o.execution is not None
         o.execution.id = conn.execute(insert(executions).returning(executions.c.id),
@@ -209,7 +210,7 @@ def _write_children(conn: Connection, outcomes: Sequence[StepOutcome], now: date
         } for c in cb.children])
 
 
-def _write_runs(conn: Connection, owner: str, outcomes: Sequence[StepOutcome], now: datetime) -> None:
+def _write_runs(conn: Connection, db: Database, owner: str, outcomes: Sequence[StepOutcome], now: datetime) -> None:
     if not outcomes:
         return
     rows = []
@@ -239,31 +240,7 @@ def _write_runs(conn: Connection, owner: str, outcomes: Sequence[StepOutcome], n
             "updated_at": now,
             "finished_at": now if terminal else None,
         })
-    keep_cancel = and_(runs.c.status == "cancelling", bindparam("b_active"))
-    conn.execute(
-        update(runs)
-        .where(runs.c.uuid == bindparam("b_uuid"), runs.c.lease_owner == owner)
-        .values(
-            status=case((keep_cancel, "cancelling"), else_=bindparam("b_status")),
-            context=bindparam("context"),
-            computed_configs=bindparam("computed_configs"),
-            output=bindparam("output"),
-            cursor_node_uuid=bindparam("cursor_node_uuid"),
-            cursor_execution_id=bindparam("cursor_execution_id"),
-            cursor_attempt=bindparam("cursor_attempt"),
-            available_at=bindparam("available_at"),
-            waiting_children=bindparam("waiting_children"),
-            lease_owner=bindparam("lease_owner"),
-            lease_expires_at=case((bindparam("lease_expires_at_clear"), None), else_=runs.c.lease_expires_at),
-            credits_used_count=bindparam("credits_used_count"),
-            executions_count=bindparam("executions_count"),
-            error_message=bindparam("error_message"),
-            is_group_parent=bindparam("is_group_parent"),
-            updated_at=bindparam("updated_at"),
-            finished_at=bindparam("finished_at"),
-        ),
-        rows,
-    )
+    _hot.update_runs(conn, db.is_postgres, owner, rows)
 
 
 def wake_group_parents(conn: Connection, db: Database, parents: set[tuple[str | None, str | None]],

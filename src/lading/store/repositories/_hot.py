@@ -1,0 +1,66 @@
+"""Driver-level SQL for the two statements a worker runs per node step (execution insert, run
+update). SQLAlchemy's per-row parameter processing was ~40% of the commit cost at batch scale;
+these go straight to `cursor.executemany` with values already in the driver's types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+_EXECUTION_COLUMNS = (
+    "workspace_uuid", "run_uuid", "workflow_uuid", "release_uuid", "batch_uuid", "node_uuid", "node_slug",
+    "node_kind", "node_action_slug", "node_child_index", "next_node_uuid", "status", "title", "error_message",
+    "attempts", "credits_used_count", "execution_charge", "started_at", "updated_at", "finished_at", "base_url",
+)
+
+
+def _mark(postgres: bool) -> str:
+    return "%s" if postgres else "?"
+
+
+def _json(postgres: bool) -> str:
+    return "%s::jsonb" if postgres else "?"
+
+
+def insert_executions(conn: Connection, postgres: bool, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    m = _mark(postgres)
+    sql = (f"INSERT INTO executions ({', '.join(_EXECUTION_COLUMNS)}) "
+           f"VALUES ({', '.join([m] * len(_EXECUTION_COLUMNS))})")
+    conn.exec_driver_sql(sql, [tuple(r[c] for c in _EXECUTION_COLUMNS) for r in rows])
+
+
+def _dumps(value: Any) -> str | None:
+    if value is None:
+        return None
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def update_runs(conn: Connection, postgres: bool, owner: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Persist each run's position and context after a step (fenced by the lease owner; a run whose
+    cancel was requested keeps `cancelling` until it reaches a terminal status)."""
+    if not rows:
+        return
+    m, j = _mark(postgres), _json(postgres)
+    sql = (
+        "UPDATE runs SET "
+        f"status = CASE WHEN status = 'cancelling' AND {m} THEN 'cancelling' ELSE {m} END, "
+        f"context = {j}, computed_configs = {j}, output = {j}, cursor_node_uuid = {m}, "
+        f"cursor_execution_id = {m}, cursor_attempt = {m}, available_at = {m}, waiting_children = {m}, "
+        f"lease_owner = {m}, lease_expires_at = CASE WHEN {m} THEN NULL ELSE lease_expires_at END, "
+        f"credits_used_count = {m}, executions_count = {m}, error_message = {m}, is_group_parent = {m}, "
+        f"updated_at = {m}, finished_at = {m} "
+        f"WHERE uuid = {m} AND lease_owner = {m}"
+    )
+    params = [(
+        r["b_active"], r["b_status"], _dumps(r["context"]), _dumps(r["computed_configs"]), _dumps(r["output"]),
+        r["cursor_node_uuid"], r["cursor_execution_id"], r["cursor_attempt"], r["available_at"],
+        r["waiting_children"], r["lease_owner"], r["lease_expires_at_clear"], r["credits_used_count"],
+        r["executions_count"], r["error_message"], r["is_group_parent"], r["updated_at"], r["finished_at"],
+        r["b_uuid"], owner,
+    ) for r in rows]
+    conn.exec_driver_sql(sql, params)
