@@ -32,6 +32,9 @@ class FakeRefs:
     def connector_action_children(self, integration_slug: str, action_slug: str) -> int | None:
         return self.actions.get((integration_slug, action_slug))
 
+    def connector_optional(self, integration_slug: str) -> bool:
+        return integration_slug == "http"
+
     def tool_exists(self, tool_uuid: str) -> bool:
         return tool_uuid in self.tools
 
@@ -654,3 +657,21 @@ def test_never_raises_on_any_json(nodes: Any) -> None:
         assert all(isinstance(e["reason"], str) and isinstance(e["message"], str) for e in got)
         doc = validation_document(nodes, refs)
         assert doc["outcome"] == ("valid" if not got else "notValid")
+
+
+def test_connector_uuid_optional_only_where_the_integration_needs_none() -> None:
+    refs = FakeRefs()
+    refs.actions[("http", "request")] = 1
+    start_uuid, call_uuid, end_uuid = uid(), uid(), uid()
+    def graph(integration: str, action: str) -> list[dict]:
+        return [
+            {"uuid": start_uuid, "slug": "start", "kind": "native", "actionSlug": "start", "config": {},
+             "childrenUuids": [call_uuid], "fallbackOnFailure": False},
+            {"uuid": call_uuid, "slug": "call", "kind": "connector", "integrationSlug": integration,
+             "actionSlug": action, "connectorUuid": None, "config": {}, "childrenUuids": [end_uuid],
+             "fallbackOnFailure": False},
+            {"uuid": end_uuid, "slug": "end", "kind": "native", "actionSlug": "end", "config": {"variables": []},
+             "childrenUuids": [], "fallbackOnFailure": False},
+        ]
+    assert validate_nodes(graph("http", "request"), refs) == []
+    assert [e["reason"] for e in validate_nodes(graph("clearbit", "enrich_company"), refs)] == ["nodeInvalid"]

@@ -44,7 +44,7 @@ def register_system_commands(app: typer.Typer) -> None:
         from lading.services.ports import ServicePorts
 
         try:
-            run_worker(sess.db, options, ServicePorts(sess.db))
+            run_worker(sess.db, options, ServicePorts(sess.db), handle_signals=True)
         finally:
             if lock is not None:
                 lock.close()

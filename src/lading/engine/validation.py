@@ -44,6 +44,10 @@ class References(Protocol):
         """Children count of an integration action; None when the integration or action is unknown."""
         ...
 
+    def connector_optional(self, integration_slug: str) -> bool:
+        """True when the integration's actions can run without a connector (generic HTTP)."""
+        ...
+
     def tool_exists(self, tool_uuid: str) -> bool: ...
 
     def agent_exists(self, agent_uuid: str) -> bool: ...
@@ -57,6 +61,9 @@ class NoReferences:
 
     def connector_action_children(self, integration_slug: str, action_slug: str) -> int | None:
         return None
+
+    def connector_optional(self, integration_slug: str) -> bool:
+        return False
 
     def tool_exists(self, tool_uuid: str) -> bool:
         return False
@@ -189,6 +196,9 @@ class _Level:
 
     def _check_connector(self, node: dict[str, Any]) -> None:
         for key in ("integrationSlug", "actionSlug", "connectorUuid"):
+            if (key == "connectorUuid" and node.get(key) is None and isinstance(node.get("integrationSlug"), str)
+                    and self.refs.connector_optional(node["integrationSlug"])):
+                continue  # e.g. generic HTTP with absolute URLs needs no connector
             if not isinstance(node.get(key), str):
                 message = f"a connector node needs a string '{key}', got {show(node.get(key))}"
                 self._add(node, "nodeInvalid", message)

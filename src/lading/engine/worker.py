@@ -81,7 +81,10 @@ class Worker:
         self._feeder = Feeder(self.db, self.owner, self.options.lease_seconds)
         self._feeding: asyncio.Task[bool] | None = None
         self._next_feed_check = 0.0
+        # The last feed attempt found a source to enumerate (the worker is not idle while feeding).
+        self._feed_busy = False
         self._background: set[asyncio.Task[None]] = set()
+        self._stopping = False
         self._graphs: dict[str, Graph] = {}
         self.steps = 0
 
@@ -90,6 +93,13 @@ class Worker:
 
     # --- main loop ---------------------------------------------------------------------------
 
+    def request_stop(self) -> None:
+        """Graceful stop (SIGTERM): claim nothing more; in-flight runs release their lease at the next
+        node boundary so another worker resumes them at once."""
+        if not self._stopping:
+            log.info("stopping: releasing in-flight runs at their next node boundary")
+        self._stopping = True
+
     async def run(self) -> None:
         committer = asyncio.create_task(self._committer())
         heartbeat = asyncio.create_task(self._heartbeat())
@@ -97,7 +107,7 @@ class Worker:
         last_sweep = 0.0
         try:
             while True:
-                if self.options.stop_when and self.options.stop_when():
+                if self._stopping or (self.options.stop_when and self.options.stop_when()):
                     break
                 loop_now = asyncio.get_running_loop().time()
                 if loop_now - last_sweep > 5:
@@ -127,6 +137,9 @@ class Worker:
                     continue
                 active, due = await asyncio.to_thread(run_queue.next_due_time, self.db, self.options.root_run_uuid)
                 if self._feeding is not None:
+                    await asyncio.wait([self._feeding])  # one chunk at most: finish it before judging idleness
+                    self._reap_feed(loop_now)
+                if self._feed_busy:
                     active += 1
                 if active:
                     idle_since = loop_now
@@ -158,13 +171,21 @@ class Worker:
         if self._feeding is not None:
             if not self._feeding.done():
                 return
-            fed = not self._feeding.cancelled() and self._feeding.exception() is None and self._feeding.result()
-            self._feeding = None
-            if not fed:
-                self._next_feed_check = loop_now + 0.5
+            self._reap_feed(loop_now)
         if loop_now < self._next_feed_check:
             return
         self._feeding = asyncio.create_task(asyncio.to_thread(self._feeder.feed_once, self.options.batch_uuid))
+
+    def _reap_feed(self, loop_now: float) -> None:
+        task, self._feeding = self._feeding, None
+        if task is None:
+            return
+        fed = not task.cancelled() and task.exception() is None and task.result()
+        if task.exception() is not None:
+            log.error("feeding a batch failed: %s", str(task.exception())[:500])
+        self._feed_busy = bool(fed)
+        if not fed:
+            self._next_feed_check = loop_now + 0.5
 
     def _announce(self, batch_uuids: list[str]) -> None:
         if batch_uuids and self.ports is not None:
@@ -195,6 +216,10 @@ class Worker:
             if recovered and not await self._resume_interrupted(run, graph):
                 return
             while True:
+                if self._stopping:
+                    await self._submit(StepOutcome(run, None, status="running", next_node_uuid=run.cursor_node_uuid,
+                                                   release_lease=True))
+                    return
                 node = self._cursor_node(run, graph)
                 opened = run.open_execution
                 if node is not None and _is_slow(node) and (opened is None or opened.status == "idle"):
@@ -309,10 +334,19 @@ class Worker:
                     log.exception("heartbeat failed")
 
 
-def run_worker(db: Database, options: WorkerOptions, ports: Ports | None = None) -> int:
-    """Run a worker to completion in this thread; returns the number of node steps executed."""
+def run_worker(db: Database, options: WorkerOptions, ports: Ports | None = None,
+               handle_signals: bool = False) -> int:
+    """Run a worker to completion in this thread; returns the number of node steps executed.
+
+    With `handle_signals`, SIGTERM and SIGINT stop it gracefully (`Worker.request_stop`)."""
     async def main() -> int:
         worker = Worker(db, options, ports=ports)
+        if handle_signals:
+            import signal
+
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, worker.request_stop)
         await worker.run()
         return worker.steps
 

@@ -57,7 +57,8 @@ def _client() -> httpx.AsyncClient:
     client = _CLIENTS.get(loop)
     if client is None or client.is_closed:
         client = httpx.AsyncClient(follow_redirects=True, headers={"User-Agent": USER_AGENT},
-                                   timeout=httpx.Timeout(30.0))
+                                   timeout=httpx.Timeout(30.0),
+                                   limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200))
         _CLIENTS[loop] = client
     return client
 

@@ -25,6 +25,13 @@ class WorkspaceReferences:
         action = integration.action(action_slug) if integration else None
         return action.children_count if action else None
 
+    def connector_optional(self, integration_slug: str) -> bool:
+        """Integrations whose actions can run without any connector (generic HTTP)."""
+        from lading.integrations import get_integration
+
+        integration = get_integration(integration_slug)
+        return integration is not None and not integration.requires_connector
+
     def tool_exists(self, tool_uuid: str) -> bool:
         with self._session.db.read() as conn:
             return workflows.get_tool(conn, self._session.workspace_uuid, tool_uuid) is not None

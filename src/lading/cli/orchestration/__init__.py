@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from lading.cli.common import help_settings
+from lading.cli.orchestration.actions import action_app
 from lading.cli.orchestration.batches import batch_app
 from lading.cli.orchestration.downloads import register_batch_download, register_run_downloads
 from lading.cli.orchestration.nodes import node_app
@@ -29,5 +30,6 @@ orchestration_app.add_typer(release_app, name="release")
 orchestration_app.add_typer(draft_app, name="draft-release", hidden=True)
 orchestration_app.add_typer(node_app, name="node")
 orchestration_app.add_typer(template_app, name="template")
+orchestration_app.add_typer(action_app, name="action")
 
 __all__ = ["orchestration_app"]

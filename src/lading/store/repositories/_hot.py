@@ -5,6 +5,7 @@ these go straight to `cursor.executemany` with values already in the driver's ty
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -25,13 +26,38 @@ def _json(postgres: bool) -> str:
     return "%s::jsonb" if postgres else "?"
 
 
-def insert_executions(conn: Connection, postgres: bool, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
+class _Stamps:
+    """SQLite stores datetimes as text; format each distinct timestamp once per commit."""
+
+    def __init__(self, postgres: bool) -> None:
+        self._postgres = postgres
+        self._seen: dict[datetime, str] = {}
+
+    def __call__(self, value: datetime | None) -> Any:
+        if value is None or self._postgres:
+            return value
+        text = self._seen.get(value)
+        if text is None:
+            text = self._seen[value] = value.isoformat(" ")
+        return text
+
+
+def insert_executions(conn: Connection, postgres: bool, outcomes: Sequence[Any]) -> None:
+    """Completed executions of step outcomes (`engine.state.StepOutcome` with `.execution` set)."""
+    if not outcomes:
         return
     m = _mark(postgres)
+    stamp = _Stamps(postgres)
     sql = (f"INSERT INTO executions ({', '.join(_EXECUTION_COLUMNS)}) "
            f"VALUES ({', '.join([m] * len(_EXECUTION_COLUMNS))})")
-    conn.exec_driver_sql(sql, [tuple(r[c] for c in _EXECUTION_COLUMNS) for r in rows])
+    params = []
+    for o in outcomes:
+        e, r = o.execution, o.run
+        params.append((r.workspace_uuid, r.uuid, r.workflow_uuid, r.release_uuid, r.batch_uuid, e.node_uuid,
+                       e.node_slug, e.node_kind, e.node_action_slug, e.node_child_index, e.next_node_uuid, e.status,
+                       e.title, e.error_message, e.attempts, e.credits_used_count, e.execution_charge,
+                       stamp(e.started_at), stamp(e.updated_at), stamp(e.finished_at), e.base_url))
+    conn.exec_driver_sql(sql, params)
 
 
 def _dumps(value: Any) -> str | None:
@@ -56,11 +82,12 @@ def update_runs(conn: Connection, postgres: bool, owner: str, rows: Sequence[dic
         f"updated_at = {m}, finished_at = {m} "
         f"WHERE uuid = {m} AND lease_owner = {m}"
     )
+    stamp = _Stamps(postgres)
     params = [(
         r["b_active"], r["b_status"], _dumps(r["context"]), _dumps(r["computed_configs"]), _dumps(r["output"]),
-        r["cursor_node_uuid"], r["cursor_execution_id"], r["cursor_attempt"], r["available_at"],
+        r["cursor_node_uuid"], r["cursor_execution_id"], r["cursor_attempt"], stamp(r["available_at"]),
         r["waiting_children"], r["lease_owner"], r["lease_expires_at_clear"], r["credits_used_count"],
-        r["executions_count"], r["error_message"], r["is_group_parent"], r["updated_at"], r["finished_at"],
-        r["b_uuid"], owner,
+        r["executions_count"], r["error_message"], r["is_group_parent"], stamp(r["updated_at"]),
+        stamp(r["finished_at"]), r["b_uuid"], owner,
     ) for r in rows]
     conn.exec_driver_sql(sql, params)

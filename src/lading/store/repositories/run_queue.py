@@ -167,7 +167,7 @@ def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOut
     opened = [o for o in fresh if o.execution is not None and o.execution.keep_open]
     closed = [o for o in fresh if o.execution is not None and not o.execution.keep_open]
     if closed:
-        _hot.insert_executions(conn, db.is_postgres, [_execution_row(o) for o in closed])
+        _hot.insert_executions(conn, db.is_postgres, closed)
     for o in opened:
         assert o.execution is not None
         o.execution.id = conn.execute(insert(executions).returning(executions.c.id),
@@ -227,7 +227,7 @@ def _write_runs(conn: Connection, db: Database, owner: str, outcomes: Sequence[S
             "computed_configs": r.computed_configs,
             "output": o.output,
             "cursor_node_uuid": None if terminal else (o.next_node_uuid or r.cursor_node_uuid),
-            "cursor_execution_id": o.execution.id if keep_open and o.execution else None,
+            "cursor_execution_id": _cursor_execution(o, keep_open, terminal),
             "cursor_attempt": r.cursor_attempt,
             "available_at": None if terminal else (o.available_at or now),
             "waiting_children": o.waiting_children,
@@ -241,6 +241,14 @@ def _write_runs(conn: Connection, db: Database, owner: str, outcomes: Sequence[S
             "finished_at": now if terminal else None,
         })
     _hot.update_runs(conn, db.is_postgres, owner, rows)
+
+
+def _cursor_execution(o: StepOutcome, keep_open: bool, terminal: bool) -> int | None:
+    if o.execution is not None:
+        return o.execution.id if keep_open else None
+    # A bare lease release (graceful stop) keeps the run's open execution (delay, back-off, marker).
+    opened = o.run.open_execution
+    return opened.id if opened is not None and not terminal else None
 
 
 def wake_group_parents(conn: Connection, db: Database, parents: set[tuple[str | None, str | None]],

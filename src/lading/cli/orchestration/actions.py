@@ -1,0 +1,91 @@
+"""`orchestration action …`: find, run and describe single actions without authoring a graph."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, parse_json_flag, warn
+
+action_app = typer.Typer(help="Find, run and describe single actions (connector, native, tool, agent).",
+                         no_args_is_help=True, context_settings=help_settings())
+
+_ACTION_HELP = ('{"kind":"connector","integrationSlug":…,"actionSlug":…,"connectorUuid"?} | '
+                '{"kind":"native","actionSlug":…} | {"kind":"tool","toolUuid"|"templateSlug"|"releaseUuid":…}; '
+                'optional "retry". JSON, @file or -.')
+
+
+def _action(raw: str) -> object:
+    from lading.services.actions import ignored_config_warning
+
+    action = parse_json_flag("--action", raw)
+    message = ignored_config_warning(action)
+    if message:
+        warn(message)
+    return action
+
+
+@action_app.command("list")
+def list_(
+    keywords: list[str] = typer.Argument(None, help="Words that must all match (slug, name, integration, "
+                                                    "description)."),
+    kind: str = typer.Option(None, "--kind", help="connector | native | tool | agent"),
+    integration_slug: str = typer.Option(None, "--integration-slug", help="Only this integration's actions."),
+    limit: int = typer.Option(20, "--limit", help="At most 50."),
+) -> None:
+    """Search actions; each result's `action` is ready for `action execute --action`."""
+    from lading.services import actions
+
+    emit(actions.list_actions(session(), keywords or [], kind=kind, integration_slug=integration_slug,
+                              limit=limit))
+
+
+@action_app.command("execute")
+def execute(
+    action: str = typer.Option(..., "--action", help=_ACTION_HELP),
+    data: str = typer.Option(None, "--data", help="The inputs (JSON object). Default {}."),
+    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the run is terminal."),
+    polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
+) -> None:
+    """Run one action over one input (`start → action → end`); prints the run."""
+    from lading.services import actions, execution, runs
+
+    sess = session()
+    result = actions.execute(sess, _action(action), parse_json_flag("--data", data))
+    run_uuid = result["run"]["uuid"]
+    if not wait:
+        execution.ensure_background_worker(sess)
+        emit(result)
+        return
+    execution.drive_until_finished(sess, run_uuid, status_of=lambda u: runs.run_status(sess, u))
+    emit(runs.get_run(sess, run_uuid))
+
+
+@action_app.command("execute-batch")
+def execute_batch(
+    action: str = typer.Option(..., "--action", help=_ACTION_HELP),
+    records: str = typer.Option(..., "--records", help="The inputs, one run each (JSON array of objects)."),
+    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the batch is terminal."),
+    polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
+    webhook_url: str = typer.Option(None, "--webhook-url", help="POSTed the final batch document when terminal."),
+    webhook_secret: str = typer.Option(None, "--webhook-secret", help="Signs the webhook (X-Lading-Signature)."),
+) -> None:
+    """Run one action over many records, as a batch; prints the batch."""
+    from lading.cli.orchestration.batches import _after_create
+    from lading.services import actions
+
+    sess = session()
+    result = actions.execute_batch(sess, _action(action), parse_json_flag("--records", records),
+                                   webhook_url=webhook_url, webhook_secret=webhook_secret)
+    _after_create(sess, result["batch"]["uuid"], result, wait)
+
+
+@action_app.command("get-output-schema")
+def get_output_schema(
+    action: str = typer.Option(..., "--action", help=_ACTION_HELP),
+    data: str = typer.Option(None, "--data", help="Inputs that decide the output (e.g. an LLM's output format)."),
+) -> None:
+    """The JSON Schema of the action's output; executes nothing."""
+    from lading.services import actions
+
+    emit(actions.output_schema(session(), _action(action), parse_json_flag("--data", data)))
