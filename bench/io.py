@@ -88,7 +88,7 @@ def start_server() -> tuple[str, multiprocessing.Process]:
 # -- part 1: call_action directly ----------------------------------------------------------------
 
 
-def fast_http_integration():  # noqa: ANN201 - lading types are imported lazily
+def fast_http_integration():
     import dataclasses
 
     from lading.integrations._sdk import RateLimit

@@ -98,7 +98,7 @@ class Feeder:
         done = len(chunk) < CHUNK_ROWS
         if done and batch.runs_count + len(good) == 0:
             repo.fail_batch(self._db, batch.uuid, "noRecords: the source has no readable record"
-                            + (f" ({len(bad)} bad rows)" if bad else ""), now)
+                            + (f" ({len(bad)} bad rows)" if bad else ""), now, bad)
             return True
         if repo.commit_feed_chunk(self._db, self._owner, batch, good, len(chunk), bad, done, now, self._lease) \
                 and not done:

@@ -99,11 +99,16 @@ def commit_feed_chunk(db: Database, owner: str, batch: Any, run_rows: list[dict[
     return True
 
 
-def fail_batch(db: Database, batch_uuid: str, message: str, now: datetime) -> None:
+def fail_batch(db: Database, batch_uuid: str, message: str, now: datetime,
+               bad_rows: list[dict[str, Any]] | None = None) -> None:
+    """The batch itself failed (unreadable or empty source): `status: error` with the reason."""
     with db.write() as conn:
-        conn.execute(update(batches).where(batches.c.uuid == batch_uuid)
-                     .values(status="error", error_message=message, source_done=True, feed_owner=None,
-                             finished_at=now, updated_at=now))
+        values: dict[str, Any] = {"status": "error", "error_message": message, "source_done": True,
+                                  "feed_owner": None, "finished_at": now, "updated_at": now}
+        if bad_rows:
+            current = conn.execute(select(batches.c.invalid_rows).where(batches.c.uuid == batch_uuid)).scalar()
+            values["invalid_rows"] = (list(current or []) + bad_rows)[:1000]
+        conn.execute(update(batches).where(batches.c.uuid == batch_uuid).values(**values))
 
 
 def finish_if_complete(conn: Connection, batch_uuids: Sequence[str], now: datetime) -> list[str]:
