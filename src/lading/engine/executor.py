@@ -183,9 +183,10 @@ class Executor:
                  result: natives.NativeResult, exec_id: int | None, started_at: datetime,
                  now: datetime) -> StepOutcome:
         slug = str(node.get("slug"))
-        output = to_json_value(result.output)
+        # Native, sandbox and provider outputs are plain JSON already (variables coerce their values).
+        output = result.output
         run.context[slug] = output
-        run.computed_configs[slug] = to_json_value(config if config is not None else {})
+        run.computed_configs[slug] = to_json_value(config) if config is not None else {}
         run.executions_count += 1
         run.credits_used_count += result.credits
         children = node.get("childrenUuids") or []

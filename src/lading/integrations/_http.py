@@ -48,19 +48,40 @@ class _Gate:
 
 # Keyed by the event loop itself (weakly): a dead loop's client and gates go with it, and a new
 # loop never inherits another's semaphore state.
-_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _ClientPool] = weakref.WeakKeyDictionary()
 _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Gate]] = weakref.WeakKeyDictionary()
+
+
+class _ClientPool:
+    """Many small clients instead of one big one: httpcore's pool rescans every connection on each
+    request start and finish, which made one 1,000-connection client CPU-bound at a few hundred
+    concurrent calls. Requests are spread round-robin over clients of a few connections each."""
+
+    SIZE = 128
+    CONNECTIONS_EACH = 4
+
+    def __init__(self) -> None:
+        self._clients: list[httpx.AsyncClient] = []
+        self._next = 0
+
+    def pick(self) -> httpx.AsyncClient:
+        if len(self._clients) < self.SIZE:
+            client = httpx.AsyncClient(
+                follow_redirects=True, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(30.0),
+                limits=httpx.Limits(max_connections=self.CONNECTIONS_EACH,
+                                    max_keepalive_connections=self.CONNECTIONS_EACH))
+            self._clients.append(client)
+            return client
+        self._next = (self._next + 1) % len(self._clients)
+        return self._clients[self._next]
 
 
 def _client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
-    client = _CLIENTS.get(loop)
-    if client is None or client.is_closed:
-        client = httpx.AsyncClient(follow_redirects=True, headers={"User-Agent": USER_AGENT},
-                                   timeout=httpx.Timeout(30.0),
-                                   limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200))
-        _CLIENTS[loop] = client
-    return client
+    pool = _CLIENTS.get(loop)
+    if pool is None:
+        pool = _CLIENTS[loop] = _ClientPool()
+    return pool.pick()
 
 
 def gate_for(slug: str, limit: RateLimit) -> _Gate:

@@ -27,11 +27,26 @@ def resolve_base_url(integration: Integration, credentials: Mapping[str, Any]) -
     return integration.default_base_url
 
 
-def config_errors(schema: Mapping[str, Any], value: Any) -> list[str]:
-    """JSON Schema errors as readable `path: message` lines (empty = valid)."""
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
+
+
+def _validator(schema: Mapping[str, Any]) -> Any:
+    """Compiled validators, cached per schema object (action schemas are module constants)."""
     from jsonschema import Draft202012Validator
 
+    cached = _VALIDATORS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
     validator = Draft202012Validator(dict(schema))
+    if len(_VALIDATORS) > 2048:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
+def config_errors(schema: Mapping[str, Any], value: Any) -> list[str]:
+    """JSON Schema errors as readable `path: message` lines (empty = valid)."""
+    validator = _validator(schema)
     errors = []
     for err in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in err.absolute_path) or "(config)"

@@ -98,6 +98,35 @@ class _Batch:
         return context
 
 
+_STATIC: dict[int, tuple[Any, bool]] = {}
+
+
+def _has_expression(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value
+    if isinstance(value, dict):
+        kind = value.get("kind")
+        if isinstance(kind, str) and kind in LEAF_KINDS and "expression" in value:
+            return True
+        return any(_has_expression(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_expression(v) for v in value)
+    return False
+
+
+def _is_static(value: dict[str, Any] | list[Any]) -> bool:
+    """Whether a container holds no expression, memoised per object (release configs are reused by
+    every run; the entry keeps its object alive so an id is never confused with a newer object's)."""
+    cached = _STATIC.get(id(value))
+    if cached is not None and cached[0] is value:
+        return cached[1]
+    static = not _has_expression(value)
+    if len(_STATIC) > 50_000:
+        _STATIC.clear()
+    _STATIC[id(value)] = (value, static)
+    return static
+
+
 class ExpressionEvaluator:
     """Evaluates config expressions; owns one lazily created V8 context. Not thread-safe:
     use `get_evaluator()` for the calling thread's instance."""
@@ -108,8 +137,10 @@ class ExpressionEvaluator:
         self._runtime: V8Runtime | None = None
 
     def compute_config(self, config: Any, scope: dict[str, Any], *, skip_keys: frozenset[str] = frozenset()) -> Any:
-        """A new structure with every expression leaf replaced by its value (keys in `skip_keys`,
-        at any depth, are copied unevaluated). Raises ExpressionError / AiInstructionError."""
+        """The config with every expression leaf replaced by its value (keys in `skip_keys`, at any
+        depth, are copied unevaluated). Containers holding expressions are new; expression-free
+        subtrees are the caller's own objects, shared read-only. Raises ExpressionError /
+        AiInstructionError."""
         nodes = scope.get("nodes") if isinstance(scope, dict) else None
         parents = scope.get("parentNodes") if isinstance(scope, dict) else None
         batch = _Batch(
@@ -143,6 +174,8 @@ class ExpressionEvaluator:
     def _walk(self, value: Any, batch: _Batch, skip: frozenset[str]) -> Any:
         if isinstance(value, str):
             return self._template(split_template(value), value, batch) if "{{" in value else value
+        if isinstance(value, (dict, list)) and not skip and _is_static(value):
+            return value  # no expression inside: shared as is (configs come from immutable releases)
         if isinstance(value, dict):
             kind = value.get("kind")
             if isinstance(kind, str) and kind in LEAF_KINDS and "expression" in value:
