@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,6 +61,8 @@ def run_size(size: int, workers: int, concurrency: int) -> dict[str, float]:
         p.wait()
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert doc["status"] == "success" and doc["executedRunsCount"] == size, doc
+    reset_database_cache()
+    shutil.rmtree(home, ignore_errors=True)
     return {"elapsed": elapsed, "runs_per_s": size / elapsed, "nodes_per_s": size * 5 / elapsed, "peak_mb": peak_mb}
 
 

@@ -186,7 +186,8 @@ class Executor:
         # Native, sandbox and provider outputs are plain JSON already (variables coerce their values).
         output = result.output
         run.context[slug] = output
-        run.computed_configs[slug] = to_json_value(config) if config is not None else {}
+        # Stored as computed; `undefined` becomes null when serialised (store.database.json_default).
+        run.computed_configs[slug] = config if config is not None else {}
         run.executions_count += 1
         run.credits_used_count += result.credits
         children = node.get("childrenUuids") or []

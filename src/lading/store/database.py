@@ -23,8 +23,15 @@ from lading.settings import Settings, load_settings
 HEAD_REVISION = "0003"
 
 
+def json_default(value: Any) -> Any:
+    """Values orjson cannot encode: JavaScript `undefined` from expressions is stored as null."""
+    if type(value).__name__ == "_Undefined":  # the expressions sentinel (store cannot import the engine)
+        return None
+    raise TypeError(f"cannot store a {type(value).__name__} as JSON")
+
+
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(value, default=json_default, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 @dataclass

@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from lading.store.database import json_default
+
 _EXECUTION_COLUMNS = (
     "workspace_uuid", "run_uuid", "workflow_uuid", "release_uuid", "batch_uuid", "node_uuid", "node_slug",
     "node_kind", "node_action_slug", "node_child_index", "next_node_uuid", "status", "title", "error_message",
@@ -63,7 +65,7 @@ def insert_executions(conn: Connection, postgres: bool, outcomes: Sequence[Any])
 def _dumps(value: Any) -> str | None:
     if value is None:
         return None
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    return orjson.dumps(value, default=json_default, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def update_runs(conn: Connection, postgres: bool, owner: str, rows: Sequence[dict[str, Any]]) -> None:
