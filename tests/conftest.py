@@ -6,6 +6,7 @@ or on PostgreSQL when `LADING_TEST_DATABASE_URL` is set (`.ci/run` runs the suit
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("LADING_CACHE_DIR") or REPO / ".cache")
+SUITE_SECRET_KEY = base64.b64encode(b"lading-test-suite-secret-key-32b").decode()
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +34,9 @@ def lading_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.setenv("LADING_WORKER_IDLE_EXIT", "3")
     monkeypatch.setenv("LADING_LEASE_SECONDS", "5")
     monkeypatch.delenv("LADING_DEBUG", raising=False)
+    # One key for every process of the suite, as a real deployment shares one across its workers
+    # (on the shared PostgreSQL pass, a worker started by another test may execute this test's runs).
+    monkeypatch.setenv("LADING_SECRET_KEY", SUITE_SECRET_KEY)
     url = os.environ.get("LADING_TEST_DATABASE_URL")
     if url:
         monkeypatch.setenv("LADING_DATABASE_URL", url)
@@ -39,7 +44,35 @@ def lading_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
         monkeypatch.delenv("LADING_DATABASE_URL", raising=False)
     reset_database_cache()
     yield home
+    _stop_background_worker(home)
     reset_database_cache()
+
+
+def _stop_background_worker(home: Path) -> None:
+    """Stop the on-demand worker a test started, so it cannot pick up another test's runs on the
+    shared PostgreSQL database (it would exit by itself once idle)."""
+    import signal
+    import time
+
+    pid_file = home / "worker.pid"
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 Result = tuple[int, Any]

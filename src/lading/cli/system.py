@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from lading.cli.common import session
@@ -32,11 +34,17 @@ def register_system_commands(app: typer.Typer) -> None:
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         sess = session()
+
+        if sess.settings.backend == "postgresql" and not os.environ.get("LADING_SECRET_KEY"):
+            logging.getLogger("lading.worker").warning(
+                "LADING_SECRET_KEY is not set: this worker uses its own key file and cannot decrypt connector "
+                "credentials saved by other machines; set the same key on every process")
         lock = None
         if background:
             lock = hold_worker_lock(sess)
             if lock is None:
                 return  # another background worker is already serving this home
+            (sess.settings.home / "worker.pid").write_text(str(os.getpid()))
             if idle_exit is None:
                 idle_exit = sess.settings.worker_idle_exit_seconds
         options = WorkerOptions(concurrency=concurrency, claim_batch=min(concurrency, 256),
@@ -47,4 +55,5 @@ def register_system_commands(app: typer.Typer) -> None:
             run_worker(sess.db, options, ServicePorts(sess.db), handle_signals=True)
         finally:
             if lock is not None:
+                (sess.settings.home / "worker.pid").unlink(missing_ok=True)
                 lock.close()
