@@ -70,7 +70,8 @@ def _dumps(value: Any) -> str | None:
 
 def update_runs(conn: Connection, postgres: bool, owner: str, rows: Sequence[dict[str, Any]]) -> None:
     """Persist each run's position and context after a step (fenced by the lease owner; a run whose
-    cancel was requested keeps `cancelling` until it reaches a terminal status)."""
+    cancel was requested keeps `cancelling` until it reaches a terminal status). A run that goes on
+    under its lease keeps its `available_at`, sparing the claim index a write per step."""
     if not rows:
         return
     m, j = _mark(postgres), _json(postgres)
@@ -78,7 +79,8 @@ def update_runs(conn: Connection, postgres: bool, owner: str, rows: Sequence[dic
         "UPDATE runs SET "
         f"status = CASE WHEN status = 'cancelling' AND {m} THEN 'cancelling' ELSE {m} END, "
         f"context = {j}, computed_configs = {j}, output = {j}, cursor_node_uuid = {m}, "
-        f"cursor_execution_id = {m}, cursor_attempt = {m}, available_at = {m}, waiting_children = {m}, "
+        f"cursor_execution_id = {m}, cursor_attempt = {m}, "
+        f"available_at = CASE WHEN {m} THEN available_at ELSE {m} END, waiting_children = {m}, "
         f"lease_owner = {m}, lease_expires_at = CASE WHEN {m} THEN NULL ELSE lease_expires_at END, "
         f"credits_used_count = {m}, executions_count = {m}, error_message = {m}, is_group_parent = {m}, "
         f"updated_at = {m}, finished_at = {m} "
@@ -87,7 +89,8 @@ def update_runs(conn: Connection, postgres: bool, owner: str, rows: Sequence[dic
     stamp = _Stamps(postgres)
     params = [(
         r["b_active"], r["b_status"], _dumps(r["context"]), _dumps(r["computed_configs"]), _dumps(r["output"]),
-        r["cursor_node_uuid"], r["cursor_execution_id"], r["cursor_attempt"], stamp(r["available_at"]),
+        r["cursor_node_uuid"], r["cursor_execution_id"], r["cursor_attempt"], r["keep_available_at"],
+        stamp(r["available_at"]),
         r["waiting_children"], r["lease_owner"], r["lease_expires_at_clear"], r["credits_used_count"],
         r["executions_count"], r["error_message"], r["is_group_parent"], stamp(r["updated_at"]),
         stamp(r["finished_at"]), r["b_uuid"], owner,

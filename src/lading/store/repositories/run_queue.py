@@ -230,6 +230,7 @@ def _write_runs(conn: Connection, db: Database, owner: str, outcomes: Sequence[S
             "cursor_execution_id": _cursor_execution(o, keep_open, terminal),
             "cursor_attempt": r.cursor_attempt,
             "available_at": None if terminal else (o.available_at or now),
+            "keep_available_at": not terminal and not suspended and o.available_at is None,
             "waiting_children": o.waiting_children,
             "lease_owner": None if suspended else owner,
             "lease_expires_at_clear": suspended,
