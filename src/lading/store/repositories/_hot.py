@@ -96,3 +96,23 @@ def update_runs(conn: Connection, postgres: bool, owner: str, rows: Sequence[dic
         stamp(r["finished_at"]), r["b_uuid"], owner,
     ) for r in rows]
     conn.exec_driver_sql(sql, params)
+
+
+_RUN_COLUMNS = (
+    "uuid", "workspace_uuid", "workflow_uuid", "release_uuid", "batch_uuid", "root_run_uuid", "status", "record_id",
+    "record_title", "input", "context", "computed_configs", "available_at", "created_at", "updated_at", "call_stack",
+)
+_RUN_JSON = frozenset({"input", "context", "computed_configs", "call_stack"})
+
+
+def insert_runs(conn: Connection, postgres: bool, rows: Sequence[dict[str, Any]]) -> None:
+    """New pending runs of a batch chunk (the feeder's one statement per chunk)."""
+    if not rows:
+        return
+    m, j = _mark(postgres), _json(postgres)
+    marks = ", ".join(j if c in _RUN_JSON else m for c in _RUN_COLUMNS)
+    sql = f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({marks})"
+    stamp = _Stamps(postgres)
+    params = [tuple(_dumps(r[c]) if c in _RUN_JSON else stamp(r[c]) if c.endswith("_at") else r[c]
+                    for c in _RUN_COLUMNS) for r in rows]
+    conn.exec_driver_sql(sql, params)

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
 
 from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
 from lading.store.database import Database
+from lading.store.repositories import _hot
 from lading.store.schema import batches, runs
 
 _TERMINAL = tuple(TERMINAL_STATUSES)
@@ -79,7 +80,7 @@ def commit_feed_chunk(db: Database, owner: str, batch: Any, run_rows: list[dict[
         if current is None or current.status not in ("pending", "running"):
             return False
         if run_rows:
-            conn.execute(insert(runs), run_rows)
+            _hot.insert_runs(conn, db.is_postgres, run_rows)
         invalid = list(current.invalid_rows or [])
         if bad_rows and len(invalid) < 1000:
             invalid.extend(bad_rows[: 1000 - len(invalid)])
