@@ -145,6 +145,9 @@ class Worker:
                     idle_since = loop_now
                 if (self.options.idle_exit_seconds is not None and not active
                         and loop_now - idle_since >= self.options.idle_exit_seconds):
+                    # Leave nothing half-finished: complete batches and wake group parents first.
+                    await asyncio.to_thread(run_queue.sweep_stuck_parents, self.db, utcnow())
+                    self._announce(await asyncio.to_thread(batch_repo.sweep_complete, self.db, utcnow()))
                     break
                 if self.options.stop_when and self.options.stop_when():
                     break

@@ -115,9 +115,15 @@ def fail_batch(db: Database, batch_uuid: str, message: str, now: datetime,
 def finish_if_complete(conn: Connection, batch_uuids: Sequence[str], now: datetime) -> list[str]:
     """Mark top-level batches `success` (or `cancelled`) once fed and with no active run left."""
     finished = []
+    postgres = conn.dialect.name == "postgresql"
     for uuid in batch_uuids:
-        row = conn.execute(select(batches.c.status, batches.c.source_done, batches.c.parent_run_uuid)
-                           .where(batches.c.uuid == uuid)).first()
+        query = select(batches.c.status, batches.c.source_done, batches.c.parent_run_uuid).where(batches.c.uuid == uuid)
+        if postgres:
+            # Serialise the final checks of concurrent committers: the one that waits re-reads the runs
+            # after the other committed (READ COMMITTED snapshots per statement), so the last finisher
+            # always sees every run terminal.
+            query = query.with_for_update()
+        row = conn.execute(query).first()
         if row is None or row.parent_run_uuid is not None or not row.source_done:
             continue
         if row.status not in ("pending", "running", "cancelling"):
