@@ -21,7 +21,7 @@ from lading.engine.expressions import get_evaluator, to_json_value
 from lading.engine.graph import Graph
 from lading.engine.natives.catalog import NATIVE_ACTIONS
 from lading.engine.ports import NoPorts, Ports
-from lading.engine.state import ChildBatch, ChildRun, ExecutionWrite, OpenExecution, RunState, StepOutcome
+from lading.engine.state import ChildBatch, ChildRun, ExecutionWrite, RunState, StepOutcome
 from lading.store.clock import utcnow
 
 # Read a node's finished child runs: [(status, output, error_message, credits)] in item order.
@@ -116,17 +116,9 @@ class Executor:
             return self._failure(run, node, config_out, f"{type(exc).__name__}: {exc}", exec_id, started_at, now)
         return self._success(run, level, node, config_out, result, exec_id, started_at, now)
 
-    @staticmethod
-    def _node_at(run: RunState, graph: Graph) -> dict[str, Any] | None:
-        level = level_of(run, graph)
-        if level is None:
-            return None
-        uuid = run.cursor_node_uuid or (level.start or {}).get("uuid")
-        return level.node(uuid) if uuid else None
-
     def give_up(self, run: RunState, graph: Graph, message: str) -> StepOutcome:
         """Fail the cursor node with no further retry (fallbacks still apply)."""
-        node = self._node_at(run, graph)
+        node = cursor_node(run, graph)
         if node is None:
             return self._fatal(run, message)
         opened = run.open_execution
@@ -363,6 +355,15 @@ class Executor:
         return self._success(run, level, node, config, result, exec_id, started_at, now)
 
 
+def cursor_node(run: RunState, graph: Graph) -> dict[str, Any] | None:
+    """The node a run is positioned on (its level's start node before the first step)."""
+    level = level_of(run, graph)
+    if level is None:
+        return None
+    uuid = run.cursor_node_uuid or (level.start or {}).get("uuid")
+    return level.node(uuid) if uuid else None
+
+
 def level_of(run: RunState, graph: Graph) -> Graph | None:
     """The graph level a run executes: a group iteration runs its group's `_nodes`; every other run
     (roots, tool sub-runs) runs its release's top level."""
@@ -375,9 +376,3 @@ def level_of(run: RunState, graph: Graph) -> Graph | None:
     if owner is None:
         return None
     return graph.subgraph(owner)
-
-
-def open_execution_from_row(row: Any) -> OpenExecution | None:
-    if row is None:
-        return None
-    return OpenExecution(id=row.id, status=row.status, attempts=row.attempts, started_at=row.started_at)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lading.engine.executor import Executor, level_of
+from lading.engine.executor import Executor, cursor_node
 from lading.engine.feeder import Feeder
 from lading.engine.graph import Graph, graph_for_release
 from lading.engine.ports import Ports
@@ -43,6 +43,16 @@ def _is_slow(node: dict[str, Any] | None) -> bool:
         return False
     kind = node.get("kind")
     return kind in ("connector", "agent") or (kind == "native" and node.get("actionSlug") in _SLOW_NATIVE)
+
+
+def _running_marker(node: dict[str, Any], opened: OpenExecution | None, attempts: int) -> ExecutionWrite:
+    """The `running` execution persisted before a slow node starts (new, or the open row reused)."""
+    now = utcnow()
+    kind = str(node.get("kind"))
+    return ExecutionWrite(
+        id=opened.id if opened else None, node_uuid=node["uuid"], node_slug=str(node.get("slug")), node_kind=kind,
+        node_action_slug=node.get("actionSlug") if kind in ("native", "connector") else None, status="running",
+        started_at=opened.started_at if opened else now, updated_at=now, attempts=attempts, keep_open=True)
 
 
 @dataclass
@@ -213,7 +223,7 @@ class Worker:
                                                error_message=f"release {run.release_uuid} not found"))
                 return
             if run.status == "cancelling":
-                await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid], utcnow())
+                await self._finalize_cancel(run)
                 return
             recovered = run.open_execution is not None and run.open_execution.recovered
             if recovered and not await self._resume_interrupted(run, graph):
@@ -223,25 +233,17 @@ class Worker:
                     await self._submit(StepOutcome(run, None, status="running", next_node_uuid=run.cursor_node_uuid,
                                                    release_lease=True))
                     return
-                node = self._cursor_node(run, graph)
+                node = cursor_node(run, graph)
                 opened = run.open_execution
                 if node is not None and _is_slow(node) and (opened is None or opened.status == "idle"):
-                    now = utcnow()
-                    marker = ExecutionWrite(
-                        id=opened.id if opened else None, node_uuid=node["uuid"], node_slug=str(node.get("slug")),
-                        node_kind=str(node.get("kind")),
-                        node_action_slug=node.get("actionSlug") if node.get("kind") in ("native", "connector")
-                        else None,
-                        status="running", started_at=opened.started_at if opened else now, updated_at=now,
-                        attempts=run.cursor_attempt + 1, keep_open=True)
+                    marker = _running_marker(node, opened, run.cursor_attempt + 1)
                     run.cursor_node_uuid = node["uuid"]
                     ok, cancel = await self._submit(StepOutcome(run, marker, status="running",
                                                                 next_node_uuid=node["uuid"]))
                     if not ok:
                         return
                     if cancel:
-                        await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid],
-                                                utcnow())
+                        await self._finalize_cancel(run)
                         return
                     assert marker.id is not None
                     run.open_execution = OpenExecution(marker.id, "running", marker.attempts, marker.started_at)
@@ -251,7 +253,7 @@ class Worker:
                 if not ok or outcome.terminal or outcome.release_lease:
                     return
                 if cancel:
-                    await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid], utcnow())
+                    await self._finalize_cancel(run)
                     return
                 run.cursor_node_uuid = outcome.next_node_uuid
                 run.open_execution = None
@@ -268,32 +270,21 @@ class Worker:
             message = f"the worker stopped while running this node {opened.attempts} times; giving up"
             await self._submit(self._executor.give_up(run, graph, message))
             return False
-        node = self._cursor_node(run, graph)
+        node = cursor_node(run, graph)
         if node is None:
             return True
-        now = utcnow()
         run.cursor_attempt = opened.attempts
-        marker = ExecutionWrite(
-            id=opened.id, node_uuid=node["uuid"], node_slug=str(node.get("slug")), node_kind=str(node.get("kind")),
-            node_action_slug=node.get("actionSlug") if node.get("kind") in ("native", "connector") else None,
-            status="running", started_at=opened.started_at, updated_at=now, attempts=opened.attempts + 1,
-            keep_open=True)
+        marker = _running_marker(node, opened, opened.attempts + 1)
         ok, cancel = await self._submit(StepOutcome(run, marker, status="running", next_node_uuid=node["uuid"]))
         if cancel:
-            await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid], utcnow())
+            await self._finalize_cancel(run)
             return False
         opened.attempts += 1
         opened.recovered = False
         return ok
 
-    @staticmethod
-    def _cursor_node(run: RunState, graph: Graph) -> dict[str, Any] | None:
-        level = level_of(run, graph)
-        if level is None:
-            return None
-        if run.cursor_node_uuid:
-            return level.node(run.cursor_node_uuid)
-        return level.start
+    async def _finalize_cancel(self, run: RunState) -> None:
+        await asyncio.to_thread(run_queue.finalize_cancelled, self.db, self.owner, [run.uuid], utcnow())
 
     async def _submit(self, outcome: StepOutcome) -> tuple[bool, bool]:
         future: asyncio.Future[tuple[bool, bool]] = asyncio.get_running_loop().create_future()

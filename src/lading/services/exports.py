@@ -128,7 +128,7 @@ class _RunSnapshot:
 def stream_runs(session: Session, out: TextIO, *, workflow_uuid: str, statuses: Sequence[str] | None = None,
                 **filters: Any) -> int:
     """`run download`: one JSON array, element by element: the `run get` run plus `runContext`."""
-    from lading.services.records import parse_statuses
+    from lading.domain.nodes import parse_statuses
 
     ws = session.workspace_uuid
     parsed = parse_statuses(statuses)
@@ -223,7 +223,7 @@ def write_outputs(out: TextIO, fmt: str, rows: RowSource) -> None:
 def run_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",
                 statuses: Sequence[str] | None = None, **filters: Any) -> dict[str, str]:
     """`run download-outputs` → `{"url"}`: the chosen node's output per matching run, oldest first."""
-    from lading.services.records import parse_statuses
+    from lading.domain.nodes import parse_statuses
 
     check_format(fmt)
     with session.db.read() as conn:

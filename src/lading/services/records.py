@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError
-from lading.domain.nodes import EXECUTION_STATUSES, RUN_STATUSES, TERMINAL_STATUSES
+from lading.domain.nodes import EXECUTION_STATUSES, TERMINAL_STATUSES, parse_statuses
 from lading.services import exports
 from lading.services.releases import require_workflow
 from lading.services.session import Session
@@ -23,26 +23,9 @@ from lading.store.repositories import runs as runs_repo
 
 MAX_LIMIT = 1000
 # `finished`/`failed` are the vocabulary of `run download-outputs`, accepted everywhere (analytics §1).
-STATUS_ALIASES = {"finished": "success", "failed": "error"}
-KNOWN_STATUSES = (*RUN_STATUSES, "idle", "skipped")
 RECORD_METRIC_STATUSES = ("pending", "running", "success", "error", "cancelled")
 RECORD_FIELDS = ("id", "title", "workflowUuid", "runUuid", "releaseUuid", "batchUuid", "status", "errorMessage",
                  "isGroupParent", "parentRunUuid", "parentNodeUuid", "parentBatchUuid", "createdAt", "updatedAt")
-
-
-def parse_statuses(statuses: Sequence[str] | None) -> list[str] | None:
-    """`--statuses` values with the aliases resolved; an unknown value is a validation error."""
-    if not statuses:
-        return None
-    out: list[str] = []
-    for raw in statuses:
-        status = STATUS_ALIASES.get(raw, raw)
-        if status not in KNOWN_STATUSES:
-            allowed = ", ".join((*KNOWN_STATUSES, *STATUS_ALIASES))
-            raise ValidationError(f"unknown status {raw!r}; use {allowed}", reason="invalidData")
-        if status not in out:
-            out.append(status)
-    return out
 
 
 def _check_page(limit: int | None, offset: int) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from lading.domain.errors import LadingError, NotFoundError, ValidationError
-from lading.domain.nodes import RUN_STATUSES, TERMINAL_STATUSES
+from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.nodes import TERMINAL_STATUSES, parse_statuses
 from lading.services import presenters
 from lading.services.graphs import require_valid
 from lading.services.releases import require_release, require_workflow
@@ -136,20 +136,6 @@ def run_status(session: Session, uuid: str) -> str:
     return str(row.status)
 
 
-def _check_statuses(statuses: Sequence[str] | None) -> list[str] | None:
-    if not statuses:
-        return None
-    out = []
-    for s in statuses:
-        if s == "finished":  # the analytics seed uses `--statuses finished`
-            out.extend(TERMINAL_STATUSES)
-        elif s in RUN_STATUSES:
-            out.append(s)
-        else:
-            raise ValidationError(f"unknown status {s!r}; use {', '.join(RUN_STATUSES)}", reason="invalidData")
-    return out
-
-
 def list_runs(session: Session, *, workflow_uuid: str, limit: int = 50, offset: int = 0,
               statuses: Sequence[str] | None = None, **filters: Any) -> dict[str, Any]:
     if limit < 1 or limit > MAX_LIMIT:
@@ -159,7 +145,7 @@ def list_runs(session: Session, *, workflow_uuid: str, limit: int = 50, offset: 
     with session.db.read() as conn:
         require_workflow(session, conn, workflow_uuid)
         cond = repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid,
-                                statuses=_check_statuses(statuses), **filters)
+                                statuses=parse_statuses(statuses), **filters)
         rows = repo.list_runs(conn, cond, limit, offset)
     return {"runs": [presenters.run(r) for r in rows]}
 
@@ -169,7 +155,7 @@ def count_runs(session: Session, *, workflow_uuid: str, statuses: Sequence[str] 
     with session.db.read() as conn:
         require_workflow(session, conn, workflow_uuid)
         cond = repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid,
-                                statuses=_check_statuses(statuses), **filters)
+                                statuses=parse_statuses(statuses), **filters)
         return {"count": repo.count_runs(conn, cond)}
 
 
@@ -194,4 +180,3 @@ def cancel_runs(session: Session, *, workflow_uuid: str, uuids: Sequence[str]) -
     return {"runs": [presenters.run(r) for r in sorted(rows, key=lambda r: order[r.uuid])]}
 
 
-__all__ = ["LadingError", "cancel_runs", "count_runs", "create_run", "get_run", "list_runs"]
