@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lading.engine.executor import Executor, cursor_node
+from lading.engine.executor import Executor, cursor_node, level_of
 from lading.engine.feeder import Feeder
 from lading.engine.graph import Graph, graph_for_release
 from lading.engine.ports import Ports
@@ -36,6 +36,17 @@ log = logging.getLogger("lading.worker")
 # A node whose worker died this many times while running it fails instead of crash-looping.
 MAX_CRASH_RECOVERIES = 3
 _SLOW_NATIVE = frozenset({"python", "script", "agent", "modelUpsert", "modelInsert"})
+# Pure natives: deterministic, no effect outside the run's own state. Consecutive pure steps of a run
+# are chained: their executions and the run's new position are persisted in ONE transaction at the
+# end of the chain. A crash mid-chain loses none of their effects (nothing of the chain was
+# committed) and the chain re-runs from the last persisted node, so every execution is still recorded
+# exactly once. Cancellation is honoured when the chain commits (a few microseconds later).
+_PURE_NATIVE = frozenset({"start", "variables", "branch", "filter", "switch", "split", "end"})
+MAX_CHAIN = 64
+
+
+def _is_pure(node: dict[str, Any] | None) -> bool:
+    return node is not None and node.get("kind") == "native" and node.get("actionSlug") in _PURE_NATIVE
 
 
 def _is_slow(node: dict[str, Any] | None) -> bool:
@@ -228,10 +239,11 @@ class Worker:
             recovered = run.open_execution is not None and run.open_execution.recovered
             if recovered and not await self._resume_interrupted(run, graph):
                 return
+            chained: list[ExecutionWrite] = []
             while True:
                 if self._stopping:
                     await self._submit(StepOutcome(run, None, status="running", next_node_uuid=run.cursor_node_uuid,
-                                                   release_lease=True))
+                                                   release_lease=True, earlier=chained))
                     return
                 node = cursor_node(run, graph)
                 opened = run.open_execution
@@ -248,8 +260,15 @@ class Worker:
                     assert marker.id is not None
                     run.open_execution = OpenExecution(marker.id, "running", marker.attempts, marker.started_at)
                 outcome = await self._executor.step(run, graph)
-                ok, cancel = await self._submit(outcome)
                 self.steps += 1
+                if self._chainable(outcome, chained, graph, run):
+                    assert outcome.execution is not None
+                    chained.append(outcome.execution)
+                    run.cursor_node_uuid = outcome.next_node_uuid
+                    run.open_execution = None
+                    continue
+                outcome.earlier, chained = chained, []
+                ok, cancel = await self._submit(outcome)
                 if not ok or outcome.terminal or outcome.release_lease:
                     return
                 if cancel:
@@ -261,6 +280,18 @@ class Worker:
             log.error("run %s failed inside the worker: %s", run.uuid, str(exc)[:500])
         finally:
             self._active.pop(run.uuid, None)
+
+    def _chainable(self, outcome: StepOutcome, chained: list[ExecutionWrite], graph: Graph, run: RunState) -> bool:
+        """A pure step whose run goes on, under its lease, to another pure node (see `_PURE_NATIVE`)."""
+        execution = outcome.execution
+        if (self._stopping or outcome.status != "running" or outcome.release_lease or execution is None
+                or execution.keep_open or execution.id is not None or outcome.child_batch is not None
+                or outcome.available_at is not None or len(chained) >= MAX_CHAIN):
+            return False
+        if execution.node_kind != "native" or execution.node_action_slug not in _PURE_NATIVE:
+            return False
+        level = level_of(run, graph)
+        return level is not None and _is_pure(level.node(outcome.next_node_uuid or ""))
 
     async def _resume_interrupted(self, run: RunState, graph: Graph) -> bool:
         """The node was in flight when its worker died: count the re-run, or give up after a few."""

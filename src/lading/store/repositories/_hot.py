@@ -44,17 +44,16 @@ class _Stamps:
         return text
 
 
-def insert_executions(conn: Connection, postgres: bool, outcomes: Sequence[Any]) -> None:
-    """Completed executions of step outcomes (`engine.state.StepOutcome` with `.execution` set)."""
-    if not outcomes:
+def insert_executions(conn: Connection, postgres: bool, pairs: Sequence[tuple[Any, Any]]) -> None:
+    """Completed executions: `(engine.state.RunState, engine.state.ExecutionWrite)` pairs, in order."""
+    if not pairs:
         return
     m = _mark(postgres)
     stamp = _Stamps(postgres)
     sql = (f"INSERT INTO executions ({', '.join(_EXECUTION_COLUMNS)}) "
            f"VALUES ({', '.join([m] * len(_EXECUTION_COLUMNS))})")
     params = []
-    for o in outcomes:
-        e, r = o.execution, o.run
+    for r, e in pairs:
         params.append((r.workspace_uuid, r.uuid, r.workflow_uuid, r.release_uuid, r.batch_uuid, e.node_uuid,
                        e.node_slug, e.node_kind, e.node_action_slug, e.node_child_index, e.next_node_uuid, e.status,
                        e.title, e.error_message, e.attempts, e.credits_used_count, e.execution_charge,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
 
 from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
-from lading.engine.state import OpenExecution, RunState, StepOutcome
+from lading.engine.state import ExecutionWrite, OpenExecution, RunState, StepOutcome
 from lading.store.database import Database
 from lading.store.repositories import _hot
 from lading.store.repositories.batches import finish_if_complete
@@ -165,7 +165,11 @@ def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOut
     """
     fresh = [o for o in outcomes if o.execution is not None and o.execution.id is None]
     opened = [o for o in fresh if o.execution is not None and o.execution.keep_open]
-    closed = [o for o in fresh if o.execution is not None and not o.execution.keep_open]
+    closed: list[tuple[RunState, ExecutionWrite]] = []
+    for o in outcomes:
+        closed.extend((o.run, e) for e in o.earlier)
+        if o.execution is not None and o.execution.id is None and not o.execution.keep_open:
+            closed.append((o.run, o.execution))
     if closed:
         _hot.insert_executions(conn, db.is_postgres, closed)
     for o in opened:
