@@ -16,12 +16,12 @@ import orjson
 
 from lading.domain.errors import NodeExecutionError
 from lading.domain.nodes import EXECUTION_CHARGE
+from lading.domain.run_state import ChildBatch, ChildRun, ExecutionWrite, RunState, StepOutcome
 from lading.engine import natives
 from lading.engine.expressions import get_evaluator, to_json_value
 from lading.engine.graph import Graph
 from lading.engine.natives.catalog import NATIVE_ACTIONS
 from lading.engine.ports import NoPorts, Ports
-from lading.engine.state import ChildBatch, ChildRun, ExecutionWrite, RunState, StepOutcome
 from lading.store.clock import utcnow
 
 # Read a node's finished child runs: [(status, output, error_message, credits)] in item order.

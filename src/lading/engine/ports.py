@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lading.domain.errors import NodeExecutionError
-from lading.engine.state import RunState
+from lading.domain.run_state import RunState
 
 
 @dataclass

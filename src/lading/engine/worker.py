@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lading.domain.run_state import ExecutionWrite, OpenExecution, RunState, StepOutcome
 from lading.engine.executor import Executor, cursor_node, level_of
 from lading.engine.feeder import Feeder
 from lading.engine.graph import Graph, graph_for_release
 from lading.engine.ports import Ports
-from lading.engine.state import ExecutionWrite, OpenExecution, RunState, StepOutcome
 from lading.store.clock import utcnow
 from lading.store.database import Database
 from lading.store.repositories import batches as batch_repo

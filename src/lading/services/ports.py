@@ -12,8 +12,8 @@ from typing import Any
 import orjson
 
 from lading.domain.errors import LadingError, NodeExecutionError
+from lading.domain.run_state import RunState
 from lading.engine.ports import ConnectorOutcome, ToolTarget
-from lading.engine.state import RunState
 from lading.integrations import Integration, get_integration
 from lading.integrations._runtime import call_action
 from lading.store.clock import utcnow

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
 
 from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
-from lading.engine.state import ExecutionWrite, OpenExecution, RunState, StepOutcome
+from lading.domain.run_state import ExecutionWrite, OpenExecution, RunState, StepOutcome
 from lading.store.database import Database
 from lading.store.repositories import _hot
 from lading.store.repositories.batches import finish_if_complete
