@@ -18,6 +18,7 @@ from lading.store.clock import utcnow
 from lading.store.database import Database
 from lading.store.repositories import batches as repo
 from lading.store.repositories import files as files_repo
+from lading.store.repositories._hot import NewRun
 
 CHUNK_ROWS = 1000
 
@@ -54,17 +55,12 @@ def _rows(db: Database, batch: Any) -> Iterator[Row]:
         raise LookupError(f"unknown source kind {kind!r}")
 
 
-def _run_row(batch: Any, value: dict[str, Any], now: Any) -> dict[str, Any]:
+def _new_run(value: dict[str, Any]) -> NewRun:
+    """Run uuid, record id (`_id`, else the run uuid), title and input text of one source row."""
     run_uuid = str(uuidlib.uuid4())
-    record_id = str(value["_id"]) if value.get("_id") not in (None, "") else run_uuid
-    title = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()[:255]
-    return {
-        "uuid": run_uuid, "workspace_uuid": batch.workspace_uuid, "workflow_uuid": batch.workflow_uuid,
-        "release_uuid": batch.release_uuid, "batch_uuid": batch.uuid, "root_run_uuid": run_uuid,
-        "status": "pending", "record_id": record_id, "record_title": title, "input": value, "context": {},
-        "computed_configs": {}, "available_at": now, "created_at": now, "updated_at": now,
-        "call_stack": (batch.data or {}).get("callStack") or [],
-    }
+    text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    rid = value.get("_id")
+    return run_uuid, (str(rid) if rid not in (None, "") else run_uuid), text[:255], text
 
 
 class Feeder:
@@ -93,7 +89,7 @@ class Feeder:
             repo.fail_batch(self._db, batch.uuid, str(exc), utcnow())
             return True
         now = utcnow()
-        good = [_run_row(batch, r.value, now) for r in chunk if r.value is not None]
+        good = [_new_run(r.value) for r in chunk if r.value is not None]
         bad = [{"line": r.line, "error": r.error} for r in chunk if r.value is None]
         done = len(chunk) < CHUNK_ROWS
         if done and batch.runs_count + len(good) == 0:

@@ -103,15 +103,22 @@ _RUN_COLUMNS = (
 )
 _RUN_JSON = frozenset({"input", "context", "computed_configs", "call_stack"})
 
+# A batch run to create: (run uuid, record id, record title, input as JSON text).
+NewRun = tuple[str, str, str, str]
 
-def insert_runs(conn: Connection, postgres: bool, rows: Sequence[dict[str, Any]]) -> None:
-    """New pending runs of a batch chunk (the feeder's one statement per chunk)."""
-    if not rows:
+
+def insert_batch_runs(conn: Connection, postgres: bool, batch: Any, new_runs: Sequence[NewRun],
+                      now: datetime) -> None:
+    """New pending runs of one fed chunk of `batch` (a `batches` row), in one statement. Every value
+    shared by the chunk is computed once; per row only the four `NewRun` values differ."""
+    if not new_runs:
         return
     m, j = _mark(postgres), _json(postgres)
     marks = ", ".join(j if c in _RUN_JSON else m for c in _RUN_COLUMNS)
     sql = f"INSERT INTO runs ({', '.join(_RUN_COLUMNS)}) VALUES ({marks})"
-    stamp = _Stamps(postgres)
-    params = [tuple(_dumps(r[c]) if c in _RUN_JSON else stamp(r[c]) if c.endswith("_at") else r[c]
-                    for c in _RUN_COLUMNS) for r in rows]
+    at = _Stamps(postgres)(now)
+    call_stack = _dumps((batch.data or {}).get("callStack") or [])
+    ws, wf, rel, b = batch.workspace_uuid, batch.workflow_uuid, batch.release_uuid, batch.uuid
+    params = [(uuid, ws, wf, rel, b, uuid, "pending", record_id, title, text, "{}", "{}", at, at, at, call_stack)
+              for uuid, record_id, title, text in new_runs]
     conn.exec_driver_sql(sql, params)

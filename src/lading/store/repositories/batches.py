@@ -70,7 +70,7 @@ def claim_feed(db: Database, owner: str, lease_seconds: float, now: datetime,
                             .returning(*batches.c)).first()
 
 
-def commit_feed_chunk(db: Database, owner: str, batch: Any, run_rows: list[dict[str, Any]], consumed: int,
+def commit_feed_chunk(db: Database, owner: str, batch: Any, run_rows: list[_hot.NewRun], consumed: int,
                       bad_rows: list[dict[str, Any]], done: bool, now: datetime, lease_seconds: float) -> bool:
     """Insert one chunk of runs and advance the source position atomically (fenced by the feed lease)."""
     with db.write() as conn:
@@ -80,7 +80,7 @@ def commit_feed_chunk(db: Database, owner: str, batch: Any, run_rows: list[dict[
         if current is None or current.status not in ("pending", "running"):
             return False
         if run_rows:
-            _hot.insert_runs(conn, db.is_postgres, run_rows)
+            _hot.insert_batch_runs(conn, db.is_postgres, batch, run_rows, now)
         invalid = list(current.invalid_rows or [])
         if bad_rows and len(invalid) < 1000:
             invalid.extend(bad_rows[: 1000 - len(invalid)])
