@@ -1,7 +1,10 @@
 """Connecting to the state store: embedded SQLite under `$LADING_HOME` or PostgreSQL.
 
 SQLite runs in WAL mode; write transactions start with `BEGIN IMMEDIATE` so concurrent writers
-(a CLI and a background worker) queue on the busy timeout instead of failing on lock upgrades.
+(a CLI and a background worker) never fail on lock upgrades. Before that, writers of every process
+queue on an exclusive `flock` of a file next to the database (`WriterGate`): the kernel hands the
+lock to the next waiter the moment it is released, whereas SQLite's own busy handler polls with
+sleeps of up to 100 ms, which left the single writer idle while several workers waited.
 The schema is brought to the Alembic head on first use, under a lock, so a fresh machine needs
 no setup step.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,17 +38,47 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, default=json_default, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+class WriterGate:
+    """One SQLite writer at a time across threads and processes, handed over without polling.
+
+    A thread lock orders this process's writers (an `flock` is held per open file, so it cannot tell
+    two threads apart); the file lock orders processes. Re-entrant within a thread."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
 @dataclass
 class Database:
     """An engine plus the backend name; `read()`/`write()` give transactional connections."""
 
     engine: Engine
     backend: str
+    gate: WriterGate | None = None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction (IMMEDIATE on SQLite); commits on success, rolls back on error."""
-        with self.engine.connect().execution_options(lading_write=True) as conn, conn.begin():
+        with self.gate.hold() if self.gate is not None else contextlib.nullcontext(), \
+                self.engine.connect().execution_options(lading_write=True) as conn, conn.begin():
             yield conn
 
     @contextlib.contextmanager
@@ -106,7 +140,8 @@ def open_database(settings: Settings | None = None) -> Database:
             pool_size=5,
             max_overflow=10,
         )
-    db = Database(engine=engine, backend=settings.backend)
+    gate = WriterGate(f"{engine.url.database}.writer-lock") if settings.backend == "sqlite" else None
+    db = Database(engine=engine, backend=settings.backend, gate=gate)
     _ensure_schema(db, settings)
     _DATABASES[url] = db
     return db
