@@ -78,3 +78,47 @@ def test_killed_worker_runs_are_resumed_by_another(monkeypatch: Any, tmp_path: A
         slow = run["executions"][2]
         assert slow["attempts"] == 2  # the interrupted node ran exactly once more
         assert d["runContext"]["end"] == {"value": i * 10, "i": i}
+
+
+BUSY_EXPRESSION = "{{(() => { const t = Date.now(); while (Date.now() - t < 2500) {} return nodes.a.i + 1; })()}}"
+
+
+def test_a_crash_inside_a_chain_of_pure_steps_leaves_no_trace_and_each_node_is_recorded_once(
+        monkeypatch: Any, tmp_path: Any) -> None:
+    """Pure steps are committed together at the end of their chain: a worker killed in the middle
+    has persisted nothing of the chain, and the next worker records every node exactly once."""
+    monkeypatch.setenv("LADING_AUTOSTART_WORKER", "0")
+    monkeypatch.setenv("LADING_LEASE_SECONDS", "2")
+    nodes = chain(start(), node("a", "variables", {"variables": [var("i", "{{nodes.start.i}}")]}),
+                  node("busy", "variables", {"variables": [var("j", BUSY_EXPRESSION)]}),
+                  end([var("j", "{{nodes.busy.j}}")]))
+    code, out = run_cli("orchestration", "run", "create", "--nodes", j(nodes), "--data", j({"i": 41}))
+    assert code == 0, out
+    run_uuid = out["run"]["uuid"]
+    env = dict(os.environ)
+    first = _worker(env, (tmp_path / "first.log").open("wb"))
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and _get(run_uuid)["run"]["status"] != "running":
+            time.sleep(0.05)
+        time.sleep(1.0)  # inside the busy expression (2.5 s), after start and `a` ran
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    mid = _get(run_uuid)
+    assert mid["run"]["status"] == "running"
+    assert mid["run"]["executions"] == []  # nothing of the interrupted chain was persisted
+    second = _worker(env, (tmp_path / "second.log").open("wb"))
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and _get(run_uuid)["run"]["status"] not in ("success", "error"):
+            time.sleep(0.2)
+    finally:
+        os.killpg(second.pid, signal.SIGKILL)
+        second.wait()
+    done = _get(run_uuid)
+    assert done["run"]["status"] == "success", done["run"]
+    executions = done["run"]["executions"]
+    assert [e["nodeSlug"] for e in executions] == ["start", "a", "busy", "end"]
+    assert all(e["attempts"] == 1 for e in executions)
+    assert done["runContext"]["end"] == {"j": 42}

@@ -102,7 +102,9 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         # Checkpoint the WAL in larger steps: per-node commits are small and frequent.
         cur.execute("PRAGMA wal_autocheckpoint=8000")
-        cur.execute("PRAGMA cache_size=-65536")
+        # 16 MiB of page cache per connection: hot index pages fit, and a worker's few connections
+        # keep its memory flat however large the store grows.
+        cur.execute("PRAGMA cache_size=-16384")
         cur.close()
 
     @event.listens_for(engine, "begin")
