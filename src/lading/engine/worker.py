@@ -98,10 +98,12 @@ class Worker:
         self._active: dict[str, asyncio.Task[None]] = {}
         self._queue: list[_Pending] = []
         self._wake_committer = asyncio.Event()
+        # Set when a run task ends or a feed chunk is done: the main loop may claim or feed again.
+        self._wake_loop = asyncio.Event()
         self._executor = Executor(self._group_results, self.ports)
         self._feeder = Feeder(self.db, self.owner, self.options.lease_seconds)
-        self._feeding: asyncio.Task[bool] | None = None
-        self._next_feed_check = 0.0
+        self._feed_task: asyncio.Task[None] | None = None
+        self._feed_stop = asyncio.Event()
         # The last feed attempt found a source to enumerate (the worker is not idle while feeding).
         self._feed_busy = False
         self._background: set[asyncio.Task[None]] = set()
@@ -130,13 +132,15 @@ class Worker:
             while True:
                 if self._stopping or (self.options.stop_when and self.options.stop_when()):
                     break
+                self._wake_loop.clear()  # cleared before looking, so no wake-up is missed
                 loop_now = asyncio.get_running_loop().time()
                 if loop_now - last_sweep > 5:
                     last_sweep = loop_now
                     await asyncio.to_thread(run_queue.sweep_stuck_parents, self.db, utcnow())
                     swept = await asyncio.to_thread(batch_repo.sweep_complete, self.db, utcnow())
                     self._announce(swept)
-                self._maybe_feed(loop_now)
+                if self._feed_task is None:
+                    self._feed_task = asyncio.create_task(self._feed_loop())
                 free = self.options.concurrency - len(self._active)
                 claimed: list[RunState] = []
                 if free > 0:
@@ -153,13 +157,11 @@ class Worker:
                         continue
                 if self._active:
                     idle_since = loop_now
-                    _done, _ = await asyncio.wait(list(self._active.values()), timeout=self.options.poll_interval,
-                                                 return_when=asyncio.FIRST_COMPLETED)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake_loop.wait(), self.options.poll_interval)
+                    await asyncio.sleep(0.002)  # let a few more runs finish: one claim for all of them
                     continue
                 active, due = await asyncio.to_thread(run_queue.next_due_time, self.db, self.options.root_run_uuid)
-                if self._feeding is not None:
-                    await asyncio.wait([self._feeding])  # one chunk at most: finish it before judging idleness
-                    self._reap_feed(loop_now)
                 if self._feed_busy:
                     active += 1
                 if active:
@@ -177,8 +179,9 @@ class Worker:
                     wait = max(0.01, min(wait, (due - utcnow()).total_seconds() + 0.01))
                 await asyncio.sleep(wait)
         finally:
-            if self._feeding is not None:
-                await asyncio.gather(self._feeding, return_exceptions=True)
+            self._feed_stop.set()
+            if self._feed_task is not None:
+                await asyncio.gather(self._feed_task, return_exceptions=True)
             if self._active:
                 await asyncio.gather(*self._active.values(), return_exceptions=True)
             if self._background:
@@ -190,26 +193,21 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
-    def _maybe_feed(self, loop_now: float) -> None:
-        """Keep one source chunk being fed in a thread while runs execute."""
-        if self._feeding is not None:
-            if not self._feeding.done():
-                return
-            self._reap_feed(loop_now)
-        if loop_now < self._next_feed_check:
-            return
-        self._feeding = asyncio.create_task(asyncio.to_thread(self._feeder.feed_once, self.options.batch_uuid))
-
-    def _reap_feed(self, loop_now: float) -> None:
-        task, self._feeding = self._feeding, None
-        if task is None:
-            return
-        fed = not task.cancelled() and task.exception() is None and task.result()
-        if task.exception() is not None:
-            log.error("feeding a batch failed: %s", str(task.exception())[:500])
-        self._feed_busy = bool(fed)
-        if not fed:
-            self._next_feed_check = loop_now + 0.5
+    async def _feed_loop(self) -> None:
+        """Feed chunk after chunk, with no gap, while a batch source has rows (in a thread, beside
+        the runs); when there is nothing to feed, look again every 0.5 s. A chunk in flight is
+        always finished (it commits atomically) before the worker stops."""
+        while not self._feed_stop.is_set():
+            try:
+                fed = await asyncio.to_thread(self._feeder.feed_once, self.options.batch_uuid)
+            except Exception as exc:
+                log.error("feeding a batch failed: %s", str(exc)[:500])
+                fed = False
+            self._feed_busy = bool(fed)
+            self._wake_loop.set()
+            if not fed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._feed_stop.wait(), 0.5)
 
     def _announce(self, batch_uuids: list[str]) -> None:
         if batch_uuids and self.ports is not None:
@@ -280,6 +278,7 @@ class Worker:
             log.error("run %s failed inside the worker: %s", run.uuid, str(exc)[:500])
         finally:
             self._active.pop(run.uuid, None)
+            self._wake_loop.set()
 
     def _chainable(self, outcome: StepOutcome, chained: list[ExecutionWrite], graph: Graph, run: RunState) -> bool:
         """A pure step whose run goes on, under its lease, to another pure node (see `_PURE_NATIVE`)."""
