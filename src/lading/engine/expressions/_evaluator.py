@@ -249,11 +249,30 @@ class ExpressionEvaluator:
             raise ExpressionError(_as_written(message, rewritten=job is not None and job[1] is not None))
         return [
             entry[0] if type(entry) is list else (UNDEFINED if entry == 0 else _SYNTAX)
-            for entry in orjson.loads(answer[1:])
+            for entry in _loads_answer(answer[1:])
         ]
 
 
 _CALLEE_RE = re.compile(r"^(TypeError: )(.+?)( is not (?:a function|a constructor|iterable).*)$", re.S)
+
+
+def _loads_answer(text: str) -> Any:
+    """V8's JSON answer. JavaScript strings are UTF-16: a lone surrogate (`"𐀀"[0]`) is valid there
+    and arrives escaped, but no UTF-8 store can keep it, so it becomes U+FFFD."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _scrub(json.loads(text))
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    return value
 
 
 def _as_written(message: str, *, rewritten: bool) -> str:
