@@ -279,7 +279,67 @@ file_chunks = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
+# --- storage catalog (data spec §1–3): datasets, models and relationships of each workspace. The
+# records themselves live in one physical table per model (`lading.data.physical`), created and
+# altered at run time; `models.table_schema`/`table_name` name it ("" schema on SQLite).
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("slug", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("connector_uuid", Uuid),
+    Column("config", Json),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ux_datasets_slug", "workspace_uuid", "slug", unique=True),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("dataset_uuid", Uuid, nullable=False),
+    Column("slug", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("extractor_slug", String(64), nullable=False),
+    Column("config", Json),
+    Column("id_column_slug", String(64), nullable=False),
+    Column("title_column_slug", String(64)),
+    Column("time_column_slug", String(64)),
+    # The ordered column definitions (original and additional), each the public Column object.
+    Column("columns", Json, nullable=False),
+    Column("is_paused", Boolean, nullable=False, server_default="0"),
+    Column("schedule", Json),
+    Column("table_schema", String(63), nullable=False),
+    Column("table_name", String(160), nullable=False),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ux_models_slug", "dataset_uuid", "slug", unique=True),
+    Index("ux_models_table", "table_schema", "table_name", unique=True),
+    Index("ix_models_workspace", "workspace_uuid", "dataset_uuid"),
+)
+
+relationships = Table(
+    "relationships",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("dataset_uuid", Uuid, nullable=False),
+    Column("from_model_uuid", Uuid, nullable=False),
+    Column("to_model_uuid", Uuid, nullable=False),
+    Column("from_column_slug", String(64), nullable=False),
+    Column("to_column_slug", String(64), nullable=False),
+    Column("relation", String(16), nullable=False),
+    _ts("created_at", False),
+    Index("ix_relationships_from", "workspace_uuid", "from_model_uuid"),
+    Index("ix_relationships_to", "workspace_uuid", "to_model_uuid"),
+)
+
 ALL_TABLES = (
     workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows,
-    connector_cache, files, file_chunks,
+    connector_cache, files, file_chunks, datasets, models, relationships,
 )
