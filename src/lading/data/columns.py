@@ -1,0 +1,193 @@
+"""Column definitions and value coercion (data spec §3.1, §4.3).
+
+A column definition is stored exactly as the public Column object (`slug`, `type`, `label`, `kind`
+and the kind's extra fields). Values are coerced to a column's type in one place, shared by imports,
+upserts, the model-write nodes and column type changes.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from lading.data.physical import COLUMN_TYPES, parse_date
+from lading.domain.errors import ValidationError
+
+COLUMN_SLUG_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
+WRITABLE_KINDS = ("original", "custom")
+DERIVED_KINDS = ("computed", "metric", "lookup")
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+_SLUG_CHARS = re.compile(r"[^a-z0-9_]")
+
+
+def slugify(name: str) -> str:
+    """A CSV header (or an invalid JSON key) as a column slug: lower-case, non `[a-z0-9_]` → `_`."""
+    slug = _SLUG_CHARS.sub("_", name.strip().lower())
+    if not slug or not slug[0].isalpha():
+        slug = "c_" + slug
+    return slug[:63]
+
+
+def key_to_slug(key: str) -> str:
+    return key if COLUMN_SLUG_RE.match(key) else slugify(key)
+
+
+def validate_column(column: Any, existing: list[dict[str, Any]], *, default_kind: str = "custom") -> dict[str, Any]:
+    """One Column object checked and normalised; `existing` are the model's other columns."""
+    if not isinstance(column, dict):
+        raise ValidationError("a column must be a JSON object with slug, type, label and kind", reason="invalidColumn")
+    slug = column.get("slug")
+    if not isinstance(slug, str) or not COLUMN_SLUG_RE.match(slug):
+        raise ValidationError(f"column slug must match ^[a-zA-Z][a-zA-Z0-9_]{{0,62}}$ (a leading _ is reserved for "
+                              f"system columns), not {slug!r}", reason="invalidColumn",
+                              extra={"issues": [{"path": ["slug"], "message": "invalid slug"}]})
+    ctype = column.get("type")
+    if ctype not in COLUMN_TYPES:
+        raise ValidationError(f"column {slug}: type must be one of {', '.join(COLUMN_TYPES)}, not {ctype!r}",
+                              reason="invalidColumn", extra={"issues": [{"path": ["type"], "message": "invalid type"}]})
+    kind = column.get("kind", default_kind)
+    if kind in DERIVED_KINDS:
+        raise ValidationError(f"column {slug}: {kind} columns are not available in this installation yet "
+                              "(only original and custom columns)", reason="invalidColumn")
+    if kind not in WRITABLE_KINDS:
+        raise ValidationError(f"column {slug}: kind must be one of original, custom, computed, metric, lookup, "
+                              f"not {kind!r}", reason="invalidColumn")
+    if any(c["slug"].lower() == slug.lower() for c in existing):
+        raise ColumnConflictError(slug)
+    label = column.get("label")
+    if label is not None and not isinstance(label, str):
+        raise ValidationError(f"column {slug}: label must be a string", reason="invalidColumn")
+    out: dict[str, Any] = {"slug": slug, "type": ctype, "label": label or slug, "kind": kind}
+    if kind == "original":
+        original = column.get("originalSlug")
+        out["originalSlug"] = original if isinstance(original, str) and original else slug
+    return out
+
+
+class ColumnConflictError(ValidationError):
+    """`Column <slug> already exists` (a 409)."""
+
+    status_code = 409
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"Column {slug} already exists", reason="columnAlreadyExists")
+
+
+def validate_new_columns(columns: Any, existing: list[dict[str, Any]], *, default_kind: str) -> list[dict[str, Any]]:
+    if not isinstance(columns, list):
+        raise ValidationError("--columns must be a JSON array of Column objects", reason="invalidColumn")
+    out: list[dict[str, Any]] = []
+    for column in columns:
+        out.append(validate_column(column, existing + out, default_kind=default_kind))
+    return out
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+
+class CoercionError(ValueError):
+    pass
+
+
+def coerce(value: Any, column_type: str, *, from_csv: bool = False) -> Any:
+    """A value as stored in a column of `column_type`; `CoercionError` when it does not convert."""
+    if value is None:
+        return None
+    if from_csv and value == "":
+        return None
+    if column_type == "string":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return orjson.dumps(value).decode()
+    if column_type == "number":
+        if isinstance(value, bool):
+            raise CoercionError(f"{value!r} is not a number")
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                raise CoercionError(f"{value!r} is not a number") from None
+            if number != number or number in (float("inf"), float("-inf")):
+                raise CoercionError(f"{value!r} is not a finite number")
+            return number
+        raise CoercionError(f"{_short(value)} is not a number")
+    if column_type == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            low = value.strip().lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+        raise CoercionError(f"{_short(value)} is not a boolean (true/false/1/0/yes/no)")
+    if column_type == "date":
+        try:
+            return parse_date(value)
+        except (ValueError, TypeError):
+            raise CoercionError(f"{_short(value)} is not an ISO-8601 date") from None
+    # JSON types: object / array / vector / any
+    if isinstance(value, str) and (from_csv or column_type in ("object", "array", "vector")):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            if column_type != "any":
+                raise CoercionError(f"{_short(value)} is not JSON") from None
+    if column_type == "object" and not isinstance(value, dict):
+        raise CoercionError(f"{_short(value)} is not an object")
+    if column_type == "array" and not isinstance(value, list):
+        raise CoercionError(f"{_short(value)} is not an array")
+    if column_type == "vector" and not (isinstance(value, list) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+        raise CoercionError(f"{_short(value)} is not an array of numbers")
+    return value
+
+
+def infer_type(value: Any, *, from_csv: bool) -> str:
+    """The type of a new `original` column from its first non-null value (CSV cells are strings)."""
+    if from_csv or isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "string"
+
+
+def id_text(value: Any) -> str:
+    """A record id as stored in `_id`: strings as they are, numbers without a trailing `.0`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise CoercionError(f"{_short(value)} cannot be a record id")
+
+
+def new_id() -> str:
+    return str(uuidlib.uuid4())
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
