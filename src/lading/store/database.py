@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from lading.settings import Settings, load_settings
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 
 def json_default(value: Any) -> Any:

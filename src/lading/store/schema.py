@@ -339,7 +339,72 @@ relationships = Table(
     Index("ix_relationships_to", "workspace_uuid", "to_model_uuid"),
 )
 
+# --- segments (data spec §7, §10): saved filters over a model, their syncs (changes) and the membership
+# versions a change is read from. A member row is valid for syncs [seq_from, seq_to); a sync that adds,
+# updates or removes a record closes/opens rows instead of copying the whole membership.
+segments = Table(
+    "segments",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("user_uuid", Uuid),
+    Column("model_uuid", Uuid, nullable=False),
+    Column("slug", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("filter", Json, nullable=False),
+    Column("sort", Json),
+    Column("records_limit", Integer),
+    Column("column_slugs", Json),
+    Column("tracking_column_slugs", Json),
+    Column("from_play", Boolean, nullable=False, server_default="0"),
+    Column("play_uuid", Uuid),
+    Column("records_count", Integer, nullable=False, server_default="0"),
+    Column("sync_seq", Integer, nullable=False, server_default="0"),
+    # A write arrived inside the debounce window: sync as soon as the window has passed.
+    Column("sync_due", Boolean, nullable=False, server_default="0"),
+    Column("last_change_uuid", Uuid),
+    _ts("synced_at"),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("deleted_at"),
+    Index("ix_segments_model", "workspace_uuid", "model_uuid"),
+)
+
+segment_changes = Table(
+    "segment_changes",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("segment_uuid", Uuid, nullable=False),
+    Column("slug", String(16), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("added_count", Integer, nullable=False),
+    Column("updated_count", Integer, nullable=False),
+    Column("removed_count", Integer, nullable=False),
+    Column("unchanged_count", Integer, nullable=False),
+    _ts("created_at", False),
+    Index("ix_segment_changes_segment", "segment_uuid", "seq"),
+)
+
+segment_members = Table(
+    "segment_members",
+    metadata,
+    Column("segment_uuid", Uuid, primary_key=True),
+    Column("record_id", Text, primary_key=True),
+    Column("seq_from", Integer, primary_key=True),
+    Column("seq_to", Integer),
+    # Hash of the tracking columns' values ("" without tracking columns).
+    Column("fingerprint", String(32), nullable=False),
+    Column("title", Text),
+    # The record's values when this version was detected (removed records keep their last ones).
+    Column("record", Json),
+    _ts("detected_at", False),
+    Index("ix_segment_members_to", "segment_uuid", "seq_to"),
+    Index("ix_segment_members_from", "segment_uuid", "seq_from"),
+)
+
 ALL_TABLES = (
     workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows,
     connector_cache, files, file_chunks, datasets, models, relationships,
+    segments, segment_changes, segment_members,
 )
