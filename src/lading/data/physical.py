@@ -17,6 +17,7 @@ import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, MetaData, Table, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -134,6 +135,40 @@ def parse_date(value: Any) -> datetime:
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     return to_utc(datetime.fromisoformat(text))
+
+
+def to_param(backend: str, column_type: str, value: Any, *, copy: bool = False) -> Any:
+    """A Python column value as a driver parameter (`copy`: for PostgreSQL COPY, JSON as text)."""
+    if value is None:
+        return None
+    if column_type in JSON_TYPES:
+        if backend == "postgresql" and not copy:
+            from psycopg.types.json import Jsonb
+
+            return Jsonb(value)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+    if backend != "postgresql":
+        if column_type == "boolean":
+            return 1 if value else 0
+        if column_type == "date":
+            return sqlite_date_text(value)
+    return value
+
+
+def from_stored(backend: str, column_type: str, value: Any) -> Any:
+    """A value read with the driver, as the Python value coercion produces (bool, datetime, JSON)."""
+    if value is None or backend == "postgresql":
+        return value
+    if column_type == "boolean":
+        return bool(value)
+    if column_type == "date":
+        return parse_date(value)
+    if column_type in JSON_TYPES:
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value
 
 
 class SqliteDate(TypeDecorator[datetime]):

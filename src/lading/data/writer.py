@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from lading.data import physical
 from lading.data.columns import CoercionError, coerce, id_text, infer_type, key_to_slug, new_id
 from lading.domain.errors import ValidationError
@@ -50,10 +48,6 @@ class WriteReport:
     @property
     def written(self) -> int:
         return self.inserted + self.updated + self.removed
-
-
-def _dump_json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
 class ModelWriter:
@@ -198,37 +192,11 @@ class ModelWriter:
     # --- writing ----------------------------------------------------------------------------------
 
     def _param(self, slug: str, value: Any, *, copy: bool = False) -> Any:
-        if value is None:
-            return None
         ctype = self.types.get(slug) or physical.SYSTEM_TYPES.get(slug, "string")
-        if ctype in physical.JSON_TYPES:
-            if self.pg and not copy:
-                from psycopg.types.json import Jsonb
-
-                return Jsonb(value)
-            return _dump_json(value)
-        if not self.pg:
-            if ctype == "boolean":
-                return 1 if value else 0
-            if ctype == "date":
-                return physical.sqlite_date_text(value)
-        return value
+        return physical.to_param(self.backend, ctype, value, copy=copy)
 
     def _stored(self, slug: str, value: Any) -> Any:
-        """A value read back from the table, as the same Python value `coerce` produces."""
-        if value is None or self.pg:
-            return value
-        ctype = self.types.get(slug, "string")
-        if ctype == "boolean":
-            return bool(value)
-        if ctype == "date":
-            return physical.parse_date(value)
-        if ctype in physical.JSON_TYPES:
-            try:
-                return orjson.loads(value)
-            except orjson.JSONDecodeError:
-                return value
-        return value
+        return physical.from_stored(self.backend, self.types.get(slug, "string"), value)
 
     def _title(self, record_id: str, values: dict[str, Any]) -> tuple[bool, str | None]:
         col = self.title_column

@@ -136,7 +136,9 @@ def remove_records(session: Session, *, model_uuid: str, ids: list[str] | None) 
 
 
 def present_value(value: Any) -> Any:
-    """A stored value as JSON: dates as ISO strings, JSON columns as values."""
+    """A stored value as JSON: dates as ISO strings, JSON columns as values, 500.0 as 500."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
     if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
         return iso(value)
     return value
