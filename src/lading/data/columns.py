@@ -25,6 +25,16 @@ _FALSE = frozenset({"false", "0", "no"})
 _SLUG_CHARS = re.compile(r"[^a-z0-9_]")
 
 
+COLUMN_FIELD_ORDER = ("slug", "type", "label", "kind", "originalSlug")
+
+
+def column_document(column: dict[str, Any]) -> dict[str, Any]:
+    """A stored column definition in the documented field order (JSONB does not keep key order)."""
+    ordered = {k: column[k] for k in COLUMN_FIELD_ORDER if k in column}
+    ordered.update({k: v for k, v in column.items() if k not in ordered})
+    return ordered
+
+
 def slugify(name: str) -> str:
     """A CSV header (or an invalid JSON key) as a column slug: lower-case, non `[a-z0-9_]` → `_`."""
     slug = _SLUG_CHARS.sub("_", name.strip().lower())

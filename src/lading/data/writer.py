@@ -97,8 +97,6 @@ class ModelWriter:
         """The column a source key writes to (creating it if allowed); None for ignored keys."""
         cached = self._key_cache.get(key, "")
         if cached != "":
-            if cached is not None and cached not in self.types:  # mapped but not created yet (null sample)
-                return self._create(cached, sample, line, key)
             return cached
         if key == "_id" or key == self.model.id_column_slug == "_id":
             slug: str | None = "_id"
@@ -136,27 +134,31 @@ class ModelWriter:
 
     def add(self, line: int, raw: dict[str, Any]) -> None:
         """Coerce one source row and buffer it; a bad row is skipped and reported (or aborts if strict)."""
-        record_id: str | None = None
+        values: dict[str, Any] = {}
+        id_raw: Any = None
+        problem: str | None = None
+        for key, value in raw.items():
+            slug = self.slug_for(key, value, line) if isinstance(key, str) else None
+            if slug is None:
+                continue
+            if slug == "_id":
+                id_raw = value
+                continue
+            try:
+                converted = coerce(value, self.types[slug], from_csv=self.from_csv)
+            except CoercionError as exc:
+                problem = problem or f"column {slug}: {exc}"
+                continue
+            if not self.pg and isinstance(converted, datetime):
+                converted = converted.replace(microsecond=converted.microsecond // 1000 * 1000)
+            values[slug] = converted
         try:
-            values: dict[str, Any] = {}
-            id_raw: Any = None
-            for key, value in raw.items():
-                slug = self.slug_for(key, value, line) if isinstance(key, str) else None
-                if slug is None:
-                    continue
-                if slug == "_id":
-                    id_raw = value
-                    continue
-                try:
-                    converted = coerce(value, self.types[slug], from_csv=self.from_csv)
-                except CoercionError as exc:
-                    raise RowError(f"column {slug}: {exc}") from None
-                if not self.pg and isinstance(converted, datetime):
-                    converted = converted.replace(microsecond=converted.microsecond // 1000 * 1000)
-                values[slug] = converted
             record_id = self._record_id(id_raw, values)
         except RowError as exc:
-            self.fail(line, record_id, exc.message)
+            self.fail(line, None, problem or exc.message)
+            return
+        if problem is not None:
+            self.fail(line, record_id, problem)
             return
         if record_id in self._pending_ids:
             self.flush()

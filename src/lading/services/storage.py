@@ -11,7 +11,7 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.data import physical
-from lading.data.columns import validate_new_columns
+from lading.data.columns import column_document, validate_new_columns
 from lading.data.models import handle_from_row
 from lading.domain.errors import ConflictError, NotFoundError, ValidationError
 from lading.services.session import Session
@@ -142,8 +142,8 @@ def model_document(conn: Any, row: Any) -> dict[str, Any]:
         "extractorSlug": row.extractor_slug, "config": row.config or {},
         "idColumnSlug": row.id_column_slug, "titleColumnSlug": effective_title_column(row),
         "timeColumnSlug": row.time_column_slug,
-        "columns": [c for c in columns if c.get("kind") == "original"],
-        "additionalColumns": [c for c in columns if c.get("kind") != "original"],
+        "columns": [column_document(c) for c in columns if c.get("kind") == "original"],
+        "additionalColumns": [column_document(c) for c in columns if c.get("kind") != "original"],
         "playsCount": counts.get("play", 0), "segmentsCount": counts.get("segment", 0),
         "isPaused": bool(row.is_paused), "schedule": row.schedule, "lastRun": None,
         "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at),

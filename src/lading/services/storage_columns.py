@@ -11,7 +11,7 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.data import physical
-from lading.data.columns import CoercionError, coerce, validate_column
+from lading.data.columns import CoercionError, coerce, column_document, validate_column
 from lading.domain.errors import NotFoundError, ValidationError
 from lading.services.session import Session
 from lading.services.storage import require_model
@@ -28,7 +28,7 @@ def _ordered(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _document(columns: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"columns": [{**c, "position": i} for i, c in enumerate(_ordered(columns))]}
+    return {"columns": [{**column_document(c), "position": i} for i, c in enumerate(_ordered(columns))]}
 
 
 def list_columns(session: Session, model_uuid: str) -> dict[str, Any]:
