@@ -75,7 +75,7 @@ class StoreResolver:
             from lading.data import sql_guard
         except ImportError:
             raise FilterError([], "sql conditions need the storage SQL guard, which this installation lacks") from None
-        return str(sql_guard.check_boolean_clause(clause, list(schema.columns), self.conn.dialect.name))
+        return str(sql_guard.check_boolean_clause(clause, set(schema.columns), self.conn.dialect.name))
 
     def related_table(self, uuid: str) -> Any:
         if uuid not in self.tables:
@@ -92,6 +92,8 @@ class Evaluation:
     sort: tuple[ast.SortKey, ...]
     limit: int | None
     where: Any
+    dialect: str
+    types: dict[str, str]
 
     @property
     def table(self) -> Any:
@@ -123,7 +125,7 @@ def evaluate(conn: Connection, handle: ModelHandle, raw_filter: Any, raw_sort: A
     sort = filters.parse_sort(raw_sort, schema)
     ctx = filters.CompileContext(conn.dialect.name, handle.workspace_uuid, now, resolver.related_table)
     where = filters.compile_filter(flt, handle.table, ctx, types_of(handle))
-    return Evaluation(handle, flt, sort, limit, where)
+    return Evaluation(handle, flt, sort, limit, where, conn.dialect.name, types_of(handle))
 
 
 def output_columns(handle: ModelHandle, *, enrich: bool, only: Sequence[str] | None = None) -> list[dict[str, Any]]:

@@ -67,7 +67,11 @@ def compile_filter(flt: ast.Filter, table: Any, ctx: CompileContext, types: dict
 
 
 def order_by(sort: Sequence[ast.SortKey], table: Any) -> list[Any]:
-    """Sort keys with nulls last in both directions, then `_id` ascending as the tie-breaker (§9)."""
+    """Sort keys with nulls last in both directions, then `_id` ascending as the tie-breaker (§9).
+
+    Text follows the store's collation (code-point order for SQLite and a C/C.UTF-8 PostgreSQL), so
+    the indexes on sorted columns stay usable.
+    """
     keys: list[Any] = []
     for key in sort:
         col = table.c[key.column]
@@ -276,7 +280,7 @@ class _Compiler:
             return exists(matches)
         if op == "lessThan" and n == 0:
             return false()
-        count = select(func.count()).select_from(matches.subquery()).scalar_subquery()
+        count = matches.with_only_columns(func.count()).scalar_subquery()
         return {"moreThan": count > n, "lessThan": count < n, "exactly": count == n}[op]
 
     def _enrollment_cond(self, c: ast.EnrollmentCond) -> ColumnElement[bool]:
