@@ -73,6 +73,7 @@ def sync(conn: Connection, segment: Any, handle: ModelHandle, now: datetime) -> 
         return None
     repo.close_members(conn, segment.uuid, removed + updated, seq)
     repo.open_members(conn, opened)
+    repo.refresh_closed(conn, segment.uuid, seq, _still_stored(conn, table, slugs, removed))
     change = {"uuid": str(uuidlib.uuid4()), "workspace_uuid": segment.workspace_uuid, "segment_uuid": segment.uuid,
               "slug": random_slug(), "seq": seq, "added_count": added_count, "updated_count": len(updated),
               "removed_count": len(removed), "unchanged_count": unchanged_count, "created_at": now}
@@ -81,3 +82,15 @@ def sync(conn: Connection, segment: Any, handle: ModelHandle, now: datetime) -> 
                         {**base, "sync_seq": seq, "last_change_uuid": change["uuid"]})
     repo.prune_changes(conn, segment.uuid, now - RETENTION)
     return change
+
+
+def _still_stored(conn: Connection, table: Any, slugs: list[str], record_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Current values of removed records that are still in the model (deleted ones keep their snapshot)."""
+    from sqlalchemy import select
+
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(record_ids), 500):
+        query = select(*(table.c[s] for s in slugs)).where(table.c["_id"].in_(record_ids[start:start + 500]))
+        for row in conn.execute(query):
+            out[str(row[0])] = {s: present(v) for s, v in zip(slugs, row, strict=True) if s != "_title"}
+    return out

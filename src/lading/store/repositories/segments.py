@@ -83,6 +83,21 @@ def close_members(conn: Connection, segment_uuid: str, record_ids: Sequence[str]
             segment_members.c.record_id.in_(part)).values(seq_to=seq))
 
 
+def refresh_closed(conn: Connection, segment_uuid: str, seq: int, records: dict[str, dict[str, Any]]) -> None:
+    """Store the latest values of records just removed from the segment (their last known values)."""
+    from sqlalchemy import bindparam
+
+    if not records:
+        return
+    stmt = (update(segment_members)
+            .where(segment_members.c.segment_uuid == segment_uuid, segment_members.c.seq_to == seq,
+                   segment_members.c.record_id == bindparam("rid"))
+            .values(record=bindparam("values")))
+    items = [{"rid": rid, "values": values} for rid, values in records.items()]
+    for start in range(0, len(items), CHUNK):
+        conn.execute(stmt, items[start:start + CHUNK])
+
+
 def open_members(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
     batch: list[dict[str, Any]] = []
     for row in rows:
