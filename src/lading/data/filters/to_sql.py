@@ -2,8 +2,10 @@
 
 The same expression runs on SQLite and PostgreSQL: values are bound through the column's own type
 (dates, booleans), JSON properties go through `jsonsql`, case-insensitive matching folds ASCII letters
-only on both backends (`lower(x COLLATE "C")` on PostgreSQL, SQLite's `lower`), and every
-positive condition is false on null so its negation is an exact complement (data spec §8.2).
+only on both backends (`lower(x COLLATE "C")` on PostgreSQL, SQLite's `lower`). A positive
+column condition is false or SQL NULL on a null value (both exclude the row); negated operators are
+built as `col IS NULL OR NOT positive`, and `notIn` wraps its filter in `coalesce(…, false)`, so every
+negation is an exact complement (data spec §8.2).
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ class _Compiler:
     # --- column conditions -----------------------------------------------------------------------
 
     def _negatable(self, col: ColumnElement[Any], negate: bool, positive: ColumnElement[bool]) -> ColumnElement[bool]:
-        return or_(col.is_(None), not_(positive)) if negate else and_(col.is_not(None), positive)
+        return or_(col.is_(None), not_(positive)) if negate else positive
 
     def _string_cond(self, c: ast.StringCond) -> ColumnElement[bool]:
         col = self.table.c[c.column]
@@ -164,15 +166,15 @@ class _Compiler:
             assert eq is not None
             return self._negatable(col, op == "isNot", eq)
         if op == "greaterThan":
-            return and_(col.is_not(None), col > low if low_strict else col >= low)
+            return col > low if low_strict else col >= low
         if op == "lowerThan":
-            return and_(col.is_not(None), col < low)
+            return col < low
         raise AssertionError(op)
 
     def _number_cond(self, c: ast.NumberCond) -> ColumnElement[bool]:
         col = self.table.c[c.column]
         if c.operator == "between":
-            return and_(col.is_not(None), col >= c.value, col <= c.last)
+            return and_(col >= c.value, col <= c.last)
         eq = (col == c.value) if c.value is not None else None
         return self._ordered(col, c.operator, c.value, None, eq, low_strict=True)
 
@@ -182,14 +184,14 @@ class _Compiler:
         if op == "between":
             assert bound is not None and c.last is not None
             upper = col < c.last.end if c.last.end else col <= c.last.start
-            return and_(col.is_not(None), col >= bound.start, upper)
+            return and_(col >= bound.start, upper)
         if bound is None:
             return self._ordered(col, op, None, None, None, True)
         eq = and_(col >= bound.start, col < bound.end) if bound.end else col == bound.start
         if op == "greaterThan":
-            return and_(col.is_not(None), col >= bound.end) if bound.end else and_(col.is_not(None), col > bound.start)
+            return col >= bound.end if bound.end else col > bound.start
         if op == "lowerThan":
-            return and_(col.is_not(None), col < bound.start)
+            return col < bound.start
         return self._ordered(col, op, bound.start, None, eq, True)
 
     def _boolean_cond(self, c: ast.BooleanCond) -> ColumnElement[bool]:
