@@ -201,3 +201,100 @@ def new_id() -> str:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- fast converters (imports) ---------------------------------------------------------------------
+#
+# An import converts millions of values, so each column gets one function that turns a source value
+# straight into its *stored form*: what the driver is given and what it hands back (SQLite: REAL,
+# 0/1, fixed-width date text, sorted JSON text; PostgreSQL: float, bool, aware datetime, JSON value).
+# Comparing stored forms is how an identical row is recognised as unchanged.
+
+_BOOL_TEXT = {**{t: True for t in _TRUE}, **{f: False for f in _FALSE}}
+
+
+def converter(backend: str, column_type: str, *, from_csv: bool) -> Any:
+    """`fn(value) -> stored form`, raising `CoercionError`; None stays None (and "" from CSV)."""
+    from lading.data.physical import sqlite_date_text
+
+    sqlite = backend != "postgresql"
+    if from_csv and column_type == "string":
+        return lambda v: v if v != "" else None
+    if from_csv and column_type == "number":
+        def number(v: Any) -> Any:
+            if v == "" or v is None:
+                return None
+            try:
+                out = float(v)
+            except ValueError:
+                raise CoercionError(f"{_short(v)} is not a number") from None
+            if out != out or out in (float("inf"), float("-inf")):
+                raise CoercionError(f"{_short(v)} is not a finite number")
+            return out
+        return number
+    if from_csv and column_type == "boolean":
+        def boolean(v: Any) -> Any:
+            if v == "" or v is None:
+                return None
+            out = _BOOL_TEXT.get(v.strip().lower())
+            if out is None:
+                raise CoercionError(f"{_short(v)} is not a boolean (true/false/1/0/yes/no)")
+            return (1 if out else 0) if sqlite else out
+        return boolean
+    if sqlite and column_type == "date":
+        from datetime import date as _date
+
+        def date_text(v: Any) -> Any:
+            if v is None or (from_csv and v == ""):
+                return None
+            if isinstance(v, str) and len(v) == 10:
+                try:
+                    _date.fromisoformat(v)
+                except ValueError:
+                    raise CoercionError(f"{_short(v)} is not an ISO-8601 date") from None
+                return v + "T00:00:00.000Z"
+            return sqlite_date_text(coerce(v, "date", from_csv=from_csv))
+        return date_text
+
+    if column_type == "date":  # PostgreSQL: aware datetimes; date-only text is common and repeats
+        from functools import lru_cache
+
+        @lru_cache(maxsize=65536)
+        def day(text: str) -> Any:
+            return coerce(text, "date")
+
+        def date_value(v: Any) -> Any:
+            if v is None or (from_csv and v == ""):
+                return None
+            if isinstance(v, str) and len(v) == 10:
+                return day(v)
+            return coerce(v, "date", from_csv=from_csv)
+        return date_value
+
+    def generic(v: Any) -> Any:
+        value = coerce(v, column_type, from_csv=from_csv)
+        if value is None or not sqlite:
+            return value
+        if column_type == "boolean":
+            return 1 if value else 0
+        if column_type == "date":
+            return sqlite_date_text(value)
+        if column_type in ("object", "array", "vector", "any"):
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+        return value
+    return generic
+
+
+def stored_text(value: Any) -> str | None:
+    """A stored value as record title text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        from lading.store.clock import iso
+
+        return iso(value)
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value).decode()
+    return str(value)

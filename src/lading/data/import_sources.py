@@ -17,8 +17,8 @@ from lading.domain.errors import ValidationError
 FORMATS = ("csv", "json", "ndjson")
 READ_BYTES = 1 << 20
 
-# (line, row or None, error or None)
-SourceRow = tuple[int, dict[str, Any] | None, str | None]
+# (line, row or None, error or None); CSV rows are their fields in header order.
+SourceRow = tuple[int, Any, str | None]
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
@@ -62,7 +62,7 @@ def csv_header(path: Path) -> tuple[list[str], list[str]]:
 
 
 def read_csv(path: Path, slugs: list[str]) -> Iterator[SourceRow]:
-    """Data rows as {slug: text}; a row with the wrong field count is a bad row."""
+    """Data rows as lists of fields in header order; a row with the wrong field count is a bad row."""
     width = len(slugs)
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh, strict=True)
@@ -84,7 +84,7 @@ def read_csv(path: Path, slugs: list[str]) -> Iterator[SourceRow]:
             if len(fields) != width:
                 yield start, None, f"expected {width} fields, got {len(fields)}"
                 continue
-            yield start, dict(zip(slugs, fields, strict=True)), None
+            yield start, fields, None
 
 
 def read_ndjson(path: Path) -> Iterator[SourceRow]:

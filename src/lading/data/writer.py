@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from lading.data import physical
-from lading.data.columns import CoercionError, coerce, id_text, infer_type, key_to_slug, new_id
+from lading.data.columns import CoercionError, converter, id_text, infer_type, key_to_slug, new_id, stored_text
 from lading.domain.errors import ValidationError
 from lading.store.clock import utcnow
 
@@ -24,6 +23,7 @@ CHUNK_ROWS = 2000
 MAX_ERRORS = 100
 IGNORED_SYSTEM_KEYS = frozenset({"_title", "_time", "_created_at", "_updated_at"})
 MODES = ("upsert", "insert", "replace")
+_PG_COPY_TYPES = {"string": "text", "number": "float8", "boolean": "bool", "date": "timestamptz"}
 
 
 class RowError(Exception):
@@ -69,11 +69,17 @@ class ModelWriter:
         self.columns: list[dict[str, Any]] = [dict(c) for c in model.columns or []]
         self.types: dict[str, str] = {c["slug"]: c["type"] for c in self.columns}
         self._by_lower: dict[str, str] = {s.lower(): s for s in self.types}
-        self._key_cache: dict[str, str | None] = {}
+        self._targets: dict[str, tuple[str, Any] | None] = {}
         self._labels: dict[str, str] = {}
+        self._plan: list[tuple[int, str, Any]] = []
+        self._id_index: int | None = None
+        self._id_slug = "" if model.id_column_slug == "_id" else str(model.id_column_slug)
+        self._fixed_slugs: list[str] | None = None
+        self.title_column = self._title_column()
         self.qtable = physical.qualified(model.table_schema, model.table_name)
         self.report = WriteReport()
         self.now = physical.to_utc(utcnow())
+        self._now_param = self.now if self.pg else physical.sqlite_date_text(self.now)
         self._pending: list[tuple[int, str, dict[str, Any]]] = []
         self._pending_ids: set[str] = set()
         self._cursor = conn.connection.cursor()
@@ -84,8 +90,7 @@ class ModelWriter:
 
     # --- columns ----------------------------------------------------------------------------------
 
-    @property
-    def title_column(self) -> str:
+    def _title_column(self) -> str:
         if self.model.title_column_slug:
             return str(self.model.title_column_slug)
         for col in self.columns:
@@ -93,22 +98,23 @@ class ModelWriter:
                 return str(col["slug"])
         return "_id"
 
-    def slug_for(self, key: str, sample: Any, line: int) -> str | None:
-        """The column a source key writes to (creating it if allowed); None for ignored keys."""
-        cached = self._key_cache.get(key, "")
-        if cached != "":
-            return cached
-        if key == "_id" or key == self.model.id_column_slug == "_id":
-            slug: str | None = "_id"
+    def _target(self, key: str, sample: Any, line: int) -> tuple[str, Any] | None:
+        """(column, converter) a source key writes to (creating the column if allowed); None if ignored."""
+        cached = self._targets.get(key, False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        if key == "_id":
+            target: tuple[str, Any] | None = ("_id", None)
         elif key in IGNORED_SYSTEM_KEYS or (key.startswith("_") and key not in self.types):
-            slug = None
+            target = None
         else:
             candidate = key_to_slug(key) if not self.from_csv else key
             slug = self._by_lower.get(candidate.lower())
             if slug is None:
                 slug = self._create(candidate, sample, line, key)
-        self._key_cache[key] = slug
-        return slug
+            target = (slug, converter(self.backend, self.types[slug], from_csv=self.from_csv))
+        self._targets[key] = target
+        return target
 
     def _create(self, slug: str, sample: Any, line: int, key: str) -> str:
         if not self.create_columns:
@@ -122,41 +128,87 @@ class ModelWriter:
         self.types[slug] = ctype
         self._by_lower[slug.lower()] = slug
         self.report.created_columns.append(slug)
+        self.title_column = self._title_column()
         return slug
 
     def check_keys(self, keys: list[str], labels: list[str]) -> None:
         """A CSV header mapped to columns up front: a mismatch fails before any row is read."""
         for key, label in zip(keys, labels, strict=True):
             self._labels[key] = label
-            self.slug_for(key, None, 1)
+        self.csv_plan(keys)
 
     # --- rows -------------------------------------------------------------------------------------
 
     def add(self, line: int, raw: dict[str, Any]) -> None:
-        """Coerce one source row and buffer it; a bad row is skipped and reported (or aborts if strict)."""
+        """Convert one source row and buffer it; a bad row is skipped and reported (or aborts if strict)."""
         values: dict[str, Any] = {}
         id_raw: Any = None
         problem: str | None = None
+        targets = self._targets
         for key, value in raw.items():
-            slug = self.slug_for(key, value, line) if isinstance(key, str) else None
-            if slug is None:
+            target = targets.get(key, False)
+            if target is False:
+                target = self._target(key, value, line) if isinstance(key, str) else None
+            if target is None:
                 continue
-            if slug == "_id":
+            slug, convert = target
+            if convert is None:
                 id_raw = value
                 continue
             try:
-                converted = coerce(value, self.types[slug], from_csv=self.from_csv)
+                values[slug] = convert(value)
             except CoercionError as exc:
                 problem = problem or f"column {slug}: {exc}"
-                continue
-            if not self.pg and isinstance(converted, datetime):
-                converted = converted.replace(microsecond=converted.microsecond // 1000 * 1000)
-            values[slug] = converted
         try:
             record_id = self._record_id(id_raw, values)
         except RowError as exc:
             self.fail(line, None, problem or exc.message)
             return
+        if problem is not None:
+            self.fail(line, record_id, problem)
+            return
+        if record_id in self._pending_ids:
+            self.flush()
+        self._pending.append((line, record_id, values))
+        self._pending_ids.add(record_id)
+        if len(self._pending) >= CHUNK_ROWS:
+            self.flush()
+
+    def csv_plan(self, keys: list[str]) -> None:
+        """Fix the column plan of a CSV import (its keys never change), for `add_fields`."""
+        self._plan = []
+        self._id_index = None
+        for index, key in enumerate(keys):
+            target = self._target(key, None, 1)
+            if target is None:
+                continue
+            slug, convert = target
+            if convert is None:
+                self._id_index = index
+            else:
+                self._plan.append((index, slug, None if self.types[slug] == "string" else convert))
+        self._fixed_slugs = sorted(slug for _, slug, _ in self._plan)
+
+    def add_fields(self, line: int, fields: list[str]) -> None:
+        """`add` for a CSV row given as its fields in header order (the import's hot path)."""
+        values: dict[str, Any] = {}
+        problem: str | None = None
+        for index, slug, convert in self._plan:
+            if convert is None:
+                values[slug] = fields[index] or None
+                continue
+            try:
+                values[slug] = convert(fields[index])
+            except CoercionError as exc:
+                problem = problem or f"column {slug}: {exc}"
+        record_id = values.get(self._id_slug) if self._id_slug else (
+            fields[self._id_index] if self._id_index is not None else None)
+        if type(record_id) is not str or not record_id:
+            try:
+                record_id = self._record_id(fields[self._id_index] if self._id_index is not None else None, values)
+            except RowError as exc:
+                self.fail(line, None, problem or exc.message)
+                return
         if problem is not None:
             self.fail(line, record_id, problem)
             return
@@ -173,11 +225,11 @@ class ModelWriter:
             if id_col == "_id":
                 if id_raw is None or id_raw == "":
                     return new_id()
-                return id_text(id_raw)
+                return id_raw if type(id_raw) is str else id_text(id_raw)
             value = values.get(id_col)
             if value is None or value == "":
                 raise RowError(f"missing id: the id column {id_col} has no value")
-            return id_text(value)
+            return value if type(value) is str else id_text(value)
         except CoercionError as exc:
             raise RowError(str(exc)) from None
 
@@ -194,11 +246,10 @@ class ModelWriter:
     # --- writing ----------------------------------------------------------------------------------
 
     def _param(self, slug: str, value: Any, *, copy: bool = False) -> Any:
-        ctype = self.types.get(slug) or physical.SYSTEM_TYPES.get(slug, "string")
-        return physical.to_param(self.backend, ctype, value, copy=copy)
-
-    def _stored(self, slug: str, value: Any) -> Any:
-        return physical.from_stored(self.backend, self.types.get(slug, "string"), value)
+        """A stored form as the driver parameter: only PostgreSQL JSON needs wrapping (text for COPY)."""
+        if value is None or not self.pg or self.types.get(slug) not in physical.JSON_TYPES:
+            return value
+        return physical.to_param(self.backend, "object", value, copy=copy)
 
     def _title(self, record_id: str, values: dict[str, Any]) -> tuple[bool, str | None]:
         col = self.title_column
@@ -206,42 +257,39 @@ class ModelWriter:
             return True, record_id
         if col not in values:
             return False, None
-        value = values[col]
-        return True, None if value is None else coerce(value, "string")
+        return True, stored_text(values[col])
 
     def _existing(self, ids: list[str], slugs: list[str]) -> dict[str, tuple[Any, ...]]:
         cols = ", ".join(physical.quote(s) for s in ["_id", *slugs])
-        found: dict[str, tuple[Any, ...]] = {}
         if self.pg:
             self._cursor.execute(f"SELECT {cols} FROM {self.qtable} WHERE \"_id\" = ANY(%s)", (ids,))
         else:
             marks = ",".join("?" * len(ids))
             self._cursor.execute(f"SELECT {cols} FROM {self.qtable} WHERE \"_id\" IN ({marks})", ids)
-        for row in self._cursor.fetchall():
-            found[row[0]] = tuple(self._stored(s, v) for s, v in zip(slugs, row[1:], strict=True))
-        return found
+        return {row[0]: row[1:] for row in self._cursor.fetchall()}
 
     def flush(self) -> None:
         pending, self._pending, self._pending_ids = self._pending, [], set()
         if not pending:
             return
-        slugs = sorted({s for _, _, values in pending for s in values})
+        slugs = self._fixed_slugs or sorted({s for _, _, values in pending for s in values})
         existing = self._existing([p[1] for p in pending], slugs)
         position = {s: i for i, s in enumerate(slugs)}
         inserts: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         time_col = self.model.time_column_slug
+        now = self._now_param
         for line, record_id, values in pending:
             old = existing.get(record_id)
             if old is None:
-                has_title, title = self._title(record_id, values)
-                when = values.get(time_col) if time_col else None
+                _, title = self._title(record_id, values)
+                when = (values.get(time_col) if time_col else None) or now
                 keys = tuple(values)
-                row = (record_id, title, self._param("_time", when or self.now), self._param("_created_at", self.now),
-                       self._param("_updated_at", self.now), *(self._param(s, values[s], copy=self.pg) for s in keys))
-                inserts.setdefault(keys, []).append(row)
+                params = tuple(values.values())
+                inserts.setdefault(keys, []).append((record_id, title, when, now, now, *params))
                 self.report.inserted += 1
-                self._op(record_id, "inserted")
+                if self.keep_operations:
+                    self._op(record_id, "inserted")
                 continue
             if self.mode == "insert":
                 self.fail(line, record_id, f"record {record_id} already exists (--mode insert)")
@@ -256,8 +304,8 @@ class ModelWriter:
             if has_title and self.title_column != "_id":
                 sets["_title"] = title
             if time_col and time_col in changed:
-                sets["_time"] = changed[time_col] or self.now
-            sets["_updated_at"] = self.now
+                sets["_time"] = changed[time_col] or now
+            sets["_updated_at"] = now
             keys = tuple(sets)
             updates.setdefault(keys, []).append((*(self._param(s, sets[s]) for s in keys), record_id))
             self.report.updated += 1
@@ -279,7 +327,11 @@ class ModelWriter:
         names = [*physical.SYSTEM_COLUMNS, *keys]
         cols = ", ".join(physical.quote(s) for s in names)
         if self.pg:
-            with self._cursor.copy(f"COPY {self.qtable} ({cols}) FROM STDIN") as copy:
+            # Binary COPY with declared types: no text escaping, values go out in their wire form.
+            types = ["text", "text", "timestamptz", "timestamptz", "timestamptz",
+                     *(_PG_COPY_TYPES.get(self.types[k], "jsonb") for k in keys)]
+            with self._cursor.copy(f"COPY {self.qtable} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
             return

@@ -75,11 +75,12 @@ def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | N
                 rows = read_csv(path, slugs)
             else:
                 rows = read_ndjson(path) if fmt == "ndjson" else _json_rows(path)
+            add = writer.add_fields if fmt == "csv" else writer.add
             for line, row, error in rows:
                 if row is None:
                     writer.fail(line, None, error or "unreadable row")
                 else:
-                    writer.add(line, row)
+                    add(line, row)
             report = writer.finish(_save_columns(conn, session, model_uuid))
             if dry_run:
                 raise _DryRunRollbackError
