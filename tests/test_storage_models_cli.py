@@ -61,6 +61,23 @@ def test_default_dataset_and_dataset_lifecycle() -> None:
     assert code != 0 and "default" in out["errorMessage"]
 
 
+def test_each_connector_owns_a_connector_dataset() -> None:
+    code, connector = run_cli("connection", "connector", "create", "--integration-slug", "slack", "--slug",
+                              "slack_main", "--name", "Slack", "--config",
+                              j({"botToken": "xoxb-1", "baseUrl": "http://127.0.0.1:9"}))
+    assert code == 0, connector
+    datasets = {d["slug"]: d for d in ok("storage", "dataset", "list")["datasets"]}
+    assert set(datasets) == {"default", "slack_main"}
+    owned = datasets["slack_main"]
+    assert owned["kind"] == "connector" and owned["connectorUuid"] == connector["connector"]["uuid"]
+    assert ok("storage", "dataset", "list")["datasets"] == list(datasets.values())  # created once
+    code, out = run_cli("storage", "model", "create", "--slug", "m", "--name", "M", "--dataset-uuid", owned["uuid"],
+                        "--extractor-slug", "native", "--config", "{}")
+    assert code != 0 and "connector" in out["errorMessage"]
+    code, out = run_cli("storage", "dataset", "remove", owned["uuid"])
+    assert code != 0
+
+
 def test_model_create_get_update_pause_remove() -> None:
     model = make_model("companies", [{"slug": "name", "type": "string", "label": "Company Name", "kind": "original"},
                                      {"slug": "employee_count", "type": "number", "kind": "original"},

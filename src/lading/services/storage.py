@@ -40,20 +40,40 @@ def dataset_document(row: Any) -> dict[str, Any]:
 
 
 def ensure_default_dataset(session: Session) -> None:
-    """Every workspace has a `default` dataset; created on first use of storage."""
+    """Every workspace has a `default` dataset and one `connector` dataset per connector (spec §1);
+    they are created on first use of storage, so connectors made before need no migration step."""
+    from sqlalchemy.exc import IntegrityError
+
+    from lading.store.repositories import connectors as connector_repo
+
+    ws = session.workspace_uuid
     with session.db.read() as conn:
-        if repo.dataset_by_slug(conn, session.workspace_uuid, DEFAULT_DATASET) is not None:
-            return
-    with session.db.write() as conn:
-        if repo.dataset_by_slug(conn, session.workspace_uuid, DEFAULT_DATASET) is None:
-            _insert_dataset(conn, session.workspace_uuid, DEFAULT_DATASET, "Default")
+        existing = repo.list_datasets(conn, ws)
+        owned = {d.connector_uuid for d in existing if d.connector_uuid}
+        missing = [c for c in connector_repo.list_connectors(conn, ws, None) if c.uuid not in owned]
+        has_default = any(d.slug == DEFAULT_DATASET for d in existing)
+    if has_default and not missing:
+        return
+    try:
+        with session.db.write() as conn:
+            if repo.dataset_by_slug(conn, ws, DEFAULT_DATASET) is None:
+                _insert_dataset(conn, ws, DEFAULT_DATASET, "Default")
+            for connector in missing:
+                slug = re.sub(r"[^a-zA-Z0-9_]", "_", connector.slug)[:40] or "connector"
+                if repo.dataset_by_slug(conn, ws, slug) is not None:
+                    slug = f"{slug[:31]}_{connector.uuid[:8]}"
+                _insert_dataset(conn, ws, slug, connector.name, kind="connector", connector_uuid=connector.uuid)
+    except IntegrityError:  # another process created them first
+        pass
 
 
-def _insert_dataset(conn: Any, ws: str, slug: str, name: str) -> str:
+def _insert_dataset(conn: Any, ws: str, slug: str, name: str, *, kind: str = "native",
+                    connector_uuid: str | None = None) -> str:
     now = utcnow()
     uuid = str(uuidlib.uuid4())
-    repo.insert_dataset(conn, ws, {"uuid": uuid, "slug": slug, "name": name, "kind": "native", "connector_uuid": None,
-                                   "config": {"kind": "object"}, "created_at": now, "updated_at": now})
+    repo.insert_dataset(conn, ws, {"uuid": uuid, "slug": slug, "name": name, "kind": kind,
+                                   "connector_uuid": connector_uuid, "config": {"kind": "object"}, "created_at": now,
+                                   "updated_at": now})
     return uuid
 
 
@@ -89,8 +109,9 @@ def create_dataset(session: Session, *, slug: str, name: str | None = None) -> d
 def remove_dataset(session: Session, uuid: str) -> dict[str, Any]:
     with session.db.write() as conn:
         row = require_dataset(session, conn, uuid)
-        if row.slug == DEFAULT_DATASET:
-            raise ConflictError("The default dataset cannot be removed", reason="datasetNotRemovable")
+        if row.slug == DEFAULT_DATASET or row.kind == "connector":
+            raise ConflictError(f"The {row.slug} dataset cannot be removed (it belongs to the workspace or to its "
+                                "connector)", reason="datasetNotRemovable")
         count = repo.count_models(conn, session.workspace_uuid, uuid)
         if count:
             raise ConflictError(f"Dataset {row.slug} still holds {count} model{'s' if count != 1 else ''}",
@@ -236,7 +257,7 @@ def update_model(session: Session, *, uuid: str, name: str | None = None, config
     paused = parse_bool_literal(is_paused, "--is-paused")
     if config is not None and not isinstance(config, dict):
         raise ValidationError("--config must be a JSON object", reason="invalidConfig")
-    if schedule is not None:
+    if schedule is not None and schedule != "none":
         raise ValidationError("native models take no --schedule: data only arrives when pushed or imported",
                               reason="invalidSchedule")
     resumed = False
@@ -249,6 +270,8 @@ def update_model(session: Session, *, uuid: str, name: str | None = None, config
             values["name"] = name
         if config is not None:
             values["config"] = config
+        if schedule == "none":
+            values["schedule"] = None
         if paused is not None:
             resumed = bool(row.is_paused) and not paused
             values["is_paused"] = paused
