@@ -121,6 +121,18 @@ def test_model_create_get_update_pause_remove() -> None:
     assert code != 0 and "no sync" in out["errorMessage"]
 
 
+def test_model_with_a_segment_cannot_be_removed() -> None:
+    model = make_model("companies", [{"slug": "name", "type": "string"}])
+    code, seg = run_cli("segmentation", "segment", "create", "--name", "All", "--model-uuid", model["uuid"],
+                        "--filter", j({"conjonction": "and", "groups": []}))
+    assert code == 0, seg
+    assert ok("storage", "model", "get", model["uuid"])["model"]["segmentsCount"] == 1
+    code, out = run_cli("storage", "model", "remove", model["uuid"])
+    assert code != 0 and out["errorMessage"].endswith("Model is referenced by 1 segment")
+    ok("segmentation", "segment", "remove", seg["segment"]["uuid"])
+    assert ok("storage", "model", "remove", model["uuid"])["removed"] is True
+
+
 def test_get_ddl_names_the_real_table_and_dialect() -> None:
     model = make_model("companies", [
         {"slug": "name", "type": "string"}, {"slug": "domain", "type": "string"},
