@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid as uuidlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lading.data.filters.errors import FilterError
@@ -59,11 +60,16 @@ def _check_columns(handle: Any, slugs: Sequence[str] | None, flag: str) -> list[
 
 def _validate(session: Session, conn: Any, handle: Any, flt: Any, sort: Any, limit: int | None,
               segment_uuid: str | None) -> None:
+    """Check the filter and sort; index the sort columns so the segment's top pages read an index."""
+    from lading.data.physical import ensure_column_index
     from lading.data.segments import evaluate
 
     if flt is None:
         raise ValidationError("--filter is required", reason="invalidData")
-    evaluate(conn, handle, flt, sort, limit, utcnow(), visiting=(segment_uuid,) if segment_uuid else ())
+    ev = evaluate(conn, handle, flt, sort, limit, utcnow(), visiting=(segment_uuid,) if segment_uuid else ())
+    for key in ev.sort:
+        if key.column != "_id":
+            ensure_column_index(conn, handle.table_schema, handle.table_name, key.column)
 
 
 def create_segment(session: Session, *, name: str, model_uuid: str, filter: Any, slug: str | None = None,
@@ -193,11 +199,20 @@ def fetch(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, l
     del sync
     with session.db.read() as conn:
         ev = _evaluate(session, conn, model_uuid, filter, sort, limit)
-        columns = output_columns(ev.handle, enrich=enrich)
-        slugs = [c["slug"] for c in columns]
-        rows = conn.execute(ev.page([ev.table.c[s] for s in slugs], fetching_limit, fetching_offset)).all()
-        count = ev.count(conn)
+    columns = output_columns(ev.handle, enrich=enrich)
+    slugs = [c["slug"] for c in columns]
+    # The page and the count are independent scans: run them side by side on two connections.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counting = pool.submit(_count, session, ev)
+        with session.db.read() as conn:
+            rows = conn.execute(ev.page([ev.table.c[s] for s in slugs], fetching_limit, fetching_offset)).all()
+        count = counting.result()
     return {"records": [record_of(r, slugs) for r in rows], "count": count, "columns": columns}
+
+
+def _count(session: Session, ev: Any) -> int:
+    with session.db.read() as conn:
+        return int(ev.count(conn))
 
 
 def download(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, limit: int | None = None,

@@ -2,7 +2,7 @@
 
 The same expression runs on SQLite and PostgreSQL: values are bound through the column's own type
 (dates, booleans), JSON properties go through `jsonsql`, case-insensitive matching folds ASCII letters
-only on both backends (`lower(x COLLATE "C")` on PostgreSQL, SQLite's `lower`). A positive
+only on both backends (`lower(x COLLATE "C")` on PostgreSQL, SQLite's own LIKE). A positive
 column condition is false or SQL NULL on a null value (both exclude the row); negated operators are
 built as `col IS NULL OR NOT positive`, and `notIn` wraps its filter in `coalesce(…, false)`, so every
 negation is an exact complement (data spec §8.2).
@@ -108,6 +108,12 @@ class _Compiler:
     def _fold_sql(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.lower(expr.collate("C") if self.pg else expr)
 
+    def _like(self, expr: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
+        """Case-insensitive (ASCII) LIKE: SQLite's LIKE already folds ASCII letters, so no lower() per row."""
+        if self.pg:
+            return self._fold_sql(expr).like(pattern, escape=ESCAPE)
+        return expr.like(pattern, escape=ESCAPE)
+
     # --- structure -------------------------------------------------------------------------------
 
     def filter(self, flt: ast.Filter) -> ColumnElement[bool]:
@@ -147,13 +153,12 @@ class _Compiler:
         if op in ("is", "isNot"):
             positive = col == c.values[0] if len(c.values) == 1 else col.in_(c.values)
             return self._negatable(col, op == "isNot", positive)
-        lowered = self._fold_sql(col)
         patterns = []
         for value in c.values:
             body = _like_escape(fold(value))
             pattern = {"contains": f"%{body}%", "doesNotContain": f"%{body}%", "startsWith": f"{body}%",
                        "endsWith": f"%{body}"}[op]
-            patterns.append(lowered.like(pattern, escape=ESCAPE))
+            patterns.append(self._like(col, pattern))
         return self._negatable(col, op == "doesNotContain", or_(*patterns))
 
     def _ordered(self, col: ColumnElement[Any], op: str, low: Any, high: Any, eq: ColumnElement[bool] | None,
@@ -244,7 +249,7 @@ class _Compiler:
         if op in ("contains", "startsWith", "endsWith"):
             body = _like_escape(fold(value))
             pattern = {"contains": f"%{body}%", "startsWith": f"{body}%", "endsWith": f"%{body}"}[op]
-            return and_(v.is_type("string"), self._fold_sql(v.text).like(pattern, escape=ESCAPE))
+            return and_(v.is_type("string"), self._like(v.text, pattern))
         kind, expr = ("number", v.number) if isinstance(value, float) else ("string", v.text)
         if op == "greaterThan":
             return and_(v.is_type(kind), expr > value)
