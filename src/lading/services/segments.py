@@ -61,7 +61,7 @@ def _check_columns(handle: Any, slugs: Sequence[str] | None, flag: str) -> list[
 def _validate(session: Session, conn: Any, handle: Any, flt: Any, sort: Any, limit: int | None,
               segment_uuid: str | None) -> None:
     """Check the filter and sort; index the sort columns so the segment's top pages read an index."""
-    from lading.data.physical import ensure_column_index
+    from lading.data.physical import ensure_column_index, qualified
     from lading.data.segments import evaluate
 
     if flt is None:
@@ -70,6 +70,8 @@ def _validate(session: Session, conn: Any, handle: Any, flt: Any, sort: Any, lim
     for key in ev.sort:
         if key.column != "_id":
             ensure_column_index(conn, handle.table_schema, handle.table_name, key.column)
+    if conn.dialect.name == "postgresql":  # fresh statistics, so the planner sees the new index and the data
+        conn.exec_driver_sql(f"ANALYZE {qualified(handle.table_schema, handle.table_name)}")
 
 
 def create_segment(session: Session, *, name: str, model_uuid: str, filter: Any, slug: str | None = None,
@@ -201,12 +203,27 @@ def fetch(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, l
         ev = _evaluate(session, conn, model_uuid, filter, sort, limit)
     columns = output_columns(ev.handle, enrich=enrich)
     slugs = [c["slug"] for c in columns]
-    # The page and the count are independent scans: run them side by side on two connections.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        counting = pool.submit(_count, session, ev)
+    selected = [ev.table.c[s] for s in slugs]
+    if session.db.is_postgres:
+        # One scan for both: the count rides along as a window over the matching rows.
+        from sqlalchemy import func
+
         with session.db.read() as conn:
-            rows = conn.execute(ev.page([ev.table.c[s] for s in slugs], fetching_limit, fetching_offset)).all()
-        count = counting.result()
+            rows = conn.execute(ev.page([*selected, func.count().over()], fetching_limit, fetching_offset)).all()
+            if rows:
+                total = int(rows[0][-1])
+                count = total if ev.limit is None else min(total, ev.limit)
+            else:
+                count = ev.count(conn) if fetching_offset else 0
+        rows = [row[:-1] for row in rows]
+    else:
+        # SQLite: the page can walk a sort index and stop early while the count scans; run them side by
+        # side on two connections.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            counting = pool.submit(_count, session, ev)
+            with session.db.read() as conn:
+                rows = conn.execute(ev.page(selected, fetching_limit, fetching_offset)).all()
+            count = counting.result()
     return {"records": [record_of(r, slugs) for r in rows], "count": count, "columns": columns}
 
 
