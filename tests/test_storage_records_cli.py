@@ -139,6 +139,21 @@ def test_import_whose_columns_do_not_match_is_refused_whole(tmp_path: Path) -> N
     assert code != 0 and "--mode" in out["errorMessage"]
 
 
+def test_duplicate_ids_in_one_file_merge_in_order(tmp_path: Path) -> None:
+    model = make_model("things", [{"slug": "n", "type": "number"}, {"slug": "tag", "type": "string"}])
+    lines = [f"t{i},{i},a" for i in range(2500)]
+    lines[2400] = "t10,10,b"  # a later chunk repeats an id of the first one
+    lines[5] = "t4,4,a"  # the same chunk repeats an identical row
+    code, out = import_file(model["uuid"], write(tmp_path, "dups.csv", "_id,n,tag\n" + "\n".join(lines) + "\n"))
+    report = out["import"]
+    assert (report["insertedRecordsCount"], report["updatedRecordsCount"], report["unchangedRecordsCount"]) == (
+        2498, 1, 1), report
+    rows = ok("storage", "query", "execute", "SELECT count(*) AS n, max(tag) AS t FROM default.things")["rows"]
+    assert rows == [{"n": 2498, "t": "b"}]
+    tagged = ok("storage", "query", "execute", "SELECT _id FROM default.things WHERE tag = 'b'")["rows"]
+    assert tagged == [{"_id": "t10"}]
+
+
 def test_insert_and_replace_modes(tmp_path: Path) -> None:
     model = make_model("things", [{"slug": "n", "type": "number"}])
     ok("storage", "record", "upsert", "--model-uuid", model["uuid"], "--records",

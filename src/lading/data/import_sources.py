@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from lading.data.columns import slugify
+from lading.data.physical import SYSTEM_COLUMNS
 from lading.domain.errors import ValidationError
 
 FORMATS = ("csv", "json", "ndjson")
@@ -51,7 +52,8 @@ def csv_header(path: Path) -> tuple[list[str], list[str]]:
             raise ValidationError("the CSV file is empty (it needs a header row)", reason="invalidData") from None
         except csv.Error as exc:
             raise ValidationError(f"unreadable CSV header: {exc}", reason="invalidData") from None
-    slugs = [slugify(h) for h in header]
+    # System columns (`_id`, … as in an export) keep their names; other headers are slugified.
+    slugs = [h.strip() if h.strip() in SYSTEM_COLUMNS else slugify(h) for h in header]
     seen: set[str] = set()
     for raw, slug in zip(header, slugs, strict=True):
         if slug in seen:

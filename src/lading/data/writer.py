@@ -26,6 +26,12 @@ MODES = ("upsert", "insert", "replace")
 _PG_COPY_TYPES = {"string": "text", "number": "float8", "boolean": "bool", "date": "timestamptz"}
 
 
+def _is_unique_violation(exc: Exception) -> bool:
+    """A duplicate primary key from sqlite3 or psycopg."""
+    name = type(exc).__name__
+    return name == "UniqueViolation" or (name == "IntegrityError" and "UNIQUE" in str(exc))
+
+
 class RowError(Exception):
     def __init__(self, message: str, record_id: str | None = None) -> None:
         super().__init__(message)
@@ -85,6 +91,8 @@ class ModelWriter:
         self._cursor = conn.connection.cursor()
         self._mark = "%s" if self.pg else "?"
         self._seen_table = False
+        self._cursor.execute(f"SELECT 1 FROM {self.qtable} LIMIT 1")
+        self._fresh = self._cursor.fetchone() is None
         if mode == "replace":
             self._create_seen_table()
 
@@ -272,6 +280,8 @@ class ModelWriter:
         pending, self._pending, self._pending_ids = self._pending, [], set()
         if not pending:
             return
+        if self._fresh and self._insert_all(pending):
+            return
         slugs = self._fixed_slugs or sorted({s for _, _, values in pending for s in values})
         existing = self._existing([p[1] for p in pending], slugs)
         position = {s: i for i, s in enumerate(slugs)}
@@ -318,6 +328,38 @@ class ModelWriter:
         if self._seen_table:
             self._cursor.executemany(f"INSERT INTO _lading_seen (_id) VALUES ({self._mark}) ON CONFLICT DO NOTHING",
                                      [(p[1],) for p in pending])
+
+    def _insert_all(self, pending: list[tuple[int, str, dict[str, Any]]]) -> bool:
+        """Fast path while the table was empty when the write began: insert the chunk without reading
+        first, under a savepoint; a duplicate id (from the file itself or a concurrent writer) undoes
+        the chunk and switches to the checked path for the rest of the write."""
+        time_col = self.model.time_column_slug
+        now = self._now_param
+        inserts: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for _, record_id, values in pending:
+            _, title = self._title(record_id, values)
+            when = (values.get(time_col) if time_col else None) or now
+            inserts.setdefault(tuple(values), []).append((record_id, title, when, now, now, *values.values()))
+        self._cursor.execute("SAVEPOINT lading_chunk")
+        try:
+            for keys, rows in inserts.items():
+                self._insert(keys, rows)
+        except Exception as exc:
+            if not _is_unique_violation(exc):
+                raise
+            self._cursor.execute("ROLLBACK TO SAVEPOINT lading_chunk")
+            self._cursor.execute("RELEASE SAVEPOINT lading_chunk")
+            self._fresh = False
+            return False
+        self._cursor.execute("RELEASE SAVEPOINT lading_chunk")
+        self.report.inserted += len(pending)
+        if self.keep_operations:
+            for _, record_id, _ in pending:
+                self._op(record_id, "inserted")
+        if self._seen_table:
+            self._cursor.executemany(f"INSERT INTO _lading_seen (_id) VALUES ({self._mark}) ON CONFLICT DO NOTHING",
+                                     [(p[1],) for p in pending])
+        return True
 
     def _op(self, record_id: str, operation: str) -> None:
         if self.keep_operations:
