@@ -238,3 +238,20 @@ def test_deleted_record_is_removed_with_its_snapshot(no_debounce: None) -> None:
     removed = ok("segmentation", "change", "fetch", "--uuid", change["uuid"], "--kinds", "removed")["records"]
     assert [(r["_kind"], r["_id"], r["_title"], r["name"], r["score"]) for r in removed] == [
         ("removed", "l1", "Ann", "Ann", 1)]
+
+
+def test_fetch_with_sync_runs_due_segment_syncs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lading.services import segment_changes
+
+    model = make_model(leads())
+    seg = ok("segmentation", "segment", "create", "--name", "US", "--model-uuid", model, "--filter", j(US))["segment"]
+    upsert(model, [{"_id": "l8", "country": "US"}])  # inside the debounce window
+    monkeypatch.setattr(segment_changes, "DEBOUNCE", timedelta(0))
+    out = ok("segmentation", "segment", "fetch", "--model-uuid", model, "--filter", j(US), "--sync")
+    assert out["count"] == 3  # a native model has no extractor sync: --sync only runs the due segment syncs
+    from lading.services.session import open_session
+    from lading.store.repositories import segments as repo
+
+    session = open_session()
+    with session.db.read() as conn:
+        assert repo.get_segment(conn, session.workspace_uuid, seg["uuid"]).records_count == 3

@@ -197,10 +197,12 @@ def fetch(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, l
         raise ValidationError(f"--fetching-limit must be between 1 and {MAX_PAGE}", reason="invalidLimit")
     if fetching_offset < 0:
         raise ValidationError("--fetching-offset cannot be negative", reason="invalidOffset")
-    # `--sync` refreshes upstream data through an extractor sync; native and ingest models have none.
-    del sync
     with session.db.read() as conn:
         ev = _evaluate(session, conn, model_uuid, filter, sort, limit)
+    if sync:
+        _sync_model(session, ev.handle)
+        with session.db.read() as conn:
+            ev = _evaluate(session, conn, model_uuid, filter, sort, limit)
     columns = output_columns(ev.handle, enrich=enrich)
     slugs = [c["slug"] for c in columns]
     selected = [ev.table.c[s] for s in slugs]
@@ -225,6 +227,18 @@ def fetch(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, l
                 rows = conn.execute(ev.page(selected, fetching_limit, fetching_offset)).all()
             count = counting.result()
     return {"records": [record_of(r, slugs) for r in rows], "count": count, "columns": columns}
+
+
+def _sync_model(session: Session, handle: Any) -> None:
+    """`--sync`: an extractor sync for connector models (native and ingest models have none to run),
+    then the model's segment syncs that are due."""
+    from lading.services.segment_changes import after_model_write
+
+    if handle.kind == "connector":
+        from lading.services.storage import refresh_model
+
+        refresh_model(session, handle.uuid)
+    after_model_write(session, handle.uuid)
 
 
 def _count(session: Session, ev: Any) -> int:

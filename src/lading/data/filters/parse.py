@@ -295,6 +295,10 @@ class _Parser:
             raise FilterError([*path, "relatedModelUuid"], f"no relationship links this model to model "
                                                            f"{related_uuid} (see storage relationship set)")
         related, local, remote = found
+        local_type, remote_type = self.schema.columns.get(local), related.columns.get(remote)
+        if local_type != remote_type:
+            raise FilterError([*path, "relatedModelUuid"], f"the relationship joins {local!r} ({local_type}) to "
+                                                           f"{remote!r} ({remote_type}); the types must match")
         conj = _conj(obj, path, required=False)
         raw = obj.get("conditions", [])
         if not isinstance(raw, list):
