@@ -77,6 +77,10 @@ def test_query_download_streams_the_whole_result(tmp_path: Path) -> None:
     assert text.splitlines() == ["_id,name,meta", 'c1,Acme,"{""industry"":""SaaS""}"', "c2,Beta,", "c3,Gamma,"]
     out = ok("storage", "query", "download", "SELECT name FROM default.people ORDER BY name", "--format", "json")
     assert Path(out["url"].removeprefix("file://")).read_text() == '[{"name":"Ann"},{"name":"Bob"},{"name":"Cy"}]'
+    out = ok("storage", "query", "download", "SELECT _id, name FROM default.people WHERE name = 'nobody'")
+    assert Path(out["url"].removeprefix("file://")).read_text().splitlines() == ["_id,name"]
+    code, out = run_cli("storage", "query", "download", "DELETE FROM default.people")
+    assert code != 0 and "DELETE" in out["errorMessage"]
 
 
 REFUSED_BOTH = [

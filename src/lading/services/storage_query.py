@@ -106,12 +106,13 @@ def _engine_error(exc: Exception) -> LadingError:
     return QueryError(text, reason="sqlError")
 
 
-def _rows(session: Session, guarded: GuardedQuery, limit: int | None) -> Iterator[tuple[list[str], list[Any]]]:
-    """(column names, row values) pairs, converted for JSON; yields at most `limit` + 1 rows."""
+def _rows(session: Session, guarded: GuardedQuery, limit: int | None) -> Iterator[list[Any]]:
+    """The output column names first, then each row's values converted for JSON (at most `limit` + 1)."""
     with _read_only_cursor(session) as cursor:
         try:
             cursor.execute(guarded.sql)
             names = [d[0] for d in cursor.description or []]
+            yield names
             json_flags = [n in guarded.json_columns for n in names]
             produced = 0
             while True:
@@ -119,7 +120,7 @@ def _rows(session: Session, guarded: GuardedQuery, limit: int | None) -> Iterato
                 if not batch:
                     return
                 for row in batch:
-                    yield names, [_value(v, f) for v, f in zip(row, json_flags, strict=True)]
+                    yield [_value(v, f) for v, f in zip(row, json_flags, strict=True)]
                     produced += 1
                     if limit is not None and produced > limit:
                         return
@@ -134,12 +135,24 @@ def execute_query(session: Session, sql: str) -> dict[str, Any]:
     guarded = _guard(session, sql)
     rows: list[dict[str, Any]] = []
     truncated = False
-    for names, values in _rows(session, guarded, MAX_ROWS):
+    results = _rows(session, guarded, MAX_ROWS)
+    names = next(results)
+    for values in results:
         if len(rows) >= MAX_ROWS:
             truncated = True
             break
         rows.append(dict(zip(names, values, strict=True)))
     return {"rows": rows, "truncated": truncated}
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value).decode()
+    return value
 
 
 def download_query(session: Session, sql: str, *, fmt: str = "csv") -> dict[str, Any]:
@@ -150,22 +163,17 @@ def download_query(session: Session, sql: str, *, fmt: str = "csv") -> dict[str,
     guarded = _guard(session, sql)
 
     def write(fh: TextIO) -> None:
+        results = _rows(session, guarded, None)
+        names = next(results)
         if fmt == "json":
             fh.write("[")
-            first = True
-            for names, values in _rows(session, guarded, None):
-                fh.write(("" if first else ",") + orjson.dumps(dict(zip(names, values, strict=True))).decode())
-                first = False
+            for index, values in enumerate(results):
+                fh.write(("," if index else "") + orjson.dumps(dict(zip(names, values, strict=True))).decode())
             fh.write("]")
             return
         writer = csv.writer(fh)
-        header_written = False
-        for names, values in _rows(session, guarded, None):
-            if not header_written:
-                writer.writerow(names)
-                header_written = True
-            writer.writerow(["" if v is None else (orjson.dumps(v).decode() if isinstance(v, (dict, list)) else
-                                                   ("true" if v is True else "false" if v is False else v))
-                             for v in values])
+        writer.writerow(names)
+        for values in results:
+            writer.writerow([_csv_cell(v) for v in values])
 
     return write_export(session, f"query.{fmt}", write)
