@@ -55,3 +55,11 @@ def test_model_insert_node_generates_ids_and_fails_on_existing_or_unknown_column
     failed = next(e for e in out["run"]["executions"] if e["nodeSlug"] == "save")
     assert "Model not found" in failed["errorMessage"]
     assert [r["kind"] for r in ok("storage", "record", "list", "--model-uuid", model["uuid"])["records"]] == ["signup"]
+
+
+def test_model_write_node_config_is_validated_before_running() -> None:
+    bad = chain(start(), node("save", "modelUpsert", {"data": []}), end())
+    code, out = run_cli("orchestration", "run", "create", "--nodes", j(bad), "--data", "{}")
+    assert code != 0
+    text = str(out)
+    assert "config.modelUuid" in text and "config.data" in text
