@@ -154,6 +154,25 @@ def test_duplicate_ids_in_one_file_merge_in_order(tmp_path: Path) -> None:
     assert tagged == [{"_id": "t10"}]
 
 
+def test_bulk_update_changes_only_what_differs(tmp_path: Path) -> None:
+    model = make_model("things", [{"slug": "n", "type": "number"}, {"slug": "meta", "type": "object"},
+                                  {"slug": "seen", "type": "date"}])
+    first = [{"_id": f"t{i}", "n": i, "meta": {"i": i}, "seen": "2024-01-01"} for i in range(300)]
+    import_file(model["uuid"], write(tmp_path, "a.json", json.dumps(first)))
+    second = [{"_id": f"t{i}", "n": i + (1 if i < 250 else 0), "meta": {"i": i}} for i in range(300)]
+    code, out = import_file(model["uuid"], write(tmp_path, "b.json", json.dumps(second)))
+    assert (out["import"]["updatedRecordsCount"], out["import"]["unchangedRecordsCount"]) == (250, 50)
+    rows = ok("storage", "query", "execute", "SELECT _id, n, meta, seen FROM default.things "
+              "WHERE _id IN ('t0', 't299') ORDER BY _id")["rows"]
+    assert rows == [{"_id": "t0", "n": 1, "meta": {"i": 0}, "seen": "2024-01-01T00:00:00.000Z"},
+                    {"_id": "t299", "n": 299, "meta": {"i": 299}, "seen": "2024-01-01T00:00:00.000Z"}]
+    third = [{"_id": f"t{i}", "meta": {"i": -i}, "seen": None} for i in range(300)]
+    code, out = import_file(model["uuid"], write(tmp_path, "c.json", json.dumps(third)))
+    assert out["import"]["updatedRecordsCount"] == 300
+    rows = ok("storage", "query", "execute", "SELECT n, meta, seen FROM default.things WHERE _id = 't7'")["rows"]
+    assert rows == [{"n": 8, "meta": {"i": -7}, "seen": None}]
+
+
 def test_insert_and_replace_modes(tmp_path: Path) -> None:
     model = make_model("things", [{"slug": "n", "type": "number"}])
     ok("storage", "record", "upsert", "--model-uuid", model["uuid"], "--records",
