@@ -23,7 +23,6 @@ CHUNK_ROWS = 2000
 MAX_ERRORS = 100
 IGNORED_SYSTEM_KEYS = frozenset({"_title", "_time", "_created_at", "_updated_at"})
 MODES = ("upsert", "insert", "replace")
-PG_BULK_UPDATE = 200  # from this many rows, PostgreSQL updates go through COPY + UPDATE … FROM
 _PG_COPY_TYPES = {"string": "text", "number": "float8", "boolean": "bool", "date": "timestamptz"}
 
 
@@ -318,13 +317,14 @@ class ModelWriter:
                 sets["_time"] = changed[time_col] or now
             sets["_updated_at"] = now
             keys = tuple(sets)
-            updates.setdefault(keys, []).append((*(sets[s] for s in keys), record_id))
+            updates.setdefault(keys, []).append((*(self._param(s, sets[s]) for s in keys), record_id))
             self.report.updated += 1
             self._op(record_id, "updated")
         for keys, rows in inserts.items():
             self._insert(keys, rows)
         for keys, rows in updates.items():
-            self._update(keys, rows)
+            assignments = ", ".join(f"{physical.quote(s)} = {self._mark}" for s in keys)
+            self._cursor.executemany(f"UPDATE {self.qtable} SET {assignments} WHERE \"_id\" = {self._mark}", rows)
         if self._seen_table:
             self._cursor.executemany(f"INSERT INTO _lading_seen (_id) VALUES ({self._mark}) ON CONFLICT DO NOTHING",
                                      [(p[1],) for p in pending])
@@ -379,32 +379,6 @@ class ModelWriter:
             return
         marks = ", ".join("?" * len(names))
         self._cursor.executemany(f"INSERT INTO {self.qtable} ({cols}) VALUES ({marks})", rows)
-
-    def _update(self, keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """Rows of (values of `keys`..., id). PostgreSQL: many rows go through a binary COPY into a
-        temporary table and one `UPDATE … FROM`; otherwise one batched UPDATE."""
-        if self.pg and len(rows) >= PG_BULK_UPDATE:
-            types = [_PG_COPY_TYPES.get(self._type_of(k), "jsonb") for k in keys]
-            temp = "_lading_update"
-            columns = ", ".join(f"{physical.quote(k)} {t}" for k, t in zip(keys, types, strict=True))
-            self._cursor.execute(f"CREATE TEMP TABLE {temp} ({columns}, \"_id\" text) ON COMMIT DROP")
-            names = ", ".join(physical.quote(k) for k in (*keys, "_id"))
-            with self._cursor.copy(f"COPY {temp} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types([*types, "text"])
-                for row in rows:
-                    copy.write_row(row)
-            assignments = ", ".join(f"{physical.quote(k)} = u.{physical.quote(k)}" for k in keys)
-            self._cursor.execute(f"UPDATE {self.qtable} AS t SET {assignments} FROM {temp} AS u "
-                                 f"WHERE t.\"_id\" = u.\"_id\"")
-            self._cursor.execute(f"DROP TABLE {temp}")
-            return
-        if self.pg:
-            rows = [tuple(self._param(k, v) for k, v in zip(keys, row, strict=False)) + (row[-1],) for row in rows]
-        assignments = ", ".join(f"{physical.quote(s)} = {self._mark}" for s in keys)
-        self._cursor.executemany(f"UPDATE {self.qtable} SET {assignments} WHERE \"_id\" = {self._mark}", rows)
-
-    def _type_of(self, slug: str) -> str:
-        return self.types.get(slug) or physical.SYSTEM_TYPES.get(slug, "string")
 
     # --- replace ------------------------------------------------------------------------------------
 
