@@ -3,7 +3,8 @@
 Each example draws a random model (typed columns), random rows and a random filter over those columns
 (every column kind and operator, nested and/or), creates the model's physical table on the test
 backend (SQLite, or PostgreSQL when LADING_TEST_DATABASE_URL is set), and compares the ids the SQL
-selects — and, with a random sort and limit, their order — with the reference evaluation.
+selects — and, with a random sort and limit, their order — with the reference evaluation. Filters
+may reference a saved segment (in / notIn) that has its own random filter, sort and limit.
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ DATES = tuple(datetime(2025, 1, d, h, m, tzinfo=UTC) for d in (14, 15, 16) for h
 DATE_VALUES = ("2025-01-14", "2025-01-15", "2025-01-16", "2025-01-15T10:30:00Z", "2025-01-15T00:00:00",
                "2025-01-16T23:59:00+00:00")
 KEYS = ("k", "n", "deep")
+SEGMENT = "saved-segment"
+
+
+class OneSegment(filters.NoResolver):
+    def __init__(self, saved: filters.SegmentDefinition) -> None:
+        self.saved = saved
+
+    def segment(self, uuid: str) -> filters.SegmentDefinition | None:
+        return self.saved if uuid == self.saved.uuid else None
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +109,9 @@ def filters_parse() -> Any:
 
 
 @st.composite
-def condition(draw: st.DrawFn, columns: dict[str, str]) -> dict[str, Any]:
+def condition(draw: st.DrawFn, columns: dict[str, str], with_segment: bool = False) -> dict[str, Any]:
+    if with_segment and draw(st.integers(0, 2)) == 0:
+        return {"kind": "segment", "operator": draw(st.sampled_from(("in", "notIn"))), "segmentUuid": SEGMENT}
     slug = draw(st.sampled_from(sorted(columns)))
     kind = columns[slug]
     if kind in ("object", "array") and draw(st.booleans()):
@@ -127,7 +139,7 @@ def condition(draw: st.DrawFn, columns: dict[str, str]) -> dict[str, Any]:
 
 
 @st.composite
-def model_rows_filter(draw: st.DrawFn) -> tuple[dict[str, str], list[dict[str, Any]], dict[str, Any], Any, Any]:
+def model_rows_filter(draw: st.DrawFn) -> tuple[Any, ...]:
     kinds = draw(st.lists(st.sampled_from(TYPES), min_size=1, max_size=5))
     columns = {f"c{i}_{kind}": kind for i, kind in enumerate(kinds)}
     rows = []
@@ -136,14 +148,24 @@ def model_rows_filter(draw: st.DrawFn) -> tuple[dict[str, str], list[dict[str, A
         for slug, kind in columns.items():
             row[slug] = draw(value_of(kind))
         rows.append(row)
-    groups = [{"conjonction": draw(st.sampled_from(("and", "or"))),
-               "conditions": draw(st.lists(condition(columns), max_size=3))} for _ in range(draw(st.integers(0, 3)))]
-    flt = {"conjonction": draw(st.sampled_from(("and", "or"))), "groups": groups}
     sortable = [s for s, k in columns.items() if k in ("string", "number", "date", "boolean")]
-    sort = [{"columnSlug": s, "kind": draw(st.sampled_from(("asc", "desc")))}
-            for s in draw(st.lists(st.sampled_from(sortable), unique=True, max_size=2))] if sortable else []
-    limit = draw(st.one_of(st.none(), st.integers(1, 6)))
-    return columns, rows, flt, sort, limit
+
+    def draw_filter(with_segment: bool) -> dict[str, Any]:
+        least = 0 if with_segment else 1
+        groups = [{"conjonction": draw(st.sampled_from(("and", "or"))),
+                   "conditions": draw(st.lists(condition(columns, with_segment), min_size=least, max_size=3))}
+                  for _ in range(draw(st.integers(least, 3)))]
+        return {"conjonction": draw(st.sampled_from(("and", "or"))), "groups": groups}
+
+    def draw_sort() -> list[dict[str, Any]]:
+        return [{"columnSlug": s, "kind": draw(st.sampled_from(("asc", "desc")))}
+                for s in draw(st.lists(st.sampled_from(sortable), unique=True, max_size=2))] if sortable else []
+
+    # A saved segment the filter may reference (in / notIn), itself with a filter, sort and limit.
+    saved = filters.SegmentDefinition(SEGMENT, "model", draw_filter(False), draw_sort(),
+                                      draw(st.one_of(st.none(), st.integers(1, 6))))
+    flt = draw_filter(True)
+    return columns, rows, flt, draw_sort(), draw(st.one_of(st.none(), st.integers(1, 6))), saved
 
 
 _counter = iter(range(10**9))
@@ -154,10 +176,10 @@ _counter = iter(range(10**9))
 @given(model_rows_filter())
 def test_compiled_sql_matches_reference(engine: tuple[Engine, str], case: Any) -> None:
     eng, schema = engine
-    columns, rows, raw_filter, raw_sort, limit = case
+    columns, rows, raw_filter, raw_sort, limit, saved = case
     backend = eng.dialect.name
     schema_def = filters.ModelSchema.of("model", columns)
-    flt = filters.parse_filter(raw_filter, schema_def)
+    flt = filters.parse_filter(raw_filter, schema_def, OneSegment(saved))
     sort = filters.parse_sort(raw_sort, schema_def)
     types = dict(schema_def.columns)
     name = f"t{next(_counter)}_{uuid.uuid4().hex[:6]}"
@@ -172,7 +194,7 @@ def test_compiled_sql_matches_reference(engine: tuple[Engine, str], case: Any) -
         query = select(table.c["_id"]).where(where).order_by(*filters.order_by(sort, table))
         ordered = list(conn.execute(query if limit is None else query.limit(limit)).scalars())
         conn.exec_driver_sql(f'DROP TABLE {f"{chr(34)}{schema}{chr(34)}." if schema else ""}"{name}"')
-    expected = {r["_id"] for r in rows if reference.matches(flt, r, types)}
-    assert matched == expected, (raw_filter, rows)
+    expected = {r["_id"] for r in reference.select(flt, (), None, rows, types)}
+    assert matched == expected, (raw_filter, saved, rows)
     expected_order = [r["_id"] for r in reference.select(flt, sort, limit, rows, types)]
     assert ordered == expected_order, (raw_filter, raw_sort, limit)

@@ -30,8 +30,13 @@ def matches(flt: ast.Filter, record: Record, types: Mapping[str, str], external:
 
 def select(flt: ast.Filter, sort: Sequence[ast.SortKey], limit: int | None, records: Sequence[Record],
            types: Mapping[str, str], external: External | None = None) -> list[Record]:
-    """The records a (filter, sort, limit) selects, in order (nulls last, `_id` tie-breaker)."""
-    chosen = [r for r in records if matches(flt, r, types, external)]
+    """The records a (filter, sort, limit) selects, in order (nulls last, `_id` tie-breaker); segment
+    references are evaluated over the same records."""
+
+    def members(cond: ast.SegmentCond) -> set[Any]:
+        return {r["_id"] for r in select(cond.filter, cond.sort, cond.limit, records, types, external)}
+
+    chosen = [r for r in records if matches(flt, r, types, external, members)]
     ordered = sort_records(chosen, sort)
     return ordered if limit is None else ordered[:limit]
 
