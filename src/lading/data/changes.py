@@ -51,7 +51,7 @@ def sync(conn: Connection, segment: Any, handle: ModelHandle, now: datetime) -> 
     opened: list[dict[str, Any]] = []
     updated: list[str] = []
     seen: set[str] = set()
-    result = conn.execute(ev.ordered([table.c[s] for s in slugs]).execution_options(yield_per=2000))
+    result = conn.execute(ev.members([table.c[s] for s in slugs]).execution_options(yield_per=2000))
     for row in result:
         record_id = str(row[0])
         seen.add(record_id)

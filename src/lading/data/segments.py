@@ -103,6 +103,10 @@ class Evaluation:
         query = select(*columns).where(self.where).order_by(*filters.order_by(self.sort, self.table))
         return query if self.limit is None else query.limit(self.limit)
 
+    def members(self, columns: Sequence[Any]) -> Select[Any]:
+        """The matching rows in no particular order unless a limit makes the sort decide who is in."""
+        return self.ordered(columns) if self.limit is not None else select(*columns).where(self.where)
+
     def page(self, columns: Sequence[Any], size: int, offset: int) -> Select[Any]:
         if self.limit is not None:
             size = max(0, min(size, self.limit - offset))
