@@ -205,6 +205,12 @@ def test_sort_on_several_columns_nulls_last_and_paging(companies: str) -> None:
              "--limit", "3", "--fetching-limit", "2", "--fetching-offset", "2")
     assert [r["_id"] for r in out["records"]] == ["c5"]
     assert out["count"] == 3  # matching records after --limit, whatever the page
+    beyond = ok("segmentation", "segment", "fetch", "--model-uuid", companies, "--filter", j(all_),
+                "--fetching-offset", "10")
+    assert beyond["records"] == [] and beyond["count"] == 5
+    none = ok("segmentation", "segment", "fetch", "--model-uuid", companies, "--filter",
+              j(where(s("country", "is", ["XX"]))))
+    assert none["records"] == [] and none["count"] == 0
     sized = ok("segmentation", "segment", "fetch", "--model-uuid", companies, "--filter", j(all_),
                "--fetching-limit", "1")
     assert sized["count"] == 5 and len(sized["records"]) == 1
