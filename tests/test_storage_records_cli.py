@@ -154,6 +154,24 @@ def test_duplicate_ids_in_one_file_merge_in_order(tmp_path: Path) -> None:
     assert tagged == [{"_id": "t10"}]
 
 
+def test_csv_bad_values_are_reported_by_line_and_the_rest_imported(tmp_path: Path) -> None:
+    model = make_model("things", [{"slug": "n", "type": "number"}, {"slug": "ok", "type": "boolean"}])
+    lines = [f"t{i},{i},true" for i in range(2100)]
+    lines[1500] = "t1500,lots,true"
+    lines[2050] = "t2050,1,maybe"
+    lines[7] = ",7,true"  # an empty _id gets a generated one
+    code, out = import_file(model["uuid"], write(tmp_path, "bad.csv", "_id,n,ok\n" + "\n".join(lines) + "\n"))
+    report = out["import"]
+    assert report["insertedRecordsCount"] == 2098 and report["skippedRecordsCount"] == 2
+    assert report["errors"] == [
+        {"line": 1502, "id": "t1500", "message": "column n: 'lots' is not a number"},
+        {"line": 2052, "id": "t2050", "message": "column ok: 'maybe' is not a boolean (true/false/1/0/yes/no)"}]
+    rows = ok("storage", "query", "execute", "SELECT count(*) AS c, sum(n) AS s FROM default.things")["rows"]
+    assert rows == [{"c": 2098, "s": sum(range(2100)) - 1500 - 2050}]
+    generated = ok("storage", "query", "execute", "SELECT _id FROM default.things WHERE n = 7")["rows"]
+    assert len(generated[0]["_id"]) == 36
+
+
 def test_bulk_update_changes_only_what_differs(tmp_path: Path) -> None:
     model = make_model("things", [{"slug": "n", "type": "number"}, {"slug": "meta", "type": "object"},
                                   {"slug": "seen", "type": "date"}])

@@ -331,8 +331,7 @@ class ModelWriter:
 
     def _insert_all(self, pending: list[tuple[int, str, dict[str, Any]]]) -> bool:
         """Fast path while the table was empty when the write began: insert the chunk without reading
-        first, under a savepoint; a duplicate id (from the file itself or a concurrent writer) undoes
-        the chunk and switches to the checked path for the rest of the write."""
+        first; a duplicate id switches to the checked path for the rest of the write."""
         time_col = self.model.time_column_slug
         now = self._now_param
         inserts: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
@@ -340,6 +339,11 @@ class ModelWriter:
             _, title = self._title(record_id, values)
             when = (values.get(time_col) if time_col else None) or now
             inserts.setdefault(tuple(values), []).append((record_id, title, when, now, now, *values.values()))
+        return self._insert_fresh(inserts, [p[1] for p in pending])
+
+    def _insert_fresh(self, inserts: dict[tuple[str, ...], list[tuple[Any, ...]]], ids: list[str]) -> bool:
+        """Insert under a savepoint; a duplicate id (from the file itself or a concurrent writer) undoes
+        the chunk and turns the fast path off."""
         self._cursor.execute("SAVEPOINT lading_chunk")
         try:
             for keys, rows in inserts.items():
@@ -352,14 +356,54 @@ class ModelWriter:
             self._fresh = False
             return False
         self._cursor.execute("RELEASE SAVEPOINT lading_chunk")
-        self.report.inserted += len(pending)
+        self.report.inserted += len(ids)
         if self.keep_operations:
-            for _, record_id, _ in pending:
+            for record_id in ids:
                 self._op(record_id, "inserted")
         if self._seen_table:
             self._cursor.executemany(f"INSERT INTO _lading_seen (_id) VALUES ({self._mark}) ON CONFLICT DO NOTHING",
-                                     [(p[1],) for p in pending])
+                                     [(i,) for i in ids])
         return True
+
+    def add_csv_chunk(self, chunk: list[tuple[int, list[str]]]) -> None:
+        """A chunk of CSV rows (after `check_keys`). Into an empty model the chunk is converted column
+        by column and inserted as is — the million-row import's path; any bad value, missing or repeated
+        id sends the chunk through `add_fields`, which finds and reports the offending rows."""
+        if not chunk:
+            return
+        if not self._fresh:
+            for line, fields in chunk:
+                self.add_fields(line, fields)
+            return
+        self.flush()
+        try:
+            columns = []
+            for index, _, convert in self._plan:
+                raw = [fields[index] for _, fields in chunk]
+                columns.append([v or None for v in raw] if convert is None else list(map(convert, raw)))
+        except CoercionError:
+            columns = None
+        keys = tuple(slug for _, slug, _ in self._plan)
+        if self._id_slug:
+            ids = columns[keys.index(self._id_slug)] if columns is not None and self._id_slug in keys else None
+        elif self._id_index is not None:
+            ids = [fields[self._id_index] for _, fields in chunk]
+        else:
+            ids = [new_id() for _ in chunk]
+        if (columns is None or ids is None or not all(type(i) is str and i for i in ids)
+                or len(set(ids)) != len(ids)):
+            for line, fields in chunk:
+                self.add_fields(line, fields)
+            return
+        now = self._now_param
+        title_col, time_col = self.title_column, self.model.time_column_slug
+        titles = ids if title_col == "_id" else (
+            [stored_text(v) for v in columns[keys.index(title_col)]] if title_col in keys else [None] * len(ids))
+        times = ([v or now for v in columns[keys.index(time_col)]] if time_col in keys else [now] * len(ids))
+        rows = list(zip(ids, titles, times, [now] * len(ids), [now] * len(ids), *columns, strict=True))
+        if not self._insert_fresh({keys: rows}, ids):
+            for line, fields in chunk:
+                self.add_fields(line, fields)
 
     def _op(self, record_id: str, operation: str) -> None:
         if self.keep_operations:

@@ -14,7 +14,7 @@ from typing import Any
 
 from lading.data.import_sources import csv_header, detect_format, open_source, read_csv, read_ndjson
 from lading.data.physical import qualified
-from lading.data.writer import ModelWriter, WriteReport
+from lading.data.writer import CHUNK_ROWS, ModelWriter, WriteReport
 from lading.domain.errors import ValidationError
 from lading.services.session import Session
 from lading.services.storage import load_handle, notify_write, require_model
@@ -75,12 +75,23 @@ def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | N
                 rows = read_csv(path, slugs)
             else:
                 rows = read_ndjson(path) if fmt == "ndjson" else _json_rows(path)
-            add = writer.add_fields if fmt == "csv" else writer.add
-            for line, row, error in rows:
-                if row is None:
-                    writer.fail(line, None, error or "unreadable row")
-                else:
-                    add(line, row)
+            if fmt == "csv":
+                chunk: list[tuple[int, Any]] = []
+                for line, row, error in rows:
+                    if row is None:
+                        writer.fail(line, None, error or "unreadable row")
+                        continue
+                    chunk.append((line, row))
+                    if len(chunk) >= CHUNK_ROWS:
+                        writer.add_csv_chunk(chunk)
+                        chunk = []
+                writer.add_csv_chunk(chunk)
+            else:
+                for line, row, error in rows:
+                    if row is None:
+                        writer.fail(line, None, error or "unreadable row")
+                    else:
+                        writer.add(line, row)
             report = writer.finish(_save_columns(conn, session, model_uuid))
             if dry_run:
                 raise _DryRunRollbackError
