@@ -21,15 +21,6 @@ class DateBound:
     start: datetime  # aware UTC
     end: datetime | None  # exclusive end of the day for date-only values, None for an instant
 
-    @property
-    def first(self) -> datetime:
-        return self.start
-
-    @property
-    def after(self) -> datetime:
-        """The instant a value must exceed/reach to be after this bound."""
-        return self.end or self.start
-
 
 @dataclass(frozen=True)
 class StringCond:

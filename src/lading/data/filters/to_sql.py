@@ -161,43 +161,37 @@ class _Compiler:
             patterns.append(self._like(col, pattern))
         return self._negatable(col, op == "doesNotContain", or_(*patterns))
 
-    def _ordered(self, col: ColumnElement[Any], op: str, low: Any, high: Any, eq: ColumnElement[bool] | None,
-                 low_strict: bool) -> ColumnElement[bool]:
-        if op == "isNull":
-            return col.is_(None)
-        if op == "isNotNull":
-            return col.is_not(None)
-        if op in ("is", "isNot"):
-            assert eq is not None
-            return self._negatable(col, op == "isNot", eq)
-        if op == "greaterThan":
-            return col > low if low_strict else col >= low
-        if op == "lowerThan":
-            return col < low
-        raise AssertionError(op)
+    def _null_test(self, col: ColumnElement[Any], op: str) -> ColumnElement[bool]:
+        return col.is_(None) if op == "isNull" else col.is_not(None)
 
     def _number_cond(self, c: ast.NumberCond) -> ColumnElement[bool]:
-        col = self.table.c[c.column]
-        if c.operator == "between":
+        col, op = self.table.c[c.column], c.operator
+        if op in ("isNull", "isNotNull"):
+            return self._null_test(col, op)
+        if op == "between":
             return and_(col >= c.value, col <= c.last)
-        eq = (col == c.value) if c.value is not None else None
-        return self._ordered(col, c.operator, c.value, None, eq, low_strict=True)
+        if op == "greaterThan":
+            return col > c.value
+        if op == "lowerThan":
+            return col < c.value
+        return self._negatable(col, op == "isNot", col == c.value)
 
     def _date_cond(self, c: ast.DateCond) -> ColumnElement[bool]:
-        col = self.table.c[c.column]
-        op, bound = c.operator, c.value
+        """A date-only value is its whole UTC day: `is` = within it, `greaterThan` = after its end,
+        `lowerThan` = before its start, `between` = first day's start to last day's end."""
+        col, op, bound = self.table.c[c.column], c.operator, c.value
+        if op in ("isNull", "isNotNull") or bound is None:
+            return self._null_test(col, op)
         if op == "between":
-            assert bound is not None and c.last is not None
+            assert c.last is not None
             upper = col < c.last.end if c.last.end else col <= c.last.start
             return and_(col >= bound.start, upper)
-        if bound is None:
-            return self._ordered(col, op, None, None, None, True)
-        eq = and_(col >= bound.start, col < bound.end) if bound.end else col == bound.start
         if op == "greaterThan":
             return col >= bound.end if bound.end else col > bound.start
         if op == "lowerThan":
             return col < bound.start
-        return self._ordered(col, op, bound.start, None, eq, True)
+        eq = and_(col >= bound.start, col < bound.end) if bound.end else col == bound.start
+        return self._negatable(col, op == "isNot", eq)
 
     def _boolean_cond(self, c: ast.BooleanCond) -> ColumnElement[bool]:
         col = self.table.c[c.column]
