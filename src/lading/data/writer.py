@@ -10,6 +10,7 @@ so an identical row is counted `unchanged` and not rewritten (data spec §4.3).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,10 @@ MAX_ERRORS = 100
 IGNORED_SYSTEM_KEYS = frozenset({"_title", "_time", "_created_at", "_updated_at"})
 MODES = ("upsert", "insert", "replace")
 _PG_COPY_TYPES = {"string": "text", "number": "float8", "boolean": "bool", "date": "timestamptz"}
+
+
+def _finite(value: float | None) -> bool:
+    return value is None or math.isfinite(value)
 
 
 def _is_unique_violation(exc: Exception) -> bool:
@@ -378,10 +383,18 @@ class ModelWriter:
         self.flush()
         try:
             columns = []
-            for index, _, convert in self._plan:
+            for index, slug, convert in self._plan:
                 raw = [fields[index] for _, fields in chunk]
-                columns.append([v or None for v in raw] if convert is None else list(map(convert, raw)))
-        except CoercionError:
+                if convert is None:
+                    columns.append([v or None for v in raw])
+                elif self.types[slug] == "number":
+                    numbers = [float(v) if v else None for v in raw]
+                    if not all(map(_finite, numbers)):
+                        raise CoercionError("not a finite number")
+                    columns.append(numbers)
+                else:
+                    columns.append(list(map(convert, raw)))
+        except (CoercionError, ValueError):
             columns = None
         keys = tuple(slug for _, slug, _ in self._plan)
         if self._id_slug:
