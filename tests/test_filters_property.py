@@ -25,7 +25,7 @@ from lading.data import filters
 from lading.data.filters import reference
 from lading.data.physical import build_table, create_table
 
-TYPES = ("string", "number", "date", "boolean", "object", "array")
+TYPES = ("string", "number", "date", "boolean", "object", "array", "any", "vector")
 TEXTS = ("", "a", "A", "ab", "Ab", "b%", "_b", "a/b", "é", "É", "acme", "ACME corp", "x y")
 NUMBERS = (-1.5, 0.0, 1.0, 2.0, 10.0, 100.25)
 DATES = tuple(datetime(2025, 1, d, h, m, tzinfo=UTC) for d in (14, 15, 16) for h, m in ((0, 0), (10, 30), (23, 59)))
@@ -75,7 +75,9 @@ objects = st.dictionaries(st.sampled_from(KEYS), st.one_of(scalars, st.fixed_dic
 def value_of(kind: str) -> st.SearchStrategy[Any]:
     base = {"string": st.sampled_from(TEXTS), "number": st.sampled_from(NUMBERS), "date": st.sampled_from(DATES),
             "boolean": st.booleans(), "object": objects,
-            "array": st.lists(st.one_of(objects, scalars), max_size=3)}[kind]
+            "array": st.lists(st.one_of(objects, scalars), max_size=3),
+            "any": st.one_of(scalars, objects, st.lists(scalars, max_size=2)),
+            "vector": st.lists(st.sampled_from(NUMBERS), max_size=3)}[kind]
     return st.one_of(st.none(), base)
 
 
@@ -114,8 +116,8 @@ def condition(draw: st.DrawFn, columns: dict[str, str], with_segment: bool = Fal
         return {"kind": "segment", "operator": draw(st.sampled_from(("in", "notIn"))), "segmentUuid": SEGMENT}
     slug = draw(st.sampled_from(sorted(columns)))
     kind = columns[slug]
-    if kind in ("object", "array") and draw(st.booleans()):
-        if draw(st.booleans()):
+    if kind in ("object", "array", "any") and draw(st.booleans()):
+        if kind == "any" or draw(st.booleans()):
             return draw(property_condition(slug))
         conds = draw(st.lists(property_condition(slug), min_size=1, max_size=3))
         return {"kind": kind, "columnSlug": slug, "operator": "matchConditions",
