@@ -101,6 +101,9 @@ def test_model_create_get_update_pause_remove() -> None:
 
     updated = ok("storage", "model", "update", "--uuid", model["uuid"], "--name", "Accounts", "--is-paused", "true")
     assert updated["model"]["name"] == "Accounts" and updated["model"]["isPaused"] is True
+    # Writes are still accepted while paused (spec §2.4).
+    out = ok("storage", "record", "upsert", "--model-uuid", model["uuid"], "--records", j([{"name": "Acme"}]))
+    assert out["insertedRecordsCount"] == 1
     code, out = run_cli("storage", "model", "update", "--uuid", model["uuid"], "--is-paused", "yes")
     assert code != 0 and "true or false" in out["errorMessage"]
     code, out = run_cli("storage", "model", "update", "--uuid", model["uuid"], "--schedule", "0 * * * *")
