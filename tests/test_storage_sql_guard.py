@@ -164,6 +164,8 @@ def test_guard_corpus_refuses_everything_and_changes_nothing(monkeypatch: pytest
     assert rows("SELECT name FROM default.people ORDER BY _id") == [{"name": "Ann"}, {"name": "Bob"}, {"name": "Cy"}]
     assert ok("storage", "model", "get-ddl", ids["companies"]) == ddl_before
     assert not Path("/tmp/evil.db").exists() and not Path("/tmp/copy.db").exists()
+    code, out = run_cli("storage", "query", "execute", "SELECT * FROM default.nonexistent")
+    assert out["errorMessage"] == "Table not found: default.nonexistent"
 
 
 def test_sql_condition_checker() -> None:

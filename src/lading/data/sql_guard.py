@@ -42,7 +42,8 @@ DENIED_NODES = ("Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter"
 
 
 class SqlRefusedError(ValidationError):
-    """SQL the guard does not run; the message names what was refused."""
+    """SQL the guard does not run; the message names what was refused. An unknown table carries no
+    reason code, so its message is exactly the documented `Table not found: <dataset>.<model>`."""
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,14 @@ def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTa
                                   "<datasetSlug>.<modelSlug> tables", reason="sqlRefused")
         name, db = table.name, table.db
         if table.catalog:
-            raise SqlRefusedError(f"Table not found: {table.sql()}", reason="tableNotFound")
+            raise SqlRefusedError(f"Table not found: {table.sql()}")
         if not db:
             if name.lower() in cte_names:
                 continue
-            raise SqlRefusedError(f"Table not found: {name} (write tables as <datasetSlug>.<modelSlug>)",
-                                  reason="tableNotFound")
+            raise SqlRefusedError(f"Table not found: {name} (write tables as <datasetSlug>.<modelSlug>)")
         target = resolve(db, name)
         if target is None:
-            raise SqlRefusedError(f"Table not found: {db}.{name}", reason="tableNotFound")
+            raise SqlRefusedError(f"Table not found: {db}.{name}")
         result.json_columns |= target.json_columns
         alias = table.alias
         if target.schema:

@@ -103,7 +103,7 @@ def _engine_error(exc: Exception) -> LadingError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "interrupted" in text or "statement timeout" in text or "canceling statement" in text:
         return QueryError(f"the query ran longer than {int(TIMEOUT_SECONDS)} s and was stopped", reason="timeout")
-    return QueryError(text, reason="sqlError")
+    return QueryError(text)  # passed through as the engine wrote it
 
 
 def _rows(session: Session, guarded: GuardedQuery, limit: int | None) -> Iterator[list[Any]]:
