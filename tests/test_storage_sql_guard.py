@@ -137,6 +137,10 @@ REFUSED_PG = [
     ("SELECT * FROM default.companies FOR UPDATE", "read-only"),
     ("SET statement_timeout = 0", "not allowed"),
     ("SELECT $1", "parameters"),
+    ("SELECT query_to_xml('SELECT * FROM workspaces', true, true, '')", "query_to_xml"),
+    ("SELECT lo_export(1, '/tmp/out')", "lo_export"),
+    ("SELECT pg_stat_file('/etc/passwd')", "pg_stat_file"),
+    ("SELECT nextval('some_sequence')", "nextval"),
 ]
 
 
