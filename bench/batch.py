@@ -66,7 +66,8 @@ def run_size(size: int, workers: int, concurrency: int) -> dict[str, float]:
     assert doc["status"] == "success" and doc["executedRunsCount"] == size, doc
     reset_database_cache()
     shutil.rmtree(home, ignore_errors=True)
-    return {"fed": fed_at or elapsed, "elapsed": elapsed, "runs_per_s": size / elapsed, "nodes_per_s": size * 5 / elapsed, "peak_mb": peak_mb}
+    return {"fed": fed_at or elapsed, "elapsed": elapsed, "runs_per_s": size / elapsed,
+            "nodes_per_s": size * 5 / elapsed, "peak_mb": peak_mb}
 
 
 def main() -> None:

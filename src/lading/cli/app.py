@@ -8,6 +8,8 @@ from lading import __version__
 from lading.cli.common import help_settings
 from lading.cli.connection import connection_app
 from lading.cli.orchestration import orchestration_app
+from lading.cli.segmentation import segmentation_app
+from lading.cli.storage import storage_app
 from lading.cli.system import register_system_commands
 from lading.cli.workspace import workspace_app
 
@@ -37,6 +39,8 @@ def root(
 
 app.add_typer(orchestration_app, name="orchestration")
 app.add_typer(connection_app, name="connection")
+app.add_typer(storage_app, name="storage")
+app.add_typer(segmentation_app, name="segmentation")
 app.add_typer(workspace_app, name="workspaceManagement")
 app.add_typer(workspace_app, name="workspace", hidden=True)
 register_system_commands(app)

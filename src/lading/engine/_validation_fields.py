@@ -126,7 +126,19 @@ def native_config_problems(action_slug: str, config: dict[str, Any]) -> list[str
         return _number_problems(config, "minutes", 0, None)
     if action_slug == "group":
         return _group_problems(config)
+    if action_slug in ("modelUpsert", "modelInsert"):
+        return _model_write_problems(config)
     return []
+
+
+def _model_write_problems(config: dict[str, Any]) -> list[str]:
+    problems = []
+    if not (isinstance(config.get("modelUuid"), str) and config["modelUuid"]):
+        problems.append(f"'config.modelUuid' must be a model uuid, got {show(config.get('modelUuid'))}")
+    if not isinstance(config.get("data"), (dict, str)):
+        problems.append(f"'config.data' must be an object of column values (or an expression), "
+                        f"got {show(config.get('data'))}")
+    return problems
 
 
 def _variables_problems(config: dict[str, Any]) -> list[str]:

@@ -107,7 +107,11 @@ class Executor:
                     return self._start_delay(run, node, config_out, exec_id, now)
                 if action == "group":
                     return self._start_group(run, level, node, config_out, exec_id, started_at, now)
-                result = await self._run_native(str(action), node, raw, config_out, scope)
+                if action in ("modelUpsert", "modelInsert"):
+                    written = await self._ports.write_model_record(run, str(action), to_json_value(config_out))
+                    result = natives.NativeResult(written, 0)
+                else:
+                    result = await self._run_native(str(action), node, raw, config_out, scope)
         except NodeExecutionError as exc:
             # A permanent failure (404, invalid config…) skips the remaining attempts; fallbacks still apply.
             target = node if exc.retryable else {**node, "retry": None}

@@ -1,6 +1,6 @@
-"""What the executor needs from the layers it must not import: calling a connector action and
-finding a tool's release. The service layer provides a real implementation; without one these
-node kinds fail with a clear message."""
+"""What the executor needs from the layers it must not import: calling a connector action,
+finding a tool's release and writing a record into a model. The service layer provides a real
+implementation; without one these node kinds fail with a clear message."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ class Ports(Protocol):
         """Batches just reached a terminal status (webhook deliveries)."""
         ...
 
+    async def write_model_record(self, run: RunState, action: str, config: dict[str, Any]) -> dict[str, Any]:
+        """`modelUpsert` / `modelInsert`: one record into a model → `{"id", "operation"}`."""
+        ...
+
 
 class NoPorts:
     async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
@@ -52,3 +56,6 @@ class NoPorts:
 
     async def batches_finished(self, batch_uuids: list[str]) -> None:
         return None
+
+    async def write_model_record(self, run: RunState, action: str, config: dict[str, Any]) -> dict[str, Any]:
+        raise NodeExecutionError("model writes need the storage service, which this process lacks", retryable=False)

@@ -1,5 +1,5 @@
-"""The executor's ports, implemented with the store and the integrations: connector calls and
-tool-node targets. Built by whoever starts a worker (CLI worker, inline waiting)."""
+"""The executor's ports, implemented with the store and the integrations: connector calls,
+tool-node targets and model writes. Built by whoever starts a worker (CLI worker, inline waiting)."""
 
 from __future__ import annotations
 
@@ -160,6 +160,23 @@ class ServicePorts:
 
         for batch in await asyncio.to_thread(load):
             await _deliver(self._db, batch)
+
+    # --- model writes ------------------------------------------------------------------------------
+
+    def _write_model_record(self, ws: str, action: str, config: dict[str, Any]) -> dict[str, Any]:
+        from lading.services.session import Session
+        from lading.services.storage_records import write_model_record
+        from lading.settings import load_settings
+
+        session = Session(db=self._db, settings=load_settings(), workspace_uuid=ws, workspace_name="",
+                          user_uuid="", user_email="")
+        try:
+            return write_model_record(session, action=action, config=config)
+        except LadingError as exc:  # bad data or an unknown model: the node fails, retrying would not help
+            raise NodeExecutionError(exc.to_document()["errorMessage"], retryable=False) from exc
+
+    async def write_model_record(self, run: RunState, action: str, config: dict[str, Any]) -> dict[str, Any]:
+        return await asyncio.to_thread(self._write_model_record, run.workspace_uuid, action, config)
 
     async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
         target = await asyncio.to_thread(self._tool_target, run.workspace_uuid, node)

@@ -279,7 +279,132 @@ file_chunks = Table(
     Column("data", LargeBinary, nullable=False),
 )
 
+# --- storage catalog (data spec §1–3): datasets, models and relationships of each workspace. The
+# records themselves live in one physical table per model (`lading.data.physical`), created and
+# altered at run time; `models.table_schema`/`table_name` name it ("" schema on SQLite).
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("slug", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("connector_uuid", Uuid),
+    Column("config", Json),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ux_datasets_slug", "workspace_uuid", "slug", unique=True),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("dataset_uuid", Uuid, nullable=False),
+    Column("slug", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("extractor_slug", String(64), nullable=False),
+    Column("config", Json),
+    Column("id_column_slug", String(64), nullable=False),
+    Column("title_column_slug", String(64)),
+    Column("time_column_slug", String(64)),
+    # The ordered column definitions (original and additional), each the public Column object.
+    Column("columns", Json, nullable=False),
+    Column("is_paused", Boolean, nullable=False, server_default="0"),
+    Column("schedule", Json),
+    Column("table_schema", String(63), nullable=False),
+    Column("table_name", String(160), nullable=False),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ux_models_slug", "dataset_uuid", "slug", unique=True),
+    Index("ux_models_table", "table_schema", "table_name", unique=True),
+    Index("ix_models_workspace", "workspace_uuid", "dataset_uuid"),
+)
+
+relationships = Table(
+    "relationships",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("dataset_uuid", Uuid, nullable=False),
+    Column("from_model_uuid", Uuid, nullable=False),
+    Column("to_model_uuid", Uuid, nullable=False),
+    Column("from_column_slug", String(64), nullable=False),
+    Column("to_column_slug", String(64), nullable=False),
+    Column("relation", String(16), nullable=False),
+    _ts("created_at", False),
+    Index("ix_relationships_from", "workspace_uuid", "from_model_uuid"),
+    Index("ix_relationships_to", "workspace_uuid", "to_model_uuid"),
+)
+
+# --- segments (data spec §7, §10): saved filters over a model, their syncs (changes) and the membership
+# versions a change is read from. A member row is valid for syncs [seq_from, seq_to); a sync that adds,
+# updates or removes a record closes/opens rows instead of copying the whole membership.
+segments = Table(
+    "segments",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("user_uuid", Uuid),
+    Column("model_uuid", Uuid, nullable=False),
+    Column("slug", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("filter", Json, nullable=False),
+    Column("sort", Json),
+    Column("records_limit", Integer),
+    Column("column_slugs", Json),
+    Column("tracking_column_slugs", Json),
+    Column("from_play", Boolean, nullable=False, server_default="0"),
+    Column("play_uuid", Uuid),
+    Column("records_count", Integer, nullable=False, server_default="0"),
+    Column("sync_seq", Integer, nullable=False, server_default="0"),
+    # A write arrived inside the debounce window: sync as soon as the window has passed.
+    Column("sync_due", Boolean, nullable=False, server_default="0"),
+    Column("last_change_uuid", Uuid),
+    _ts("synced_at"),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("deleted_at"),
+    Index("ix_segments_model", "workspace_uuid", "model_uuid"),
+)
+
+segment_changes = Table(
+    "segment_changes",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("segment_uuid", Uuid, nullable=False),
+    Column("slug", String(16), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("added_count", Integer, nullable=False),
+    Column("updated_count", Integer, nullable=False),
+    Column("removed_count", Integer, nullable=False),
+    Column("unchanged_count", Integer, nullable=False),
+    _ts("created_at", False),
+    Index("ix_segment_changes_segment", "segment_uuid", "seq"),
+)
+
+segment_members = Table(
+    "segment_members",
+    metadata,
+    Column("segment_uuid", Uuid, primary_key=True),
+    Column("record_id", Text, primary_key=True),
+    Column("seq_from", Integer, primary_key=True),
+    Column("seq_to", Integer),
+    # Hash of the tracking columns' values ("" without tracking columns).
+    Column("fingerprint", String(32), nullable=False),
+    Column("title", Text),
+    # The record's values when this version was detected (removed records keep their last ones).
+    Column("record", Json),
+    _ts("detected_at", False),
+    Index("ix_segment_members_to", "segment_uuid", "seq_to"),
+    Index("ix_segment_members_from", "segment_uuid", "seq_from"),
+)
+
 ALL_TABLES = (
     workspaces, users, workflows, releases, tools, batches, runs, executions, connectors, connector_windows,
-    connector_cache, files, file_chunks,
+    connector_cache, files, file_chunks, datasets, models, relationships,
+    segments, segment_changes, segment_members,
 )

@@ -39,14 +39,8 @@ NATIVE_ACTIONS: dict[str, NativeAction] = {
             "agent", "Agent", "Asks a language model.", 1, False,
             "agent steps need the AI capability, which is not available in this installation yet",
         ),
-        NativeAction(
-            "modelUpsert", "Model upsert", "Inserts or updates a record of a model.", 1, False,
-            "model writes need the storage capability, which is not available in this installation yet",
-        ),
-        NativeAction(
-            "modelInsert", "Model insert", "Inserts a record into a model.", 1, False,
-            "model writes need the storage capability, which is not available in this installation yet",
-        ),
+        NativeAction("modelUpsert", "Model upsert", "Inserts or updates a record of a model, by its id column.", 1),
+        NativeAction("modelInsert", "Model insert", "Inserts a record into a model (fails on an existing id).", 1),
     )
 }
 
