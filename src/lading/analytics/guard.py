@@ -1,0 +1,302 @@
+"""User SQL → the SQL the engine runs: parse, allow-list, scope to the workspace, push predicates down.
+
+The statement is parsed with sqlglot (ClickHouse dialect, every function kept as written so output
+column names match what ClickHouse would name them) and refused before anything runs unless it is a
+single read-only SELECT made of allowed node types, tables and functions. Every bare reference to one
+of the four runtime tables — in joins, subqueries, CTEs, unions alike — becomes the workspace-scoped
+typed view of `tables.py`; what runs is always generated from the checked tree, never the user's text.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from lading.analytics import functions
+from lading.analytics.tables import ALIAS_COLUMNS, STATUS_COLUMNS, TABLES, TIME_COLUMNS, Scope
+
+MAX_SUBQUERY_DEPTH = 5
+
+
+class QueryRefused(Exception):
+    """The statement may not run; `code` is the ClickHouse error code the spec documents."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"Code: {code}. {message}")
+        self.code = code
+
+
+def _dialect() -> type:
+    from sqlglot import exp
+    from sqlglot.dialects.clickhouse import ClickHouse
+
+    class UserSQL(ClickHouse):
+        """ClickHouse, but functions stay as the user spelled them (no normalisation to other names)."""
+
+        class Parser(ClickHouse.Parser):
+            FUNCTIONS: dict = {}
+
+        class Generator(ClickHouse.Generator):
+            def if_sql(self, expression: exp.If) -> str:
+                args = [expression.this, expression.args.get("true"), expression.args.get("false")]
+                return "if(" + ", ".join(self.sql(a) for a in args if a is not None) + ")"
+
+            def interval_sql(self, expression: exp.Interval) -> str:
+                value = expression.this
+                unit = self.sql(expression, "unit")
+                if isinstance(value, exp.Literal) and value.is_string and value.name.strip().lstrip("-").isdigit():
+                    return f"INTERVAL {value.name.strip()} {unit}".rstrip()
+                return super().interval_sql(expression)
+
+    return UserSQL
+
+
+_DIALECT: type | None = None
+
+
+def dialect() -> type:
+    global _DIALECT
+    if _DIALECT is None:
+        _DIALECT = _dialect()
+    return _DIALECT
+
+
+def _allowed_nodes() -> tuple[type, ...]:
+    from sqlglot import exp
+
+    return (
+        exp.Select, exp.Union, exp.Except, exp.Intersect, exp.With, exp.CTE, exp.TableAlias, exp.Alias,
+        exp.Aliases, exp.Column, exp.Identifier, exp.Star, exp.Literal, exp.Boolean, exp.Null, exp.Table,
+        exp.Subquery, exp.From, exp.Join, exp.Where, exp.Group, exp.Having, exp.Order, exp.Ordered, exp.Limit,
+        exp.Offset, exp.Distinct, exp.Paren, exp.Binary, exp.Unary, exp.In, exp.Between, exp.Case, exp.If,
+        exp.Cast, exp.TryCast, exp.DataType, exp.DataTypeParam, exp.Interval, exp.Var, exp.Anonymous,
+        exp.AnonymousAggFunc, exp.CombinedAggFunc, exp.ParameterizedAgg, exp.CombinedParameterizedAgg,
+        exp.Quantile, exp.Lambda, exp.Array, exp.Tuple, exp.Bracket, exp.Struct, exp.Extract, exp.Explode,
+        exp.Window, exp.WindowSpec, exp.Tuple, exp.Count, exp.Exists, exp.Any, exp.All, exp.Placeholder,
+        exp.Parameter, exp.LimitOptions, exp.Slice,
+    )
+
+
+_FUNC_CLASS_NAMES = {"Cast": "CAST", "TryCast": "CAST", "Extract": "extract", "If": "if", "Case": "CASE",
+                     "Quantile": "quantile", "Count": "count", "Explode": "arrayJoin", "Array": "array",
+                     "Struct": "tuple", "Exists": "exists", "Any": "any", "All": "all"}
+
+
+def _function_name(node: object) -> str | None:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Anonymous):
+        return str(node.name)
+    if isinstance(node, (exp.AnonymousAggFunc, exp.CombinedAggFunc, exp.ParameterizedAgg,
+                         exp.CombinedParameterizedAgg)):
+        return str(node.this) if isinstance(node.this, str) else node.name
+    return None
+
+
+@dataclass
+class Rewritten:
+    sql: str
+    views: dict[str, tuple[str, Scope]]  # placeholder → (table, scope)
+
+
+def _refuse_unparsable(sql: str, error: Exception) -> QueryRefused:
+    low = " ".join(sql.lower().split())
+    if "into outfile" in low:
+        return QueryRefused(497, "ACCESS_DENIED: INTO OUTFILE is not allowed")
+    message = str(error).splitlines()[0] if str(error) else "cannot parse the query"
+    return QueryRefused(62, f"Syntax error: {message}")
+
+
+def parse(sql: str) -> object:
+    """One checked SELECT tree, or `QueryRefused`."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
+    if not sql.strip():
+        raise QueryRefused(62, "Syntax error: empty query")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect()) if s is not None]
+    except (ParseError, TokenError) as error:
+        raise _refuse_unparsable(sql, error) from None
+    if len(statements) != 1:
+        raise QueryRefused(62, "Syntax error: multi-statements are not allowed" if statements
+                           else "Syntax error: empty query")
+    tree = statements[0]
+    if not isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect)):
+        kind = tree.key.upper() if not isinstance(tree, exp.Command) else str(tree.this).upper()
+        raise QueryRefused(497, f"ACCESS_DENIED: only SELECT queries are allowed, not {kind}")
+    _check(tree)
+    return tree
+
+
+def _check(tree: object) -> None:
+    from sqlglot import exp
+
+    allowed = _allowed_nodes()
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    if ctes & set(TABLES):
+        raise QueryRefused(497, "ACCESS_DENIED: a WITH name may not hide a runtime table")
+    for node in tree.walk():
+        if isinstance(node, exp.Select):
+            for clause, label in (("settings", "SETTINGS"), ("format", "FORMAT"), ("into", "INTO"),
+                                  ("kind", "SELECT kind")):
+                if node.args.get(clause):
+                    raise QueryRefused(497, f"ACCESS_DENIED: {label} clauses are not allowed")
+        if not isinstance(node, allowed) or (isinstance(node, exp.Func) and not isinstance(node, allowed)):
+            raise QueryRefused(497, f"ACCESS_DENIED: {node.key.upper()} is not allowed in a query")
+        if isinstance(node, exp.Table):
+            _check_table(node, ctes)
+            continue
+        if isinstance(node, exp.Func):
+            name = _function_name(node) or _FUNC_CLASS_NAMES.get(type(node).__name__)
+            if name is None:
+                raise QueryRefused(497, f"ACCESS_DENIED: function {node.sql_name()} is not allowed")
+            if functions.denied(name):
+                raise QueryRefused(497, f"ACCESS_DENIED: function {name} is not allowed")
+            if not functions.allowed(name):
+                raise QueryRefused(497, f"ACCESS_DENIED: function {name} is not allowed in a query")
+    depth = _subquery_depth(tree)
+    if depth > MAX_SUBQUERY_DEPTH:
+        raise QueryRefused(162, f"Too deep subqueries. Maximum: {MAX_SUBQUERY_DEPTH}")
+
+
+def _is_array_join_target(table: object) -> bool:
+    from sqlglot import exp
+
+    parent = table.parent
+    while isinstance(parent, (exp.Alias, exp.TableAlias)):
+        parent = parent.parent
+    return isinstance(parent, exp.Join) and str(parent.args.get("kind") or "").upper() == "ARRAY"
+
+
+def _check_table(table: object, ctes: set[str]) -> None:
+    from sqlglot import exp
+
+    if _is_array_join_target(table):
+        return
+    target = table.this
+    if isinstance(target, exp.Func) or not isinstance(target, exp.Identifier):
+        name = _function_name(target) or getattr(target, "name", "") or target.key
+        raise QueryRefused(497, f"ACCESS_DENIED: table function {name} is not allowed")
+    db = (table.args.get("db").name if table.args.get("db") else "") or ""
+    catalog = table.args.get("catalog")
+    name = table.name
+    if db.lower() in ("system", "information_schema") or name.lower() in ("information_schema",):
+        raise QueryRefused(497, f"ACCESS_DENIED: the {db or name} database is not accessible")
+    if catalog is not None or db:
+        prefix = ".".join(p for p in (catalog.name if catalog is not None else "", db) if p)
+        raise QueryRefused(60, f"Table {prefix}.{name} doesn't exist")
+    if name in TABLES or name.lower() in ctes:
+        return
+    raise QueryRefused(60, f"Table orchestration.{name} doesn't exist")
+
+
+def _subquery_depth(tree: object) -> int:
+    from sqlglot import exp
+
+    def depth(node: object) -> int:
+        best = 0
+        for child in node.iter_expressions():
+            inner = depth(child)
+            if isinstance(child, (exp.Subquery, exp.CTE)) or (
+                    isinstance(child, exp.Select) and isinstance(node, (exp.In, exp.Exists))):
+                inner += 1
+            best = max(best, inner)
+        return best
+
+    return depth(tree)
+
+
+# --- rewriting -------------------------------------------------------------------------------------
+
+
+def _constant(node: object) -> bool:
+    from sqlglot import exp
+
+    return not any(isinstance(n, (exp.Column, exp.Select, exp.Subquery, exp.Star, exp.Placeholder))
+                   for n in node.walk())
+
+
+def _conjuncts(where: object) -> list[object]:
+    from sqlglot import exp
+
+    if isinstance(where, exp.And):
+        return _conjuncts(where.left) + _conjuncts(where.right)
+    if isinstance(where, exp.Paren):
+        return _conjuncts(where.this)
+    return [where]
+
+
+def _pushdowns(select: object, table: object, name: str, scope: Scope, src_ts_bound: object) -> None:
+    """Add the WHERE conjuncts of a single-table SELECT that the store can pre-filter on."""
+    from sqlglot import exp
+
+    where = select.args.get("where")
+    if where is None or select.args.get("joins"):
+        return
+    names = {name, table.alias_or_name}
+    aliases = {e.alias for e in select.expressions if isinstance(e, exp.Alias)}
+    generator = dialect()
+
+    def column_of(node: object) -> str | None:
+        if isinstance(node, exp.Column) and (not node.table or node.table in names) and node.name not in aliases:
+            return node.name
+        return None
+
+    flips = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
+    for cond in _conjuncts(where.this):
+        if isinstance(cond, tuple(flips)):
+            col, value, kind = column_of(cond.this), cond.expression, type(cond)
+            if col is None:
+                col, value, kind = column_of(cond.expression), cond.this, flips[type(cond)]
+            raw = TIME_COLUMNS[name].get(col or "")
+            if raw and _constant(value):
+                value_sql = value.sql(dialect=generator)
+                upper = kind in (exp.LT, exp.LTE)
+                bound = src_ts_bound(value_sql, upper)
+                if upper:
+                    scope.other_predicates.append(f"{raw} < {bound}")
+                else:
+                    scope.lower_time_bounds.append(f"{raw} >= {bound}")
+        elif isinstance(cond, (exp.EQ, exp.In)):
+            col = column_of(cond.this)
+            raw = STATUS_COLUMNS[name].get(col or "")
+            values = [cond.expression] if isinstance(cond, exp.EQ) else list(cond.expressions)
+            if raw and values and not cond.args.get("query") and all(
+                    isinstance(v, exp.Literal) and v.is_string for v in values):
+                literal = ", ".join(v.sql(dialect=generator) for v in values)
+                scope.other_predicates.append(f"{raw} IN ({literal})")
+
+
+def rewrite(tree: object, src_ts_bound: object) -> Rewritten:
+    """Replace each runtime-table reference by a placeholder naming its scoped view."""
+    from sqlglot import exp
+
+    star = any(isinstance(n, exp.Star) and isinstance(n.parent, (exp.Select, exp.Column)) for n in tree.walk())
+    used: set[str] = set()
+    for col in tree.find_all(exp.Column):
+        used.add(col.name)
+        if col.table:
+            used.add(col.table)
+            used.add(f"{col.table}.{col.name}")
+    for ident in tree.find_all(exp.Identifier):
+        used.add(ident.name)
+    views: dict[str, tuple[str, Scope]] = {}
+    nonce = secrets.token_hex(8)  # unguessable: user text can never contain a placeholder
+    for table in list(tree.find_all(exp.Table)):
+        name = table.name
+        if name not in TABLES or table.args.get("db") or _is_array_join_target(table):
+            continue
+        scope = Scope(columns=None if star else set(used),
+                      alias_columns={c for c in ALIAS_COLUMNS[name] if c in used})
+        select = table.parent.parent if isinstance(table.parent, exp.From) else None
+        if isinstance(select, exp.Select):
+            _pushdowns(select, table, name, scope, src_ts_bound)
+        placeholder = f"lading_view_{nonce}_{len(views)}"
+        alias = table.alias or name
+        table.replace(exp.Table(this=exp.to_identifier(placeholder), alias=exp.TableAlias(
+            this=exp.to_identifier(alias))))
+        views[placeholder] = (name, scope)
+    return Rewritten(sql=tree.sql(dialect=dialect()), views=views)
+
