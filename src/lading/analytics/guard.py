@@ -148,7 +148,7 @@ def _check(tree: object) -> None:
         if isinstance(node, exp.Table):
             _check_table(node, ctes)
             continue
-        if isinstance(node, exp.Func):
+        if isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary, exp.Connector)):
             name = _function_name(node) or _FUNC_CLASS_NAMES.get(type(node).__name__)
             if name is None:
                 raise QueryRefused(497, f"ACCESS_DENIED: function {node.sql_name()} is not allowed")
