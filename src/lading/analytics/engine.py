@@ -94,7 +94,8 @@ def readable_error(raw: str, secrets: tuple[str, ...] = ()) -> EngineError:
         cut = text.find(marker)
         if cut > 0:
             text = text[:cut]
-    text = text.replace("`", "'").rstrip(" .:")
+    text = text.replace("`", "'").rstrip(" .:").replace("Unknown expression or function identifier",
+                                                        "Unknown expression identifier")
     if code == 60:
         text = re.sub(r"Unknown table expression identifier '([^']*)'", r"Table orchestration.\1 doesn't exist", text)
     for secret in secrets:

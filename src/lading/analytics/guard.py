@@ -99,10 +99,18 @@ class Rewritten:
     views: dict[str, tuple[str, Scope]]  # placeholder → (table, scope)
 
 
+_STATEMENT_KEYWORDS = {"insert", "create", "alter", "drop", "truncate", "rename", "delete", "update", "set", "system",
+                       "kill", "show", "describe", "desc", "explain", "optimize", "grant", "revoke", "use", "attach",
+                       "detach", "exchange", "undrop", "backup", "restore", "check", "watch", "replace", "move"}
+
+
 def _refuse_unparsable(sql: str, error: Exception) -> QueryRefused:
     low = " ".join(sql.lower().split())
     if "into outfile" in low:
         return QueryRefused(497, "ACCESS_DENIED: INTO OUTFILE is not allowed")
+    first = low.lstrip("( ").split(" ", 1)[0]
+    if first in _STATEMENT_KEYWORDS:
+        return QueryRefused(497, f"ACCESS_DENIED: only SELECT queries are allowed, not {first.upper()}")
     message = str(error).splitlines()[0] if str(error) else "cannot parse the query"
     return QueryRefused(62, f"Syntax error: {message}")
 
