@@ -96,6 +96,9 @@ def readable_error(raw: str, secrets: tuple[str, ...] = ()) -> EngineError:
             text = text[:cut]
     text = text.replace("`", "'").rstrip(" .:").replace("Unknown expression or function identifier",
                                                         "Unknown expression identifier")
+    if code == 395 and "Limit for rows or bytes to read exceeded" in text:
+        code = 158  # the per-scan counter of PostgreSQL reads (sources.row_cap_predicate)
+        text = text[text.find("Limit for rows"):]
     if code == 60:
         text = re.sub(r"Unknown table expression identifier '([^']*)'", r"Table orchestration.\1 doesn't exist", text)
     for secret in secrets:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from lading.analytics.engine import ChdbEngine, QueryEngine
@@ -13,11 +14,11 @@ from lading.settings import Settings
 _UUID = re.compile(r"^[0-9a-fA-F-]{36}$")
 
 
-def scoped_sql(sql: str, settings: Settings, workspace_uuid: str) -> str:
+def scoped_sql(sql: str, settings: Settings, workspace_uuid: str, row_cap: int | None = None) -> str:
     """Check `sql` and replace each runtime-table reference by its view limited to `workspace_uuid`."""
     if not _UUID.match(workspace_uuid):
         raise ValueError("workspace uuid expected")
-    src = source_for(settings)
+    src = dataclasses.replace(source_for(settings), row_cap=row_cap)
     tree = parse(sql)
     rewritten = rewrite(tree, src.ts_bound)
     final = rewritten.sql

@@ -14,6 +14,9 @@ from urllib.parse import unquote, urlsplit
 from lading.settings import Settings
 
 
+ROW_CAP_MESSAGE = "Limit for rows or bytes to read exceeded, max rows: {}"
+
+
 def quote(value: str) -> str:
     """A ClickHouse string literal."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
@@ -30,6 +33,15 @@ class StoreSource:
     pg_user: str = ""
     pg_password: str = ""
     pg_schema: str = ""
+    # PostgreSQL reads do not report progress to chDB, so `max_rows_to_read` cannot stop them: each
+    # scan of the store carries its own counter instead (see `row_cap_predicate`).
+    row_cap: int | None = None
+
+    def row_cap_predicate(self) -> str | None:
+        if self.backend != "postgresql" or self.row_cap is None:
+            return None
+        return (f"throwIf(rowNumberInAllBlocks() >= {int(self.row_cap)}, "
+                f"{quote(ROW_CAP_MESSAGE.format(self.row_cap))}) = 0")
 
     def table(self, name: str) -> str:
         """The table function reading one store table."""

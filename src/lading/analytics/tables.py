@@ -64,7 +64,8 @@ def _uuid_null(col: str) -> str:
 
 
 def _base(src: StoreSource, table: str, ws: str, predicates: Iterable[str]) -> str:
-    where = " AND ".join([f"workspace_uuid = {quote(ws)}", *predicates])
+    cap = src.row_cap_predicate()
+    where = " AND ".join([f"workspace_uuid = {quote(ws)}", *predicates, *([cap] if cap else [])])
     return f"(SELECT * FROM {src.table(table)} WHERE {where})"
 
 

@@ -47,7 +47,7 @@ def compile_query(session: Session, sql: str) -> str:
     from lading.analytics.scoped import scoped_sql
 
     try:
-        return scoped_sql(sql, session.settings, session.workspace_uuid)
+        return scoped_sql(sql, session.settings, session.workspace_uuid, limits().max_rows_to_read)
     except QueryRefused as refused:
         raise QueryError(refused.code, str(refused)) from None
 
