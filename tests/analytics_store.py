@@ -26,6 +26,7 @@ class Filled:
     workflows: list[str]
     releases: dict[str, str]  # workflow → release
     node_uuids: dict[tuple[str, str], str]  # (workflow, slug) → node uuid
+    connector_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     batches: list[dict[str, Any]] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
     executions: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +64,8 @@ def fill(db: Any, workspace_uuid: str, *, seed: int, runs_count: int = 120, titl
         wf_rows.append({"uuid": w, "workspace_uuid": workspace_uuid, "tool_uuid": _u(), "created_at": now,
                         "updated_at": now})
         nodes = [{"uuid": filled.node_uuids[(w, s)], "slug": s, "kind": NODE_KINDS[s]} for s in NODE_SLUGS]
+        nodes[1].update({"integrationSlug": "clearbit", "actionSlug": "company_enrich",
+                         "connectorUuid": filled.connector_uuid})
         rel_rows.append({"uuid": filled.releases[w], "workspace_uuid": workspace_uuid, "workflow_uuid": w,
                          "version": "1", "status": "deployed", "nodes": nodes, "created_at": now - timedelta(days=60),
                          "updated_at": now})
@@ -107,7 +110,7 @@ def fill(db: Any, workspace_uuid: str, *, seed: int, runs_count: int = 120, titl
                 "workspace_uuid": workspace_uuid, "run_uuid": run_uuid, "workflow_uuid": w,
                 "release_uuid": filled.releases[w], "batch_uuid": batch["uuid"] if batch else None,
                 "node_uuid": filled.node_uuids[(w, slug)], "node_slug": slug, "node_kind": NODE_KINDS[slug],
-                "node_action_slug": "clearbit.company_enrich" if slug == "enrich" else slug, "status": e_status,
+                "node_action_slug": "company_enrich" if slug == "enrich" else slug, "status": e_status,
                 "title": f"{slug} step", "attempts": 1, "credits_used_count": e_credits,
                 "execution_charge": 0.01 if e_status in ("success", "error") else 0.0,
                 "started_at": started, "updated_at": started + timedelta(seconds=1),

@@ -171,7 +171,7 @@ def test_tables_expose_the_spec_columns_with_consistent_values(stores: tuple[Fil
     assert all(r["id"] == r["record_id"] for r in records)
     assert sum(r["runs_count"] for r in records) == len(mine.runs)
 
-    (span,) = q(f"SELECT record_title, status, credits_used_count, node_integration_slug FROM spans "
-                f"WHERE run_uuid = '{run['uuid']}' AND node_slug = 'enrich'")
+    (span,) = q(f"SELECT record_title, status, credits_used_count, node_integration_slug, node_connector_uuid "
+                f"FROM spans WHERE run_uuid = '{run['uuid']}' AND node_slug = 'enrich'")
     assert span["record_title"] == run["record_title"] and span["status"] == "success"
-    assert span["node_integration_slug"] == "clearbit"
+    assert span["node_integration_slug"] == "clearbit" and span["node_connector_uuid"] == mine.connector_uuid

@@ -84,9 +84,9 @@ ALLOWED_NAMES = {
     "arrayfilter", "arrayexists", "arrayall", "arraycount", "arraysum", "arrayavg", "arraymin", "arraymax",
     "arraysort", "arrayreversesort", "arraydistinct", "arrayuniq", "arrayconcat", "arrayslice",
     "arrayelement", "arrayenumerate", "arrayreduce", "arrayflatten", "arraycompact", "arrayzip", "arrayfirst",
-    "arraylast", "arrayreverse", "arraypushback", "arraypushfront", "arrayresize", "arraystringconcat",
-    "arrayintersect", "arraydifference", "arraycumsum", "range", "emptyarraystring", "mapkeys", "mapvalues",
-    "mapcontains", "tupleelement", "untuple", "length",
+    "arraylast", "arrayreverse", "arraypushback", "arraypushfront", "arrayresize", "arrayintersect",
+    "arraydifference", "arraycumsum", "range", "emptyarraystring", "mapkeys", "mapvalues", "mapcontains",
+    "tupleelement", "untuple",
     # JSON
     "jsonextract", "jsonextractstring", "jsonextractint", "jsonextractuint", "jsonextractfloat",
     "jsonextractbool", "jsonextractraw", "jsonextractkeys", "jsonextractarrayraw", "jsonextractkeysandvalues",

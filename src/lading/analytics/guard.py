@@ -18,7 +18,7 @@ from lading.analytics.tables import ALIAS_COLUMNS, STATUS_COLUMNS, TABLES, TIME_
 MAX_SUBQUERY_DEPTH = 5
 
 
-class QueryRefused(Exception):
+class QueryRefusedError(Exception):
     """The statement may not run; `code` is the ClickHouse error code the spec documents."""
 
     def __init__(self, code: int, message: str) -> None:
@@ -104,36 +104,36 @@ _STATEMENT_KEYWORDS = {"insert", "create", "alter", "drop", "truncate", "rename"
                        "detach", "exchange", "undrop", "backup", "restore", "check", "watch", "replace", "move"}
 
 
-def _refuse_unparsable(sql: str, error: Exception) -> QueryRefused:
+def _refuse_unparsable(sql: str, error: Exception) -> QueryRefusedError:
     low = " ".join(sql.lower().split())
     if "into outfile" in low:
-        return QueryRefused(497, "ACCESS_DENIED: INTO OUTFILE is not allowed")
+        return QueryRefusedError(497, "ACCESS_DENIED: INTO OUTFILE is not allowed")
     first = low.lstrip("( ").split(" ", 1)[0]
     if first in _STATEMENT_KEYWORDS:
-        return QueryRefused(497, f"ACCESS_DENIED: only SELECT queries are allowed, not {first.upper()}")
+        return QueryRefusedError(497, f"ACCESS_DENIED: only SELECT queries are allowed, not {first.upper()}")
     message = str(error).splitlines()[0] if str(error) else "cannot parse the query"
-    return QueryRefused(62, f"Syntax error: {message}")
+    return QueryRefusedError(62, f"Syntax error: {message}")
 
 
 def parse(sql: str) -> object:
-    """One checked SELECT tree, or `QueryRefused`."""
+    """One checked SELECT tree, or `QueryRefusedError`."""
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
 
     if not sql.strip():
-        raise QueryRefused(62, "Syntax error: empty query")
+        raise QueryRefusedError(62, "Syntax error: empty query")
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect()) if s is not None]
     except (ParseError, TokenError) as error:
         raise _refuse_unparsable(sql, error) from None
     if len(statements) != 1:
-        raise QueryRefused(62, "Syntax error: multi-statements are not allowed" if statements
+        raise QueryRefusedError(62, "Syntax error: multi-statements are not allowed" if statements
                            else "Syntax error: empty query")
     tree = statements[0]
     if not isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect)):
         kind = tree.key.upper() if not isinstance(tree, exp.Command) else str(tree.this).upper()
-        raise QueryRefused(497, f"ACCESS_DENIED: only SELECT queries are allowed, not {kind}")
+        raise QueryRefusedError(497, f"ACCESS_DENIED: only SELECT queries are allowed, not {kind}")
     _check(tree)
     return tree
 
@@ -144,29 +144,29 @@ def _check(tree: object) -> None:
     allowed = _allowed_nodes()
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     if ctes & set(TABLES):
-        raise QueryRefused(497, "ACCESS_DENIED: a WITH name may not hide a runtime table")
+        raise QueryRefusedError(497, "ACCESS_DENIED: a WITH name may not hide a runtime table")
     for node in tree.walk():
         if isinstance(node, exp.Select):
             for clause, label in (("settings", "SETTINGS"), ("format", "FORMAT"), ("into", "INTO"),
                                   ("kind", "SELECT kind")):
                 if node.args.get(clause):
-                    raise QueryRefused(497, f"ACCESS_DENIED: {label} clauses are not allowed")
+                    raise QueryRefusedError(497, f"ACCESS_DENIED: {label} clauses are not allowed")
         if not isinstance(node, allowed) or (isinstance(node, exp.Func) and not isinstance(node, allowed)):
-            raise QueryRefused(497, f"ACCESS_DENIED: {node.key.upper()} is not allowed in a query")
+            raise QueryRefusedError(497, f"ACCESS_DENIED: {node.key.upper()} is not allowed in a query")
         if isinstance(node, exp.Table):
             _check_table(node, ctes)
             continue
         if isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary, exp.Connector)):
             name = _function_name(node) or _FUNC_CLASS_NAMES.get(type(node).__name__)
             if name is None:
-                raise QueryRefused(497, f"ACCESS_DENIED: function {node.sql_name()} is not allowed")
+                raise QueryRefusedError(497, f"ACCESS_DENIED: function {node.sql_name()} is not allowed")
             if functions.denied(name):
-                raise QueryRefused(497, f"ACCESS_DENIED: function {name} is not allowed")
+                raise QueryRefusedError(497, f"ACCESS_DENIED: function {name} is not allowed")
             if not functions.allowed(name):
-                raise QueryRefused(497, f"ACCESS_DENIED: function {name} is not allowed in a query")
+                raise QueryRefusedError(497, f"ACCESS_DENIED: function {name} is not allowed in a query")
     depth = _subquery_depth(tree)
     if depth > MAX_SUBQUERY_DEPTH:
-        raise QueryRefused(162, f"Too deep subqueries. Maximum: {MAX_SUBQUERY_DEPTH}")
+        raise QueryRefusedError(162, f"Too deep subqueries. Maximum: {MAX_SUBQUERY_DEPTH}")
 
 
 def _is_array_join_target(table: object) -> bool:
@@ -186,18 +186,18 @@ def _check_table(table: object, ctes: set[str]) -> None:
     target = table.this
     if isinstance(target, exp.Func) or not isinstance(target, exp.Identifier):
         name = _function_name(target) or getattr(target, "name", "") or target.key
-        raise QueryRefused(497, f"ACCESS_DENIED: table function {name} is not allowed")
+        raise QueryRefusedError(497, f"ACCESS_DENIED: table function {name} is not allowed")
     db = (table.args.get("db").name if table.args.get("db") else "") or ""
     catalog = table.args.get("catalog")
     name = table.name
     if db.lower() in ("system", "information_schema") or name.lower() in ("information_schema",):
-        raise QueryRefused(497, f"ACCESS_DENIED: the {db or name} database is not accessible")
+        raise QueryRefusedError(497, f"ACCESS_DENIED: the {db or name} database is not accessible")
     if catalog is not None or db:
         prefix = ".".join(p for p in (catalog.name if catalog is not None else "", db) if p)
-        raise QueryRefused(60, f"Table {prefix}.{name} doesn't exist")
+        raise QueryRefusedError(60, f"Table {prefix}.{name} doesn't exist")
     if name in TABLES or name.lower() in ctes:
         return
-    raise QueryRefused(60, f"Table orchestration.{name} doesn't exist")
+    raise QueryRefusedError(60, f"Table orchestration.{name} doesn't exist")
 
 
 def _subquery_depth(tree: object) -> int:

@@ -13,7 +13,6 @@ from urllib.parse import unquote, urlsplit
 
 from lading.settings import Settings
 
-
 ROW_CAP_MESSAGE = "Limit for rows or bytes to read exceeded, max rows: {}"
 
 

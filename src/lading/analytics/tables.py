@@ -202,6 +202,7 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
     base = _base(src, "executions", ws, [*scope.lower_time_bounds, *scope.other_predicates])
     ts, tsn = src.ts, src.ts_not_null
     need_run = _uses(scope, ("record_id", "record_title", "parent_run_uuid"))
+    need_node = _uses(scope, ("node_integration_slug", "node_connector_uuid", "node_tool_uuid", "node_agent_uuid"))
     null_uuid = "CAST(NULL AS Nullable(UUID))"
     cols = [
         "toUUID(concat('00000000-0000-4000-8000-', leftPad(lower(hex(toUInt64(e.id))), 12, '0'))) AS uuid",
@@ -209,14 +210,14 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
         f"{_uuid('e.release_uuid')} AS release_uuid", f"{_uuid('e.run_uuid')} AS run_uuid",
         f"{_uuid('e.node_uuid')} AS node_uuid", f"{_uuid_null('e.batch_uuid')} AS batch_uuid",
         (_uuid_null("r.parent_run_uuid") if need_run else null_uuid) + " AS parent_run_uuid",
-        f"{null_uuid} AS user_uuid", f"{null_uuid} AS parent_agent_uuid", f"{null_uuid} AS node_connector_uuid",
-        f"{null_uuid} AS node_tool_uuid", f"{null_uuid} AS node_agent_uuid",
+        f"{null_uuid} AS user_uuid", f"{null_uuid} AS parent_agent_uuid",
+        *(f"{_uuid_null('nd.' + c) if need_node else null_uuid} AS node_{c}_uuid"
+          for c in ("connector", "tool", "agent")),
         f"{_uuid_null('e.next_node_uuid')} AS next_node_uuid",
         ("ifNull(r.record_id, '')" if need_run else "''") + " AS record_id",
         ("ifNull(r.record_title, '')" if need_run else "''") + " AS record_title",
         "e.node_slug AS node_slug", "ifNull(e.node_action_slug, '') AS node_action_slug",
-        "if(e.node_kind = 'connector', splitByChar('.', ifNull(e.node_action_slug, ''))[1], '')"
-        " AS node_integration_slug",
+        ("ifNull(nd.integration, '')" if need_node else "''") + " AS node_integration_slug",
         "CAST(e.node_kind AS LowCardinality(String)) AS node_kind",
         "CAST(e.node_child_index AS Nullable(Int32)) AS node_child_index",
         "CAST(e.status AS LowCardinality(String)) AS execution_status",
@@ -236,6 +237,16 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
     if need_run:
         joins = (f" LEFT JOIN (SELECT uuid, parent_run_uuid, record_id, record_title FROM "
                  f"{_base(src, 'runs', ws, [])}) AS r ON r.uuid = e.run_uuid")
+    if need_node:
+        # What the execution row does not carry comes from its node in the release's node list.
+        joins += (" LEFT JOIN (SELECT uuid AS release_uuid, JSONExtractString(n, 'uuid') AS node_uuid, "
+                  "nullIf(JSONExtractString(n, 'integrationSlug'), '') AS integration, "
+                  "nullIf(coalesce(nullIf(JSONExtractString(n, 'connectorUuid'), ''), "
+                  "JSONExtractString(n, 'config', 'advancedSettings', 'connectorUuid')), '') AS connector, "
+                  "nullIf(JSONExtractString(n, 'toolUuid'), '') AS tool, "
+                  "nullIf(JSONExtractString(n, 'agentUuid'), '') AS agent "
+                  f"FROM {_base(src, 'releases', ws, [])} ARRAY JOIN JSONExtractArrayRaw(toString(nodes)) AS n) "
+                  "AS nd ON nd.release_uuid = e.release_uuid AND nd.node_uuid = e.node_uuid")
     return f"(SELECT {', '.join(cols)} FROM {base} AS e{joins})"
 
 

@@ -43,12 +43,12 @@ def limits() -> Any:
 
 def compile_query(session: Session, sql: str) -> str:
     """The SQL the engine runs for `sql` in the caller's workspace (refusals raise `QueryError`)."""
-    from lading.analytics.guard import QueryRefused
+    from lading.analytics.guard import QueryRefusedError
     from lading.analytics.scoped import scoped_sql
 
     try:
         return scoped_sql(sql, session.settings, session.workspace_uuid, limits().max_rows_to_read)
-    except QueryRefused as refused:
+    except QueryRefusedError as refused:
         raise QueryError(refused.code, str(refused)) from None
 
 
