@@ -50,15 +50,19 @@ def _clear_of_windows(ts: datetime, now: datetime) -> datetime:
 
 
 def fill(db: Any, workspace_uuid: str, *, seed: int, runs_count: int = 120, title_prefix: str = "acme",
-         now: datetime | None = None) -> Filled:
-    """Write `runs_count` runs (4 workflows, 3 batches, executions per node) into `workspace_uuid`."""
+         now: datetime | None = None, same_workflows_as: Filled | None = None) -> Filled:
+    """Write `runs_count` runs (3 workflows, 3 batches, executions per node) into `workspace_uuid`.
+
+    `same_workflows_as` makes these runs carry another fill's workflow uuids (without owning the
+    workflows): a hostile store for isolation tests, where only the workspace tells the rows apart."""
     from lading.store.schema import batches, executions, releases, runs, workflows
 
     rnd = random.Random(seed)
     now = now or datetime.utcnow().replace(microsecond=0)
-    wfs = [_u() for _ in range(3)]
-    filled = Filled(workspace_uuid, wfs, {w: _u() for w in wfs},
-                    {(w, s): _u() for w in wfs for s in NODE_SLUGS})
+    wfs = list(same_workflows_as.workflows) if same_workflows_as else [_u() for _ in range(3)]
+    node_uuids = dict(same_workflows_as.node_uuids) if same_workflows_as else {
+        (w, s): _u() for w in wfs for s in NODE_SLUGS}
+    filled = Filled(workspace_uuid, wfs, {w: _u() for w in wfs}, node_uuids)
     wf_rows, rel_rows = [], []
     for w in wfs:
         wf_rows.append({"uuid": w, "workspace_uuid": workspace_uuid, "tool_uuid": _u(), "created_at": now,
@@ -128,7 +132,8 @@ def fill(db: Any, workspace_uuid: str, *, seed: int, runs_count: int = 120, titl
     for b in filled.batches:
         b["runs_count"] = sum(1 for r in filled.runs if r["batch_uuid"] == b["uuid"])
     with db.write() as conn:
-        conn.execute(insert(workflows), wf_rows)
+        if same_workflows_as is None:
+            conn.execute(insert(workflows), wf_rows)
         conn.execute(insert(releases), rel_rows)
         conn.execute(insert(batches), filled.batches)
         conn.execute(insert(runs), filled.runs)

@@ -101,13 +101,14 @@ def runs_view(src: StoreSource, ws: str, scope: Scope) -> str:
                               *(f"{s}_executions_count" for s in EXEC_STATUSES),
                               *(f"executions.{f[0]}" for f in _EXEC_ARRAY_FIELDS)))
     need_release = _uses(scope, ("release_version",))
+    need_parent = _uses(scope, ("parent_batch_uuid",))
     cols = [
         f"{_uuid('r.uuid')} AS uuid", f"{_uuid('r.workspace_uuid')} AS workspace_uuid",
         f"{_uuid('r.workflow_uuid')} AS workflow_uuid", f"{_uuid('r.release_uuid')} AS release_uuid",
         ("ifNull(rel.version, '')" if need_release else "''") + " AS release_version",
         f"{_uuid_null('r.batch_uuid')} AS batch_uuid", f"{_uuid_null('r.parent_run_uuid')} AS parent_run_uuid",
         f"{_uuid_null('r.parent_node_uuid')} AS parent_node_uuid",
-        f"{_uuid_null('pb.batch_uuid') if need_exec else 'CAST(NULL AS Nullable(UUID))'} AS parent_batch_uuid",
+        f"{_uuid_null('pb.batch_uuid') if need_parent else 'CAST(NULL AS Nullable(UUID))'} AS parent_batch_uuid",
         "toBool(ifNull(r.is_group_parent, 0)) AS is_group_parent",
         "CAST(NULL AS Nullable(UUID)) AS user_uuid", "CAST(NULL AS Nullable(UUID)) AS model_uuid",
         "ifNull(r.record_id, '') AS record_id", "ifNull(r.record_title, '') AS record_title",
@@ -145,9 +146,10 @@ def runs_view(src: StoreSource, ws: str, scope: Scope) -> str:
             f"arraySort(groupArray(tuple(id, node_uuid, node_slug, node_kind, node_action_slug, node_child_index, "
             f"next_node_uuid, status, title, credits_used_count, {ts('started_at')}, {ts('updated_at')}, "
             f"{ts('finished_at')}))) AS execs FROM {ex} GROUP BY run_uuid) AS x ON x.run_uuid = r.uuid"
-            f" LEFT JOIN (SELECT uuid, batch_uuid FROM {_base(src, 'runs', ws, [])}) AS pb"
-            " ON pb.uuid = r.parent_run_uuid"
         )
+    if need_parent:
+        joins += (f" LEFT JOIN (SELECT uuid, batch_uuid FROM {_base(src, 'runs', ws, [])})"
+                  " AS pb ON pb.uuid = r.parent_run_uuid")
     if need_release:
         joins += (f" LEFT JOIN (SELECT uuid, version FROM {_base(src, 'releases', ws, [])}) AS rel"
                   " ON rel.uuid = r.release_uuid")
