@@ -175,3 +175,33 @@ def test_tables_expose_the_spec_columns_with_consistent_values(stores: tuple[Fil
                 f"FROM spans WHERE run_uuid = '{run['uuid']}' AND node_slug = 'enrich'")
     assert span["record_title"] == run["record_title"] and span["status"] == "success"
     assert span["node_integration_slug"] == "clearbit" and span["node_connector_uuid"] == mine.connector_uuid
+
+
+def test_runs_made_by_the_worker_are_visible_at_once() -> None:
+    """Real runs (written by the executor, not by the test) appear in runs, spans and records."""
+    from conftest import j
+    from graphs import chain, end, node, start, var
+
+    nodes = chain(start(), node("check", "script", {"script": "if (nodes.start.fail) throw new Error('kaput');"
+                                                              " return 1;"}), end([var("a", "{{nodes.start.a}}")]))
+    code, out = run_cli("orchestration", "tool", "create", "--name", "Analytics")
+    wf = out["tool"]["workflowUuid"]
+    code, out = run_cli("orchestration", "release", "deploy-draft", "--workflow-uuid", wf, "--nodes", j(nodes))
+    assert code == 0, out
+    made = []
+    for data in ({"_id": "r1", "a": 1}, {"_id": "r2", "fail": True}):
+        code, out = run_cli("orchestration", "run", "create", "--workflow-uuid", wf, "--data", j(data),
+                            "--wait-until-finished")
+        assert code == 0, out
+        made.append(out["run"])
+    rows = q(f"SELECT uuid, status, record_id, executions_count, error_node_slug, finished_at IS NOT NULL AS done "
+             f"FROM runs WHERE workflow_uuid = '{wf}' ORDER BY created_at")
+    assert [(r["uuid"], r["status"], r["record_id"]) for r in rows] == [
+        (m["uuid"], m["status"], m["recordId"]) for m in made]
+    assert rows[1]["status"] == "error" and rows[1]["error_node_slug"] == "check" and rows[1]["done"] == 1
+    spans = q(f"SELECT node_slug, execution_status, execution_duration_ms IS NOT NULL AS timed FROM spans "
+              f"WHERE run_uuid = '{made[1]['uuid']}' ORDER BY execution_started_at, uuid")
+    assert [(s["node_slug"], s["execution_status"]) for s in spans] == [("start", "success"), ("check", "error")]
+    assert q(f"SELECT count() AS n FROM records WHERE workflow_uuid = '{wf}'") == [{"n": 2}]
+    assert q("SELECT count() AS n FROM spans WHERE execution_started_at > now() - INTERVAL 1 HOUR") == [
+        {"n": sum(len(m["executions"]) for m in made)}]
