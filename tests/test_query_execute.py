@@ -205,3 +205,26 @@ def test_runs_made_by_the_worker_are_visible_at_once() -> None:
     assert q(f"SELECT count() AS n FROM records WHERE workflow_uuid = '{wf}'") == [{"n": 2}]
     assert q("SELECT count() AS n FROM spans WHERE execution_started_at > now() - INTERVAL 1 HOUR") == [
         {"n": sum(len(m["executions"]) for m in made)}]
+
+
+def test_latest_rows_by_time_are_exact(stores: tuple[Filled, Filled]) -> None:
+    """`ORDER BY <time> LIMIT k` reads only the first k rows by key; the answer is the same as a full scan."""
+    mine, _ = stores
+    by_time = sorted(mine.executions, key=lambda e: e["started_at"], reverse=True)
+    rows = q("SELECT run_uuid, node_slug, record_title, execution_started_at FROM spans "
+             "ORDER BY execution_started_at DESC LIMIT 7 OFFSET 2")
+    assert [ts(r["execution_started_at"]) for r in rows] == [e["started_at"] for e in by_time[2:9]]
+    titles = {r["uuid"]: r["record_title"] for r in mine.runs}
+    assert all(r["record_title"] == titles[r["run_uuid"]] for r in rows)
+    oldest = sorted(mine.runs, key=lambda r: r["created_at"])[:4]
+    rows = q("SELECT uuid, error_executions_count, executions.node_slug FROM runs ORDER BY created_at LIMIT 4")
+    assert [r["uuid"] for r in rows] == [r["uuid"] for r in oldest]
+    assert [len(r["executions.node_slug"]) for r in rows] == [r["executions_count"] for r in oldest]
+    rows = q("SELECT uuid, failed_runs_count FROM batches ORDER BY created_at DESC LIMIT 1")
+    newest = max(mine.batches, key=lambda b: b["created_at"])
+    assert rows == [{"uuid": newest["uuid"], "failed_runs_count": sum(
+        r["status"] == "error" for r in mine.runs if r["batch_uuid"] == newest["uuid"])}]
+    # Not eligible (a WHERE): the ordinary scan answers.
+    rows = q("SELECT uuid FROM runs WHERE status = 'error' ORDER BY created_at DESC LIMIT 2")
+    errors = sorted((r for r in mine.runs if r["status"] == "error"), key=lambda r: r["created_at"], reverse=True)
+    assert [r["uuid"] for r in rows] == [r["uuid"] for r in errors[:2]]

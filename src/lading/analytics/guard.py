@@ -277,6 +277,55 @@ def _pushdowns(select: object, table: object, name: str, scope: Scope, src_ts_bo
                 scope.other_predicates.append(f"{raw} IN ({literal})")
 
 
+_AGGREGATE_HINTS = ("count", "sum", "avg", "min", "max", "uniq", "any", "group", "quantile", "median", "arg",
+                    "top", "stddev", "var", "corr", "covar", "entropy", "histogram", "retention", "sequence",
+                    "windowfunnel", "mode", "first_value", "last_value", "array")
+MAX_TOP_N = 10_000
+
+
+def _top_n(select: object, table: object, name: str) -> tuple[str, bool, int] | None:
+    """`SELECT … FROM <table> ORDER BY <time column> [DESC] LIMIT k` with nothing that needs other rows
+    (no WHERE, joins, grouping, aggregates, window or array functions): only the store's k first rows
+    by that column can be returned, so they can be fetched by key instead of scanning the table."""
+    from sqlglot import exp
+
+    if any(select.args.get(a) for a in ("where", "joins", "group", "having", "distinct", "qualify", "windows")):
+        return None
+    order, limit = select.args.get("order"), select.args.get("limit")
+    if order is None or limit is None or not order.expressions or limit.args.get("expressions"):
+        return None
+    first = order.expressions[0]
+    key = first.this
+    aliases = {e.alias for e in select.expressions if isinstance(e, exp.Alias)}
+    if not isinstance(key, exp.Column) or (key.table and key.table not in (name, table.alias_or_name)) \
+            or key.name in aliases:
+        return None
+    raw = TIME_COLUMNS[name].get(key.name)
+    if raw is None:
+        return None
+    for node in select.walk():
+        if node is not select and isinstance(node, (exp.Select, exp.Subquery)):
+            return None  # a subquery in the projection: keep it simple, scan
+        if isinstance(node, (exp.AggFunc, exp.AnonymousAggFunc, exp.CombinedAggFunc, exp.ParameterizedAgg,
+                             exp.Window, exp.Explode)):
+            return None
+        if isinstance(node, exp.Anonymous) and str(node.name).lower().startswith(_AGGREGATE_HINTS):
+            return None
+
+    def literal_int(value: object) -> int | None:
+        value = getattr(value, "expression", value)
+        if isinstance(value, exp.Literal) and not value.is_string and value.name.isdigit():
+            return int(value.name)
+        return None
+
+    count = literal_int(limit)
+    offset_node = select.args.get("offset")
+    offset = literal_int(offset_node) if offset_node is not None else 0
+    if count is None or offset is None or count + offset > MAX_TOP_N:
+        return None
+    return raw, bool(first.args.get("desc")), count + offset
+
+
 def rewrite(tree: object, src_ts_bound: object) -> Rewritten:
     """Replace each runtime-table reference by a placeholder naming its scoped view."""
     from sqlglot import exp
@@ -301,6 +350,8 @@ def rewrite(tree: object, src_ts_bound: object) -> Rewritten:
         select = table.parent.parent if isinstance(table.parent, exp.From) else None
         if isinstance(select, exp.Select):
             _pushdowns(select, table, name, scope, src_ts_bound)
+            if name != "records":
+                scope.top_n = _top_n(select, table, name)
         placeholder = f"lading_view_{nonce}_{len(views)}"
         alias = table.alias or name
         table.replace(exp.Table(this=exp.to_identifier(placeholder), alias=exp.TableAlias(

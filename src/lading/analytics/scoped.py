@@ -8,7 +8,7 @@ import re
 from lading.analytics.engine import ChdbEngine, QueryEngine
 from lading.analytics.guard import parse, rewrite
 from lading.analytics.sources import source_for
-from lading.analytics.tables import view_sql
+from lading.analytics.tables import Scope, view_sql
 from lading.settings import Settings
 
 _UUID = re.compile(r"^[0-9a-fA-F-]{36}$")
@@ -25,6 +25,8 @@ def scoped_sql(sql: str, settings: Settings, workspace_uuid: str, row_cap: int |
     # Longest placeholders first so `lading_view_1` never matches inside `lading_view_10`.
     for placeholder in sorted(rewritten.views, key=len, reverse=True):
         table, scope = rewritten.views[placeholder]
+        if scope.top_n is not None:
+            _fetch_top_keys(settings, workspace_uuid, table, scope)
         final = re.sub(rf"\b{placeholder}\b", lambda _m, t=table, s=scope: view_sql(t, src, workspace_uuid, s),
                        final)
     return final
@@ -34,3 +36,36 @@ def engine_for(settings: Settings) -> QueryEngine:
     """The engine of this installation (embedded chDB; a ClickHouse server would plug in here)."""
     src = source_for(settings)
     return ChdbEngine(secrets=tuple(s for s in (src.pg_password, src.sqlite_path) if s))
+
+
+_KEYS = {"runs": ("runs", "uuid"), "batches": ("batches", "uuid"), "spans": ("executions", "id")}
+
+
+def _fetch_top_keys(settings: Settings, workspace_uuid: str, table: str, scope: Scope) -> None:
+    """For `ORDER BY <time> LIMIT k` over one table: the keys of the store's first k rows by that time
+    (plus every row tied with the k-th), so the engine reads those rows only, not the whole table."""
+    from sqlalchemy import String, select, type_coerce
+
+    from lading.store import schema
+    from lading.store.database import open_database
+
+    assert scope.top_n is not None
+    raw, descending, k = scope.top_n
+    store_table = getattr(schema, _KEYS[table][0])
+    key = store_table.c[_KEYS[table][1]]
+    time = store_table.c[raw]
+    db = open_database(settings)
+    if not db.is_postgres:
+        time = type_coerce(time, String)  # compare SQLite's stored text as is (it is not normalised)
+    with db.read() as conn:
+        ordered = time.desc() if descending else time.asc()
+        edge = conn.execute(select(time).where(store_table.c.workspace_uuid == workspace_uuid, time.is_not(None))
+                            .order_by(ordered).limit(1).offset(k - 1)).scalar()
+        query = select(key, store_table.c.run_uuid) if table == "spans" else select(key)
+        query = query.where(store_table.c.workspace_uuid == workspace_uuid)
+        if edge is not None:
+            query = query.where(time >= edge if descending else time <= edge)
+        rows = conn.execute(query).all()
+    scope.keys = [str(r[0]) for r in rows]
+    if table == "spans":
+        scope.related_keys = sorted({str(r[1]) for r in rows})

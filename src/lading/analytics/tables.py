@@ -53,6 +53,18 @@ class Scope:
     other_predicates: list[str] = field(default_factory=list)
     columns: set[str] | None = None  # None = every column (a `*` or an unqualified use we cannot bind)
     alias_columns: set[str] = field(default_factory=set)  # ALIAS columns the query names
+    # `ORDER BY <time column> [DESC] LIMIT k` over this table alone: (store column, descending, k).
+    top_n: tuple[str, bool, int] | None = None
+    # Filled from `top_n` by a store pre-query: the only store keys the query can return.
+    keys: list[str] | None = None
+    related_keys: list[str] | None = None  # the run uuids of those spans (spans → runs join)
+
+
+def _in(column: str, values: list[str] | None, numeric: bool = False) -> list[str]:
+    if values is None:
+        return []
+    literals = (str(int(v)) if numeric else quote(v) for v in values)
+    return [f"{column} IN ({', '.join(literals) or 'NULL'})"]
 
 
 def _uuid(col: str) -> str:
@@ -95,7 +107,7 @@ _EXEC_ARRAY_FIELDS = (
 
 
 def runs_view(src: StoreSource, ws: str, scope: Scope) -> str:
-    base = _base(src, "runs", ws, [*scope.lower_time_bounds, *scope.other_predicates])
+    base = _base(src, "runs", ws, [*scope.lower_time_bounds, *scope.other_predicates, *_in("uuid", scope.keys)])
     ts, tsn = src.ts, src.ts_not_null
     need_exec = _uses(scope, ("executions", "error_node_slug", "attempts_count",
                               *(f"{s}_executions_count" for s in EXEC_STATUSES),
@@ -139,7 +151,7 @@ def runs_view(src: StoreSource, ws: str, scope: Scope) -> str:
     if need_exec:
         # Executions of a run start at or after its creation: the runs' lower time bounds hold for them too.
         exec_bounds = [b.replace("created_at", "started_at", 1) for b in scope.lower_time_bounds]
-        ex = _base(src, "executions", ws, exec_bounds)
+        ex = _base(src, "executions", ws, [*exec_bounds, *_in("run_uuid", scope.keys)])
         joins += (
             " LEFT JOIN (SELECT run_uuid, " + ", ".join(_exec_counters()) + ", sum(attempts) AS attempts, "
             "if(countIf(status = 'error') > 0, argMaxIf(node_slug, id, status = 'error'), NULL) AS error_node_slug, "
@@ -157,7 +169,7 @@ def runs_view(src: StoreSource, ws: str, scope: Scope) -> str:
 
 
 def batches_view(src: StoreSource, ws: str, scope: Scope) -> str:
-    base = _base(src, "batches", ws, [*scope.lower_time_bounds, *scope.other_predicates])
+    base = _base(src, "batches", ws, [*scope.lower_time_bounds, *scope.other_predicates, *_in("uuid", scope.keys)])
     ts, tsn = src.ts, src.ts_not_null
     need_runs = _uses(scope, ("executed_runs_count", "failed_runs_count", "success_runs_count",
                               "cancelled_runs_count", "credits_used_count", "runs_status", "started_at"))
@@ -191,7 +203,8 @@ def batches_view(src: StoreSource, ws: str, scope: Scope) -> str:
     joins = ""
     if need_runs:
         # A batch's runs are created after it: its lower time bounds hold for the runs too.
-        rn = _base(src, "runs", ws, ["batch_uuid IS NOT NULL", *scope.lower_time_bounds])
+        rn = _base(src, "runs", ws, ["batch_uuid IS NOT NULL", *scope.lower_time_bounds,
+                                     *_in("batch_uuid", scope.keys)])
         joins = (" LEFT JOIN (SELECT batch_uuid, countIf(status IN ('success', 'error')) AS executed, "
                  "countIf(status = 'error') AS failed, countIf(status = 'success') AS success, "
                  "countIf(status = 'cancelled') AS cancelled, sum(credits_used_count) AS credits, "
@@ -201,7 +214,8 @@ def batches_view(src: StoreSource, ws: str, scope: Scope) -> str:
 
 
 def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
-    base = _base(src, "executions", ws, [*scope.lower_time_bounds, *scope.other_predicates])
+    base = _base(src, "executions", ws, [*scope.lower_time_bounds, *scope.other_predicates,
+                                         *_in("id", scope.keys, numeric=True)])
     ts, tsn = src.ts, src.ts_not_null
     need_run = _uses(scope, ("record_id", "record_title", "parent_run_uuid"))
     need_node = _uses(scope, ("node_integration_slug", "node_connector_uuid", "node_tool_uuid", "node_agent_uuid"))
@@ -238,7 +252,7 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
     joins = ""
     if need_run:
         joins = (f" LEFT JOIN (SELECT uuid, parent_run_uuid, record_id, record_title FROM "
-                 f"{_base(src, 'runs', ws, [])}) AS r ON r.uuid = e.run_uuid")
+                 f"{_base(src, 'runs', ws, _in('uuid', scope.related_keys))}) AS r ON r.uuid = e.run_uuid")
     if need_node:
         # What the execution row does not carry comes from its node in the release's node list.
         joins += (" LEFT JOIN (SELECT uuid AS release_uuid, JSONExtractString(n, 'uuid') AS node_uuid, "
