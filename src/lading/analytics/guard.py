@@ -267,6 +267,7 @@ def _pushdowns(select: object, table: object, name: str, scope: Scope, src_ts_bo
                     scope.other_predicates.append(f"{raw} < {bound}")
                 else:
                     scope.lower_time_bounds.append(f"{raw} >= {bound}")
+                    scope.lower_time_values.append(value_sql)
         elif isinstance(cond, (exp.EQ, exp.In)):
             col = column_of(cond.this)
             raw = STATUS_COLUMNS[name].get(col or "")

@@ -55,6 +55,9 @@ class Scope:
     alias_columns: set[str] = field(default_factory=set)  # ALIAS columns the query names
     # `ORDER BY <time column> [DESC] LIMIT k` over this table alone: (store column, descending, k).
     top_n: tuple[str, bool, int] | None = None
+    # Whether the pushed time bound is narrow enough for the store's index (set from its value).
+    narrow: bool = False
+    lower_time_values: list[str] = field(default_factory=list)  # the bounds' ClickHouse expressions
     # Filled from `top_n` by a store pre-query: the only store keys the query can return.
     keys: list[str] | None = None
     related_keys: list[str] | None = None  # the run uuids of those spans (spans → runs join)
@@ -75,10 +78,26 @@ def _uuid_null(col: str) -> str:
     return f"toUUIDOrNull({col})"
 
 
-def _base(src: StoreSource, table: str, ws: str, predicates: Iterable[str]) -> str:
+def _base(src: StoreSource, table: str, ws: str, predicates: Iterable[str], index: bool = True) -> str:
+    """One store table limited to the workspace (and the pushed predicates), read through chDB.
+
+    `index=False` (SQLite only) asks for a sequential scan: for a large share of a workspace's rows,
+    reading the table in order beats an index walk with a random row lookup per match. SQLite cannot
+    use an index for `LIKE` (case-insensitive by default), and the exact comparison, which chDB cannot
+    push down (`lower`), is applied as rows arrive."""
     cap = src.row_cap_predicate()
-    where = " AND ".join([f"workspace_uuid = {quote(ws)}", *predicates, *([cap] if cap else [])])
+    literal = quote(ws)
+    scope = [f"workspace_uuid = {literal}"]
+    if not index and src.backend == "sqlite":
+        scope = [f"workspace_uuid LIKE {literal}", f"lower(workspace_uuid) = {literal}"]
+    where = " AND ".join([*scope, *predicates, *([cap] if cap else [])])
     return f"(SELECT * FROM {src.table(table)} WHERE {where})"
+
+
+def _indexed(scope: Scope) -> bool:
+    """Walk the (workspace, time) index only for a narrow time window; with keys, SQLite must be left
+    free to use the primary key (an equality on the workspace would make it walk that index instead)."""
+    return scope.keys is None and scope.narrow
 
 
 def _uses(scope: Scope, names: Iterable[str]) -> bool:
@@ -107,7 +126,8 @@ _EXEC_ARRAY_FIELDS = (
 
 
 def runs_view(src: StoreSource, ws: str, scope: Scope) -> str:
-    base = _base(src, "runs", ws, [*scope.lower_time_bounds, *scope.other_predicates, *_in("uuid", scope.keys)])
+    base = _base(src, "runs", ws, [*scope.lower_time_bounds, *scope.other_predicates, *_in("uuid", scope.keys)],
+                 index=_indexed(scope))
     ts, tsn = src.ts, src.ts_not_null
     need_exec = _uses(scope, ("executions", "error_node_slug", "attempts_count",
                               *(f"{s}_executions_count" for s in EXEC_STATUSES),
@@ -151,7 +171,7 @@ def runs_view(src: StoreSource, ws: str, scope: Scope) -> str:
     if need_exec:
         # Executions of a run start at or after its creation: the runs' lower time bounds hold for them too.
         exec_bounds = [b.replace("created_at", "started_at", 1) for b in scope.lower_time_bounds]
-        ex = _base(src, "executions", ws, [*exec_bounds, *_in("run_uuid", scope.keys)])
+        ex = _base(src, "executions", ws, [*exec_bounds, *_in("run_uuid", scope.keys)], index=_indexed(scope))
         joins += (
             " LEFT JOIN (SELECT run_uuid, " + ", ".join(_exec_counters()) + ", sum(attempts) AS attempts, "
             "if(countIf(status = 'error') > 0, argMaxIf(node_slug, id, status = 'error'), NULL) AS error_node_slug, "
@@ -160,7 +180,7 @@ def runs_view(src: StoreSource, ws: str, scope: Scope) -> str:
             f"{ts('finished_at')}))) AS execs FROM {ex} GROUP BY run_uuid) AS x ON x.run_uuid = r.uuid"
         )
     if need_parent:
-        joins += (f" LEFT JOIN (SELECT uuid, batch_uuid FROM {_base(src, 'runs', ws, [])})"
+        joins += (f" LEFT JOIN (SELECT uuid, batch_uuid FROM {_base(src, 'runs', ws, [], index=False)})"
                   " AS pb ON pb.uuid = r.parent_run_uuid")
     if need_release:
         joins += (f" LEFT JOIN (SELECT uuid, version FROM {_base(src, 'releases', ws, [])}) AS rel"
@@ -204,7 +224,7 @@ def batches_view(src: StoreSource, ws: str, scope: Scope) -> str:
     if need_runs:
         # A batch's runs are created after it: its lower time bounds hold for the runs too.
         rn = _base(src, "runs", ws, ["batch_uuid IS NOT NULL", *scope.lower_time_bounds,
-                                     *_in("batch_uuid", scope.keys)])
+                                     *_in("batch_uuid", scope.keys)], index=_indexed(scope))
         joins = (" LEFT JOIN (SELECT batch_uuid, countIf(status IN ('success', 'error')) AS executed, "
                  "countIf(status = 'error') AS failed, countIf(status = 'success') AS success, "
                  "countIf(status = 'cancelled') AS cancelled, sum(credits_used_count) AS credits, "
@@ -215,7 +235,7 @@ def batches_view(src: StoreSource, ws: str, scope: Scope) -> str:
 
 def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
     base = _base(src, "executions", ws, [*scope.lower_time_bounds, *scope.other_predicates,
-                                         *_in("id", scope.keys, numeric=True)])
+                                         *_in("id", scope.keys, numeric=True)], index=_indexed(scope))
     ts, tsn = src.ts, src.ts_not_null
     need_run = _uses(scope, ("record_id", "record_title", "parent_run_uuid"))
     need_node = _uses(scope, ("node_integration_slug", "node_connector_uuid", "node_tool_uuid", "node_agent_uuid"))
@@ -252,7 +272,8 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
     joins = ""
     if need_run:
         joins = (f" LEFT JOIN (SELECT uuid, parent_run_uuid, record_id, record_title FROM "
-                 f"{_base(src, 'runs', ws, _in('uuid', scope.related_keys))}) AS r ON r.uuid = e.run_uuid")
+                 f"{_base(src, 'runs', ws, _in('uuid', scope.related_keys), index=False)}) "
+                 "AS r ON r.uuid = e.run_uuid")
     if need_node:
         # What the execution row does not carry comes from its node in the release's node list.
         joins += (" LEFT JOIN (SELECT uuid AS release_uuid, JSONExtractString(n, 'uuid') AS node_uuid, "
@@ -267,7 +288,7 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
 
 
 def records_view(src: StoreSource, ws: str, scope: Scope) -> str:
-    base = _base(src, "runs", ws, ["parent_run_uuid IS NULL"])
+    base = _base(src, "runs", ws, ["parent_run_uuid IS NULL"], index=False)
     ts, tsn = src.ts, src.ts_not_null
     latest = "(r.created_at, r.uuid)"
     empty_title = "ifNull(r.record_title, '')"
