@@ -68,6 +68,8 @@ def clickhouse_settings(limits: Limits) -> dict[str, Any]:
         "output_format_json_quote_denormals": 0,
         "output_format_json_quote_decimals": 0,
         "use_query_cache": 0,
+        "query_profiler_real_time_period_ns": 0,
+        "query_profiler_cpu_time_period_ns": 0,
     }
 
 
@@ -109,6 +111,73 @@ def readable_error(raw: str, secrets: tuple[str, ...] = ()) -> EngineError:
     return EngineError(code, text)
 
 
+_CHDB: Any = None
+
+
+def _signal_dispositions() -> tuple[Any, dict[int, Any]]:
+    """Every signal's raw `sigaction` (Linux/macOS), so they can be put back exactly."""
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    saved = {}
+    for number in range(1, signal.NSIG):
+        if number in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        buf = ctypes.create_string_buffer(512)  # larger than any libc's struct sigaction
+        if libc.sigaction(number, None, buf) == 0:
+            saved[number] = buf
+    return libc, saved
+
+
+class _Chdb:
+    """chDB, used so that it never keeps the signal handlers it installs.
+
+    ClickHouse replaces every signal's handler (SIGSEGV/SIGILL for its crash reports, SIGINT/SIGTERM,
+    SIGPIPE, …) on load and again while queries run. In a Lading process those belong to others:
+    wasmtime's trap handlers (the python sandbox refuses to run once they are replaced), V8's,
+    Python's SIGINT → KeyboardInterrupt and the worker's graceful SIGTERM. Every call therefore puts
+    all signal dispositions back as they were; Lading's queries disable ClickHouse's profiler
+    timers, the only feature that would signal the process by itself."""
+
+    def __init__(self) -> None:
+        import sys
+
+        self._linux = sys.platform.startswith("linux")
+        with self._restoring():
+            import chdb
+
+            self._chdb = chdb
+
+    def _restoring(self) -> Any:
+        import contextlib
+
+        @contextlib.contextmanager
+        def guard() -> Any:
+            if not self._linux:
+                yield
+                return
+            libc, saved = _signal_dispositions()
+            try:
+                yield
+            finally:
+                for number, buf in saved.items():
+                    libc.sigaction(number, buf, None)
+
+        return guard()
+
+    def query(self, sql: str, fmt: str) -> Any:
+        with self._restoring():
+            return self._chdb.query(sql, fmt)
+
+
+def load_chdb() -> _Chdb:
+    global _CHDB
+    if _CHDB is None:
+        _CHDB = _Chdb()
+    return _CHDB
+
+
 class ChdbEngine:
     """chDB in this process; one stateless connection per process, created on first use."""
 
@@ -116,9 +185,9 @@ class ChdbEngine:
         self._secrets = secrets
 
     def execute(self, sql: str, limits: Limits) -> QueryResult:
-        import chdb
         import orjson
 
+        chdb = load_chdb()
         statement = sql + _settings_clause(clickhouse_settings(limits))
         try:
             result = chdb.query(statement, "JSONCompact")

@@ -47,8 +47,9 @@ NARROW_WINDOW_SECONDS = 3 * 86400
 
 def _newest_bound_age(values: list[str]) -> float:
     """Seconds between now and the most recent of the (checked, constant) lower bounds."""
-    import chdb
+    from lading.analytics.engine import load_chdb
 
+    chdb = load_chdb()
     exprs = ", ".join(f"toFloat64(dateDiff('second', toDateTime({v}, 'UTC'), now()))" for v in values)
     try:
         raw = chdb.query(f"SELECT arrayMin([{exprs}]) AS age SETTINGS readonly = 2, session_timezone = 'UTC'",
