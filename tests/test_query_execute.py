@@ -228,3 +228,20 @@ def test_latest_rows_by_time_are_exact(stores: tuple[Filled, Filled]) -> None:
     rows = q("SELECT uuid FROM runs WHERE status = 'error' ORDER BY created_at DESC LIMIT 2")
     errors = sorted((r for r in mine.runs if r["status"] == "error"), key=lambda r: r["created_at"], reverse=True)
     assert [r["uuid"] for r in rows] == [r["uuid"] for r in errors[:2]]
+
+
+def test_a_query_leaves_the_process_signal_handlers_alone() -> None:
+    """chDB installs handlers for every signal; after a query the python sandbox (wasmtime's trap
+    handlers) still runs in this process and Ctrl-C is still a KeyboardInterrupt."""
+    import os
+    import signal
+    import time
+
+    from lading.engine.sandbox.python import run_python
+
+    assert run_python("result = 40 + 1", {}, {}) == 41
+    assert q("SELECT 1 AS one") == [{"one": 1}]
+    assert run_python("result = 41 + 1", {}, {}) == 42
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
