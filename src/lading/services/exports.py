@@ -80,7 +80,9 @@ def write_export(session: Session, filename: str, write: Callable[[TextIO], None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return {"url": final.resolve().as_uri()}
+    from lading.services.export_urls import export_url
+
+    return {"url": export_url(session.settings.home, final)}
 
 
 # --- reading runs ---------------------------------------------------------------------------------
