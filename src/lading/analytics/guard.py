@@ -156,6 +156,12 @@ def _check(tree: object) -> None:
         if isinstance(node, exp.Table):
             _check_table(node, ctes)
             continue
+        if isinstance(node, exp.In) and node.args.get("field") is not None:
+            # `x IN <table>` reads a table outside FROM (ClickHouse allows any table there).
+            raise QueryRefusedError(497, "ACCESS_DENIED: IN <table> is not allowed; write IN (SELECT … FROM …)")
+        if isinstance(node, exp.Column) and any(
+                part.lower() in ("system", "information_schema") for part in (node.table, node.db, node.catalog)):
+            raise QueryRefusedError(497, "ACCESS_DENIED: the system database is not accessible")
         if isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary, exp.Connector)):
             name = _function_name(node) or _FUNC_CLASS_NAMES.get(type(node).__name__)
             if name is None:
@@ -182,6 +188,8 @@ def _check_table(table: object, ctes: set[str]) -> None:
     from sqlglot import exp
 
     if _is_array_join_target(table):
+        if table.args.get("db") or table.args.get("catalog") or not isinstance(table.this, exp.Identifier):
+            raise QueryRefusedError(497, "ACCESS_DENIED: ARRAY JOIN takes an array column")
         return
     target = table.this
     if isinstance(target, exp.Func) or not isinstance(target, exp.Identifier):
