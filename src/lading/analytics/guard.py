@@ -268,7 +268,7 @@ def _pushdowns(select: object, table: object, name: str, scope: Scope, src_ts_bo
                 col, value, kind = column_of(cond.expression), cond.this, flips[type(cond)]
             raw = TIME_COLUMNS[name].get(col or "")
             if raw and _constant(value):
-                value_sql = value.sql(dialect=generator)
+                value_sql = value.sql(dialect=generator, comments=False)
                 upper = kind in (exp.LT, exp.LTE)
                 bound = src_ts_bound(value_sql, upper)
                 if upper:
@@ -366,5 +366,5 @@ def rewrite(tree: object, src_ts_bound: object) -> Rewritten:
         table.replace(exp.Table(this=exp.to_identifier(placeholder), alias=exp.TableAlias(
             this=exp.to_identifier(alias))))
         views[placeholder] = (name, scope)
-    return Rewritten(sql=tree.sql(dialect=dialect()), views=views)
+    return Rewritten(sql=tree.sql(dialect=dialect(), comments=False), views=views)
 
