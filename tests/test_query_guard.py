@@ -23,12 +23,18 @@ def stores() -> tuple[Filled, Filled]:
     return mine, theirs
 
 
-def _store_counts() -> dict[str, int]:
+def _store_counts(workspaces: tuple[str, ...]) -> dict[str, int]:
+    """Rows of every workspace-scoped store table in these workspaces (other tests share the database)."""
     from lading.services.session import open_session
     from lading.store.schema import ALL_TABLES
 
+    counts = {}
     with open_session().db.read() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in ALL_TABLES}
+        for table in ALL_TABLES:
+            if "workspace_uuid" in table.c:
+                counts[table.name] = conn.execute(select(func.count()).select_from(table).where(
+                    table.c.workspace_uuid.in_(workspaces))).scalar_one()
+    return counts
 
 
 def refused(sql: str) -> str:
@@ -91,13 +97,15 @@ FORBIDDEN = [
 
 
 def test_forbidden_constructs_are_refused_and_change_nothing(stores: tuple[Filled, Filled]) -> None:
-    before = _store_counts()
+    workspaces = (stores[0].workspace_uuid, stores[1].workspace_uuid)
+    before = _store_counts(workspaces)
+    assert before["runs"] == 120 and before["executions"] > 120
     for sql, code in FORBIDDEN:
         message = refused(sql)
         assert message.startswith(f"Code: {code}."), (sql, message)
         if code == 497:
             assert "ACCESS_DENIED" in message, (sql, message)
-    assert _store_counts() == before
+    assert _store_counts(workspaces) == before
     assert refused("SELECT play_uuid FROM runs") == "Code: 47. Unknown expression identifier 'play_uuid'"
     assert refused("SELECT 1 FROM unknown") == "Code: 60. Table orchestration.unknown doesn't exist"
 
