@@ -129,3 +129,16 @@ def test_other_workspace_usage_is_never_counted(stores: tuple[Filled, Filled]) -
 def test_bad_input(flags: tuple[str, ...], fragment: str) -> None:
     code, out = run_cli("billing", "usage", "get-metrics", *flags)
     assert code != 0 and fragment in out["errorMessage"] and out["statusCode"] == 400
+
+
+def test_only_admins_see_usage() -> None:
+    from sqlalchemy import update
+
+    from lading.services.session import open_session
+    from lading.store.schema import users
+
+    session = open_session()
+    with session.db.write() as conn:
+        conn.execute(update(users).where(users.c.uuid == session.user_uuid).values(role="member"))
+    code, out = run_cli("billing", "usage", "get-metrics", "--from", "2025-01-01", "--to", "2025-01-02")
+    assert code == 3 and out["errorMessage"] == "forbidden" and out["statusCode"] == 403

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from lading.domain.errors import ValidationError
+from sqlalchemy import select
+
+from lading.domain.errors import AuthError, ValidationError
 from lading.services.session import Session
+from lading.store.schema import users
 
 MAX_DAYS = 366
 
@@ -22,12 +25,22 @@ def _day(flag: str, value: str | None) -> date:
         raise ValidationError(f"{flag} must be a date as YYYY-MM-DD, got {value!r}", reason="invalidDate") from None
 
 
+def require_admin(session: Session) -> None:
+    """Billing is for workspace admins only (spec §7): anyone else gets `forbidden`."""
+    with session.db.read() as conn:
+        role = conn.execute(select(users.c.role).where(users.c.uuid == session.user_uuid,
+                                                       users.c.workspace_uuid == session.workspace_uuid)).scalar()
+    if role != "admin":
+        raise AuthError("forbidden", status_code=403)
+
+
 def usage_metrics(session: Session, *, date_from: str | None, date_to: str | None, unit: str | None = None,
                   group_by: str | None = None, workflow_uuid: str | None = None, model_uuid: str | None = None,
                   connector_uuid: str | None = None, integration_slug: str | None = None, slug: str | None = None,
                   agent_uuid: str | None = None) -> dict[str, Any]:
     from lading.analytics.usage import GROUP_BY, UNITS, UsageFilter, usage_metrics
 
+    require_admin(session)
     start, end = _day("--from", date_from), _day("--to", date_to)
     if start > end:
         raise ValidationError("--from must not be later than --to", reason="invalidDateRange")
