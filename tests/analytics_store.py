@@ -147,3 +147,17 @@ def other_workspace(db: Any, name: str) -> str:
     with db.write() as conn:
         ws, _user = workspaces.get_or_create_workspace(conn, name)
     return str(ws.uuid)
+
+
+def remove(db: Any, *stores: Filled) -> None:
+    """Delete what `fill` wrote. Its runs include `pending`/`running` ones: left in a shared
+    PostgreSQL database they would keep every test's background worker from going idle."""
+    from sqlalchemy import delete
+
+    from lading.store.schema import batches, executions, releases, runs, workflows
+
+    with db.write() as conn:
+        for filled in stores:
+            ws = filled.workspace_uuid
+            for table in (executions, runs, batches, releases, workflows):
+                conn.execute(delete(table).where(table.c.workspace_uuid == ws))

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from analytics_store import Filled, fill
+from analytics_store import Filled, fill, remove
 from conftest import run_cli
 
 
@@ -50,11 +50,13 @@ def server(lading_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture
-def store() -> Filled:
+def store() -> Iterator[Filled]:
     from lading.services.session import open_session
 
     session = open_session()
-    return fill(session.db, session.workspace_uuid, seed=11, runs_count=30)
+    filled = fill(session.db, session.workspace_uuid, seed=11, runs_count=30)
+    yield filled
+    remove(session.db, filled)
 
 
 def test_signed_export_urls_are_served_and_guarded(server: str, store: Filled) -> None:

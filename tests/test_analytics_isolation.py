@@ -8,6 +8,7 @@ import io
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,21 +16,22 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from analytics_store import Filled, fill, other_workspace
+from analytics_store import Filled, fill, other_workspace, remove
 from conftest import run_cli
 
 TERMINAL = {"success", "error", "cancelled"}
 
 
 @pytest.fixture
-def stores() -> tuple[Filled, Filled]:
+def stores() -> Iterator[tuple[Filled, Filled]]:
     from lading.services.session import open_session
 
     session = open_session()
     mine = fill(session.db, session.workspace_uuid, seed=7, runs_count=90, title_prefix="acme")
     theirs = fill(session.db, other_workspace(session.db, f"other-{session.workspace_uuid}"), seed=8,
                   runs_count=90, title_prefix="secret", same_workflows_as=mine)
-    return mine, theirs
+    yield mine, theirs
+    remove(session.db, mine, theirs)
 
 
 def ok(*args: str) -> Any:

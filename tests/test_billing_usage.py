@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from analytics_store import Filled, fill, other_workspace
+from analytics_store import Filled, fill, other_workspace, remove
 from conftest import run_cli
 
 
 @pytest.fixture
-def stores() -> tuple[Filled, Filled]:
+def stores() -> Iterator[tuple[Filled, Filled]]:
     from lading.services.session import open_session
 
     session = open_session()
     mine = fill(session.db, session.workspace_uuid, seed=5, runs_count=90)
     theirs = fill(session.db, other_workspace(session.db, f"other-{session.workspace_uuid}"), seed=6,
                   runs_count=90)
-    return mine, theirs
+    yield mine, theirs
+    remove(session.db, mine, theirs)
 
 
 def usage(*flags: str) -> list[dict[str, Any]]:

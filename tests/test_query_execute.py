@@ -4,12 +4,13 @@ the rows the test wrote, in the caller's workspace only."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from analytics_store import Filled, fill, other_workspace
+from analytics_store import Filled, fill, other_workspace, remove
 from conftest import run_cli
 
 
@@ -21,14 +22,15 @@ def q(sql: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def stores() -> tuple[Filled, Filled]:
+def stores() -> Iterator[tuple[Filled, Filled]]:
     from lading.services.session import open_session
 
     session = open_session()
     mine = fill(session.db, session.workspace_uuid, seed=1, title_prefix="acme")
     theirs = fill(session.db, other_workspace(session.db, f"other-{session.workspace_uuid}"), seed=2,
                   title_prefix="secret")
-    return mine, theirs
+    yield mine, theirs
+    remove(session.db, mine, theirs)
 
 
 def ts(value: str) -> datetime:

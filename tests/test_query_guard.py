@@ -3,24 +3,26 @@ change nothing; each cap is hit on purpose and reported; another workspace's row
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from analytics_store import Filled, fill, other_workspace
+from analytics_store import Filled, fill, other_workspace, remove
 from conftest import run_cli
 
 
 @pytest.fixture
-def stores() -> tuple[Filled, Filled]:
+def stores() -> Iterator[tuple[Filled, Filled]]:
     from lading.services.session import open_session
 
     session = open_session()
     mine = fill(session.db, session.workspace_uuid, seed=3, runs_count=60, title_prefix="acme")
     theirs = fill(session.db, other_workspace(session.db, f"other-{session.workspace_uuid}"), seed=4,
                   runs_count=60, title_prefix="secret")
-    return mine, theirs
+    yield mine, theirs
+    remove(session.db, mine, theirs)
 
 
 def _store_counts(workspaces: tuple[str, ...]) -> dict[str, int]:
@@ -178,3 +180,23 @@ def test_bad_input_gives_readable_engine_messages(stores: tuple[Filled, Filled])
     assert "DB::Exception" not in message and "In scope" not in message
     message = refused("SELECT uuid FROM runs WHERE unknown_column = 1")
     assert message == "Code: 47. Unknown expression identifier 'unknown_column'"
+
+
+def test_common_clickhouse_constructs_pass_the_guard(stores: tuple[Filled, Filled]) -> None:
+    mine, _ = stores
+    errors = sum(r["status"] == "error" for r in mine.runs)
+    for sql, expected in [
+        ("SELECT sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS n FROM runs", errors),
+        ("SELECT countIf(status = 'error') AS n FROM runs WHERE EXISTS (SELECT 1 FROM spans)", errors),
+        ("SELECT count() AS n FROM runs WHERE position(status, 'err') = 1", errors),
+        ("SELECT uniqExactIf(uuid, status = 'error') AS n FROM runs", errors),
+        ("SELECT length(groupArray(uuid)) AS n FROM runs WHERE if(status = 'error', 1, 0) = 1", errors),
+        ("SELECT count() AS n FROM (SELECT argMax(status, created_at) AS s, uuid FROM runs GROUP BY uuid) "
+         "WHERE s = 'error'", errors),
+    ]:
+        code, out = run_cli("orchestration", "query", "execute", sql)
+        assert code == 0 and out["rows"] == [{"n": expected}], (sql, out)
+    message = refused("SELECT 1 AS a WHERE 1 = ANY(SELECT 1)")
+    assert message.startswith("Code: 497.")
+    code, out = run_cli("orchestration", "query", "execute", "SELECT argMax(status, created_at) FROM runs")
+    assert code == 0 and list(out["rows"][0]) == ["argMax(status, created_at)"]  # named as ClickHouse names it

@@ -98,6 +98,10 @@ def readable_error(raw: str, secrets: tuple[str, ...] = ()) -> EngineError:
             text = text[:cut]
     text = text.replace("`", "'").rstrip(" .:").replace("Unknown expression or function identifier",
                                                         "Unknown expression identifier")
+    if code == 62:
+        # Positions and excerpts refer to the rewritten SQL, not the user's: keep what was expected.
+        expected = text.find("Expected")
+        text = "Syntax error" + (": " + text[expected:expected + 200] if expected >= 0 else "")
     if code == 395 and "Limit for rows or bytes to read exceeded" in text:
         code = 158  # the per-scan counter of PostgreSQL reads (sources.row_cap_predicate)
         text = text[text.find("Limit for rows"):]
