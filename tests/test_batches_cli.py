@@ -57,7 +57,7 @@ def test_records_batch_counters_and_partial_failure_procedure() -> None:
     assert count == {"count": 2}
     code, text = run_cli("orchestration", "run", "download", "--workflow-uuid", wf, "--batch-uuid", batch["uuid"],
                          "--statuses", "error")
-    failed = text if isinstance(text, list) else json.loads(text)
+    failed = [json.loads(line) for line in text.splitlines()]  # newline-delimited JSON, one run per line
     ids = sorted(r["recordId"] for r in failed)
     assert ids == ["r2", "r5"]
     code, out = run_cli("orchestration", "batch", "create", "--workflow-uuid", wf,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from lading import __version__
+from lading.cli.billing import billing_app
 from lading.cli.common import help_settings
 from lading.cli.connection import connection_app
 from lading.cli.orchestration import orchestration_app
@@ -43,4 +44,5 @@ app.add_typer(storage_app, name="storage")
 app.add_typer(segmentation_app, name="segmentation")
 app.add_typer(workspace_app, name="workspaceManagement")
 app.add_typer(workspace_app, name="workspace", hidden=True)
+app.add_typer(billing_app, name="billing")
 register_system_commands(app)

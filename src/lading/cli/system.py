@@ -1,4 +1,4 @@
-"""Top-level commands: `whoami` and `worker`."""
+"""Top-level commands: `whoami`, `worker` and `serve`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,19 @@ def register_system_commands(app: typer.Typer) -> None:
         from lading.services.session import whoami as who
 
         emit(who(session()))
+
+    @app.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+        port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    ) -> None:
+        """Run the HTTP API (export files behind signed URLs). Exports answer signed http URLs
+        when LADING_API_URL names this server."""
+        import uvicorn
+
+        from lading.api.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
     @app.command("worker")
     def worker(

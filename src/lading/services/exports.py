@@ -80,7 +80,9 @@ def write_export(session: Session, filename: str, write: Callable[[TextIO], None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return {"url": final.resolve().as_uri()}
+    from lading.services.export_urls import export_url
+
+    return {"url": export_url(session.settings.home, final)}
 
 
 # --- reading runs ---------------------------------------------------------------------------------
@@ -127,7 +129,8 @@ class _RunSnapshot:
 
 def stream_runs(session: Session, out: TextIO, *, workflow_uuid: str, statuses: Sequence[str] | None = None,
                 **filters: Any) -> int:
-    """`run download`: one JSON array, element by element: the `run get` run plus `runContext`."""
+    """`run download`: newline-delimited JSON, one line per run (the `run get` run plus `runContext`),
+    oldest first; no match writes nothing."""
     from lading.domain.nodes import parse_statuses
 
     ws = session.workspace_uuid
@@ -143,16 +146,13 @@ def stream_runs(session: Session, out: TextIO, *, workflow_uuid: str, statuses: 
         return grouped
 
     count = 0
-    out.write("[")
     for page, grouped in _keyset_pages(session, cond, None, extra=executions):
         for row in page:
             doc = presenters.run_detail(row, grouped.get(row.uuid, []))
             doc["runContext"] = row.context or {}
-            out.write(("\n" if count == 0 else ",\n") + _dumps(doc))
+            out.write(_dumps(doc) + "\n")
             count += 1
         out.flush()
-    out.write("\n]\n" if count else "]\n")
-    out.flush()
     return count
 
 
@@ -220,18 +220,50 @@ def write_outputs(out: TextIO, fmt: str, rows: RowSource) -> None:
                          *(csv_cell(given_out.get(k)) for k in out_keys)])
 
 
+def _executions_filter(raw: Any) -> dict[str, list[str]]:
+    """`{"<slug>": {"status": "finished"}}` (a status or a list) → {slug: [store statuses]}."""
+    from lading.domain.nodes import parse_statuses
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) and "status" in v for v in raw.values()):
+        raise ValidationError('--executions-filter must look like {"<nodeSlug>": {"status": "finished"}}',
+                              reason="invalidData")
+    parsed: dict[str, list[str]] = {}
+    for slug, spec in raw.items():
+        given = spec["status"]
+        values = given if isinstance(given, list) else [given]
+        if not values or not all(isinstance(v, str) for v in values):
+            raise ValidationError(f"--executions-filter: status of {slug!r} must be a string or a list of strings",
+                                  reason="invalidData")
+        parsed[str(slug)] = list(parse_statuses(values) or [])
+    return parsed
+
+
 def run_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",
-                statuses: Sequence[str] | None = None, **filters: Any) -> dict[str, str]:
+                statuses: Sequence[str] | None = None, parent_batch_uuid: str | None = None,
+                parent_uuid: str | None = None, parent_node_uuid: str | None = None,
+                is_group_parent: bool | None = None, record_title_or_id: str | None = None,
+                executions_filter: Any = None, **filters: Any) -> dict[str, str]:
     """`run download-outputs` → `{"url"}`: the chosen node's output per matching run, oldest first."""
     from lading.domain.nodes import parse_statuses
 
     check_format(fmt)
+    by_node = _executions_filter(executions_filter)
+    parsed = parse_statuses(statuses)
     with session.db.read() as conn:
         require_workflow(session, conn, workflow_uuid)
         require_slug(session, conn, output_node_slug, workflow_uuid=workflow_uuid,
                      release_uuid=filters.get("release_uuid"))
-    cond = runs_repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid,
-                                 statuses=parse_statuses(statuses), **filters)
+    ws = session.workspace_uuid
+    children = bool(parent_batch_uuid or parent_uuid or parent_node_uuid)
+    cond = runs_repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, top_level=not children,
+                                 **filters)
+    cond += repo.group_scope(ws, parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
+                             parent_batch_uuid=parent_batch_uuid, is_group_parent=is_group_parent)
+    if record_title_or_id:
+        cond.append(repo.title_or_id(record_title_or_id))
+    cond += [repo.executions_match(ws, slug, wanted) for slug, wanted in by_node.items()]
     source = _RunSnapshot(session, cond, repo.output_columns(output_node_slug))
     return write_export(session, f"outputs-{output_node_slug}.{fmt}", lambda fh: write_outputs(fh, fmt, source))
 

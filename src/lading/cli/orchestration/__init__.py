@@ -9,6 +9,7 @@ from lading.cli.orchestration.actions import action_app
 from lading.cli.orchestration.batches import batch_app
 from lading.cli.orchestration.downloads import register_batch_download, register_run_downloads
 from lading.cli.orchestration.nodes import node_app
+from lading.cli.orchestration.query import query_app
 from lading.cli.orchestration.records import record_app
 from lading.cli.orchestration.releases import draft_app, release_app
 from lading.cli.orchestration.runs import run_app
@@ -31,5 +32,6 @@ orchestration_app.add_typer(draft_app, name="draft-release", hidden=True)
 orchestration_app.add_typer(node_app, name="node")
 orchestration_app.add_typer(template_app, name="template")
 orchestration_app.add_typer(action_app, name="action")
+orchestration_app.add_typer(query_app, name="query")
 
 __all__ = ["orchestration_app"]

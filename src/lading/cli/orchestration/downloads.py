@@ -2,7 +2,7 @@
 
 They live apart from `runs.py` because they are exports and aggregations rather than run lifecycle;
 `register_*` attach them to the `run` and `batch` groups. The two streaming commands print their
-content on stdout (a JSON array / the outputs file), not one JSON document.
+content on stdout (newline-delimited JSON / the outputs file), not one JSON document.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def register_run_downloads(run_app: typer.Typer) -> None:
         record_id: str = typer.Option(None, "--record-id", help="Runs of this record id."),
         record_title: str = typer.Option(None, "--record-title", help="Case-insensitive title substring."),
     ) -> None:
-        """Stream every matching run (run get + executions + runContext) as one JSON array, oldest first."""
+        """Stream every matching run (run get + executions + runContext), one JSON line per run, oldest first."""
         from lading.services import exports
 
         exports.stream_runs(session(), sys.stdout, workflow_uuid=workflow_uuid, statuses=split_list(statuses),
@@ -83,12 +83,25 @@ def register_run_downloads(run_app: typer.Typer) -> None:
         created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
         record_id: str = typer.Option(None, "--record-id", help="Runs of this record id."),
         record_title: str = typer.Option(None, "--record-title", help="Case-insensitive title substring."),
+        record_title_or_id: str = typer.Option(None, "--record-title-or-id",
+                                               help="Record id (exact) or title substring."),
+        parent_batch_uuid: str = typer.Option(None, "--parent-batch-uuid", help="Child runs of this batch's runs."),
+        parent_uuid: str = typer.Option(None, "--parent-uuid", help="Child runs of this parent run."),
+        parent_node_uuid: str = typer.Option(None, "--parent-node-uuid", help="Child runs of this group node."),
+        is_group_parent: bool = typer.Option(None, "--is-group-parent/--no-is-group-parent",
+                                             help="Only runs that are (or are not) group parents."),
+        executions_filter: str = typer.Option(None, "--executions-filter",
+                                              help='Per-node execution status, e.g. {"enrich":{"status":"finished"}}.'),
     ) -> None:
         """Export each matching run's input and one node's output to a file; prints {"url"}."""
+        from lading.cli.output import parse_json_flag
         from lading.services import exports
 
         emit(exports.run_outputs(session(), workflow_uuid=workflow_uuid, output_node_slug=output_node_slug,
-                                 fmt=fmt, statuses=split_list(statuses),
+                                 fmt=fmt, statuses=split_list(statuses), parent_batch_uuid=parent_batch_uuid,
+                                 parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
+                                 is_group_parent=is_group_parent, record_title_or_id=record_title_or_id,
+                                 executions_filter=parse_json_flag("--executions-filter", executions_filter),
                                  **run_filters(batch_uuid, release_uuid, is_finished, created_after,
                                                created_before, record_id, record_title)))
 

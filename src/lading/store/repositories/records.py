@@ -164,5 +164,34 @@ def batch_runs(ws: str, batch_uuid: str) -> Cond:
     return [runs.c.workspace_uuid == ws, runs.c.batch_uuid == batch_uuid]
 
 
+def group_scope(ws: str, *, parent_uuid: str | None = None, parent_node_uuid: str | None = None,
+                parent_batch_uuid: str | None = None, is_group_parent: bool | None = None) -> Cond:
+    """Child-run scope of `run download-outputs`: runs of a parent run, node or parent batch."""
+    cond: Cond = []
+    if parent_uuid:
+        cond.append(runs.c.parent_run_uuid == parent_uuid)
+    if parent_node_uuid:
+        cond.append(runs.c.parent_node_uuid == parent_node_uuid)
+    if parent_batch_uuid:
+        parent = runs.alias("parent")
+        cond.append(runs.c.parent_run_uuid.in_(select(parent.c.uuid).where(
+            parent.c.workspace_uuid == ws, parent.c.batch_uuid == parent_batch_uuid)))
+    if is_group_parent is not None:
+        cond.append(runs.c.is_group_parent.is_(is_group_parent))
+    return cond
+
+
+def title_or_id(value: str) -> ColumnElement[bool]:
+    """`--record-title-or-id`: the record id exactly, or a case-insensitive title substring."""
+    return or_(runs.c.record_id == value, func.lower(runs.c.record_title).contains(value.lower(), autoescape=True))
+
+
+def executions_match(ws: str, slug: str, statuses: Sequence[str]) -> ColumnElement[bool]:
+    """The run has an execution of node `slug` in one of `statuses` (`--executions-filter`)."""
+    return select(executions.c.id).where(
+        executions.c.workspace_uuid == ws, executions.c.run_uuid == runs.c.uuid, executions.c.node_slug == slug,
+        executions.c.status.in_(list(statuses))).exists()
+
+
 def record_id_in(record_ids: Sequence[str]) -> ColumnElement[bool]:
     return _RECORD_ID.in_(list(record_ids))

@@ -32,8 +32,11 @@ def run_filters(ws: str, *, workflow_uuid: str | None, batch_uuid: str | None = 
                 release_uuid: str | None = None, statuses: Sequence[str] | None = None,
                 record_id: str | None = None, record_title: str | None = None,
                 is_finished: bool | None = None, created_after: datetime | None = None,
-                created_before: datetime | None = None) -> list[ColumnElement[bool]]:
-    cond: list[ColumnElement[bool]] = [runs.c.workspace_uuid == ws, runs.c.parent_run_uuid.is_(None)]
+                created_before: datetime | None = None, top_level: bool = True) -> list[ColumnElement[bool]]:
+    """Conditions on `runs` for the shared run filters; `top_level=False` includes group/tool child runs."""
+    cond: list[ColumnElement[bool]] = [runs.c.workspace_uuid == ws]
+    if top_level:
+        cond.append(runs.c.parent_run_uuid.is_(None))
     if workflow_uuid is not None:
         cond.append(runs.c.workflow_uuid == workflow_uuid)
     if batch_uuid:
@@ -45,7 +48,7 @@ def run_filters(ws: str, *, workflow_uuid: str | None, batch_uuid: str | None = 
     if record_id:
         cond.append(runs.c.record_id == record_id)
     if record_title:
-        cond.append(func.lower(runs.c.record_title).contains(record_title.lower()))
+        cond.append(func.lower(runs.c.record_title).contains(record_title.lower(), autoescape=True))
     if is_finished is True:
         cond.append(runs.c.status.in_(tuple(TERMINAL_STATUSES)))
     elif is_finished is False:

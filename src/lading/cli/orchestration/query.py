@@ -1,0 +1,25 @@
+"""`orchestration query execute`: ClickHouse SQL over the runtime tables runs, batches, spans, records."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, warn
+
+query_app = typer.Typer(help="Read-only SQL over the runtime tables (runs, batches, spans, records).",
+                        no_args_is_help=True, context_settings=help_settings())
+
+
+@query_app.command("execute")
+def execute(
+    sql: str = typer.Argument(..., metavar="SQL", help="One ClickHouse SELECT; tables runs, batches, spans, "
+                              "records without a schema prefix, scoped to your workspace."),
+) -> None:
+    """Run one read-only query (30 s, 10,000 result rows, 10,000,000 rows scanned); prints {"rows": [...]}."""
+    from lading.services import query
+
+    document, truncated = query.execute_query(session(), sql)
+    if truncated:
+        warn(f"result truncated at {query.limits().max_result_rows} rows")
+    emit(document)

@@ -1,0 +1,58 @@
+"""`billing usage get-metrics`: executions and credits per UTC day (spec §7)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from lading.domain.errors import AuthError, ValidationError
+from lading.services.session import Session
+from lading.store.schema import users
+
+MAX_DAYS = 366
+
+
+def _day(flag: str, value: str | None) -> date:
+    if not value:
+        raise ValidationError(f"{flag} is required (YYYY-MM-DD)", reason="invalidDate")
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{flag} must be a date as YYYY-MM-DD, got {value!r}", reason="invalidDate") from None
+
+
+def require_admin(session: Session) -> None:
+    """Billing is for workspace admins only (spec §7): anyone else gets `forbidden`."""
+    with session.db.read() as conn:
+        role = conn.execute(select(users.c.role).where(users.c.uuid == session.user_uuid,
+                                                       users.c.workspace_uuid == session.workspace_uuid)).scalar()
+    if role != "admin":
+        raise AuthError("forbidden", status_code=403)
+
+
+def usage_metrics(session: Session, *, date_from: str | None, date_to: str | None, unit: str | None = None,
+                  group_by: str | None = None, workflow_uuid: str | None = None, model_uuid: str | None = None,
+                  connector_uuid: str | None = None, integration_slug: str | None = None, slug: str | None = None,
+                  agent_uuid: str | None = None) -> dict[str, Any]:
+    from lading.analytics.usage import GROUP_BY, UNITS, UsageFilter, usage_metrics
+
+    require_admin(session)
+    start, end = _day("--from", date_from), _day("--to", date_to)
+    if start > end:
+        raise ValidationError("--from must not be later than --to", reason="invalidDateRange")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValidationError(f"the range may cover at most {MAX_DAYS} days", reason="invalidDateRange")
+    if unit is not None and unit not in UNITS:
+        raise ValidationError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}", reason="invalidUnit")
+    if group_by is not None and group_by not in GROUP_BY:
+        raise ValidationError(f"unknown --group-by {group_by!r}; use one of {', '.join(GROUP_BY)}",
+                              reason="invalidGroupBy")
+    flt = UsageFilter(start=start, end=end, unit=unit, group_by=group_by, workflow_uuid=workflow_uuid,
+                      model_uuid=model_uuid, connector_uuid=connector_uuid, integration_slug=integration_slug,
+                      slug=slug, agent_uuid=agent_uuid)
+    with session.db.read() as conn:
+        return {"metrics": usage_metrics(conn, session.workspace_uuid, flt)}
