@@ -4,7 +4,8 @@ Read from the store's `executions` table — the same rows the `spans` table exp
 `orchestration.executions` unit agrees row for row with `SELECT execution_status, count() FROM spans`
 over the same days. The store aggregates by (day, status, release, node); node attributes that are
 not on the execution row (integration slug, connector, agent) come from the release's node list.
-`storage.records` has no source yet in this installation (no storage models), so it reports no usage.
+`storage.records` counts records inserted or changed in models (`storage_usage`, written by every model
+write), slug `insert`, attributed to the model and, for workflow write-backs, the workflow.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from lading.store.repositories import storage_usage
 from lading.store.schema import executions, releases
 
 UNITS = ("billing.credits", "orchestration.executions", "storage.records")
@@ -78,12 +80,43 @@ def _day(value: Any) -> str:
     return f"{text}T00:00:00Z"
 
 
+Totals = dict[str, dict[tuple[str, str | None], float]]
+
+
 def usage_metrics(conn: Connection, ws: str, flt: UsageFilter) -> list[dict[str, Any]]:
     """`metrics`: one entry per UTC day with usage, ascending; items summed per (slug, groupBy)."""
     lo = datetime.combine(flt.start, datetime.min.time())
     hi = datetime.combine(flt.end + timedelta(days=1), datetime.min.time())
-    if flt.model_uuid or flt.unit == "storage.records":
-        return []  # executions are never attributable to a model; storage.records has no source yet
+    totals: Totals = defaultdict(lambda: defaultdict(float))
+    if flt.unit in (None, "storage.records"):
+        _add_storage(conn, ws, flt, totals)
+    if not flt.model_uuid and flt.unit != "storage.records":  # executions are never attributable to a model
+        _add_executions(conn, ws, flt, totals, lo, hi)
+    metrics = []
+    for key_day in sorted(totals):
+        items = [{"slug": slug, "count": _number(count), "groupBy": group}
+                 for (slug, group), count in sorted(totals[key_day].items(), key=_item_order)
+                 if flt.slug is None or slug == flt.slug]
+        if items:
+            metrics.append({"date": key_day, "items": items})
+    return metrics
+
+
+def _add_storage(conn: Connection, ws: str, flt: UsageFilter, totals: Totals) -> None:
+    """Records written to models: never attributable to a connector, integration or agent."""
+    if flt.connector_uuid or flt.integration_slug or flt.agent_uuid:
+        return
+    for day, model_uuid, workflow_uuid, count in storage_usage.written_per_day(conn, ws, flt.start, flt.end):
+        if flt.model_uuid and model_uuid != flt.model_uuid:
+            continue
+        if flt.workflow_uuid and workflow_uuid != flt.workflow_uuid:
+            continue
+        attrs = {"model_uuid": model_uuid, "workflow_uuid": workflow_uuid or None}
+        group = attrs.get(flt.group_by) if flt.group_by else None
+        totals[_day(day)][("insert", group)] += count
+
+
+def _add_executions(conn: Connection, ws: str, flt: UsageFilter, totals: Totals, lo: datetime, hi: datetime) -> None:
     day = func.date(executions.c.started_at).label("day")
     query = (select(day, executions.c.status, executions.c.release_uuid, executions.c.node_uuid,
                     executions.c.workflow_uuid, executions.c.node_kind, executions.c.node_action_slug,
@@ -101,7 +134,6 @@ def usage_metrics(conn: Connection, ws: str, flt: UsageFilter) -> list[dict[str,
     needs_nodes = flt.unit != "orchestration.executions" or flt.connector_uuid or flt.integration_slug \
         or flt.agent_uuid or flt.group_by in ("connector_uuid", "integration_slug", "agent_uuid")
     nodes = _node_attributes(conn, ws, (r.release_uuid for r in rows)) if needs_nodes else {}
-    totals: dict[str, dict[tuple[str, str | None], float]] = defaultdict(lambda: defaultdict(float))
     for r in rows:
         node = nodes.get((r.release_uuid, r.node_uuid))
         attrs = {"workflow_uuid": r.workflow_uuid, "model_uuid": None,
@@ -118,14 +150,6 @@ def usage_metrics(conn: Connection, ws: str, flt: UsageFilter) -> list[dict[str,
             totals[key_day][(r.status, group)] += int(r.n)
         if flt.unit in (None, "billing.credits") and float(r.credits or 0) > 0:
             totals[key_day][(_credit_slug(r.node_kind, r.node_action_slug, node), group)] += float(r.credits)
-    metrics = []
-    for key_day in sorted(totals):
-        items = [{"slug": slug, "count": _number(count), "groupBy": group}
-                 for (slug, group), count in sorted(totals[key_day].items(), key=_item_order)
-                 if flt.slug is None or slug == flt.slug]
-        if items:
-            metrics.append({"date": key_day, "items": items})
-    return metrics
 
 
 def _item_order(entry: tuple[tuple[str, str | None], float]) -> tuple[int, str, str]:

@@ -163,7 +163,8 @@ class ServicePorts:
 
     # --- model writes ------------------------------------------------------------------------------
 
-    def _write_model_record(self, ws: str, action: str, config: dict[str, Any]) -> dict[str, Any]:
+    def _write_model_record(self, ws: str, workflow_uuid: str | None, action: str,
+                            config: dict[str, Any]) -> dict[str, Any]:
         from lading.services.session import Session
         from lading.services.storage_records import write_model_record
         from lading.settings import load_settings
@@ -171,12 +172,13 @@ class ServicePorts:
         session = Session(db=self._db, settings=load_settings(), workspace_uuid=ws, workspace_name="",
                           user_uuid="", user_email="")
         try:
-            return write_model_record(session, action=action, config=config)
+            return write_model_record(session, action=action, config=config, workflow_uuid=workflow_uuid)
         except LadingError as exc:  # bad data or an unknown model: the node fails, retrying would not help
             raise NodeExecutionError(exc.to_document()["errorMessage"], retryable=False) from exc
 
     async def write_model_record(self, run: RunState, action: str, config: dict[str, Any]) -> dict[str, Any]:
-        return await asyncio.to_thread(self._write_model_record, run.workspace_uuid, action, config)
+        return await asyncio.to_thread(self._write_model_record, run.workspace_uuid, run.workflow_uuid, action,
+                                       config)
 
     async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
         target = await asyncio.to_thread(self._tool_target, run.workspace_uuid, node)

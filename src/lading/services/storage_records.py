@@ -20,6 +20,7 @@ from lading.services.session import Session
 from lading.services.storage import load_handle, notify_write, require_model
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
+from lading.store.repositories import storage_usage
 
 MAX_UPSERT = 1000
 MAX_LIST = 1000
@@ -93,6 +94,7 @@ def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | N
                     else:
                         writer.add(line, row)
             report = writer.finish(_save_columns(conn, session, model_uuid))
+            storage_usage.count_written(conn, session.workspace_uuid, model_uuid, None, report.written, utcnow())
             if dry_run:
                 raise _DryRunRollbackError
     except _DryRunRollbackError:
@@ -122,6 +124,7 @@ def upsert_records(session: Session, *, model_uuid: str, records: Any) -> dict[s
             else:
                 writer.fail(index, None, "each record must be a JSON object")
         report = writer.finish(_save_columns(conn, session, model_uuid))
+        storage_usage.count_written(conn, session.workspace_uuid, model_uuid, None, report.written, utcnow())
     if report.written:
         notify_write(session, model_uuid)
     return _counters(report)
@@ -172,7 +175,8 @@ def list_records(session: Session, *, model_uuid: str, limit: int = 100, offset:
     return {"records": [{k: present_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]}
 
 
-def write_model_record(session: Session, *, action: str, config: Any) -> dict[str, Any]:
+def write_model_record(session: Session, *, action: str, config: Any,
+                       workflow_uuid: str | None = None) -> dict[str, Any]:
     """The `modelUpsert` / `modelInsert` node: one record into a model, keyed by its id column.
 
     Unknown columns fail (the node's data must match the model); insert fails on an existing id and
@@ -190,6 +194,8 @@ def write_model_record(session: Session, *, action: str, config: Any) -> dict[st
                              create_columns=False, strict=True, keep_operations=True)
         writer.add(1, data)
         report = writer.finish(_save_columns(conn, session, model_uuid))
+        storage_usage.count_written(conn, session.workspace_uuid, model_uuid, workflow_uuid, report.written,
+                                    utcnow())
     record_id, operation = report.operations[0]
     if report.written:
         notify_write(session, model_uuid)

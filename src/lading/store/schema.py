@@ -408,3 +408,15 @@ ALL_TABLES = (
     connector_cache, files, file_chunks, datasets, models, relationships,
     segments, segment_changes, segment_members,
 )
+
+# `billing usage --unit storage.records`: records inserted or changed in a model, per UTC day; write-backs
+# from workflows carry their workflow (empty string otherwise, so the key stays a plain primary key).
+storage_usage = Table(
+    "storage_usage",
+    metadata,
+    Column("workspace_uuid", Uuid, primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("model_uuid", Uuid, primary_key=True),
+    Column("workflow_uuid", Uuid, primary_key=True, server_default=""),
+    Column("records_count", BigInteger, nullable=False, server_default="0"),
+)
