@@ -27,8 +27,10 @@ are always ISO 8601 UTC text.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import threading
+import weakref
 from typing import Any
 
 from lading.engine.expressions._errors import ExpressionError
@@ -157,6 +159,16 @@ _FREEZE = r"""
 
 _lock = threading.Lock()
 _contexts_created = 0
+# Every runtime with an open context. They are closed at interpreter exit while the loop thread still
+# runs: a context left to the garbage collector during finalisation waits forever for that (by then
+# frozen) daemon thread, and the process never exits.
+_open_runtimes: weakref.WeakSet[V8Runtime] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for runtime in list(_open_runtimes):
+        runtime.close()
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid: int | None = None
 
@@ -212,6 +224,7 @@ class V8Runtime:
         with _lock:
             _contexts_created += 1
         self._racer, self._maker = racer, maker
+        _open_runtimes.add(self)
         try:
             racer.set_hard_memory_limit(self.memory_bytes)
             racer.eval(_DRIVER + _FREEZE, timeout_sec=_SETUP_TIMEOUT_S)
@@ -223,6 +236,7 @@ class V8Runtime:
     def close(self) -> None:
         racer, maker = self._racer, self._maker
         self._racer = self._maker = None
+        _open_runtimes.discard(self)
         self._calls = 0
         if racer is None:
             return

@@ -180,6 +180,9 @@ def segment_text(value: Any) -> str:
     return js_json(value) or ""
 
 
+_I64_MIN, _U64_MAX = -(2**63), 2**64 - 1
+
+
 def whole_value(value: Any) -> Any:
     """A value as it comes back from V8 through JSON: a fresh copy with JavaScript's number rules.
 
@@ -201,8 +204,12 @@ def _plain(value: Any) -> Any:
         if not math.isfinite(value):
             return None
         if value.is_integer() and abs(value) < 1e21:
-            # Beyond 2**53 JavaScript prints the shortest digits ("…930", not "…928").
-            return int(value) if abs(value) < _MAX_SAFE_INT else int(js_number_text(value))
+            if abs(value) < _MAX_SAFE_INT:
+                return int(value)
+            # Beyond 2**53 JavaScript prints the shortest digits ("…930", not "…928"); the JSON reader
+            # keeps such digits an integer only while they fit 64 bits, a float beyond.
+            digits = int(js_number_text(value))
+            return digits if _I64_MIN <= digits <= _U64_MAX else value
         return value
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items() if item is not UNDEFINED}
