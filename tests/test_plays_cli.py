@@ -69,7 +69,7 @@ def test_play_lifecycle_and_generated_segment() -> None:
     model = make_model()
     created = ok("orchestration", "play", "create", "--name", "Enrich", "--model-uuid", model,
                  "--description", "New US leads", "--filter", j(US), "--limit", "10",
-                 "--change-kinds", "created,updated", "--run-creation-rule", "once",
+                 "--change-kinds", "created,updated", "--run-creation-rule", "onlyOnce",
                  "--tracking-column-slugs", "name", "--health-threshold", "90",
                  "--schedule", j({"type": "watch"}), "--folder-uuid", "folder-1")["play"]
     assert {k: created[k] for k in ("name", "modelUuid", "changeKinds", "runCreationRule", "isEnabled", "schedule",

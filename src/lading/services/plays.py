@@ -59,6 +59,8 @@ def _name(name: Any) -> str:
 
 
 def _rule(rule: Any) -> str:
+    if rule == "onlyOnce":  # the data spec's spelling of `once`
+        rule = "once"
     if rule not in RULES:
         raise ValidationError(f"--run-creation-rule must be one of {', '.join(RULES)}", reason="invalidData")
     return str(rule)
@@ -172,7 +174,7 @@ def update_play(session: Session, uuid: str, *, name: Any = _UNSET, description:
         values["folder_uuid"] = folder_uuid
     if is_enabled is not _UNSET:
         values["is_enabled"] = bool(is_enabled)
-    segment_changes = {k: v for k, v in (("filter", filter), ("limit", limit),
+    segment_values = {k: v for k, v in (("filter", filter), ("limit", limit),
                                          ("tracking_column_slugs", tracking_column_slugs)) if v is not _UNSET}
     ws = session.workspace_uuid
     with session.db.read() as conn:
@@ -180,10 +182,10 @@ def update_play(session: Session, uuid: str, *, name: Any = _UNSET, description:
         if values.get("is_enabled") and wf_repo.release_by_status(conn, ws, row.workflow_uuid, "deployed") is None:
             raise NotFoundError("this play has no deployed release; deploy its draft before enabling it",
                                 reason="noDeployedRelease")
-    if segment_changes:
-        if segment_changes.get("filter", 0) is None:
-            segment_changes["filter"] = EMPTY_FILTER
-        segments.update_segment(session, uuid=row.segment_uuid, **segment_changes)
+    if segment_values:
+        if segment_values.get("filter", 0) is None:
+            segment_values["filter"] = EMPTY_FILTER
+        segments.update_segment(session, uuid=row.segment_uuid, **segment_values)
     now = utcnow()
     with session.db.write() as conn:
         require_play(session, conn, uuid)
