@@ -192,6 +192,15 @@ def test_play_batch_kinds_end_to_end() -> None:
         "conjonction": "and", "groups": [{"conjonction": "and", "conditions": [
             {"kind": "string", "columnSlug": "country", "operator": "is", "values": ["DE"]}]}]}}))
     fails("noRecords", *create, j({"kind": "recordIds", "ids": ["nope"]}))
+    de = ok("segmentation", "segment", "create", "--name", "DE", "--model-uuid", model, "--filter",
+            j({"conjonction": "and", "groups": [{"conjonction": "and", "conditions": [
+                {"kind": "string", "columnSlug": "country", "operator": "is", "values": ["DE"]}]}]}))["segment"]
+    fails("noRecords", *create, j({"kind": "segment", "segmentUuid": de["uuid"]}))
+    accounts = ok("segmentation", "segment", "create", "--name", "All accounts", "--model-uuid", other,
+                  "--filter", j(ALL))["segment"]
+    fails("invalidData", *create, j({"kind": "segment", "segmentUuid": accounts["uuid"]}))
+    fails("segmentNotFound", *create, j({"kind": "segment", "segmentUuid": "missing"}))
+    fails("changeNotFound", *create, j({"kind": "change", "changeUuid": "missing"}))
     fails("invalidData", *create, j({"kind": "recordIds", "modelUuid": other, "ids": ["x1"]}))
     fails("invalidData", *create, j({"kind": "filter", "modelUuid": other, "filter": ALL}))
     fails("invalidFilter", *create, j({"kind": "filter", "modelUuid": model, "filter": {"conjonction": "and"}}))
