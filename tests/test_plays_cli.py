@@ -130,6 +130,7 @@ def test_create_and_update_validate_before_writing() -> None:
     model = make_model()
     base = ("orchestration", "play", "create", "--name", "P", "--model-uuid", model)
     fails("invalidData", *base, "--change-kinds", "added,moved")
+    fails("invalidData", *base, "--change-kinds", "")
     fails("invalidData", *base, "--run-creation-rule", "sometimes")
     fails("invalidData", *base, "--schedule", j({"type": "cron", "cron": "not a cron"}))
     fails("invalidData", *base, "--health-threshold", "120")

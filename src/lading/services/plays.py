@@ -103,8 +103,8 @@ def create_play(session: Session, *, name: str, model_uuid: str, change_kinds: A
     the same transaction that writes the play and its workflow."""
     from lading.services import segments
 
-    values = {"name": _name(name), "change_kinds": normalise_change_kinds(change_kinds or ["added"],
-                                                                          "--change-kinds"),
+    kinds = ["added"] if change_kinds is None else change_kinds
+    values = {"name": _name(name), "change_kinds": normalise_change_kinds(kinds, "--change-kinds"),
               "run_creation_rule": _rule(run_creation_rule), "schedule": _schedule(schedule),
               "health_threshold": _threshold(health_threshold)}
     if not model_uuid:
