@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import uuid as uuidlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -23,10 +24,29 @@ from lading.store.repositories._hot import NewRun
 CHUNK_ROWS = 1000
 
 
+@dataclass
+class TitledRow(Row):
+    """A model row of a play batch: the run's title is the model's title column."""
+
+    title: str | None = None
+
+
+def _titled_rows(chunks: Iterator[bytes]) -> Iterator[Row]:
+    """A play source file: `{"record": {...}, "title": ...}` or `{"error": ...}` per line."""
+    for row in read_jsonl(chunks):
+        item = row.value or {}
+        if row.value is None or "error" in item or not isinstance(item.get("record"), dict):
+            yield Row(row.line, None, row.error or str(item.get("error") or "unreadable row"))
+        else:
+            yield TitledRow(row.line, item["record"], None, item.get("title"))
+
+
 def _rows(db: Database, batch: Any) -> Iterator[Row]:
     data = batch.data or {}
     kind = data.get("kind")
-    if kind == "records" and data.get("s3Filename"):
+    if data.get("rowsFilename"):  # play sources, materialised at batch creation
+        yield from _titled_rows(files_repo.iter_bytes(db, str(data["rowsFilename"])))
+    elif kind == "records" and data.get("s3Filename"):
         yield from read_jsonl(files_repo.iter_bytes(db, str(data["s3Filename"])))
     elif kind == "records":
         for i, value in enumerate(data.get("records") or [], start=1):
@@ -55,12 +75,14 @@ def _rows(db: Database, batch: Any) -> Iterator[Row]:
         raise LookupError(f"unknown source kind {kind!r}")
 
 
-def _new_run(value: dict[str, Any]) -> NewRun:
-    """Run uuid, record id (`_id`, else the run uuid), title and input text of one source row."""
+def _new_run(value: dict[str, Any], title: str | None = None) -> NewRun:
+    """Run uuid, record id (`_id`, else the run uuid), title (the model's title column for model
+    rows, else the compact input) and input text of one source row."""
     run_uuid = str(uuidlib.uuid4())
     text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     rid = value.get("_id")
-    return run_uuid, (str(rid) if rid not in (None, "") else run_uuid), text[:255], text
+    return run_uuid, (str(rid) if rid not in (None, "") else run_uuid), (title if title is not None
+                                                                         else text)[:255], text
 
 
 class Feeder:
@@ -89,7 +111,7 @@ class Feeder:
             repo.fail_batch(self._db, batch.uuid, str(exc), utcnow())
             return True
         now = utcnow()
-        good = [_new_run(r.value) for r in chunk if r.value is not None]
+        good = [_new_run(r.value, getattr(r, "title", None)) for r in chunk if r.value is not None]
         bad = [{"line": r.line, "error": r.error} for r in chunk if r.value is None]
         done = len(chunk) < CHUNK_ROWS
         if done and batch.runs_count + len(good) == 0:

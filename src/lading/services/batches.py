@@ -22,19 +22,20 @@ PLAY_KINDS = ("segment", "change", "filter", "recordIds")
 MAX_LIMIT = 1000
 
 
-def _source(session: Session, data: Any, workflow_is_play: bool) -> dict[str, Any]:
+def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
         raise ValidationError('--data must be an object with a "kind" (records, file, recordIds…)',
                               reason="invalidData")
     kind = data["kind"]
-    allowed = PLAY_KINDS if workflow_is_play else TOOL_KINDS
+    allowed = PLAY_KINDS if play is not None else TOOL_KINDS
     if kind not in allowed:
-        target = "play" if workflow_is_play else "tool (or --nodes)"
+        target = "play" if play is not None else "tool (or --nodes)"
         raise ValidationError(f"data kind {kind!r} cannot run on a {target} workflow; use one of "
                               f"{', '.join(allowed)}", reason="invalidDataKind")
-    if workflow_is_play:
-        raise ValidationError("play batches need the storage and segmentation capability, which is not "
-                              "available in this installation yet", reason="invalidDataKind")
+    if play is not None:
+        from lading.services import play_sources
+
+        return play_sources.resolve(play, data)
     if kind == "records":
         records = data.get("records")
         if not isinstance(records, list):
@@ -63,15 +64,20 @@ def _source(session: Session, data: Any, workflow_is_play: bool) -> dict[str, An
 
 def create_batch(session: Session, *, workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
                  release_uuid: str | None = None, webhook_url: str | None = None,
-                 webhook_secret: str | None = None, call_stack: list[str] | None = None) -> dict[str, Any]:
-    """Register the batch; workers stream its source into runs in chunks (returns at once)."""
+                 webhook_secret: str | None = None, call_stack: list[str] | None = None,
+                 skip_record_ids: set[str] | None = None) -> dict[str, Any]:
+    """Register the batch; workers stream its source into runs in chunks (returns at once).
+    `skip_record_ids` leaves records out of a play's `change` source (`runCreationRule: once`)."""
     ws = session.workspace_uuid
     now = utcnow()
-    is_play = False
+    play = None
     if workflow_uuid:
         with session.db.read() as conn:
-            is_play = require_workflow(session, conn, workflow_uuid).play_uuid is not None
-    source = _source(session, data, is_play)
+            if require_workflow(session, conn, workflow_uuid).play_uuid is not None:
+                from lading.store.repositories import plays as plays_repo
+
+                play = plays_repo.play_by_workflow(conn, ws, workflow_uuid)
+    source = _source(session, data, play)
     if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
         raise ValidationError("--webhook-url must be an http(s) URL", reason="invalidData")
     secret = None
@@ -85,15 +91,28 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
         # same way and a worker never decodes the whole list per chunk.
         source = {"kind": "records", "count": source["count"],
                   "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
+    elif play is not None:
+        # Play sources (model rows) are resolved now and stored the same way (see play_sources).
+        from lading.services import play_sources
+
+        if nodes is None and not release_uuid:
+            with session.db.read() as conn:
+                if wf_repo.release_by_status(conn, ws, play.workflow_uuid, "deployed") is None:
+                    raise NotFoundError("this workflow has no deployed release; deploy its draft first",
+                                        reason="noDeployedRelease")
+
+        source = play_sources.store(session, play, source, batch_uuid, skip_record_ids=skip_record_ids)
     with session.db.write() as conn:
         rel_uuid, wf_uuid, _form = resolve_release(session, conn, workflow_uuid=workflow_uuid, nodes=nodes,
-                                                   release_uuid=release_uuid, now=now)
+                                                   release_uuid=release_uuid, now=now,
+                                                   play_batch=play is not None)
         tool = wf_repo.tool_by_workflow(conn, ws, wf_uuid) if wf_uuid else None
         stack = call_stack if call_stack is not None else ([tool.uuid] if tool else [])
         repo.insert_batch(conn, ws, {
             "uuid": batch_uuid, "workflow_uuid": wf_uuid, "release_uuid": rel_uuid, "status": "pending",
             "data": {**source, "callStack": stack}, "runs_count": 0, "created_at": now, "updated_at": now,
-            "webhook_url": webhook_url, "webhook_secret": secret})
+            "webhook_url": webhook_url, "webhook_secret": secret,
+            "health_threshold": play.health_threshold if play is not None else 80})
         row = repo.get_batch(conn, ws, batch_uuid)
     return {"batch": short(row)}
 
@@ -115,7 +134,7 @@ def _store_records(session: Session, batch_uuid: str, records: list[Any]) -> str
 def _public_data(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
-    hidden = ("records", "callStack") + (("s3Filename",) if data.get("kind") == "records" else ())
+    hidden = ("records", "callStack", "rowsFilename") + (("s3Filename",) if data.get("kind") == "records" else ())
     return {k: v for k, v in data.items() if k not in hidden}
 
 

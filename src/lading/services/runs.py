@@ -41,14 +41,15 @@ def check_form_fields(form_fields: Any, data: Any) -> None:
 
 
 def resolve_release(session: Session, conn: Any, *, workflow_uuid: str | None, nodes: Any,
-                    release_uuid: str | None, now: datetime) -> tuple[str, str | None, Any]:
-    """The release a new run executes: `--nodes` (ad-hoc), a pinned release, or the deployed one."""
+                    release_uuid: str | None, now: datetime, play_batch: bool = False) -> tuple[str, str | None, Any]:
+    """The release a new run executes: `--nodes` (ad-hoc), a pinned release, or the deployed one.
+    A play's workflow only runs through batches (`play_batch`)."""
     ws = session.workspace_uuid
     if nodes is not None and release_uuid:
         raise ValidationError("pass either --release-uuid or --nodes, not both", reason="invalidReleaseOrCustomNodes")
     if workflow_uuid:
         workflow = require_workflow(session, conn, workflow_uuid)
-        if workflow.play_uuid:
+        if workflow.play_uuid and not play_batch:
             raise ValidationError("this workflow belongs to a play; use batch create", reason="playNotCompatible")
     if nodes is not None:
         if not isinstance(nodes, list):

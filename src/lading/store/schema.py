@@ -103,6 +103,30 @@ tools = Table(
     _ts("deleted_at"),
 )
 
+plays = Table(
+    "plays",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("workflow_uuid", Uuid, nullable=False),
+    Column("model_uuid", Uuid, nullable=False),
+    # The play's own generated segment (`fromPlay: true`).
+    Column("segment_uuid", Uuid, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("change_kinds", Json, nullable=False),
+    Column("run_creation_rule", String(16), nullable=False),
+    Column("is_enabled", Boolean, nullable=False, server_default="0"),
+    Column("schedule", Json),
+    Column("health_threshold", Integer, nullable=False, server_default="80"),
+    Column("folder_uuid", Uuid),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("deleted_at"),
+    Index("ix_plays_workspace", "workspace_uuid", "created_at"),
+    Index("ix_plays_segment", "segment_uuid"),
+)
+
 batches = Table(
     "batches",
     metadata,

@@ -1,4 +1,4 @@
-"""`lading orchestration …`: runs, batches, records, tools, workflows, releases, nodes, templates, actions."""
+"""`lading orchestration …`: runs, batches, records, tools, plays, workflows, releases, nodes, templates, actions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from lading.cli.orchestration.actions import action_app
 from lading.cli.orchestration.batches import batch_app
 from lading.cli.orchestration.downloads import register_batch_download, register_run_downloads
 from lading.cli.orchestration.nodes import node_app
+from lading.cli.orchestration.plays import play_app
 from lading.cli.orchestration.query import query_app
 from lading.cli.orchestration.records import record_app
 from lading.cli.orchestration.releases import draft_app, release_app
@@ -26,6 +27,7 @@ orchestration_app.add_typer(run_app, name="run")
 orchestration_app.add_typer(batch_app, name="batch")
 orchestration_app.add_typer(record_app, name="record")
 orchestration_app.add_typer(tool_app, name="tool")
+orchestration_app.add_typer(play_app, name="play")
 orchestration_app.add_typer(workflow_app, name="workflow")
 orchestration_app.add_typer(release_app, name="release")
 orchestration_app.add_typer(draft_app, name="draft-release", hidden=True)

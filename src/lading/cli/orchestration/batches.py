@@ -13,9 +13,13 @@ batch_app = typer.Typer(help="Many records through one workflow.", no_args_is_he
 
 @batch_app.command("create")
 def create(
-    workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="Tool workflow (or none with --nodes)."),
-    data: str = typer.Option(..., "--data", help='{"kind":"records","records":[…]} | {"kind":"file","s3Filename":…} '
-                                                 '| {"kind":"recordIds","recordIds":[…]}'),
+    workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="Tool or play workflow (or none with --nodes)."),
+    data: str = typer.Option(..., "--data", help='Tools: {"kind":"records","records":[…]} | {"kind":"file",'
+                                                 '"s3Filename":…} | {"kind":"recordIds","recordIds":[…]}. Plays: '
+                                                 '{"kind":"filter","modelUuid":…,"filter":…,"limit":n} | '
+                                                 '{"kind":"recordIds","modelUuid":…,"ids":[…]} | '
+                                                 '{"kind":"segment","segmentUuid":…} | '
+                                                 '{"kind":"change","changeUuid":…,"changeKinds":[…]}'),
     nodes: str = typer.Option(None, "--nodes", help="Ad-hoc node graph (JSON array)."),
     release_uuid: str = typer.Option(None, "--release-uuid"),
     wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the batch is terminal."),

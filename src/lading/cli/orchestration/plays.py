@@ -1,0 +1,133 @@
+"""`orchestration play …`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, parse_json_flag, split_list
+
+play_app = typer.Typer(help="Segment-driven workflows (plays).", no_args_is_help=True,
+                       context_settings=help_settings())
+
+_FILTER_HELP = 'The generated segment\'s filter (segment filter shape; default {"conjonction":"and","groups":[]}).'
+
+
+def _bool(flag: str, raw: str) -> bool:
+    from lading.domain.errors import UsageError
+
+    if raw.lower() not in ("true", "false"):
+        raise UsageError(f"error: option '{flag}' takes true or false")
+    return raw.lower() == "true"
+
+
+def _int(flag: str, raw: str) -> int | None:
+    from lading.domain.errors import UsageError
+
+    if raw == "null":
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise UsageError(f"error: option '{flag}' takes a whole number") from exc
+
+
+@play_app.command("list")
+def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
+    """List plays."""
+    from lading.services import plays
+
+    emit(plays.list_plays(session(), folder_uuid=folder_uuid))
+
+
+@play_app.command("get")
+def get(uuid: str = typer.Argument(...)) -> None:
+    """Get one play."""
+    from lading.services import plays
+
+    emit(plays.get_play(session(), uuid))
+
+
+@play_app.command("create")
+def create(
+    name: str = typer.Option(..., "--name"),
+    model_uuid: str = typer.Option(..., "--model-uuid", help="The model whose records the play processes."),
+    change_kinds: str = typer.Option("added", "--change-kinds", help="added,updated,removed (created = added)."),
+    run_creation_rule: str = typer.Option("always", "--run-creation-rule", help="always | once."),
+    description: str = typer.Option(None, "--description"),
+    filter: str = typer.Option(None, "--filter", help=_FILTER_HELP),
+    limit: str = typer.Option(None, "--limit", help="Caps the generated segment's membership."),
+    schedule: str = typer.Option(None, "--schedule", help='null | {"type":"watch"} | {"type":"cron","cron":"…"}'),
+    health_threshold: int = typer.Option(80, "--health-threshold", help="Percent (default 80)."),
+    tracking_column_slugs: str = typer.Option(None, "--tracking-column-slugs",
+                                              help="Columns whose change makes a member `updated`."),
+    folder_uuid: str = typer.Option(None, "--folder-uuid"),
+) -> None:
+    """Create a play: its workflow (a `start → end` draft) and its generated segment. Plays start disabled."""
+    from lading.services import plays
+
+    emit(plays.create_play(
+        session(), name=name, model_uuid=model_uuid, change_kinds=split_list(change_kinds),
+        run_creation_rule=run_creation_rule, description=description, filter=parse_json_flag("--filter", filter),
+        limit=_int("--limit", limit) if limit is not None else None, schedule=parse_json_flag("--schedule", schedule),
+        health_threshold=health_threshold, tracking_column_slugs=split_list(tracking_column_slugs),
+        folder_uuid=folder_uuid))
+
+
+@play_app.command("update")
+def update(
+    uuid_arg: str = typer.Argument(None, metavar="[UUID]"),
+    uuid: str = typer.Option(None, "--uuid"),
+    name: str = typer.Option(None, "--name"),
+    description: str = typer.Option(None, "--description"),
+    filter: str = typer.Option(None, "--filter", help=_FILTER_HELP),
+    limit: str = typer.Option(None, "--limit", help="A whole number, or null for no cap."),
+    schedule: str = typer.Option(None, "--schedule", help='null | {"type":"watch"} | {"type":"cron","cron":"…"}'),
+    change_kinds: str = typer.Option(None, "--change-kinds"),
+    run_creation_rule: str = typer.Option(None, "--run-creation-rule", help="always | once."),
+    is_enabled: str = typer.Option(None, "--is-enabled", help="true | false (enabling needs a deployed release)."),
+    health_threshold: int = typer.Option(None, "--health-threshold"),
+    tracking_column_slugs: str = typer.Option(None, "--tracking-column-slugs", help="Comma-separated; '' clears."),
+    folder_uuid: str = typer.Option(None, "--folder-uuid", help="A folder uuid, or null."),
+) -> None:
+    """Update a play's settings; --filter/--limit/--tracking-column-slugs re-sync its generated segment."""
+    from lading.domain.errors import UsageError
+    from lading.services import plays
+
+    target = uuid or uuid_arg
+    if not target:
+        raise UsageError("error: pass the play uuid (positional or --uuid)")
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = name
+    if description is not None:
+        changes["description"] = description
+    if filter is not None:
+        changes["filter"] = parse_json_flag("--filter", filter)
+    if limit is not None:
+        changes["limit"] = _int("--limit", limit)
+    if schedule is not None:
+        changes["schedule"] = parse_json_flag("--schedule", schedule)
+    if change_kinds is not None:
+        changes["change_kinds"] = split_list(change_kinds)
+    if run_creation_rule is not None:
+        changes["run_creation_rule"] = run_creation_rule
+    if is_enabled is not None:
+        changes["is_enabled"] = _bool("--is-enabled", is_enabled)
+    if health_threshold is not None:
+        changes["health_threshold"] = health_threshold
+    if tracking_column_slugs is not None:
+        changes["tracking_column_slugs"] = split_list(tracking_column_slugs) or None
+    if folder_uuid is not None:
+        changes["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
+    emit(plays.update_play(session(), target, **changes))
+
+
+@play_app.command("remove")
+def remove(uuid: str = typer.Argument(...)) -> None:
+    """Remove a play, its workflow and its generated segment (run history stays queryable)."""
+    from lading.services import plays
+
+    emit(plays.remove_play(session(), uuid))
