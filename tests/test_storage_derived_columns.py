@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from test_storage_models_cli import make_model, ok
 
@@ -245,3 +248,56 @@ def test_derived_column_errors() -> None:
     assert values(companies["uuid"], "parsed") == {"acme.com": None, "beta.io": None, "gamma.com": None}
     # a column that derived columns of the same model read cannot be removed; ALL filter still works
     assert ok("segmentation", "segment", "fetch", "--model-uuid", companies["uuid"], "--filter", j(ALL))["count"] == 3
+
+
+def test_imports_and_model_nodes_recompute_and_ignore_derived_keys(tmp_path: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from lading.services import segment_changes
+
+    monkeypatch.setattr(segment_changes, "DEBOUNCE", timedelta(0))
+    companies, deals, rel = crm()
+    code, out = add_column(companies["uuid"], {"slug": "deals", "type": "number", "kind": "metric",
+                                               "relationshipUuid": rel, "aggregation": {"function": "count"}})
+    assert code == 0, out
+    code, out = add_column(companies["uuid"], computed("shout", "record.name && record.name.toUpperCase() + '!'"))
+    assert code == 0, out
+    flt = {"conjonction": "and", "groups": [{"conjonction": "and", "conditions": [
+        {"kind": "number", "columnSlug": "deals", "operator": "greaterThan", "value": 1}]}]}
+    segment = ok("segmentation", "segment", "create", "--name", "Busy", "--model-uuid", companies["uuid"],
+                 "--filter", j(flt))["segment"]
+    assert segment["recordsCount"] == 1
+    # a CSV import into the related model (insert + replace) moves the metric; derived keys are ignored
+    path = tmp_path / "deals.csv"
+    path.write_text("_id,company,amount,stage\nd1,beta.io,1,won\nd9,beta.io,2,won\n", encoding="utf-8")
+    code, out = run_cli("storage", "record", "import", "--model-uuid", deals["uuid"], "--file", str(path),
+                        "--mode", "replace")
+    assert code == 0, out
+    assert out["import"]["removedRecordsCount"] == 3 and out["import"]["insertedRecordsCount"] == 1
+    assert values(companies["uuid"], "deals") == {"acme.com": 0, "beta.io": 2, "gamma.com": 0}
+    path = tmp_path / "companies.json"
+    path.write_text(j([{"domain": "acme.com", "name": "Acme Two", "deals": 77, "shout": "no"},
+                       {"domain": "zeta.org", "name": "Zeta", "deals": 5}]), encoding="utf-8")
+    code, out = run_cli("storage", "record", "import", "--model-uuid", companies["uuid"], "--file", str(path),
+                        "--no-create-columns")
+    assert code == 0, out
+    assert out["import"]["createdColumns"] == [] and out["import"]["updatedRecordsCount"] == 1
+    assert values(companies["uuid"], "deals") == {"acme.com": 0, "beta.io": 2, "gamma.com": 0, "zeta.org": 0}
+    assert values(companies["uuid"], "shout") == {"acme.com": "ACME TWO!", "beta.io": "BETA!", "gamma.com": "GAMMA!",
+                                                  "zeta.org": "ZETA!"}
+    # the segment on the metric saw acme.com leave and beta.io join
+    changes = ok("segmentation", "change", "list", "--segment-uuid", segment["uuid"])["changes"]
+    assert changes and changes[0]["addedRecordsCount"] == 1 and changes[0]["removedRecordsCount"] == 1
+    # a workflow's modelUpsert node writing a deal recomputes the metric
+    from graphs import chain, end, node, start
+
+    save = node("save", "modelUpsert", {"modelUuid": deals["uuid"],
+                                        "data": {"_id": "d10", "company": "zeta.org", "amount": 3}})
+    code, out = run_cli("orchestration", "run", "create", "--nodes", j(chain(start(), save, end([]))),
+                        "--data", j({}), "--wait-until-finished")
+    assert code == 0 and out["run"]["status"] == "success", out
+    assert values(companies["uuid"], "deals")["zeta.org"] == 1
+    # derived columns cannot be declared at model creation
+    code, out = run_cli("storage", "model", "create", "--slug", "x", "--name", "X", "--dataset-uuid",
+                        companies["datasetUuid"], "--extractor-slug", "native", "--config", "{}",
+                        "--columns", j([computed("c", "1")]))
+    assert code != 0 and "column create" in out["errorMessage"]

@@ -315,9 +315,10 @@ def refresh(conn: Any, ws: str, model_uuid: str, info: WriteInfo, evaluate: Eval
         if scope is None:
             continue
         try:
-            count = _sql_column(conn, ws, handle, column, scope, info.now)
-        except (NotFoundError, ValidationError, KeyError):
-            continue  # its relationship or related columns are gone: values stay as they were
+            check_definition(conn, ws, row, column, columns)
+        except (NotFoundError, ValidationError):
+            continue  # its relationship or related columns are gone or changed type: values stay as they were
+        count = _sql_column(conn, ws, handle, column, scope, info.now)
         if count:
             info.dirty.add(column["slug"])
             changed = True
