@@ -180,11 +180,14 @@ def test_lookup_columns_take_one_related_value() -> None:
                            {"_id": "d0", "company": "gamma.com", "amount": 2}])
     assert values(companies["uuid"], "latest_won") == {"acme.com": 999, "beta.io": 40, "gamma.com": None}
     assert values(companies["uuid"], "latest_stage") == {"acme.com": 250, "beta.io": 40, "gamma.com": 2}
+    upsert(deals["uuid"], [{"_id": "d8", "company": "gamma.com", "amount": 8, "closed": "2024-01-01"}])
+    assert values(companies["uuid"], "latest_stage")["gamma.com"] == 8  # a dated row beats undated ones
     # (c) renaming a company updates the deals' lookup; (b) moving a deal re-reads it
     upsert(companies["uuid"], [{"domain": "acme.com", "name": "Acme Corp"}])
     upsert(deals["uuid"], [{"_id": "d4", "company": "acme.com"}])
     assert values(deals["uuid"], "company_name") == {"d0": "Gamma", "d1": "Acme Corp", "d2": "Acme Corp",
-                                                     "d3": "Acme Corp", "d4": "Acme Corp", "d7": "Gamma"}
+                                                     "d3": "Acme Corp", "d4": "Acme Corp", "d7": "Gamma",
+                                                     "d8": "Gamma"}
 
 
 def test_derived_column_errors() -> None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, select, true, update
+from sqlalchemy import ColumnElement, Table, func, or_, select, true, update
 
-from lading.data import physical
+from lading.data import derived, physical
 from lading.data.columns import CoercionError, coerce
 from lading.data.models import ModelHandle, handle_from_row
 from lading.domain.errors import NotFoundError, ValidationError
@@ -141,6 +141,19 @@ def check_definition(conn: Any, ws: str, model_row: Any, column: dict[str, Any],
         _related_filter(conn, ws, link, column, datetime.now(), link.related.table.alias("rel"))
 
 
+def index_join(conn: Any, ws: str, model_uuid: str, column: dict[str, Any]) -> None:
+    """Index both join columns of a metric/lookup: each recompute probes the related one once per row,
+    and propagation selects this model's rows by the local one."""
+    if column["kind"] not in SQL_KINDS:
+        return
+    link = link_of(conn, ws, model_uuid, column)
+    row = repo.get_model(conn, ws, model_uuid)
+    for schema, table, slug in ((link.related.table_schema, link.related.table_name, link.remote),
+                                (row.table_schema, row.table_name, link.local)):
+        if slug != "_id":
+            physical.ensure_column_index(conn, schema, table, slug)
+
+
 def _check_cycle(slug: str, column: dict[str, Any], by_slug: dict[str, dict[str, Any]]) -> None:
     seen: set[str] = set()
     stack = list(column["columnsUsed"])
@@ -174,16 +187,30 @@ def _related_filter(conn: Any, ws: str, link: Link, column: dict[str, Any], now:
 def _value_expression(conn: Any, ws: str, handle: ModelHandle, column: dict[str, Any], now: datetime) -> Any:
     """The correlated scalar subquery giving a metric/lookup value for the outer row of `handle.table`."""
     link = link_of(conn, ws, handle.uuid, column)
-    rel = link.related.table.alias("rel")
-    where: list[ColumnElement[bool]] = [rel.c[link.remote] == handle.table.c[link.local]]
-    if column.get("filter") is not None:
-        where.append(_related_filter(conn, ws, link, column, now, rel))
+    outer = handle.table
+
+    def matching(alias: Any) -> list[ColumnElement[bool]]:
+        where = [alias.c[link.remote] == outer.c[link.local]]
+        if column.get("filter") is not None:
+            where.append(_related_filter(conn, ws, link, column, now, alias))
+        return where
+
     if column["kind"] == "lookup":
-        order = []
-        if link.related.time_column_slug:
-            order.append(rel.c[link.related.time_column_slug].desc().nulls_last())
-        order.append(rel.c["_id"].asc())
-        return select(rel.c[column["extractColumnSlug"]]).where(*where).order_by(*order).limit(1).scalar_subquery()
+        # latest time (nulls last), then the smallest id — written as min/max subqueries rather than
+        # ORDER BY … LIMIT 1, which PostgreSQL may plan as a walk of the whole primary key per row.
+        pick = link.related.table.alias("rel_id")
+        time_col = link.related.time_column_slug
+        conditions = matching(pick)
+        if time_col:
+            latest_rel = link.related.table.alias("rel_time")
+            latest = (select(func.max(latest_rel.c[time_col])).where(*matching(latest_rel)).correlate(outer)
+                      .scalar_subquery())
+            conditions.append(or_(pick.c[time_col] == latest, latest.is_(None)))
+        chosen = select(func.min(pick.c["_id"])).where(*conditions).correlate(outer).scalar_subquery()
+        rel = link.related.table.alias("rel")
+        return select(rel.c[column["extractColumnSlug"]]).where(rel.c["_id"] == chosen).scalar_subquery()
+    rel = link.related.table.alias("rel")
+    where = matching(rel)
     function, target = column["aggregation"]["function"], column["aggregation"]["columnSlug"]
     col = rel.c[target] if target is not None else None
     agg = {
@@ -329,7 +356,8 @@ def refresh(conn: Any, ws: str, model_uuid: str, info: WriteInfo, evaluate: Eval
         used = set(column.get("columnsUsed") or [])
         if column["slug"] in full:
             every_row = True
-        elif not (info.inserted or used & (info.updated_slugs | info.dirty) or used & {c["slug"] for c in needed}):
+        elif not (info.inserted or used & (info.updated_slugs | info.dirty) or used & {c["slug"] for c in needed}
+                  or derived.reads_whole_record(column["expression"])):
             continue
         needed.append(column)
     if needed:
