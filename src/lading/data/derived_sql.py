@@ -206,7 +206,11 @@ def _value_expression(conn: Any, ws: str, handle: ModelHandle, column: dict[str,
             latest = (select(func.max(latest_rel.c[time_col])).where(*matching(latest_rel)).correlate(outer)
                       .scalar_subquery())
             conditions.append(or_(pick.c[time_col] == latest, latest.is_(None)))
-        chosen = select(func.min(pick.c["_id"])).where(*conditions).correlate(outer).scalar_subquery()
+        # min(coalesce(_id, '')) rather than min(_id): PostgreSQL turns a plain min over the primary key
+        # into a walk of that index (ORDER BY _id LIMIT 1), filtering every row, instead of probing the
+        # join column's index. `_id` is never null, so the value is the same.
+        chosen = (select(func.min(func.coalesce(pick.c["_id"], ""))).where(*conditions).correlate(outer)
+                  .scalar_subquery())
         rel = link.related.table.alias("rel")
         return select(rel.c[column["extractColumnSlug"]]).where(rel.c["_id"] == chosen).scalar_subquery()
     rel = link.related.table.alias("rel")
