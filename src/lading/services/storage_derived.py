@@ -65,6 +65,7 @@ def check_column(conn: Any, ws: str, model_row: Any, column: dict[str, Any], col
     if column["kind"] == "computed":
         check_syntax(column)
     derived_sql.check_definition(conn, ws, model_row, column, columns)
+    derived_sql.index_join(conn, ws, model_row.uuid, column)
 
 
 def after_column_change(conn: Any, ws: str, model_uuid: str, slug: str, now: datetime) -> set[str]:
