@@ -157,8 +157,11 @@ def column_list(model_uuid: str = typer.Option(..., "--model-uuid")) -> None:
 
 @column_app.command("create")
 def column_create(model_uuid: str = typer.Option(..., "--model-uuid"),
-                  column: str = typer.Option(..., "--column", help="Column JSON: slug, type, label, kind.")) -> None:
-    """Add a column (slug must be new in the model)."""
+                  column: str = typer.Option(..., "--column", help="Column JSON: slug, type, label, kind, plus the "
+                                             "kind's fields (computed: expression; metric: relationshipUuid, "
+                                             "aggregation, filter; lookup: join, extractColumnSlug, filter).")
+                  ) -> None:
+    """Add a column (slug must be new in the model); derived columns are computed for every record at once."""
     from lading.services import storage_columns
 
     emit(storage_columns.create_column(session(), model_uuid, parse_json_flag("--column", column)))

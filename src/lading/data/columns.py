@@ -61,10 +61,7 @@ def validate_column(column: Any, existing: list[dict[str, Any]], *, default_kind
         raise ValidationError(f"column {slug}: type must be one of {', '.join(COLUMN_TYPES)}, not {ctype!r}",
                               reason="invalidColumn", extra={"issues": [{"path": ["type"], "message": "invalid type"}]})
     kind = column.get("kind", default_kind)
-    if kind in DERIVED_KINDS:
-        raise ValidationError(f"column {slug}: {kind} columns are not available in this installation yet "
-                              "(only original and custom columns)", reason="invalidColumn")
-    if kind not in WRITABLE_KINDS:
+    if kind not in WRITABLE_KINDS and kind not in DERIVED_KINDS:
         raise ValidationError(f"column {slug}: kind must be one of original, custom, computed, metric, lookup, "
                               f"not {kind!r}", reason="invalidColumn")
     if any(c["slug"].lower() == slug.lower() for c in existing):
@@ -76,6 +73,10 @@ def validate_column(column: Any, existing: list[dict[str, Any]], *, default_kind
     if kind == "original":
         original = column.get("originalSlug")
         out["originalSlug"] = original if isinstance(original, str) and original else slug
+    if kind in DERIVED_KINDS:
+        from lading.data.derived import normalise
+
+        return normalise(column, out)
     return out
 
 

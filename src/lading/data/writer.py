@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lading.data import physical
-from lading.data.columns import CoercionError, converter, id_text, infer_type, key_to_slug, new_id, stored_text
+from lading.data.columns import (
+    DERIVED_KINDS,
+    CoercionError,
+    converter,
+    id_text,
+    infer_type,
+    key_to_slug,
+    new_id,
+    stored_text,
+)
 from lading.domain.errors import ValidationError
 from lading.store.clock import utcnow
 
@@ -55,6 +64,8 @@ class WriteReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     # (id, "inserted"/"updated"/"unchanged") of every written row, when asked for (single-record writes).
     operations: list[tuple[str, str]] = field(default_factory=list)
+    # Columns an update changed on some stored row (derived columns reading them are recomputed).
+    updated_slugs: set[str] = field(default_factory=set)
 
     @property
     def written(self) -> int:
@@ -79,6 +90,9 @@ class ModelWriter:
         self.keep_operations = keep_operations
         self.columns: list[dict[str, Any]] = [dict(c) for c in model.columns or []]
         self.types: dict[str, str] = {c["slug"]: c["type"] for c in self.columns}
+        # Derived columns (computed/metric/lookup) are never written: their keys are ignored, like
+        # system keys, so exported records (which carry them) re-import cleanly.
+        self._derived = {c["slug"] for c in self.columns if c.get("kind") in DERIVED_KINDS}
         self._by_lower: dict[str, str] = {s.lower(): s for s in self.types}
         self._targets: dict[str, tuple[str, Any] | None] = {}
         self._labels: dict[str, str] = {}
@@ -125,7 +139,8 @@ class ModelWriter:
             slug = self._by_lower.get(candidate.lower())
             if slug is None:
                 slug = self._create(candidate, sample, line, key)
-            target = (slug, converter(self.backend, self.types[slug], from_csv=self.from_csv))
+            target = None if slug in self._derived else (
+                slug, converter(self.backend, self.types[slug], from_csv=self.from_csv))
         self._targets[key] = target
         return target
 
@@ -322,6 +337,7 @@ class ModelWriter:
                 sets["_time"] = changed[time_col] or now
             sets["_updated_at"] = now
             keys = tuple(sets)
+            self.report.updated_slugs.update(changed)
             updates.setdefault(keys, []).append((*(self._param(s, sets[s]) for s in keys), record_id))
             self.report.updated += 1
             self._op(record_id, "updated")

@@ -11,7 +11,7 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.data import physical
-from lading.data.columns import column_document, validate_new_columns
+from lading.data.columns import DERIVED_KINDS, column_document, validate_new_columns
 from lading.data.models import handle_from_row
 from lading.domain.errors import ConflictError, NotFoundError, ValidationError
 from lading.services.session import Session
@@ -220,6 +220,10 @@ def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, e
     title_col = _optional_slug(title_column_slug, "title")
     time_col = _optional_slug(time_column_slug, "time")
     definitions = validate_new_columns(columns if columns is not None else [], [], default_kind="original")
+    derived = [c["slug"] for c in definitions if c["kind"] in DERIVED_KINDS]
+    if derived:
+        raise ValidationError(f"derived columns ({', '.join(derived)}) are added with `storage column create` once "
+                              "the model exists", reason="invalidColumn")
     ensure_default_dataset(session)
     ws = session.workspace_uuid
     backend = session.db.backend

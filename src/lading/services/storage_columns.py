@@ -11,10 +11,11 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.data import physical
-from lading.data.columns import CoercionError, coerce, column_document, validate_column
+from lading.data.columns import DERIVED_KINDS, CoercionError, coerce, column_document, validate_column
 from lading.domain.errors import NotFoundError, ValidationError
+from lading.services import storage_derived
 from lading.services.session import Session
-from lading.services.storage import require_model
+from lading.services.storage import notify_write, require_model
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
 
@@ -54,13 +55,29 @@ def _save(session: Session, conn: Any, model_uuid: str, columns: list[dict[str, 
     return _document(columns)
 
 
+def _is_derived(column: dict[str, Any]) -> bool:
+    return column.get("kind") in DERIVED_KINDS
+
+
 def create_column(session: Session, model_uuid: str, column: Any) -> dict[str, Any]:
     with session.db.write() as conn:
         model = require_model(session, conn, model_uuid, for_update=True)
         columns = list(model.columns or [])
         new = validate_column(column, columns, default_kind="custom")
+        if _is_derived(new):
+            storage_derived.check_column(conn, session.workspace_uuid, model, new, [*columns, new])
         physical.add_column(conn, conn.dialect.name, model.table_schema, model.table_name, new["slug"], new["type"])
-        return _save(session, conn, model_uuid, [*columns, new])
+        document = _save(session, conn, model_uuid, [*columns, new])
+        changed = (storage_derived.after_column_change(conn, session.workspace_uuid, model_uuid, new["slug"],
+                                                       physical.to_utc(utcnow())) if _is_derived(new) else set())
+    _notify(session, changed)
+    return document
+
+
+def _notify(session: Session, model_uuids: set[str]) -> None:
+    """Segment change detection for models whose derived values changed."""
+    for uuid in sorted(model_uuids):
+        notify_write(session, uuid)
 
 
 def update_column(session: Session, model_uuid: str, column: Any) -> dict[str, Any]:
@@ -76,10 +93,24 @@ def update_column(session: Session, model_uuid: str, column: Any) -> dict[str, A
                                   reason="columnNotEditable")
         new = validate_column({"kind": old["kind"], **column}, columns[:index] + columns[index + 1:],
                               default_kind=old["kind"])
-        if new["type"] != old["type"]:
+        if _is_derived(old) != _is_derived(new):
+            raise ValidationError(f"column {old['slug']}: a {old['kind']} column cannot become {new['kind']}; "
+                                  "remove it and create a new one", reason="invalidColumn")
+        if _is_derived(new):
+            storage_derived.check_column(conn, session.workspace_uuid, model, new,
+                                         columns[:index] + [new] + columns[index + 1:])
+            if new["type"] != old["type"]:  # derived values are recomputed, not converted
+                physical.drop_column(conn, model.table_schema, model.table_name, old["slug"])
+                physical.add_column(conn, conn.dialect.name, model.table_schema, model.table_name, new["slug"],
+                                    new["type"])
+        elif new["type"] != old["type"]:
             _convert(conn, model, old["slug"], old["type"], new["type"])
         columns[index] = new
-        return _save(session, conn, model_uuid, columns)
+        document = _save(session, conn, model_uuid, columns)
+        changed = (storage_derived.after_column_change(conn, session.workspace_uuid, model_uuid, new["slug"],
+                                                       physical.to_utc(utcnow())) if _is_derived(new) else set())
+    _notify(session, changed)
+    return document
 
 
 def remove_column(session: Session, model_uuid: str, column_slug: str) -> dict[str, Any]:
@@ -92,6 +123,11 @@ def remove_column(session: Session, model_uuid: str, column_slug: str) -> dict[s
                                   reason="columnNotEditable")
         if column_slug == model.id_column_slug:
             raise ValidationError(f"column {column_slug} is the model's id column", reason="columnInUse")
+        readers = storage_derived.readers_of(columns, column_slug)
+        if readers:
+            raise ValidationError(f"column {column_slug} is read by derived column{'s' if len(readers) > 1 else ''} "
+                                  f"{', '.join(readers)}; update or remove {'them' if len(readers) > 1 else 'it'} "
+                                  "first", reason="columnInUse")
         physical.drop_column(conn, model.table_schema, model.table_name, column_slug)
         del columns[index]
         values: dict[str, Any] = {}

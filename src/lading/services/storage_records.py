@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from lading.data import physical
 from lading.data.import_sources import csv_header, detect_format, open_source, read_csv, read_ndjson
 from lading.data.physical import qualified
 from lading.data.writer import CHUNK_ROWS, ModelWriter, WriteReport
 from lading.domain.errors import ValidationError
+from lading.services import storage_derived
 from lading.services.session import Session
 from lading.services.storage import load_handle, notify_write, require_model
 from lading.store.clock import iso, utcnow
@@ -40,6 +42,12 @@ def _save_columns(conn: Any, session: Session, model_uuid: str) -> Any:
     def save(columns: list[dict[str, Any]]) -> None:
         repo.update_model(conn, session.workspace_uuid, model_uuid, {"columns": columns, "updated_at": utcnow()})
     return save
+
+
+def _notify(session: Session, model_uuid: str, others: set[str]) -> None:
+    """Segment change detection for the written model and the models whose derived values it changed."""
+    for uuid in [model_uuid, *sorted(others - {model_uuid})]:
+        notify_write(session, uuid)
 
 
 def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
@@ -97,11 +105,12 @@ def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | N
             storage_usage.count_written(conn, session.workspace_uuid, model_uuid, None, report.written, utcnow())
             if dry_run:
                 raise _DryRunRollbackError
+            others = storage_derived.after_write(conn, session.workspace_uuid, model, report, writer.now)
     except _DryRunRollbackError:
         pass
     assert report is not None
     if not dry_run and report.written:
-        notify_write(session, model_uuid)
+        _notify(session, model_uuid, others)
     document = {"modelUuid": model_uuid, "status": "error" if report.skipped else "success", **_counters(report)}
     if dry_run:
         document["dryRun"] = True
@@ -125,8 +134,9 @@ def upsert_records(session: Session, *, model_uuid: str, records: Any) -> dict[s
                 writer.fail(index, None, "each record must be a JSON object")
         report = writer.finish(_save_columns(conn, session, model_uuid))
         storage_usage.count_written(conn, session.workspace_uuid, model_uuid, None, report.written, utcnow())
+        others = storage_derived.after_write(conn, session.workspace_uuid, model, report, writer.now)
     if report.written:
-        notify_write(session, model_uuid)
+        _notify(session, model_uuid, others)
     return _counters(report)
 
 
@@ -145,8 +155,10 @@ def remove_records(session: Session, *, model_uuid: str, ids: list[str] | None) 
             else:
                 cursor.execute(f'DELETE FROM {table} WHERE "_id" IN ({",".join("?" * len(part))})', part)
             removed += max(cursor.rowcount, 0)
+        others = (storage_derived.after_remove(conn, session.workspace_uuid, model, physical.to_utc(utcnow()))
+                  if removed else set())
     if removed:
-        notify_write(session, model_uuid)
+        _notify(session, model_uuid, others)
     return {"removedRecordsCount": removed}
 
 
@@ -196,8 +208,9 @@ def write_model_record(session: Session, *, action: str, config: Any,
         report = writer.finish(_save_columns(conn, session, model_uuid))
         storage_usage.count_written(conn, session.workspace_uuid, model_uuid, workflow_uuid, report.written,
                                     utcnow())
+        others = storage_derived.after_write(conn, session.workspace_uuid, model, report, writer.now)
     record_id, operation = report.operations[0]
     if report.written:
-        notify_write(session, model_uuid)
+        _notify(session, model_uuid, others)
     return {"id": record_id, "operation": "inserted" if operation == "inserted" else "updated"}
 
