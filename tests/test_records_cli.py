@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -116,21 +117,31 @@ def test_batch_filter() -> None:
 
 
 def test_record_cancel_cancels_non_terminal_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    wf, _ = deploy(fallible_graph())
+    # Runs of `c1` wait an hour in a delay, so even a worker serving another test (all tests share one
+    # PostgreSQL database) can only move them into that wait, where no worker holds them.
+    wait = node("wait", "delay", {"minutes": "{{nodes.start._id === 'done' ? 0 : 60}}"})
+    wf, _ = deploy(chain(start(), wait, end([var("id", "{{nodes.start._id}}")])))
     done = run(wf, {"_id": "done"})
-    monkeypatch.setenv("LADING_AUTOSTART_WORKER", "0")  # keep the next runs pending: no worker picks them up
+    assert done["status"] == "success", done
+    monkeypatch.setenv("LADING_AUTOSTART_WORKER", "0")
     pending = []
     for _ in range(2):
         code, out = run_cli("orchestration", "run", "create", "--workflow-uuid", wf, "--data", j({"_id": "c1"}))
         assert code == 0 and out["run"]["status"] == "pending"
         pending.append(out["run"]["uuid"])
-    assert count(wf, "--statuses", "pending") == 1
+    assert count(wf, "--statuses", "pending,running") == 1
 
     code, out = run_cli("orchestration", "record", "cancel", "--workflow-uuid", wf, "--ids", "c1,done")
     assert code == 0, out
-    assert [(r["id"], r["status"]) for r in out["records"]] == [("c1", "cancelled"), ("done", "success")]
+    assert [r["id"] for r in out["records"]] == ["c1", "done"]
+    assert out["records"][0]["status"] in ("cancelled", "cancelling")  # cancelling while a worker holds it
+    assert out["records"][1]["status"] == "success"
     assert out["records"][0]["runUuid"] == pending[1] and out["records"][1]["runUuid"] == done["uuid"]
-    code, out = run_cli("orchestration", "run", "count", "--workflow-uuid", wf, "--statuses", "cancelled")
+    for _ in range(100):
+        code, out = run_cli("orchestration", "run", "count", "--workflow-uuid", wf, "--statuses", "cancelled")
+        if out == {"count": 2}:
+            break
+        time.sleep(0.1)
     assert out == {"count": 2}  # both runs of the record, not only its latest
     code, out = run_cli("orchestration", "record", "cancel", "--workflow-uuid", wf, "--ids", "c1,ghost")
     assert code == 1 and out["reason"] == "recordNotFound" and "ghost" in out["errorMessage"]

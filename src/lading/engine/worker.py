@@ -105,7 +105,7 @@ class Worker:
         self._feed_task: asyncio.Task[None] | None = None
         self._feed_stop = asyncio.Event()
         # The last feed attempt found a source to enumerate (the worker is not idle while feeding).
-        self._feed_busy = False
+        self._feed_busy = True  # until a first feed attempt has found nothing to feed
         self._background: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._graphs: dict[str, Graph] = {}
@@ -168,6 +168,17 @@ class Worker:
                     idle_since = loop_now
                 if (self.options.idle_exit_seconds is not None and not active
                         and loop_now - idle_since >= self.options.idle_exit_seconds):
+                    # Stop feeding, then look once more: a last feed attempt may have created runs.
+                    self._feed_stop.set()
+                    if self._feed_task is not None:
+                        await asyncio.gather(self._feed_task, return_exceptions=True)
+                    active, _due = await asyncio.to_thread(run_queue.next_due_time, self.db,
+                                                           self.options.root_run_uuid)
+                    if active or self._feed_busy:
+                        self._feed_stop.clear()
+                        self._feed_task = None
+                        idle_since = loop_now
+                        continue
                     # Leave nothing half-finished: complete batches and wake group parents first.
                     await asyncio.to_thread(run_queue.sweep_stuck_parents, self.db, utcnow())
                     self._announce(await asyncio.to_thread(batch_repo.sweep_complete, self.db, utcnow()))
@@ -198,6 +209,7 @@ class Worker:
         the runs); when there is nothing to feed, look again every 0.5 s. A chunk in flight is
         always finished (it commits atomically) before the worker stops."""
         while not self._feed_stop.is_set():
+            self._feed_busy = True  # an attempt in flight may be creating runs: the worker is not idle
             try:
                 fed = await asyncio.to_thread(self._feeder.feed_once, self.options.batch_uuid)
             except Exception as exc:
