@@ -192,15 +192,7 @@ class ModelWriter:
         except RowError as exc:
             self.fail(line, None, problem or exc.message)
             return
-        if problem is not None:
-            self.fail(line, record_id, problem)
-            return
-        if record_id in self._pending_ids:
-            self.flush()
-        self._pending.append((line, record_id, values))
-        self._pending_ids.add(record_id)
-        if len(self._pending) >= CHUNK_ROWS:
-            self.flush()
+        self._queue(line, record_id, values, problem)
 
     def csv_plan(self, keys: list[str]) -> None:
         """Fix the column plan of a CSV import (its keys never change), for `add_fields`."""
@@ -237,6 +229,10 @@ class ModelWriter:
             except RowError as exc:
                 self.fail(line, None, problem or exc.message)
                 return
+        self._queue(line, record_id, values, problem)
+
+    def _queue(self, line: int, record_id: str, values: dict[str, Any], problem: str | None) -> None:
+        """A converted row joins the pending chunk (a repeated id flushes first), or fails with its problem."""
         if problem is not None:
             self.fail(line, record_id, problem)
             return

@@ -100,11 +100,11 @@ class _Evaluator:
                 inside = self.filter(c.filter, rec)
             else:
                 if self.members is None:
-                    raise NotImplementedError("segment membership with a limit needs the member set")
+                    raise TypeError("a segment condition with a limit needs the caller's `members` callback")
                 inside = rec["_id"] in self.members(c)
             return inside if c.operator == "in" else not inside
         if self.external is None:
-            raise NotImplementedError(f"{type(c).__name__} needs an external evaluator")
+            raise TypeError(f"{type(c).__name__} is evaluated by the caller's `external` callback; none was given")
         return self.external(c, rec)
 
 
