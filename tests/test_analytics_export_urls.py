@@ -79,6 +79,7 @@ def test_signed_export_urls_are_served_and_guarded(server: str, store: Filled) -
     assert httpx.get(tampered).status_code == 403
     assert httpx.get(url.replace("outputs-start.csv", "records.csv")).status_code == 403
     assert httpx.get(f"{server}{parts.path}").status_code == 403  # unsigned
+    assert httpx.get(url.replace(signature, "é" * len(signature))).status_code == 403  # not hex at all
 
     from lading.services import export_urls
 

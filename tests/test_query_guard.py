@@ -200,3 +200,8 @@ def test_common_clickhouse_constructs_pass_the_guard(stores: tuple[Filled, Fille
     assert message.startswith("Code: 497.")
     code, out = run_cli("orchestration", "query", "execute", "SELECT argMax(status, created_at) FROM runs")
     assert code == 0 and list(out["rows"][0]) == ["argMax(status, created_at)"]  # named as ClickHouse names it
+
+
+def test_a_query_nested_deeper_than_the_parser_can_go_is_refused_not_crashed() -> None:
+    message = refused("SELECT " + "(" * 5000 + "1" + ")" * 5000)
+    assert message.startswith("Code: ")

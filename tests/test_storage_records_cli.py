@@ -241,3 +241,12 @@ def test_remove_and_list_paging() -> None:
     assert [r["_id"] for r in records(model["uuid"], limit="2")] == ["i02", "i03"]
     code, out = run_cli("storage", "record", "list", "--model-uuid", "00000000-0000-4000-8000-000000000000")
     assert code != 0 and out["reason"] == "modelNotFound"
+
+
+def test_a_csv_that_is_not_utf8_is_refused_whole(tmp_path: Path) -> None:
+    model = make_model("people", [{"slug": "name", "type": "string"}])
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"_id,name\na,ok\nb,Jos\xe9\n")
+    code, out = run_cli("storage", "record", "import", "--model-uuid", model["uuid"], "--file", str(path))
+    assert code != 0 and out["reason"] == "invalidData" and "UTF-8" in out["errorMessage"], out
+    assert ok("storage", "record", "list", "--model-uuid", model["uuid"])["records"] == []  # nothing written

@@ -6,7 +6,7 @@ import dataclasses
 import re
 
 from lading.analytics.engine import ChdbEngine, QueryEngine
-from lading.analytics.guard import parse, rewrite
+from lading.analytics.guard import QueryRefusedError, parse, rewrite
 from lading.analytics.sources import source_for
 from lading.analytics.tables import Scope, view_sql
 from lading.settings import Settings
@@ -19,8 +19,11 @@ def scoped_sql(sql: str, settings: Settings, workspace_uuid: str, row_cap: int |
     if not _UUID.match(workspace_uuid):
         raise ValueError("workspace uuid expected")
     src = dataclasses.replace(source_for(settings), row_cap=row_cap)
-    tree = parse(sql)
-    rewritten = rewrite(tree, src.ts_bound)
+    try:
+        tree = parse(sql)
+        rewritten = rewrite(tree, src.ts_bound)
+    except RecursionError:  # nesting deeper than the parser's stack: refused, never an internal error
+        raise QueryRefusedError(306, "Stack size too large: the query is nested too deeply") from None
     final = rewritten.sql
     # Longest placeholders first so `lading_view_1` never matches inside `lading_view_10`.
     for placeholder in sorted(rewritten.views, key=len, reverse=True):
@@ -52,7 +55,9 @@ def _newest_bound_age(values: list[str]) -> float:
     chdb = load_chdb()
     exprs = ", ".join(f"toFloat64(dateDiff('second', toDateTime({v}, 'UTC'), now()))" for v in values)
     try:
-        raw = chdb.query(f"SELECT arrayMin([{exprs}]) AS age SETTINGS readonly = 2, session_timezone = 'UTC'",
+        # The bounds are user expressions: evaluated under tight caps of their own.
+        raw = chdb.query(f"SELECT arrayMin([{exprs}]) AS age SETTINGS readonly = 2, session_timezone = 'UTC', "
+                         "max_execution_time = 2, max_rows_to_read = 100000, max_memory_usage = 268435456",
                          "CSV").bytes()
         return float(raw.decode().strip() or "inf")
     except Exception:  # an odd bound: let the query itself report it; scan sequentially

@@ -52,6 +52,8 @@ def csv_header(path: Path) -> tuple[list[str], list[str]]:
             raise ValidationError("the CSV file is empty (it needs a header row)", reason="invalidData") from None
         except csv.Error as exc:
             raise ValidationError(f"unreadable CSV header: {exc}", reason="invalidData") from None
+        except UnicodeDecodeError:
+            raise _not_utf8(1) from None
     # System columns (`_id`, … as in an export) keep their names; other headers are slugified.
     slugs = [h.strip() if h.strip() in SYSTEM_COLUMNS else slugify(h) for h in header]
     seen: set[str] = set()
@@ -61,6 +63,12 @@ def csv_header(path: Path) -> tuple[list[str], list[str]]:
                                   reason="columnMismatch")
         seen.add(slug)
     return slugs, [h.strip() for h in header]
+
+
+def _not_utf8(line: int) -> ValidationError:
+    # The rest of the file cannot be read reliably: the whole import stops (it is one transaction).
+    return ValidationError(f"the CSV file is not UTF-8 text (from line {line}); nothing was imported",
+                           reason="invalidData")
 
 
 def read_csv(path: Path, slugs: list[str]) -> Iterator[SourceRow]:
@@ -81,6 +89,8 @@ def read_csv(path: Path, slugs: list[str]) -> Iterator[SourceRow]:
             except csv.Error as exc:
                 yield start, None, f"bad CSV: {exc}"
                 return
+            except UnicodeDecodeError:
+                raise _not_utf8(start) from None
             if not fields:
                 continue
             if len(fields) != width:

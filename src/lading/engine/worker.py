@@ -172,9 +172,11 @@ class Worker:
                     self._feed_stop.set()
                     if self._feed_task is not None:
                         await asyncio.gather(self._feed_task, return_exceptions=True)
+                    # A batch created since the loop's last attempt is fed now rather than left waiting.
+                    fed = await asyncio.to_thread(self._feeder.feed_once, self.options.batch_uuid)
                     active, _due = await asyncio.to_thread(run_queue.next_due_time, self.db,
                                                            self.options.root_run_uuid)
-                    if active or self._feed_busy:
+                    if active or fed:
                         self._feed_stop.clear()
                         self._feed_task = None
                         idle_since = loop_now
@@ -271,7 +273,7 @@ class Worker:
                     run.open_execution = OpenExecution(marker.id, "running", marker.attempts, marker.started_at)
                 outcome = await self._executor.step(run, graph)
                 self.steps += 1
-                if self._chainable(outcome, chained, graph, run):
+                if self._chainable(outcome, node, chained, graph, run):
                     assert outcome.execution is not None
                     chained.append(outcome.execution)
                     run.cursor_node_uuid = outcome.next_node_uuid
@@ -292,14 +294,14 @@ class Worker:
             self._active.pop(run.uuid, None)
             self._wake_loop.set()
 
-    def _chainable(self, outcome: StepOutcome, chained: list[ExecutionWrite], graph: Graph, run: RunState) -> bool:
+    def _chainable(self, outcome: StepOutcome, node: dict[str, Any] | None, chained: list[ExecutionWrite],
+                   graph: Graph, run: RunState) -> bool:
         """A pure step whose run goes on, under its lease, to another pure node (see `_PURE_NATIVE`)."""
         execution = outcome.execution
-        if (self._stopping or outcome.status != "running" or outcome.release_lease or execution is None
-                or execution.keep_open or execution.id is not None or outcome.child_batch is not None
-                or outcome.available_at is not None or len(chained) >= MAX_CHAIN):
-            return False
-        if execution.node_kind != "native" or execution.node_action_slug not in _PURE_NATIVE:
+        if (self._stopping or not _is_pure(node) or outcome.status != "running" or outcome.release_lease
+                or execution is None or execution.keep_open or execution.id is not None
+                or outcome.child_batch is not None or outcome.available_at is not None
+                or len(chained) >= MAX_CHAIN):
             return False
         level = level_of(run, graph)
         return level is not None and _is_pure(level.node(outcome.next_node_uuid or ""))

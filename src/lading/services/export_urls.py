@@ -69,6 +69,7 @@ def resolve(home: Path, export_uuid: str, filename: str, expires: str | None, gi
         return None
     if expiry < (now if now is not None else time.time()):
         return None
-    if not hmac.compare_digest(signature(export_path(export_uuid, filename), expiry), given):
+    expected = signature(export_path(export_uuid, filename), expiry)
+    if not hmac.compare_digest(expected.encode(), given.encode()):  # bytes: any text compares, never raises
         return None
     return home / "exports" / export_uuid / filename

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid as uuidlib
+from collections.abc import Iterable
 from typing import Any
 
 from lading.data import physical
@@ -311,11 +312,14 @@ def load_handle(session: Session, conn: Any, uuid: str) -> Any:
     return handle_from_row(conn, require_model(session, conn, uuid))
 
 
-def notify_write(session: Session, model_uuid: str) -> None:
-    """Segment change detection after a committed write (debounced there; skipped while paused)."""
+def notify_write(session: Session, model_uuid: str, also: Iterable[str] = ()) -> None:
+    """Segment change detection after a committed write (debounced there; skipped while paused): the
+    written model first, then the models whose derived values the write changed."""
     from lading.services.segment_changes import after_model_write
 
     after_model_write(session, model_uuid)
+    for other in sorted(set(also) - {model_uuid}):
+        after_model_write(session, other)
 
 
 def refresh_model(session: Session, uuid: str) -> dict[str, Any]:

@@ -44,12 +44,6 @@ def _save_columns(conn: Any, session: Session, model_uuid: str) -> Any:
     return save
 
 
-def _notify(session: Session, model_uuid: str, others: set[str]) -> None:
-    """Segment change detection for the written model and the models whose derived values it changed."""
-    for uuid in [model_uuid, *sorted(others - {model_uuid})]:
-        notify_write(session, uuid)
-
-
 def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     from lading.engine.sources import read_json_array
 
@@ -110,7 +104,7 @@ def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | N
         pass
     assert report is not None
     if not dry_run and report.written:
-        _notify(session, model_uuid, others)
+        notify_write(session, model_uuid, others)
     document = {"modelUuid": model_uuid, "status": "error" if report.skipped else "success", **_counters(report)}
     if dry_run:
         document["dryRun"] = True
@@ -136,7 +130,7 @@ def upsert_records(session: Session, *, model_uuid: str, records: Any) -> dict[s
         storage_usage.count_written(conn, session.workspace_uuid, model_uuid, None, report.written, utcnow())
         others = storage_derived.after_write(conn, session.workspace_uuid, model, report, writer.now)
     if report.written:
-        _notify(session, model_uuid, others)
+        notify_write(session, model_uuid, others)
     return _counters(report)
 
 
@@ -158,7 +152,7 @@ def remove_records(session: Session, *, model_uuid: str, ids: list[str] | None) 
         others = (storage_derived.after_remove(conn, session.workspace_uuid, model, physical.to_utc(utcnow()))
                   if removed else set())
     if removed:
-        _notify(session, model_uuid, others)
+        notify_write(session, model_uuid, others)
     return {"removedRecordsCount": removed}
 
 
@@ -211,6 +205,6 @@ def write_model_record(session: Session, *, action: str, config: Any,
         others = storage_derived.after_write(conn, session.workspace_uuid, model, report, writer.now)
     record_id, operation = report.operations[0]
     if report.written:
-        _notify(session, model_uuid, others)
+        notify_write(session, model_uuid, others)
     return {"id": record_id, "operation": "inserted" if operation == "inserted" else "updated"}
 

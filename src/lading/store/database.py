@@ -2,9 +2,9 @@
 
 SQLite runs in WAL mode; write transactions start with `BEGIN IMMEDIATE` so concurrent writers
 (a CLI and a background worker) never fail on lock upgrades. Before that, writers of every process
-queue on an exclusive `flock` of a file next to the database (`WriterGate`): the kernel hands the
-lock to the next waiter the moment it is released, whereas SQLite's own busy handler polls with
-sleeps of up to 100 ms, which left the single writer idle while several workers waited.
+queue on an exclusive `flock` of a file next to the database (`WriterGate`), polled every 0.1-2 ms,
+whereas SQLite's own busy handler sleeps up to 100 ms between tries, which left the single writer idle
+while several workers waited.
 The schema is brought to the Alembic head on first use, under a lock, so a fresh machine needs
 no setup step.
 """
@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +40,12 @@ def _json_dumps(value: Any) -> str:
 
 
 class WriterGate:
-    """One SQLite writer at a time across threads and processes, handed over without polling.
+    """One SQLite writer at a time across threads and processes, handed over within milliseconds.
 
     A thread lock orders this process's writers (an `flock` is held per open file, so it cannot tell
     two threads apart); the file lock orders processes. Re-entrant within a thread."""
+
+    WAIT_SECONDS = 30.0
 
     def __init__(self, path: str) -> None:
         self._path = path
@@ -50,13 +53,29 @@ class WriterGate:
         self._depth = 0
         self._fd: int | None = None
 
+    def _acquire(self, fd: int) -> None:
+        """The file lock, polled with sleeps of 0.1 to 2 ms (SQLite's own handler sleeps up to 100 ms);
+        a writer stuck elsewhere makes this one fail after WAIT_SECONDS, as the busy timeout did."""
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        pause = 0.0001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(
+                        f"the store stayed locked by another writer for {self.WAIT_SECONDS:.0f} s") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
+
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
         with self._lock:
             if self._depth == 0:
                 if self._fd is None:
                     self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                self._acquire(self._fd)
             self._depth += 1
             try:
                 yield

@@ -45,7 +45,7 @@ class _Stamps:
 
 
 def insert_executions(conn: Connection, postgres: bool, pairs: Sequence[tuple[Any, Any]]) -> None:
-    """Completed executions: `(engine.state.RunState, engine.state.ExecutionWrite)` pairs, in order."""
+    """Completed executions: `(domain.run_state.RunState, ExecutionWrite)` pairs, in order."""
     if not pairs:
         return
     m = _mark(postgres)
