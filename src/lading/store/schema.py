@@ -444,3 +444,82 @@ storage_usage = Table(
     Column("workflow_uuid", Uuid, primary_key=True, server_default=""),
     Column("records_count", BigInteger, nullable=False, server_default="0"),
 )
+
+# --- AI: agents, their releases, chats and messages (connections-ai spec §2) -------------------------
+
+ai_agents = Table(
+    "ai_agents",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("icon_color", String(16), nullable=False),
+    Column("icon_face", String(32), nullable=False),
+    Column("folder_uuid", Uuid),
+    # The AI template the agent was created from (slug), or null.
+    Column("template_slug", String(128)),
+    Column("deployed_release_uuid", Uuid),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    # Removed agents keep their chats readable; new messages fail with `agentNotFound`.
+    _ts("deleted_at"),
+    Index("ix_ai_agents_workspace", "workspace_uuid", "created_at"),
+)
+
+# A versioned snapshot of an agent's configuration: at most one `draft`, at most one `deployed`.
+ai_releases = Table(
+    "ai_releases",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("agent_uuid", Uuid, nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("description", Text),
+    Column("parent_uuid", Uuid),
+    # systemPrompt, languageModelSlug, integrationSlug, connectorUuid, temperature, maxSteps,
+    # withReasoning, actions, resources, mcpClients, capabilities, suggestedActions, options, output, heartbeat.
+    Column("config", Json, nullable=False),
+    _ts("deployed_at"),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ix_ai_releases_agent", "agent_uuid", "status"),
+)
+
+ai_chats = Table(
+    "ai_chats",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("agent_uuid", Uuid, nullable=False),
+    Column("name", String(255)),
+    # {"type": "draft" | "deployed" | "workflow"}: which release answers the chat's messages.
+    Column("trigger", Json, nullable=False),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ix_ai_chats_workspace", "workspace_uuid", "agent_uuid", "created_at"),
+)
+
+ai_messages = Table(
+    "ai_messages",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("chat_uuid", Uuid, nullable=False),
+    # Orders a chat's messages (created_at may tie within a clock tick).
+    Column("seq", BigInteger, nullable=False),
+    Column("role", String(16), nullable=False),
+    # pending → generating → success | error (user messages are success at once).
+    Column("status", String(16), nullable=False),
+    Column("parts", Json, nullable=False),
+    Column("error_message", Text),
+    # Per-message overrides of the release: languageModelSlug, temperature, maxSteps, actions, resources.
+    Column("overrides", Json),
+    # The run generating an assistant message (its spans carry the credits).
+    Column("run_uuid", Uuid),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    _ts("finished_at"),
+    Index("ix_ai_messages_chat", "chat_uuid", "seq"),
+)
