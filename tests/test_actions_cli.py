@@ -233,7 +233,7 @@ def test_execute_rejects_bad_actions_and_inputs() -> None:
         code, out = act("execute", "--action", j({"kind": "native", "actionSlug": slug}))
         assert code == 1 and out["reason"] == "invalidData", slug
     code, out = act("execute", "--action", j({"kind": "agent", "agentUuid": "a"}))
-    assert code == 1 and out["reason"] == "agentNotFound" and "AI capability" in out["errorMessage"]
+    assert code == 1 and out["reason"] == "agentNotFound" and out["errorMessage"] == "agentNotFound: Agent not found"
     code, out = act("execute", "--action", j({"kind": "tool", "toolUuid": "8a4e0cfb-9d0e-4a43-9b35-0e5d3f8d1a11"}))
     assert code == 1 and out["reason"] == "toolNotFound"
 
@@ -321,7 +321,7 @@ def test_get_output_schema_per_kind() -> None:
         "name": {"type": "string"}, "n": {"type": "number"}, "when": {"type": "string", "format": "date-time"},
         "raw": {}}}}
     code, out = act("get-output-schema", "--action", j({"kind": "agent", "agentUuid": "x"}))
-    assert out == {"schema": {"type": "object", "properties": {"answer": {"type": "string"}}}}
+    assert code == 1 and out["reason"] == "agentNotFound"
     code, out = act("get-output-schema", "--action", j({"kind": "native", "actionSlug": "branch"}))
     assert out == {"schema": {"type": "object", "properties": {"condition": {"type": "boolean"}}}}
     code, out = act("get-output-schema", "--action", j({"kind": "native", "actionSlug": "variables"}),

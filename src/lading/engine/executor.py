@@ -79,6 +79,13 @@ class Executor:
                 if outcome.execution is not None:
                     outcome.execution.base_url = called.base_url
                 return outcome
+            if kind == "agent" or (kind == "native" and action == "agent"):
+                config_out = get_evaluator().compute_config(node.get("config") or {}, scope, skip_keys=_SKIP_KEYS)
+                if not isinstance(config_out, dict):
+                    raise NodeExecutionError("config must be an object", retryable=False)
+                answered = await self._ports.run_agent(run, node, to_json_value(config_out))
+                result = natives.NativeResult(answered.output, 0, credits=answered.credits)
+                return self._success(run, level, node, config_out, result, exec_id, started_at, now)
             if kind == "tool":
                 if opened is not None and opened.status == "idle":
                     return await self._finish_tool(run, level, node, exec_id, started_at, now)
@@ -137,8 +144,6 @@ class Executor:
             return "connector nodes are not available in this installation yet (the connections capability)"
         if kind == "tool":
             return "tool nodes are not available in this installation yet (the connections capability)"
-        if kind == "agent":
-            return "agent nodes are not available in this installation yet (the AI capability)"
         return f"unknown node kind '{kind}'"
 
     async def _run_native(

@@ -1,5 +1,5 @@
 """What the executor needs from the layers it must not import: calling a connector action,
-finding a tool's release and writing a record into a model. The service layer provides a real
+finding a tool's release, writing a record into a model and running an agent turn. The service layer provides a real
 implementation; without one these node kinds fail with a clear message."""
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ class ConnectorOutcome:
     child_index: int
     credits: float
     base_url: str | None
+
+
+@dataclass
+class AgentOutcome:
+    output: Any  # {"answer": text | object}
+    credits: float
 
 
 @dataclass
@@ -44,6 +50,10 @@ class Ports(Protocol):
         """`modelUpsert` / `modelInsert`: one record into a model → `{"id", "operation"}`."""
         ...
 
+    async def run_agent(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> AgentOutcome:
+        """An `agent` node (saved agent) or native `agent` step with its computed config."""
+        ...
+
 
 class NoPorts:
     async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
@@ -59,3 +69,6 @@ class NoPorts:
 
     async def write_model_record(self, run: RunState, action: str, config: dict[str, Any]) -> dict[str, Any]:
         raise NodeExecutionError("model writes need the storage service, which this process lacks", retryable=False)
+
+    async def run_agent(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> AgentOutcome:
+        raise NodeExecutionError("agent steps need the AI service, which this process lacks", retryable=False)

@@ -35,7 +35,6 @@ STATIC_NATIVE_KEYS = frozenset({"script", "variables", "routes", "_nodes"})
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 _MISSING: Any = object()
 NO_OUTPUT_SCHEMA = "Action has no output schema."
-AGENT_UNAVAILABLE = "agent actions need the AI capability, which is not available in this installation yet"
 
 _STRING, _BOOL = {"type": "string"}, {"type": "boolean"}
 NATIVE_OUTPUTS: dict[str, dict[str, Any]] = {
@@ -67,6 +66,8 @@ class Target:
     action: Action | None = None
     form_fields: list[dict[str, Any]] | None = None
     end_nodes: list[dict[str, Any]] = field(default_factory=list)
+    # An agent's release `output` (text or JSON schema): the type of its `answer`.
+    output: Any = None
 
 
 # --- the action object ---------------------------------------------------------------------------
@@ -162,6 +163,43 @@ def _tool_target(session: Session, action: dict[str, Any]) -> Target:
     return Target("tool", fields, form_fields=release.form_fields, end_nodes=_end_nodes(release.nodes))
 
 
+def _agent_target(session: Session, action: dict[str, Any]) -> Target:
+    """`agentUuid` (its deployed release, or a pinned `releaseUuid`), `releaseUuid` alone, or an AI
+    `templateSlug`; the release's `output` types the answer."""
+    from lading.store.repositories import ai as ai_repo
+
+    agent_uuid, release_uuid = _text(action, "agentUuid"), _text(action, "releaseUuid")
+    template_slug = _text(action, "templateSlug")
+    ws = session.workspace_uuid
+    if agent_uuid is None and release_uuid is None:
+        if template_slug is None:
+            raise ValidationError("an agent action needs \"agentUuid\", \"templateSlug\" or \"releaseUuid\"",
+                                  reason="invalidData")
+        from lading.ai.templates import get_template
+
+        template = get_template(template_slug)
+        if template is None:
+            raise NotFoundError(f"Template not found: {template_slug}", reason="templateNotFound")
+        return Target("agent", {"templateSlug": template_slug}, output=template.get("output"))
+    with session.db.read() as conn:
+        release = ai_repo.get_release(conn, ws, release_uuid) if release_uuid else None
+        if release_uuid and (release is None or (agent_uuid and release.agent_uuid != agent_uuid)):
+            raise NotFoundError(f"release {release_uuid} is not one of the agent's releases", reason="releaseNotFound")
+        agent_uuid = agent_uuid or (release.agent_uuid if release is not None else None)
+        agent = ai_repo.get_agent(conn, ws, agent_uuid) if agent_uuid else None
+        if agent is None:
+            raise NotFoundError("Agent not found", reason="agentNotFound")
+        if release is None:
+            release = ai_repo.release_with_status(conn, ws, agent.uuid, "deployed")
+            if release is None:
+                raise NotFoundError(f"the agent '{agent.name}' has no deployed release; deploy its draft first",
+                                    reason="deployedReleaseNotFound")
+    fields: dict[str, Any] = {"agentUuid": agent.uuid}
+    if release_uuid:
+        fields["releaseUuid"] = release_uuid
+    return Target("agent", fields, output=(release.config or {}).get("output"))
+
+
 def _end_nodes(nodes: Any) -> list[dict[str, Any]]:
     return [n for n in nodes or [] if isinstance(n, dict) and n.get("kind") == "native"
             and n.get("actionSlug") == "end"]
@@ -172,7 +210,7 @@ def resolve(session: Session, action: Any) -> Target:
     action = parse_action(action)
     kind = action["kind"]
     if kind == "agent":
-        raise NotFoundError(AGENT_UNAVAILABLE, reason="agentNotFound")
+        return _agent_target(session, action)
     if kind == "connector":
         integration, found = _connector_action(action)
         return Target("connector", {"integrationSlug": integration.slug, "actionSlug": found.slug},
@@ -371,6 +409,9 @@ def schema_for(target: Target, inputs: Mapping[str, Any]) -> dict[str, Any] | No
         return schema
     if target.kind == "tool":
         return _variables_schema(target.end_nodes) if target.end_nodes else None
+    if target.kind == "agent":
+        output = inputs.get("output") if isinstance(inputs.get("output"), Mapping) else target.output
+        return {"type": "object", "properties": {"answer": _answer_schema(output)}}
     slug = str(target.fields["actionSlug"])
     if slug == "variables":
         variables = inputs.get("variables")
@@ -387,8 +428,6 @@ def output_schema(session: Session, action: Any, data: Any = None) -> dict[str, 
     """`{"schema": …}` without executing anything."""
     action = parse_action(action)
     inputs = _as_record(data)
-    if action["kind"] == "agent":
-        return {"schema": {"type": "object", "properties": {"answer": _answer_schema(inputs.get("output"))}}}
     if action["kind"] == "native":
         slug = _native_slug(action)  # unavailable natives still declare their output
         schema = schema_for(Target("native", {"actionSlug": slug}), inputs)

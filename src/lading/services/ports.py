@@ -13,7 +13,7 @@ import orjson
 
 from lading.domain.errors import LadingError, NodeExecutionError
 from lading.domain.run_state import RunState
-from lading.engine.ports import ConnectorOutcome, ToolTarget
+from lading.engine.ports import AgentOutcome, ConnectorOutcome, ToolTarget
 from lading.integrations import Integration, get_integration
 from lading.integrations._runtime import call_action
 from lading.store.clock import utcnow
@@ -165,12 +165,9 @@ class ServicePorts:
 
     def _write_model_record(self, ws: str, workflow_uuid: str | None, action: str,
                             config: dict[str, Any]) -> dict[str, Any]:
-        from lading.services.session import Session
         from lading.services.storage_records import write_model_record
-        from lading.settings import load_settings
 
-        session = Session(db=self._db, settings=load_settings(), workspace_uuid=ws, workspace_name="",
-                          user_uuid="", user_email="")
+        session = self._session(ws)
         try:
             return write_model_record(session, action=action, config=config, workflow_uuid=workflow_uuid)
         except LadingError as exc:  # bad data or an unknown model: the node fails, retrying would not help
@@ -179,6 +176,42 @@ class ServicePorts:
     async def write_model_record(self, run: RunState, action: str, config: dict[str, Any]) -> dict[str, Any]:
         return await asyncio.to_thread(self._write_model_record, run.workspace_uuid, run.workflow_uuid, action,
                                        config)
+
+    # --- agents ------------------------------------------------------------------------------------
+
+    def _session(self, ws: str) -> Any:
+        from lading.services.session import Session
+        from lading.settings import load_settings
+
+        return Session(db=self._db, settings=load_settings(), workspace_uuid=ws, workspace_name="",
+                       user_uuid="", user_email="")
+
+    async def run_agent(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> AgentOutcome:
+        """A chat run's step answers its message; an agent node or native step answers `config.prompt`."""
+        from lading.ai.turn import ChatTurn, TurnError
+        from lading.services import ai_chats, ai_runtime
+
+        session = self._session(run.workspace_uuid)
+        stack = [str(s) for s in run.call_stack or []]
+        if node.get("kind") == "agent" and config.get("messageUuid"):
+            answered = await ai_chats.answer_chat_message(session, config, stack)
+            return AgentOutcome(answered["output"], answered["credits"])
+        prompt = config.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise NodeExecutionError("config.prompt must be a non-empty string", retryable=False)
+        if node.get("kind") == "agent":
+            resolved = await asyncio.to_thread(ai_runtime.resolve_saved_agent, session, node)
+            if isinstance(config.get("output"), dict):
+                resolved = ai_runtime.ResolvedAgent({**resolved.config, "output": config["output"]},
+                                                    resolved.agent_uuid, resolved.release_uuid)
+        else:
+            resolved = ai_runtime.ResolvedAgent(ai_runtime.native_agent_config(config), None, None)
+        try:
+            asked = [ChatTurn("user", [{"type": "text", "text": prompt}])]
+            result = await ai_runtime.run_turn(session, resolved, asked, call_stack=stack)
+        except TurnError as exc:
+            raise NodeExecutionError(exc.message, retryable=exc.retryable) from exc
+        return AgentOutcome({"answer": result.answer}, result.credits)
 
     async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
         target = await asyncio.to_thread(self._tool_target, run.workspace_uuid, node)

@@ -37,4 +37,7 @@ class WorkspaceReferences:
             return workflows.get_tool(conn, self._session.workspace_uuid, tool_uuid) is not None
 
     def agent_exists(self, agent_uuid: str) -> bool:
-        return False
+        from lading.store.repositories import ai
+
+        with self._session.db.read() as conn:
+            return ai.get_agent(conn, self._session.workspace_uuid, agent_uuid) is not None

@@ -35,10 +35,7 @@ NATIVE_ACTIONS: dict[str, NativeAction] = {
         NativeAction("group", "Group", "Runs a sub-graph once per item, as child runs.", 1),
         NativeAction("python", "Python", "Runs sandboxed Python; assign `result`.", 1),
         NativeAction("script", "Script", "Runs sandboxed JavaScript; `return` a value.", 1),
-        NativeAction(
-            "agent", "Agent", "Asks a language model.", 1, False,
-            "agent steps need the AI capability, which is not available in this installation yet",
-        ),
+        NativeAction("agent", "Agent", "Asks a language model, which may call the actions it is given.", 1),
         NativeAction("modelUpsert", "Model upsert", "Inserts or updates a record of a model, by its id column.", 1),
         NativeAction("modelInsert", "Model insert", "Inserts a record into a model (fails on an existing id).", 1),
     )
