@@ -24,8 +24,9 @@ from lading.store.clock import utcnow
 from lading.store.repositories import ai as repo
 
 # Sub-agents calling sub-agents: the chain of agent uuids a run carries in its call stack.
-MAX_AGENT_DEPTH = 4
+MAX_AGENT_DEPTH = 8
 _TOOL_SLUG = re.compile(r"[^a-zA-Z0-9_]")
+_FIELD_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean"}
 _UNSUPPORTED_CAPABILITIES = {"memory": "memories", "webSearch": "web search"}
 
 
@@ -189,10 +190,11 @@ def _input_schema(session: Session, action: dict[str, Any]) -> tuple[dict[str, A
         schema = dict(target.action.config_schema)
         description = target.action.description or target.action.name
     elif target.form_fields:
+        fields = [f for f in target.form_fields if isinstance(f, dict) and f.get("slug")]
         schema = {"type": "object", "properties": {
-            f["slug"]: {"type": "string", "description": f.get("label") or f["slug"]}
-            for f in target.form_fields if isinstance(f, dict) and f.get("slug")},
-            "required": [f["slug"] for f in target.form_fields if isinstance(f, dict) and f.get("required")]}
+            f["slug"]: {"type": _FIELD_TYPES.get(str(f.get("type")), "string"),
+                        "description": f.get("label") or f["slug"]} for f in fields},
+            "required": [f["slug"] for f in fields if f.get("required")]}
     elif target.kind == "agent":
         schema = {"type": "object", "properties": {"prompt": {"type": "string"}}, "required": ["prompt"]}
     properties = {k: v for k, v in (schema.get("properties") or {}).items() if k not in fixed}

@@ -1,0 +1,272 @@
+"""Talking to agents end to end through the CLI, against a local server answering like the OpenAI
+chat-completions API: chats and messages (waiting and in the background), actions the model calls
+(each a recorded run), errors of the provider and of the step cap, agent nodes, native agent steps
+and agent actions in workflows, structured answers, and workspace isolation."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from conftest import j, run_cli
+from fakes import Answer, Recorded, fake_provider
+from graphs import chain, end, node, start, var
+
+KEY = "sk-test-openai-chat-secret"
+
+
+def completion(content: str | None = None, tool_calls: list[dict[str, Any]] | None = None,
+               model: str = "gpt-4o-2024-08-06", tokens: tuple[int, int] = (100, 20)) -> Answer:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return Answer(200, {"id": "chatcmpl-x", "object": "chat.completion", "model": model,
+                        "choices": [{"index": 0, "message": message,
+                                     "finish_reason": "tool_calls" if tool_calls else "stop"}],
+                        "usage": {"prompt_tokens": tokens[0], "completion_tokens": tokens[1],
+                                  "total_tokens": sum(tokens)}})
+
+
+def tool_call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+
+
+def ok(*args: str) -> Any:
+    code, out = run_cli(*args)
+    assert code == 0, out
+    return out
+
+
+def openai_connector(url: str) -> str:
+    return ok("connection", "connector", "create", "--integration-slug", "openAi", "--slug", "llm", "--name", "LLM",
+              "--config", j({"apiKey": KEY, "baseUrl": url}))["connector"]["uuid"]
+
+
+def agent(name: str = "Researcher", **draft: Any) -> str:
+    uuid = ok("ai", "agent", "create", "--name", name)["agent"]["uuid"]
+    flags = ["--system-prompt", draft.pop("system_prompt", "You research companies."),
+             "--language-model-slug", draft.pop("model", "gpt-4o")]
+    for key, value in draft.items():
+        flags += [f"--{key.replace('_', '-')}", value if isinstance(value, str) else j(value)]
+    ok("ai", "release", "update-draft", "--agent-uuid", uuid, *flags)
+    return uuid
+
+
+def deploy(agent_uuid: str) -> dict[str, Any]:
+    return ok("ai", "release", "deploy-draft", "--agent-uuid", agent_uuid)["release"]
+
+
+def send(chat_uuid: str, text: str, *extra: str) -> dict[str, Any]:
+    return ok("ai", "message", "create", "--chat-uuid", chat_uuid, "--parts", j([{"type": "text", "text": text}]),
+              "--wait-until-finished", *extra)
+
+
+def sent_messages(rec: Recorded) -> list[dict[str, Any]]:
+    return rec.json()["messages"]
+
+
+def test_seed_chat_flow_multi_turn_and_history() -> None:
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", [completion("The VP of Sales at Acme is Dana Smith."),
+                                                 completion("She joined in 2021.")])
+        openai_connector(fake.url)
+        uuid = agent()
+        listed = ok("ai", "agent", "list")["agents"]
+        assert [a["uuid"] for a in listed] == [uuid] and listed[0]["name"] == "Researcher"
+        chat = ok("ai", "chat", "create", "--trigger", j({"type": "draft"}), "--agent-uuid", uuid,
+                  "--name", "Research session")["chat"]
+        assert chat["agentUuid"] == uuid and chat["name"] == "Research session" and chat["trigger"] == {"type": "draft"}
+
+        out = send(chat["uuid"], "Find the VP of Sales at Acme Corp")
+        user, answer = out["userMessage"], out["assistantMessage"]
+        assert user["status"] == "success" and user["role"] == "user"
+        assert answer["status"] == "success" and answer["role"] == "assistant" and answer["errorMessage"] is None
+        assert answer["parts"] == [{"type": "text", "text": "The VP of Sales at Acme is Dana Smith."}]
+        assert ok("ai", "message", "get", answer["uuid"])["message"] == answer
+
+        first = fake.requests[0]
+        assert first.headers["authorization"] == f"Bearer {KEY}"
+        body = first.json()
+        assert body["model"] == "gpt-4o" and body["temperature"] == 0.3
+        assert body["messages"][0] == {"role": "system", "content": "You research companies."}
+        assert body["messages"][-1]["role"] == "user"
+        assert "Find the VP of Sales at Acme Corp" in json.dumps(body["messages"][-1])
+
+        send(chat["uuid"], "When did she join?", "--temperature", "0.9")
+        second = fake.requests[1].json()
+        assert second["temperature"] == 0.9  # the message's override, once
+        texts = json.dumps(second["messages"])
+        assert texts.index("Find the VP of Sales") < texts.index("Dana Smith") < texts.index("When did she join?")
+
+        messages = ok("ai", "message", "list", "--chat-uuid", chat["uuid"])["messages"]
+        assert [(m["role"], m["status"]) for m in messages] == [("user", "success"), ("assistant", "success")] * 2
+        assert ok("ai", "chat", "list", "--agent-uuid", uuid)["chats"][0]["uuid"] == chat["uuid"]
+        assert ok("ai", "chat", "get", chat["uuid"])["chat"]["uuid"] == chat["uuid"]
+
+
+def test_model_calls_a_tool_action_recorded_as_a_run() -> None:
+    doubler = ok("orchestration", "tool", "create", "--name", "Doubler")["tool"]
+    nodes = chain(start(), end([var("doubled", "{{nodes.start.n * 2}}", "number")]))
+    ok("orchestration", "release", "update-draft", "--workflow-uuid", doubler["workflowUuid"], "--nodes", j(nodes),
+       "--form-fields", j([{"slug": "n", "label": "Number", "type": "number", "required": True}]))
+    ok("orchestration", "release", "deploy-draft", "--workflow-uuid", doubler["workflowUuid"])
+
+    def answer(rec: Recorded) -> Answer:
+        messages = sent_messages(rec)
+        if messages[-1]["role"] == "tool":
+            return completion(f"Doubled: {json.loads(messages[-1]['content'])['doubled']}")
+        return completion(None, [tool_call("call_1", "double", {"n": 21})])
+
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", answer)
+        openai_connector(fake.url)
+        uuid = agent(actions=[{"kind": "tool", "toolUuid": doubler["uuid"], "slug": "double", "name": "Double",
+                               "description": "Doubles a number"}])
+        deploy(uuid)
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid)["chat"]
+        assert chat["trigger"] == {"type": "deployed"}
+        parts = send(chat["uuid"], "Double 21")["assistantMessage"]["parts"]
+
+        assert [p["type"] for p in parts] == ["action-call", "action-result", "text"]
+        call, result, text = parts
+        assert call == {"type": "action-call", "callId": "call_1", "slug": "double", "input": {"n": 21}}
+        assert result["callId"] == "call_1" and result["isError"] is False and result["output"] == {"doubled": 42}
+        assert text == {"type": "text", "text": "Doubled: 42"}
+        run = ok("orchestration", "run", "get", result["runUuid"])["run"]
+        assert run["status"] == "success"
+
+        tools = fake.requests[0].json()["tools"]
+        assert [t["function"]["name"] for t in tools] == ["double"]
+        assert tools[0]["function"]["description"] == "Doubles a number"
+        assert "n" in tools[0]["function"]["parameters"]["properties"]
+
+
+def test_provider_error_and_step_cap_end_in_error() -> None:
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions",
+                   Answer(429, {"error": {"type": "insufficient_quota", "code": "insufficient_quota",
+                                          "message": "You exceeded your current quota"}}))
+        openai_connector(fake.url)
+        uuid = agent()
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid, "--trigger", j({"type": "draft"}))["chat"]
+        out = send(chat["uuid"], "Hello")  # exit 0 even though the answer ended in error
+        failed = out["assistantMessage"]
+        assert failed["status"] == "error" and "insufficient_quota" in failed["errorMessage"]
+        assert KEY not in json.dumps(out)
+
+        fake.route("POST", "/chat/completions", completion(None, [tool_call("c", "missing_tool", {})]))
+        out = send(chat["uuid"], "Loop forever", "--max-steps", "3")
+        failed = out["assistantMessage"]
+        assert failed["status"] == "error" and "maximum steps" in failed["errorMessage"]
+        calls = [p for p in failed["parts"] if p["type"] == "action-result"]
+        assert calls and all(p["isError"] for p in calls)
+
+
+def test_background_answer_is_polled() -> None:
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", completion("Background answer"))
+        openai_connector(fake.url)
+        uuid = agent()
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid, "--trigger", j({"type": "draft"}))["chat"]
+        out = ok("ai", "message", "create", "--chat-uuid", chat["uuid"], "--parts",
+                 j([{"type": "text", "text": "hi"}]))
+        assert out["assistantMessage"]["status"] in ("pending", "generating", "success")
+        deadline = time.monotonic() + 60
+        while True:
+            message = ok("ai", "message", "get", out["assistantMessage"]["uuid"])["message"]
+            if message["status"] in ("success", "error") or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert message["status"] == "success", message
+        assert message["parts"] == [{"type": "text", "text": "Background answer"}]
+
+
+SCHEMA = {"type": "object", "properties": {"industry": {"type": "string"}, "employees": {"type": "integer"}},
+          "required": ["industry"]}
+
+
+def test_agent_node_native_agent_step_and_agent_action() -> None:
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", lambda rec: completion(
+            json.dumps({"industry": "Software", "employees": 120}) if rec.json().get("response_format")
+            else f"echo: {sent_messages(rec)[-1]['content']}"))
+        llm = openai_connector(fake.url)
+        uuid = agent(output={"type": "jsonSchema", "jsonSchema": SCHEMA})
+        deploy(uuid)
+
+        classify = node("classify", kind="agent", agentUuid=uuid, config={"prompt": "Classify {{nodes.start.domain}}"})
+        nodes = chain(start(), classify, end([var("industry", "{{nodes.classify.answer.industry}}")]))
+        run = ok("orchestration", "run", "create", "--nodes", j(nodes), "--data", j({"domain": "acme.com"}),
+                 "--wait-until-finished")["run"]
+        assert run["status"] == "success", run
+        detail = ok("orchestration", "run", "get", run["uuid"])
+        assert detail["runContext"]["classify"] == {"answer": {"industry": "Software", "employees": 120}}
+        assert detail["run"]["output"] == {"industry": "Software"}
+        assert "Classify acme.com" in json.dumps(fake.requests[-1].json()["messages"])
+        spans = [e for e in detail["run"]["executions"] if e["nodeSlug"] == "classify"]
+        assert spans[0]["nodeKind"] == "agent" and spans[0]["creditsUsedCount"] > 0
+
+        native = node("ask", "agent", {"prompt": "Say {{nodes.start.word}}",
+                                       "advancedSettings": {"connectorUuid": llm, "languageModelSlug": "gpt-4o-mini"}})
+        nodes = chain(start(), native, end([var("answer", "{{nodes.ask.answer}}")]))
+        run = ok("orchestration", "run", "create", "--nodes", j(nodes), "--data", j({"word": "hello"}),
+                 "--wait-until-finished")["run"]
+        assert run["status"] == "success", run
+        assert ok("orchestration", "run", "get", run["uuid"])["run"]["output"] == {"answer": "echo: Say hello"}
+        assert fake.requests[-1].json()["model"] == "gpt-4o-mini"
+
+        action = {"kind": "agent", "agentUuid": uuid}
+        schema = ok("orchestration", "action", "get-output-schema", "--action", j(action))
+        assert schema == {"schema": {"type": "object", "properties": {"answer": SCHEMA}}}
+        out = ok("orchestration", "action", "execute", "--action", j(action), "--data", j({"prompt": "Classify x.io"}),
+                 "--wait-until-finished")
+        assert out["run"]["status"] == "success", out
+        assert ok("orchestration", "run", "get", out["run"]["uuid"])["runContext"]["action"] == {
+            "answer": {"industry": "Software", "employees": 120}}
+
+
+def test_errors_and_removed_agents() -> None:
+    code, out = run_cli("ai", "chat", "create", "--agent-uuid", "5f0c8a55-8a2b-4e0c-9d7e-1c9a33b2f001")
+    assert code == 1 and out["reason"] == "agentNotFound"
+    code, out = run_cli("ai", "chat", "get", "5f0c8a55-8a2b-4e0c-9d7e-1c9a33b2f001")
+    assert code == 1 and out["reason"] == "chatNotFound" and "Chat not found" in out["errorMessage"]
+    code, out = run_cli("ai", "message", "create", "--chat-uuid", "nope", "--parts", j([{"type": "text", "text": "x"}]))
+    assert code == 1 and out["reason"] == "chatNotFound"
+    uuid = agent()
+    code, out = run_cli("ai", "chat", "create", "--agent-uuid", uuid, "--trigger", j({"type": "deployed"}))
+    assert code == 1 and out["reason"] == "deployedReleaseNotFound"
+    code, out = run_cli("ai", "chat", "create", "--agent-uuid", uuid, "--trigger", j({"type": "later"}))
+    assert code == 1 and out["reason"] == "invalidData"
+    chat = ok("ai", "chat", "create", "--agent-uuid", uuid)["chat"]
+    assert chat["trigger"] == {"type": "draft"}
+    for parts in ('[{"type":"image","url":"x"}]', "[]", '{"type":"text"}', '[{"type":"text"}]'):
+        code, out = run_cli("ai", "message", "create", "--chat-uuid", chat["uuid"], "--parts", parts)
+        assert code == 1 and out["reason"] == "invalidParts", parts
+    code, out = run_cli("ai", "message", "create", "--chat-uuid", chat["uuid"], "--parts", "[{")
+    assert code == 2 and "errorMessage" in out
+    assert ok("ai", "message", "list", "--chat-uuid", chat["uuid"])["messages"] == []  # nothing half-written
+
+    ok("ai", "agent", "remove", uuid)
+    assert ok("ai", "chat", "get", chat["uuid"])["chat"]["uuid"] == chat["uuid"]  # chats stay readable
+    code, out = run_cli("ai", "message", "create", "--chat-uuid", chat["uuid"], "--parts",
+                        j([{"type": "text", "text": "still there?"}]))
+    assert code == 1 and out["reason"] == "agentNotFound"
+
+
+def test_chats_and_messages_are_workspace_scoped(monkeypatch: pytest.MonkeyPatch) -> None:
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", completion("mine"))
+        openai_connector(fake.url)
+        uuid = agent()
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid)["chat"]
+        message = send(chat["uuid"], "hello")["assistantMessage"]
+        monkeypatch.setenv("LADING_WORKSPACE_NAME", "another-team")
+        assert ok("ai", "chat", "list")["chats"] == []
+        for args in (("ai", "chat", "get", chat["uuid"]), ("ai", "message", "get", message["uuid"]),
+                     ("ai", "message", "list", "--chat-uuid", chat["uuid"]),
+                     ("ai", "chat", "create", "--agent-uuid", uuid)):
+            code, out = run_cli(*args)
+            assert code == 1 and out["reason"] in ("chatNotFound", "messageNotFound", "agentNotFound"), args
