@@ -273,6 +273,13 @@ def test_unknown_tool_and_raising_tool_become_error_results(wire: Wire) -> None:
         assert sent["c1"][1] is True and sent["c2"][1] is True
 
 
+def test_no_temperature_for_openai_reasoning_models() -> None:
+    with fake_provider() as fake:
+        fake.route("POST", OPENAI.path, OPENAI.text("Done."))
+        run(make_spec(OPENAI, fake, language_model_slug="o4-mini"), [user("Go.")])
+    assert "temperature" not in bodies(fake)[0]
+
+
 def test_invalid_json_arguments_are_an_error_result() -> None:
     with fake_provider() as fake:
         fake.route("POST", OPENAI.path, [OPENAI.calls(("c1", "lookup", '{"domain": ')), OPENAI.text("Done.")])

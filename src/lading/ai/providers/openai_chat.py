@@ -5,7 +5,8 @@ Tool calls come back as `message.tool_calls` (arguments as a JSON string) and th
 back as `role: tool` messages. A structured answer uses `response_format: json_schema`, sent on
 every call of the turn: the model may still call tools, and its final text is constrained.
 Reasoning, when a server returns it, is `message.reasoning_content` (DeepSeek, vLLM) or
-`message.reasoning` (Ollama, OpenRouter); it is read, never sent back.
+`message.reasoning` (Ollama, OpenRouter); it is read, never sent back. OpenAI's reasoning model
+families accept only their default temperature, so none is sent to them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from lading.ai.providers.base import Reply, Request, object_parameters
 from lading.ai.transcript import Entry, ToolCall
 from lading.integrations import _llm, open_ai
 from lading.integrations._sdk import ActionCall, ProviderError
+
+# Model families that reject any temperature but the default (`o1`, `o3-mini`, `o4-mini`, `gpt-5`…).
+_FIXED_TEMPERATURE = ("o1", "o3", "o4", "gpt-5")
 
 
 class OpenAiChat:
@@ -30,7 +34,7 @@ class OpenAiChat:
     async def complete(self, transcript: list[Entry], request: Request) -> Reply:
         head = [{"role": "system", "content": request.system}] if request.system else []
         body: dict[str, Any] = {"model": request.model, "messages": head + render(transcript)}
-        if request.temperature is not None:
+        if request.temperature is not None and not request.model.startswith(_FIXED_TEMPERATURE):
             body["temperature"] = request.temperature
         if request.tools:
             body["tools"] = [{"type": "function", "function": {
