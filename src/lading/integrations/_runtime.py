@@ -83,21 +83,29 @@ async def call_action(integration: Integration, action: Action, config: dict[str
     if problems:
         raise ProviderError(f"invalid config for {integration.slug}.{action.slug}: " + "; ".join(problems[:5]),
                             retryable=False)
-    base_url = resolve_base_url(integration, credentials)
-    secrets = [str(v) for k, v in _flatten(credentials) if k in _secret_keys(integration) and v]
-    http = ProviderHttp(integration.slug, integration.name, base_url, integration.rate_limit, secrets)
-    call = ActionCall(config=config, credentials=credentials, base_url=base_url, http=http,
-                      connector_uuid=connector_uuid)
+    call = open_call(integration, config, credentials, connector_uuid)
     try:
         result = await action.run(call)
     except ProviderError as exc:
-        exc.message = http.redact(exc.message)
+        exc.message = call.http.redact(exc.message)
         exc.args = (exc.message,)
         raise
     if result.child_index < 0 or result.child_index >= action.children_count:
         raise ProviderError(f"{integration.slug}.{action.slug} chose child {result.child_index} of "
                             f"{action.children_count}", retryable=False)
-    return result, price(action, config, result), base_url
+    return result, price(action, config, result), call.base_url
+
+
+def open_call(integration: Integration, config: dict[str, Any], credentials: dict[str, Any],
+              connector_uuid: str | None) -> ActionCall:
+    """The `ActionCall` an integration's code talks through: resolved base URL, the integration's
+    rate limit, and an HTTP client that redacts the connector's secrets. Also used by the agent
+    loop, which speaks to the same providers without going through an action."""
+    base_url = resolve_base_url(integration, credentials)
+    secrets = [str(v) for k, v in _flatten(credentials) if k in _secret_keys(integration) and v]
+    http = ProviderHttp(integration.slug, integration.name, base_url, integration.rate_limit, secrets)
+    return ActionCall(config=config, credentials=credentials, base_url=base_url, http=http,
+                      connector_uuid=connector_uuid)
 
 
 def _secret_keys(integration: Integration) -> frozenset[str]:

@@ -39,7 +39,7 @@ PRICING = _llm.TokenPricing(
 _FINISH_WITH_TOOL = "When you have the final answer, call the `output` tool with it."
 
 
-def _headers(call: ActionCall) -> dict[str, str]:
+def auth_headers(call: ActionCall) -> dict[str, str]:
     return {"x-api-key": str(call.credentials.get("apiKey") or ""), "anthropic-version": API_VERSION,
             "Content-Type": "application/json"}
 
@@ -97,7 +97,7 @@ async def instruct(call: ActionCall) -> ActionResult:
             body["tools"] = tools
         if tool_choice:
             body["tool_choice"] = tool_choice
-        data = await _llm.post_json(call, "/v1/messages", _headers(call), body, PROVIDER)
+        data = await _llm.post_json(call, "/v1/messages", auth_headers(call), body, PROVIDER)
         content = data.get("content")
         if not isinstance(content, list):
             raise ProviderError(f"{PROVIDER}: the answer has no content")
@@ -126,7 +126,7 @@ async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str
     results: list[dict[str, Any]] = []
     after: str | None = None
     for _ in range(10):
-        response = await call.http.request("GET", "/v1/models", headers=_headers(call),
+        response = await call.http.request("GET", "/v1/models", headers=auth_headers(call),
                                            params={"limit": 100, "after_id": after})
         data = parse_body(response)
         items = data.get("data") if isinstance(data, dict) else None

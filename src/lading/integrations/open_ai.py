@@ -36,7 +36,7 @@ _NON_CHAT = ("embedding", "tts", "whisper", "dall-e", "moderation", "davinci", "
              "image", "realtime", "audio")
 
 
-def _headers(call: ActionCall) -> dict[str, str]:
+def auth_headers(call: ActionCall) -> dict[str, str]:
     headers = {"Content-Type": "application/json"}
     key = call.credentials.get("apiKey")
     if isinstance(key, str) and key:
@@ -111,7 +111,7 @@ async def instruct(call: ActionCall) -> ActionResult:
         if sent_schema is not None:
             body["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": "output", "schema": sent_schema, "strict": False}}
-        data = await _llm.post_json(call, "/chat/completions", _headers(call), body, PROVIDER)
+        data = await _llm.post_json(call, "/chat/completions", auth_headers(call), body, PROVIDER)
         return turn(data, _chat_text(data), "prompt_tokens", "completion_tokens")
 
     async def ask_responses(messages: list[dict[str, Any]]) -> _llm.Turn:
@@ -127,7 +127,7 @@ async def instruct(call: ActionCall) -> ActionResult:
         if sent_schema is not None:
             body["text"] = {"format": {"type": "json_schema", "name": "output", "schema": sent_schema,
                                        "strict": False}}
-        data = await _llm.post_json(call, "/responses", _headers(call), body, PROVIDER)
+        data = await _llm.post_json(call, "/responses", auth_headers(call), body, PROVIDER)
         return turn(data, _responses_text(data), "input_tokens", "output_tokens")
 
     output = await _llm.answer(ask_responses if web else ask_chat, first, schema, PROVIDER)
@@ -137,7 +137,7 @@ async def instruct(call: ActionCall) -> ActionResult:
 
 
 async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str, Any]]:
-    response = await call.http.request("GET", "/models", headers=_headers(call))
+    response = await call.http.request("GET", "/models", headers=auth_headers(call))
     data = parse_body(response)
     items = data.get("data") if isinstance(data, dict) else None
     results = []
