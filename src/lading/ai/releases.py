@@ -168,6 +168,7 @@ def check_resources(value: Any) -> list[dict[str, Any]]:
                 items.append({"kind": item["kind"], key: _uuid(item.get(key), f"{where}.items[{j}].{key}",
                                                                  TOOLS_ERROR)})
             res["items"] = items
+            out.append(res)
             continue
         res["modelUuid"] = _uuid(res.get("modelUuid"), f"{where}.modelUuid", TOOLS_ERROR)
         if res.get("filter") is not None:
