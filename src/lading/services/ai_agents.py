@@ -86,9 +86,10 @@ def page(limit: int | None, offset: int | None) -> tuple[int, int]:
     return limit, offset
 
 
-def require_agent(session: Session, conn: Any, uuid: str | None) -> Any:
-    """A live agent of this workspace, else `agentNotFound`."""
-    row = repo.get_agent(conn, session.workspace_uuid, uuid.lower()) if uuid else None
+def require_agent(session: Session, conn: Any, uuid: str | None, *, lock: bool = False) -> Any:
+    """A live agent of this workspace, else `agentNotFound` (`lock`: row-locked for a release change)."""
+    find = repo.lock_agent if lock else repo.get_agent
+    row = find(conn, session.workspace_uuid, uuid.lower()) if uuid else None
     if row is None:
         raise NotFoundError(AGENT_NOT_FOUND, reason="agentNotFound", details={"uuid": uuid})
     return row

@@ -92,7 +92,7 @@ def get_draft(session: Session, agent_uuid: str) -> dict[str, Any]:
     if draft is not None:
         return {"release": present_release(draft)}
     with session.db.write() as conn:
-        agent = require_agent(session, conn, agent_uuid)
+        agent = require_agent(session, conn, agent_uuid, lock=True)
         return {"release": present_release(_open_draft(session, conn, agent))}
 
 
@@ -139,7 +139,7 @@ def unseal_mcp_authentication(session: Session, agent_uuid: str, client: dict[st
 
 def _edit_draft(session: Session, conn: Any, agent_uuid: str, changes: dict[str, Any],
                 parent_uuid: str | None) -> tuple[Any, Any, dict[str, Any], str | None]:
-    agent = require_agent(session, conn, agent_uuid)
+    agent = require_agent(session, conn, agent_uuid, lock=True)
     draft = repo.release_with_status(conn, session.workspace_uuid, agent.uuid, "draft")
     if draft is None:
         raise _draft_not_found()
@@ -155,7 +155,7 @@ def update_draft(session: Session, agent_uuid: str, changes: dict[str, Any],
     opened first (like `get-draft`)."""
     ws = session.workspace_uuid
     with session.db.write() as conn:
-        _open_draft(session, conn, require_agent(session, conn, agent_uuid))
+        _open_draft(session, conn, require_agent(session, conn, agent_uuid, lock=True))
         _, draft, config, parent = _edit_draft(session, conn, agent_uuid, changes, parent_uuid)
         values: dict[str, Any] = {"config": config, "updated_at": utcnow()}
         if parent is not None:

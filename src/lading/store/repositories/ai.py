@@ -23,6 +23,13 @@ def get_agent(conn: Connection, ws: str, uuid: str, *, include_deleted: bool = F
     return conn.execute(query).first()
 
 
+def lock_agent(conn: Connection, ws: str, uuid: str) -> Any | None:
+    """A live agent, row-locked until the transaction ends (PostgreSQL; SQLite writers are serialised):
+    release edits and deploys of one agent run one at a time."""
+    return conn.execute(select(ai_agents).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.uuid == uuid,
+                                                ai_agents.c.deleted_at.is_(None)).with_for_update()).first()
+
+
 def list_agents(conn: Connection, ws: str, *, folder_uuid: str | None, limit: int | None,
                 offset: int) -> Sequence[Any]:
     query = select(ai_agents).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
