@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from lading import __version__
+from lading.cli.ai import ai_app
 from lading.cli.billing import billing_app
 from lading.cli.common import help_settings
 from lading.cli.connection import connection_app
@@ -45,4 +46,5 @@ app.add_typer(segmentation_app, name="segmentation")
 app.add_typer(workspace_app, name="workspaceManagement")
 app.add_typer(workspace_app, name="workspace", hidden=True)
 app.add_typer(billing_app, name="billing")
+app.add_typer(ai_app, name="ai")
 register_system_commands(app)

@@ -488,7 +488,12 @@ def _candidates(session: Session, kind: str | None, integration: Integration | N
             for tool in wf_repo.list_tools(conn, ws, None):
                 out.append(_plain((tool.name, "tool", tool.description or ""), tool.name, tool.description,
                                   {"kind": "tool", "toolUuid": tool.uuid}))
-    # No agents exist yet (the AI capability is not built): `--kind agent` finds nothing.
+        if integration is None and kind in (None, "agent"):
+            from lading.store.repositories import ai as ai_repo
+
+            for agent in ai_repo.search_agents(conn, ws):
+                out.append(_plain((agent.name, "agent", agent.description or ""), agent.name, agent.description,
+                                  {"kind": "agent", "agentUuid": agent.uuid}))
     return out
 
 

@@ -23,6 +23,13 @@ def get_agent(conn: Connection, ws: str, uuid: str, *, include_deleted: bool = F
     return conn.execute(query).first()
 
 
+def lock_agent(conn: Connection, ws: str, uuid: str) -> Any | None:
+    """A live agent, row-locked until the transaction ends (PostgreSQL; SQLite writers are serialised):
+    release edits and deploys of one agent run one at a time."""
+    return conn.execute(select(ai_agents).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.uuid == uuid,
+                                                ai_agents.c.deleted_at.is_(None)).with_for_update()).first()
+
+
 def list_agents(conn: Connection, ws: str, *, folder_uuid: str | None, limit: int | None,
                 offset: int) -> Sequence[Any]:
     query = select(ai_agents).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
@@ -77,6 +84,23 @@ def list_releases(conn: Connection, ws: str, *, agent_uuid: str | None, limit: i
     if limit is not None:
         query = query.limit(limit)
     return conn.execute(query).all()
+
+
+def list_live_agent_releases(conn: Connection, ws: str, *, limit: int | None, offset: int) -> Sequence[Any]:
+    """Every release of the workspace's agents that are not removed, newest first."""
+    live = select(ai_agents.c.uuid).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
+    query = (select(ai_releases).where(ai_releases.c.workspace_uuid == ws, ai_releases.c.agent_uuid.in_(live))
+             .order_by(ai_releases.c.created_at.desc(), ai_releases.c.uuid).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    return conn.execute(query).all()
+
+
+def search_agents(conn: Connection, ws: str) -> Sequence[Any]:
+    """Name and description of every live agent (the action search scores them in Python)."""
+    return conn.execute(select(ai_agents.c.uuid, ai_agents.c.name, ai_agents.c.description).where(
+        ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
+        .order_by(ai_agents.c.created_at.desc(), ai_agents.c.uuid)).all()
 
 
 def release_versions(conn: Connection, ws: str, agent_uuid: str) -> list[str]:
