@@ -204,7 +204,7 @@ def test_agent_node_native_agent_step_and_agent_action() -> None:
         assert run["status"] == "success", run
         detail = ok("orchestration", "run", "get", run["uuid"])
         assert detail["runContext"]["classify"] == {"answer": {"industry": "Software", "employees": 120}}
-        assert detail["run"]["output"] == {"industry": "Software"}
+        assert detail["runContext"]["end"] == {"industry": "Software"}
         assert "Classify acme.com" in json.dumps(fake.requests[-1].json()["messages"])
         spans = [e for e in detail["run"]["executions"] if e["nodeSlug"] == "classify"]
         assert spans[0]["nodeKind"] == "agent" and spans[0]["creditsUsedCount"] > 0
@@ -215,7 +215,7 @@ def test_agent_node_native_agent_step_and_agent_action() -> None:
         run = ok("orchestration", "run", "create", "--nodes", j(nodes), "--data", j({"word": "hello"}),
                  "--wait-until-finished")["run"]
         assert run["status"] == "success", run
-        assert ok("orchestration", "run", "get", run["uuid"])["run"]["output"] == {"answer": "echo: Say hello"}
+        assert ok("orchestration", "run", "get", run["uuid"])["runContext"]["end"] == {"answer": "echo: Say hello"}
         assert fake.requests[-1].json()["model"] == "gpt-4o-mini"
 
         action = {"kind": "agent", "agentUuid": uuid}

@@ -1,4 +1,4 @@
-"""`lading ai …`: agents, their releases, AI templates and the language-model catalog."""
+"""`lading ai …`: agents, their releases, chats and messages, AI templates and the language-model catalog."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 
+from lading.cli.ai_chats import chat_app, message_app
 from lading.cli.common import help_settings, session
 from lading.cli.output import emit, parse_json_flag, split_list
 from lading.settings import load_settings
@@ -23,6 +24,8 @@ ai_app.add_typer(agent_app, name="agent")
 ai_app.add_typer(release_app, name="release")
 ai_app.add_typer(template_app, name="template")
 ai_app.add_typer(model_app, name="language-model")
+ai_app.add_typer(chat_app, name="chat")
+ai_app.add_typer(message_app, name="message")
 
 COLORS_HELP = "grey, green, purple, yellow, blue or red (default grey)."
 

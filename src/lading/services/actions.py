@@ -177,7 +177,7 @@ def _agent_target(session: Session, action: dict[str, Any]) -> Target:
                                   reason="invalidData")
         from lading.ai.templates import get_template
 
-        template = get_template(template_slug)
+        template = get_template(session.settings.home, template_slug)
         if template is None:
             raise NotFoundError(f"Template not found: {template_slug}", reason="templateNotFound")
         return Target("agent", {"templateSlug": template_slug}, output=template.get("output"))

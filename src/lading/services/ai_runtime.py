@@ -47,9 +47,9 @@ def _fail(message: str) -> NodeExecutionError:
 
 
 def release_config(row: Any) -> dict[str, Any]:
-    from lading.ai.releases import default_release_config
+    from lading.ai.releases import complete
 
-    return {**default_release_config(), **(row.config or {})}
+    return complete(row.config)
 
 
 def resolve_saved_agent(session: Session, fields: dict[str, Any]) -> ResolvedAgent:
@@ -75,15 +75,13 @@ def resolve_saved_agent(session: Session, fields: dict[str, Any]) -> ResolvedAge
                 raise _fail(f"deployedReleaseNotFound: agent '{agent.name}' has never been deployed")
             return ResolvedAgent(release_config(release), agent_uuid, release.uuid)
     if isinstance(template_slug, str) and template_slug:
-        from lading.ai.releases import default_release_config
-        from lading.ai.templates import get_template
+        from lading.ai.releases import complete
+        from lading.ai.templates import get_template, release_config_of
 
-        template = get_template(template_slug)
+        template = get_template(session.settings.home, template_slug)
         if template is None:
             raise _fail(f"templateNotFound: no AI template '{template_slug}'")
-        keys = set(default_release_config())
-        return ResolvedAgent({**default_release_config(), **{k: v for k, v in template.items() if k in keys}},
-                             None, None)
+        return ResolvedAgent(complete(release_config_of(template)), None, None)
     raise _fail("an agent step needs agentUuid, releaseUuid or templateSlug")
 
 
