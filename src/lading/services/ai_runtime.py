@@ -131,6 +131,8 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
             raise _fail(f"the '{key}' capability ({label}) is not available in this installation yet")
     if merged.get("resources") or (overrides or {}).get("resources"):
         raise _fail("agent resources (files, libraries, models) are not available in this installation yet")
+    if merged.get("mcpClients"):
+        raise _fail("MCP clients in agent releases are not available in this installation yet")
     model, integration_slug = resolve_model(merged.get("languageModelSlug"), merged.get("integrationSlug"))
     integration = get_integration(integration_slug)
     if integration is None:
