@@ -27,7 +27,7 @@ from lading.store.repositories import ai as repo
 MAX_AGENT_DEPTH = 8
 _TOOL_SLUG = re.compile(r"[^a-zA-Z0-9_]")
 _FIELD_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean"}
-_UNSUPPORTED_CAPABILITIES = {"memory": "memories", "webSearch": "web search"}
+_UNSUPPORTED_CAPABILITIES = {"webSearch": "web search"}
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,12 @@ async def run_turn(session: Session, resolved: ResolvedAgent, history: list[Chat
     def prepare() -> tuple[AgentSpec, list[AgentTool]]:
         spec = build_spec(session, resolved.config, overrides)
         actions = _merge_actions(resolved.config.get("actions"), (overrides or {}).get("actions"))
-        return spec, build_tools(session, actions, stack)
+        tools = build_tools(session, actions, stack)
+        if "memory" in (resolved.config.get("capabilities") or []):
+            from lading.services.ai_memories import with_memory
+
+            spec, tools = with_memory(session, resolved.agent_uuid, spec, tools)
+        return spec, tools
 
     spec, tools = await asyncio.to_thread(prepare)
     return await talk(spec, history, tools, on_parts)

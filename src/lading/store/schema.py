@@ -523,3 +523,20 @@ ai_messages = Table(
     _ts("finished_at"),
     Index("ix_ai_messages_chat", "chat_uuid", "seq"),
 )
+
+# What the workspace, a user or an agent remembers between conversations (connections-ai spec §2.11).
+# `scope` workspace | user | agent; `agent_uuid` is set for agent scope only, `user_uuid` for user scope only.
+ai_memories = Table(
+    "ai_memories",
+    metadata,
+    # Opaque string id (`mem0Id`).
+    Column("mem0_id", String(64), primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("agent_uuid", Uuid),
+    Column("user_uuid", Uuid),
+    Column("content", Text, nullable=False),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ix_ai_memories_scope", "workspace_uuid", "scope", "updated_at"),
+)

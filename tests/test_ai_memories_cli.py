@@ -1,0 +1,234 @@
+"""Memories through the CLI: create, change and remove them in each scope (workspace, user, agent),
+a memory looked up in the wrong scope or for another agent or workspace is not found, bad input is
+refused without writing anything, and an agent with the `memory` capability remembers through its
+`remember` tool and reads its memories back in the system prompt of a later turn."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+
+from conftest import j, run_cli
+from fakes import Answer, Recorded, fake_provider
+
+KEY = "sk-test-openai-memory-secret"
+
+
+def completion(content: str | None = None, tool_calls: list[dict[str, Any]] | None = None) -> Answer:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    return Answer(200, {"id": "chatcmpl-x", "object": "chat.completion", "model": "gpt-4o-2024-08-06",
+                        "choices": [{"index": 0, "message": message,
+                                     "finish_reason": "tool_calls" if tool_calls else "stop"}],
+                        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}})
+
+
+def tool_call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+
+
+def ok(*args: str) -> Any:
+    code, out = run_cli(*args)
+    assert code == 0, out
+    return out
+
+
+def fails(reason: str | None, *args: str, code: int = 1) -> dict[str, Any]:
+    got, out = run_cli(*args)
+    assert got == code, out
+    if reason is not None:
+        assert out["reason"] == reason, out
+    return out
+
+
+def openai_connector(url: str) -> str:
+    return ok("connection", "connector", "create", "--integration-slug", "openAi", "--slug", "llm", "--name", "LLM",
+              "--config", j({"apiKey": KEY, "baseUrl": url}))["connector"]["uuid"]
+
+
+def agent(name: str = "Researcher", **draft: Any) -> str:
+    uuid = ok("ai", "agent", "create", "--name", name)["agent"]["uuid"]
+    flags = ["--system-prompt", draft.pop("system_prompt", "You research companies."),
+             "--language-model-slug", draft.pop("model", "gpt-4o")]
+    for key, value in draft.items():
+        flags += [f"--{key.replace('_', '-')}", value if isinstance(value, str) else j(value)]
+    ok("ai", "release", "update-draft", "--agent-uuid", uuid, *flags)
+    return uuid
+
+
+def send(chat_uuid: str, text: str) -> dict[str, Any]:
+    return ok("ai", "message", "create", "--chat-uuid", chat_uuid, "--parts", j([{"type": "text", "text": text}]),
+              "--wait-until-finished")
+
+
+def remember(scope: str, content: str, *extra: str) -> dict[str, Any]:
+    return ok("ai", "memory", "update", "--scope", scope, "--content", content, *extra)["memory"]
+
+
+def listed(scope: str, *extra: str) -> list[dict[str, Any]]:
+    return ok("ai", "memory", "list", "--scope", scope, *extra)["memories"]
+
+
+def test_workspace_and_user_memories_crud_and_wrong_scope() -> None:
+    me = ok("whoami")
+    shared = remember("workspace", "Our fiscal year starts in April.")
+    assert shared["scope"] == "workspace" and shared["content"] == "Our fiscal year starts in April."
+    assert shared["agentUuid"] is None and shared["userUuid"] is None
+    assert shared["workspaceUuid"] == me["workspace"]["uuid"] and isinstance(shared["mem0Id"], str)
+    assert shared["createdAt"] == shared["updatedAt"]
+    mine = remember("user", "I prefer short answers.")
+    assert mine["scope"] == "user" and mine["userUuid"] == me["user"]["uuid"] and mine["agentUuid"] is None
+
+    newer = remember("workspace", "Enterprise deals need legal review.")
+    assert [m["mem0Id"] for m in listed("workspace")] == [newer["mem0Id"], shared["mem0Id"]]
+    assert [m["mem0Id"] for m in listed("user")] == [mine["mem0Id"]]
+
+    changed = remember("workspace", "Our fiscal year starts in May.", "--mem0-id", shared["mem0Id"])
+    assert changed["mem0Id"] == shared["mem0Id"] and changed["content"] == "Our fiscal year starts in May."
+    assert changed["createdAt"] == shared["createdAt"] and changed["updatedAt"] >= shared["updatedAt"]
+    assert listed("workspace")[0] == changed  # most recently written first
+
+    # A memory exists in one scope only: elsewhere it is not found, and nothing changes.
+    fails("memoryNotFound", "ai", "memory", "update", "--scope", "user", "--mem0-id", shared["mem0Id"],
+          "--content", "hijacked")
+    out = fails("memoryNotFound", "ai", "memory", "remove", "--scope", "workspace", "--mem0-id", mine["mem0Id"])
+    assert out["errorMessage"] == "memoryNotFound: Memory not found"
+    fails("memoryNotFound", "ai", "memory", "update", "--scope", "workspace", "--mem0-id", "no-such-memory",
+          "--content", "x")
+    assert listed("workspace")[0]["content"] == "Our fiscal year starts in May."
+    assert [m["content"] for m in listed("user")] == ["I prefer short answers."]
+
+    assert ok("ai", "memory", "remove", "--scope", "user", "--mem0-id", mine["mem0Id"]) == \
+        {"mem0Id": mine["mem0Id"], "removed": True}
+    assert listed("user") == []
+    fails("memoryNotFound", "ai", "memory", "remove", "--scope", "user", "--mem0-id", mine["mem0Id"])
+
+
+def test_agent_memories_belong_to_one_agent() -> None:
+    first, second = agent("First"), agent("Second")
+    memory = remember("agent", "Acme uses Salesforce.", "--agent-uuid", first)
+    assert memory["scope"] == "agent" and memory["agentUuid"] == first and memory["userUuid"] is None
+    assert [m["mem0Id"] for m in listed("agent", "--agent-uuid", first)] == [memory["mem0Id"]]
+    assert listed("agent", "--agent-uuid", second) == []
+    assert listed("workspace") == [] and listed("user") == []
+
+    fails("memoryNotFound", "ai", "memory", "update", "--scope", "agent", "--agent-uuid", second, "--mem0-id",
+          memory["mem0Id"], "--content", "Acme uses HubSpot.")
+    fails("memoryNotFound", "ai", "memory", "remove", "--scope", "agent", "--agent-uuid", second, "--mem0-id",
+          memory["mem0Id"])
+    fails("memoryNotFound", "ai", "memory", "remove", "--scope", "workspace", "--mem0-id", memory["mem0Id"])
+    changed = remember("agent", "Acme uses HubSpot.", "--agent-uuid", first, "--mem0-id", memory["mem0Id"])
+    assert changed["content"] == "Acme uses HubSpot." and changed["agentUuid"] == first
+
+    unknown = "00000000-0000-4000-8000-000000000000"
+    for args in (("list", "--scope", "agent", "--agent-uuid", unknown),
+                 ("update", "--scope", "agent", "--agent-uuid", unknown, "--content", "x"),
+                 ("remove", "--scope", "agent", "--agent-uuid", unknown, "--mem0-id", memory["mem0Id"])):
+        out = fails("agentNotFound", "ai", "memory", *args)
+        assert out["errorMessage"] == "agentNotFound: Agent not found"
+    ok("ai", "agent", "remove", second)
+    fails("agentNotFound", "ai", "memory", "update", "--scope", "agent", "--agent-uuid", second, "--content", "x")
+
+    assert ok("ai", "memory", "remove", "--scope", "agent", "--agent-uuid", first, "--mem0-id",
+              memory["mem0Id"])["removed"] is True
+    assert listed("agent", "--agent-uuid", first) == []
+
+
+def test_bad_input_is_refused_and_writes_nothing() -> None:
+    uuid = agent()
+    out = fails(None, "ai", "memory", "list", "--scope", "agent", code=2)
+    assert out["errorMessage"].startswith("error: required option '--agent-uuid <uuid>' not specified")
+    fails(None, "ai", "memory", "update", "--scope", "agent", "--content", "x", code=2)
+    out = fails(None, "ai", "memory", "update", "--scope", "workspace", code=2)
+    assert out["errorMessage"] == "error: required option '--content <content>' not specified"
+    fails(None, "ai", "memory", "list", code=2)
+    fails(None, "ai", "memory", "remove", "--scope", "workspace", code=2)  # which memory?
+    out = fails("invalidData", "ai", "memory", "list", "--scope", "team")
+    assert "workspace, user, agent" in out["errorMessage"]
+    fails("invalidData", "ai", "memory", "update", "--scope", "workspace", "--content", "x", "--agent-uuid", uuid)
+    fails("invalidData", "ai", "memory", "update", "--scope", "workspace", "--content", "   ")
+    out = fails("invalidData", "ai", "memory", "update", "--scope", "user", "--content", "x" * 4001)
+    assert "4000" in out["errorMessage"]
+    kept = remember("workspace", "kept")
+    fails("invalidData", "ai", "memory", "update", "--scope", "workspace", "--mem0-id", kept["mem0Id"],
+          "--content", "")
+    assert listed("workspace") == [kept] and listed("user") == [] and listed("agent", "--agent-uuid", uuid) == []
+
+
+def test_memories_are_workspace_scoped(monkeypatch: pytest.MonkeyPatch) -> None:
+    uuid = agent()
+    shared = remember("workspace", "Ours only.")
+    mine = remember("user", "Mine only.")
+    theirs = remember("agent", "The agent's only.", "--agent-uuid", uuid)
+    home_workspace = os.environ["LADING_WORKSPACE_NAME"]
+    monkeypatch.setenv("LADING_WORKSPACE_NAME", f"{home_workspace}-other")
+    assert listed("workspace") == [] and listed("user") == []
+    fails("agentNotFound", "ai", "memory", "list", "--scope", "agent", "--agent-uuid", uuid)
+    for scope, memory in (("workspace", shared), ("user", mine)):
+        fails("memoryNotFound", "ai", "memory", "update", "--scope", scope, "--mem0-id", memory["mem0Id"],
+              "--content", "overwritten")
+        fails("memoryNotFound", "ai", "memory", "remove", "--scope", scope, "--mem0-id", memory["mem0Id"])
+    monkeypatch.setenv("LADING_WORKSPACE_NAME", home_workspace)
+    assert listed("workspace") == [shared] and listed("user") == [mine]
+    assert listed("agent", "--agent-uuid", uuid) == [theirs]
+
+
+def _system_prompt(rec: Recorded) -> str:
+    first = rec.json()["messages"][0]
+    assert first["role"] == "system"
+    return str(first["content"])
+
+
+def test_agent_remembers_and_reads_its_memories_in_a_later_turn() -> None:
+    def answer(rec: Recorded) -> Answer:
+        messages = rec.json()["messages"]
+        if messages[-1]["role"] == "tool":
+            return completion("Noted.")
+        if "remember" in json.dumps(messages[-1]).lower():
+            return completion(None, [tool_call("call_1", "remember", {"content": "Dana prefers email over calls."})])
+        return completion("Dana prefers email.")
+
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", answer)
+        openai_connector(fake.url)
+        uuid = agent(capabilities=["memory"])
+        other = agent("Other", capabilities=["memory"])
+        plain = agent("Plain")
+        remember("workspace", "We sell to mid-market SaaS companies.")
+        remember("user", "The user is called Sam.")
+        remember("agent", "Other agent's secret note.", "--agent-uuid", other)
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid, "--trigger", j({"type": "draft"}))["chat"]
+
+        parts = send(chat["uuid"], "Please remember that Dana prefers email.")["assistantMessage"]["parts"]
+        assert [p["type"] for p in parts] == ["action-call", "action-result", "text"]
+        assert parts[0]["slug"] == "remember" and parts[1]["isError"] is False
+        saved = listed("agent", "--agent-uuid", uuid)
+        assert [m["content"] for m in saved] == ["Dana prefers email over calls."]
+        assert parts[1]["output"] == {"mem0Id": saved[0]["mem0Id"], "remembered": True}
+        first = fake.requests[0]
+        assert "remember" in [t["function"]["name"] for t in first.json()["tools"]]
+        assert "Dana prefers email over calls." not in _system_prompt(first)  # not known yet
+
+        send(chat["uuid"], "How does Dana like to be contacted?")
+        later = _system_prompt(fake.requests[-1])
+        assert later.startswith("You research companies.")
+        for text in ("[agent] Dana prefers email over calls.", "[workspace] We sell to mid-market SaaS companies.",
+                     "[user] The user is called Sam."):
+            assert text in later, later
+        assert "Other agent's secret note." not in later
+        assert later.index("Dana prefers email") < later.index("mid-market")  # newest first
+
+        # The model remembering the same fact again keeps one memory.
+        send(chat["uuid"], "Remember that again, please.")
+        assert [m["content"] for m in listed("agent", "--agent-uuid", uuid)] == ["Dana prefers email over calls."]
+
+        # An agent without the capability gets neither the tool nor the memories.
+        plain_chat = ok("ai", "chat", "create", "--agent-uuid", plain, "--trigger", j({"type": "draft"}))["chat"]
+        send(plain_chat["uuid"], "Who are we selling to?")
+        request = fake.requests[-1]
+        assert _system_prompt(request) == "You research companies."
+        assert "tools" not in request.json() or not request.json()["tools"]
