@@ -13,6 +13,7 @@ import pytest
 
 from conftest import j, run_cli
 from fakes import Answer, Recorded, fake_provider
+from graphs import chain, end, node, start, var
 
 KEY = "sk-test-openai-memory-secret"
 
@@ -232,3 +233,26 @@ def test_agent_remembers_and_reads_its_memories_in_a_later_turn() -> None:
         request = fake.requests[-1]
         assert _system_prompt(request) == "You research companies."
         assert "tools" not in request.json() or not request.json()["tools"]
+
+
+def test_agent_nodes_read_memories_and_native_steps_refuse_the_capability() -> None:
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", completion("done"))
+        llm = openai_connector(fake.url)
+        uuid = agent(capabilities=["memory"])
+        ok("ai", "release", "deploy-draft", "--agent-uuid", uuid)
+        remember("agent", "Always answer in French.", "--agent-uuid", uuid)
+        ask = node("ask", kind="agent", agentUuid=uuid, config={"prompt": "Summarise acme.com"})
+        nodes = chain(start(), ask, end([var("a", "{{nodes.ask.answer}}")]))
+        run = ok("orchestration", "run", "create", "--nodes", j(nodes), "--wait-until-finished")["run"]
+        assert run["status"] == "success", run
+        assert "[agent] Always answer in French." in _system_prompt(fake.requests[-1])
+        sent = len(fake.requests)
+
+        native = node("inline", "agent", {"prompt": "Hi", "capabilities": ["memory"],
+                                          "advancedSettings": {"connectorUuid": llm, "languageModelSlug": "gpt-4o"}})
+        run = ok("orchestration", "run", "create", "--nodes", j(chain(start(), native, end([]))),
+                 "--wait-until-finished")["run"]
+        assert run["status"] == "error"
+        assert "needs a saved agent" in json.dumps(ok("orchestration", "run", "get", run["uuid"]))
+        assert len(fake.requests) == sent  # refused before calling the model
