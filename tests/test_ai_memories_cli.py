@@ -235,18 +235,22 @@ def test_agent_remembers_and_reads_its_memories_in_a_later_turn() -> None:
         assert "tools" not in request.json() or not request.json()["tools"]
 
 
-def test_agent_nodes_read_memories_and_native_steps_refuse_the_capability() -> None:
+def test_agent_nodes_read_bounded_memories_and_native_steps_refuse_the_capability() -> None:
     with fake_provider() as fake:
         fake.route("POST", "/chat/completions", completion("done"))
         llm = openai_connector(fake.url)
         uuid = agent(capabilities=["memory"])
         ok("ai", "release", "deploy-draft", "--agent-uuid", uuid)
+        for letter in "abc":  # 2500 characters each: the prompt's 6000-character budget holds two of them
+            remember("workspace", letter * 2500)
         remember("agent", "Always answer in French.", "--agent-uuid", uuid)
         ask = node("ask", kind="agent", agentUuid=uuid, config={"prompt": "Summarise acme.com"})
         nodes = chain(start(), ask, end([var("a", "{{nodes.ask.answer}}")]))
         run = ok("orchestration", "run", "create", "--nodes", j(nodes), "--wait-until-finished")["run"]
         assert run["status"] == "success", run
-        assert "[agent] Always answer in French." in _system_prompt(fake.requests[-1])
+        prompt = _system_prompt(fake.requests[-1])
+        assert "[agent] Always answer in French." in prompt
+        assert "c" * 2500 in prompt and "b" * 2500 in prompt and "a" * 2500 not in prompt  # newest first, bounded
         sent = len(fake.requests)
 
         native = node("inline", "agent", {"prompt": "Hi", "capabilities": ["memory"],
