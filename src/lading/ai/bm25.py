@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 
 K1 = 1.2
@@ -22,31 +21,45 @@ _WORD = re.compile(r"\w+")
 
 def tokens(text: str) -> list[str]:
     """Lower-cased words without accents (`Café` finds `cafe`)."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    text = text.lower()
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _WORD.findall(text)
 
 
-def rank(query: str, passages: Sequence[str], top: int) -> list[tuple[int, float]]:
-    """(passage index, score) of the `top` best passages sharing at least one word with the query."""
-    terms = set(tokens(query))
-    if not terms or not passages:
+def index_terms(text: str) -> tuple[str, int]:
+    """What a passage is ranked on, computed once at upload: its words as one space-delimited string
+    (" word word … ", so a word is found with a plain substring test) and how many there are."""
+    words = tokens(text)
+    return f" {' '.join(words)} ", len(words)
+
+
+def rank(query: str, terms: Sequence[str], lengths: Sequence[int], top: int) -> list[tuple[int, float]]:
+    """(passage index, score) of the `top` best passages sharing at least one word with the query;
+    `terms` and `lengths` come from `index_terms`. Only passages holding a query word are split."""
+    wanted = [f" {t} " for t in dict.fromkeys(tokens(query))]
+    if not wanted or not terms:
         return []
-    counts = [Counter(tokens(p)) for p in passages]
-    lengths = [sum(c.values()) for c in counts]
-    average = (sum(lengths) / len(lengths)) or 1.0
-    total = len(passages)
-    idf = {}
-    for term in terms:
-        n = sum(1 for c in counts if term in c)
-        idf[term] = math.log(1 + (total - n + 0.5) / (n + 0.5))
-    scored = []
-    for i, (count, length) in enumerate(zip(counts, lengths, strict=True)):
-        score = 0.0
-        for term in terms:
-            tf = count.get(term, 0)
-            if tf:
-                score += idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
-        if score > 0:
-            scored.append((i, score))
-    scored.sort(key=lambda item: (-item[1], item[0]))
-    return scored[:top]
+    holding = {w: [i for i, t in enumerate(terms) if w in t] for w in wanted}
+    total = len(terms)
+    average = (sum(lengths) / total) or 1.0
+    scores: dict[int, float] = {}
+    for word, where in holding.items():
+        if not where:
+            continue
+        idf = math.log(1 + (total - len(where) + 0.5) / (len(where) + 0.5))
+        for i in where:
+            tf = _occurrences(terms[i], word)
+            norm = K1 * (1 - B + B * lengths[i] / average)
+            scores[i] = scores.get(i, 0.0) + idf * tf * (K1 + 1) / (tf + norm)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return ranked[:top]
+
+
+def _occurrences(terms: str, word: str) -> int:
+    """Occurrences of " word " in " a b c ", neighbours sharing their separating space."""
+    count, at = 0, terms.find(word)
+    while at != -1:
+        count += 1
+        at = terms.find(word, at + len(word) - 1)
+    return count

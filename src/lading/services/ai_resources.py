@@ -94,10 +94,16 @@ def search_files(session: Session, file_uuids: list[str], query: str) -> dict[st
     from lading.store.repositories import content as repo
 
     with session.db.read() as conn:
-        rows = repo.passages(conn, session.workspace_uuid, file_uuids)
-    hits = rank(query, [r.text for r in rows], TOP_PASSAGES)
-    return {"results": [{"fileUuid": rows[i].file_uuid, "fileName": rows[i].name, "passage": rows[i].seq,
-                         "score": round(score, 4), "text": rows[i].text} for i, score in hits]}
+        rows = repo.passage_terms(conn, session.workspace_uuid, file_uuids)
+        hits = rank(query, [r.terms for r in rows], [r.length for r in rows], TOP_PASSAGES)
+        texts = repo.passage_texts(conn, session.workspace_uuid, [(rows[i].file_uuid, rows[i].seq) for i, _ in hits])
+    results = []
+    for i, score in hits:
+        hit = texts.get((rows[i].file_uuid, rows[i].seq))
+        if hit is not None:
+            results.append({"fileUuid": hit.file_uuid, "fileName": hit.name, "passage": hit.seq,
+                            "score": round(score, 4), "text": hit.text})
+    return {"results": results}
 
 
 # --- model resources ------------------------------------------------------------------------------

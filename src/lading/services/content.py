@@ -109,6 +109,7 @@ def upload_file(session: Session, path: str, *, folder_uuid: str | None = None,
                 is_temporary: bool = False) -> dict[str, Any]:
     """Store the bytes and, for PDF/CSV/text/Markdown/HTML/JSON, the passages to search — in one
     transaction, after the size cap and the extraction have passed."""
+    from lading.ai.bm25 import index_terms
     from lading.ai.extraction import ExtractionError, extract_passages, searchable_kind
     from lading.store.repositories import files as blobs
 
@@ -124,7 +125,7 @@ def upload_file(session: Session, path: str, *, folder_uuid: str | None = None,
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     kind = searchable_kind(name, content_type)
     try:
-        passages = extract_passages(source, kind) if kind else []
+        passages = [(text, *index_terms(text)) for text in (extract_passages(source, kind) if kind else [])]
     except ExtractionError as exc:
         raise ValidationError(f"{name}: {exc}", reason="invalidData") from exc
     uuid = str(uuidlib.uuid4())

@@ -552,6 +552,9 @@ content_passages = Table(
     Column("seq", Integer, primary_key=True),
     Column("workspace_uuid", Uuid, nullable=False),
     Column("text", Text, nullable=False),
+    # The passage's folded words, space-delimited (" word word "), and their count: what BM25 ranks.
+    Column("terms", Text, nullable=False),
+    Column("length", Integer, nullable=False),
 )
 
 content_libraries = Table(

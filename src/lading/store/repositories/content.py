@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
 
 from lading.store.schema import content_files, content_libraries, content_passages
 
 # --- files ------------------------------------------------------------------------------------------
 
 
-def insert_file(conn: Connection, ws: str, values: dict[str, Any], passages: Sequence[str]) -> None:
+def insert_file(conn: Connection, ws: str, values: dict[str, Any],
+                passages: Sequence[tuple[str, str, int]]) -> None:
+    """The file row and its passages as (text, terms, length)."""
     conn.execute(insert(content_files).values(workspace_uuid=ws, **values))
     if passages:
-        conn.execute(insert(content_passages), [{"file_uuid": values["uuid"], "seq": i, "workspace_uuid": ws,
-                                                 "text": text} for i, text in enumerate(passages)])
+        conn.execute(insert(content_passages), [
+            {"file_uuid": values["uuid"], "seq": i, "workspace_uuid": ws, "text": text, "terms": terms,
+             "length": length} for i, (text, terms, length) in enumerate(passages)])
 
 
 def get_file(conn: Connection, ws: str, uuid: str) -> Any | None:
@@ -54,17 +57,27 @@ def folder_in_use(conn: Connection, ws: str, folder_uuid: str) -> bool:
     return False
 
 
-def passages(conn: Connection, ws: str, file_uuids: Sequence[str]) -> Sequence[Any]:
-    """(file_uuid, seq, text, name) of the searchable passages of these files, in file order."""
+def passage_terms(conn: Connection, ws: str, file_uuids: Sequence[str]) -> Sequence[Any]:
+    """(file_uuid, seq, terms, length) of the passages of these files: what a search ranks."""
     if not file_uuids:
         return []
+    query = (select(content_passages.c.file_uuid, content_passages.c.seq, content_passages.c.terms,
+                    content_passages.c.length)
+             .where(content_passages.c.workspace_uuid == ws, content_passages.c.file_uuid.in_(list(file_uuids)))
+             .order_by(content_passages.c.file_uuid, content_passages.c.seq))
+    return conn.execute(query).all()
+
+
+def passage_texts(conn: Connection, ws: str, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Any]:
+    """(file_uuid, seq) → (text, file name) of a search's hits."""
+    if not keys:
+        return {}
     query = (select(content_passages.c.file_uuid, content_passages.c.seq, content_passages.c.text,
                     content_files.c.name)
              .join(content_files, content_files.c.uuid == content_passages.c.file_uuid)
              .where(content_passages.c.workspace_uuid == ws, content_files.c.workspace_uuid == ws,
-                    content_passages.c.file_uuid.in_(list(file_uuids)))
-             .order_by(content_passages.c.file_uuid, content_passages.c.seq))
-    return conn.execute(query).all()
+                    tuple_(content_passages.c.file_uuid, content_passages.c.seq).in_(list(keys))))
+    return {(r.file_uuid, r.seq): r for r in conn.execute(query)}
 
 
 # --- libraries --------------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("workspace_uuid", Uuid, nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("terms", sa.Text(), nullable=False),
+        sa.Column("length", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("file_uuid", "seq"),
     )
     op.create_table(
