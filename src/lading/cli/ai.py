@@ -9,6 +9,7 @@ import typer
 from lading.cli.ai_chats import chat_app, message_app
 from lading.cli.ai_memories import memory_app
 from lading.cli.common import help_settings, session
+from lading.cli.content import file_app
 from lading.cli.output import emit, parse_json_flag, split_list
 from lading.settings import load_settings
 
@@ -28,6 +29,7 @@ ai_app.add_typer(model_app, name="language-model")
 ai_app.add_typer(chat_app, name="chat")
 ai_app.add_typer(message_app, name="message")
 ai_app.add_typer(memory_app, name="memory")
+ai_app.add_typer(file_app, name="file", help="Alias of `lading content file …`.")
 
 COLORS_HELP = "grey, green, purple, yellow, blue or red (default grey)."
 

@@ -9,6 +9,7 @@ from lading.cli.ai import ai_app
 from lading.cli.billing import billing_app
 from lading.cli.common import help_settings
 from lading.cli.connection import connection_app
+from lading.cli.content import content_app
 from lading.cli.orchestration import orchestration_app
 from lading.cli.segmentation import segmentation_app
 from lading.cli.storage import storage_app
@@ -47,4 +48,5 @@ app.add_typer(workspace_app, name="workspaceManagement")
 app.add_typer(workspace_app, name="workspace", hidden=True)
 app.add_typer(billing_app, name="billing")
 app.add_typer(ai_app, name="ai")
+app.add_typer(content_app, name="content")
 register_system_commands(app)

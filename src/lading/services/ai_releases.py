@@ -175,6 +175,7 @@ def check_references(session: Session, conn: Any, refs: References) -> None:
     from lading.ai.templates import get_template as ai_template
     from lading.engine.templates import get_template as workflow_template
     from lading.integrations import get_integration
+    from lading.services import content
     from lading.store.repositories import connectors, storage, workflows
 
     ws = session.workspace_uuid
@@ -216,10 +217,10 @@ def check_references(session: Session, conn: Any, refs: References) -> None:
         if storage.get_model(conn, ws, uuid) is None:
             raise _missing(f"{where}: no model {uuid} in this workspace", TOOLS_ERROR, where)
     for kind, uuid, where in refs.content:
-        # Content files, folders and libraries are not stored by this installation yet: none can exist.
-        reason = "libraryNotFound" if kind == "library" else ("folderNotFound" if kind == "folder" else "fileNotFound")
-        raise NotFoundError(f"{where}: {kind} {uuid} not found (content files and libraries are not available "
-                            f"in this installation yet)", reason=reason, details={"field": where})
+        if not content.reference_exists(conn, ws, kind, uuid):
+            reason = {"library": "libraryNotFound", "folder": "folderNotFound"}.get(kind, "fileNotFound")
+            raise NotFoundError(f"{where}: no {kind} {uuid} in this workspace", reason=reason,
+                                details={"field": where})
 
 
 def deploy_draft(session: Session, agent_uuid: str, changes: dict[str, Any], *, description: str | None = None,

@@ -122,6 +122,7 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
     from lading.integrations import get_integration
     from lading.services import connections
     from lading.services.actions import pick_connector
+    from lading.services.ai_resources import merge_resources, with_resource_prompts
     from lading.store.repositories import connectors as connector_repo
 
     merged = {**config, **{k: v for k, v in (overrides or {}).items() if v is not None and k not in
@@ -129,8 +130,7 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
     for key, label in _UNSUPPORTED_CAPABILITIES.items():
         if key in (merged.get("capabilities") or []):
             raise _fail(f"the '{key}' capability ({label}) is not available in this installation yet")
-    if merged.get("resources") or (overrides or {}).get("resources"):
-        raise _fail("agent resources (files, libraries, models) are not available in this installation yet")
+    resources = merge_resources(config.get("resources"), (overrides or {}).get("resources"))
     if merged.get("mcpClients"):
         raise _fail("MCP clients in agent releases are not available in this installation yet")
     model, integration_slug = resolve_model(merged.get("languageModelSlug"), merged.get("integrationSlug"))
@@ -150,7 +150,7 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
         raise _fail(exc.to_document()["errorMessage"]) from exc
     return AgentSpec(
         integration_slug=integration.slug, language_model_slug=model,
-        system_prompt=str(merged.get("systemPrompt") or ""),
+        system_prompt=with_resource_prompts(str(merged.get("systemPrompt") or ""), resources),
         temperature=_check_number(merged.get("temperature", 0.3), "temperature", 0, 1),
         max_steps=int(_check_number(merged.get("maxSteps", 10), "maxSteps", 1, 50)),
         with_reasoning=bool(merged.get("withReasoning")),
@@ -267,6 +267,7 @@ async def run_turn(session: Session, resolved: ResolvedAgent, history: list[Chat
                    on_parts: Any = None) -> Any:
     """Resolve the spec and the tools (in a thread: they read the store), then talk to the model."""
     from lading.ai.loop import run_turn as talk
+    from lading.services.ai_resources import merge_resources, resource_tools
 
     stack = list(call_stack or [])
     if resolved.agent_uuid:
@@ -283,7 +284,8 @@ async def run_turn(session: Session, resolved: ResolvedAgent, history: list[Chat
             from lading.services.ai_memories import with_memory
 
             spec, tools = with_memory(session, resolved.agent_uuid, spec, tools)
-        return spec, tools
+        resources = merge_resources(resolved.config.get("resources"), (overrides or {}).get("resources"))
+        return spec, tools + resource_tools(session, resources)
 
     spec, tools = await asyncio.to_thread(prepare)
     return await talk(spec, history, tools, on_parts)

@@ -540,3 +540,55 @@ ai_memories = Table(
     _ts("updated_at", False),
     Index("ix_ai_memories_scope", "workspace_uuid", "scope", "updated_at"),
 )
+
+# --- content files and libraries (connections-ai spec §2.7): what `file` resources of agents search. The
+# bytes live in `file_chunks` under the file's opaque `s3_filename` (with a `files` row, like batch
+# uploads); the text extracted at upload, cut into passages, lives in `content_passages`.
+content_files = Table(
+    "content_files",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("s3_filename", String(255), nullable=False),
+    Column("content_type", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    # False for types whose text is not extracted (images, archives, ...): stored, never searched.
+    Column("is_searchable", Boolean, nullable=False),
+    Column("is_temporary", Boolean, nullable=False),
+    Column("folder_uuid", Uuid),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ix_content_files_workspace", "workspace_uuid", "folder_uuid"),
+)
+
+content_passages = Table(
+    "content_passages",
+    metadata,
+    Column("file_uuid", Uuid, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("text", Text, nullable=False),
+    # The passage's folded words, space-delimited (" word word "), and their count: what BM25 ranks.
+    Column("terms", Text, nullable=False),
+    Column("length", Integer, nullable=False),
+)
+
+content_libraries = Table(
+    "content_libraries",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("name", String(255), nullable=False),
+    # `native` (workspace files); `connector` libraries (extractor syncs) are refused for now.
+    Column("kind", String(16), nullable=False),
+    Column("connector_uuid", Uuid),
+    Column("extractor_slug", String(128)),
+    Column("config", Json, nullable=False),
+    Column("file_uuids", Json, nullable=False),
+    Column("folder_uuid", Uuid),
+    _ts("synced_at"),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ix_content_libraries_workspace", "workspace_uuid", "created_at"),
+)
