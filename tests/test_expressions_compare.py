@@ -7,7 +7,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lading.engine.expressions import UNDEFINED, ExpressionError, ExpressionEvaluator, _compare, _evaluator, _v8
@@ -240,6 +240,9 @@ def _same(a: Any, b: Any) -> bool:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(expression=_expressions, x=_x_values, y=_y_values, q=_scalars)
+# A surrogate pair held as two code points is one character in JavaScript; a lone one becomes U+FFFD.
+@example(expression="(!nodes.a.x && nodes.b.y)", x=None, y=["\ud83d\ude00"], q=None)
+@example(expression="nodes.b.y", x=None, y={"\ud83d": "\ude00x"}, q=None)
 def test_fast_path_matches_v8(ev: ExpressionEvaluator, expression: str, x: Any, y: Any, q: Any) -> None:
     scope = {"nodes": {"a": {"x": x}, "b": {"y": y}}, "parentNodes": {"p": {"q": q}}}
     config = {"w": f"{{{{{expression}}}}}", "t": f"<{{{{ {expression} }}}}>"}

@@ -24,7 +24,7 @@ from lading.engine.expressions._paths import FALLBACK, parse_path, resolve
 from lading.engine.expressions._rewrite import Rewritten, rewrite
 from lading.engine.expressions._template import Segment, Template, single_segment, split_template
 from lading.engine.expressions._v8 import DATE_KEY, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, V8Runtime
-from lading.engine.expressions._values import UNDEFINED, iso_text, segment_text, whole_value
+from lading.engine.expressions._values import UNDEFINED, iso_text, segment_text, utf16_text, whole_value
 
 LEAF_KINDS = frozenset({"templateExpression", "jsExpression"})
 AI_MESSAGE = (
@@ -267,7 +267,7 @@ def _loads_answer(text: str) -> Any:
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return utf16_text(value)
     if isinstance(value, list):
         return [_scrub(item) for item in value]
     if isinstance(value, dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -168,7 +169,7 @@ def segment_text(value: Any) -> str:
     if value is UNDEFINED or value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return utf16_text(value)
     if value is True:
         return "true"
     if value is False:
@@ -177,10 +178,19 @@ def segment_text(value: Any) -> str:
         return js_number_text(value)
     if isinstance(value, dt.date):
         return iso_text(value)
-    return js_json(value) or ""
+    return utf16_text(js_json(value) or "")
 
 
 _I64_MIN, _U64_MAX = -(2**63), 2**64 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf16_text(text: str) -> str:
+    """A string as JavaScript holds it: UTF-16, where a surrogate pair is one character and a lone
+    surrogate cannot be stored as UTF-8, so it becomes U+FFFD (what V8's answer turns into)."""
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def whole_value(value: Any) -> Any:
@@ -196,8 +206,10 @@ def whole_value(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | str):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return utf16_text(value)
     if isinstance(value, int):
         return value
     if isinstance(value, float):
@@ -212,7 +224,8 @@ def _plain(value: Any) -> Any:
             return digits if _I64_MIN <= digits <= _U64_MAX else value
         return value
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items() if item is not UNDEFINED}
+        return {utf16_text(key) if isinstance(key, str) else key: _plain(item) for key, item in value.items()
+                if item is not UNDEFINED}
     if isinstance(value, list | tuple):
         return [None if item is UNDEFINED else _plain(item) for item in value]
     if isinstance(value, dt.date):
