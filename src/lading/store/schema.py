@@ -523,3 +523,19 @@ ai_messages = Table(
     _ts("finished_at"),
     Index("ix_ai_messages_chat", "chat_uuid", "seq"),
 )
+
+# --- the scheduler (orchestration spec: tool `triggers`, play `schedule`) ------------------------------
+
+# The last tick fired per cron trigger of a tool (`owner_kind = "tool"`, one key per trigger) or per
+# play schedule (`"play"`). Advanced in the transaction that fires the tick, by compare-and-set, so a
+# restart neither misses nor repeats a tick and two schedulers never fire the same one.
+schedule_ticks = Table(
+    "schedule_ticks",
+    metadata,
+    Column("owner_uuid", Uuid, primary_key=True),
+    Column("trigger_key", String(64), primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False, index=True),
+    Column("owner_kind", String(8), nullable=False),
+    _ts("last_tick_at", False),
+    _ts("fired_at", False),
+)
