@@ -55,13 +55,15 @@ def advance(conn: Connection, ws: str, kind: str, owner_uuid: str, key: str, pre
             from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
         stmt = upsert(schedule_ticks).values(owner_uuid=owner_uuid, trigger_key=key, workspace_uuid=ws,
                                              owner_kind=kind, last_tick_at=tick, fired_at=now)
-        return conn.execute(stmt.on_conflict_do_nothing()).rowcount == 1
+        # RETURNING tells whether this statement wrote the row (rowcount is not reliable here).
+        stmt = stmt.on_conflict_do_nothing().returning(schedule_ticks.c.owner_uuid)
+        return conn.execute(stmt).first() is not None
     result = conn.execute(
         update(schedule_ticks)
         .where(and_(schedule_ticks.c.workspace_uuid == ws, schedule_ticks.c.owner_uuid == owner_uuid,
                     schedule_ticks.c.trigger_key == key, schedule_ticks.c.last_tick_at == previous))
-        .values(last_tick_at=tick, fired_at=now))
-    return result.rowcount == 1
+        .values(last_tick_at=tick, fired_at=now).returning(schedule_ticks.c.owner_uuid))
+    return result.first() is not None
 
 
 
