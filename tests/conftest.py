@@ -65,6 +65,12 @@ def _stop_background_worker(home: Path) -> None:
         return
     for _ in range(100):
         try:
+            # Started by this process (a command run in-process): reap it, or it lingers as a zombie.
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass
+        try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return

@@ -39,7 +39,8 @@ def register_system_commands(app: typer.Typer) -> None:
         background: bool = typer.Option(False, "--background", hidden=True,
                                         help="Started on demand by the CLI: single instance, exits when idle."),
     ) -> None:
-        """Execute runs: lease due runs from the store and drive them node by node."""
+        """Execute runs: lease due runs from the store and drive them node by node; fire cron triggers and
+        play schedules (one worker of the installation leads the scheduler)."""
         import logging
 
         from lading.engine.worker import WorkerOptions, run_worker
@@ -60,13 +61,19 @@ def register_system_commands(app: typer.Typer) -> None:
             (sess.settings.home / "worker.pid").write_text(str(os.getpid()))
             if idle_exit is None:
                 idle_exit = sess.settings.worker_idle_exit_seconds
-        options = WorkerOptions(concurrency=concurrency, claim_batch=min(concurrency, 256),
-                                lease_seconds=sess.settings.lease_seconds, idle_exit_seconds=idle_exit)
         from lading.services.ports import ServicePorts
+        from lading.services.scheduler import SchedulerLoop
 
+        # Every worker runs the scheduler; only the leader fires. The on-demand worker stays up while
+        # cron schedules exist (nothing else would fire them in embedded mode).
+        scheduler = SchedulerLoop(sess.db, sess.settings).start()
+        options = WorkerOptions(concurrency=concurrency, claim_batch=min(concurrency, 256),
+                                lease_seconds=sess.settings.lease_seconds, idle_exit_seconds=idle_exit,
+                                keep_alive=(lambda: scheduler.schedules_exist) if background else None)
         try:
             run_worker(sess.db, options, ServicePorts(sess.db), handle_signals=True)
         finally:
+            scheduler.stop()
             if lock is not None:
                 (sess.settings.home / "worker.pid").unlink(missing_ok=True)
                 lock.close()

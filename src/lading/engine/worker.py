@@ -79,6 +79,9 @@ class WorkerOptions:
     stop_when: Callable[[], bool] | None = None
     # Feed only this batch (a waiting CLI); None = any batch.
     batch_uuid: str | None = None
+    # While this returns True the worker never counts as idle (the on-demand worker stays up for the
+    # scheduler while cron schedules exist).
+    keep_alive: Callable[[], bool] | None = None
 
 
 @dataclass
@@ -162,7 +165,7 @@ class Worker:
                     await asyncio.sleep(0.002)  # let a few more runs finish: one claim for all of them
                     continue
                 active, due = await asyncio.to_thread(run_queue.next_due_time, self.db, self.options.root_run_uuid)
-                if self._feed_busy:
+                if self._feed_busy or (self.options.keep_alive is not None and self.options.keep_alive()):
                     active += 1
                 if active:
                     idle_since = loop_now

@@ -36,16 +36,33 @@ def worker_running(session: Session) -> bool:
 
 def ensure_background_worker(session: Session) -> None:
     """Start a detached worker unless one is running (or autostart is off)."""
-    if not session.settings.autostart_worker or worker_running(session):
+    if not session.settings.autostart_worker or worker_running(session) or _starting(session):
         return
     log = open(session.settings.home / "worker.log", "ab")  # noqa: SIM115 - handed to the child
     env = dict(os.environ)
-    subprocess.Popen(
+    child = subprocess.Popen(
         [sys.executable, "-m", "lading", "worker", "--background"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
         start_new_session=True, env=env, close_fds=True,
     )
     log.close()
+    # Known from now on (the worker writes the same pid once it holds the lock): whoever stops the
+    # home's worker finds it even while it is still starting. It stays up while cron schedules exist.
+    (session.settings.home / "worker.pid").write_text(str(child.pid))
+
+
+def _starting(session: Session) -> bool:
+    """A worker spawned moments ago may not hold the lock yet: its pid file (written at spawn) is
+    fresh and the process exists. Without this, two quick commands would spawn two workers and the
+    pid file could name the one that gave up."""
+    pid_file = session.settings.home / "worker.pid"
+    try:
+        if time.time() - pid_file.stat().st_mtime > 30:
+            return False
+        os.kill(int(pid_file.read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def hold_worker_lock(session: Session) -> Any | None:

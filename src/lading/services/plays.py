@@ -192,7 +192,12 @@ def update_play(session: Session, uuid: str, *, name: Any = _UNSET, description:
         repo.update_play(conn, ws, uuid, {**values, "updated_at": now})
         if "folder_uuid" in values:
             conn.execute(_workflow_folder(row.workflow_uuid, ws, values["folder_uuid"], now))
-        return {"play": play_document(conn, require_play(session, conn, uuid))}
+        out = {"play": play_document(conn, require_play(session, conn, uuid))}
+    if out["play"]["isEnabled"] and (out["play"]["schedule"] or {}).get("type") == "cron":
+        from lading.services.execution import ensure_background_worker
+
+        ensure_background_worker(session)  # the scheduler runs in the worker: cron ticks must fire
+    return out
 
 
 def _workflow_folder(workflow_uuid: str, ws: str, folder_uuid: str | None, now: Any) -> Any:

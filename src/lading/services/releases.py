@@ -149,4 +149,9 @@ def deploy_draft(session: Session, *, workflow_uuid: str, nodes: Any = _UNSET, f
             "form_fields": draft.form_fields, "nodes": draft.nodes, "created_at": now, "updated_at": now,
             "deployed_at": now})
         repo.touch_workflow(conn, ws, workflow_uuid, now)
-        return {"release": presenters.release(require_release(session, conn, release_uuid))}
+        out = {"release": presenters.release(require_release(session, conn, release_uuid))}
+    if own_tool is not None and own_tool.triggers:
+        from lading.services.execution import ensure_background_worker
+
+        ensure_background_worker(session)  # its cron triggers now have a release to run
+    return out

@@ -4,7 +4,8 @@ Storage calls `after_model_write` after every committed write to a model's recor
 debounced: a segment syncs at most once every 10 seconds; a write inside the window marks it due,
 and the due sync runs on the next write or read after the window (`sync_due_segments`). A paused
 model computes no changes; resuming it calls `after_model_write` again, so one aggregated change per
-segment is computed.
+segment is computed. A segment of a play scheduled `{"type":"cron"}` is synced by the scheduler on
+the play's ticks instead of after writes.
 """
 
 from __future__ import annotations
@@ -67,12 +68,28 @@ def after_model_write(session: Session, model_uuid: str) -> None:
         model = storage.get_model(conn, session.workspace_uuid, model_uuid)
         if model is None or model.is_paused:
             return
-        segment_uuids = [s.uuid for s in repo.list_segments(conn, session.workspace_uuid, model_uuid)]
+        segments = repo.list_segments(conn, session.workspace_uuid, model_uuid)
+        on_ticks = _cron_play_segments(conn, session.workspace_uuid, segments)
+        segment_uuids = [s.uuid for s in segments if s.uuid not in on_ticks]
     for uuid in segment_uuids:
         try:
             sync_segment(session, uuid, respect_debounce=True)
         except LadingError as exc:
             _log.warning("segment %s was not synced: %s", uuid, exc.message)
+
+
+def _cron_play_segments(conn: Any, ws: str, segments: Any) -> set[str]:
+    """Segments of plays scheduled `{"type":"cron"}`: they re-evaluate on the play's ticks (the
+    scheduler syncs them), not when the model's data changes (orchestration spec, `schedule`)."""
+    from lading.store.repositories import plays
+
+    out: set[str] = set()
+    for seg in segments:
+        if seg.play_uuid:
+            play = plays.get_play(conn, ws, seg.play_uuid)
+            if play is not None and (play.schedule or {}).get("type") == "cron":
+                out.add(seg.uuid)
+    return out
 
 
 def sync_due_segments(session: Session) -> None:

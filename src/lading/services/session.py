@@ -37,6 +37,18 @@ def open_session(settings: Settings | None = None) -> Session:
                    user_uuid=user.uuid, user_email=user.email)
 
 
+def workspace_session(db: Database, settings: Settings, workspace_uuid: str) -> Session | None:
+    """A session in a given workspace, acting as its first user: for work a process does on a
+    workspace's behalf (the scheduler serves every workspace). None when the workspace is gone."""
+    with db.read() as conn:
+        found = workspaces.get_workspace_and_admin(conn, workspace_uuid)
+    if found is None:
+        return None
+    ws, user = found
+    return Session(db=db, settings=settings, workspace_uuid=ws.uuid, workspace_name=ws.name,
+                   user_uuid=user.uuid, user_email=user.email)
+
+
 def whoami(session: Session) -> dict[str, object]:
     return {
         "user": {"uuid": session.user_uuid, "email": session.user_email, "firstName": None, "lastName": None},

@@ -90,7 +90,17 @@ def create_tool(session: Session, *, name: str, description: str | None = None, 
             "uuid": tool_uuid, "workflow_uuid": workflow_uuid, "name": name.strip(), "description": description,
             "triggers": trig, "is_read_only": False, "folder_uuid": folder_uuid, "emoji_slug": emoji_slug,
             "created_at": now, "updated_at": now})
-        return {"tool": _present(session, conn, require_tool(session, conn, tool_uuid))}
+        out = {"tool": _present(session, conn, require_tool(session, conn, tool_uuid))}
+    _schedule_started(session, trig)
+    return out
+
+
+def _schedule_started(session: Session, triggers: list[dict[str, Any]]) -> None:
+    """Triggers exist: make sure a worker (which runs the scheduler) is up, or nothing fires them."""
+    if triggers:
+        from lading.services.execution import ensure_background_worker
+
+        ensure_background_worker(session)
 
 
 def get_tool(session: Session, uuid: str) -> dict[str, Any]:
@@ -126,7 +136,9 @@ def update_tool(session: Session, uuid: str, *, name: Any = _UNSET, description:
         if values:
             values["updated_at"] = utcnow()
             repo.update_tool(conn, session.workspace_uuid, uuid, values)
-        return {"tool": _present(session, conn, require_tool(session, conn, uuid))}
+        out = {"tool": _present(session, conn, require_tool(session, conn, uuid))}
+    _schedule_started(session, values.get("triggers") or [])
+    return out
 
 
 def remove_tool(session: Session, uuid: str) -> dict[str, Any]:

@@ -592,3 +592,19 @@ content_libraries = Table(
     _ts("updated_at", False),
     Index("ix_content_libraries_workspace", "workspace_uuid", "created_at"),
 )
+
+# --- the scheduler (orchestration spec: tool `triggers`, play `schedule`) ------------------------------
+
+# The last tick fired per cron trigger of a tool (`owner_kind = "tool"`, one key per trigger) or per
+# play schedule (`"play"`). Advanced in the transaction that fires the tick, by compare-and-set, so a
+# restart neither misses nor repeats a tick and two schedulers never fire the same one.
+schedule_ticks = Table(
+    "schedule_ticks",
+    metadata,
+    Column("owner_uuid", Uuid, primary_key=True),
+    Column("trigger_key", String(64), primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False, index=True),
+    Column("owner_kind", String(8), nullable=False),
+    _ts("last_tick_at", False),
+    _ts("fired_at", False),
+)

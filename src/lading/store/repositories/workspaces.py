@@ -29,3 +29,14 @@ def get_or_create_workspace(conn: Connection, name: str) -> tuple[Any, Any]:
 
 def find_workspace(conn: Connection, name: str) -> Any | None:
     return conn.execute(select(workspaces).where(workspaces.c.name == name)).first()
+
+
+def get_workspace_and_admin(conn: Connection, ws_uuid: str) -> tuple[Any, Any] | None:
+    """A workspace by uuid with its first user (work done on the workspace's behalf, e.g. by the
+    scheduler, runs as that user); None when the workspace does not exist."""
+    ws = conn.execute(select(workspaces).where(workspaces.c.uuid == ws_uuid)).first()
+    if ws is None:
+        return None
+    user = conn.execute(select(users).where(users.c.workspace_uuid == ws.uuid)
+                        .order_by(users.c.created_at)).first()
+    return (ws, user) if user is not None else None
