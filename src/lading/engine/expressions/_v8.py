@@ -34,6 +34,7 @@ import weakref
 from typing import Any
 
 from lading.engine.expressions._errors import ExpressionError
+from lading.engine.v8_once import create_context
 
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024
@@ -217,10 +218,10 @@ class V8Runtime:
             from py_mini_racer._mini_racer import _make_context  # private, hence the fallback
 
             maker = _make_context(_shared_loop())
-            racer = MiniRacer(maker.__enter__())
+            racer = MiniRacer(create_context(maker.__enter__))
         except (ImportError, TypeError, AttributeError):
             maker = None
-            racer = MiniRacer()
+            racer = create_context(MiniRacer)
         with _lock:
             _contexts_created += 1
         self._racer, self._maker = racer, maker

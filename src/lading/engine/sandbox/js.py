@@ -10,6 +10,8 @@ is ever installed, and V8 itself has no network or file access. A context that h
 memory limit is always thrown away. Concurrent calls from several threads are safe: each call
 owns its context; the shared loop only dispatches completions.
 
+Contexts are created through `engine.v8_once.create_context` (concurrent first isolates abort V8).
+
 Known limit: a few V8 failures are fatal to the whole process rather than catchable (e.g.
 `new Array(2**28).fill(0)` overflows an internal table before the heap limit is checked). Only
 running V8 in a separate process could contain those.
@@ -36,6 +38,7 @@ from lading.engine.sandbox._common import (
 )
 from lading.engine.sandbox._guest_runner import normalise
 from lading.engine.sandbox._js_prelude import PRELUDE
+from lading.engine.v8_once import create_context
 
 _WHAT = "script"
 _SETUP_TIMEOUT_S = 10.0  # the prelude; generous because a loaded machine may be slow
@@ -66,11 +69,11 @@ def _fresh_racer() -> Iterator[Any]:
         from py_mini_racer._mini_racer import _make_context  # private, hence the fallback
 
         maker = _make_context(_shared_loop())
-        context = maker.__enter__()
+        context = create_context(maker.__enter__)
     except (ImportError, TypeError, AttributeError):
         maker = None
     if maker is None:
-        with MiniRacer() as racer:
+        with create_context(MiniRacer) as racer:
             yield racer
         return
     try:
