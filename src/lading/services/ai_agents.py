@@ -15,7 +15,7 @@ from typing import Any
 from lading.ai import icons
 from lading.ai.releases import apply_changes, complete, default_release_config
 from lading.domain.errors import NotFoundError, ValidationError
-from lading.domain.nodes import UUID_RE
+from lading.services import inputs
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import ai as repo
@@ -95,20 +95,6 @@ def require_agent(session: Session, conn: Any, uuid: str | None, *, lock: bool =
     return row
 
 
-def _folder(value: Any) -> str | None:
-    if value in (None, "", "null"):
-        return None
-    if not isinstance(value, str) or not UUID_RE.match(value):
-        raise ValidationError(f"--folder-uuid must be a uuid (got {value!r})", reason="invalidData")
-    return value.lower()
-
-
-def _name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("--name must not be empty", reason="invalidData")
-    if len(value.strip()) > 255:
-        raise ValidationError("--name must be at most 255 characters", reason="invalidData")
-    return value.strip()
 
 
 def _present(session: Session, conn: Any, row: Any) -> dict[str, Any]:
@@ -123,7 +109,7 @@ def list_agents(session: Session, *, folder_uuid: str | None = None, limit: int 
     limit, offset = page(limit, offset)
     ws = session.workspace_uuid
     with session.db.read() as conn:
-        rows = repo.list_agents(conn, ws, folder_uuid=_folder(folder_uuid), limit=limit, offset=offset)
+        rows = repo.list_agents(conn, ws, folder_uuid=inputs.folder_uuid(folder_uuid), limit=limit, offset=offset)
         deployed = repo.releases_by_agent(conn, ws, [r.uuid for r in rows], "deployed")
     return {"agents": [present_agent(r, deployed.get(r.uuid)) for r in rows]}
 
@@ -148,10 +134,11 @@ def create_agent(session: Session, *, name: str, icon_color: str | None = None, 
         config = apply_changes(config, release_config_of(template))
         color, face = template["icon"]["color"], template["icon"]["face"]
         description = description if description is not None else template["description"]
-    values = {"uuid": str(uuidlib.uuid4()), "name": _name(name), "description": description,
+    values = {"uuid": str(uuidlib.uuid4()), "name": inputs.object_name(name), "description": description,
               "icon_color": icons.check_color(icon_color) if icon_color is not None else color,
               "icon_face": icons.check_face(icon_face) if icon_face is not None else face,
-              "folder_uuid": _folder(folder_uuid), "template_slug": template_slug, "deployed_release_uuid": None}
+              "folder_uuid": inputs.folder_uuid(folder_uuid), "template_slug": template_slug,
+              "deployed_release_uuid": None}
     now = utcnow()
     ws = session.workspace_uuid
     with session.db.write() as conn:
@@ -168,7 +155,7 @@ def update_agent(session: Session, uuid: str, *, name: Any = _UNSET, description
     """Only the given fields change; `folder_uuid=None` moves the agent to the root."""
     values: dict[str, Any] = {}
     if name is not _UNSET:
-        values["name"] = _name(name)
+        values["name"] = inputs.object_name(name)
     if description is not _UNSET:
         values["description"] = description
     if icon_color is not _UNSET:
@@ -176,7 +163,7 @@ def update_agent(session: Session, uuid: str, *, name: Any = _UNSET, description
     if icon_face is not _UNSET:
         values["icon_face"] = icons.check_face(icon_face)
     if folder_uuid is not _UNSET:
-        values["folder_uuid"] = _folder(folder_uuid)
+        values["folder_uuid"] = inputs.folder_uuid(folder_uuid)
     with session.db.write() as conn:
         row = require_agent(session, conn, uuid)
         if values:

@@ -19,6 +19,7 @@ from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError
 from lading.domain.nodes import UUID_RE
+from lading.services import inputs
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import content as repo
@@ -52,20 +53,6 @@ def _uuid_or_none(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) and UUID_RE.match(value) else None
 
 
-def _folder(value: Any) -> str | None:
-    if value in (None, "", "null"):
-        return None
-    if not isinstance(value, str) or not UUID_RE.match(value):
-        raise ValidationError(f"--folder-uuid must be a uuid (got {value!r})", reason="invalidData")
-    return value.lower()
-
-
-def _name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("--name must not be empty", reason="invalidData")
-    if len(value.strip()) > 255:
-        raise ValidationError("--name must be at most 255 characters", reason="invalidData")
-    return value.strip()
 
 
 def _file_not_found(uuid: str) -> NotFoundError:
@@ -96,7 +83,7 @@ def require_library(session: Session, conn: Any, uuid: str) -> Any:
 
 def list_files(session: Session, *, folder_uuid: str | None = None) -> dict[str, Any]:
     with session.db.read() as conn:
-        rows = repo.list_files(conn, session.workspace_uuid, folder_uuid=_folder(folder_uuid))
+        rows = repo.list_files(conn, session.workspace_uuid, folder_uuid=inputs.folder_uuid(folder_uuid))
     return {"files": [present_file(r) for r in rows]}
 
 
@@ -120,7 +107,7 @@ def upload_file(session: Session, path: str, *, folder_uuid: str | None = None,
     if size > MAX_FILE_BYTES:
         raise ValidationError(f"{source.name} is {size} bytes; content files are capped at 100 MiB "
                               f"({MAX_FILE_BYTES} bytes)", reason="fileTooLarge", status_code=413)
-    folder = _folder(folder_uuid)
+    folder = inputs.folder_uuid(folder_uuid)
     name = source.name[:255]
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     kind = searchable_kind(name, content_type)
@@ -145,9 +132,9 @@ def update_file(session: Session, uuid: str, *, name: str | None = None, folder_
     """Rename or move a file (`folder_uuid=None` / `"null"`: the root); the content never changes."""
     values: dict[str, Any] = {}
     if name is not None:
-        values["name"] = _name(name)
+        values["name"] = inputs.object_name(name)
     if folder_uuid is not _UNSET:
-        values["folder_uuid"] = _folder(folder_uuid)
+        values["folder_uuid"] = inputs.folder_uuid(folder_uuid)
     ws = session.workspace_uuid
     with session.db.write() as conn:
         row = require_file(session, conn, uuid)
@@ -220,7 +207,8 @@ def create_library(session: Session, *, name: str, connector_uuid: str | None = 
                    file_uuids: Any = None) -> dict[str, Any]:
     if connector_uuid or extractor_slug:
         raise _refuse_connector_library()
-    values = {"name": _name(name), "folder_uuid": _folder(folder_uuid), "config": _config(config)}
+    values = {"name": inputs.object_name(name), "folder_uuid": inputs.folder_uuid(folder_uuid),
+              "config": _config(config)}
     ws = session.workspace_uuid
     uuid = str(uuidlib.uuid4())
     now = utcnow()
@@ -236,9 +224,9 @@ def update_library(session: Session, uuid: str, *, name: str | None = None, fold
     """Only the given fields change; `--file-uuids` replaces the whole list."""
     values: dict[str, Any] = {}
     if name is not None:
-        values["name"] = _name(name)
+        values["name"] = inputs.object_name(name)
     if folder_uuid is not _UNSET:
-        values["folder_uuid"] = _folder(folder_uuid)
+        values["folder_uuid"] = inputs.folder_uuid(folder_uuid)
     if config is not None:
         values["config"] = _config(config)
     ws = session.workspace_uuid

@@ -1,0 +1,28 @@
+"""Checks of flag values several commands share (names, folder uuids), so they read and fail alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lading.domain.errors import ValidationError
+from lading.domain.nodes import UUID_RE
+
+NAME_LIMIT = 255
+
+
+def folder_uuid(value: Any) -> str | None:
+    """`--folder-uuid`: a uuid, or nothing (`null` / empty = the root)."""
+    if value in (None, "", "null"):
+        return None
+    if not isinstance(value, str) or not UUID_RE.match(value):
+        raise ValidationError(f"--folder-uuid must be a uuid (got {value!r})", reason="invalidData")
+    return value.lower()
+
+
+def object_name(value: Any) -> str:
+    """`--name`: non-empty once trimmed, at most 255 characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("--name must not be empty", reason="invalidData")
+    if len(value.strip()) > NAME_LIMIT:
+        raise ValidationError(f"--name must be at most {NAME_LIMIT} characters", reason="invalidData")
+    return value.strip()
