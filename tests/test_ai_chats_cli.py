@@ -137,6 +137,12 @@ def test_model_calls_a_tool_action_recorded_as_a_run() -> None:
         assert text == {"type": "text", "text": "Doubled: 42"}
         run = ok("orchestration", "run", "get", result["runUuid"])["run"]
         assert run["status"] == "success"
+        # The action's executions name the agent that called it; the chat's own step does not.
+        spans = ok("orchestration", "query", "execute",
+                   "SELECT run_uuid, toString(parent_agent_uuid) AS agent FROM spans ORDER BY execution_started_at")
+        by_run = {row[0] if isinstance(row, list) else row["run_uuid"]: row for row in spans["rows"]}
+        assert json.dumps(by_run[result["runUuid"]]).count(uuid) == 1
+        assert all(uuid not in json.dumps(row) for key, row in by_run.items() if key != result["runUuid"])
 
         tools = fake.requests[0].json()["tools"]
         assert [t["function"]["name"] for t in tools] == ["double"]

@@ -237,7 +237,7 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
     base = _base(src, "executions", ws, [*scope.lower_time_bounds, *scope.other_predicates,
                                          *_in("id", scope.keys, numeric=True)], index=_indexed(scope))
     ts, tsn = src.ts, src.ts_not_null
-    need_run = _uses(scope, ("record_id", "record_title", "parent_run_uuid"))
+    need_run = _uses(scope, ("record_id", "record_title", "parent_run_uuid", "parent_agent_uuid"))
     need_node = _uses(scope, ("node_integration_slug", "node_connector_uuid", "node_tool_uuid", "node_agent_uuid"))
     null_uuid = "CAST(NULL AS Nullable(UUID))"
     cols = [
@@ -246,7 +246,8 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
         f"{_uuid('e.release_uuid')} AS release_uuid", f"{_uuid('e.run_uuid')} AS run_uuid",
         f"{_uuid('e.node_uuid')} AS node_uuid", f"{_uuid_null('e.batch_uuid')} AS batch_uuid",
         (_uuid_null("r.parent_run_uuid") if need_run else null_uuid) + " AS parent_run_uuid",
-        f"{null_uuid} AS user_uuid", f"{null_uuid} AS parent_agent_uuid",
+        f"{null_uuid} AS user_uuid",
+        (_uuid_null("r.parent_agent_uuid") if need_run else null_uuid) + " AS parent_agent_uuid",
         *(f"{_uuid_null('nd.' + c) if need_node else null_uuid} AS node_{c}_uuid"
           for c in ("connector", "tool", "agent")),
         f"{_uuid_null('e.next_node_uuid')} AS next_node_uuid",
@@ -271,7 +272,7 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
     cols += [f"{expr} AS {name}" for name, expr in aliases.items() if name in scope.alias_columns]
     joins = ""
     if need_run:
-        joins = (f" LEFT JOIN (SELECT uuid, parent_run_uuid, record_id, record_title FROM "
+        joins = (f" LEFT JOIN (SELECT uuid, parent_run_uuid, parent_agent_uuid, record_id, record_title FROM "
                  f"{_base(src, 'runs', ws, _in('uuid', scope.related_keys), index=False)}) "
                  "AS r ON r.uuid = e.run_uuid")
     if need_node:

@@ -206,7 +206,9 @@ def _input_schema(session: Session, action: dict[str, Any]) -> tuple[dict[str, A
     return out, description
 
 
-def build_tools(session: Session, actions: list[dict[str, Any]], call_stack: list[str]) -> list[AgentTool]:
+def build_tools(session: Session, actions: list[dict[str, Any]], call_stack: list[str],
+                parent_agent: str | None = None) -> list[AgentTool]:
+    """The actions as model tools; each call is a run recording `parent_agent` (the calling agent)."""
     tools: list[AgentTool] = []
     for action in actions:
         if action.get("kind") == "agent" and action.get("agentUuid") in call_stack:
@@ -214,15 +216,15 @@ def build_tools(session: Session, actions: list[dict[str, Any]], call_stack: lis
         schema, catalog_description = _input_schema(session, action)
         description = str(action.get("description") or catalog_description or action.get("name") or "")
         tools.append(AgentTool(slug=_tool_slug(action), description=description, input_schema=schema,
-                               call=_action_caller(session, action, call_stack)))
+                               call=_action_caller(session, action, call_stack, parent_agent)))
     return tools
 
 
-def _action_caller(session: Session, action: dict[str, Any], call_stack: list[str]) -> Any:
+def _action_caller(session: Session, action: dict[str, Any], call_stack: list[str], parent_agent: str | None) -> Any:
     async def call(arguments: Any) -> ToolResult:
         fixed = action.get("config") if isinstance(action.get("config"), dict) else {}
         data = {**(arguments if isinstance(arguments, dict) else {"input": arguments}), **fixed}
-        run_uuid = await asyncio.to_thread(_start_action_run, session, action, data, call_stack)
+        run_uuid = await asyncio.to_thread(_start_action_run, session, action, data, call_stack, parent_agent)
         status, output, error = await asyncio.to_thread(_drive, session, run_uuid)
         if status != "success":
             return ToolResult({"error": error or f"the action's run ended {status}"}, is_error=True, run_uuid=run_uuid)
@@ -230,7 +232,8 @@ def _action_caller(session: Session, action: dict[str, Any], call_stack: list[st
     return call
 
 
-def _start_action_run(session: Session, action: dict[str, Any], data: dict[str, Any], call_stack: list[str]) -> str:
+def _start_action_run(session: Session, action: dict[str, Any], data: dict[str, Any], call_stack: list[str],
+                      parent_agent: str | None) -> str:
     from lading.services import actions as action_service
     from lading.services.runs import new_run_row, record_identity, resolve_release
     from lading.store.repositories import runs as run_repo
@@ -244,6 +247,7 @@ def _start_action_run(session: Session, action: dict[str, Any], data: dict[str, 
         record_id, title = record_identity(data, run_uuid)
         row = new_run_row(session.workspace_uuid, run_uuid, None, release_uuid, data, record_id, title, now)
         row["call_stack"] = list(call_stack)
+        row["parent_agent_uuid"] = parent_agent
         run_repo.insert_runs(conn, [row])
     return run_uuid
 
@@ -279,7 +283,7 @@ async def run_turn(session: Session, resolved: ResolvedAgent, history: list[Chat
     def prepare() -> tuple[AgentSpec, list[AgentTool]]:
         spec = build_spec(session, resolved.config, overrides)
         actions = _merge_actions(resolved.config.get("actions"), (overrides or {}).get("actions"))
-        tools = build_tools(session, actions, stack)
+        tools = build_tools(session, actions, stack, resolved.agent_uuid)
         if "memory" in (resolved.config.get("capabilities") or []):
             from lading.services.ai_memories import with_memory
 

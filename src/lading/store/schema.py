@@ -171,6 +171,8 @@ runs = Table(
     Column("root_run_uuid", Uuid, nullable=False),
     Column("parent_run_uuid", Uuid),
     Column("parent_node_uuid", Uuid),
+    # The agent whose action call started this run (spans.parent_agent_uuid).
+    Column("parent_agent_uuid", Uuid),
     # What created this child run: "group" (an iteration of `_nodes`) or "tool" (a tool node's sub-run).
     Column("parent_kind", String(16)),
     Column("call_stack", Json),
