@@ -260,3 +260,39 @@ def test_agent_nodes_read_bounded_memories_and_native_steps_refuse_the_capabilit
         assert run["status"] == "error"
         assert "needs a saved agent" in json.dumps(ok("orchestration", "run", "get", run["uuid"]))
         assert len(fake.requests) == sent  # refused before calling the model
+
+
+def test_a_background_answer_reads_the_senders_memories_in_a_shared_workspace() -> None:
+    """With a teammate in the workspace, the worker answering a chat cannot guess the user: the
+    message records its sender, so the sender's user memories (and not the teammate's) are read."""
+    import time
+    import uuid as uuidlib
+
+    from lading.services.session import open_session
+    from lading.store.clock import utcnow
+    from lading.store.repositories import ai_memories as memory_repo
+    from lading.store.schema import users
+
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", completion("Hello Sam."))
+        openai_connector(fake.url)
+        uuid = agent(capabilities=["memory"])
+        remember("user", "The user is called Sam.")
+        session = open_session()
+        teammate = str(uuidlib.uuid4())
+        with session.db.write() as conn:
+            conn.execute(users.insert().values(uuid=teammate, workspace_uuid=session.workspace_uuid,
+                                               email="kim@example.com", role="member", created_at=utcnow()))
+            memory_repo.insert_memory(conn, session.workspace_uuid, {
+                "mem0_id": uuidlib.uuid4().hex, "scope": "user", "agent_uuid": None, "user_uuid": teammate,
+                "content": "The user is called Kim.", "created_at": utcnow(), "updated_at": utcnow()})
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid, "--trigger", j({"type": "draft"}))["chat"]
+        sent = ok("ai", "message", "create", "--chat-uuid", chat["uuid"], "--parts",
+                  j([{"type": "text", "text": "Who am I?"}]))["assistantMessage"]  # answered in the background
+        deadline = time.monotonic() + 60
+        while ok("ai", "message", "get", sent["uuid"])["message"]["status"] not in ("success", "error"):
+            assert time.monotonic() < deadline, "the background worker did not answer"
+            time.sleep(0.2)
+        assert ok("ai", "message", "get", sent["uuid"])["message"]["status"] == "success"
+        prompt = _system_prompt(fake.requests[-1])
+        assert "[user] The user is called Sam." in prompt and "Kim" not in prompt

@@ -11,6 +11,7 @@ the run itself.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid as uuidlib
 from typing import Any
@@ -185,18 +186,20 @@ def create_message(session: Session, *, chat_uuid: str, parts: Any, actions: Any
     overrides = _overrides(actions, resources, language_model_slug, temperature, max_steps)
     ws = session.workspace_uuid
     now = utcnow()
-    user_uuid, assistant_uuid, run_uuid = (str(uuidlib.uuid4()) for _ in range(3))
+    question_uuid, assistant_uuid, run_uuid = (str(uuidlib.uuid4()) for _ in range(3))
     with session.db.write() as conn:
         chat = _require_chat(session, conn, chat_uuid)
         _require_agent(session, conn, chat.agent_uuid)
         _release_for(session, conn, chat)
         seq = repo.next_message_seq(conn, ws, chat_uuid)
-        repo.insert_message(conn, ws, {"uuid": user_uuid, "chat_uuid": chat_uuid, "seq": seq, "role": "user",
-                                       "status": "success", "parts": user_parts, "created_at": now,
+        repo.insert_message(conn, ws, {"uuid": question_uuid, "chat_uuid": chat_uuid, "seq": seq, "role": "user",
+                                       "status": "success", "parts": user_parts, "user_uuid": session.user_uuid or None,
+                                       "created_at": now,
                                        "updated_at": now, "finished_at": now})
         repo.insert_message(conn, ws, {"uuid": assistant_uuid, "chat_uuid": chat_uuid, "seq": seq + 1,
                                        "role": "assistant", "status": "pending", "parts": [],
-                                       "overrides": overrides or None, "run_uuid": run_uuid, "created_at": now,
+                                       "overrides": overrides or None, "run_uuid": run_uuid,
+                                       "user_uuid": session.user_uuid or None, "created_at": now,
                                        "updated_at": now})
         release_uuid, _, _ = resolve_release(session, conn, workflow_uuid=None, release_uuid=None, now=now,
                                              nodes=_chat_graph(chat.agent_uuid, chat_uuid, assistant_uuid))
@@ -207,7 +210,7 @@ def create_message(session: Session, *, chat_uuid: str, parts: Any, actions: Any
         repo.touch_chat(conn, ws, chat_uuid, now)
     _get_going(session, run_uuid, wait_until_finished, polling_interval_ms)
     with session.db.read() as conn:
-        user = _present(conn, ws, repo.get_message(conn, ws, user_uuid))
+        user = _present(conn, ws, repo.get_message(conn, ws, question_uuid))
         assistant = _present(conn, ws, repo.get_message(conn, ws, assistant_uuid))
     return {"userMessage": user, "assistantMessage": assistant}
 
@@ -263,7 +266,7 @@ async def answer_chat_message(session: Session, config: dict[str, Any], call_sta
     ws = session.workspace_uuid
     chat_uuid, message_uuid = str(config.get("chatUuid")), str(config.get("messageUuid"))
 
-    def load() -> tuple[ResolvedAgent, list[ChatTurn], dict[str, Any]]:
+    def load() -> tuple[ResolvedAgent, list[ChatTurn], dict[str, Any], str | None]:
         with session.db.write() as conn:
             message = repo.get_message(conn, ws, message_uuid)
             chat = repo.get_chat(conn, ws, chat_uuid)
@@ -278,7 +281,8 @@ async def answer_chat_message(session: Session, config: dict[str, Any], call_sta
             except NotFoundError as exc:
                 raise NodeExecutionError(exc.to_document()["errorMessage"], retryable=False) from exc
             history = _history(list(repo.list_messages(conn, ws, chat_uuid, before_seq=message.seq)))
-        return ResolvedAgent(release_config(release), chat.agent_uuid, release.uuid), history, message.overrides or {}
+        resolved = ResolvedAgent(release_config(release), chat.agent_uuid, release.uuid)
+        return resolved, history, message.overrides or {}, message.user_uuid
 
     def save(values: dict[str, Any]) -> None:
         with session.db.write() as conn:
@@ -288,8 +292,10 @@ async def answer_chat_message(session: Session, config: dict[str, Any], call_sta
         await asyncio.to_thread(save, {"parts": list(parts)})
 
     try:
-        resolved, history, overrides = await asyncio.to_thread(load)
-        result = await turn(session, resolved, history, overrides=overrides, call_stack=call_stack,
+        resolved, history, overrides, sender = await asyncio.to_thread(load)
+        # The turn acts for the message's sender (whose user-scope memories it reads).
+        asker = dataclasses.replace(session, user_uuid=sender) if sender else session
+        result = await turn(asker, resolved, history, overrides=overrides, call_stack=call_stack,
                             on_parts=on_parts)
     except TurnError as exc:
         await asyncio.to_thread(save, {"status": "error", "parts": exc.parts, "error_message": exc.message,

@@ -130,8 +130,8 @@ def _insert(conn: Any, ws: str, place: tuple[str, str | None, str | None], text:
 
 
 def _turn_user(session: Session, conn: Any) -> str | None:
-    """The user the turn talks to: the session's, else the workspace's only user (a background worker
-    answering an embedded workspace's chat). Unknown with several users: no user memories."""
+    """The user the turn talks to: the session's (a chat answer acts for the message's sender), else the
+    workspace's only user (an agent node run by a worker). Unknown with several users: no user memories."""
     return session.user_uuid or repo.sole_user_uuid(conn, session.workspace_uuid)
 
 

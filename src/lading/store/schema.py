@@ -520,6 +520,8 @@ ai_messages = Table(
     Column("overrides", Json),
     # The run generating an assistant message (its spans carry the credits).
     Column("run_uuid", Uuid),
+    # Who sent the message (the turn's user: user-scope memories).
+    Column("user_uuid", Uuid),
     _ts("created_at", False),
     _ts("updated_at", False),
     _ts("finished_at"),
