@@ -276,3 +276,27 @@ def test_chats_and_messages_are_workspace_scoped(monkeypatch: pytest.MonkeyPatch
                      ("ai", "chat", "create", "--agent-uuid", uuid)):
             code, out = run_cli(*args)
             assert code == 1 and out["reason"] in ("chatNotFound", "messageNotFound", "agentNotFound"), args
+
+
+def test_bulk_allowed_action_runs_each_item() -> None:
+    doubler = ok("orchestration", "tool", "create", "--name", "Doubler")["tool"]
+    nodes = chain(start(), end([var("doubled", "{{nodes.start.n * 2}}", "number")]))
+    ok("orchestration", "release", "deploy-draft", "--workflow-uuid", doubler["workflowUuid"], "--nodes", j(nodes))
+
+    def answer(rec: Recorded) -> Answer:
+        messages = sent_messages(rec)
+        if messages[-1]["role"] == "tool":
+            return completion("done")
+        return completion(None, [tool_call("call_b", "double", {"items": [{"n": 1}, {"n": 2}, {"n": 3}]})])
+
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", answer)
+        openai_connector(fake.url)
+        uuid = agent(actions=[{"kind": "tool", "toolUuid": doubler["uuid"], "slug": "double", "isBulkAllowed": True}])
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid)["chat"]
+        parts = send(chat["uuid"], "Double 1, 2 and 3")["assistantMessage"]["parts"]
+        result = next(p for p in parts if p["type"] == "action-result")
+        assert [r["output"] for r in result["output"]] == [{"doubled": 2}, {"doubled": 4}, {"doubled": 6}]
+        assert len({r["runUuid"] for r in result["output"]}) == 3 and result["isError"] is False
+        schema = fake.requests[0].json()["tools"][0]["function"]["parameters"]
+        assert schema["properties"]["items"]["type"] == "array"

@@ -26,6 +26,9 @@ from lading.store.repositories import ai as repo
 # Sub-agents calling sub-agents: the chain of agent uuids a run carries in its call stack.
 MAX_AGENT_DEPTH = 8
 _TOOL_SLUG = re.compile(r"[^a-zA-Z0-9_]")
+# `isBulkAllowed` actions take many inputs in one call, each run as its own recorded run.
+BULK_KEY = "items"
+MAX_BULK_ITEMS = 50
 _FIELD_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean"}
 _UNSUPPORTED_CAPABILITIES = {"webSearch": "web search"}
 
@@ -215,20 +218,44 @@ def build_tools(session: Session, actions: list[dict[str, Any]], call_stack: lis
             raise _fail(f"recursion detected: agent {action.get('agentUuid')} calls itself")
         schema, catalog_description = _input_schema(session, action)
         description = str(action.get("description") or catalog_description or action.get("name") or "")
+        if action.get("isBulkAllowed"):
+            schema = _bulk_schema(schema)
+            description += f" For several inputs at once, pass them as `{BULK_KEY}` (at most {MAX_BULK_ITEMS})."
         tools.append(AgentTool(slug=_tool_slug(action), description=description, input_schema=schema,
                                call=_action_caller(session, action, call_stack, parent_agent)))
     return tools
 
 
+def _bulk_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """`isBulkAllowed`: one input as before, or many under `items` (then `required` moves into them)."""
+    single = {k: v for k, v in schema.items() if k != "required"}
+    item = dict(schema)
+    single["properties"] = {**(schema.get("properties") or {}),
+                            BULK_KEY: {"type": "array", "items": item, "maxItems": MAX_BULK_ITEMS,
+                                       "description": "Several inputs, each run on its own."}}
+    return single
+
+
 def _action_caller(session: Session, action: dict[str, Any], call_stack: list[str], parent_agent: str | None) -> Any:
-    async def call(arguments: Any) -> ToolResult:
-        fixed = action.get("config") if isinstance(action.get("config"), dict) else {}
+    fixed = action.get("config") if isinstance(action.get("config"), dict) else {}
+
+    async def one(arguments: Any) -> ToolResult:
         data = {**(arguments if isinstance(arguments, dict) else {"input": arguments}), **fixed}
         run_uuid = await asyncio.to_thread(_start_action_run, session, action, data, call_stack, parent_agent)
         status, output, error = await asyncio.to_thread(_drive, session, run_uuid)
         if status != "success":
             return ToolResult({"error": error or f"the action's run ended {status}"}, is_error=True, run_uuid=run_uuid)
         return ToolResult(output, run_uuid=run_uuid)
+
+    async def call(arguments: Any) -> ToolResult:
+        items = arguments.get(BULK_KEY) if isinstance(arguments, dict) and action.get("isBulkAllowed") else None
+        if not isinstance(items, list):
+            return await one(arguments)
+        if not items or len(items) > MAX_BULK_ITEMS:
+            return ToolResult({"error": f"`{BULK_KEY}` must hold 1 to {MAX_BULK_ITEMS} inputs"}, is_error=True)
+        results = await asyncio.gather(*(one(item) for item in items))
+        return ToolResult([{"output": r.output, "isError": r.is_error, "runUuid": r.run_uuid} for r in results],
+                          is_error=all(r.is_error for r in results))
     return call
 
 
