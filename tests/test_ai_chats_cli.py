@@ -300,3 +300,24 @@ def test_bulk_allowed_action_runs_each_item() -> None:
         assert len({r["runUuid"] for r in result["output"]}) == 3 and result["isError"] is False
         schema = fake.requests[0].json()["tools"][0]["function"]["parameters"]
         assert schema["properties"]["items"]["type"] == "array"
+
+
+def test_attached_files_reach_the_model_with_their_text(tmp_path: Any) -> None:
+    notes = tmp_path / "account-notes.md"
+    notes.write_text("# Acme\nRenewal is due in March; the champion is Dana Smith.\n")
+    file = ok("content", "file", "upload", "--file-path", str(notes))["file"]
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", completion("Dana Smith, in March."))
+        openai_connector(fake.url)
+        uuid = agent()
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid)["chat"]
+        out = ok("ai", "message", "create", "--chat-uuid", chat["uuid"], "--wait-until-finished", "--parts",
+                 j([{"type": "text", "text": "Who is the champion?"}, {"type": "file", "fileUuid": file["uuid"]}]))
+        attached = out["userMessage"]["parts"][1]
+        assert attached["name"] == "account-notes.md" and attached["contentType"] == "text/markdown"
+        sent = json.dumps(fake.requests[-1].json()["messages"][-1])
+        assert "account-notes.md" in sent and "the champion is Dana Smith" in sent
+        code, out = run_cli("ai", "message", "create", "--chat-uuid", chat["uuid"], "--parts",
+                            j([{"type": "file", "fileUuid": "5f0c8a55-8a2b-4e0c-9d7e-1c9a33b2f0aa"}]))
+        assert code == 1 and out["reason"] == "fileNotFound"
+        assert len(ok("ai", "message", "list", "--chat-uuid", chat["uuid"])["messages"]) == 2  # nothing added

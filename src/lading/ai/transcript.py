@@ -107,7 +107,9 @@ def _user_text(part: dict[str, Any]) -> str:
     if kind == "file":
         content_type = part.get("contentType")
         suffix = f" ({content_type})" if content_type else ""
-        return f"[attached file: {part.get('name') or part.get('fileUuid') or 'unnamed'}{suffix}]"
+        mention = f"[attached file: {part.get('name') or part.get('fileUuid') or 'unnamed'}{suffix}]"
+        text = part.get("text")
+        return f"{mention}\n{text}" if isinstance(text, str) and text else mention
     return ""
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from lading.ai.turn import ChatTurn, TurnError
 from lading.domain.errors import NodeExecutionError, NotFoundError, ValidationError
+from lading.services import content
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import ai as repo
@@ -191,6 +192,7 @@ def create_message(session: Session, *, chat_uuid: str, parts: Any, actions: Any
         chat = _require_chat(session, conn, chat_uuid)
         _require_agent(session, conn, chat.agent_uuid)
         _release_for(session, conn, chat)
+        user_parts = content.attachment_parts(conn, ws, user_parts)
         seq = repo.next_message_seq(conn, ws, chat_uuid)
         repo.insert_message(conn, ws, {"uuid": question_uuid, "chat_uuid": chat_uuid, "seq": seq, "role": "user",
                                        "status": "success", "parts": user_parts, "user_uuid": session.user_uuid or None,
@@ -251,8 +253,10 @@ def list_messages(session: Session, *, chat_uuid: str, limit: int | None = None,
 # --- answering (called by the agent step of a chat run) ------------------------------------------------
 
 
-def _history(rows: list[Any]) -> list[ChatTurn]:
-    return [ChatTurn(r.role, list(r.parts or [])) for r in rows if r.status == "success"]
+def _history(conn: Any, ws: str, rows: list[Any]) -> list[ChatTurn]:
+    """The conversation so far, attached files with their text."""
+    return [ChatTurn(r.role, content.with_attachment_text(conn, ws, list(r.parts or [])))
+            for r in rows if r.status == "success"]
 
 
 async def answer_chat_message(session: Session, config: dict[str, Any], call_stack: list[str]) -> dict[str, Any]:
@@ -280,7 +284,7 @@ async def answer_chat_message(session: Session, config: dict[str, Any], call_sta
                 release = _release_for(session, conn, chat)
             except NotFoundError as exc:
                 raise NodeExecutionError(exc.to_document()["errorMessage"], retryable=False) from exc
-            history = _history(list(repo.list_messages(conn, ws, chat_uuid, before_seq=message.seq)))
+            history = _history(conn, ws, list(repo.list_messages(conn, ws, chat_uuid, before_seq=message.seq)))
         resolved = ResolvedAgent(release_config(release), chat.agent_uuid, release.uuid)
         return resolved, history, message.overrides or {}, message.user_uuid
 

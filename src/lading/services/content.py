@@ -285,3 +285,28 @@ def files_of_items(conn: Any, workspace_uuid: str, items: Iterable[dict[str, Any
         else:
             missing.append(f"{kind} {item.get(f'{kind}Uuid')}")
     return found, missing
+
+
+# How much of an attached file's text goes to the model with a chat message.
+ATTACHMENT_CHARS = 20_000
+
+
+def attachment_parts(conn: Any, workspace_uuid: str, parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A message's `file` parts checked against the workspace's content files and completed with the
+    file's name and type (`fileNotFound` for an unknown one)."""
+    out = []
+    for part in parts:
+        if part.get("type") == "file":
+            row = repo.get_file(conn, workspace_uuid, str(part.get("fileUuid")))
+            if row is None:
+                raise _file_not_found(str(part.get("fileUuid")))
+            part = {**part, "name": part.get("name") or row.name, "contentType": part.get("contentType")
+                    or row.content_type}
+        out.append(part)
+    return out
+
+
+def with_attachment_text(conn: Any, workspace_uuid: str, parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """History parts with each attached file's extracted text (`text`), for the model to read."""
+    return [{**p, "text": repo.file_text(conn, workspace_uuid, str(p.get("fileUuid")), ATTACHMENT_CHARS)}
+            if p.get("type") == "file" else p for p in parts]

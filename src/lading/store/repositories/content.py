@@ -110,3 +110,18 @@ def update_library(conn: Connection, ws: str, uuid: str, values: dict[str, Any])
 def delete_library(conn: Connection, ws: str, uuid: str) -> None:
     conn.execute(delete(content_libraries).where(content_libraries.c.workspace_uuid == ws,
                                                  content_libraries.c.uuid == uuid))
+
+
+def file_text(conn: Connection, ws: str, file_uuid: str, limit_chars: int) -> str:
+    """A file's extracted text, its passages in order, up to about `limit_chars` (chat attachments)."""
+    out: list[str] = []
+    used = 0
+    query = (select(content_passages.c.text)
+             .where(content_passages.c.workspace_uuid == ws, content_passages.c.file_uuid == file_uuid)
+             .order_by(content_passages.c.seq))
+    for text in conn.execute(query).scalars():
+        out.append(text)
+        used += len(text)
+        if used >= limit_chars:
+            break
+    return "\n".join(out)[:limit_chars]
