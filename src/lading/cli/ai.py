@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from lading.cli.ai_chats import chat_app, message_app
+from lading.cli.ai_mcp import mcp_server_app
 from lading.cli.ai_memories import memory_app
 from lading.cli.common import help_settings, session
 from lading.cli.content import file_app
@@ -29,6 +30,7 @@ ai_app.add_typer(model_app, name="language-model")
 ai_app.add_typer(chat_app, name="chat")
 ai_app.add_typer(message_app, name="message")
 ai_app.add_typer(memory_app, name="memory")
+ai_app.add_typer(mcp_server_app, name="mcp-server")
 ai_app.add_typer(file_app, name="file", help="Alias of `lading content file …`.")
 
 COLORS_HELP = "grey, green, purple, yellow, blue or red (default grey)."

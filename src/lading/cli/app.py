@@ -6,6 +6,7 @@ import typer
 
 from lading import __version__
 from lading.cli.ai import ai_app
+from lading.cli.ai_mcp import register_mcp_command
 from lading.cli.billing import billing_app
 from lading.cli.common import help_settings
 from lading.cli.connection import connection_app
@@ -50,3 +51,4 @@ app.add_typer(billing_app, name="billing")
 app.add_typer(ai_app, name="ai")
 app.add_typer(content_app, name="content")
 register_system_commands(app)
+register_mcp_command(app)

@@ -612,3 +612,18 @@ schedule_ticks = Table(
     _ts("last_tick_at", False),
     _ts("fired_at", False),
 )
+
+# --- published MCP servers (connections-ai spec §2.8 "Publish"): a named, curated set of the workspace's tool
+# and agent actions and model/file resources that `lading mcp --server <uuid>` serves to outside MCP clients.
+mcp_servers = Table(
+    "mcp_servers",
+    metadata,
+    Column("uuid", Uuid, primary_key=True),
+    Column("workspace_uuid", Uuid, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("actions", Json, nullable=False),
+    Column("resources", Json, nullable=False),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+    Index("ix_mcp_servers_workspace", "workspace_uuid", "created_at"),
+)

@@ -1,0 +1,72 @@
+"""`lading mcp`: the workspace's tools served to an outside MCP client over stdio (spec §2.8 "Publish").
+
+The protocol is the official MCP Python SDK's (low-level `Server`, so each tool keeps the exact JSON
+Schema the service layer computed); the tools themselves come from `services/mcp_tools.py`. stdout
+belongs to the protocol alone: logs go to stderr. A tool call runs its (blocking) service function in a
+worker thread, so one slow run does not stall the session, and answers with the JSON document the CLI
+would print, as text and as structured content; a failure is an MCP tool error (`isError`) carrying
+the CLI's error document, so the client's model can read `errorMessage` and correct itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from typing import Any
+
+from lading.services.session import Session
+
+log = logging.getLogger("lading.mcp")
+
+
+def _text(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, default=str)
+
+
+def build_server(session: Session, server_uuid: str | None) -> Any:
+    """An SDK server answering tools/list and tools/call from the chosen toolset."""
+    import mcp_types as types
+    from mcp.server.lowlevel import Server
+
+    from lading.services.mcp_tools import error_document, toolset
+
+    tools = {tool.name: tool for tool in toolset(session, server_uuid)}
+
+    async def list_tools(ctx: Any, params: Any) -> Any:
+        return types.ListToolsResult(tools=[
+            types.Tool(name=t.name, description=t.description, input_schema=t.input_schema)
+            for t in tools.values()])
+
+    async def call_tool(ctx: Any, params: Any) -> Any:
+        tool = tools.get(params.name)
+        if tool is None:
+            doc: Any = {"errorMessage": f"unknown tool {params.name!r}", "reason": "toolNotFound"}
+            return types.CallToolResult(content=[types.TextContent(text=_text(doc))], is_error=True)
+        try:
+            doc = await asyncio.to_thread(tool.call, dict(params.arguments or {}))
+        except Exception as exc:  # every failure reaches the client as a tool error, never a crash
+            log.info("tool %s failed: %s", params.name, exc)
+            doc = error_document(exc)
+            return types.CallToolResult(content=[types.TextContent(text=_text(doc))], is_error=True,
+                                        structured_content=doc)
+        structured = doc if isinstance(doc, dict) else {"result": doc}
+        return types.CallToolResult(content=[types.TextContent(text=_text(doc))], structured_content=structured)
+
+    return Server("lading", on_list_tools=list_tools, on_call_tool=call_tool)
+
+
+def serve_stdio(session: Session, server_uuid: str | None) -> None:
+    """Serve until the client closes stdin. The toolset is resolved first, so a bad `--server` fails
+    like any CLI command, before the protocol starts."""
+    from mcp.server.stdio import stdio_server
+
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    server = build_server(session, server_uuid)
+
+    async def main() -> None:
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+
+    asyncio.run(main())
