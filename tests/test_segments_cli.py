@@ -255,3 +255,20 @@ def test_fetch_with_sync_runs_due_segment_syncs(monkeypatch: pytest.MonkeyPatch)
     session = open_session()
     with session.db.read() as conn:
         assert repo.get_segment(conn, session.workspace_uuid, seg["uuid"]).records_count == 3
+
+
+def test_remove_refused_only_while_another_segment_refers_to_it() -> None:
+    model = make_model(leads())
+    us = ok("segmentation", "segment", "create", "--name", "US", "--model-uuid", model, "--filter", j(US))["segment"]
+    # A filter that merely holds the uuid as a value does not refer to the segment.
+    mention = {"conjonction": "and", "groups": [{"conjonction": "and", "conditions": [
+        {"kind": "string", "columnSlug": "name", "operator": "is", "values": [us["uuid"]]}]}]}
+    ok("segmentation", "segment", "create", "--name", "Mentions", "--model-uuid", model, "--filter", j(mention))
+    refer = {"conjonction": "and", "groups": [{"conjonction": "and", "conditions": [
+        {"kind": "segment", "operator": "in", "segmentUuid": us["uuid"]}]}]}
+    inner = ok("segmentation", "segment", "create", "--name", "In US", "--model-uuid", model,
+               "--filter", j(refer))["segment"]
+    code, out = run_cli("segmentation", "segment", "remove", us["uuid"])
+    assert code != 0 and out["reason"] == "segmentInUse" and inner["uuid"] in out["errorMessage"]
+    assert ok("segmentation", "segment", "remove", inner["uuid"])["removed"] is True
+    assert ok("segmentation", "segment", "remove", us["uuid"])["removed"] is True

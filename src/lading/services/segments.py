@@ -161,8 +161,11 @@ def remove_segment(session: Session, uuid: str) -> dict[str, Any]:
             names = ", ".join(users) if users else f"play {row.play_uuid}"
             raise ConflictError(f"Segment is used by a workflow ({names}); remove it from the workflow first",
                                 reason="segmentInUse")
-        referrers = [s.uuid for s in repo.list_segments(conn, session.workspace_uuid, row.model_uuid)
-                     if s.uuid != uuid and uuid in str(s.filter)]
+        from lading.data.filters import segment_references
+
+        # Any segment of the workspace: an occurrence filter on a related model may name this one.
+        referrers = [s.uuid for s in repo.list_segments(conn, session.workspace_uuid)
+                     if s.uuid != uuid and uuid in segment_references(s.filter)]
         if referrers:
             raise ConflictError(f"Segment is referenced by the filter of segment {', '.join(referrers)}",
                                 reason="segmentInUse")

@@ -7,10 +7,19 @@ SQLite and PostgreSQL; `reference` evaluates the same objects in plain Python.
 
 from lading.data.filters.ast import MATCH_ALL, Filter, SortKey
 from lading.data.filters.errors import FilterError
-from lading.data.filters.parse import ModelSchema, NoResolver, Resolver, SegmentDefinition, parse_filter, parse_sort
+from lading.data.filters.parse import (
+    ModelSchema,
+    NoResolver,
+    Resolver,
+    SegmentDefinition,
+    parse_filter,
+    parse_sort,
+    segment_references,
+)
 from lading.data.filters.to_sql import CompileContext, compile_filter, member_ids, order_by
 
 __all__ = [
     "MATCH_ALL", "CompileContext", "Filter", "FilterError", "ModelSchema", "NoResolver", "Resolver",
     "SegmentDefinition", "SortKey", "compile_filter", "member_ids", "order_by", "parse_filter", "parse_sort",
+    "segment_references",
 ]

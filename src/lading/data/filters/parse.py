@@ -506,3 +506,19 @@ def parse_sort(raw: Any, schema: ModelSchema) -> tuple[ast.SortKey, ...]:
             raise FilterError([*path, "kind"], f"sort kind must be \"asc\" or \"desc\", not {direction!r}")
         keys.append(ast.SortKey(slug, direction == "desc"))  # type: ignore[arg-type]
     return tuple(keys)
+
+
+def segment_references(raw: Any) -> set[str]:
+    """The segments a stored filter's `segment` conditions name, at any depth (inside occurrence
+    filters of related models too): what must not be removed while the filter exists."""
+    found: set[str] = set()
+    stack = [raw]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("kind") == "segment" and isinstance(item.get("segmentUuid"), str):
+                found.add(item["segmentUuid"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
