@@ -304,3 +304,25 @@ def test_imports_and_model_nodes_recompute_and_ignore_derived_keys(tmp_path: Any
                         companies["datasetUuid"], "--extractor-slug", "native", "--config", "{}",
                         "--columns", j([computed("c", "1")]))
     assert code != 0 and "column create" in out["errorMessage"]
+
+
+def test_relationships_and_models_that_derived_columns_read_are_kept() -> None:
+    companies, deals, rel = crm()
+    code, out = add_column(companies["uuid"], {"slug": "deal_count", "type": "number", "kind": "metric",
+                                               "relationshipUuid": rel, "aggregation": {"function": "count"}})
+    assert code == 0, out
+    # Setting the same pair again keeps its uuid, so the metric still works.
+    again = ok("storage", "relationship", "set", "--from-model-uuid", deals["uuid"], "--to-model-uuid",
+               companies["uuid"], "--from-column-slug", "company", "--to-column-slug", "domain")["relationships"]
+    assert [r["uuid"] for r in again] == [rel]
+    upsert(deals["uuid"], [{"_id": "d5", "company": "beta.io", "amount": 1, "stage": "won", "closed": None}])
+    assert values(companies["uuid"], "deal_count") == {"acme.com": 3, "beta.io": 2, "gamma.com": 0}
+    # Dropping it, or the model it reads, is refused and changes nothing.
+    code, out = run_cli("storage", "relationship", "set", "--from-model-uuid", deals["uuid"], "--relationships", "[]")
+    assert code == 1 and out["reason"] == "invalidRelationship" and "companies.deal_count" in out["errorMessage"]
+    assert [r["uuid"] for r in ok("storage", "relationship", "list", "--model-uuid", deals["uuid"])["relationships"]] \
+        == [rel]
+    code, out = run_cli("storage", "model", "remove", deals["uuid"])
+    assert code == 1 and out["reason"] == "modelInUse" and "companies.deal_count" in out["errorMessage"]
+    ok("storage", "column", "remove", "--model-uuid", companies["uuid"], "--column-slug", "deal_count")
+    assert ok("storage", "model", "remove", deals["uuid"])["removed"] is True

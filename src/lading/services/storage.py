@@ -153,6 +153,21 @@ def _dependents(conn: Any, ws: str, model_uuid: str) -> dict[str, int]:
     return counts
 
 
+def _derived_columns_reading(conn: Any, ws: str, model_uuid: str) -> list[str]:
+    """`model.column` of other models' lookup columns joining this model and metric columns
+    aggregating it through a relationship."""
+    related = {r.uuid for r in repo.relationships_of_model(conn, ws, model_uuid)}
+    out = []
+    for model in repo.list_models(conn, ws):
+        if model.uuid == model_uuid:
+            continue
+        for column in model.columns or []:
+            if (column.get("kind") == "lookup" and (column.get("join") or {}).get("toModelUuid") == model_uuid) or (
+                    column.get("kind") == "metric" and column.get("relationshipUuid") in related):
+                out.append(f"{model.slug}.{column['slug']}")
+    return out
+
+
 def model_document(conn: Any, row: Any) -> dict[str, Any]:
     dataset = repo.get_dataset(conn, row.workspace_uuid, row.dataset_uuid)
     columns = row.columns or []
@@ -294,6 +309,10 @@ def remove_model(session: Session, uuid: str) -> dict[str, Any]:
         if counts:
             parts = [f"{n} {label}{'s' if n != 1 else ''}" for label, n in counts.items()]
             raise ConflictError(f"Model is referenced by {' and '.join(parts)}", reason="modelInUse")
+        derived = _derived_columns_reading(conn, session.workspace_uuid, uuid)
+        if derived:
+            raise ConflictError(f"Model is read by derived columns of other models ({', '.join(derived)}); "
+                                "remove or change those columns first", reason="modelInUse")
         repo.delete_model(conn, session.workspace_uuid, uuid)
         physical.drop_table(conn, row.table_schema, row.table_name)
     return {"uuid": uuid, "removed": True}

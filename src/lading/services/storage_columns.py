@@ -230,6 +230,27 @@ def _check_pair(session: Session, conn: Any, item: Any, position: int | None) ->
             "to_column_slug": to_col, "relation": relation, "dataset_uuid": from_model.dataset_uuid}
 
 
+def _kept(existing: dict[tuple[str, str], Any], pair: dict[str, Any], field: str, default: Any) -> Any:
+    row = existing.get((pair["from_model_uuid"], pair["to_model_uuid"]))
+    return getattr(row, field) if row is not None else default
+
+
+def metric_columns_using(conn: Any, ws: str, relationship_uuids: set[str]) -> list[str]:
+    """`model.column` of the metric columns aggregating through these relationships."""
+    if not relationship_uuids:
+        return []
+    return [f"{m.slug}.{c['slug']}" for m in repo.list_models(conn, ws) for c in m.columns or []
+            if c.get("kind") == "metric" and c.get("relationshipUuid") in relationship_uuids]
+
+
+def _refuse_dropping_used(conn: Any, ws: str, dropped: set[str]) -> None:
+    users = metric_columns_using(conn, ws, dropped)
+    if users:
+        raise ValidationError(f"the relationship set would drop relationships that metric columns use "
+                              f"({', '.join(users)}); remove or change those columns first",
+                              reason="invalidRelationship")
+
+
 def set_relationships(session: Session, *, relationships: Any = None, from_model_uuid: str | None = None,
                       to_model_uuid: str | None = None, from_column_slug: str | None = None,
                       to_column_slug: str | None = None, relation: str = "manyToOne") -> dict[str, Any]:
@@ -260,8 +281,13 @@ def set_relationships(session: Session, *, relationships: Any = None, from_model
                     for r in repo.relationships_of_dataset(conn, ws, dataset_uuid)
                     if not (r.from_model_uuid == pair["from_model_uuid"] and r.to_model_uuid == pair["to_model_uuid"])]
             pairs = [pair]
-        rows = kept + [{"uuid": str(uuidlib.uuid4()), "created_at": now,
+        # A pair that already exists keeps its uuid: metric columns name relationships by uuid.
+        existing = {(r.from_model_uuid, r.to_model_uuid): r
+                    for r in repo.relationships_of_dataset(conn, ws, dataset_uuid)}
+        rows = kept + [{"uuid": _kept(existing, p, "uuid", str(uuidlib.uuid4())),
+                        "created_at": _kept(existing, p, "created_at", now),
                         **{k: v for k, v in p.items() if k != "dataset_uuid"}} for p in pairs]
+        _refuse_dropping_used(conn, ws, {r.uuid for r in existing.values()} - {r["uuid"] for r in rows})
         repo.replace_relationships(conn, ws, dataset_uuid, rows)
         return {"relationships": [_relationship_document(r) for r in repo.relationships_of_dataset(conn, ws,
                                                                                                     dataset_uuid)]}
