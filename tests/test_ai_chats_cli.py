@@ -11,57 +11,16 @@ from typing import Any
 
 import pytest
 
+from ai_helpers import KEY, agent, completion, ok, openai_connector, send, tool_call
 from conftest import j, run_cli
 from fakes import Answer, Recorded, fake_provider
 from graphs import chain, end, node, start, var
-
-KEY = "sk-test-openai-chat-secret"
-
-
-def completion(content: str | None = None, tool_calls: list[dict[str, Any]] | None = None,
-               model: str = "gpt-4o-2024-08-06", tokens: tuple[int, int] = (100, 20)) -> Answer:
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if tool_calls:
-        message["tool_calls"] = tool_calls
-    return Answer(200, {"id": "chatcmpl-x", "object": "chat.completion", "model": model,
-                        "choices": [{"index": 0, "message": message,
-                                     "finish_reason": "tool_calls" if tool_calls else "stop"}],
-                        "usage": {"prompt_tokens": tokens[0], "completion_tokens": tokens[1],
-                                  "total_tokens": sum(tokens)}})
-
-
-def tool_call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
-
-
-def ok(*args: str) -> Any:
-    code, out = run_cli(*args)
-    assert code == 0, out
-    return out
-
-
-def openai_connector(url: str) -> str:
-    return ok("connection", "connector", "create", "--integration-slug", "openAi", "--slug", "llm", "--name", "LLM",
-              "--config", j({"apiKey": KEY, "baseUrl": url}))["connector"]["uuid"]
-
-
-def agent(name: str = "Researcher", **draft: Any) -> str:
-    uuid = ok("ai", "agent", "create", "--name", name)["agent"]["uuid"]
-    flags = ["--system-prompt", draft.pop("system_prompt", "You research companies."),
-             "--language-model-slug", draft.pop("model", "gpt-4o")]
-    for key, value in draft.items():
-        flags += [f"--{key.replace('_', '-')}", value if isinstance(value, str) else j(value)]
-    ok("ai", "release", "update-draft", "--agent-uuid", uuid, *flags)
-    return uuid
 
 
 def deploy(agent_uuid: str) -> dict[str, Any]:
     return ok("ai", "release", "deploy-draft", "--agent-uuid", agent_uuid)["release"]
 
 
-def send(chat_uuid: str, text: str, *extra: str) -> dict[str, Any]:
-    return ok("ai", "message", "create", "--chat-uuid", chat_uuid, "--parts", j([{"type": "text", "text": text}]),
-              "--wait-until-finished", *extra)
 
 
 def sent_messages(rec: Recorded) -> list[dict[str, Any]]:

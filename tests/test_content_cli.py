@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
+from ai_helpers import completion, openai_connector, tool_call
 from conftest import j, run_cli
 from fakes import Answer, Recorded, fake_provider
-
-KEY = "sk-test-content-secret"
 
 
 def ok(*args: str) -> Any:
@@ -55,25 +54,10 @@ def pdf_bytes(lines: list[str]) -> bytes:
     return out
 
 
-# --- chat helpers (as in the chat tests) ------------------------------------------------------------
-
-def completion(content: str | None = None, tool_calls: list[dict[str, Any]] | None = None) -> Answer:
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if tool_calls:
-        message["tool_calls"] = tool_calls
-    return Answer(200, {"id": "chatcmpl-x", "object": "chat.completion", "model": "gpt-4o-2024-08-06",
-                        "choices": [{"index": 0, "message": message,
-                                     "finish_reason": "tool_calls" if tool_calls else "stop"}],
-                        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}})
+# --- chat helpers (shared ones in ai_helpers) ------------------------------------------------------
 
 
-def tool_call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
 
-
-def openai_connector(url: str) -> str:
-    return ok("connection", "connector", "create", "--integration-slug", "openAi", "--slug", "llm", "--name", "LLM",
-              "--config", j({"apiKey": KEY, "baseUrl": url}))["connector"]["uuid"]
 
 
 def agent(**draft: Any) -> str:

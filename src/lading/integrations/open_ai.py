@@ -47,14 +47,20 @@ def auth_headers(call: ActionCall) -> dict[str, str]:
     return headers
 
 
+def message_content(message: dict[str, Any]) -> str | None:
+    """A chat-completions message's text; some compatible servers send a list of content parts."""
+    content = message.get("content")
+    if isinstance(content, list):
+        content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else None
+
+
 def _chat_text(data: dict[str, Any]) -> str:
     choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise ProviderError(f"{PROVIDER}: the answer has no choices")
     message = choices[0].get("message") or {}
-    content = message.get("content")
-    if isinstance(content, list):  # some compatible servers send content parts
-        content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    content = message_content(message)
     if isinstance(content, str):
         return content
     if message.get("refusal"):

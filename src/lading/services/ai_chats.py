@@ -180,8 +180,7 @@ def create_message(session: Session, *, chat_uuid: str, parts: Any, actions: Any
                    language_model_slug: str | None = None, temperature: float | None = None,
                    max_steps: int | None = None, wait_until_finished: bool = False,
                    polling_interval_ms: int = 2000) -> dict[str, Any]:
-    from lading.services.runs import new_run_row, resolve_release
-    from lading.store.repositories import runs as run_repo
+    from lading.services.runs import insert_graph_run
 
     user_parts = _user_parts(parts)
     overrides = _overrides(actions, resources, language_model_slug, temperature, max_steps)
@@ -203,12 +202,9 @@ def create_message(session: Session, *, chat_uuid: str, parts: Any, actions: Any
                                        "overrides": overrides or None, "run_uuid": run_uuid,
                                        "user_uuid": session.user_uuid or None, "created_at": now,
                                        "updated_at": now})
-        release_uuid, _, _ = resolve_release(session, conn, workflow_uuid=None, release_uuid=None, now=now,
-                                             nodes=_chat_graph(chat.agent_uuid, chat_uuid, assistant_uuid))
-        row = new_run_row(ws, run_uuid, None, release_uuid, {"chatUuid": chat_uuid, "messageUuid": assistant_uuid},
-                          assistant_uuid, f"chat {chat.name or chat_uuid}"[:255], now)
-        row["call_stack"] = []
-        run_repo.insert_runs(conn, [row])
+        insert_graph_run(session, conn, nodes=_chat_graph(chat.agent_uuid, chat_uuid, assistant_uuid),
+                         data={"chatUuid": chat_uuid, "messageUuid": assistant_uuid}, run_uuid=run_uuid, now=now,
+                         identity=(assistant_uuid, f"chat {chat.name or chat_uuid}"[:255]))
         repo.touch_chat(conn, ws, chat_uuid, now)
     _get_going(session, run_uuid, wait_until_finished, polling_interval_ms)
     with session.db.read() as conn:

@@ -262,20 +262,14 @@ def _action_caller(session: Session, action: dict[str, Any], call_stack: list[st
 def _start_action_run(session: Session, action: dict[str, Any], data: dict[str, Any], call_stack: list[str],
                       parent_agent: str | None) -> str:
     from lading.services import actions as action_service
-    from lading.services.runs import new_run_row, record_identity, resolve_release
-    from lading.store.repositories import runs as run_repo
+    from lading.services.runs import insert_graph_run
 
     bare = {k: v for k, v in action.items() if k not in ("config", "slug", "name", "description", "isBulkAllowed")}
     nodes = action_service.build_graph(session, bare, [data])
-    now = utcnow()
     run_uuid = str(uuidlib.uuid4())
     with session.db.write() as conn:
-        release_uuid, _, _ = resolve_release(session, conn, workflow_uuid=None, nodes=nodes, release_uuid=None, now=now)
-        record_id, title = record_identity(data, run_uuid)
-        row = new_run_row(session.workspace_uuid, run_uuid, None, release_uuid, data, record_id, title, now)
-        row["call_stack"] = list(call_stack)
-        row["parent_agent_uuid"] = parent_agent
-        run_repo.insert_runs(conn, [row])
+        insert_graph_run(session, conn, nodes=nodes, data=data, run_uuid=run_uuid, now=utcnow(),
+                         call_stack=call_stack, parent_agent_uuid=parent_agent)
     return run_uuid
 
 

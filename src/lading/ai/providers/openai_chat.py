@@ -52,12 +52,10 @@ class OpenAiChat:
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise ProviderError(f"{self.name}: the answer has no choices")
         message = choices[0].get("message") or {}
-        content = message.get("content")
-        if isinstance(content, list):  # some compatible servers send content parts
-            content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        content = open_ai.message_content(message)
         calls = [_tool_call(raw, i) for i, raw in enumerate(message.get("tool_calls") or [])
                  if isinstance(raw, dict)]
-        if not isinstance(content, str):
+        if content is None:
             if message.get("refusal"):
                 raise ProviderError(f"{self.name}: the model refused: {message['refusal']}", retryable=False)
             if not calls:
