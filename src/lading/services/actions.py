@@ -313,7 +313,8 @@ def check_inputs(target: Target, config: dict[str, Any], records: list[dict[str,
                               reason="invalidData", details={"errors": problems})
 
 
-def _node(slug: str, y: int, children: list[Any], **fields: Any) -> dict[str, Any]:
+def graph_node(slug: str, y: int, children: list[Any], **fields: Any) -> dict[str, Any]:
+    """One node of a generated graph (`start → step → end`), stacked vertically at `y`."""
     return {"uuid": str(uuidlib.uuid4()), "slug": slug, **fields, "childrenUuids": children,
             "fallbackOnFailure": False, "position": {"x": 0, "y": y}}
 
@@ -330,14 +331,14 @@ def build_graph(session: Session, action: Any, records: list[dict[str, Any]]) ->
     keys = list((schema or {}).get("properties") or {})
     variables = ([{"name": k, "type": "any", "value": ref("nodes.action", k)} for k in keys] if schema is not None
                  else [{"name": "output", "type": "any", "value": "{{nodes.action}}"}])
-    end = _node("end", 300, [], kind="native", actionSlug="end", config={"variables": variables})
+    end = graph_node("end", 300, [], kind="native", actionSlug="end", config={"variables": variables})
     children = target.children
     if target.fields.get("actionSlug") == "switch" and target.kind == "native":
         routes = config.get("routes")
         children = len(routes) + 1 if isinstance(routes, list) else 1
     extra = {"retry": action["retry"]} if action.get("retry") is not None else {}
-    step = _node("action", 150, [end["uuid"]] * children, kind=target.kind, **fields, config=config, **extra)
-    start = _node("start", 0, [step["uuid"]], kind="native", actionSlug="start", config={})
+    step = graph_node("action", 150, [end["uuid"]] * children, kind=target.kind, **fields, config=config, **extra)
+    start = graph_node("start", 0, [step["uuid"]], kind="native", actionSlug="start", config={})
     return [start, step, end]
 
 

@@ -164,15 +164,13 @@ def _release_for(session: Session, conn: Any, chat: Any) -> Any:
 
 
 def _chat_graph(agent_uuid: str, chat_uuid: str, message_uuid: str) -> list[dict[str, Any]]:
-    end = {"uuid": str(uuidlib.uuid4()), "slug": "end", "kind": "native", "actionSlug": "end",
-           "config": {"variables": [{"name": "answer", "type": "any", "value": "{{nodes.agent.answer}}"}]},
-           "childrenUuids": [], "fallbackOnFailure": False, "position": {"x": 0, "y": 300}}
-    step = {"uuid": str(uuidlib.uuid4()), "slug": CHAT_NODE_SLUG, "kind": "agent", "agentUuid": agent_uuid,
-            "config": {"chatUuid": chat_uuid, "messageUuid": message_uuid}, "childrenUuids": [end["uuid"]],
-            "fallbackOnFailure": False,
-            "position": {"x": 0, "y": 150}}
-    start = {"uuid": str(uuidlib.uuid4()), "slug": "start", "kind": "native", "actionSlug": "start", "config": {},
-             "childrenUuids": [step["uuid"]], "fallbackOnFailure": False, "position": {"x": 0, "y": 0}}
+    from lading.services.actions import graph_node
+
+    end = graph_node("end", 300, [], kind="native", actionSlug="end",
+                     config={"variables": [{"name": "answer", "type": "any", "value": "{{nodes.agent.answer}}"}]})
+    step = graph_node(CHAT_NODE_SLUG, 150, [end["uuid"]], kind="agent", agentUuid=agent_uuid,
+                      config={"chatUuid": chat_uuid, "messageUuid": message_uuid})
+    start = graph_node("start", 0, [step["uuid"]], kind="native", actionSlug="start", config={})
     return [start, step, end]
 
 
