@@ -170,7 +170,7 @@ def test_js_random_source_is_chacha20() -> None:
     # RFC 8439 §2.3.2 block function test vector.
     from py_mini_racer import MiniRacer
 
-    from lading.engine.sandbox._js_prelude import PRELUDE
+    from lading.engine.v8._script_prelude import PRELUDE
 
     with MiniRacer() as racer:
         racer.eval(PRELUDE)

@@ -1,6 +1,6 @@
 """A process whose first V8 contexts are created by many threads at once must not abort.
 
-V8 sets up its memory cage on the first isolate without a lock; before `engine.v8_once`, a batch
+V8 sets up its memory cage on the first isolate without a lock; before `engine.v8._once`, a batch
 whose first `script` steps started together killed the whole worker about one time in ten
 (`Check failed: !IsConfigurablePoolInitialized()`). Each attempt is a fresh process, because only a
 process's first contexts race."""

@@ -1,31 +1,13 @@
-"""The `script` step: a JavaScript function body run in V8 (`py_mini_racer`).
+"""The `script` step: a JavaScript function body run in V8, in a sandbox host process.
 
-Why a fresh V8 context per call: different workspaces share a worker, and a fresh context is
-the one guarantee that no global a step sets is seen by the next. It costs ~3 ms because every
-context is driven from one shared asyncio loop thread (a plain `MiniRacer()` starts its own
-thread and loop each time, ~12 ms, and leaves noisy callbacks behind after a timeout).
-
-The context gets only plain ECMAScript plus our prelude (`_js_prelude`): no bridge to Python
-is ever installed, and V8 itself has no network or file access. A context that hit its time or
-memory limit is always thrown away. Concurrent calls from several threads are safe: each call
-owns its context; the shared loop only dispatches completions.
-
-Contexts are created through `engine.v8_once.create_context` (concurrent first isolates abort V8).
-
-Known limit: a few V8 failures are fatal to the whole process rather than catchable (e.g.
-`new Array(2**28).fill(0)` overflows an internal table before the heap limit is checked). Only
-running V8 in a separate process could contain those.
+The V8 side (fresh context per call, the prelude, the host process that contains crashes and
+enforces memory by any route) lives in `engine.v8`; this module prepares the step's input and
+turns the host's answer into the step's result or a `SandboxError` with the text the user sees.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from lading.engine.sandbox._common import (
@@ -37,55 +19,8 @@ from lading.engine.sandbox._common import (
     timeout_error,
 )
 from lading.engine.sandbox._guest_runner import normalise
-from lading.engine.sandbox._js_prelude import PRELUDE
-from lading.engine.v8_once import create_context
 
 _WHAT = "script"
-_SETUP_TIMEOUT_S = 10.0  # the prelude; generous because a loaded machine may be slow
-
-_loop_lock = threading.Lock()
-_loop: asyncio.AbstractEventLoop | None = None
-_loop_pid: int | None = None
-
-
-def _shared_loop() -> asyncio.AbstractEventLoop:
-    """One daemon thread running the loop that all our V8 contexts report completions to."""
-    global _loop, _loop_pid
-    with _loop_lock:
-        if _loop is None or _loop_pid != os.getpid():
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="lading-v8-loop", daemon=True).start()
-            _loop, _loop_pid = loop, os.getpid()
-        return _loop
-
-
-@contextmanager
-def _fresh_racer() -> Iterator[Any]:
-    """A brand-new V8 context, closed on exit whatever happened in it."""
-    from py_mini_racer import MiniRacer
-
-    maker = None
-    try:
-        from py_mini_racer._mini_racer import _make_context  # private, hence the fallback
-
-        maker = _make_context(_shared_loop())
-        context = create_context(maker.__enter__)
-    except (ImportError, TypeError, AttributeError):
-        maker = None
-    if maker is None:
-        with create_context(MiniRacer) as racer:
-            yield racer
-        return
-    try:
-        racer = MiniRacer(context)
-        yield racer
-    finally:
-        maker.__exit__(None, None, None)
-
-
-def _js_string(text: str) -> str:
-    """A JavaScript string literal for any text (JSON strings are valid JS since ES2019)."""
-    return json.dumps(text, ensure_ascii=True)
 
 
 def run_script(
@@ -100,9 +35,10 @@ def run_script(
 
     The value is JSON-normalised (undefined → None, Date → ISO text, Map → object, Set → list).
     A returned promise is awaited within the same time limit. Raises SandboxError with the text
-    the user sees: the thrown error ("TypeError: …"), a syntax error, or a passed limit.
+    the user sees: the thrown error ("TypeError: …"), a syntax error, a passed limit, or
+    `sandboxCrashed` when the code brought its sandbox process down (not retried: it would again).
     """
-    from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException
+    from lading.engine.v8 import V8Error, run_script_body
 
     check_limits(timeout_s, memory_bytes)
     payload = {
@@ -110,37 +46,18 @@ def run_script(
         "parentNodes": normalise(parent_nodes if parent_nodes is not None else {}),
     }
     input_json = json.dumps(payload, allow_nan=False, separators=(",", ":"))
-    start_code = f"__lading.start({_js_string(script)}, {_js_string(input_json)})"
-    with _fresh_racer() as racer:
-        try:
-            racer.set_hard_memory_limit(memory_bytes)
-            racer.eval(PRELUDE, timeout_sec=_SETUP_TIMEOUT_S)
-            racer.eval(f"__lading.seed('{os.urandom(32).hex()}')", timeout_sec=_SETUP_TIMEOUT_S)
-            deadline = time.monotonic() + timeout_s
-            status = racer.eval(start_code, timeout_sec=timeout_s)
-            pause = 0.0
-            while status == "pending":
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise timeout_error(_WHAT, timeout_s)
-                if pause:
-                    time.sleep(min(pause, left))
-                pause = min(max(pause * 2, 0.001), 0.05)
-                status = racer.eval("__lading.poll()", timeout_sec=max(deadline - time.monotonic(), 0.001))
-        except JSTimeoutException:
+    try:
+        status = run_script_body(script, input_json, timeout_s=timeout_s, memory_bytes=memory_bytes)
+    except V8Error as failure:
+        if failure.kind == "timeout":
             raise timeout_error(_WHAT, timeout_s) from None
-        except JSOOMException:
+        if failure.kind == "memory":
             raise memory_error(_WHAT, memory_bytes) from None
-        except JSEvalException as error:
-            if racer.was_hard_memory_limit_reached():
-                raise memory_error(_WHAT, memory_bytes) from None
-            raise SandboxError(f"script failed: {_last_line(str(error))}") from None
+        if failure.kind == "crashed":
+            raise SandboxError(f"sandboxCrashed: the script crashed its sandbox: {failure.message}",
+                               kind="crashed", retryable=False) from None
+        raise SandboxError(failure.message or "script failed") from None
     return _outcome(status)
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "unknown error"
 
 
 def _outcome(status: Any) -> Any:

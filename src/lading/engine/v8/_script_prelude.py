@@ -2,7 +2,8 @@
 
 Why: bare V8 has no Node globals, and the spec promises a few (`Buffer`, `require` with an
 allow-list, a silent `console`, `Date` in UTC). Everything here is plain ECMAScript: nothing
-reaches back into Python, so the context stays sealed.
+reaches back into Python, so the context stays sealed; `WebAssembly` is removed first, because its
+memories live outside the V8 heap that the memory limit measures.
 
 `__lading.start(body, inputJson)` compiles the step's body as a function of
 `(nodes, parentNodes)`, runs it and answers "ok:<json>", "err:<text>", "syn:<text>" or "pending"
@@ -13,6 +14,7 @@ points are captured here, before user code runs, so the code cannot replace them
 from __future__ import annotations
 
 PRELUDE = r"""
+delete globalThis.WebAssembly;
 (function (g) {
   'use strict';
   const define = (obj, name, value) =>

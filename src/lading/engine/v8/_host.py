@@ -1,0 +1,168 @@
+"""The sandbox host: a child process that runs user JavaScript for its parent, one call at a time.
+
+Why a process: some V8 failures cannot be caught (`new Array(2**28).fill(0)` aborts V8 before its
+heap limit is checked), and memory outside the V8 heap (ArrayBuffers, WebAssembly memories) is not
+counted by that limit. Here such a failure ends only this process; the parent sees the pipe close,
+fails that one call as `crashed` (or `memory`, from the exit code), and starts a new host.
+
+Protocol (parent ↔ host, over the pipes the parent made; see `_pool`): each frame is a 4-byte
+big-endian length and a JSON document. The host first answers `{"ready": true, "rss": n}`. Then,
+per request: `{"op": "expr", "payload", "dates", "timeout", "memory"}` or
+`{"op": "script", "script", "input", "timeout", "memory"}` → `{"ok": <text>, "rss": n}` or
+`{"error": <kind>, "message": <text>, "rss": n}`.
+
+Limits that hold by any route:
+- time: V8's own termination, and the parent kills the host if an answer is late;
+- memory: V8's heap limit, WebAssembly removed and its memories capped by a V8 flag, and a watchdog
+  thread that ends the process (exit code `MEMORY_EXIT`) as soon as its resident memory passes what
+  the call may use, whatever allocated it.
+The host ends with its parent (end of input, or its parent's pid changing), ignores Ctrl-C (the parent
+handles it), and keeps stray output off the protocol pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import struct
+import sys
+import threading
+import time
+from typing import Any
+
+MEMORY_EXIT = 86
+# What V8 itself (code space, compiler zones, GC bookkeeping) may take beyond the heap limit
+# before the watchdog counts it as the user's.
+MEMORY_SLACK_BYTES = 64 * 1024 * 1024
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_HEADER = struct.Struct(">I")
+_WATCH_INTERVAL_S = 0.005
+
+
+def resident_bytes(pid: int | str = "self") -> int:
+    """Resident set size of a process (Linux `/proc`); 0 where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class _Watchdog:
+    """Ends the process when resident memory passes the running call's ceiling."""
+
+    def __init__(self) -> None:
+        self._ceiling = 0
+        self._busy = threading.Event()
+        threading.Thread(target=self._watch, name="lading-v8-watchdog", daemon=True).start()
+
+    def arm(self, ceiling: int) -> None:
+        self._ceiling = ceiling
+        self._busy.set()
+
+    def disarm(self) -> None:
+        self._busy.clear()
+
+    def _watch(self) -> None:
+        while True:
+            self._busy.wait()
+            if resident_bytes() > self._ceiling > 0 and self._busy.is_set():
+                os._exit(MEMORY_EXIT)
+            time.sleep(_WATCH_INTERVAL_S)
+
+
+def _exit_with_parent() -> None:
+    """End this host when its parent is gone, even mid-call (`PR_SET_PDEATHSIG` would fire when the
+    parent's spawning *thread* ends, which kills hosts of a live parent)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lading-v8-parent", daemon=True).start()
+
+
+def _read_exact(fd: int, count: int) -> bytes | None:
+    chunks: list[bytes] = []
+    while count:
+        chunk = os.read(fd, count)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_frame(fd: int, document: dict[str, Any]) -> None:
+    import orjson
+
+    body = orjson.dumps(document)
+    view = memoryview(_HEADER.pack(len(body)) + body)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _serve(requests: int, answers: int, max_memory: int) -> None:
+    import orjson
+
+    from lading.engine.v8._contexts import configure_v8, fresh_context
+    from lading.engine.v8._errors import V8Error
+    from lading.engine.v8._expression_runtime import ExpressionRuntime
+    from lading.engine.v8._script_runtime import run_script_body
+
+    configure_v8(max_memory)
+    with fresh_context() as racer:  # V8's first isolate, made before any call can race it
+        racer.eval("1")
+    expressions = ExpressionRuntime()
+    watchdog = _Watchdog()
+    _write_frame(answers, {"ready": True, "rss": resident_bytes()})
+    while True:
+        header = _read_exact(requests, _HEADER.size)
+        if header is None:
+            return  # the parent closed the pipe
+        body = _read_exact(requests, _HEADER.unpack(header)[0])
+        if body is None:
+            return
+        request = orjson.loads(body)
+        memory = int(request["memory"])
+        timeout = float(request["timeout"])
+        watchdog.arm(resident_bytes() + memory + MEMORY_SLACK_BYTES)
+        try:
+            if request["op"] == "expr":
+                text = expressions.call(request["payload"], bool(request["dates"]), timeout, memory)
+            else:
+                text = run_script_body(request["script"], request["input"], timeout, memory)
+            answer: dict[str, Any] = {"ok": text}
+        except V8Error as failure:
+            answer = {"error": failure.kind, "message": failure.message}
+        except Exception as failure:  # a V8 binding failure: reported, the host stays up
+            answer = {"error": "error", "message": f"{type(failure).__name__}: {failure}"}
+        finally:
+            watchdog.disarm()
+        answer["rss"] = resident_bytes()
+        _write_frame(answers, answer)
+
+
+def main() -> None:
+    """Entry point: `python -m lading.engine.v8._host <max memory bytes>`."""
+    _exit_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The protocol gets private copies of the pipes; fds 0 and 1 become /dev/null and stderr, so
+    # nothing printed by accident can corrupt a frame.
+    requests, answers = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+    os.close(null)
+    max_memory = int(sys.argv[1]) if len(sys.argv) > 1 else 256 * 1024 * 1024
+    try:
+        _serve(requests, answers, max_memory)
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+    os._exit(0)  # never wait for V8's threads or the loop thread on the way out
+
+
+if __name__ == "__main__":
+    main()
