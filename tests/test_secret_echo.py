@@ -312,3 +312,23 @@ def test_connector_schema_validates_allowed_hosts() -> None:
     code, out = run_cli("connection", "connector", "create", "--integration-slug", "http", "--slug", "bad_hosts",
                         "--name", "Bad", "--config", j({"allowedHosts": ["https://x.com/path"]}))
     assert code == 1 and out["reason"] == "invalidConnectorConfig" and "allowedHosts" in out["errorMessage"]
+
+
+def test_scrubber_forms_and_short_secret_policy() -> None:
+    from lading.integrations._secrets import MASK, Scrubber
+
+    secret = "pw+9876/ab"
+    scrub = Scrubber([secret, "k1"])
+    scrub.add_sent("Basic " + base64.b64encode(f"ann:{secret}".encode()).decode())
+    embedded = base64.b64encode(f"xx:{secret}:yy".encode()).decode()  # inside a longer base64 text
+    for leaked in (secret, "q=pw%2B9876%2Fab", "q=pw%2b9876%2fab", "pw%2B9876/ab", f"Bearer {secret}",
+                   base64.b64encode(secret.encode()).decode(), embedded, json.dumps({"a": secret})):
+        assert secret not in scrub.text(leaked) and MASK in scrub.text(leaked), leaked
+        assert not any(f in scrub.text(leaked) for f in forms(secret) - {secret}), leaked
+    # A short secret is masked as a whole value and in its Bearer form, never inside ordinary data.
+    assert scrub.value({"key": "k1", "note": "k1 stays in k10", "auth": "Bearer k1"}) == {
+        "key": MASK, "note": "k1 stays in k10", "auth": MASK}
+    # Nested values and keys; a clean answer comes back as the very same object (no copy).
+    assert scrub.value({secret: [{"x": f"a{secret}b"}]}) == {MASK: [{"x": f"a{MASK}b"}]}
+    clean = {"name": "Acme", "n": [1, 2]}
+    assert Scrubber([secret]).value(clean) is clean
