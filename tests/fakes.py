@@ -23,6 +23,8 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    # The request target as sent (path and raw, still URL-encoded query string).
+    target: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -49,6 +51,8 @@ class FakeProvider:
         self._routes: dict[tuple[str, str], Handler | Answer | list[Answer]] = {}
         self._lock = threading.Lock()
         self.url = ""
+        # Answers every request no route matches (e.g. an echo of the request), when set.
+        self.fallback: Handler | None = None
 
     def route(self, method: str, path: str, answer: Handler | Answer | list[Answer]) -> None:
         """A list of answers is served in order (the last one repeats)."""
@@ -58,6 +62,8 @@ class FakeProvider:
         with self._lock:
             self.requests.append(rec)
             target = self._routes.get((rec.method, rec.path))
+            if target is None and self.fallback is not None:
+                target = self.fallback
             if target is None:
                 return Answer(404, {"error": f"no fake route for {rec.method} {rec.path}"})
             if isinstance(target, list):
@@ -74,7 +80,7 @@ def _handler_class(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             rec = Recorded(self.command, parts.path, parse_qs(parts.query),
-                           {k.lower(): v for k, v in self.headers.items()}, body)
+                           {k.lower(): v for k, v in self.headers.items()}, body, self.path)
             answer = fake._answer(rec)
             payload = answer.body
             if isinstance(payload, (dict, list)) or payload is None:

@@ -557,4 +557,5 @@ def test_openai_alias_and_base_url_from_credentials(monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv("LADING_OPEN_AI_BASE_URL", fake.url)
         from_env = run(make_spec(OPENAI, fake, credentials={"apiKey": "k-1234"}), [user("Hi.")])
     assert result.answer == "auth=None"  # local servers need no key
-    assert from_env.answer == "auth=Bearer k-1234"
+    assert fake.requests[-1].headers["authorization"] == "Bearer k-1234"
+    assert from_env.answer == "auth=********"  # a reply echoing the key never reaches the transcript

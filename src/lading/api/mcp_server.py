@@ -63,6 +63,9 @@ def serve_stdio(session: Session, server_uuid: str | None) -> None:
     from mcp.server.stdio import stdio_server
 
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from lading.integrations._secrets import install_log_redaction
+
+    install_log_redaction()
     server = build_server(session, server_uuid)
 
     async def main() -> None:

@@ -44,9 +44,11 @@ def register_system_commands(app: typer.Typer) -> None:
         import logging
 
         from lading.engine.worker import WorkerOptions, run_worker
+        from lading.integrations._secrets import install_log_redaction
         from lading.services.execution import hold_worker_lock
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        install_log_redaction()
         sess = session()
 
         if sess.settings.backend == "postgresql" and not os.environ.get("LADING_SECRET_KEY"):

@@ -8,6 +8,7 @@ import asyncio
 import ssl
 import time
 import weakref
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,7 +75,7 @@ class _ClientPool:
                 self._ssl = ssl.create_default_context(cafile=certifi.where())
             client = httpx.AsyncClient(
                 verify=self._ssl,
-                follow_redirects=True, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(30.0),
+                follow_redirects=False, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(30.0),
                 limits=httpx.Limits(max_connections=self.CONNECTIONS_EACH,
                                     max_keepalive_connections=self.CONNECTIONS_EACH))
             self._clients.append(client)
@@ -115,21 +116,68 @@ def _retry_after_seconds(value: str | None) -> float:
 
 
 class ProviderHttp:
-    """What an action uses to call its provider. Never logs or returns credentials."""
+    """What an action uses to call its provider. Never logs or returns credentials.
+
+    Credentials go only to the hosts the call may authenticate with (`allowed_hosts`, by default
+    the base URL's host and port): a request carrying one of the connector's secrets to any other
+    host is refused (`credentialHostNotAllowed`), and redirects are followed here, hop by hop, so a
+    redirect to another host is sent without credential headers (httpx itself would keep custom
+    ones such as `x-api-key`)."""
+
+    MAX_REDIRECTS = 10
 
     def __init__(self, integration_slug: str, provider_name: str, base_url: str, limit: RateLimit,
-                 secrets: list[str] | None = None) -> None:
+                 secrets: list[str] | None = None, *, allowed_hosts: Iterable[str] | None = None) -> None:
+        from lading.integrations._secrets import Scrubber
+
         self.integration_slug = integration_slug
         self.provider_name = provider_name
         self.base_url = base_url.rstrip("/")
         self._limit = limit
-        self._secrets = [s for s in (secrets or []) if isinstance(s, str) and len(s) >= 4]
+        # The connector's own secrets (what may not leave for another host) and everything to mask
+        # in what comes back (those plus every credential header value actually sent).
+        self._credentials = Scrubber(secrets or [])
+        self.scrubber = Scrubber(secrets or [])
+        hosts = set(allowed_hosts or ())
+        base = host_key(self.base_url)
+        if base:
+            hosts.add(base)
+        self.allowed_hosts = frozenset(h.lower() for h in hosts)
 
     def redact(self, text: str) -> str:
-        """Remove every credential value from a message."""
-        for value in self._secrets:
-            text = text.replace(value, "********")
-        return text
+        """Remove every credential value (in any of its forms) from a message."""
+        return self.scrubber.text(text)
+
+    def host_allowed(self, url: str) -> bool:
+        return host_allowed(url, self.allowed_hosts)
+
+    def carries_credentials(self, url: str, headers: Mapping[str, str] | None = None, params: Any = None,
+                            body: Any = None) -> bool:
+        """True when the request would send one of the connector's secrets (in any form)."""
+        if not self._credentials:
+            return False
+        parts: list[str] = [url]
+        parts.extend(f"{k}: {v}" for k, v in (headers or {}).items())
+        if params:
+            parts.append(str(params))
+        if body is not None:
+            parts.append(body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body))
+        return any(self._credentials.contains(p) for p in parts)
+
+    def refusal(self, url: str) -> ProviderError:
+        allowed = ", ".join(sorted(self.allowed_hosts)) or "none (no baseUrl)"
+        return ProviderError(
+            f"credentialHostNotAllowed: {self.provider_name} credentials are only sent to {allowed}; "
+            f"{host_key(url) or url} is not one of them (add it to the connector's allowedHosts when the "
+            "integration offers it, or call it without a connector)", retryable=False)
+
+    def _remember_sent(self, headers: Mapping[str, str] | None) -> None:
+        from lading.integrations._secrets import SENSITIVE_HEADERS
+
+        for name, value in (headers or {}).items():
+            text = str(value)
+            if name.lower() in SENSITIVE_HEADERS or self._credentials.contains(text):
+                self.scrubber.add_sent(text)
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -144,24 +192,56 @@ class ProviderHttp:
                       raise_for_status: bool = True) -> httpx.Response:
         """One rate-limited request. Errors become `ProviderError` with a useful, redacted message."""
         url = self.url(path_or_url)
+        if not self.host_allowed(url) and self.carries_credentials(url, headers, params,
+                                                                   json if json is not None else data or content):
+            raise self.refusal(url)
+        self._remember_sent(headers)
         gate = gate_for(self.integration_slug, self._limit)
         await gate.acquire()
         try:
-            response = await _client().request(
+            client = _client()
+            response = await client.request(
                 method.upper(), url, headers=headers, params=_clean(params), json=json, data=data,
-                content=content, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
-        except httpx.TimeoutException as exc:
-            raise ProviderError(self.redact(f"{self.provider_name}: request timed out ({_host(url)})")) from exc
+                content=content, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                follow_redirects=False)
+            hops = 0
+            while response.next_request is not None and hops < self.MAX_REDIRECTS:
+                hops += 1
+                nxt = self._redirect(response.next_request)
+                url = str(nxt.url)
+                response = await client.send(nxt, follow_redirects=False)
+        except httpx.TimeoutException:
+            # `from None`: the httpx exception names the full URL (query keys included); its
+            # traceback must not reach a log.
+            raise ProviderError(self.redact(f"{self.provider_name}: request timed out ({_host(url)})")) from None
         except httpx.HTTPError as exc:
             raise ProviderError(self.redact(f"{self.provider_name}: could not reach {_host(url)}: "
-                                            f"{type(exc).__name__}")) from exc
+                                            f"{type(exc).__name__}")) from None
         finally:
             gate.release()
+        if response.next_request is not None:
+            raise ProviderError(f"{self.provider_name}: too many redirects ({_host(url)})", retryable=False)
         if response.status_code == 429:
             gate.block_for(_retry_after_seconds(response.headers.get("Retry-After")))
         if raise_for_status and response.status_code >= 400:
             raise self.error_for(response)
         return response
+
+    def _redirect(self, request: httpx.Request) -> httpx.Request:
+        """The next hop of a redirect: unchanged to an allowed host; to any other host without its
+        credential headers, and refused when the URL or body itself still carries a secret."""
+        from lading.integrations._secrets import SENSITIVE_HEADERS
+
+        url = str(request.url)
+        if self.host_allowed(url):
+            return request
+        for name in list(request.headers.keys()):
+            if name.lower() in SENSITIVE_HEADERS or self.scrubber.contains(request.headers[name]):
+                del request.headers[name]
+        body = request.read() if isinstance(request.stream, httpx.ByteStream) else b""
+        if self.scrubber.contains(url) or (body and self.scrubber.contains(body.decode("utf-8", "replace"))):
+            raise self.refusal(url)
+        return request
 
     def error_for(self, response: httpx.Response) -> ProviderError:
         detail = _error_detail(response)
@@ -177,6 +257,43 @@ class ProviderHttp:
             text += f": {detail}"
         retryable = status >= 500 or status in (408, 429)
         return ProviderError(self.redact(text), status=status, retryable=retryable)
+
+
+def host_key(url: str) -> str:
+    """`host:port` of an absolute URL (port made explicit, host lower-case), "" when not absolute."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return ""
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return ""
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    host = parsed.host if ":" not in parsed.host else f"[{parsed.host}]"
+    return f"{host.lower()}:{port}"
+
+
+def host_allowed(url: str, allowed: Iterable[str]) -> bool:
+    """Whether `url` goes to one of `allowed`: `host:port` entries match exactly, a bare `host`
+    matches its default ports (80, 443) and `*.example.com` any subdomain on those ports."""
+    key = host_key(url)
+    if not key:
+        return False
+    host, _, port = key.rpartition(":")
+    for entry in allowed:
+        entry = entry.strip().lower()
+        if not entry:
+            continue
+        if entry.rsplit(":", 1)[-1].isdigit() and not entry.endswith("]"):
+            name, _, want = entry.rpartition(":")
+            if want != port:
+                continue
+        else:
+            name = entry
+            if port not in ("80", "443"):
+                continue
+        if name == host or (name.startswith("*.") and host.endswith(name[1:])):
+            return True
+    return False
 
 
 def _clean(params: dict[str, Any] | None) -> dict[str, Any] | None:

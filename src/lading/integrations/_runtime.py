@@ -6,9 +6,17 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
+from lading.domain.errors import NodeExecutionError
 from lading.integrations._http import ProviderHttp
 from lading.integrations._sdk import Action, ActionCall, ActionResult, Integration, ProviderError
+from lading.integrations._secrets import Scrubber
+
+# Field names always treated as secret inside credentials, whatever the schema says (nested auth
+# objects, platform keys).
+_SECRET_NAMES = frozenset({"token", "password", "value", "apiKey", "accessToken", "botToken", "secret",
+                           "clientSecret", "refreshToken", "apiSecret", "privateKey"})
 
 
 def env_slug(slug: str) -> str:
@@ -78,38 +86,81 @@ def list_price(action: Action) -> float:
 
 async def call_action(integration: Integration, action: Action, config: dict[str, Any],
                       credentials: dict[str, Any], connector_uuid: str | None) -> tuple[ActionResult, float, str]:
-    """Validate the config, run the action; returns (result, provider credits, base URL)."""
+    """Validate the config, run the action; returns (result, provider credits, base URL).
+
+    This is the boundary where a call's result leaves the integration layer: its output, its base
+    URL and any error message are scrubbed of the connector's secrets here, in every form they may
+    take (see `_secrets`), so no integration — built-in or future — can hand a credential to the
+    engine, the store, a download or a log, even when the provider echoes the request back."""
     problems = config_errors(action.config_schema, config)
     if problems:
         raise ProviderError(f"invalid config for {integration.slug}.{action.slug}: " + "; ".join(problems[:5]),
                             retryable=False)
     call = open_call(integration, config, credentials, connector_uuid)
+    scrub = call.http.scrubber
     try:
         result = await action.run(call)
-    except ProviderError as exc:
-        exc.message = call.http.redact(exc.message)
-        exc.args = (exc.message,)
-        raise
+    except NodeExecutionError as exc:
+        # `from None`: a chained exception (httpx's names the URL with its query) must not be logged.
+        raise _scrubbed_error(exc, scrub) from None
+    except Exception as exc:  # an action bug: fail the node with a clean message, never the worker
+        raise ProviderError(scrub.text(f"{integration.slug}.{action.slug} failed: {type(exc).__name__}: {exc}"),
+                            retryable=False) from None
     if result.child_index < 0 or result.child_index >= action.children_count:
         raise ProviderError(f"{integration.slug}.{action.slug} chose child {result.child_index} of "
                             f"{action.children_count}", retryable=False)
-    return result, price(action, config, result), call.base_url
+    result.output = scrub.value(result.output)
+    return result, price(action, config, result), safe_base_url(call.base_url, scrub)
+
+
+def _scrubbed_error(exc: NodeExecutionError, scrub: Scrubber) -> NodeExecutionError:
+    exc.message = scrub.text(exc.message)
+    exc.args = (exc.message,)
+    details = getattr(exc, "details", None)
+    if details:
+        exc.details = scrub.value(details)
+    exc.__cause__ = exc.__context__ = None
+    return exc
+
+
+def safe_base_url(base_url: str, scrub: Scrubber | None = None) -> str:
+    """The base URL as recorded on a span: without user-info or query (both may carry keys)."""
+    if not base_url:
+        return base_url
+    parts = urlsplit(base_url)
+    text = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}" if parts.scheme else base_url
+    return scrub.text(text) if scrub is not None else text
+
+
+def credential_hosts(integration: Integration, credentials: Mapping[str, Any], base_url: str) -> set[str]:
+    """Hosts the connector's credentials may be sent to: its base URL's host (added by
+    `ProviderHttp`), the integration's own extra API hosts, and the connector's `allowedHosts` when
+    its schema offers that field (the http integration)."""
+    hosts = set(integration.credential_hosts)
+    props = integration.connector_schema.get("properties") or {}
+    extra = credentials.get("allowedHosts") if "allowedHosts" in props else None
+    if isinstance(extra, list):
+        hosts.update(str(h) for h in extra if isinstance(h, str) and h.strip())
+    return hosts
 
 
 def open_call(integration: Integration, config: dict[str, Any], credentials: dict[str, Any],
               connector_uuid: str | None) -> ActionCall:
     """The `ActionCall` an integration's code talks through: resolved base URL, the integration's
-    rate limit, and an HTTP client that redacts the connector's secrets. Also used by the agent
-    loop, which speaks to the same providers without going through an action."""
+    rate limit, and an HTTP client that redacts the connector's secrets and sends them only to the
+    connector's hosts. Also used by the agent loop and autocompletes, which speak to the same
+    providers without going through an action."""
     base_url = resolve_base_url(integration, credentials)
-    secrets = [str(v) for k, v in _flatten(credentials) if k in _secret_keys(integration) and v]
-    http = ProviderHttp(integration.slug, integration.name, base_url, integration.rate_limit, secrets)
+    secrets = [str(v) for k, v in _flatten(credentials) if k in _secret_keys(integration) and v is not None
+               and not isinstance(v, (bool, dict, list)) and str(v) != ""]
+    http = ProviderHttp(integration.slug, integration.name, base_url, integration.rate_limit, secrets,
+                        allowed_hosts=credential_hosts(integration, credentials, base_url))
     return ActionCall(config=config, credentials=credentials, base_url=base_url, http=http,
                       connector_uuid=connector_uuid)
 
 
 def _secret_keys(integration: Integration) -> frozenset[str]:
-    return integration.secret_fields() | {"token", "password", "value", "apiKey", "accessToken", "botToken"}
+    return integration.secret_fields() | _SECRET_NAMES
 
 
 def _flatten(value: Any, key: str = "") -> list[tuple[str, Any]]:

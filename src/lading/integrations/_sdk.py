@@ -150,6 +150,9 @@ class Integration:
     color: str | None = None
     icon: str | None = None
     sub_categories: tuple[str, ...] = ()
+    # Hosts besides the base URL's that the provider's own API lives on and credentials may go to
+    # (`host` = default ports, or `host:port`; see `_http.host_allowed`).
+    credential_hosts: tuple[str, ...] = ()
 
     def action(self, slug: str) -> Action | None:
         for a in self.actions:

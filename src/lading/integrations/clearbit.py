@@ -216,6 +216,8 @@ INTEGRATION = Integration(
         "required": ["apiKey"],
     },
     default_base_url=COMPANY_BASE,
+    # Person lookups live on their own host; the key may go there too (never elsewhere).
+    credential_hosts=(urlsplit(PERSON_BASE).netloc,),
     actions=(
         Action(
             slug="enrichCompany",

@@ -58,6 +58,13 @@ CONNECTOR_SCHEMA: dict[str, Any] = {
                     "description": "Prefix of relative request URLs, e.g. `https://api.example.com/v1`."},
         "headers": {**_HEADER_VALUES, "description": "Headers sent with every request (a node's win)."},
         "auth": _AUTH_SCHEMA,
+        "allowedHosts": {
+            "type": "array", "uniqueItems": True, "maxItems": 50,
+            "items": {"type": "string", "pattern": r"^(\*\.)?[A-Za-z0-9_.-]+(:[0-9]{1,5})?$"},
+            "description": "Other hosts this connector's `auth` and `headers` may be sent to, besides the "
+                           "host of `baseUrl`: `api.example.com` (ports 80/443), `api.example.com:8443`, "
+                           "`*.example.com` (any subdomain).",
+        },
     },
     "additionalProperties": False,
 }
@@ -174,15 +181,24 @@ def _form_scalar(value: Any) -> str:
     return str(value)
 
 
-def _scrub(text: str, credentials: dict[str, Any]) -> str:
-    """Hide the encoded auth header too (a server may echo `Basic <base64>` back in its error)."""
-    auth = _auth_header(credentials.get("auth"))
-    if auth:
-        value = auth[1]
-        for secret_text in (value, value.split(" ", 1)[-1]):
-            if len(secret_text) >= 4:
-                text = text.replace(secret_text, "********")
-    return text
+def _carries_connector_data(credentials: dict[str, Any]) -> bool:
+    """A connector with auth or default headers: what it adds to a request is tied to its hosts."""
+    return _auth_header(credentials.get("auth")) is not None or bool(credentials.get("headers"))
+
+
+def check_host(call: ActionCall, url: str) -> None:
+    """Refuse to send the connector's auth and headers to a host it was not configured for.
+
+    Why refuse rather than strip them: a request silently sent without its credentials fails in a
+    confusing way (or succeeds against the wrong account), while this error names the host and the
+    fix (`allowedHosts`, or no connector for a public URL)."""
+    if not _carries_connector_data(call.credentials) or call.http.host_allowed(url):
+        return
+    allowed = ", ".join(sorted(call.http.allowed_hosts)) or "none (the connector has no baseUrl)"
+    raise ProviderError(
+        f"credentialHostNotAllowed: this connector's auth and headers are only sent to {allowed}; "
+        f"{_safe_location(url)} is on another host (add it to the connector's allowedHosts, "
+        "or use the node without a connector)", retryable=False)
 
 
 def _safe_location(url: str) -> str:
@@ -195,13 +211,14 @@ async def request(call: ActionCall) -> ActionResult:
     cfg = call.config
     method = str(cfg.get("method") or "GET").upper()
     url = target_url(call, str(cfg["url"]), cfg.get("query"))
+    check_host(call, url)
     headers = merge_headers(call.credentials, cfg.get("headers"))
     timeout_ms = cfg.get("timeoutMs") or 30000
     response = await call.http.request(method, url, headers=headers, timeout=timeout_ms / 1000,
                                        raise_for_status=False, **_body_args(cfg.get("body"), headers))
     if response.status_code >= 400 and cfg.get("failOnError", True):
         err = call.http.error_for(response)
-        text = _scrub(f"{method} {_safe_location(url)}: {err.message}", call.credentials)
+        text = call.http.redact(f"{method} {_safe_location(url)}: {err.message}")
         raise ProviderError(text, status=err.status, retryable=err.retryable)
     body = parse_body(response) if response.content else None
     output = {"status": response.status_code, "headers": dict(response.headers.items()), "body": body}
@@ -225,8 +242,19 @@ action runs without one.
   `{"type":"basic","username","password"}`, `{"type":"header","name","value"}`. `token`,
   `password` and `value` are secrets: encrypted at rest, returned as `********`.
 
+- `allowedHosts` — optional list of other hosts the connector's `auth` and `headers` may be
+  sent to: `api.example.com` (ports 80 and 443), `api.example.com:8443`, `*.example.com`.
+
 Headers are merged in this order, later wins (names compare case-insensitively): connector
 `headers`, connector `auth`, the node's `headers`.
+
+**Credentials stay on their host.** A connector's `auth` and `headers` are sent only to the host
+(and port) of its `baseUrl`, or to a host listed in `allowedHosts`. A node using a connector that
+has `auth` or `headers` with an absolute `url` on any other host fails, without sending anything,
+with `credentialHostNotAllowed: …` (not retried); remove the connector from the node to call a
+public URL, or add the host to `allowedHosts`. A connector without `baseUrl` therefore needs
+`allowedHosts`. Redirects are followed, but a redirect to another host is sent without the
+credential headers (`Authorization`, `X-Api-Key`, the custom auth header…).
 
 ## Action `request`
 
@@ -252,7 +280,10 @@ string), the status and the server's error text, e.g.
 `retry` and `fallbackChildUuid` / `fallbackOnFailure` then apply; 5xx, 408 and 429 answers are
 retryable, other 4xx are not. A 429 also pauses this integration for its `Retry-After`. With
 `failOnError: false` every answer is returned as output instead (branch on `status`).
-Credentials never appear in outputs or error messages.
+Credentials never appear in outputs or error messages: every secret of the connector — and the
+`Authorization` value built from it (`Bearer …`, `Basic <base64>`) — is replaced by `********`
+wherever it occurs, including inside an answer that echoes the request (URL-encoded and base64
+forms too).
 
 Rate limit: 50 requests per second and 32 concurrent requests per worker, across all `http` nodes.
 

@@ -12,7 +12,7 @@ from typing import Any
 from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError
 from lading.engine.natives.catalog import NATIVE_ACTIONS
 from lading.integrations import Integration, all_integrations, canonical_slug, get_integration
-from lading.integrations._sdk import CATEGORIES, ActionCall, ProviderError
+from lading.integrations._sdk import CATEGORIES, ProviderError
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import connectors as repo
@@ -404,8 +404,7 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
                  refresh: bool = False) -> dict[str, Any]:
     """Live lookup of a field's allowed values through the connector (`--refresh` is accepted;
     results are not cached between CLI calls in embedded mode)."""
-    from lading.integrations._http import ProviderHttp
-    from lading.integrations._runtime import resolve_base_url
+    from lading.integrations._runtime import open_call
 
     if not isinstance(params, dict):
         raise ValidationError("Invalid autocomplete params", reason="invalidAutocompleteParams")
@@ -421,14 +420,11 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
             raise ValidationError(f"Invalid autocomplete params: missing {', '.join(missing)}",
                                   reason="invalidAutocompleteParams")
         credentials = credentials_for(session, conn, row, integration)
-    base_url = resolve_base_url(integration, credentials)
-    secrets = [str(v) for k, v in credentials.items() if k in integration.secret_fields() and v]
-    http = ProviderHttp(integration.slug, integration.name, base_url, integration.rate_limit, secrets)
-    call = ActionCall(config={}, credentials=credentials, base_url=base_url, http=http, connector_uuid=row.uuid)
+    call = open_call(integration, {}, credentials, row.uuid)
     try:
-        results = asyncio.run(lookup.run(call, params))
+        results = call.http.scrubber.value(asyncio.run(lookup.run(call, params)))
     except ProviderError as exc:
-        raise LadingError(http.redact(exc.message), reason="autocompleteFailed", status_code=502) from exc
+        raise LadingError(call.http.redact(exc.message), reason="autocompleteFailed", status_code=502) from None
     if value:
         needle = value.lower()
         results = [r for r in results if needle in str(r.get("label", "")).lower()

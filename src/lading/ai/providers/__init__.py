@@ -7,13 +7,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lading.ai.providers.anthropic_messages import AnthropicMessages
 from lading.ai.providers.base import Provider, Reply, Request, ToolSpec
 from lading.ai.providers.openai_chat import OpenAiChat
+from lading.ai.transcript import Entry
 from lading.ai.turn import AgentSpec
 from lading.integrations import get_integration
 from lading.integrations._runtime import open_call
 from lading.integrations._sdk import ProviderError
+from lading.integrations._secrets import Scrubber
 
 _WIRE_FORMATS = {"openAi": OpenAiChat, "anthropic": AnthropicMessages}
 
@@ -25,7 +29,34 @@ def open_provider(spec: AgentSpec) -> Provider:
     if integration is None or wire is None:
         raise ProviderError(f"{spec.integration_slug!r} is not a language-model provider "
                             f"(expected one of: {', '.join(_WIRE_FORMATS)})", retryable=False)
-    return wire(open_call(integration, {}, dict(spec.credentials), spec.connector_uuid))
+    call = open_call(integration, {}, dict(spec.credentials), spec.connector_uuid)
+    return _Scrubbed(wire(call), call.http.scrubber)
+
+
+class _Scrubbed:
+    """A provider whose replies and errors are scrubbed of the connector's secrets: a model (or a
+    fake, or a proxy) that echoes the request must not put the API key into a transcript, an
+    agent's output or a run context. Same boundary as `call_action` for connector nodes."""
+
+    def __init__(self, inner: Provider, scrubber: Scrubber) -> None:
+        self._inner = inner
+        self._scrubber = scrubber
+        self.name, self.slug, self.pricing = inner.name, inner.slug, inner.pricing
+
+    async def complete(self, transcript: list[Entry], request: Request) -> Reply:
+        scrub = self._scrubber
+        try:
+            reply = await self._inner.complete(transcript, request)
+        except ProviderError as exc:
+            exc.message = scrub.text(exc.message)
+            exc.args = (exc.message,)
+            raise exc from None
+        calls = [replace(c, input=scrub.value(c.input), problem=scrub.text(c.problem) if c.problem else None)
+                 for c in reply.tool_calls]
+        answer = reply.answer and replace(reply.answer, input=scrub.value(reply.answer.input))
+        return replace(reply, text=scrub.text(reply.text) if reply.text else reply.text, tool_calls=calls,
+                       reasoning=[scrub.text(r) for r in reply.reasoning], answer=answer,
+                       native=scrub.value(reply.native))
 
 
 __all__ = ["Provider", "Reply", "Request", "ToolSpec", "open_provider"]
