@@ -234,12 +234,15 @@ def test_postgres_workspace_role_and_its_limits() -> None:
         with pytest.raises(SqlRefusedError) as err:
             _unguarded(sql)
         assert "Table not found" in err.value.message or "not allowed" in err.value.message, (sql, err.value)
-    # the role cannot be left from inside the statement, and a stacked statement never runs
-    for sql in ["SELECT set_config('role', 'none', true), current_user",
-                "SELECT 1; RESET ROLE; SELECT * FROM public.users"]:
-        with pytest.raises(Exception) as caught:
-            _unguarded(sql)
-        assert "users" not in str(caught.value) or "Table not found" in str(caught.value)
+    # leaving the role from inside the statement drops its rows (and the connection)
+    with pytest.raises(SqlRefusedError) as err:
+        _unguarded("SELECT set_config('role', session_user::text, true), current_user")
+    assert "changed its role" in err.value.message
+    # a stacked statement is never run: the statement is prepared, and the server parses exactly one
+    with pytest.raises(Exception) as caught:
+        _unguarded("SELECT 1; RESET ROLE; SELECT email FROM public.users")
+    assert "multiple commands" in str(caught.value), caught.value
+    assert _unguarded("SELECT current_user")[1] == [role]  # and the pool still works afterwards
     # the role reads nothing of Lading's own tables
     with session.db.read() as conn:
         readable = conn.exec_driver_sql(
@@ -325,3 +328,29 @@ def test_differential_no_query_from_a_reveals_workspace_b(monkeypatch: pytest.Mo
             if _check_answer(sql, code, out, marker):
                 assert marker not in Path(out["url"].removeprefix("file://")).read_text(), sql
     assert succeeded >= 2  # the controls ran: refusals are not a broken harness
+
+
+def test_filter_sql_conditions_cannot_reach_tables() -> None:
+    """A segment's `sql` condition is compiled into the segment query: no table can be named in it,
+    however it is wrapped (the clause is re-generated from its parse, so comments and parentheses in
+    the text cannot close the condition early)."""
+    from lading.data.sql_guard import SqlRefusedError, check_boolean_clause
+
+    allowed = {"revenue", "name"}
+    for dialect in ("sqlite", "postgresql"):
+        for clause in ["revenue IN (SELECT 1 FROM runs)", "EXISTS (WITH runs AS (SELECT 1) SELECT 1 FROM runs)",
+                       "CASE WHEN EXISTS (SELECT 1 FROM users) THEN true ELSE false END",
+                       "CAST((SELECT count(*) FROM connectors) AS INT) > 0", "name = (SELECT email FROM users)",
+                       "users.email = 'x'", "revenue > 1) OR (1 = 1",
+                       "query_to_xml('SELECT * FROM users', true, true, '') IS NOT NULL",
+                       "json_extract(name, '$') IN (SELECT name FROM sqlite_master)"]:
+            with pytest.raises(SqlRefusedError):
+                check_boolean_clause(clause, allowed, dialect)
+        # comments are dropped from the generated SQL, so no comment can be re-opened or closed in it
+        for clause in ["revenue > 1 -- ) OR (SELECT 1 FROM users", "revenue > 1 -- */ OR (SELECT 1 FROM users) /*\n",
+                       "revenue > 1 /* /* nested */ OR (SELECT 1 FROM users) */"]:
+            try:
+                out = check_boolean_clause(clause, allowed, dialect)
+            except SqlRefusedError:
+                continue
+            assert out == '"revenue" > 1', (dialect, clause, out)

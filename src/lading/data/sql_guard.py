@@ -12,6 +12,9 @@ list of harmless dialect functions (so `pg_read_file`, `load_extension`, `lo_imp
 
 `check_boolean_clause` applies the same function rules to a filter's `sql` condition and further
 refuses subqueries, table references, aggregates and window functions.
+
+Both re-generate the SQL from the parse tree without comments: what runs is exactly what was checked,
+and no comment text (PostgreSQL nests block comments) can reopen or close anything in it.
 """
 
 from __future__ import annotations
@@ -140,7 +143,7 @@ def _visible_cte(table: Any, dialect: str) -> Any | None:
     while node is not None:
         if isinstance(node, exp.With):
             ctes = list(node.expressions)
-            index = next(i for i, cte in enumerate(ctes) if cte is child)
+            index = next((i for i, cte in enumerate(ctes) if cte is child), len(ctes))
             recursive = bool(node.args.get("recursive"))
             candidates = ctes if dialect != "postgresql" or recursive else ctes[:index]
             for cte in reversed(candidates):
@@ -214,7 +217,7 @@ def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTa
         db = column.text("db")
         if db and (db.lower(), column.table.lower()) in rewritten:
             column.set("db", None)
-    result.sql = tree.sql(dialect=sqlglot_dialect(dialect))
+    result.sql = tree.sql(dialect=sqlglot_dialect(dialect), comments=False)
     return result
 
 
@@ -253,4 +256,4 @@ def check_boolean_clause(clause: str, allowed_columns: set[str], dialect: str) -
     if not isinstance(inner, (exp.Predicate, exp.Connector, exp.Not, exp.Boolean)):
         raise SqlRefusedError("the sql clause must be a condition (e.g. revenue > 1000000 AND country = 'US')",
                               reason="invalidSql")
-    return str(tree.sql(dialect=sqlglot_dialect(dialect)))
+    return str(tree.sql(dialect=sqlglot_dialect(dialect), comments=False))
