@@ -12,6 +12,9 @@ list of harmless dialect functions (so `pg_read_file`, `load_extension`, `lo_imp
 
 `check_boolean_clause` applies the same function rules to a filter's `sql` condition and further
 refuses subqueries, table references, aggregates and window functions.
+
+Both re-generate the SQL from the parse tree without comments: what runs is exactly what was checked,
+and no comment text (PostgreSQL nests block comments) can reopen or close anything in it.
 """
 
 from __future__ import annotations
@@ -57,8 +60,11 @@ class ResolvedTable:
 
 @dataclass
 class GuardedQuery:
+    """The rewritten SQL, its JSON output columns, and the (schema, table) pairs it may read."""
+
     sql: str
     json_columns: set[str] = field(default_factory=set)
+    tables: set[tuple[str, str]] = field(default_factory=set)
 
 
 def sqlglot_dialect(dialect: str) -> str:
@@ -109,8 +115,57 @@ def _check_nodes(tree: Any) -> None:
                                       reason="sqlRefused")
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+CTE_PREFIX = "_lading_cte_"
+
+
+def _identifier_key(identifier: Any, dialect: str) -> str:
+    """A name as the engine compares it: both engines fold ASCII letters only (Python's `lower()` also
+    folds e.g. the Kelvin sign to `k`, which would let a CTE "shadow" a table the engine still reads),
+    and PostgreSQL keeps a quoted name's case."""
+    name = str(identifier.this)
+    if dialect == "postgresql" and identifier.args.get("quoted"):
+        return name
+    return name.translate(_ASCII_LOWER)
+
+
+def _visible_cte(table: Any, dialect: str) -> Any | None:
+    """The CTE a bare table name stands for at its position, or None when no CTE of that name is in scope.
+
+    Walks out from the table: the WITH of every enclosing query is in scope for that query's body; from
+    inside a CTE, PostgreSQL sees the earlier CTEs of the same WITH (all of them, itself included, when
+    it is RECURSIVE), SQLite sees every CTE of the WITH. A CTE defined in a sibling or nested subquery
+    is never in scope (the bug this replaces trusted a CTE name defined anywhere in the query)."""
+    from sqlglot import exp
+
+    key = _identifier_key(table.this, dialect)
+    child, node = table, table.parent
+    while node is not None:
+        if isinstance(node, exp.With):
+            ctes = list(node.expressions)
+            index = next((i for i, cte in enumerate(ctes) if cte is child), len(ctes))
+            recursive = bool(node.args.get("recursive"))
+            candidates = ctes if dialect != "postgresql" or recursive else ctes[:index]
+            for cte in reversed(candidates):
+                if _identifier_key(cte.args["alias"].this, dialect) == key:
+                    return cte
+        else:
+            with_ = node.args.get("with_") or node.args.get("with")
+            if isinstance(with_, exp.With) and child is not with_:
+                for cte in with_.expressions:
+                    if _identifier_key(cte.args["alias"].this, dialect) == key:
+                        return cte
+        child, node = node, node.parent
+    return None
+
+
 def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTable | None]) -> GuardedQuery:
-    """Check `sql` and rewrite its `<dataset>.<model>` references; `resolve` looks one up in the workspace."""
+    """Check `sql` and rewrite its `<dataset>.<model>` references; `resolve` looks one up in the workspace.
+
+    Every CTE is renamed to a generated name and only the references that resolve to it by scope are
+    rewritten to that name, so a scoping mistake here makes the engine fail ("no such table
+    _lading_cte_N") instead of reading a real table of the same name. The physical tables the query
+    may read are returned in `tables`, for the engine-level check (`lading.data.sql_sandbox`)."""
     from sqlglot import exp
 
     tree = _parse(sql, dialect)
@@ -119,7 +174,12 @@ def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTa
         raise SqlRefusedError(f"{type(root).__name__.upper()} is not allowed: only SELECT queries run in storage SQL",
                               reason="sqlRefused")
     _check_nodes(tree)
-    cte_names = {str(cte.alias_or_name).lower() for cte in tree.find_all(exp.CTE)}
+    ctes = list(tree.find_all(exp.CTE))
+    for cte in ctes:
+        if not isinstance(cte.args.get("alias"), exp.TableAlias) or not isinstance(cte.args["alias"].this,
+                                                                                    exp.Identifier):
+            raise SqlRefusedError("a CTE needs a name", reason="invalidSql")
+    generated = {id(cte): f"{CTE_PREFIX}{index}" for index, cte in enumerate(ctes, start=1)}
     result = GuardedQuery(sql="")
     rewritten: dict[tuple[str, str], str] = {}
     for table in list(tree.find_all(exp.Table)):
@@ -130,13 +190,18 @@ def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTa
         if table.catalog:
             raise SqlRefusedError(f"Table not found: {table.sql()}")
         if not db:
-            if name.lower() in cte_names:
-                continue
-            raise SqlRefusedError(f"Table not found: {name} (write tables as <datasetSlug>.<modelSlug>)")
+            cte = _visible_cte(table, dialect)
+            if cte is None:
+                raise SqlRefusedError(f"Table not found: {name} (write tables as <datasetSlug>.<modelSlug>)")
+            if not table.alias:
+                table.set("alias", exp.TableAlias(this=table.this.copy()))
+            table.set("this", exp.to_identifier(generated[id(cte)], quoted=True))
+            continue
         target = resolve(db, name)
         if target is None:
             raise SqlRefusedError(f"Table not found: {db}.{name}")
         result.json_columns |= target.json_columns
+        result.tables.add((target.schema, target.table))
         alias = table.alias
         if target.schema:
             table.set("db", exp.to_identifier(target.schema, quoted=True))
@@ -146,11 +211,13 @@ def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTa
         if not alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
         rewritten[(db.lower(), name.lower())] = name
+    for cte in ctes:  # after the references: scope lookups above compare the original names
+        cte.args["alias"].set("this", exp.to_identifier(generated[id(cte)], quoted=True))
     for column in tree.find_all(exp.Column):
         db = column.text("db")
         if db and (db.lower(), column.table.lower()) in rewritten:
             column.set("db", None)
-    result.sql = tree.sql(dialect=sqlglot_dialect(dialect))
+    result.sql = tree.sql(dialect=sqlglot_dialect(dialect), comments=False)
     return result
 
 
@@ -189,4 +256,4 @@ def check_boolean_clause(clause: str, allowed_columns: set[str], dialect: str) -
     if not isinstance(inner, (exp.Predicate, exp.Connector, exp.Not, exp.Boolean)):
         raise SqlRefusedError("the sql clause must be a condition (e.g. revenue > 1000000 AND country = 'US')",
                               reason="invalidSql")
-    return str(tree.sql(dialect=sqlglot_dialect(dialect)))
+    return str(tree.sql(dialect=sqlglot_dialect(dialect), comments=False))

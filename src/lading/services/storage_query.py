@@ -3,13 +3,16 @@
 The SQL goes through the guard (`lading.data.sql_guard`) first; the rewritten statement then runs in
 a read-only transaction with a 30 s limit — PostgreSQL `SET TRANSACTION READ ONLY` and
 `statement_timeout`, SQLite `PRAGMA query_only` and a progress handler that interrupts it — so even a
-guard mistake could not write. `execute` returns at most 10,000 rows; `download` streams them all to
-a file.
+guard mistake could not write. The engine also confines it to the tables the guard resolved
+(`lading.data.sql_sandbox`: a SQLite authorizer, a PostgreSQL role per workspace), so a guard mistake
+could not read the store's own tables or another workspace's models either. `execute` returns at
+most 10,000 rows; `download` streams them all to a file.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +21,16 @@ from typing import Any, TextIO
 
 import orjson
 
-from lading.data.physical import JSON_TYPES, dialect_name
-from lading.data.sql_guard import GuardedQuery, ResolvedTable, guard_query
+from lading.data.physical import JSON_TYPES, dialect_name, quote
+from lading.data.sql_guard import GuardedQuery, ResolvedTable, SqlRefusedError, guard_query
+from lading.data.sql_sandbox import (
+    SqliteDenial,
+    pg_ensure_role,
+    pg_role_ready,
+    sqlite_authorizer,
+    sqlite_builtin_functions,
+    workspace_role,
+)
 from lading.domain.errors import LadingError
 from lading.services.session import Session
 from lading.store.clock import iso
@@ -71,25 +82,102 @@ def _value(value: Any, json_column: bool) -> Any:
     return value
 
 
+class _Statement:
+    """Runs the one guarded statement on a sandboxed connection and turns engine refusals into the
+    guard's documented errors (an engine-denied table reads exactly like an unknown one)."""
+
+    def __init__(self, cursor: Any, postgres: bool, denial: SqliteDenial | None = None,
+                 role: str = "", connection: Any = None) -> None:
+        self.cursor = cursor
+        self.postgres = postgres
+        self.denial = denial
+        self.role = role
+        self.connection = connection
+
+    def execute(self, sql: str) -> Any:
+        if not self.postgres:
+            self.cursor.execute(sql)
+            return self.cursor
+        # Prepared (extended protocol): the server parses exactly one statement, so nothing stacked after
+        # the SELECT (say a RESET ROLE) can run whatever the SQL text holds.
+        self.cursor.execute(sql, prepare=True)
+        self._check_role()
+        return self.cursor
+
+    def _check_role(self) -> None:
+        """The statement ran as the workspace role and left it in place; otherwise its rows are dropped
+        and the connection is discarded (a session-level setting would outlive the transaction)."""
+        check = self.connection.connection.cursor()
+        check.execute("SELECT current_user")
+        row = check.fetchone()
+        if not row or row[0] != self.role:
+            self.connection.invalidate()
+            raise SqlRefusedError("the query changed its role: storage SQL runs as the workspace's role only",
+                                  reason="sqlRefused")
+
+    def refusal(self, exc: Exception) -> LadingError | None:
+        """The documented error for an engine-level refusal, or None for any other engine error."""
+        if self.denial is not None and self.denial.kind:
+            kind, name = self.denial.kind, self.denial.name
+            if kind == "table":
+                return SqlRefusedError(f"Table not found: {name}")
+            if kind == "function":
+                return SqlRefusedError(f"function {name}() is not allowed in storage SQL", reason="sqlRefused")
+            return SqlRefusedError("only SELECT queries over <datasetSlug>.<modelSlug> tables run in storage SQL",
+                                   reason="sqlRefused")
+        if not self.postgres:
+            return None
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        denied = _PG_DENIED.match(text)
+        if denied:
+            kind, name = denied.group(1), denied.group(2)
+            if kind in ("function", "procedure", "aggregate"):
+                return SqlRefusedError(f"function {name}() is not allowed in storage SQL", reason="sqlRefused")
+            return SqlRefusedError(f"Table not found: {name}")
+        missing = _PG_MISSING.match(text)
+        if missing:
+            return SqlRefusedError(f"Table not found: {missing.group(1)}")
+        return None
+
+
+_PG_DENIED = re.compile(r"permission denied for (\w+) (.+)$")
+_PG_MISSING = re.compile(r'relation "(.+)" does not exist')
+
+
 @contextmanager
-def _read_only_cursor(session: Session) -> Iterator[Any]:
-    """A DBAPI cursor in a read-only transaction with the time limit applied."""
+def _read_only_cursor(session: Session, guarded: GuardedQuery) -> Iterator[_Statement]:
+    """A statement runner in a read-only transaction with the time limit applied, confined by the engine
+    to the tables the guard resolved (`lading.data.sql_sandbox`)."""
     if session.db.is_postgres:
-        with session.db.engine.connect() as conn, conn.begin():
-            cursor = conn.connection.cursor()
-            cursor.execute("SET TRANSACTION READ ONLY")
-            cursor.execute(f"SET LOCAL statement_timeout = {int(TIMEOUT_SECONDS * 1000)}")
-            yield cursor
+        role = workspace_role(session.workspace_uuid)
+        with session.db.engine.connect() as conn:
+            with conn.begin():
+                cursor = conn.connection.cursor()
+                ready = pg_role_ready(cursor, role, guarded.tables)
+            if not ready:
+                with conn.begin():
+                    pg_ensure_role(conn, role, guarded.tables)
+            with conn.begin():
+                cursor = conn.connection.cursor()
+                cursor.execute("SET TRANSACTION READ ONLY")
+                cursor.execute(f"SET LOCAL statement_timeout = {int(TIMEOUT_SECONDS * 1000)}")
+                cursor.execute("SET LOCAL search_path = ''")
+                cursor.execute(f"SET LOCAL ROLE {quote(role)}")
+                yield _Statement(cursor, True, role=role, connection=conn)
         return
     raw = session.db.engine.raw_connection()
     dbapi = raw.driver_connection
     deadline = time.monotonic() + TIMEOUT_SECONDS
+    denial = SqliteDenial()
     try:
         dbapi.execute("PRAGMA query_only = 1")
         dbapi.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
+        functions = sqlite_builtin_functions(dbapi)
         dbapi.execute("BEGIN")
-        yield dbapi.cursor()
+        dbapi.set_authorizer(sqlite_authorizer((t for _, t in guarded.tables), functions, denial))
+        yield _Statement(dbapi.cursor(), False, denial=denial)
     finally:
+        dbapi.set_authorizer(None)
         try:
             dbapi.execute("ROLLBACK")
         except Exception:  # no transaction left to end
@@ -106,11 +194,13 @@ def _engine_error(exc: Exception) -> LadingError:
     return QueryError(text)  # passed through as the engine wrote it
 
 
-def _rows(session: Session, guarded: GuardedQuery, limit: int | None) -> Iterator[list[Any]]:
-    """The output column names first, then each row's values converted for JSON (at most `limit` + 1)."""
-    with _read_only_cursor(session) as cursor:
+def run_guarded(session: Session, guarded: GuardedQuery, limit: int | None) -> Iterator[list[Any]]:
+    """The output column names first, then each row's values converted for JSON (at most `limit` + 1).
+
+    `guarded` must come from the guard: its `tables` are all the engine lets the statement read."""
+    with _read_only_cursor(session, guarded) as statement:
         try:
-            cursor.execute(guarded.sql)
+            cursor = statement.execute(guarded.sql)
             names = [d[0] for d in cursor.description or []]
             yield names
             json_flags = [n in guarded.json_columns for n in names]
@@ -126,8 +216,8 @@ def _rows(session: Session, guarded: GuardedQuery, limit: int | None) -> Iterato
                         return
         except LadingError:
             raise
-        except Exception as exc:  # the engine's own error, passed through
-            raise _engine_error(exc) from None
+        except Exception as exc:  # the engine's own error, passed through unless it is a refusal
+            raise (statement.refusal(exc) or _engine_error(exc)) from None
 
 
 def execute_query(session: Session, sql: str) -> dict[str, Any]:
@@ -135,7 +225,7 @@ def execute_query(session: Session, sql: str) -> dict[str, Any]:
     guarded = _guard(session, sql)
     rows: list[dict[str, Any]] = []
     truncated = False
-    results = _rows(session, guarded, MAX_ROWS)
+    results = run_guarded(session, guarded, MAX_ROWS)
     names = next(results)
     for values in results:
         if len(rows) >= MAX_ROWS:
@@ -163,7 +253,7 @@ def download_query(session: Session, sql: str, *, fmt: str = "csv") -> dict[str,
     guarded = _guard(session, sql)
 
     def write(fh: TextIO) -> None:
-        results = _rows(session, guarded, None)
+        results = run_guarded(session, guarded, None)
         names = next(results)
         if fmt == "json":
             fh.write("[")
