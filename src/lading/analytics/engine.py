@@ -1,9 +1,16 @@
 """The SQL engine behind `orchestration query execute`, behind one small interface.
 
 Embedded mode runs the rewritten query in chDB (ClickHouse in-process), which reads the state store
-through its SQLite/PostgreSQL table functions, so reads are always current. A ClickHouse server can
-replace it by implementing `QueryEngine` (same SQL, caps in a read-only settings profile). The caps
-are ClickHouse settings chosen by Lading (the user's SQL may carry no SETTINGS clause); engine errors
+through its SQLite/PostgreSQL database engines, so reads are always current. A ClickHouse server can
+replace it by implementing `QueryEngine` (same SQL, caps in a read-only settings profile).
+
+Lading's caps cannot be changed from query text, whatever the text: each query runs in a fresh chDB
+session in which the store is attached, the caps are `SET`, and then `readonly = 1` is set. From then
+on ClickHouse itself refuses any settings change (a `SETTINGS` clause anywhere, `SET`) and every table
+function that reaches outside (`file`, `url`, `sqlite`, `postgresql`, `remote`, `executable`, …). The
+query is also wrapped as `SELECT * FROM (<query>)`, so `FORMAT`, `INTO OUTFILE`, a second statement or
+a non-SELECT statement are syntax errors for ClickHouse's own parser. The session is closed after the
+query: nothing (a `USE`, a failed query's buffered output) carries over to the next one. Engine errors
 come back as `EngineError` with the ClickHouse code and a message stripped of internal SQL.
 """
 
@@ -11,7 +18,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from lading.analytics.sources import StoreSource
 
 
 @dataclass(frozen=True)
@@ -32,13 +42,24 @@ class QueryResult:
     truncated: bool
 
 
+# The reason code of an error document: ClickHouse's own name for the error code.
+REASONS = {47: "UNKNOWN_IDENTIFIER", 60: "UNKNOWN_TABLE", 62: "SYNTAX_ERROR", 158: "TOO_MANY_ROWS",
+           159: "TIMEOUT_EXCEEDED", 162: "TOO_DEEP_SUBQUERIES", 241: "MEMORY_LIMIT_EXCEEDED",
+           306: "TOO_DEEP_RECURSION", 497: "ACCESS_DENIED", 1001: "STD_EXCEPTION"}
+
+
+def reason_for(code: int, name: str | None = None) -> str:
+    return REASONS.get(code) or (name if name and re.fullmatch(r"[A-Z][A-Z0-9_]{2,60}", name) else "QUERY_FAILED")
+
+
 class EngineError(Exception):
     """A failure reported by the engine: `Code: <n>. <readable message>`."""
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, reason: str | None = None) -> None:
         super().__init__(f"Code: {code}. {message}")
         self.code = code
         self.message = message
+        self.reason = reason or reason_for(code)
 
 
 class QueryEngine(Protocol):
@@ -47,13 +68,14 @@ class QueryEngine(Protocol):
     def execute(self, sql: str, limits: Limits) -> QueryResult: ...
 
 
-# Extra nesting our scoped views add on top of the user's own subqueries (not counted against them).
-_VIEW_DEPTH = 4
+# Extra nesting our scoped views and the outer `SELECT * FROM (…)` add on top of the user's own
+# subqueries (not counted against them).
+_VIEW_DEPTH = 5
 
 
 def clickhouse_settings(limits: Limits) -> dict[str, Any]:
+    """The session settings every query runs under; `readonly = 1` is set after them, last."""
     return {
-        "readonly": 2,
         "max_execution_time": limits.max_execution_seconds,
         "timeout_overflow_mode": "throw",
         "max_result_rows": limits.max_result_rows + 1,
@@ -70,14 +92,24 @@ def clickhouse_settings(limits: Limits) -> dict[str, Any]:
         "use_query_cache": 0,
         "query_profiler_real_time_period_ns": 0,
         "query_profiler_cpu_time_period_ns": 0,
+        # Engine logs are never sent to the client (they would be printed on the CLI's stdout/stderr).
+        "send_logs_level": "none",
+        "log_queries": 0,
+        "allow_introspection_functions": 0,
     }
 
 
-def _settings_clause(settings: dict[str, Any]) -> str:
+def _set_statement(settings: dict[str, Any]) -> str:
     def lit(value: Any) -> str:
-        return f"'{value}'" if isinstance(value, str) else str(value)
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'" if isinstance(value, str) else repr(value)
 
-    return " SETTINGS " + ", ".join(f"{k} = {lit(v)}" for k, v in settings.items())
+    return "SET " + ", ".join(f"{k} = {lit(v)}" for k, v in settings.items())
+
+
+def wrap(sql: str) -> str:
+    """The statement ClickHouse parses: the query as a subquery, on lines of its own (a trailing `--`
+    comment cannot swallow the closing parenthesis; an unclosed `/*` or quote is a syntax error)."""
+    return "SELECT * FROM (\n" + sql + "\n)"
 
 
 _CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*)", re.S)
@@ -88,8 +120,18 @@ def readable_error(raw: str, secrets: tuple[str, ...] = ()) -> EngineError:
     → `Code: 47. Unknown expression identifier 'x'` (no internal SQL, paths or credentials)."""
     match = _CODE.search(raw)
     if not match:
-        return EngineError(1001, " ".join(raw.split())[:500] or "query failed")
+        text = " ".join(raw.split())[:500] or "query failed"
+        return EngineError(1001, _withhold(text, secrets))
     code, text = int(match.group(1)), " ".join(match.group(2).split())
+    names = re.findall(r"\(([A-Z][A-Z0-9_]+)\)", text)
+    name = names[-1] if names else None
+    if code == 164:
+        # The read-only session refused something: a settings change or a table function.
+        setting = re.search(r"Cannot modify '([^']*)' setting", text)
+        if setting:
+            return EngineError(497, "ACCESS_DENIED: SETTINGS clauses are not allowed")
+        return EngineError(497, "ACCESS_DENIED: only a read-only SELECT over runs, batches, spans and records "
+                                "is allowed (no table functions)")
     text = re.sub(r"\s*\([A-Z_]+\)\s*(\(version [^)]*\))?\s*$", "", text)
     for marker in (" In scope ", " in scope ", " While processing ", ": While executing ", " While executing ",
                    ". Stack trace", " Maybe you meant", ": while ", "(in query:"):
@@ -101,18 +143,27 @@ def readable_error(raw: str, secrets: tuple[str, ...] = ()) -> EngineError:
     if code == 62:
         # Positions and excerpts refer to the rewritten SQL, not the user's: keep what was expected.
         expected = text.find("Expected")
-        text = "Syntax error" + (": " + text[expected:expected + 200] if expected >= 0 else "")
+        if "Max query size exceeded" in text:
+            text = "Syntax error: the query is too large (at most 256 KiB once scoped to the workspace)"
+        else:
+            text = "Syntax error" + (": " + text[expected:expected + 200] if expected >= 0 else "")
     if code == 395 and "Limit for rows or bytes to read exceeded" in text:
         code = 158  # the per-scan counter of PostgreSQL reads (sources.row_cap_predicate)
         text = text[text.find("Limit for rows"):]
     if code == 60:
         text = re.sub(r"Unknown table expression identifier '([^']*)'", r"Table orchestration.\1 doesn't exist", text)
+    return EngineError(code, _withhold(text, secrets), reason_for(code, name))
+
+
+def _withhold(text: str, secrets: tuple[str, ...]) -> str:
+    """No credentials, store paths or internal SQL in a message shown to the user."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "…")
-    if "sqlite(" in text or "postgresql(" in text or "lading_view_" in text:
+    if any(marker in text for marker in ("sqlite(", "postgresql(", "lading_view_", "lading_store_", "SQLite(",
+                                         "PostgreSQL(")):
         text = text.split(" ", 1)[0] + " (details withheld)"
-    return EngineError(code, text)
+    return text
 
 
 _CHDB: Any = None
@@ -174,6 +225,19 @@ class _Chdb:
         with self._restoring():
             return self._chdb.query(sql, fmt)
 
+    def connect(self) -> Any:
+        """A new session of its own (settings, current database, output buffer)."""
+        with self._restoring():
+            return self._chdb.connect(":memory:")
+
+    def run(self, connection: Any, sql: str, fmt: str) -> Any:
+        with self._restoring():
+            return connection.query(sql, fmt)
+
+    def close(self, connection: Any) -> None:
+        with self._restoring():
+            connection.close()
+
 
 def load_chdb() -> _Chdb:
     global _CHDB
@@ -182,30 +246,62 @@ def load_chdb() -> _Chdb:
     return _CHDB
 
 
-class ChdbEngine:
-    """chDB in this process; one stateless connection per process, created on first use."""
+def _error_of(result: Any) -> str | None:
+    error = getattr(result, "error_message", None)
+    if callable(error):
+        error = error()
+    return str(error) if error else None
 
-    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+
+def run_locked(sql: str, fmt: str, settings: dict[str, Any], setup: tuple[str, ...] = (),
+               secrets: tuple[str, ...] = ()) -> bytes:
+    """Run one statement in a fresh chDB session: `setup` (e.g. attaching the store), then `settings`,
+    then `readonly = 1`, then `wrap(sql)`; the session is closed afterwards, whatever happened.
+
+    chDB keeps a failed query's partial output in its session and hands it to the next query of that
+    session, so a session is never reused (a fresh one costs well under a millisecond)."""
+    chdb = load_chdb()
+    connection = chdb.connect()
+    try:
+        for statement in (*setup, _set_statement(settings), "SET readonly = 1"):
+            try:
+                result = chdb.run(connection, statement, "CSV")
+            except Exception as exc:
+                raise readable_error(str(exc), secrets) from None
+            if _error_of(result):
+                raise readable_error(_error_of(result) or "", secrets)
+        try:
+            result = chdb.run(connection, wrap(sql), fmt)
+        except Exception as exc:  # chDB raises RuntimeError/ChdbError carrying the ClickHouse message
+            raise readable_error(str(exc), secrets) from None
+        if _error_of(result):
+            raise readable_error(_error_of(result) or "", secrets)
+        return result.bytes() if hasattr(result, "bytes") else bytes(result)
+    finally:
+        chdb.close(connection)
+
+
+class ChdbEngine:
+    """chDB in this process: each query in a fresh, locked session reading `source`."""
+
+    def __init__(self, source: StoreSource | None = None, secrets: tuple[str, ...] = ()) -> None:
+        self._source = source
         self._secrets = secrets
 
     def execute(self, sql: str, limits: Limits) -> QueryResult:
         import orjson
 
-        chdb = load_chdb()
-        statement = sql + _settings_clause(clickhouse_settings(limits))
-        try:
-            result = chdb.query(statement, "JSONCompact")
-        except Exception as exc:  # chDB raises RuntimeError/ChdbError carrying the ClickHouse message
-            raise readable_error(str(exc), self._secrets) from None
-        error = getattr(result, "error_message", None)
-        if callable(error):
-            error = error()
-        if error:
-            raise readable_error(str(error), self._secrets)
-        raw = result.bytes() if hasattr(result, "bytes") else bytes(result)
+        setup = (self._source.attach_sql(),) if self._source is not None else ()
+        raw = run_locked(sql, "JSONCompact", clickhouse_settings(limits), setup, self._secrets)
         if not raw.strip():
             return QueryResult(columns=[], rows=[], truncated=False)
-        document = orjson.loads(raw)
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            # Only a FORMAT that got past every check could do this: answer as the guard would.
+            raise EngineError(497, "ACCESS_DENIED: FORMAT clauses are not allowed") from None
+        if not isinstance(document, dict):
+            raise EngineError(497, "ACCESS_DENIED: FORMAT clauses are not allowed")
         columns = [m["name"] for m in document.get("meta", [])]
         data = document.get("data", [])
         truncated = len(data) > limits.max_result_rows

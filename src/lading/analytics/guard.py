@@ -130,6 +130,37 @@ def _refuse_unparsable(sql: str, error: Exception) -> QueryRefusedError:
     return QueryRefusedError(62, f"Syntax error: {message}")
 
 
+def _check_tokens(sql: str) -> None:
+    """Refuse the query-option keywords wherever they appear as keywords (not in a string or a quoted
+    name), even where sqlglot would drop them silently (a dangling `SETTINGS`) or attach them to a node
+    the tree check does not expect: the tree is not the only line of defence."""
+    from sqlglot.tokens import TokenType
+
+    tokens = dialect()().tokenize(sql)
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token.token_type == TokenType.SETTINGS:
+            raise QueryRefusedError(497, "ACCESS_DENIED: SETTINGS clauses are not allowed")
+        if token.token_type == TokenType.FORMAT and (following is None or following.token_type != TokenType.L_PAREN):
+            raise QueryRefusedError(497, "ACCESS_DENIED: FORMAT clauses are not allowed")
+        if token.token_type == TokenType.INTO and following is not None and following.text.upper() == "OUTFILE":
+            raise QueryRefusedError(497, "ACCESS_DENIED: INTO OUTFILE is not allowed")
+
+
+_QUIET = False
+
+
+def _quiet_sqlglot() -> None:
+    """sqlglot logs a warning when it falls back to an opaque `Command` (`EXPLAIN …`, `SHOW …`); those
+    statements are refused anyway, and a library's log line must not reach the CLI's stderr."""
+    global _QUIET
+    if not _QUIET:
+        import logging
+
+        logging.getLogger("sqlglot").setLevel(logging.ERROR)
+        _QUIET = True
+
+
 def parse(sql: str) -> object:
     """One checked SELECT tree, or `QueryRefusedError`."""
     import sqlglot
@@ -138,6 +169,7 @@ def parse(sql: str) -> object:
 
     if not sql.strip():
         raise QueryRefusedError(62, "Syntax error: empty query")
+    _quiet_sqlglot()
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect()) if s is not None]
     except (ParseError, TokenError) as error:
@@ -148,7 +180,10 @@ def parse(sql: str) -> object:
     tree = statements[0]
     if not isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect)):
         kind = tree.key.upper() if not isinstance(tree, exp.Command) else str(tree.this).upper()
-        raise QueryRefusedError(497, f"ACCESS_DENIED: only SELECT queries are allowed, not {kind}")
+        if kind.lower() in _STATEMENT_KEYWORDS:
+            raise QueryRefusedError(497, f"ACCESS_DENIED: only SELECT queries are allowed, not {kind}")
+        raise QueryRefusedError(497, "ACCESS_DENIED: only SELECT queries are allowed")
+    _check_tokens(sql)
     _check(tree)
     return tree
 
@@ -164,11 +199,7 @@ def _check(tree: object) -> None:
     if ctes & set(TABLES):
         raise QueryRefusedError(497, "ACCESS_DENIED: a WITH name may not hide a runtime table")
     for node in tree.walk():
-        if isinstance(node, exp.Select):
-            for clause, label in (("settings", "SETTINGS"), ("format", "FORMAT"), ("into", "INTO"),
-                                  ("kind", "SELECT kind")):
-                if node.args.get(clause):
-                    raise QueryRefusedError(497, f"ACCESS_DENIED: {label} clauses are not allowed")
+        _check_clauses(node)
         is_function = isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Unary, exp.Connector))
         if not is_function and not isinstance(node, allowed):
             raise QueryRefusedError(497, f"ACCESS_DENIED: {node.key.upper()} is not allowed in a query")
@@ -193,6 +224,43 @@ def _check(tree: object) -> None:
     depth = _subquery_depth(tree)
     if depth > MAX_SUBQUERY_DEPTH:
         raise QueryRefusedError(162, f"Too deep subqueries. Maximum: {MAX_SUBQUERY_DEPTH}")
+
+
+# The clauses each query-shaped node may carry. Anything else sqlglot can hang on them — SETTINGS, FORMAT,
+# INTO, query options, locks, SAMPLE, hints, `SELECT AS STRUCT` … — is refused wherever the node sits
+# (top level, either side of UNION/EXCEPT/INTERSECT, subquery, CTE, nested set operation): sqlglot keeps
+# these in different args per node type, so the check is by allow-list, never by naming the bad ones.
+_CLAUSES: dict[str, frozenset[str]] = {
+    "Select": frozenset({"with_", "expressions", "distinct", "from_", "joins", "where", "group", "having",
+                         "qualify", "windows", "order", "limit", "offset"}),
+    "SetOperation": frozenset({"this", "expression", "distinct", "with_", "order", "limit", "offset"}),
+    "Subquery": frozenset({"this", "alias", "order", "limit", "offset"}),
+    "CTE": frozenset({"this", "alias", "scalar"}),
+    "With": frozenset({"expressions", "recursive"}),
+    "Table": frozenset({"this", "alias", "db", "catalog"}),
+}
+_CLAUSE_LABELS = {"settings": "SETTINGS", "format": "FORMAT", "into": "INTO", "options": "query option",
+                  "kind": "SELECT kind", "locks": "FOR UPDATE/SHARE", "for_": "FOR", "sample": "SAMPLE",
+                  "hint": "hint", "hints": "hint", "prewhere": "PREWHERE", "laterals": "LATERAL",
+                  "operation_modifiers": "query modifier", "by_name": "BY NAME", "side": "set operation side",
+                  "materialized": "MATERIALIZED", "version": "time travel"}
+
+
+def _check_clauses(node: object) -> None:
+    from sqlglot import exp
+
+    for kind, cls in (("Select", exp.Select), ("SetOperation", exp.SetOperation), ("Subquery", exp.Subquery),
+                      ("CTE", exp.CTE), ("With", exp.With), ("Table", exp.Table)):
+        if isinstance(node, cls):
+            allowed = _CLAUSES[kind]
+            break
+    else:
+        return
+    for arg, value in node.args.items():
+        if arg in allowed or value is None or value is False or (isinstance(value, list) and not value):
+            continue
+        label = _CLAUSE_LABELS.get(arg, arg.rstrip("_").upper().replace("_", " "))
+        raise QueryRefusedError(497, f"ACCESS_DENIED: {label} clauses are not allowed")
 
 
 def _is_array_join_target(table: object) -> bool:

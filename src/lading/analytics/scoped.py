@@ -40,7 +40,7 @@ def scoped_sql(sql: str, settings: Settings, workspace_uuid: str, row_cap: int |
 def engine_for(settings: Settings) -> QueryEngine:
     """The engine of this installation (embedded chDB; a ClickHouse server would plug in here)."""
     src = source_for(settings)
-    return ChdbEngine(secrets=tuple(s for s in (src.pg_password, src.sqlite_path) if s))
+    return ChdbEngine(src, secrets=tuple(s for s in (src.pg_password, src.sqlite_path) if s))
 
 
 # A lower time bound at most this old selects few enough rows for an index walk to beat a table scan
@@ -50,15 +50,15 @@ NARROW_WINDOW_SECONDS = 3 * 86400
 
 def _newest_bound_age(values: list[str]) -> float:
     """Seconds between now and the most recent of the (checked, constant) lower bounds."""
-    from lading.analytics.engine import load_chdb
+    from lading.analytics.engine import run_locked
 
-    chdb = load_chdb()
     exprs = ", ".join(f"toFloat64(dateDiff('second', toDateTime({v}, 'UTC'), now()))" for v in values)
     try:
-        # The bounds are user expressions: evaluated under tight caps of their own.
-        raw = chdb.query(f"SELECT arrayMin([{exprs}]) AS age SETTINGS readonly = 2, session_timezone = 'UTC', "
-                         "max_execution_time = 2, max_rows_to_read = 100000, max_memory_usage = 268435456",
-                         "CSV").bytes()
+        # The bounds are user expressions: evaluated in a locked session with tight caps of its own.
+        raw = run_locked(f"SELECT arrayMin([{exprs}]) AS age", "CSV", {
+            "session_timezone": "UTC", "max_execution_time": 2, "max_rows_to_read": 100000,
+            "max_memory_usage": 268435456, "send_logs_level": "none", "query_profiler_real_time_period_ns": 0,
+            "query_profiler_cpu_time_period_ns": 0})
         return float(raw.decode().strip() or "inf")
     except Exception:  # an odd bound: let the query itself report it; scan sequentially
         return float("inf")

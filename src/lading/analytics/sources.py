@@ -1,19 +1,26 @@
 """Where the embedded engine reads the state store from: SQLite file or PostgreSQL database.
 
-chDB reads the store through its `sqlite()` / `postgresql()` table functions. Those are only ever
-written by Lading's rewriter (the user's SQL may name none of them). Each backend also says how its
-raw columns become the typed ClickHouse columns of the spec (timestamps are text on SQLite, naive
-`timestamp` on PostgreSQL; both hold UTC).
+chDB reads the store as a database attached with its SQLite / PostgreSQL database engine, not through
+the `sqlite()` / `postgresql()` table functions: the query then runs in a `readonly = 1` session, where
+ClickHouse itself refuses every table function (`file`, `url`, `sqlite`, …) and every settings change,
+so neither can be reached from query text even if the rewriter let something through. The database
+name is unguessable (a per-process secret) and only ever written by Lading's rewriter. Each backend also
+says how its raw columns become the typed ClickHouse columns of the spec (timestamps are text on
+SQLite, naive `timestamp` on PostgreSQL; both hold UTC).
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from lading.settings import Settings
 
 ROW_CAP_MESSAGE = "Limit for rows or bytes to read exceeded, max rows: {}"
+# Part of every attached store database name: never derivable from anything a user can see.
+_PROCESS_SECRET = secrets.token_hex(8)
 
 
 def quote(value: str) -> str:
@@ -42,14 +49,28 @@ class StoreSource:
         return (f"throwIf(rowNumberInAllBlocks() >= {int(self.row_cap)}, "
                 f"{quote(ROW_CAP_MESSAGE.format(self.row_cap))}) = 0")
 
-    def table(self, name: str) -> str:
-        """The table function reading one store table."""
+    @property
+    def database(self) -> str:
+        """The name the store is attached under in chDB: one per store (so `CREATE DATABASE IF NOT
+        EXISTS` can never reuse another store's attachment) and unguessable from query text."""
+        identity = "\0".join((self.backend, self.sqlite_path, self.pg_host_port, self.pg_database, self.pg_user,
+                              self.pg_password, self.pg_schema, _PROCESS_SECRET))
+        return "lading_store_" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+    def attach_sql(self) -> str:
+        """The DDL attaching the store in a fresh chDB session (run before the session turns read-only)."""
         if self.backend == "sqlite":
-            return f"sqlite({quote(self.sqlite_path)}, {quote(name)})"
-        args = [self.pg_host_port, self.pg_database, name, self.pg_user, self.pg_password]
-        if self.pg_schema:
-            args.append(self.pg_schema)
-        return "postgresql(" + ", ".join(quote(a) for a in args) + ")"
+            engine = f"SQLite({quote(self.sqlite_path)})"
+        else:
+            args = [self.pg_host_port, self.pg_database, self.pg_user, self.pg_password]
+            if self.pg_schema:
+                args.append(self.pg_schema)
+            engine = "PostgreSQL(" + ", ".join(quote(a) for a in args) + ")"
+        return f"CREATE DATABASE IF NOT EXISTS {self.database} ENGINE = {engine}"
+
+    def table(self, name: str) -> str:
+        """One store table, as the attached database exposes it."""
+        return f"{self.database}.{name}"
 
     def ts(self, column: str) -> str:
         """A raw timestamp column as Nullable(DateTime64(3, 'UTC'))."""

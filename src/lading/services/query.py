@@ -15,13 +15,22 @@ from lading.services.session import Session
 
 
 class QueryError(LadingError):
-    """A refused or failed query, in the ClickHouse `Code: <n>. <message>` form."""
+    """A refused or failed query, in the ClickHouse `Code: <n>. <message>` form; `reason` is ClickHouse's
+    name for the code (`ACCESS_DENIED`, `SYNTAX_ERROR`, …), so a client can branch without parsing text."""
 
     status_code = 400
 
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message, extra={"code": code})
+    def __init__(self, code: int, message: str, reason: str | None = None) -> None:
+        from lading.analytics.engine import reason_for
+
+        super().__init__(message, reason=reason or reason_for(code), extra={"code": code})
         self.code = code
+
+    def to_document(self) -> dict[str, Any]:
+        # The message keeps the spec's `Code: <n>. …` form: the reason is not prefixed to it.
+        doc: dict[str, Any] = {"errorMessage": self.message, "reason": self.reason, "statusCode": self.status_code}
+        doc.update(self.extra)
+        return doc
 
 
 def _int_env(name: str, default: int) -> int:
@@ -50,6 +59,8 @@ def compile_query(session: Session, sql: str) -> str:
         return scoped_sql(sql, session.settings, session.workspace_uuid, limits().max_rows_to_read)
     except QueryRefusedError as refused:
         raise QueryError(refused.code, str(refused)) from None
+    except RecursionError:  # nesting deeper than any check can walk: refused, never an internal error
+        raise QueryError(306, "Code: 306. Stack size too large: the query is nested too deeply") from None
 
 
 def execute_query(session: Session, sql: str) -> tuple[dict[str, Any], bool]:
@@ -62,5 +73,5 @@ def execute_query(session: Session, sql: str) -> tuple[dict[str, Any], bool]:
     try:
         result = engine.execute(final, limits())
     except EngineError as error:
-        raise QueryError(error.code, str(error)) from None
+        raise QueryError(error.code, str(error), error.reason) from None
     return {"rows": result.rows}, result.truncated
