@@ -27,6 +27,23 @@ _SLUG_CHARS = re.compile(r"[^a-z0-9_]")
 
 COLUMN_FIELD_ORDER = ("slug", "type", "label", "kind", "originalSlug")
 
+# Columns a model may hold (original, custom and derived; the five system columns are not counted).
+# Every column is a physical column of the model's table, so the cap sits well below both engines'
+# own limits — PostgreSQL 1,600 per table, SQLite 2,000 — with room for the system columns and the
+# scratch column a type change adds, and is checked before any DDL runs: reaching an engine limit
+# mid-import would fail with a database error after some columns were already added.
+MAX_MODEL_COLUMNS = 1000
+
+
+def check_column_count(model_slug: str, current: int, adding: int) -> None:
+    """Refuse a change that would leave the model with more than `MAX_MODEL_COLUMNS` columns."""
+    total = current + adding
+    if adding > 0 and total > MAX_MODEL_COLUMNS:
+        raise ValidationError(
+            f"model {model_slug} would have {total:,} columns ({current:,} now, {adding:,} new); a model holds at "
+            f"most {MAX_MODEL_COLUMNS:,} columns (system columns not counted); nothing was changed",
+            reason="tooManyColumns", details={"limit": MAX_MODEL_COLUMNS, "count": total})
+
 
 def column_document(column: dict[str, Any]) -> dict[str, Any]:
     """A stored column definition in the documented field order (JSONB does not keep key order)."""
@@ -89,9 +106,11 @@ class ColumnConflictError(ValidationError):
         super().__init__(f"Column {slug} already exists", reason="columnAlreadyExists")
 
 
-def validate_new_columns(columns: Any, existing: list[dict[str, Any]], *, default_kind: str) -> list[dict[str, Any]]:
+def validate_new_columns(columns: Any, existing: list[dict[str, Any]], *, default_kind: str,
+                         model_slug: str) -> list[dict[str, Any]]:
     if not isinstance(columns, list):
         raise ValidationError("--columns must be a JSON array of Column objects", reason="invalidColumn")
+    check_column_count(model_slug, len(existing), len(columns))
     out: list[dict[str, Any]] = []
     for column in columns:
         out.append(validate_column(column, existing + out, default_kind=default_kind))

@@ -19,6 +19,7 @@ from lading.data import physical
 from lading.data.columns import (
     DERIVED_KINDS,
     CoercionError,
+    check_column_count,
     converter,
     id_text,
     infer_type,
@@ -149,6 +150,8 @@ class ModelWriter:
             raise ValidationError(
                 f"column {key!r} (line {line}) is not a column of model {self.model.slug}; add it first or import "
                 "with --create-columns", reason="columnMismatch")
+        before = len(self.model.columns or [])
+        check_column_count(self.model.slug, before, len(self.columns) - before + 1)
         ctype = infer_type(sample, from_csv=self.from_csv)
         physical.add_column(self.conn, self.backend, self.model.table_schema, self.model.table_name, slug, ctype)
         label = self._labels.get(key, key)
@@ -163,6 +166,12 @@ class ModelWriter:
         """A CSV header mapped to columns up front: a mismatch fails before any row is read."""
         for key, label in zip(keys, labels, strict=True):
             self._labels[key] = label
+        if self.create_columns:
+            # The whole header is known: a file that would take the model past its column cap is
+            # refused before the first column is added, not when the engine's own limit is hit.
+            new = {key.lower() for key in keys if key != "_id" and key not in IGNORED_SYSTEM_KEYS
+                   and not key.startswith("_") and key.lower() not in self._by_lower}
+            check_column_count(self.model.slug, len(self.columns), len(new))
         self.csv_plan(keys)
 
     # --- rows -------------------------------------------------------------------------------------

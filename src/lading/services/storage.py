@@ -235,7 +235,8 @@ def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, e
     id_col = _optional_slug(id_column_slug, "id") or "_id"
     title_col = _optional_slug(title_column_slug, "title")
     time_col = _optional_slug(time_column_slug, "time")
-    definitions = validate_new_columns(columns if columns is not None else [], [], default_kind="original")
+    definitions = validate_new_columns(columns if columns is not None else [], [], default_kind="original",
+                                       model_slug=slug)
     derived = [c["slug"] for c in definitions if c["kind"] in DERIVED_KINDS]
     if derived:
         raise ValidationError(f"derived columns ({', '.join(derived)}) are added with `storage column create` once "
