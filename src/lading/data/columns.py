@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from lading.data.physical import COLUMN_TYPES, parse_date
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 
 COLUMN_SLUG_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
 WRITABLE_KINDS = ("original", "custom")
@@ -71,16 +71,16 @@ def validate_column(column: Any, existing: list[dict[str, Any]], *, default_kind
     slug = column.get("slug")
     if not isinstance(slug, str) or not COLUMN_SLUG_RE.match(slug):
         raise ValidationError(f"column slug must match ^[a-zA-Z][a-zA-Z0-9_]{{0,62}}$ (a leading _ is reserved for "
-                              f"system columns), not {slug!r}", reason="invalidColumn",
+                              f"system columns), not {shown(slug)}", reason="invalidColumn",
                               extra={"issues": [{"path": ["slug"], "message": "invalid slug"}]})
     ctype = column.get("type")
     if ctype not in COLUMN_TYPES:
-        raise ValidationError(f"column {slug}: type must be one of {', '.join(COLUMN_TYPES)}, not {ctype!r}",
+        raise ValidationError(f"column {slug}: type must be one of {', '.join(COLUMN_TYPES)}, not {shown(ctype)}",
                               reason="invalidColumn", extra={"issues": [{"path": ["type"], "message": "invalid type"}]})
     kind = column.get("kind", default_kind)
     if kind not in WRITABLE_KINDS and kind not in DERIVED_KINDS:
         raise ValidationError(f"column {slug}: kind must be one of original, custom, computed, metric, lookup, "
-                              f"not {kind!r}", reason="invalidColumn")
+                              f"not {shown(kind)}", reason="invalidColumn")
     if any(c["slug"].lower() == slug.lower() for c in existing):
         raise ColumnConflictError(slug)
     label = column.get("label")
@@ -142,16 +142,16 @@ def coerce(value: Any, column_type: str, *, from_csv: bool = False) -> Any:
         return orjson.dumps(value).decode()
     if column_type == "number":
         if isinstance(value, bool):
-            raise CoercionError(f"{value!r} is not a number")
+            raise CoercionError(f"{shown(value)} is not a number")
         if isinstance(value, (int, float)):
             return float(value)
         if isinstance(value, str):
             try:
                 number = float(value.strip())
             except ValueError:
-                raise CoercionError(f"{value!r} is not a number") from None
+                raise CoercionError(f"{shown(value)} is not a number") from None
             if number != number or number in (float("inf"), float("-inf")):
-                raise CoercionError(f"{value!r} is not a finite number")
+                raise CoercionError(f"{shown(value)} is not a finite number")
             return number
         raise CoercionError(f"{_short(value)} is not a number")
     if column_type == "boolean":

@@ -21,7 +21,7 @@ import orjson
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, MetaData, Table, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 
 COLUMN_TYPES = ("string", "number", "boolean", "date", "object", "array", "vector", "any")
 JSON_TYPES = frozenset({"object", "array", "vector", "any"})
@@ -150,7 +150,7 @@ def parse_date(value: Any) -> datetime:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if not isinstance(value, str):
-        raise ValueError(f"not a date: {value!r}")
+        raise ValueError(f"not a date: {shown(value)}")
     text = value.strip()
     if len(text) == 10:
         d = date.fromisoformat(text)

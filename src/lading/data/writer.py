@@ -27,7 +27,7 @@ from lading.data.columns import (
     new_id,
     stored_text,
 )
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 from lading.store.clock import utcnow
 
 CHUNK_ROWS = 2000
@@ -79,7 +79,7 @@ class ModelWriter:
     def __init__(self, conn: Any, model: Any, *, mode: str = "upsert", create_columns: bool = True,
                  from_csv: bool = False, strict: bool = False, keep_operations: bool = False) -> None:
         if mode not in MODES:
-            raise ValidationError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}", reason="invalidData")
+            raise ValidationError(f"--mode must be one of {', '.join(MODES)}, not {shown(mode)}", reason="invalidData")
         self.conn = conn
         self.model = model
         self.pg = conn.dialect.name == "postgresql"
@@ -148,7 +148,7 @@ class ModelWriter:
     def _create(self, slug: str, sample: Any, line: int, key: str) -> str:
         if not self.create_columns:
             raise ValidationError(
-                f"column {key!r} (line {line}) is not a column of model {self.model.slug}; add it first or import "
+                f"column {shown(key)} (line {line}) is not a column of model {self.model.slug}; add it first or import "
                 "with --create-columns", reason="columnMismatch")
         before = len(self.model.columns or [])
         check_column_count(self.model.slug, before, len(self.columns) - before + 1)

@@ -6,7 +6,7 @@ import re
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.services import presenters
 from lading.services.graphs import find_tool_cycle, invalid_nodes
 from lading.services.session import Session
@@ -40,7 +40,7 @@ def validate_form_fields(form_fields: Any) -> list[dict[str, Any]] | None:
         if not isinstance(f, dict) or not isinstance(f.get("slug"), str) or not f["slug"]:
             raise ValidationError(f"form field {i}: needs a slug", reason="invalidData")
         if f.get("type", "any") not in _FIELD_TYPES:
-            raise ValidationError(f"form field {f['slug']}: unknown type {f.get('type')!r}", reason="invalidData")
+            raise ValidationError(f"form field {f['slug']}: unknown type {shown(f.get('type'))}", reason="invalidData")
     return form_fields
 
 
@@ -135,7 +135,8 @@ def deploy_draft(session: Session, *, workflow_uuid: str, nodes: Any = _UNSET, f
         if version is not None:
             wanted = _semver(version)
             if wanted is None:
-                raise ValidationError(f"--version must be semver (e.g. 2.0.0), got {version!r}", reason="invalidData")
+                raise ValidationError(f"--version must be semver (e.g. 2.0.0), got {shown(version)}",
+                                      reason="invalidData")
             if any((_semver(v) or (0, 0, 0)) >= wanted for v in existing):
                 raise ValidationError(f"--version {version} must be above every existing version",
                                       reason="invalidData")

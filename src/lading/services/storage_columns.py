@@ -91,6 +91,9 @@ def _notify(session: Session, model_uuids: set[str]) -> None:
 def update_column(session: Session, model_uuid: str, column: Any) -> dict[str, Any]:
     if not isinstance(column, dict):
         raise ValidationError("--column must be the full Column JSON object", reason="invalidColumn")
+    if not isinstance(column.get("slug"), str) or not column["slug"]:
+        raise ValidationError("--column needs the slug of the column to update", reason="invalidColumn",
+                              extra={"issues": [{"path": ["slug"], "message": "required"}]})
     with session.db.write() as conn:
         model = require_model(session, conn, model_uuid, for_update=True)
         columns = list(model.columns or [])
