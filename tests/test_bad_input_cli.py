@@ -344,3 +344,21 @@ def test_the_last_line_of_defence_shows_no_internals(monkeypatch: pytest.MonkeyP
     assert code == 1
     assert out["reason"] == "unknown" and out["statusCode"] == 500
     assert "sqlite3" not in out["errorMessage"] and "None" not in out["errorMessage"]
+
+
+def test_a_record_value_with_a_nul_character_fails_its_row_on_both_stores(tmp_path: Path) -> None:
+    """PostgreSQL cannot store NUL in text or JSON; the row is reported, the rest of the file lands."""
+    dataset = next(d["uuid"] for d in ok("storage", "dataset", "list")["datasets"] if d["slug"] == "default")
+    model = ok("storage", "model", "create", "--slug", "people", "--name", "People", "--dataset-uuid", dataset,
+               "--columns", j([{"slug": "name", "type": "string"}, {"slug": "meta", "type": "object"}]))["model"]
+    path = tmp_path / "rows.json"
+    path.write_text(j([{"_id": "ok", "name": "Ann"}, {"_id": "bad1", "name": "a\x00b"},
+                       {"_id": "bad2", "meta": {"k": ["x\x00"]}}, {"_id": "bad\x003", "name": "Bob"}]))
+    code, out = run_cli("storage", "record", "import", "--model-uuid", model["uuid"], "--file", str(path))
+    assert code == 0, out
+    assert out["import"]["insertedRecordsCount"] == 1 and out["import"]["skippedRecordsCount"] == 3
+    assert all("NUL" in e["message"] for e in out["import"]["errors"])
+    code, out = run_cli("storage", "record", "remove", "--model-uuid", model["uuid"], "--ids", "ok,x\x00y")
+    assert code in (0, 1) and "unknown" != out.get("reason"), out
+    code, out = run_cli("storage", "model", "update", "--uuid", model["uuid"], "--name", "a\x00b")
+    assert code in (0, 1) and out.get("reason") != "unknown", out

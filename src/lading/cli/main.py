@@ -61,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; work already submitted continues\n")
         code = 130
-    except Exception:  # the last line of defence: the documented shape, nothing of the exception
+    except Exception as exc:  # the last line of defence: the documented shape, nothing of the exception
+        refusal = _refusal(exc)
+        if refusal is not None:  # a driver refusal raised outside SQLAlchemy (raw cursors, COPY)
+            emit(refusal.to_document())
+            return _exit(argv, refusal.exit_code)
         # An exception's text can hold SQL, driver names or Python representations of the input;
         # none of it helps the user, so it only goes to stderr when LADING_DEBUG asks for it.
         emit({"errorMessage": "unknown: the command failed unexpectedly; nothing more is known (rerun with "
@@ -69,9 +73,20 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("LADING_DEBUG", "") not in ("", "0"):
             traceback.print_exc()
         code = 1
+    return _exit(argv, code)
+
+
+def _exit(argv: list[str] | None, code: int) -> int:
     if argv is None:
         sys.exit(code)
     return code
+
+
+def _refusal(exc: BaseException) -> Any:
+    """The user's error behind a store refusal of a bound value (see `store.database.refusal_of`)."""
+    from lading.store.database import refusal_of
+
+    return refusal_of(exc)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

@@ -124,12 +124,29 @@ class CoercionError(ValueError):
     pass
 
 
+_NUL_MESSAGE = "text cannot contain NUL (\\u0000) characters"
+
+
+def _has_nul(value: Any) -> bool:
+    """A NUL character anywhere in a value: PostgreSQL text and JSON cannot store one, so a record
+    holding one fails its row on both stores rather than aborting the whole write on one of them."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def coerce(value: Any, column_type: str, *, from_csv: bool = False) -> Any:
     """A value as stored in a column of `column_type`; `CoercionError` when it does not convert."""
     if value is None:
         return None
     if from_csv and value == "":
         return None
+    if _has_nul(value):
+        raise CoercionError(_NUL_MESSAGE)
     if column_type == "string":
         if isinstance(value, str):
             return value
@@ -205,6 +222,8 @@ def infer_type(value: Any, *, from_csv: bool) -> str:
 
 def id_text(value: Any) -> str:
     """A record id as stored in `_id`: strings as they are, numbers without a trailing `.0`."""
+    if _has_nul(value):
+        raise CoercionError(_NUL_MESSAGE)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

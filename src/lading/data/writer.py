@@ -258,11 +258,11 @@ class ModelWriter:
             if id_col == "_id":
                 if id_raw is None or id_raw == "":
                     return new_id()
-                return id_raw if type(id_raw) is str else id_text(id_raw)
+                return id_raw if type(id_raw) is str and "\x00" not in id_raw else id_text(id_raw)
             value = values.get(id_col)
             if value is None or value == "":
                 raise RowError(f"missing id: the id column {id_col} has no value")
-            return value if type(value) is str else id_text(value)
+            return value if type(value) is str and "\x00" not in value else id_text(value)
         except CoercionError as exc:
             raise RowError(str(exc)) from None
 

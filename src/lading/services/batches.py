@@ -178,6 +178,8 @@ def list_batches(session: Session, *, workflow_uuids: Sequence[str] | None = Non
                  statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     if limit < 1 or limit > MAX_LIMIT:
         raise ValidationError(f"--limit must be between 1 and {MAX_LIMIT}", reason="invalidData")
+    if offset < 0:
+        raise ValidationError("--offset cannot be negative", reason="invalidOffset")
     for s in statuses or []:
         if s not in ("pending", "running", "cancelling", "success", "error", "cancelled"):
             raise ValidationError(f"unknown status {shown(s)}", reason="invalidData")

@@ -7,6 +7,7 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError, shown
+from lading.domain.paging import check_page
 from lading.services import presenters
 from lading.services.graphs import find_tool_cycle, invalid_nodes
 from lading.services.session import Session
@@ -72,6 +73,7 @@ def get_release(session: Session, uuid: str) -> dict[str, Any]:
 
 
 def list_releases(session: Session, *, workflow_uuid: str | None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    check_page(limit, offset)
     with session.db.read() as conn:
         if workflow_uuid:
             require_workflow(session, conn, workflow_uuid)
