@@ -31,6 +31,7 @@ from lading.ai.transcript import (
     from_history,
 )
 from lading.ai.turn import AgentSpec, AgentTool, ChatTurn, PartsSink, ToolResult, TurnError, TurnResult
+from lading.domain.errors import shown
 from lading.integrations import _llm
 from lading.integrations._sdk import ProviderError
 
@@ -136,9 +137,9 @@ class _Turn:
         tool = self.tools.get(call.name)
         if tool is None:
             known = ", ".join(sorted(self.tools)) or "none"
-            return _error(f"unknown action {call.name!r} (available: {known})")
+            return _error(f"unknown action {shown(call.name)} (available: {known})")
         if call.problem:
-            return _error(f"invalid input for {call.name!r}: {call.problem}")
+            return _error(f"invalid input for {shown(call.name)}: {call.problem}")
         try:
             return await tool.call(call.input)
         except Exception as exc:  # any failure of an action is the model's to handle

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lading.ai.catalog import PROVIDERS, default_model, find_model, resolve_model
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 from lading.domain.nodes import UUID_RE
 from lading.integrations import canonical_slug
 
@@ -92,22 +92,22 @@ def _object(value: Any, where: str, reason: str = INVALID) -> dict[str, Any]:
 
 def _slug(value: Any, where: str, seen: set[str]) -> str:
     if not isinstance(value, str) or not _SLUG.match(value):
-        raise _bad(f"{where}.slug must be made of letters, digits and _ (got {value!r})", TOOLS_ERROR)
+        raise _bad(f"{where}.slug must be made of letters, digits and _ (got {shown(value)})", TOOLS_ERROR)
     if value in seen:
-        raise _bad(f"{where}.slug {value!r} is used twice; slugs are unique per release", TOOLS_ERROR)
+        raise _bad(f"{where}.slug {shown(value)} is used twice; slugs are unique per release", TOOLS_ERROR)
     seen.add(value)
     return value
 
 
 def check_temperature(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise _bad(f"--temperature must be a number between 0 and 1 (got {value!r})")
+        raise _bad(f"--temperature must be a number between 0 and 1 (got {shown(value)})")
     return float(value)
 
 
 def check_max_steps(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_STEPS:
-        raise _bad(f"--max-steps must be an integer between 1 and {MAX_STEPS} (got {value!r})")
+        raise _bad(f"--max-steps must be an integer between 1 and {MAX_STEPS} (got {shown(value)})")
     return value
 
 
@@ -120,7 +120,7 @@ def check_actions(value: Any) -> list[dict[str, Any]]:
         action = dict(_object(raw, where, TOOLS_ERROR))
         kind = action.get("kind")
         if kind not in ACTION_KINDS:
-            raise _bad(f"{where}.kind must be one of {', '.join(ACTION_KINDS)} (got {kind!r})", TOOLS_ERROR)
+            raise _bad(f"{where}.kind must be one of {', '.join(ACTION_KINDS)} (got {shown(kind)})", TOOLS_ERROR)
         action["slug"] = _slug(action.get("slug"), where, seen)
         ids = _IDENTIFIERS[kind]
         if not any(action.get(k) not in (None, "") for k in ids):
@@ -153,7 +153,7 @@ def check_resources(value: Any) -> list[dict[str, Any]]:
         res = dict(_object(raw, where, TOOLS_ERROR))
         kind = res.get("kind")
         if kind not in RESOURCE_KINDS:
-            raise _bad(f"{where}.kind must be one of {', '.join(RESOURCE_KINDS)} (got {kind!r})", TOOLS_ERROR)
+            raise _bad(f"{where}.kind must be one of {', '.join(RESOURCE_KINDS)} (got {shown(kind)})", TOOLS_ERROR)
         res["slug"] = _slug(res.get("slug"), where, seen)
         res["name"] = _text(res.get("name"), f"{where}.name", TOOLS_ERROR) or res["slug"]
         for key in ("description", "prompt"):
@@ -219,7 +219,7 @@ def check_capabilities(value: Any) -> list[str]:
     items = _list(value, "--capabilities", TOOLS_ERROR)
     unknown = [c for c in items if c not in CAPABILITIES]
     if unknown:
-        raise _bad(f"unknown capabilities {unknown!r}; known: {', '.join(CAPABILITIES)}", TOOLS_ERROR)
+        raise _bad(f"unknown capabilities {shown(unknown)}; known: {', '.join(CAPABILITIES)}", TOOLS_ERROR)
     return list(dict.fromkeys(items))
 
 
@@ -237,7 +237,7 @@ def check_options(value: Any) -> dict[str, Any]:
     options = _object(value, "--options")
     unknown = sorted(set(options) - set(OPTION_KEYS))
     if unknown:
-        raise _bad(f"--options: unknown keys {unknown}; known: {', '.join(OPTION_KEYS)}")
+        raise _bad(f"--options: unknown keys {', '.join(map(str, unknown))}; known: {', '.join(OPTION_KEYS)}")
     out: dict[str, Any] = {}
     for key in OPTION_KEYS:
         if options.get(key) is None:
@@ -271,7 +271,7 @@ def check_heartbeat(value: Any) -> dict[str, Any] | None:
     for key in ("intervalMinutes", "maxMessages"):
         number = beat.get(key)
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise _bad(f"--heartbeat.{key} must be a positive integer (got {number!r})")
+            raise _bad(f"--heartbeat.{key} must be a positive integer (got {shown(number)})")
         out[key] = number
     out["prompt"] = _text(beat.get("prompt"), "--heartbeat.prompt")
     return out
@@ -311,7 +311,7 @@ def _model_change(config: dict[str, Any], changes: Mapping[str, Any]) -> tuple[s
     slug, integration = resolve_model(slug, integration)
     if integration not in PROVIDERS:
         raise _bad(f"--integration-slug must be a language-model provider ({', '.join(PROVIDERS)}); "
-                   f"got {integration!r}")
+                   f"got {shown(integration)}")
     return slug, integration
 
 
@@ -322,7 +322,7 @@ def apply_changes(config: Mapping[str, Any], changes: Mapping[str, Any]) -> dict
     out = complete(config)
     unknown = sorted(set(changes) - set(CONFIG_KEYS))
     if unknown:
-        raise _bad(f"unknown release fields {unknown}")
+        raise _bad(f"unknown release fields {', '.join(unknown)}")
     if "languageModelSlug" in changes or "integrationSlug" in changes:
         out["languageModelSlug"], out["integrationSlug"] = _model_change(out, changes)
     for key, value in changes.items():

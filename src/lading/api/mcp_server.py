@@ -16,6 +16,7 @@ import logging
 import sys
 from typing import Any
 
+from lading.domain.errors import shown
 from lading.services.session import Session
 
 log = logging.getLogger("lading.mcp")
@@ -42,7 +43,7 @@ def build_server(session: Session, server_uuid: str | None) -> Any:
     async def call_tool(ctx: Any, params: Any) -> Any:
         tool = tools.get(params.name)
         if tool is None:
-            doc: Any = {"errorMessage": f"unknown tool {params.name!r}", "reason": "toolNotFound"}
+            doc: Any = {"errorMessage": f"unknown tool {shown(params.name)}", "reason": "toolNotFound"}
             return types.CallToolResult(content=[types.TextContent(text=_text(doc))], is_error=True)
         try:
             doc = await asyncio.to_thread(tool.call, dict(params.arguments or {}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from typing import Any
 
 
 def _click_modules() -> list[object]:
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from lading.domain.errors import LadingError
 
     command = typer.main.get_command(app)
+    _bound_integers(command)
     args = list(sys.argv[1:] if argv is None else argv)
     code = 0
     try:
@@ -59,14 +61,62 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; work already submitted continues\n")
         code = 130
-    except Exception as exc:  # the last line of defence: a clear message, no traceback
-        emit({"errorMessage": f"internal error: {type(exc).__name__}: {exc}", "statusCode": 500})
+    except Exception as exc:  # the last line of defence: the documented shape, nothing of the exception
+        refusal = _refusal(exc)
+        if refusal is not None:  # a driver refusal raised outside SQLAlchemy (raw cursors, COPY)
+            emit(refusal.to_document())
+            return _exit(argv, refusal.exit_code)
+        # An exception's text can hold SQL, driver names or Python representations of the input;
+        # none of it helps the user, so it only goes to stderr when LADING_DEBUG asks for it.
+        emit({"errorMessage": "unknown: the command failed unexpectedly; nothing more is known (rerun with "
+                              "LADING_DEBUG=1 to print the cause on stderr)", "reason": "unknown", "statusCode": 500})
         if os.environ.get("LADING_DEBUG", "") not in ("", "0"):
             traceback.print_exc()
         code = 1
+    return _exit(argv, code)
+
+
+def _exit(argv: list[str] | None, code: int) -> int:
     if argv is None:
         sys.exit(code)
     return code
+
+
+def _refusal(exc: BaseException) -> Any:
+    """The user's error behind a store refusal of a bound value (see `store.database.refusal_of`)."""
+    from lading.store.database import refusal_of
+
+    return refusal_of(exc)
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _bound_integers(command: object) -> None:
+    """Every integer flag and argument of the tree takes a 64-bit integer.
+
+    Python integers have no bound, the stores do: a `--offset 99999999999999999999` would only fail
+    when the database binds it. Checking once here, where flags are parsed, turns any such value
+    into the usage error the parser gives for `--offset abc`, for every command at once.
+    """
+    for sub in getattr(command, "commands", {}).values():
+        _bound_integers(sub)
+    for param in getattr(command, "params", ()):
+        annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        if annotation is int and not getattr(param, "_lading_bounded", False):
+            param.process_value = _bounded(param, param.process_value)
+            param._lading_bounded = True
+
+
+def _bounded(param: object, process: Any) -> Any:
+    def process_value(ctx: Any, value: Any) -> Any:
+        number = process(ctx, value)
+        if isinstance(number, int) and not isinstance(number, bool) and not INT64_MIN <= number <= INT64_MAX:
+            raise _classes("BadParameter")[0](f"{value} is out of range: integers run from {INT64_MIN} to {INT64_MAX}",
+                                               ctx=ctx, param=param)
+        return number
+
+    return process_value
 
 
 def _usage_text(exc: BaseException) -> str:

@@ -46,6 +46,8 @@ def parse_json_flag(flag: str, raw: str | None, default: Any = _MISSING) -> Any:
             text = path.read_bytes()
         except OSError as exc:
             raise UsageError(f"error: option '{flag}': cannot read {path}: {exc.strerror}") from exc
+        except ValueError:  # a NUL byte in the path
+            raise UsageError(f"error: option '{flag}': cannot read {raw[1:]!a}: not a valid path") from None
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as exc:

@@ -8,7 +8,7 @@ import typer
 
 from lading.cli.common import help_settings, session
 from lading.cli.output import emit, parse_json_flag, split_list
-from lading.domain.errors import UsageError, ValidationError
+from lading.domain.errors import UsageError, ValidationError, shown
 
 segmentation_app = typer.Typer(help="Segments over models, their changes, and records.", no_args_is_help=True,
                                context_settings=help_settings())
@@ -30,7 +30,7 @@ def _int_flag(flag: str, raw: str | None) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise UsageError(f"error: option '{flag}' must be a whole number, not {raw!r}") from None
+        raise UsageError(f"error: option '{flag}' must be a whole number, not {shown(raw)}") from None
 
 
 def _no_segment_uuid(value: str | None) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from lading.data.physical import COLUMN_TYPES, parse_date
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 
 COLUMN_SLUG_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
 WRITABLE_KINDS = ("original", "custom")
@@ -26,6 +26,23 @@ _SLUG_CHARS = re.compile(r"[^a-z0-9_]")
 
 
 COLUMN_FIELD_ORDER = ("slug", "type", "label", "kind", "originalSlug")
+
+# Columns a model may hold (original, custom and derived; the five system columns are not counted).
+# Every column is a physical column of the model's table, so the cap sits well below both engines'
+# own limits — PostgreSQL 1,600 per table, SQLite 2,000 — with room for the system columns and the
+# scratch column a type change adds, and is checked before any DDL runs: reaching an engine limit
+# mid-import would fail with a database error after some columns were already added.
+MAX_MODEL_COLUMNS = 1000
+
+
+def check_column_count(model_slug: str, current: int, adding: int) -> None:
+    """Refuse a change that would leave the model with more than `MAX_MODEL_COLUMNS` columns."""
+    total = current + adding
+    if adding > 0 and total > MAX_MODEL_COLUMNS:
+        raise ValidationError(
+            f"model {model_slug} would have {total:,} columns ({current:,} now, {adding:,} new); a model holds at "
+            f"most {MAX_MODEL_COLUMNS:,} columns (system columns not counted); nothing was changed",
+            reason="tooManyColumns", details={"limit": MAX_MODEL_COLUMNS, "count": total})
 
 
 def column_document(column: dict[str, Any]) -> dict[str, Any]:
@@ -54,16 +71,16 @@ def validate_column(column: Any, existing: list[dict[str, Any]], *, default_kind
     slug = column.get("slug")
     if not isinstance(slug, str) or not COLUMN_SLUG_RE.match(slug):
         raise ValidationError(f"column slug must match ^[a-zA-Z][a-zA-Z0-9_]{{0,62}}$ (a leading _ is reserved for "
-                              f"system columns), not {slug!r}", reason="invalidColumn",
+                              f"system columns), not {shown(slug)}", reason="invalidColumn",
                               extra={"issues": [{"path": ["slug"], "message": "invalid slug"}]})
     ctype = column.get("type")
     if ctype not in COLUMN_TYPES:
-        raise ValidationError(f"column {slug}: type must be one of {', '.join(COLUMN_TYPES)}, not {ctype!r}",
+        raise ValidationError(f"column {slug}: type must be one of {', '.join(COLUMN_TYPES)}, not {shown(ctype)}",
                               reason="invalidColumn", extra={"issues": [{"path": ["type"], "message": "invalid type"}]})
     kind = column.get("kind", default_kind)
     if kind not in WRITABLE_KINDS and kind not in DERIVED_KINDS:
         raise ValidationError(f"column {slug}: kind must be one of original, custom, computed, metric, lookup, "
-                              f"not {kind!r}", reason="invalidColumn")
+                              f"not {shown(kind)}", reason="invalidColumn")
     if any(c["slug"].lower() == slug.lower() for c in existing):
         raise ColumnConflictError(slug)
     label = column.get("label")
@@ -89,9 +106,11 @@ class ColumnConflictError(ValidationError):
         super().__init__(f"Column {slug} already exists", reason="columnAlreadyExists")
 
 
-def validate_new_columns(columns: Any, existing: list[dict[str, Any]], *, default_kind: str) -> list[dict[str, Any]]:
+def validate_new_columns(columns: Any, existing: list[dict[str, Any]], *, default_kind: str,
+                         model_slug: str) -> list[dict[str, Any]]:
     if not isinstance(columns, list):
         raise ValidationError("--columns must be a JSON array of Column objects", reason="invalidColumn")
+    check_column_count(model_slug, len(existing), len(columns))
     out: list[dict[str, Any]] = []
     for column in columns:
         out.append(validate_column(column, existing + out, default_kind=default_kind))
@@ -105,12 +124,29 @@ class CoercionError(ValueError):
     pass
 
 
+_NUL_MESSAGE = "text cannot contain NUL (\\u0000) characters"
+
+
+def _has_nul(value: Any) -> bool:
+    """A NUL character anywhere in a value: PostgreSQL text and JSON cannot store one, so a record
+    holding one fails its row on both stores rather than aborting the whole write on one of them."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def coerce(value: Any, column_type: str, *, from_csv: bool = False) -> Any:
     """A value as stored in a column of `column_type`; `CoercionError` when it does not convert."""
     if value is None:
         return None
     if from_csv and value == "":
         return None
+    if _has_nul(value):
+        raise CoercionError(_NUL_MESSAGE)
     if column_type == "string":
         if isinstance(value, str):
             return value
@@ -123,16 +159,16 @@ def coerce(value: Any, column_type: str, *, from_csv: bool = False) -> Any:
         return orjson.dumps(value).decode()
     if column_type == "number":
         if isinstance(value, bool):
-            raise CoercionError(f"{value!r} is not a number")
+            raise CoercionError(f"{shown(value)} is not a number")
         if isinstance(value, (int, float)):
             return float(value)
         if isinstance(value, str):
             try:
                 number = float(value.strip())
             except ValueError:
-                raise CoercionError(f"{value!r} is not a number") from None
+                raise CoercionError(f"{shown(value)} is not a number") from None
             if number != number or number in (float("inf"), float("-inf")):
-                raise CoercionError(f"{value!r} is not a finite number")
+                raise CoercionError(f"{shown(value)} is not a finite number")
             return number
         raise CoercionError(f"{_short(value)} is not a number")
     if column_type == "boolean":
@@ -186,6 +222,8 @@ def infer_type(value: Any, *, from_csv: bool) -> str:
 
 def id_text(value: Any) -> str:
     """A record id as stored in `_id`: strings as they are, numbers without a trailing `.0`."""
+    if _has_nul(value):
+        raise CoercionError(_NUL_MESSAGE)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

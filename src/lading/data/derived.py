@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 
 EXPRESSION_KINDS = ("jsExpression", "templateExpression")
 AGGREGATIONS = ("count", "countDistinct", "sum", "avg", "min", "max")
@@ -56,7 +56,8 @@ def normalise(column: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
             raise _invalid(slug, "metric columns need aggregation: {function, columnSlug}", ["aggregation"])
         function, target = agg.get("function"), agg.get("columnSlug")
         if function not in AGGREGATIONS:
-            raise _invalid(slug, f"aggregation.function must be one of {', '.join(AGGREGATIONS)}, not {function!r}",
+            raise _invalid(slug, f"aggregation.function must be one of {', '.join(AGGREGATIONS)}, "
+                                 f"not {shown(function)}",
                            ["aggregation", "function"])
         if target is None and function == "count":
             pass
@@ -87,7 +88,7 @@ def _expression(slug: str, raw: Any) -> dict[str, Any]:
                              '"expression": "..."}', ["expression"])
     kind = raw.get("kind")
     if kind not in EXPRESSION_KINDS:
-        raise _invalid(slug, f"expression.kind must be jsExpression or templateExpression, not {kind!r}",
+        raise _invalid(slug, f"expression.kind must be jsExpression or templateExpression, not {shown(kind)}",
                        ["expression", "kind"])
     code = raw.get("expression", raw.get("value"))
     if not isinstance(code, str) or not code.strip():

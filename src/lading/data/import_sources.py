@@ -13,7 +13,7 @@ import orjson
 
 from lading.data.columns import slugify
 from lading.data.physical import SYSTEM_COLUMNS
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 
 FORMATS = ("csv", "json", "ndjson")
 READ_BYTES = 1 << 20
@@ -25,7 +25,7 @@ SourceRow = tuple[int, Any, str | None]
 def detect_format(path: Path, fmt: str | None) -> str:
     if fmt is not None:
         if fmt not in FORMATS:
-            raise ValidationError(f"--format must be csv, json or ndjson, not {fmt!r}", reason="invalidData")
+            raise ValidationError(f"--format must be csv, json or ndjson, not {shown(fmt)}", reason="invalidData")
         return fmt
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -39,8 +39,9 @@ def detect_format(path: Path, fmt: str | None) -> str:
 
 
 def open_source(path: Path) -> None:
-    if not path.is_file():
-        raise ValidationError(f"--file: {path} is not a readable file", reason="invalidData")
+    from lading.domain.user_files import user_file
+
+    user_file("--file", str(path))
 
 
 def csv_header(path: Path) -> tuple[list[str], list[str]]:
@@ -59,7 +60,7 @@ def csv_header(path: Path) -> tuple[list[str], list[str]]:
     seen: set[str] = set()
     for raw, slug in zip(header, slugs, strict=True):
         if slug in seen:
-            raise ValidationError(f"CSV header {raw!r} maps to column {slug}, which another header already uses",
+            raise ValidationError(f"CSV header {shown(raw)} maps to column {slug}, which another header already uses",
                                   reason="columnMismatch")
         seen.add(slug)
     return slugs, [h.strip() for h in header]

@@ -21,6 +21,8 @@ import orjson
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, MetaData, Table, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
+from lading.domain.errors import ValidationError, shown
+
 COLUMN_TYPES = ("string", "number", "boolean", "date", "object", "array", "vector", "any")
 JSON_TYPES = frozenset({"object", "array", "vector", "any"})
 SYSTEM_COLUMNS = ("_id", "_title", "_time", "_created_at", "_updated_at")
@@ -91,9 +93,30 @@ def drop_table(conn: Any, schema: str, table: str) -> None:
             conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quote(schema)}")
 
 
+# PostgreSQL's own cap on a table's columns; columns dropped by removals and type changes keep
+# counting towards it until the table is rewritten.
+PG_MAX_TABLE_COLUMNS = 1600
+
+
 def add_column(conn: Any, backend: str, schema: str, table: str, slug: str, column_type: str) -> None:
+    if backend == "postgresql":
+        _check_pg_column_slots(conn, schema, table)
     conn.exec_driver_sql(f"ALTER TABLE {qualified(schema, table)} ADD COLUMN {quote(slug)} "
                          f"{sql_type(backend, column_type)}")
+
+
+def _check_pg_column_slots(conn: Any, schema: str, table: str) -> None:
+    """A clear refusal instead of PostgreSQL's `tables can have at most 1600 columns` when a model
+    that changed many columns over its life has used up the table's column slots (dropped columns
+    keep theirs): the model's own cap is checked before this, so only that history gets here."""
+    used = conn.exec_driver_sql(
+        "SELECT count(*) FROM pg_attribute WHERE attrelid = %(t)s::regclass AND attnum > 0",
+        {"t": qualified(schema, table)}).scalar()
+    if int(used or 0) >= PG_MAX_TABLE_COLUMNS:
+        raise ValidationError(
+            f"the model's table has used all {PG_MAX_TABLE_COLUMNS:,} column slots PostgreSQL allows (removed and "
+            "retyped columns keep theirs); export the records into a new model to add more columns",
+            reason="tooManyColumns", details={"limit": PG_MAX_TABLE_COLUMNS, "count": int(used or 0)})
 
 
 def drop_column(conn: Any, schema: str, table: str, slug: str) -> None:
@@ -127,7 +150,7 @@ def parse_date(value: Any) -> datetime:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if not isinstance(value, str):
-        raise ValueError(f"not a date: {value!r}")
+        raise ValueError(f"not a date: {shown(value)}")
     text = value.strip()
     if len(text) == 10:
         d = date.fromisoformat(text)

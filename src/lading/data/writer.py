@@ -19,6 +19,7 @@ from lading.data import physical
 from lading.data.columns import (
     DERIVED_KINDS,
     CoercionError,
+    check_column_count,
     converter,
     id_text,
     infer_type,
@@ -26,7 +27,7 @@ from lading.data.columns import (
     new_id,
     stored_text,
 )
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 from lading.store.clock import utcnow
 
 CHUNK_ROWS = 2000
@@ -78,7 +79,7 @@ class ModelWriter:
     def __init__(self, conn: Any, model: Any, *, mode: str = "upsert", create_columns: bool = True,
                  from_csv: bool = False, strict: bool = False, keep_operations: bool = False) -> None:
         if mode not in MODES:
-            raise ValidationError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}", reason="invalidData")
+            raise ValidationError(f"--mode must be one of {', '.join(MODES)}, not {shown(mode)}", reason="invalidData")
         self.conn = conn
         self.model = model
         self.pg = conn.dialect.name == "postgresql"
@@ -147,8 +148,10 @@ class ModelWriter:
     def _create(self, slug: str, sample: Any, line: int, key: str) -> str:
         if not self.create_columns:
             raise ValidationError(
-                f"column {key!r} (line {line}) is not a column of model {self.model.slug}; add it first or import "
+                f"column {shown(key)} (line {line}) is not a column of model {self.model.slug}; add it first or import "
                 "with --create-columns", reason="columnMismatch")
+        before = len(self.model.columns or [])
+        check_column_count(self.model.slug, before, len(self.columns) - before + 1)
         ctype = infer_type(sample, from_csv=self.from_csv)
         physical.add_column(self.conn, self.backend, self.model.table_schema, self.model.table_name, slug, ctype)
         label = self._labels.get(key, key)
@@ -163,6 +166,12 @@ class ModelWriter:
         """A CSV header mapped to columns up front: a mismatch fails before any row is read."""
         for key, label in zip(keys, labels, strict=True):
             self._labels[key] = label
+        if self.create_columns:
+            # The whole header is known: a file that would take the model past its column cap is
+            # refused before the first column is added, not when the engine's own limit is hit.
+            new = {key.lower() for key in keys if key != "_id" and key not in IGNORED_SYSTEM_KEYS
+                   and not key.startswith("_") and key.lower() not in self._by_lower}
+            check_column_count(self.model.slug, len(self.columns), len(new))
         self.csv_plan(keys)
 
     # --- rows -------------------------------------------------------------------------------------
@@ -249,11 +258,11 @@ class ModelWriter:
             if id_col == "_id":
                 if id_raw is None or id_raw == "":
                     return new_id()
-                return id_raw if type(id_raw) is str else id_text(id_raw)
+                return id_raw if type(id_raw) is str and "\x00" not in id_raw else id_text(id_raw)
             value = values.get(id_col)
             if value is None or value == "":
                 raise RowError(f"missing id: the id column {id_col} has no value")
-            return value if type(value) is str else id_text(value)
+            return value if type(value) is str and "\x00" not in value else id_text(value)
         except CoercionError as exc:
             raise RowError(str(exc)) from None
 

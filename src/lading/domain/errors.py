@@ -88,3 +88,39 @@ class NodeExecutionError(Exception):
         super().__init__(message)
         self.message = message
         self.retryable = retryable
+
+
+def shown(value: Any) -> str:
+    """A value the user gave, as an error message quotes it.
+
+    Strings keep their quoted form (`'acme'`); anything else is written as the JSON it came from
+    (`null`, `["a"]`, `{"a": 1}`), never as a Python representation (`None`, `['a']`, `{'a': 1}`):
+    input arrives as JSON, so the message answers in JSON's words. Long values are cut.
+    """
+    if isinstance(value, str):
+        text = repr(value)
+    else:
+        import orjson
+
+        try:
+            text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS).decode()
+        except TypeError:
+            text = str(value)
+    return text if len(text) <= 200 else f"{text[:200]}… ({len(text):,} characters)"
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type (`object`, `array`, `null`…), for messages about ill-typed input."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return "value"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 
 NODE_KINDS: Final = ("native", "connector", "tool", "agent")
 SLUG_RE: Final = re.compile(r"^[a-zA-Z0-9_]+$")
@@ -36,7 +36,7 @@ def parse_statuses(statuses: Sequence[str] | None) -> list[str] | None:
         status = STATUS_ALIASES.get(raw, raw)
         if status not in KNOWN_STATUSES:
             allowed = ", ".join((*KNOWN_STATUSES, *STATUS_ALIASES))
-            raise ValidationError(f"unknown status {raw!r}; use {allowed}", reason="invalidData")
+            raise ValidationError(f"unknown status {shown(raw)}; use {allowed}", reason="invalidData")
         if status not in out:
             out.append(status)
     return out

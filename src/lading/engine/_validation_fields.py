@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from lading.domain.errors import shown
 from lading.domain.nodes import UUID_RE, VARIABLE_TYPES
 
 EXPRESSION_KINDS = ("templateExpression", "jsExpression")
 
 
 def show(value: Any, limit: int = 60) -> str:
-    """A short, safe rendering of a user value for messages."""
-    text = repr(value)
+    """A short, safe rendering of a user value for messages (JSON words, not Python's: `null`, `{"a": 1}`)."""
+    text = shown(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

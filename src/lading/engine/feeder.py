@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from lading.domain.errors import shown
 from lading.engine.sources import Row, read_jsonl, reader_for
 from lading.store.clock import utcnow
 from lading.store.database import Database
@@ -72,7 +73,7 @@ def _rows(db: Database, batch: Any) -> Iterator[Row]:
                 else:
                     yield Row(i, None, f"record {rid} has no earlier run in this workflow")
     else:
-        raise LookupError(f"unknown source kind {kind!r}")
+        raise LookupError(f"unknown source kind {shown(kind)}")
 
 
 def _new_run(value: dict[str, Any], title: str | None = None) -> NewRun:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lading.domain.errors import shown
 from lading.integrations._http import parse_body
 from lading.integrations._sdk import ActionCall, CreditCost, ProviderError
 
@@ -296,7 +297,7 @@ async def instruct(integration_slug: str, credentials: dict[str, Any], *, prompt
     integration = get_integration(integration_slug)
     action = integration.action("instruct") if integration else None
     if integration is None or action is None:
-        raise ProviderError(f"{integration_slug!r} is not a language-model integration", retryable=False)
+        raise ProviderError(f"{shown(integration_slug)} is not a language-model integration", retryable=False)
     config: dict[str, Any] = {"prompt": prompt}
     if system_prompt is not None:
         config["systemPrompt"] = system_prompt

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from lading.domain.errors import shown
 from lading.integrations._http import parse_body
 from lading.integrations._sdk import (
     BASE_URL_FIELD,
@@ -82,7 +83,7 @@ async def _find(call: ActionCall, url: str, params: dict[str, Any], what: str) -
 async def enrich_company(call: ActionCall) -> ActionResult:
     domain = normalize_domain(str(call.config["domain"]))
     if not domain or "." not in domain:
-        raise ProviderError(f"{PROVIDER}: {call.config['domain']!r} is not a domain", retryable=False)
+        raise ProviderError(f"{PROVIDER}: {shown(call.config['domain'])} is not a domain", retryable=False)
     params = {"domain": domain}
     data = await _find(call, "/v2/companies/find", params, f"company {domain}")
     return ActionResult(output=data)

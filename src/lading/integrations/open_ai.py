@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lading.domain.errors import shown
 from lading.integrations import _llm
 from lading.integrations._http import parse_body
 from lading.integrations._sdk import (
@@ -66,7 +67,7 @@ def _chat_text(data: dict[str, Any]) -> str:
     if message.get("refusal"):
         raise ProviderError(f"{PROVIDER}: the model refused: {message['refusal']}", retryable=False)
     raise ProviderError(f"{PROVIDER}: the answer has no content (finish_reason "
-                        f"{choices[0].get('finish_reason')!r})")
+                        f"{shown(choices[0].get('finish_reason'))})")
 
 
 def _responses_text(data: dict[str, Any]) -> str:
@@ -80,7 +81,7 @@ def _responses_text(data: dict[str, Any]) -> str:
             elif isinstance(part, dict) and part.get("type") == "refusal":
                 raise ProviderError(f"{PROVIDER}: the model refused: {part.get('refusal')}", retryable=False)
     if not texts:
-        raise ProviderError(f"{PROVIDER}: the response has no text output (status {data.get('status')!r})")
+        raise ProviderError(f"{PROVIDER}: the response has no text output (status {shown(data.get('status'))})")
     return "".join(texts)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.engine.natives.catalog import NATIVE_ACTIONS
 from lading.integrations import Integration, all_integrations, get_integration
 from lading.integrations._sdk import Action
@@ -77,7 +77,7 @@ def parse_action(action: Any) -> dict[str, Any]:
         raise ValidationError("--action must be a JSON object with a \"kind\"", reason="invalidData")
     kind = action.get("kind")
     if kind not in KINDS:
-        raise ValidationError(f"unknown action kind {kind!r}; use one of {', '.join(KINDS)}", reason="invalidData")
+        raise ValidationError(f"unknown action kind {shown(kind)}; use one of {', '.join(KINDS)}", reason="invalidData")
     return action
 
 
@@ -93,7 +93,7 @@ def _text(action: dict[str, Any], key: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValidationError(f"the action's {key!r} must be a string", reason="invalidData")
+        raise ValidationError(f"the action's {shown(key)} must be a string", reason="invalidData")
     return value
 
 
@@ -118,7 +118,7 @@ def _native_slug(action: dict[str, Any]) -> str:
     if slug not in NATIVE_ACTIONS:
         raise NotFoundError("Action not found.", reason="actionNotFound", details={"actionSlug": slug})
     if slug in NOT_ACTIONS:
-        raise ValidationError(f"the native action {slug!r} cannot run on its own", reason="invalidData")
+        raise ValidationError(f"the native action {shown(slug)} cannot run on its own", reason="invalidData")
     return slug
 
 
@@ -274,7 +274,7 @@ def node_config(kind: str, records: list[dict[str, Any]]) -> dict[str, Any]:
         if first is not _MISSING and all(r.get(key, _MISSING) == first for r in records[1:]):
             config[key] = copy.deepcopy(first)
         elif kind == "native" and key in STATIC_NATIVE_KEYS:
-            raise ValidationError(f"{key!r} must be the same in every record; read per-record values in it as "
+            raise ValidationError(f"{shown(key)} must be the same in every record; read per-record values in it as "
                                   f"{{{{nodes.start.<field>}}}}", reason="invalidData")
         else:
             config[key] = ref("nodes.start", key)

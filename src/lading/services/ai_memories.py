@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from lading.ai.turn import AgentSpec, AgentTool, ToolResult
-from lading.domain.errors import NodeExecutionError, NotFoundError, UsageError, ValidationError
+from lading.domain.errors import NodeExecutionError, NotFoundError, UsageError, ValidationError, shown
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import ai as agent_repo
@@ -46,7 +46,7 @@ def memory_document(row: Any) -> dict[str, Any]:
 def _place(session: Session, conn: Any, scope: Any, agent_uuid: str | None) -> tuple[str, str | None, str | None]:
     """The scope and its owner: (scope, agent_uuid, user_uuid). The user scope is the caller's own."""
     if scope not in SCOPES:
-        raise ValidationError(f"--scope must be one of {', '.join(SCOPES)} (got {scope!r})", reason="invalidData")
+        raise ValidationError(f"--scope must be one of {', '.join(SCOPES)} (got {shown(scope)})", reason="invalidData")
     if scope != "agent":
         if agent_uuid:
             raise ValidationError(f"--agent-uuid applies to --scope agent only, not --scope {scope}",

@@ -19,7 +19,7 @@ import dataclasses
 from typing import Any
 
 from lading.ai.turn import AgentTool, ToolResult
-from lading.domain.errors import LadingError, NodeExecutionError
+from lading.domain.errors import LadingError, NodeExecutionError, shown
 from lading.services.session import Session
 
 TOP_PASSAGES = 5
@@ -123,7 +123,7 @@ def _model_tool(session: Session, resource: dict[str, Any]) -> AgentTool:
     if unknown:
         raise _fail(f"resource '{resource['slug']}': selectedColumnSlugs names unknown columns {', '.join(unknown)}")
     listing = ", ".join(f"{c.slug} ({c.type})" for c in columns)
-    description = (f"{resource.get('description') or f'Read records of the model {handle.slug!r}.'} "
+    description = (f"{resource.get('description') or f'Read records of the model {shown(handle.slug)}.'} "
                    f"Columns: _id, {listing}. Read-only: this tool never changes records. An optional `filter` "
                    f"narrows the rows, e.g. {FILTER_EXAMPLE}.")
     schema = {"type": "object", "properties": {

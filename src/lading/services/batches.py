@@ -6,7 +6,7 @@ import uuid as uuidlib
 from collections.abc import Sequence
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services.releases import require_workflow
 from lading.services.runs import resolve_release
@@ -30,7 +30,7 @@ def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
     allowed = PLAY_KINDS if play is not None else TOOL_KINDS
     if kind not in allowed:
         target = "play" if play is not None else "tool (or --nodes)"
-        raise ValidationError(f"data kind {kind!r} cannot run on a {target} workflow; use one of "
+        raise ValidationError(f"data kind {shown(kind)} cannot run on a {target} workflow; use one of "
                               f"{', '.join(allowed)}", reason="invalidDataKind")
     if play is not None:
         from lading.services import play_sources
@@ -178,9 +178,11 @@ def list_batches(session: Session, *, workflow_uuids: Sequence[str] | None = Non
                  statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     if limit < 1 or limit > MAX_LIMIT:
         raise ValidationError(f"--limit must be between 1 and {MAX_LIMIT}", reason="invalidData")
+    if offset < 0:
+        raise ValidationError("--offset cannot be negative", reason="invalidOffset")
     for s in statuses or []:
         if s not in ("pending", "running", "cancelling", "success", "error", "cancelled"):
-            raise ValidationError(f"unknown status {s!r}", reason="invalidData")
+            raise ValidationError(f"unknown status {shown(s)}", reason="invalidData")
     with session.db.read() as conn:
         rows = repo.list_batches(conn, session.workspace_uuid, workflow_uuids, statuses, limit, offset)
         return {"batches": [full(conn, r) for r in rows]}

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lading.domain.errors import AuthError, ValidationError
+from lading.domain.errors import AuthError, ValidationError, shown
 from lading.services.session import Session
 from lading.store.schema import users
 
@@ -22,7 +22,8 @@ def _day(flag: str, value: str | None) -> date:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationError(f"{flag} must be a date as YYYY-MM-DD, got {value!r}", reason="invalidDate") from None
+        raise ValidationError(f"{flag} must be a date as YYYY-MM-DD, got {shown(value)}",
+                              reason="invalidDate") from None
 
 
 def require_admin(session: Session) -> None:
@@ -47,9 +48,9 @@ def usage_metrics(session: Session, *, date_from: str | None, date_to: str | Non
     if (end - start).days + 1 > MAX_DAYS:
         raise ValidationError(f"the range may cover at most {MAX_DAYS} days", reason="invalidDateRange")
     if unit is not None and unit not in UNITS:
-        raise ValidationError(f"unknown unit {unit!r}; use one of {', '.join(UNITS)}", reason="invalidUnit")
+        raise ValidationError(f"unknown unit {shown(unit)}; use one of {', '.join(UNITS)}", reason="invalidUnit")
     if group_by is not None and group_by not in GROUP_BY:
-        raise ValidationError(f"unknown --group-by {group_by!r}; use one of {', '.join(GROUP_BY)}",
+        raise ValidationError(f"unknown --group-by {shown(group_by)}; use one of {', '.join(GROUP_BY)}",
                               reason="invalidGroupBy")
     flt = UsageFilter(start=start, end=end, unit=unit, group_by=group_by, workflow_uuid=workflow_uuid,
                       model_uuid=model_uuid, connector_uuid=connector_uuid, integration_slug=integration_slug,

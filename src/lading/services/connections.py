@@ -9,7 +9,7 @@ import uuid as uuidlib
 from collections.abc import Mapping
 from typing import Any
 
-from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError
+from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, shown
 from lading.engine.natives.catalog import NATIVE_ACTIONS
 from lading.integrations import Integration, all_integrations, canonical_slug, get_integration
 from lading.integrations._sdk import CATEGORIES, ProviderError
@@ -70,7 +70,7 @@ def _bool(flag: str, raw: str | None) -> bool | None:
 def list_integrations(*, category: str | None = None, slugs: list[str] | None = None, search: str | None = None,
                       has_actions: str | None = None, has_extractors: str | None = None) -> dict[str, Any]:
     if category is not None and category not in CATEGORIES:
-        raise ValidationError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}",
+        raise ValidationError(f"unknown category {shown(category)}; use one of {', '.join(CATEGORIES)}",
                               reason="invalidData")
     want_actions, want_extractors = _bool("--has-actions", has_actions), _bool("--has-extractors", has_extractors)
     wanted = {canonical_slug(s) for s in slugs} if slugs else None
@@ -301,7 +301,8 @@ def create_connector(session: Session, *, integration_slug: str, slug: str, name
     clear, hidden = _split_config(integration, config)
     with session.db.write() as conn:
         if repo.connector_by_slug(conn, ws, slug) is not None:
-            raise ConflictError(f"a connector with slug {slug!r} already exists", reason="connectorSlugAlreadyExists")
+            raise ConflictError(f"a connector with slug {shown(slug)} already exists",
+                                reason="connectorSlugAlreadyExists")
         repo.insert_connector(conn, ws, {
             "uuid": connector_uuid, "user_uuid": session.user_uuid, "integration_slug": integration.slug,
             "slug": slug, "name": name.strip(), "config": None if use_credits else clear,
@@ -413,7 +414,7 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
         integration = require_integration(row.integration_slug)
         lookup = integration.autocomplete(slug)
         if lookup is None:
-            raise NotFoundError(f"the {integration.slug} integration offers no autocomplete {slug!r}",
+            raise NotFoundError(f"the {integration.slug} integration offers no autocomplete {shown(slug)}",
                                 reason="failedToGetIntegration")
         missing = [p for p in lookup.params if params.get(p) in (None, "")]
         if missing:

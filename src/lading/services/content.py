@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import UUID_RE
 from lading.services import inputs
 from lading.services.session import Session
@@ -190,7 +190,7 @@ def _config(value: Any) -> dict[str, Any]:
 
 def list_libraries(session: Session, *, kind: str | None = None, connector_uuid: str | None = None) -> dict[str, Any]:
     if kind is not None and kind not in LIBRARY_KINDS:
-        raise ValidationError(f"--kind must be native or connector (got {kind!r})", reason="invalidData")
+        raise ValidationError(f"--kind must be native or connector (got {shown(kind)})", reason="invalidData")
     with session.db.read() as conn:
         rows = repo.list_libraries(conn, session.workspace_uuid, kind=kind,
                                    connector_uuid=connector_uuid.lower() if connector_uuid else None)

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.services import presenters
 from lading.services.releases import require_workflow
 from lading.services.session import Session
@@ -43,7 +43,7 @@ def _dumps(value: Any) -> str:
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise ValidationError(f"--format must be csv or json, not {fmt!r}", reason="invalidData")
+        raise ValidationError(f"--format must be csv or json, not {shown(fmt)}", reason="invalidData")
     return fmt
 
 
@@ -234,7 +234,7 @@ def _executions_filter(raw: Any) -> dict[str, list[str]]:
         given = spec["status"]
         values = given if isinstance(given, list) else [given]
         if not values or not all(isinstance(v, str) for v in values):
-            raise ValidationError(f"--executions-filter: status of {slug!r} must be a string or a list of strings",
+            raise ValidationError(f"--executions-filter: status of {shown(slug)} must be a string or a list of strings",
                                   reason="invalidData")
         parsed[str(slug)] = list(parse_statuses(values) or [])
     return parsed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 from lading.domain.nodes import UUID_RE
 
 NAME_LIMIT = 255
@@ -15,7 +15,7 @@ def folder_uuid(value: Any) -> str | None:
     if value in (None, "", "null"):
         return None
     if not isinstance(value, str) or not UUID_RE.match(value):
-        raise ValidationError(f"--folder-uuid must be a uuid (got {value!r})", reason="invalidData")
+        raise ValidationError(f"--folder-uuid must be a uuid (got {shown(value)})", reason="invalidData")
     return value.lower()
 
 

@@ -15,7 +15,7 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.ai.releases import TOOLS_ERROR, References, check_actions, check_resources, references
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import UUID_RE
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
@@ -46,7 +46,7 @@ def check_server_actions(value: Any) -> list[dict[str, Any]]:
     actions = check_actions(value)
     for i, action in enumerate(actions):
         if action["kind"] not in PUBLISHED_KINDS:
-            raise ValidationError(f"actions[{i}].kind must be tool or agent (got {action['kind']!r})",
+            raise ValidationError(f"actions[{i}].kind must be tool or agent (got {shown(action['kind'])})",
                                   reason=TOOLS_ERROR)
         wait = action.get("waitUntilFinished", True)
         if not isinstance(wait, bool):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from lading.domain.errors import NotFoundError, UsageError, ValidationError
+from lading.domain.errors import NotFoundError, UsageError, ValidationError, shown
 from lading.engine.validation import validation_document
 from lading.services.references import WorkspaceReferences
 from lading.services.releases import require_release, require_workflow
@@ -95,10 +94,10 @@ def diagram_source(session: Session, *, nodes: Any = None, file: str | None = No
     if nodes is not None:
         result = nodes
     elif file is not None:
+        from lading.domain.user_files import read_user_file
+
         try:
-            result = orjson.loads(Path(file).read_bytes())
-        except FileNotFoundError as exc:
-            raise ValidationError(f"file not found: {file}", reason="invalidData") from exc
+            result = orjson.loads(read_user_file("--file", file))
         except orjson.JSONDecodeError as exc:
             raise ValidationError(f"{file} is not valid JSON: {exc}", reason="invalidData") from exc
         if isinstance(result, dict) and isinstance(result.get("nodes"), list):
@@ -130,9 +129,9 @@ def diagram(session: Session, *, fmt: str = "mermaid", title: str | None = None,
     from lading.engine.diagram import render_diagram
 
     if fmt not in ("mermaid", "ascii"):
-        raise UsageError(f"error: --format must be mermaid or ascii, got {fmt!r}")
+        raise UsageError(f"error: --format must be mermaid or ascii, got {shown(fmt)}")
     if direction not in ("TD", "LR"):
-        raise UsageError(f"error: --direction must be TD or LR, got {direction!r}")
+        raise UsageError(f"error: --direction must be TD or LR, got {shown(direction)}")
     nodes = diagram_source(session, **source)
     return render_diagram(nodes, format=fmt, title=title, direction=direction, paid=paid or (),
                           highlight=highlight or ())

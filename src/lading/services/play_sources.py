@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ValidationError, shown
 from lading.services.session import Session
 from lading.store.clock import utcnow
 
@@ -36,7 +36,7 @@ def normalise_change_kinds(kinds: Any, flag: str = "changeKinds") -> list[str]:
     for kind in kinds:
         kind = "added" if kind == "created" else kind
         if kind not in CHANGE_KINDS:
-            raise ValidationError(f"{flag}: unknown change kind {kind!r}; expected {', '.join(CHANGE_KINDS)}",
+            raise ValidationError(f"{flag}: unknown change kind {shown(kind)}; expected {', '.join(CHANGE_KINDS)}",
                                   reason="invalidData")
         wanted.add(kind)
     return [k for k in CHANGE_KINDS if k in wanted]
@@ -45,7 +45,7 @@ def normalise_change_kinds(kinds: Any, flag: str = "changeKinds") -> list[str]:
 def _model_of(play: Any, data: dict[str, Any]) -> str:
     model = data.get("modelUuid", play.model_uuid)
     if model != play.model_uuid:
-        raise ValidationError(f"modelUuid {model!r} is not this play's model ({play.model_uuid})",
+        raise ValidationError(f"modelUuid {shown(model)} is not this play's model ({play.model_uuid})",
                               reason="invalidData")
     return str(model)
 

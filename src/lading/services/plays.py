@@ -13,7 +13,7 @@ import logging
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import LadingError, NotFoundError, ValidationError
+from lading.domain.errors import LadingError, NotFoundError, ValidationError, shown
 from lading.services.graphs import default_draft_nodes
 from lading.services.play_sources import normalise_change_kinds
 from lading.services.session import Session
@@ -83,7 +83,7 @@ def _schedule(value: Any) -> dict[str, Any] | None:
 
         cron = value.get("cron")
         if not isinstance(cron, str) or not croniter.is_valid(cron):
-            raise ValidationError(f"--schedule: invalid cron expression {cron!r}", reason="invalidData")
+            raise ValidationError(f"--schedule: invalid cron expression {shown(cron)}", reason="invalidData")
         return {"type": "cron", "cron": cron}
     raise ValidationError('--schedule must be null, {"type":"watch"} or {"type":"cron","cron":"…"}',
                           reason="invalidData")

@@ -6,7 +6,8 @@ import re
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, shown
+from lading.domain.paging import check_page
 from lading.services import presenters
 from lading.services.graphs import find_tool_cycle, invalid_nodes
 from lading.services.session import Session
@@ -40,7 +41,7 @@ def validate_form_fields(form_fields: Any) -> list[dict[str, Any]] | None:
         if not isinstance(f, dict) or not isinstance(f.get("slug"), str) or not f["slug"]:
             raise ValidationError(f"form field {i}: needs a slug", reason="invalidData")
         if f.get("type", "any") not in _FIELD_TYPES:
-            raise ValidationError(f"form field {f['slug']}: unknown type {f.get('type')!r}", reason="invalidData")
+            raise ValidationError(f"form field {f['slug']}: unknown type {shown(f.get('type'))}", reason="invalidData")
     return form_fields
 
 
@@ -72,6 +73,7 @@ def get_release(session: Session, uuid: str) -> dict[str, Any]:
 
 
 def list_releases(session: Session, *, workflow_uuid: str | None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    check_page(limit, offset)
     with session.db.read() as conn:
         if workflow_uuid:
             require_workflow(session, conn, workflow_uuid)
@@ -135,7 +137,8 @@ def deploy_draft(session: Session, *, workflow_uuid: str, nodes: Any = _UNSET, f
         if version is not None:
             wanted = _semver(version)
             if wanted is None:
-                raise ValidationError(f"--version must be semver (e.g. 2.0.0), got {version!r}", reason="invalidData")
+                raise ValidationError(f"--version must be semver (e.g. 2.0.0), got {shown(version)}",
+                                      reason="invalidData")
             if any((_semver(v) or (0, 0, 0)) >= wanted for v in existing):
                 raise ValidationError(f"--version {version} must be above every existing version",
                                       reason="invalidData")

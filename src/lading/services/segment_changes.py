@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from lading.domain.errors import LadingError, NotFoundError, ValidationError
+from lading.domain.errors import LadingError, NotFoundError, ValidationError, shown
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import segments as repo
@@ -134,7 +134,8 @@ def fetch_change(session: Session, *, uuid: str, kinds: list[str] | None, limit:
         raise ValidationError("--kinds is required (added, updated, removed, unchanged)", reason="invalidData")
     for kind in kinds:
         if kind not in KINDS:
-            raise ValidationError(f"unknown change kind {kind!r}; expected {', '.join(KINDS)}", reason="invalidData")
+            raise ValidationError(f"unknown change kind {shown(kind)}; expected {', '.join(KINDS)}",
+                                  reason="invalidData")
     _page(limit, offset)
     with session.db.read() as conn:
         change = repo.get_change(conn, session.workspace_uuid, uuid)

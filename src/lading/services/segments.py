@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lading.data.filters.errors import FilterError
-from lading.domain.errors import ConflictError, NotFoundError, ValidationError
+from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.services.segment_changes import change_document, sync_due_segments, sync_segment
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
@@ -54,7 +54,7 @@ def _check_columns(handle: Any, slugs: Sequence[str] | None, flag: str) -> list[
     known = {"_id", "_title", "_time", *(c.slug for c in handle.columns)}
     for slug in slugs:
         if slug not in known:
-            raise ValidationError(f"{flag}: unknown column {slug!r}", reason="invalidData")
+            raise ValidationError(f"{flag}: unknown column {shown(slug)}", reason="invalidData")
     return list(slugs)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from lading.data import physical
 from lading.data.columns import DERIVED_KINDS, column_document, validate_new_columns
 from lading.data.models import handle_from_row
-from lading.domain.errors import ConflictError, NotFoundError, ValidationError
+from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
@@ -26,7 +26,7 @@ NATIVE_EXTRACTOR = "native"
 
 def _slug(value: Any, what: str) -> str:
     if not isinstance(value, str) or not SLUG_RE.match(value):
-        raise ValidationError(f"{what} slug must match [a-zA-Z0-9_] (1 to 40 characters), not {value!r}",
+        raise ValidationError(f"{what} slug must match [a-zA-Z0-9_] (1 to 40 characters), not {shown(value)}",
                               reason="invalidSlug")
     return value
 
@@ -214,7 +214,7 @@ def _optional_slug(value: str | None, what: str) -> str | None:
     if value.startswith("_") and value in physical.SYSTEM_COLUMNS:
         return value
     if not re.match(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$", value) and value not in ("_ingest_id", "_emitted_at"):
-        raise ValidationError(f"--{what}-column-slug {value!r} is not a column slug", reason="invalidColumn")
+        raise ValidationError(f"--{what}-column-slug {shown(value)} is not a column slug", reason="invalidColumn")
     return value
 
 
@@ -230,12 +230,13 @@ def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, e
     if not isinstance(config, dict):
         raise ValidationError("--config must be a JSON object", reason="invalidConfig")
     if extractor_slug != NATIVE_EXTRACTOR:
-        raise ValidationError(f"extractor {extractor_slug!r} is not available in this installation yet; "
+        raise ValidationError(f"extractor {shown(extractor_slug)} is not available in this installation yet; "
                               f"native models use --extractor-slug {NATIVE_EXTRACTOR}", reason="extractorNotFound")
     id_col = _optional_slug(id_column_slug, "id") or "_id"
     title_col = _optional_slug(title_column_slug, "title")
     time_col = _optional_slug(time_column_slug, "time")
-    definitions = validate_new_columns(columns if columns is not None else [], [], default_kind="original")
+    definitions = validate_new_columns(columns if columns is not None else [], [], default_kind="original",
+                                       model_slug=slug)
     derived = [c["slug"] for c in definitions if c["kind"] in DERIVED_KINDS]
     if derived:
         raise ValidationError(f"derived columns ({', '.join(derived)}) are added with `storage column create` once "
@@ -268,7 +269,7 @@ def parse_bool_literal(value: str | None, flag: str) -> bool | None:
     if value is None:
         return None
     if value not in ("true", "false"):
-        raise ValidationError(f"{flag} accepts only true or false, not {value!r}", reason="invalidData")
+        raise ValidationError(f"{flag} accepts only true or false, not {shown(value)}", reason="invalidData")
     return value == "true"
 
 

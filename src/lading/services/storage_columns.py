@@ -11,7 +11,14 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.data import physical
-from lading.data.columns import DERIVED_KINDS, CoercionError, coerce, column_document, validate_column
+from lading.data.columns import (
+    DERIVED_KINDS,
+    CoercionError,
+    check_column_count,
+    coerce,
+    column_document,
+    validate_column,
+)
 from lading.domain.errors import NotFoundError, ValidationError
 from lading.services import storage_derived
 from lading.services.session import Session
@@ -64,6 +71,7 @@ def create_column(session: Session, model_uuid: str, column: Any) -> dict[str, A
         model = require_model(session, conn, model_uuid, for_update=True)
         columns = list(model.columns or [])
         new = validate_column(column, columns, default_kind="custom")
+        check_column_count(model.slug, len(columns), 1)
         if _is_derived(new):
             storage_derived.check_column(conn, session.workspace_uuid, model, new, [*columns, new])
         physical.add_column(conn, conn.dialect.name, model.table_schema, model.table_name, new["slug"], new["type"])
@@ -83,6 +91,9 @@ def _notify(session: Session, model_uuids: set[str]) -> None:
 def update_column(session: Session, model_uuid: str, column: Any) -> dict[str, Any]:
     if not isinstance(column, dict):
         raise ValidationError("--column must be the full Column JSON object", reason="invalidColumn")
+    if not isinstance(column.get("slug"), str) or not column["slug"]:
+        raise ValidationError("--column needs the slug of the column to update", reason="invalidColumn",
+                              extra={"issues": [{"path": ["slug"], "message": "required"}]})
     with session.db.write() as conn:
         model = require_model(session, conn, model_uuid, for_update=True)
         columns = list(model.columns or [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import ConflictError, NotFoundError, ValidationError
+from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.engine.costs import credits_cost
 from lading.services import presenters
 from lading.services.graphs import default_draft_nodes
@@ -28,7 +28,7 @@ def validate_triggers(triggers: Any) -> list[dict[str, Any]]:
             raise ValidationError(f"trigger {i}: only {{\"type\":\"cron\"}} triggers exist", reason="invalidData")
         cron = trig.get("cron")
         if not isinstance(cron, str) or not croniter.is_valid(cron):
-            raise ValidationError(f"trigger {i}: invalid cron expression {cron!r}", reason="invalidData")
+            raise ValidationError(f"trigger {i}: invalid cron expression {shown(cron)}", reason="invalidData")
         tz = trig.get("timezone")
         if tz is not None:
             from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,7 +36,7 @@ def validate_triggers(triggers: Any) -> list[dict[str, Any]]:
             try:
                 ZoneInfo(str(tz))
             except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValidationError(f"trigger {i}: unknown timezone {tz!r}", reason="invalidData") from exc
+                raise ValidationError(f"trigger {i}: unknown timezone {shown(tz)}", reason="invalidData") from exc
         data = trig.get("data", {})
         if not isinstance(data, dict):
             raise ValidationError(f"trigger {i}: data must be an object", reason="invalidData")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lading.domain.paging import check_page
 from lading.services import presenters
 from lading.services.releases import require_workflow
 from lading.services.session import Session
@@ -12,6 +13,7 @@ from lading.store.repositories import workflows as repo
 
 def list_workflows(session: Session, *, folder_uuid: str | None = None, limit: int = 50,
                    offset: int = 0) -> dict[str, Any]:
+    check_page(limit, offset)
     ws = session.workspace_uuid
     with session.db.read() as conn:
         out = []

@@ -131,6 +131,45 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("lading_write") else "BEGIN")
 
 
+def refusal_of(exc: BaseException) -> Exception | None:
+    """The user's error behind a database refusal caused by the values bound, or None.
+
+    Some input only fails when the store binds it: NUL characters (PostgreSQL text and JSON cannot
+    hold them), text longer than a bounded column, a number beyond the engine's integers, a negative
+    LIMIT/OFFSET. Mapping them here, once for every statement, gives each the same clear error in
+    the documented shape instead of the driver's message with its SQL; the failed statement still
+    rolls its transaction back, so nothing is half-written.
+    """
+    from lading.domain.errors import ValidationError
+
+    text = str(exc)
+    state = getattr(exc, "sqlstate", None) or ""
+    if isinstance(exc, OverflowError):
+        return ValidationError("a number is out of range: integers run from -9223372036854775808 to "
+                               "9223372036854775807", reason="invalidData")
+    if "NUL (0x00)" in text or "\\u0000" in text or state == "22P05":
+        return ValidationError("text cannot contain NUL (\\u0000) characters", reason="invalidData")
+    if state == "22001":
+        import re
+
+        limit = re.search(r"varying\((\d+)\)", text)
+        most = f" (at most {int(limit.group(1)):,} characters)" if limit else ""
+        return ValidationError(f"a value is longer than the field allows{most}", reason="invalidData")
+    if state == "2201W":
+        return ValidationError("--limit cannot be negative", reason="invalidLimit")
+    if state == "2201X":
+        return ValidationError("--offset cannot be negative", reason="invalidOffset")
+    return None
+
+
+def _install_error_mapping(engine: Engine) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        refusal = refusal_of(context.original_exception)
+        if refusal is not None:
+            raise refusal from None
+
+
 _DATABASES: dict[str, Database] = {}
 
 
@@ -161,6 +200,7 @@ def open_database(settings: Settings | None = None) -> Database:
             pool_size=5,
             max_overflow=10,
         )
+    _install_error_mapping(engine)
     gate = WriterGate(f"{engine.url.database}.writer-lock") if settings.backend == "sqlite" else None
     db = Database(engine=engine, backend=settings.backend, gate=gate)
     _ensure_schema(db, settings)

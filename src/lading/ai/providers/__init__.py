@@ -14,6 +14,7 @@ from lading.ai.providers.base import Provider, Reply, Request, ToolSpec
 from lading.ai.providers.openai_chat import OpenAiChat
 from lading.ai.transcript import Entry
 from lading.ai.turn import AgentSpec
+from lading.domain.errors import shown
 from lading.integrations import get_integration
 from lading.integrations._runtime import open_call
 from lading.integrations._sdk import ProviderError
@@ -27,7 +28,7 @@ def open_provider(spec: AgentSpec) -> Provider:
     integration = get_integration(spec.integration_slug)
     wire = _WIRE_FORMATS.get(integration.slug) if integration else None
     if integration is None or wire is None:
-        raise ProviderError(f"{spec.integration_slug!r} is not a language-model provider "
+        raise ProviderError(f"{shown(spec.integration_slug)} is not a language-model provider "
                             f"(expected one of: {', '.join(_WIRE_FORMATS)})", retryable=False)
     call = open_call(integration, {}, dict(spec.credentials), spec.connector_uuid)
     return _Scrubbed(wire(call), call.http.scrubber)

@@ -16,6 +16,7 @@ from typing import Any
 
 from lading.ai.providers.base import Reply, Request, object_parameters
 from lading.ai.transcript import Entry, ToolCall
+from lading.domain.errors import shown
 from lading.integrations import _llm, open_ai
 from lading.integrations._sdk import ActionCall, ProviderError
 
@@ -60,7 +61,7 @@ class OpenAiChat:
                 raise ProviderError(f"{self.name}: the model refused: {message['refusal']}", retryable=False)
             if not calls:
                 raise ProviderError(f"{self.name}: the answer has no content (finish_reason "
-                                    f"{choices[0].get('finish_reason')!r})")
+                                    f"{shown(choices[0].get('finish_reason'))})")
             content = ""
         reasoning = message.get("reasoning_content") or message.get("reasoning")
         usage = data.get("usage") or {}

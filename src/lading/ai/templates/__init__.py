@@ -28,7 +28,7 @@ from lading.ai.releases import (
     check_suggested_actions,
     check_temperature,
 )
-from lading.domain.errors import LadingError
+from lading.domain.errors import LadingError, shown
 
 _DIR = Path(__file__).parent
 CATEGORIES = ("prospecting", "ops", "enablement", "outreach", "expansion", "public", "private")
@@ -48,7 +48,7 @@ def _string(data: dict[str, Any], key: str, *, required: bool = False) -> str | 
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        raise TemplateError(f"{key!r} must be a {'non-empty ' if required else ''}string")
+        raise TemplateError(f"{shown(key)} must be a {'non-empty ' if required else ''}string")
     return value
 
 
@@ -65,7 +65,7 @@ def normalise(data: Any, *, shipped: bool, modified: str) -> dict[str, Any]:
         raise TemplateError("a template file holds one JSON object")
     slug = _string(data, "slug", required=True) or ""
     if not _SLUG.match(slug):
-        raise TemplateError(f"slug {slug!r} must be letters, digits, '-' or '_'")
+        raise TemplateError(f"slug {shown(slug)} must be letters, digits, '-' or '_'")
     if data.get("kind", "agent") != "agent":
         raise TemplateError("'kind' must be \"agent\"")
     scope = data.get("scope", "public" if shipped else "private")
@@ -142,7 +142,7 @@ def user_templates(home: Path) -> dict[str, dict[str, Any]]:
             _warn(f"AI template {path.name} skipped: {exc}")
             continue
         if template["slug"] in shipped or template["slug"] in out:
-            _warn(f"AI template {path.name} skipped: the slug {template['slug']!r} is already taken")
+            _warn(f"AI template {path.name} skipped: the slug {shown(template['slug'])} is already taken")
             continue
         out[template["slug"]] = template
     return out

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from lading.data.filters import ast
 from lading.data.filters.errors import FilterError, Path
+from lading.domain.errors import json_type, shown
 
 SYSTEM_COLUMNS: dict[str, str] = {"_id": "string", "_title": "string", "_time": "date",
                                   "_created_at": "date", "_updated_at": "date"}
@@ -139,7 +140,7 @@ class _Parser:
         if kind == "relation":
             raise FilterError([*path, "kind"], 'the kind "relation" is reserved and not available yet')
         if kind not in allowed_kinds:
-            raise FilterError([*path, "kind"], f"unknown condition kind {kind!r}{_suggest(kind, allowed_kinds)}; "
+            raise FilterError([*path, "kind"], f"unknown condition kind {shown(kind)}{_suggest(kind, allowed_kinds)}; "
                                                f"expected one of {', '.join(allowed_kinds)}")
         _keys(obj, KEYS[kind], path)
         if kind == "segment":
@@ -185,19 +186,20 @@ class _Parser:
         if not isinstance(slug, str) or not slug:
             raise FilterError([*path, "columnSlug"], f"a {kind} condition needs \"columnSlug\"")
         if parent_column is not None and slug != parent_column:
-            raise FilterError([*path, "columnSlug"], f"nested conditions must address column {parent_column!r}, "
-                                                     f"not {slug!r}")
+            raise FilterError([*path, "columnSlug"], f"nested conditions must address column {shown(parent_column)}, "
+                                                     f"not {shown(slug)}")
         col_type = self.schema.columns.get(slug)
         if col_type is None:
-            raise FilterError([*path, "columnSlug"], f"unknown column {slug!r}"
+            raise FilterError([*path, "columnSlug"], f"unknown column {shown(slug)}"
                                                      f"{_suggest(slug, list(self.schema.columns))}")
         if kind == "objectProperty":
             if col_type not in ("object", "array", "any"):
-                raise FilterError([*path, "kind"], f"column {slug!r} is a {col_type}; objectProperty conditions "
+                raise FilterError([*path, "kind"], f"column {shown(slug)} is a {col_type}; objectProperty conditions "
                                                    f"need an object or array column")
         elif col_type != kind:
-            raise FilterError([*path, "kind"], f"column {slug!r} is a {col_type}, so a {kind!r} condition cannot "
-                                               f"apply to it (use kind {col_type!r})")
+            raise FilterError([*path, "kind"], f"column {shown(slug)} is a {col_type}, so a {shown(kind)} condition "
+                                               "cannot "
+                                               f"apply to it (use kind {shown(col_type)})")
         return slug
 
     def property(self, obj: Mapping[str, Any], column: str, op: str, path: Path) -> ast.PropertyCond:
@@ -207,15 +209,16 @@ class _Parser:
                                                        "(a key or a dotted path such as address.country)")
         segments = tuple(name.split("."))
         if not all(_PROPERTY_SEGMENT.match(s) for s in segments):
-            raise FilterError([*path, "propertyName"], f"invalid property path {name!r}: empty segment, '\"' or '\\'")
+            raise FilterError([*path, "propertyName"],
+                              f"invalid property path {shown(name)}: empty segment, '\"' or '\\'")
         if op in ("isNull", "isNotNull", "isEmpty", "isNotEmpty"):
             return ast.PropertyCond(column, segments, op)
         value = _scalar(obj, "value", path)
         if op in ("contains", "doesNotContain", "startsWith", "endsWith") and not isinstance(value, str):
-            raise FilterError([*path, "value"], f"operator {op!r} needs a string value")
+            raise FilterError([*path, "value"], f"operator {shown(op)} needs a string value")
         if op in ("greaterThan", "lowerThan", "between"):
             if isinstance(value, bool):
-                raise FilterError([*path, "value"], f"operator {op!r} needs a number or a string value")
+                raise FilterError([*path, "value"], f"operator {shown(op)} needs a number or a string value")
             if op == "between":
                 other = _scalar(obj, "otherValue", path)
                 if isinstance(other, bool) or (type(other) is not type(value) and not (
@@ -239,7 +242,7 @@ class _Parser:
             cond_obj = _object(raw, sub, "a condition must be an object")
             if cond_obj.get("kind") != "objectProperty":
                 raise FilterError([*sub, "kind"], f"matchConditions holds objectProperty conditions, not "
-                                                  f"{cond_obj.get('kind')!r}")
+                                                  f"{shown(cond_obj.get('kind'))}")
             _keys(cond_obj, KEYS["objectProperty"], sub)
             cond = self.column_condition("objectProperty", cond_obj, sub, parent_column=column)
             assert isinstance(cond, ast.PropertyCond)
@@ -278,7 +281,7 @@ class _Parser:
             raise FilterError([*path, "workflowUuid"], f"Workflow not found: {workflow}")
         activity = obj.get("activityKind")
         if activity not in ACTIVITIES:
-            raise FilterError([*path, "activityKind"], f"unknown activityKind {activity!r}"
+            raise FilterError([*path, "activityKind"], f"unknown activityKind {shown(activity)}"
                                                        f"{_suggest(activity, ACTIVITIES)}; expected one of "
                                                        f"{', '.join(ACTIVITIES)}")
         node = obj.get("nodeSlug")
@@ -297,8 +300,8 @@ class _Parser:
         related, local, remote = found
         local_type, remote_type = self.schema.columns.get(local), related.columns.get(remote)
         if local_type != remote_type:
-            raise FilterError([*path, "relatedModelUuid"], f"the relationship joins {local!r} ({local_type}) to "
-                                                           f"{remote!r} ({remote_type}); the types must match")
+            raise FilterError([*path, "relatedModelUuid"], f"the relationship joins {shown(local)} ({local_type}) to "
+                                                           f"{shown(remote)} ({remote_type}); the types must match")
         conj = _conj(obj, path, required=False)
         raw = obj.get("conditions", [])
         if not isinstance(raw, list):
@@ -341,14 +344,14 @@ def _suggest(word: Any, choices: Sequence[str]) -> str:
     if best is None:
         close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
         best = close[0] if close else None
-    return f" (did you mean {best!r}?)" if best else ""
+    return f" (did you mean {shown(best)}?)" if best else ""
 
 
 def _keys(obj: Mapping[str, Any], allowed: Sequence[str], path: Path, hint: Mapping[str, str] | None = None) -> None:
     for key in obj:
         if key not in allowed:
             extra = (hint or {}).get(key)
-            raise FilterError([*path, key], f"unknown key {key!r}{_suggest(key, allowed)}"
+            raise FilterError([*path, key], f"unknown key {shown(key)}{_suggest(key, allowed)}"
                                             + (f"; {extra}" if extra else f"; allowed keys: {', '.join(allowed)}"))
 
 
@@ -357,7 +360,7 @@ def _conj(obj: Mapping[str, Any], path: Path, required: bool) -> ast.Conj:
         return "and"
     value = obj.get("conjonction")
     if value not in ("and", "or"):
-        what = "is required" if "conjonction" not in obj else f"must be \"and\" or \"or\", not {value!r}"
+        what = "is required" if "conjonction" not in obj else f"must be \"and\" or \"or\", not {shown(value)}"
         raise FilterError([*path, "conjonction"], f"\"conjonction\" {what}")
     return value  # type: ignore[no-any-return]
 
@@ -366,7 +369,7 @@ def _operator(kind: str, obj: Mapping[str, Any], path: Path) -> str:
     op = obj.get("operator")
     allowed = OPERATORS[kind]
     if op not in allowed:
-        raise FilterError([*path, "operator"], f"operator {op!r} is not allowed for kind {kind!r}"
+        raise FilterError([*path, "operator"], f"operator {shown(op)} is not allowed for kind {shown(kind)}"
                                                f"{_suggest(op, allowed)}; allowed: {', '.join(allowed)}")
     return op  # type: ignore[no-any-return]
 
@@ -375,7 +378,7 @@ def _strings(obj: Mapping[str, Any], path: Path) -> tuple[str, ...]:
     key = "values" if "values" in obj else "value"
     raw = obj.get(key)
     if raw is None:
-        raise FilterError([*path, "values"], f"operator {obj.get('operator')!r} needs \"values\" "
+        raise FilterError([*path, "values"], f"operator {shown(obj.get('operator'))} needs \"values\" "
                                              "(a string or an array of strings)")
     items = raw if isinstance(raw, list) else [raw]
     if not items:
@@ -383,7 +386,7 @@ def _strings(obj: Mapping[str, Any], path: Path) -> tuple[str, ...]:
     for i, item in enumerate(items):
         if not isinstance(item, str):
             raise FilterError([*path, key, *([i] if isinstance(raw, list) else [])],
-                              f"must be a string, not {type(item).__name__} {item!r}")
+                              f"must be a string, not {json_type(item)} {shown(item)}")
     return tuple(items)
 
 
@@ -394,7 +397,7 @@ def _is_number(value: Any) -> bool:
 def _number(obj: Mapping[str, Any], key: str, path: Path) -> float:
     value = obj.get(key)
     if not _is_number(value):
-        what = "is required" if value is None else f"must be a number, not {type(value).__name__} {value!r}"
+        what = "is required" if value is None else f"must be a number, not {json_type(value)} {shown(value)}"
         raise FilterError([*path, key], f"{key} {what}")
     return float(value)  # type: ignore[arg-type]
 
@@ -402,7 +405,7 @@ def _number(obj: Mapping[str, Any], key: str, path: Path) -> float:
 def parse_date(value: Any, path: Path, key: str = "value") -> ast.DateBound:
     """ISO date (the whole UTC day) or date-time (naive = UTC)."""
     if not isinstance(value, str):
-        what = "is required" if value is None else f"must be an ISO date string, not {type(value).__name__}"
+        what = "is required" if value is None else f"must be an ISO date string, not {json_type(value)}"
         raise FilterError(path, f"{key} {what}")
     text = value.strip()
     try:
@@ -411,7 +414,7 @@ def parse_date(value: Any, path: Path, key: str = "value") -> ast.DateBound:
             return ast.DateBound(start, start + timedelta(days=1))
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise FilterError(path, f"{key} {value!r} is not an ISO-8601 date (2025-01-15) or date-time "
+        raise FilterError(path, f"{key} {shown(value)} is not an ISO-8601 date (2025-01-15) or date-time "
                                 f"(2025-01-15T10:00:00Z)") from None
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return ast.DateBound(moment, None)
@@ -428,10 +431,10 @@ def _order_key(value: Any) -> Any:
 def _scalar(obj: Mapping[str, Any], key: str, path: Path) -> Any:
     value = obj.get(key)
     if value is None:
-        raise FilterError([*path, key], f"operator {obj.get('operator')!r} needs \"{key}\" (use isNull to match "
+        raise FilterError([*path, key], f"operator {shown(obj.get('operator'))} needs \"{key}\" (use isNull to match "
                                         "missing values)")
     if not isinstance(value, str | int | float | bool):
-        raise FilterError([*path, key], f"must be a string, number or boolean, not {type(value).__name__}")
+        raise FilterError([*path, key], f"must be a string, number or boolean, not {json_type(value)}")
     return float(value) if _is_number(value) else value
 
 
@@ -450,7 +453,7 @@ def _frequency(obj: Mapping[str, Any], path: Path) -> ast.Frequency:
     _keys(raw, ("operator", "value"), [*path, "frequency"])
     op = raw.get("operator")
     if op not in FREQUENCY_OPS:
-        raise FilterError([*path, "frequency", "operator"], f"unknown frequency operator {op!r}; expected one of "
+        raise FilterError([*path, "frequency", "operator"], f"unknown frequency operator {shown(op)}; expected one of "
                                                             f"{', '.join(FREQUENCY_OPS)}")
     if op == "not":
         if raw.get("value") is not None:
@@ -468,10 +471,10 @@ def _period(obj: Mapping[str, Any], path: Path) -> ast.Period | None:
     _keys(raw, ("operator", "value", "unit"), [*path, "period"])
     op = raw.get("operator")
     if op not in PERIOD_OPS:
-        raise FilterError([*path, "period", "operator"], f"unknown period operator {op!r}; expected one of "
+        raise FilterError([*path, "period", "operator"], f"unknown period operator {shown(op)}; expected one of "
                                                          f"{', '.join(PERIOD_OPS)}")
     if raw.get("unit", "day") != "day":
-        raise FilterError([*path, "period", "unit"], f"unit must be \"day\", not {raw.get('unit')!r}")
+        raise FilterError([*path, "period", "unit"], f"unit must be \"day\", not {shown(raw.get('unit'))}")
     return ast.Period(op, _count(raw, "period", path))
 
 
@@ -498,12 +501,13 @@ def parse_sort(raw: Any, schema: ModelSchema) -> tuple[ast.SortKey, ...]:
         slug = obj.get("columnSlug", obj.get("slug"))
         col_type = schema.columns.get(slug) if isinstance(slug, str) else None
         if col_type is None:
-            raise FilterError([*path, "columnSlug"], f"unknown column {slug!r}{_suggest(slug, list(schema.columns))}")
+            raise FilterError([*path, "columnSlug"],
+                              f"unknown column {shown(slug)}{_suggest(slug, list(schema.columns))}")
         if col_type not in ("string", "number", "date", "boolean"):
-            raise FilterError([*path, "columnSlug"], f"column {slug!r} is a {col_type} and cannot be sorted on")
+            raise FilterError([*path, "columnSlug"], f"column {shown(slug)} is a {col_type} and cannot be sorted on")
         direction = obj.get("kind", "asc")
         if direction not in ("asc", "desc"):
-            raise FilterError([*path, "kind"], f"sort kind must be \"asc\" or \"desc\", not {direction!r}")
+            raise FilterError([*path, "kind"], f"sort kind must be \"asc\" or \"desc\", not {shown(direction)}")
         keys.append(ast.SortKey(slug, direction == "desc"))  # type: ignore[arg-type]
     return tuple(keys)
 

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lading.domain.errors import UsageError
+from lading.domain.errors import UsageError, shown
 from lading.engine.diagram._model import Labels, build_model
 from lading.engine.diagram.ascii import AsciiRenderer
 from lading.engine.diagram.mermaid import MermaidRenderer
@@ -47,12 +47,12 @@ def render_diagram(
     integrationSlug to its display name (default: the slug title-cased)."""
     fmt = format.lower() if isinstance(format, str) else ""
     if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {format!r})")
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {shown(format)})")
     dirn = direction.upper() if isinstance(direction, str) else ""
     if dirn == "TB":
         dirn = "TD"
     if dirn not in DIRECTIONS:
-        raise UsageError(f"--direction must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
+        raise UsageError(f"--direction must be one of {', '.join(DIRECTIONS)} (got {shown(direction)})")
     model = build_model(nodes, paid=paid, highlight=highlight)
     labels = Labels(connector_names)
     warnings = list(model.warnings)

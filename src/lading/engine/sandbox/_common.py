@@ -5,7 +5,7 @@ Kept apart from the two runtimes so importing the error type never loads V8 or w
 
 from __future__ import annotations
 
-from lading.domain.errors import NodeExecutionError
+from lading.domain.errors import NodeExecutionError, shown
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024
@@ -46,6 +46,6 @@ def memory_error(what: str, count: int) -> SandboxError:
 def check_limits(timeout_s: float, memory_bytes: int) -> None:
     """Reject nonsense limits early: they are programming errors, not node failures."""
     if not timeout_s > 0:
-        raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
+        raise ValueError(f"timeout_s must be positive, got {shown(timeout_s)}")
     if memory_bytes < 16 * _MIB:
-        raise ValueError(f"memory_bytes must be at least 16 MiB, got {memory_bytes!r}")
+        raise ValueError(f"memory_bytes must be at least 16 MiB, got {shown(memory_bytes)}")
