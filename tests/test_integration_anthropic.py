@@ -18,7 +18,7 @@ from lading.integrations.anthropic import INTEGRATION, PRICING
 
 from fakes import Answer, fake_provider
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "integrations" / "anthropic.md"
+DOCS = Path(__file__).resolve().parent.parent / "src" / "lading" / "integrations" / "docs" / "anthropic.md"
 KEY = "sk-ant-api03-test-secret"
 FAST = dataclasses.replace(INTEGRATION, rate_limit=RateLimit(requests_per_second=200, max_concurrency=4))
 SCHEMA = {"type": "object", "properties": {"isB2b": {"type": "boolean"}, "reason": {"type": "string"}},

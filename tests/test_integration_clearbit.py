@@ -17,7 +17,7 @@ from lading.integrations.clearbit import INTEGRATION, PERSON_BASE, _person_url, 
 
 from fakes import Answer, fake_provider
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "integrations" / "clearbit.md"
+DOCS = Path(__file__).resolve().parent.parent / "src" / "lading" / "integrations" / "docs" / "clearbit.md"
 KEY = "sk_clearbit_test_secret_123"
 FAST = dataclasses.replace(INTEGRATION, rate_limit=RateLimit(requests_per_second=200, max_concurrency=4))
 STRIPE = {

@@ -17,7 +17,7 @@ from lading.integrations.http import INTEGRATION
 
 from fakes import Answer, fake_provider
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "integrations" / "http.md"
+DOCS = Path(__file__).resolve().parent.parent / "src" / "lading" / "integrations" / "docs" / "http.md"
 
 
 def run(config: dict[str, Any], credentials: dict[str, Any] | None = None) -> tuple[Any, float]:

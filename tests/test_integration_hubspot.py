@@ -17,7 +17,7 @@ from lading.integrations.hubspot import INTEGRATION, normalize_domain
 
 from fakes import Answer, Recorded, fake_provider
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "integrations" / "hubspot.md"
+DOCS = Path(__file__).resolve().parent.parent / "src" / "lading" / "integrations" / "docs" / "hubspot.md"
 TOKEN = "pat-na1-secret-token-42"
 FAST = dataclasses.replace(INTEGRATION, rate_limit=RateLimit(requests_per_second=500, max_concurrency=5))
 

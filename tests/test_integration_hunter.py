@@ -17,7 +17,7 @@ from lading.integrations.hunter import INTEGRATION
 
 from fakes import Answer, fake_provider
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "integrations" / "hunter.md"
+DOCS = Path(__file__).resolve().parent.parent / "src" / "lading" / "integrations" / "docs" / "hunter.md"
 KEY = "hunter-secret-key-4242"
 FAST = dataclasses.replace(INTEGRATION, rate_limit=RateLimit(requests_per_second=200, max_concurrency=4))
 

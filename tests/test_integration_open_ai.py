@@ -19,7 +19,7 @@ from lading.integrations.open_ai import INTEGRATION, PRICING
 
 from fakes import Answer, Recorded, fake_provider
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "integrations" / "openAi.md"
+DOCS = Path(__file__).resolve().parent.parent / "src" / "lading" / "integrations" / "docs" / "openAi.md"
 KEY = "sk-openai-test-secret-9876"
 FAST = dataclasses.replace(INTEGRATION, rate_limit=RateLimit(requests_per_second=200, max_concurrency=4))
 SCHEMA = {"type": "object", "properties": {"industry": {"type": "string"}, "employees": {"type": "integer"}},

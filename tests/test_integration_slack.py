@@ -17,7 +17,7 @@ from lading.integrations.slack import INTEGRATION
 
 from fakes import Answer, Recorded, fake_provider
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "integrations" / "slack.md"
+DOCS = Path(__file__).resolve().parent.parent / "src" / "lading" / "integrations" / "docs" / "slack.md"
 TOKEN = "xoxb-test-secret-token"
 # Same integration, faster gate: tests check behaviour, not Slack's 1 request/second pacing.
 FAST = dataclasses.replace(INTEGRATION, rate_limit=RateLimit(requests_per_second=200, max_concurrency=4))

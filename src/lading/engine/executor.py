@@ -20,7 +20,7 @@ from lading.domain.run_state import ChildBatch, ChildRun, ExecutionWrite, RunSta
 from lading.engine import natives
 from lading.engine.expressions import get_evaluator, to_json_value
 from lading.engine.graph import Graph
-from lading.engine.natives.catalog import NATIVE_ACTIONS
+from lading.engine.natives.catalog import CONFIG_SKIP_KEYS, NATIVE_ACTIONS, NativeAction, Scheduling
 from lading.engine.ports import NoPorts, Ports
 from lading.store.clock import utcnow
 
@@ -28,8 +28,6 @@ from lading.store.clock import utcnow
 GroupResults = Callable[[str, str], Awaitable[list[tuple[str, Any, str | None, float]]]]
 MAX_TOOL_DEPTH = 8
 
-_SKIP_KEYS = frozenset({"_nodes"})
-_CODE_SKIP_KEYS = frozenset({"_nodes", "script"})
 TITLE_LIMIT = 200
 
 
@@ -70,7 +68,7 @@ class Executor:
         config_out: Any = None
         try:
             if kind == "connector":
-                config_out = get_evaluator().compute_config(node.get("config") or {}, scope, skip_keys=_SKIP_KEYS)
+                config_out = get_evaluator().compute_config(node.get("config") or {}, scope, skip_keys=CONFIG_SKIP_KEYS)
                 if not isinstance(config_out, dict):
                     raise NodeExecutionError("config must be an object", retryable=False)
                 called = await self._ports.call_connector(run, node, to_json_value(config_out))
@@ -79,46 +77,31 @@ class Executor:
                 if outcome.execution is not None:
                     outcome.execution.base_url = called.base_url
                 return outcome
-            if kind == "agent" or (kind == "native" and action == "agent"):
-                config_out = get_evaluator().compute_config(node.get("config") or {}, scope, skip_keys=_SKIP_KEYS)
-                if not isinstance(config_out, dict):
-                    raise NodeExecutionError("config must be an object", retryable=False)
-                answered = await self._ports.run_agent(run, node, to_json_value(config_out))
-                result = natives.NativeResult(answered.output, 0, credits=answered.credits)
-                return self._success(run, level, node, config_out, result, exec_id, started_at, now)
             if kind == "tool":
                 if opened is not None and opened.status == "idle":
                     return await self._finish_tool(run, level, node, exec_id, started_at, now)
-                config_out = get_evaluator().compute_config(node.get("config") or {}, scope, skip_keys=_SKIP_KEYS)
+                config_out = get_evaluator().compute_config(node.get("config") or {}, scope,
+                                                            skip_keys=CONFIG_SKIP_KEYS)
                 return await self._start_tool(run, node, config_out, exec_id, started_at, now)
-            if kind != "native":
-                raise NodeExecutionError(self._unavailable_kind(kind), retryable=False)
-            spec = NATIVE_ACTIONS.get(str(action))
-            if spec is None:
-                raise NodeExecutionError(f"nativeInvalid: unknown native action '{action}'", retryable=False)
-            if not spec.available:
-                raise NodeExecutionError(spec.unavailable_reason, retryable=False)
-            raw = node.get("config") or {}
-            if action == "start":
-                config_out = {}
-                result = natives.values.run_start(run.input)
-            elif action == "group" and opened is not None and opened.status == "idle":
+            spec = self._native_action(kind, action)
+            waiting = opened is not None and opened.status == "idle"
+            if spec.scheduling is Scheduling.GROUP and waiting:
                 return await self._finish_group(run, level, node, exec_id, started_at, now)
-            elif action == "delay" and opened is not None and opened.status == "idle" and run.cursor_attempt == 0:
+            if spec.scheduling is Scheduling.DELAY and waiting and run.cursor_attempt == 0:
+                # The wait is over: its config was computed when it started.
                 config_out = run.computed_configs.get(node["slug"], {})
-                result = natives.NativeResult({}, 0)
             else:
-                skip = _CODE_SKIP_KEYS if action in ("python", "script") else _SKIP_KEYS
-                config_out = get_evaluator().compute_config(raw, scope, skip_keys=skip)
-                if action == "delay":
+                config_out = (get_evaluator().compute_config(node.get("config") or {}, scope,
+                                                             skip_keys=spec.skip_keys)
+                              if spec.evaluates_config else {})
+                if spec.scheduling is Scheduling.DELAY:
                     return self._start_delay(run, node, config_out, exec_id, now)
-                if action == "group":
+                if spec.scheduling is Scheduling.GROUP:
                     return self._start_group(run, level, node, config_out, exec_id, started_at, now)
-                if action in ("modelUpsert", "modelInsert"):
-                    written = await self._ports.write_model_record(run, str(action), to_json_value(config_out))
-                    result = natives.NativeResult(written, 0)
-                else:
-                    result = await self._run_native(str(action), node, raw, config_out, scope)
+            if spec.run is None:
+                raise NodeExecutionError(f"native action '{action}' cannot run here", retryable=False)
+            call = natives.NativeCall(node, config_out, scope, run.input, run=run, ports=self._ports)
+            result = await spec.run(call)
         except NodeExecutionError as exc:
             # A permanent failure (404, invalid config…) skips the remaining attempts; fallbacks still apply.
             target = node if exc.retryable else {**node, "retry": None}
@@ -146,24 +129,18 @@ class Executor:
             return "tool nodes are not available in this installation yet (the connections capability)"
         return f"unknown node kind '{kind}'"
 
-    async def _run_native(
-        self, action: str, node: dict[str, Any], raw: dict[str, Any], config: Any, scope: dict[str, Any]
-    ) -> natives.NativeResult:
-        if action == "variables":
-            return natives.values.run_variables(config)
-        if action == "end":
-            return natives.values.run_end(config)
-        if action == "filter":
-            return natives.routing.run_filter(config)
-        if action == "branch":
-            return natives.routing.run_branch(config)
-        if action == "switch":
-            return natives.routing.run_switch(config, len(node.get("childrenUuids") or []))
-        if action == "split":
-            return natives.routing.run_split(config)
-        if action in ("python", "script"):
-            return await natives.code.run_code(action, raw, scope)
-        raise NodeExecutionError(f"native action '{action}' cannot run here", retryable=False)
+    def _native_action(self, kind: Any, action: Any) -> NativeAction:
+        """The catalog entry that drives the node; an `agent` node is the native `agent` step by another kind."""
+        if kind == "agent":
+            return NATIVE_ACTIONS["agent"]
+        if kind != "native":
+            raise NodeExecutionError(self._unavailable_kind(kind), retryable=False)
+        spec = NATIVE_ACTIONS.get(str(action))
+        if spec is None:
+            raise NodeExecutionError(f"nativeInvalid: unknown native action '{action}'", retryable=False)
+        if not spec.available:
+            raise NodeExecutionError(spec.unavailable_reason, retryable=False)
+        return spec
 
     # --- outcomes -------------------------------------------------------------------------
 

@@ -34,30 +34,13 @@ async def _execute(node: dict[str, Any], config: Any, context: dict[str, Any],
         raise NodeExecutionError(f"unknown native action '{action}'")
     if not spec.available:
         raise NodeExecutionError(spec.unavailable_reason)
+    if not spec.runs_alone:
+        raise NodeExecutionError(f"'{action}' nodes cannot be executed on their own; run the workflow instead")
+    assert spec.run is not None
     scope = {"nodes": context.get("nodes") or {}, "parentNodes": context.get("parentNodes")
              or context.get("groupContext") or {}}
-    if action == "start":
-        return natives.values.run_start(config)
-    if action == "end":
-        return natives.values.run_end(config)
-    if action == "variables":
-        return natives.values.run_variables(config)
-    if action == "filter":
-        return natives.routing.run_filter(config)
-    if action == "branch":
-        return natives.routing.run_branch(config)
-    if action == "switch":
-        return natives.routing.run_switch(config, len(node.get("childrenUuids") or []))
-    if action == "split":
-        return natives.routing.run_split(config)
-    if action == "delay":
-        return natives.NativeResult({}, 0)
-    if action in ("python", "script"):
-        raw = dict(node.get("config") or {})
-        if isinstance(config, dict) and isinstance(config.get("script"), str):
-            raw["script"] = config["script"]
-        return await natives.code.run_code(action, raw, scope)
-    raise NodeExecutionError(f"'{action}' nodes cannot be executed on their own; run the workflow instead")
+    # No run here: `start` outputs the computed config given as if it were the run input.
+    return await spec.run(natives.NativeCall(node, config, scope, run_input=config))
 
 
 def execute_node(node: dict[str, Any], computed_config: Any, context: dict[str, Any],

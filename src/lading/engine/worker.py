@@ -23,6 +23,7 @@ from lading.domain.run_state import ExecutionWrite, OpenExecution, RunState, Ste
 from lading.engine.executor import Executor, cursor_node, level_of
 from lading.engine.feeder import Feeder
 from lading.engine.graph import Graph, graph_for_release
+from lading.engine.natives.catalog import NATIVE_ACTIONS, NativeAction
 from lading.engine.ports import Ports
 from lading.store.clock import utcnow
 from lading.store.database import Database
@@ -31,29 +32,35 @@ from lading.store.repositories import run_queue
 
 log = logging.getLogger("lading.worker")
 
-# Nodes that may take long: a "running" execution is persisted before they start, so a crash
-# mid-node is visible and the node's re-run is counted.
 # A node whose worker died this many times while running it fails instead of crash-looping.
 MAX_CRASH_RECOVERIES = 3
-_SLOW_NATIVE = frozenset({"python", "script", "agent", "modelUpsert", "modelInsert"})
-# Pure natives: deterministic, no effect outside the run's own state. Consecutive pure steps of a run
-# are chained: their executions and the run's new position are persisted in ONE transaction at the
-# end of the chain. A crash mid-chain loses none of their effects (nothing of the chain was
-# committed) and the chain re-runs from the last persisted node, so every execution is still recorded
-# exactly once. Cancellation is honoured when the chain commits (a few microseconds later).
-_PURE_NATIVE = frozenset({"start", "variables", "branch", "filter", "switch", "split", "end"})
+# Consecutive pure steps of a run (the catalog's `pure` natives: deterministic, no effect outside the
+# run's own state) are chained: their executions and the run's new position are persisted in ONE
+# transaction at the end of the chain. A crash mid-chain loses none of their effects (nothing of the
+# chain was committed) and the chain re-runs from the last persisted node, so every execution is still
+# recorded exactly once. Cancellation is honoured when the chain commits (a few microseconds later).
 MAX_CHAIN = 64
 
 
+def _native_action(node: dict[str, Any]) -> NativeAction | None:
+    slug = node.get("actionSlug")
+    return NATIVE_ACTIONS.get(slug) if node.get("kind") == "native" and isinstance(slug, str) else None
+
+
 def _is_pure(node: dict[str, Any] | None) -> bool:
-    return node is not None and node.get("kind") == "native" and node.get("actionSlug") in _PURE_NATIVE
+    action = _native_action(node) if node is not None else None
+    return action is not None and action.pure
 
 
 def _is_slow(node: dict[str, Any] | None) -> bool:
+    """Nodes that may take long: a "running" execution is persisted before they start, so a crash
+    mid-node is visible and the node's re-run is counted."""
     if node is None:
         return False
-    kind = node.get("kind")
-    return kind in ("connector", "agent") or (kind == "native" and node.get("actionSlug") in _SLOW_NATIVE)
+    if node.get("kind") in ("connector", "agent"):
+        return True
+    action = _native_action(node)
+    return action is not None and action.slow
 
 
 def _running_marker(node: dict[str, Any], opened: OpenExecution | None, attempts: int) -> ExecutionWrite:
@@ -299,7 +306,7 @@ class Worker:
 
     def _chainable(self, outcome: StepOutcome, node: dict[str, Any] | None, chained: list[ExecutionWrite],
                    graph: Graph, run: RunState) -> bool:
-        """A pure step whose run goes on, under its lease, to another pure node (see `_PURE_NATIVE`)."""
+        """A pure step whose run goes on, under its lease, to another pure node (see `MAX_CHAIN`)."""
         execution = outcome.execution
         if (self._stopping or not _is_pure(node) or outcome.status != "running" or outcome.release_lease
                 or execution is None or execution.keep_open or execution.id is not None

@@ -1,9 +1,10 @@
 """The connector SDK: what an integration module declares and what its actions receive.
 
-An integration is one module in this package defining `INTEGRATION = Integration(...)`. Its
-description (auth fields, actions with JSON Schemas, credit costs, autocompletes) is data that the
-catalog commands, validation, the docs and the executor all read; its actions are async functions
-that talk to the provider through `ActionCall.http`, which applies the integration's rate limits.
+An integration is one module in this package defining `INTEGRATION = Integration(...)`, plus its
+user documentation in `docs/<slug>.md` beside it. Its description (auth fields, actions with JSON
+Schemas, credit costs, autocompletes) is data that the catalog commands, validation, the docs and the
+executor all read; its actions are async functions that talk to the provider through `ActionCall.http`,
+which applies the integration's rate limits.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from lading.domain.errors import NodeExecutionError
@@ -129,6 +132,29 @@ class RateLimit:
     max_concurrency: int = 8
 
 
+@cache
+def integration_documentation(slug: str) -> str:
+    """`docs/<slug>.md` of this package: the one copy of an integration's documentation. It is package
+    data (pyproject.toml) so an installed wheel answers with it too; the repository's `docs/integrations/`
+    only links here."""
+    return (resources.files("lading.integrations") / "docs" / f"{slug}.md").read_text(encoding="utf-8")
+
+
+class _Documentation:
+    """`Integration.documentation` as a descriptor-typed dataclass field: text given to the constructor
+    wins (integrations defined elsewhere, e.g. in tests); otherwise the package's `docs/<slug>.md`, read
+    lazily so that discovering the integrations does not read every page."""
+
+    def __get__(self, integration: Integration | None, owner: type | None = None) -> str | None:
+        if integration is None:
+            return None  # the field's default, as the dataclass machinery asks for it
+        given = integration.__dict__.get("_documentation")
+        return given if given is not None else integration_documentation(integration.slug)
+
+    def __set__(self, integration: Integration, text: str | None) -> None:
+        integration.__dict__["_documentation"] = text
+
+
 @dataclass(frozen=True)
 class Integration:
     slug: str
@@ -140,7 +166,6 @@ class Integration:
     connector_schema: Mapping[str, Any]
     default_base_url: str
     actions: tuple[Action, ...]
-    documentation: str
     autocompletes: tuple[Autocomplete, ...] = ()
     rate_limit: RateLimit = RateLimit()
     # False when actions can run without any connector (generic HTTP with an absolute url).
@@ -153,6 +178,9 @@ class Integration:
     # Hosts besides the base URL's that the provider's own API lives on and credentials may go to
     # (`host` = default ports, or `host:port`; see `_http.host_allowed`).
     credential_hosts: tuple[str, ...] = ()
+    # The user documentation (`connection integration get-documentation`). Integrations of this package
+    # leave it out: it is then their `docs/<slug>.md`, read when first asked for.
+    documentation: str = _Documentation()  # type: ignore[assignment]
 
     def action(self, slug: str) -> Action | None:
         for a in self.actions:

@@ -140,52 +140,6 @@ async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str
     return results
 
 
-DOCUMENTATION = """\
-# Anthropic
-
-Ask a Claude model one question per node and use its text or structured answer in the workflow.
-
-## Connector
-
-| Field | Required | Notes |
-| --- | --- | --- |
-| `apiKey` | yes (secret) | Sent as `x-api-key` (with `anthropic-version: 2023-06-01`). |
-| `baseUrl` | no | Default `https://api.anthropic.com` (else env `LADING_ANTHROPIC_BASE_URL`). |
-
-## Actions
-
-### `instruct` — Instruct a model
-
-Inputs: `model` (default `claude-3-5-haiku-latest`; autocomplete `listModels`), `prompt` (required),
-`systemPrompt`, `output` (`{"type":"text"}` default, or `{"type":"jsonSchema","jsonSchema":{…}}`),
-`advancedSettings.{temperature, maxTokens (default 1024), maxSteps, withWebSearch}`.
-
-Calls `POST /v1/messages`. With a JSON schema, a tool named `output` takes the schema as its
-`input_schema` and is forced with `tool_choice`; the tool call's `input` is the answer (a non-object
-schema is wrapped under `value` and unwrapped again). The answer is validated against the schema; an
-invalid one gets one repair request (a `tool_result` with `is_error`), then the node fails.
-`withWebSearch: true` adds Anthropic's `web_search` server tool (`maxSteps` → `max_uses`); the output
-tool is then requested rather than forced.
-
-Output: `{"answer": <text or object>, "model": "…", "usage": {"inputTokens": n, "outputTokens": n}}`.
-
-Credits per started 1k tokens (input + output): `claude-3-5-haiku-latest` 0.05,
-`claude-3-5-sonnet-latest` and `claude-sonnet-4-20250514` 0.2, `claude-opus-4-20250514` 2; any other
-model 0 (it passes through to the provider). +0.4 fixed with web search.
-Errors such as `overloaded_error` (529) and 5xx are retryable.
-
-## Example node
-
-```json
-{"uuid": "…", "slug": "classify", "kind": "connector", "integrationSlug": "anthropic",
- "actionSlug": "instruct", "connectorUuid": "…",
- "config": {"prompt": "Is {{nodes.company.name}} a B2B software company?",
-   "output": {"type": "jsonSchema", "jsonSchema": {"type": "object",
-     "properties": {"isB2b": {"type": "boolean"}, "reason": {"type": "string"}}, "required": ["isB2b"]}}},
- "childrenUuids": ["…"], "fallbackOnFailure": false, "position": {"x": 0, "y": 0}}
-```
-"""
-
 INTEGRATION = Integration(
     slug="anthropic",
     name="Anthropic",
@@ -213,7 +167,6 @@ INTEGRATION = Integration(
             category="freeform",
         ),
     ),
-    documentation=DOCUMENTATION,
     autocompletes=(Autocomplete(slug="listModels", run=list_models),),
     rate_limit=RateLimit(requests_per_second=5, max_concurrency=8),
     url="https://www.anthropic.com",

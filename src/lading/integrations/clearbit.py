@@ -156,54 +156,6 @@ PERSON_SCHEMA: dict[str, Any] = {
     },
 }
 
-DOCUMENTATION = """\
-# Clearbit
-
-Enrich a company from its domain, or a person from their email, with Clearbit's records.
-
-## Connector
-
-| Field | Required | Notes |
-| --- | --- | --- |
-| `apiKey` | yes (secret) | Sent as `Authorization: Bearer <apiKey>`. |
-| `baseUrl` | no | Default `https://company.clearbit.com` (people: `https://person.clearbit.com`). |
-
-A `baseUrl` override — or env `LADING_CLEARBIT_BASE_URL` — serves both kinds of lookup, at
-`/v2/companies/find` and `/v2/people/find` relative to it.
-
-Enrichment connectors cache identical calls for 24 h by default (`cacheTtlMilliseconds`).
-
-## Actions
-
-### `enrichCompany` — Enrich a company (aliases `company_enrich`, `enrichCompanyFromDomain`)
-
-Input: `domain` (a URL is accepted and reduced to its domain). Calls
-`GET /v2/companies/find?domain=…`. Output: the Clearbit company as returned — `name`, `legalName`,
-`domain`, `description`, `foundedYear`, `category.{sector,industry,subIndustry}`,
-`metrics.{employees,employeesRange,estimatedAnnualRevenue,raised}`, `geo.{city,country,countryCode}`,
-`linkedin.handle`, `tech`, … Credits: 1 per call.
-
-### `enrichPerson` — Enrich a person
-
-Input: `email`. Calls `GET /v2/people/find?email=…`. Output: the Clearbit person as returned —
-`name.fullName`, `employment.{name,title,role,seniority,domain}`, `geo`, `linkedin.handle`, …
-Credits: 1 per call.
-
-Errors: `202` (lookup queued) fails the node as retryable — give the node a `retry` policy; `404`
-("not found") and `422` (invalid input) are final, so `fallbackChildUuid` can try another provider;
-401/403 mean the API key is wrong; 429 is a rate limit (retry with back-off).
-
-## Example node
-
-```json
-{"uuid": "…", "slug": "company", "kind": "connector", "integrationSlug": "clearbit",
- "actionSlug": "enrichCompany", "connectorUuid": "…", "config": {"domain": "{{record.domain}}"},
- "retry": {"maximumAttempts": 3, "initialInterval": 5000, "backoffCoefficient": 2},
- "childrenUuids": ["…"], "fallbackOnFailure": false, "position": {"x": 0, "y": 0}}
-```
-
-Read the result as `{{nodes.company.category.industry}}` or `{{nodes.company.metrics.employeesRange}}`.
-"""
 
 INTEGRATION = Integration(
     slug="clearbit",
@@ -248,7 +200,6 @@ INTEGRATION = Integration(
             category="enrichment",
         ),
     ),
-    documentation=DOCUMENTATION,
     rate_limit=RateLimit(requests_per_second=10, max_concurrency=10),
     url="https://clearbit.com",
     color="#498AF2",

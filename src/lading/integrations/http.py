@@ -225,79 +225,6 @@ async def request(call: ActionCall) -> ActionResult:
     return ActionResult(output=output)
 
 
-DOCUMENTATION = """\
-# HTTP
-
-Send any HTTP request from a workflow: the escape hatch for APIs without a dedicated integration.
-
-## Connector (optional)
-
-A connector is only needed for relative URLs or stored credentials; with an absolute `url` the
-action runs without one.
-
-- `baseUrl` — prefix of relative URLs (`users/1` → `<baseUrl>/users/1`).
-- `headers` — object of headers sent with every request. They are stored and shown in clear:
-  put API keys in `auth` (`{"type":"header"}` for a custom key header), not here.
-- `auth` — one of `{"type":"none"}`, `{"type":"bearer","token"}`,
-  `{"type":"basic","username","password"}`, `{"type":"header","name","value"}`. `token`,
-  `password` and `value` are secrets: encrypted at rest, returned as `********`.
-
-- `allowedHosts` — optional list of other hosts the connector's `auth` and `headers` may be
-  sent to: `api.example.com` (ports 80 and 443), `api.example.com:8443`, `*.example.com`.
-
-Headers are merged in this order, later wins (names compare case-insensitively): connector
-`headers`, connector `auth`, the node's `headers`.
-
-**Credentials stay on their host.** A connector's `auth` and `headers` are sent only to the host
-(and port) of its `baseUrl`, or to a host listed in `allowedHosts`. A node using a connector that
-has `auth` or `headers` with an absolute `url` on any other host fails, without sending anything,
-with `credentialHostNotAllowed: …` (not retried); remove the connector from the node to call a
-public URL, or add the host to `allowedHosts`. A connector without `baseUrl` therefore needs
-`allowedHosts`. Redirects are followed, but a redirect to another host is sent without the
-credential headers (`Authorization`, `X-Api-Key`, the custom auth header…).
-
-## Action `request`
-
-Free (no provider credits).
-
-- `method` — `GET` (default), `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`.
-- `url` (required) — absolute `http(s)://` URL, or a path appended to the connector's `baseUrl`.
-  A relative URL without a `baseUrl` fails with `invalid config`.
-- `headers` — object; overrides the connector's headers and auth.
-- `query` — object of query parameters (arrays repeat the key, `null` is dropped), merged into the
-  URL's own query string.
-- `body` — sent as JSON by default. With a `Content-Type: application/x-www-form-urlencoded`
-  header an object is form-encoded. A string is sent as is (set its Content-Type yourself).
-- `timeoutMs` — default `30000`; a timeout fails the node (retryable).
-- `failOnError` — default `true`, see below.
-
-Output: `{"status": 200, "headers": {...}, "body": ...}` — header names lower-case (repeated
-headers joined with `, `), `body` parsed when the answer is JSON, text otherwise, `null` when empty.
-
-**Non-2xx answers fail the node** with a message naming the method, the URL (without its query
-string), the status and the server's error text, e.g.
-`GET https://api.example.com/users/9: HTTP answered 404 (not found): no such user`. The node's
-`retry` and `fallbackChildUuid` / `fallbackOnFailure` then apply; 5xx, 408 and 429 answers are
-retryable, other 4xx are not. A 429 also pauses this integration for its `Retry-After`. With
-`failOnError: false` every answer is returned as output instead (branch on `status`).
-Credentials never appear in outputs or error messages: every secret of the connector — and the
-`Authorization` value built from it (`Bearer …`, `Basic <base64>`) — is replaced by `********`
-wherever it occurs, including inside an answer that echoes the request (URL-encoded and base64
-forms too).
-
-Rate limit: 50 requests per second and 32 concurrent requests per worker, across all `http` nodes.
-
-## Example node
-
-```json
-{"uuid": "6f1c0c36-8c1e-4d59-9a53-2c9b6f0e0a01", "slug": "find_user", "kind": "connector",
- "integrationSlug": "http", "actionSlug": "request", "connectorUuid": "<connector uuid>",
- "config": {"method": "POST", "url": "users/search", "body": {"email": "{{nodes.start.email}}"},
-            "timeoutMs": 10000},
- "childrenUuids": [null], "fallbackOnFailure": false, "position": {"x": 0, "y": 0}}
-```
-"""
-
 INTEGRATION = Integration(
     slug="http",
     name="HTTP",
@@ -311,6 +238,5 @@ INTEGRATION = Integration(
                description="Send an HTTP request and return its status, headers and (JSON-parsed) body.",
                config_schema=REQUEST_SCHEMA, output_schema=OUTPUT_SCHEMA, run=request, category="custom"),
     ),
-    documentation=DOCUMENTATION,
     rate_limit=RateLimit(requests_per_second=50, max_concurrency=32),
 )

@@ -345,91 +345,6 @@ ACTIONS = (
            output_schema=RECORD),
 )
 
-DOCUMENTATION = """\
-# HubSpot
-
-Find, create and update HubSpot CRM records through the CRM v3 API (`https://api.hubapi.com`).
-
-## Connector
-
-- `accessToken` (required, secret) — token of a HubSpot private app (`pat-…`), sent as
-  `Authorization: Bearer`. Scopes: `crm.objects.contacts.read/write`,
-  `crm.objects.companies.read/write`, `crm.objects.deals.read/write`, plus `crm.schemas.*.read`
-  for the object and property pickers (custom objects are listed only with
-  `crm.schemas.custom.read`).
-- `baseUrl` (optional) — override `https://api.hubapi.com` (tests, proxies).
-
-All actions are free (no provider credits). Records are returned as HubSpot sends them:
-`{"id", "properties": {...}, "createdAt", "updatedAt", "archived"}`. Property values are sent as
-strings (booleans as `true`/`false`, arrays joined with `;` for multi-select, `null` clears).
-
-## Actions
-
-**`findRecords`** — records of `objectType` whose `propertyName` equals `value`
-(`POST /crm/v3/objects/{objectType}/search`, one `EQ` filter). Inputs: `objectType` (autocomplete
-`listObjects`), `propertyName` (autocomplete `listObjectProperties`, params
-`{"objectType": "$this.$parent.objectType"}`), `value`, optional `properties` (names to return)
-and `limit` (default 10, max 1000). Output `{"records": [...], "total": n}` (`total` = all
-matches in HubSpot, even beyond `limit`).
-
-**`search_contacts`**, **`search_companies`** — `POST /crm/v3/objects/{contacts|companies}/search`.
-Inputs: `query` (full-text), `filters` (ANDed `{"propertyName", "operator", "value"}`; operators
-`EQ`, `NEQ`, `LT`, `LTE`, `GT`, `GTE`, `BETWEEN` (+`highValue`), `IN`/`NOT_IN` (+`values`),
-`HAS_PROPERTY`, `NOT_HAS_PROPERTY`, `CONTAINS_TOKEN`, `NOT_CONTAINS_TOKEN`), `filterGroups` (raw,
-ORed), `sorts`, `properties`, `limit` (default 100, max 1000). Follows `paging.next.after` pages of
-100. Output `{"records", "total"}`.
-
-**`create_contact`** — `email`, `firstname`, `lastname` and/or extra `properties` →
-`POST /crm/v3/objects/contacts`. Output: the new record. An existing email fails with HubSpot's
-409 message (`Contact already exists. Existing ID: …`).
-
-**`update_contact`** — `contactId` + `properties` (and/or `email`, `firstname`, `lastname`) →
-`PATCH /crm/v3/objects/contacts/{contactId}`; `idProperty: "email"` looks the contact up by email.
-
-**`create_company`** — `name`, `domain` and/or `properties` → `POST /crm/v3/objects/companies`.
-
-**`update_company`** — `companyId` + `properties` (and/or `name`, `domain`) →
-`PATCH /crm/v3/objects/companies/{companyId}`.
-
-**`upsert_company`** — keyed on `domain` (normalised: `https://www.Acme.com/x` → `acme.com`);
-optional `name`, `properties`. Searches companies with that domain; PATCHes the oldest match, else
-POSTs a new company. Output: the record plus `"operation": "created"` or `"updated"`.
-
-**`update_deal`** — `dealId` + `properties` (e.g. `{"dealstage": "closedwon", "amount": 5000}`) →
-`PATCH /crm/v3/objects/deals/{dealId}`.
-
-## Autocompletes
-
-- `listObjects` — the standard objects (`contacts`, `companies`, `deals`, `tickets`, `products`,
-  `line_items`, `quotes`, `calls`, `emails`, `meetings`, `notes`, `tasks`) then the portal's custom
-  objects from `GET /crm/v3/schemas` (value = `objectTypeId`, e.g. `2-123456`).
-- `listObjectProperties` (param `objectType`) — `GET /crm/v3/properties/{objectType}`; value = the
-  internal property name, `parent` = its property group; hidden properties are left out.
-
-```
-lading connection connector autocomplete --connector-uuid <uuid> --slug listObjectProperties \\
-  --params '{"objectType":"contacts"}'
-```
-
-## Errors and rate limit
-
-HubSpot errors (`{"status":"error","message":"…","category":"VALIDATION_ERROR"}`) fail the node with
-the status, HubSpot's message and category, e.g. `HubSpot answered 409: Contact already exists.
-Existing ID: 5101 [CONFLICT]`. The node's retry and fallback apply; 5xx and 429 are retryable,
-other 4xx are not. A 429 pauses HubSpot calls for its `Retry-After`. Lading sends at most 10
-requests per second and 5 at once per worker (HubSpot private apps allow 100–190 per 10 s; the
-search endpoint allows 5 per second per account). The token never appears in outputs or errors.
-
-## Example node
-
-```json
-{"uuid": "3c0f2b9e-7a41-4e6b-9d2f-1a8e5c7b6d20", "slug": "find_contact", "kind": "connector",
- "integrationSlug": "hubspot", "actionSlug": "findRecords", "connectorUuid": "<connector uuid>",
- "config": {"objectType": "contacts", "propertyName": "email", "value": "{{nodes.start.email}}",
-            "properties": ["email", "firstname", "lifecyclestage"], "limit": 1},
- "childrenUuids": [null], "fallbackOnFailure": false, "position": {"x": 0, "y": 0}}
-```
-"""
 
 INTEGRATION = Integration(
     slug="hubspot",
@@ -439,7 +354,6 @@ INTEGRATION = Integration(
     connector_schema=CONNECTOR_SCHEMA,
     default_base_url="https://api.hubapi.com",
     actions=ACTIONS,
-    documentation=DOCUMENTATION,
     autocompletes=(Autocomplete(slug="listObjects", run=list_objects),
                    Autocomplete(slug="listObjectProperties", run=list_object_properties,
                                 params=("objectType",))),

@@ -224,66 +224,6 @@ def _fixed(cost: float) -> tuple[CreditCost, ...]:
     return (CreditCost(type="fixed", cost=cost),)
 
 
-DOCUMENTATION = """\
-# Hunter
-
-Find the professional email addresses of a company, find one person's email, verify an address, or
-enrich a person from an email — with Hunter.io.
-
-## Connector
-
-| Field | Required | Notes |
-| --- | --- | --- |
-| `apiKey` | yes (secret) | Sent as the `api_key` query parameter; never shown in errors or outputs. |
-| `baseUrl` | no | Default `https://api.hunter.io/v2` (else env `LADING_HUNTER_BASE_URL`). |
-
-Enrichment connectors cache identical calls for 24 h by default (`cacheTtlMilliseconds`).
-
-## Actions
-
-Each output is Hunter's `data` object as returned (snake_case fields, not flattened).
-
-### `searchDomain` — Search a domain's email addresses (1 credit)
-
-Inputs: `domain` or `company`, `limit` (1–10, default 10: max 10 people per call), `offset`, `type`
-(`personal`|`generic`), `seniority` (`junior`, `senior`, `executive`, or a list), `department`
-(`executive`, `it`, `finance`, `management`, `sales`, `legal`, `support`, `hr`, `marketing`,
-`communication`, `education`, `design`, `health`, `operations`, or a list). Calls `GET /domain-search`.
-Output: `domain`, `organization`, `pattern`, `accept_all`, `emails[]` (`value`, `type`, `confidence`,
-`first_name`, `last_name`, `position`, `seniority`, `department`, `linkedin`, `verification`), …
-
-### `findEmail` — Find a person's email (0.5 credit)
-
-Inputs: `domain` or `company`; `firstName` + `lastName`, or `fullName`; `maxDuration` (3–20 s).
-Calls `GET /email-finder`. Output: `email`, `score`, `position`, `linkedin_url`, `verification`, …
-
-### `verifyEmail` — Verify an email address (1 credit)
-
-Input: `email`. Calls `GET /email-verifier`. Output: `status` (`valid`, `invalid`, `accept_all`,
-`webmail`, `disposable`, `unknown`), `score`, `smtp_check`, `mx_records`, … A verification still in
-progress (202) or failed on the remote server (222) fails the node as retryable.
-
-### `enrichPerson` — Enrich a person (1 credit)
-
-Input: `email` (or `linkedinHandle`). Calls `GET /people/find`. Output: `name.fullName`,
-`employment.{name,title,role,seniority,domain}`, `geo`, `linkedin.handle`, …
-
-Errors use Hunter's `errors[].details`. 401 = wrong key; 403 (Hunter's per-second rate limit) and
-429 (rate or plan usage limit) are retryable; 404 ("not found") and 451 (the person opted out) are
-final, so `fallbackChildUuid` can try another provider.
-
-## Example node
-
-```json
-{"uuid": "…", "slug": "email", "kind": "connector", "integrationSlug": "hunter", "actionSlug": "findEmail",
- "connectorUuid": "…", "config": {"domain": "{{record.domain}}", "firstName": "{{record.firstName}}",
-   "lastName": "{{record.lastName}}"},
- "childrenUuids": ["…"], "fallbackOnFailure": true, "position": {"x": 0, "y": 0}}
-```
-
-Read the result as `{{nodes.email.email}}` and `{{nodes.email.score}}`.
-"""
-
 INTEGRATION = Integration(
     slug="hunter",
     name="Hunter",
@@ -316,7 +256,6 @@ INTEGRATION = Integration(
                               "anyOf": [{"required": ["email"]}, {"required": ["linkedinHandle"]}]},
                output_schema=PERSON_OUTPUT, run=enrich_person, credits=_fixed(1.0), category="enrichment"),
     ),
-    documentation=DOCUMENTATION,
     rate_limit=RateLimit(requests_per_second=10, max_concurrency=10),
     url="https://hunter.io",
     color="#FF5722",

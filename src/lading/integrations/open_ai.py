@@ -157,55 +157,6 @@ async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str
     return sorted(results, key=lambda r: r["value"])
 
 
-DOCUMENTATION = """\
-# OpenAI
-
-Ask an OpenAI model — or any OpenAI-compatible server (Ollama, vLLM, LM Studio) — one question
-per node and use its text or structured answer in the workflow.
-
-## Connector
-
-| Field | Required | Notes |
-| --- | --- | --- |
-| `apiKey` | no (secret) | Sent as `Authorization: Bearer`; leave empty for local servers. |
-| `organization` | no | Sent as `OpenAI-Organization`. |
-| `baseUrl` | no | Default `https://api.openai.com/v1`; e.g. `http://localhost:11434/v1` for Ollama. |
-
-## Actions
-
-### `instruct` — Instruct a model
-
-Inputs: `model` (default `gpt-4.1-mini`; autocomplete `listModels`), `prompt` (required),
-`systemPrompt`, `output` (`{"type":"text"}` default, or `{"type":"jsonSchema","jsonSchema":{…}}`),
-`advancedSettings.{temperature, maxTokens, maxSteps, withWebSearch}`.
-
-Without `baseUrl`, the env `LADING_OPEN_AI_BASE_URL` is used if set.
-
-Calls `POST /chat/completions` (system + user messages). With a JSON schema it asks for
-`response_format: json_schema`, parses the answer as JSON and validates it against the schema; an
-invalid answer gets one repair request, then the node fails. With `withWebSearch: true` the call goes
-to the Responses API (`POST /responses`, hosted `web_search` tool, `maxSteps` → `max_tool_calls`),
-which OpenAI-compatible servers usually do not offer.
-
-Output: `{"answer": <text or object>, "model": "…", "usage": {"inputTokens": n, "outputTokens": n}}`
-— read it as `{{nodes.<slug>.answer}}` or `{{nodes.<slug>.answer.<field>}}`.
-
-Credits per started 1k tokens (input + output): `gpt-4o` 0.5, `gpt-4.1-mini` 0.05, `gpt-4o-mini` 0.02;
-any other model (dated snapshots and local models included) 0: it passes through to the provider.
-+0.4 fixed with web search.
-
-## Example node
-
-```json
-{"uuid": "…", "slug": "summary", "kind": "connector", "integrationSlug": "openAi", "actionSlug": "instruct",
- "connectorUuid": "…", "config": {"model": "gpt-4o-mini", "systemPrompt": "Be concise.",
-   "prompt": "Summarise what {{nodes.company.name}} does in one sentence.",
-   "output": {"type": "jsonSchema", "jsonSchema": {"type": "object",
-     "properties": {"summary": {"type": "string"}}, "required": ["summary"]}}},
- "childrenUuids": ["…"], "fallbackOnFailure": false, "position": {"x": 0, "y": 0}}
-```
-"""
-
 INTEGRATION = Integration(
     slug="openAi",
     name="OpenAI",
@@ -234,7 +185,6 @@ INTEGRATION = Integration(
             category="freeform",
         ),
     ),
-    documentation=DOCUMENTATION,
     autocompletes=(Autocomplete(slug="listModels", run=list_models),),
     rate_limit=RateLimit(requests_per_second=10, max_concurrency=16),
     aliases=("openai",),

@@ -141,66 +141,6 @@ async def list_channels(call: ActionCall, params: dict[str, Any]) -> list[dict[s
     return results
 
 
-DOCUMENTATION = """\
-# Slack
-
-Post messages to Slack channels with a Slack app's bot token, through the Slack Web API
-(`https://slack.com/api`).
-
-## Connector
-
-- `botToken` (required, secret) — the app's Bot User OAuth Token (`xoxb-…`). Scopes: `chat:write`
-  to post, `channels:read` and `groups:read` for the channel picker. Invite the bot to private
-  channels (and to public ones unless it has `chat:write.public`).
-- `baseUrl` (optional) — override `https://slack.com/api` (tests, proxies).
-
-## Action `postMessage` (alias `send_message`)
-
-Free (no provider credits). Calls `POST /chat.postMessage` with `Authorization: Bearer <botToken>`
-and a JSON body.
-
-- `channelId` (required) — channel ID; pick it with the `listChannels` autocomplete.
-- `body` (required) — the message text.
-- `format` — `markdown` (default; Slack mrkdwn: `*bold*`, `<https://x|links>`) or `text` (sent
-  literally, `mrkdwn: false`).
-- `disableUnfurling` — `true` sets `unfurl_links` and `unfurl_media` to `false`.
-- `threadTs` — optional; reply in the thread of that message.
-
-Output: `{"ok": true, "channel": "C0123", "ts": "1712345678.000100"}`.
-
-**Errors.** Slack answers HTTP 200 with `{"ok": false, "error": "<code>"}`; the node fails with
-that code, e.g. `Slack chat.postMessage failed: channel_not_found (…)` or `not_in_channel`. The
-node's retry and fallback apply; only transient codes (`ratelimited`, `internal_error`,
-`service_unavailable`…) are retryable. An HTTP 429 fails with `rate limited; retry after Ns` and
-pauses Slack calls for that long. The token never appears in outputs or errors.
-
-## Autocomplete `listChannels`
-
-`GET /conversations.list` (`types=public_channel,private_channel`, `exclude_archived=true`,
-`limit=200`), following `response_metadata.next_cursor`. Results:
-`{"label": "#general", "value": "C0123", "description": "<purpose, else topic>"}`.
-
-```
-lading connection connector autocomplete --connector-uuid <uuid> --slug listChannels --params '{}'
-```
-
-## Rate limit
-
-Slack limits each Web API method per workspace (`chat.postMessage` about 1 message per second per
-channel; `conversations.list` is Tier 2, about 20 per minute). Lading sends at most 1 Slack request
-per second and 4 at once per worker, and honours `Retry-After`.
-
-## Example node
-
-```json
-{"uuid": "0b7d6a3e-1f7c-4a53-8f0e-5c2d9a6b4e11", "slug": "notify_sales", "kind": "connector",
- "integrationSlug": "slack", "actionSlug": "postMessage", "connectorUuid": "<connector uuid>",
- "config": {"channelId": "C0123ABCD", "format": "markdown", "disableUnfurling": true,
-            "body": "*New lead*: {{nodes.start.email}}"},
- "childrenUuids": [null], "fallbackOnFailure": false, "position": {"x": 0, "y": 0}}
-```
-"""
-
 INTEGRATION = Integration(
     slug="slack",
     name="Slack",
@@ -217,7 +157,6 @@ INTEGRATION = Integration(
                                                        "params": {}}},
                           "body": {"ui:widget": "textarea"}}),
     ),
-    documentation=DOCUMENTATION,
     autocompletes=(Autocomplete(slug="listChannels", run=list_channels),),
     rate_limit=RateLimit(requests_per_second=1, max_concurrency=4),
     url="https://slack.com",

@@ -33,15 +33,14 @@ def compute(session: Session, node: Any, context: Any) -> Any:
     """The node's config resolved against `--context`, exactly as at run time; no side effects."""
     from lading.domain.errors import NodeExecutionError
     from lading.engine.expressions import get_evaluator, to_json_value
+    from lading.engine.natives.catalog import config_skip_keys
 
     if not isinstance(node, dict):
         raise ValidationError("--node must be a JSON object (one node)", reason="nodeInvalid")
     config = node.get("config") or {}
-    skip = {"_nodes"}
-    if node.get("actionSlug") in ("python", "script"):
-        skip.add("script")
+    skip = config_skip_keys(node.get("actionSlug"))
     try:
-        return to_json_value(get_evaluator().compute_config(config, _scope(context), skip_keys=frozenset(skip)))
+        return to_json_value(get_evaluator().compute_config(config, _scope(context), skip_keys=skip))
     except NodeExecutionError as exc:
         raise ValidationError(exc.message, reason="expressionError") from exc
 

@@ -8,41 +8,12 @@ content on stdout (newline-delimited JSON / the outputs file), not one JSON docu
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 import typer
 
-from lading.cli.common import session
+from lading.cli.common import parse_date_option, session
+from lading.cli.orchestration.runs import run_filters
 from lading.cli.output import emit, split_list
-
-
-def parse_date(flag: str, raw: str | None) -> datetime | None:
-    """`YYYY-MM-DD` (00:00 UTC) or an ISO 8601 date-time, as the store's naive UTC."""
-    from datetime import UTC
-
-    from lading.domain.errors import UsageError
-
-    if raw is None:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UsageError(f"error: option '{flag}' must be an ISO 8601 date or datetime") from exc
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def run_filters(batch_uuid: str | None, release_uuid: str | None, is_finished: bool, created_after: str | None,
-                created_before: str | None, record_id: str | None = None,
-                record_title: str | None = None) -> dict[str, object]:
-    return {
-        "batch_uuid": batch_uuid, "release_uuid": release_uuid, "record_id": record_id,
-        "record_title": record_title, "is_finished": True if is_finished else None,
-        "created_after": parse_date("--created-after", created_after),
-        "created_before": parse_date("--created-before", created_before),
-    }
-
 
 _STATUSES_HELP = "Comma-separated statuses (aliases: finished = success, failed = error)."
 _FORMAT_HELP = "File format: csv (default) or json."
@@ -118,8 +89,8 @@ def register_run_downloads(run_app: typer.Typer) -> None:
 
         emit(records.run_metrics(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid,
                                  batch_uuid=batch_uuid,
-                                 created_after=parse_date("--created-after", created_after),
-                                 created_before=parse_date("--created-before", created_before)))
+                                 created_after=parse_date_option("--created-after", created_after),
+                                 created_before=parse_date_option("--created-before", created_before)))
 
 
 def register_batch_download(batch_app: typer.Typer) -> None:

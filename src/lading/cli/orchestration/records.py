@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
-from lading.cli.orchestration.downloads import parse_date
+from lading.cli.common import help_settings, parse_date_option, session
 from lading.cli.output import emit, split_list
 
 record_app = typer.Typer(help="List, count, export, measure and cancel records (latest run per record id).",
@@ -90,8 +89,9 @@ def get_metrics(
     from lading.services import records
 
     emit(records.record_metrics(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid,
-                                batch_uuid=batch_uuid, created_after=parse_date("--created-after", created_after),
-                                created_before=parse_date("--created-before", created_before)))
+                                batch_uuid=batch_uuid,
+                                created_after=parse_date_option("--created-after", created_after),
+                                created_before=parse_date_option("--created-before", created_before)))
 
 
 @record_app.command("cancel")

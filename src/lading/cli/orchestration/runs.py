@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import help_settings, parse_date_option, session
 from lading.cli.output import emit, parse_json_flag, split_list
 
 run_app = typer.Typer(help="Create, inspect, list, count and cancel runs.", no_args_is_help=True,
                       context_settings=help_settings())
-
-
-def _date(flag: str, raw: str | None) -> object:
-    from datetime import UTC, datetime
-
-    from lading.domain.errors import UsageError
-
-    if raw is None:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UsageError(f"error: option '{flag}' must be an ISO 8601 date or datetime") from exc
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 @run_app.command("create")
@@ -59,13 +43,15 @@ def get(uuid: str = typer.Argument(..., help="Run uuid.")) -> None:
     emit(runs.get_run(session(), uuid))
 
 
-def _filters(batch_uuid: str | None, release_uuid: str | None, record_id: str | None, record_title: str | None,
-             is_finished: bool, created_after: str | None, created_before: str | None) -> dict[str, object]:
+def run_filters(batch_uuid: str | None, release_uuid: str | None, is_finished: bool, created_after: str | None,
+                created_before: str | None, record_id: str | None = None,
+                record_title: str | None = None) -> dict[str, object]:
+    """The filter options that `run list`, `run count` and the run exports share, as the services take them."""
     return {
         "batch_uuid": batch_uuid, "release_uuid": release_uuid, "record_id": record_id,
         "record_title": record_title, "is_finished": True if is_finished else None,
-        "created_after": _date("--created-after", created_after),
-        "created_before": _date("--created-before", created_before),
+        "created_after": parse_date_option("--created-after", created_after),
+        "created_before": parse_date_option("--created-before", created_before),
     }
 
 
@@ -88,8 +74,8 @@ def list_(
 
     emit(runs.list_runs(session(), workflow_uuid=workflow_uuid, limit=limit, offset=offset,
                         statuses=split_list(statuses),
-                        **_filters(batch_uuid, release_uuid, record_id, record_title, is_finished, created_after,
-                                   created_before)))
+                        **run_filters(batch_uuid, release_uuid, is_finished, created_after, created_before, record_id,
+                                       record_title)))
 
 
 @run_app.command("count")
@@ -108,8 +94,8 @@ def count(
     from lading.services import runs
 
     emit(runs.count_runs(session(), workflow_uuid=workflow_uuid, statuses=split_list(statuses),
-                         **_filters(batch_uuid, release_uuid, record_id, record_title, is_finished, created_after,
-                                    created_before)))
+                         **run_filters(batch_uuid, release_uuid, is_finished, created_after, created_before, record_id,
+                                        record_title)))
 
 
 @run_app.command("cancel")

@@ -1,7 +1,8 @@
 """Native actions (spec §2.3): their catalog and their implementations, one module per family."""
 
-from . import code, routing, values
-from ._result import NativeResult
-from .catalog import NATIVE_ACTIONS, NativeAction, native_children_counts
+from . import code, delegated, routing, timing, values
+from ._result import NativeCall, NativeResult
+from .catalog import NATIVE_ACTIONS, NativeAction, Scheduling, config_skip_keys, native_children_counts
 
-__all__ = ["NATIVE_ACTIONS", "NativeAction", "NativeResult", "code", "native_children_counts", "routing", "values"]
+__all__ = ["NATIVE_ACTIONS", "NativeAction", "NativeCall", "NativeResult", "Scheduling", "code",
+           "config_skip_keys", "delegated", "native_children_counts", "routing", "timing", "values"]

@@ -1,10 +1,35 @@
-"""The native actions as data: the one place that says which native actions exist and how many
-children each takes. Validation, execution, diagrams and `native-integration get` read it."""
+"""The native actions as data: the one place that says which native actions exist, how many children
+each takes, which function runs each and what the engine must know to drive it. Validation,
+execution (the executor, `node execute`, the worker), `node compute`, diagrams and
+`native-integration get` read it; nothing else lists native actions by name."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
+
+from . import code, delegated, routing, timing, values
+from ._result import NativeCall, NativeResult
+
+NativeRun = Callable[[NativeCall], Awaitable[NativeResult]]
+
+# Config keys never evaluated as expressions: `_nodes` is a group's sub-graph, evaluated by its own steps.
+CONFIG_SKIP_KEYS = frozenset({"_nodes"})
+# Code steps also keep their script as written: `{{…}}` in user code is code, not an expression.
+CODE_SKIP_KEYS = CONFIG_SKIP_KEYS | {"script"}
+
+
+class Scheduling(StrEnum):
+    """How the executor drives an action around its run function."""
+
+    # Evaluate the config, call the run function, follow the child it chose.
+    AT_ONCE = "atOnce"
+    # First suspend the run for `config.minutes` (no worker held); the run function runs on resumption.
+    DELAY = "delay"
+    # Start one child run per item, then collect their outputs; there is no run function.
+    GROUP = "group"
 
 
 @dataclass(frozen=True)
@@ -16,30 +41,63 @@ class NativeAction:
     description: str
     # Fixed children count, or None when it depends on the config (switch).
     children: int | None
+    run: NativeRun | None = None
+    scheduling: Scheduling = Scheduling.AT_ONCE
+    skip_keys: frozenset[str] = CONFIG_SKIP_KEYS
+    # False for `start`: its output is the run input and its config is not evaluated.
+    evaluates_config: bool = True
+    # Needs the run and the executor's ports (it acts outside the run): `node execute` cannot run it.
+    needs_ports: bool = False
+    # Deterministic, no effect outside the run's own state: the worker chains consecutive pure steps
+    # into one commit.
+    pure: bool = False
+    # May take long: the worker persists a `running` execution before it starts.
+    slow: bool = False
     # Whether the action can run in this installation yet; others fail at run time, clearly.
     available: bool = True
     unavailable_reason: str = ""
+
+    @property
+    def runs_alone(self) -> bool:
+        """Whether `node execute` can run it from a computed config, without a run."""
+        return self.run is not None and not self.needs_ports
 
 
 NATIVE_ACTIONS: dict[str, NativeAction] = {
     a.slug: a
     for a in (
-        NativeAction("start", "Start", "Entry point; outputs the run input.", 1),
-        NativeAction("end", "End", "Ends the run; its variables are the run output.", 0),
-        NativeAction("variables", "Variables", "Computes named, typed values.", 1),
-        NativeAction("filter", "Filter", "Continues only when the condition is true.", 1),
-        NativeAction("branch", "Branch", "Routes to yes (true) or no (false).", 2),
-        NativeAction("switch", "Switch", "Routes to the first matching route.", None),
-        NativeAction("split", "Split", "Routes a percentage of runs to A, the rest to B.", 2),
-        NativeAction("delay", "Delay", "Waits a number of minutes without holding a worker.", 1),
-        NativeAction("group", "Group", "Runs a sub-graph once per item, as child runs.", 1),
-        NativeAction("python", "Python", "Runs sandboxed Python; assign `result`.", 1),
-        NativeAction("script", "Script", "Runs sandboxed JavaScript; `return` a value.", 1),
-        NativeAction("agent", "Agent", "Asks a language model, which may call the actions it is given.", 1),
-        NativeAction("modelUpsert", "Model upsert", "Inserts or updates a record of a model, by its id column.", 1),
-        NativeAction("modelInsert", "Model insert", "Inserts a record into a model (fails on an existing id).", 1),
+        NativeAction("start", "Start", "Entry point; outputs the run input.", 1, values.run_start,
+                     evaluates_config=False, pure=True),
+        NativeAction("end", "End", "Ends the run; its variables are the run output.", 0, values.run_end, pure=True),
+        NativeAction("variables", "Variables", "Computes named, typed values.", 1, values.run_variables, pure=True),
+        NativeAction("filter", "Filter", "Continues only when the condition is true.", 1, routing.run_filter,
+                     pure=True),
+        NativeAction("branch", "Branch", "Routes to yes (true) or no (false).", 2, routing.run_branch, pure=True),
+        NativeAction("switch", "Switch", "Routes to the first matching route.", None, routing.run_switch, pure=True),
+        NativeAction("split", "Split", "Routes a percentage of runs to A, the rest to B.", 2, routing.run_split,
+                     pure=True),
+        NativeAction("delay", "Delay", "Waits a number of minutes without holding a worker.", 1, timing.run_delay,
+                     scheduling=Scheduling.DELAY),
+        NativeAction("group", "Group", "Runs a sub-graph once per item, as child runs.", 1,
+                     scheduling=Scheduling.GROUP),
+        NativeAction("python", "Python", "Runs sandboxed Python; assign `result`.", 1, code.run_code,
+                     skip_keys=CODE_SKIP_KEYS, slow=True),
+        NativeAction("script", "Script", "Runs sandboxed JavaScript; `return` a value.", 1, code.run_code,
+                     skip_keys=CODE_SKIP_KEYS, slow=True),
+        NativeAction("agent", "Agent", "Asks a language model, which may call the actions it is given.", 1,
+                     delegated.run_agent, needs_ports=True, slow=True),
+        NativeAction("modelUpsert", "Model upsert", "Inserts or updates a record of a model, by its id column.", 1,
+                     delegated.write_model_record, needs_ports=True, slow=True),
+        NativeAction("modelInsert", "Model insert", "Inserts a record into a model (fails on an existing id).", 1,
+                     delegated.write_model_record, needs_ports=True, slow=True),
     )
 }
+
+
+def config_skip_keys(action_slug: Any) -> frozenset[str]:
+    """The config keys left unevaluated for a node with this action slug (every other node: `_nodes`)."""
+    action = NATIVE_ACTIONS.get(action_slug) if isinstance(action_slug, str) else None
+    return action.skip_keys if action is not None else CONFIG_SKIP_KEYS
 
 
 def switch_children_counts(config: Any) -> tuple[int, ...]:

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from lading.domain.errors import NodeExecutionError
 
-from ._result import NativeResult
+from ._result import NativeCall, NativeResult
 
 
-async def run_code(action_slug: str, raw_config: dict[str, Any], scope: dict[str, Any]) -> NativeResult:
+async def run_code(call: NativeCall) -> NativeResult:
+    """Runs the node's script. Its `script` key is never evaluated (see the catalog's skip keys), so the
+    computed config holds the authored text; `node execute` may pass a computed config with another one."""
     from lading.engine import sandbox
     from lading.settings import load_settings
 
-    script = raw_config.get("script")
+    config = call.config
+    script = config["script"] if isinstance(config, dict) and isinstance(config.get("script"), str) else None
+    if script is None:
+        script = (call.node.get("config") or {}).get("script")
     if not isinstance(script, str):
         raise NodeExecutionError("config.script must be a string", retryable=False)
-    nodes = scope.get("nodes") or {}
-    parent = scope.get("parentNodes") or {}
-    runner = sandbox.run_python if action_slug == "python" else sandbox.run_script
+    nodes = call.scope.get("nodes") or {}
+    parent = call.scope.get("parentNodes") or {}
+    runner = sandbox.run_python if call.action == "python" else sandbox.run_script
     timeout = load_settings().code_timeout_seconds
     result = await asyncio.to_thread(runner, script, nodes, parent, timeout_s=timeout)
     return NativeResult({"result": result}, 0)

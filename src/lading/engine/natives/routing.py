@@ -6,28 +6,32 @@ Conditions use JavaScript truthiness, exactly as `node compute` shows them.
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from lading.domain.errors import NodeExecutionError
 from lading.engine.expressions import is_truthy
 
-from ._result import NativeResult
+from ._result import NativeCall, NativeResult
 
 MATCHED = "✅ Condition is matched"
 NOT_MATCHED = "❌ Condition is not matched"
 
 
-def run_filter(config: dict[str, Any]) -> NativeResult:
+async def run_filter(call: NativeCall) -> NativeResult:
+    config = call.config
     ok = is_truthy(config.get("filter"))
     return NativeResult({"filter": ok}, 0 if ok else None, MATCHED if ok else NOT_MATCHED)
 
 
-def run_branch(config: dict[str, Any]) -> NativeResult:
+async def run_branch(call: NativeCall) -> NativeResult:
+    config = call.config
     ok = is_truthy(config.get("condition"))
     return NativeResult({"condition": ok}, 0 if ok else 1, MATCHED if ok else NOT_MATCHED)
 
 
-def run_switch(config: dict[str, Any], children_count: int) -> NativeResult:
+async def run_switch(call: NativeCall) -> NativeResult:
+    """The first truthy route; else the default route when the node has one child more than routes."""
+    config = call.config
+    children_count = len(call.node.get("childrenUuids") or [])
     routes = config.get("routes") or []
     if not isinstance(routes, list):
         raise NodeExecutionError("config.routes must be a list", retryable=False)
@@ -39,9 +43,9 @@ def run_switch(config: dict[str, Any], children_count: int) -> NativeResult:
     return NativeResult({"route": None, "index": None}, None)
 
 
-def run_split(config: dict[str, Any], rng: random.Random | None = None) -> NativeResult:
+async def run_split(call: NativeCall, rng: random.Random | None = None) -> NativeResult:
     try:
-        percentage = float(config.get("percentage", 50))
+        percentage = float(call.config.get("percentage", 50))
     except (TypeError, ValueError) as exc:
         raise NodeExecutionError("config.percentage must be a number from 0 to 100", retryable=False) from exc
     draw = (rng or random).random() * 100

@@ -10,7 +10,7 @@ import orjson
 from lading.domain.errors import NodeExecutionError
 from lading.engine.expressions import UNDEFINED, to_json_value
 
-from ._result import NativeResult
+from ._result import NativeCall, NativeResult
 
 
 def _coerce(value: Any, type_: str) -> Any:
@@ -45,13 +45,14 @@ def evaluate_variables(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_start(run_input: Any) -> NativeResult:
+async def run_start(call: NativeCall) -> NativeResult:
+    run_input = call.run_input
     return NativeResult(output=run_input if run_input is not None else {}, child_index=0)
 
 
-def run_variables(config: dict[str, Any]) -> NativeResult:
-    return NativeResult(output=evaluate_variables(config), child_index=0)
+async def run_variables(call: NativeCall) -> NativeResult:
+    return NativeResult(output=evaluate_variables(call.config), child_index=0)
 
 
-def run_end(config: dict[str, Any]) -> NativeResult:
-    return NativeResult(output=evaluate_variables(config), child_index=None)
+async def run_end(call: NativeCall) -> NativeResult:
+    return NativeResult(output=evaluate_variables(call.config), child_index=None)
