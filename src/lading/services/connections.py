@@ -51,7 +51,7 @@ def integration_object(integration: Integration) -> dict[str, Any]:
         "slug": integration.slug, "name": integration.name, "description": integration.description,
         "category": integration.category, "subCategories": list(integration.sub_categories),
         "icon": integration.icon, "color": integration.color, "url": integration.url,
-        "documentationPath": f"docs/integrations/{integration.slug}.md", "isDeprecated": False,
+        "documentationPath": f"integrations/docs/{integration.slug}.md", "isDeprecated": False,
         "connector": {"config": {"jsonSchema": dict(integration.connector_schema)}},
         "actions": actions, "extractors": {}, "dynamicSchemas": {},
     }
