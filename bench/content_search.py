@@ -29,8 +29,8 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="lading-content-bench-"))
     os.environ.update({"LADING_HOME": str(home), "LADING_AUTOSTART_WORKER": "0"})
     os.environ.pop("LADING_DATABASE_URL", None)
-    from lading.services import content
-    from lading.services.ai_resources import search_files
+    from lading.services.ai.resources import search_files
+    from lading.services.content import files as content
     from lading.services.session import open_session
 
     rng = random.Random(7)

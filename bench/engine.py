@@ -43,13 +43,13 @@ def main() -> None:
     os.environ["LADING_HOME"] = home
     os.environ.pop("LADING_DATABASE_URL", None)
 
-    from lading.engine.worker import WorkerOptions, run_worker
-    from lading.services.runs import new_run_row
+    from lading.services.orchestration.runs import new_run_row
     from lading.services.session import open_session
     from lading.store.clock import utcnow
     from lading.store.repositories import runs as runs_repo
     from lading.store.repositories import workflows as wf_repo
     from lading.store.schema import runs
+    from lading.worker.loop import WorkerOptions, run_worker
 
     sess = open_session()
     release_uuid = str(uuid.uuid4())

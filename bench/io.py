@@ -152,15 +152,15 @@ def engine_runs(server_url: str, runs: int, concurrency: int) -> tuple[float, in
 
     from sqlalchemy import func, select
 
-    from lading.engine.worker import WorkerOptions, run_worker
     from lading.integrations._registry import all_integrations
-    from lading.services.ports import ServicePorts
-    from lading.services.runs import new_run_row
+    from lading.services.orchestration.runs import new_run_row
     from lading.services.session import open_session
     from lading.store.clock import utcnow
     from lading.store.repositories import runs as runs_repo
     from lading.store.repositories import workflows as wf_repo
     from lading.store.schema import runs as runs_table
+    from lading.worker.adapters import ServicePorts
+    from lading.worker.loop import WorkerOptions, run_worker
 
     all_integrations()["http"] = fast_http_integration()  # the unthrottled copy, this process only
     sess = open_session()

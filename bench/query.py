@@ -104,7 +104,7 @@ def main() -> None:
     home = Path(args.home or tempfile.mkdtemp(prefix="lading-query-bench-"))
     os.environ.update({"LADING_HOME": str(home), "LADING_AUTOSTART_WORKER": "0", "LADING_WORKSPACE_NAME": "bench"})
     os.environ.pop("LADING_DATABASE_URL", None)
-    from lading.services.query import execute_query
+    from lading.services.orchestration.query import execute_query
     from lading.services.session import open_session
     from lading.store.repositories import workspaces
 

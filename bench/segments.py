@@ -52,8 +52,10 @@ def run(backend_url: str | None, csv_path: Path, rows: int, repeats: int) -> Non
     os.environ.pop("LADING_DATABASE_URL", None)
     if backend_url:
         os.environ["LADING_DATABASE_URL"] = backend_url
-    from lading.services import segments, storage, storage_records
+    from lading.services.segmentation import segments
     from lading.services.session import open_session
+    from lading.services.storage import models as storage
+    from lading.services.storage import records as storage_records
     from lading.store.database import reset_database_cache
 
     reset_database_cache()

@@ -49,7 +49,7 @@ def write_companies_csv(path: Path, rows: int, *, start: int = 0, revenue_bump: 
 
 def companies_model(session: Any, slug: str = "companies") -> str:
     """A native `default.<slug>` model keyed by `domain`; returns its uuid."""
-    from lading.services import storage
+    from lading.services.storage import models as storage
 
     datasets = storage.list_datasets(session)["datasets"]
     default = next(d["uuid"] for d in datasets if d["slug"] == "default")
@@ -82,7 +82,7 @@ def timed_import(session: Any, model_uuid: str, path: Path,
                  database: str | None = None) -> tuple[float, dict[str, Any]]:
     """(wall seconds, import report); also prints the CPU seconds of the importer and of its
     PostgreSQL backends, which tell the cost apart from the machine's load."""
-    from lading.services.storage_records import import_records
+    from lading.services.storage.records import import_records
 
     started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu(database)
     report = import_records(session, model_uuid=model_uuid, file=str(path), strict=True)["import"]
@@ -105,7 +105,7 @@ def run_backend(backend: str, rows: int, database_url: str | None) -> None:
     else:
         os.environ.pop("LADING_DATABASE_URL", None)
     from lading.services.session import open_session
-    from lading.services.storage import remove_model
+    from lading.services.storage.models import remove_model
     from lading.store.database import reset_database_cache
 
     reset_database_cache()

@@ -302,7 +302,7 @@ def test_release_not_found() -> None:
 
 
 def test_mcp_credentials_are_sealed_and_never_printed() -> None:
-    from lading.services.ai_releases import unseal_mcp_authentication
+    from lading.services.ai.releases import unseal_mcp_authentication
     from lading.services.session import open_session
     from lading.store.repositories import ai as repo
 

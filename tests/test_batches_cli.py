@@ -138,9 +138,9 @@ def test_cancel_a_running_batch_stops_its_runs(monkeypatch: Any) -> None:
     _, created = run_cli("orchestration", "batch", "create", "--workflow-uuid", wf,
                          "--data", j({"kind": "records", "records": [{"_id": str(i)} for i in range(5)]}))
     uuid = created["batch"]["uuid"]
-    from lading.engine.worker import WorkerOptions, run_worker
-    from lading.services.batches import get_batch
+    from lading.services.orchestration.batches import get_batch
     from lading.services.session import open_session
+    from lading.worker.loop import WorkerOptions, run_worker
 
     sess = open_session()
     started = time.monotonic()

@@ -75,7 +75,7 @@ def test_connector_lifecycle_masks_secrets() -> None:
                         "--config", j({"botToken": "********", "baseUrl": "http://127.0.0.1:10"}))
     assert code == 0 and out["connector"]["name"] == "Renamed"
     assert out["connector"]["config"] == {"baseUrl": "http://127.0.0.1:10", "botToken": "********"}
-    from lading.services.connections import decrypted_config
+    from lading.services.connection.connectors import decrypted_config
     from lading.services.session import open_session
     from lading.store.repositories.connectors import get_connector
 

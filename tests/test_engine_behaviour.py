@@ -38,10 +38,10 @@ def test_retry_backoff_holds_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     _, waiting = run_cli("orchestration", "run", "create", "--nodes", j(chain(start(), flaky, end())))
     time.sleep(0.01)
     _, other = run_cli("orchestration", "run", "create", "--nodes", j(chain(start(), end())))
-    from lading.engine.worker import WorkerOptions, run_worker
-    from lading.services.runs import run_status
+    from lading.services.orchestration.runs import run_status
     from lading.services.session import open_session
     from lading.store.schema import runs
+    from lading.worker.loop import WorkerOptions, run_worker
 
     sess = open_session()
     # One worker slot: the run waiting on its back-off must give it up so the other run completes.

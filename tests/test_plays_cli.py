@@ -227,7 +227,7 @@ def _wait_batches(workflow: str, count: int) -> list[dict[str, Any]]:
 
 
 def test_segment_changes_create_batches_for_enabled_plays(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lading.services import segment_changes
+    from lading.services.segmentation import changes as segment_changes
 
     monkeypatch.setattr(segment_changes, "DEBOUNCE", timedelta(0))  # every write syncs at once
     model = make_model()

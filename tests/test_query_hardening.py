@@ -336,7 +336,7 @@ def test_marker_is_visible_from_its_own_workspace(stores: tuple[Filled, Filled])
     """The differential test's control: the same queries from workspace B do find the marker."""
     import dataclasses
 
-    from lading.services.query import execute_query
+    from lading.services.orchestration.query import execute_query
     from lading.services.session import open_session
 
     _, theirs = stores

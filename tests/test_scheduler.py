@@ -47,8 +47,8 @@ def _workspace() -> str:
 
 def fire(now: datetime) -> list[dict[str, Any]]:
     """One scheduler pass at `now` over this test's workspace (the shared database holds others')."""
-    from lading.services.scheduler import fire_due, load_schedules
     from lading.settings import load_settings
+    from lading.worker.scheduler import fire_due, load_schedules
 
     ws = _workspace()
     return fire_due(_db(), load_settings(), now, [s for s in load_schedules(_db()) if s.workspace_uuid == ws])
@@ -179,8 +179,8 @@ def test_tool_without_deployed_release_is_skipped_and_the_tick_not_replayed(capl
 def test_two_schedulers_racing_never_double_fire() -> None:
     """Two schedulers that both believe they lead (separate threads and connections, no leader lock)
     fire the same ticks at the same moment: the store's compare-and-set lets one through per tick."""
-    from lading.services.scheduler import fire_due, load_schedules
     from lading.settings import load_settings
+    from lading.worker.scheduler import fire_due, load_schedules
 
     tool = scheduled_tool([{"name": "Every minute", "type": "cron", "cron": "* * * * *", "data": {"greeting": "r"}}])
     ws, db, settings = _workspace(), _db(), load_settings()
@@ -239,7 +239,7 @@ def test_two_worker_processes_fire_a_missed_tick_once(monkeypatch: pytest.Monkey
 
 
 def test_play_with_cron_schedule_gets_its_batch_on_the_tick(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lading.services import segment_changes
+    from lading.services.segmentation import changes as segment_changes
 
     monkeypatch.setattr(segment_changes, "DEBOUNCE", timedelta(0))  # a watched segment would sync on every write
     ds = ok("storage", "dataset", "list")["datasets"][0]["uuid"]
@@ -286,8 +286,8 @@ def test_play_with_cron_schedule_gets_its_batch_on_the_tick(monkeypatch: pytest.
 @pytest.mark.skipif(POSTGRES, reason="the shared test database holds other tests' schedules, which keep "
                                      "the on-demand worker up by design")
 def test_on_demand_worker_stays_up_while_schedules_exist(lading_env: Any) -> None:
-    from lading.services.execution import worker_running
     from lading.services.session import open_session
+    from lading.worker.host import worker_running
 
     tool = ok("orchestration", "tool", "create", "--name", "Weekly", "--triggers",
               j([{"name": "Weekly", "type": "cron", "cron": "0 9 * * 1", "data": {}}]))["tool"]

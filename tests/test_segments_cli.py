@@ -45,7 +45,7 @@ def counts(change: dict[str, Any]) -> tuple[int, int, int, int, int]:
 
 @pytest.fixture
 def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lading.services import segment_changes
+    from lading.services.segmentation import changes as segment_changes
 
     monkeypatch.setattr(segment_changes, "DEBOUNCE", timedelta(0))
 
@@ -151,7 +151,7 @@ def test_sync_that_moves_nothing_records_no_change(no_debounce: None) -> None:
 
 
 def test_write_syncs_are_debounced(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lading.services import segment_changes
+    from lading.services.segmentation import changes as segment_changes
 
     model = make_model(leads())
     seg = ok("segmentation", "segment", "create", "--name", "US", "--model-uuid", model, "--filter", j(US))["segment"]
@@ -241,7 +241,7 @@ def test_deleted_record_is_removed_with_its_snapshot(no_debounce: None) -> None:
 
 
 def test_fetch_with_sync_runs_due_segment_syncs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lading.services import segment_changes
+    from lading.services.segmentation import changes as segment_changes
 
     model = make_model(leads())
     seg = ok("segmentation", "segment", "create", "--name", "US", "--model-uuid", model, "--filter", j(US))["segment"]

@@ -255,7 +255,7 @@ def test_derived_column_errors() -> None:
 
 def test_imports_and_model_nodes_recompute_and_ignore_derived_keys(tmp_path: Any,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from lading.services import segment_changes
+    from lading.services.segmentation import changes as segment_changes
 
     monkeypatch.setattr(segment_changes, "DEBOUNCE", timedelta(0))
     companies, deals, rel = crm()

@@ -60,7 +60,7 @@ def test_row_cap_and_time_limit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
     assert len(out["rows"]) == 10_000
     assert "10000 rows" in capsys.readouterr().err
 
-    from lading.services import storage_query
+    from lading.services.storage import query as storage_query
 
     monkeypatch.setattr(storage_query, "TIMEOUT_SECONDS", 0.3)
     code, out = run_cli("storage", "query", "execute", "SELECT count(*) FROM default.n a, default.n b, default.n c, "

@@ -126,7 +126,7 @@ def _plant_run(marker: str) -> None:
 
     from sqlalchemy import update
 
-    from lading.services.runs import insert_graph_run
+    from lading.services.orchestration.runs import insert_graph_run
     from lading.services.session import open_session
     from lading.store.schema import runs
 
@@ -144,7 +144,7 @@ def _unguarded(sql: str, tables: set[tuple[str, str]] | None = None) -> list[lis
     """Run `sql` as-is through the execution layer, as a guard gap would, in the caller's workspace."""
     from lading.data.sql_guard import GuardedQuery
     from lading.services.session import open_session
-    from lading.services.storage_query import run_guarded
+    from lading.services.storage.query import run_guarded
 
     return list(run_guarded(open_session(), GuardedQuery(sql=sql, tables=tables or set()), None))
 
@@ -304,8 +304,8 @@ def test_differential_no_query_from_a_reveals_workspace_b(monkeypatch: pytest.Mo
     from pathlib import Path
 
     from lading.domain.errors import LadingError
-    from lading.services import storage_query
     from lading.services.session import open_session
+    from lading.services.storage import query as storage_query
 
     marker = "mk" + uuid.uuid4().hex
     seed_caller()

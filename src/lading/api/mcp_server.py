@@ -31,7 +31,7 @@ def build_server(session: Session, server_uuid: str | None) -> Any:
     import mcp_types as types
     from mcp.server.lowlevel import Server
 
-    from lading.services.mcp_tools import error_document, toolset
+    from lading.api.mcp_tools import error_document, toolset
 
     tools = {tool.name: tool for tool in toolset(session, server_uuid)}
 

@@ -43,9 +43,9 @@ def register_system_commands(app: typer.Typer) -> None:
         play schedules (one worker of the installation leads the scheduler)."""
         import logging
 
-        from lading.engine.worker import WorkerOptions, run_worker
         from lading.integrations._secrets import install_log_redaction
-        from lading.services.execution import hold_worker_lock
+        from lading.worker.host import hold_worker_lock
+        from lading.worker.loop import WorkerOptions, run_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         install_log_redaction()
@@ -63,8 +63,8 @@ def register_system_commands(app: typer.Typer) -> None:
             (sess.settings.home / "worker.pid").write_text(str(os.getpid()))
             if idle_exit is None:
                 idle_exit = sess.settings.worker_idle_exit_seconds
-        from lading.services.ports import ServicePorts
-        from lading.services.scheduler import SchedulerLoop
+        from lading.worker.adapters import ServicePorts
+        from lading.worker.scheduler import SchedulerLoop
 
         # Every worker runs the scheduler; only the leader fires. The on-demand worker stays up while
         # cron schedules exist (nothing else would fire them in embedded mode).

@@ -22,8 +22,8 @@ from typing import Any, TextIO
 import orjson
 
 from lading.domain.errors import NotFoundError, ValidationError, shown
-from lading.services import presenters
-from lading.services.releases import require_workflow
+from lading.services.orchestration import presenters
+from lading.services.orchestration.releases import require_workflow
 from lading.services.session import Session
 from lading.store.clock import iso
 from lading.store.repositories import records as repo

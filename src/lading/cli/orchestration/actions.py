@@ -16,7 +16,7 @@ _ACTION_HELP = ('{"kind":"connector","integrationSlug":…,"actionSlug":…,"con
 
 
 def _action(raw: str) -> object:
-    from lading.services.actions import ignored_config_warning
+    from lading.services.orchestration.actions import ignored_config_warning
 
     action = parse_json_flag("--action", raw)
     message = ignored_config_warning(action)
@@ -34,7 +34,7 @@ def list_(
     limit: int = typer.Option(20, "--limit", help="At most 50."),
 ) -> None:
     """Search actions; each result's `action` is ready for `action execute --action`."""
-    from lading.services import actions
+    from lading.services.orchestration import actions
 
     emit(actions.list_actions(session(), keywords or [], kind=kind, integration_slug=integration_slug,
                               limit=limit))
@@ -48,7 +48,8 @@ def execute(
     polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
 ) -> None:
     """Run one action over one input (`start → action → end`); prints the run."""
-    from lading.services import actions, execution, runs
+    from lading.services.orchestration import actions, runs
+    from lading.worker import host as execution
 
     sess = session()
     result = actions.execute(sess, _action(action), parse_json_flag("--data", data))
@@ -72,7 +73,7 @@ def execute_batch(
 ) -> None:
     """Run one action over many records, as a batch; prints the batch."""
     from lading.cli.orchestration.batches import _after_create
-    from lading.services import actions
+    from lading.services.orchestration import actions
 
     sess = session()
     result = actions.execute_batch(sess, _action(action), parse_json_flag("--records", records),
@@ -86,6 +87,6 @@ def get_output_schema(
     data: str = typer.Option(None, "--data", help="Inputs that decide the output (e.g. an LLM's output format)."),
 ) -> None:
     """The JSON Schema of the action's output; executes nothing."""
-    from lading.services import actions
+    from lading.services.orchestration import actions
 
     emit(actions.output_schema(session(), _action(action), parse_json_flag("--data", data)))

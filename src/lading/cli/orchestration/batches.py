@@ -28,7 +28,7 @@ def create(
     webhook_secret: str = typer.Option(None, "--webhook-secret", help="Signs the webhook (X-Lading-Signature)."),
 ) -> None:
     """Run a workflow over many records; the source is streamed into runs in chunks."""
-    from lading.services import batches
+    from lading.services.orchestration import batches
 
     sess = session()
     result = batches.create_batch(sess, workflow_uuid=workflow_uuid, data=parse_json_flag("--data", data),
@@ -39,7 +39,8 @@ def create(
 
 def _after_create(sess: object, batch_uuid: str, result: dict, wait: bool) -> None:
     from lading.cli.progress import BatchProgress
-    from lading.services import batches, execution
+    from lading.services.orchestration import batches
+    from lading.worker import host as execution
 
     if not wait:
         execution.ensure_background_worker(sess)  # type: ignore[arg-type]
@@ -58,7 +59,7 @@ def _after_create(sess: object, batch_uuid: str, result: dict, wait: bool) -> No
 @batch_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """A batch with its live counters."""
-    from lading.services import batches
+    from lading.services.orchestration import batches
 
     emit(batches.get_batch(session(), uuid))
 
@@ -71,7 +72,7 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List batches, newest first."""
-    from lading.services import batches
+    from lading.services.orchestration import batches
 
     emit(batches.list_batches(session(), workflow_uuids=split_list(workflow_uuids), statuses=split_list(statuses),
                               limit=limit, offset=offset))
@@ -80,6 +81,6 @@ def list_(
 @batch_app.command("cancel")
 def cancel(uuid: str = typer.Argument(...)) -> None:
     """Drop unstarted runs and cancel running ones at their next node boundary."""
-    from lading.services import batches
+    from lading.services.orchestration import batches
 
     emit(batches.cancel_batch(session(), uuid))

@@ -85,7 +85,7 @@ def register_run_downloads(run_app: typer.Typer) -> None:
         created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
     ) -> None:
         """Per node: executions by status and provider credits over every run in scope."""
-        from lading.services import records
+        from lading.services.orchestration import records
 
         emit(records.run_metrics(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid,
                                  batch_uuid=batch_uuid,

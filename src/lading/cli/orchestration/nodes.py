@@ -14,7 +14,7 @@ node_app = typer.Typer(help="Validate, compute, execute and draw node graphs.", 
 @node_app.command("validate")
 def validate(nodes: str = typer.Option(..., "--nodes", help="Node graph (JSON array, @file or -).")) -> None:
     """Check a node graph: {"outcome":"valid"} or notValid with invalidNodes."""
-    from lading.services import nodes as svc
+    from lading.services.orchestration import nodes as svc
 
     emit(svc.validate(session(), parse_json_flag("--nodes", nodes)))
 
@@ -25,7 +25,7 @@ def compute(
     context: str = typer.Option(..., "--context", help='{"nodes":{<slug>:{…}}, "parentNodes":{…}}'),
 ) -> None:
     """Resolve one node's config against a context, with no side effects."""
-    from lading.services import nodes as svc
+    from lading.services.orchestration import nodes as svc
 
     emit(svc.compute(session(), parse_json_flag("--node", node), parse_json_flag("--context", context)))
 
@@ -39,7 +39,7 @@ def execute(
     context: str = typer.Option(..., "--context"),
 ) -> None:
     """Run one node of a workflow for real with a computed config (debugging; creates no run)."""
-    from lading.services import nodes as svc
+    from lading.services.orchestration import nodes as svc
 
     emit(svc.execute(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid,
                      node=parse_json_flag("--node", node),
@@ -64,7 +64,7 @@ def diagram(
 ) -> None:
     """Draw a workflow, release, draft, run or raw nodes as Mermaid or ASCII."""
     from lading.engine.diagram import raw_text
-    from lading.services import nodes as svc
+    from lading.services.orchestration import nodes as svc
 
     result = svc.diagram(session(), fmt=fmt, title=title, direction=direction, paid=split_list(paid),
                          highlight=split_list(highlight), nodes=parse_json_flag("--nodes", nodes), file=file,

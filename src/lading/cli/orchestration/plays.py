@@ -37,7 +37,7 @@ def _int(flag: str, raw: str) -> int | None:
 @play_app.command("list")
 def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
     """List plays."""
-    from lading.services import plays
+    from lading.services.orchestration import plays
 
     emit(plays.list_plays(session(), folder_uuid=folder_uuid))
 
@@ -45,7 +45,7 @@ def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
 @play_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get one play."""
-    from lading.services import plays
+    from lading.services.orchestration import plays
 
     emit(plays.get_play(session(), uuid))
 
@@ -66,7 +66,7 @@ def create(
     folder_uuid: str = typer.Option(None, "--folder-uuid"),
 ) -> None:
     """Create a play: its workflow (a `start → end` draft) and its generated segment. Plays start disabled."""
-    from lading.services import plays
+    from lading.services.orchestration import plays
 
     emit(plays.create_play(
         session(), name=name, model_uuid=model_uuid, change_kinds=split_list(change_kinds),
@@ -94,7 +94,7 @@ def update(
 ) -> None:
     """Update a play's settings; --filter/--limit/--tracking-column-slugs re-sync its generated segment."""
     from lading.domain.errors import UsageError
-    from lading.services import plays
+    from lading.services.orchestration import plays
 
     target = uuid or uuid_arg
     if not target:
@@ -128,6 +128,6 @@ def update(
 @play_app.command("remove")
 def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a play, its workflow and its generated segment (run history stays queryable)."""
-    from lading.services import plays
+    from lading.services.orchestration import plays
 
     emit(plays.remove_play(session(), uuid))

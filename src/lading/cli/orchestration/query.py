@@ -17,7 +17,7 @@ def execute(
                               "records without a schema prefix, scoped to your workspace."),
 ) -> None:
     """Run one read-only query (30 s, 10,000 result rows, 10,000,000 rows scanned); prints {"rows": [...]}."""
-    from lading.services import query
+    from lading.services.orchestration import query
 
     document, truncated = query.execute_query(session(), sql)
     if truncated:

@@ -23,7 +23,7 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """One row per record id (its most recent matching run), newest first, plus the total count."""
-    from lading.services import records
+    from lading.services.orchestration import records
 
     emit(records.list_records(session(), workflow_uuid=workflow_uuid, batch_uuid=batch_uuid,
                               release_uuid=release_uuid, statuses=split_list(statuses), limit=limit, offset=offset))
@@ -39,7 +39,7 @@ def count(
     offset: int = typer.Option(None, "--offset", help="Accepted and ignored."),
 ) -> None:
     """Count the records matching the filters."""
-    from lading.services import records
+    from lading.services.orchestration import records
 
     emit(records.count_records(session(), workflow_uuid=workflow_uuid, batch_uuid=batch_uuid,
                                release_uuid=release_uuid, statuses=split_list(statuses)))
@@ -53,7 +53,7 @@ def download(
     statuses: str = typer.Option(None, "--statuses", help=_STATUSES_HELP),
 ) -> None:
     """Export every matching record (the record list rows) as CSV; prints {"url"}."""
-    from lading.services import records
+    from lading.services.orchestration import records
 
     emit(records.download_records(session(), workflow_uuid=workflow_uuid, batch_uuid=batch_uuid,
                                   release_uuid=release_uuid, statuses=split_list(statuses)))
@@ -70,7 +70,7 @@ def download_outputs(
     offset: int = typer.Option(0, "--offset", help="Records to skip (newest first)."),
 ) -> None:
     """Export each record's input and one node's output (its latest run) to a file; prints {"url"}."""
-    from lading.services import records
+    from lading.services.orchestration import records
 
     emit(records.download_record_outputs(session(), workflow_uuid=workflow_uuid, output_node_slug=output_node_slug,
                                          fmt=fmt, batch_uuid=batch_uuid, statuses=split_list(statuses),
@@ -86,7 +86,7 @@ def get_metrics(
     created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
 ) -> None:
     """Per node: executions by status and provider credits, over each record's latest run only."""
-    from lading.services import records
+    from lading.services.orchestration import records
 
     emit(records.record_metrics(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid,
                                 batch_uuid=batch_uuid,
@@ -100,6 +100,6 @@ def cancel(
     ids: str = typer.Option(..., "--ids", help="Comma-separated record ids."),
 ) -> None:
     """Cancel the records' non-terminal runs; running ones stop at their next node boundary."""
-    from lading.services import records
+    from lading.services.orchestration import records
 
     emit(records.cancel_records(session(), workflow_uuid=workflow_uuid, ids=split_list(ids) or []))

@@ -31,7 +31,7 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List deployed and archived releases, newest first."""
-    from lading.services import releases
+    from lading.services.orchestration import releases
 
     emit(releases.list_releases(session(), workflow_uuid=workflow_uuid, limit=limit, offset=offset))
 
@@ -39,14 +39,14 @@ def list_(
 @release_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get a release with its nodes."""
-    from lading.services import releases
+    from lading.services.orchestration import releases
 
     emit(releases.get_release(session(), uuid))
 
 
 def _get_draft(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the workflow's editable draft."""
-    from lading.services import releases
+    from lading.services.orchestration import releases
 
     emit(releases.get_draft(session(), workflow_uuid=workflow_uuid))
 
@@ -57,7 +57,7 @@ def _update_draft(
     form_fields: str = typer.Option(None, "--form-fields", help="null or [{slug,label,type,required}]."),
 ) -> None:
     """Replace the draft's nodes and/or form fields (a draft may be invalid)."""
-    from lading.services import releases
+    from lading.services.orchestration import releases
 
     emit(releases.update_draft(session(), workflow_uuid=workflow_uuid, **_draft_changes(nodes, form_fields)))
 
@@ -70,7 +70,7 @@ def _deploy_draft(
     version: str = typer.Option(None, "--version", help="Semver above every existing version."),
 ) -> None:
     """Validate the draft and deploy it as the next release."""
-    from lading.services import releases
+    from lading.services.orchestration import releases
 
     emit(releases.deploy_draft(session(), workflow_uuid=workflow_uuid, description=description, version=version,
                                **_draft_changes(nodes, form_fields)))
@@ -78,7 +78,7 @@ def _deploy_draft(
 
 def _get_deployed(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the deployed release."""
-    from lading.services import releases
+    from lading.services.orchestration import releases
 
     emit(releases.get_deployed(session(), workflow_uuid=workflow_uuid))
 

@@ -21,7 +21,8 @@ def create(
     polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
 ) -> None:
     """Run one input through a tool workflow or an ad-hoc node graph."""
-    from lading.services import execution, runs
+    from lading.services.orchestration import runs
+    from lading.worker import host as execution
 
     sess = session()
     result = runs.create_run(sess, workflow_uuid=workflow_uuid, data=parse_json_flag("--data", data),
@@ -38,7 +39,7 @@ def create(
 @run_app.command("get")
 def get(uuid: str = typer.Argument(..., help="Run uuid.")) -> None:
     """A run with its executions, runContext and runComputedConfigs."""
-    from lading.services import runs
+    from lading.services.orchestration import runs
 
     emit(runs.get_run(session(), uuid))
 
@@ -70,7 +71,7 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List a workflow's runs, newest first."""
-    from lading.services import runs
+    from lading.services.orchestration import runs
 
     emit(runs.list_runs(session(), workflow_uuid=workflow_uuid, limit=limit, offset=offset,
                         statuses=split_list(statuses),
@@ -91,7 +92,7 @@ def count(
     record_title: str = typer.Option(None, "--record-title"),
 ) -> None:
     """Count a workflow's runs matching the filters."""
-    from lading.services import runs
+    from lading.services.orchestration import runs
 
     emit(runs.count_runs(session(), workflow_uuid=workflow_uuid, statuses=split_list(statuses),
                          **run_filters(batch_uuid, release_uuid, is_finished, created_after, created_before, record_id,
@@ -104,6 +105,6 @@ def cancel(
     uuids: str = typer.Option(..., "--uuids", help="Comma-separated run uuids."),
 ) -> None:
     """Cancel runs; running ones stop at their next node boundary."""
-    from lading.services import runs
+    from lading.services.orchestration import runs
 
     emit(runs.cancel_runs(session(), workflow_uuid=workflow_uuid, uuids=split_list(uuids) or []))

@@ -14,7 +14,7 @@ template_app = typer.Typer(help="Pre-built workflow templates.", no_args_is_help
 @template_app.command("list")
 def list_(kind: str = typer.Option(None, "--kind", help="tool or play.")) -> None:
     """List templates (slug, name, description, kind)."""
-    from lading.services import templates
+    from lading.services.orchestration import templates
 
     emit(templates.list_templates(kind=kind))
 
@@ -22,6 +22,6 @@ def list_(kind: str = typer.Option(None, "--kind", help="tool or play.")) -> Non
 @template_app.command("get")
 def get(slug: str = typer.Argument(..., help="Template slug, e.g. company-enrichment.")) -> None:
     """A template with its nodes and form fields (placeholders left to fill)."""
-    from lading.services import templates
+    from lading.services.orchestration import templates
 
     emit(templates.template(slug))

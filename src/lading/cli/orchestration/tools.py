@@ -15,7 +15,7 @@ tool_app = typer.Typer(help="On-demand workflows (tools).", no_args_is_help=True
 @tool_app.command("list")
 def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
     """List tools."""
-    from lading.services import tools
+    from lading.services.orchestration import tools
 
     emit(tools.list_tools(session(), folder_uuid=folder_uuid))
 
@@ -23,7 +23,7 @@ def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
 @tool_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get one tool."""
-    from lading.services import tools
+    from lading.services.orchestration import tools
 
     emit(tools.get_tool(session(), uuid))
 
@@ -37,7 +37,7 @@ def create(
     triggers: str = typer.Option(None, "--triggers", help='Cron triggers: [{"name","type":"cron","cron","data"}].'),
 ) -> None:
     """Create a tool (its workflow gets a `start → end` draft)."""
-    from lading.services import tools
+    from lading.services.orchestration import tools
 
     emit(tools.create_tool(session(), name=name, description=description, folder_uuid=folder_uuid,
                            emoji_slug=emoji_slug, triggers=parse_json_flag("--triggers", triggers)))
@@ -55,7 +55,7 @@ def update(
 ) -> None:
     """Update a tool's name, description, triggers, folder or emoji."""
     from lading.domain.errors import UsageError
-    from lading.services import tools
+    from lading.services.orchestration import tools
 
     target = uuid or uuid_arg
     if not target:
@@ -77,6 +77,6 @@ def update(
 @tool_app.command("remove")
 def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a tool, its workflow and triggers (history stays queryable)."""
-    from lading.services import tools
+    from lading.services.orchestration import tools
 
     emit(tools.remove_tool(session(), uuid))

@@ -18,7 +18,7 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List workflows (nodes omitted)."""
-    from lading.services import workflows
+    from lading.services.orchestration import workflows
 
     emit(workflows.list_workflows(session(), folder_uuid=folder_uuid, limit=limit, offset=offset))
 
@@ -26,6 +26,6 @@ def list_(
 @workflow_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get a workflow with its deployed nodes."""
-    from lading.services import workflows
+    from lading.services.orchestration import workflows
 
     emit(workflows.get_workflow(session(), uuid))

@@ -1,0 +1,34 @@
+"""`lading billing …`: usage metrics (executions, credits, storage records per day)."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit
+
+billing_app = typer.Typer(help="Usage metrics and credits.", no_args_is_help=True, context_settings=help_settings())
+usage_app = typer.Typer(help="Usage per UTC day.", no_args_is_help=True, context_settings=help_settings())
+billing_app.add_typer(usage_app, name="usage")
+
+
+@usage_app.command("get-metrics")
+def get_metrics(
+    date_from: str = typer.Option(None, "--from", help="First UTC day, YYYY-MM-DD (required, inclusive)."),
+    date_to: str = typer.Option(None, "--to", help="Last UTC day, YYYY-MM-DD (required, inclusive)."),
+    unit: str = typer.Option(None, "--unit", help="billing.credits, orchestration.executions or storage.records."),
+    group_by: str = typer.Option(None, "--group-by", help="workflow_uuid, connector_uuid, model_uuid, "
+                                 "integration_slug or agent_uuid."),
+    workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="Only usage of this workflow."),
+    model_uuid: str = typer.Option(None, "--model-uuid", help="Only usage attributed to this model."),
+    connector_uuid: str = typer.Option(None, "--connector-uuid", help="Only usage of this connector."),
+    integration_slug: str = typer.Option(None, "--integration-slug", help="Only usage of this integration."),
+    slug: str = typer.Option(None, "--slug", help="Only items with this slug (e.g. success, error)."),
+    agent_uuid: str = typer.Option(None, "--agent-uuid", help="Only usage of this agent."),
+) -> None:
+    """Usage per UTC day: {"metrics": [{"date", "items": [{"slug", "count", "groupBy"}]}]}."""
+    from lading.services.billing import usage as billing
+
+    emit(billing.usage_metrics(session(), date_from=date_from, date_to=date_to, unit=unit, group_by=group_by,
+                               workflow_uuid=workflow_uuid, model_uuid=model_uuid, connector_uuid=connector_uuid,
+                               integration_slug=integration_slug, slug=slug, agent_uuid=agent_uuid))

@@ -1,0 +1,184 @@
+"""`segmentation segment|change|record …`: saved filters over models, their changes, records by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, parse_json_flag, split_list
+from lading.domain.errors import UsageError, ValidationError, shown
+
+segmentation_app = typer.Typer(help="Segments over models, their changes, and records.", no_args_is_help=True,
+                               context_settings=help_settings())
+segment_app = typer.Typer(help="Saved filters over one model.", no_args_is_help=True, context_settings=help_settings())
+change_app = typer.Typer(help="How segment membership moved between syncs.", no_args_is_help=True,
+                         context_settings=help_settings())
+record_app = typer.Typer(help="Records of a model by id.", no_args_is_help=True, context_settings=help_settings())
+segmentation_app.add_typer(segment_app, name="segment")
+segmentation_app.add_typer(change_app, name="change")
+segmentation_app.add_typer(record_app, name="record")
+
+_UNSET: Any = None
+
+
+def _int_flag(flag: str, raw: str | None) -> int | None:
+    """`--limit` on create/update: a whole number, or `none` on update to clear it."""
+    if raw is None or raw.lower() == "none":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise UsageError(f"error: option '{flag}' must be a whole number, not {shown(raw)}") from None
+
+
+def _no_segment_uuid(value: str | None) -> None:
+    if value is not None:
+        raise ValidationError("fetch and download take --model-uuid and an inline --filter, never --segment-uuid; "
+                              "to read a saved segment pass its modelUuid and filter", reason="invalidData")
+
+
+@segment_app.command("list")
+def list_() -> None:
+    """Segments of the workspace (deleted ones excluded)."""
+    from lading.services.segmentation import segments
+
+    emit(segments.list_segments(session()))
+
+
+@segment_app.command("get")
+def get(uuid: str = typer.Argument(..., help="Segment uuid.")) -> None:
+    """One segment with its live recordsCount and lastChange."""
+    from lading.services.segmentation import segments
+
+    emit(segments.get_segment(session(), uuid))
+
+
+@segment_app.command("create")
+def create(
+    name: str = typer.Option(..., "--name"),
+    model_uuid: str = typer.Option(..., "--model-uuid"),
+    filter_: str = typer.Option(..., "--filter", help='{"conjonction":"and","groups":[…]}'),
+    slug: str = typer.Option(None, "--slug"),
+    sort: str = typer.Option(None, "--sort", help='[{"columnSlug":"…","kind":"asc"|"desc"}]'),
+    limit: str = typer.Option(None, "--limit", help="Cap membership at the top N after --sort."),
+    column_slugs: str = typer.Option(None, "--column-slugs", help="Comma-separated."),
+    tracking_column_slugs: str = typer.Option(None, "--tracking-column-slugs", help="Comma-separated."),
+) -> None:
+    """Save a filter over a model; it is evaluated at once (first change: every member added)."""
+    from lading.services.segmentation import segments
+
+    emit(segments.create_segment(session(), name=name, model_uuid=model_uuid,
+                                 filter=parse_json_flag("--filter", filter_), slug=slug,
+                                 sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit),
+                                 column_slugs=split_list(column_slugs),
+                                 tracking_column_slugs=split_list(tracking_column_slugs)))
+
+
+@segment_app.command("update")
+def update(
+    uuid: str = typer.Option(..., "--uuid"),
+    name: str = typer.Option(None, "--name"),
+    filter_: str = typer.Option(None, "--filter"),
+    sort: str = typer.Option(None, "--sort", help="JSON array, or null to clear."),
+    limit: str = typer.Option(None, "--limit", help="A whole number, or none to clear."),
+    column_slugs: str = typer.Option(None, "--column-slugs"),
+    tracking_column_slugs: str = typer.Option(None, "--tracking-column-slugs"),
+) -> None:
+    """Change a segment; it is re-evaluated at once."""
+    from lading.services.segmentation import segments
+
+    kwargs: dict[str, Any] = {}
+    if sort is not None:
+        kwargs["sort"] = parse_json_flag("--sort", sort)
+    if limit is not None:
+        kwargs["limit"] = _int_flag("--limit", limit)
+    if column_slugs is not None:
+        kwargs["column_slugs"] = split_list(column_slugs)
+    if tracking_column_slugs is not None:
+        kwargs["tracking_column_slugs"] = split_list(tracking_column_slugs)
+    emit(segments.update_segment(session(), uuid=uuid, name=name, filter=parse_json_flag("--filter", filter_),
+                                 **kwargs))
+
+
+@segment_app.command("remove")
+def remove(uuid: str = typer.Argument(..., help="Segment uuid.")) -> None:
+    """Soft-delete a segment; refused while a workflow uses it."""
+    from lading.services.segmentation import segments
+
+    emit(segments.remove_segment(session(), uuid))
+
+
+@segment_app.command("fetch")
+def fetch(
+    model_uuid: str = typer.Option(..., "--model-uuid"),
+    filter_: str = typer.Option(..., "--filter", help='{"conjonction":"and","groups":[]} matches all.'),
+    sort: str = typer.Option(None, "--sort"),
+    limit: str = typer.Option(None, "--limit", help="Membership cap (not the page size)."),
+    fetching_limit: int = typer.Option(100, "--fetching-limit", help="Page size (max 1000)."),
+    fetching_offset: int = typer.Option(0, "--fetching-offset", help="Page start."),
+    enrich: bool = typer.Option(False, "--enrich", help="Include computed, metric and lookup columns."),
+    sync: bool = typer.Option(False, "--sync", help="Refresh upstream data first (no-op for native models)."),
+    segment_uuid: str = typer.Option(None, "--segment-uuid", hidden=True),
+) -> None:
+    """Evaluate an inline filter: one page of records plus the total count."""
+    from lading.services.segmentation import segments
+
+    _no_segment_uuid(segment_uuid)
+    emit(segments.fetch(session(), model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
+                        sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit),
+                        fetching_limit=fetching_limit, fetching_offset=fetching_offset, enrich=enrich, sync=sync))
+
+
+@segment_app.command("download")
+def download(
+    model_uuid: str = typer.Option(..., "--model-uuid"),
+    filter_: str = typer.Option(..., "--filter"),
+    sort: str = typer.Option(None, "--sort"),
+    limit: str = typer.Option(None, "--limit"),
+    fmt: str = typer.Option("csv", "--format", help="csv (default) or json."),
+    segment_uuid: str = typer.Option(None, "--segment-uuid", hidden=True),
+) -> None:
+    """The full result of an inline filter as a file; prints {"url"}."""
+    from lading.services.segmentation import segments
+
+    _no_segment_uuid(segment_uuid)
+    emit(segments.download(session(), model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
+                           sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit), fmt=fmt))
+
+
+@change_app.command("list")
+def change_list(
+    segment_uuid: str = typer.Option(None, "--segment-uuid"),
+    limit: int = typer.Option(100, "--limit"),
+    offset: int = typer.Option(0, "--offset"),
+) -> None:
+    """Changes of a segment, newest first."""
+    from lading.services.segmentation import changes as segment_changes
+
+    emit(segment_changes.list_changes(session(), segment_uuid=segment_uuid, limit=limit, offset=offset))
+
+
+@change_app.command("fetch")
+def change_fetch(
+    uuid: str = typer.Option(..., "--uuid", help="Change uuid."),
+    kinds: str = typer.Option(..., "--kinds", help="added,updated,removed,unchanged"),
+    limit: int = typer.Option(100, "--limit"),
+    offset: int = typer.Option(0, "--offset"),
+) -> None:
+    """The records of one change, each with its _kind."""
+    from lading.services.segmentation import changes as segment_changes
+
+    emit(segment_changes.fetch_change(session(), uuid=uuid, kinds=split_list(kinds), limit=limit, offset=offset))
+
+
+@record_app.command("fetch")
+def record_fetch(
+    model_uuid: str = typer.Option(..., "--model-uuid"),
+    ids: str = typer.Option(..., "--ids", help="Comma-separated record ids."),
+) -> None:
+    """Records by id; unknown ids are simply absent."""
+    from lading.services.segmentation import segments
+
+    emit(segments.fetch_records(session(), model_uuid=model_uuid, ids=split_list(ids)))

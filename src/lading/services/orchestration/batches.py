@@ -1,0 +1,207 @@
+"""`orchestration batch …`: many records through one workflow."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Sequence
+from typing import Any
+
+from lading.domain.errors import NotFoundError, ValidationError, shown
+from lading.domain.nodes import TERMINAL_STATUSES
+from lading.services.orchestration.releases import require_workflow
+from lading.services.orchestration.runs import resolve_release
+from lading.services.session import Session
+from lading.store.clock import iso, utcnow
+from lading.store.repositories import batches as repo
+from lading.store.repositories import run_queue
+from lading.store.repositories import workflows as wf_repo
+from lading.store.schema import runs
+
+TOOL_KINDS = ("records", "file", "recordIds")
+PLAY_KINDS = ("segment", "change", "filter", "recordIds")
+MAX_LIMIT = 1000
+
+
+def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
+    if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+        raise ValidationError('--data must be an object with a "kind" (records, file, recordIds…)',
+                              reason="invalidData")
+    kind = data["kind"]
+    allowed = PLAY_KINDS if play is not None else TOOL_KINDS
+    if kind not in allowed:
+        target = "play" if play is not None else "tool (or --nodes)"
+        raise ValidationError(f"data kind {shown(kind)} cannot run on a {target} workflow; use one of "
+                              f"{', '.join(allowed)}", reason="invalidDataKind")
+    if play is not None:
+        from lading.services.orchestration import play_sources
+
+        return play_sources.resolve(play, data)
+    if kind == "records":
+        records = data.get("records")
+        if not isinstance(records, list):
+            raise ValidationError('records batches need "records": [ {...}, ... ]', reason="invalidData")
+        if not records:
+            raise ValidationError("the source has no records", reason="noRecords")
+        return {"kind": "records", "records": records, "count": len(records)}
+    if kind == "file":
+        from lading.services.workspace.files import require_file
+
+        name = data.get("s3Filename")
+        if not isinstance(name, str) or not name:
+            raise ValidationError('file batches need "s3Filename" (from workspaceManagement file upload)',
+                                  reason="invalidData")
+        meta = require_file(session, name)
+        if meta.size == 0:
+            raise ValidationError("the file is empty", reason="noRecords")
+        return {"kind": "file", "s3Filename": name}
+    ids = data.get("ids", data.get("recordIds"))
+    if not isinstance(ids, list) or not all(isinstance(i, (str, int)) for i in ids):
+        raise ValidationError('recordIds batches need "recordIds": ["id-1", …]', reason="invalidData")
+    if not ids:
+        raise ValidationError("no record ids given", reason="noRecords")
+    return {"kind": "recordIds", "ids": [str(i) for i in ids]}
+
+
+def create_batch(session: Session, *, workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
+                 release_uuid: str | None = None, webhook_url: str | None = None,
+                 webhook_secret: str | None = None, call_stack: list[str] | None = None,
+                 skip_record_ids: set[str] | None = None) -> dict[str, Any]:
+    """Register the batch; workers stream its source into runs in chunks (returns at once).
+    `skip_record_ids` leaves records out of a play's `change` source (`runCreationRule: once`)."""
+    ws = session.workspace_uuid
+    now = utcnow()
+    play = None
+    if workflow_uuid:
+        with session.db.read() as conn:
+            if require_workflow(session, conn, workflow_uuid).play_uuid is not None:
+                from lading.store.repositories import plays as plays_repo
+
+                play = plays_repo.play_by_workflow(conn, ws, workflow_uuid)
+    source = _source(session, data, play)
+    if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
+        raise ValidationError("--webhook-url must be an http(s) URL", reason="invalidData")
+    secret = None
+    batch_uuid = str(uuidlib.uuid4())
+    if webhook_secret:
+        from lading.integrations._vault import encrypt
+
+        secret = encrypt({"secret": webhook_secret}, associated=f"{ws}:{batch_uuid}")
+    if source["kind"] == "records":
+        # Inline records are stored like an uploaded JSON Lines file, so every source is streamed the
+        # same way and a worker never decodes the whole list per chunk.
+        source = {"kind": "records", "count": source["count"],
+                  "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
+    elif play is not None:
+        # Play sources (model rows) are resolved now and stored the same way (see play_sources).
+        from lading.services.orchestration import play_sources
+
+        if nodes is None and not release_uuid:
+            with session.db.read() as conn:
+                if wf_repo.release_by_status(conn, ws, play.workflow_uuid, "deployed") is None:
+                    raise NotFoundError("this workflow has no deployed release; deploy its draft first",
+                                        reason="noDeployedRelease")
+
+        source = play_sources.store(session, play, source, batch_uuid, skip_record_ids=skip_record_ids)
+    with session.db.write() as conn:
+        rel_uuid, wf_uuid, _form = resolve_release(session, conn, workflow_uuid=workflow_uuid, nodes=nodes,
+                                                   release_uuid=release_uuid, now=now,
+                                                   play_batch=play is not None)
+        tool = wf_repo.tool_by_workflow(conn, ws, wf_uuid) if wf_uuid else None
+        stack = call_stack if call_stack is not None else ([tool.uuid] if tool else [])
+        repo.insert_batch(conn, ws, {
+            "uuid": batch_uuid, "workflow_uuid": wf_uuid, "release_uuid": rel_uuid, "status": "pending",
+            "data": {**source, "callStack": stack}, "runs_count": 0, "created_at": now, "updated_at": now,
+            "webhook_url": webhook_url, "webhook_secret": secret,
+            "health_threshold": play.health_threshold if play is not None else 80})
+        row = repo.get_batch(conn, ws, batch_uuid)
+    return {"batch": short(row)}
+
+
+def _store_records(session: Session, batch_uuid: str, records: list[Any]) -> str:
+    import io
+
+    import orjson
+
+    from lading.store.repositories import files as files_repo
+
+    payload = io.BytesIO(b"".join(orjson.dumps(r, option=orjson.OPT_NON_STR_KEYS) + b"\n" for r in records))
+    name = f"{session.workspace_uuid}/batches/{batch_uuid}/records.jsonl"
+    files_repo.store_file(session.db, session.workspace_uuid, name, "records.jsonl", "application/x-ndjson", payload,
+                          utcnow())
+    return name
+
+
+def _public_data(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    hidden = ("records", "callStack", "rowsFilename") + (("s3Filename",) if data.get("kind") == "records" else ())
+    return {k: v for k, v in data.items() if k not in hidden}
+
+
+def short(row: Any) -> dict[str, Any]:
+    return {"uuid": row.uuid, "workflowUuid": row.workflow_uuid, "status": row.status, "createdAt": iso(row.created_at)}
+
+
+def full(conn: Any, row: Any) -> dict[str, Any]:
+    counters = repo.run_counters(conn, row.uuid)
+    executed, failed = counters["executed"], counters["failed"]
+    threshold = row.health_threshold or 80
+    healthy = executed == 0 or (executed - failed) / executed * 100 >= threshold
+    return {
+        "uuid": row.uuid, "workflowUuid": row.workflow_uuid, "releaseUuid": row.release_uuid, "status": row.status,
+        "runsStatus": "healthy" if healthy else "unhealthy", "runsCount": counters["total"],
+        "executedRunsCount": executed, "failedRunsCount": failed, "creditsUsedCount": counters["credits"],
+        "errorMessage": row.error_message, "createdAt": iso(row.created_at), "finishedAt": iso(row.finished_at),
+        "data": _public_data(row.data), "parentRunUuid": row.parent_run_uuid, "parentNodeUuid": row.parent_node_uuid,
+        "invalidRows": row.invalid_rows or [], "isSourceExhausted": bool(row.source_done),
+    }
+
+
+def require_batch(session: Session, conn: Any, uuid: str) -> Any:
+    row = repo.get_batch(conn, session.workspace_uuid, uuid)
+    if row is None:
+        raise NotFoundError(f"Batch not found: {uuid}", reason="batchNotFound")
+    return row
+
+
+def get_batch(session: Session, uuid: str) -> dict[str, Any]:
+    with session.db.read() as conn:
+        return {"batch": full(conn, require_batch(session, conn, uuid))}
+
+
+def batch_status(session: Session, uuid: str) -> str:
+    with session.db.read() as conn:
+        return str(require_batch(session, conn, uuid).status)
+
+
+def list_batches(session: Session, *, workflow_uuids: Sequence[str] | None = None,
+                 statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    if limit < 1 or limit > MAX_LIMIT:
+        raise ValidationError(f"--limit must be between 1 and {MAX_LIMIT}", reason="invalidData")
+    if offset < 0:
+        raise ValidationError("--offset cannot be negative", reason="invalidOffset")
+    for s in statuses or []:
+        if s not in ("pending", "running", "cancelling", "success", "error", "cancelled"):
+            raise ValidationError(f"unknown status {shown(s)}", reason="invalidData")
+    with session.db.read() as conn:
+        rows = repo.list_batches(conn, session.workspace_uuid, workflow_uuids, statuses, limit, offset)
+        return {"batches": [full(conn, r) for r in rows]}
+
+
+def cancel_batch(session: Session, uuid: str) -> dict[str, Any]:
+    """Drop unstarted runs, stop feeding, cancel running runs at their next node boundary."""
+    from sqlalchemy import select
+
+    now = utcnow()
+    with session.db.write() as conn:
+        row = require_batch(session, conn, uuid)
+        if row.status in TERMINAL_STATUSES:
+            return {"batch": full(conn, row)}  # re-cancelling a finished batch changes nothing
+        repo.update_batch(conn, session.workspace_uuid, uuid, {
+            "status": "cancelling", "source_done": True, "feed_owner": None, "updated_at": now})
+        active = conn.execute(select(runs.c.uuid).where(runs.c.batch_uuid == uuid,
+                                                        runs.c.status.not_in(tuple(TERMINAL_STATUSES)))).scalars().all()
+        for offset in range(0, len(active), 500):
+            run_queue.cancel_runs(conn, list(active[offset: offset + 500]), now)
+        repo.finish_if_complete(conn, [uuid], now)
+        return {"batch": full(conn, require_batch(session, conn, uuid))}

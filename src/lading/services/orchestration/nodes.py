@@ -1,0 +1,136 @@
+"""`orchestration node …`: validate, compute, execute and diagram node graphs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from lading.domain.errors import NotFoundError, UsageError, ValidationError, shown
+from lading.engine.validation import validation_document
+from lading.services.orchestration.releases import require_release, require_workflow
+from lading.services.references import WorkspaceReferences
+from lading.services.session import Session
+from lading.store.repositories import runs as runs_repo
+from lading.store.repositories import workflows as wf_repo
+
+
+def validate(session: Session, nodes: Any) -> dict[str, Any]:
+    return validation_document(nodes, WorkspaceReferences(session))
+
+
+def _scope(context: Any) -> dict[str, Any]:
+    if not isinstance(context, dict):
+        raise ValidationError("--context must be a JSON object like {\"nodes\":{…}}", reason="invalidData")
+    nodes = context.get("nodes") or {}
+    parent = context.get("parentNodes") or context.get("groupContext") or {}
+    if not isinstance(nodes, dict) or not isinstance(parent, dict):
+        raise ValidationError("--context nodes/parentNodes must be objects", reason="invalidData")
+    return {"nodes": nodes, "parentNodes": parent}
+
+
+def compute(session: Session, node: Any, context: Any) -> Any:
+    """The node's config resolved against `--context`, exactly as at run time; no side effects."""
+    from lading.domain.errors import NodeExecutionError
+    from lading.engine.expressions import get_evaluator, to_json_value
+    from lading.engine.natives.catalog import config_skip_keys
+
+    if not isinstance(node, dict):
+        raise ValidationError("--node must be a JSON object (one node)", reason="nodeInvalid")
+    config = node.get("config") or {}
+    skip = config_skip_keys(node.get("actionSlug"))
+    try:
+        return to_json_value(get_evaluator().compute_config(config, _scope(context), skip_keys=skip))
+    except NodeExecutionError as exc:
+        raise ValidationError(exc.message, reason="expressionError") from exc
+
+
+def execute(session: Session, *, workflow_uuid: str, release_uuid: str, node: Any, computed_config: Any,
+            context: Any) -> dict[str, Any]:
+    from lading.engine.single import execute_node
+
+    if not isinstance(node, dict) or not isinstance(node.get("uuid"), str):
+        raise ValidationError("--node must be a JSON object (one node with its uuid)", reason="nodeInvalid")
+    scope = _scope(context)
+    with session.db.read() as conn:
+        require_workflow(session, conn, workflow_uuid)
+        release = require_release(session, conn, release_uuid)
+        if release.workflow_uuid != workflow_uuid:
+            raise NotFoundError("this release does not belong to the workflow", reason="releaseNotFound")
+    known = {n.get("uuid") for n in _walk(release.nodes or [])}
+    if node["uuid"] not in known:
+        raise NotFoundError("this node is not part of the release", reason="nodesNotFound")
+    from lading.worker.adapters import ServicePorts
+
+    ports = ServicePorts(session.db)
+
+    async def connector(n: dict[str, Any], config: dict[str, Any]) -> Any:
+        return await ports.call_connector_in(session.workspace_uuid, n, config)
+
+    return execute_node(node, computed_config, scope, connector)
+
+
+def _walk(nodes: list[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    stack = list(nodes)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            out.append(n)
+            sub = (n.get("config") or {}).get("_nodes") if isinstance(n.get("config"), dict) else None
+            if isinstance(sub, list):
+                stack.extend(sub)
+    return out
+
+
+def diagram_source(session: Session, *, nodes: Any = None, file: str | None = None,
+                   workflow_uuid: str | None = None, draft: bool = False, release_uuid: str | None = None,
+                   run_uuid: str | None = None) -> list[Any]:
+    """Exactly one source: --nodes, --file, --workflow-uuid (deployed or --draft), --release-uuid, --run-uuid."""
+    given = [x for x in (nodes, file, workflow_uuid, release_uuid, run_uuid) if x is not None]
+    if len(given) != 1:
+        raise UsageError("error: pass exactly one of --nodes, --file, --workflow-uuid, --release-uuid, --run-uuid")
+    if nodes is not None:
+        result = nodes
+    elif file is not None:
+        from lading.domain.user_files import read_user_file
+
+        try:
+            result = orjson.loads(read_user_file("--file", file))
+        except orjson.JSONDecodeError as exc:
+            raise ValidationError(f"{file} is not valid JSON: {exc}", reason="invalidData") from exc
+        if isinstance(result, dict) and isinstance(result.get("nodes"), list):
+            result = result["nodes"]
+    else:
+        ws = session.workspace_uuid
+        with session.db.read() as conn:
+            if workflow_uuid is not None:
+                require_workflow(session, conn, workflow_uuid)
+                row = wf_repo.release_by_status(conn, ws, workflow_uuid, "draft" if draft else "deployed")
+                if row is None:
+                    raise NotFoundError("this workflow has never been deployed (use --draft)",
+                                        reason="noDeployedRelease")
+            elif release_uuid is not None:
+                row = require_release(session, conn, release_uuid)
+            else:
+                run = runs_repo.get_run(conn, ws, str(run_uuid))
+                if run is None:
+                    raise NotFoundError(f"Run not found: {run_uuid}", reason="runNotFound")
+                row = require_release(session, conn, run.release_uuid)
+        result = row.nodes
+    if not isinstance(result, list) or not all(isinstance(n, dict) for n in result):
+        raise ValidationError("a diagram needs a JSON array of node objects", reason="nodeInvalid")
+    return result
+
+
+def diagram(session: Session, *, fmt: str = "mermaid", title: str | None = None, direction: str = "TD",
+            paid: list[str] | None = None, highlight: list[str] | None = None, **source: Any) -> Any:
+    from lading.engine.diagram import render_diagram
+
+    if fmt not in ("mermaid", "ascii"):
+        raise UsageError(f"error: --format must be mermaid or ascii, got {shown(fmt)}")
+    if direction not in ("TD", "LR"):
+        raise UsageError(f"error: --direction must be TD or LR, got {shown(direction)}")
+    nodes = diagram_source(session, **source)
+    return render_diagram(nodes, format=fmt, title=title, direction=direction, paid=paid or (),
+                          highlight=highlight or ())

@@ -1,0 +1,194 @@
+"""`orchestration record …` and `run get-metrics`.
+
+A record is the latest state of one record id in a workflow: its most recent top-level run among the
+runs matching the filters (spec orchestration §3.5). Metrics count node executions per node; record
+metrics look only at each record's latest run so re-runs are not double-counted (analytics §2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.nodes import EXECUTION_STATUSES, TERMINAL_STATUSES, parse_statuses
+from lading.services import exports
+from lading.services.orchestration.releases import require_workflow
+from lading.services.session import Session
+from lading.store.clock import iso, utcnow
+from lading.store.repositories import records as repo
+from lading.store.repositories import run_queue
+from lading.store.repositories import runs as runs_repo
+
+MAX_LIMIT = 1000
+# `finished`/`failed` are the vocabulary of `run download-outputs`, accepted everywhere (analytics §1).
+RECORD_METRIC_STATUSES = ("pending", "running", "success", "error", "cancelled")
+RECORD_FIELDS = ("id", "title", "workflowUuid", "runUuid", "releaseUuid", "batchUuid", "status", "errorMessage",
+                 "isGroupParent", "parentRunUuid", "parentNodeUuid", "parentBatchUuid", "createdAt", "updatedAt")
+
+
+def _check_page(limit: int | None, offset: int) -> None:
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError(f"--limit must be between 1 and {MAX_LIMIT}", reason="invalidData")
+    if offset < 0:
+        raise ValidationError("--offset must not be negative", reason="invalidData")
+
+
+def _scope(session: Session, conn: Any, workflow_uuid: str, statuses: Sequence[str] | None = None,
+           **filters: Any) -> repo.Cond:
+    require_workflow(session, conn, workflow_uuid)
+    return runs_repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid,
+                                 statuses=parse_statuses(statuses), **filters)
+
+
+def present_record(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.record_id or row.uuid, "title": row.record_title, "workflowUuid": row.workflow_uuid,
+        "runUuid": row.uuid, "releaseUuid": row.release_uuid, "batchUuid": row.batch_uuid,
+        "status": row.status, "errorMessage": row.error_message, "isGroupParent": bool(row.is_group_parent),
+        # Records are top-level runs, so they never have a parent batch.
+        "parentRunUuid": row.parent_run_uuid, "parentNodeUuid": row.parent_node_uuid, "parentBatchUuid": None,
+        "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at),
+    }
+
+
+def list_records(session: Session, *, workflow_uuid: str, batch_uuid: str | None = None,
+                 release_uuid: str | None = None, statuses: Sequence[str] | None = None, limit: int = 50,
+                 offset: int = 0) -> dict[str, Any]:
+    _check_page(limit, offset)
+    with session.db.read() as conn:
+        cond = _scope(session, conn, workflow_uuid, statuses, batch_uuid=batch_uuid, release_uuid=release_uuid)
+        rows = repo.record_rows(conn, cond, limit, offset)
+        total = repo.count_records(conn, cond)
+    return {"records": [present_record(r) for r in rows], "count": total}
+
+
+def count_records(session: Session, *, workflow_uuid: str, batch_uuid: str | None = None,
+                  release_uuid: str | None = None, statuses: Sequence[str] | None = None) -> dict[str, Any]:
+    with session.db.read() as conn:
+        cond = _scope(session, conn, workflow_uuid, statuses, batch_uuid=batch_uuid, release_uuid=release_uuid)
+        return {"count": repo.count_records(conn, cond)}
+
+
+def download_records(session: Session, *, workflow_uuid: str, batch_uuid: str | None = None,
+                     release_uuid: str | None = None, statuses: Sequence[str] | None = None) -> dict[str, str]:
+    """`record download` → `{"url"}`: a CSV of every `record list` row (no paging)."""
+    import csv
+
+    with session.db.read() as conn:
+        cond = _scope(session, conn, workflow_uuid, statuses, batch_uuid=batch_uuid, release_uuid=release_uuid)
+
+    def write(fh: Any) -> None:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(RECORD_FIELDS)
+        for row in repo.stream_records(session.db, cond):
+            rec = present_record(row)
+            writer.writerow([exports.csv_cell(rec[f]) for f in RECORD_FIELDS])
+
+    return exports.write_export(session, "records.csv", write)
+
+
+def download_record_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",
+                            batch_uuid: str | None = None, statuses: Sequence[str] | None = None,
+                            limit: int | None = None, offset: int = 0) -> dict[str, str]:
+    """`record download-outputs` → `{"url"}`: the outputs file over records (newest first, paged)."""
+    exports.check_format(fmt)
+    _check_page(limit, offset)
+    with session.db.read() as conn:
+        cond = _scope(session, conn, workflow_uuid, statuses, batch_uuid=batch_uuid)
+        exports.require_slug(session, conn, output_node_slug, workflow_uuid=workflow_uuid)
+    columns = repo.output_columns(output_node_slug)
+
+    def rows() -> Any:
+        return repo.stream_records(session.db, cond, limit, offset, columns)
+
+    return exports.write_export(session, f"records-outputs-{output_node_slug}.{fmt}",
+                                lambda fh: exports.write_outputs(fh, fmt, rows))
+
+
+def cancel_records(session: Session, *, workflow_uuid: str, ids: Sequence[str]) -> dict[str, Any]:
+    """Cancel every non-terminal run of these records; prints the records afterwards, in `ids` order."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise ValidationError("--ids needs at least one record id", reason="invalidData")
+    with session.db.write() as conn:
+        cond = [*_scope(session, conn, workflow_uuid), repo.record_id_in(ids)]
+        found = repo.records_runs(conn, cond)
+        missing = sorted(set(ids) - {r.record_id for r in found})
+        if missing:
+            raise NotFoundError(f"Record not found: {', '.join(missing)}", reason="recordNotFound")
+        active = [r.uuid for r in found if r.status not in TERMINAL_STATUSES]
+        if active:
+            run_queue.cancel_runs(conn, active, utcnow())
+        rows = repo.record_rows(conn, cond, len(ids), 0)
+    order = {record_id: i for i, record_id in enumerate(ids)}
+    records = sorted((present_record(r) for r in rows), key=lambda rec: order.get(rec["id"], len(order)))
+    return {"records": records}
+
+
+# --- metrics --------------------------------------------------------------------------------------
+
+
+def _node_order(nodes: Sequence[Any]) -> dict[str, int]:
+    """Position of every node (group sub-nodes right after their group), depth first."""
+    order: dict[str, int] = {}
+
+    def walk(items: Sequence[Any]) -> None:
+        for node in items:
+            if not isinstance(node, dict):
+                continue
+            if isinstance(node.get("uuid"), str):
+                order.setdefault(node["uuid"], len(order))
+            sub = (node.get("config") or {}).get("_nodes") if isinstance(node.get("config"), dict) else None
+            for nested in (sub, node.get("_nodes")):
+                if isinstance(nested, list):
+                    walk(nested)
+
+    walk(nodes)
+    return order
+
+
+def _metrics(session: Session, conn: Any, workflow_uuid: str, scope: Any, statuses: Sequence[str]) -> list[
+        dict[str, Any]]:
+    counts: dict[str, dict[str, Any]] = {}
+    for row in repo.node_status_counts(conn, session.workspace_uuid, workflow_uuid, scope, statuses):
+        item = counts.setdefault(row.node_uuid, {"statuses": dict.fromkeys(statuses, 0), "credits": 0.0})
+        item["statuses"][row.status] += int(row.n)
+        item["credits"] += float(row.credits or 0)
+    position = _node_order(repo.latest_release_nodes(conn, session.workspace_uuid, workflow_uuid))
+    items = []
+    for node_uuid in sorted(counts, key=lambda u: (position.get(u, len(position)), u)):
+        by_status = counts[node_uuid]["statuses"]
+        item: dict[str, Any] = {"nodeUuid": node_uuid, "totalExecutionsCount": sum(by_status.values())}
+        item.update({f"{s}ExecutionsCount": by_status[s] for s in statuses})
+        item["creditsUsedCount"] = round(counts[node_uuid]["credits"], 6)
+        items.append(item)
+    return items
+
+
+def _metric_filters(release_uuid: str | None, batch_uuid: str | None, created_after: datetime | None,
+                    created_before: datetime | None) -> dict[str, Any]:
+    return {"release_uuid": release_uuid, "batch_uuid": batch_uuid, "created_after": created_after,
+            "created_before": created_before}
+
+
+def run_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | None = None,
+                batch_uuid: str | None = None, created_after: datetime | None = None,
+                created_before: datetime | None = None) -> dict[str, Any]:
+    """`run get-metrics`: per node, executions of every run in scope by status (seven counters)."""
+    with session.db.read() as conn:
+        cond = _scope(session, conn, workflow_uuid,
+                      **_metric_filters(release_uuid, batch_uuid, created_after, created_before))
+        return {"runMetrics": _metrics(session, conn, workflow_uuid, repo.run_uuids(cond), EXECUTION_STATUSES)}
+
+
+def record_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | None = None,
+                   batch_uuid: str | None = None, created_after: datetime | None = None,
+                   created_before: datetime | None = None) -> dict[str, Any]:
+    """`record get-metrics`: like `run get-metrics` over each record's latest run, five counters."""
+    with session.db.read() as conn:
+        cond = _scope(session, conn, workflow_uuid,
+                      **_metric_filters(release_uuid, batch_uuid, created_after, created_before))
+        scope = repo.latest_run_uuids(cond)
+        return {"recordMetrics": _metrics(session, conn, workflow_uuid, scope, RECORD_METRIC_STATUSES)}

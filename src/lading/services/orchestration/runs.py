@@ -1,0 +1,197 @@
+"""`orchestration run …`: create, read, list, count and cancel runs."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.nodes import TERMINAL_STATUSES, parse_statuses
+from lading.services.orchestration import presenters
+from lading.services.orchestration.graphs import require_valid
+from lading.services.orchestration.releases import require_release, require_workflow
+from lading.services.session import Session
+from lading.store.clock import utcnow
+from lading.store.repositories import run_queue
+from lading.store.repositories import runs as repo
+from lading.store.repositories import workflows as wf_repo
+
+MAX_LIMIT = 1000
+
+
+def record_identity(data: Any, run_uuid: str) -> tuple[str, str]:
+    """`recordId` = the input's `_id`, else the run uuid; `recordTitle` = compact input JSON (≤255)."""
+    record_id = run_uuid
+    if isinstance(data, dict) and data.get("_id") not in (None, ""):
+        record_id = str(data["_id"])
+    title = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()[:255]
+    return record_id, title
+
+
+def check_form_fields(form_fields: Any, data: Any) -> None:
+    if not form_fields:
+        return
+    for field in form_fields:
+        if field.get("required") and (not isinstance(data, dict) or data.get(field["slug"]) in (None, "")):
+            raise ValidationError(f"missing required field '{field['slug']}'", reason="invalidData")
+
+
+def resolve_release(session: Session, conn: Any, *, workflow_uuid: str | None, nodes: Any,
+                    release_uuid: str | None, now: datetime, play_batch: bool = False) -> tuple[str, str | None, Any]:
+    """The release a new run executes: `--nodes` (ad-hoc), a pinned release, or the deployed one.
+    A play's workflow only runs through batches (`play_batch`)."""
+    ws = session.workspace_uuid
+    if nodes is not None and release_uuid:
+        raise ValidationError("pass either --release-uuid or --nodes, not both", reason="invalidReleaseOrCustomNodes")
+    if workflow_uuid:
+        workflow = require_workflow(session, conn, workflow_uuid)
+        if workflow.play_uuid and not play_batch:
+            raise ValidationError("this workflow belongs to a play; use batch create", reason="playNotCompatible")
+    if nodes is not None:
+        if not isinstance(nodes, list):
+            raise ValidationError("--nodes must be a JSON array", reason="nodeInvalid")
+        require_valid(session, nodes)
+        adhoc_uuid = str(uuidlib.uuid4())
+        wf_repo.insert_release(conn, ws, {
+            "uuid": adhoc_uuid, "workflow_uuid": workflow_uuid, "user_uuid": session.user_uuid, "version": None,
+            "description": None, "status": "adhoc", "form_fields": None, "nodes": nodes, "created_at": now,
+            "updated_at": now})
+        return adhoc_uuid, workflow_uuid, None
+    if release_uuid:
+        release = require_release(session, conn, release_uuid)
+        if workflow_uuid and release.workflow_uuid != workflow_uuid:
+            raise NotFoundError("this release does not belong to the workflow", reason="releaseNotFound")
+        if release.status == "draft":
+            require_valid(session, release.nodes)
+            # Drafts change; runs need an immutable graph: freeze a copy as an ad-hoc release.
+            frozen = str(uuidlib.uuid4())
+            wf_repo.insert_release(conn, ws, {
+                "uuid": frozen, "workflow_uuid": release.workflow_uuid, "user_uuid": session.user_uuid,
+                "version": None, "description": "draft snapshot", "status": "adhoc",
+                "form_fields": release.form_fields, "nodes": release.nodes, "created_at": now, "updated_at": now})
+            return frozen, release.workflow_uuid, release.form_fields
+        return release.uuid, release.workflow_uuid, release.form_fields
+    if not workflow_uuid:
+        raise ValidationError("pass --workflow-uuid, --nodes or --release-uuid", reason="invalidData")
+    deployed = wf_repo.release_by_status(conn, ws, workflow_uuid, "deployed")
+    if deployed is None:
+        raise NotFoundError("this workflow has no deployed release; deploy its draft first",
+                            reason="noDeployedRelease")
+    return deployed.uuid, workflow_uuid, deployed.form_fields
+
+
+def create_run(session: Session, *, workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
+               release_uuid: str | None = None) -> dict[str, Any]:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationError("--data must be a JSON object", reason="invalidData")
+    now = utcnow()
+    run_uuid = str(uuidlib.uuid4())
+    with session.db.write() as conn:
+        rel_uuid, wf_uuid, form_fields = resolve_release(session, conn, workflow_uuid=workflow_uuid, nodes=nodes,
+                                                         release_uuid=release_uuid, now=now)
+        check_form_fields(form_fields, data)
+        record_id, title = record_identity(data, run_uuid)
+        row = new_run_row(session.workspace_uuid, run_uuid, wf_uuid, rel_uuid, data, record_id, title, now)
+        tool = wf_repo.tool_by_workflow(conn, session.workspace_uuid, wf_uuid) if wf_uuid else None
+        row["call_stack"] = [tool.uuid] if tool is not None else []
+        repo.insert_runs(conn, [row])
+        row = repo.get_run(conn, session.workspace_uuid, run_uuid)
+    return {"run": presenters.run(row)}
+
+
+def insert_graph_run(session: Session, conn: Any, *, nodes: list[dict[str, Any]], data: dict[str, Any],
+                     run_uuid: str, now: datetime, call_stack: Sequence[str] = (),
+                     parent_agent_uuid: str | None = None, identity: tuple[str, str] | None = None) -> None:
+    """A pending run of an ad-hoc graph (no workflow), inside the caller's transaction: what agent
+    turns start for chat answers and for the actions a model calls. `identity` = (record id, title),
+    else read from `data`."""
+    release_uuid, _, _ = resolve_release(session, conn, workflow_uuid=None, nodes=nodes, release_uuid=None, now=now)
+    record_id, title = identity or record_identity(data, run_uuid)
+    row = new_run_row(session.workspace_uuid, run_uuid, None, release_uuid, data, record_id, title, now)
+    row["call_stack"] = list(call_stack)
+    row["parent_agent_uuid"] = parent_agent_uuid
+    repo.insert_runs(conn, [row])
+
+
+def new_run_row(ws: str, run_uuid: str, workflow_uuid: str | None, release_uuid: str, data: Any, record_id: str,
+                title: str, now: datetime, batch_uuid: str | None = None) -> dict[str, Any]:
+    return {
+        "uuid": run_uuid, "workspace_uuid": ws, "workflow_uuid": workflow_uuid, "release_uuid": release_uuid,
+        "batch_uuid": batch_uuid, "root_run_uuid": run_uuid, "status": "pending", "record_id": record_id,
+        "record_title": title, "input": data, "context": {}, "computed_configs": {}, "available_at": now,
+        "created_at": now, "updated_at": now,
+    }
+
+
+def get_run(session: Session, uuid: str) -> dict[str, Any]:
+    ws = session.workspace_uuid
+    with session.db.read() as conn:
+        row = repo.get_run(conn, ws, uuid)
+        if row is None:
+            raise NotFoundError(f"Run not found: {uuid}", reason="runNotFound")
+        execs = list(repo.run_executions(conn, ws, uuid))
+    return {
+        "run": presenters.run_detail(row, execs),
+        "runContext": row.context or {},
+        "runComputedConfigs": row.computed_configs or {},
+    }
+
+
+def run_status(session: Session, uuid: str) -> str:
+    with session.db.read() as conn:
+        row = repo.get_run(conn, session.workspace_uuid, uuid)
+    if row is None:
+        raise NotFoundError(f"Run not found: {uuid}", reason="runNotFound")
+    return str(row.status)
+
+
+def list_runs(session: Session, *, workflow_uuid: str, limit: int = 50, offset: int = 0,
+              statuses: Sequence[str] | None = None, **filters: Any) -> dict[str, Any]:
+    if limit < 1 or limit > MAX_LIMIT:
+        raise ValidationError(f"--limit must be between 1 and {MAX_LIMIT}", reason="invalidData")
+    if offset < 0:
+        raise ValidationError("--offset must not be negative", reason="invalidData")
+    with session.db.read() as conn:
+        require_workflow(session, conn, workflow_uuid)
+        cond = repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid,
+                                statuses=parse_statuses(statuses), **filters)
+        rows = repo.list_runs(conn, cond, limit, offset)
+    return {"runs": [presenters.run(r) for r in rows]}
+
+
+def count_runs(session: Session, *, workflow_uuid: str, statuses: Sequence[str] | None = None,
+               **filters: Any) -> dict[str, Any]:
+    with session.db.read() as conn:
+        require_workflow(session, conn, workflow_uuid)
+        cond = repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid,
+                                statuses=parse_statuses(statuses), **filters)
+        return {"count": repo.count_runs(conn, cond)}
+
+
+def cancel_runs(session: Session, *, workflow_uuid: str, uuids: Sequence[str]) -> dict[str, Any]:
+    """Non-terminal runs go `cancelling` → `cancelled` (at once when no worker holds them)."""
+    if not uuids:
+        raise ValidationError("--uuids needs at least one run uuid", reason="invalidData")
+    ws = session.workspace_uuid
+    now = utcnow()
+    with session.db.write() as conn:
+        require_workflow(session, conn, workflow_uuid)
+        rows = repo.runs_by_uuids(conn, ws, uuids)
+        found = {r.uuid: r for r in rows if r.workflow_uuid == workflow_uuid}
+        missing = [u for u in uuids if u not in found]
+        if missing:
+            raise NotFoundError(f"Run not found: {', '.join(missing)}", reason="runNotFound")
+        active = [u for u, r in found.items() if r.status not in TERMINAL_STATUSES]
+        if active:
+            run_queue.cancel_runs(conn, active, now)
+        rows = repo.runs_by_uuids(conn, ws, uuids)
+    order = {u: i for i, u in enumerate(uuids)}
+    return {"runs": [presenters.run(r) for r in sorted(rows, key=lambda r: order[r.uuid])]}
+
+

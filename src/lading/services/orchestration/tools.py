@@ -1,0 +1,153 @@
+"""`orchestration tool …`: on-demand workflows and their cron triggers."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from typing import Any
+
+from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
+from lading.engine.costs import credits_cost
+from lading.services.orchestration import presenters
+from lading.services.orchestration.graphs import default_draft_nodes
+from lading.services.session import Session
+from lading.store.clock import utcnow
+from lading.store.repositories import workflows as repo
+
+_UNSET: Any = object()
+
+
+def validate_triggers(triggers: Any) -> list[dict[str, Any]]:
+    """Only `cron` triggers are stored; an invalid cron or timezone is rejected on write."""
+    if not isinstance(triggers, list):
+        raise ValidationError("--triggers must be a JSON array", reason="invalidData")
+    from croniter import croniter
+
+    out = []
+    for i, trig in enumerate(triggers):
+        if not isinstance(trig, dict) or trig.get("type") != "cron":
+            raise ValidationError(f"trigger {i}: only {{\"type\":\"cron\"}} triggers exist", reason="invalidData")
+        cron = trig.get("cron")
+        if not isinstance(cron, str) or not croniter.is_valid(cron):
+            raise ValidationError(f"trigger {i}: invalid cron expression {shown(cron)}", reason="invalidData")
+        tz = trig.get("timezone")
+        if tz is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(str(tz))
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValidationError(f"trigger {i}: unknown timezone {shown(tz)}", reason="invalidData") from exc
+        data = trig.get("data", {})
+        if not isinstance(data, dict):
+            raise ValidationError(f"trigger {i}: data must be an object", reason="invalidData")
+        item = {"name": str(trig.get("name") or f"Trigger {i + 1}"), "type": "cron", "cron": cron, "data": data}
+        if tz is not None:
+            item["timezone"] = tz
+        out.append(item)
+    return out
+
+
+def _present(session: Session, conn: Any, row: Any) -> dict[str, Any]:
+    deployed = repo.release_by_status(conn, session.workspace_uuid, row.workflow_uuid, "deployed")
+    nodes = deployed.nodes if deployed is not None else []
+    return presenters.tool(row, credits_cost(nodes, list_price_of))
+
+
+def list_price_of(node: dict[str, Any]) -> float:
+    """A connector node's list price from its integration's price table; natives are free."""
+    if node.get("kind") != "connector":
+        return 0.0
+    from lading.integrations import get_integration
+    from lading.integrations._runtime import list_price
+
+    integration = get_integration(str(node.get("integrationSlug")))
+    action = integration.action(str(node.get("actionSlug"))) if integration else None
+    return list_price(action) if action else 0.0
+
+
+def require_tool(session: Session, conn: Any, uuid: str) -> Any:
+    row = repo.get_tool(conn, session.workspace_uuid, uuid)
+    if row is None:
+        raise NotFoundError(f"Tool not found: {uuid}", reason="toolNotFound")
+    return row
+
+
+def create_tool(session: Session, *, name: str, description: str | None = None, folder_uuid: str | None = None,
+                emoji_slug: str | None = None, triggers: Any = None) -> dict[str, Any]:
+    if not name or not name.strip():
+        raise ValidationError("--name must not be empty", reason="invalidData")
+    trig = validate_triggers(triggers) if triggers is not None else []
+    now = utcnow()
+    tool_uuid, workflow_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+    ws = session.workspace_uuid
+    with session.db.write() as conn:
+        repo.insert_workflow(conn, ws, workflow_uuid, now, tool_uuid=tool_uuid, folder_uuid=folder_uuid)
+        repo.insert_release(conn, ws, {
+            "uuid": str(uuidlib.uuid4()), "workflow_uuid": workflow_uuid, "user_uuid": session.user_uuid,
+            "version": None, "description": None, "status": "draft", "form_fields": None,
+            "nodes": default_draft_nodes(), "created_at": now, "updated_at": now})
+        repo.insert_tool(conn, ws, {
+            "uuid": tool_uuid, "workflow_uuid": workflow_uuid, "name": name.strip(), "description": description,
+            "triggers": trig, "is_read_only": False, "folder_uuid": folder_uuid, "emoji_slug": emoji_slug,
+            "created_at": now, "updated_at": now})
+        out = {"tool": _present(session, conn, require_tool(session, conn, tool_uuid))}
+    _schedule_started(session, trig)
+    return out
+
+
+def _schedule_started(session: Session, triggers: list[dict[str, Any]]) -> None:
+    """Triggers exist: make sure a worker (which runs the scheduler) is up, or nothing fires them."""
+    if triggers:
+        from lading.worker.host import ensure_background_worker
+
+        ensure_background_worker(session)
+
+
+def get_tool(session: Session, uuid: str) -> dict[str, Any]:
+    with session.db.read() as conn:
+        return {"tool": _present(session, conn, require_tool(session, conn, uuid))}
+
+
+def list_tools(session: Session, *, folder_uuid: str | None = None) -> dict[str, Any]:
+    with session.db.read() as conn:
+        return {"tools": [_present(session, conn, r) for r in repo.list_tools(conn, session.workspace_uuid,
+                                                                                  folder_uuid)]}
+
+
+def update_tool(session: Session, uuid: str, *, name: Any = _UNSET, description: Any = _UNSET,
+                triggers: Any = _UNSET, folder_uuid: Any = _UNSET, emoji_slug: Any = _UNSET) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if name is not _UNSET:
+        if not name or not str(name).strip():
+            raise ValidationError("--name must not be empty", reason="invalidData")
+        values["name"] = str(name).strip()
+    if description is not _UNSET:
+        values["description"] = description
+    if triggers is not _UNSET:
+        values["triggers"] = validate_triggers(triggers)
+    if folder_uuid is not _UNSET:
+        values["folder_uuid"] = folder_uuid
+    if emoji_slug is not _UNSET:
+        values["emoji_slug"] = emoji_slug
+    with session.db.write() as conn:
+        row = require_tool(session, conn, uuid)
+        if row.is_read_only:
+            raise ConflictError("this tool is read-only", reason="toolReadOnly")
+        if values:
+            values["updated_at"] = utcnow()
+            repo.update_tool(conn, session.workspace_uuid, uuid, values)
+        out = {"tool": _present(session, conn, require_tool(session, conn, uuid))}
+    _schedule_started(session, values.get("triggers") or [])
+    return out
+
+
+def remove_tool(session: Session, uuid: str) -> dict[str, Any]:
+    """Deletes the tool, its workflow and triggers; history stays queryable."""
+    now = utcnow()
+    with session.db.write() as conn:
+        row = require_tool(session, conn, uuid)
+        if row.is_read_only:
+            raise ConflictError("this tool is read-only", reason="toolReadOnly")
+        repo.update_tool(conn, session.workspace_uuid, uuid, {"deleted_at": now, "updated_at": now, "triggers": []})
+        repo.soft_delete_workflow(conn, session.workspace_uuid, row.workflow_uuid, now)
+    return {"uuid": uuid, "removed": True}

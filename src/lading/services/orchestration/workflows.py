@@ -1,0 +1,32 @@
+"""`orchestration workflow …`: the executable containers behind tools and plays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lading.domain.paging import check_page
+from lading.services.orchestration import presenters
+from lading.services.orchestration.releases import require_workflow
+from lading.services.session import Session
+from lading.store.repositories import workflows as repo
+
+
+def list_workflows(session: Session, *, folder_uuid: str | None = None, limit: int = 50,
+                   offset: int = 0) -> dict[str, Any]:
+    check_page(limit, offset)
+    ws = session.workspace_uuid
+    with session.db.read() as conn:
+        out = []
+        for row in repo.list_workflows(conn, ws, folder_uuid, limit, offset):
+            deployed = repo.release_by_status(conn, ws, row.uuid, "deployed")
+            out.append(presenters.workflow(row, [], deployed, repo.last_batch(conn, ws, row.uuid)))
+        return {"workflows": out}
+
+
+def get_workflow(session: Session, uuid: str) -> dict[str, Any]:
+    ws = session.workspace_uuid
+    with session.db.read() as conn:
+        row = require_workflow(session, conn, uuid)
+        deployed = repo.release_by_status(conn, ws, uuid, "deployed")
+        nodes = deployed.nodes if deployed is not None else []
+        return {"workflow": presenters.workflow(row, nodes, deployed, repo.last_batch(conn, ws, uuid))}

@@ -1,0 +1,165 @@
+"""Segment syncs and changes (data spec §10): when syncs run, and the `change list/fetch` commands.
+
+Storage calls `after_model_write` after every committed write to a model's records. Syncs are
+debounced: a segment syncs at most once every 10 seconds; a write inside the window marks it due,
+and the due sync runs on the next write or read after the window (`sync_due_segments`). A paused
+model computes no changes; resuming it calls `after_model_write` again, so one aggregated change per
+segment is computed. A segment of a play scheduled `{"type":"cron"}` is synced by the scheduler on
+the play's ticks instead of after writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from lading.domain.errors import LadingError, NotFoundError, ValidationError, shown
+from lading.services.session import Session
+from lading.store.clock import iso, utcnow
+from lading.store.repositories import segments as repo
+
+DEBOUNCE = timedelta(seconds=10)
+MAX_LIMIT = 1000
+_log = logging.getLogger(__name__)
+
+
+def change_document(row: Any) -> dict[str, Any]:
+    total = row.added_count + row.updated_count + row.removed_count + row.unchanged_count
+    return {"uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "segmentUuid": row.segment_uuid,
+            "slug": row.slug, "totalRecordsCount": total, "addedRecordsCount": row.added_count,
+            "updatedRecordsCount": row.updated_count, "removedRecordsCount": row.removed_count,
+            "unchangedRecordsCount": row.unchanged_count, "createdAt": iso(row.created_at)}
+
+
+def sync_segment(session: Session, segment_uuid: str, *, respect_debounce: bool = False) -> None:
+    """Sync one segment now (its own write transaction); a paused model is skipped."""
+    from lading.data.changes import sync
+    from lading.data.models import load_model
+
+    now = utcnow()
+    with session.db.write() as conn:
+        seg = repo.get_segment(conn, session.workspace_uuid, segment_uuid, for_update=True)
+        if seg is None:
+            return
+        if respect_debounce and seg.synced_at is not None and now - seg.synced_at < DEBOUNCE:
+            repo.mark_due(conn, session.workspace_uuid, [seg.uuid])
+            return
+        handle = load_model(conn, session.workspace_uuid, seg.model_uuid)
+        if handle.is_paused:
+            return
+        change = sync(conn, seg, handle, now)
+    if change is not None and seg.play_uuid:
+        # A play's segment moved: the play may create a batch over the change (data spec §10.1).
+        from lading.services.orchestration.plays import on_segment_change
+
+        on_segment_change(session, seg.play_uuid, change["uuid"])
+
+
+def after_model_write(session: Session, model_uuid: str) -> None:
+    """Sync the model's segments whose last sync is older than the debounce window; mark the others due.
+
+    Never raises for a segment-side problem (the write that called it has already committed): a
+    segment whose filter no longer validates (e.g. a removed column) is skipped and logged.
+    """
+    from lading.store.repositories import storage
+
+    with session.db.read() as conn:
+        model = storage.get_model(conn, session.workspace_uuid, model_uuid)
+        if model is None or model.is_paused:
+            return
+        segments = repo.list_segments(conn, session.workspace_uuid, model_uuid)
+        on_ticks = _cron_play_segments(conn, session.workspace_uuid, segments)
+        segment_uuids = [s.uuid for s in segments if s.uuid not in on_ticks]
+    for uuid in segment_uuids:
+        try:
+            sync_segment(session, uuid, respect_debounce=True)
+        except LadingError as exc:
+            _log.warning("segment %s was not synced: %s", uuid, exc.message)
+
+
+def _cron_play_segments(conn: Any, ws: str, segments: Any) -> set[str]:
+    """Segments of plays scheduled `{"type":"cron"}`: they re-evaluate on the play's ticks (the
+    scheduler syncs them), not when the model's data changes (orchestration spec, `schedule`)."""
+    from lading.store.repositories import plays
+
+    out: set[str] = set()
+    for seg in segments:
+        if seg.play_uuid:
+            play = plays.get_play(conn, ws, seg.play_uuid)
+            if play is not None and (play.schedule or {}).get("type") == "cron":
+                out.add(seg.uuid)
+    return out
+
+
+def sync_due_segments(session: Session) -> None:
+    """Run the write-triggered syncs whose debounce window has passed (called before reads)."""
+    with session.db.read() as conn:
+        due = repo.due_segments(conn, session.workspace_uuid, utcnow() - DEBOUNCE)
+    for row in due:
+        try:
+            sync_segment(session, row.uuid)
+        except LadingError as exc:
+            _log.warning("segment %s was not synced: %s", row.uuid, exc.message)
+
+
+def _page(limit: int, offset: int) -> None:
+    if limit < 1 or limit > MAX_LIMIT:
+        raise ValidationError(f"--limit must be between 1 and {MAX_LIMIT}", reason="invalidLimit")
+    if offset < 0:
+        raise ValidationError("--offset cannot be negative", reason="invalidOffset")
+
+
+def list_changes(session: Session, *, segment_uuid: str | None, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    if not segment_uuid:
+        raise ValidationError("segmentUuid is required (--segment-uuid)", reason="invalidData",
+                              extra={"status": 400, "issues": [{"path": ["segmentUuid"], "message": "Required"}]})
+    _page(limit, offset)
+    sync_due_segments(session)
+    with session.db.read() as conn:
+        if repo.get_segment(conn, session.workspace_uuid, segment_uuid, include_deleted=True) is None:
+            raise NotFoundError(f"Segment not found: {segment_uuid}", reason="segmentNotFound")
+        rows = repo.list_changes(conn, session.workspace_uuid, segment_uuid, limit, offset)
+        return {"changes": [change_document(r) for r in rows]}
+
+
+def fetch_change(session: Session, *, uuid: str, kinds: list[str] | None, limit: int = 100,
+                 offset: int = 0) -> dict[str, Any]:
+    """The records of one change with their kind; removed records carry their last known values."""
+    from lading.data.changes import KINDS
+    from lading.data.models import load_model
+    from lading.data.segments import output_columns
+
+    if not kinds:
+        raise ValidationError("--kinds is required (added, updated, removed, unchanged)", reason="invalidData")
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ValidationError(f"unknown change kind {shown(kind)}; expected {', '.join(KINDS)}",
+                                  reason="invalidData")
+    _page(limit, offset)
+    with session.db.read() as conn:
+        change = repo.get_change(conn, session.workspace_uuid, uuid)
+        if change is None:
+            if repo.get_segment(conn, session.workspace_uuid, uuid, include_deleted=True) is not None:
+                raise ValidationError("--uuid takes a change uuid, not a segment uuid (see change list "
+                                      "--segment-uuid)", reason="invalidData")
+            raise NotFoundError(f"Change not found: {uuid}", reason="changeNotFound")
+        seg = repo.get_segment(conn, session.workspace_uuid, change.segment_uuid, include_deleted=True)
+        rows = repo.change_records(conn, change.segment_uuid, change.seq, list(dict.fromkeys(kinds)), limit, offset)
+        try:
+            handle = load_model(conn, session.workspace_uuid, seg.model_uuid)
+            columns = output_columns(handle, enrich=True)
+        except NotFoundError:
+            columns = [{"slug": "_id", "type": "string", "label": "ID", "modelUuid": seg.model_uuid}]
+    meta = [{"slug": "_kind", "type": "string", "label": "Kind", "modelUuid": seg.model_uuid},
+            {"slug": "_id", "type": "string", "label": "ID", "modelUuid": seg.model_uuid},
+            {"slug": "_title", "type": "string", "label": "Title", "modelUuid": seg.model_uuid},
+            {"slug": "_time", "type": "date", "label": "Time", "modelUuid": seg.model_uuid}]
+    slugs = [c["slug"] for c in columns if c["slug"] != "_id"]
+    records = []
+    for row in rows:
+        values = row.record or {}
+        detected = change.created_at if row.kind in ("added", "updated", "removed") else row.detected_at
+        records.append({"_kind": row.kind, "_id": row.record_id, "_title": row.title, "_time": iso(detected),
+                        **{s: values.get(s) for s in slugs}})
+    return {"columns": meta + [c for c in columns if c["slug"] != "_id"], "records": records}

@@ -1,0 +1,304 @@
+"""`storage column …` and `storage relationship …` (data spec §3).
+
+Column changes alter the model's physical table in the same transaction as the catalog, so the two
+never disagree. A type change converts every stored value first and changes nothing if one value does
+not convert.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from typing import Any
+
+from lading.data import physical
+from lading.data.columns import (
+    DERIVED_KINDS,
+    CoercionError,
+    check_column_count,
+    coerce,
+    column_document,
+    validate_column,
+)
+from lading.domain.errors import NotFoundError, ValidationError
+from lading.services.session import Session
+from lading.services.storage import derived as storage_derived
+from lading.services.storage.models import notify_write, require_model
+from lading.store.clock import iso, utcnow
+from lading.store.repositories import storage as repo
+
+RELATIONS = ("manyToOne", "oneToMany", "oneToOne")
+CONVERT_PAGE = 2000
+
+
+def _ordered(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Original columns first, then additional, keeping their relative order."""
+    return [c for c in columns if c.get("kind") == "original"] + [c for c in columns if c.get("kind") != "original"]
+
+
+def _document(columns: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"columns": [{**column_document(c), "position": i} for i, c in enumerate(_ordered(columns))]}
+
+
+def list_columns(session: Session, model_uuid: str) -> dict[str, Any]:
+    with session.db.read() as conn:
+        return _document(list(require_model(session, conn, model_uuid).columns or []))
+
+
+def _find(columns: list[dict[str, Any]], slug: Any, model_slug: str) -> int:
+    for index, col in enumerate(columns):
+        if col["slug"] == slug:
+            return index
+    raise NotFoundError(f"Column not found: {slug} in model {model_slug}", reason="columnNotFound")
+
+
+def _connector_owned(session: Session, conn: Any, model: Any, column: dict[str, Any]) -> bool:
+    dataset = repo.get_dataset(conn, session.workspace_uuid, model.dataset_uuid)
+    return column.get("kind") == "original" and dataset is not None and dataset.kind == "connector"
+
+
+def _save(session: Session, conn: Any, model_uuid: str, columns: list[dict[str, Any]]) -> dict[str, Any]:
+    columns = _ordered(columns)
+    repo.update_model(conn, session.workspace_uuid, model_uuid, {"columns": columns, "updated_at": utcnow()})
+    return _document(columns)
+
+
+def _is_derived(column: dict[str, Any]) -> bool:
+    return column.get("kind") in DERIVED_KINDS
+
+
+def create_column(session: Session, model_uuid: str, column: Any) -> dict[str, Any]:
+    with session.db.write() as conn:
+        model = require_model(session, conn, model_uuid, for_update=True)
+        columns = list(model.columns or [])
+        new = validate_column(column, columns, default_kind="custom")
+        check_column_count(model.slug, len(columns), 1)
+        if _is_derived(new):
+            storage_derived.check_column(conn, session.workspace_uuid, model, new, [*columns, new])
+        physical.add_column(conn, conn.dialect.name, model.table_schema, model.table_name, new["slug"], new["type"])
+        document = _save(session, conn, model_uuid, [*columns, new])
+        changed = (storage_derived.after_column_change(conn, session.workspace_uuid, model_uuid, new["slug"],
+                                                       physical.to_utc(utcnow())) if _is_derived(new) else set())
+    _notify(session, changed)
+    return document
+
+
+def _notify(session: Session, model_uuids: set[str]) -> None:
+    """Segment change detection for models whose derived values changed."""
+    for uuid in sorted(model_uuids):
+        notify_write(session, uuid)
+
+
+def update_column(session: Session, model_uuid: str, column: Any) -> dict[str, Any]:
+    if not isinstance(column, dict):
+        raise ValidationError("--column must be the full Column JSON object", reason="invalidColumn")
+    if not isinstance(column.get("slug"), str) or not column["slug"]:
+        raise ValidationError("--column needs the slug of the column to update", reason="invalidColumn",
+                              extra={"issues": [{"path": ["slug"], "message": "required"}]})
+    with session.db.write() as conn:
+        model = require_model(session, conn, model_uuid, for_update=True)
+        columns = list(model.columns or [])
+        index = _find(columns, column.get("slug"), model.slug)
+        old = columns[index]
+        if _connector_owned(session, conn, model, old):
+            raise ValidationError(f"column {old['slug']} belongs to the connector's extractor and cannot be updated",
+                                  reason="columnNotEditable")
+        new = validate_column({"kind": old["kind"], **column}, columns[:index] + columns[index + 1:],
+                              default_kind=old["kind"])
+        if _is_derived(old) != _is_derived(new):
+            raise ValidationError(f"column {old['slug']}: a {old['kind']} column cannot become {new['kind']}; "
+                                  "remove it and create a new one", reason="invalidColumn")
+        if _is_derived(new):
+            storage_derived.check_column(conn, session.workspace_uuid, model, new,
+                                         columns[:index] + [new] + columns[index + 1:])
+            if new["type"] != old["type"]:  # derived values are recomputed, not converted
+                physical.drop_column(conn, model.table_schema, model.table_name, old["slug"])
+                physical.add_column(conn, conn.dialect.name, model.table_schema, model.table_name, new["slug"],
+                                    new["type"])
+        elif new["type"] != old["type"]:
+            _convert(conn, model, old["slug"], old["type"], new["type"])
+        columns[index] = new
+        document = _save(session, conn, model_uuid, columns)
+        changed = (storage_derived.after_column_change(conn, session.workspace_uuid, model_uuid, new["slug"],
+                                                       physical.to_utc(utcnow())) if _is_derived(new) else set())
+    _notify(session, changed)
+    return document
+
+
+def remove_column(session: Session, model_uuid: str, column_slug: str) -> dict[str, Any]:
+    with session.db.write() as conn:
+        model = require_model(session, conn, model_uuid, for_update=True)
+        columns = list(model.columns or [])
+        index = _find(columns, column_slug, model.slug)
+        if _connector_owned(session, conn, model, columns[index]):
+            raise ValidationError(f"column {column_slug} belongs to the connector's extractor and cannot be removed",
+                                  reason="columnNotEditable")
+        if column_slug == model.id_column_slug:
+            raise ValidationError(f"column {column_slug} is the model's id column", reason="columnInUse")
+        readers = storage_derived.readers_of(columns, column_slug)
+        if readers:
+            raise ValidationError(f"column {column_slug} is read by derived column{'s' if len(readers) > 1 else ''} "
+                                  f"{', '.join(readers)}; update or remove {'them' if len(readers) > 1 else 'it'} "
+                                  "first", reason="columnInUse")
+        physical.drop_column(conn, model.table_schema, model.table_name, column_slug)
+        del columns[index]
+        values: dict[str, Any] = {}
+        if model.title_column_slug == column_slug:
+            values["title_column_slug"] = None
+        if model.time_column_slug == column_slug:
+            values["time_column_slug"] = None
+        if values:
+            repo.update_model(conn, session.workspace_uuid, model_uuid, values)
+        return _save(session, conn, model_uuid, columns)
+
+
+def reorder_column(session: Session, model_uuid: str, column_slug: str, to_index: int) -> dict[str, Any]:
+    with session.db.write() as conn:
+        model = require_model(session, conn, model_uuid, for_update=True)
+        columns = _ordered(list(model.columns or []))
+        index = _find(columns, column_slug, model.slug)
+        if to_index < 0 or to_index >= len(columns):
+            raise ValidationError(f"--to-index must be between 0 and {len(columns) - 1}", reason="invalidIndex")
+        moved = columns.pop(index)
+        columns.insert(to_index, moved)
+        # Originals stay ahead of additional columns: a move across that boundary is clamped to it.
+        return _save(session, conn, model_uuid, columns)
+
+
+def _text_of(value: Any) -> Any:
+    """A stored value as the text a type change starts from (numbers without a trailing .0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
+        return iso(value)
+    return value
+
+
+def _convert(conn: Any, model: Any, slug: str, old_type: str, new_type: str) -> None:
+    """Rewrite a column under a new type: values convert into a new column that replaces the old one."""
+    backend = conn.dialect.name
+    table = physical.qualified(model.table_schema, model.table_name)
+    temp = "__lading_convert"
+    physical.add_column(conn, backend, model.table_schema, model.table_name, temp, new_type)
+    cursor = conn.connection.cursor()
+    mark = "%s" if backend == "postgresql" else "?"
+    last = ""
+    while True:
+        cursor.execute(f'SELECT "_id", {physical.quote(slug)} FROM {table} WHERE {physical.quote(slug)} IS NOT NULL '
+                       f'AND "_id" > {mark} ORDER BY "_id" LIMIT {CONVERT_PAGE}', (last,))
+        rows = cursor.fetchall()
+        if not rows:
+            break
+        updates = []
+        for record_id, raw in rows:
+            value = physical.from_stored(backend, old_type, raw)
+            try:
+                converted = coerce(_text_of(value) if new_type != "string" or old_type != "string" else value,
+                                   new_type, from_csv=new_type in physical.JSON_TYPES)
+            except CoercionError as exc:
+                raise ValidationError(f"cannot change column {slug} to {new_type}: record {record_id} holds {exc}; "
+                                      "nothing was changed", reason="columnConversionFailed") from None
+            updates.append((physical.to_param(backend, new_type, converted), record_id))
+        cursor.executemany(f'UPDATE {table} SET "{temp}" = {mark} WHERE "_id" = {mark}', updates)
+        last = rows[-1][0]
+    physical.drop_column(conn, model.table_schema, model.table_name, slug)
+    conn.exec_driver_sql(f'ALTER TABLE {table} RENAME COLUMN "{temp}" TO {physical.quote(slug)}')
+
+
+# --- relationships ----------------------------------------------------------------------------------
+
+
+def _relationship_document(row: Any) -> dict[str, Any]:
+    return {"uuid": row.uuid, "fromModelUuid": row.from_model_uuid, "toModelUuid": row.to_model_uuid,
+            "fromColumnSlug": row.from_column_slug, "toColumnSlug": row.to_column_slug, "relation": row.relation}
+
+
+def list_relationships(session: Session, model_uuid: str) -> dict[str, Any]:
+    with session.db.read() as conn:
+        require_model(session, conn, model_uuid)
+        rows = repo.relationships_of_model(conn, session.workspace_uuid, model_uuid)
+        return {"relationships": [_relationship_document(r) for r in rows]}
+
+
+def _check_pair(session: Session, conn: Any, item: Any, position: int | None) -> dict[str, Any]:
+    where = f"relationships[{position}]: " if position is not None else ""
+    if not isinstance(item, dict):
+        raise ValidationError(f"{where}each relationship is an object", reason="invalidRelationship")
+    from_uuid, to_uuid = item.get("fromModelUuid"), item.get("toModelUuid")
+    from_col, to_col = item.get("fromColumnSlug"), item.get("toColumnSlug")
+    relation = item.get("relation") or "manyToOne"
+    for name, value in (("fromModelUuid", from_uuid), ("toModelUuid", to_uuid), ("fromColumnSlug", from_col),
+                        ("toColumnSlug", to_col)):
+        if not isinstance(value, str) or not value:
+            raise ValidationError(f"{where}{name} is required", reason="invalidRelationship")
+    if relation not in RELATIONS:
+        raise ValidationError(f"{where}relation must be one of {', '.join(RELATIONS)}", reason="invalidRelationship")
+    from_model = require_model(session, conn, str(from_uuid))
+    to_model = require_model(session, conn, str(to_uuid))
+    for model, col in ((from_model, from_col), (to_model, to_col)):
+        if col not in physical.SYSTEM_COLUMNS and not any(c["slug"] == col for c in model.columns or []):
+            raise NotFoundError(f"{where}Column not found: {col} in model {model.slug}", reason="columnNotFound")
+    return {"from_model_uuid": from_model.uuid, "to_model_uuid": to_model.uuid, "from_column_slug": from_col,
+            "to_column_slug": to_col, "relation": relation, "dataset_uuid": from_model.dataset_uuid}
+
+
+def _kept(existing: dict[tuple[str, str], Any], pair: dict[str, Any], field: str, default: Any) -> Any:
+    row = existing.get((pair["from_model_uuid"], pair["to_model_uuid"]))
+    return getattr(row, field) if row is not None else default
+
+
+def metric_columns_using(conn: Any, ws: str, relationship_uuids: set[str]) -> list[str]:
+    """`model.column` of the metric columns aggregating through these relationships."""
+    if not relationship_uuids:
+        return []
+    return [f"{m.slug}.{c['slug']}" for m in repo.list_models(conn, ws) for c in m.columns or []
+            if c.get("kind") == "metric" and c.get("relationshipUuid") in relationship_uuids]
+
+
+def _refuse_dropping_used(conn: Any, ws: str, dropped: set[str]) -> None:
+    users = metric_columns_using(conn, ws, dropped)
+    if users:
+        raise ValidationError(f"the relationship set would drop relationships that metric columns use "
+                              f"({', '.join(users)}); remove or change those columns first",
+                              reason="invalidRelationship")
+
+
+def set_relationships(session: Session, *, relationships: Any = None, from_model_uuid: str | None = None,
+                      to_model_uuid: str | None = None, from_column_slug: str | None = None,
+                      to_column_slug: str | None = None, relation: str = "manyToOne") -> dict[str, Any]:
+    """The whole set of the dataset (`--relationships`), or one pair added/replaced, others kept."""
+    ws = session.workspace_uuid
+    now = utcnow()
+    with session.db.write() as conn:
+        if relationships is not None:
+            if not isinstance(relationships, list):
+                raise ValidationError("--relationships must be a JSON array", reason="invalidRelationship")
+            pairs = [_check_pair(session, conn, item, i) for i, item in enumerate(relationships)]
+            if from_model_uuid is not None:
+                dataset_uuid = require_model(session, conn, from_model_uuid).dataset_uuid
+            elif pairs:
+                dataset_uuid = pairs[0]["dataset_uuid"]
+            else:
+                raise ValidationError("an empty --relationships needs --from-model-uuid to name the dataset",
+                                      reason="invalidRelationship")
+            kept: list[dict[str, Any]] = []
+        else:
+            pair = _check_pair(session, conn, {"fromModelUuid": from_model_uuid, "toModelUuid": to_model_uuid,
+                                               "fromColumnSlug": from_column_slug, "toColumnSlug": to_column_slug,
+                                               "relation": relation}, None)
+            dataset_uuid = pair["dataset_uuid"]
+            kept = [{"uuid": r.uuid, "from_model_uuid": r.from_model_uuid, "to_model_uuid": r.to_model_uuid,
+                     "from_column_slug": r.from_column_slug, "to_column_slug": r.to_column_slug,
+                     "relation": r.relation, "created_at": r.created_at}
+                    for r in repo.relationships_of_dataset(conn, ws, dataset_uuid)
+                    if not (r.from_model_uuid == pair["from_model_uuid"] and r.to_model_uuid == pair["to_model_uuid"])]
+            pairs = [pair]
+        # A pair that already exists keeps its uuid: metric columns name relationships by uuid.
+        existing = {(r.from_model_uuid, r.to_model_uuid): r
+                    for r in repo.relationships_of_dataset(conn, ws, dataset_uuid)}
+        rows = kept + [{"uuid": _kept(existing, p, "uuid", str(uuidlib.uuid4())),
+                        "created_at": _kept(existing, p, "created_at", now),
+                        **{k: v for k, v in p.items() if k != "dataset_uuid"}} for p in pairs]
+        _refuse_dropping_used(conn, ws, {r.uuid for r in existing.values()} - {r["uuid"] for r in rows})
+        repo.replace_relationships(conn, ws, dataset_uuid, rows)
+        return {"relationships": [_relationship_document(r) for r in repo.relationships_of_dataset(conn, ws,
+                                                                                                    dataset_uuid)]}

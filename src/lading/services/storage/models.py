@@ -1,0 +1,349 @@
+"""`storage dataset …` and `storage model …`: the catalog of a workspace's data (data spec §1, §2, §5).
+
+Creating a model creates its physical table in the same transaction as the catalog row, so a model
+always has a table and a failed create leaves neither behind.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuidlib
+from collections.abc import Iterable
+from typing import Any
+
+from lading.data import physical
+from lading.data.columns import DERIVED_KINDS, column_document, validate_new_columns
+from lading.data.models import handle_from_row
+from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
+from lading.services.session import Session
+from lading.store.clock import iso, utcnow
+from lading.store.repositories import storage as repo
+
+SLUG_RE = re.compile(r"^[a-zA-Z0-9_]{1,40}$")
+DEFAULT_DATASET = "default"
+NATIVE_EXTRACTOR = "native"
+
+
+def _slug(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not SLUG_RE.match(value):
+        raise ValidationError(f"{what} slug must match [a-zA-Z0-9_] (1 to 40 characters), not {shown(value)}",
+                              reason="invalidSlug")
+    return value
+
+
+# --- datasets ---------------------------------------------------------------------------------------
+
+
+def dataset_document(row: Any) -> dict[str, Any]:
+    return {"uuid": row.uuid, "slug": row.slug, "name": row.name, "workspaceUuid": row.workspace_uuid,
+            "kind": row.kind, "connectorUuid": row.connector_uuid, "config": row.config or {"kind": "object"},
+            "createdAt": iso(row.created_at)}
+
+
+def ensure_default_dataset(session: Session) -> None:
+    """Every workspace has a `default` dataset and one `connector` dataset per connector (spec §1);
+    they are created on first use of storage, so connectors made before need no migration step."""
+    from sqlalchemy.exc import IntegrityError
+
+    from lading.store.repositories import connectors as connector_repo
+
+    ws = session.workspace_uuid
+    with session.db.read() as conn:
+        existing = repo.list_datasets(conn, ws)
+        owned = {d.connector_uuid for d in existing if d.connector_uuid}
+        missing = [c for c in connector_repo.list_connectors(conn, ws, None) if c.uuid not in owned]
+        has_default = any(d.slug == DEFAULT_DATASET for d in existing)
+    if has_default and not missing:
+        return
+    try:
+        with session.db.write() as conn:
+            if repo.dataset_by_slug(conn, ws, DEFAULT_DATASET) is None:
+                _insert_dataset(conn, ws, DEFAULT_DATASET, "Default")
+            for connector in missing:
+                slug = re.sub(r"[^a-zA-Z0-9_]", "_", connector.slug)[:40] or "connector"
+                if repo.dataset_by_slug(conn, ws, slug) is not None:
+                    slug = f"{slug[:31]}_{connector.uuid[:8]}"
+                _insert_dataset(conn, ws, slug, connector.name, kind="connector", connector_uuid=connector.uuid)
+    except IntegrityError:  # another process created them first
+        pass
+
+
+def _insert_dataset(conn: Any, ws: str, slug: str, name: str, *, kind: str = "native",
+                    connector_uuid: str | None = None) -> str:
+    now = utcnow()
+    uuid = str(uuidlib.uuid4())
+    repo.insert_dataset(conn, ws, {"uuid": uuid, "slug": slug, "name": name, "kind": kind,
+                                   "connector_uuid": connector_uuid, "config": {"kind": "object"}, "created_at": now,
+                                   "updated_at": now})
+    return uuid
+
+
+def list_datasets(session: Session) -> dict[str, Any]:
+    ensure_default_dataset(session)
+    with session.db.read() as conn:
+        return {"datasets": [dataset_document(r) for r in repo.list_datasets(conn, session.workspace_uuid)]}
+
+
+def require_dataset(session: Session, conn: Any, uuid: str) -> Any:
+    row = repo.get_dataset(conn, session.workspace_uuid, uuid)
+    if row is None:
+        raise NotFoundError(f"Dataset not found: {uuid}", reason="datasetNotFound")
+    return row
+
+
+def get_dataset(session: Session, uuid: str) -> dict[str, Any]:
+    ensure_default_dataset(session)
+    with session.db.read() as conn:
+        return {"dataset": dataset_document(require_dataset(session, conn, uuid))}
+
+
+def create_dataset(session: Session, *, slug: str, name: str | None = None) -> dict[str, Any]:
+    _slug(slug, "dataset")
+    ensure_default_dataset(session)
+    with session.db.write() as conn:
+        if repo.dataset_by_slug(conn, session.workspace_uuid, slug) is not None:
+            raise ConflictError(f"Dataset {slug} already exists", reason="datasetAlreadyExists")
+        uuid = _insert_dataset(conn, session.workspace_uuid, slug, name or slug)
+        return {"dataset": dataset_document(repo.get_dataset(conn, session.workspace_uuid, uuid))}
+
+
+def remove_dataset(session: Session, uuid: str) -> dict[str, Any]:
+    with session.db.write() as conn:
+        row = require_dataset(session, conn, uuid)
+        if row.slug == DEFAULT_DATASET or row.kind == "connector":
+            raise ConflictError(f"The {row.slug} dataset cannot be removed (it belongs to the workspace or to its "
+                                "connector)", reason="datasetNotRemovable")
+        count = repo.count_models(conn, session.workspace_uuid, uuid)
+        if count:
+            raise ConflictError(f"Dataset {row.slug} still holds {count} model{'s' if count != 1 else ''}",
+                                reason="datasetNotEmpty")
+        repo.delete_dataset(conn, session.workspace_uuid, uuid)
+    return {"uuid": uuid, "removed": True}
+
+
+# --- models -----------------------------------------------------------------------------------------
+
+
+def effective_title_column(row: Any) -> str:
+    """`titleColumnSlug`, else the first string column, else `_id` (spec §2.2 defaults)."""
+    if row.title_column_slug:
+        return str(row.title_column_slug)
+    for col in row.columns or []:
+        if col.get("type") == "string":
+            return str(col["slug"])
+    return "_id"
+
+
+def _dependents(conn: Any, ws: str, model_uuid: str) -> dict[str, int]:
+    """Segments and plays on the model (read from their tables when this installation has them)."""
+    from sqlalchemy import func, select
+
+    from lading.store import schema
+
+    counts: dict[str, int] = {}
+    for name, label in (("segments", "segment"), ("plays", "play")):
+        table = getattr(schema, name, None)
+        if table is None or "model_uuid" not in table.c:
+            continue
+        query = select(func.count()).select_from(table).where(table.c.workspace_uuid == ws,
+                                                               table.c.model_uuid == model_uuid)
+        if "deleted_at" in table.c:
+            query = query.where(table.c.deleted_at.is_(None))
+        counts[label] = int(conn.execute(query).scalar() or 0)
+    return counts
+
+
+def _derived_columns_reading(conn: Any, ws: str, model_uuid: str) -> list[str]:
+    """`model.column` of other models' lookup columns joining this model and metric columns
+    aggregating it through a relationship."""
+    related = {r.uuid for r in repo.relationships_of_model(conn, ws, model_uuid)}
+    out = []
+    for model in repo.list_models(conn, ws):
+        if model.uuid == model_uuid:
+            continue
+        for column in model.columns or []:
+            if (column.get("kind") == "lookup" and (column.get("join") or {}).get("toModelUuid") == model_uuid) or (
+                    column.get("kind") == "metric" and column.get("relationshipUuid") in related):
+                out.append(f"{model.slug}.{column['slug']}")
+    return out
+
+
+def model_document(conn: Any, row: Any) -> dict[str, Any]:
+    dataset = repo.get_dataset(conn, row.workspace_uuid, row.dataset_uuid)
+    columns = row.columns or []
+    counts = _dependents(conn, row.workspace_uuid, row.uuid)
+    return {
+        "uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "slug": row.slug, "name": row.name,
+        "datasetUuid": row.dataset_uuid, "kind": dataset.kind if dataset is not None else "native",
+        "connectorUuid": dataset.connector_uuid if dataset is not None else None,
+        "extractorSlug": row.extractor_slug, "config": row.config or {},
+        "idColumnSlug": row.id_column_slug, "titleColumnSlug": effective_title_column(row),
+        "timeColumnSlug": row.time_column_slug,
+        "columns": [column_document(c) for c in columns if c.get("kind") == "original"],
+        "additionalColumns": [column_document(c) for c in columns if c.get("kind") != "original"],
+        "playsCount": counts.get("play", 0), "segmentsCount": counts.get("segment", 0),
+        "isPaused": bool(row.is_paused), "schedule": row.schedule, "lastRun": None,
+        "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at),
+    }
+
+
+def require_model(session: Session, conn: Any, uuid: str, *, for_update: bool = False) -> Any:
+    row = repo.get_model(conn, session.workspace_uuid, uuid, for_update=for_update)
+    if row is None:
+        raise NotFoundError(f"Model not found: {uuid}", reason="modelNotFound")
+    return row
+
+
+def list_models(session: Session, *, dataset_uuid: str | None = None) -> dict[str, Any]:
+    ensure_default_dataset(session)
+    with session.db.read() as conn:
+        if dataset_uuid is not None:
+            require_dataset(session, conn, dataset_uuid)
+        rows = repo.list_models(conn, session.workspace_uuid, dataset_uuid)
+        return {"models": [model_document(conn, r) for r in rows]}
+
+
+def get_model(session: Session, uuid: str) -> dict[str, Any]:
+    with session.db.read() as conn:
+        return {"model": model_document(conn, require_model(session, conn, uuid))}
+
+
+def _optional_slug(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if value.startswith("_") and value in physical.SYSTEM_COLUMNS:
+        return value
+    if not re.match(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$", value) and value not in ("_ingest_id", "_emitted_at"):
+        raise ValidationError(f"--{what}-column-slug {shown(value)} is not a column slug", reason="invalidColumn")
+    return value
+
+
+def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, extractor_slug: str = NATIVE_EXTRACTOR,
+                 config: Any = None, id_column_slug: str | None = None, title_column_slug: str | None = None,
+                 time_column_slug: str | None = None, columns: Any = None) -> dict[str, Any]:
+    """A native model and its physical table (connector extractors need their integration's sync)."""
+    _slug(slug, "model")
+    if not name or not isinstance(name, str):
+        raise ValidationError("--name is required", reason="invalidName")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise ValidationError("--config must be a JSON object", reason="invalidConfig")
+    if extractor_slug != NATIVE_EXTRACTOR:
+        raise ValidationError(f"extractor {shown(extractor_slug)} is not available in this installation yet; "
+                              f"native models use --extractor-slug {NATIVE_EXTRACTOR}", reason="extractorNotFound")
+    id_col = _optional_slug(id_column_slug, "id") or "_id"
+    title_col = _optional_slug(title_column_slug, "title")
+    time_col = _optional_slug(time_column_slug, "time")
+    definitions = validate_new_columns(columns if columns is not None else [], [], default_kind="original",
+                                       model_slug=slug)
+    derived = [c["slug"] for c in definitions if c["kind"] in DERIVED_KINDS]
+    if derived:
+        raise ValidationError(f"derived columns ({', '.join(derived)}) are added with `storage column create` once "
+                              "the model exists", reason="invalidColumn")
+    ensure_default_dataset(session)
+    ws = session.workspace_uuid
+    backend = session.db.backend
+    now = utcnow()
+    uuid = str(uuidlib.uuid4())
+    with session.db.write() as conn:
+        dataset = require_dataset(session, conn, dataset_uuid)
+        if dataset.kind != "native":
+            raise ValidationError("models of connector datasets are created by their connector",
+                                  reason="invalidDataset")
+        if repo.model_by_slug(conn, ws, dataset_uuid, slug) is not None:
+            raise ConflictError(f"Model {slug} already exists in dataset {dataset.slug}", reason="modelAlreadyExists")
+        schema_name, table_name = physical.physical_name(backend, ws, dataset.slug, slug)
+        if repo.table_taken(conn, schema_name, table_name):
+            raise ConflictError(f"Model {slug} already exists in dataset {dataset.slug}", reason="modelAlreadyExists")
+        repo.insert_model(conn, ws, {
+            "uuid": uuid, "dataset_uuid": dataset_uuid, "slug": slug, "name": name, "extractor_slug": extractor_slug,
+            "config": config, "id_column_slug": id_col, "title_column_slug": title_col, "time_column_slug": time_col,
+            "columns": definitions, "is_paused": False, "schedule": None, "table_schema": schema_name,
+            "table_name": table_name, "created_at": now, "updated_at": now})
+        physical.create_table(conn, backend, schema_name, table_name, [(c["slug"], c["type"]) for c in definitions])
+        return {"model": model_document(conn, require_model(session, conn, uuid))}
+
+
+def parse_bool_literal(value: str | None, flag: str) -> bool | None:
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise ValidationError(f"{flag} accepts only true or false, not {shown(value)}", reason="invalidData")
+    return value == "true"
+
+
+def update_model(session: Session, *, uuid: str, name: str | None = None, config: Any = None,
+                 schedule: Any = None, is_paused: str | None = None) -> dict[str, Any]:
+    paused = parse_bool_literal(is_paused, "--is-paused")
+    if config is not None and not isinstance(config, dict):
+        raise ValidationError("--config must be a JSON object", reason="invalidConfig")
+    if schedule is not None and schedule != "none":
+        raise ValidationError("native models take no --schedule: data only arrives when pushed or imported",
+                              reason="invalidSchedule")
+    resumed = False
+    with session.db.write() as conn:
+        row = require_model(session, conn, uuid, for_update=True)
+        values: dict[str, Any] = {"updated_at": utcnow()}
+        if name is not None:
+            if not name:
+                raise ValidationError("--name cannot be empty", reason="invalidName")
+            values["name"] = name
+        if config is not None:
+            values["config"] = config
+        if schedule == "none":
+            values["schedule"] = None
+        if paused is not None:
+            resumed = bool(row.is_paused) and not paused
+            values["is_paused"] = paused
+        repo.update_model(conn, session.workspace_uuid, uuid, values)
+        document = model_document(conn, require_model(session, conn, uuid))
+    if resumed:  # on resume one aggregated change per segment is computed (spec §2.4)
+        notify_write(session, uuid)
+    return {"model": document}
+
+
+def remove_model(session: Session, uuid: str) -> dict[str, Any]:
+    with session.db.write() as conn:
+        row = require_model(session, conn, uuid, for_update=True)
+        counts = {k: v for k, v in _dependents(conn, session.workspace_uuid, uuid).items() if v}
+        if counts:
+            parts = [f"{n} {label}{'s' if n != 1 else ''}" for label, n in counts.items()]
+            raise ConflictError(f"Model is referenced by {' and '.join(parts)}", reason="modelInUse")
+        derived = _derived_columns_reading(conn, session.workspace_uuid, uuid)
+        if derived:
+            raise ConflictError(f"Model is read by derived columns of other models ({', '.join(derived)}); "
+                                "remove or change those columns first", reason="modelInUse")
+        repo.delete_model(conn, session.workspace_uuid, uuid)
+        physical.drop_table(conn, row.table_schema, row.table_name)
+    return {"uuid": uuid, "removed": True}
+
+
+def model_ddl(session: Session, uuid: str) -> dict[str, Any]:
+    with session.db.read() as conn:
+        row = require_model(session, conn, uuid)
+    backend = session.db.backend
+    columns = [(c["slug"], c["type"]) for c in row.columns or []]
+    return {"ddl": physical.create_table_ddl(backend, row.table_schema, row.table_name, columns),
+            "language": physical.dialect_name(backend)}
+
+
+def load_handle(session: Session, conn: Any, uuid: str) -> Any:
+    return handle_from_row(conn, require_model(session, conn, uuid))
+
+
+def notify_write(session: Session, model_uuid: str, also: Iterable[str] = ()) -> None:
+    """Segment change detection after a committed write (debounced there; skipped while paused): the
+    written model first, then the models whose derived values the write changed."""
+    from lading.services.segmentation.changes import after_model_write
+
+    after_model_write(session, model_uuid)
+    for other in sorted(set(also) - {model_uuid}):
+        after_model_write(session, other)
+
+
+def refresh_model(session: Session, uuid: str) -> dict[str, Any]:
+    with session.db.read() as conn:
+        row = require_model(session, conn, uuid)
+    raise ValidationError(f"model {row.slug} is filled by imports and writes ({row.extractor_slug} extractor); "
+                          "it has no sync to refresh", reason="refreshNotSupported")
