@@ -37,7 +37,7 @@ def run_size(size: int, workers: int, concurrency: int, graph: Path) -> dict[str
             fh.write(f"r{i},user{i}@example{i % 97}.com,{i % 1000}\n")
     os.environ.update({"LADING_HOME": str(home), "LADING_AUTOSTART_WORKER": "0"})
     from lading.services.orchestration import batches
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.services.workspace import files
     from lading.store.database import reset_database_cache
 

@@ -31,7 +31,7 @@ def main() -> None:
     os.environ.pop("LADING_DATABASE_URL", None)
     from lading.services.ai.resources import search_files
     from lading.services.content import files as content
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     rng = random.Random(7)
     sess = open_session()

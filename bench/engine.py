@@ -44,7 +44,7 @@ def main() -> None:
     os.environ.pop("LADING_DATABASE_URL", None)
 
     from lading.services.orchestration.runs import new_run_row
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.clock import utcnow
     from lading.store.repositories import runs as runs_repo
     from lading.store.repositories import workflows as wf_repo

@@ -154,7 +154,7 @@ def engine_runs(server_url: str, runs: int, concurrency: int) -> tuple[float, in
 
     from lading.integrations._registry import all_integrations
     from lading.services.orchestration.runs import new_run_row
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.clock import utcnow
     from lading.store.repositories import runs as runs_repo
     from lading.store.repositories import workflows as wf_repo

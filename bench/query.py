@@ -105,7 +105,7 @@ def main() -> None:
     os.environ.update({"LADING_HOME": str(home), "LADING_AUTOSTART_WORKER": "0", "LADING_WORKSPACE_NAME": "bench"})
     os.environ.pop("LADING_DATABASE_URL", None)
     from lading.services.orchestration.query import execute_query
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.repositories import workspaces
 
     session = open_session()

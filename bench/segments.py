@@ -53,9 +53,9 @@ def run(backend_url: str | None, csv_path: Path, rows: int, repeats: int) -> Non
     if backend_url:
         os.environ["LADING_DATABASE_URL"] = backend_url
     from lading.services.segmentation import segments
-    from lading.services.session import open_session
     from lading.services.storage import models as storage
     from lading.services.storage import records as storage_records
+    from lading.services.wiring import open_session
     from lading.store.database import reset_database_cache
 
     reset_database_cache()

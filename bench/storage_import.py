@@ -104,8 +104,8 @@ def run_backend(backend: str, rows: int, database_url: str | None) -> None:
         os.environ["LADING_DATABASE_URL"] = database_url
     else:
         os.environ.pop("LADING_DATABASE_URL", None)
-    from lading.services.session import open_session
     from lading.services.storage.models import remove_model
+    from lading.services.wiring import open_session
     from lading.store.database import reset_database_cache
 
     reset_database_cache()

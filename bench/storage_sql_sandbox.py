@@ -7,8 +7,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from lading.services.session import open_session
 from lading.services.storage import query as storage_query
+from lading.services.wiring import open_session
 
 
 def _bare(session: storage_query.Session, sql: str) -> None:

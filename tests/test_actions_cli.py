@@ -55,7 +55,7 @@ def clearbit_fake(rec: Recorded) -> Answer:
 def batch_outputs(batch_uuid: str) -> list[dict[str, Any]]:
     """`run get` of every run of a batch, ordered by input (run list needs a workflow; these have none)."""
     from lading.services.orchestration import runs
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.repositories import runs as repo
 
     sess = open_session()

@@ -281,7 +281,7 @@ def test_deploy_checks_every_reference_and_changes_nothing_on_failure() -> None:
 
 def test_draft_release_not_found_for_an_agent_without_draft() -> None:
     """An agent stored without a draft (e.g. by an older client): deploy says so; get-draft opens one."""
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.clock import utcnow
     from lading.store.repositories import ai as repo
 
@@ -303,7 +303,7 @@ def test_release_not_found() -> None:
 
 def test_mcp_credentials_are_sealed_and_never_printed() -> None:
     from lading.services.ai.releases import unseal_mcp_authentication
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.repositories import ai as repo
 
     agent = make_agent()

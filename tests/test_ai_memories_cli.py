@@ -233,7 +233,7 @@ def test_a_background_answer_reads_the_senders_memories_in_a_shared_workspace() 
     import time
     import uuid as uuidlib
 
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.clock import utcnow
     from lading.store.repositories import ai_memories as memory_repo
     from lading.store.schema import users

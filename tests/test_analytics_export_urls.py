@@ -51,7 +51,7 @@ def server(lading_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 @pytest.fixture
 def store() -> Iterator[Filled]:
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     session = open_session()
     filled = fill(session.db, session.workspace_uuid, seed=11, runs_count=30)

@@ -24,7 +24,7 @@ TERMINAL = {"success", "error", "cancelled"}
 
 @pytest.fixture
 def stores() -> Iterator[tuple[Filled, Filled]]:
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     session = open_session()
     mine = fill(session.db, session.workspace_uuid, seed=7, runs_count=90, title_prefix="acme")

@@ -139,7 +139,7 @@ def test_cancel_a_running_batch_stops_its_runs(monkeypatch: Any) -> None:
                          "--data", j({"kind": "records", "records": [{"_id": str(i)} for i in range(5)]}))
     uuid = created["batch"]["uuid"]
     from lading.services.orchestration.batches import get_batch
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.worker.loop import WorkerOptions, run_worker
 
     sess = open_session()

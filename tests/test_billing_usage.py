@@ -15,7 +15,7 @@ from conftest import run_cli
 
 @pytest.fixture
 def stores() -> Iterator[tuple[Filled, Filled]]:
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     session = open_session()
     mine = fill(session.db, session.workspace_uuid, seed=5, runs_count=90)
@@ -136,7 +136,7 @@ def test_bad_input(flags: tuple[str, ...], fragment: str) -> None:
 def test_only_admins_see_usage() -> None:
     from sqlalchemy import update
 
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.schema import users
 
     session = open_session()

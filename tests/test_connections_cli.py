@@ -76,7 +76,7 @@ def test_connector_lifecycle_masks_secrets() -> None:
     assert code == 0 and out["connector"]["name"] == "Renamed"
     assert out["connector"]["config"] == {"baseUrl": "http://127.0.0.1:10", "botToken": "********"}
     from lading.services.connection.connectors import decrypted_config
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.repositories.connectors import get_connector
 
     sess = open_session()
@@ -135,7 +135,7 @@ def test_vault_key_file_rights_and_row_binding(lading_env: Path, monkeypatch: py
 
 def _all_text_in_store() -> bytes:
     """Everything the store holds, as bytes: the SQLite files, or every PostgreSQL row as text."""
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     sess = open_session()
     if sess.db.backend == "sqlite":

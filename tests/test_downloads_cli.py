@@ -101,9 +101,9 @@ def test_run_download_is_newline_delimited_json_oldest_first(wf: str) -> None:
 
 
 def test_run_download_pages_through_many_runs(wf: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lading.services import exports
+    from lading.services.orchestration import downloads
 
-    monkeypatch.setattr(exports, "PAGE", 2)  # force several keyset pages
+    monkeypatch.setattr(downloads, "PAGE", 2)  # force several keyset pages
     made = [run(wf, {"_id": f"r{i}", "name": f"N{i}"})["uuid"] for i in range(5)]
     assert [r["uuid"] for r in ndjson("orchestration", "run", "download", "--workflow-uuid", wf)] == made
     code, out = run_cli("orchestration", "run", "download-outputs", "--workflow-uuid", wf,

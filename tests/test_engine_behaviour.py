@@ -39,7 +39,7 @@ def test_retry_backoff_holds_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     time.sleep(0.01)
     _, other = run_cli("orchestration", "run", "create", "--nodes", j(chain(start(), end())))
     from lading.services.orchestration.runs import run_status
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.schema import runs
     from lading.worker.loop import WorkerOptions, run_worker
 
@@ -64,7 +64,7 @@ def test_credits_provider_zero_and_execution_charge_per_node() -> None:
     assert all(e["creditsUsedCount"] == 0 for e in out["run"]["executions"])
     from sqlalchemy import func, select
 
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.schema import executions
 
     sess = open_session()

@@ -261,7 +261,7 @@ def _history(workflow: str, rows: list[tuple[str, int, str | None]], nodes: list
     """Run history as the engine records it: (record id, days ago, finished days ago) runs and node executions."""
     import uuid
 
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.clock import utcnow
     from lading.store.repositories import workflows as wf_repo
     from lading.store.schema import executions, runs

@@ -140,7 +140,7 @@ def test_invalid_graph_on_run_create_stores_nothing() -> None:
     bad = [start(children=[new_uuid()])]
     code, out = run_cli("orchestration", "run", "create", "--nodes", j(bad))
     assert code == 1 and out["reason"] == "nodesNotFound" and out["invalidNodes"]
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.schema import releases, runs
 
     sess = open_session()

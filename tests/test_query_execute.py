@@ -23,7 +23,7 @@ def q(sql: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def stores() -> Iterator[tuple[Filled, Filled]]:
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     session = open_session()
     mine = fill(session.db, session.workspace_uuid, seed=1, title_prefix="acme")

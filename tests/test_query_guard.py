@@ -15,7 +15,7 @@ from conftest import run_cli
 
 @pytest.fixture
 def stores() -> Iterator[tuple[Filled, Filled]]:
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     session = open_session()
     mine = fill(session.db, session.workspace_uuid, seed=3, runs_count=60, title_prefix="acme")
@@ -27,7 +27,7 @@ def stores() -> Iterator[tuple[Filled, Filled]]:
 
 def _store_counts(workspaces: tuple[str, ...]) -> dict[str, int]:
     """Rows of every workspace-scoped store table in these workspaces (other tests share the database)."""
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.schema import ALL_TABLES
 
     counts = {}

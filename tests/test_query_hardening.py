@@ -232,7 +232,7 @@ MARKER = "zz-marker-7f3a9"
 def stores() -> Iterator[tuple[Filled, Filled]]:
     from sqlalchemy import update
 
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.schema import executions, runs
 
     session = open_session()
@@ -337,7 +337,7 @@ def test_marker_is_visible_from_its_own_workspace(stores: tuple[Filled, Filled])
     import dataclasses
 
     from lading.services.orchestration.query import execute_query
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     _, theirs = stores
     session = dataclasses.replace(open_session(), workspace_uuid=theirs.workspace_uuid)

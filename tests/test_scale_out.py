@@ -74,7 +74,7 @@ def _drain(tmp_path: Path, kill_one: bool) -> None:
 
     from sqlalchemy import func, select
 
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.schema import executions, runs
 
     sess = open_session()

@@ -156,7 +156,7 @@ def test_write_syncs_are_debounced(monkeypatch: pytest.MonkeyPatch) -> None:
     model = make_model(leads())
     seg = ok("segmentation", "segment", "create", "--name", "US", "--model-uuid", model, "--filter", j(US))["segment"]
     upsert(model, [{"_id": "l5", "country": "US"}])  # inside the 10 s window: marked due, not synced
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.repositories import segments as repo
 
     session = open_session()
@@ -183,7 +183,7 @@ def test_paused_model_computes_no_change_until_resumed(no_debounce: None) -> Non
 def test_remove_refused_while_a_workflow_uses_the_segment() -> None:
     import uuid
 
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.clock import utcnow
     from lading.store.repositories import workflows as wf_repo
 
@@ -249,7 +249,7 @@ def test_fetch_with_sync_runs_due_segment_syncs(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(segment_changes, "DEBOUNCE", timedelta(0))
     out = ok("segmentation", "segment", "fetch", "--model-uuid", model, "--filter", j(US), "--sync")
     assert out["count"] == 3  # a native model has no extractor sync: --sync only runs the due segment syncs
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.repositories import segments as repo
 
     session = open_session()

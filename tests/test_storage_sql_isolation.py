@@ -127,7 +127,7 @@ def _plant_run(marker: str) -> None:
     from sqlalchemy import update
 
     from lading.services.orchestration.runs import insert_graph_run
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.schema import runs
 
     from graphs import chain, end, start
@@ -143,14 +143,14 @@ def _plant_run(marker: str) -> None:
 def _unguarded(sql: str, tables: set[tuple[str, str]] | None = None) -> list[list[Any]]:
     """Run `sql` as-is through the execution layer, as a guard gap would, in the caller's workspace."""
     from lading.data.sql_guard import GuardedQuery
-    from lading.services.session import open_session
     from lading.services.storage.query import run_guarded
+    from lading.services.wiring import open_session
 
     return list(run_guarded(open_session(), GuardedQuery(sql=sql, tables=tables or set()), None))
 
 
 def _caller_table() -> tuple[str, str]:
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.repositories import storage as repo
 
     session = open_session()
@@ -188,7 +188,7 @@ def test_engine_refuses_tables_the_guard_did_not_resolve(monkeypatch: pytest.Mon
         with pytest.raises(SqlRefusedError):
             _unguarded(f"SELECT * FROM {qualified(*own)}", set())
     # the connection is clean afterwards (no authorizer, role or read-only state left behind)
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     with open_session().db.write() as conn:
         from sqlalchemy import func, select
@@ -221,7 +221,7 @@ def test_sqlite_engine_refuses_catalog_pragma_and_dangerous_functions() -> None:
 def test_postgres_workspace_role_and_its_limits() -> None:
     from lading.data.sql_guard import SqlRefusedError
     from lading.data.sql_sandbox import workspace_role
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
 
     seed_caller()
     session = open_session()
@@ -304,8 +304,8 @@ def test_differential_no_query_from_a_reveals_workspace_b(monkeypatch: pytest.Mo
     from pathlib import Path
 
     from lading.domain.errors import LadingError
-    from lading.services.session import open_session
     from lading.services.storage import query as storage_query
+    from lading.services.wiring import open_session
 
     marker = "mk" + uuid.uuid4().hex
     seed_caller()

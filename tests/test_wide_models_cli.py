@@ -19,7 +19,7 @@ def physical_columns(model: dict[str, Any]) -> list[str]:
     """The model table's real columns, read from the database (not from the catalog)."""
     from sqlalchemy import inspect
 
-    from lading.services.session import open_session
+    from lading.services.wiring import open_session
     from lading.store.repositories import storage as repo
 
     session = open_session()

@@ -46,7 +46,7 @@ def build_server(session: Session, server_uuid: str | None) -> Any:
             doc: Any = {"errorMessage": f"unknown tool {shown(params.name)}", "reason": "toolNotFound"}
             return types.CallToolResult(content=[types.TextContent(text=_text(doc))], is_error=True)
         try:
-            doc = await asyncio.to_thread(tool.call, dict(params.arguments or {}))
+            doc = await asyncio.to_thread(_call_and_settle, session, tool, dict(params.arguments or {}))
         except Exception as exc:  # every failure reaches the client as a tool error, never a crash
             log.info("tool %s failed: %s", params.name, exc)
             doc = error_document(exc)
@@ -56,6 +56,16 @@ def build_server(session: Session, server_uuid: str | None) -> Any:
         return types.CallToolResult(content=[types.TextContent(text=_text(doc))], structured_content=structured)
 
     return Server("lading", on_list_tools=list_tools, on_call_tool=call_tool)
+
+
+def _call_and_settle(session: Session, tool: Any, arguments: dict[str, Any]) -> Any:
+    """One tool call, then the work its services announced (a play's batch…) handed to a worker."""
+    from lading.worker import settle
+
+    try:
+        return tool.call(arguments)
+    finally:
+        settle(session)
 
 
 def serve_stdio(session: Session, server_uuid: str | None) -> None:

@@ -49,14 +49,11 @@ def _arg(args: dict[str, Any], key: str, default: Any = None) -> Any:
 def _wait_for_run(session: Session, result: dict[str, Any], wait: bool) -> dict[str, Any]:
     """`--wait-until-finished`: drive the run here and answer with it; otherwise hand it to a worker."""
     from lading.services.orchestration import runs
-    from lading.worker import host as execution
+    from lading.worker import finish_run
 
     run_uuid = result["run"]["uuid"]
-    if not wait:
-        execution.ensure_background_worker(session)
-        return result
-    execution.drive_until_finished(session, run_uuid, status_of=lambda u: runs.run_status(session, u))
-    return runs.get_run(session, run_uuid)
+    finish_run(session, run_uuid, wait=wait)
+    return runs.get_run(session, run_uuid) if wait else result
 
 
 # --- the platform toolset ----------------------------------------------------------------------------
@@ -75,10 +72,10 @@ def platform_tools(session: Session) -> list[McpTool]:
         return _wait_for_run(session, result, bool(_arg(a, "waitUntilFinished", True)))
 
     def execute_action_batch(a: dict[str, Any]) -> Any:
-        from lading.worker import host as execution
+        from lading.worker import finish_batch
 
         result = actions.execute_batch(session, _arg(a, "action"), _arg(a, "records"))
-        execution.ensure_background_worker(session)
+        finish_batch(session, result["batch"]["uuid"], wait=False)
         return result
 
     def list_runs(a: dict[str, Any]) -> Any:

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lading.services.session import Session
+
+# Sessions this command opened: once it is done, work their services announced is handed over.
+_opened: list[Session] = []
 
 
-def session() -> Any:
-    from lading.services.session import open_session
+def session() -> Session:
+    from lading.services.wiring import open_session
 
-    return open_session()
+    opened = open_session()
+    _opened.append(opened)
+    return opened
+
+
+def settle_opened_sessions() -> None:
+    """Hand over the work this command's services left behind (a play's batch, a new schedule).
+
+    Called once the command has answered; imports the worker role only when there is work."""
+    announced = [s for s in _opened if s.work.announced]
+    _opened.clear()
+    if announced:
+        from lading.worker import settle
+
+        for opened in announced:
+            settle(opened)
 
 
 def help_settings() -> dict[str, Any]:

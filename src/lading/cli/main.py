@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     code = 0
     try:
-        result = command.main(args=args, prog_name="lading", standalone_mode=False)
+        result = _run_and_settle(command, args)
         code = result if isinstance(result, int) else 0
     except _classes("Exit") as exc:
         code = int(getattr(exc, "exit_code", 0) or 0)
@@ -74,6 +74,16 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         code = 1
     return _exit(argv, code)
+
+
+def _run_and_settle(command: Any, args: list[str]) -> Any:
+    """Run the command, then hand over any work its services announced, whatever the outcome."""
+    from lading.cli.common import settle_opened_sessions
+
+    try:
+        return command.main(args=args, prog_name="lading", standalone_mode=False)
+    finally:
+        settle_opened_sessions()
 
 
 def _exit(argv: list[str] | None, code: int) -> int:

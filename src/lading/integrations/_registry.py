@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
+from pathlib import Path
 
 from lading.integrations._sdk import Integration
 
@@ -16,13 +17,13 @@ _ALIASES = {"openai": "openAi"}
 
 @cache
 def all_integrations() -> dict[str, Integration]:
-    import lading.integrations as package
-
+    # The package's folder is read directly (not by importing the package, which imports this module).
+    package = __name__.rpartition(".")[0]
     found: dict[str, Integration] = {}
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        module = importlib.import_module(f"{package}.{info.name}")
         integration = getattr(module, "INTEGRATION", None)
         if isinstance(integration, Integration):
             found[integration.slug] = integration

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from lading.settings import Settings, load_settings
 from lading.store.database import Database, open_database
 from lading.store.repositories import workspaces
+
+
+@dataclass
+class WorkNotice:
+    """Raised by a service that created work only a worker does (a batch, a cron schedule).
+
+    Why a flag and not a call: services sit below the worker role, so they cannot start a worker;
+    the face that ran the command (CLI, MCP, API) reads the flag afterwards and hands the work over
+    (`lading.worker.settle`). Runs a command waits for are driven by the face itself."""
+
+    announced: bool = False
+
+    def announce(self) -> None:
+        self.announced = True
+
+
+@dataclass(frozen=True)
+class Reactions:
+    """What happens after a write, across command groups: wired once by `services.wiring`.
+
+    Why not a call: a model write (storage) re-evaluates segments (segmentation), and a segment change
+    starts a play's batch (orchestration). Calling up the groups would tie them in a circle; instead
+    the lower group calls the reaction its session carries, and the composition root decides what it
+    is. Every session has one (no default), so no write can silently skip it."""
+
+    model_written: Callable[[Session, str], None]
+    segment_changed: Callable[[Session, str, str], None]  # (session, play uuid, change uuid)
 
 
 @dataclass(frozen=True)
@@ -19,10 +47,13 @@ class Session:
     workspace_name: str
     user_uuid: str
     user_email: str
+    reactions: Reactions = field(compare=False, repr=False)
+    work: WorkNotice = field(default_factory=WorkNotice, compare=False)
 
 
-def open_session(settings: Settings | None = None) -> Session:
-    """Embedded mode: the configured workspace, created with its admin on first use."""
+def open_session(reactions: Reactions, settings: Settings | None = None) -> Session:
+    """Embedded mode: the configured workspace, created with its admin on first use (faces call it
+    through `services.wiring.open_session`, which supplies the reactions)."""
     settings = settings or load_settings()
     db = open_database(settings)
     with db.read() as conn:
@@ -34,10 +65,10 @@ def open_session(settings: Settings | None = None) -> Session:
         with db.write() as conn:
             ws, user = workspaces.get_or_create_workspace(conn, settings.workspace_name)
     return Session(db=db, settings=settings, workspace_uuid=ws.uuid, workspace_name=ws.name,
-                   user_uuid=user.uuid, user_email=user.email)
+                   user_uuid=user.uuid, user_email=user.email, reactions=reactions)
 
 
-def workspace_session(db: Database, settings: Settings, workspace_uuid: str) -> Session | None:
+def workspace_session(db: Database, settings: Settings, workspace_uuid: str, reactions: Reactions) -> Session | None:
     """A session in a given workspace, acting as its first user: for work a process does on a
     workspace's behalf (the scheduler serves every workspace). None when the workspace is gone."""
     with db.read() as conn:
@@ -46,7 +77,7 @@ def workspace_session(db: Database, settings: Settings, workspace_uuid: str) -> 
         return None
     ws, user = found
     return Session(db=db, settings=settings, workspace_uuid=ws.uuid, workspace_name=ws.name,
-                   user_uuid=user.uuid, user_email=user.email)
+                   user_uuid=user.uuid, user_email=user.email, reactions=reactions)
 
 
 def whoami(session: Session) -> dict[str, object]:

@@ -1,12 +1,10 @@
-"""The executor's ports, implemented with the store and the integrations: connector calls,
-tool-node targets and model writes. Built by whoever starts a worker (CLI worker, inline waiting)."""
+"""The executor's ports, implemented with the services: connector calls, tool-node targets, model
+writes, agent turns and batch webhooks. Built by whoever drives runs (`lading worker`, inline waiting)."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import uuid as uuidlib
-from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -14,106 +12,25 @@ import orjson
 from lading.domain.errors import LadingError, NodeExecutionError
 from lading.domain.run_state import RunState
 from lading.engine.ports import AgentOutcome, ConnectorOutcome, ToolTarget
-from lading.integrations import Integration, get_integration
-from lading.integrations._runtime import call_action
+from lading.services.connection.calls import ConnectorCalls
+from lading.services.session import Session
+from lading.services.wiring import system_session
 from lading.store.clock import utcnow
 from lading.store.database import Database
-from lading.store.repositories import connectors as connector_repo
 from lading.store.repositories import workflows as wf_repo
 
 
 class ServicePorts:
+    """The `engine.ports.Ports` of a worker: each port delegates to the service that owns the work."""
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._connectors = ConnectorCalls(db)
 
     # --- connectors ----------------------------------------------------------------------------
 
-    def _cache_lookup(self, key: str) -> Any | None:
-        with self._db.read() as conn:
-            return connector_repo.cached_output(conn, key, utcnow())
-
-    def _cache_store(self, key: str, connector_uuid: str, outcome: ConnectorOutcome, ttl_ms: int) -> None:
-        with self._db.write() as conn:
-            connector_repo.store_output(conn, key, connector_uuid, outcome.output, outcome.child_index,
-                                        utcnow() + timedelta(milliseconds=ttl_ms))
-
-    def _cache_ttl(self, ws: str, connector_uuid: str) -> int:
-        with self._db.read() as conn:
-            row = connector_repo.get_connector(conn, ws, connector_uuid)
-        return int(row.cache_ttl_ms or 0) if row is not None else 0
-
-    def _credentials(self, ws: str, connector_uuid: str, integration: Integration) -> dict[str, Any]:
-        from lading.services.connection.connectors import decrypted_config, platform_credential
-
-        with self._db.write() as conn:
-            row = connector_repo.get_connector(conn, ws, connector_uuid)
-            if row is not None and row.rate_limit:
-                self._take_slot(conn, row)
-        if row is None:
-            raise NodeExecutionError(f"connectorNotFound: connector {connector_uuid} does not exist or was removed",
-                                     retryable=False)
-        if row.integration_slug != integration.slug:
-            raise NodeExecutionError(f"connector {connector_uuid} belongs to {row.integration_slug}, "
-                                     f"not {integration.slug}", retryable=False)
-        if row.use_credits:
-            key = platform_credential(integration)
-            if key is None:
-                raise NodeExecutionError("this connector uses platform credentials, but none are configured",
-                                         retryable=False)
-            return {"apiKey": key}
-        try:
-            return decrypted_config(ws, row)
-        except LadingError as exc:
-            raise NodeExecutionError(exc.message, retryable=False) from exc
-
-    @staticmethod
-    def _take_slot(conn: Any, row: Any) -> None:
-        """The connector's own `rateLimit`, counted in the store so every worker shares it."""
-        unit, maximum = row.rate_limit.get("unit"), int(row.rate_limit.get("max") or 0)
-        now = utcnow()
-        if unit == "day":
-            window = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        elif unit == "hour":
-            window = now.replace(minute=0, second=0, microsecond=0)
-        else:
-            window = now.replace(second=0, microsecond=0)
-        if maximum and not connector_repo.take_call_slot(conn, row.uuid, window, maximum):
-            raise NodeExecutionError(f"connector rate limit reached ({maximum} calls per {unit}); "
-                                     "retry with back-off", retryable=True)
-
     async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
-        return await self.call_connector_in(run.workspace_uuid, node, config)
-
-    async def call_connector_in(self, workspace_uuid: str, node: dict[str, Any],
-                                config: dict[str, Any]) -> ConnectorOutcome:
-        """One connector action in a workspace (used by runs and by `node execute`)."""
-        integration = get_integration(str(node.get("integrationSlug")))
-        if integration is None:
-            raise NodeExecutionError(f"integrationNotFound: unknown integration '{node.get('integrationSlug')}'",
-                                     retryable=False)
-        action = integration.action(str(node.get("actionSlug")))
-        if action is None:
-            raise NodeExecutionError(f"actionNotImplemented: {integration.slug} has no action "
-                                     f"'{node.get('actionSlug')}'", retryable=False)
-        connector_uuid = node.get("connectorUuid")
-        credentials: dict[str, Any] = {}
-        cache_key, ttl = None, 0
-        if isinstance(connector_uuid, str) and connector_uuid:
-            ttl = await asyncio.to_thread(self._cache_ttl, workspace_uuid, connector_uuid)
-            if ttl > 0:
-                cache_key = _cache_key(connector_uuid, action.slug, config)
-                hit = await asyncio.to_thread(self._cache_lookup, cache_key)
-                if hit is not None:  # a stored answer: no provider call, no provider credits
-                    return ConnectorOutcome(hit.output, hit.child_index, 0.0, None)
-            credentials = await asyncio.to_thread(self._credentials, workspace_uuid, connector_uuid, integration)
-        elif integration.requires_connector:
-            raise NodeExecutionError("connectorNotFound: the node has no connectorUuid", retryable=False)
-        result, credits, base_url = await call_action(integration, action, config, credentials,
-                                                      connector_uuid if isinstance(connector_uuid, str) else None)
-        outcome = ConnectorOutcome(result.output, result.child_index, credits, base_url)
-        if cache_key is not None and isinstance(connector_uuid, str):
-            await asyncio.to_thread(self._cache_store, cache_key, connector_uuid, outcome, ttl)
-        return outcome
+        return await self._connectors.call(run.workspace_uuid, node, config)
 
     # --- tools -------------------------------------------------------------------------------
 
@@ -179,12 +96,10 @@ class ServicePorts:
 
     # --- agents ------------------------------------------------------------------------------------
 
-    def _session(self, ws: str) -> Any:
-        from lading.services.session import Session
+    def _session(self, ws: str) -> Session:
         from lading.settings import load_settings
 
-        return Session(db=self._db, settings=load_settings(), workspace_uuid=ws, workspace_name="",
-                       user_uuid="", user_email="")
+        return system_session(self._db, load_settings(), ws)
 
     async def run_agent(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> AgentOutcome:
         """A chat run's step answers its message; an agent node or native step answers `config.prompt`."""
@@ -195,7 +110,7 @@ class ServicePorts:
         session = self._session(run.workspace_uuid)
         stack = [str(s) for s in run.call_stack or []]
         if node.get("kind") == "agent" and config.get("messageUuid"):
-            answered = await ai_chats.answer_chat_message(session, config, stack)
+            answered = await ai_chats.answer_chat_message(session, config, stack, run.root_run_uuid)
             return AgentOutcome(answered["output"], answered["credits"])
         prompt = config.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
@@ -209,7 +124,8 @@ class ServicePorts:
             resolved = ai_runtime.ResolvedAgent(ai_runtime.native_agent_config(config), None, None)
         try:
             asked = [ChatTurn("user", [{"type": "text", "text": prompt}])]
-            result = await ai_runtime.run_turn(session, resolved, asked, call_stack=stack)
+            result = await ai_runtime.run_turn(session, resolved, asked, call_stack=stack,
+                                               root_run_uuid=run.root_run_uuid)
         except TurnError as exc:
             raise NodeExecutionError(exc.message, retryable=exc.retryable) from exc
         return AgentOutcome({"answer": result.answer}, result.credits)
@@ -219,11 +135,6 @@ class ServicePorts:
         if not target.workflow_uuid:
             target.workflow_uuid = None  # type: ignore[assignment]
         return target
-
-
-def _cache_key(connector_uuid: str, action_slug: str, config: dict[str, Any]) -> str:
-    payload = orjson.dumps([connector_uuid, action_slug, config], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-    return hashlib.sha256(payload).hexdigest()
 
 
 WEBHOOK_ATTEMPTS = 5

@@ -1,8 +1,8 @@
-"""Getting work done: the background worker started on demand, and inline waiting.
+"""The background host of embedded mode: one detached `lading worker` per home, started on demand.
 
-Embedded mode must never strand work (ARCHITECTURE principle 7): an async command makes sure a
-detached `lading worker` is running; one that waits drives its own run tree in-process, so it
-returns as soon as the run is terminal.
+Embedded mode must never strand work (ARCHITECTURE principle 7): when a command leaves work behind,
+`ensure_background_worker` makes sure a detached worker is running. A file lock (`worker.lock`)
+keeps it single per home, and its pid file lets whoever stops the home's worker find it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import sys
 import time
 from typing import Any
 
-from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services.session import Session
 
 
@@ -75,62 +74,3 @@ def hold_worker_lock(session: Session) -> Any | None:
         fh.close()
         return None
     return fh
-
-
-def drive_until_finished(session: Session, run_uuid: str, *, status_of: Any) -> None:
-    """Execute this run's tree in-process until it is terminal (other workers may help)."""
-    from lading.worker.adapters import ServicePorts
-    from lading.worker.loop import WorkerOptions, run_worker
-
-    deadline_check = {"last": 0.0, "done": False}
-
-    def finished() -> bool:
-        now = time.monotonic()
-        if now - deadline_check["last"] >= 0.05:
-            deadline_check["last"] = now
-            deadline_check["done"] = status_of(run_uuid) in TERMINAL_STATUSES
-        return bool(deadline_check["done"])
-
-    options = WorkerOptions(root_run_uuid=run_uuid, lease_seconds=session.settings.lease_seconds,
-                            poll_interval=0.05, stop_when=finished, concurrency=64)
-    run_worker(session.db, options, ServicePorts(session.db))
-
-
-def drive_batch_until_finished(session: Session, batch_uuid: str, *, status_of: Any,
-                               on_progress: Any | None = None, progress_every: float = 0.5) -> None:
-    """Feed and execute in-process until the batch is terminal (other workers may help).
-
-    `on_progress()` is called from a helper thread every `progress_every` seconds (progress bars)."""
-    import threading
-
-    from lading.worker.adapters import ServicePorts
-    from lading.worker.loop import WorkerOptions, run_worker
-
-    state = {"last": 0.0, "done": False}
-
-    def finished() -> bool:
-        now = time.monotonic()
-        if now - state["last"] >= 0.1:
-            state["last"] = now
-            state["done"] = status_of(batch_uuid) in TERMINAL_STATUSES
-        return bool(state["done"])
-
-    stop = threading.Event()
-    ticker = None
-    if on_progress is not None:
-        def tick() -> None:
-            while not stop.wait(progress_every):
-                on_progress()
-
-        ticker = threading.Thread(target=tick, daemon=True)
-        ticker.start()
-    try:
-        options = WorkerOptions(lease_seconds=session.settings.lease_seconds, poll_interval=0.05, stop_when=finished,
-                                batch_uuid=batch_uuid)
-        run_worker(session.db, options, ServicePorts(session.db))
-    finally:
-        stop.set()
-        if ticker is not None:
-            ticker.join(timeout=2)
-        if on_progress is not None:
-            on_progress()

@@ -178,7 +178,7 @@ def _fire_tool(db: Database, schedule: Schedule, tick: datetime) -> dict[str, An
 def _fire_play(db: Database, settings: Settings, schedule: Schedule, tick: datetime) -> dict[str, Any] | None:
     """Re-evaluate the play's segment (its change creates the play's batch), then record the tick."""
     from lading.services.segmentation.changes import sync_segment
-    from lading.services.session import workspace_session
+    from lading.services.wiring import workspace_session
     from lading.store.repositories import plays as plays_repo
 
     session = workspace_session(db, settings, schedule.workspace_uuid)

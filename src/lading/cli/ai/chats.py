@@ -56,16 +56,20 @@ def message_create(
     temperature: float = typer.Option(None, "--temperature", help="0.0 deterministic … 1.0 creative."),
     max_steps: int = typer.Option(None, "--max-steps", help="Cap on model turns plus action calls (1–50)."),
     wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the answer is success or error."),
-    polling_interval: int = typer.Option(2000, "--polling-interval", help="Milliseconds between polls when waiting."),
+    polling_interval: int = typer.Option(2000, "--polling-interval",
+                                         help="Accepted for compatibility; waiting drives the answer here."),
 ) -> None:
     """Send a message; the agent's answer is the `assistantMessage` (poll `ai message get`)."""
     from lading.services.ai import chats as ai_chats
+    from lading.worker import finish_run
 
-    emit(ai_chats.create_message(
-        session(), chat_uuid=chat_uuid, parts=parse_json_flag("--parts", parts),
+    sess = session()
+    started = ai_chats.create_message(
+        sess, chat_uuid=chat_uuid, parts=parse_json_flag("--parts", parts),
         actions=parse_json_flag("--actions", actions), resources=parse_json_flag("--resources", resources),
-        language_model_slug=language_model_slug, temperature=temperature, max_steps=max_steps,
-        wait_until_finished=wait, polling_interval_ms=polling_interval))
+        language_model_slug=language_model_slug, temperature=temperature, max_steps=max_steps)
+    finish_run(sess, started.run_uuid, wait=wait)
+    emit(ai_chats.message_exchange(sess, started))
 
 
 @message_app.command("get")

@@ -49,17 +49,13 @@ def execute(
 ) -> None:
     """Run one action over one input (`start → action → end`); prints the run."""
     from lading.services.orchestration import actions, runs
-    from lading.worker import host as execution
+    from lading.worker import finish_run
 
     sess = session()
     result = actions.execute(sess, _action(action), parse_json_flag("--data", data))
     run_uuid = result["run"]["uuid"]
-    if not wait:
-        execution.ensure_background_worker(sess)
-        emit(result)
-        return
-    execution.drive_until_finished(sess, run_uuid, status_of=lambda u: runs.run_status(sess, u))
-    emit(runs.get_run(sess, run_uuid))
+    finish_run(sess, run_uuid, wait=wait)
+    emit(runs.get_run(sess, run_uuid) if wait else result)
 
 
 @action_app.command("execute-batch")

@@ -40,17 +40,15 @@ def create(
 def _after_create(sess: object, batch_uuid: str, result: dict, wait: bool) -> None:
     from lading.cli.progress import BatchProgress
     from lading.services.orchestration import batches
-    from lading.worker import host as execution
+    from lading.worker import finish_batch
 
     if not wait:
-        execution.ensure_background_worker(sess)  # type: ignore[arg-type]
+        finish_batch(sess, batch_uuid, wait=False)  # type: ignore[arg-type]
         emit(result)
         return
     progress = BatchProgress(lambda: batches.get_batch(sess, batch_uuid)["batch"])  # type: ignore[arg-type]
     try:
-        execution.drive_batch_until_finished(sess, batch_uuid,  # type: ignore[arg-type]
-                                             status_of=lambda u: batches.batch_status(sess, u),  # type: ignore[arg-type]
-                                             on_progress=progress)
+        finish_batch(sess, batch_uuid, wait=True, on_progress=progress)  # type: ignore[arg-type]
     finally:
         progress.close()
     emit(batches.get_batch(sess, batch_uuid))  # type: ignore[arg-type]

@@ -35,9 +35,9 @@ def register_run_downloads(run_app: typer.Typer) -> None:
         record_title: str = typer.Option(None, "--record-title", help="Case-insensitive title substring."),
     ) -> None:
         """Stream every matching run (run get + executions + runContext), one JSON line per run, oldest first."""
-        from lading.services import exports
+        from lading.services.orchestration import downloads
 
-        exports.stream_runs(session(), sys.stdout, workflow_uuid=workflow_uuid, statuses=split_list(statuses),
+        downloads.stream_runs(session(), sys.stdout, workflow_uuid=workflow_uuid, statuses=split_list(statuses),
                             **run_filters(batch_uuid, release_uuid, is_finished, created_after, created_before,
                                           record_id, record_title))
 
@@ -66,9 +66,9 @@ def register_run_downloads(run_app: typer.Typer) -> None:
     ) -> None:
         """Export each matching run's input and one node's output to a file; prints {"url"}."""
         from lading.cli.output import parse_json_flag
-        from lading.services import exports
+        from lading.services.orchestration import downloads
 
-        emit(exports.run_outputs(session(), workflow_uuid=workflow_uuid, output_node_slug=output_node_slug,
+        emit(downloads.run_outputs(session(), workflow_uuid=workflow_uuid, output_node_slug=output_node_slug,
                                  fmt=fmt, statuses=split_list(statuses), parent_batch_uuid=parent_batch_uuid,
                                  parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
                                  is_group_parent=is_group_parent, record_title_or_id=record_title_or_id,
@@ -104,7 +104,7 @@ def register_batch_download(batch_app: typer.Typer) -> None:
         fmt: str = typer.Option("csv", "--format", help=_FORMAT_HELP),
     ) -> None:
         """Write the batch's runs (input and one node's output) to stdout as CSV or a JSON array."""
-        from lading.services import exports
+        from lading.services.orchestration import downloads
 
-        exports.stream_batch_outputs(session(), sys.stdout, batch_uuid=uuid, output_node_slug=output_node_slug,
+        downloads.stream_batch_outputs(session(), sys.stdout, batch_uuid=uuid, output_node_slug=output_node_slug,
                                      fmt=fmt)

@@ -22,18 +22,14 @@ def create(
 ) -> None:
     """Run one input through a tool workflow or an ad-hoc node graph."""
     from lading.services.orchestration import runs
-    from lading.worker import host as execution
+    from lading.worker import finish_run
 
     sess = session()
     result = runs.create_run(sess, workflow_uuid=workflow_uuid, data=parse_json_flag("--data", data),
                              nodes=parse_json_flag("--nodes", nodes), release_uuid=release_uuid)
     run_uuid = result["run"]["uuid"]
-    if not wait:
-        execution.ensure_background_worker(sess)
-        emit(result)
-        return
-    execution.drive_until_finished(sess, run_uuid, status_of=lambda u: runs.run_status(sess, u))
-    emit(runs.get_run(sess, run_uuid))
+    finish_run(sess, run_uuid, wait=wait)
+    emit(runs.get_run(sess, run_uuid) if wait else result)
 
 
 @run_app.command("get")

@@ -12,7 +12,6 @@ the run itself.
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid as uuidlib
 from typing import Any
 
@@ -174,10 +173,19 @@ def _chat_graph(agent_uuid: str, chat_uuid: str, message_uuid: str) -> list[dict
     return [start, step, end]
 
 
+@dataclasses.dataclass(frozen=True)
+class StartedMessage:
+    """A user message stored with its pending answer; the run that answers it is the face's to
+    finish (wait for it or hand it over, `lading.worker.finish_run`)."""
+
+    run_uuid: str
+    question_uuid: str
+    assistant_uuid: str
+
+
 def create_message(session: Session, *, chat_uuid: str, parts: Any, actions: Any = None, resources: Any = None,
                    language_model_slug: str | None = None, temperature: float | None = None,
-                   max_steps: int | None = None, wait_until_finished: bool = False,
-                   polling_interval_ms: int = 2000) -> dict[str, Any]:
+                   max_steps: int | None = None) -> StartedMessage:
     from lading.services.orchestration.runs import insert_graph_run
 
     user_parts = _user_parts(parts)
@@ -204,27 +212,16 @@ def create_message(session: Session, *, chat_uuid: str, parts: Any, actions: Any
                          data={"chatUuid": chat_uuid, "messageUuid": assistant_uuid}, run_uuid=run_uuid, now=now,
                          identity=(assistant_uuid, f"chat {chat.name or chat_uuid}"[:255]))
         repo.touch_chat(conn, ws, chat_uuid, now)
-    _get_going(session, run_uuid, wait_until_finished, polling_interval_ms)
+    return StartedMessage(run_uuid, question_uuid, assistant_uuid)
+
+
+def message_exchange(session: Session, started: StartedMessage) -> dict[str, Any]:
+    """`{"userMessage", "assistantMessage"}` as they stand now."""
+    ws = session.workspace_uuid
     with session.db.read() as conn:
-        user = _present(conn, ws, repo.get_message(conn, ws, question_uuid))
-        assistant = _present(conn, ws, repo.get_message(conn, ws, assistant_uuid))
+        user = _present(conn, ws, repo.get_message(conn, ws, started.question_uuid))
+        assistant = _present(conn, ws, repo.get_message(conn, ws, started.assistant_uuid))
     return {"userMessage": user, "assistantMessage": assistant}
-
-
-def _get_going(session: Session, run_uuid: str, wait: bool, polling_interval_ms: int) -> None:
-    """Answer in the background, or drive the run here until the assistant message is terminal."""
-    from lading.services.orchestration.runs import run_status
-    from lading.worker.host import drive_until_finished, ensure_background_worker, worker_running
-
-    if not wait:
-        ensure_background_worker(session)
-        return
-    if worker_running(session):  # a background worker answers; poll like a client would
-        interval = max(polling_interval_ms, 50) / 1000
-        while run_status(session, run_uuid) not in ("success", "error", "cancelled"):
-            time.sleep(interval)
-        return
-    drive_until_finished(session, run_uuid, status_of=lambda uuid: run_status(session, uuid))
 
 
 def get_message(session: Session, uuid: str) -> dict[str, Any]:
@@ -253,7 +250,8 @@ def _history(conn: Any, ws: str, rows: list[Any]) -> list[ChatTurn]:
             for r in rows if r.status == "success"]
 
 
-async def answer_chat_message(session: Session, config: dict[str, Any], call_stack: list[str]) -> dict[str, Any]:
+async def answer_chat_message(session: Session, config: dict[str, Any], call_stack: list[str],
+                              root_run_uuid: str | None = None) -> dict[str, Any]:
     """The agent step of a chat run: generate the assistant message, persisting its parts as they grow.
     Returns the step's output (`{"answer": …}`) and the model credits, or fails the step."""
     import asyncio
@@ -294,7 +292,7 @@ async def answer_chat_message(session: Session, config: dict[str, Any], call_sta
         # The turn acts for the message's sender (whose user-scope memories it reads).
         asker = dataclasses.replace(session, user_uuid=sender) if sender else session
         result = await turn(asker, resolved, history, overrides=overrides, call_stack=call_stack,
-                            on_parts=on_parts)
+                            on_parts=on_parts, root_run_uuid=root_run_uuid)
     except TurnError as exc:
         await asyncio.to_thread(save, {"status": "error", "parts": exc.parts, "error_message": exc.message,
                                        "finished_at": utcnow()})

@@ -19,6 +19,7 @@ from typing import Any
 
 from lading.ai.turn import AgentSpec, AgentTool, ChatTurn, ToolResult
 from lading.domain.errors import LadingError, NodeExecutionError
+from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services.session import Session
 from lading.store.clock import utcnow
 from lading.store.repositories import ai as repo
@@ -210,8 +211,9 @@ def _input_schema(session: Session, action: dict[str, Any]) -> tuple[dict[str, A
 
 
 def build_tools(session: Session, actions: list[dict[str, Any]], call_stack: list[str],
-                parent_agent: str | None = None) -> list[AgentTool]:
-    """The actions as model tools; each call is a run recording `parent_agent` (the calling agent)."""
+                parent_agent: str | None = None, root_run_uuid: str | None = None) -> list[AgentTool]:
+    """The actions as model tools; each call is a run recording `parent_agent` (the calling agent),
+    in the calling run's tree (`root_run_uuid`)."""
     tools: list[AgentTool] = []
     for action in actions:
         if action.get("kind") == "agent" and action.get("agentUuid") in call_stack:
@@ -222,7 +224,7 @@ def build_tools(session: Session, actions: list[dict[str, Any]], call_stack: lis
             schema = _bulk_schema(schema)
             description += f" For several inputs at once, pass them as `{BULK_KEY}` (at most {MAX_BULK_ITEMS})."
         tools.append(AgentTool(slug=_tool_slug(action), description=description, input_schema=schema,
-                               call=_action_caller(session, action, call_stack, parent_agent)))
+                               call=_action_caller(session, action, call_stack, parent_agent, root_run_uuid)))
     return tools
 
 
@@ -236,13 +238,15 @@ def _bulk_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return single
 
 
-def _action_caller(session: Session, action: dict[str, Any], call_stack: list[str], parent_agent: str | None) -> Any:
+def _action_caller(session: Session, action: dict[str, Any], call_stack: list[str], parent_agent: str | None,
+                   root_run_uuid: str | None) -> Any:
     fixed = action.get("config") if isinstance(action.get("config"), dict) else {}
 
     async def one(arguments: Any) -> ToolResult:
         data = {**(arguments if isinstance(arguments, dict) else {"input": arguments}), **fixed}
-        run_uuid = await asyncio.to_thread(_start_action_run, session, action, data, call_stack, parent_agent)
-        status, output, error = await asyncio.to_thread(_drive, session, run_uuid)
+        run_uuid = await asyncio.to_thread(_start_action_run, session, action, data, call_stack, parent_agent,
+                                           root_run_uuid)
+        status, output, error = await _finished(session, run_uuid)
         if status != "success":
             return ToolResult({"error": error or f"the action's run ended {status}"}, is_error=True, run_uuid=run_uuid)
         return ToolResult(output, run_uuid=run_uuid)
@@ -260,7 +264,7 @@ def _action_caller(session: Session, action: dict[str, Any], call_stack: list[st
 
 
 def _start_action_run(session: Session, action: dict[str, Any], data: dict[str, Any], call_stack: list[str],
-                      parent_agent: str | None) -> str:
+                      parent_agent: str | None, root_run_uuid: str | None) -> str:
     from lading.services.orchestration import actions as action_service
     from lading.services.orchestration.runs import insert_graph_run
 
@@ -269,19 +273,32 @@ def _start_action_run(session: Session, action: dict[str, Any], data: dict[str, 
     run_uuid = str(uuidlib.uuid4())
     with session.db.write() as conn:
         insert_graph_run(session, conn, nodes=nodes, data=data, run_uuid=run_uuid, now=utcnow(),
-                         call_stack=call_stack, parent_agent_uuid=parent_agent)
+                         call_stack=call_stack, parent_agent_uuid=parent_agent, root_run_uuid=root_run_uuid)
     return run_uuid
 
 
-def _drive(session: Session, run_uuid: str) -> tuple[str, Any, str | None]:
-    from lading.services.orchestration.runs import run_status
-    from lading.store.repositories import runs as run_repo
-    from lading.worker.host import drive_until_finished
+_POLL_FIRST_S, _POLL_MAX_S = 0.01, 0.25
 
-    drive_until_finished(session, run_uuid, status_of=lambda uuid: run_status(session, uuid))
-    with session.db.read() as conn:
-        row = run_repo.get_run(conn, session.workspace_uuid, run_uuid)
-    return str(row.status), row.output, row.error_message
+
+async def _finished(session: Session, run_uuid: str) -> tuple[str, Any, str | None]:
+    """Wait for an action's run without blocking the worker that drives the calling step.
+
+    Why no nested worker: the action's run is in the caller's run tree, so the worker already driving
+    that tree (a `lading worker`, or a command waiting inline) claims and runs it; this step only
+    watches its status, the way a tool node's parent waits for its child run."""
+    from lading.store.repositories import runs as run_repo
+
+    def read() -> Any:
+        with session.db.read() as conn:
+            return run_repo.get_run(conn, session.workspace_uuid, run_uuid)
+
+    pause = _POLL_FIRST_S
+    while True:
+        row = await asyncio.to_thread(read)
+        if row is not None and row.status in TERMINAL_STATUSES:
+            return str(row.status), row.output, row.error_message
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _POLL_MAX_S)
 
 
 # --- one turn ---------------------------------------------------------------------------------------
@@ -289,8 +306,9 @@ def _drive(session: Session, run_uuid: str) -> tuple[str, Any, str | None]:
 
 async def run_turn(session: Session, resolved: ResolvedAgent, history: list[ChatTurn], *,
                    overrides: dict[str, Any] | None = None, call_stack: list[str] | None = None,
-                   on_parts: Any = None) -> Any:
-    """Resolve the spec and the tools (in a thread: they read the store), then talk to the model."""
+                   on_parts: Any = None, root_run_uuid: str | None = None) -> Any:
+    """Resolve the spec and the tools (in a thread: they read the store), then talk to the model.
+    `root_run_uuid`: the tree of the run whose step this turn is (the actions the model calls join it)."""
     from lading.ai.loop import run_turn as talk
     from lading.services.ai.resources import merge_resources, resource_tools
 
@@ -304,7 +322,7 @@ async def run_turn(session: Session, resolved: ResolvedAgent, history: list[Chat
     def prepare() -> tuple[AgentSpec, list[AgentTool]]:
         spec = build_spec(session, resolved.config, overrides)
         actions = _merge_actions(resolved.config.get("actions"), (overrides or {}).get("actions"))
-        tools = build_tools(session, actions, stack, resolved.agent_uuid)
+        tools = build_tools(session, actions, stack, resolved.agent_uuid, root_run_uuid)
         if "memory" in (resolved.config.get("capabilities") or []):
             from lading.services.ai.memories import with_memory
 

@@ -60,12 +60,12 @@ def execute(session: Session, *, workflow_uuid: str, release_uuid: str, node: An
     known = {n.get("uuid") for n in _walk(release.nodes or [])}
     if node["uuid"] not in known:
         raise NotFoundError("this node is not part of the release", reason="nodesNotFound")
-    from lading.worker.adapters import ServicePorts
+    from lading.services.connection.calls import ConnectorCalls
 
-    ports = ServicePorts(session.db)
+    calls = ConnectorCalls(session.db)
 
     async def connector(n: dict[str, Any], config: dict[str, Any]) -> Any:
-        return await ports.call_connector_in(session.workspace_uuid, n, config)
+        return await calls.call(session.workspace_uuid, n, config)
 
     return execute_node(node, computed_config, scope, connector)
 

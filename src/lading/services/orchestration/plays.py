@@ -194,9 +194,7 @@ def update_play(session: Session, uuid: str, *, name: Any = _UNSET, description:
             conn.execute(_workflow_folder(row.workflow_uuid, ws, values["folder_uuid"], now))
         out = {"play": play_document(conn, require_play(session, conn, uuid))}
     if out["play"]["isEnabled"] and (out["play"]["schedule"] or {}).get("type") == "cron":
-        from lading.worker.host import ensure_background_worker
-
-        ensure_background_worker(session)  # the scheduler runs in the worker: cron ticks must fire
+        session.work.announce()  # the scheduler runs in the worker: cron ticks must fire
     return out
 
 
@@ -255,7 +253,5 @@ def on_segment_change(session: Session, play_uuid: str, change_uuid: str) -> str
         if exc.reason != "noRecords":
             _log.warning("play %s: no batch for change %s: %s", play_uuid, change_uuid, exc.message)
         return None
-    from lading.worker.host import ensure_background_worker
-
-    ensure_background_worker(session)  # embedded mode never strands the batch
+    session.work.announce()  # embedded mode never strands the batch
     return str(out["batch"]["uuid"])

@@ -14,6 +14,7 @@ from typing import Any
 from lading.domain.errors import NotFoundError, ValidationError
 from lading.domain.nodes import EXECUTION_STATUSES, TERMINAL_STATUSES, parse_statuses
 from lading.services import exports
+from lading.services.orchestration import downloads
 from lading.services.orchestration.releases import require_workflow
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
@@ -97,14 +98,14 @@ def download_record_outputs(session: Session, *, workflow_uuid: str, output_node
     _check_page(limit, offset)
     with session.db.read() as conn:
         cond = _scope(session, conn, workflow_uuid, statuses, batch_uuid=batch_uuid)
-        exports.require_slug(session, conn, output_node_slug, workflow_uuid=workflow_uuid)
+        downloads.require_slug(session, conn, output_node_slug, workflow_uuid=workflow_uuid)
     columns = repo.output_columns(output_node_slug)
 
     def rows() -> Any:
         return repo.stream_records(session.db, cond, limit, offset, columns)
 
     return exports.write_export(session, f"records-outputs-{output_node_slug}.{fmt}",
-                                lambda fh: exports.write_outputs(fh, fmt, rows))
+                                lambda fh: downloads.write_outputs(fh, fmt, rows))
 
 
 def cancel_records(session: Session, *, workflow_uuid: str, ids: Sequence[str]) -> dict[str, Any]:

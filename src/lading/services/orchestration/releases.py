@@ -154,7 +154,6 @@ def deploy_draft(session: Session, *, workflow_uuid: str, nodes: Any = _UNSET, f
         repo.touch_workflow(conn, ws, workflow_uuid, now)
         out = {"release": presenters.release(require_release(session, conn, release_uuid))}
     if own_tool is not None and own_tool.triggers:
-        from lading.worker.host import ensure_background_worker
 
-        ensure_background_worker(session)  # its cron triggers now have a release to run
+        session.work.announce()  # its cron triggers now have a release to run
     return out

@@ -107,15 +107,19 @@ def create_run(session: Session, *, workflow_uuid: str | None = None, data: Any 
 
 def insert_graph_run(session: Session, conn: Any, *, nodes: list[dict[str, Any]], data: dict[str, Any],
                      run_uuid: str, now: datetime, call_stack: Sequence[str] = (),
-                     parent_agent_uuid: str | None = None, identity: tuple[str, str] | None = None) -> None:
+                     parent_agent_uuid: str | None = None, identity: tuple[str, str] | None = None,
+                     root_run_uuid: str | None = None) -> None:
     """A pending run of an ad-hoc graph (no workflow), inside the caller's transaction: what agent
     turns start for chat answers and for the actions a model calls. `identity` = (record id, title),
-    else read from `data`."""
+    else read from `data`. An action a model calls joins its caller's run tree (`root_run_uuid`), so
+    whoever drives that tree runs it."""
     release_uuid, _, _ = resolve_release(session, conn, workflow_uuid=None, nodes=nodes, release_uuid=None, now=now)
     record_id, title = identity or record_identity(data, run_uuid)
     row = new_run_row(session.workspace_uuid, run_uuid, None, release_uuid, data, record_id, title, now)
     row["call_stack"] = list(call_stack)
     row["parent_agent_uuid"] = parent_agent_uuid
+    if root_run_uuid:
+        row["root_run_uuid"] = root_run_uuid
     repo.insert_runs(conn, [row])
 
 

@@ -98,9 +98,8 @@ def create_tool(session: Session, *, name: str, description: str | None = None, 
 def _schedule_started(session: Session, triggers: list[dict[str, Any]]) -> None:
     """Triggers exist: make sure a worker (which runs the scheduler) is up, or nothing fires them."""
     if triggers:
-        from lading.worker.host import ensure_background_worker
 
-        ensure_background_worker(session)
+        session.work.announce()
 
 
 def get_tool(session: Session, uuid: str) -> dict[str, Any]:

@@ -51,9 +51,7 @@ def sync_segment(session: Session, segment_uuid: str, *, respect_debounce: bool 
         change = sync(conn, seg, handle, now)
     if change is not None and seg.play_uuid:
         # A play's segment moved: the play may create a batch over the change (data spec §10.1).
-        from lading.services.orchestration.plays import on_segment_change
-
-        on_segment_change(session, seg.play_uuid, change["uuid"])
+        session.reactions.segment_changed(session, seg.play_uuid, change["uuid"])
 
 
 def after_model_write(session: Session, model_uuid: str) -> None:

@@ -335,11 +335,9 @@ def load_handle(session: Session, conn: Any, uuid: str) -> Any:
 def notify_write(session: Session, model_uuid: str, also: Iterable[str] = ()) -> None:
     """Segment change detection after a committed write (debounced there; skipped while paused): the
     written model first, then the models whose derived values the write changed."""
-    from lading.services.segmentation.changes import after_model_write
-
-    after_model_write(session, model_uuid)
+    session.reactions.model_written(session, model_uuid)
     for other in sorted(set(also) - {model_uuid}):
-        after_model_write(session, other)
+        session.reactions.model_written(session, other)
 
 
 def refresh_model(session: Session, uuid: str) -> dict[str, Any]:

@@ -1,0 +1,217 @@
+"""Streaming downloads of runs: `run download`, and the outputs files (`run download-outputs`,
+`batch download`, `record download-outputs`), written through the shared export files (`services.exports`).
+
+Exports can cover millions of runs, so nothing here holds more than one page of rows: runs are read in
+(created_at, uuid) keyset pages, each in its own short read transaction, and written as they arrive.
+A CSV's columns are the union of the rows' keys, so CSV makes two streaming passes over the same rows
+(the first only collects keys); the second pass stops at the last run the first one saw, so both
+passes cover the same runs even while new ones are being created.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TextIO
+
+from lading.domain.errors import NotFoundError, ValidationError, shown
+from lading.services.exports import check_format, csv_cell, json_text, write_export
+from lading.services.orchestration import presenters
+from lading.services.orchestration.releases import require_workflow
+from lading.services.session import Session
+from lading.store.clock import iso
+from lading.store.repositories import records as repo
+from lading.store.repositories import runs as runs_repo
+
+PAGE = 500
+OUTPUT_FIELDS = ("runUuid", "recordId", "recordTitle", "status", "createdAt", "finishedAt")
+
+RowSource = Callable[[], Iterator[Any]]
+
+
+# --- reading runs ---------------------------------------------------------------------------------
+
+
+def _keyset_pages(session: Session, cond: repo.Cond, columns: Sequence[Any] | None,
+                  upto: repo.Cursor | None = None,
+                  extra: Callable[[Any, Sequence[Any]], Any] | None = None) -> Iterator[tuple[Sequence[Any], Any]]:
+    """Pages of matching runs, oldest first; `extra(conn, page)` is read in the page's transaction."""
+    cursor: repo.Cursor | None = None
+    while True:
+        with session.db.read() as conn:
+            page = repo.runs_page(conn, cond, cursor, PAGE, columns, upto)
+            more = extra(conn, page) if extra is not None and page else None
+        if not page:
+            return
+        yield page, more
+        if len(page) < PAGE:
+            return
+        cursor = (page[-1].created_at, page[-1].uuid)
+
+
+class _RunSnapshot:
+    """A re-iterable row source over runs; later passes end where the first one did."""
+
+    def __init__(self, session: Session, cond: repo.Cond, columns: Sequence[Any]) -> None:
+        self.session, self.cond, self.columns = session, cond, columns
+        self.upto: repo.Cursor | None = None
+        self.passes = 0
+
+    def __call__(self) -> Iterator[Any]:
+        first = self.passes == 0
+        self.passes += 1
+        if not first and self.upto is None:
+            return  # the first pass saw no run
+        for page, _ in _keyset_pages(self.session, self.cond, self.columns, None if first else self.upto):
+            if first:
+                self.upto = (page[-1].created_at, page[-1].uuid)
+            yield from page
+
+
+# --- run download ---------------------------------------------------------------------------------
+
+
+def stream_runs(session: Session, out: TextIO, *, workflow_uuid: str, statuses: Sequence[str] | None = None,
+                **filters: Any) -> int:
+    """`run download`: newline-delimited JSON, one line per run (the `run get` run plus `runContext`),
+    oldest first; no match writes nothing."""
+    from lading.domain.nodes import parse_statuses
+
+    ws = session.workspace_uuid
+    parsed = parse_statuses(statuses)
+    with session.db.read() as conn:
+        require_workflow(session, conn, workflow_uuid)
+    cond = runs_repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, **filters)
+
+    def executions(conn: Any, page: Sequence[Any]) -> dict[str, list[Any]]:
+        grouped: dict[str, list[Any]] = {}
+        for row in repo.executions_of(conn, ws, [r.uuid for r in page]):
+            grouped.setdefault(row.run_uuid, []).append(row)
+        return grouped
+
+    count = 0
+    for page, grouped in _keyset_pages(session, cond, None, extra=executions):
+        for row in page:
+            doc = presenters.run_detail(row, grouped.get(row.uuid, []))
+            doc["runContext"] = row.context or {}
+            out.write(json_text(doc) + "\n")
+            count += 1
+        out.flush()
+    return count
+
+
+# --- outputs files --------------------------------------------------------------------------------
+
+
+def require_slug(session: Session, conn: Any, slug: str, *, workflow_uuid: str | None = None,
+                 release_uuid: str | None = None) -> None:
+    if not repo.release_slug_exists(conn, session.workspace_uuid, slug, workflow_uuid=workflow_uuid,
+                                    release_uuid=release_uuid):
+        raise ValidationError(f"Node not found: {slug}", reason="nodeNotFound", status_code=404)
+
+
+def _input_of(row: Any) -> Any:
+    return row.start_output if row.start_output is not None else row.input
+
+
+def output_item(row: Any) -> dict[str, Any]:
+    return {"runUuid": row.uuid, "recordId": row.record_id, "recordTitle": row.record_title,
+            "status": row.status, "createdAt": iso(row.created_at), "finishedAt": iso(row.finished_at),
+            "input": _input_of(row), "output": row.node_output}
+
+
+def _entries(value: Any) -> Iterable[tuple[str, Any]]:
+    """Top-level keys of an input/output; a non-object value becomes the single key `value`."""
+    if value is None:
+        return ()
+    if isinstance(value, dict):
+        return value.items()
+    return (("value", value),)
+
+
+def write_outputs(out: TextIO, fmt: str, rows: RowSource) -> None:
+    """The outputs file: a JSON array, or CSV with `input.<key>`/`output.<key>` columns (two passes)."""
+    if fmt == "json":
+        first = True
+        out.write("[")
+        for row in rows():
+            out.write(("\n" if first else ",\n") + json_text(output_item(row)))
+            first = False
+        out.write("]\n" if first else "\n]\n")
+        return
+    in_keys: dict[str, None] = {}
+    out_keys: dict[str, None] = {}
+    for row in rows():
+        in_keys.update((k, None) for k, _ in _entries(_input_of(row)))
+        out_keys.update((k, None) for k, _ in _entries(row.node_output))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*OUTPUT_FIELDS, *(f"input.{k}" for k in in_keys), *(f"output.{k}" for k in out_keys)])
+    for row in rows():
+        given_in = dict(_entries(_input_of(row)))
+        given_out = dict(_entries(row.node_output))
+        writer.writerow([row.uuid, row.record_id or "", row.record_title or "", row.status,
+                         iso(row.created_at) or "", iso(row.finished_at) or "",
+                         *(csv_cell(given_in.get(k)) for k in in_keys),
+                         *(csv_cell(given_out.get(k)) for k in out_keys)])
+
+
+def _executions_filter(raw: Any) -> dict[str, list[str]]:
+    """`{"<slug>": {"status": "finished"}}` (a status or a list) → {slug: [store statuses]}."""
+    from lading.domain.nodes import parse_statuses
+
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) and "status" in v for v in raw.values()):
+        raise ValidationError('--executions-filter must look like {"<nodeSlug>": {"status": "finished"}}',
+                              reason="invalidData")
+    parsed: dict[str, list[str]] = {}
+    for slug, spec in raw.items():
+        given = spec["status"]
+        values = given if isinstance(given, list) else [given]
+        if not values or not all(isinstance(v, str) for v in values):
+            raise ValidationError(f"--executions-filter: status of {shown(slug)} must be a string or a list of strings",
+                                  reason="invalidData")
+        parsed[str(slug)] = list(parse_statuses(values) or [])
+    return parsed
+
+
+def run_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",
+                statuses: Sequence[str] | None = None, parent_batch_uuid: str | None = None,
+                parent_uuid: str | None = None, parent_node_uuid: str | None = None,
+                is_group_parent: bool | None = None, record_title_or_id: str | None = None,
+                executions_filter: Any = None, **filters: Any) -> dict[str, str]:
+    """`run download-outputs` → `{"url"}`: the chosen node's output per matching run, oldest first."""
+    from lading.domain.nodes import parse_statuses
+
+    check_format(fmt)
+    by_node = _executions_filter(executions_filter)
+    parsed = parse_statuses(statuses)
+    with session.db.read() as conn:
+        require_workflow(session, conn, workflow_uuid)
+        require_slug(session, conn, output_node_slug, workflow_uuid=workflow_uuid,
+                     release_uuid=filters.get("release_uuid"))
+    ws = session.workspace_uuid
+    children = bool(parent_batch_uuid or parent_uuid or parent_node_uuid)
+    cond = runs_repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, top_level=not children,
+                                 **filters)
+    cond += repo.group_scope(ws, parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
+                             parent_batch_uuid=parent_batch_uuid, is_group_parent=is_group_parent)
+    if record_title_or_id:
+        cond.append(repo.title_or_id(record_title_or_id))
+    cond += [repo.executions_match(ws, slug, wanted) for slug, wanted in by_node.items()]
+    source = _RunSnapshot(session, cond, repo.output_columns(output_node_slug))
+    return write_export(session, f"outputs-{output_node_slug}.{fmt}", lambda fh: write_outputs(fh, fmt, source))
+
+
+def stream_batch_outputs(session: Session, out: TextIO, *, batch_uuid: str, output_node_slug: str,
+                         fmt: str = "csv") -> None:
+    """`batch download`: the outputs file of one batch's runs, written to `out`."""
+    check_format(fmt)
+    with session.db.read() as conn:
+        batch = repo.get_batch(conn, session.workspace_uuid, batch_uuid)
+        if batch is None:
+            raise NotFoundError(f"Batch not found: {batch_uuid}", reason="batchNotFound")
+        require_slug(session, conn, output_node_slug, release_uuid=batch.release_uuid)
+    cond = repo.batch_runs(session.workspace_uuid, batch_uuid)
+    write_outputs(out, fmt, _RunSnapshot(session, cond, repo.output_columns(output_node_slug)))
+    out.flush()

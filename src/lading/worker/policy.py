@@ -1,0 +1,108 @@
+"""Wait for it, or hand it to a worker: the one policy every face uses (CLI, MCP, chats, the API).
+
+A command that does not wait hands its work to the background worker (`hand_over`); one that waits
+drives its own run tree (or batch) in this process until it is terminal, while any other worker may
+help, so it answers as soon as the work is done whether or not a worker is running. Work a service
+left behind without a caller to wait for it (a play's batch, a new cron schedule) is announced on
+the session (`Session.work`) and handed over once the command is done (`settle`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from lading.domain.nodes import TERMINAL_STATUSES
+from lading.services.session import Session
+from lading.worker.adapters import ServicePorts
+from lading.worker.host import ensure_background_worker
+from lading.worker.loop import WorkerOptions, run_worker
+
+
+def hand_over(session: Session) -> None:
+    """Make sure a worker will run what was just created (embedded mode starts one if none runs)."""
+    ensure_background_worker(session)
+
+
+def settle(session: Session) -> None:
+    """After a command: hand over the work its services announced (no-op when none was)."""
+    if session.work.announced:
+        session.work.announced = False
+        hand_over(session)
+
+
+def finish_run(session: Session, run_uuid: str, *, wait: bool) -> None:
+    """The run just created: driven here until terminal when the caller waits, else handed over."""
+    from lading.services.orchestration.runs import run_status
+
+    if not wait:
+        hand_over(session)
+        return
+    drive_until_finished(session, run_uuid, status_of=lambda uuid: run_status(session, uuid))
+
+
+def finish_batch(session: Session, batch_uuid: str, *, wait: bool,
+                 on_progress: Callable[[], None] | None = None) -> None:
+    """The batch just created: fed and driven here until terminal when the caller waits, else handed over."""
+    from lading.services.orchestration.batches import batch_status
+
+    if not wait:
+        hand_over(session)
+        return
+    drive_batch_until_finished(session, batch_uuid, status_of=lambda uuid: batch_status(session, uuid),
+                               on_progress=on_progress)
+
+
+def drive_until_finished(session: Session, run_uuid: str, *, status_of: Callable[[str], Any]) -> None:
+    """Execute this run's tree in-process until it is terminal (other workers may help)."""
+
+    deadline_check = {"last": 0.0, "done": False}
+
+    def finished() -> bool:
+        now = time.monotonic()
+        if now - deadline_check["last"] >= 0.05:
+            deadline_check["last"] = now
+            deadline_check["done"] = status_of(run_uuid) in TERMINAL_STATUSES
+        return bool(deadline_check["done"])
+
+    options = WorkerOptions(root_run_uuid=run_uuid, lease_seconds=session.settings.lease_seconds,
+                            poll_interval=0.05, stop_when=finished, concurrency=64)
+    run_worker(session.db, options, ServicePorts(session.db))
+
+
+def drive_batch_until_finished(session: Session, batch_uuid: str, *, status_of: Callable[[str], Any],
+                               on_progress: Callable[[], None] | None = None, progress_every: float = 0.5) -> None:
+    """Feed and execute in-process until the batch is terminal (other workers may help).
+
+    `on_progress()` is called from a helper thread every `progress_every` seconds (progress bars)."""
+
+    state = {"last": 0.0, "done": False}
+
+    def finished() -> bool:
+        now = time.monotonic()
+        if now - state["last"] >= 0.1:
+            state["last"] = now
+            state["done"] = status_of(batch_uuid) in TERMINAL_STATUSES
+        return bool(state["done"])
+
+    stop = threading.Event()
+    ticker = None
+    if on_progress is not None:
+        def tick() -> None:
+            while not stop.wait(progress_every):
+                on_progress()
+
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+    try:
+        options = WorkerOptions(lease_seconds=session.settings.lease_seconds, poll_interval=0.05, stop_when=finished,
+                                batch_uuid=batch_uuid)
+        run_worker(session.db, options, ServicePorts(session.db))
+    finally:
+        stop.set()
+        if ticker is not None:
+            ticker.join(timeout=2)
+        if on_progress is not None:
+            on_progress()
