@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lading.services.session import Session
 
 
-def session() -> Any:
+def session() -> Session:
     from lading.services.session import open_session
 
     return open_session()

@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         emit({"errorMessage": _usage_text(exc), "statusCode": 400})
         code = 2
     except _classes("ClickException") as exc:
+        # Click's classes are looked up by name (two copies), so the checker only knows BaseException.
         emit({"errorMessage": f"error: {exc.format_message()}", "statusCode": 400})  # type: ignore[attr-defined]
         code = 2
     except LadingError as exc:
@@ -70,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _usage_text(exc: BaseException) -> str:
-    message = exc.format_message()  # type: ignore[attr-defined]
+    message = exc.format_message()  # type: ignore[attr-defined]  # a Click UsageError, matched by name
     if isinstance(exc, _classes("NoSuchOption")):
-        return f"error: unknown option '{exc.option_name}'"  # type: ignore[attr-defined]
+        return f"error: unknown option '{exc.option_name}'"  # type: ignore[attr-defined]  # Click NoSuchOption
     param = getattr(exc, "param", None)
     if isinstance(exc, _classes("MissingParameter")) and param is not None:
         opts = getattr(param, "opts", None) or [param.name]

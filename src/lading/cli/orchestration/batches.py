@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from lading.cli.common import help_settings, session
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.session import Session
 
 batch_app = typer.Typer(help="Many records through one workflow.", no_args_is_help=True,
                         context_settings=help_settings())
@@ -37,22 +42,22 @@ def create(
     _after_create(sess, result["batch"]["uuid"], result, wait)
 
 
-def _after_create(sess: object, batch_uuid: str, result: dict, wait: bool) -> None:
+def _after_create(sess: Session, batch_uuid: str, result: dict, wait: bool) -> None:
     from lading.cli.progress import BatchProgress
     from lading.services import batches, execution
 
     if not wait:
-        execution.ensure_background_worker(sess)  # type: ignore[arg-type]
+        execution.ensure_background_worker(sess)
         emit(result)
         return
-    progress = BatchProgress(lambda: batches.get_batch(sess, batch_uuid)["batch"])  # type: ignore[arg-type]
+    progress = BatchProgress(lambda: batches.get_batch(sess, batch_uuid)["batch"])
     try:
-        execution.drive_batch_until_finished(sess, batch_uuid,  # type: ignore[arg-type]
-                                             status_of=lambda u: batches.batch_status(sess, u),  # type: ignore[arg-type]
+        execution.drive_batch_until_finished(sess, batch_uuid,
+                                             status_of=lambda u: batches.batch_status(sess, u),
                                              on_progress=progress)
     finally:
         progress.close()
-    emit(batches.get_batch(sess, batch_uuid))  # type: ignore[arg-type]
+    emit(batches.get_batch(sess, batch_uuid))
 
 
 @batch_app.command("get")
