@@ -14,6 +14,9 @@ mkdir -p "$LADING_CACHE_DIR"
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 
+echo "== mypy"
+.venv/bin/mypy
+
 echo "== warming the python sandbox (compiled once, cached in $LADING_CACHE_DIR)"
 .venv/bin/python -c "from lading.engine.sandbox import warm_python; warm_python()"
 
