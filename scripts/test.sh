@@ -14,6 +14,9 @@ mkdir -p "$LADING_CACHE_DIR"
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 
+echo "== mypy"
+.venv/bin/mypy
+
 echo "== import layers and cycles (import-linter contracts in pyproject.toml)"
 .venv/bin/lint-imports
 

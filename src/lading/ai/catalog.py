@@ -70,7 +70,7 @@ def _entry(integration_slug: str, slug: str) -> dict[str, Any]:
 def language_models(integration_slug: str | None = None) -> list[dict[str, Any]]:
     """Every priced model, provider by provider, optionally for one provider only."""
     wanted = canonical_slug(integration_slug) if integration_slug else None
-    out = []
+    out: list[dict[str, Any]] = []
     for provider in PROVIDERS:
         if wanted is not None and provider != wanted:
             continue

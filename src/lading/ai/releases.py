@@ -162,11 +162,11 @@ def check_resources(value: Any) -> list[dict[str, Any]]:
             items = []
             for j, item in enumerate(_list(res.get("items"), f"{where}.items", TOOLS_ERROR)):
                 item = _object(item, f"{where}.items[{j}]", TOOLS_ERROR)
-                key = _ITEM_KEYS.get(str(item.get("kind")))
-                if key is None:
+                item_key = _ITEM_KEYS.get(str(item.get("kind")))
+                if item_key is None:
                     raise _bad(f"{where}.items[{j}].kind must be one of {', '.join(_ITEM_KEYS)}", TOOLS_ERROR)
-                items.append({"kind": item["kind"], key: _uuid(item.get(key), f"{where}.items[{j}].{key}",
-                                                                 TOOLS_ERROR)})
+                items.append({"kind": item["kind"],
+                              item_key: _uuid(item.get(item_key), f"{where}.items[{j}].{item_key}", TOOLS_ERROR)})
             res["items"] = items
             out.append(res)
             continue

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from lading.analytics import functions
 from lading.analytics.tables import ALIAS_COLUMNS, STATUS_COLUMNS, TABLES, TIME_COLUMNS, Scope
+
+if TYPE_CHECKING:  # sqlglot is imported when a query is first checked, not with this module
+    from sqlglot import exp
+    from sqlglot.dialects.dialect import Dialect
 
 MAX_SUBQUERY_DEPTH = 5
 _SYNTAX_FUNCTIONS: tuple[type, ...] = ()
@@ -28,17 +34,19 @@ class QueryRefusedError(Exception):
         self.code = code
 
 
-def _dialect() -> type:
+def _dialect() -> type[Dialect]:
     from sqlglot import exp
     from sqlglot.dialects.clickhouse import ClickHouse
+    from sqlglot.generators.clickhouse import ClickHouseGenerator
+    from sqlglot.parsers.clickhouse import ClickHouseParser
 
     class UserSQL(ClickHouse):
         """ClickHouse, but functions stay as the user spelled them (no normalisation to other names)."""
 
-        class Parser(ClickHouse.Parser):
-            FUNCTIONS: dict = {}
+        class Parser(ClickHouseParser):  # ClickHouse.Parser
+            FUNCTIONS: ClassVar[dict] = {}
 
-        class Generator(ClickHouse.Generator):
+        class Generator(ClickHouseGenerator):  # ClickHouse.Generator
             def if_sql(self, expression: exp.If) -> str:
                 args = [expression.this, expression.args.get("true"), expression.args.get("false")]
                 return "if(" + ", ".join(self.sql(a) for a in args if a is not None) + ")"
@@ -53,10 +61,10 @@ def _dialect() -> type:
     return UserSQL
 
 
-_DIALECT: type | None = None
+_DIALECT: type[Dialect] | None = None
 
 
-def dialect() -> type:
+def dialect() -> type[Dialect]:
     global _DIALECT
     if _DIALECT is None:
         _DIALECT = _dialect()
@@ -90,14 +98,14 @@ def _syntax_functions() -> tuple[type, ...]:
 _CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
-def _generated_name(node: object) -> str | None:
+def _generated_name(node: exp.Expr) -> str | None:
     """The ClickHouse function a sqlglot function class (ArgMax, StrPosition, …) is rendered as:
     what will actually run is what gets checked."""
     match = _CALL.match(node.sql(dialect=dialect(), comments=False))
     return match.group(1) if match else None
 
 
-def _function_name(node: object) -> str | None:
+def _function_name(node: exp.Expr) -> str | None:
     from sqlglot import exp
 
     if isinstance(node, exp.Anonymous):
@@ -161,7 +169,7 @@ def _quiet_sqlglot() -> None:
         _QUIET = True
 
 
-def parse(sql: str) -> object:
+def parse(sql: str) -> exp.Expr:
     """One checked SELECT tree, or `QueryRefusedError`."""
     import sqlglot
     from sqlglot import exp
@@ -188,7 +196,7 @@ def parse(sql: str) -> object:
     return tree
 
 
-def _check(tree: object) -> None:
+def _check(tree: exp.Expr) -> None:
     from sqlglot import exp
 
     global _SYNTAX_FUNCTIONS
@@ -246,7 +254,7 @@ _CLAUSE_LABELS = {"settings": "SETTINGS", "format": "FORMAT", "into": "INTO", "o
                   "materialized": "MATERIALIZED", "version": "time travel"}
 
 
-def _check_clauses(node: object) -> None:
+def _check_clauses(node: exp.Expr) -> None:
     from sqlglot import exp
 
     for kind, cls in (("Select", exp.Select), ("SetOperation", exp.SetOperation), ("Subquery", exp.Subquery),
@@ -263,7 +271,7 @@ def _check_clauses(node: object) -> None:
         raise QueryRefusedError(497, f"ACCESS_DENIED: {label} clauses are not allowed")
 
 
-def _is_array_join_target(table: object) -> bool:
+def _is_array_join_target(table: exp.Expr) -> bool:
     from sqlglot import exp
 
     parent = table.parent
@@ -272,7 +280,7 @@ def _is_array_join_target(table: object) -> bool:
     return isinstance(parent, exp.Join) and str(parent.args.get("kind") or "").upper() == "ARRAY"
 
 
-def _check_table(table: object, ctes: set[str]) -> None:
+def _check_table(table: exp.Expr, ctes: set[str]) -> None:
     from sqlglot import exp
 
     if _is_array_join_target(table):
@@ -283,7 +291,8 @@ def _check_table(table: object, ctes: set[str]) -> None:
     if isinstance(target, exp.Func) or not isinstance(target, exp.Identifier):
         name = _function_name(target) or getattr(target, "name", "") or target.key
         raise QueryRefusedError(497, f"ACCESS_DENIED: table function {name} is not allowed")
-    db = (table.args.get("db").name if table.args.get("db") else "") or ""
+    db_node = table.args.get("db")
+    db = (db_node.name if db_node else "") or ""
     catalog = table.args.get("catalog")
     name = table.name
     if db.lower() in ("system", "information_schema") or name.lower() in ("information_schema",):
@@ -296,10 +305,10 @@ def _check_table(table: object, ctes: set[str]) -> None:
     raise QueryRefusedError(60, f"Table orchestration.{name} doesn't exist")
 
 
-def _subquery_depth(tree: object) -> int:
+def _subquery_depth(tree: exp.Expr) -> int:
     from sqlglot import exp
 
-    def depth(node: object) -> int:
+    def depth(node: exp.Expr) -> int:
         best = 0
         for child in node.iter_expressions():
             inner = depth(child)
@@ -315,14 +324,14 @@ def _subquery_depth(tree: object) -> int:
 # --- rewriting -------------------------------------------------------------------------------------
 
 
-def _constant(node: object) -> bool:
+def _constant(node: exp.Expr) -> bool:
     from sqlglot import exp
 
     return not any(isinstance(n, (exp.Column, exp.Select, exp.Subquery, exp.Star, exp.Placeholder))
                    for n in node.walk())
 
 
-def _conjuncts(where: object) -> list[object]:
+def _conjuncts(where: exp.Expr) -> list[exp.Expr]:
     from sqlglot import exp
 
     if isinstance(where, exp.And):
@@ -332,7 +341,8 @@ def _conjuncts(where: object) -> list[object]:
     return [where]
 
 
-def _pushdowns(select: object, table: object, name: str, scope: Scope, src_ts_bound: object) -> None:
+def _pushdowns(select: exp.Expr, table: exp.Expr, name: str, scope: Scope,
+               src_ts_bound: Callable[[str, bool], str]) -> None:
     """Add the WHERE conjuncts of a single-table SELECT that the store can pre-filter on."""
     from sqlglot import exp
 
@@ -343,14 +353,15 @@ def _pushdowns(select: object, table: object, name: str, scope: Scope, src_ts_bo
     aliases = {e.alias for e in select.expressions if isinstance(e, exp.Alias)}
     generator = dialect()
 
-    def column_of(node: object) -> str | None:
+    def column_of(node: exp.Expr) -> str | None:
         if isinstance(node, exp.Column) and (not node.table or node.table in names) and node.name not in aliases:
             return node.name
         return None
 
     flips = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
     for cond in _conjuncts(where.this):
-        if isinstance(cond, tuple(flips)):
+        if isinstance(cond, (exp.GT, exp.GTE, exp.LT, exp.LTE)):  # the keys of `flips`
+            kind: type[exp.Binary]
             col, value, kind = column_of(cond.this), cond.expression, type(cond)
             if col is None:
                 col, value, kind = column_of(cond.expression), cond.this, flips[type(cond)]
@@ -380,7 +391,7 @@ _AGGREGATE_HINTS = ("count", "sum", "avg", "min", "max", "uniq", "any", "group",
 MAX_TOP_N = 10_000
 
 
-def _top_n(select: object, table: object, name: str) -> tuple[str, bool, int] | None:
+def _top_n(select: exp.Expr, table: exp.Expr, name: str) -> tuple[str, bool, int] | None:
     """`SELECT … FROM <table> ORDER BY <time column> [DESC] LIMIT k` with nothing that needs other rows
     (no WHERE, joins, grouping, aggregates, window or array functions): only the store's k first rows
     by that column can be returned, so they can be fetched by key instead of scanning the table."""
@@ -423,7 +434,7 @@ def _top_n(select: object, table: object, name: str) -> tuple[str, bool, int] | 
     return raw, bool(first.args.get("desc")), count + offset
 
 
-def rewrite(tree: object, src_ts_bound: object) -> Rewritten:
+def rewrite(tree: exp.Expr, src_ts_bound: Callable[[str, bool], str]) -> Rewritten:
     """Replace each runtime-table reference by a placeholder naming its scoped view."""
     from sqlglot import exp
 

@@ -32,8 +32,11 @@ def scoped_sql(sql: str, settings: Settings, workspace_uuid: str, row_cap: int |
             _fetch_top_keys(settings, workspace_uuid, table, scope)
         if scope.lower_time_values and src.backend == "sqlite":
             scope.narrow = _newest_bound_age(scope.lower_time_values) <= NARROW_WINDOW_SECONDS
-        final = re.sub(rf"\b{placeholder}\b", lambda _m, t=table, s=scope: view_sql(t, src, workspace_uuid, s),
-                       final)
+
+        def view(_match: re.Match[str], t: str = table, s: Scope = scope) -> str:
+            return view_sql(t, src, workspace_uuid, s)
+
+        final = re.sub(rf"\b{placeholder}\b", view, final)
     return final
 
 

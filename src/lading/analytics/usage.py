@@ -57,8 +57,10 @@ def _node_attributes(conn: Connection, ws: str, release_uuids: Iterable[str]) ->
             for node in nodes or []:
                 if not isinstance(node, dict) or not node.get("uuid"):
                     continue
-                config = node.get("config") if isinstance(node.get("config"), dict) else {}
-                settings = config.get("advancedSettings") if isinstance(config.get("advancedSettings"), dict) else {}
+                config = node.get("config")
+                config = config if isinstance(config, dict) else {}
+                settings = config.get("advancedSettings")
+                settings = settings if isinstance(settings, dict) else {}
                 connector = node.get("connectorUuid") or settings.get("connectorUuid")
                 found[(release_uuid, node["uuid"])] = _Node(node.get("integrationSlug"), connector,
                                                             node.get("agentUuid"))

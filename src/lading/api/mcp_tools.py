@@ -147,7 +147,8 @@ def _action_caller(session: Session, action: dict[str, Any]) -> Callable[[dict[s
     """Runs like `orchestration action execute`: config keys are fixed, the client fills the rest."""
     from lading.services.orchestration import actions
 
-    fixed = action.get("config") if isinstance(action.get("config"), dict) else {}
+    fixed = action.get("config")
+    fixed = fixed if isinstance(fixed, dict) else {}
     target = {k: v for k, v in action.items() if k in ("kind", "toolUuid", "agentUuid", "templateSlug",
                                                         "releaseUuid")}
 

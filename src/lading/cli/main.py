@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         emit({"errorMessage": _usage_text(exc), "statusCode": 400})
         code = 2
     except _classes("ClickException") as exc:
+        # Click's classes are looked up by name (two copies), so the checker only knows BaseException.
         emit({"errorMessage": f"error: {exc.format_message()}", "statusCode": 400})  # type: ignore[attr-defined]
         code = 2
     except LadingError as exc:
@@ -118,21 +119,23 @@ def _bound_integers(command: object) -> None:
             param._lading_bounded = True
 
 
-def _bounded(param: object, process: Any) -> Any:
+def _bounded(param: Any, process: Any) -> Any:
     def process_value(ctx: Any, value: Any) -> Any:
         number = process(ctx, value)
         if isinstance(number, int) and not isinstance(number, bool) and not INT64_MIN <= number <= INT64_MAX:
-            raise _classes("BadParameter")[0](f"{value} is out of range: integers run from {INT64_MIN} to {INT64_MAX}",
-                                               ctx=ctx, param=param)
+            from click import BadParameter
+
+            raise BadParameter(f"{value} is out of range: integers run from {INT64_MIN} to {INT64_MAX}",
+                               ctx=ctx, param=param)
         return number
 
     return process_value
 
 
 def _usage_text(exc: BaseException) -> str:
-    message = exc.format_message()  # type: ignore[attr-defined]
+    message = exc.format_message()  # type: ignore[attr-defined]  # a Click UsageError, matched by name
     if isinstance(exc, _classes("NoSuchOption")):
-        return f"error: unknown option '{exc.option_name}'"  # type: ignore[attr-defined]
+        return f"error: unknown option '{exc.option_name}'"  # type: ignore[attr-defined]  # Click NoSuchOption
     param = getattr(exc, "param", None)
     if isinstance(exc, _classes("MissingParameter")) and param is not None:
         opts = getattr(param, "opts", None) or [param.name]

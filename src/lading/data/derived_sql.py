@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, Table, func, or_, select, true, update
 
 from lading.data import derived, physical
 from lading.data.columns import CoercionError, coerce
@@ -148,6 +148,7 @@ def index_join(conn: Any, ws: str, model_uuid: str, column: dict[str, Any]) -> N
         return
     link = link_of(conn, ws, model_uuid, column)
     row = repo.get_model(conn, ws, model_uuid)
+    assert row is not None  # the caller holds this model's row
     for schema, table, slug in ((link.related.table_schema, link.related.table_name, link.remote),
                                 (row.table_schema, row.table_name, link.local)):
         if slug != "_id":
@@ -225,6 +226,7 @@ def _value_expression(conn: Any, ws: str, handle: ModelHandle, column: dict[str,
         "min": func.min(col) if col is not None else None,
         "max": func.max(col) if col is not None else None,
     }[function]
+    assert agg is not None  # normalise() requires aggregation.columnSlug for every function but count
     return select(agg).select_from(rel).where(*where).scalar_subquery()
 
 
@@ -329,7 +331,7 @@ def refresh(conn: Any, ws: str, model_uuid: str, info: WriteInfo, evaluate: Eval
     table = handle.table
     columns = list(row.columns or [])
     full = full or set()
-    sql_scopes = {slug: scope(table) for slug, scope in (sql_scopes or {}).items()}
+    scopes: dict[str, ColumnElement[bool]] = {slug: scope(table) for slug, scope in (sql_scopes or {}).items()}
     written = table.c["_updated_at"] == info.now
     moved = info.updated_slugs | info.dirty
     for column in columns:
@@ -337,12 +339,12 @@ def refresh(conn: Any, ws: str, model_uuid: str, info: WriteInfo, evaluate: Eval
             continue
         slug = column["slug"]
         if slug in full:
-            sql_scopes[slug] = true()
+            scopes[slug] = true()
         elif info.inserted or _join_column(column, conn, ws, model_uuid) in moved:
-            sql_scopes[slug] = sql_scopes[slug] | written if slug in sql_scopes else written  # type: ignore
+            scopes[slug] = scopes[slug] | written if slug in scopes else written
     changed = False
     for column in columns:
-        scope = sql_scopes.get(column["slug"]) if column.get("kind") in SQL_KINDS else None
+        scope = scopes.get(column["slug"]) if column.get("kind") in SQL_KINDS else None
         if scope is None:
             continue
         try:
@@ -397,6 +399,11 @@ def dependents(conn: Any, ws: str, model_uuid: str) -> dict[str, list[tuple[dict
     return out
 
 
+def _rows_in(local: str, keys: Select[Any]) -> Callable[[Table], ColumnElement[bool]]:
+    """A refresh scope: the rows whose `local` column is among `keys`."""
+    return lambda table: table.c[local].in_(keys)
+
+
 def propagate(conn: Any, ws: str, model_uuid: str, info: WriteInfo, evaluate: Evaluate) -> set[str]:
     """After `model_uuid` was written (and refreshed): refresh the models whose metrics and lookups read
     it, then theirs, each model once. Returns the uuids of models whose derived values changed."""
@@ -418,7 +425,7 @@ def propagate(conn: Any, ws: str, model_uuid: str, info: WriteInfo, evaluate: Ev
                     scopes[column["slug"]] = lambda table: true()
                 else:
                     keys = select(related.c[link.remote]).where(related.c["_updated_at"] == source_info.now)
-                    scopes[column["slug"]] = lambda table, local=link.local, keys=keys: table.c[local].in_(keys)
+                    scopes[column["slug"]] = _rows_in(link.local, keys)
             if not scopes:
                 continue
             target_info = WriteInfo(now=source_info.now)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from lading.data import physical
 from lading.data.columns import (
@@ -128,9 +128,9 @@ class ModelWriter:
 
     def _target(self, key: str, sample: Any, line: int) -> tuple[str, Any] | None:
         """(column, converter) a source key writes to (creating the column if allowed); None if ignored."""
-        cached = self._targets.get(key, False)
+        cached: tuple[str, Any] | Literal[False] | None = self._targets.get(key, False)
         if cached is not False:
-            return cached  # type: ignore[return-value]
+            return cached
         if key == "_id":
             target: tuple[str, Any] | None = ("_id", None)
         elif key in IGNORED_SYSTEM_KEYS or (key.startswith("_") and key not in self.types):
@@ -183,7 +183,7 @@ class ModelWriter:
         problem: str | None = None
         targets = self._targets
         for key, value in raw.items():
-            target = targets.get(key, False)
+            target: tuple[str, Any] | Literal[False] | None = targets.get(key, False)
             if target is False:
                 target = self._target(key, value, line) if isinstance(key, str) else None
             if target is None:
@@ -402,6 +402,7 @@ class ModelWriter:
                 self.add_fields(line, fields)
             return
         self.flush()
+        columns: list[list[Any]] | None
         try:
             columns = []
             for index, slug, convert in self._plan:

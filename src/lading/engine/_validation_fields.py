@@ -8,7 +8,7 @@ Every function accepts arbitrary JSON and never raises.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from lading.domain.errors import shown
 from lading.domain.nodes import UUID_RE, VARIABLE_TYPES
@@ -22,7 +22,7 @@ def show(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[float]:
     """A JSON number (booleans are not numbers, although Python says they are ints)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -76,7 +76,7 @@ def base_field_problems(node: dict[str, Any]) -> list[str]:
     return problems
 
 
-def children_list_ok(children: Any) -> bool:
+def children_list_ok(children: Any) -> TypeGuard[list[str | None]]:
     return isinstance(children, list) and all(c is None or isinstance(c, str) for c in children)
 
 

@@ -197,7 +197,8 @@ class Executor:
     def _failure(self, run: RunState, node: dict[str, Any], config: Any, message: str,
                  exec_id: int | None, started_at: datetime, now: datetime) -> StepOutcome:
         slug = str(node.get("slug"))
-        retry = node.get("retry") if isinstance(node.get("retry"), dict) else {}
+        retry = node.get("retry")
+        retry = retry if isinstance(retry, dict) else {}
         attempts = run.cursor_attempt + 1
         maximum = int(retry.get("maximumAttempts") or 1) if retry else 1
         if config is not None:

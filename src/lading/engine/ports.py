@@ -28,7 +28,7 @@ class AgentOutcome:
 @dataclass
 class ToolTarget:
     tool_uuid: str
-    workflow_uuid: str
+    workflow_uuid: str | None  # None: an ad-hoc template tool, no workflow of its own
     release_uuid: str
     form_fields: list[dict[str, Any]] | None
 

@@ -47,6 +47,7 @@ def execute_node(node: dict[str, Any], computed_config: Any, context: dict[str, 
                  connector: ConnectorCall | None = None) -> dict[str, Any]:
     started = utcnow()
     credits = 0.0
+    error: str | None
     try:
         result = asyncio.run(_execute(node, computed_config if isinstance(computed_config, dict) else {}, context,
                                       connector))

@@ -148,12 +148,13 @@ class _Level:
         self._check_identity(node)
         for problem in base_field_problems(node):
             self._add(node, "nodeInvalid", problem)
+        kind = node.get("kind")
         kind_check = {
             "native": self._check_native,
             "connector": self._check_connector,
             "tool": self._check_tool,
             "agent": self._check_agent,
-        }.get(node.get("kind") if isinstance(node.get("kind"), str) else "")
+        }.get(kind if isinstance(kind, str) else "")
         if kind_check is not None:
             kind_check(node)
         self._check_reserved_slugs(node)

@@ -118,7 +118,7 @@ def _scrubbed_error(exc: NodeExecutionError, scrub: Scrubber) -> NodeExecutionEr
     exc.args = (exc.message,)
     details = getattr(exc, "details", None)
     if details:
-        exc.details = scrub.value(details)
+        exc.details = scrub.value(details)  # type: ignore[attr-defined]  # only on errors that carry details
     exc.__cause__ = exc.__context__ = None
     return exc
 

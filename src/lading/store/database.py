@@ -81,7 +81,7 @@ class WriterGate:
                 yield
             finally:
                 self._depth -= 1
-                if self._depth == 0:
+                if self._depth == 0 and self._fd is not None:  # always set here: locked on entry
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 

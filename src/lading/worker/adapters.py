@@ -133,7 +133,7 @@ class ServicePorts:
     async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
         target = await asyncio.to_thread(self._tool_target, run.workspace_uuid, node)
         if not target.workflow_uuid:
-            target.workflow_uuid = None  # type: ignore[assignment]
+            target.workflow_uuid = None
         return target
 
 

@@ -146,7 +146,9 @@ def _fire_tool(db: Database, schedule: Schedule, tick: datetime) -> dict[str, An
     now = utcnow()
     with db.write() as conn:
         tool = wf_repo.get_tool(conn, ws, schedule.owner_uuid)
-        triggers = [t for t in (tool.triggers or []) if isinstance(t, dict)] if tool is not None else []
+        if tool is None:
+            return None  # deleted since it was read
+        triggers = [t for t in (tool.triggers or []) if isinstance(t, dict)]
         current = dict(zip(trigger_keys(triggers), triggers, strict=True))
         if schedule.key not in current:
             return None  # removed or edited since it was read: the new list is scheduled on the next pass

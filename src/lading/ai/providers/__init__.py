@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from lading.ai.providers.anthropic_messages import AnthropicMessages
@@ -17,10 +18,10 @@ from lading.ai.turn import AgentSpec
 from lading.domain.errors import shown
 from lading.integrations import get_integration
 from lading.integrations._runtime import open_call
-from lading.integrations._sdk import ProviderError
+from lading.integrations._sdk import ActionCall, ProviderError
 from lading.integrations._secrets import Scrubber
 
-_WIRE_FORMATS = {"openAi": OpenAiChat, "anthropic": AnthropicMessages}
+_WIRE_FORMATS: dict[str, Callable[[ActionCall], Provider]] = {"openAi": OpenAiChat, "anthropic": AnthropicMessages}
 
 
 def open_provider(spec: AgentSpec) -> Provider:

@@ -54,7 +54,8 @@ def _string(data: dict[str, Any], key: str, *, required: bool = False) -> str | 
 
 def _author(value: Any) -> dict[str, Any]:
     author = value if isinstance(value, dict) else {}
-    company = author.get("company") if isinstance(author.get("company"), dict) else {}
+    company = author.get("company")
+    company = company if isinstance(company, dict) else {}
     return {"name": author.get("name"), "title": author.get("title"),
             "company": {"name": company.get("name"), "url": company.get("url")}}
 
@@ -74,7 +75,8 @@ def normalise(data: Any, *, shipped: bool, modified: str) -> dict[str, Any]:
     categories = data.get("categories") or []
     if not isinstance(categories, list) or any(c not in CATEGORIES for c in categories):
         raise TemplateError(f"'categories' must be a subset of {', '.join(CATEGORIES)}")
-    icon = data.get("icon") if isinstance(data.get("icon"), dict) else {}
+    icon = data.get("icon")
+    icon = icon if isinstance(icon, dict) else {}
     try:
         model, integration = resolve_model(_string(data, "languageModelSlug"), _string(data, "integrationSlug"))
         body = {

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from lading.cli.common import help_settings, session
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.session import Session
 
 batch_app = typer.Typer(help="Many records through one workflow.", no_args_is_help=True,
                         context_settings=help_settings())
@@ -37,21 +42,21 @@ def create(
     _after_create(sess, result["batch"]["uuid"], result, wait)
 
 
-def _after_create(sess: object, batch_uuid: str, result: dict, wait: bool) -> None:
+def _after_create(sess: Session, batch_uuid: str, result: dict, wait: bool) -> None:
     from lading.cli.progress import BatchProgress
     from lading.services.orchestration import batches
     from lading.worker import finish_batch
 
     if not wait:
-        finish_batch(sess, batch_uuid, wait=False)  # type: ignore[arg-type]
+        finish_batch(sess, batch_uuid, wait=False)
         emit(result)
         return
-    progress = BatchProgress(lambda: batches.get_batch(sess, batch_uuid)["batch"])  # type: ignore[arg-type]
+    progress = BatchProgress(lambda: batches.get_batch(sess, batch_uuid)["batch"])
     try:
-        finish_batch(sess, batch_uuid, wait=True, on_progress=progress)  # type: ignore[arg-type]
+        finish_batch(sess, batch_uuid, wait=True, on_progress=progress)
     finally:
         progress.close()
-    emit(batches.get_batch(sess, batch_uuid))  # type: ignore[arg-type]
+    emit(batches.get_batch(sess, batch_uuid))
 
 
 @batch_app.command("get")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 from lading.data.filters import ast
 from lading.data.filters.errors import FilterError, Path
@@ -139,7 +139,7 @@ class _Parser:
         kind = obj.get("kind")
         if kind == "relation":
             raise FilterError([*path, "kind"], 'the kind "relation" is reserved and not available yet')
-        if kind not in allowed_kinds:
+        if not isinstance(kind, str) or kind not in allowed_kinds:
             raise FilterError([*path, "kind"], f"unknown condition kind {shown(kind)}{_suggest(kind, allowed_kinds)}; "
                                                f"expected one of {', '.join(allowed_kinds)}")
         _keys(obj, KEYS[kind], path)
@@ -163,16 +163,10 @@ class _Parser:
             if op in NULL_OPS or op in ("isEmpty", "isNotEmpty"):
                 return ast.StringCond(column, op)
             return ast.StringCond(column, op, _strings(obj, path))
-        if kind in ("number", "date"):
-            conv = _number if kind == "number" else _date
-            if op in NULL_OPS:
-                return (ast.NumberCond if kind == "number" else ast.DateCond)(column, op)
-            if op == "between":
-                first, last = conv(obj, "firstValue", path), conv(obj, "lastValue", path)
-                if _order_key(first) > _order_key(last):
-                    raise FilterError([*path, "firstValue"], "firstValue is after lastValue, so nothing can match")
-                return (ast.NumberCond if kind == "number" else ast.DateCond)(column, op, first, last)
-            return (ast.NumberCond if kind == "number" else ast.DateCond)(column, op, conv(obj, "value", path))
+        if kind == "number":
+            return _ordered_cond(ast.NumberCond, _number, column, op, obj, path)
+        if kind == "date":
+            return _ordered_cond(ast.DateCond, _date, column, op, obj, path)
         if kind == "boolean":
             return ast.BooleanCond(column, op)
         if kind == "objectProperty":
@@ -362,7 +356,7 @@ def _conj(obj: Mapping[str, Any], path: Path, required: bool) -> ast.Conj:
     if value not in ("and", "or"):
         what = "is required" if "conjonction" not in obj else f"must be \"and\" or \"or\", not {shown(value)}"
         raise FilterError([*path, "conjonction"], f"\"conjonction\" {what}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _operator(kind: str, obj: Mapping[str, Any], path: Path) -> str:
@@ -371,7 +365,7 @@ def _operator(kind: str, obj: Mapping[str, Any], path: Path) -> str:
     if op not in allowed:
         raise FilterError([*path, "operator"], f"operator {shown(op)} is not allowed for kind {shown(kind)}"
                                                f"{_suggest(op, allowed)}; allowed: {', '.join(allowed)}")
-    return op  # type: ignore[no-any-return]
+    return op
 
 
 def _strings(obj: Mapping[str, Any], path: Path) -> tuple[str, ...]:
@@ -390,7 +384,7 @@ def _strings(obj: Mapping[str, Any], path: Path) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -399,7 +393,7 @@ def _number(obj: Mapping[str, Any], key: str, path: Path) -> float:
     if not _is_number(value):
         what = "is required" if value is None else f"must be a number, not {json_type(value)} {shown(value)}"
         raise FilterError([*path, key], f"{key} {what}")
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def parse_date(value: Any, path: Path, key: str = "value") -> ast.DateBound:
@@ -426,6 +420,23 @@ def _date(obj: Mapping[str, Any], key: str, path: Path) -> ast.DateBound:
 
 def _order_key(value: Any) -> Any:
     return value.start if isinstance(value, ast.DateBound) else value
+
+
+_Bound = TypeVar("_Bound", float, ast.DateBound)
+
+
+def _ordered_cond(make: Callable[[str, str, _Bound | None, _Bound | None], ast.Condition],
+                  conv: Callable[[Mapping[str, Any], str, Path], _Bound],
+                  column: str, op: str, obj: Mapping[str, Any], path: Path) -> ast.Condition:
+    """A number or date condition: no value for the null operators, two ordered ones for `between`."""
+    if op in NULL_OPS:
+        return make(column, op, None, None)
+    if op == "between":
+        first, last = conv(obj, "firstValue", path), conv(obj, "lastValue", path)
+        if _order_key(first) > _order_key(last):
+            raise FilterError([*path, "firstValue"], "firstValue is after lastValue, so nothing can match")
+        return make(column, op, first, last)
+    return make(column, op, conv(obj, "value", path), None)
 
 
 def _scalar(obj: Mapping[str, Any], key: str, path: Path) -> Any:
@@ -508,7 +519,7 @@ def parse_sort(raw: Any, schema: ModelSchema) -> tuple[ast.SortKey, ...]:
         direction = obj.get("kind", "asc")
         if direction not in ("asc", "desc"):
             raise FilterError([*path, "kind"], f"sort kind must be \"asc\" or \"desc\", not {shown(direction)}")
-        keys.append(ast.SortKey(slug, direction == "desc"))  # type: ignore[arg-type]
+        keys.append(ast.SortKey(slug, direction == "desc"))
     return tuple(keys)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from lading.data.filters import ast
@@ -46,7 +47,7 @@ def sort_records(records: Sequence[Record], sort: Sequence[ast.SortKey]) -> list
     for key in reversed(sort):
         present = [r for r in out if r.get(key.column) is not None]
         missing = [r for r in out if r.get(key.column) is None]
-        present.sort(key=lambda r, k=key.column: r[k], reverse=key.descending)  # type: ignore[misc]
+        present.sort(key=itemgetter(key.column), reverse=key.descending)
         out = present + missing
     return out
 
@@ -140,7 +141,7 @@ def _number(c: ast.NumberCond, v: Any) -> bool:
     if v is None:
         return False
     return {"is": lambda: v == c.value, "greaterThan": lambda: v > c.value, "lowerThan": lambda: v < c.value,
-            "between": lambda: c.value <= v <= c.last}[op]()  # type: ignore[operator]
+            "between": lambda: c.value <= v <= c.last}[op]()
 
 
 def _date(c: ast.DateCond, v: datetime | None) -> bool:

@@ -132,7 +132,7 @@ class _Compiler:
 
     def condition(self, cond: ast.Condition) -> ColumnElement[bool]:
         method = getattr(self, "_" + _SNAKE[type(cond).__name__])
-        return method(cond)  # type: ignore[no-any-return]
+        return method(cond)
 
     # --- column conditions -----------------------------------------------------------------------
 

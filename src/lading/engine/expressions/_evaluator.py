@@ -35,7 +35,7 @@ _SYNTAX: Any = object()  # a segment that does not parse: its `{{ … }}` text s
 
 
 class _Job(NamedTuple):
-    index: int
+    slot: int
 
 
 class _Pending:
@@ -47,7 +47,7 @@ class _Pending:
         self.template, self.values, self.original = template, values, original
 
     def finish(self, results: list[Any]) -> Any:
-        values = [results[v.index] if type(v) is _Job else v for v in self.values]
+        values = [results[v.slot] if type(v) is _Job else v for v in self.values]
         return _assemble(self.template, values, self.original)
 
 

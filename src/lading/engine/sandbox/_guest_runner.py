@@ -170,11 +170,13 @@ def main() -> None:
     marker = str(request.pop("marker"))
     real_stdout = sys.stdout
     sink = _Sink()
-    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = sink  # type: ignore[assignment]
+    # The original streams are replaced too, on purpose, so guest code cannot reach the real stdout;
+    # typeshed declares them Final.
+    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = sink  # type: ignore[assignment, misc]
     try:
         payload = execute(request.pop("script"), request.pop("nodes"), request.pop("parentNodes"))
     finally:
-        sys.stdout = sys.__stdout__ = real_stdout
+        sys.stdout = sys.__stdout__ = real_stdout  # type: ignore[assignment, misc]  # Final in typeshed, as above
     try:
         text = json.dumps(payload, allow_nan=False, separators=(",", ":"))
     except MemoryError:

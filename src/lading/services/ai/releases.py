@@ -189,8 +189,8 @@ def check_references(session: Session, conn: Any, refs: References) -> None:
         if row is None or (integration and row.integration_slug != integration):
             raise _missing(f"{where}: no {integration} connector {uuid} in this workspace", TOOLS_ERROR, where)
     for integration_slug, action_slug, where in refs.connector_actions:
-        integration = get_integration(integration_slug)
-        if integration is None or integration.action(action_slug) is None:
+        found = get_integration(integration_slug)
+        if found is None or found.action(action_slug) is None:
             raise _missing(f"{where}: unknown connector action {integration_slug}.{action_slug}", TOOLS_ERROR, where)
     for action, where in refs.tools:
         if action.get("toolUuid"):

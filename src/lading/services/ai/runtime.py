@@ -93,7 +93,8 @@ def native_agent_config(config: dict[str, Any]) -> dict[str, Any]:
     """A native `agent` step's inline settings in release shape (`tools` is an alias of `actions`)."""
     from lading.ai.releases import default_release_config
 
-    settings = config.get("advancedSettings") if isinstance(config.get("advancedSettings"), dict) else {}
+    settings = config.get("advancedSettings")
+    settings = settings if isinstance(settings, dict) else {}
     if not settings.get("connectorUuid"):
         raise _fail("advancedSettings.connectorUuid is required (a language-model connector)")
     out = default_release_config()
@@ -152,13 +153,14 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
                 credentials = connections.credentials_for(session, conn, row, integration)
     except LadingError as exc:
         raise _fail(exc.to_document()["errorMessage"]) from exc
+    output = merged.get("output")
     return AgentSpec(
         integration_slug=integration.slug, language_model_slug=model,
         system_prompt=with_resource_prompts(str(merged.get("systemPrompt") or ""), resources),
         temperature=_check_number(merged.get("temperature", 0.3), "temperature", 0, 1),
         max_steps=int(_check_number(merged.get("maxSteps", 10), "maxSteps", 1, 50)),
         with_reasoning=bool(merged.get("withReasoning")),
-        output=merged.get("output") if isinstance(merged.get("output"), dict) else {"type": "text"},
+        output=output if isinstance(output, dict) else {"type": "text"},
         credentials=credentials, connector_uuid=connector_uuid)
 
 
@@ -187,7 +189,8 @@ def _input_schema(session: Session, action: dict[str, Any]) -> tuple[dict[str, A
         target = action_service.resolve(session, {k: v for k, v in action.items() if k != "config"})
     except LadingError as exc:
         raise _fail(f"failedToReconciliateAgentAiTools: {exc.to_document()['errorMessage']}") from exc
-    fixed = action.get("config") if isinstance(action.get("config"), dict) else {}
+    fixed = action.get("config")
+    fixed = fixed if isinstance(fixed, dict) else {}
     schema: dict[str, Any] = {"type": "object", "properties": {}}
     description = ""
     if target.action is not None:
@@ -240,7 +243,8 @@ def _bulk_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _action_caller(session: Session, action: dict[str, Any], call_stack: list[str], parent_agent: str | None,
                    root_run_uuid: str | None) -> Any:
-    fixed = action.get("config") if isinstance(action.get("config"), dict) else {}
+    fixed = action.get("config")
+    fixed = fixed if isinstance(fixed, dict) else {}
 
     async def one(arguments: Any) -> ToolResult:
         data = {**(arguments if isinstance(arguments, dict) else {"input": arguments}), **fixed}

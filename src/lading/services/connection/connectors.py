@@ -106,7 +106,7 @@ def get_documentation(slug: str) -> str:
 
 
 def native_integration() -> dict[str, Any]:
-    actions = {}
+    actions: dict[str, dict[str, Any]] = {}
     for action in NATIVE_ACTIONS.values():
         actions[action.slug] = {
             "name": action.name, "description": action.description, "icon": None,
@@ -422,8 +422,12 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
                                   reason="invalidAutocompleteParams")
         credentials = credentials_for(session, conn, row, integration)
     call = open_call(integration, {}, credentials, row.uuid)
+
+    async def lookup_results() -> list[dict[str, Any]]:  # asyncio.run takes a coroutine, the handler an awaitable
+        return await lookup.run(call, params)
+
     try:
-        results = call.http.scrubber.value(asyncio.run(lookup.run(call, params)))
+        results = call.http.scrubber.value(asyncio.run(lookup_results()))
     except ProviderError as exc:
         raise LadingError(call.http.redact(exc.message), reason="autocompleteFailed", status_code=502) from None
     if value:

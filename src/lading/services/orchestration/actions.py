@@ -304,7 +304,7 @@ def check_inputs(target: Target, config: dict[str, Any], records: list[dict[str,
         if target.action is not None and not _has_expression(effective):
             problems.extend(where + p for p in config_errors(target.action.config_schema, effective))
         for f in target.form_fields or []:
-            if isinstance(f, dict) and f.get("required") and effective.get(f.get("slug")) in (None, ""):
+            if isinstance(f, dict) and f.get("required") and effective.get(f["slug"]) in (None, ""):
                 problems.append(f"{where}{f['slug']}: required by the tool's form fields")
         if len(problems) >= 20:
             break
@@ -390,7 +390,8 @@ def _answer_schema(output: Any) -> dict[str, Any]:
 def _variables_schema(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     props: dict[str, Any] = {}
     for node in nodes:
-        config = node.get("config") if isinstance(node.get("config"), dict) else {}
+        config = node.get("config")
+        config = config if isinstance(config, dict) else {}
         for var in config.get("variables") or []:
             if isinstance(var, dict) and isinstance(var.get("name"), str) and var["name"] not in props:
                 props[var["name"]] = dict(VARIABLE_SCHEMAS.get(str(var.get("type")), {}))
@@ -508,7 +509,8 @@ def _autocompletes(action: Action) -> list[dict[str, str]]:
     out = []
     for name, ui in (action.ui_schema or {}).items():
         if isinstance(ui, Mapping) and ui.get("ui:widget") == "IntegrationAutocompleteWidget":
-            options = ui.get("ui:options") if isinstance(ui.get("ui:options"), Mapping) else {}
+            options = ui.get("ui:options")
+            options = options if isinstance(options, Mapping) else {}
             out.append({"field": str(name), "slug": str(options.get("slug") or "")})
     return out
 
@@ -530,7 +532,7 @@ def list_actions(session: Session, keywords: list[str] | None = None, *, kind: s
     scored = []
     for rank, item in enumerate(_candidates(session, kind, integration)):
         fields = item.pop("fields")
-        score = _score(words, tuple(f.lower() for f in fields))  # type: ignore[arg-type]
+        score = _score(words, tuple(f.lower() for f in fields))
         if score is not None:
             scored.append((-score, rank, {**item, "score": score}))
     scored.sort(key=lambda t: (t[0], t[1]))

@@ -196,6 +196,6 @@ def store(session: Session, play: Any, source: dict[str, Any], batch_uuid: str, 
             raise ValidationError("the source has no records", reason="noRecords")
         buffer.seek(0)
         name = f"{ws}/batches/{batch_uuid}/rows.jsonl"
-        files_repo.store_file(session.db, ws, name, "rows.jsonl", "application/x-ndjson", buffer,  # type: ignore[arg-type]
+        files_repo.store_file(session.db, ws, name, "rows.jsonl", "application/x-ndjson", buffer,
                               utcnow())
     return {**source, "rowsFilename": name, "count": count}

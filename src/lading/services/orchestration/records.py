@@ -154,9 +154,9 @@ def _metrics(session: Session, conn: Any, workflow_uuid: str, scope: Any, status
         dict[str, Any]]:
     counts: dict[str, dict[str, Any]] = {}
     for row in repo.node_status_counts(conn, session.workspace_uuid, workflow_uuid, scope, statuses):
-        item = counts.setdefault(row.node_uuid, {"statuses": dict.fromkeys(statuses, 0), "credits": 0.0})
-        item["statuses"][row.status] += int(row.n)
-        item["credits"] += float(row.credits or 0)
+        tally = counts.setdefault(row.node_uuid, {"statuses": dict.fromkeys(statuses, 0), "credits": 0.0})
+        tally["statuses"][row.status] += int(row.n)
+        tally["credits"] += float(row.credits or 0)
     position = _node_order(repo.latest_release_nodes(conn, session.workspace_uuid, workflow_uuid))
     items = []
     for node_uuid in sorted(counts, key=lambda u: (position.get(u, len(position)), u)):

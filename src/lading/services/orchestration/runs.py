@@ -101,8 +101,8 @@ def create_run(session: Session, *, workflow_uuid: str | None = None, data: Any 
         tool = wf_repo.tool_by_workflow(conn, session.workspace_uuid, wf_uuid) if wf_uuid else None
         row["call_stack"] = [tool.uuid] if tool is not None else []
         repo.insert_runs(conn, [row])
-        row = repo.get_run(conn, session.workspace_uuid, run_uuid)
-    return {"run": presenters.run(row)}
+        stored = repo.get_run(conn, session.workspace_uuid, run_uuid)
+    return {"run": presenters.run(stored)}
 
 
 def insert_graph_run(session: Session, conn: Any, *, nodes: list[dict[str, Any]], data: dict[str, Any],

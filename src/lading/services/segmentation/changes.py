@@ -143,6 +143,7 @@ def fetch_change(session: Session, *, uuid: str, kinds: list[str] | None, limit:
                                       "--segment-uuid)", reason="invalidData")
             raise NotFoundError(f"Change not found: {uuid}", reason="changeNotFound")
         seg = repo.get_segment(conn, session.workspace_uuid, change.segment_uuid, include_deleted=True)
+        assert seg is not None  # a change's segment row is kept, deleted or not
         rows = repo.change_records(conn, change.segment_uuid, change.seq, list(dict.fromkeys(kinds)), limit, offset)
         try:
             handle = load_model(conn, session.workspace_uuid, seg.model_uuid)

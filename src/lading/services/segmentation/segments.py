@@ -209,18 +209,19 @@ def fetch(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, l
     columns = output_columns(ev.handle, enrich=enrich)
     slugs = [c["slug"] for c in columns]
     selected = [ev.table.c[s] for s in slugs]
+    rows: Sequence[Sequence[Any]]
     if session.db.is_postgres:
         # One scan for both: the count rides along as a window over the matching rows.
         from sqlalchemy import func
 
         with session.db.read() as conn:
-            rows = conn.execute(ev.page([*selected, func.count().over()], fetching_limit, fetching_offset)).all()
-            if rows:
-                total = int(rows[0][-1])
+            counted = conn.execute(ev.page([*selected, func.count().over()], fetching_limit, fetching_offset)).all()
+            if counted:
+                total = int(counted[0][-1])
                 count = total if ev.limit is None else min(total, ev.limit)
             else:
                 count = ev.count(conn) if fetching_offset else 0
-        rows = [row[:-1] for row in rows]
+        rows = [row[:-1] for row in counted]
     else:
         # SQLite: the page can walk a sort index and stop early while the count scans; run them side by
         # side on two connections.

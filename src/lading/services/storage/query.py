@@ -167,6 +167,7 @@ def _read_only_cursor(session: Session, guarded: GuardedQuery) -> Iterator[_Stat
         return
     raw = session.db.engine.raw_connection()
     dbapi = raw.driver_connection
+    assert dbapi is not None  # a freshly checked-out connection holds its driver connection
     deadline = time.monotonic() + TIMEOUT_SECONDS
     denial = SqliteDenial()
     try:

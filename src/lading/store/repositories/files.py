@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import Connection, delete, insert, select
 
@@ -13,14 +13,14 @@ from lading.store.schema import file_chunks, files
 CHUNK_BYTES = 1 << 20
 
 
-def store_file(db: Database, ws: str, s3_filename: str, name: str, content_type: str, stream: BinaryIO,
+def store_file(db: Database, ws: str, s3_filename: str, name: str, content_type: str, stream: IO[bytes],
                now: Any) -> int:
     """Copy a stream into the store chunk by chunk; returns the size in bytes."""
     with db.write() as conn:
         return write_file(conn, ws, s3_filename, name, content_type, stream, now)
 
 
-def write_file(conn: Connection, ws: str, s3_filename: str, name: str, content_type: str, stream: BinaryIO,
+def write_file(conn: Connection, ws: str, s3_filename: str, name: str, content_type: str, stream: IO[bytes],
                now: Any) -> int:
     """`store_file` inside the caller's transaction (content files store their text alongside)."""
     size = seq = 0

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy.sql.expression import BindParameter, ColumnElement
 
 from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
 from lading.domain.run_state import ExecutionWrite, OpenExecution, RunState, StepOutcome
@@ -177,14 +178,15 @@ def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOut
         o.execution.id = conn.execute(insert(executions).returning(executions.c.id),
                                       [_execution_row(o)]).scalar_one()
     fresh_ids = {id(o) for o in fresh}
-    old = [o for o in outcomes if o.execution is not None and id(o) not in fresh_ids]
+    old = [(o, o.execution) for o in outcomes if o.execution is not None and id(o) not in fresh_ids]
     if old:
-        rows = []
-        for o in old:
+        rows: list[dict[str, Any]] = []
+        for o, execution in old:
             row = _execution_row(o)
-            row["b_id"] = o.execution.id  # type: ignore[union-attr]
+            row["b_id"] = execution.id
             rows.append(row)
-        values = {k: bindparam(k) for k in rows[0] if k not in ("b_id", "workspace_uuid", "run_uuid")}
+        values: dict[str, BindParameter[Any]] = {
+            k: bindparam(k) for k in rows[0] if k not in ("b_id", "workspace_uuid", "run_uuid")}
         conn.execute(update(executions).where(executions.c.id == bindparam("b_id")).values(values), rows)
 
 
@@ -274,7 +276,7 @@ def wake_group_parents(conn: Connection, db: Database, parents: set[tuple[str | 
             continue
         siblings = runs.c.parent_run_uuid == parent_uuid
         same_node = runs.c.parent_node_uuid == node_uuid
-        counts = dict(conn.execute(
+        counts: dict[str, int] = dict(conn.execute(
             select(runs.c.status, func.count()).where(siblings, same_node).group_by(runs.c.status)).all())
         open_count = sum(v for k, v in counts.items() if k not in TERMINAL_STATUSES)
         failed = counts.get("error", 0) + counts.get("cancelled", 0)
@@ -361,7 +363,7 @@ def cancel_runs(conn: Connection, run_uuids: list[str], now: datetime, owner: st
 def next_due_time(db: Database, root_run_uuid: str | None = None) -> tuple[int, datetime | None]:
     """How many runs are active, and when the earliest one becomes claimable."""
     with db.read() as conn:
-        cond = runs.c.status.in_(ACTIVE_STATUSES)
+        cond: ColumnElement[bool] = runs.c.status.in_(ACTIVE_STATUSES)
         if root_run_uuid:
             cond = and_(cond, runs.c.root_run_uuid == root_run_uuid)
         active, due = conn.execute(select(func.count(), func.min(

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lading.store.schema import plays, schedule_ticks, tools
 
@@ -49,15 +50,12 @@ def advance(conn: Connection, ws: str, kind: str, owner_uuid: str, key: str, pre
     transaction moved it first (the caller must then not fire). On PostgreSQL a concurrent update of
     the same row waits for the other transaction and re-checks `previous`; SQLite writers are serial."""
     if previous is None:
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         stmt = upsert(schedule_ticks).values(owner_uuid=owner_uuid, trigger_key=key, workspace_uuid=ws,
                                              owner_kind=kind, last_tick_at=tick, fired_at=now)
         # RETURNING tells whether this statement wrote the row (rowcount is not reliable here).
-        stmt = stmt.on_conflict_do_nothing().returning(schedule_ticks.c.owner_uuid)
-        return conn.execute(stmt).first() is not None
+        returning = stmt.on_conflict_do_nothing().returning(schedule_ticks.c.owner_uuid)
+        return conn.execute(returning).first() is not None
     result = conn.execute(
         update(schedule_ticks)
         .where(and_(schedule_ticks.c.workspace_uuid == ws, schedule_ticks.c.owner_uuid == owner_uuid,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lading.store.schema import storage_usage
 
@@ -15,11 +16,8 @@ def count_written(conn: Connection, workspace_uuid: str, model_uuid: str, workfl
                   now: datetime) -> None:
     if count <= 0:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(storage_usage).values(workspace_uuid=workspace_uuid, day=now.date().isoformat(),
+    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = upsert(storage_usage).values(workspace_uuid=workspace_uuid, day=now.date().isoformat(),
                                        model_uuid=model_uuid, workflow_uuid=workflow_uuid or "",
                                        records_count=count)
     conn.execute(stmt.on_conflict_do_update(
