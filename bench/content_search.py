@@ -29,7 +29,7 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="lading-content-bench-"))
     os.environ.update({"LADING_HOME": str(home), "LADING_AUTOSTART_WORKER": "0"})
     os.environ.pop("LADING_DATABASE_URL", None)
-    from lading.services.ai.resources import search_files
+    from lading.services.ai._resources import search_files
     from lading.services.content import files as content
     from lading.services.wiring import open_session
 

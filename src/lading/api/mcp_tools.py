@@ -161,8 +161,8 @@ def _action_caller(session: Session, action: dict[str, Any]) -> Callable[[dict[s
 def server_tools(session: Session, server_uuid: str) -> list[McpTool]:
     """One tool per action of the server, and one per resource (a file search or a model query)."""
     from lading.services.ai import mcp_servers
-    from lading.services.ai.resources import resource_tools
-    from lading.services.ai.runtime import build_tools
+    from lading.services.ai._resources import resource_tools
+    from lading.services.ai._runtime import build_tools
 
     server = mcp_servers.get_server(session, server_uuid)["mcpServer"]
     out = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from lading import __version__
-from lading.cli.ai.commands import ai_app
+from lading.cli.ai import ai_app
 from lading.cli.ai.mcp_servers import register_mcp_command
 from lading.cli.billing.commands import billing_app
 from lading.cli.common import help_settings

@@ -104,8 +104,8 @@ class ServicePorts:
     async def run_agent(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> AgentOutcome:
         """A chat run's step answers its message; an agent node or native step answers `config.prompt`."""
         from lading.ai.turn import ChatTurn, TurnError
-        from lading.services.ai import chats as ai_chats
-        from lading.services.ai import runtime as ai_runtime
+        from lading.services.ai import _runtime as ai_runtime
+        from lading.services.ai import messages as ai_chats
 
         session = self._session(run.workspace_uuid)
         stack = [str(s) for s in run.call_stack or []]

@@ -16,7 +16,7 @@ _RESOURCES = typer.Option(None, "--resources", help='JSON array of {"kind":"mode
 
 
 @mcp_server_app.command("list")
-def server_list() -> None:
+def list_servers() -> None:
     """List the workspace's MCP servers, newest first."""
     from lading.services.ai import mcp_servers
 
@@ -24,32 +24,32 @@ def server_list() -> None:
 
 
 @mcp_server_app.command("create")
-def server_create(name: str = typer.Option(..., "--name"), actions: str = _ACTIONS,
-                  resources: str = _RESOURCES) -> None:
+def create(name: str = typer.Option(..., "--name"), actions: str = _ACTIONS,
+           resources: str = _RESOURCES) -> None:
     """Create an MCP server; every tool, agent, model and file it names must exist."""
     from lading.services.ai import mcp_servers
 
-    emit(mcp_servers.create_server(session(), name=name, actions=parse_json_flag("--actions", actions),
-                                   resources=parse_json_flag("--resources", resources)))
+    emit(mcp_servers.create(session(), name=name, actions=parse_json_flag("--actions", actions),
+                            resources=parse_json_flag("--resources", resources)))
 
 
 @mcp_server_app.command("update")
-def server_update(uuid: str = typer.Option(..., "--uuid", help="The MCP server."),
-                  name: str = typer.Option(None, "--name"), actions: str = _ACTIONS,
-                  resources: str = _RESOURCES) -> None:
+def update(uuid: str = typer.Option(..., "--uuid", help="The MCP server."),
+           name: str = typer.Option(None, "--name"), actions: str = _ACTIONS,
+           resources: str = _RESOURCES) -> None:
     """Change an MCP server: omitted flags keep their value, arrays are replaced wholesale."""
     from lading.services.ai import mcp_servers
 
-    emit(mcp_servers.update_server(session(), uuid, name=name, actions=parse_json_flag("--actions", actions),
-                                   resources=parse_json_flag("--resources", resources)))
+    emit(mcp_servers.update(session(), uuid, name=name, actions=parse_json_flag("--actions", actions),
+                            resources=parse_json_flag("--resources", resources)))
 
 
 @mcp_server_app.command("remove")
-def server_remove(uuid: str = typer.Argument(...)) -> None:
+def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove an MCP server (clients serving it fail with mcpServerNotFound at their next start)."""
     from lading.services.ai import mcp_servers
 
-    emit(mcp_servers.remove_server(session(), uuid))
+    emit(mcp_servers.remove(session(), uuid))
 
 
 def register_mcp_command(app: typer.Typer) -> None:

@@ -16,15 +16,15 @@ _AGENT = typer.Option(None, "--agent-uuid", help="The agent whose memories these
 
 
 @memory_app.command("list")
-def memory_list(scope: str = _SCOPE, agent_uuid: str = _AGENT) -> None:
+def list_memories(scope: str = _SCOPE, agent_uuid: str = _AGENT) -> None:
     """List one scope's memories, most recently written first."""
-    from lading.services.ai import memories as ai_memories
+    from lading.services.ai import memories
 
-    emit(ai_memories.list_memories(session(), scope=scope, agent_uuid=agent_uuid))
+    emit(memories.list_memories(session(), scope=scope, agent_uuid=agent_uuid))
 
 
 @memory_app.command("update")
-def memory_update(
+def update(
     content: str = typer.Option(..., "--content", help="The text to remember (at most 4000 characters)."),
     scope: str = _SCOPE,
     mem0_id: str = typer.Option(None, "--mem0-id", help="The memory to change; it must exist in this scope. "
@@ -32,19 +32,18 @@ def memory_update(
     agent_uuid: str = _AGENT,
 ) -> None:
     """Change a memory's content, or create a memory when --mem0-id is omitted."""
-    from lading.services.ai import memories as ai_memories
+    from lading.services.ai import memories
 
-    emit(ai_memories.update_memory(session(), scope=scope, content=content, mem0_id=mem0_id,
-                                   agent_uuid=agent_uuid))
+    emit(memories.update(session(), scope=scope, content=content, mem0_id=mem0_id, agent_uuid=agent_uuid))
 
 
 @memory_app.command("remove")
-def memory_remove(
+def remove(
     mem0_id: str = typer.Option(..., "--mem0-id", help="The memory to remove; it must exist in this scope."),
     scope: str = _SCOPE,
     agent_uuid: str = _AGENT,
 ) -> None:
     """Remove a memory."""
-    from lading.services.ai import memories as ai_memories
+    from lading.services.ai import memories
 
-    emit(ai_memories.remove_memory(session(), mem0_id=mem0_id, scope=scope, agent_uuid=agent_uuid))
+    emit(memories.remove(session(), mem0_id=mem0_id, scope=scope, agent_uuid=agent_uuid))

@@ -1,5 +1,7 @@
 """`ai mcp-server …`: named sets of the workspace's tools, agents and data published over MCP (spec §2.8).
 
+Verbs: list_servers, get, create, update, remove.
+
 A server is what an outside MCP client sees through `lading mcp --server <uuid>`: its `actions` (AgentActions
 of kind `tool` or `agent`, each one MCP tool) and its `resources` (`model` or `file`). They pass the same
 checks as a release's (`ai/releases.py`), plus two of their own: only tool and agent actions (a connector
@@ -17,17 +19,13 @@ from typing import Any
 from lading.ai.releases import TOOLS_ERROR, References, check_actions, check_resources, references
 from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import UUID_RE
+from lading.services.ai.shapes import McpServer, Removed
 from lading.services.session import Session
-from lading.store.clock import iso, utcnow
+from lading.store.clock import utcnow
 from lading.store.repositories import mcp_servers as repo
 
 PUBLISHED_KINDS = ("tool", "agent")
 MAX_NAME = 255
-
-
-def server_document(row: Any) -> dict[str, Any]:
-    return {"uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "name": row.name, "actions": row.actions or [],
-            "resources": row.resources or [], "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at)}
 
 
 def _not_found() -> NotFoundError:
@@ -74,15 +72,15 @@ def _require(conn: Any, ws: str, uuid: str | None) -> Any:
 def list_servers(session: Session) -> dict[str, Any]:
     with session.db.read() as conn:
         rows = repo.list_servers(conn, session.workspace_uuid)
-    return {"mcpServers": [server_document(r) for r in rows]}
+    return {"mcpServers": [McpServer.of(r).dump() for r in rows]}
 
 
-def get_server(session: Session, uuid: str | None) -> dict[str, Any]:
+def get(session: Session, uuid: str | None) -> dict[str, Any]:
     with session.db.read() as conn:
-        return {"mcpServer": server_document(_require(conn, session.workspace_uuid, uuid))}
+        return {"mcpServer": McpServer.of(_require(conn, session.workspace_uuid, uuid)).dump()}
 
 
-def create_server(session: Session, *, name: Any, actions: Any = None, resources: Any = None) -> dict[str, Any]:
+def create(session: Session, *, name: Any, actions: Any = None, resources: Any = None) -> dict[str, Any]:
     clean_name = _name(name)
     clean_actions = check_server_actions([] if actions is None else actions)
     clean_resources = check_resources([] if resources is None else resources)
@@ -91,10 +89,10 @@ def create_server(session: Session, *, name: Any, actions: Any = None, resources
         _checked(session, conn, clean_actions, clean_resources)
         repo.insert_server(conn, ws, {"uuid": uuid, "name": clean_name, "actions": clean_actions,
                                       "resources": clean_resources, "created_at": now, "updated_at": now})
-        return {"mcpServer": server_document(repo.get_server(conn, ws, uuid))}
+        return {"mcpServer": McpServer.of(repo.get_server(conn, ws, uuid)).dump()}
 
 
-def update_server(session: Session, uuid: str | None, *, name: Any = None, actions: Any = None,
+def update(session: Session, uuid: str | None, *, name: Any = None, actions: Any = None,
                   resources: Any = None) -> dict[str, Any]:
     """Omitted fields keep their value; a given array replaces the stored one wholesale."""
     changes: dict[str, Any] = {}
@@ -110,11 +108,15 @@ def update_server(session: Session, uuid: str | None, *, name: Any = None, actio
         _checked(session, conn, changes.get("actions"), changes.get("resources"))
         if changes:
             repo.update_server(conn, ws, row.uuid, {**changes, "updated_at": utcnow()})
-        return {"mcpServer": server_document(repo.get_server(conn, ws, row.uuid))}
+        return {"mcpServer": McpServer.of(repo.get_server(conn, ws, row.uuid)).dump()}
 
 
-def remove_server(session: Session, uuid: str | None) -> dict[str, Any]:
+def remove(session: Session, uuid: str | None) -> dict[str, Any]:
     with session.db.write() as conn:
         row = _require(conn, session.workspace_uuid, uuid)
         repo.delete_server(conn, session.workspace_uuid, row.uuid)
-    return {"uuid": row.uuid, "removed": True}
+    return Removed(uuid=row.uuid).dump()
+
+
+# The name `api.mcp_tools` serves a server by.
+get_server = get

@@ -1,5 +1,7 @@
 """`ai memory …` and what an agent with the `memory` capability remembers (spec §2.11).
 
+Verbs: list_memories, update, remove; at run time: with_memory (the prompt section and `remember`).
+
 A memory is a short text kept between conversations, in one of three places: the workspace (every
 agent reads it), one user (the caller; read by every agent talking to that user) or one agent. The
 place is part of a memory's identity: a `mem0Id` looked up in another scope, for another agent or by
@@ -20,8 +22,9 @@ from typing import Any
 
 from lading.ai.turn import AgentSpec, AgentTool, ToolResult
 from lading.domain.errors import NodeExecutionError, NotFoundError, UsageError, ValidationError, shown
+from lading.services.ai.shapes import Memory, RemovedMemory
 from lading.services.session import Session
-from lading.store.clock import iso, utcnow
+from lading.store.clock import utcnow
 from lading.store.repositories import ai as agent_repo
 from lading.store.repositories import ai_memories as repo
 
@@ -32,12 +35,6 @@ MAX_CONTENT_CHARS = 4000
 PROMPT_BUDGET_CHARS = 6000
 MEMORY_ROWS = 200
 REMEMBER_TOOL = "remember"
-
-
-def memory_document(row: Any) -> dict[str, Any]:
-    return {"mem0Id": row.mem0_id, "content": row.content, "scope": row.scope, "agentUuid": row.agent_uuid,
-            "userUuid": row.user_uuid, "workspaceUuid": row.workspace_uuid, "createdAt": iso(row.created_at),
-            "updatedAt": iso(row.updated_at)}
 
 
 # --- which scope --------------------------------------------------------------------------------------
@@ -89,10 +86,10 @@ def list_memories(session: Session, *, scope: str, agent_uuid: str | None = None
     with session.db.read() as conn:
         scope, agent, user = _place(session, conn, scope, agent_uuid)
         rows = repo.list_memories(conn, session.workspace_uuid, scope=scope, agent_uuid=agent, user_uuid=user)
-    return {"memories": [memory_document(r) for r in rows]}
+    return {"memories": [Memory.of(r).dump() for r in rows]}
 
 
-def update_memory(session: Session, *, scope: str, content: str, mem0_id: str | None = None,
+def update(session: Session, *, scope: str, content: str, mem0_id: str | None = None,
                   agent_uuid: str | None = None) -> dict[str, Any]:
     """Without `mem0_id`, create a memory in the scope; with it, replace that memory's content."""
     text = _content(content)
@@ -107,15 +104,15 @@ def update_memory(session: Session, *, scope: str, content: str, mem0_id: str | 
         else:
             target = _insert(conn, ws, place, text, now)
         row = repo.get_memory(conn, ws, target, scope=place[0], agent_uuid=place[1], user_uuid=place[2])
-    return {"memory": memory_document(row)}
+    return {"memory": Memory.of(row).dump()}
 
 
-def remove_memory(session: Session, *, mem0_id: str, scope: str, agent_uuid: str | None = None) -> dict[str, Any]:
+def remove(session: Session, *, mem0_id: str, scope: str, agent_uuid: str | None = None) -> dict[str, Any]:
     with session.db.write() as conn:
         place = _place(session, conn, scope, agent_uuid)
         _require(session, conn, mem0_id, place)
         repo.delete_memory(conn, session.workspace_uuid, mem0_id)
-    return {"mem0Id": mem0_id, "removed": True}
+    return RemovedMemory(mem0_id=mem0_id).dump()
 
 
 def _insert(conn: Any, ws: str, place: tuple[str, str | None, str | None], text: str, now: Any) -> str:

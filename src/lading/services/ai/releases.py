@@ -1,4 +1,5 @@
-"""`ai release …`: an agent's versioned configurations (spec §2.2).
+"""`ai release …`: an agent's versioned configurations (spec §2.2; verbs: list_releases, get, get_draft,
+update_draft, deploy_draft).
 
 An agent has at most one `draft` (edited freely, shapes checked on every edit), at most one
 `deployed` (what chats, agent actions and agent nodes use) and any number of `archived`. Deploying
@@ -20,7 +21,8 @@ from typing import Any
 from lading.ai.releases import References, apply_changes, complete, default_release_config, references
 from lading.domain.errors import NotFoundError, ValidationError
 from lading.domain.nodes import UUID_RE
-from lading.services.ai.agents import MASK, page, present_release, require_agent
+from lading.services.ai._lookup import page, require_agent
+from lading.services.ai.shapes import MASK, Release
 from lading.services.session import Session
 from lading.store.clock import utcnow
 from lading.store.repositories import ai as repo
@@ -49,16 +51,16 @@ def list_releases(session: Session, *, agent_uuid: str | None = None, limit: int
             rows = repo.list_releases(conn, ws, agent_uuid=agent.uuid, limit=limit, offset=offset)
         else:
             rows = repo.list_live_agent_releases(conn, ws, limit=limit, offset=offset)
-    return {"releases": [present_release(r) for r in rows]}
+    return {"releases": [Release.of(r).dump() for r in rows]}
 
 
-def get_release(session: Session, uuid: str) -> dict[str, Any]:
+def get(session: Session, uuid: str) -> dict[str, Any]:
     with session.db.read() as conn:
         row = repo.get_release(conn, session.workspace_uuid, uuid.lower())
         if row is None:
             raise _release_not_found(uuid)
         require_agent(session, conn, row.agent_uuid)
-    return {"release": present_release(row)}
+    return {"release": Release.of(row).dump()}
 
 
 def _next_version(conn: Any, ws: str, agent_uuid: str) -> int:
@@ -90,10 +92,10 @@ def get_draft(session: Session, agent_uuid: str) -> dict[str, Any]:
         agent = require_agent(session, conn, agent_uuid)
         draft = repo.release_with_status(conn, session.workspace_uuid, agent.uuid, "draft")
     if draft is not None:
-        return {"release": present_release(draft)}
+        return {"release": Release.of(draft).dump()}
     with session.db.write() as conn:
         agent = require_agent(session, conn, agent_uuid, lock=True)
-        return {"release": present_release(_open_draft(session, conn, agent))}
+        return {"release": Release.of(_open_draft(session, conn, agent)).dump()}
 
 
 # --- edits --------------------------------------------------------------------------------------
@@ -161,7 +163,7 @@ def update_draft(session: Session, agent_uuid: str, changes: dict[str, Any],
         if parent is not None:
             values["parent_uuid"] = parent
         repo.update_release(conn, ws, draft.uuid, values)
-        return {"release": present_release(repo.get_release(conn, ws, draft.uuid))}
+        return {"release": Release.of(repo.get_release(conn, ws, draft.uuid)).dump()}
 
 
 # --- deploy -------------------------------------------------------------------------------------
@@ -245,4 +247,4 @@ def deploy_draft(session: Session, agent_uuid: str, changes: dict[str, Any], *, 
             "description": None, "parent_uuid": draft.uuid, "config": config, "deployed_at": None,
             "created_at": later, "updated_at": later})
         repo.update_agent(conn, ws, agent.uuid, {"deployed_release_uuid": draft.uuid, "updated_at": now})
-        return {"release": present_release(repo.get_release(conn, ws, draft.uuid))}
+        return {"release": Release.of(repo.get_release(conn, ws, draft.uuid)).dump()}

@@ -1,4 +1,4 @@
-"""`lading ai …`: agents, their releases, chats and messages, AI templates and the language-model catalog."""
+"""`lading ai release …`: list, get, get-draft, update-draft, deploy-draft."""
 
 from __future__ import annotations
 
@@ -6,34 +6,11 @@ from typing import Any
 
 import typer
 
-from lading.cli.ai.chats import chat_app, message_app
-from lading.cli.ai.mcp_servers import mcp_server_app
-from lading.cli.ai.memories import memory_app
 from lading.cli.common import help_settings, session
-from lading.cli.content.commands import file_app
 from lading.cli.output import emit, parse_json_flag, split_list
-from lading.settings import load_settings
 
-ai_app = typer.Typer(help="AI agents, releases, templates and language models.", no_args_is_help=True,
-                     context_settings=help_settings())
-agent_app = typer.Typer(help="AI agents of the workspace.", no_args_is_help=True, context_settings=help_settings())
 release_app = typer.Typer(help="Versioned configurations of an agent (draft, deployed, archived).",
                           no_args_is_help=True, context_settings=help_settings())
-template_app = typer.Typer(help="Read-only agent configurations to start from.", no_args_is_help=True,
-                           context_settings=help_settings())
-model_app = typer.Typer(help="Language models agents can use.", no_args_is_help=True,
-                        context_settings=help_settings())
-ai_app.add_typer(agent_app, name="agent")
-ai_app.add_typer(release_app, name="release")
-ai_app.add_typer(template_app, name="template")
-ai_app.add_typer(model_app, name="language-model")
-ai_app.add_typer(chat_app, name="chat")
-ai_app.add_typer(message_app, name="message")
-ai_app.add_typer(memory_app, name="memory")
-ai_app.add_typer(mcp_server_app, name="mcp-server")
-ai_app.add_typer(file_app, name="file", help="Alias of `lading content file …`.")
-
-COLORS_HELP = "grey, green, purple, yellow, blue or red (default grey)."
 
 
 def _bool(flag: str, raw: str | None) -> bool | None:
@@ -45,82 +22,6 @@ def _bool(flag: str, raw: str | None) -> bool | None:
         return raw.lower() == "true"
     raise UsageError(f"error: option '{flag}' must be true or false (got '{raw}')")
 
-
-# --- agents -------------------------------------------------------------------------------------
-
-@agent_app.command("list")
-def agent_list(
-    folder_uuid: str = typer.Option(None, "--folder-uuid", help="Only agents in this folder."),
-    limit: int = typer.Option(100, "--limit", help="At most this many (max 1000)."),
-    offset: int = typer.Option(0, "--offset"),
-) -> None:
-    """List agents, newest first."""
-    from lading.services.ai import agents as ai_agents
-
-    emit(ai_agents.list_agents(session(), folder_uuid=folder_uuid, limit=limit, offset=offset))
-
-
-@agent_app.command("get")
-def agent_get(uuid: str = typer.Argument(...)) -> None:
-    """One agent, with its deployed release."""
-    from lading.services.ai import agents as ai_agents
-
-    emit(ai_agents.get_agent(session(), uuid))
-
-
-@agent_app.command("create")
-def agent_create(
-    name: str = typer.Option(..., "--name"),
-    icon_color: str = typer.Option(None, "--icon-color", help=COLORS_HELP),
-    icon_face: str = typer.Option(None, "--icon-face", help="An emoji (default 🤖)."),
-    description: str = typer.Option(None, "--description"),
-    folder_uuid: str = typer.Option(None, "--folder-uuid"),
-    template_slug: str = typer.Option(None, "--template-slug",
-                                      help="Start the draft from this AI template (`ai template list`)."),
-) -> None:
-    """Create an agent and its first draft release (empty, or copied from --template-slug)."""
-    from lading.services.ai import agents as ai_agents
-
-    emit(ai_agents.create_agent(session(), name=name, icon_color=icon_color, icon_face=icon_face,
-                                description=description, folder_uuid=folder_uuid, template_slug=template_slug))
-
-
-@agent_app.command("update")
-def agent_update(
-    uuid_arg: str = typer.Argument(None, metavar="[UUID]"),
-    uuid: str = typer.Option(None, "--uuid", help="The agent (required; may be given positionally)."),
-    name: str = typer.Option(None, "--name"),
-    description: str = typer.Option(None, "--description"),
-    icon_color: str = typer.Option(None, "--icon-color", help=COLORS_HELP),
-    icon_face: str = typer.Option(None, "--icon-face", help="An emoji."),
-    folder_uuid: str = typer.Option(None, "--folder-uuid", help="`null` moves the agent to the root."),
-) -> None:
-    """Change an agent's name, description, icon or folder (omitted flags keep their value)."""
-    from lading.domain.errors import UsageError
-    from lading.services.ai import agents as ai_agents
-
-    target = uuid or uuid_arg
-    if not target:
-        raise UsageError("error: required option '--uuid <uuid>' not specified")
-    changes: dict[str, Any] = {}
-    for key, value in (("name", name), ("description", description), ("icon_color", icon_color),
-                       ("icon_face", icon_face)):
-        if value is not None:
-            changes[key] = value
-    if folder_uuid is not None:
-        changes["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
-    emit(ai_agents.update_agent(session(), target, **changes))
-
-
-@agent_app.command("remove")
-def agent_remove(uuid: str = typer.Argument(...)) -> None:
-    """Remove an agent (its chats stay readable; new messages fail with agentNotFound)."""
-    from lading.services.ai import agents as ai_agents
-
-    emit(ai_agents.remove_agent(session(), uuid))
-
-
-# --- releases -----------------------------------------------------------------------------------
 
 _AGENT = typer.Option(..., "--agent-uuid", help="The agent.")
 _SYSTEM_PROMPT = typer.Option(None, "--system-prompt")
@@ -173,35 +74,35 @@ def _changes(system_prompt: str | None, language_model_slug: str | None, integra
 
 
 @release_app.command("list")
-def release_list(
+def list_releases(
     agent_uuid: str = typer.Option(None, "--agent-uuid", help="Only this agent's releases."),
     limit: int = typer.Option(100, "--limit", help="At most this many (max 1000)."),
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List releases, newest first."""
-    from lading.services.ai import releases as ai_releases
+    from lading.services.ai import releases
 
-    emit(ai_releases.list_releases(session(), agent_uuid=agent_uuid, limit=limit, offset=offset))
+    emit(releases.list_releases(session(), agent_uuid=agent_uuid, limit=limit, offset=offset))
 
 
 @release_app.command("get")
-def release_get(uuid: str = typer.Argument(...)) -> None:
+def get(uuid: str = typer.Argument(...)) -> None:
     """One release."""
-    from lading.services.ai import releases as ai_releases
+    from lading.services.ai import releases
 
-    emit(ai_releases.get_release(session(), uuid))
+    emit(releases.get(session(), uuid))
 
 
 @release_app.command("get-draft")
-def release_get_draft(agent_uuid: str = _AGENT) -> None:
+def get_draft(agent_uuid: str = _AGENT) -> None:
     """The agent's draft, created when missing (a copy of the deployed release, else empty)."""
-    from lading.services.ai import releases as ai_releases
+    from lading.services.ai import releases
 
-    emit(ai_releases.get_draft(session(), agent_uuid))
+    emit(releases.get_draft(session(), agent_uuid))
 
 
 @release_app.command("update-draft")
-def release_update_draft(
+def update_draft(
     agent_uuid: str = _AGENT, system_prompt: str = _SYSTEM_PROMPT, language_model_slug: str = _MODEL,
     integration_slug: str = _INTEGRATION, connector_uuid: str = _CONNECTOR, temperature: float = _TEMPERATURE,
     max_steps: int = _MAX_STEPS, with_reasoning: str = _REASONING, actions: str = _ACTIONS,
@@ -210,16 +111,16 @@ def release_update_draft(
     heartbeat: str = _HEARTBEAT, parent_uuid: str = _PARENT,
 ) -> None:
     """Change the draft: omitted flags keep its value, array flags replace the whole array."""
-    from lading.services.ai import releases as ai_releases
+    from lading.services.ai import releases
 
     changes = _changes(system_prompt, language_model_slug, integration_slug, connector_uuid, temperature,
                        max_steps, with_reasoning, actions, resources, mcp_clients, capabilities,
                        suggested_actions, options, output, heartbeat)
-    emit(ai_releases.update_draft(session(), agent_uuid, changes, parent_uuid=parent_uuid))
+    emit(releases.update_draft(session(), agent_uuid, changes, parent_uuid=parent_uuid))
 
 
 @release_app.command("deploy-draft")
-def release_deploy_draft(
+def deploy_draft(
     agent_uuid: str = _AGENT, description: str = typer.Option(None, "--description", help="Deploy note."),
     system_prompt: str = _SYSTEM_PROMPT, language_model_slug: str = _MODEL,
     integration_slug: str = _INTEGRATION, connector_uuid: str = _CONNECTOR, temperature: float = _TEMPERATURE,
@@ -229,38 +130,10 @@ def release_deploy_draft(
     heartbeat: str = _HEARTBEAT, parent_uuid: str = _PARENT,
 ) -> None:
     """Apply the flags to the draft, check everything it references, and deploy it as the next version."""
-    from lading.services.ai import releases as ai_releases
+    from lading.services.ai import releases
 
     changes = _changes(system_prompt, language_model_slug, integration_slug, connector_uuid, temperature,
                        max_steps, with_reasoning, actions, resources, mcp_clients, capabilities,
                        suggested_actions, options, output, heartbeat)
-    emit(ai_releases.deploy_draft(session(), agent_uuid, changes, description=description,
-                                  parent_uuid=parent_uuid))
-
-
-# --- templates and models -----------------------------------------------------------------------
-
-@template_app.command("list")
-def template_list() -> None:
-    """Every AI template (shipped ones and $LADING_HOME/templates/*.json), complete."""
-    from lading.services.ai import agents as ai_agents
-
-    emit(ai_agents.list_templates(load_settings().home))
-
-
-@template_app.command("get")
-def template_get(slug: str = typer.Argument(...)) -> None:
-    """One AI template."""
-    from lading.services.ai import agents as ai_agents
-
-    emit(ai_agents.get_template(load_settings().home, slug))
-
-
-@model_app.command("list")
-def model_list(
-    integration_slug: str = typer.Option(None, "--integration-slug", help="Only this provider's models."),
-) -> None:
-    """The language-model catalog with credit prices (other model slugs pass through to the provider)."""
-    from lading.services.ai import agents as ai_agents
-
-    emit(ai_agents.list_language_models(integration_slug))
+    emit(releases.deploy_draft(session(), agent_uuid, changes, description=description,
+                               parent_uuid=parent_uuid))

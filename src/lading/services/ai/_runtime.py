@@ -125,7 +125,7 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
     newest connector of the provider (or a platform-credits one)."""
     from lading.ai.catalog import resolve_model
     from lading.integrations import get_integration
-    from lading.services.ai.resources import merge_resources, with_resource_prompts
+    from lading.services.ai._resources import merge_resources, with_resource_prompts
     from lading.services.connection import connectors as connections
     from lading.services.orchestration.actions import pick_connector
     from lading.store.repositories import connectors as connector_repo
@@ -314,7 +314,7 @@ async def run_turn(session: Session, resolved: ResolvedAgent, history: list[Chat
     """Resolve the spec and the tools (in a thread: they read the store), then talk to the model.
     `root_run_uuid`: the tree of the run whose step this turn is (the actions the model calls join it)."""
     from lading.ai.loop import run_turn as talk
-    from lading.services.ai.resources import merge_resources, resource_tools
+    from lading.services.ai._resources import merge_resources, resource_tools
 
     stack = list(call_stack or [])
     if resolved.agent_uuid:

@@ -1,0 +1,86 @@
+"""`lading ai agent …`: list, get, create, update, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit
+
+agent_app = typer.Typer(help="AI agents of the workspace.", no_args_is_help=True, context_settings=help_settings())
+
+COLORS_HELP = "grey, green, purple, yellow, blue or red (default grey)."
+
+
+@agent_app.command("list")
+def list_agents(
+    folder_uuid: str = typer.Option(None, "--folder-uuid", help="Only agents in this folder."),
+    limit: int = typer.Option(100, "--limit", help="At most this many (max 1000)."),
+    offset: int = typer.Option(0, "--offset"),
+) -> None:
+    """List agents, newest first."""
+    from lading.services.ai import agents
+
+    emit(agents.list_agents(session(), folder_uuid=folder_uuid, limit=limit, offset=offset))
+
+
+@agent_app.command("get")
+def get(uuid: str = typer.Argument(...)) -> None:
+    """One agent, with its deployed release."""
+    from lading.services.ai import agents
+
+    emit(agents.get(session(), uuid))
+
+
+@agent_app.command("create")
+def create(
+    name: str = typer.Option(..., "--name"),
+    icon_color: str = typer.Option(None, "--icon-color", help=COLORS_HELP),
+    icon_face: str = typer.Option(None, "--icon-face", help="An emoji (default 🤖)."),
+    description: str = typer.Option(None, "--description"),
+    folder_uuid: str = typer.Option(None, "--folder-uuid"),
+    template_slug: str = typer.Option(None, "--template-slug",
+                                      help="Start the draft from this AI template (`ai template list`)."),
+) -> None:
+    """Create an agent and its first draft release (empty, or copied from --template-slug)."""
+    from lading.services.ai import agents
+
+    emit(agents.create(session(), name=name, icon_color=icon_color, icon_face=icon_face,
+                       description=description, folder_uuid=folder_uuid, template_slug=template_slug))
+
+
+@agent_app.command("update")
+def update(
+    uuid_arg: str = typer.Argument(None, metavar="[UUID]"),
+    uuid: str = typer.Option(None, "--uuid", help="The agent (required; may be given positionally)."),
+    name: str = typer.Option(None, "--name"),
+    description: str = typer.Option(None, "--description"),
+    icon_color: str = typer.Option(None, "--icon-color", help=COLORS_HELP),
+    icon_face: str = typer.Option(None, "--icon-face", help="An emoji."),
+    folder_uuid: str = typer.Option(None, "--folder-uuid", help="`null` moves the agent to the root."),
+) -> None:
+    """Change an agent's name, description, icon or folder (omitted flags keep their value)."""
+    from lading.domain.errors import UsageError
+    from lading.services.ai import agents
+
+    target = uuid or uuid_arg
+    if not target:
+        raise UsageError("error: required option '--uuid <uuid>' not specified")
+    changes: dict[str, Any] = {}
+    for key, value in (("name", name), ("description", description), ("icon_color", icon_color),
+                       ("icon_face", icon_face)):
+        if value is not None:
+            changes[key] = value
+    if folder_uuid is not None:
+        changes["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
+    emit(agents.update(session(), target, **changes))
+
+
+@agent_app.command("remove")
+def remove(uuid: str = typer.Argument(...)) -> None:
+    """Remove an agent (its chats stay readable; new messages fail with agentNotFound)."""
+    from lading.services.ai import agents
+
+    emit(agents.remove(session(), uuid))

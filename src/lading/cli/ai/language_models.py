@@ -1,0 +1,21 @@
+"""`lading ai language-model …`: list."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings
+from lading.cli.output import emit
+
+model_app = typer.Typer(help="Language models agents can use.", no_args_is_help=True,
+                        context_settings=help_settings())
+
+
+@model_app.command("list")
+def list_language_models(
+    integration_slug: str = typer.Option(None, "--integration-slug", help="Only this provider's models."),
+) -> None:
+    """The language-model catalog with credit prices (other model slugs pass through to the provider)."""
+    from lading.services.ai import language_models
+
+    emit(language_models.list_language_models(integration_slug))
