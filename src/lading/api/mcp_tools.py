@@ -164,7 +164,7 @@ def server_tools(session: Session, server_uuid: str) -> list[McpTool]:
     from lading.services.ai._resources import resource_tools
     from lading.services.ai._runtime import build_tools
 
-    server = mcp_servers.get_server(session, server_uuid)["mcpServer"]
+    server = mcp_servers.get(session, server_uuid)["mcpServer"]
     out = []
     try:
         for action in server["actions"]:

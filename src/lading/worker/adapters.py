@@ -105,12 +105,12 @@ class ServicePorts:
         """A chat run's step answers its message; an agent node or native step answers `config.prompt`."""
         from lading.ai.turn import ChatTurn, TurnError
         from lading.services.ai import _runtime as ai_runtime
-        from lading.services.ai import messages as ai_chats
+        from lading.services.ai import messages as ai_messages
 
         session = self._session(run.workspace_uuid)
         stack = [str(s) for s in run.call_stack or []]
         if node.get("kind") == "agent" and config.get("messageUuid"):
-            answered = await ai_chats.answer_chat_message(session, config, stack, run.root_run_uuid)
+            answered = await ai_messages.answer_chat_message(session, config, stack, run.root_run_uuid)
             return AgentOutcome(answered["output"], answered["credits"])
         prompt = config.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
