@@ -10,7 +10,7 @@ from lading.cli.ai.mcp_servers import register_mcp_command
 from lading.cli.billing.commands import billing_app
 from lading.cli.common import help_settings
 from lading.cli.connection import connection_app
-from lading.cli.content.commands import content_app
+from lading.cli.content import content_app
 from lading.cli.orchestration import orchestration_app
 from lading.cli.segmentation.commands import segmentation_app
 from lading.cli.storage.commands import storage_app

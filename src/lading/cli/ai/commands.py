@@ -10,7 +10,7 @@ from lading.cli.ai.chats import chat_app, message_app
 from lading.cli.ai.mcp_servers import mcp_server_app
 from lading.cli.ai.memories import memory_app
 from lading.cli.common import help_settings, session
-from lading.cli.content.commands import file_app
+from lading.cli.content.files import file_app
 from lading.cli.output import emit, parse_json_flag, split_list
 from lading.settings import load_settings
 
