@@ -7,15 +7,15 @@ import typer
 from lading import __version__
 from lading.cli.ai import ai_app
 from lading.cli.ai.mcp_servers import register_mcp_command
-from lading.cli.billing.commands import billing_app
+from lading.cli.billing import billing_app
 from lading.cli.common import help_settings
-from lading.cli.connection.commands import connection_app
-from lading.cli.content.commands import content_app
+from lading.cli.connection import connection_app
+from lading.cli.content import content_app
 from lading.cli.orchestration import orchestration_app
 from lading.cli.segmentation.commands import segmentation_app
 from lading.cli.storage.commands import storage_app
 from lading.cli.system import register_system_commands
-from lading.cli.workspace.commands import workspace_app
+from lading.cli.workspace import workspace_app
 
 app = typer.Typer(
     name="lading",

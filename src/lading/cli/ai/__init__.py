@@ -15,7 +15,7 @@ from lading.cli.ai.messages import message_app
 from lading.cli.ai.releases import release_app
 from lading.cli.ai.templates import template_app
 from lading.cli.common import help_settings
-from lading.cli.content.commands import file_app
+from lading.cli.content.files import file_app
 
 ai_app = typer.Typer(help="AI agents, releases, templates and language models.", no_args_is_help=True,
                      context_settings=help_settings())

@@ -1,4 +1,5 @@
-"""`billing usage get-metrics`: executions and credits per UTC day (spec §7)."""
+"""`billing usage get-metrics`: executions, credits and storage records per UTC day (spec §7), for
+workspace admins only."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lading.domain.errors import AuthError, ValidationError, shown
+from lading.services.billing import shapes
 from lading.services.session import Session
 from lading.store.schema import users
 
@@ -35,11 +37,12 @@ def require_admin(session: Session) -> None:
         raise AuthError("forbidden", status_code=403)
 
 
-def usage_metrics(session: Session, *, date_from: str | None, date_to: str | None, unit: str | None = None,
-                  group_by: str | None = None, workflow_uuid: str | None = None, model_uuid: str | None = None,
-                  connector_uuid: str | None = None, integration_slug: str | None = None, slug: str | None = None,
-                  agent_uuid: str | None = None) -> dict[str, Any]:
-    from lading.analytics.usage import GROUP_BY, UNITS, UsageFilter, usage_metrics
+def get_metrics(session: Session, *, date_from: str | None, date_to: str | None, unit: str | None = None,
+                group_by: str | None = None, workflow_uuid: str | None = None, model_uuid: str | None = None,
+                connector_uuid: str | None = None, integration_slug: str | None = None, slug: str | None = None,
+                agent_uuid: str | None = None) -> dict[str, Any]:
+    from lading.analytics.usage import GROUP_BY, UNITS, UsageFilter
+    from lading.analytics.usage import usage_metrics as usage_per_day
 
     require_admin(session)
     start, end = _day("--from", date_from), _day("--to", date_to)
@@ -56,4 +59,9 @@ def usage_metrics(session: Session, *, date_from: str | None, date_to: str | Non
                       model_uuid=model_uuid, connector_uuid=connector_uuid, integration_slug=integration_slug,
                       slug=slug, agent_uuid=agent_uuid)
     with session.db.read() as conn:
-        return {"metrics": usage_metrics(conn, session.workspace_uuid, flt)}
+        days = usage_per_day(conn, session.workspace_uuid, flt)
+    return {"metrics": [shapes.UsageDay.model_validate(day).dump() for day in days]}
+
+
+# The name the MCP tools call.
+usage_metrics = get_metrics

@@ -1,1 +1,17 @@
-"""connection package."""
+"""`lading connection …`: the integration catalog, native actions, connectors and connector calls.
+
+Public verbs, one module per noun of `lading connection <noun> <verb>`:
+
+- `integrations`: `list_integrations`, `get`, `get_documentation` (and `require_integration`).
+- `native_integrations`: `get`.
+- `connectors`: `list_connectors`, `get`, `create`, `update`, `remove`, `exists_by_slug`, `autocomplete`
+  (and `credentials_for`, `platform_credential`, `require_connector` for other groups).
+- `calls`: `ConnectorCalls.call`, one connector action as a run's node or `node execute` calls it.
+- `shapes`: the JSON shapes these verbs answer (`Integration`, `Action`, `NativeIntegration`, `Connector`…).
+
+Helpers private to the group: `_secrets` (sealing, opening and masking connector credentials).
+"""
+
+from lading.services.connection import calls, connectors, integrations, native_integrations, shapes
+
+__all__ = ["calls", "connectors", "integrations", "native_integrations", "shapes"]

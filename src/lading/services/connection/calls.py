@@ -41,7 +41,8 @@ class ConnectorCalls:
         return int(row.cache_ttl_ms or 0) if row is not None else 0
 
     def _credentials(self, ws: str, connector_uuid: str, integration: Integration) -> dict[str, Any]:
-        from lading.services.connection.connectors import decrypted_config, platform_credential
+        from lading.services.connection._secrets import decrypted_config
+        from lading.services.connection.connectors import platform_credential
 
         with self._db.write() as conn:
             row = connector_repo.get_connector(conn, ws, connector_uuid)

@@ -1,4 +1,5 @@
-"""`connection …`: the integration catalog, native actions, connectors and autocompletes."""
+"""`connection connector list|get|create|update|remove|exists-by-slug|autocomplete`: authenticated
+instances of integrations; secrets are sealed at rest (`_secrets`) and shown masked."""
 
 from __future__ import annotations
 
@@ -10,196 +11,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, shown
-from lading.engine.natives.catalog import NATIVE_ACTIONS
-from lading.integrations import Integration, all_integrations, canonical_slug, get_integration
-from lading.integrations._sdk import CATEGORIES, ProviderError
+from lading.integrations import Integration, canonical_slug, get_integration
+from lading.integrations._sdk import ProviderError
+from lading.services.connection import shapes
+from lading.services.connection._secrets import decrypted_config, masked_config, merge, seal, split_config
+from lading.services.connection.integrations import require_integration
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import connectors as repo
 
-MASK = "********"
 # Enrichment answers change slowly; the spec's default cache for enrichment connectors is one day.
 ENRICHMENT_CACHE_TTL_MS = 86_400_000
-# Field names always treated as secret inside nested credential objects.
-_SECRET_NAMES = frozenset({"token", "password", "value", "apiKey", "accessToken", "botToken", "secret"})
 _SLUG = re.compile(r"^[a-zA-Z0-9_]+$")
-
-
-# --- catalog -----------------------------------------------------------------------------------
-
-def action_definition(integration: Integration, slug: str) -> dict[str, Any]:
-    action = integration.action(slug)
-    assert action is not None
-    out: dict[str, Any] = {
-        "name": action.name, "description": action.description, "icon": None,
-        "category": action.category or integration.category, "isSerialized": action.is_serialized,
-        "config": {"schema": dict(action.config_schema), "jsonSchema": dict(action.config_schema),
-                   "uiSchema": dict(action.ui_schema)},
-        "credits": {"costs": [c.to_json() for c in action.credits]},
-        "childrenCount": action.children_count,
-    }
-    if action.output_schema is not None:
-        out["output"] = {"schema": dict(action.output_schema)}
-    return out
-
-
-def integration_object(integration: Integration) -> dict[str, Any]:
-    actions: dict[str, Any] = {}
-    for action in integration.actions:
-        actions[action.slug] = action_definition(integration, action.slug)
-    return {
-        "slug": integration.slug, "name": integration.name, "description": integration.description,
-        "category": integration.category, "subCategories": list(integration.sub_categories),
-        "icon": integration.icon, "color": integration.color, "url": integration.url,
-        "documentationPath": f"integrations/docs/{integration.slug}.md", "isDeprecated": False,
-        "connector": {"config": {"jsonSchema": dict(integration.connector_schema)}},
-        "actions": actions, "extractors": {}, "dynamicSchemas": {},
-    }
-
-
-def _bool(flag: str, raw: str | None) -> bool | None:
-    if raw is None:
-        return None
-    if raw.lower() in ("true", "1", "yes"):
-        return True
-    if raw.lower() in ("false", "0", "no"):
-        return False
-    raise ValidationError(f"{flag} must be true or false", reason="invalidData")
-
-
-def list_integrations(*, category: str | None = None, slugs: list[str] | None = None, search: str | None = None,
-                      has_actions: str | None = None, has_extractors: str | None = None) -> dict[str, Any]:
-    if category is not None and category not in CATEGORIES:
-        raise ValidationError(f"unknown category {shown(category)}; use one of {', '.join(CATEGORIES)}",
-                              reason="invalidData")
-    want_actions, want_extractors = _bool("--has-actions", has_actions), _bool("--has-extractors", has_extractors)
-    wanted = {canonical_slug(s) for s in slugs} if slugs else None
-    out = []
-    for integration in all_integrations().values():
-        if category and integration.category != category:
-            continue
-        if wanted is not None and integration.slug not in wanted:
-            continue
-        if search and search.lower() not in (integration.name + " " + integration.slug).lower():
-            continue
-        if want_actions is not None and bool(integration.actions) != want_actions:
-            continue
-        if want_extractors is True:
-            continue  # no built-in integration has extractors yet
-        out.append(integration_object(integration))
-    return {"integrations": out}
-
-
-def require_integration(slug: str) -> Integration:
-    integration = get_integration(slug)
-    if integration is None:
-        raise NotFoundError(f"Integration not found: {slug}", reason="integrationNotFound")
-    return integration
-
-
-def get_integration_document(slug: str) -> dict[str, Any]:
-    return {"integration": integration_object(require_integration(slug))}
-
-
-def get_documentation(slug: str) -> str:
-    return require_integration(slug).documentation
-
-
-def native_integration() -> dict[str, Any]:
-    actions: dict[str, dict[str, Any]] = {}
-    for action in NATIVE_ACTIONS.values():
-        actions[action.slug] = {
-            "name": action.name, "description": action.description, "icon": None,
-            "category": {"python": "code", "script": "code", "agent": "ai", "modelUpsert": "storage",
-                         "modelInsert": "storage"}.get(action.slug, "logic"),
-            "isSerialized": False,
-            "config": {"schema": {"type": "object"}, "jsonSchema": {"type": "object"}, "uiSchema": {}},
-            "credits": {"costs": []},
-            "childrenCount": {"end": 0, "branch": 2, "split": 2, "switch": 0}.get(action.slug, 1),
-            "meta": {"jsonSchema": {"type": "object"}, "isAvailable": action.available},
-        }
-    return {"nativeIntegration": {"actions": actions, "extractors": {}}}
-
-
-# --- connectors --------------------------------------------------------------------------------
-
-def _associated(ws: str, connector_uuid: str) -> str:
-    return f"{ws}:{connector_uuid}"
-
-
-def _split_config(integration: Integration, config: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(clear fields, secret fields): secret fields are those the schema marks password/writeOnly,
-    including nested ones (e.g. the http integration's `auth.token`)."""
-    secret_names = integration.secret_fields()
-    clear: dict[str, Any] = {}
-    hidden: dict[str, Any] = {}
-    props = integration.connector_schema.get("properties") or {}
-    for key, value in config.items():
-        if key in secret_names or (isinstance(value, Mapping) and _has_nested_secret(props.get(key))):
-            hidden[key] = value
-        else:
-            clear[key] = value
-    return clear, hidden
-
-
-def _has_nested_secret(schema: Any) -> bool:
-    if not isinstance(schema, Mapping):
-        return False
-    if schema.get("format") == "password" or schema.get("writeOnly"):
-        return True
-    for key in ("properties",):
-        for sub in (schema.get(key) or {}).values():
-            if _has_nested_secret(sub):
-                return True
-    for key in ("oneOf", "anyOf", "allOf"):
-        for sub in schema.get(key) or []:
-            if _has_nested_secret(sub):
-                return True
-    return False
-
-
-def _mask(value: Any, schema: Any) -> Any:
-    """Replace secret leaves by `********` (nested objects follow their schema)."""
-    if isinstance(value, Mapping):
-        out = {}
-        for k, v in value.items():
-            sub = _subschema(schema, k)
-            marked = isinstance(sub, Mapping) and (sub.get("format") == "password" or sub.get("writeOnly"))
-            if marked or k in _SECRET_NAMES:
-                out[k] = MASK
-            else:
-                out[k] = _mask(v, sub)
-        return out
-    return value
-
-
-def _subschema(schema: Any, key: str) -> Any:
-    if not isinstance(schema, Mapping):
-        return None
-    props = schema.get("properties") or {}
-    if key in props:
-        return props[key]
-    for comb in ("oneOf", "anyOf", "allOf"):
-        for sub in schema.get(comb) or []:
-            found = _subschema(sub, key)
-            if found is not None:
-                return found
-    return None
-
-
-def decrypted_config(ws: str, row: Any) -> dict[str, Any]:
-    from lading.integrations._vault import decrypt
-
-    config = dict(row.config or {})
-    if row.secrets:
-        config.update(decrypt(row.secrets, associated=_associated(ws, row.uuid)))
-    return config
-
-
-def _seal(ws: str, connector_uuid: str, secrets: dict[str, Any]) -> str | None:
-    from lading.integrations._vault import encrypt
-
-    return encrypt(secrets, associated=_associated(ws, connector_uuid)) if secrets else None
 
 
 def _check_config(integration: Integration, config: Mapping[str, Any]) -> None:
@@ -229,30 +52,16 @@ def _usage(session: Session, conn: Any) -> dict[str, int]:
     return counts
 
 
-def present_connector(session: Session, row: Any, tools_count: int) -> dict[str, Any]:
+def present_connector(session: Session, row: Any, tools_count: int) -> shapes.Connector:
     integration = get_integration(row.integration_slug)
     schema = integration.connector_schema if integration else {}
-    config = None
-    if not row.use_credits:
-        clear = dict(row.config or {})
-        # Secrets are never decrypted for display: their keys are shown masked.
-        from lading.integrations._vault import decrypt
-
-        if row.secrets:
-            try:
-                hidden = decrypt(row.secrets, associated=_associated(session.workspace_uuid, row.uuid))
-            except LadingError:
-                hidden = {}
-            for key, value in hidden.items():
-                clear[key] = _mask(value, _subschema(schema, key)) if isinstance(value, Mapping) else MASK
-        config = clear
-    return {
-        "uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "userUuid": row.user_uuid, "name": row.name,
-        "slug": row.slug, "integrationSlug": row.integration_slug, "rateLimit": row.rate_limit,
-        "cacheTtlMilliseconds": row.cache_ttl_ms, "playsCount": 0, "toolsCount": tools_count, "modelsCount": 0,
-        "useCredits": bool(row.use_credits), "config": config, "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at), "deletedAt": iso(row.deleted_at),
-    }
+    return shapes.Connector(
+        uuid=row.uuid, workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid, name=row.name, slug=row.slug,
+        integration_slug=row.integration_slug, rate_limit=row.rate_limit, cache_ttl_milliseconds=row.cache_ttl_ms,
+        plays_count=0, tools_count=tools_count, models_count=0, use_credits=bool(row.use_credits),
+        config=None if row.use_credits else masked_config(session.workspace_uuid, row, schema),
+        created_at=iso(row.created_at), updated_at=iso(row.updated_at), deleted_at=iso(row.deleted_at),
+    )
 
 
 def require_connector(session: Session, conn: Any, uuid: str) -> Any:
@@ -277,8 +86,8 @@ def platform_credential(integration: Integration) -> str | None:
     return os.environ.get(f"LADING_INTEGRATION_{env_slug(integration.slug)}_API_KEY") or None
 
 
-def create_connector(session: Session, *, integration_slug: str, slug: str, name: str, config: Any = None,
-                     rate_limit: Any = None, cache_ttl_ms: int | None = None) -> dict[str, Any]:
+def create(session: Session, *, integration_slug: str, slug: str, name: str, config: Any = None,
+           rate_limit: Any = None, cache_ttl_ms: int | None = None) -> dict[str, Any]:
     integration = require_integration(integration_slug)
     if not _SLUG.match(slug or ""):
         raise ValidationError("--slug must match [a-zA-Z0-9_]+", reason="invalidData")
@@ -298,7 +107,7 @@ def create_connector(session: Session, *, integration_slug: str, slug: str, name
     ws = session.workspace_uuid
     now = utcnow()
     connector_uuid = str(uuidlib.uuid4())
-    clear, hidden = _split_config(integration, config)
+    clear, hidden = split_config(integration, config)
     with session.db.write() as conn:
         if repo.connector_by_slug(conn, ws, slug) is not None:
             raise ConflictError(f"a connector with slug {shown(slug)} already exists",
@@ -306,26 +115,18 @@ def create_connector(session: Session, *, integration_slug: str, slug: str, name
         repo.insert_connector(conn, ws, {
             "uuid": connector_uuid, "user_uuid": session.user_uuid, "integration_slug": integration.slug,
             "slug": slug, "name": name.strip(), "config": None if use_credits else clear,
-            "secrets": None if use_credits else _seal(ws, connector_uuid, hidden), "rate_limit": limit,
+            "secrets": None if use_credits else seal(ws, connector_uuid, hidden), "rate_limit": limit,
             "cache_ttl_ms": cache_ttl_ms, "use_credits": use_credits, "created_at": now, "updated_at": now})
         row = require_connector(session, conn, connector_uuid)
-    return {"connector": present_connector(session, row, 0)}
+    return {"connector": present_connector(session, row, 0).dump()}
 
 
-def _merge(stored: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(stored)
-    for key, value in patch.items():
-        if value == MASK:
-            continue  # "********" keeps the stored secret
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+# The name orchestration's `action` setup calls to give an integration a platform-credential connector.
+create_connector = create
 
 
-def update_connector(session: Session, uuid: str, *, name: str | None = None, config: Any = None,
-                     rate_limit: Any = ..., cache_ttl_ms: Any = ...) -> dict[str, Any]:
+def update(session: Session, uuid: str, *, name: str | None = None, config: Any = None,
+           rate_limit: Any = ..., cache_ttl_ms: Any = ...) -> dict[str, Any]:
     ws = session.workspace_uuid
     now = utcnow()
     with session.db.write() as conn:
@@ -339,16 +140,16 @@ def update_connector(session: Session, uuid: str, *, name: str | None = None, co
         if config is not None:
             if not isinstance(config, dict):
                 raise ValidationError("--config must be a JSON object", reason="invalidConnectorConfig")
-            merged = _merge({} if row.use_credits else decrypted_config(ws, row), config)
+            merged = merge({} if row.use_credits else decrypted_config(ws, row), config)
             _check_config(integration, merged)
-            clear, hidden = _split_config(integration, merged)
-            values.update(config=clear, secrets=_seal(ws, uuid, hidden), use_credits=False)
+            clear, hidden = split_config(integration, merged)
+            values.update(config=clear, secrets=seal(ws, uuid, hidden), use_credits=False)
         elif row.secrets:
             from lading.integrations._vault import needs_reencryption
 
             if needs_reencryption(row.secrets):  # rotate onto the current key on write
-                _, hidden = _split_config(integration, decrypted_config(ws, row))
-                values["secrets"] = _seal(ws, uuid, hidden)
+                _, hidden = split_config(integration, decrypted_config(ws, row))
+                values["secrets"] = seal(ws, uuid, hidden)
         if rate_limit is not ...:
             values["rate_limit"] = _rate_limit(rate_limit)
         if cache_ttl_ms is not ...:
@@ -356,14 +157,14 @@ def update_connector(session: Session, uuid: str, *, name: str | None = None, co
         repo.update_connector(conn, ws, uuid, values)
         row = require_connector(session, conn, uuid)
         usage = _usage(session, conn)
-    return {"connector": present_connector(session, row, usage.get(uuid, 0))}
+    return {"connector": present_connector(session, row, usage.get(uuid, 0)).dump()}
 
 
-def get_connector(session: Session, uuid: str) -> dict[str, Any]:
+def get(session: Session, uuid: str) -> dict[str, Any]:
     with session.db.read() as conn:
         row = require_connector(session, conn, uuid)
         usage = _usage(session, conn)
-    return {"connector": present_connector(session, row, usage.get(uuid, 0))}
+    return {"connector": present_connector(session, row, usage.get(uuid, 0)).dump()}
 
 
 def list_connectors(session: Session, *, integration_slug: str | None = None) -> dict[str, Any]:
@@ -371,10 +172,10 @@ def list_connectors(session: Session, *, integration_slug: str | None = None) ->
     with session.db.read() as conn:
         rows = repo.list_connectors(conn, session.workspace_uuid, slug)
         usage = _usage(session, conn)
-    return {"connectors": [present_connector(session, r, usage.get(r.uuid, 0)) for r in rows]}
+    return {"connectors": [present_connector(session, r, usage.get(r.uuid, 0)).dump() for r in rows]}
 
 
-def remove_connector(session: Session, uuid: str) -> dict[str, Any]:
+def remove(session: Session, uuid: str) -> dict[str, Any]:
     now = utcnow()
     with session.db.write() as conn:
         require_connector(session, conn, uuid)
@@ -383,12 +184,12 @@ def remove_connector(session: Session, uuid: str) -> dict[str, Any]:
             raise ConflictError("the connector is used by deployed tools", reason="connectorInUse",
                                 details={"playsCount": 0, "toolsCount": tools_count})
         repo.update_connector(conn, session.workspace_uuid, uuid, {"deleted_at": now, "updated_at": now})
-    return {"uuid": uuid, "removed": True}
+    return shapes.Removed(uuid=uuid, removed=True).dump()
 
 
 def exists_by_slug(session: Session, slug: str) -> dict[str, Any]:
     with session.db.read() as conn:
-        return {"exists": repo.connector_by_slug(conn, session.workspace_uuid, slug) is not None}
+        return shapes.SlugExists(exists=repo.connector_by_slug(conn, session.workspace_uuid, slug) is not None).dump()
 
 
 def credentials_for(session: Session, conn: Any, row: Any, integration: Integration) -> dict[str, Any]:
@@ -434,4 +235,4 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
         needle = value.lower()
         results = [r for r in results if needle in str(r.get("label", "")).lower()
                    or needle in str(r.get("value", "")).lower()]
-    return {"results": results}
+    return shapes.AutocompleteResults(results=results).dump()

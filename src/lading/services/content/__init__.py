@@ -1,1 +1,15 @@
-"""content package."""
+"""`lading content …` (alias `lading ai file …`): the files and libraries agents search (spec §2.7).
+
+Public verbs, one module per noun of `lading content <noun> <verb>`:
+
+- `files`: `list_files`, `get`, `upload`, `update`, `remove`; for the ai group, `reference_exists`,
+  `files_of_items` (what an agent's `file` resources reach), `attachment_parts`, `with_attachment_text`.
+- `libraries`: `list_libraries`, `get`, `create`, `update`, `remove`.
+- `shapes`: the JSON shapes these verbs answer (`File`, `Library`, `Removed`).
+
+Helpers private to the group: `_keys` (uuid keys of files, libraries and folders).
+"""
+
+from lading.services.content import files, libraries, shapes
+
+__all__ = ["files", "libraries", "shapes"]

@@ -1,12 +1,11 @@
-"""`content file …` and `content library …` (alias `ai file …`): the files agents search (spec §2.7).
+"""`content file list|get|upload|update|remove` (alias `ai file …`): the files agents search (spec §2.7),
+and what an agent's `file` resources and chat attachments reach.
 
 A content file is uploaded once: its bytes go into the store in chunks under an opaque key (like
 batch input files, so every worker on every machine reads the same bytes) and, for the searchable
 types, its text is extracted and cut into passages in the same transaction — a file that cannot be
-read is refused whole, nothing half-written. Libraries group workspace files (`kind native`);
-libraries synced by an unstructured-data extractor (`kind connector`) are not available and are
-refused with a message saying so. Folders are not stored by this installation: a folder uuid is a
-label a file or library carries, and a folder "exists" while something is in it.
+read is refused whole, nothing half-written. Folders are not stored by this installation: a folder
+uuid is a label a file or library carries, and a folder "exists" while something is in it.
 """
 
 from __future__ import annotations
@@ -17,65 +16,39 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError, shown
-from lading.domain.nodes import UUID_RE
+from lading.domain.errors import NotFoundError, ValidationError
 from lading.services import inputs
+from lading.services.content import shapes
+from lading.services.content._keys import uuid_or_none
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import content as repo
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 _UNSET: Any = object()
-LIBRARY_KINDS = ("native", "connector")
 
 
-# --- presenters ---------------------------------------------------------------------------------
+# --- presenter -----------------------------------------------------------------------------------
 
-def present_file(row: Any) -> dict[str, Any]:
+def present_file(row: Any) -> shapes.File:
     """A File (spec §2.7)."""
-    return {"uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "name": row.name, "s3Filename": row.s3_filename,
-            "openAiFileId": None, "contentType": row.content_type, "size": int(row.size),
-            "isTemporary": bool(row.is_temporary), "folderUuid": row.folder_uuid,
-            "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at)}
-
-
-def present_library(row: Any) -> dict[str, Any]:
-    """A Library (spec §2.7)."""
-    return {"uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "name": row.name, "kind": row.kind,
-            "connectorUuid": row.connector_uuid, "extractor": row.extractor_slug, "extractorSlug": row.extractor_slug,
-            "config": row.config or {}, "fileUuids": list(row.file_uuids or []), "folderUuid": row.folder_uuid,
-            "syncedAt": iso(row.synced_at), "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at)}
+    return shapes.File(uuid=row.uuid, workspace_uuid=row.workspace_uuid, name=row.name, s3_filename=row.s3_filename,
+                       open_ai_file_id=None, content_type=row.content_type, size=int(row.size),
+                       is_temporary=bool(row.is_temporary), folder_uuid=row.folder_uuid,
+                       created_at=iso(row.created_at), updated_at=iso(row.updated_at))
 
 
 # --- checks -------------------------------------------------------------------------------------
-
-def _uuid_or_none(value: str | None) -> str | None:
-    return value.lower() if isinstance(value, str) and UUID_RE.match(value) else None
-
-
-
 
 def _file_not_found(uuid: str) -> NotFoundError:
     return NotFoundError(f"File not found: {uuid}", reason="fileNotFound", details={"uuid": uuid})
 
 
-def _library_not_found(uuid: str) -> NotFoundError:
-    return NotFoundError(f"Library not found: {uuid}", reason="libraryNotFound", details={"uuid": uuid})
-
-
 def require_file(session: Session, conn: Any, uuid: str) -> Any:
-    key = _uuid_or_none(uuid)
+    key = uuid_or_none(uuid)
     row = repo.get_file(conn, session.workspace_uuid, key) if key else None
     if row is None:
         raise _file_not_found(uuid)
-    return row
-
-
-def require_library(session: Session, conn: Any, uuid: str) -> Any:
-    key = _uuid_or_none(uuid)
-    row = repo.get_library(conn, session.workspace_uuid, key) if key else None
-    if row is None:
-        raise _library_not_found(uuid)
     return row
 
 
@@ -84,16 +57,16 @@ def require_library(session: Session, conn: Any, uuid: str) -> Any:
 def list_files(session: Session, *, folder_uuid: str | None = None) -> dict[str, Any]:
     with session.db.read() as conn:
         rows = repo.list_files(conn, session.workspace_uuid, folder_uuid=inputs.folder_uuid(folder_uuid))
-    return {"files": [present_file(r) for r in rows]}
+    return {"files": [present_file(r).dump() for r in rows]}
 
 
-def get_file(session: Session, uuid: str) -> dict[str, Any]:
+def get(session: Session, uuid: str) -> dict[str, Any]:
     with session.db.read() as conn:
-        return {"file": present_file(require_file(session, conn, uuid))}
+        return {"file": present_file(require_file(session, conn, uuid)).dump()}
 
 
-def upload_file(session: Session, path: str, *, folder_uuid: str | None = None,
-                is_temporary: bool = False) -> dict[str, Any]:
+def upload(session: Session, path: str, *, folder_uuid: str | None = None,
+           is_temporary: bool = False) -> dict[str, Any]:
     """Store the bytes and, for PDF/CSV/text/Markdown/HTML/JSON, the passages to search — in one
     transaction, after the size cap and the extraction have passed."""
     from lading.ai.bm25 import index_terms
@@ -125,10 +98,14 @@ def upload_file(session: Session, path: str, *, folder_uuid: str | None = None,
             "uuid": uuid, "name": name, "s3_filename": s3_filename, "content_type": content_type, "size": stored,
             "is_searchable": kind is not None, "is_temporary": is_temporary, "folder_uuid": folder,
             "created_at": now, "updated_at": now}, passages)
-        return {"file": present_file(repo.get_file(conn, ws, uuid))}
+        return {"file": present_file(repo.get_file(conn, ws, uuid)).dump()}
 
 
-def update_file(session: Session, uuid: str, *, name: str | None = None, folder_uuid: Any = _UNSET) -> dict[str, Any]:
+# The name the content-search benchmark calls.
+upload_file = upload
+
+
+def update(session: Session, uuid: str, *, name: str | None = None, folder_uuid: Any = _UNSET) -> dict[str, Any]:
     """Rename or move a file (`folder_uuid=None` / `"null"`: the root); the content never changes."""
     values: dict[str, Any] = {}
     if name is not None:
@@ -140,10 +117,10 @@ def update_file(session: Session, uuid: str, *, name: str | None = None, folder_
         row = require_file(session, conn, uuid)
         if values:
             repo.update_file(conn, ws, row.uuid, {**values, "updated_at": utcnow()})
-        return {"file": present_file(repo.get_file(conn, ws, row.uuid))}
+        return {"file": present_file(repo.get_file(conn, ws, row.uuid)).dump()}
 
 
-def remove_file(session: Session, uuid: str) -> dict[str, Any]:
+def remove(session: Session, uuid: str) -> dict[str, Any]:
     """The file, its bytes and passages; libraries listing it drop it."""
     from lading.store.repositories import files as blobs
 
@@ -156,102 +133,14 @@ def remove_file(session: Session, uuid: str) -> dict[str, Any]:
                     "file_uuids": [f for f in library.file_uuids if f != row.uuid], "updated_at": utcnow()})
         repo.delete_file(conn, ws, row.uuid)
         blobs.delete_file(conn, ws, row.s3_filename)
-    return {"uuid": row.uuid, "removed": True}
-
-
-# --- libraries ----------------------------------------------------------------------------------
-
-def _refuse_connector_library() -> ValidationError:
-    return ValidationError("connector libraries (synced by an unstructured-data extractor) are not available in "
-                           "this installation yet; create a native library of workspace files with --file-uuids",
-                           reason="extractorNotFound")
-
-
-def _file_uuids(session: Session, conn: Any, value: Any) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError("--file-uuids must be a comma-separated list of file uuids", reason="invalidData")
-    out: list[str] = []
-    for uuid in value:
-        row = require_file(session, conn, uuid.strip())
-        if row.uuid not in out:
-            out.append(row.uuid)
-    return out
-
-
-def _config(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValidationError("--config must be a JSON object", reason="invalidData")
-    return value
-
-
-def list_libraries(session: Session, *, kind: str | None = None, connector_uuid: str | None = None) -> dict[str, Any]:
-    if kind is not None and kind not in LIBRARY_KINDS:
-        raise ValidationError(f"--kind must be native or connector (got {shown(kind)})", reason="invalidData")
-    with session.db.read() as conn:
-        rows = repo.list_libraries(conn, session.workspace_uuid, kind=kind,
-                                   connector_uuid=connector_uuid.lower() if connector_uuid else None)
-    return {"libraries": [present_library(r) for r in rows]}
-
-
-def get_library(session: Session, uuid: str) -> dict[str, Any]:
-    with session.db.read() as conn:
-        return {"library": present_library(require_library(session, conn, uuid))}
-
-
-def create_library(session: Session, *, name: str, connector_uuid: str | None = None,
-                   extractor_slug: str | None = None, folder_uuid: str | None = None, config: Any = None,
-                   file_uuids: Any = None) -> dict[str, Any]:
-    if connector_uuid or extractor_slug:
-        raise _refuse_connector_library()
-    values = {"name": inputs.object_name(name), "folder_uuid": inputs.folder_uuid(folder_uuid),
-              "config": _config(config)}
-    ws = session.workspace_uuid
-    uuid = str(uuidlib.uuid4())
-    now = utcnow()
-    with session.db.write() as conn:
-        repo.insert_library(conn, ws, {**values, "uuid": uuid, "kind": "native", "connector_uuid": None,
-                                       "extractor_slug": None, "file_uuids": _file_uuids(session, conn, file_uuids),
-                                       "synced_at": None, "created_at": now, "updated_at": now})
-        return {"library": present_library(repo.get_library(conn, ws, uuid))}
-
-
-def update_library(session: Session, uuid: str, *, name: str | None = None, folder_uuid: Any = _UNSET,
-                   config: Any = None, file_uuids: Any = None) -> dict[str, Any]:
-    """Only the given fields change; `--file-uuids` replaces the whole list."""
-    values: dict[str, Any] = {}
-    if name is not None:
-        values["name"] = inputs.object_name(name)
-    if folder_uuid is not _UNSET:
-        values["folder_uuid"] = inputs.folder_uuid(folder_uuid)
-    if config is not None:
-        values["config"] = _config(config)
-    ws = session.workspace_uuid
-    with session.db.write() as conn:
-        row = require_library(session, conn, uuid)
-        if file_uuids is not None:
-            values["file_uuids"] = _file_uuids(session, conn, file_uuids)
-        if values:
-            repo.update_library(conn, ws, row.uuid, {**values, "updated_at": utcnow()})
-        return {"library": present_library(repo.get_library(conn, ws, row.uuid))}
-
-
-def remove_library(session: Session, uuid: str) -> dict[str, Any]:
-    """The library only: its files stay in the workspace."""
-    with session.db.write() as conn:
-        row = require_library(session, conn, uuid)
-        repo.delete_library(conn, session.workspace_uuid, row.uuid)
-    return {"uuid": row.uuid, "removed": True}
+    return shapes.Removed(uuid=row.uuid, removed=True).dump()
 
 
 # --- what agent resources reach -----------------------------------------------------------------
 
 def reference_exists(conn: Any, workspace_uuid: str, kind: str, uuid: str) -> bool:
     """A `file` resource item (`file`, `folder` or `library`) names something in this workspace."""
-    key = _uuid_or_none(uuid)
+    key = uuid_or_none(uuid)
     if key is None:
         return False
     if kind == "file":
@@ -272,7 +161,7 @@ def files_of_items(conn: Any, workspace_uuid: str, items: Iterable[dict[str, Any
 
     for item in items:
         kind = item.get("kind")
-        key = _uuid_or_none(item.get(f"{kind}Uuid"))
+        key = uuid_or_none(item.get(f"{kind}Uuid"))
         if kind == "file" and key and repo.get_file(conn, workspace_uuid, key) is not None:
             add([key])
         elif kind == "folder" and key and repo.folder_in_use(conn, workspace_uuid, key):

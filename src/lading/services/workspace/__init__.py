@@ -1,1 +1,11 @@
-"""workspace package."""
+"""`lading workspaceManagement …` (alias `workspace`): workspace files.
+
+Public verbs, one module per noun of `lading workspaceManagement <noun> <verb>`:
+
+- `files`: `upload`, `list_columns` (and `require_file`, which batches use to check a file source).
+- `shapes`: the JSON shapes these verbs answer (`UploadedFile`, `Columns`).
+"""
+
+from lading.services.workspace import files, shapes
+
+__all__ = ["files", "shapes"]

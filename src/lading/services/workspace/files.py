@@ -1,15 +1,17 @@
-"""`workspaceManagement file …`: uploading batch input files (CSV, JSON Lines, JSON arrays)."""
+"""`workspaceManagement file upload|list-columns`: batch input files (CSV, JSON Lines, JSON arrays)."""
 
 from __future__ import annotations
 
 import mimetypes
 import uuid as uuidlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError
 from lading.engine.sources import csv_columns
 from lading.services.session import Session
+from lading.services.workspace import shapes
 from lading.store.clock import utcnow
 from lading.store.repositories import files as repo
 
@@ -25,7 +27,7 @@ def upload(session: Session, path: str) -> dict[str, Any]:
     s3_filename = f"{session.workspace_uuid}/{uuidlib.uuid4()}/{name}"
     with source.open("rb") as stream:
         repo.store_file(session.db, session.workspace_uuid, s3_filename, name, content_type, stream, utcnow())
-    return {"s3Filename": s3_filename, "contentType": content_type, "name": name}
+    return shapes.UploadedFile(s3_filename=s3_filename, content_type=content_type, name=name).dump()
 
 
 def require_file(session: Session, s3_filename: str) -> Any:
@@ -43,6 +45,10 @@ def list_columns(session: Session, s3_filename: str) -> dict[str, Any]:
 
         for item in reader_for(row.name, row.content_type, repo.iter_bytes(session.db, s3_filename)):
             if item.value is not None:
-                return {"columns": [{"type": "string", "name": k} for k in item.value]}
-        return {"columns": []}
-    return {"columns": [{"type": "string", "name": c} for c in csv_columns(repo.iter_bytes(session.db, s3_filename))]}
+                return _columns(item.value)
+        return _columns([])
+    return _columns(csv_columns(repo.iter_bytes(session.db, s3_filename)))
+
+
+def _columns(names: Iterable[str]) -> dict[str, Any]:
+    return shapes.Columns(columns=[shapes.Column(type="string", name=n) for n in names]).dump()

@@ -1,4 +1,4 @@
-"""`lading billing …`: usage metrics (executions, credits, storage records per day)."""
+"""`billing usage …`: usage metrics (executions, credits, storage records per day)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import typer
 from lading.cli.common import help_settings, session
 from lading.cli.output import emit
 
-billing_app = typer.Typer(help="Usage metrics and credits.", no_args_is_help=True, context_settings=help_settings())
 usage_app = typer.Typer(help="Usage per UTC day.", no_args_is_help=True, context_settings=help_settings())
-billing_app.add_typer(usage_app, name="usage")
 
 
 @usage_app.command("get-metrics")
@@ -27,8 +25,8 @@ def get_metrics(
     agent_uuid: str = typer.Option(None, "--agent-uuid", help="Only usage of this agent."),
 ) -> None:
     """Usage per UTC day: {"metrics": [{"date", "items": [{"slug", "count", "groupBy"}]}]}."""
-    from lading.services.billing import usage as billing
+    from lading.services.billing import usage
 
-    emit(billing.usage_metrics(session(), date_from=date_from, date_to=date_to, unit=unit, group_by=group_by,
-                               workflow_uuid=workflow_uuid, model_uuid=model_uuid, connector_uuid=connector_uuid,
-                               integration_slug=integration_slug, slug=slug, agent_uuid=agent_uuid))
+    emit(usage.get_metrics(session(), date_from=date_from, date_to=date_to, unit=unit, group_by=group_by,
+                           workflow_uuid=workflow_uuid, model_uuid=model_uuid, connector_uuid=connector_uuid,
+                           integration_slug=integration_slug, slug=slug, agent_uuid=agent_uuid))

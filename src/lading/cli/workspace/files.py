@@ -1,4 +1,4 @@
-"""`lading workspaceManagement …` (alias `workspace`): batch input files for now."""
+"""`workspaceManagement file …`: batch input files."""
 
 from __future__ import annotations
 
@@ -7,11 +7,8 @@ import typer
 from lading.cli.common import help_settings, session
 from lading.cli.output import emit
 
-workspace_app = typer.Typer(help="Workspace management: files.", no_args_is_help=True,
-                            context_settings=help_settings())
 file_app = typer.Typer(help="Batch input files (CSV, JSON Lines, JSON arrays).", no_args_is_help=True,
                        context_settings=help_settings())
-workspace_app.add_typer(file_app, name="file")
 
 
 @file_app.command("upload")

@@ -1,0 +1,70 @@
+"""`content file …` (alias `ai file …`): content files agents search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.content._options import FOLDER_HELP, target
+from lading.cli.output import emit
+
+file_app = typer.Typer(help="Content files (PDF, CSV, text, Markdown, HTML and JSON are searchable; 100 MiB cap).",
+                       no_args_is_help=True, context_settings=help_settings())
+
+
+@file_app.command("list")
+def file_list(folder_uuid: str = typer.Option(None, "--folder-uuid", help="Only files in this folder.")) -> None:
+    """List content files, newest first."""
+    from lading.services.content import files
+
+    emit(files.list_files(session(), folder_uuid=folder_uuid))
+
+
+@file_app.command("get")
+def file_get(uuid: str = typer.Argument(...)) -> None:
+    """One content file."""
+    from lading.services.content import files
+
+    emit(files.get(session(), uuid))
+
+
+@file_app.command("upload")
+def file_upload(
+    file_path: str = typer.Option(None, "--file-path", help="The file to upload (at most 100 MiB)."),
+    file: str = typer.Option(None, "--file", hidden=True, help="Alias of --file-path."),
+    folder_uuid: str = typer.Option(None, "--folder-uuid", help="Put the file in this folder."),
+) -> None:
+    """Upload a file; PDF, CSV, text, Markdown, HTML and JSON text is extracted for search."""
+    from lading.domain.errors import UsageError
+    from lading.services.content import files
+
+    path = file_path or file
+    if not path:
+        raise UsageError("error: required option '--file-path <file-path>' not specified")
+    emit(files.upload(session(), path, folder_uuid=folder_uuid))
+
+
+@file_app.command("update")
+def file_update(
+    uuid_arg: str = typer.Argument(None, metavar="[UUID]"),
+    uuid: str = typer.Option(None, "--uuid", help="The file (required; may be given positionally)."),
+    name: str = typer.Option(None, "--name"),
+    folder_uuid: str = typer.Option(None, "--folder-uuid", help=FOLDER_HELP),
+) -> None:
+    """Rename a file or move it to another folder (omitted flags keep their value)."""
+    from lading.services.content import files
+
+    changes: dict[str, Any] = {}
+    if folder_uuid is not None:
+        changes["folder_uuid"] = folder_uuid
+    emit(files.update(session(), target(uuid, uuid_arg), name=name, **changes))
+
+
+@file_app.command("remove")
+def file_remove(uuid: str = typer.Argument(...)) -> None:
+    """Remove a file, its bytes and its extracted text (libraries listing it drop it)."""
+    from lading.services.content import files
+
+    emit(files.remove(session(), uuid))

@@ -1,0 +1,84 @@
+"""`connection integration list|get|get-documentation`: the integration catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lading.domain.errors import NotFoundError, ValidationError, shown
+from lading.integrations import Integration, all_integrations, canonical_slug, get_integration
+from lading.integrations._sdk import CATEGORIES
+from lading.services.connection import shapes
+
+
+def present_action(integration: Integration, slug: str) -> shapes.Action:
+    action = integration.action(slug)
+    assert action is not None
+    return shapes.Action(
+        name=action.name, description=action.description, icon=None,
+        category=action.category or integration.category, is_serialized=action.is_serialized,
+        config=shapes.ActionConfig(schema=dict(action.config_schema), json_schema=dict(action.config_schema),
+                                   ui_schema=dict(action.ui_schema)),
+        credits=shapes.ActionCredits(costs=[c.to_json() for c in action.credits]),
+        children_count=action.children_count,
+        output=shapes.ActionOutput(schema=dict(action.output_schema)) if action.output_schema is not None else None,
+    )
+
+
+def present_integration(integration: Integration) -> shapes.Integration:
+    return shapes.Integration(
+        slug=integration.slug, name=integration.name, description=integration.description,
+        category=integration.category, sub_categories=list(integration.sub_categories),
+        icon=integration.icon, color=integration.color, url=integration.url,
+        documentation_path=f"integrations/docs/{integration.slug}.md", is_deprecated=False,
+        connector=shapes.ConnectorConfig(config=shapes.ConnectorSchema(json_schema=dict(integration.connector_schema))),
+        actions={action.slug: present_action(integration, action.slug) for action in integration.actions},
+        extractors={}, dynamic_schemas={},
+    )
+
+
+def _bool(flag: str, raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise ValidationError(f"{flag} must be true or false", reason="invalidData")
+
+
+def list_integrations(*, category: str | None = None, slugs: list[str] | None = None, search: str | None = None,
+                      has_actions: str | None = None, has_extractors: str | None = None) -> dict[str, Any]:
+    if category is not None and category not in CATEGORIES:
+        raise ValidationError(f"unknown category {shown(category)}; use one of {', '.join(CATEGORIES)}",
+                              reason="invalidData")
+    want_actions, want_extractors = _bool("--has-actions", has_actions), _bool("--has-extractors", has_extractors)
+    wanted = {canonical_slug(s) for s in slugs} if slugs else None
+    out = []
+    for integration in all_integrations().values():
+        if category and integration.category != category:
+            continue
+        if wanted is not None and integration.slug not in wanted:
+            continue
+        if search and search.lower() not in (integration.name + " " + integration.slug).lower():
+            continue
+        if want_actions is not None and bool(integration.actions) != want_actions:
+            continue
+        if want_extractors is True:
+            continue  # no built-in integration has extractors yet
+        out.append(present_integration(integration).dump())
+    return {"integrations": out}
+
+
+def require_integration(slug: str) -> Integration:
+    integration = get_integration(slug)
+    if integration is None:
+        raise NotFoundError(f"Integration not found: {slug}", reason="integrationNotFound")
+    return integration
+
+
+def get(slug: str) -> dict[str, Any]:
+    return {"integration": present_integration(require_integration(slug)).dump()}
+
+
+def get_documentation(slug: str) -> str:
+    return require_integration(slug).documentation

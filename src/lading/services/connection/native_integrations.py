@@ -1,0 +1,25 @@
+"""`connection native-integration get`: the built-in actions of native nodes, as a catalog entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lading.engine.natives.catalog import NATIVE_ACTIONS
+from lading.services.connection import shapes
+
+_CATEGORIES = {"python": "code", "script": "code", "agent": "ai", "modelUpsert": "storage", "modelInsert": "storage"}
+_CHILDREN = {"end": 0, "branch": 2, "split": 2, "switch": 0}
+
+
+def get() -> dict[str, Any]:
+    actions: dict[str, shapes.NativeAction] = {}
+    for action in NATIVE_ACTIONS.values():
+        actions[action.slug] = shapes.NativeAction(
+            name=action.name, description=action.description, icon=None,
+            category=_CATEGORIES.get(action.slug, "logic"), is_serialized=False,
+            config=shapes.ActionConfig(schema={"type": "object"}, json_schema={"type": "object"}, ui_schema={}),
+            credits=shapes.ActionCredits(costs=[]),
+            children_count=_CHILDREN.get(action.slug, 1),
+            meta=shapes.NativeActionMeta(json_schema={"type": "object"}, is_available=action.available),
+        )
+    return {"nativeIntegration": shapes.NativeIntegration(actions=actions, extractors={}).dump()}

@@ -1,0 +1,131 @@
+"""The JSON shapes `connection …` answers, defined once for the CLI, the MCP tools and the HTTP API.
+
+Pydantic models with camelCase aliases (the `Shape` base of `lading.domain.shapes`); `dump()`
+renders the exact documented field names, in declaration order. Schemas, credentials and rate limits
+are open-ended objects and typed as such.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
+
+from lading.domain.shapes import Shape
+
+
+class ActionConfig(Shape):
+    """An action's config form: the JSON Schema (twice, as `schema` and `jsonSchema`) and its UI hints."""
+
+    schema_: dict[str, Any] = Field(alias="schema")
+    json_schema: dict[str, Any]
+    ui_schema: dict[str, Any]
+
+
+class ActionCredits(Shape):
+    costs: list[dict[str, Any]]
+
+
+class ActionOutput(Shape):
+    schema_: dict[str, Any] = Field(alias="schema")
+
+
+class Action(Shape):
+    """One action of an integration (`output` only when the action documents its output)."""
+
+    name: str
+    description: str
+    icon: str | None
+    category: str | None
+    is_serialized: bool
+    config: ActionConfig
+    credits: ActionCredits
+    children_count: int
+    output: ActionOutput | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_output(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if self.output is None:
+            out.pop("output", None)
+        return out
+
+
+class ConnectorSchema(Shape):
+    json_schema: dict[str, Any]
+
+
+class ConnectorConfig(Shape):
+    config: ConnectorSchema
+
+
+class Integration(Shape):
+    """An integration of the catalog with its connector schema and its actions by slug."""
+
+    slug: str
+    name: str
+    description: str
+    category: str
+    sub_categories: list[str]
+    icon: str | None
+    color: str | None
+    url: str | None
+    documentation_path: str
+    is_deprecated: bool
+    connector: ConnectorConfig
+    actions: dict[str, Action]
+    extractors: dict[str, Any]
+    dynamic_schemas: dict[str, Any]
+
+
+class NativeActionMeta(Shape):
+    json_schema: dict[str, Any]
+    is_available: bool
+
+
+class NativeAction(Action):
+    """A built-in action of native nodes (never documents its output)."""
+
+    meta: NativeActionMeta
+
+
+class NativeIntegration(Shape):
+    actions: dict[str, NativeAction]
+    extractors: dict[str, Any]
+
+
+class Connector(Shape):
+    """An authenticated instance of an integration; `config` has its secrets masked (None when the
+    connector uses platform credentials)."""
+
+    uuid: str
+    workspace_uuid: str
+    user_uuid: str | None
+    name: str
+    slug: str
+    integration_slug: str
+    rate_limit: dict[str, Any] | None
+    cache_ttl_milliseconds: int | None
+    plays_count: int
+    tools_count: int
+    models_count: int
+    use_credits: bool
+    config: dict[str, Any] | None
+    created_at: str | None
+    updated_at: str | None
+    deleted_at: str | None
+
+
+class AutocompleteResults(Shape):
+    """Allowed values of a config field (each result `{label, value, …}` as the integration gives it)."""
+
+    results: list[dict[str, Any]]
+
+
+class SlugExists(Shape):
+    exists: bool
+
+
+class Removed(Shape):
+    uuid: str
+    removed: bool
