@@ -43,7 +43,7 @@ def main() -> None:
         paths.append(path)
     total = sum(p.stat().st_size for p in paths)
     started = time.perf_counter()
-    uuids = [content.upload_file(sess, str(p))["file"]["uuid"] for p in paths]
+    uuids = [content.upload(sess, str(p))["file"]["uuid"] for p in paths]
     upload_s = time.perf_counter() - started
     timings = []
     for q in range(20):

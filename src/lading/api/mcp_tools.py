@@ -88,7 +88,7 @@ def platform_tools(session: Session) -> list[McpTool]:
                 _schema({"dateFrom": {"type": "string", "description": "YYYY-MM-DD"},
                          "dateTo": {"type": "string", "description": "YYYY-MM-DD"},
                          "groupBy": {"type": "string"}}),
-                lambda a: billing.usage_metrics(session, date_from=_arg(a, "dateFrom"), date_to=_arg(a, "dateTo"),
+                lambda a: billing.get_metrics(session, date_from=_arg(a, "dateFrom"), date_to=_arg(a, "dateTo"),
                                                 group_by=_arg(a, "groupBy"))),
         McpTool("search_actions", "Search actions (connector, native, tool, agent) by keywords, best first.",
                 _schema({"keywords": {"type": "array", "items": {"type": "string"}},

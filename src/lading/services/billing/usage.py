@@ -61,7 +61,3 @@ def get_metrics(session: Session, *, date_from: str | None, date_to: str | None,
     with session.db.read() as conn:
         days = usage_per_day(conn, session.workspace_uuid, flt)
     return {"metrics": [shapes.UsageDay.model_validate(day).dump() for day in days]}
-
-
-# The name the MCP tools call.
-usage_metrics = get_metrics

@@ -99,12 +99,6 @@ def upload(session: Session, path: str, *, folder_uuid: str | None = None,
             "is_searchable": kind is not None, "is_temporary": is_temporary, "folder_uuid": folder,
             "created_at": now, "updated_at": now}, passages)
         return {"file": present_file(repo.get_file(conn, ws, uuid)).dump()}
-
-
-# The name the content-search benchmark calls.
-upload_file = upload
-
-
 def update(session: Session, uuid: str, *, name: str | None = None, folder_uuid: Any = _UNSET) -> dict[str, Any]:
     """Rename or move a file (`folder_uuid=None` / `"null"`: the root); the content never changes."""
     values: dict[str, Any] = {}
