@@ -1,18 +1,21 @@
-"""`orchestration batch …`: many records through one workflow."""
+"""`orchestration batch …`: create, get, list, cancel and download batches (many records through one workflow)."""
 
 from __future__ import annotations
 
 import uuid as uuidlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import TERMINAL_STATUSES
+from lading.services import exports
+from lading.services.orchestration import _downloads as downloads
 from lading.services.orchestration.releases import require_workflow
 from lading.services.orchestration.runs import resolve_release
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import batches as repo
+from lading.store.repositories import records as records_repo
 from lading.store.repositories import run_queue
 from lading.store.repositories import workflows as wf_repo
 from lading.store.schema import runs
@@ -33,7 +36,7 @@ def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
         raise ValidationError(f"data kind {shown(kind)} cannot run on a {target} workflow; use one of "
                               f"{', '.join(allowed)}", reason="invalidDataKind")
     if play is not None:
-        from lading.services.orchestration import play_sources
+        from lading.services.orchestration import _play_sources as play_sources
 
         return play_sources.resolve(play, data)
     if kind == "records":
@@ -93,7 +96,7 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
                   "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
     elif play is not None:
         # Play sources (model rows) are resolved now and stored the same way (see play_sources).
-        from lading.services.orchestration import play_sources
+        from lading.services.orchestration import _play_sources as play_sources
 
         if nodes is None and not release_uuid:
             with session.db.read() as conn:
@@ -205,3 +208,16 @@ def cancel_batch(session: Session, uuid: str) -> dict[str, Any]:
             run_queue.cancel_runs(conn, list(active[offset: offset + 500]), now)
         repo.finish_if_complete(conn, [uuid], now)
         return {"batch": full(conn, require_batch(session, conn, uuid))}
+
+
+def download_batch(session: Session, out: TextIO, *, batch_uuid: str, output_node_slug: str,
+                   fmt: str = "csv") -> None:
+    """`batch download`: the outputs file of one batch's runs, written to `out`."""
+    exports.check_format(fmt)
+    with session.db.read() as conn:
+        batch = require_batch(session, conn, batch_uuid)
+        downloads.require_slug(session, conn, output_node_slug, release_uuid=batch.release_uuid)
+    cond = records_repo.batch_runs(session.workspace_uuid, batch_uuid)
+    source = downloads.RunSnapshot(session, cond, records_repo.output_columns(output_node_slug))
+    downloads.write_outputs(out, fmt, source)
+    out.flush()

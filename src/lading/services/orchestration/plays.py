@@ -14,8 +14,8 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.domain.errors import LadingError, NotFoundError, ValidationError, shown
-from lading.services.orchestration.graphs import default_draft_nodes
-from lading.services.orchestration.play_sources import normalise_change_kinds
+from lading.services.orchestration._graphs import default_draft_nodes
+from lading.services.orchestration._play_sources import normalise_change_kinds
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import plays as repo
@@ -229,7 +229,7 @@ def on_segment_change(session: Session, play_uuid: str, change_uuid: str) -> str
     records that already have a run in the workflow are left out. Returns the batch uuid, or None
     when the play is disabled or no record qualifies. Never raises (the sync has committed)."""
     from lading.services.orchestration import batches
-    from lading.services.orchestration.play_sources import change_record_ids
+    from lading.services.orchestration._play_sources import change_record_ids
 
     try:
         with session.db.read() as conn:

@@ -7,8 +7,8 @@ from typing import Any
 
 from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.engine.costs import credits_cost
-from lading.services.orchestration import presenters
-from lading.services.orchestration.graphs import default_draft_nodes
+from lading.services.orchestration import _presenters as presenters
+from lading.services.orchestration._graphs import default_draft_nodes
 from lading.services.session import Session
 from lading.store.clock import utcnow
 from lading.store.repositories import workflows as repo

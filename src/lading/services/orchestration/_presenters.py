@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lading.domain import shapes
+from lading.services.orchestration import shapes
 from lading.store.clock import iso
 
 
