@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from lading.services.orchestration import shapes
 from lading.services.orchestration.releases import require_workflow
 from lading.services.session import Session
 from lading.store.repositories import records as repo
@@ -43,9 +44,9 @@ def _node_order(nodes: Sequence[Any]) -> dict[str, int]:
     return order
 
 
-def node_metrics(session: Session, conn: Any, workflow_uuid: str, runs_in_scope: Any,
-                 statuses: Sequence[str]) -> list[dict[str, Any]]:
-    """One item per node that has executions (`nodeUuid`, `totalExecutionsCount`, one
+def node_metrics(session: Session, conn: Any, workflow_uuid: str, runs_in_scope: Any, statuses: Sequence[str],
+                 shape: type[shapes.RunMetric] | type[shapes.RecordMetric]) -> list[dict[str, Any]]:
+    """One `shape` per node that has executions (`nodeUuid`, `totalExecutionsCount`, one
     `<status>ExecutionsCount` per status, `creditsUsedCount`), in graph order."""
     counts: dict[str, dict[str, Any]] = {}
     for row in repo.node_status_counts(conn, session.workspace_uuid, workflow_uuid, runs_in_scope, statuses):
@@ -56,8 +57,7 @@ def node_metrics(session: Session, conn: Any, workflow_uuid: str, runs_in_scope:
     items = []
     for node_uuid in sorted(counts, key=lambda u: (position.get(u, len(position)), u)):
         by_status = counts[node_uuid]["statuses"]
-        item: dict[str, Any] = {"nodeUuid": node_uuid, "totalExecutionsCount": sum(by_status.values())}
-        item.update({f"{s}ExecutionsCount": by_status[s] for s in statuses})
-        item["creditsUsedCount"] = round(counts[node_uuid]["credits"], 6)
-        items.append(item)
+        items.append(shape(node_uuid=node_uuid, total_executions_count=sum(by_status.values()),
+                           credits_used_count=round(counts[node_uuid]["credits"], 6),
+                           **{f"{s}_executions_count": by_status[s] for s in statuses}).dump())
     return items

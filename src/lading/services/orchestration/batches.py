@@ -10,6 +10,7 @@ from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services import exports
 from lading.services.orchestration import _downloads as downloads
+from lading.services.orchestration import shapes
 from lading.services.orchestration.releases import require_workflow
 from lading.services.orchestration.runs import resolve_release
 from lading.services.session import Session
@@ -142,7 +143,8 @@ def _public_data(data: Any) -> Any:
 
 
 def short(row: Any) -> dict[str, Any]:
-    return {"uuid": row.uuid, "workflowUuid": row.workflow_uuid, "status": row.status, "createdAt": iso(row.created_at)}
+    return shapes.BatchRef(uuid=row.uuid, workflow_uuid=row.workflow_uuid, status=row.status,
+                           created_at=iso(row.created_at)).dump()
 
 
 def full(conn: Any, row: Any) -> dict[str, Any]:
@@ -150,14 +152,14 @@ def full(conn: Any, row: Any) -> dict[str, Any]:
     executed, failed = counters["executed"], counters["failed"]
     threshold = row.health_threshold or 80
     healthy = executed == 0 or (executed - failed) / executed * 100 >= threshold
-    return {
-        "uuid": row.uuid, "workflowUuid": row.workflow_uuid, "releaseUuid": row.release_uuid, "status": row.status,
-        "runsStatus": "healthy" if healthy else "unhealthy", "runsCount": counters["total"],
-        "executedRunsCount": executed, "failedRunsCount": failed, "creditsUsedCount": counters["credits"],
-        "errorMessage": row.error_message, "createdAt": iso(row.created_at), "finishedAt": iso(row.finished_at),
-        "data": _public_data(row.data), "parentRunUuid": row.parent_run_uuid, "parentNodeUuid": row.parent_node_uuid,
-        "invalidRows": row.invalid_rows or [], "isSourceExhausted": bool(row.source_done),
-    }
+    return shapes.Batch(
+        uuid=row.uuid, workflow_uuid=row.workflow_uuid, release_uuid=row.release_uuid, status=row.status,
+        runs_status="healthy" if healthy else "unhealthy", runs_count=counters["total"],
+        executed_runs_count=executed, failed_runs_count=failed, credits_used_count=counters["credits"],
+        error_message=row.error_message, created_at=iso(row.created_at), finished_at=iso(row.finished_at),
+        data=_public_data(row.data), parent_run_uuid=row.parent_run_uuid, parent_node_uuid=row.parent_node_uuid,
+        invalid_rows=row.invalid_rows or [], is_source_exhausted=bool(row.source_done),
+    ).dump()
 
 
 def require_batch(session: Session, conn: Any, uuid: str) -> Any:

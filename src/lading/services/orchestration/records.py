@@ -15,7 +15,7 @@ from lading.domain.errors import NotFoundError, ValidationError
 from lading.domain.nodes import TERMINAL_STATUSES, parse_statuses
 from lading.services import exports
 from lading.services.orchestration import _downloads as downloads
-from lading.services.orchestration import _metrics
+from lading.services.orchestration import _metrics, shapes
 from lading.services.orchestration.releases import require_workflow
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
@@ -26,8 +26,9 @@ from lading.store.repositories import runs as runs_repo
 MAX_LIMIT = 1000
 # `finished`/`failed` are the vocabulary of `run download-outputs`, accepted everywhere (analytics §1).
 RECORD_METRIC_STATUSES = ("pending", "running", "success", "error", "cancelled")
-RECORD_FIELDS = ("id", "title", "workflowUuid", "runUuid", "releaseUuid", "batchUuid", "status", "errorMessage",
-                 "isGroupParent", "parentRunUuid", "parentNodeUuid", "parentBatchUuid", "createdAt", "updatedAt")
+# The `record download` CSV columns: the Record shape's fields, in order.
+_FIELD_NAMES = tuple(shapes.Record.model_fields)
+RECORD_FIELDS = tuple(field.alias or name for name, field in shapes.Record.model_fields.items())
 
 
 def _check_page(limit: int | None, offset: int) -> None:
@@ -44,15 +45,20 @@ def _scope(session: Session, conn: Any, workflow_uuid: str, statuses: Sequence[s
                                  statuses=parse_statuses(statuses), **filters)
 
 
-def present_record(row: Any) -> dict[str, Any]:
+def _record_fields(row: Any) -> dict[str, Any]:
+    """The Record shape's fields of one row (plain values, so `record download` stays a fast loop)."""
     return {
-        "id": row.record_id or row.uuid, "title": row.record_title, "workflowUuid": row.workflow_uuid,
-        "runUuid": row.uuid, "releaseUuid": row.release_uuid, "batchUuid": row.batch_uuid,
-        "status": row.status, "errorMessage": row.error_message, "isGroupParent": bool(row.is_group_parent),
+        "id": row.record_id or row.uuid, "title": row.record_title, "workflow_uuid": row.workflow_uuid,
+        "run_uuid": row.uuid, "release_uuid": row.release_uuid, "batch_uuid": row.batch_uuid,
+        "status": row.status, "error_message": row.error_message, "is_group_parent": bool(row.is_group_parent),
         # Records are top-level runs, so they never have a parent batch.
-        "parentRunUuid": row.parent_run_uuid, "parentNodeUuid": row.parent_node_uuid, "parentBatchUuid": None,
-        "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at),
+        "parent_run_uuid": row.parent_run_uuid, "parent_node_uuid": row.parent_node_uuid, "parent_batch_uuid": None,
+        "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
     }
+
+
+def present_record(row: Any) -> dict[str, Any]:
+    return shapes.Record(**_record_fields(row)).dump()
 
 
 def list_records(session: Session, *, workflow_uuid: str, batch_uuid: str | None = None,
@@ -85,8 +91,8 @@ def download_records(session: Session, *, workflow_uuid: str, batch_uuid: str | 
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(RECORD_FIELDS)
         for row in repo.stream_records(session.db, cond):
-            rec = present_record(row)
-            writer.writerow([exports.csv_cell(rec[f]) for f in RECORD_FIELDS])
+            rec = _record_fields(row)
+            writer.writerow([exports.csv_cell(rec[f]) for f in _FIELD_NAMES])
 
     return exports.write_export(session, "records.csv", write)
 
@@ -137,4 +143,5 @@ def record_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | 
         cond = _metrics.scope(session, conn, workflow_uuid, release_uuid=release_uuid, batch_uuid=batch_uuid,
                               created_after=created_after, created_before=created_before)
         latest = repo.latest_run_uuids(cond)
-        return {"recordMetrics": _metrics.node_metrics(session, conn, workflow_uuid, latest, RECORD_METRIC_STATUSES)}
+        return {"recordMetrics": _metrics.node_metrics(session, conn, workflow_uuid, latest, RECORD_METRIC_STATUSES,
+                                                          shapes.RecordMetric)}

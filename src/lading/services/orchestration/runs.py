@@ -13,7 +13,7 @@ from lading.domain.errors import NotFoundError, ValidationError
 from lading.domain.nodes import EXECUTION_STATUSES, TERMINAL_STATUSES, parse_statuses
 from lading.services import exports
 from lading.services.orchestration import _downloads as downloads
-from lading.services.orchestration import _metrics
+from lading.services.orchestration import _metrics, shapes
 from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration._graphs import require_valid
 from lading.services.orchestration.releases import require_release, require_workflow
@@ -267,4 +267,4 @@ def run_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | Non
         cond = _metrics.scope(session, conn, workflow_uuid, release_uuid=release_uuid, batch_uuid=batch_uuid,
                               created_after=created_after, created_before=created_before)
         return {"runMetrics": _metrics.node_metrics(session, conn, workflow_uuid, records_repo.run_uuids(cond),
-                                                    EXECUTION_STATUSES)}
+                                                    EXECUTION_STATUSES, shapes.RunMetric)}

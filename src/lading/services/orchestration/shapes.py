@@ -1,4 +1,4 @@
-"""The public JSON shapes (spec orchestration §4), defined once for the CLI and the API.
+"""The JSON documents of `lading orchestration …` (spec orchestration §4), defined once for the CLI, MCP and HTTP.
 
 Pydantic models with camelCase aliases; `dump()` renders the exact documented field names.
 """
@@ -115,6 +115,14 @@ class DeployedReleaseRef(Shape):
     deployed_at: str | None
 
 
+class WorkflowLastBatch(Shape):
+    uuid: str
+    status: str
+    runs_status: str
+    created_at: str | None
+    finished_at: str | None
+
+
 class Workflow(Shape):
     uuid: str
     workspace_uuid: str
@@ -122,7 +130,148 @@ class Workflow(Shape):
     tool_uuid: str | None
     folder_uuid: str | None
     nodes: list[Any]
-    last_batch: dict[str, Any] | None
+    last_batch: WorkflowLastBatch | None
     deployed_release: DeployedReleaseRef | None
     created_at: str | None
     updated_at: str | None
+
+
+class BatchRef(Shape):
+    """What `batch create` and `action execute-batch` answer at once."""
+
+    uuid: str
+    workflow_uuid: str | None
+    status: str
+    created_at: str | None
+
+
+class Batch(Shape):
+    uuid: str
+    workflow_uuid: str | None
+    release_uuid: str | None
+    status: str
+    runs_status: str
+    runs_count: int
+    executed_runs_count: int
+    failed_runs_count: int
+    credits_used_count: Any
+    error_message: str | None
+    created_at: str | None
+    finished_at: str | None
+    data: Any
+    parent_run_uuid: str | None
+    parent_node_uuid: str | None
+    invalid_rows: list[Any]
+    is_source_exhausted: bool
+
+
+class Record(Shape):
+    """A record: the latest matching top-level run of one record id (also the `record download` columns)."""
+
+    id: str
+    title: str | None
+    workflow_uuid: str | None
+    run_uuid: str
+    release_uuid: str | None
+    batch_uuid: str | None
+    status: str
+    error_message: str | None
+    is_group_parent: bool
+    parent_run_uuid: str | None
+    parent_node_uuid: str | None
+    parent_batch_uuid: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class RunMetric(Shape):
+    """`run get-metrics`: one node's executions of every run in scope, by status."""
+
+    node_uuid: str
+    total_executions_count: int
+    idle_executions_count: int
+    pending_executions_count: int
+    running_executions_count: int
+    success_executions_count: int
+    error_executions_count: int
+    cancelled_executions_count: int
+    skipped_executions_count: int
+    credits_used_count: float
+
+
+class RecordMetric(Shape):
+    """`record get-metrics`: one node's executions over each record's latest run, by status."""
+
+    node_uuid: str
+    total_executions_count: int
+    pending_executions_count: int
+    running_executions_count: int
+    success_executions_count: int
+    error_executions_count: int
+    cancelled_executions_count: int
+    credits_used_count: float
+
+
+class Play(Shape):
+    uuid: str
+    name: str
+    workflow_uuid: str
+    model_uuid: str
+    segment_uuid: str
+    change_kinds: list[str]
+    run_creation_rule: str
+    is_enabled: bool
+    schedule: dict[str, Any] | None
+    description: str | None
+    health_threshold: int | None
+    folder_uuid: str | None
+    filter: dict[str, Any] | None
+    limit: int | None
+    tracking_column_slugs: list[str] | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class TemplateItem(Shape):
+    slug: str
+    name: str
+    description: str | None
+    kind: str
+
+
+class Template(TemplateItem):
+    form_fields: list[dict[str, Any]] | None
+    nodes: list[Any]
+
+
+class Removed(Shape):
+    """What `tool remove` and `play remove` answer."""
+
+    uuid: str
+    removed: bool = True
+
+
+class Diagram(Shape):
+    """`node diagram` (without --raw)."""
+
+    diagram: str
+    format: str
+    warnings: list[Any]
+
+
+class ActionMatch(Shape):
+    """One `action list` result; `action` is ready for `action execute --action`."""
+
+    name: str
+    description: str | None
+    score: float
+    action: dict[str, Any]
+    connectors: list[dict[str, Any]]
+    credits: list[Any]
+    autocompletes: list[dict[str, Any]]
+
+
+class ActionSearch(Shape):
+    query: str
+    total_matches: int
+    results: list[ActionMatch]
