@@ -1,4 +1,4 @@
-"""Rows → public shapes. The only place that maps storage columns to JSON field names."""
+"""Store rows → shapes for the objects several noun modules answer: runs, executions, releases, tools, workflows."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
         source = {"kind": "records", "count": source["count"],
                   "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
     elif play is not None:
-        # Play sources (model rows) are resolved now and stored the same way (see play_sources).
+        # Play sources (model rows) are resolved now and stored the same way (see _play_sources).
         from lading.services.orchestration import _play_sources as play_sources
 
         if nodes is None and not release_uuid:
