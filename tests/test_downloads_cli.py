@@ -101,7 +101,7 @@ def test_run_download_is_newline_delimited_json_oldest_first(wf: str) -> None:
 
 
 def test_run_download_pages_through_many_runs(wf: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lading.services.orchestration import downloads
+    from lading.services.orchestration import _downloads as downloads
 
     monkeypatch.setattr(downloads, "PAGE", 2)  # force several keyset pages
     made = [run(wf, {"_id": f"r{i}", "name": f"N{i}"})["uuid"] for i in range(5)]

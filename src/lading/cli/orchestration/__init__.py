@@ -7,7 +7,6 @@ import typer
 from lading.cli.common import help_settings
 from lading.cli.orchestration.actions import action_app
 from lading.cli.orchestration.batches import batch_app
-from lading.cli.orchestration.downloads import register_batch_download, register_run_downloads
 from lading.cli.orchestration.nodes import node_app
 from lading.cli.orchestration.plays import play_app
 from lading.cli.orchestration.query import query_app
@@ -17,9 +16,6 @@ from lading.cli.orchestration.runs import run_app
 from lading.cli.orchestration.templates import template_app
 from lading.cli.orchestration.tools import tool_app
 from lading.cli.orchestration.workflows import workflow_app
-
-register_run_downloads(run_app)
-register_batch_download(batch_app)
 
 orchestration_app = typer.Typer(help="Runs, tools, workflows, releases and node graphs.", no_args_is_help=True,
                                 context_settings=help_settings())

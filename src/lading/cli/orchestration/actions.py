@@ -68,13 +68,13 @@ def execute_batch(
     webhook_secret: str = typer.Option(None, "--webhook-secret", help="Signs the webhook (X-Lading-Signature)."),
 ) -> None:
     """Run one action over many records, as a batch; prints the batch."""
-    from lading.cli.orchestration.batches import _after_create
+    from lading.cli.orchestration.batches import after_create
     from lading.services.orchestration import actions
 
     sess = session()
     result = actions.execute_batch(sess, _action(action), parse_json_flag("--records", records),
                                    webhook_url=webhook_url, webhook_secret=webhook_secret)
-    _after_create(sess, result["batch"]["uuid"], result, wait)
+    after_create(sess, result["batch"]["uuid"], result, wait)
 
 
 @action_app.command("get-output-schema")

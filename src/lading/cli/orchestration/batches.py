@@ -1,7 +1,8 @@
-"""`orchestration batch …`."""
+"""`orchestration batch …`: create, get, list, cancel, download (the outputs file on stdout)."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import typer
@@ -11,6 +12,8 @@ from lading.cli.output import emit, parse_json_flag, split_list
 
 if TYPE_CHECKING:
     from lading.services.session import Session
+
+_FORMAT_HELP = "File format: csv (default) or json."
 
 batch_app = typer.Typer(help="Many records through one workflow.", no_args_is_help=True,
                         context_settings=help_settings())
@@ -39,10 +42,11 @@ def create(
     result = batches.create_batch(sess, workflow_uuid=workflow_uuid, data=parse_json_flag("--data", data),
                                   nodes=parse_json_flag("--nodes", nodes), release_uuid=release_uuid,
                                   webhook_url=webhook_url, webhook_secret=webhook_secret)
-    _after_create(sess, result["batch"]["uuid"], result, wait)
+    after_create(sess, result["batch"]["uuid"], result, wait)
 
 
-def _after_create(sess: Session, batch_uuid: str, result: dict, wait: bool) -> None:
+def after_create(sess: Session, batch_uuid: str, result: dict, wait: bool) -> None:
+    """Hand a new batch to the worker (or wait for it, showing progress) and print it (also `action execute-batch`)."""
     from lading.cli.progress import BatchProgress
     from lading.services.orchestration import batches
     from lading.worker import finish_batch
@@ -87,3 +91,16 @@ def cancel(uuid: str = typer.Argument(...)) -> None:
     from lading.services.orchestration import batches
 
     emit(batches.cancel_batch(session(), uuid))
+
+
+@batch_app.command("download")
+def download(
+    uuid: str = typer.Option(..., "--uuid", help="Batch uuid."),
+    output_node_slug: str = typer.Option(..., "--output-node-slug",
+                                         help="Node whose output to export (see release get → nodes[].slug)."),
+    fmt: str = typer.Option("csv", "--format", help=_FORMAT_HELP),
+) -> None:
+    """Write the batch's runs (input and one node's output) to stdout as CSV or a JSON array."""
+    from lading.services.orchestration import batches
+
+    batches.download_batch(session(), sys.stdout, batch_uuid=uuid, output_node_slug=output_node_slug, fmt=fmt)

@@ -65,6 +65,7 @@ def diagram(
     """Draw a workflow, release, draft, run or raw nodes as Mermaid or ASCII."""
     from lading.engine.diagram import raw_text
     from lading.services.orchestration import nodes as svc
+    from lading.services.orchestration import shapes
 
     result = svc.diagram(session(), fmt=fmt, title=title, direction=direction, paid=split_list(paid),
                          highlight=split_list(highlight), nodes=parse_json_flag("--nodes", nodes), file=file,
@@ -72,4 +73,4 @@ def diagram(
     if raw:
         emit_text(raw_text(result))
         return
-    emit({"diagram": result.text, "format": result.format, "warnings": result.warnings})
+    emit(shapes.Diagram(diagram=result.text, format=result.format, warnings=result.warnings).dump())

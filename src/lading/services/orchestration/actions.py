@@ -24,6 +24,7 @@ from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.engine.natives.catalog import NATIVE_ACTIONS
 from lading.integrations import Integration, all_integrations, get_integration
 from lading.integrations._sdk import Action
+from lading.services.orchestration import shapes
 from lading.services.session import Session
 
 KINDS = ("connector", "native", "tool", "agent")
@@ -536,9 +537,9 @@ def list_actions(session: Session, keywords: list[str] | None = None, *, kind: s
         if score is not None:
             scored.append((-score, rank, {**item, "score": score}))
     scored.sort(key=lambda t: (t[0], t[1]))
-    results = [{k: r[k] for k in ("name", "description", "score", "action", "connectors", "credits",
-                                  "autocompletes")} for _, _, r in scored[:limit]]
-    return {"query": " ".join(given), "totalMatches": len(scored), "results": results}
+    results = [shapes.ActionMatch(**{k: r[k] for k in ("name", "description", "score", "action", "connectors",
+                                                       "credits", "autocompletes")}) for _, _, r in scored[:limit]]
+    return shapes.ActionSearch(query=" ".join(given), total_matches=len(scored), results=results).dump()
 
 
 __all__ = ["execute", "execute_batch", "ignored_config_warning", "list_actions", "output_schema"]

@@ -1,18 +1,22 @@
-"""`orchestration batch …`: many records through one workflow."""
+"""`orchestration batch …`: create, get, list, cancel and download batches (many records through one workflow)."""
 
 from __future__ import annotations
 
 import uuid as uuidlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import TERMINAL_STATUSES
+from lading.services import exports
+from lading.services.orchestration import _downloads as downloads
+from lading.services.orchestration import shapes
 from lading.services.orchestration.releases import require_workflow
 from lading.services.orchestration.runs import resolve_release
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import batches as repo
+from lading.store.repositories import records as records_repo
 from lading.store.repositories import run_queue
 from lading.store.repositories import workflows as wf_repo
 from lading.store.schema import runs
@@ -33,7 +37,7 @@ def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
         raise ValidationError(f"data kind {shown(kind)} cannot run on a {target} workflow; use one of "
                               f"{', '.join(allowed)}", reason="invalidDataKind")
     if play is not None:
-        from lading.services.orchestration import play_sources
+        from lading.services.orchestration import _play_sources as play_sources
 
         return play_sources.resolve(play, data)
     if kind == "records":
@@ -92,8 +96,8 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
         source = {"kind": "records", "count": source["count"],
                   "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
     elif play is not None:
-        # Play sources (model rows) are resolved now and stored the same way (see play_sources).
-        from lading.services.orchestration import play_sources
+        # Play sources (model rows) are resolved now and stored the same way (see _play_sources).
+        from lading.services.orchestration import _play_sources as play_sources
 
         if nodes is None and not release_uuid:
             with session.db.read() as conn:
@@ -139,7 +143,8 @@ def _public_data(data: Any) -> Any:
 
 
 def short(row: Any) -> dict[str, Any]:
-    return {"uuid": row.uuid, "workflowUuid": row.workflow_uuid, "status": row.status, "createdAt": iso(row.created_at)}
+    return shapes.BatchRef(uuid=row.uuid, workflow_uuid=row.workflow_uuid, status=row.status,
+                           created_at=iso(row.created_at)).dump()
 
 
 def full(conn: Any, row: Any) -> dict[str, Any]:
@@ -147,14 +152,14 @@ def full(conn: Any, row: Any) -> dict[str, Any]:
     executed, failed = counters["executed"], counters["failed"]
     threshold = row.health_threshold or 80
     healthy = executed == 0 or (executed - failed) / executed * 100 >= threshold
-    return {
-        "uuid": row.uuid, "workflowUuid": row.workflow_uuid, "releaseUuid": row.release_uuid, "status": row.status,
-        "runsStatus": "healthy" if healthy else "unhealthy", "runsCount": counters["total"],
-        "executedRunsCount": executed, "failedRunsCount": failed, "creditsUsedCount": counters["credits"],
-        "errorMessage": row.error_message, "createdAt": iso(row.created_at), "finishedAt": iso(row.finished_at),
-        "data": _public_data(row.data), "parentRunUuid": row.parent_run_uuid, "parentNodeUuid": row.parent_node_uuid,
-        "invalidRows": row.invalid_rows or [], "isSourceExhausted": bool(row.source_done),
-    }
+    return shapes.Batch(
+        uuid=row.uuid, workflow_uuid=row.workflow_uuid, release_uuid=row.release_uuid, status=row.status,
+        runs_status="healthy" if healthy else "unhealthy", runs_count=counters["total"],
+        executed_runs_count=executed, failed_runs_count=failed, credits_used_count=counters["credits"],
+        error_message=row.error_message, created_at=iso(row.created_at), finished_at=iso(row.finished_at),
+        data=_public_data(row.data), parent_run_uuid=row.parent_run_uuid, parent_node_uuid=row.parent_node_uuid,
+        invalid_rows=row.invalid_rows or [], is_source_exhausted=bool(row.source_done),
+    ).dump()
 
 
 def require_batch(session: Session, conn: Any, uuid: str) -> Any:
@@ -205,3 +210,16 @@ def cancel_batch(session: Session, uuid: str) -> dict[str, Any]:
             run_queue.cancel_runs(conn, list(active[offset: offset + 500]), now)
         repo.finish_if_complete(conn, [uuid], now)
         return {"batch": full(conn, require_batch(session, conn, uuid))}
+
+
+def download_batch(session: Session, out: TextIO, *, batch_uuid: str, output_node_slug: str,
+                   fmt: str = "csv") -> None:
+    """`batch download`: the outputs file of one batch's runs, written to `out`."""
+    exports.check_format(fmt)
+    with session.db.read() as conn:
+        batch = require_batch(session, conn, batch_uuid)
+        downloads.require_slug(session, conn, output_node_slug, release_uuid=batch.release_uuid)
+    cond = records_repo.batch_runs(session.workspace_uuid, batch_uuid)
+    source = downloads.RunSnapshot(session, cond, records_repo.output_columns(output_node_slug))
+    downloads.write_outputs(out, fmt, source)
+    out.flush()

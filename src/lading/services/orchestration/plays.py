@@ -14,8 +14,9 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.domain.errors import LadingError, NotFoundError, ValidationError, shown
-from lading.services.orchestration.graphs import default_draft_nodes
-from lading.services.orchestration.play_sources import normalise_change_kinds
+from lading.services.orchestration import shapes
+from lading.services.orchestration._graphs import default_draft_nodes
+from lading.services.orchestration._play_sources import normalise_change_kinds
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import plays as repo
@@ -31,15 +32,15 @@ _log = logging.getLogger(__name__)
 
 def play_document(conn: Any, row: Any) -> dict[str, Any]:
     seg = seg_repo.get_segment(conn, row.workspace_uuid, row.segment_uuid, include_deleted=True)
-    return {
-        "uuid": row.uuid, "name": row.name, "workflowUuid": row.workflow_uuid, "modelUuid": row.model_uuid,
-        "segmentUuid": row.segment_uuid, "changeKinds": list(row.change_kinds or []),
-        "runCreationRule": row.run_creation_rule, "isEnabled": bool(row.is_enabled), "schedule": row.schedule,
-        "description": row.description, "healthThreshold": row.health_threshold, "folderUuid": row.folder_uuid,
-        "filter": seg.filter if seg is not None else None, "limit": seg.records_limit if seg is not None else None,
-        "trackingColumnSlugs": seg.tracking_column_slugs if seg is not None else None,
-        "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at),
-    }
+    return shapes.Play(
+        uuid=row.uuid, name=row.name, workflow_uuid=row.workflow_uuid, model_uuid=row.model_uuid,
+        segment_uuid=row.segment_uuid, change_kinds=list(row.change_kinds or []),
+        run_creation_rule=row.run_creation_rule, is_enabled=bool(row.is_enabled), schedule=row.schedule,
+        description=row.description, health_threshold=row.health_threshold, folder_uuid=row.folder_uuid,
+        filter=seg.filter if seg is not None else None, limit=seg.records_limit if seg is not None else None,
+        tracking_column_slugs=seg.tracking_column_slugs if seg is not None else None,
+        created_at=iso(row.created_at), updated_at=iso(row.updated_at),
+    ).dump()
 
 
 def require_play(session: Session, conn: Any, uuid: str) -> Any:
@@ -217,7 +218,7 @@ def remove_play(session: Session, uuid: str) -> dict[str, Any]:
         wf_repo.soft_delete_workflow(conn, ws, row.workflow_uuid, now)
         seg_repo.update_segment(conn, ws, row.segment_uuid, {"deleted_at": now, "updated_at": now})
         seg_repo.drop_members(conn, row.segment_uuid)
-    return {"uuid": uuid, "removed": True}
+    return shapes.Removed(uuid=uuid).dump()
 
 
 # --- change triggers (data spec §10.1) --------------------------------------------------------------
@@ -229,7 +230,7 @@ def on_segment_change(session: Session, play_uuid: str, change_uuid: str) -> str
     records that already have a run in the workflow are left out. Returns the batch uuid, or None
     when the play is disabled or no record qualifies. Never raises (the sync has committed)."""
     from lading.services.orchestration import batches
-    from lading.services.orchestration.play_sources import change_record_ids
+    from lading.services.orchestration._play_sources import change_record_ids
 
     try:
         with session.db.read() as conn:

@@ -1,4 +1,4 @@
-"""`orchestration record …` and `run get-metrics`.
+"""`orchestration record …`: list, count, download, download-outputs, get-metrics and cancel.
 
 A record is the latest state of one record id in a workflow: its most recent top-level run among the
 runs matching the filters (spec orchestration §3.5). Metrics count node executions per node; record
@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError
-from lading.domain.nodes import EXECUTION_STATUSES, TERMINAL_STATUSES, parse_statuses
+from lading.domain.nodes import TERMINAL_STATUSES, parse_statuses
 from lading.services import exports
-from lading.services.orchestration import downloads
+from lading.services.orchestration import _downloads as downloads
+from lading.services.orchestration import _metrics, shapes
 from lading.services.orchestration.releases import require_workflow
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
@@ -25,8 +26,9 @@ from lading.store.repositories import runs as runs_repo
 MAX_LIMIT = 1000
 # `finished`/`failed` are the vocabulary of `run download-outputs`, accepted everywhere (analytics §1).
 RECORD_METRIC_STATUSES = ("pending", "running", "success", "error", "cancelled")
-RECORD_FIELDS = ("id", "title", "workflowUuid", "runUuid", "releaseUuid", "batchUuid", "status", "errorMessage",
-                 "isGroupParent", "parentRunUuid", "parentNodeUuid", "parentBatchUuid", "createdAt", "updatedAt")
+# The `record download` CSV columns: the Record shape's fields, in order.
+_FIELD_NAMES = tuple(shapes.Record.model_fields)
+RECORD_FIELDS = tuple(field.alias or name for name, field in shapes.Record.model_fields.items())
 
 
 def _check_page(limit: int | None, offset: int) -> None:
@@ -43,15 +45,20 @@ def _scope(session: Session, conn: Any, workflow_uuid: str, statuses: Sequence[s
                                  statuses=parse_statuses(statuses), **filters)
 
 
-def present_record(row: Any) -> dict[str, Any]:
+def _record_fields(row: Any) -> dict[str, Any]:
+    """The Record shape's fields of one row (plain values, so `record download` stays a fast loop)."""
     return {
-        "id": row.record_id or row.uuid, "title": row.record_title, "workflowUuid": row.workflow_uuid,
-        "runUuid": row.uuid, "releaseUuid": row.release_uuid, "batchUuid": row.batch_uuid,
-        "status": row.status, "errorMessage": row.error_message, "isGroupParent": bool(row.is_group_parent),
+        "id": row.record_id or row.uuid, "title": row.record_title, "workflow_uuid": row.workflow_uuid,
+        "run_uuid": row.uuid, "release_uuid": row.release_uuid, "batch_uuid": row.batch_uuid,
+        "status": row.status, "error_message": row.error_message, "is_group_parent": bool(row.is_group_parent),
         # Records are top-level runs, so they never have a parent batch.
-        "parentRunUuid": row.parent_run_uuid, "parentNodeUuid": row.parent_node_uuid, "parentBatchUuid": None,
-        "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at),
+        "parent_run_uuid": row.parent_run_uuid, "parent_node_uuid": row.parent_node_uuid, "parent_batch_uuid": None,
+        "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
     }
+
+
+def present_record(row: Any) -> dict[str, Any]:
+    return shapes.Record(**_record_fields(row)).dump()
 
 
 def list_records(session: Session, *, workflow_uuid: str, batch_uuid: str | None = None,
@@ -84,8 +91,8 @@ def download_records(session: Session, *, workflow_uuid: str, batch_uuid: str | 
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(RECORD_FIELDS)
         for row in repo.stream_records(session.db, cond):
-            rec = present_record(row)
-            writer.writerow([exports.csv_cell(rec[f]) for f in RECORD_FIELDS])
+            rec = _record_fields(row)
+            writer.writerow([exports.csv_cell(rec[f]) for f in _FIELD_NAMES])
 
     return exports.write_export(session, "records.csv", write)
 
@@ -128,68 +135,13 @@ def cancel_records(session: Session, *, workflow_uuid: str, ids: Sequence[str]) 
     return {"records": records}
 
 
-# --- metrics --------------------------------------------------------------------------------------
-
-
-def _node_order(nodes: Sequence[Any]) -> dict[str, int]:
-    """Position of every node (group sub-nodes right after their group), depth first."""
-    order: dict[str, int] = {}
-
-    def walk(items: Sequence[Any]) -> None:
-        for node in items:
-            if not isinstance(node, dict):
-                continue
-            if isinstance(node.get("uuid"), str):
-                order.setdefault(node["uuid"], len(order))
-            sub = (node.get("config") or {}).get("_nodes") if isinstance(node.get("config"), dict) else None
-            for nested in (sub, node.get("_nodes")):
-                if isinstance(nested, list):
-                    walk(nested)
-
-    walk(nodes)
-    return order
-
-
-def _metrics(session: Session, conn: Any, workflow_uuid: str, scope: Any, statuses: Sequence[str]) -> list[
-        dict[str, Any]]:
-    counts: dict[str, dict[str, Any]] = {}
-    for row in repo.node_status_counts(conn, session.workspace_uuid, workflow_uuid, scope, statuses):
-        tally = counts.setdefault(row.node_uuid, {"statuses": dict.fromkeys(statuses, 0), "credits": 0.0})
-        tally["statuses"][row.status] += int(row.n)
-        tally["credits"] += float(row.credits or 0)
-    position = _node_order(repo.latest_release_nodes(conn, session.workspace_uuid, workflow_uuid))
-    items = []
-    for node_uuid in sorted(counts, key=lambda u: (position.get(u, len(position)), u)):
-        by_status = counts[node_uuid]["statuses"]
-        item: dict[str, Any] = {"nodeUuid": node_uuid, "totalExecutionsCount": sum(by_status.values())}
-        item.update({f"{s}ExecutionsCount": by_status[s] for s in statuses})
-        item["creditsUsedCount"] = round(counts[node_uuid]["credits"], 6)
-        items.append(item)
-    return items
-
-
-def _metric_filters(release_uuid: str | None, batch_uuid: str | None, created_after: datetime | None,
-                    created_before: datetime | None) -> dict[str, Any]:
-    return {"release_uuid": release_uuid, "batch_uuid": batch_uuid, "created_after": created_after,
-            "created_before": created_before}
-
-
-def run_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | None = None,
-                batch_uuid: str | None = None, created_after: datetime | None = None,
-                created_before: datetime | None = None) -> dict[str, Any]:
-    """`run get-metrics`: per node, executions of every run in scope by status (seven counters)."""
-    with session.db.read() as conn:
-        cond = _scope(session, conn, workflow_uuid,
-                      **_metric_filters(release_uuid, batch_uuid, created_after, created_before))
-        return {"runMetrics": _metrics(session, conn, workflow_uuid, repo.run_uuids(cond), EXECUTION_STATUSES)}
-
-
 def record_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | None = None,
                    batch_uuid: str | None = None, created_after: datetime | None = None,
                    created_before: datetime | None = None) -> dict[str, Any]:
     """`record get-metrics`: like `run get-metrics` over each record's latest run, five counters."""
     with session.db.read() as conn:
-        cond = _scope(session, conn, workflow_uuid,
-                      **_metric_filters(release_uuid, batch_uuid, created_after, created_before))
-        scope = repo.latest_run_uuids(cond)
-        return {"recordMetrics": _metrics(session, conn, workflow_uuid, scope, RECORD_METRIC_STATUSES)}
+        cond = _metrics.scope(session, conn, workflow_uuid, release_uuid=release_uuid, batch_uuid=batch_uuid,
+                              created_after=created_after, created_before=created_before)
+        latest = repo.latest_run_uuids(cond)
+        return {"recordMetrics": _metrics.node_metrics(session, conn, workflow_uuid, latest, RECORD_METRIC_STATUSES,
+                                                          shapes.RecordMetric)}

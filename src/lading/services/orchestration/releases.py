@@ -8,8 +8,8 @@ from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.paging import check_page
-from lading.services.orchestration import presenters
-from lading.services.orchestration.graphs import find_tool_cycle, invalid_nodes
+from lading.services.orchestration import _presenters as presenters
+from lading.services.orchestration._graphs import find_tool_cycle, invalid_nodes
 from lading.services.session import Session
 from lading.store.clock import utcnow
 from lading.store.repositories import workflows as repo

@@ -1,21 +1,25 @@
-"""`orchestration run …`: create, read, list, count and cancel runs."""
+"""`orchestration run …`: create, get, list, count, cancel, download, download-outputs and get-metrics."""
 
 from __future__ import annotations
 
 import uuid as uuidlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
 from lading.domain.errors import NotFoundError, ValidationError
-from lading.domain.nodes import TERMINAL_STATUSES, parse_statuses
-from lading.services.orchestration import presenters
-from lading.services.orchestration.graphs import require_valid
+from lading.domain.nodes import EXECUTION_STATUSES, TERMINAL_STATUSES, parse_statuses
+from lading.services import exports
+from lading.services.orchestration import _downloads as downloads
+from lading.services.orchestration import _metrics, shapes
+from lading.services.orchestration import _presenters as presenters
+from lading.services.orchestration._graphs import require_valid
 from lading.services.orchestration.releases import require_release, require_workflow
 from lading.services.session import Session
 from lading.store.clock import utcnow
+from lading.store.repositories import records as records_repo
 from lading.store.repositories import run_queue
 from lading.store.repositories import runs as repo
 from lading.store.repositories import workflows as wf_repo
@@ -199,3 +203,68 @@ def cancel_runs(session: Session, *, workflow_uuid: str, uuids: Sequence[str]) -
     return {"runs": [presenters.run(r) for r in sorted(rows, key=lambda r: order[r.uuid])]}
 
 
+# --- exports and metrics -------------------------------------------------------------------------
+
+
+def download_runs(session: Session, out: TextIO, *, workflow_uuid: str, statuses: Sequence[str] | None = None,
+                  **filters: Any) -> int:
+    """`run download`: newline-delimited JSON, one line per run (the `run get` run plus `runContext`),
+    oldest first; no match writes nothing."""
+    ws = session.workspace_uuid
+    parsed = parse_statuses(statuses)
+    with session.db.read() as conn:
+        require_workflow(session, conn, workflow_uuid)
+    cond = repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, **filters)
+
+    def executions(conn: Any, page: Sequence[Any]) -> dict[str, list[Any]]:
+        grouped: dict[str, list[Any]] = {}
+        for row in records_repo.executions_of(conn, ws, [r.uuid for r in page]):
+            grouped.setdefault(row.run_uuid, []).append(row)
+        return grouped
+
+    count = 0
+    for page, grouped in downloads.keyset_pages(session, cond, None, extra=executions):
+        for row in page:
+            doc = presenters.run_detail(row, grouped.get(row.uuid, []))
+            doc["runContext"] = row.context or {}
+            out.write(exports.json_text(doc) + "\n")
+            count += 1
+        out.flush()
+    return count
+
+
+def download_run_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",
+                         statuses: Sequence[str] | None = None, parent_batch_uuid: str | None = None,
+                         parent_uuid: str | None = None, parent_node_uuid: str | None = None,
+                         is_group_parent: bool | None = None, record_title_or_id: str | None = None,
+                         executions_filter: Any = None, **filters: Any) -> dict[str, str]:
+    """`run download-outputs` → `{"url"}`: the chosen node's output per matching run, oldest first."""
+    exports.check_format(fmt)
+    by_node = downloads.executions_filter(executions_filter)
+    parsed = parse_statuses(statuses)
+    with session.db.read() as conn:
+        require_workflow(session, conn, workflow_uuid)
+        downloads.require_slug(session, conn, output_node_slug, workflow_uuid=workflow_uuid,
+                               release_uuid=filters.get("release_uuid"))
+    ws = session.workspace_uuid
+    children = bool(parent_batch_uuid or parent_uuid or parent_node_uuid)
+    cond = repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, top_level=not children, **filters)
+    cond += records_repo.group_scope(ws, parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
+                                     parent_batch_uuid=parent_batch_uuid, is_group_parent=is_group_parent)
+    if record_title_or_id:
+        cond.append(records_repo.title_or_id(record_title_or_id))
+    cond += [records_repo.executions_match(ws, slug, wanted) for slug, wanted in by_node.items()]
+    source = downloads.RunSnapshot(session, cond, records_repo.output_columns(output_node_slug))
+    return exports.write_export(session, f"outputs-{output_node_slug}.{fmt}",
+                                lambda fh: downloads.write_outputs(fh, fmt, source))
+
+
+def run_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | None = None,
+                batch_uuid: str | None = None, created_after: datetime | None = None,
+                created_before: datetime | None = None) -> dict[str, Any]:
+    """`run get-metrics`: per node, executions of every run in scope by status (seven counters)."""
+    with session.db.read() as conn:
+        cond = _metrics.scope(session, conn, workflow_uuid, release_uuid=release_uuid, batch_uuid=batch_uuid,
+                              created_after=created_after, created_before=created_before)
+        return {"runMetrics": _metrics.node_metrics(session, conn, workflow_uuid, records_repo.run_uuids(cond),
+                                                    EXECUTION_STATUSES, shapes.RunMetric)}

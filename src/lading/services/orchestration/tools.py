@@ -7,8 +7,9 @@ from typing import Any
 
 from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.engine.costs import credits_cost
-from lading.services.orchestration import presenters
-from lading.services.orchestration.graphs import default_draft_nodes
+from lading.services.orchestration import _presenters as presenters
+from lading.services.orchestration import shapes
+from lading.services.orchestration._graphs import default_draft_nodes
 from lading.services.session import Session
 from lading.store.clock import utcnow
 from lading.store.repositories import workflows as repo
@@ -149,4 +150,4 @@ def remove_tool(session: Session, uuid: str) -> dict[str, Any]:
             raise ConflictError("this tool is read-only", reason="toolReadOnly")
         repo.update_tool(conn, session.workspace_uuid, uuid, {"deleted_at": now, "updated_at": now, "triggers": []})
         repo.soft_delete_workflow(conn, session.workspace_uuid, row.workflow_uuid, now)
-    return {"uuid": uuid, "removed": True}
+    return shapes.Removed(uuid=uuid).dump()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lading.domain.paging import check_page
-from lading.services.orchestration import presenters
+from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration.releases import require_workflow
 from lading.services.session import Session
 from lading.store.repositories import workflows as repo

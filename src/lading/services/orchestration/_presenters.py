@@ -1,10 +1,10 @@
-"""Rows → public shapes. The only place that maps storage columns to JSON field names."""
+"""Store rows → shapes for the objects several noun modules answer: runs, executions, releases, tools, workflows."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lading.domain import shapes
+from lading.services.orchestration import shapes
 from lading.store.clock import iso
 
 
@@ -70,9 +70,9 @@ def workflow(row: Any, nodes: list[Any], deployed: Any | None, last_batch: Any |
     return shapes.Workflow(
         uuid=row.uuid, workspace_uuid=row.workspace_uuid, play_uuid=row.play_uuid, tool_uuid=row.tool_uuid,
         folder_uuid=row.folder_uuid, nodes=nodes,
-        last_batch=None if last_batch is None else {
-            "uuid": last_batch.uuid, "status": last_batch.status, "runsStatus": "healthy",
-            "createdAt": iso(last_batch.created_at), "finishedAt": iso(last_batch.finished_at)},
+        last_batch=None if last_batch is None else shapes.WorkflowLastBatch(
+            uuid=last_batch.uuid, status=last_batch.status, runs_status="healthy",
+            created_at=iso(last_batch.created_at), finished_at=iso(last_batch.finished_at)),
         deployed_release=None if deployed is None else shapes.DeployedReleaseRef(
             uuid=deployed.uuid, version=deployed.version, description=deployed.description,
             deployed_at=iso(deployed.deployed_at)),

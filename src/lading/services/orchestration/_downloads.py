@@ -1,5 +1,6 @@
-"""Streaming downloads of runs: `run download`, and the outputs files (`run download-outputs`,
-`batch download`, `record download-outputs`), written through the shared export files (`services.exports`).
+"""Streaming helpers of the run exports: `run download` (runs.py), and the outputs files of
+`run download-outputs` (runs.py), `batch download` (batches.py) and `record download-outputs`
+(records.py), written through the shared export files (`services.exports`).
 
 Exports can cover millions of runs, so nothing here holds more than one page of rows: runs are read in
 (created_at, uuid) keyset pages, each in its own short read transaction, and written as they arrive.
@@ -14,14 +15,11 @@ import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from lading.domain.errors import NotFoundError, ValidationError, shown
-from lading.services.exports import check_format, csv_cell, json_text, write_export
-from lading.services.orchestration import presenters
-from lading.services.orchestration.releases import require_workflow
+from lading.domain.errors import ValidationError, shown
+from lading.services.exports import csv_cell, json_text
 from lading.services.session import Session
 from lading.store.clock import iso
 from lading.store.repositories import records as repo
-from lading.store.repositories import runs as runs_repo
 
 PAGE = 500
 OUTPUT_FIELDS = ("runUuid", "recordId", "recordTitle", "status", "createdAt", "finishedAt")
@@ -32,7 +30,7 @@ RowSource = Callable[[], Iterator[Any]]
 # --- reading runs ---------------------------------------------------------------------------------
 
 
-def _keyset_pages(session: Session, cond: repo.Cond, columns: Sequence[Any] | None,
+def keyset_pages(session: Session, cond: repo.Cond, columns: Sequence[Any] | None,
                   upto: repo.Cursor | None = None,
                   extra: Callable[[Any, Sequence[Any]], Any] | None = None) -> Iterator[tuple[Sequence[Any], Any]]:
     """Pages of matching runs, oldest first; `extra(conn, page)` is read in the page's transaction."""
@@ -49,7 +47,7 @@ def _keyset_pages(session: Session, cond: repo.Cond, columns: Sequence[Any] | No
         cursor = (page[-1].created_at, page[-1].uuid)
 
 
-class _RunSnapshot:
+class RunSnapshot:
     """A re-iterable row source over runs; later passes end where the first one did."""
 
     def __init__(self, session: Session, cond: repo.Cond, columns: Sequence[Any]) -> None:
@@ -62,42 +60,10 @@ class _RunSnapshot:
         self.passes += 1
         if not first and self.upto is None:
             return  # the first pass saw no run
-        for page, _ in _keyset_pages(self.session, self.cond, self.columns, None if first else self.upto):
+        for page, _ in keyset_pages(self.session, self.cond, self.columns, None if first else self.upto):
             if first:
                 self.upto = (page[-1].created_at, page[-1].uuid)
             yield from page
-
-
-# --- run download ---------------------------------------------------------------------------------
-
-
-def stream_runs(session: Session, out: TextIO, *, workflow_uuid: str, statuses: Sequence[str] | None = None,
-                **filters: Any) -> int:
-    """`run download`: newline-delimited JSON, one line per run (the `run get` run plus `runContext`),
-    oldest first; no match writes nothing."""
-    from lading.domain.nodes import parse_statuses
-
-    ws = session.workspace_uuid
-    parsed = parse_statuses(statuses)
-    with session.db.read() as conn:
-        require_workflow(session, conn, workflow_uuid)
-    cond = runs_repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, **filters)
-
-    def executions(conn: Any, page: Sequence[Any]) -> dict[str, list[Any]]:
-        grouped: dict[str, list[Any]] = {}
-        for row in repo.executions_of(conn, ws, [r.uuid for r in page]):
-            grouped.setdefault(row.run_uuid, []).append(row)
-        return grouped
-
-    count = 0
-    for page, grouped in _keyset_pages(session, cond, None, extra=executions):
-        for row in page:
-            doc = presenters.run_detail(row, grouped.get(row.uuid, []))
-            doc["runContext"] = row.context or {}
-            out.write(json_text(doc) + "\n")
-            count += 1
-        out.flush()
-    return count
 
 
 # --- outputs files --------------------------------------------------------------------------------
@@ -155,7 +121,7 @@ def write_outputs(out: TextIO, fmt: str, rows: RowSource) -> None:
                          *(csv_cell(given_out.get(k)) for k in out_keys)])
 
 
-def _executions_filter(raw: Any) -> dict[str, list[str]]:
+def executions_filter(raw: Any) -> dict[str, list[str]]:
     """`{"<slug>": {"status": "finished"}}` (a status or a list) → {slug: [store statuses]}."""
     from lading.domain.nodes import parse_statuses
 
@@ -173,45 +139,3 @@ def _executions_filter(raw: Any) -> dict[str, list[str]]:
                                   reason="invalidData")
         parsed[str(slug)] = list(parse_statuses(values) or [])
     return parsed
-
-
-def run_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",
-                statuses: Sequence[str] | None = None, parent_batch_uuid: str | None = None,
-                parent_uuid: str | None = None, parent_node_uuid: str | None = None,
-                is_group_parent: bool | None = None, record_title_or_id: str | None = None,
-                executions_filter: Any = None, **filters: Any) -> dict[str, str]:
-    """`run download-outputs` → `{"url"}`: the chosen node's output per matching run, oldest first."""
-    from lading.domain.nodes import parse_statuses
-
-    check_format(fmt)
-    by_node = _executions_filter(executions_filter)
-    parsed = parse_statuses(statuses)
-    with session.db.read() as conn:
-        require_workflow(session, conn, workflow_uuid)
-        require_slug(session, conn, output_node_slug, workflow_uuid=workflow_uuid,
-                     release_uuid=filters.get("release_uuid"))
-    ws = session.workspace_uuid
-    children = bool(parent_batch_uuid or parent_uuid or parent_node_uuid)
-    cond = runs_repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, top_level=not children,
-                                 **filters)
-    cond += repo.group_scope(ws, parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
-                             parent_batch_uuid=parent_batch_uuid, is_group_parent=is_group_parent)
-    if record_title_or_id:
-        cond.append(repo.title_or_id(record_title_or_id))
-    cond += [repo.executions_match(ws, slug, wanted) for slug, wanted in by_node.items()]
-    source = _RunSnapshot(session, cond, repo.output_columns(output_node_slug))
-    return write_export(session, f"outputs-{output_node_slug}.{fmt}", lambda fh: write_outputs(fh, fmt, source))
-
-
-def stream_batch_outputs(session: Session, out: TextIO, *, batch_uuid: str, output_node_slug: str,
-                         fmt: str = "csv") -> None:
-    """`batch download`: the outputs file of one batch's runs, written to `out`."""
-    check_format(fmt)
-    with session.db.read() as conn:
-        batch = repo.get_batch(conn, session.workspace_uuid, batch_uuid)
-        if batch is None:
-            raise NotFoundError(f"Batch not found: {batch_uuid}", reason="batchNotFound")
-        require_slug(session, conn, output_node_slug, release_uuid=batch.release_uuid)
-    cond = repo.batch_runs(session.workspace_uuid, batch_uuid)
-    write_outputs(out, fmt, _RunSnapshot(session, cond, repo.output_columns(output_node_slug)))
-    out.flush()

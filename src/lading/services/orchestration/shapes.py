@@ -1,0 +1,277 @@
+"""The JSON documents of `lading orchestration …` (spec orchestration §4), defined once for the CLI, MCP and HTTP.
+
+Pydantic models with camelCase aliases; `dump()` renders the exact documented field names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json")
+
+
+class Execution(Shape):
+    node_uuid: str
+    node_slug: str
+    node_kind: str
+    node_action_slug: str | None
+    node_child_index: int | None
+    next_node_uuid: str | None
+    status: str
+    title: str | None
+    credits_used_count: float
+    error_message: str | None
+    attempts: int
+    started_at: str | None
+    updated_at: str | None
+    finished_at: str | None
+
+
+class Run(Shape):
+    uuid: str
+    workflow_uuid: str | None
+    status: str
+    batch_uuid: str | None
+    release_uuid: str
+    record_id: str | None
+    record_title: str | None
+    credits_used_count: float
+    error_message: str | None
+    parent_run_uuid: str | None
+    parent_node_uuid: str | None
+    created_at: str | None
+    finished_at: str | None
+
+
+class RunDetail(Run):
+    context_s3_filename: str
+    computed_configs_s3_filename: str
+    executions: list[Execution]
+
+
+class Trigger(Shape):
+    name: str
+    type: str
+    cron: str
+    data: dict[str, Any] = {}
+    timezone: str | None = None
+
+
+class CreditsCost(Shape):
+    kind: str = "minMax"
+    min: float
+    max: float
+
+
+class Tool(Shape):
+    uuid: str
+    name: str
+    workflow_uuid: str
+    description: str | None
+    credits_cost: CreditsCost
+    triggers: list[dict[str, Any]]
+    is_read_only: bool
+    folder_uuid: str | None
+    emoji_slug: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class Release(Shape):
+    uuid: str
+    workflow_uuid: str | None
+    user_uuid: str | None
+    version: str | None
+    description: str | None
+    status: str
+    form_fields: list[dict[str, Any]] | None
+    nodes: list[Any]
+    created_at: str | None
+    deployed_at: str | None
+
+
+class ReleaseListItem(Shape):
+    uuid: str
+    workflow_uuid: str | None
+    version: str | None
+    description: str | None
+    status: str
+    created_at: str | None
+    deployed_at: str | None
+
+
+class DeployedReleaseRef(Shape):
+    uuid: str
+    version: str | None
+    description: str | None
+    deployed_at: str | None
+
+
+class WorkflowLastBatch(Shape):
+    uuid: str
+    status: str
+    runs_status: str
+    created_at: str | None
+    finished_at: str | None
+
+
+class Workflow(Shape):
+    uuid: str
+    workspace_uuid: str
+    play_uuid: str | None
+    tool_uuid: str | None
+    folder_uuid: str | None
+    nodes: list[Any]
+    last_batch: WorkflowLastBatch | None
+    deployed_release: DeployedReleaseRef | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class BatchRef(Shape):
+    """What `batch create` and `action execute-batch` answer at once."""
+
+    uuid: str
+    workflow_uuid: str | None
+    status: str
+    created_at: str | None
+
+
+class Batch(Shape):
+    uuid: str
+    workflow_uuid: str | None
+    release_uuid: str | None
+    status: str
+    runs_status: str
+    runs_count: int
+    executed_runs_count: int
+    failed_runs_count: int
+    credits_used_count: Any
+    error_message: str | None
+    created_at: str | None
+    finished_at: str | None
+    data: Any
+    parent_run_uuid: str | None
+    parent_node_uuid: str | None
+    invalid_rows: list[Any]
+    is_source_exhausted: bool
+
+
+class Record(Shape):
+    """A record: the latest matching top-level run of one record id (also the `record download` columns)."""
+
+    id: str
+    title: str | None
+    workflow_uuid: str | None
+    run_uuid: str
+    release_uuid: str | None
+    batch_uuid: str | None
+    status: str
+    error_message: str | None
+    is_group_parent: bool
+    parent_run_uuid: str | None
+    parent_node_uuid: str | None
+    parent_batch_uuid: str | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class RunMetric(Shape):
+    """`run get-metrics`: one node's executions of every run in scope, by status."""
+
+    node_uuid: str
+    total_executions_count: int
+    idle_executions_count: int
+    pending_executions_count: int
+    running_executions_count: int
+    success_executions_count: int
+    error_executions_count: int
+    cancelled_executions_count: int
+    skipped_executions_count: int
+    credits_used_count: float
+
+
+class RecordMetric(Shape):
+    """`record get-metrics`: one node's executions over each record's latest run, by status."""
+
+    node_uuid: str
+    total_executions_count: int
+    pending_executions_count: int
+    running_executions_count: int
+    success_executions_count: int
+    error_executions_count: int
+    cancelled_executions_count: int
+    credits_used_count: float
+
+
+class Play(Shape):
+    uuid: str
+    name: str
+    workflow_uuid: str
+    model_uuid: str
+    segment_uuid: str
+    change_kinds: list[str]
+    run_creation_rule: str
+    is_enabled: bool
+    schedule: dict[str, Any] | None
+    description: str | None
+    health_threshold: int | None
+    folder_uuid: str | None
+    filter: dict[str, Any] | None
+    limit: int | None
+    tracking_column_slugs: list[str] | None
+    created_at: str | None
+    updated_at: str | None
+
+
+class TemplateItem(Shape):
+    slug: str
+    name: str
+    description: str | None
+    kind: str
+
+
+class Template(TemplateItem):
+    form_fields: list[dict[str, Any]] | None
+    nodes: list[Any]
+
+
+class Removed(Shape):
+    """What `tool remove` and `play remove` answer."""
+
+    uuid: str
+    removed: bool = True
+
+
+class Diagram(Shape):
+    """`node diagram` (without --raw)."""
+
+    diagram: str
+    format: str
+    warnings: list[Any]
+
+
+class ActionMatch(Shape):
+    """One `action list` result; `action` is ready for `action execute --action`."""
+
+    name: str
+    description: str | None
+    score: float
+    action: dict[str, Any]
+    connectors: list[dict[str, Any]]
+    credits: list[Any]
+    autocompletes: list[dict[str, Any]]
+
+
+class ActionSearch(Shape):
+    query: str
+    total_matches: int
+    results: list[ActionMatch]
