@@ -11,21 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
 from lading.ai.releases import complete
+from lading.domain.shapes import Shape
 from lading.store.clock import iso
 
 # What a printed release shows instead of an MCP client's access token (never printed).
 MASK = "********"
-
-
-class Shape(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-    def dump(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, mode="json")
 
 
 class Removed(Shape):

@@ -121,10 +121,6 @@ def create(session: Session, *, integration_slug: str, slug: str, name: str, con
     return {"connector": present_connector(session, row, 0).dump()}
 
 
-# The name orchestration's `action` setup calls to give an integration a platform-credential connector.
-create_connector = create
-
-
 def update(session: Session, uuid: str, *, name: str | None = None, config: Any = None,
            rate_limit: Any = ..., cache_ttl_ms: Any = ...) -> dict[str, Any]:
     ws = session.workspace_uuid

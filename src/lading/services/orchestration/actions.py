@@ -245,7 +245,7 @@ def pick_connector(session: Session, integration: Integration, connector_uuid: s
     if rows:
         return str(rows[0].uuid)
     if integration.requires_connector and connections.platform_credential(integration) is not None:
-        made = connections.create_connector(session, integration_slug=integration.slug,
+        made = connections.create(session, integration_slug=integration.slug,
                                             slug=f"{integration.slug}_platform_{uuidlib.uuid4().hex[:6]}",
                                             name=f"{integration.name} (platform credits)")
         return str(made["connector"]["uuid"])

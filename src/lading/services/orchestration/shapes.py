@@ -7,15 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
-
-class Shape(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-    def dump(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, mode="json")
+from lading.domain.shapes import Shape
 
 
 class Execution(Shape):
