@@ -12,7 +12,7 @@ from lading.cli.common import help_settings
 from lading.cli.connection.commands import connection_app
 from lading.cli.content.commands import content_app
 from lading.cli.orchestration import orchestration_app
-from lading.cli.segmentation.commands import segmentation_app
+from lading.cli.segmentation import segmentation_app
 from lading.cli.storage import storage_app
 from lading.cli.system import register_system_commands
 from lading.cli.workspace.commands import workspace_app
