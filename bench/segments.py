@@ -53,6 +53,7 @@ def run(backend_url: str | None, csv_path: Path, rows: int, repeats: int) -> Non
     if backend_url:
         os.environ["LADING_DATABASE_URL"] = backend_url
     from lading.services.segmentation import segments
+    from lading.services.storage import datasets as storage_datasets
     from lading.services.storage import models as storage
     from lading.services.storage import records as storage_records
     from lading.services.wiring import open_session
@@ -60,7 +61,7 @@ def run(backend_url: str | None, csv_path: Path, rows: int, repeats: int) -> Non
 
     reset_database_cache()
     sess = open_session()
-    dataset = storage.list_datasets(sess)["datasets"][0]["uuid"]
+    dataset = storage_datasets.list_datasets(sess)["datasets"][0]["uuid"]
     model = storage.create_model(sess, slug=f"companies_{uuid.uuid4().hex[:6]}", name="Companies",
                                  dataset_uuid=dataset, columns=COLUMNS)["model"]["uuid"]
     started = time.perf_counter()

@@ -49,9 +49,10 @@ def write_companies_csv(path: Path, rows: int, *, start: int = 0, revenue_bump: 
 
 def companies_model(session: Any, slug: str = "companies") -> str:
     """A native `default.<slug>` model keyed by `domain`; returns its uuid."""
+    from lading.services.storage import datasets as storage_datasets
     from lading.services.storage import models as storage
 
-    datasets = storage.list_datasets(session)["datasets"]
+    datasets = storage_datasets.list_datasets(session)["datasets"]
     default = next(d["uuid"] for d in datasets if d["slug"] == "default")
     model = storage.create_model(session, slug=slug, name="Companies", dataset_uuid=default, columns=COLUMNS,
                                  id_column_slug="domain", title_column_slug="name")

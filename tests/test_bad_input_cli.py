@@ -334,7 +334,7 @@ def test_the_corpus_covers_every_group() -> None:
 
 def test_the_last_line_of_defence_shows_no_internals(monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected exception still answers the documented shape, with no text of the exception."""
-    from lading.services.storage import models as storage
+    from lading.services.storage import datasets as storage
 
     def boom(session: Any) -> Any:
         raise RuntimeError("(sqlite3.OperationalError) near 'SELECT': {'a': None}")

@@ -12,8 +12,8 @@ from lading.cli.common import help_settings
 from lading.cli.connection import connection_app
 from lading.cli.content import content_app
 from lading.cli.orchestration import orchestration_app
-from lading.cli.segmentation.commands import segmentation_app
-from lading.cli.storage.commands import storage_app
+from lading.cli.segmentation import segmentation_app
+from lading.cli.storage import storage_app
 from lading.cli.system import register_system_commands
 from lading.cli.workspace import workspace_app
 

@@ -1,4 +1,4 @@
-"""Segment syncs and changes (data spec §10): when syncs run, and the `change list/fetch` commands.
+"""`segmentation change …`: list, fetch — and the segment syncs that make changes (data spec §10).
 
 Storage calls `after_model_write` after every committed write to a model's records. Syncs are
 debounced: a segment syncs at most once every 10 seconds; a write inside the window marks it due,
@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from lading.domain.errors import LadingError, NotFoundError, ValidationError, shown
+from lading.services.segmentation import shapes
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import segments as repo
@@ -24,12 +25,16 @@ MAX_LIMIT = 1000
 _log = logging.getLogger(__name__)
 
 
-def change_document(row: Any) -> dict[str, Any]:
+def change_shape(row: Any) -> shapes.Change:
     total = row.added_count + row.updated_count + row.removed_count + row.unchanged_count
-    return {"uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "segmentUuid": row.segment_uuid,
-            "slug": row.slug, "totalRecordsCount": total, "addedRecordsCount": row.added_count,
-            "updatedRecordsCount": row.updated_count, "removedRecordsCount": row.removed_count,
-            "unchangedRecordsCount": row.unchanged_count, "createdAt": iso(row.created_at)}
+    return shapes.Change(uuid=row.uuid, workspace_uuid=row.workspace_uuid, segment_uuid=row.segment_uuid,
+                         slug=row.slug, total_records_count=total, added_records_count=row.added_count,
+                         updated_records_count=row.updated_count, removed_records_count=row.removed_count,
+                         unchanged_records_count=row.unchanged_count, created_at=iso(row.created_at))
+
+
+def change_document(row: Any) -> dict[str, Any]:
+    return change_shape(row).dump()
 
 
 def sync_segment(session: Session, segment_uuid: str, *, respect_debounce: bool = False) -> None:

@@ -1,4 +1,4 @@
-"""`segmentation segment …` and `segmentation record fetch` (data spec §7, §4.1).
+"""`segmentation segment …`: list, get, create, update, remove, fetch, download (data spec §7).
 
 A segment is a saved (filter, sort, limit) over one model. Create and update validate the filter
 against the model (every error names the offending part) and sync at once; `fetch` and `download`
@@ -15,7 +15,8 @@ from typing import Any
 
 from lading.data.filters.errors import FilterError
 from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
-from lading.services.segmentation.changes import change_document, sync_due_segments, sync_segment
+from lading.services.segmentation import shapes
+from lading.services.segmentation.changes import change_shape, sync_due_segments, sync_segment
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import segments as repo
@@ -26,14 +27,14 @@ _SLUG = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 def segment_document(conn: Any, row: Any) -> dict[str, Any]:
     change = repo.get_change(conn, row.workspace_uuid, row.last_change_uuid) if row.last_change_uuid else None
-    return {
-        "uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "userUuid": row.user_uuid, "modelUuid": row.model_uuid,
-        "slug": row.slug, "name": row.name, "filter": row.filter, "sort": row.sort, "limit": row.records_limit,
-        "columnSlugs": row.column_slugs, "trackingColumnSlugs": row.tracking_column_slugs,
-        "recordsCount": row.records_count, "fromPlay": bool(row.from_play), "syncedAt": iso(row.synced_at),
-        "lastChange": change_document(change) if change is not None else None,
-        "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at), "deletedAt": iso(row.deleted_at),
-    }
+    return shapes.Segment(
+        uuid=row.uuid, workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid, model_uuid=row.model_uuid,
+        slug=row.slug, name=row.name, filter=row.filter, sort=row.sort, limit=row.records_limit,
+        column_slugs=row.column_slugs, tracking_column_slugs=row.tracking_column_slugs,
+        records_count=row.records_count, from_play=bool(row.from_play), synced_at=iso(row.synced_at),
+        last_change=change_shape(change) if change is not None else None,
+        created_at=iso(row.created_at), updated_at=iso(row.updated_at), deleted_at=iso(row.deleted_at),
+    ).dump()
 
 
 def require_segment(session: Session, conn: Any, uuid: str, *, for_update: bool = False) -> Any:
@@ -171,7 +172,7 @@ def remove_segment(session: Session, uuid: str) -> dict[str, Any]:
                                 reason="segmentInUse")
         repo.update_segment(conn, session.workspace_uuid, uuid, {"deleted_at": utcnow()})
         repo.drop_members(conn, uuid)
-    return {"uuid": uuid, "removed": True}
+    return shapes.Removed(uuid=uuid).dump()
 
 
 # --- fetch / download -----------------------------------------------------------------------------
@@ -287,26 +288,3 @@ def download(session: Session, *, model_uuid: str, filter: Any, sort: Any = None
                           for v in row])
 
     return write_export(session, f"segment.{fmt}", write)
-
-
-def fetch_records(session: Session, *, model_uuid: str, ids: Sequence[str] | None) -> dict[str, Any]:
-    """`segmentation record fetch`: records by id; unknown ids are simply absent."""
-    from sqlalchemy import select
-
-    from lading.data.models import load_model
-    from lading.data.segments import output_columns, record_of
-
-    if not model_uuid:
-        raise ValidationError("--model-uuid is required", reason="invalidData")
-    if not ids:
-        raise ValidationError("--ids is required (comma-separated record ids)", reason="invalidData")
-    with session.db.read() as conn:
-        handle = load_model(conn, session.workspace_uuid, model_uuid)
-        slugs = [c["slug"] for c in output_columns(handle, enrich=True)]
-        table = handle.table
-        records: list[dict[str, Any]] = []
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 500):
-            query = select(*(table.c[s] for s in slugs)).where(table.c["_id"].in_(unique[start:start + 500]))
-            records += [record_of(r, slugs) for r in conn.execute(query.order_by(table.c["_id"]))]
-    return {"records": records}

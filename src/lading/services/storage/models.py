@@ -1,4 +1,5 @@
-"""`storage dataset …` and `storage model …`: the catalog of a workspace's data (data spec §1, §2, §5).
+"""`storage model …`: list, get, get-ddl, create, update, remove, refresh — one table of records each
+(data spec §2, §5).
 
 Creating a model creates its physical table in the same transaction as the catalog row, so a model
 always has a table and a failed create leaves neither behind.
@@ -16,112 +17,12 @@ from lading.data.columns import DERIVED_KINDS, column_document, validate_new_col
 from lading.data.models import handle_from_row
 from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.services.session import Session
+from lading.services.storage import shapes
+from lading.services.storage.datasets import check_slug, ensure_default_dataset, require_dataset
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
 
-SLUG_RE = re.compile(r"^[a-zA-Z0-9_]{1,40}$")
-DEFAULT_DATASET = "default"
 NATIVE_EXTRACTOR = "native"
-
-
-def _slug(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not SLUG_RE.match(value):
-        raise ValidationError(f"{what} slug must match [a-zA-Z0-9_] (1 to 40 characters), not {shown(value)}",
-                              reason="invalidSlug")
-    return value
-
-
-# --- datasets ---------------------------------------------------------------------------------------
-
-
-def dataset_document(row: Any) -> dict[str, Any]:
-    return {"uuid": row.uuid, "slug": row.slug, "name": row.name, "workspaceUuid": row.workspace_uuid,
-            "kind": row.kind, "connectorUuid": row.connector_uuid, "config": row.config or {"kind": "object"},
-            "createdAt": iso(row.created_at)}
-
-
-def ensure_default_dataset(session: Session) -> None:
-    """Every workspace has a `default` dataset and one `connector` dataset per connector (spec §1);
-    they are created on first use of storage, so connectors made before need no migration step."""
-    from sqlalchemy.exc import IntegrityError
-
-    from lading.store.repositories import connectors as connector_repo
-
-    ws = session.workspace_uuid
-    with session.db.read() as conn:
-        existing = repo.list_datasets(conn, ws)
-        owned = {d.connector_uuid for d in existing if d.connector_uuid}
-        missing = [c for c in connector_repo.list_connectors(conn, ws, None) if c.uuid not in owned]
-        has_default = any(d.slug == DEFAULT_DATASET for d in existing)
-    if has_default and not missing:
-        return
-    try:
-        with session.db.write() as conn:
-            if repo.dataset_by_slug(conn, ws, DEFAULT_DATASET) is None:
-                _insert_dataset(conn, ws, DEFAULT_DATASET, "Default")
-            for connector in missing:
-                slug = re.sub(r"[^a-zA-Z0-9_]", "_", connector.slug)[:40] or "connector"
-                if repo.dataset_by_slug(conn, ws, slug) is not None:
-                    slug = f"{slug[:31]}_{connector.uuid[:8]}"
-                _insert_dataset(conn, ws, slug, connector.name, kind="connector", connector_uuid=connector.uuid)
-    except IntegrityError:  # another process created them first
-        pass
-
-
-def _insert_dataset(conn: Any, ws: str, slug: str, name: str, *, kind: str = "native",
-                    connector_uuid: str | None = None) -> str:
-    now = utcnow()
-    uuid = str(uuidlib.uuid4())
-    repo.insert_dataset(conn, ws, {"uuid": uuid, "slug": slug, "name": name, "kind": kind,
-                                   "connector_uuid": connector_uuid, "config": {"kind": "object"}, "created_at": now,
-                                   "updated_at": now})
-    return uuid
-
-
-def list_datasets(session: Session) -> dict[str, Any]:
-    ensure_default_dataset(session)
-    with session.db.read() as conn:
-        return {"datasets": [dataset_document(r) for r in repo.list_datasets(conn, session.workspace_uuid)]}
-
-
-def require_dataset(session: Session, conn: Any, uuid: str) -> Any:
-    row = repo.get_dataset(conn, session.workspace_uuid, uuid)
-    if row is None:
-        raise NotFoundError(f"Dataset not found: {uuid}", reason="datasetNotFound")
-    return row
-
-
-def get_dataset(session: Session, uuid: str) -> dict[str, Any]:
-    ensure_default_dataset(session)
-    with session.db.read() as conn:
-        return {"dataset": dataset_document(require_dataset(session, conn, uuid))}
-
-
-def create_dataset(session: Session, *, slug: str, name: str | None = None) -> dict[str, Any]:
-    _slug(slug, "dataset")
-    ensure_default_dataset(session)
-    with session.db.write() as conn:
-        if repo.dataset_by_slug(conn, session.workspace_uuid, slug) is not None:
-            raise ConflictError(f"Dataset {slug} already exists", reason="datasetAlreadyExists")
-        uuid = _insert_dataset(conn, session.workspace_uuid, slug, name or slug)
-        return {"dataset": dataset_document(repo.get_dataset(conn, session.workspace_uuid, uuid))}
-
-
-def remove_dataset(session: Session, uuid: str) -> dict[str, Any]:
-    with session.db.write() as conn:
-        row = require_dataset(session, conn, uuid)
-        if row.slug == DEFAULT_DATASET or row.kind == "connector":
-            raise ConflictError(f"The {row.slug} dataset cannot be removed (it belongs to the workspace or to its "
-                                "connector)", reason="datasetNotRemovable")
-        count = repo.count_models(conn, session.workspace_uuid, uuid)
-        if count:
-            raise ConflictError(f"Dataset {row.slug} still holds {count} model{'s' if count != 1 else ''}",
-                                reason="datasetNotEmpty")
-        repo.delete_dataset(conn, session.workspace_uuid, uuid)
-    return {"uuid": uuid, "removed": True}
-
-
-# --- models -----------------------------------------------------------------------------------------
 
 
 def effective_title_column(row: Any) -> str:
@@ -172,19 +73,19 @@ def model_document(conn: Any, row: Any) -> dict[str, Any]:
     dataset = repo.get_dataset(conn, row.workspace_uuid, row.dataset_uuid)
     columns = row.columns or []
     counts = _dependents(conn, row.workspace_uuid, row.uuid)
-    return {
-        "uuid": row.uuid, "workspaceUuid": row.workspace_uuid, "slug": row.slug, "name": row.name,
-        "datasetUuid": row.dataset_uuid, "kind": dataset.kind if dataset is not None else "native",
-        "connectorUuid": dataset.connector_uuid if dataset is not None else None,
-        "extractorSlug": row.extractor_slug, "config": row.config or {},
-        "idColumnSlug": row.id_column_slug, "titleColumnSlug": effective_title_column(row),
-        "timeColumnSlug": row.time_column_slug,
-        "columns": [column_document(c) for c in columns if c.get("kind") == "original"],
-        "additionalColumns": [column_document(c) for c in columns if c.get("kind") != "original"],
-        "playsCount": counts.get("play", 0), "segmentsCount": counts.get("segment", 0),
-        "isPaused": bool(row.is_paused), "schedule": row.schedule, "lastRun": None,
-        "createdAt": iso(row.created_at), "updatedAt": iso(row.updated_at),
-    }
+    return shapes.Model(
+        uuid=row.uuid, workspace_uuid=row.workspace_uuid, slug=row.slug, name=row.name,
+        dataset_uuid=row.dataset_uuid, kind=dataset.kind if dataset is not None else "native",
+        connector_uuid=dataset.connector_uuid if dataset is not None else None,
+        extractor_slug=row.extractor_slug, config=row.config or {},
+        id_column_slug=row.id_column_slug, title_column_slug=effective_title_column(row),
+        time_column_slug=row.time_column_slug,
+        columns=[column_document(c) for c in columns if c.get("kind") == "original"],
+        additional_columns=[column_document(c) for c in columns if c.get("kind") != "original"],
+        plays_count=counts.get("play", 0), segments_count=counts.get("segment", 0),
+        is_paused=bool(row.is_paused), schedule=row.schedule, last_run=None,
+        created_at=iso(row.created_at), updated_at=iso(row.updated_at),
+    ).dump()
 
 
 def require_model(session: Session, conn: Any, uuid: str, *, for_update: bool = False) -> Any:
@@ -222,7 +123,7 @@ def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, e
                  config: Any = None, id_column_slug: str | None = None, title_column_slug: str | None = None,
                  time_column_slug: str | None = None, columns: Any = None) -> dict[str, Any]:
     """A native model and its physical table (connector extractors need their integration's sync)."""
-    _slug(slug, "model")
+    check_slug(slug, "model")
     if not name or not isinstance(name, str):
         raise ValidationError("--name is required", reason="invalidName")
     if config is None:
@@ -316,7 +217,7 @@ def remove_model(session: Session, uuid: str) -> dict[str, Any]:
                                 "remove or change those columns first", reason="modelInUse")
         repo.delete_model(conn, session.workspace_uuid, uuid)
         physical.drop_table(conn, row.table_schema, row.table_name)
-    return {"uuid": uuid, "removed": True}
+    return shapes.Removed(uuid=uuid).dump()
 
 
 def model_ddl(session: Session, uuid: str) -> dict[str, Any]:
@@ -324,8 +225,8 @@ def model_ddl(session: Session, uuid: str) -> dict[str, Any]:
         row = require_model(session, conn, uuid)
     backend = session.db.backend
     columns = [(c["slug"], c["type"]) for c in row.columns or []]
-    return {"ddl": physical.create_table_ddl(backend, row.table_schema, row.table_name, columns),
-            "language": physical.dialect_name(backend)}
+    return shapes.ModelDdl(ddl=physical.create_table_ddl(backend, row.table_schema, row.table_name, columns),
+                           language=physical.dialect_name(backend)).dump()
 
 
 def load_handle(session: Session, conn: Any, uuid: str) -> Any:

@@ -18,7 +18,8 @@ from lading.data.physical import qualified
 from lading.data.writer import CHUNK_ROWS, ModelWriter, WriteReport
 from lading.domain.errors import ValidationError
 from lading.services.session import Session
-from lading.services.storage import derived as storage_derived
+from lading.services.storage import _derived as storage_derived
+from lading.services.storage import shapes
 from lading.services.storage.models import load_handle, notify_write, require_model
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
@@ -33,9 +34,11 @@ class _DryRunRollbackError(Exception):
 
 
 def _counters(report: WriteReport) -> dict[str, Any]:
-    return {"insertedRecordsCount": report.inserted, "updatedRecordsCount": report.updated,
-            "unchangedRecordsCount": report.unchanged, "removedRecordsCount": report.removed,
-            "skippedRecordsCount": report.skipped, "createdColumns": report.created_columns, "errors": report.errors}
+    """The write counts as shape fields (snake_case)."""
+    return {"inserted_records_count": report.inserted, "updated_records_count": report.updated,
+            "unchanged_records_count": report.unchanged, "removed_records_count": report.removed,
+            "skipped_records_count": report.skipped, "created_columns": report.created_columns,
+            "errors": report.errors}
 
 
 def _save_columns(conn: Any, session: Session, model_uuid: str) -> Any:
@@ -105,10 +108,9 @@ def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | N
     assert report is not None
     if not dry_run and report.written:
         notify_write(session, model_uuid, others)
-    document = {"modelUuid": model_uuid, "status": "error" if report.skipped else "success", **_counters(report)}
-    if dry_run:
-        document["dryRun"] = True
-    return {"import": document}
+    shape = shapes.DryRunImport if dry_run else shapes.Import
+    return {"import": shape(model_uuid=model_uuid, status="error" if report.skipped else "success",
+                            **_counters(report)).dump()}
 
 
 def upsert_records(session: Session, *, model_uuid: str, records: Any) -> dict[str, Any]:
@@ -131,7 +133,7 @@ def upsert_records(session: Session, *, model_uuid: str, records: Any) -> dict[s
         others = storage_derived.after_write(conn, session.workspace_uuid, model, report, writer.now)
     if report.written:
         notify_write(session, model_uuid, others)
-    return _counters(report)
+    return shapes.WriteCounts(**_counters(report)).dump()
 
 
 def remove_records(session: Session, *, model_uuid: str, ids: list[str] | None) -> dict[str, Any]:
@@ -153,7 +155,7 @@ def remove_records(session: Session, *, model_uuid: str, ids: list[str] | None) 
                   if removed else set())
     if removed:
         notify_write(session, model_uuid, others)
-    return {"removedRecordsCount": removed}
+    return shapes.RemovedRecords(removed_records_count=removed).dump()
 
 
 def present_value(value: Any) -> Any:
@@ -206,5 +208,5 @@ def write_model_record(session: Session, *, action: str, config: Any,
     record_id, operation = report.operations[0]
     if report.written:
         notify_write(session, model_uuid, others)
-    return {"id": record_id, "operation": "inserted" if operation == "inserted" else "updated"}
+    return shapes.RecordWrite(id=record_id, operation="inserted" if operation == "inserted" else "updated").dump()
 

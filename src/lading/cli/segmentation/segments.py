@@ -1,4 +1,4 @@
-"""`segmentation segment|change|record …`: saved filters over models, their changes, records by id."""
+"""`segmentation segment …`: list, get, create, update, remove, fetch, download."""
 
 from __future__ import annotations
 
@@ -10,17 +10,7 @@ from lading.cli.common import help_settings, session
 from lading.cli.output import emit, parse_json_flag, split_list
 from lading.domain.errors import UsageError, ValidationError, shown
 
-segmentation_app = typer.Typer(help="Segments over models, their changes, and records.", no_args_is_help=True,
-                               context_settings=help_settings())
 segment_app = typer.Typer(help="Saved filters over one model.", no_args_is_help=True, context_settings=help_settings())
-change_app = typer.Typer(help="How segment membership moved between syncs.", no_args_is_help=True,
-                         context_settings=help_settings())
-record_app = typer.Typer(help="Records of a model by id.", no_args_is_help=True, context_settings=help_settings())
-segmentation_app.add_typer(segment_app, name="segment")
-segmentation_app.add_typer(change_app, name="change")
-segmentation_app.add_typer(record_app, name="record")
-
-_UNSET: Any = None
 
 
 def _int_flag(flag: str, raw: str | None) -> int | None:
@@ -146,39 +136,3 @@ def download(
     _no_segment_uuid(segment_uuid)
     emit(segments.download(session(), model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
                            sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit), fmt=fmt))
-
-
-@change_app.command("list")
-def change_list(
-    segment_uuid: str = typer.Option(None, "--segment-uuid"),
-    limit: int = typer.Option(100, "--limit"),
-    offset: int = typer.Option(0, "--offset"),
-) -> None:
-    """Changes of a segment, newest first."""
-    from lading.services.segmentation import changes as segment_changes
-
-    emit(segment_changes.list_changes(session(), segment_uuid=segment_uuid, limit=limit, offset=offset))
-
-
-@change_app.command("fetch")
-def change_fetch(
-    uuid: str = typer.Option(..., "--uuid", help="Change uuid."),
-    kinds: str = typer.Option(..., "--kinds", help="added,updated,removed,unchanged"),
-    limit: int = typer.Option(100, "--limit"),
-    offset: int = typer.Option(0, "--offset"),
-) -> None:
-    """The records of one change, each with its _kind."""
-    from lading.services.segmentation import changes as segment_changes
-
-    emit(segment_changes.fetch_change(session(), uuid=uuid, kinds=split_list(kinds), limit=limit, offset=offset))
-
-
-@record_app.command("fetch")
-def record_fetch(
-    model_uuid: str = typer.Option(..., "--model-uuid"),
-    ids: str = typer.Option(..., "--ids", help="Comma-separated record ids."),
-) -> None:
-    """Records by id; unknown ids are simply absent."""
-    from lading.services.segmentation import segments
-
-    emit(segments.fetch_records(session(), model_uuid=model_uuid, ids=split_list(ids)))

@@ -1,0 +1,21 @@
+"""`segmentation record fetch`: a model's records by id."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, split_list
+
+record_app = typer.Typer(help="Records of a model by id.", no_args_is_help=True, context_settings=help_settings())
+
+
+@record_app.command("fetch")
+def fetch(
+    model_uuid: str = typer.Option(..., "--model-uuid"),
+    ids: str = typer.Option(..., "--ids", help="Comma-separated record ids."),
+) -> None:
+    """Records by id; unknown ids are simply absent."""
+    from lading.services.segmentation import records
+
+    emit(records.fetch_records(session(), model_uuid=model_uuid, ids=split_list(ids)))

@@ -1,0 +1,58 @@
+"""`storage column …`: list, create, update, remove, reorder."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, parse_json_flag
+
+column_app = typer.Typer(help="A model's columns.", no_args_is_help=True, context_settings=help_settings())
+
+
+@column_app.command("list")
+def list_(model_uuid: str = typer.Option(..., "--model-uuid")) -> None:
+    """Columns in position order (original first)."""
+    from lading.services.storage import columns
+
+    emit(columns.list_columns(session(), model_uuid))
+
+
+@column_app.command("create")
+def create(model_uuid: str = typer.Option(..., "--model-uuid"),
+           column: str = typer.Option(..., "--column", help="Column JSON: slug, type, label, kind, plus the "
+                                      "kind's fields (computed: expression; metric: relationshipUuid, "
+                                      "aggregation, filter; lookup: join, extractColumnSlug, filter).")
+           ) -> None:
+    """Add a column (slug must be new in the model); derived columns are computed for every record at once."""
+    from lading.services.storage import columns
+
+    emit(columns.create_column(session(), model_uuid, parse_json_flag("--column", column)))
+
+
+@column_app.command("update")
+def update(model_uuid: str = typer.Option(..., "--model-uuid"),
+           column: str = typer.Option(..., "--column", help="The full Column JSON (found by slug).")) -> None:
+    """Replace a column's definition; a type change converts stored values or changes nothing."""
+    from lading.services.storage import columns
+
+    emit(columns.update_column(session(), model_uuid, parse_json_flag("--column", column)))
+
+
+@column_app.command("remove")
+def remove(model_uuid: str = typer.Option(..., "--model-uuid"),
+           column_slug: str = typer.Option(..., "--column-slug")) -> None:
+    """Drop a column and its values."""
+    from lading.services.storage import columns
+
+    emit(columns.remove_column(session(), model_uuid, column_slug))
+
+
+@column_app.command("reorder")
+def reorder(model_uuid: str = typer.Option(..., "--model-uuid"),
+            column_slug: str = typer.Option(..., "--column-slug"),
+            to_index: int = typer.Option(..., "--to-index", help="0-based position.")) -> None:
+    """Move a column to another position."""
+    from lading.services.storage import columns
+
+    emit(columns.reorder_column(session(), model_uuid, column_slug, to_index))

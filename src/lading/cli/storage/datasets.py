@@ -1,0 +1,45 @@
+"""`storage dataset …`: list, get, create, remove."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit
+
+dataset_app = typer.Typer(help="Datasets: groups of models.", no_args_is_help=True, context_settings=help_settings())
+
+
+@dataset_app.command("list")
+def list_() -> None:
+    """All datasets of the workspace (the `default` one always exists)."""
+    from lading.services.storage import datasets
+
+    emit(datasets.list_datasets(session()))
+
+
+@dataset_app.command("get")
+def get(uuid: str = typer.Argument(..., help="Dataset uuid.")) -> None:
+    """One dataset."""
+    from lading.services.storage import datasets
+
+    emit(datasets.get_dataset(session(), uuid))
+
+
+@dataset_app.command("create")
+def create(
+    slug: str = typer.Option(..., "--slug", help="[a-zA-Z0-9_]; used in SQL as <datasetSlug>.<modelSlug>."),
+    name: str = typer.Option(None, "--name"),
+) -> None:
+    """A native dataset."""
+    from lading.services.storage import datasets
+
+    emit(datasets.create_dataset(session(), slug=slug, name=name))
+
+
+@dataset_app.command("remove")
+def remove(uuid: str = typer.Argument(..., help="Dataset uuid.")) -> None:
+    """Remove an empty dataset (never while it holds models)."""
+    from lading.services.storage import datasets
+
+    emit(datasets.remove_dataset(session(), uuid))

@@ -1,0 +1,37 @@
+"""`storage relationship …`: list, set."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import help_settings, session
+from lading.cli.output import emit, parse_json_flag
+
+relationship_app = typer.Typer(help="Relationships between models.", no_args_is_help=True,
+                               context_settings=help_settings())
+
+
+@relationship_app.command("list")
+def list_(model_uuid: str = typer.Option(..., "--model-uuid")) -> None:
+    """Relationships where the model is either side."""
+    from lading.services.storage import relationships as storage_relationships
+
+    emit(storage_relationships.list_relationships(session(), model_uuid))
+
+
+@relationship_app.command("set")
+def set_(
+    relationships: str = typer.Option(None, "--relationships", help="The dataset's whole set (JSON array)."),
+    from_model_uuid: str = typer.Option(None, "--from-model-uuid"),
+    to_model_uuid: str = typer.Option(None, "--to-model-uuid"),
+    from_column_slug: str = typer.Option(None, "--from-column-slug"),
+    to_column_slug: str = typer.Option(None, "--to-column-slug"),
+    relation: str = typer.Option("manyToOne", "--relation", help="manyToOne, oneToMany or oneToOne."),
+) -> None:
+    """Replace the dataset's relationships, or add/replace one pair."""
+    from lading.services.storage import relationships as storage_relationships
+
+    emit(storage_relationships.set_relationships(
+        session(), relationships=parse_json_flag("--relationships", relationships), from_model_uuid=from_model_uuid,
+        to_model_uuid=to_model_uuid, from_column_slug=from_column_slug, to_column_slug=to_column_slug,
+        relation=relation))
