@@ -150,17 +150,18 @@ class _Parser:
         return None
 
     def expr(self) -> Node:
-        node = self._and()
-        while self._peek() == "||":
-            self.pos += 1
-            node = _or(node, self._and())
-        return node
+        return self._chain("||", self._and, _or)
 
     def _and(self) -> Node:
-        node = self._compare()
-        while self._peek() == "&&":
+        return self._chain("&&", self._compare, _and)
+
+    def _chain(self, op: str, operand: Callable[[], Node], combine: Callable[[Node, Node], Node]) -> Node:
+        """Operands joined by `op`, combined left to right: `||` and `&&` differ only in their operator,
+        their tighter-binding operand and how two nodes combine."""
+        node = operand()
+        while self._peek() == op:
             self.pos += 1
-            node = _and(node, self._compare())
+            node = combine(node, operand())
         return node
 
     def _compare(self) -> Node:

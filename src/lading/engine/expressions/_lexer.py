@@ -190,30 +190,33 @@ def _line_end(src: str, pos: int) -> int:
     return match.start() if match else len(src)
 
 
-def _string(src: str, pos: int) -> Token:
-    quote = src[pos]
-    i = pos + 1
+def _unescaped(src: str, i: int, stops: str) -> int:
+    """Index of the first character of `stops` at or after `i` that no backslash escapes (len(src) when
+    there is none): strings, regular expressions and template literals all pass over `\\x` the same way."""
     while i < len(src):
         char = src[i]
         if char == "\\":
             i += 2
-            continue
-        if char == quote:
-            return Token(STR, pos, i + 1)
-        if char in "\n\r":
-            break
-        i += 1
+        elif char in stops:
+            return i
+        else:
+            i += 1
+    return len(src)
+
+
+def _string(src: str, pos: int) -> Token:
+    quote = src[pos]
+    i = _unescaped(src, pos + 1, quote + "\n\r")
+    if i < len(src) and src[i] == quote:
+        return Token(STR, pos, i + 1)
     return Token(ERROR, pos, len(src))
 
 
 def _regex_end(src: str, pos: int) -> int:
     i = pos + 1
     in_class = False
-    while i < len(src):
+    while (i := _unescaped(src, i, "\n\r[]/")) < len(src):
         char = src[i]
-        if char == "\\":
-            i += 2
-            continue
         if char in "\n\r":
             return -1
         if in_class:
@@ -232,12 +235,8 @@ def _regex_end(src: str, pos: int) -> int:
 def template_end(src: str, pos: int) -> int:
     """Index just past the template literal opening at `pos`, or -1 when it never closes."""
     i = pos + 1
-    while i < len(src):
-        char = src[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "`":
+    while (i := _unescaped(src, i, "`$")) < len(src):
+        if src[i] == "`":
             return i + 1
         if src.startswith("${", i):
             close = expression_end(src, i + 2)
