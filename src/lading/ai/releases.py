@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +99,21 @@ def _slug(value: Any, where: str, seen: set[str]) -> str:
     return value
 
 
+def _tool_entries(value: Any, name: str, kinds: Sequence[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each entry of `--actions` or `--resources` as (where, kind, a copy carrying its checked slug), checked
+    as it is reached: both lists become tools at run time, so both need a known kind and a slug unique in
+    the list."""
+    seen: set[str] = set()
+    for i, raw in enumerate(_list(value, f"--{name}", TOOLS_ERROR)):
+        where = f"{name}[{i}]"
+        entry = dict(_object(raw, where, TOOLS_ERROR))
+        kind = entry.get("kind")
+        if kind not in kinds:
+            raise _bad(f"{where}.kind must be one of {', '.join(kinds)} (got {shown(kind)})", TOOLS_ERROR)
+        entry["slug"] = _slug(entry.get("slug"), where, seen)
+        yield where, str(kind), entry
+
+
 def check_temperature(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise _bad(f"--temperature must be a number between 0 and 1 (got {shown(value)})")
@@ -113,15 +128,8 @@ def check_max_steps(value: Any) -> int:
 
 def check_actions(value: Any) -> list[dict[str, Any]]:
     """AgentActions: a known kind, a unique `[a-zA-Z0-9_]` slug and the field naming the target."""
-    seen: set[str] = set()
     out = []
-    for i, raw in enumerate(_list(value, "--actions", TOOLS_ERROR)):
-        where = f"actions[{i}]"
-        action = dict(_object(raw, where, TOOLS_ERROR))
-        kind = action.get("kind")
-        if kind not in ACTION_KINDS:
-            raise _bad(f"{where}.kind must be one of {', '.join(ACTION_KINDS)} (got {shown(kind)})", TOOLS_ERROR)
-        action["slug"] = _slug(action.get("slug"), where, seen)
+    for where, kind, action in _tool_entries(value, "actions", ACTION_KINDS):
         ids = _IDENTIFIERS[kind]
         if not any(action.get(k) not in (None, "") for k in ids):
             raise _bad(f"{where}: a {kind} action needs {' or '.join(repr(k) for k in ids)}", TOOLS_ERROR)
@@ -146,15 +154,8 @@ def check_actions(value: Any) -> list[dict[str, Any]]:
 
 def check_resources(value: Any) -> list[dict[str, Any]]:
     """File resources (files, folders, libraries) and model resources, each a tool at run time."""
-    seen: set[str] = set()
     out = []
-    for i, raw in enumerate(_list(value, "--resources", TOOLS_ERROR)):
-        where = f"resources[{i}]"
-        res = dict(_object(raw, where, TOOLS_ERROR))
-        kind = res.get("kind")
-        if kind not in RESOURCE_KINDS:
-            raise _bad(f"{where}.kind must be one of {', '.join(RESOURCE_KINDS)} (got {shown(kind)})", TOOLS_ERROR)
-        res["slug"] = _slug(res.get("slug"), where, seen)
+    for where, kind, res in _tool_entries(value, "resources", RESOURCE_KINDS):
         res["name"] = _text(res.get("name"), f"{where}.name", TOOLS_ERROR) or res["slug"]
         for key in ("description", "prompt"):
             res[key] = _text(res.get(key), f"{where}.{key}", TOOLS_ERROR)
