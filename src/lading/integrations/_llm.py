@@ -18,7 +18,17 @@ from typing import Any
 
 from lading.domain.errors import shown
 from lading.integrations._http import parse_body
-from lading.integrations._sdk import ActionCall, CreditCost, ProviderError
+from lading.integrations._sdk import (
+    Action,
+    ActionCall,
+    ActionHandler,
+    Autocomplete,
+    AutocompleteHandler,
+    CreditCost,
+    Integration,
+    ProviderError,
+    RateLimit,
+)
 
 WEB_SEARCH_FIXED = 0.4
 TOKENS_PER_PACKAGE = 1000
@@ -131,6 +141,21 @@ INSTRUCT_OUTPUT_SCHEMA: dict[str, Any] = {
 def model_ui_schema() -> dict[str, Any]:
     return {"model": {"ui:widget": "IntegrationAutocompleteWidget",
                       "ui:options": {"slug": "listModels", "allowRefresh": True, "params": {}}}}
+
+
+def instruct_integration(*, slug: str, name: str, url: str, color: str, description: str, action_description: str,
+                         connector_schema: Mapping[str, Any], default_base_url: str, pricing: TokenPricing,
+                         default_model: str, instruct: ActionHandler, list_models: AutocompleteHandler,
+                         rate_limit: RateLimit, aliases: tuple[str, ...] = ()) -> Integration:
+    """A language-model connector: both providers declare the same `instruct` action and `listModels`
+    autocomplete in the `freeform` category, so only their names, credentials, prices and handlers differ."""
+    action = Action(slug="instruct", name="Instruct a model", description=action_description,
+                    config_schema=instruct_config_schema(default_model), output_schema=INSTRUCT_OUTPUT_SCHEMA,
+                    ui_schema=model_ui_schema(), run=instruct, credits=pricing.credit_costs(), category="freeform")
+    return Integration(slug=slug, name=name, description=description, category="freeform",
+                       connector_schema=connector_schema, default_base_url=default_base_url, actions=(action,),
+                       autocompletes=(Autocomplete(slug="listModels", run=list_models),), rate_limit=rate_limit,
+                       aliases=aliases, url=url, color=color, sub_categories=("ai",))
 
 
 # ---------------------------------------------------------------------------------------------

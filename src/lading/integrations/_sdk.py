@@ -4,7 +4,10 @@ An integration is one module in this package defining `INTEGRATION = Integration
 user documentation in `docs/<slug>.md` beside it. Its description (auth fields, actions with JSON
 Schemas, credit costs, autocompletes) is data that the catalog commands, validation, the docs and the
 executor all read; its actions are async functions that talk to the provider through `ActionCall.http`,
-which applies the integration's rate limits.
+which applies the integration's rate limits. Integration modules import the names their actions use
+(`Action`, `ActionCall`, `ActionResult`, `ProviderError`…) and reach the connector-level declaration
+(`_sdk.Integration`, `_sdk.RateLimit`, `_sdk.secret`, `_sdk.BASE_URL_FIELD`) through this module, so
+that each module's header names what is particular to it.
 """
 
 from __future__ import annotations

@@ -13,19 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lading.integrations import _llm
+from lading.integrations import _llm, _sdk
 from lading.integrations._http import parse_body
-from lading.integrations._sdk import (
-    BASE_URL_FIELD,
-    Action,
-    ActionCall,
-    ActionResult,
-    Autocomplete,
-    Integration,
-    ProviderError,
-    RateLimit,
-    secret,
-)
+from lading.integrations._sdk import ActionCall, ActionResult, ProviderError
 
 PROVIDER = "Anthropic"
 API_VERSION = "2023-06-01"
@@ -140,36 +130,14 @@ async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str
     return results
 
 
-INTEGRATION = Integration(
-    slug="anthropic",
-    name="Anthropic",
+INTEGRATION = _llm.instruct_integration(
+    slug="anthropic", name="Anthropic", url="https://www.anthropic.com", color="#D97757",
     description="Ask Anthropic Claude models for text or structured answers.",
-    category="freeform",
-    connector_schema={
-        "type": "object",
-        "properties": {
-            "apiKey": secret("Anthropic API key (console.anthropic.com).", "API key"),
-            "baseUrl": BASE_URL_FIELD,
-        },
-        "required": ["apiKey"],
-    },
-    default_base_url="https://api.anthropic.com",
-    actions=(
-        Action(
-            slug="instruct",
-            name="Instruct a model",
-            description="Send a prompt to a Claude model and get a text or JSON-schema answer.",
-            config_schema=_llm.instruct_config_schema(DEFAULT_MODEL),
-            output_schema=_llm.INSTRUCT_OUTPUT_SCHEMA,
-            ui_schema=_llm.model_ui_schema(),
-            run=instruct,
-            credits=PRICING.credit_costs(),
-            category="freeform",
-        ),
-    ),
-    autocompletes=(Autocomplete(slug="listModels", run=list_models),),
-    rate_limit=RateLimit(requests_per_second=5, max_concurrency=8),
-    url="https://www.anthropic.com",
-    color="#D97757",
-    sub_categories=("ai",),
+    action_description="Send a prompt to a Claude model and get a text or JSON-schema answer.",
+    connector_schema={"type": "object",
+                      "properties": {"apiKey": _sdk.secret("Anthropic API key (console.anthropic.com).", "API key"),
+                                     "baseUrl": _sdk.BASE_URL_FIELD},
+                      "required": ["apiKey"]},
+    default_base_url="https://api.anthropic.com", pricing=PRICING, default_model=DEFAULT_MODEL,
+    instruct=instruct, list_models=list_models, rate_limit=_sdk.RateLimit(requests_per_second=5, max_concurrency=8),
 )

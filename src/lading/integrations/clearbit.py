@@ -17,18 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lading.domain.errors import shown
+from lading.integrations import _sdk
 from lading.integrations._http import parse_body
-from lading.integrations._sdk import (
-    BASE_URL_FIELD,
-    Action,
-    ActionCall,
-    ActionResult,
-    CreditCost,
-    Integration,
-    ProviderError,
-    RateLimit,
-    secret,
-)
+from lading.integrations._sdk import Action, ActionCall, ActionResult, CreditCost, ProviderError
 
 PROVIDER = "Clearbit"
 COMPANY_BASE = "https://company.clearbit.com"
@@ -157,15 +148,15 @@ PERSON_SCHEMA: dict[str, Any] = {
 }
 
 
-INTEGRATION = Integration(
+INTEGRATION = _sdk.Integration(
     slug="clearbit",
     name="Clearbit",
     description="Company and person enrichment from a domain or an email.",
     category="enrichment",
     connector_schema={
         "type": "object",
-        "properties": {"apiKey": secret("Clearbit secret API key (sk_…).", "API key"),
-                       "baseUrl": BASE_URL_FIELD},
+        "properties": {"apiKey": _sdk.secret("Clearbit secret API key (sk_…).", "API key"),
+                       "baseUrl": _sdk.BASE_URL_FIELD},
         "required": ["apiKey"],
     },
     default_base_url=COMPANY_BASE,
@@ -200,7 +191,7 @@ INTEGRATION = Integration(
             category="enrichment",
         ),
     ),
-    rate_limit=RateLimit(requests_per_second=10, max_concurrency=10),
+    rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=10),
     url="https://clearbit.com",
     color="#498AF2",
 )

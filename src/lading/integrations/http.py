@@ -15,16 +15,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from lading.integrations import _sdk
 from lading.integrations._http import parse_body
-from lading.integrations._sdk import (
-    BASE_URL_FIELD,
-    Action,
-    ActionCall,
-    ActionResult,
-    Integration,
-    ProviderError,
-    RateLimit,
-)
+from lading.integrations._sdk import Action, ActionCall, ActionResult, ProviderError
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -54,7 +47,7 @@ _AUTH_SCHEMA: dict[str, Any] = {
 CONNECTOR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "baseUrl": {**BASE_URL_FIELD,
+        "baseUrl": {**_sdk.BASE_URL_FIELD,
                     "description": "Prefix of relative request URLs, e.g. `https://api.example.com/v1`."},
         "headers": {**_HEADER_VALUES, "description": "Headers sent with every request (a node's win)."},
         "auth": _AUTH_SCHEMA,
@@ -225,7 +218,7 @@ async def request(call: ActionCall) -> ActionResult:
     return ActionResult(output=output)
 
 
-INTEGRATION = Integration(
+INTEGRATION = _sdk.Integration(
     slug="http",
     name="HTTP",
     description="Call any HTTP API: method, URL, headers, query and body; the answer becomes the output.",
@@ -238,5 +231,5 @@ INTEGRATION = Integration(
                description="Send an HTTP request and return its status, headers and (JSON-parsed) body.",
                config_schema=REQUEST_SCHEMA, output_schema=OUTPUT_SCHEMA, run=request, category="custom"),
     ),
-    rate_limit=RateLimit(requests_per_second=50, max_concurrency=32),
+    rate_limit=_sdk.RateLimit(requests_per_second=50, max_concurrency=32),
 )

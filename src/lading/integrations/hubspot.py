@@ -12,18 +12,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from lading.integrations import _sdk
 from lading.integrations._http import parse_body
-from lading.integrations._sdk import (
-    BASE_URL_FIELD,
-    Action,
-    ActionCall,
-    ActionResult,
-    Autocomplete,
-    Integration,
-    ProviderError,
-    RateLimit,
-    secret,
-)
+from lading.integrations._sdk import Action, ActionCall, ActionResult, Autocomplete, ProviderError
 
 STANDARD_OBJECTS = (("contacts", "Contacts"), ("companies", "Companies"), ("deals", "Deals"),
                     ("tickets", "Tickets"), ("products", "Products"), ("line_items", "Line items"),
@@ -38,9 +29,9 @@ CONNECTOR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["accessToken"],
     "properties": {
-        "accessToken": secret("Access token of a HubSpot private app (`pat-…`) with the CRM scopes the "
+        "accessToken": _sdk.secret("Access token of a HubSpot private app (`pat-…`) with the CRM scopes the "
                               "actions need (crm.objects.*.read/write, crm.schemas.*.read).", "Access token"),
-        "baseUrl": BASE_URL_FIELD,
+        "baseUrl": _sdk.BASE_URL_FIELD,
     },
 }
 
@@ -346,7 +337,7 @@ ACTIONS = (
 )
 
 
-INTEGRATION = Integration(
+INTEGRATION = _sdk.Integration(
     slug="hubspot",
     name="HubSpot",
     description="Find, create, update and upsert HubSpot CRM records (contacts, companies, deals…).",
@@ -357,7 +348,7 @@ INTEGRATION = Integration(
     autocompletes=(Autocomplete(slug="listObjects", run=list_objects),
                    Autocomplete(slug="listObjectProperties", run=list_object_properties,
                                 params=("objectType",))),
-    rate_limit=RateLimit(requests_per_second=10, max_concurrency=5),
+    rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=5),
     url="https://www.hubspot.com",
     color="#FF7A59",
 )

@@ -13,18 +13,9 @@ from typing import Any
 
 import httpx
 
+from lading.integrations import _sdk
 from lading.integrations._http import parse_body
-from lading.integrations._sdk import (
-    BASE_URL_FIELD,
-    Action,
-    ActionCall,
-    ActionResult,
-    CreditCost,
-    Integration,
-    ProviderError,
-    RateLimit,
-    secret,
-)
+from lading.integrations._sdk import Action, ActionCall, ActionResult, CreditCost, ProviderError
 
 PROVIDER = "Hunter"
 MAX_PEOPLE_PER_CALL = 10
@@ -224,14 +215,14 @@ def _fixed(cost: float) -> tuple[CreditCost, ...]:
     return (CreditCost(type="fixed", cost=cost),)
 
 
-INTEGRATION = Integration(
+INTEGRATION = _sdk.Integration(
     slug="hunter",
     name="Hunter",
     description="Find, verify and enrich professional email addresses with Hunter.io.",
     category="enrichment",
     connector_schema={
         "type": "object",
-        "properties": {"apiKey": secret("Hunter.io API key.", "API key"), "baseUrl": BASE_URL_FIELD},
+        "properties": {"apiKey": _sdk.secret("Hunter.io API key.", "API key"), "baseUrl": _sdk.BASE_URL_FIELD},
         "required": ["apiKey"],
     },
     default_base_url="https://api.hunter.io/v2",
@@ -256,7 +247,7 @@ INTEGRATION = Integration(
                               "anyOf": [{"required": ["email"]}, {"required": ["linkedinHandle"]}]},
                output_schema=PERSON_OUTPUT, run=enrich_person, credits=_fixed(1.0), category="enrichment"),
     ),
-    rate_limit=RateLimit(requests_per_second=10, max_concurrency=10),
+    rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=10),
     url="https://hunter.io",
     color="#FF5722",
 )

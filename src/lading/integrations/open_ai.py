@@ -13,19 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from lading.domain.errors import shown
-from lading.integrations import _llm
+from lading.integrations import _llm, _sdk
 from lading.integrations._http import parse_body
-from lading.integrations._sdk import (
-    BASE_URL_FIELD,
-    Action,
-    ActionCall,
-    ActionResult,
-    Autocomplete,
-    Integration,
-    ProviderError,
-    RateLimit,
-    secret,
-)
+from lading.integrations._sdk import ActionCall, ActionResult, ProviderError
 
 PROVIDER = "OpenAI"
 DEFAULT_MODEL = "gpt-4.1-mini"
@@ -157,38 +147,19 @@ async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str
     return sorted(results, key=lambda r: r["value"])
 
 
-INTEGRATION = Integration(
-    slug="openAi",
-    name="OpenAI",
+INTEGRATION = _llm.instruct_integration(
+    slug="openAi", name="OpenAI", url="https://platform.openai.com", color="#000000", aliases=("openai",),
     description="Ask OpenAI models (or any OpenAI-compatible server) for text or structured answers.",
-    category="freeform",
+    action_description="Send a prompt to an OpenAI model and get a text or JSON-schema answer.",
     connector_schema={
         "type": "object",
         "properties": {
-            "apiKey": secret("OpenAI API key (optional for local OpenAI-compatible servers).", "API key"),
+            "apiKey": _sdk.secret("OpenAI API key (optional for local OpenAI-compatible servers).", "API key"),
             "organization": {"type": "string", "description": "OpenAI organization id (optional)."},
-            "baseUrl": BASE_URL_FIELD,
+            "baseUrl": _sdk.BASE_URL_FIELD,
         },
         "required": [],
     },
-    default_base_url="https://api.openai.com/v1",
-    actions=(
-        Action(
-            slug="instruct",
-            name="Instruct a model",
-            description="Send a prompt to an OpenAI model and get a text or JSON-schema answer.",
-            config_schema=_llm.instruct_config_schema(DEFAULT_MODEL),
-            output_schema=_llm.INSTRUCT_OUTPUT_SCHEMA,
-            ui_schema=_llm.model_ui_schema(),
-            run=instruct,
-            credits=PRICING.credit_costs(),
-            category="freeform",
-        ),
-    ),
-    autocompletes=(Autocomplete(slug="listModels", run=list_models),),
-    rate_limit=RateLimit(requests_per_second=10, max_concurrency=16),
-    aliases=("openai",),
-    url="https://platform.openai.com",
-    color="#000000",
-    sub_categories=("ai",),
+    default_base_url="https://api.openai.com/v1", pricing=PRICING, default_model=DEFAULT_MODEL,
+    instruct=instruct, list_models=list_models, rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=16),
 )

@@ -12,18 +12,9 @@ from typing import Any
 
 import httpx
 
+from lading.integrations import _sdk
 from lading.integrations._http import parse_body
-from lading.integrations._sdk import (
-    BASE_URL_FIELD,
-    Action,
-    ActionCall,
-    ActionResult,
-    Autocomplete,
-    Integration,
-    ProviderError,
-    RateLimit,
-    secret,
-)
+from lading.integrations._sdk import Action, ActionCall, ActionResult, Autocomplete, ProviderError
 
 MAX_CHANNEL_PAGES = 50  # 10,000 channels; a picker does not need more
 
@@ -47,9 +38,9 @@ CONNECTOR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["botToken"],
     "properties": {
-        "botToken": secret("Bot User OAuth Token of a Slack app (`xoxb-…`), with the `chat:write` scope "
+        "botToken": _sdk.secret("Bot User OAuth Token of a Slack app (`xoxb-…`), with the `chat:write` scope "
                            "(and `channels:read`, `groups:read` for the channel picker).", "Bot token"),
-        "baseUrl": BASE_URL_FIELD,
+        "baseUrl": _sdk.BASE_URL_FIELD,
     },
 }
 
@@ -141,7 +132,7 @@ async def list_channels(call: ActionCall, params: dict[str, Any]) -> list[dict[s
     return results
 
 
-INTEGRATION = Integration(
+INTEGRATION = _sdk.Integration(
     slug="slack",
     name="Slack",
     description="Post messages to Slack channels with a bot token.",
@@ -158,7 +149,7 @@ INTEGRATION = Integration(
                           "body": {"ui:widget": "textarea"}}),
     ),
     autocompletes=(Autocomplete(slug="listChannels", run=list_channels),),
-    rate_limit=RateLimit(requests_per_second=1, max_concurrency=4),
+    rate_limit=_sdk.RateLimit(requests_per_second=1, max_concurrency=4),
     url="https://slack.com",
     color="#4A154B",
 )
