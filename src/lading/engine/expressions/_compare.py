@@ -322,19 +322,16 @@ def _comparison(op: str, left: Node, right: Node) -> Node:
 
 
 def _and(left: Node, right: Node) -> Node:
-    def node(roots: dict[str, Any]) -> Any:
-        a = left(roots)
-        if a is FALLBACK:
-            return FALLBACK
-        truthy = _truthy(a)
-        if truthy is None:
-            return FALLBACK
-        return _operand(right(roots)) if truthy else _operand(a)
-
-    return node
+    return _logical(left, right, right_when_truthy=True)
 
 
 def _or(left: Node, right: Node) -> Node:
+    return _logical(left, right, right_when_truthy=False)
+
+
+def _logical(left: Node, right: Node, *, right_when_truthy: bool) -> Node:
+    """`&&` and `||` short-circuit alike (a fallback left operand, or one without a JavaScript truthiness,
+    defers to V8); they differ only in which truthiness of the left operand goes on to the right one."""
     def node(roots: dict[str, Any]) -> Any:
         a = left(roots)
         if a is FALLBACK:
@@ -342,7 +339,7 @@ def _or(left: Node, right: Node) -> Node:
         truthy = _truthy(a)
         if truthy is None:
             return FALLBACK
-        return _operand(a) if truthy else _operand(right(roots))
+        return _operand(right(roots)) if truthy == right_when_truthy else _operand(a)
 
     return node
 
