@@ -162,6 +162,15 @@ def instruct_integration(*, slug: str, name: str, url: str, color: str, descript
 # Structured output
 
 
+def instruct_settings(config: Mapping[str, Any],
+                      default_model: str) -> tuple[str, dict[str, Any], bool, dict[str, Any] | None]:
+    """An `instruct` node's config as both providers read it before building their request: the model (the
+    provider's default when unset), the advanced settings, whether web search is on, the output schema."""
+    settings = config.get("advancedSettings") or {}
+    return (config.get("model") or default_model, settings, bool(settings.get("withWebSearch")),
+            output_schema_of(config.get("output")))
+
+
 def output_schema_of(output: Any) -> dict[str, Any] | None:
     """The JSON Schema the answer must match, or None for a text answer."""
     if output is None:

@@ -54,10 +54,7 @@ def _usage(data: dict[str, Any]) -> tuple[int, int]:
 
 async def instruct(call: ActionCall) -> ActionResult:
     config = call.config
-    model = config.get("model") or DEFAULT_MODEL
-    settings = config.get("advancedSettings") or {}
-    web = bool(settings.get("withWebSearch"))
-    schema = _llm.output_schema_of(config.get("output"))
+    model, settings, web, schema = _llm.instruct_settings(config, DEFAULT_MODEL)
     system = config.get("systemPrompt") or None
     tools: list[dict[str, Any]] = []
     tool_choice: dict[str, Any] | None = None

@@ -84,10 +84,7 @@ def _replay(text: str) -> Callable[[str], list[dict[str, Any]]]:
 
 async def instruct(call: ActionCall) -> ActionResult:
     config = call.config
-    model = config.get("model") or DEFAULT_MODEL
-    settings = config.get("advancedSettings") or {}
-    web = bool(settings.get("withWebSearch"))
-    schema = _llm.output_schema_of(config.get("output"))
+    model, settings, web, schema = _llm.instruct_settings(config, DEFAULT_MODEL)
     sent_schema, wrapped = _llm.object_schema(schema) if schema is not None else (None, False)
     system = config.get("systemPrompt")
     first = [{"role": "user", "content": config["prompt"]}]
