@@ -8,6 +8,7 @@ Every function accepts arbitrary JSON and never raises.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, TypeGuard
 
 from lading.domain.errors import shown
@@ -142,6 +143,18 @@ def _model_write_problems(config: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _object_entries(items: list[Any], key: str, fields: str,
+                    problems: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of the list `config.<key>` with the place messages name it by; an entry that is not an
+    object is reported (with the fields it should have) and skipped, so the caller checks only objects."""
+    for i, item in enumerate(items):
+        where = f"'config.{key}[{i}]'"
+        if not isinstance(item, dict):
+            problems.append(f"{where} must be an object {{{fields}}}, got {show(item)}")
+            continue
+        yield where, item
+
+
 def _variables_problems(config: dict[str, Any]) -> list[str]:
     # Decision: a missing `variables` key means no variables (a bare `end` with `{}` is common).
     if "variables" not in config:
@@ -150,11 +163,7 @@ def _variables_problems(config: dict[str, Any]) -> list[str]:
     if not isinstance(variables, list):
         return [f"'config.variables' must be a list, got {show(variables)}"]
     problems: list[str] = []
-    for i, variable in enumerate(variables):
-        where = f"'config.variables[{i}]'"
-        if not isinstance(variable, dict):
-            problems.append(f"{where} must be an object {{name, type, value}}, got {show(variable)}")
-            continue
+    for where, variable in _object_entries(variables, "variables", "name, type, value", problems):
         name = variable.get("name")
         if not (isinstance(name, str) and name):
             problems.append(f"{where}.name must be a non-empty string, got {show(name)}")
@@ -176,11 +185,7 @@ def _routes_problems(config: dict[str, Any]) -> list[str]:
     if not isinstance(routes, list):
         return [f"'config.routes' must be a list of {{name, uuid, value}}, got {show(routes)}"]
     problems: list[str] = []
-    for i, route in enumerate(routes):
-        where = f"'config.routes[{i}]'"
-        if not isinstance(route, dict):
-            problems.append(f"{where} must be an object {{name, uuid, value}}, got {show(route)}")
-            continue
+    for where, route in _object_entries(routes, "routes", "name, uuid, value", problems):
         for key in ("name", "uuid"):
             if not isinstance(route.get(key), str):
                 problems.append(f"{where}.{key} must be a string, got {show(route.get(key))}")

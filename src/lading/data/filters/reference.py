@@ -109,12 +109,14 @@ class _Evaluator:
         return self.external(c, rec)
 
 
+# Every typed condition (string, number, date, object property) tests presence the same way: None is null.
+_PRESENCE = ("isNull", "isNotNull")
+
+
 def _string(c: ast.StringCond, v: Any) -> bool:
     op = c.operator
-    if op == "isNull":
-        return v is None
-    if op == "isNotNull":
-        return v is not None
+    if op in _PRESENCE:
+        return (v is None) == (op == "isNull")
     if op == "isEmpty":
         return v is None or v == ""
     if op == "isNotEmpty":
@@ -132,10 +134,8 @@ def _string(c: ast.StringCond, v: Any) -> bool:
 
 def _number(c: ast.NumberCond, v: Any) -> bool:
     op = c.operator
-    if op == "isNull":
-        return v is None
-    if op == "isNotNull":
-        return v is not None
+    if op in _PRESENCE:
+        return (v is None) == (op == "isNull")
     if op == "isNot":
         return v is None or v != c.value
     if v is None:
@@ -146,10 +146,8 @@ def _number(c: ast.NumberCond, v: Any) -> bool:
 
 def _date(c: ast.DateCond, v: datetime | None) -> bool:
     op, b = c.operator, c.value
-    if op == "isNull":
-        return v is None
-    if op == "isNotNull":
-        return v is not None
+    if op in _PRESENCE:
+        return (v is None) == (op == "isNull")
     if op == "isNot":
         return v is None or not _date(ast.DateCond(c.column, "is", b), v)
     if v is None or b is None:
@@ -176,10 +174,8 @@ def _get(doc: Any, path: Sequence[str]) -> Any:
 def prop(c: ast.PropertyCond, v: Any) -> bool:
     """One objectProperty condition on the property's value `v` (None = missing or JSON null)."""
     op, value = c.operator, c.value
-    if op == "isNull":
-        return v is None
-    if op == "isNotNull":
-        return v is not None
+    if op in _PRESENCE:
+        return (v is None) == (op == "isNull")
     if op == "isEmpty":
         return v is None or v == "" or v == [] or v == {}
     if op == "isNotEmpty":
