@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lading.ai.providers.base import Reply, Request, ToolSpec, object_parameters
+from lading.ai.providers.base import Reply, Request, ToolSpec, WireFormat, object_parameters
 from lading.ai.transcript import Entry, ToolCall, as_text
 from lading.integrations import _llm, anthropic
-from lading.integrations._sdk import ActionCall, ProviderError
+from lading.integrations._sdk import ProviderError
 
 MAX_TOKENS = 4096
 THINKING_BUDGET = 2048
@@ -26,13 +26,10 @@ _FINISH_WITH_TOOL = "When you have the final answer, call the `{name}` tool with
 _ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 
 
-class AnthropicMessages:
+class AnthropicMessages(WireFormat):
     name = anthropic.PROVIDER
     slug = "anthropic"
     pricing = anthropic.PRICING
-
-    def __init__(self, call: ActionCall) -> None:
-        self._call = call
 
     async def complete(self, transcript: list[Entry], request: Request) -> Reply:
         tools = [_tool(t) for t in request.tools]

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from lading.ai.transcript import Entry, ToolCall
 from lading.integrations._llm import TokenPricing
+from lading.integrations._sdk import ActionCall
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,14 @@ class Provider(Protocol):
     pricing: TokenPricing
 
     async def complete(self, transcript: list[Entry], request: Request) -> Reply: ...
+
+
+class WireFormat:
+    """A wire format speaks to its provider through one connector call (base URL, credentials, the
+    rate-limited HTTP client), opened by `open_provider`; both wire formats keep it the same way."""
+
+    def __init__(self, call: ActionCall) -> None:
+        self._call = call
 
 
 def object_parameters(schema: dict[str, Any] | None) -> dict[str, Any]:

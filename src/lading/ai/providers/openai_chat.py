@@ -14,23 +14,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lading.ai.providers.base import Reply, Request, object_parameters
+from lading.ai.providers.base import Reply, Request, WireFormat, object_parameters
 from lading.ai.transcript import Entry, ToolCall
 from lading.domain.errors import shown
 from lading.integrations import _llm, open_ai
-from lading.integrations._sdk import ActionCall, ProviderError
+from lading.integrations._sdk import ProviderError
 
 # Model families that reject any temperature but the default (`o1`, `o3-mini`, `o4-mini`, `gpt-5`…).
 _FIXED_TEMPERATURE = ("o1", "o3", "o4", "gpt-5")
 
 
-class OpenAiChat:
+class OpenAiChat(WireFormat):
     name = open_ai.PROVIDER
     slug = "openAi"
     pricing = open_ai.PRICING
-
-    def __init__(self, call: ActionCall) -> None:
-        self._call = call
 
     async def complete(self, transcript: list[Entry], request: Request) -> Reply:
         head = [{"role": "system", "content": request.system}] if request.system else []
