@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import Table
 
 from lading.data.physical import build_table
 from lading.domain.errors import NotFoundError
+from lading.domain.shapes import Shape
 from lading.store.repositories import storage as repo
 
 
@@ -53,14 +55,22 @@ class ModelHandle:
         return None
 
 
-@dataclass(frozen=True)
-class Relationship:
+class Relationship(Shape):
+    """A relationship between two models, as occurrence conditions join through it and as
+    `storage model list-relationships` prints it: one definition for both."""
+
+    model_config = ConfigDict(frozen=True)
+
     uuid: str
     from_model_uuid: str
     to_model_uuid: str
     from_column_slug: str
     to_column_slug: str
     relation: str
+
+    @classmethod
+    def of(cls, row: Any) -> Relationship:
+        return cls.model_validate(row, from_attributes=True)
 
 
 def column_specs(definitions: list[dict[str, Any]]) -> tuple[ColumnSpec, ...]:
@@ -94,5 +104,4 @@ def load_model(conn: Any, workspace_uuid: str, model_uuid: str) -> ModelHandle:
 
 def list_relationships(conn: Any, workspace_uuid: str, model_uuid: str) -> list[Relationship]:
     """Relationships where the model is either side (occurrence conditions join through them)."""
-    return [Relationship(r.uuid, r.from_model_uuid, r.to_model_uuid, r.from_column_slug, r.to_column_slug,
-                         r.relation) for r in repo.relationships_of_model(conn, workspace_uuid, model_uuid)]
+    return [Relationship.of(r) for r in repo.relationships_of_model(conn, workspace_uuid, model_uuid)]

@@ -7,7 +7,9 @@ status the API answers with, and structured details. The CLI and the API render 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class LadingError(Exception):
@@ -53,6 +55,16 @@ class NotFoundError(LadingError):
     """An object the caller named does not exist in their workspace."""
 
     status_code = 404
+
+
+def found(row: T | None, noun: str, key: str, *, details: dict[str, Any] | None = None) -> T:
+    """`row` when a lookup found it, else the documented 404 for the object the caller named:
+    `<Noun> not found: <key>`, reason `<noun>NotFound`. Every `require_*` of every command group
+    answers through it, so a missing play, batch, model or file fails in the same words."""
+    if row is None:
+        raise NotFoundError(f"{noun} not found: {key}", reason=f"{noun[0].lower()}{noun[1:]}NotFound",
+                            details=details)
+    return row
 
 
 class ValidationError(LadingError):

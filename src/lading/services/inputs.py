@@ -1,4 +1,5 @@
-"""Checks of flag values several commands share (names, folder uuids), so they read and fail alike."""
+"""Checks of flag values several commands share (names, folder uuids, JSON objects), so they read and
+fail alike."""
 
 from __future__ import annotations
 
@@ -26,3 +27,12 @@ def object_name(value: Any) -> str:
     if len(value.strip()) > NAME_LIMIT:
         raise ValidationError(f"--name must be at most {NAME_LIMIT} characters", reason="invalidData")
     return value.strip()
+
+
+def json_object(value: Any, flag: str, *, reason: str = "invalidData") -> dict[str, Any]:
+    """A flag that takes a JSON object (`--data`, `--config`): an object, or nothing (= `{}`)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError(f"{flag} must be a JSON object", reason=reason)
+    return value

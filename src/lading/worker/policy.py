@@ -55,18 +55,25 @@ def finish_batch(session: Session, batch_uuid: str, *, wait: bool,
                                on_progress=on_progress)
 
 
-def drive_until_finished(session: Session, run_uuid: str, *, status_of: Callable[[str], Any]) -> None:
-    """Execute this run's tree in-process until it is terminal (other workers may help)."""
-
-    deadline_check = {"last": 0.0, "done": False}
+def _terminal_check(status_of: Callable[[str], Any], uuid: str, *, every: float) -> Callable[[], bool]:
+    """The worker's `stop_when` for a caller that waits on one run or batch: is it terminal yet? The
+    loop asks far more often than a status read is worth, so the answer is read at most every `every`
+    seconds and repeated in between."""
+    state = {"last": 0.0, "done": False}
 
     def finished() -> bool:
         now = time.monotonic()
-        if now - deadline_check["last"] >= 0.05:
-            deadline_check["last"] = now
-            deadline_check["done"] = status_of(run_uuid) in TERMINAL_STATUSES
-        return bool(deadline_check["done"])
+        if now - state["last"] >= every:
+            state["last"] = now
+            state["done"] = status_of(uuid) in TERMINAL_STATUSES
+        return bool(state["done"])
 
+    return finished
+
+
+def drive_until_finished(session: Session, run_uuid: str, *, status_of: Callable[[str], Any]) -> None:
+    """Execute this run's tree in-process until it is terminal (other workers may help)."""
+    finished = _terminal_check(status_of, run_uuid, every=0.05)
     options = WorkerOptions(root_run_uuid=run_uuid, lease_seconds=session.settings.lease_seconds,
                             poll_interval=0.05, stop_when=finished, concurrency=64)
     run_worker(session.db, options, ServicePorts(session.db))
@@ -77,16 +84,7 @@ def drive_batch_until_finished(session: Session, batch_uuid: str, *, status_of: 
     """Feed and execute in-process until the batch is terminal (other workers may help).
 
     `on_progress()` is called from a helper thread every `progress_every` seconds (progress bars)."""
-
-    state = {"last": 0.0, "done": False}
-
-    def finished() -> bool:
-        now = time.monotonic()
-        if now - state["last"] >= 0.1:
-            state["last"] = now
-            state["done"] = status_of(batch_uuid) in TERMINAL_STATUSES
-        return bool(state["done"])
-
+    finished = _terminal_check(status_of, batch_uuid, every=0.1)
     stop = threading.Event()
     ticker = None
     if on_progress is not None:

@@ -15,6 +15,7 @@ readable) and never printed; `unseal_mcp_authentication` gives them back to whoe
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -172,6 +173,17 @@ def _missing(message: str, reason: str, where: str) -> ValidationError:
     return ValidationError(message, reason=reason, details={"field": where})
 
 
+def _target_exists(action: dict[str, Any], uuid_key: str, by_uuid: Callable[[str], Any],
+                   by_release: Callable[[str], Any], by_template: Callable[[str], bool]) -> bool:
+    """A tool or agent action names its target by uuid (`toolUuid`/`agentUuid`), by one of its
+    releases, or by template slug, and the check is the same for both: what it names exists here."""
+    if action.get(uuid_key):
+        return by_uuid(action[uuid_key]) is not None
+    if action.get("releaseUuid"):
+        return by_release(action["releaseUuid"]) is not None
+    return by_template(str(action.get("templateSlug")))
+
+
 def check_references(session: Session, conn: Any, refs: References) -> None:
     """Every connector, tool, agent, model and file the configuration names exists in this workspace."""
     from lading.ai.templates import get_template as ai_template
@@ -194,27 +206,25 @@ def check_references(session: Session, conn: Any, refs: References) -> None:
         found = get_integration(integration_slug)
         if found is None or found.action(action_slug) is None:
             raise _missing(f"{where}: unknown connector action {integration_slug}.{action_slug}", TOOLS_ERROR, where)
-    for action, where in refs.tools:
-        if action.get("toolUuid"):
-            ok = workflows.get_tool(conn, ws, action["toolUuid"]) is not None
-        elif action.get("releaseUuid"):
-            release = workflows.get_release(conn, ws, action["releaseUuid"])
-            ok = release is not None and workflows.tool_by_workflow(conn, ws, release.workflow_uuid) is not None
-        else:
-            template = workflow_template(str(action.get("templateSlug")))
-            ok = template is not None and template.get("kind") == "tool"
-        if not ok:
-            raise _missing(f"{where}: the tool it names does not exist in this workspace", TOOLS_ERROR, where)
-    for action, where in refs.agents:
-        if action.get("agentUuid"):
-            ok = repo.get_agent(conn, ws, action["agentUuid"]) is not None
-        elif action.get("releaseUuid"):
-            release = repo.get_release(conn, ws, action["releaseUuid"])
-            ok = release is not None and repo.get_agent(conn, ws, release.agent_uuid) is not None
-        else:
-            ok = ai_template(session.settings.home, str(action.get("templateSlug"))) is not None
-        if not ok:
-            raise _missing(f"{where}: the agent it names does not exist in this workspace", TOOLS_ERROR, where)
+    def tool_of_release(uuid: str) -> Any:
+        release = workflows.get_release(conn, ws, uuid)
+        return None if release is None else workflows.tool_by_workflow(conn, ws, release.workflow_uuid)
+
+    def agent_of_release(uuid: str) -> Any:
+        release = repo.get_release(conn, ws, uuid)
+        return None if release is None else repo.get_agent(conn, ws, release.agent_uuid)
+
+    def tool_template(slug: str) -> bool:
+        template = workflow_template(slug)
+        return template is not None and template.get("kind") == "tool"
+
+    targets = (("tool", refs.tools, lambda uuid: workflows.get_tool(conn, ws, uuid), tool_of_release, tool_template),
+               ("agent", refs.agents, lambda uuid: repo.get_agent(conn, ws, uuid), agent_of_release,
+                lambda slug: ai_template(session.settings.home, slug) is not None))
+    for noun, actions, by_uuid, by_release, by_template in targets:
+        for action, where in actions:
+            if not _target_exists(action, f"{noun}Uuid", by_uuid, by_release, by_template):
+                raise _missing(f"{where}: the {noun} it names does not exist in this workspace", TOOLS_ERROR, where)
     for uuid, where in refs.models:
         if storage.get_model(conn, ws, uuid) is None:
             raise _missing(f"{where}: no model {uuid} in this workspace", TOOLS_ERROR, where)

@@ -9,7 +9,9 @@ written, and printed as stored. An AI template is such a document as a whole (sh
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
+
+from pydantic import Field
 
 from lading.ai.releases import complete
 from lading.domain.shapes import Shape
@@ -51,37 +53,6 @@ def _release_fields(row: Any) -> dict[str, Any]:
             "updated_at": iso(row.updated_at)}
 
 
-class DeployedRelease(Shape):
-    """An agent's `deployedRelease`: a Release without agentUuid, status and updatedAt."""
-
-    uuid: str
-    version: str
-    description: str | None
-    parent_uuid: str | None
-    system_prompt: Any
-    language_model_slug: Any
-    integration_slug: Any
-    connector_uuid: Any
-    temperature: Any
-    max_steps: Any
-    with_reasoning: Any
-    actions: Any
-    resources: Any
-    mcp_clients: list[Any]
-    capabilities: Any
-    suggested_actions: Any
-    options: Any
-    output: Any
-    heartbeat: Any
-    deployed_at: str | None
-    created_at: str | None
-
-    @classmethod
-    def of(cls, row: Any) -> DeployedRelease:
-        fields = _release_fields(row)
-        return cls(**{name: fields[name] for name in cls.model_fields})
-
-
 class Release(Shape):
     """A Release (spec §2.2). MCP-client credentials are never printed (`accessToken` masked)."""
 
@@ -111,8 +82,17 @@ class Release(Shape):
     updated_at: str | None
 
     @classmethod
-    def of(cls, row: Any) -> Release:
+    def of(cls, row: Any) -> Self:
         return cls(**_release_fields(row))
+
+
+class DeployedRelease(Release):
+    """An agent's `deployedRelease`: the same Release, printed without agentUuid, status and updatedAt
+    (the fields keep their place, so both documents list the rest in one order)."""
+
+    agent_uuid: str = Field(exclude=True)
+    status: str = Field(exclude=True)
+    updated_at: str | None = Field(exclude=True)
 
 
 class AgentIcon(Shape):

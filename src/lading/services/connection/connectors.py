@@ -10,7 +10,7 @@ import uuid as uuidlib
 from collections.abc import Mapping
 from typing import Any
 
-from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, shown
+from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, found, shown
 from lading.integrations import Integration, canonical_slug, get_integration
 from lading.integrations._sdk import ProviderError
 from lading.services.connection import shapes
@@ -65,10 +65,7 @@ def present_connector(session: Session, row: Any, tools_count: int) -> shapes.Co
 
 
 def require_connector(session: Session, conn: Any, uuid: str) -> Any:
-    row = repo.get_connector(conn, session.workspace_uuid, uuid)
-    if row is None:
-        raise NotFoundError(f"Connector not found: {uuid}", reason="connectorNotFound")
-    return row
+    return found(repo.get_connector(conn, session.workspace_uuid, uuid), "Connector", uuid)
 
 
 def _rate_limit(value: Any) -> dict[str, Any] | None:

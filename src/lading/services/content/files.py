@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import ValidationError, found
 from lading.services import inputs
 from lading.services.content import shapes
-from lading.services.content._keys import uuid_or_none
+from lading.services.content._keys import require, uuid_or_none
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import content as repo
@@ -40,16 +40,8 @@ def present_file(row: Any) -> shapes.File:
 
 # --- checks -------------------------------------------------------------------------------------
 
-def _file_not_found(uuid: str) -> NotFoundError:
-    return NotFoundError(f"File not found: {uuid}", reason="fileNotFound", details={"uuid": uuid})
-
-
 def require_file(session: Session, conn: Any, uuid: str) -> Any:
-    key = uuid_or_none(uuid)
-    row = repo.get_file(conn, session.workspace_uuid, key) if key else None
-    if row is None:
-        raise _file_not_found(uuid)
-    return row
+    return require(repo.get_file, conn, session.workspace_uuid, "File", uuid)
 
 
 # --- files --------------------------------------------------------------------------------------
@@ -180,9 +172,8 @@ def attachment_parts(conn: Any, workspace_uuid: str, parts: list[dict[str, Any]]
     out = []
     for part in parts:
         if part.get("type") == "file":
-            row = repo.get_file(conn, workspace_uuid, str(part.get("fileUuid")))
-            if row is None:
-                raise _file_not_found(str(part.get("fileUuid")))
+            uuid = str(part.get("fileUuid"))
+            row = found(repo.get_file(conn, workspace_uuid, uuid), "File", uuid, details={"uuid": uuid})
             part = {**part, "name": part.get("name") or row.name, "contentType": part.get("contentType")
                     or row.content_type}
         out.append(part)

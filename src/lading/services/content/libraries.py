@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError, shown
+from lading.domain.errors import ValidationError, shown
 from lading.services import inputs
 from lading.services.content import shapes
-from lading.services.content._keys import uuid_or_none
+from lading.services.content._keys import require
 from lading.services.content.files import require_file
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
@@ -31,16 +31,8 @@ def present_library(row: Any) -> shapes.Library:
                           synced_at=iso(row.synced_at), created_at=iso(row.created_at), updated_at=iso(row.updated_at))
 
 
-def _library_not_found(uuid: str) -> NotFoundError:
-    return NotFoundError(f"Library not found: {uuid}", reason="libraryNotFound", details={"uuid": uuid})
-
-
 def require_library(session: Session, conn: Any, uuid: str) -> Any:
-    key = uuid_or_none(uuid)
-    row = repo.get_library(conn, session.workspace_uuid, key) if key else None
-    if row is None:
-        raise _library_not_found(uuid)
-    return row
+    return require(repo.get_library, conn, session.workspace_uuid, "Library", uuid)
 
 
 def _refuse_connector_library() -> ValidationError:
@@ -60,14 +52,6 @@ def _file_uuids(session: Session, conn: Any, value: Any) -> list[str]:
         if row.uuid not in out:
             out.append(row.uuid)
     return out
-
-
-def _config(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValidationError("--config must be a JSON object", reason="invalidData")
-    return value
 
 
 def list_libraries(session: Session, *, kind: str | None = None, connector_uuid: str | None = None) -> dict[str, Any]:
@@ -90,7 +74,7 @@ def create(session: Session, *, name: str, connector_uuid: str | None = None,
     if connector_uuid or extractor_slug:
         raise _refuse_connector_library()
     values = {"name": inputs.object_name(name), "folder_uuid": inputs.folder_uuid(folder_uuid),
-              "config": _config(config)}
+              "config": inputs.json_object(config, "--config")}
     ws = session.workspace_uuid
     uuid = str(uuidlib.uuid4())
     now = utcnow()
@@ -110,7 +94,7 @@ def update(session: Session, uuid: str, *, name: str | None = None, folder_uuid:
     if folder_uuid is not _UNSET:
         values["folder_uuid"] = inputs.folder_uuid(folder_uuid)
     if config is not None:
-        values["config"] = _config(config)
+        values["config"] = inputs.json_object(config, "--config")
     ws = session.workspace_uuid
     with session.db.write() as conn:
         row = require_library(session, conn, uuid)

@@ -1,14 +1,17 @@
-"""Graph checks shared by every service that accepts nodes (run create, deploy, validate)."""
+"""Graph checks shared by every service that accepts nodes (run create, deploy, validate), and the
+first graph of a new tool's or play's workflow."""
 
 from __future__ import annotations
 
 import uuid as uuidlib
+from datetime import datetime
 from typing import Any
 
 from lading.domain.errors import ValidationError
 from lading.engine.validation import validate_nodes
 from lading.services.references import WorkspaceReferences
 from lading.services.session import Session
+from lading.store.repositories import workflows as wf_repo
 
 
 def invalid_nodes(session: Session, nodes: Any) -> list[dict[str, Any]]:
@@ -34,6 +37,19 @@ def default_draft_nodes() -> list[dict[str, Any]]:
         {"uuid": end, "slug": "end", "kind": "native", "actionSlug": "end", "config": {"variables": []},
          "childrenUuids": [], "fallbackOnFailure": False, "position": {"x": 0, "y": 200}},
     ]
+
+
+def insert_new_workflow(session: Session, conn: Any, workflow_uuid: str, now: datetime, *,
+                        tool_uuid: str | None = None, play_uuid: str | None = None,
+                        folder_uuid: str | None = None) -> None:
+    """The workflow behind a new tool or play, with its first draft (`start → end`): both start the
+    same way, so a tool and a play are edited and deployed alike from their first moment."""
+    wf_repo.insert_workflow(conn, session.workspace_uuid, workflow_uuid, now, tool_uuid=tool_uuid,
+                            play_uuid=play_uuid, folder_uuid=folder_uuid)
+    wf_repo.insert_release(conn, session.workspace_uuid, {
+        "uuid": str(uuidlib.uuid4()), "workflow_uuid": workflow_uuid, "user_uuid": session.user_uuid,
+        "version": None, "description": None, "status": "draft", "form_fields": None,
+        "nodes": default_draft_nodes(), "created_at": now, "updated_at": now})
 
 
 def tool_uuids_in(nodes: Any) -> list[str]:

@@ -10,19 +10,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from lading.domain.nodes import EXECUTION_STATUSES
 from lading.services.orchestration import shapes
 from lading.services.orchestration.releases import require_workflow
 from lading.services.session import Session
 from lading.store.repositories import records as repo
 from lading.store.repositories import runs as runs_repo
 
+# `record get-metrics` counts each record's latest run, which never stands at a node as skipped.
+RECORD_METRIC_STATUSES = ("pending", "running", "success", "error", "cancelled")
 
-def scope(session: Session, conn: Any, workflow_uuid: str, *, release_uuid: str | None,
-          batch_uuid: str | None, created_after: datetime | None, created_before: datetime | None) -> repo.Cond:
-    """The runs a metrics command looks at (the workflow must exist)."""
-    require_workflow(session, conn, workflow_uuid)
-    return runs_repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid, release_uuid=release_uuid,
-                                 batch_uuid=batch_uuid, created_after=created_after, created_before=created_before)
+
+def metrics(session: Session, *, workflow_uuid: str, release_uuid: str | None = None, batch_uuid: str | None = None,
+            created_after: datetime | None = None, created_before: datetime | None = None,
+            per_record: bool) -> dict[str, Any]:
+    """`run get-metrics` (`runMetrics`: every run in scope, seven counters) or, `per_record`,
+    `record get-metrics` (`recordMetrics`: each record's latest run, five counters). The workflow
+    must exist; the two commands take the same scope, so they are one function."""
+    with session.db.read() as conn:
+        require_workflow(session, conn, workflow_uuid)
+        cond = runs_repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid, release_uuid=release_uuid,
+                                     batch_uuid=batch_uuid, created_after=created_after, created_before=created_before)
+        if per_record:
+            return {"recordMetrics": node_metrics(session, conn, workflow_uuid, repo.latest_run_uuids(cond),
+                                                  RECORD_METRIC_STATUSES, shapes.RecordMetric)}
+        return {"runMetrics": node_metrics(session, conn, workflow_uuid, repo.run_uuids(cond), EXECUTION_STATUSES,
+                                           shapes.RunMetric)}
 
 
 def _node_order(nodes: Sequence[Any]) -> dict[str, int]:

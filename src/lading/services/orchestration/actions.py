@@ -24,6 +24,7 @@ from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.engine.natives.catalog import NATIVE_ACTIONS
 from lading.integrations import Integration, all_integrations, get_integration
 from lading.integrations._sdk import Action
+from lading.services.inputs import json_object
 from lading.services.orchestration import shapes
 from lading.services.session import Session
 
@@ -343,19 +344,11 @@ def build_graph(session: Session, action: Any, records: list[dict[str, Any]]) ->
     return [start, step, end]
 
 
-def _as_record(data: Any) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValidationError("--data must be a JSON object", reason="invalidData")
-    return data
-
-
 def execute(session: Session, action: Any, data: Any = None) -> dict[str, Any]:
     """One run of the action over `data`; returns `{"run": …}` at once (pending)."""
     from lading.services.orchestration.runs import create_run
 
-    record = _as_record(data)
+    record = json_object(data, "--data")
     return create_run(session, nodes=build_graph(session, action, [record]), data=record)
 
 
@@ -430,7 +423,7 @@ def schema_for(target: Target, inputs: Mapping[str, Any]) -> dict[str, Any] | No
 def output_schema(session: Session, action: Any, data: Any = None) -> dict[str, Any]:
     """`{"schema": …}` without executing anything."""
     action = parse_action(action)
-    inputs = _as_record(data)
+    inputs = json_object(data, "--data")
     if action["kind"] == "native":
         slug = _native_slug(action)  # unavailable natives still declare their output
         schema = schema_for(Target("native", {"actionSlug": slug}), inputs)

@@ -6,7 +6,7 @@ import uuid as uuidlib
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from lading.domain.errors import NotFoundError, ValidationError, shown
+from lading.domain.errors import NotFoundError, ValidationError, found, shown
 from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services import exports
 from lading.services.orchestration import _downloads as downloads
@@ -163,10 +163,7 @@ def full(conn: Any, row: Any) -> dict[str, Any]:
 
 
 def require_batch(session: Session, conn: Any, uuid: str) -> Any:
-    row = repo.get_batch(conn, session.workspace_uuid, uuid)
-    if row is None:
-        raise NotFoundError(f"Batch not found: {uuid}", reason="batchNotFound")
-    return row
+    return found(repo.get_batch(conn, session.workspace_uuid, uuid), "Batch", uuid)
 
 
 def get_batch(session: Session, uuid: str) -> dict[str, Any]:

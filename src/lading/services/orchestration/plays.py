@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import uuid as uuidlib
+from collections.abc import Callable
 from typing import Any
 
-from lading.domain.errors import LadingError, NotFoundError, ValidationError, shown
+from lading.domain.errors import LadingError, NotFoundError, ValidationError, found, shown
 from lading.services.orchestration import shapes
-from lading.services.orchestration._graphs import default_draft_nodes
+from lading.services.orchestration._graphs import insert_new_workflow
 from lading.services.orchestration._play_sources import normalise_change_kinds
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
@@ -44,10 +45,7 @@ def play_document(conn: Any, row: Any) -> dict[str, Any]:
 
 
 def require_play(session: Session, conn: Any, uuid: str) -> Any:
-    row = repo.get_play(conn, session.workspace_uuid, uuid)
-    if row is None:
-        raise NotFoundError(f"Play not found: {uuid}", reason="playNotFound")
-    return row
+    return found(repo.get_play(conn, session.workspace_uuid, uuid), "Play", uuid)
 
 
 # --- validation of the play's own settings ---------------------------------------------------------
@@ -90,6 +88,10 @@ def _schedule(value: Any) -> dict[str, Any] | None:
                           reason="invalidData")
 
 
+def _as_given(value: Any) -> Any:
+    return value
+
+
 # --- commands ---------------------------------------------------------------------------------------
 
 
@@ -118,11 +120,7 @@ def create_play(session: Session, *, name: str, model_uuid: str, change_kinds: A
     play_uuid, workflow_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
     try:
         with session.db.write() as conn:
-            wf_repo.insert_workflow(conn, ws, workflow_uuid, now, play_uuid=play_uuid, folder_uuid=folder_uuid)
-            wf_repo.insert_release(conn, ws, {
-                "uuid": str(uuidlib.uuid4()), "workflow_uuid": workflow_uuid, "user_uuid": session.user_uuid,
-                "version": None, "description": None, "status": "draft", "form_fields": None,
-                "nodes": default_draft_nodes(), "created_at": now, "updated_at": now})
+            insert_new_workflow(session, conn, workflow_uuid, now, play_uuid=play_uuid, folder_uuid=folder_uuid)
             repo.insert_play(conn, ws, {
                 **values, "uuid": play_uuid, "workflow_uuid": workflow_uuid, "model_uuid": model_uuid,
                 "segment_uuid": segment["uuid"], "description": description, "is_enabled": False,
@@ -158,23 +156,13 @@ def update_play(session: Session, uuid: str, *, name: Any = _UNSET, description:
     generated segment. Enabling needs a deployed release (`noDeployedRelease`)."""
     from lading.services.segmentation import segments
 
-    values: dict[str, Any] = {}
-    if name is not _UNSET:
-        values["name"] = _name(name)
-    if description is not _UNSET:
-        values["description"] = description
-    if schedule is not _UNSET:
-        values["schedule"] = _schedule(schedule)
-    if change_kinds is not _UNSET:
-        values["change_kinds"] = normalise_change_kinds(change_kinds, "--change-kinds")
-    if run_creation_rule is not _UNSET:
-        values["run_creation_rule"] = _rule(run_creation_rule)
-    if health_threshold is not _UNSET:
-        values["health_threshold"] = _threshold(health_threshold)
-    if folder_uuid is not _UNSET:
-        values["folder_uuid"] = folder_uuid
-    if is_enabled is not _UNSET:
-        values["is_enabled"] = bool(is_enabled)
+    # Each given setting, checked in this order (the first bad one is the error reported).
+    given: tuple[tuple[str, Any, Callable[[Any], Any]], ...] = (
+        ("name", name, _name), ("description", description, _as_given), ("schedule", schedule, _schedule),
+        ("change_kinds", change_kinds, lambda kinds: normalise_change_kinds(kinds, "--change-kinds")),
+        ("run_creation_rule", run_creation_rule, _rule), ("health_threshold", health_threshold, _threshold),
+        ("folder_uuid", folder_uuid, _as_given), ("is_enabled", is_enabled, bool))
+    values = {key: check(value) for key, value, check in given if value is not _UNSET}
     segment_values = {k: v for k, v in (("filter", filter), ("limit", limit),
                                          ("tracking_column_slugs", tracking_column_slugs)) if v is not _UNSET}
     ws = session.workspace_uuid

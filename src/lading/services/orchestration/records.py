@@ -8,7 +8,7 @@ metrics look only at each record's latest run so re-runs are not double-counted 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from functools import partial
 from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError
@@ -25,7 +25,6 @@ from lading.store.repositories import runs as runs_repo
 
 MAX_LIMIT = 1000
 # `finished`/`failed` are the vocabulary of `run download-outputs`, accepted everywhere (analytics §1).
-RECORD_METRIC_STATUSES = ("pending", "running", "success", "error", "cancelled")
 # The `record download` CSV columns: the Record shape's fields, in order.
 _FIELD_NAMES = tuple(shapes.Record.model_fields)
 RECORD_FIELDS = tuple(field.alias or name for name, field in shapes.Record.model_fields.items())
@@ -135,13 +134,5 @@ def cancel_records(session: Session, *, workflow_uuid: str, ids: Sequence[str]) 
     return {"records": records}
 
 
-def record_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | None = None,
-                   batch_uuid: str | None = None, created_after: datetime | None = None,
-                   created_before: datetime | None = None) -> dict[str, Any]:
-    """`record get-metrics`: like `run get-metrics` over each record's latest run, five counters."""
-    with session.db.read() as conn:
-        cond = _metrics.scope(session, conn, workflow_uuid, release_uuid=release_uuid, batch_uuid=batch_uuid,
-                              created_after=created_after, created_before=created_before)
-        latest = repo.latest_run_uuids(cond)
-        return {"recordMetrics": _metrics.node_metrics(session, conn, workflow_uuid, latest, RECORD_METRIC_STATUSES,
-                                                          shapes.RecordMetric)}
+# `record get-metrics`: like `run get-metrics` over each record's latest run, five counters.
+record_metrics = partial(_metrics.metrics, per_record=True)

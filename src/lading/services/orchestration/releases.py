@@ -6,7 +6,7 @@ import re
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import NotFoundError, ValidationError, shown
+from lading.domain.errors import NotFoundError, ValidationError, found, shown
 from lading.domain.paging import check_page
 from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration._graphs import find_tool_cycle, invalid_nodes
@@ -53,10 +53,7 @@ def require_workflow(session: Session, conn: Any, workflow_uuid: str) -> Any:
 
 
 def require_release(session: Session, conn: Any, uuid: str) -> Any:
-    row = repo.get_release(conn, session.workspace_uuid, uuid)
-    if row is None:
-        raise NotFoundError(f"Release not found: {uuid}", reason="releaseNotFound")
-    return row
+    return found(repo.get_release(conn, session.workspace_uuid, uuid), "Release", uuid)
 
 
 def _draft(session: Session, conn: Any, workflow_uuid: str) -> Any:

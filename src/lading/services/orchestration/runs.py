@@ -5,15 +5,17 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, TextIO
 
 import orjson
 
 from lading.domain.errors import NotFoundError, ValidationError
-from lading.domain.nodes import EXECUTION_STATUSES, TERMINAL_STATUSES, parse_statuses
+from lading.domain.nodes import TERMINAL_STATUSES, parse_statuses
 from lading.services import exports
+from lading.services.inputs import json_object
 from lading.services.orchestration import _downloads as downloads
-from lading.services.orchestration import _metrics, shapes
+from lading.services.orchestration import _metrics
 from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration._graphs import require_valid
 from lading.services.orchestration.releases import require_release, require_workflow
@@ -90,10 +92,7 @@ def resolve_release(session: Session, conn: Any, *, workflow_uuid: str | None, n
 
 def create_run(session: Session, *, workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
                release_uuid: str | None = None) -> dict[str, Any]:
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ValidationError("--data must be a JSON object", reason="invalidData")
+    data = json_object(data, "--data")
     now = utcnow()
     run_uuid = str(uuidlib.uuid4())
     with session.db.write() as conn:
@@ -259,12 +258,5 @@ def download_run_outputs(session: Session, *, workflow_uuid: str, output_node_sl
                                 lambda fh: downloads.write_outputs(fh, fmt, source))
 
 
-def run_metrics(session: Session, *, workflow_uuid: str, release_uuid: str | None = None,
-                batch_uuid: str | None = None, created_after: datetime | None = None,
-                created_before: datetime | None = None) -> dict[str, Any]:
-    """`run get-metrics`: per node, executions of every run in scope by status (seven counters)."""
-    with session.db.read() as conn:
-        cond = _metrics.scope(session, conn, workflow_uuid, release_uuid=release_uuid, batch_uuid=batch_uuid,
-                              created_after=created_after, created_before=created_before)
-        return {"runMetrics": _metrics.node_metrics(session, conn, workflow_uuid, records_repo.run_uuids(cond),
-                                                    EXECUTION_STATUSES, shapes.RunMetric)}
+# `run get-metrics`: per node, executions of every run in scope by status (seven counters).
+run_metrics = partial(_metrics.metrics, per_record=False)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
+from lading.domain.errors import ConflictError, ValidationError, found, shown
 from lading.engine.costs import credits_cost
 from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration import shapes
-from lading.services.orchestration._graphs import default_draft_nodes
+from lading.services.orchestration._graphs import insert_new_workflow
 from lading.services.session import Session
 from lading.store.clock import utcnow
 from lading.store.repositories import workflows as repo
@@ -67,10 +67,7 @@ def list_price_of(node: dict[str, Any]) -> float:
 
 
 def require_tool(session: Session, conn: Any, uuid: str) -> Any:
-    row = repo.get_tool(conn, session.workspace_uuid, uuid)
-    if row is None:
-        raise NotFoundError(f"Tool not found: {uuid}", reason="toolNotFound")
-    return row
+    return found(repo.get_tool(conn, session.workspace_uuid, uuid), "Tool", uuid)
 
 
 def create_tool(session: Session, *, name: str, description: str | None = None, folder_uuid: str | None = None,
@@ -82,11 +79,7 @@ def create_tool(session: Session, *, name: str, description: str | None = None, 
     tool_uuid, workflow_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
     ws = session.workspace_uuid
     with session.db.write() as conn:
-        repo.insert_workflow(conn, ws, workflow_uuid, now, tool_uuid=tool_uuid, folder_uuid=folder_uuid)
-        repo.insert_release(conn, ws, {
-            "uuid": str(uuidlib.uuid4()), "workflow_uuid": workflow_uuid, "user_uuid": session.user_uuid,
-            "version": None, "description": None, "status": "draft", "form_fields": None,
-            "nodes": default_draft_nodes(), "created_at": now, "updated_at": now})
+        insert_new_workflow(session, conn, workflow_uuid, now, tool_uuid=tool_uuid, folder_uuid=folder_uuid)
         repo.insert_tool(conn, ws, {
             "uuid": tool_uuid, "workflow_uuid": workflow_uuid, "name": name.strip(), "description": description,
             "triggers": trig, "is_read_only": False, "folder_uuid": folder_uuid, "emoji_slug": emoji_slug,

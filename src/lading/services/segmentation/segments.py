@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lading.data.filters.errors import FilterError
-from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
+from lading.domain.errors import ConflictError, ValidationError, found, shown
 from lading.services.segmentation import shapes
 from lading.services.segmentation.changes import change_shape, sync_due_segments, sync_segment
 from lading.services.session import Session
@@ -38,10 +38,7 @@ def segment_document(conn: Any, row: Any) -> dict[str, Any]:
 
 
 def require_segment(session: Session, conn: Any, uuid: str, *, for_update: bool = False) -> Any:
-    row = repo.get_segment(conn, session.workspace_uuid, uuid, for_update=for_update)
-    if row is None:
-        raise NotFoundError(f"Segment not found: {uuid}", reason="segmentNotFound")
-    return row
+    return found(repo.get_segment(conn, session.workspace_uuid, uuid, for_update=for_update), "Segment", uuid)
 
 
 def _check_limit(limit: int | None, flag: str = "--limit") -> None:

@@ -10,7 +10,7 @@ import re
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
+from lading.domain.errors import ConflictError, ValidationError, found, shown
 from lading.services.session import Session
 from lading.services.storage import shapes
 from lading.store.clock import iso, utcnow
@@ -73,10 +73,7 @@ def _insert_dataset(conn: Any, ws: str, slug: str, name: str, *, kind: str = "na
 
 
 def require_dataset(session: Session, conn: Any, uuid: str) -> Any:
-    row = repo.get_dataset(conn, session.workspace_uuid, uuid)
-    if row is None:
-        raise NotFoundError(f"Dataset not found: {uuid}", reason="datasetNotFound")
-    return row
+    return found(repo.get_dataset(conn, session.workspace_uuid, uuid), "Dataset", uuid)
 
 
 def list_datasets(session: Session) -> dict[str, Any]:

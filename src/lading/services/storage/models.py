@@ -15,7 +15,8 @@ from typing import Any
 from lading.data import physical
 from lading.data.columns import DERIVED_KINDS, column_document, validate_new_columns
 from lading.data.models import handle_from_row
-from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
+from lading.domain.errors import ConflictError, ValidationError, found, shown
+from lading.services.inputs import json_object
 from lading.services.session import Session
 from lading.services.storage import shapes
 from lading.services.storage.datasets import check_slug, ensure_default_dataset, require_dataset
@@ -89,10 +90,7 @@ def model_document(conn: Any, row: Any) -> dict[str, Any]:
 
 
 def require_model(session: Session, conn: Any, uuid: str, *, for_update: bool = False) -> Any:
-    row = repo.get_model(conn, session.workspace_uuid, uuid, for_update=for_update)
-    if row is None:
-        raise NotFoundError(f"Model not found: {uuid}", reason="modelNotFound")
-    return row
+    return found(repo.get_model(conn, session.workspace_uuid, uuid, for_update=for_update), "Model", uuid)
 
 
 def list_models(session: Session, *, dataset_uuid: str | None = None) -> dict[str, Any]:
@@ -126,10 +124,7 @@ def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, e
     check_slug(slug, "model")
     if not name or not isinstance(name, str):
         raise ValidationError("--name is required", reason="invalidName")
-    if config is None:
-        config = {}
-    if not isinstance(config, dict):
-        raise ValidationError("--config must be a JSON object", reason="invalidConfig")
+    config = json_object(config, "--config", reason="invalidConfig")
     if extractor_slug != NATIVE_EXTRACTOR:
         raise ValidationError(f"extractor {shown(extractor_slug)} is not available in this installation yet; "
                               f"native models use --extractor-slug {NATIVE_EXTRACTOR}", reason="extractorNotFound")

@@ -21,9 +21,7 @@ RELATIONS = ("manyToOne", "oneToMany", "oneToOne")
 
 
 def _relationship_document(row: Any) -> dict[str, Any]:
-    return shapes.Relationship(uuid=row.uuid, from_model_uuid=row.from_model_uuid, to_model_uuid=row.to_model_uuid,
-                               from_column_slug=row.from_column_slug, to_column_slug=row.to_column_slug,
-                               relation=row.relation).dump()
+    return shapes.Relationship.of(row).dump()
 
 
 def list_relationships(session: Session, model_uuid: str) -> dict[str, Any]:

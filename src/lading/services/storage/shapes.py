@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lading.data.models import Relationship as Relationship  # the stored relationship is the document
 from lading.domain.shapes import Shape
 
 
@@ -54,15 +55,6 @@ class ModelDdl(Shape):
     language: str
 
 
-class Relationship(Shape):
-    uuid: str
-    from_model_uuid: str
-    to_model_uuid: str
-    from_column_slug: str
-    to_column_slug: str
-    relation: str
-
-
 class Removed(Shape):
     """A removed dataset or model."""
 
@@ -82,18 +74,16 @@ class WriteCounts(Shape):
     errors: list[dict[str, Any]]
 
 
-class Import(Shape):
-    """`storage record import`: the write counts of one file, with its model and status."""
+class _ImportedFile(Shape):
+    """What an import prints ahead of its write counts."""
 
     model_uuid: str
     status: str
-    inserted_records_count: int
-    updated_records_count: int
-    unchanged_records_count: int
-    removed_records_count: int
-    skipped_records_count: int
-    created_columns: list[str]
-    errors: list[dict[str, Any]]
+
+
+class Import(WriteCounts, _ImportedFile):
+    """`storage record import`: the write counts of one file, with its model and status. Pydantic
+    takes fields base by base from the last base to the first, so `modelUuid` and `status` lead."""
 
 
 class DryRunImport(Import):
