@@ -82,8 +82,8 @@ def shared_flags(into: str, table: Mapping[str, Flag], *names: str,
         signature = inspect.signature(command)
         own = list(signature.parameters.values())
         at = [p.name for p in own].index(into)
-        flags = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=table[name][0],
-                                   default=table[name][1]) for name in chosen]
+        flags = [inspect.Parameter(name, own[at].kind, annotation=table[name][0], default=table[name][1])
+                 for name in chosen]
 
         @functools.wraps(command)
         def with_flags(**given: Any) -> Any:
