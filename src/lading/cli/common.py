@@ -97,6 +97,13 @@ def shared_flags(into: str, table: Mapping[str, Flag], *names: str,
     return decorate
 
 
+def given(*fields: tuple[str, Any, Callable[[Any], Any] | None]) -> dict[str, Any]:
+    """The changes an `update` command passes on: each `(key, flag value, parse)` whose flag was given, parsed
+    (None: as given), in order. An omitted flag is absent rather than None, because None clears a value
+    while an absent key keeps it."""
+    return {key: raw if parse is None else parse(raw) for key, raw, parse in fields if raw is not None}
+
+
 def parse_date_option(flag: str, raw: str | None) -> datetime | None:
     """A date option (`--created-after`, `--created-before`) as the store's naive UTC, None when absent.
 
