@@ -8,7 +8,7 @@ from lading import __version__
 from lading.cli.ai import ai_app
 from lading.cli.ai.mcp_servers import register_mcp_command
 from lading.cli.billing import billing_app
-from lading.cli.common import help_settings
+from lading.cli.common import add_members, help_settings
 from lading.cli.connection import connection_app
 from lading.cli.content import content_app
 from lading.cli.orchestration import orchestration_app
@@ -41,14 +41,9 @@ def root(
     """Lading command-line interface. Every command prints one JSON document on stdout."""
 
 
-app.add_typer(orchestration_app, name="orchestration")
-app.add_typer(connection_app, name="connection")
-app.add_typer(storage_app, name="storage")
-app.add_typer(segmentation_app, name="segmentation")
-app.add_typer(workspace_app, name="workspaceManagement")
-app.add_typer(workspace_app, name="workspace", hidden=True)
-app.add_typer(billing_app, name="billing")
-app.add_typer(ai_app, name="ai")
-app.add_typer(content_app, name="content")
+add_members(app, (orchestration_app, "orchestration"), (connection_app, "connection"), (storage_app, "storage"),
+            (segmentation_app, "segmentation"), (workspace_app, "workspaceManagement"),
+            (workspace_app, "workspace", {"hidden": True}), (billing_app, "billing"), (ai_app, "ai"),
+            (content_app, "content"))
 register_system_commands(app)
 register_mcp_command(app)

@@ -1,12 +1,20 @@
-"""Helpers shared by command modules: opening the session lazily, help flags, option parsing."""
+"""Helpers shared by command modules: opening the session lazily, help flags, command groups, flags several
+commands declare alike, option parsing."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
 
 if TYPE_CHECKING:
     from lading.services.session import Session
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 # Sessions this command opened: once it is done, work their services announced is handed over.
 _opened: list[Session] = []
@@ -35,6 +43,65 @@ def settle_opened_sessions() -> None:
 
 def help_settings() -> dict[str, Any]:
     return {"help_option_names": ["-h", "--help"]}
+
+
+def command_group(help_text: str, *members: tuple[typer.Typer, str] | tuple[typer.Typer, str, dict[str, Any]],
+                  ) -> typer.Typer:
+    """A group of commands (`lading orchestration`, `lading ai` …) built from one table of its members.
+
+    Each member is `(app, name)` or `(app, name, add_typer keywords)` (say `{"hidden": True}` for an alias), in
+    the order `--help` lists them; every group answers `-h` and shows its help when called bare."""
+    return add_members(typer.Typer(help=help_text, no_args_is_help=True, context_settings=help_settings()),
+                       *members)
+
+
+def add_members(group: typer.Typer,
+                *members: tuple[typer.Typer, str] | tuple[typer.Typer, str, dict[str, Any]]) -> typer.Typer:
+    """Mount each `(app, name[, add_typer keywords])` under `group`, in order (the root `lading` app too)."""
+    for app, name, *keywords in members:
+        group.add_typer(app, name=name, **(keywords[0] if keywords else {}))
+    return group
+
+
+# A flag in a table of flags: (its annotation, its `typer.Option`).
+Flag = tuple[Any, Any]
+
+
+def shared_flags(into: str, table: Mapping[str, Flag], *names: str,
+                 build: Callable[..., Any] = dict) -> Callable[[_Command], _Command]:
+    """Give a command the flags `names` of `table` (all of them, in table order, when none are named).
+
+    Commands that take the same flags with the same help (the filters of `run download` and `run
+    download-outputs`, the fields of `release update-draft` and `deploy-draft`) declare them once, in
+    `table`. The flags stand, in the order named, where the command has the parameter `into`; the command is
+    called with `into=build(**their values)`. Typer reads the rewritten signature, so parsing and `--help`
+    are as if each command wrote the flags out."""
+    chosen = names or tuple(table)
+
+    def decorate(command: _Command) -> _Command:
+        signature = inspect.signature(command)
+        own = list(signature.parameters.values())
+        at = [p.name for p in own].index(into)
+        flags = [inspect.Parameter(name, own[at].kind, annotation=table[name][0], default=table[name][1])
+                 for name in chosen]
+
+        @functools.wraps(command)
+        def with_flags(**given: Any) -> Any:
+            values = {name: given.pop(name) for name in chosen}
+            return command(**given, **{into: build(**values)})
+
+        with_flags.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*own[:at], *flags, *own[at + 1:]])
+        return with_flags  # type: ignore[return-value]
+
+    return decorate
+
+
+def given(*fields: tuple[str, Any, Callable[[Any], Any] | None]) -> dict[str, Any]:
+    """The changes an `update` command passes on: each `(key, flag value, parse)` whose flag was given, parsed
+    (None: as given), in order. An omitted flag is absent rather than None, because None clears a value
+    while an absent key keeps it."""
+    return {key: raw if parse is None else parse(raw) for key, raw, parse in fields if raw is not None}
 
 
 def parse_date_option(flag: str, raw: str | None) -> datetime | None:

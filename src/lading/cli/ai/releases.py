@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import Flag, help_settings, session, shared_flags
 from lading.cli.output import emit, parse_json_flag, split_list
 
 release_app = typer.Typer(help="Versioned configurations of an agent (draft, deployed, archived).",
@@ -24,26 +24,34 @@ def _bool(flag: str, raw: str | None) -> bool | None:
 
 
 _AGENT = typer.Option(..., "--agent-uuid", help="The agent.")
-_SYSTEM_PROMPT = typer.Option(None, "--system-prompt")
-_MODEL = typer.Option(None, "--language-model-slug", help="e.g. gpt-4o, gpt-4.1-mini, claude-3-5-sonnet-latest, "
-                                                          "or any model your provider serves.")
-_INTEGRATION = typer.Option(None, "--integration-slug", help="Model provider: openAi or anthropic.")
-_CONNECTOR = typer.Option(None, "--connector-uuid", help="Provider connector (`null` = resolve per run).")
-_TEMPERATURE = typer.Option(None, "--temperature", help="0 (deterministic) to 1 (creative).")
-_MAX_STEPS = typer.Option(None, "--max-steps", help="1 to 50 model turns plus action calls per message.")
-_REASONING = typer.Option(None, "--with-reasoning", help="true or false.")
-_ACTIONS = typer.Option(None, "--actions", help='JSON array of actions: {"kind":"tool"|"connector"|"agent",'
-                                                 '"slug","name","description","isBulkAllowed","config",…}.')
-_RESOURCES = typer.Option(None, "--resources", help='JSON array of {"kind":"file"|"model","slug",…} resources.')
-_MCP = typer.Option(None, "--mcp-clients", help='JSON array of {"kind":"custom","name","url",…} or '
-                                                '{"kind":"connector","name","connectorUuid",…}.')
-_CAPABILITIES = typer.Option(None, "--capabilities", help='JSON array (or a,b) of memory, webSearch.')
-_SUGGESTED = typer.Option(None, "--suggested-actions", help='JSON array of {"label","prompt"}.')
-_OPTIONS = typer.Option(None, "--options", help='{"connectorUuidsByIntegrationSlug":{…},'
-                                                '"modelUuidsByIntegrationSlug":{…}}')
-_OUTPUT = typer.Option(None, "--output", help='{"type":"text"} or {"type":"jsonSchema","jsonSchema":{…}}.')
-_HEARTBEAT = typer.Option(None, "--heartbeat", help='{"intervalMinutes","maxMessages","prompt"} or null.')
 _PARENT = typer.Option(None, "--parent-uuid", help="A release of this agent the draft derives from.")
+
+# The release fields `update-draft` and `deploy-draft` both take, in the order their help lists them.
+_FIELDS: dict[str, Flag] = {
+    "system_prompt": (str, typer.Option(None, "--system-prompt")),
+    "language_model_slug": (str, typer.Option(None, "--language-model-slug",
+                                              help="e.g. gpt-4o, gpt-4.1-mini, claude-3-5-sonnet-latest, "
+                                                   "or any model your provider serves.")),
+    "integration_slug": (str, typer.Option(None, "--integration-slug", help="Model provider: openAi or anthropic.")),
+    "connector_uuid": (str, typer.Option(None, "--connector-uuid",
+                                         help="Provider connector (`null` = resolve per run).")),
+    "temperature": (float, typer.Option(None, "--temperature", help="0 (deterministic) to 1 (creative).")),
+    "max_steps": (int, typer.Option(None, "--max-steps", help="1 to 50 model turns plus action calls per message.")),
+    "with_reasoning": (str, typer.Option(None, "--with-reasoning", help="true or false.")),
+    "actions": (str, typer.Option(None, "--actions", help='JSON array of actions: {"kind":"tool"|"connector"|"agent",'
+                                                        '"slug","name","description","isBulkAllowed","config",…}.')),
+    "resources": (str, typer.Option(None, "--resources",
+                                    help='JSON array of {"kind":"file"|"model","slug",…} resources.')),
+    "mcp_clients": (str, typer.Option(None, "--mcp-clients", help='JSON array of {"kind":"custom","name","url",…} or '
+                                                                  '{"kind":"connector","name","connectorUuid",…}.')),
+    "capabilities": (str, typer.Option(None, "--capabilities", help='JSON array (or a,b) of memory, webSearch.')),
+    "suggested_actions": (str, typer.Option(None, "--suggested-actions", help='JSON array of {"label","prompt"}.')),
+    "options": (str, typer.Option(None, "--options", help='{"connectorUuidsByIntegrationSlug":{…},'
+                                                         '"modelUuidsByIntegrationSlug":{…}}')),
+    "output": (str, typer.Option(None, "--output",
+                                 help='{"type":"text"} or {"type":"jsonSchema","jsonSchema":{…}}.')),
+    "heartbeat": (str, typer.Option(None, "--heartbeat", help='{"intervalMinutes","maxMessages","prompt"} or null.')),
+}
 
 
 def _changes(system_prompt: str | None, language_model_slug: str | None, integration_slug: str | None,
@@ -102,38 +110,22 @@ def get_draft(agent_uuid: str = _AGENT) -> None:
 
 
 @release_app.command("update-draft")
-def update_draft(
-    agent_uuid: str = _AGENT, system_prompt: str = _SYSTEM_PROMPT, language_model_slug: str = _MODEL,
-    integration_slug: str = _INTEGRATION, connector_uuid: str = _CONNECTOR, temperature: float = _TEMPERATURE,
-    max_steps: int = _MAX_STEPS, with_reasoning: str = _REASONING, actions: str = _ACTIONS,
-    resources: str = _RESOURCES, mcp_clients: str = _MCP, capabilities: str = _CAPABILITIES,
-    suggested_actions: str = _SUGGESTED, options: str = _OPTIONS, output: str = _OUTPUT,
-    heartbeat: str = _HEARTBEAT, parent_uuid: str = _PARENT,
-) -> None:
+@shared_flags("changes", _FIELDS, build=_changes)
+def update_draft(agent_uuid: str = _AGENT, *, changes: dict[str, Any], parent_uuid: str = _PARENT) -> None:
     """Change the draft: omitted flags keep its value, array flags replace the whole array."""
     from lading.services.ai import releases
 
-    changes = _changes(system_prompt, language_model_slug, integration_slug, connector_uuid, temperature,
-                       max_steps, with_reasoning, actions, resources, mcp_clients, capabilities,
-                       suggested_actions, options, output, heartbeat)
     emit(releases.update_draft(session(), agent_uuid, changes, parent_uuid=parent_uuid))
 
 
 @release_app.command("deploy-draft")
+@shared_flags("changes", _FIELDS, build=_changes)
 def deploy_draft(
-    agent_uuid: str = _AGENT, description: str = typer.Option(None, "--description", help="Deploy note."),
-    system_prompt: str = _SYSTEM_PROMPT, language_model_slug: str = _MODEL,
-    integration_slug: str = _INTEGRATION, connector_uuid: str = _CONNECTOR, temperature: float = _TEMPERATURE,
-    max_steps: int = _MAX_STEPS, with_reasoning: str = _REASONING, actions: str = _ACTIONS,
-    resources: str = _RESOURCES, mcp_clients: str = _MCP, capabilities: str = _CAPABILITIES,
-    suggested_actions: str = _SUGGESTED, options: str = _OPTIONS, output: str = _OUTPUT,
-    heartbeat: str = _HEARTBEAT, parent_uuid: str = _PARENT,
+    agent_uuid: str = _AGENT, description: str = typer.Option(None, "--description", help="Deploy note."), *,
+    changes: dict[str, Any], parent_uuid: str = _PARENT,
 ) -> None:
     """Apply the flags to the draft, check everything it references, and deploy it as the next version."""
     from lading.services.ai import releases
 
-    changes = _changes(system_prompt, language_model_slug, integration_slug, connector_uuid, temperature,
-                       max_steps, with_reasoning, actions, resources, mcp_clients, capabilities,
-                       suggested_actions, options, output, heartbeat)
     emit(releases.deploy_draft(session(), agent_uuid, changes, description=description,
                                parent_uuid=parent_uuid))

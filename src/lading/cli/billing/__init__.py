@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import typer
-
 from lading.cli.billing.usage import usage_app
-from lading.cli.common import help_settings
+from lading.cli.common import command_group
 
-billing_app = typer.Typer(help="Usage metrics and credits.", no_args_is_help=True, context_settings=help_settings())
-billing_app.add_typer(usage_app, name="usage")
+billing_app = command_group("Usage metrics and credits.", (usage_app, "usage"))
 
 __all__ = ["billing_app"]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from lading.cli.common import help_settings, session
-from lading.cli.content._options import FOLDER_HELP, target
+from lading.cli.content._options import MOVE_TO_FOLDER, UUID_ARG, moved, target
 from lading.cli.output import emit
 
 file_app = typer.Typer(help="Content files (PDF, CSV, text, Markdown, HTML and JSON are searchable; 100 MiB cap).",
@@ -48,18 +46,14 @@ def file_upload(
 
 @file_app.command("update")
 def file_update(
-    uuid_arg: str = typer.Argument(None, metavar="[UUID]"),
+    uuid_arg: str = UUID_ARG,
     uuid: str = typer.Option(None, "--uuid", help="The file (required; may be given positionally)."),
-    name: str = typer.Option(None, "--name"),
-    folder_uuid: str = typer.Option(None, "--folder-uuid", help=FOLDER_HELP),
+    name: str = typer.Option(None, "--name"), folder_uuid: str = MOVE_TO_FOLDER,
 ) -> None:
     """Rename a file or move it to another folder (omitted flags keep their value)."""
     from lading.services.content import files
 
-    changes: dict[str, Any] = {}
-    if folder_uuid is not None:
-        changes["folder_uuid"] = folder_uuid
-    emit(files.update(session(), target(uuid, uuid_arg), name=name, **changes))
+    emit(files.update(session(), target(uuid, uuid_arg), name=name, **moved(folder_uuid)))
 
 
 @file_app.command("remove")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from lading.cli.common import help_settings, session
-from lading.cli.content._options import FOLDER_HELP, target
+from lading.cli.content._options import MOVE_TO_FOLDER, UUID_ARG, moved, target
 from lading.cli.output import emit, parse_json_flag, split_list
 
 library_app = typer.Typer(help="Libraries: named sets of workspace files.", no_args_is_help=True,
@@ -54,21 +52,17 @@ def library_create(
 
 @library_app.command("update")
 def library_update(
-    uuid_arg: str = typer.Argument(None, metavar="[UUID]"),
+    uuid_arg: str = UUID_ARG,
     uuid: str = typer.Option(None, "--uuid", help="The library (required; may be given positionally)."),
-    name: str = typer.Option(None, "--name"),
-    folder_uuid: str = typer.Option(None, "--folder-uuid", help=FOLDER_HELP),
+    name: str = typer.Option(None, "--name"), folder_uuid: str = MOVE_TO_FOLDER,
     config: str = typer.Option(None, "--config", help="A JSON object (replaces the stored one)."),
     file_uuids: str = typer.Option(None, "--file-uuids", help="Comma-separated file uuids (replaces the list)."),
 ) -> None:
     """Change a library's name, folder, config or files (omitted flags keep their value)."""
     from lading.services.content import libraries
 
-    changes: dict[str, Any] = {}
-    if folder_uuid is not None:
-        changes["folder_uuid"] = folder_uuid
     emit(libraries.update(session(), target(uuid, uuid_arg), name=name, config=parse_json_flag("--config", config),
-                          file_uuids=split_list(file_uuids), **changes))
+                          file_uuids=split_list(file_uuids), **moved(folder_uuid)))
 
 
 @library_app.command("remove")

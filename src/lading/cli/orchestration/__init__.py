@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import typer
-
-from lading.cli.common import help_settings
+from lading.cli.common import command_group
 from lading.cli.orchestration.actions import action_app
 from lading.cli.orchestration.batches import batch_app
 from lading.cli.orchestration.nodes import node_app
@@ -17,19 +15,10 @@ from lading.cli.orchestration.templates import template_app
 from lading.cli.orchestration.tools import tool_app
 from lading.cli.orchestration.workflows import workflow_app
 
-orchestration_app = typer.Typer(help="Runs, tools, workflows, releases and node graphs.", no_args_is_help=True,
-                                context_settings=help_settings())
-orchestration_app.add_typer(run_app, name="run")
-orchestration_app.add_typer(batch_app, name="batch")
-orchestration_app.add_typer(record_app, name="record")
-orchestration_app.add_typer(tool_app, name="tool")
-orchestration_app.add_typer(play_app, name="play")
-orchestration_app.add_typer(workflow_app, name="workflow")
-orchestration_app.add_typer(release_app, name="release")
-orchestration_app.add_typer(draft_app, name="draft-release", hidden=True)
-orchestration_app.add_typer(node_app, name="node")
-orchestration_app.add_typer(template_app, name="template")
-orchestration_app.add_typer(action_app, name="action")
-orchestration_app.add_typer(query_app, name="query")
+orchestration_app = command_group(
+    "Runs, tools, workflows, releases and node graphs.",
+    (run_app, "run"), (batch_app, "batch"), (record_app, "record"), (tool_app, "tool"), (play_app, "play"),
+    (workflow_app, "workflow"), (release_app, "release"), (draft_app, "draft-release", {"hidden": True}),
+    (node_app, "node"), (template_app, "template"), (action_app, "action"), (query_app, "query"))
 
 __all__ = ["orchestration_app"]

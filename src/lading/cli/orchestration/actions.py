@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import help_settings, session, shared_flags
+from lading.cli.orchestration._options import BATCH_DELIVERY, POLLING_INTERVAL, WAIT_FOR_RUN, BatchDelivery
 from lading.cli.output import emit, parse_json_flag, warn
 
 action_app = typer.Typer(help="Find, run and describe single actions (connector, native, tool, agent).",
@@ -44,8 +45,7 @@ def list_(
 def execute(
     action: str = typer.Option(..., "--action", help=_ACTION_HELP),
     data: str = typer.Option(None, "--data", help="The inputs (JSON object). Default {}."),
-    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the run is terminal."),
-    polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
+    wait: bool = WAIT_FOR_RUN, polling_interval: int = POLLING_INTERVAL,
 ) -> None:
     """Run one action over one input (`start → action → end`); prints the run."""
     from lading.services.orchestration import actions, runs
@@ -59,13 +59,11 @@ def execute(
 
 
 @action_app.command("execute-batch")
+@shared_flags("delivery", BATCH_DELIVERY, build=BatchDelivery)
 def execute_batch(
     action: str = typer.Option(..., "--action", help=_ACTION_HELP),
-    records: str = typer.Option(..., "--records", help="The inputs, one run each (JSON array of objects)."),
-    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the batch is terminal."),
-    polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
-    webhook_url: str = typer.Option(None, "--webhook-url", help="POSTed the final batch document when terminal."),
-    webhook_secret: str = typer.Option(None, "--webhook-secret", help="Signs the webhook (X-Lading-Signature)."),
+    records: str = typer.Option(..., "--records", help="The inputs, one run each (JSON array of objects)."), *,
+    delivery: BatchDelivery,
 ) -> None:
     """Run one action over many records, as a batch; prints the batch."""
     from lading.cli.orchestration.batches import after_create
@@ -73,8 +71,8 @@ def execute_batch(
 
     sess = session()
     result = actions.execute_batch(sess, _action(action), parse_json_flag("--records", records),
-                                   webhook_url=webhook_url, webhook_secret=webhook_secret)
-    after_create(sess, result["batch"]["uuid"], result, wait)
+                                   webhook_url=delivery.webhook_url, webhook_secret=delivery.webhook_secret)
+    after_create(sess, result["batch"]["uuid"], result, delivery.wait)
 
 
 @action_app.command("get-output-schema")

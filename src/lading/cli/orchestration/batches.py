@@ -7,19 +7,19 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import help_settings, session, shared_flags
+from lading.cli.orchestration._options import BATCH_DELIVERY, FORMAT_HELP, BatchDelivery
 from lading.cli.output import emit, parse_json_flag, split_list
 
 if TYPE_CHECKING:
     from lading.services.session import Session
-
-_FORMAT_HELP = "File format: csv (default) or json."
 
 batch_app = typer.Typer(help="Many records through one workflow.", no_args_is_help=True,
                         context_settings=help_settings())
 
 
 @batch_app.command("create")
+@shared_flags("delivery", BATCH_DELIVERY, build=BatchDelivery)
 def create(
     workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="Tool or play workflow (or none with --nodes)."),
     data: str = typer.Option(..., "--data", help='Tools: {"kind":"records","records":[…]} | {"kind":"file",'
@@ -29,11 +29,8 @@ def create(
                                                  '{"kind":"segment","segmentUuid":…} | '
                                                  '{"kind":"change","changeUuid":…,"changeKinds":[…]}'),
     nodes: str = typer.Option(None, "--nodes", help="Ad-hoc node graph (JSON array)."),
-    release_uuid: str = typer.Option(None, "--release-uuid"),
-    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the batch is terminal."),
-    polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
-    webhook_url: str = typer.Option(None, "--webhook-url", help="POSTed the final batch document when terminal."),
-    webhook_secret: str = typer.Option(None, "--webhook-secret", help="Signs the webhook (X-Lading-Signature)."),
+    release_uuid: str = typer.Option(None, "--release-uuid"), *,
+    delivery: BatchDelivery,
 ) -> None:
     """Run a workflow over many records; the source is streamed into runs in chunks."""
     from lading.services.orchestration import batches
@@ -41,8 +38,8 @@ def create(
     sess = session()
     result = batches.create_batch(sess, workflow_uuid=workflow_uuid, data=parse_json_flag("--data", data),
                                   nodes=parse_json_flag("--nodes", nodes), release_uuid=release_uuid,
-                                  webhook_url=webhook_url, webhook_secret=webhook_secret)
-    after_create(sess, result["batch"]["uuid"], result, wait)
+                                  webhook_url=delivery.webhook_url, webhook_secret=delivery.webhook_secret)
+    after_create(sess, result["batch"]["uuid"], result, delivery.wait)
 
 
 def after_create(sess: Session, batch_uuid: str, result: dict, wait: bool) -> None:
@@ -98,7 +95,7 @@ def download(
     uuid: str = typer.Option(..., "--uuid", help="Batch uuid."),
     output_node_slug: str = typer.Option(..., "--output-node-slug",
                                          help="Node whose output to export (see release get → nodes[].slug)."),
-    fmt: str = typer.Option("csv", "--format", help=_FORMAT_HELP),
+    fmt: str = typer.Option("csv", "--format", help=FORMAT_HELP),
 ) -> None:
     """Write the batch's runs (input and one node's output) to stdout as CSV or a JSON array."""
     from lading.services.orchestration import batches

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import given, help_settings, session
 from lading.cli.output import emit, parse_json_flag, split_list
 
 play_app = typer.Typer(help="Segment-driven workflows (plays).", no_args_is_help=True,
@@ -99,29 +99,14 @@ def update(
     target = uuid or uuid_arg
     if not target:
         raise UsageError("error: pass the play uuid (positional or --uuid)")
-    changes: dict[str, Any] = {}
-    if name is not None:
-        changes["name"] = name
-    if description is not None:
-        changes["description"] = description
-    if filter is not None:
-        changes["filter"] = parse_json_flag("--filter", filter)
-    if limit is not None:
-        changes["limit"] = _int("--limit", limit)
-    if schedule is not None:
-        changes["schedule"] = parse_json_flag("--schedule", schedule)
-    if change_kinds is not None:
-        changes["change_kinds"] = split_list(change_kinds)
-    if run_creation_rule is not None:
-        changes["run_creation_rule"] = run_creation_rule
-    if is_enabled is not None:
-        changes["is_enabled"] = _bool("--is-enabled", is_enabled)
-    if health_threshold is not None:
-        changes["health_threshold"] = health_threshold
-    if tracking_column_slugs is not None:
-        changes["tracking_column_slugs"] = split_list(tracking_column_slugs) or None
-    if folder_uuid is not None:
-        changes["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
+    changes = given(
+        ("name", name, None), ("description", description, None),
+        ("filter", filter, partial(parse_json_flag, "--filter")),
+        ("limit", limit, partial(_int, "--limit")), ("schedule", schedule, partial(parse_json_flag, "--schedule")),
+        ("change_kinds", change_kinds, split_list), ("run_creation_rule", run_creation_rule, None),
+        ("is_enabled", is_enabled, partial(_bool, "--is-enabled")), ("health_threshold", health_threshold, None),
+        ("tracking_column_slugs", tracking_column_slugs, lambda raw: split_list(raw) or None),
+        ("folder_uuid", folder_uuid, lambda raw: None if raw == "null" else raw))
     emit(plays.update_play(session(), target, **changes))
 
 

@@ -7,14 +7,13 @@ file), not one JSON document.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
-from lading.cli.common import help_settings, parse_date_option, session
+from lading.cli.common import help_settings, session, shared_flags
+from lading.cli.orchestration._options import FORMAT_HELP, POLLING_INTERVAL, RUN_FILTERS, WAIT_FOR_RUN, scope
 from lading.cli.output import emit, parse_json_flag, split_list
-
-_STATUSES_HELP = "Comma-separated statuses (aliases: finished = success, failed = error)."
-_FORMAT_HELP = "File format: csv (default) or json."
 
 run_app = typer.Typer(help="Create, inspect, list, count and cancel runs.", no_args_is_help=True,
                       context_settings=help_settings())
@@ -26,8 +25,7 @@ def create(
     data: str = typer.Option(None, "--data", help="Input object (JSON, @file or -). Default {}."),
     nodes: str = typer.Option(None, "--nodes", help="Ad-hoc node graph (JSON array), replacing the workflow's."),
     release_uuid: str = typer.Option(None, "--release-uuid", help="Pin a release of the workflow."),
-    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the run is terminal."),
-    polling_interval: int = typer.Option(5000, "--polling-interval", help="Milliseconds between polls."),
+    wait: bool = WAIT_FOR_RUN, polling_interval: int = POLLING_INTERVAL,
 ) -> None:
     """Run one input through a tool workflow or an ad-hoc node graph."""
     from lading.services.orchestration import runs
@@ -49,18 +47,6 @@ def get(uuid: str = typer.Argument(..., help="Run uuid.")) -> None:
     emit(runs.get_run(session(), uuid))
 
 
-def run_filters(batch_uuid: str | None, release_uuid: str | None, is_finished: bool, created_after: str | None,
-                created_before: str | None, record_id: str | None = None,
-                record_title: str | None = None) -> dict[str, object]:
-    """The filter options that `run list`, `run count` and the run exports share, as the services take them."""
-    return {
-        "batch_uuid": batch_uuid, "release_uuid": release_uuid, "record_id": record_id,
-        "record_title": record_title, "is_finished": True if is_finished else None,
-        "created_after": parse_date_option("--created-after", created_after),
-        "created_before": parse_date_option("--created-before", created_before),
-    }
-
-
 @run_app.command("list")
 def list_(
     workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow whose runs to list."),
@@ -79,9 +65,9 @@ def list_(
     from lading.services.orchestration import runs
 
     emit(runs.list_runs(session(), workflow_uuid=workflow_uuid, limit=limit, offset=offset,
-                        statuses=split_list(statuses),
-                        **run_filters(batch_uuid, release_uuid, is_finished, created_after, created_before, record_id,
-                                       record_title)))
+                        **scope(statuses=statuses, batch_uuid=batch_uuid, release_uuid=release_uuid,
+                                record_id=record_id, record_title=record_title, is_finished=is_finished,
+                                created_after=created_after, created_before=created_before)))
 
 
 @run_app.command("count")
@@ -99,9 +85,10 @@ def count(
     """Count a workflow's runs matching the filters."""
     from lading.services.orchestration import runs
 
-    emit(runs.count_runs(session(), workflow_uuid=workflow_uuid, statuses=split_list(statuses),
-                         **run_filters(batch_uuid, release_uuid, is_finished, created_after, created_before, record_id,
-                                        record_title)))
+    emit(runs.count_runs(session(), workflow_uuid=workflow_uuid,
+                         **scope(statuses=statuses, batch_uuid=batch_uuid, release_uuid=release_uuid,
+                                 is_finished=is_finished, created_after=created_after, created_before=created_before,
+                                 record_id=record_id, record_title=record_title)))
 
 
 @run_app.command("cancel")
@@ -116,38 +103,25 @@ def cancel(
 
 
 @run_app.command("download")
+@shared_flags("filters", RUN_FILTERS)
 def download(
-    workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow whose runs to export."),
-    statuses: str = typer.Option(None, "--statuses", help=_STATUSES_HELP),
-    batch_uuid: str = typer.Option(None, "--batch-uuid", help="Runs of this batch."),
-    release_uuid: str = typer.Option(None, "--release-uuid", help="Runs of this release."),
-    is_finished: bool = typer.Option(False, "--is-finished", help="Terminal runs only."),
-    created_after: str = typer.Option(None, "--created-after", help="Inclusive date or datetime (UTC)."),
-    created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
-    record_id: str = typer.Option(None, "--record-id", help="Runs of this record id."),
-    record_title: str = typer.Option(None, "--record-title", help="Case-insensitive title substring."),
+    workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow whose runs to export."), *,
+    filters: dict[str, Any],
 ) -> None:
     """Stream every matching run (run get + executions + runContext), one JSON line per run, oldest first."""
     from lading.services.orchestration import runs
 
-    runs.download_runs(session(), sys.stdout, workflow_uuid=workflow_uuid, statuses=split_list(statuses),
-                       **run_filters(batch_uuid, release_uuid, is_finished, created_after, created_before,
-                                     record_id, record_title))
+    runs.download_runs(session(), sys.stdout, workflow_uuid=workflow_uuid, **scope(**filters))
 
 
 @run_app.command("download-outputs")
+@shared_flags("filters", RUN_FILTERS, "batch_uuid", "release_uuid", "statuses", "is_finished", "created_after",
+              "created_before", "record_id", "record_title")
 def download_outputs(
     workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow whose runs to export."),
     output_node_slug: str = typer.Option(..., "--output-node-slug", help="Node whose output to export."),
-    fmt: str = typer.Option("csv", "--format", help=_FORMAT_HELP),
-    batch_uuid: str = typer.Option(None, "--batch-uuid", help="Runs of this batch."),
-    release_uuid: str = typer.Option(None, "--release-uuid", help="Runs of this release."),
-    statuses: str = typer.Option(None, "--statuses", help=_STATUSES_HELP),
-    is_finished: bool = typer.Option(False, "--is-finished", help="Terminal runs only."),
-    created_after: str = typer.Option(None, "--created-after", help="Inclusive date or datetime (UTC)."),
-    created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
-    record_id: str = typer.Option(None, "--record-id", help="Runs of this record id."),
-    record_title: str = typer.Option(None, "--record-title", help="Case-insensitive title substring."),
+    fmt: str = typer.Option("csv", "--format", help=FORMAT_HELP), *,
+    filters: dict[str, Any],
     record_title_or_id: str = typer.Option(None, "--record-title-or-id",
                                            help="Record id (exact) or title substring."),
     parent_batch_uuid: str = typer.Option(None, "--parent-batch-uuid", help="Child runs of this batch's runs."),
@@ -162,25 +136,20 @@ def download_outputs(
     from lading.services.orchestration import runs
 
     emit(runs.download_run_outputs(session(), workflow_uuid=workflow_uuid, output_node_slug=output_node_slug,
-                                   fmt=fmt, statuses=split_list(statuses), parent_batch_uuid=parent_batch_uuid,
+                                   fmt=fmt, parent_batch_uuid=parent_batch_uuid,
                                    parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
                                    is_group_parent=is_group_parent, record_title_or_id=record_title_or_id,
                                    executions_filter=parse_json_flag("--executions-filter", executions_filter),
-                                   **run_filters(batch_uuid, release_uuid, is_finished, created_after,
-                                                 created_before, record_id, record_title)))
+                                   **scope(**filters)))
 
 
 @run_app.command("get-metrics")
+@shared_flags("window", RUN_FILTERS, "release_uuid", "batch_uuid", "created_after", "created_before")
 def get_metrics(
-    workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow to measure."),
-    release_uuid: str = typer.Option(None, "--release-uuid", help="Runs of this release."),
-    batch_uuid: str = typer.Option(None, "--batch-uuid", help="Runs of this batch."),
-    created_after: str = typer.Option(None, "--created-after", help="Inclusive date or datetime (UTC)."),
-    created_before: str = typer.Option(None, "--created-before", help="Exclusive date or datetime (UTC)."),
+    workflow_uuid: str = typer.Option(..., "--workflow-uuid", help="Workflow to measure."), *,
+    window: dict[str, Any],
 ) -> None:
     """Per node: executions by status and provider credits over every run in scope."""
     from lading.services.orchestration import runs
 
-    emit(runs.run_metrics(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid, batch_uuid=batch_uuid,
-                          created_after=parse_date_option("--created-after", created_after),
-                          created_before=parse_date_option("--created-before", created_before)))
+    emit(runs.run_metrics(session(), workflow_uuid=workflow_uuid, **scope(**window)))

@@ -6,17 +6,13 @@ function, so `lading --help` imports no services.
 
 from __future__ import annotations
 
-import typer
-
-from lading.cli.common import help_settings
+from lading.cli.common import command_group
 from lading.cli.segmentation.changes import change_app
 from lading.cli.segmentation.records import record_app
 from lading.cli.segmentation.segments import segment_app
 
-segmentation_app = typer.Typer(help="Segments over models, their changes, and records.", no_args_is_help=True,
-                               context_settings=help_settings())
-segmentation_app.add_typer(segment_app, name="segment")
-segmentation_app.add_typer(change_app, name="change")
-segmentation_app.add_typer(record_app, name="record")
+segmentation_app = command_group(
+    "Segments over models, their changes, and records.",
+    (segment_app, "segment"), (change_app, "change"), (record_app, "record"))
 
 __all__ = ["segmentation_app"]

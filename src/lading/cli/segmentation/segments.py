@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import given, help_settings, session
 from lading.cli.output import emit, parse_json_flag, split_list
 from lading.domain.errors import UsageError, ValidationError, shown
 
@@ -79,15 +79,9 @@ def update(
     """Change a segment; it is re-evaluated at once."""
     from lading.services.segmentation import segments
 
-    kwargs: dict[str, Any] = {}
-    if sort is not None:
-        kwargs["sort"] = parse_json_flag("--sort", sort)
-    if limit is not None:
-        kwargs["limit"] = _int_flag("--limit", limit)
-    if column_slugs is not None:
-        kwargs["column_slugs"] = split_list(column_slugs)
-    if tracking_column_slugs is not None:
-        kwargs["tracking_column_slugs"] = split_list(tracking_column_slugs)
+    kwargs = given(("sort", sort, partial(parse_json_flag, "--sort")),
+                   ("limit", limit, partial(_int_flag, "--limit")), ("column_slugs", column_slugs, split_list),
+                   ("tracking_column_slugs", tracking_column_slugs, split_list))
     emit(segments.update_segment(session(), uuid=uuid, name=name, filter=parse_json_flag("--filter", filter_),
                                  **kwargs))
 

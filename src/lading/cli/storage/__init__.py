@@ -6,9 +6,7 @@ so `lading --help` imports no services.
 
 from __future__ import annotations
 
-import typer
-
-from lading.cli.common import help_settings
+from lading.cli.common import command_group
 from lading.cli.storage.columns import column_app
 from lading.cli.storage.datasets import dataset_app
 from lading.cli.storage.models import model_app
@@ -16,13 +14,9 @@ from lading.cli.storage.query import query_app
 from lading.cli.storage.records import record_app
 from lading.cli.storage.relationships import relationship_app
 
-storage_app = typer.Typer(help="Datasets, models, columns, records and storage SQL.", no_args_is_help=True,
-                          context_settings=help_settings())
-storage_app.add_typer(dataset_app, name="dataset")
-storage_app.add_typer(model_app, name="model")
-storage_app.add_typer(column_app, name="column")
-storage_app.add_typer(relationship_app, name="relationship")
-storage_app.add_typer(record_app, name="record")
-storage_app.add_typer(query_app, name="query")
+storage_app = command_group(
+    "Datasets, models, columns, records and storage SQL.",
+    (dataset_app, "dataset"), (model_app, "model"), (column_app, "column"), (relationship_app, "relationship"),
+    (record_app, "record"), (query_app, "query"))
 
 __all__ = ["storage_app"]
