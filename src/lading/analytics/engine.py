@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from lading.analytics.sources import StoreSource
+    from lading.analytics.store_source import StoreSource
 
 
 @dataclass(frozen=True)

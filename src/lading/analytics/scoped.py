@@ -7,7 +7,7 @@ import re
 
 from lading.analytics.engine import ChdbEngine, QueryEngine
 from lading.analytics.guard import QueryRefusedError, parse, rewrite
-from lading.analytics.sources import source_for
+from lading.analytics.store_source import source_for
 from lading.analytics.tables import Scope, view_sql
 from lading.settings import Settings
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lading.analytics.sources import StoreSource, quote
+from lading.analytics.store_source import StoreSource, quote
 
 TABLES = ("runs", "batches", "spans", "records")
 TERMINAL_RUN = "('success', 'error', 'cancelled', 'skipped')"

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from lading.domain.errors import shown
-from lading.engine.sources import Row, read_jsonl, reader_for
+from lading.engine.batch_files import Row, read_jsonl, reader_for
 from lading.store.clock import utcnow
 from lading.store.database import Database
 from lading.store.repositories import batches as repo

@@ -21,7 +21,7 @@
 - `shapes`: the JSON documents these verbs answer (Pydantic, camelCase), shared by the CLI, MCP and HTTP.
 
 Private helpers: `_presenters` (store rows → shapes), `_graphs` (graph checks), `_downloads` (streaming
-export writers), `_metrics` (per-node execution metrics), `_play_sources` (play batch sources).
+export writers), `_metrics` (per-node execution metrics), `_play_batch_rows` (play batch sources).
 """
 
 from lading.services.orchestration import (

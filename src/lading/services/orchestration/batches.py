@@ -37,9 +37,9 @@ def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
         raise ValidationError(f"data kind {shown(kind)} cannot run on a {target} workflow; use one of "
                               f"{', '.join(allowed)}", reason="invalidDataKind")
     if play is not None:
-        from lading.services.orchestration import _play_sources as play_sources
+        from lading.services.orchestration import _play_batch_rows as play_batch_rows
 
-        return play_sources.resolve(play, data)
+        return play_batch_rows.resolve(play, data)
     if kind == "records":
         records = data.get("records")
         if not isinstance(records, list):
@@ -96,8 +96,8 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
         source = {"kind": "records", "count": source["count"],
                   "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
     elif play is not None:
-        # Play sources (model rows) are resolved now and stored the same way (see _play_sources).
-        from lading.services.orchestration import _play_sources as play_sources
+        # Play sources (model rows) are resolved now and stored the same way (see _play_batch_rows).
+        from lading.services.orchestration import _play_batch_rows as play_batch_rows
 
         if nodes is None and not release_uuid:
             with session.db.read() as conn:

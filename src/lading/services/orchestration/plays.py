@@ -17,7 +17,7 @@ from typing import Any
 from lading.domain.errors import LadingError, NotFoundError, ValidationError, found, shown
 from lading.services.orchestration import shapes
 from lading.services.orchestration._graphs import insert_new_workflow
-from lading.services.orchestration._play_sources import normalise_change_kinds
+from lading.services.orchestration._play_batch_rows import normalise_change_kinds
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import plays as repo
@@ -218,7 +218,7 @@ def on_segment_change(session: Session, play_uuid: str, change_uuid: str) -> str
     records that already have a run in the workflow are left out. Returns the batch uuid, or None
     when the play is disabled or no record qualifies. Never raises (the sync has committed)."""
     from lading.services.orchestration import batches
-    from lading.services.orchestration._play_sources import change_record_ids
+    from lading.services.orchestration._play_batch_rows import change_record_ids
 
     try:
         with session.db.read() as conn:

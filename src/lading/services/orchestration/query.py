@@ -14,7 +14,7 @@ from lading.domain.errors import LadingError
 from lading.services.session import Session
 
 
-class QueryError(LadingError):
+class RuntimeQueryError(LadingError):
     """A refused or failed query, in the ClickHouse `Code: <n>. <message>` form; `reason` is ClickHouse's
     name for the code (`ACCESS_DENIED`, `SYNTAX_ERROR`, …), so a client can branch without parsing text."""
 
@@ -51,16 +51,16 @@ def limits() -> Any:
 
 
 def compile_query(session: Session, sql: str) -> str:
-    """The SQL the engine runs for `sql` in the caller's workspace (refusals raise `QueryError`)."""
+    """The SQL the engine runs for `sql` in the caller's workspace (refusals raise `RuntimeQueryError`)."""
     from lading.analytics.guard import QueryRefusedError
     from lading.analytics.scoped import scoped_sql
 
     try:
         return scoped_sql(sql, session.settings, session.workspace_uuid, limits().max_rows_to_read)
     except QueryRefusedError as refused:
-        raise QueryError(refused.code, str(refused)) from None
+        raise RuntimeQueryError(refused.code, str(refused)) from None
     except RecursionError:  # nesting deeper than any check can walk: refused, never an internal error
-        raise QueryError(306, "Code: 306. Stack size too large: the query is nested too deeply") from None
+        raise RuntimeQueryError(306, "Code: 306. Stack size too large: the query is nested too deeply") from None
 
 
 def execute_query(session: Session, sql: str) -> tuple[dict[str, Any], bool]:
@@ -73,5 +73,5 @@ def execute_query(session: Session, sql: str) -> tuple[dict[str, Any], bool]:
     try:
         result = engine.execute(final, limits())
     except EngineError as error:
-        raise QueryError(error.code, str(error), error.reason) from None
+        raise RuntimeQueryError(error.code, str(error), error.reason) from None
     return {"rows": result.rows}, result.truncated

@@ -41,7 +41,7 @@ TIMEOUT_SECONDS = 30.0
 FETCH = 1000
 
 
-class QueryError(LadingError):
+class StorageQueryError(LadingError):
     """An error raised by the database engine, passed through in `errorMessage`."""
 
 
@@ -191,8 +191,9 @@ def _read_only_cursor(session: Session, guarded: GuardedQuery) -> Iterator[_Stat
 def _engine_error(exc: Exception) -> LadingError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if "interrupted" in text or "statement timeout" in text or "canceling statement" in text:
-        return QueryError(f"the query ran longer than {int(TIMEOUT_SECONDS)} s and was stopped", reason="timeout")
-    return QueryError(text)  # passed through as the engine wrote it
+        return StorageQueryError(f"the query ran longer than {int(TIMEOUT_SECONDS)} s and was stopped",
+                                 reason="timeout")
+    return StorageQueryError(text)  # passed through as the engine wrote it
 
 
 def run_guarded(session: Session, guarded: GuardedQuery, limit: int | None) -> Iterator[list[Any]]:

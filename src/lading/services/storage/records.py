@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lading.data import physical
-from lading.data.import_sources import csv_header, detect_format, open_source, read_csv, read_ndjson
+from lading.data.import_files import csv_header, detect_format, open_source, read_csv, read_ndjson
 from lading.data.physical import qualified
 from lading.data.writer import CHUNK_ROWS, ModelWriter, WriteReport
 from lading.domain.errors import ValidationError
@@ -48,7 +48,7 @@ def _save_columns(conn: Any, session: Session, model_uuid: str) -> Any:
 
 
 def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    from lading.engine.sources import read_json_array
+    from lading.engine.batch_files import read_json_array
 
     def chunks() -> Iterator[bytes]:
         with path.open("rb") as fh:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError
-from lading.engine.sources import csv_columns
+from lading.engine.batch_files import csv_columns
 from lading.services.session import Session
 from lading.services.workspace import shapes
 from lading.store.clock import utcnow
@@ -41,7 +41,7 @@ def require_file(session: Session, s3_filename: str) -> Any:
 def list_columns(session: Session, s3_filename: str) -> dict[str, Any]:
     row = require_file(session, s3_filename)
     if row.name.lower().endswith((".json", ".jsonl", ".ndjson")):
-        from lading.engine.sources import reader_for
+        from lading.engine.batch_files import reader_for
 
         for item in reader_for(row.name, row.content_type, repo.iter_bytes(session.db, s3_filename)):
             if item.value is not None:
