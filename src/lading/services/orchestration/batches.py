@@ -105,7 +105,7 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
                     raise NotFoundError("this workflow has no deployed release; deploy its draft first",
                                         reason="noDeployedRelease")
 
-        source = play_sources.store(session, play, source, batch_uuid, skip_record_ids=skip_record_ids)
+        source = play_batch_rows.store(session, play, source, batch_uuid, skip_record_ids=skip_record_ids)
     with session.db.write() as conn:
         rel_uuid, wf_uuid, _form = resolve_release(session, conn, workflow_uuid=workflow_uuid, nodes=nodes,
                                                    release_uuid=release_uuid, now=now,
