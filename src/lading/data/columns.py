@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from lading.data.physical import COLUMN_TYPES, parse_date
-from lading.domain.errors import ValidationError, shown
+from lading.domain.errors import ValidationError, json_type, shown
 
 COLUMN_SLUG_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
 WRITABLE_KINDS = ("original", "custom")
@@ -205,19 +205,18 @@ def coerce(value: Any, column_type: str, *, from_csv: bool = False) -> Any:
     return value
 
 
+# The JSON types that are column types as they stand; any other value makes a text column.
+_INFERRED_TYPES = frozenset({"string", "boolean", "number", "object", "array"})
+
+
 def infer_type(value: Any, *, from_csv: bool) -> str:
-    """The type of a new `original` column from its first non-null value (CSV cells are strings)."""
-    if from_csv or isinstance(value, str):
+    """The type of a new `original` column from its first non-null value (CSV cells are strings): the
+    value's JSON type, named by the same rules as messages about ill-typed input. Only a list makes an
+    array column: `json_type` also calls a tuple an array, for messages, but a column keeps it as text."""
+    if from_csv or isinstance(value, tuple):
         return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return "string"
+    kind = json_type(value)
+    return kind if kind in _INFERRED_TYPES else "string"
 
 
 def id_text(value: Any) -> str:

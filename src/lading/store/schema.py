@@ -34,6 +34,20 @@ def _ts(name: str, nullable: bool = True) -> Column:
     return Column(name, DateTime(), nullable=nullable)
 
 
+def _owned(*, indexed: bool = False) -> tuple[Column, Column]:
+    """The first two columns of a workspace-owned row: its key, and the workspace every query filters on
+    (`indexed` where no composite index leads with the workspace)."""
+    return Column("uuid", Uuid, primary_key=True), Column("workspace_uuid", Uuid, nullable=False,
+                                                         index=True if indexed else None)
+
+
+def _stamps(*, deleted: bool = False) -> tuple[Column, ...]:
+    """When a row was created and last changed (both always set); `deleted`: the soft-delete mark of a
+    table whose removed rows stay readable."""
+    stamps = (_ts("created_at", False), _ts("updated_at", False))
+    return (*stamps, _ts("deleted_at")) if deleted else stamps
+
+
 workspaces = Table(
     "workspaces",
     metadata,
@@ -45,8 +59,7 @@ workspaces = Table(
 users = Table(
     "users",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False, index=True),
+    *_owned(indexed=True),
     Column("email", String(320), nullable=False),
     Column("first_name", String(255)),
     Column("last_name", String(255)),
@@ -57,21 +70,17 @@ users = Table(
 workflows = Table(
     "workflows",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False, index=True),
+    *_owned(indexed=True),
     Column("tool_uuid", Uuid),
     Column("play_uuid", Uuid),
     Column("folder_uuid", Uuid),
-    _ts("created_at", False),
-    _ts("updated_at", False),
-    _ts("deleted_at"),
+    *_stamps(deleted=True),
 )
 
 releases = Table(
     "releases",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("workflow_uuid", Uuid),
     Column("user_uuid", Uuid),
     Column("version", String(64)),
@@ -80,8 +89,7 @@ releases = Table(
     Column("status", String(16), nullable=False),
     Column("form_fields", Json),
     Column("nodes", Json, nullable=False),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     _ts("deployed_at"),
     Index("ix_releases_workflow", "workspace_uuid", "workflow_uuid", "status"),
 )
@@ -89,8 +97,7 @@ releases = Table(
 tools = Table(
     "tools",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False, index=True),
+    *_owned(indexed=True),
     Column("workflow_uuid", Uuid, nullable=False),
     Column("name", String(255), nullable=False),
     Column("description", Text),
@@ -98,16 +105,13 @@ tools = Table(
     Column("is_read_only", Boolean, nullable=False, server_default="0"),
     Column("folder_uuid", Uuid),
     Column("emoji_slug", String(64)),
-    _ts("created_at", False),
-    _ts("updated_at", False),
-    _ts("deleted_at"),
+    *_stamps(deleted=True),
 )
 
 plays = Table(
     "plays",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("workflow_uuid", Uuid, nullable=False),
     Column("model_uuid", Uuid, nullable=False),
     # The play's own generated segment (`fromPlay: true`).
@@ -120,9 +124,7 @@ plays = Table(
     Column("schedule", Json),
     Column("health_threshold", Integer, nullable=False, server_default="80"),
     Column("folder_uuid", Uuid),
-    _ts("created_at", False),
-    _ts("updated_at", False),
-    _ts("deleted_at"),
+    *_stamps(deleted=True),
     Index("ix_plays_workspace", "workspace_uuid", "created_at"),
     Index("ix_plays_segment", "segment_uuid"),
 )
@@ -130,8 +132,7 @@ plays = Table(
 batches = Table(
     "batches",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("workflow_uuid", Uuid),
     Column("release_uuid", Uuid, nullable=False),
     Column("status", String(16), nullable=False),
@@ -151,8 +152,7 @@ batches = Table(
     Column("webhook_secret", Text),
     # Rows of the source that could not be read: [{"line", "error"}] (first 1000).
     Column("invalid_rows", JSON()),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     _ts("finished_at"),
     Index("ix_batches_workspace", "workspace_uuid", "created_at"),
     Index("ix_batches_parent", "parent_run_uuid"),
@@ -162,8 +162,7 @@ batches = Table(
 runs = Table(
     "runs",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("workflow_uuid", Uuid),
     Column("release_uuid", Uuid, nullable=False),
     Column("batch_uuid", Uuid),
@@ -245,8 +244,7 @@ executions = Table(
 connectors = Table(
     "connectors",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("user_uuid", Uuid),
     Column("integration_slug", String(64), nullable=False),
     Column("slug", String(255), nullable=False),
@@ -257,9 +255,7 @@ connectors = Table(
     Column("rate_limit", Json),
     Column("cache_ttl_ms", BigInteger),
     Column("use_credits", Boolean, nullable=False, server_default="0"),
-    _ts("created_at", False),
-    _ts("updated_at", False),
-    _ts("deleted_at"),
+    *_stamps(deleted=True),
     Index("ix_connectors_workspace", "workspace_uuid", "integration_slug"),
 )
 
@@ -311,23 +307,20 @@ file_chunks = Table(
 datasets = Table(
     "datasets",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("slug", String(64), nullable=False),
     Column("name", String(255), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("connector_uuid", Uuid),
     Column("config", Json),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     Index("ux_datasets_slug", "workspace_uuid", "slug", unique=True),
 )
 
 models = Table(
     "models",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("dataset_uuid", Uuid, nullable=False),
     Column("slug", String(64), nullable=False),
     Column("name", String(255), nullable=False),
@@ -342,8 +335,7 @@ models = Table(
     Column("schedule", Json),
     Column("table_schema", String(63), nullable=False),
     Column("table_name", String(160), nullable=False),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     Index("ux_models_slug", "dataset_uuid", "slug", unique=True),
     Index("ux_models_table", "table_schema", "table_name", unique=True),
     Index("ix_models_workspace", "workspace_uuid", "dataset_uuid"),
@@ -352,8 +344,7 @@ models = Table(
 relationships = Table(
     "relationships",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("dataset_uuid", Uuid, nullable=False),
     Column("from_model_uuid", Uuid, nullable=False),
     Column("to_model_uuid", Uuid, nullable=False),
@@ -371,8 +362,7 @@ relationships = Table(
 segments = Table(
     "segments",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("user_uuid", Uuid),
     Column("model_uuid", Uuid, nullable=False),
     Column("slug", String(64), nullable=False),
@@ -390,17 +380,14 @@ segments = Table(
     Column("sync_due", Boolean, nullable=False, server_default="0"),
     Column("last_change_uuid", Uuid),
     _ts("synced_at"),
-    _ts("created_at", False),
-    _ts("updated_at", False),
-    _ts("deleted_at"),
+    *_stamps(deleted=True),
     Index("ix_segments_model", "workspace_uuid", "model_uuid"),
 )
 
 segment_changes = Table(
     "segment_changes",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("segment_uuid", Uuid, nullable=False),
     Column("slug", String(16), nullable=False),
     Column("seq", Integer, nullable=False),
@@ -452,8 +439,7 @@ storage_usage = Table(
 ai_agents = Table(
     "ai_agents",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("name", String(255), nullable=False),
     Column("description", Text),
     Column("icon_color", String(16), nullable=False),
@@ -462,10 +448,8 @@ ai_agents = Table(
     # The AI template the agent was created from (slug), or null.
     Column("template_slug", String(128)),
     Column("deployed_release_uuid", Uuid),
-    _ts("created_at", False),
-    _ts("updated_at", False),
     # Removed agents keep their chats readable; new messages fail with `agentNotFound`.
-    _ts("deleted_at"),
+    *_stamps(deleted=True),
     Index("ix_ai_agents_workspace", "workspace_uuid", "created_at"),
 )
 
@@ -473,8 +457,7 @@ ai_agents = Table(
 ai_releases = Table(
     "ai_releases",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("agent_uuid", Uuid, nullable=False),
     Column("version", String(32), nullable=False),
     Column("status", String(16), nullable=False),
@@ -484,30 +467,26 @@ ai_releases = Table(
     # withReasoning, actions, resources, mcpClients, capabilities, suggestedActions, options, output, heartbeat.
     Column("config", Json, nullable=False),
     _ts("deployed_at"),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     Index("ix_ai_releases_agent", "agent_uuid", "status"),
 )
 
 ai_chats = Table(
     "ai_chats",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("agent_uuid", Uuid, nullable=False),
     Column("name", String(255)),
     # {"type": "draft" | "deployed" | "workflow"}: which release answers the chat's messages.
     Column("trigger", Json, nullable=False),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     Index("ix_ai_chats_workspace", "workspace_uuid", "agent_uuid", "created_at"),
 )
 
 ai_messages = Table(
     "ai_messages",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("chat_uuid", Uuid, nullable=False),
     # Orders a chat's messages (created_at may tie within a clock tick).
     Column("seq", BigInteger, nullable=False),
@@ -522,8 +501,7 @@ ai_messages = Table(
     Column("run_uuid", Uuid),
     # Who sent the message (the turn's user: user-scope memories).
     Column("user_uuid", Uuid),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     _ts("finished_at"),
     Index("ix_ai_messages_chat", "chat_uuid", "seq"),
 )
@@ -540,8 +518,7 @@ ai_memories = Table(
     Column("agent_uuid", Uuid),
     Column("user_uuid", Uuid),
     Column("content", Text, nullable=False),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     Index("ix_ai_memories_scope", "workspace_uuid", "scope", "updated_at"),
 )
 
@@ -551,8 +528,7 @@ ai_memories = Table(
 content_files = Table(
     "content_files",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("name", String(255), nullable=False),
     Column("s3_filename", String(255), nullable=False),
     Column("content_type", String(128), nullable=False),
@@ -561,8 +537,7 @@ content_files = Table(
     Column("is_searchable", Boolean, nullable=False),
     Column("is_temporary", Boolean, nullable=False),
     Column("folder_uuid", Uuid),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     Index("ix_content_files_workspace", "workspace_uuid", "folder_uuid"),
 )
 
@@ -581,8 +556,7 @@ content_passages = Table(
 content_libraries = Table(
     "content_libraries",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("name", String(255), nullable=False),
     # `native` (workspace files); `connector` libraries (extractor syncs) are refused for now.
     Column("kind", String(16), nullable=False),
@@ -592,8 +566,7 @@ content_libraries = Table(
     Column("file_uuids", Json, nullable=False),
     Column("folder_uuid", Uuid),
     _ts("synced_at"),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     Index("ix_content_libraries_workspace", "workspace_uuid", "created_at"),
 )
 
@@ -618,12 +591,10 @@ schedule_ticks = Table(
 mcp_servers = Table(
     "mcp_servers",
     metadata,
-    Column("uuid", Uuid, primary_key=True),
-    Column("workspace_uuid", Uuid, nullable=False),
+    *_owned(),
     Column("name", String(255), nullable=False),
     Column("actions", Json, nullable=False),
     Column("resources", Json, nullable=False),
-    _ts("created_at", False),
-    _ts("updated_at", False),
+    *_stamps(),
     Index("ix_mcp_servers_workspace", "workspace_uuid", "created_at"),
 )

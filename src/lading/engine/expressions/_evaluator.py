@@ -21,7 +21,7 @@ import orjson
 from lading.engine.expressions._compare import evaluate as evaluate_condition
 from lading.engine.expressions._errors import AiInstructionError, ExpressionError
 from lading.engine.expressions._paths import FALLBACK, parse_path, resolve
-from lading.engine.expressions._rewrite import Rewritten, rewrite
+from lading.engine.expressions._rewrite import Rewritten, merge_refs, rewrite
 from lading.engine.expressions._template import Segment, Template, single_segment, split_template
 from lading.engine.expressions._v8 import DATE_KEY, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, V8Runtime
 from lading.engine.expressions._values import UNDEFINED, iso_text, segment_text, utf16_text, whole_value
@@ -79,14 +79,8 @@ class _Batch:
     def add(self, source: str, rewritten: Rewritten, mode: int) -> _Job:
         code = rewritten.code
         self.jobs.append([source, None if code == source else code, mode])
-        for root, slugs in (("nodes", rewritten.nodes), ("parentNodes", rewritten.parent_nodes)):
-            mine = self.refs[root]
-            if mine is None:
-                continue
-            if slugs is None:
-                self.refs[root] = None
-            else:
-                mine.update(slugs)
+        merge_refs(self.refs, "nodes", rewritten.nodes)
+        merge_refs(self.refs, "parentNodes", rewritten.parent_nodes)
         return _Job(len(self.jobs) - 1)
 
     def context(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ so only those outputs need to be sent to V8.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -46,6 +47,18 @@ class Rewritten(NamedTuple):
     # Slugs the code reads, per root; None when the root object itself is used (send all).
     nodes: frozenset[str] | None
     parent_nodes: frozenset[str] | None
+
+
+def merge_refs(refs: dict[str, set[str] | None], root: str, slugs: Iterable[str] | None) -> None:
+    """Add the slugs one piece of code reads under `root` to those gathered so far. None means the root
+    object is used as a whole: it absorbs any slugs, before or after, so the whole root is sent."""
+    mine = refs[root]
+    if mine is None:
+        return
+    if slugs is None:
+        refs[root] = None
+    else:
+        mine.update(slugs)
 
 
 @lru_cache(maxsize=4096)
@@ -107,6 +120,18 @@ class _Rewriter:
         else:
             self.out.append(text)
 
+    def _open(self, frame: _Frame, opener: str, *, chained: bool = False, block: bool = False,
+              control: bool = False) -> bool:
+        """Write and push the bracket `opener`. A block `{` or a control `(` (`if (`) ends the postfix chain
+        before it; a call's `(` (`chained`) continues its callee's chain; any other bracket starts one."""
+        if block or control:
+            self._end_chain(frame)
+        elif not chained:
+            self._start_chain(frame)
+        self.out.append(opener)
+        self.frames.append(_Frame(opener, block=block, control=control))
+        return True
+
     def _revert(self, frame: _Frame) -> None:
         for index in frame.chain:
             self.out[index] = "[" if self.out[index] == "?.[" else "."
@@ -164,26 +189,11 @@ class _Rewriter:
             self.frames.append(_Frame("["))
             return True
         if text == "(":
-            control = False
             if operand:
                 frame.new_callee = False  # the callee of `new` ends at its arguments
-            elif self.prev in _CONTROL:
-                control = True
-                self._end_chain(frame)
-            else:
-                self._start_chain(frame)
-            self.out.append("(")
-            self.frames.append(_Frame("(", control=control))
-            return True
+            return self._open(frame, "(", chained=operand, control=not operand and self.prev in _CONTROL)
         if text == "{":
-            block = self.prev in _BLOCK_AFTER
-            if block:
-                self._end_chain(frame)
-            else:
-                self._start_chain(frame)
-            self.out.append("{")
-            self.frames.append(_Frame("{", block=block))
-            return True
+            return self._open(frame, "{", block=self.prev in _BLOCK_AFTER)
         if text in _CLOSERS:
             closed = self.frames.pop()
             if not self.frames or closed.opener != _CLOSERS[text]:
@@ -258,7 +268,7 @@ class _Rewriter:
                 if code is None:
                     return None
                 for root in ROOTS:
-                    self._merge(root, inner.refs[root])
+                    merge_refs(self.refs, root, inner.refs[root])
                 parts.append(text[start : i + 2])
                 parts.append(code)
                 start = i = close
@@ -268,15 +278,6 @@ class _Rewriter:
         return "".join(parts)
 
     # -- which slugs are read ------------------------------------------------------------------
-    def _merge(self, root: str, slugs: set[str] | None) -> None:
-        mine = self.refs[root]
-        if mine is None:
-            return
-        if slugs is None:
-            self.refs[root] = None
-        else:
-            mine.update(slugs)
-
     def _note_root(self, root: str, pos: int) -> None:
         first = self._peek(pos)
         slug: str | None = None
@@ -292,7 +293,7 @@ class _Rewriter:
                     slug = self._bracket_slug(second.end)
             elif text == "[":
                 slug = self._bracket_slug(after)
-        self._merge(root, None if slug is None else {slug})
+        merge_refs(self.refs, root, None if slug is None else {slug})
 
     def _bracket_slug(self, pos: int) -> str | None:
         key = self._peek(pos)

@@ -5,7 +5,11 @@ Kept apart from the two runtimes so importing the error type never loads V8 or w
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from lading.domain.errors import NodeExecutionError, shown
+from lading.engine.sandbox._guest_runner import normalise
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024
@@ -49,3 +53,14 @@ def check_limits(timeout_s: float, memory_bytes: int) -> None:
         raise ValueError(f"timeout_s must be positive, got {shown(timeout_s)}")
     if memory_bytes < 16 * _MIB:
         raise ValueError(f"memory_bytes must be at least 16 MiB, got {shown(memory_bytes)}")
+
+
+def step_input(nodes: Any, parent_nodes: Any, **fields: Any) -> str:
+    """The JSON both runtimes hand their guest: `fields`, then `nodes` and `parentNodes` cleaned by the
+    guest runner's own rules (a missing map is empty), so a step reads the same inputs in either language."""
+    payload = {
+        **fields,
+        "nodes": normalise(nodes if nodes is not None else {}),
+        "parentNodes": normalise(parent_nodes if parent_nodes is not None else {}),
+    }
+    return json.dumps(payload, allow_nan=False, separators=(",", ":"))

@@ -16,9 +16,9 @@ from lading.engine.sandbox._common import (
     SandboxError,
     check_limits,
     memory_error,
+    step_input,
     timeout_error,
 )
-from lading.engine.sandbox._guest_runner import normalise
 
 _WHAT = "script"
 
@@ -41,11 +41,7 @@ def run_script(
     from lading.engine.v8 import V8Error, run_script_body
 
     check_limits(timeout_s, memory_bytes)
-    payload = {
-        "nodes": normalise(nodes if nodes is not None else {}),
-        "parentNodes": normalise(parent_nodes if parent_nodes is not None else {}),
-    }
-    input_json = json.dumps(payload, allow_nan=False, separators=(",", ":"))
+    input_json = step_input(nodes, parent_nodes)
     try:
         status = run_script_body(script, input_json, timeout_s=timeout_s, memory_bytes=memory_bytes)
     except V8Error as failure:

@@ -31,6 +31,7 @@ from lading.engine.sandbox._common import (
     SandboxError,
     check_limits,
     memory_error,
+    step_input,
     timeout_error,
 )
 
@@ -117,13 +118,7 @@ def _call(argv: list[str], **kwargs: Any) -> Any:
 
 
 def _encode_request(marker: str, script: str, nodes: Any, parent_nodes: Any) -> bytes:
-    request = {
-        "marker": marker,
-        "script": script,
-        "nodes": _guest_runner.normalise(nodes if nodes is not None else {}),
-        "parentNodes": _guest_runner.normalise(parent_nodes if parent_nodes is not None else {}),
-    }
-    return json.dumps(request, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return step_input(nodes, parent_nodes, marker=marker, script=script).encode("utf-8")
 
 
 def run_python(

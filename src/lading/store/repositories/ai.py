@@ -5,57 +5,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select
 
+from lading.store.repositories._scoped import Scoped, page
 from lading.store.schema import ai_agents, ai_chats, ai_messages, ai_releases
 
 # --- agents -----------------------------------------------------------------------------------------
 
 
-def insert_agent(conn: Connection, ws: str, values: dict[str, Any]) -> None:
-    conn.execute(insert(ai_agents).values(workspace_uuid=ws, **values))
+_agents = Scoped(ai_agents, soft_deleted=True)
+insert_agent, update_agent = _agents.insert, _agents.update
 
 
 def get_agent(conn: Connection, ws: str, uuid: str, *, include_deleted: bool = False) -> Any | None:
-    query = select(ai_agents).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.uuid == uuid)
-    if not include_deleted:
-        query = query.where(ai_agents.c.deleted_at.is_(None))
-    return conn.execute(query).first()
+    return _agents.first(conn, ws, include_deleted=include_deleted, uuid=uuid)
 
 
 def lock_agent(conn: Connection, ws: str, uuid: str) -> Any | None:
     """A live agent, row-locked until the transaction ends (PostgreSQL; SQLite writers are serialised):
     release edits and deploys of one agent run one at a time."""
-    return conn.execute(select(ai_agents).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.uuid == uuid,
-                                                ai_agents.c.deleted_at.is_(None)).with_for_update()).first()
+    return conn.execute(_agents.rows(ws, uuid=uuid).with_for_update()).first()
 
 
 def list_agents(conn: Connection, ws: str, *, folder_uuid: str | None, limit: int | None,
                 offset: int) -> Sequence[Any]:
-    query = select(ai_agents).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
-    if folder_uuid:
-        query = query.where(ai_agents.c.folder_uuid == folder_uuid)
-    query = query.order_by(ai_agents.c.created_at.desc(), ai_agents.c.uuid).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return conn.execute(query).all()
-
-
-def update_agent(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(ai_agents).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.uuid == uuid)
-                 .values(**values))
+    query = _agents.narrowed(_agents.rows(ws), folder_uuid=folder_uuid)
+    return page(conn, query.order_by(*_agents.newest_first()), limit, offset)
 
 
 # --- releases ---------------------------------------------------------------------------------------
 
 
-def insert_release(conn: Connection, ws: str, values: dict[str, Any]) -> None:
-    conn.execute(insert(ai_releases).values(workspace_uuid=ws, **values))
-
-
-def get_release(conn: Connection, ws: str, uuid: str) -> Any | None:
-    return conn.execute(select(ai_releases).where(ai_releases.c.workspace_uuid == ws,
-                                                  ai_releases.c.uuid == uuid)).first()
+_releases = Scoped(ai_releases)
+insert_release, get_release, update_release = _releases.insert, _releases.get, _releases.update
 
 
 def release_with_status(conn: Connection, ws: str, agent_uuid: str, status: str) -> Any | None:
@@ -77,30 +59,22 @@ def releases_by_agent(conn: Connection, ws: str, agent_uuids: Sequence[str], sta
 
 def list_releases(conn: Connection, ws: str, *, agent_uuid: str | None, limit: int | None,
                   offset: int) -> Sequence[Any]:
-    query = select(ai_releases).where(ai_releases.c.workspace_uuid == ws)
-    if agent_uuid:
-        query = query.where(ai_releases.c.agent_uuid == agent_uuid)
-    query = query.order_by(ai_releases.c.created_at.desc(), ai_releases.c.uuid).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return conn.execute(query).all()
+    query = _releases.narrowed(_releases.rows(ws), agent_uuid=agent_uuid)
+    return page(conn, query.order_by(*_releases.newest_first()), limit, offset)
 
 
 def list_live_agent_releases(conn: Connection, ws: str, *, limit: int | None, offset: int) -> Sequence[Any]:
     """Every release of the workspace's agents that are not removed, newest first."""
     live = select(ai_agents.c.uuid).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
-    query = (select(ai_releases).where(ai_releases.c.workspace_uuid == ws, ai_releases.c.agent_uuid.in_(live))
-             .order_by(ai_releases.c.created_at.desc(), ai_releases.c.uuid).offset(offset))
-    if limit is not None:
-        query = query.limit(limit)
-    return conn.execute(query).all()
+    query = _releases.rows(ws).where(ai_releases.c.agent_uuid.in_(live))
+    return page(conn, query.order_by(*_releases.newest_first()), limit, offset)
 
 
 def search_agents(conn: Connection, ws: str) -> Sequence[Any]:
     """Name and description of every live agent (the action search scores them in Python)."""
     return conn.execute(select(ai_agents.c.uuid, ai_agents.c.name, ai_agents.c.description).where(
         ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
-        .order_by(ai_agents.c.created_at.desc(), ai_agents.c.uuid)).all()
+        .order_by(*_agents.newest_first())).all()
 
 
 def release_versions(conn: Connection, ws: str, agent_uuid: str) -> list[str]:
@@ -108,36 +82,23 @@ def release_versions(conn: Connection, ws: str, agent_uuid: str) -> list[str]:
         ai_releases.c.workspace_uuid == ws, ai_releases.c.agent_uuid == agent_uuid)).scalars()]
 
 
-def update_release(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(ai_releases).where(ai_releases.c.workspace_uuid == ws, ai_releases.c.uuid == uuid)
-                 .values(**values))
 
 
 # --- chats ------------------------------------------------------------------------------------------
 
 
-def insert_chat(conn: Connection, ws: str, values: dict[str, Any]) -> None:
-    conn.execute(insert(ai_chats).values(workspace_uuid=ws, **values))
-
-
-def get_chat(conn: Connection, ws: str, uuid: str) -> Any | None:
-    return conn.execute(select(ai_chats).where(ai_chats.c.workspace_uuid == ws, ai_chats.c.uuid == uuid)).first()
+_chats = Scoped(ai_chats)
+insert_chat, get_chat = _chats.insert, _chats.get
 
 
 def list_chats(conn: Connection, ws: str, *, agent_uuid: str | None, limit: int | None,
                offset: int) -> Sequence[Any]:
-    query = select(ai_chats).where(ai_chats.c.workspace_uuid == ws)
-    if agent_uuid:
-        query = query.where(ai_chats.c.agent_uuid == agent_uuid)
-    query = query.order_by(ai_chats.c.created_at.desc(), ai_chats.c.uuid).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return conn.execute(query).all()
+    query = _chats.narrowed(_chats.rows(ws), agent_uuid=agent_uuid)
+    return page(conn, query.order_by(*_chats.newest_first()), limit, offset)
 
 
 def touch_chat(conn: Connection, ws: str, uuid: str, when: Any) -> None:
-    conn.execute(update(ai_chats).where(ai_chats.c.workspace_uuid == ws, ai_chats.c.uuid == uuid)
-                 .values(updated_at=when))
+    _chats.update(conn, ws, uuid, {"updated_at": when})
 
 
 # --- messages ---------------------------------------------------------------------------------------
@@ -149,27 +110,14 @@ def next_message_seq(conn: Connection, ws: str, chat_uuid: str) -> int:
     return int(last or 0) + 1
 
 
-def insert_message(conn: Connection, ws: str, values: dict[str, Any]) -> None:
-    conn.execute(insert(ai_messages).values(workspace_uuid=ws, **values))
-
-
-def get_message(conn: Connection, ws: str, uuid: str) -> Any | None:
-    return conn.execute(select(ai_messages).where(ai_messages.c.workspace_uuid == ws,
-                                                  ai_messages.c.uuid == uuid)).first()
+_messages = Scoped(ai_messages)
+insert_message, get_message, update_message = _messages.insert, _messages.get, _messages.update
 
 
 def list_messages(conn: Connection, ws: str, chat_uuid: str, *, limit: int | None = None, offset: int = 0,
                   before_seq: int | None = None) -> Sequence[Any]:
     """A chat's messages, oldest first (`before_seq`: only those older than that message)."""
-    query = select(ai_messages).where(ai_messages.c.workspace_uuid == ws, ai_messages.c.chat_uuid == chat_uuid)
+    query = _messages.rows(ws, chat_uuid=chat_uuid)
     if before_seq is not None:
         query = query.where(ai_messages.c.seq < before_seq)
-    query = query.order_by(ai_messages.c.seq).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return conn.execute(query).all()
-
-
-def update_message(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(ai_messages).where(ai_messages.c.workspace_uuid == ws, ai_messages.c.uuid == uuid)
-                 .values(**values))
+    return page(conn, query.order_by(ai_messages.c.seq), limit, offset)

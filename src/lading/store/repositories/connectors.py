@@ -7,33 +7,22 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from lading.store.repositories._scoped import Scoped
 from lading.store.schema import connector_cache, connector_windows, connectors, releases, tools
 
-
-def insert_connector(conn: Connection, ws: str, values: dict[str, Any]) -> None:
-    conn.execute(insert(connectors).values(workspace_uuid=ws, **values))
-
-
-def get_connector(conn: Connection, ws: str, uuid: str) -> Any | None:
-    return conn.execute(select(connectors).where(connectors.c.workspace_uuid == ws, connectors.c.uuid == uuid,
-                                                 connectors.c.deleted_at.is_(None))).first()
+_connectors = Scoped(connectors, soft_deleted=True)
+insert_connector, get_connector, update_connector = _connectors.insert, _connectors.get, _connectors.update
 
 
 def connector_by_slug(conn: Connection, ws: str, slug: str) -> Any | None:
-    return conn.execute(select(connectors).where(connectors.c.workspace_uuid == ws, connectors.c.slug == slug,
-                                                 connectors.c.deleted_at.is_(None))).first()
+    return _connectors.first(conn, ws, slug=slug)
 
 
 def list_connectors(conn: Connection, ws: str, integration_slug: str | None) -> Sequence[Any]:
-    q = select(connectors).where(connectors.c.workspace_uuid == ws, connectors.c.deleted_at.is_(None))
-    if integration_slug:
-        q = q.where(connectors.c.integration_slug == integration_slug)
-    return conn.execute(q.order_by(connectors.c.created_at.desc())).all()
-
-
-def update_connector(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(connectors).where(connectors.c.workspace_uuid == ws, connectors.c.uuid == uuid)
-                 .values(**values))
+    """The workspace's live connectors, newest first; of one integration when `integration_slug` is set
+    (action search lists an integration's connectors; a dataset checks every connector it may own)."""
+    query = _connectors.narrowed(_connectors.rows(ws), integration_slug=integration_slug)
+    return conn.execute(query.order_by(connectors.c.created_at.desc())).all()
 
 
 def deployed_tool_graphs(conn: Connection, ws: str) -> Sequence[Any]:

@@ -5,34 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select
 
+from lading.store.repositories._scoped import Scoped
 from lading.store.schema import plays, runs
 
-
-def insert_play(conn: Connection, ws: str, values: dict[str, Any]) -> None:
-    conn.execute(insert(plays).values(workspace_uuid=ws, **values))
-
-
-def get_play(conn: Connection, ws: str, uuid: str) -> Any | None:
-    return conn.execute(select(plays).where(plays.c.workspace_uuid == ws, plays.c.uuid == uuid,
-                                            plays.c.deleted_at.is_(None))).first()
+_plays = Scoped(plays, soft_deleted=True)
+insert_play, get_play, update_play = _plays.insert, _plays.get, _plays.update
 
 
 def play_by_workflow(conn: Connection, ws: str, workflow_uuid: str) -> Any | None:
-    return conn.execute(select(plays).where(plays.c.workspace_uuid == ws, plays.c.workflow_uuid == workflow_uuid,
-                                            plays.c.deleted_at.is_(None))).first()
+    return _plays.first(conn, ws, workflow_uuid=workflow_uuid)
 
 
 def list_plays(conn: Connection, ws: str, folder_uuid: str | None) -> Sequence[Any]:
-    query = select(plays).where(plays.c.workspace_uuid == ws, plays.c.deleted_at.is_(None))
-    if folder_uuid:
-        query = query.where(plays.c.folder_uuid == folder_uuid)
-    return conn.execute(query.order_by(plays.c.created_at.desc(), plays.c.uuid)).all()
-
-
-def update_play(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(plays).where(plays.c.workspace_uuid == ws, plays.c.uuid == uuid).values(**values))
+    return conn.execute(_plays.narrowed(_plays.rows(ws), folder_uuid=folder_uuid)
+                        .order_by(*_plays.newest_first())).all()
 
 
 def records_with_runs(conn: Connection, ws: str, workflow_uuid: str, record_ids: Sequence[str]) -> set[str]:

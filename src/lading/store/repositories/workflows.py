@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from lading.store.repositories._scoped import Scoped, page
 from lading.store.schema import batches, releases, tools, workflows
 
 
@@ -17,34 +18,25 @@ def insert_workflow(conn: Connection, ws: str, uuid: str, now: datetime, *, tool
                                           folder_uuid=folder_uuid, created_at=now, updated_at=now))
 
 
-def get_workflow(conn: Connection, ws: str, uuid: str) -> Any | None:
-    return conn.execute(select(workflows).where(workflows.c.workspace_uuid == ws, workflows.c.uuid == uuid,
-                                                workflows.c.deleted_at.is_(None))).first()
+_workflows = Scoped(workflows, soft_deleted=True)
+get_workflow = _workflows.get
 
 
 def list_workflows(conn: Connection, ws: str, folder_uuid: str | None, limit: int, offset: int) -> Sequence[Any]:
-    q = select(workflows).where(workflows.c.workspace_uuid == ws, workflows.c.deleted_at.is_(None))
-    if folder_uuid:
-        q = q.where(workflows.c.folder_uuid == folder_uuid)
-    return conn.execute(q.order_by(workflows.c.created_at.desc()).limit(limit).offset(offset)).all()
+    query = _workflows.narrowed(_workflows.rows(ws), folder_uuid=folder_uuid)
+    return page(conn, query.order_by(workflows.c.created_at.desc()), limit, offset)
 
 
 def soft_delete_workflow(conn: Connection, ws: str, uuid: str, now: datetime) -> None:
-    conn.execute(update(workflows).where(workflows.c.workspace_uuid == ws, workflows.c.uuid == uuid)
-                 .values(deleted_at=now, updated_at=now))
+    _workflows.update(conn, ws, uuid, {"deleted_at": now, "updated_at": now})
 
 
 def touch_workflow(conn: Connection, ws: str, uuid: str, now: datetime) -> None:
-    conn.execute(update(workflows).where(workflows.c.workspace_uuid == ws, workflows.c.uuid == uuid)
-                 .values(updated_at=now))
+    _workflows.update(conn, ws, uuid, {"updated_at": now})
 
 
-def insert_release(conn: Connection, ws: str, values: dict[str, Any]) -> None:
-    conn.execute(insert(releases).values(workspace_uuid=ws, **values))
-
-
-def get_release(conn: Connection, ws: str, uuid: str) -> Any | None:
-    return conn.execute(select(releases).where(releases.c.workspace_uuid == ws, releases.c.uuid == uuid)).first()
+_releases = Scoped(releases)
+insert_release, get_release, update_release = _releases.insert, _releases.get, _releases.update
 
 
 def release_by_status(conn: Connection, ws: str, workflow_uuid: str, status: str) -> Any | None:
@@ -55,10 +47,9 @@ def release_by_status(conn: Connection, ws: str, workflow_uuid: str, status: str
 
 
 def list_releases(conn: Connection, ws: str, workflow_uuid: str | None, limit: int, offset: int) -> Sequence[Any]:
-    q = select(releases).where(releases.c.workspace_uuid == ws, releases.c.status.in_(("deployed", "archived")))
-    if workflow_uuid:
-        q = q.where(releases.c.workflow_uuid == workflow_uuid)
-    return conn.execute(q.order_by(releases.c.created_at.desc()).limit(limit).offset(offset)).all()
+    query = _releases.narrowed(_releases.rows(ws).where(releases.c.status.in_(("deployed", "archived"))),
+                               workflow_uuid=workflow_uuid)
+    return page(conn, query.order_by(releases.c.created_at.desc()), limit, offset)
 
 
 def versions_of(conn: Connection, ws: str, workflow_uuid: str) -> list[str]:
@@ -68,38 +59,22 @@ def versions_of(conn: Connection, ws: str, workflow_uuid: str) -> list[str]:
     return [v for v in rows if v]
 
 
-def update_release(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(releases).where(releases.c.workspace_uuid == ws, releases.c.uuid == uuid).values(**values))
-
-
 def archive_deployed(conn: Connection, ws: str, workflow_uuid: str) -> None:
     conn.execute(update(releases).where(releases.c.workspace_uuid == ws, releases.c.workflow_uuid == workflow_uuid,
                                         releases.c.status == "deployed").values(status="archived"))
 
 
-def insert_tool(conn: Connection, ws: str, values: dict[str, Any]) -> None:
-    conn.execute(insert(tools).values(workspace_uuid=ws, **values))
-
-
-def get_tool(conn: Connection, ws: str, uuid: str) -> Any | None:
-    return conn.execute(select(tools).where(tools.c.workspace_uuid == ws, tools.c.uuid == uuid,
-                                            tools.c.deleted_at.is_(None))).first()
+_tools = Scoped(tools, soft_deleted=True)
+insert_tool, get_tool, update_tool = _tools.insert, _tools.get, _tools.update
 
 
 def tool_by_workflow(conn: Connection, ws: str, workflow_uuid: str) -> Any | None:
-    return conn.execute(select(tools).where(tools.c.workspace_uuid == ws, tools.c.workflow_uuid == workflow_uuid,
-                                            tools.c.deleted_at.is_(None))).first()
+    return _tools.first(conn, ws, workflow_uuid=workflow_uuid)
 
 
 def list_tools(conn: Connection, ws: str, folder_uuid: str | None) -> Sequence[Any]:
-    q = select(tools).where(tools.c.workspace_uuid == ws, tools.c.deleted_at.is_(None))
-    if folder_uuid:
-        q = q.where(tools.c.folder_uuid == folder_uuid)
-    return conn.execute(q.order_by(tools.c.created_at.desc())).all()
-
-
-def update_tool(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(tools).where(tools.c.workspace_uuid == ws, tools.c.uuid == uuid).values(**values))
+    query = _tools.narrowed(_tools.rows(ws), folder_uuid=folder_uuid)
+    return conn.execute(query.order_by(tools.c.created_at.desc())).all()
 
 
 def last_batch(conn: Connection, ws: str, workflow_uuid: str) -> Any | None:
