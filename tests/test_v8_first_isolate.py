@@ -1,7 +1,8 @@
 """A process whose first V8 contexts are created by many threads at once must not abort.
 
-V8 sets up its memory cage on the first isolate without a lock; before `engine.v8._once`, a batch
-whose first `script` steps started together killed the whole worker about one time in ten
+V8 sets up its memory cage on the first isolate without a lock; before JavaScript moved to sandbox
+hosts that make their first context alone, a batch whose first `script` steps started together
+killed the whole worker about one time in ten
 (`Check failed: !IsConfigurablePoolInitialized()`). Each attempt is a fresh process, because only a
 process's first contexts race."""
 

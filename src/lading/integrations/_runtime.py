@@ -11,12 +11,7 @@ from urllib.parse import urlsplit
 from lading.domain.errors import NodeExecutionError
 from lading.integrations._http import ProviderHttp
 from lading.integrations._sdk import Action, ActionCall, ActionResult, Integration, ProviderError
-from lading.integrations._secrets import Scrubber
-
-# Field names always treated as secret inside credentials, whatever the schema says (nested auth
-# objects, platform keys).
-_SECRET_NAMES = frozenset({"token", "password", "value", "apiKey", "accessToken", "botToken", "secret",
-                           "clientSecret", "refreshToken", "apiSecret", "privateKey"})
+from lading.integrations._secrets import SECRET_FIELD_NAMES, Scrubber
 
 
 def env_slug(slug: str) -> str:
@@ -160,7 +155,7 @@ def open_call(integration: Integration, config: dict[str, Any], credentials: dic
 
 
 def _secret_keys(integration: Integration) -> frozenset[str]:
-    return integration.secret_fields() | _SECRET_NAMES
+    return integration.secret_fields() | SECRET_FIELD_NAMES
 
 
 def _flatten(value: Any, key: str = "") -> list[tuple[str, Any]]:

@@ -36,7 +36,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-MASK = "********"
+MASK = "********"  # what every face prints instead of a secret
+# Field names always treated as secret inside credentials, whatever the schema says (nested auth
+# objects, platform keys): used to scrub a call's answers and to mask and seal a connector's config.
+SECRET_FIELD_NAMES = frozenset({"token", "password", "value", "apiKey", "accessToken", "botToken", "secret",
+                                "clientSecret", "refreshToken", "apiSecret", "privateKey"})
 MIN_SECRET_LENGTH = 6
 # Shortest base64 fragment searched for inside longer base64 text (shorter ones could be chance).
 _MIN_B64_CORE = 6

@@ -1,8 +1,9 @@
 """Fresh V8 contexts inside a sandbox host process, all reporting to one asyncio loop thread.
 
 Why one shared loop: a plain `MiniRacer()` starts its own thread and loop (~12 ms) and leaves
-callbacks behind after a timeout; `_make_context` on a shared loop costs ~3 ms. Contexts are made
-through `_once.create_context` because concurrent first isolates abort V8.
+callbacks behind after a timeout; `_make_context` on a shared loop costs ~3 ms. Concurrent first
+isolates abort V8, and that cannot happen here: a host makes its first context alone at start-up,
+then serves one call at a time.
 
 `configure_v8` sets the process's V8 flags before the first isolate: WebAssembly memories are
 capped (`--wasm-max-mem-pages`), so even a `WebAssembly.Memory` that a prelude failed to hide
@@ -17,8 +18,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-from lading.engine.v8._once import create_context
 
 _WASM_PAGE = 64 * 1024
 _lock = threading.Lock()
@@ -53,9 +52,9 @@ def open_context() -> tuple[Any, Any]:
         from py_mini_racer._mini_racer import _make_context  # private, hence the fallback
 
         maker = _make_context(shared_loop())
-        return MiniRacer(create_context(maker.__enter__)), maker
+        return MiniRacer(maker.__enter__()), maker
     except (ImportError, TypeError, AttributeError):
-        return create_context(MiniRacer), None
+        return MiniRacer(), None
 
 
 def close_context(racer: Any, maker: Any) -> None:

@@ -24,18 +24,17 @@ from __future__ import annotations
 
 import os
 import signal
-import struct
 import sys
 import threading
 import time
 from typing import Any
 
-MEMORY_EXIT = 86
+from lading.engine.v8._frames import MEMORY_EXIT, PipeClosedError, read_frame, write_frame
+
 # What V8 itself (code space, compiler zones, GC bookkeeping) may take beyond the heap limit
 # before the watchdog counts it as the user's.
 MEMORY_SLACK_BYTES = 64 * 1024 * 1024
 _PAGE = os.sysconf("SC_PAGE_SIZE")
-_HEADER = struct.Struct(">I")
 _BUSY_INTERVAL_S = 0.005
 _IDLE_INTERVAL_S = 0.02
 
@@ -95,29 +94,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="lading-v8-parent", daemon=True).start()
 
 
-def _read_exact(fd: int, count: int) -> bytes | None:
-    chunks: list[bytes] = []
-    while count:
-        chunk = os.read(fd, count)
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        count -= len(chunk)
-    return b"".join(chunks)
-
-
-def _write_frame(fd: int, document: dict[str, Any]) -> None:
-    import orjson
-
-    body = orjson.dumps(document)
-    view = memoryview(_HEADER.pack(len(body)) + body)
-    while view:
-        view = view[os.write(fd, view):]
-
-
 def _serve(requests: int, answers: int, max_memory: int) -> None:
-    import orjson
-
     from lading.engine.v8._contexts import configure_v8, fresh_context
     from lading.engine.v8._errors import V8Error
     from lading.engine.v8._expression_runtime import ExpressionRuntime
@@ -128,15 +105,12 @@ def _serve(requests: int, answers: int, max_memory: int) -> None:
         racer.eval("1")
     expressions = ExpressionRuntime()
     watchdog = _Watchdog()
-    _write_frame(answers, {"ready": True, "rss": resident_bytes()})
+    write_frame(answers, {"ready": True, "rss": resident_bytes()})
     while True:
-        header = _read_exact(requests, _HEADER.size)
-        if header is None:
+        try:
+            request = read_frame(requests)
+        except PipeClosedError:
             return  # the parent closed the pipe
-        body = _read_exact(requests, _HEADER.unpack(header)[0])
-        if body is None:
-            return
-        request = orjson.loads(body)
         memory = int(request["memory"])
         timeout = float(request["timeout"])
         watchdog.arm(memory + MEMORY_SLACK_BYTES)
@@ -153,7 +127,7 @@ def _serve(requests: int, answers: int, max_memory: int) -> None:
         finally:
             watchdog.disarm()
         answer["rss"] = watchdog.idle_rss
-        _write_frame(answers, answer)
+        write_frame(answers, answer)
 
 
 def main() -> None:

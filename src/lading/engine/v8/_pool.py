@@ -17,7 +17,6 @@ import atexit
 import contextlib
 import os
 import select
-import struct
 import subprocess
 import sys
 import tempfile
@@ -26,9 +25,8 @@ import time
 from typing import IO, Any
 
 from lading.engine.v8._errors import V8Error
+from lading.engine.v8._frames import MEMORY_EXIT, PipeClosedError, read_frame, write_frame
 
-_HEADER = struct.Struct(">I")
-MEMORY_EXIT = 86  # the host's watchdog exit code (`_host.MEMORY_EXIT`), kept here to stay import-light
 _START_TIMEOUT_S = 30.0
 _GRACE_S = 15.0  # beyond the call's own limit: the prelude, a loaded machine
 _POLL_S = 0.25
@@ -72,13 +70,8 @@ class _Host:
         return self.proc.poll() is None
 
     def call(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
-        import orjson
-
-        body = orjson.dumps(request)
         try:
-            view = memoryview(_HEADER.pack(len(body)) + body)
-            while view:
-                view = view[os.write(self._out, view):]
+            write_frame(self._out, request)
         except OSError:
             raise self._died() from None
         answer = self._receive(deadline)
@@ -86,27 +79,20 @@ class _Host:
         return answer
 
     def _receive(self, deadline: float) -> dict[str, Any]:
-        import orjson
+        def wait() -> None:
+            """Block until the host has written something, or kill it once the deadline passes."""
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    raise TimeoutError
+                if select.select([self._in], [], [], min(left, _POLL_S))[0]:
+                    return
 
-        header = self._read(_HEADER.size, deadline)
-        return dict(orjson.loads(self._read(_HEADER.unpack(header)[0], deadline)))
-
-    def _read(self, count: int, deadline: float) -> bytes:
-        chunks: list[bytes] = []
-        while count:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.kill()
-                raise TimeoutError
-            ready, _, _ = select.select([self._in], [], [], min(left, _POLL_S))
-            if not ready:
-                continue
-            chunk = os.read(self._in, count)
-            if not chunk:
-                raise self._died()
-            chunks.append(chunk)
-            count -= len(chunk)
-        return b"".join(chunks)
+        try:
+            return read_frame(self._in, wait)
+        except PipeClosedError:
+            raise self._died() from None
 
     def _died(self) -> _HostDiedError:
         try:

@@ -15,10 +15,8 @@ from pydantic import Field
 
 from lading.ai.releases import complete
 from lading.domain.shapes import Shape
+from lading.integrations._secrets import MASK
 from lading.store.clock import iso
-
-# What a printed release shows instead of an MCP client's access token (never printed).
-MASK = "********"
 
 
 class Removed(Shape):

@@ -41,7 +41,7 @@ class ConnectorCalls:
         return int(row.cache_ttl_ms or 0) if row is not None else 0
 
     def _credentials(self, ws: str, connector_uuid: str, integration: Integration) -> dict[str, Any]:
-        from lading.services.connection._secrets import decrypted_config
+        from lading.services.connection._credentials import decrypted_config
         from lading.services.connection.connectors import platform_credential
 
         with self._db.write() as conn:

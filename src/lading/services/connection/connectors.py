@@ -14,7 +14,7 @@ from lading.domain.errors import ConflictError, LadingError, NotFoundError, Vali
 from lading.integrations import Integration, canonical_slug, get_integration
 from lading.integrations._sdk import ProviderError
 from lading.services.connection import shapes
-from lading.services.connection._secrets import decrypted_config, masked_config, merge, seal, split_config
+from lading.services.connection._credentials import decrypted_config, masked_config, merge, seal, split_config
 from lading.services.connection.integrations import require_integration
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow

@@ -8,10 +8,7 @@ from typing import Any
 
 from lading.domain.errors import LadingError
 from lading.integrations import Integration
-
-MASK = "********"
-# Field names always treated as secret inside nested credential objects.
-_SECRET_NAMES = frozenset({"token", "password", "value", "apiKey", "accessToken", "botToken", "secret"})
+from lading.integrations._secrets import MASK, SECRET_FIELD_NAMES
 
 
 def _associated(ws: str, connector_uuid: str) -> str:
@@ -56,7 +53,7 @@ def _mask(value: Any, schema: Any) -> Any:
         for k, v in value.items():
             sub = _subschema(schema, k)
             marked = isinstance(sub, Mapping) and (sub.get("format") == "password" or sub.get("writeOnly"))
-            if marked or k in _SECRET_NAMES:
+            if marked or k in SECRET_FIELD_NAMES:
                 out[k] = MASK
             else:
                 out[k] = _mask(v, sub)
