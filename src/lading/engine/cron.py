@@ -33,10 +33,3 @@ def latest_due(cron: str, timezone: str | None, after: datetime, now: datetime) 
     # croniter's get_prev excludes its start; one microsecond past `now` makes a tick at `now` count.
     tick = _naive_utc(croniter(cron, _local(now + timedelta(microseconds=1), timezone)).get_prev(datetime))
     return tick if after < tick <= now else None
-
-
-def next_tick(cron: str, timezone: str | None, after: datetime) -> datetime:
-    """The first tick strictly after `after`."""
-    from croniter import croniter
-
-    return _naive_utc(croniter(cron, _local(after, timezone)).get_next(datetime))

@@ -13,7 +13,7 @@ that each module's header names what is particular to it.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -94,7 +94,7 @@ class ActionCall:
 
 
 ActionHandler = Callable[[ActionCall], Awaitable[ActionResult]]
-AutocompleteHandler = Callable[[ActionCall, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
+AutocompleteHandler = Callable[[ActionCall, dict[str, Any]], Coroutine[Any, Any, list[dict[str, Any]]]]
 
 
 @dataclass(frozen=True)

@@ -217,11 +217,8 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
         credentials = credentials_for(session, conn, row, integration)
     call = open_call(integration, {}, credentials, row.uuid)
 
-    async def lookup_results() -> list[dict[str, Any]]:  # asyncio.run takes a coroutine, the handler an awaitable
-        return await lookup.run(call, params)
-
     try:
-        results = call.http.scrubber.value(asyncio.run(lookup_results()))
+        results = call.http.scrubber.value(asyncio.run(lookup.run(call, params)))
     except ProviderError as exc:
         raise LadingError(call.http.redact(exc.message), reason="autocompleteFailed", status_code=502) from None
     if value:

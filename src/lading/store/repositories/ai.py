@@ -77,15 +77,7 @@ def search_agents(conn: Connection, ws: str) -> Sequence[Any]:
         .order_by(*_agents.newest_first())).all()
 
 
-def release_versions(conn: Connection, ws: str, agent_uuid: str) -> list[str]:
-    return [str(v) for v in conn.execute(select(ai_releases.c.version).where(
-        ai_releases.c.workspace_uuid == ws, ai_releases.c.agent_uuid == agent_uuid)).scalars()]
-
-
-
-
 # --- chats ------------------------------------------------------------------------------------------
-
 
 _chats = Scoped(ai_chats)
 insert_chat, get_chat = _chats.insert, _chats.get
