@@ -112,3 +112,14 @@ def cli() -> Callable[..., Result]:
 def j(value: Any) -> str:
     """Compact JSON for a flag value."""
     return json.dumps(value)
+
+
+@pytest.fixture(scope="module")
+def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real `lading serve` shared by a test module, with workspaces `alpha` and `beta` and a token
+    for each (`api_server.client("alpha")`)."""
+    from api_server import start_server, stop_server
+
+    server = start_server(tmp_path_factory.mktemp("server") / "home")
+    yield server
+    stop_server(server)

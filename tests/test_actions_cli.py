@@ -221,7 +221,7 @@ def test_execute_rejects_bad_actions_and_inputs() -> None:
     assert code == 1 and out["reason"] == "integrationNotFound"
     code, out = act("execute", "--action", j({**CLEARBIT, "actionSlug": "teleport"}))
     assert code == 1 and out == {"errorMessage": "actionNotFound: Action not found.", "reason": "actionNotFound",
-                                 "statusCode": 404, "details": {"integrationSlug": "clearbit",
+                                 "status": 404, "statusCode": 404, "details": {"integrationSlug": "clearbit",
                                                                 "actionSlug": "teleport"}}
     connector("clearbit", "cb", {"apiKey": "k"})
     code, out = act("execute", "--action", j(CLEARBIT), "--data", j({"domain": 42}))
@@ -328,4 +328,5 @@ def test_get_output_schema_per_kind() -> None:
                     "--data", j({"variables": [{"name": "ok", "type": "boolean", "value": True}]}))
     assert out == {"schema": {"type": "object", "properties": {"ok": {"type": "boolean"}}}}
     code, out = act("get-output-schema", "--action", j({"kind": "native", "actionSlug": "variables"}))
-    assert code == 1 and out == {"errorMessage": "Action has no output schema.", "statusCode": 404}
+    assert code == 1 and out == {"errorMessage": "actionHasNoOutput: Action has no output schema.",
+                                 "reason": "actionHasNoOutput", "status": 404, "statusCode": 404}

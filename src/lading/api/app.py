@@ -1,30 +1,94 @@
-"""`lading serve`: the HTTP API. Serves `GET /v1/exports/<export-uuid>/<file>?expires=…&signature=…`
-(spec §4.1): no other authentication, expired or tampered URLs are 403, files stream from disk."""
+"""`lading serve`: the FastAPI application.
+
+`create_app` assembles the routers of every command group (`api/<group>/`), the system routes
+(health, readiness, whoami, doctor, export links), the 501 answers of the domains Lading does not
+offer, the documented error shape for every failure, and a cap on request bodies. The OpenAPI
+document is at `/openapi.json` and the interactive docs at `/docs`, with their assets served by the
+process itself (no CDN), so the docs work offline.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.exceptions import HTTPException
+
+# A JSON body larger than this is refused with 413 `tooLarge` before it is parsed; uploads have their
+# own, larger cap (C §2.7).
+MAX_JSON_BODY = 32 * 1024 * 1024
+MAX_UPLOAD_BODY = 100 * 1024 * 1024 + 64 * 1024
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body over its cap with 413, whether or not it declares its
+    length, so an oversized body is never read into memory."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or ())
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        cap = MAX_UPLOAD_BODY if content_type.startswith("multipart/") or (scope["method"] == "PUT" and \
+            "/multipart/parts/" in scope["path"]) else MAX_JSON_BODY
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            await _too_large(send, cap)
+            return
+        seen = 0
+        refused = False
+
+        async def limited() -> Any:
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > cap:
+                    refused = True
+                    # An HTTPException passes through FastAPI's body parsing untouched and reaches
+                    # the error handlers, which answer 413 `tooLarge`.
+                    raise HTTPException(413, "tooLarge")
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except HTTPException:
+            if not refused:
+                raise
+            await _too_large(send, cap)
+
+
+async def _too_large(send: Any, cap: int) -> None:
+    import orjson
+
+    from lading.api._errors import document
+
+    body = orjson.dumps(document(413, "tooLarge", f"tooLarge: the request body is over {cap // (1024 * 1024)} MiB"))
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
 
 def create_app() -> Any:
-    from fastapi import FastAPI, Query
-    from fastapi.responses import FileResponse, JSONResponse
+    from fastapi_offline import FastAPIOffline
 
-    from lading.services import export_urls
-    from lading.settings import load_settings
+    from lading import __version__
+    from lading.api import _errors, out_of_scope, system
+    from lading.api._http import App
+    from lading.api.routes import ROUTERS
 
-    app = FastAPI(title="Lading", docs_url=None, redoc_url=None, openapi_url=None)
-
-    @app.get("/v1/exports/{export_uuid}/{filename}")
-    def export_file(export_uuid: str, filename: str, expires: str | None = Query(None),
-                    signature: str | None = Query(None)) -> Any:
-        home = load_settings().home
-        path = export_urls.resolve(home, export_uuid, filename, expires, signature)
-        if path is None:
-            return JSONResponse({"errorMessage": "forbidden", "statusCode": 403}, status_code=403)
-        if not path.is_file():
-            return JSONResponse({"errorMessage": "Export not found", "statusCode": 404}, status_code=404)
-        media = "text/csv" if filename.endswith(".csv") else "application/json"
-        return FileResponse(path, media_type=media, filename=filename)
-
+    app = FastAPIOffline(title="Lading", version=__version__, openapi_url="/openapi.json", docs_url="/docs",
+                         redoc_url=None, default_response_class=_errors.json_answer_class(),
+                         description="The Lading HTTP API: Cargo-compatible routes under `/v1`. "
+                                     "Authenticate with `Authorization: Bearer <token>`.")
+    app.state.lading = App()
+    _errors.install(app)
+    app.include_router(system.router)
+    for router in ROUTERS:
+        app.include_router(router, prefix="/v1")
+    app.include_router(out_of_scope.router)
+    app.add_middleware(BodyLimit)
     return app

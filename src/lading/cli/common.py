@@ -21,11 +21,39 @@ _opened: list[Session] = []
 
 
 def session() -> Session:
+    """The embedded session of a command. In remote mode a command must go through `answer` instead:
+    reaching for the local store there would act on the wrong installation, so it is refused."""
+    from lading.cli.remote import target
+
+    if target() is not None:
+        from lading.domain.errors import LadingError
+
+        raise LadingError("notSupported: this command is not available in remote mode yet (unset "
+                          "LADING_API_URL/LADING_TOKEN or run `lading logout` to use the local store)",
+                          reason="notSupported", status_code=501)
+    return local_session()
+
+
+def local_session() -> Session:
+    """A session on the local store whatever the mode: for processes that are the server side
+    (`lading worker`, `lading serve`) and for `logout`/`doctor`."""
     from lading.services.wiring import open_session
 
     opened = open_session()
     _opened.append(opened)
     return opened
+
+
+def answer(method: str, path: str, *, local: Callable[[Session], Any], body: Any = None,
+           query: Mapping[str, Any] | None = None) -> Any:
+    """A command's answer: from the server's route `method path` in remote mode, else from `local`,
+    the service call the route itself makes, on the embedded session."""
+    from lading.cli.remote import target
+
+    remote = target()
+    if remote is None:
+        return local(local_session())
+    return remote.call(method, path, body=body, query=query)
 
 
 def settle_opened_sessions() -> None:

@@ -50,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     except _classes("Abort"):
         code = 130
     except _classes("UsageError") as exc:
-        emit({"errorMessage": _usage_text(exc), "statusCode": 400})
+        emit({"errorMessage": _usage_text(exc), "status": 400, "statusCode": 400})
         code = 2
     except _classes("ClickException") as exc:
         # Click's classes are looked up by name (two copies), so the checker only knows BaseException.
-        emit({"errorMessage": f"error: {exc.format_message()}", "statusCode": 400})  # type: ignore[attr-defined]
+        emit({"errorMessage": f"error: {exc.format_message()}", "status": 400, "statusCode": 400})  # type: ignore[attr-defined]
         code = 2
     except LadingError as exc:
         emit(exc.to_document())
@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         # An exception's text can hold SQL, driver names or Python representations of the input;
         # none of it helps the user, so it only goes to stderr when LADING_DEBUG asks for it.
         emit({"errorMessage": "unknown: the command failed unexpectedly; nothing more is known (rerun with "
-                              "LADING_DEBUG=1 to print the cause on stderr)", "reason": "unknown", "statusCode": 500})
+                              "LADING_DEBUG=1 to print the cause on stderr)", "reason": "unknown", "status": 500,
+              "statusCode": 500})
         if os.environ.get("LADING_DEBUG", "") not in ("", "0"):
             traceback.print_exc()
         code = 1

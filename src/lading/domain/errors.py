@@ -44,6 +44,8 @@ class LadingError(Exception):
         doc: dict[str, Any] = {"errorMessage": text}
         if self.reason:
             doc["reason"] = self.reason
+        # `status` is the documented key (C §3.8, api.md §0.3); `statusCode` is kept for existing callers.
+        doc["status"] = self.status_code
         doc["statusCode"] = self.status_code
         if self.details:
             doc["details"] = self.details

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lading.services.access import Access
 from lading.settings import Settings, load_settings
 from lading.store.database import Database, open_database
 from lading.store.repositories import workspaces
@@ -49,6 +50,9 @@ class Session:
     user_email: str
     reactions: Reactions = field(compare=False, repr=False)
     work: WorkNotice = field(default_factory=WorkNotice, compare=False)
+    # The caller's rights: None for direct store access (embedded mode: the workspace administrator),
+    # a token's `Access` for a request to the server.
+    access: Access | None = field(default=None, compare=False)
 
 
 def open_session(reactions: Reactions, settings: Settings | None = None) -> Session:
@@ -80,8 +84,40 @@ def workspace_session(db: Database, settings: Settings, workspace_uuid: str, rea
                    user_uuid=user.uuid, user_email=user.email, reactions=reactions)
 
 
+def token_session(db: Database, settings: Settings, token: str, reactions: Reactions) -> Session | None:
+    """The session of a request bearing `token`: its workspace, its owner, its rights. None when the
+    token is unknown or removed, or its owner was removed (the caller answers 401 `unauthorized`)."""
+    import hashlib
+
+    from lading.store.clock import utcnow
+    from lading.store.repositories import tokens
+
+    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    with db.read() as conn:
+        row = tokens.find_by_hash(conn, digest)
+    if row is None:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= tokens.LAST_USED_PRECISION:
+        with db.write() as conn:
+            tokens.touch(conn, row.uuid, now)
+    access = Access(role=row.user_role, token_uuid=row.uuid, token_rules=row.permissions,
+                    user_rules=tuple(row.user_permissions or ()))
+    return Session(db=db, settings=settings, workspace_uuid=row.workspace_uuid, workspace_name=row.workspace_name,
+                   user_uuid=row.user_uuid, user_email=row.user_email, reactions=reactions, access=access)
+
+
 def whoami(session: Session) -> dict[str, object]:
+    """Who the caller is: `{"user": {uuid, email, firstName, lastName}, "workspace": {uuid, name}}`."""
+    from sqlalchemy import select
+
+    from lading.store.schema import users
+
+    with session.db.read() as conn:
+        row = conn.execute(select(users.c.first_name, users.c.last_name)
+                           .where(users.c.uuid == session.user_uuid)).first()
     return {
-        "user": {"uuid": session.user_uuid, "email": session.user_email, "firstName": None, "lastName": None},
+        "user": {"uuid": session.user_uuid, "email": session.user_email,
+                 "firstName": row.first_name if row else None, "lastName": row.last_name if row else None},
         "workspace": {"uuid": session.workspace_uuid, "name": session.workspace_name},
     }

@@ -40,6 +40,11 @@ def workspace_session(db: Database, settings: Settings, workspace_uuid: str) -> 
     return sessions.workspace_session(db, settings, workspace_uuid, REACTIONS)
 
 
+def token_session(db: Database, settings: Settings, token: str) -> Session | None:
+    """The session of a request to the server bearing `token` (None: unknown or removed token)."""
+    return sessions.token_session(db, settings, token, REACTIONS)
+
+
 def system_session(db: Database, settings: Settings, workspace_uuid: str) -> Session:
     """A session for a worker step of a workspace's run: no user (the run acts for itself)."""
     return Session(db=db, settings=settings, workspace_uuid=workspace_uuid, workspace_name="", user_uuid="",

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from lading.settings import Settings, load_settings
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 
 
 def json_default(value: Any) -> Any:
@@ -258,3 +258,12 @@ def _upgrade(db: Database, conn: Connection) -> None:
     command.upgrade(cfg, "head")
     if conn.in_transaction():
         conn.commit()
+
+
+def schema_state(db: Database) -> tuple[str | None, str]:
+    """(the store's migration revision — None when unreachable or unmigrated, the code's head): what
+    `/ready` and `doctor` report."""
+    try:
+        return _current_revision(db), HEAD_REVISION
+    except Exception:
+        return None, HEAD_REVISION

@@ -53,7 +53,10 @@ workspaces = Table(
     metadata,
     Column("uuid", Uuid, primary_key=True),
     Column("name", String(255), nullable=False, unique=True),
+    # Workspace settings of `PUT workspaceManagement/workspaces/current` (allowed email domains, metadata…).
+    Column("settings", Json),
     _ts("created_at", False),
+    _ts("updated_at"),
 )
 
 users = Table(
@@ -64,7 +67,83 @@ users = Table(
     Column("first_name", String(255)),
     Column("last_name", String(255)),
     Column("role", String(32), nullable=False, server_default="admin"),
+    Column("picture", Text),
+    Column("web_extension_data", Json),
+    # Extra rules `{effect, resources, actions}` narrowing the role (`users/permissions` routes).
+    Column("permissions", Json),
+    _ts("last_sign_in_at"),
     _ts("created_at", False),
+    _ts("updated_at"),
+    _ts("deleted_at"),
+    Index("ix_users_email", "workspace_uuid", "email"),
+)
+
+# --- accounts (connections-ai spec §3): roles, API tokens, folders, reports, work sessions -------------
+
+roles = Table(
+    "roles",
+    metadata,
+    *_owned(),
+    Column("slug", String(64), nullable=False),
+    Column("permissions", Json),
+    _ts("created_at", False),
+    Index("ux_roles_slug", "workspace_uuid", "slug", unique=True),
+)
+
+# A token's value is shown once; only its SHA-256 hash is kept, and lookups go through the hash.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    *_owned(),
+    Column("user_uuid", Uuid, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("permissions", Json),
+    Column("token_hash", String(64), nullable=False),
+    *_stamps(),
+    _ts("last_used_at"),
+    _ts("deleted_at"),
+    Index("ux_api_tokens_hash", "token_hash", unique=True),
+    Index("ix_api_tokens_workspace", "workspace_uuid", "created_at"),
+)
+
+folders = Table(
+    "folders",
+    metadata,
+    *_owned(),
+    Column("parent_uuid", Uuid),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("emoji_slug", String(64)),
+    Column("order", Integer, nullable=False, server_default="0"),
+    Column("is_read_only", Boolean, nullable=False, server_default="0"),
+    *_stamps(deleted=True),
+    Index("ix_folders_workspace", "workspace_uuid", "kind"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    *_owned(),
+    Column("user_uuid", Uuid),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    _ts("created_at", False),
+    Index("ix_reports_workspace", "workspace_uuid", "created_at"),
+)
+
+# `workspaceManagement session upsert`: one row per (workspace, session id), later calls overwrite it.
+work_sessions = Table(
+    "work_sessions",
+    metadata,
+    *_owned(),
+    Column("session_id", String(255), nullable=False),
+    Column("user_uuid", Uuid),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    _ts("finished_at"),
+    *_stamps(),
+    Index("ux_work_sessions_id", "workspace_uuid", "session_id", unique=True),
 )
 
 workflows = Table(

@@ -430,7 +430,7 @@ def output_schema(session: Session, action: Any, data: Any = None) -> dict[str, 
     else:
         schema = schema_for(resolve(session, action), inputs)
     if schema is None:
-        raise NotFoundError(NO_OUTPUT_SCHEMA, status_code=404)
+        raise NotFoundError(NO_OUTPUT_SCHEMA, reason="actionHasNoOutput", status_code=404)
     return {"schema": schema}
 
 

@@ -28,7 +28,8 @@ class RuntimeQueryError(LadingError):
 
     def to_document(self) -> dict[str, Any]:
         # The message keeps the spec's `Code: <n>. …` form: the reason is not prefixed to it.
-        doc: dict[str, Any] = {"errorMessage": self.message, "reason": self.reason, "statusCode": self.status_code}
+        doc: dict[str, Any] = {"errorMessage": self.message, "reason": self.reason, "status": self.status_code,
+                               "statusCode": self.status_code}
         doc.update(self.extra)
         return doc
 

@@ -6,6 +6,6 @@ Public verbs, one module per noun of `lading workspaceManagement <noun> <verb>`:
 - `shapes`: the JSON shapes these verbs answer (`UploadedFile`, `Columns`).
 """
 
-from lading.services.workspace import files, shapes
+from lading.services.workspace import files, shapes, tokens
 
-__all__ = ["files", "shapes"]
+__all__ = ["files", "shapes", "tokens"]

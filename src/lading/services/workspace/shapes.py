@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lading.domain.shapes import Shape
 
 
@@ -22,3 +24,19 @@ class Column(Shape):
 
 class Columns(Shape):
     columns: list[Column]
+
+
+class Token(Shape):
+    """An API token; `token` is its value in the answer of `create` only, `********` everywhere else."""
+
+    uuid: str
+    name: str
+    description: str | None
+    permissions: list[dict[str, Any]] | None
+    workspace_uuid: str
+    user_uuid: str
+    token: str
+    created_at: str | None
+    updated_at: str | None
+    last_used_at: str | None
+    deleted_at: str | None

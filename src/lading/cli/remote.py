@@ -1,0 +1,173 @@
+"""Remote mode of the CLI: the same commands, answered by a Lading server over HTTP (spec C §3.1).
+
+Remote mode is on when `LADING_API_URL` and `LADING_TOKEN` are both set (the environment wins), or
+when `lading login --token … --api-url …` stored credentials in `$LADING_HOME/credentials.json` (0600).
+A command then sends the route of its verb (api.md) and prints the server's answer as it is: the
+server answers with the same service function the embedded command calls, so the JSON is the same,
+and a failure is the same error document with the same exit code (3 for `unauthorized`/`forbidden`,
+4 when the server cannot be reached).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from lading.domain.errors import LadingError
+
+CREDENTIALS = "credentials.json"
+TIMEOUT_SECONDS = 360.0
+
+
+class RemoteError(LadingError):
+    """The server's error document, printed as the server wrote it."""
+
+    def __init__(self, status: int, document: dict[str, Any]) -> None:
+        super().__init__(str(document.get("errorMessage") or "request failed"), reason=document.get("reason"),
+                         status_code=status)
+        self.document = document
+        if document.get("reason") in ("unauthorized", "forbidden") or status in (401, 403):
+            self.exit_code = 3
+
+    def to_document(self) -> dict[str, Any]:
+        return dict(self.document)
+
+
+class UnreachableError(LadingError):
+    """No answer from the server (refused, timed out, bad address): exit code 4."""
+
+    exit_code = 4
+    status_code = 503
+
+
+@dataclass(frozen=True)
+class Target:
+    """The server a remote CLI speaks to, and the token it presents."""
+
+    api_url: str
+    token: str
+    source: str  # "environment" | "credentials"
+
+    def call(self, method: str, path: str, *, body: Any = None, query: Mapping[str, Any] | None = None) -> Any:
+        """One request; the answer's JSON, or the server's error raised as `RemoteError`."""
+        import httpx
+
+        url = f"{self.api_url}/v1{path}"
+        if query:
+            encoded = encode_query(query)
+            if encoded:
+                url = f"{url}?{encoded}"
+        headers = {"authorization": f"Bearer {self.token}", "x-cargo-origin": "lading-cli"}
+        try:
+            response = _client().request(method, url, json=body if method != "GET" else None, headers=headers,
+                                         timeout=TIMEOUT_SECONDS)
+        except httpx.HTTPError as exc:
+            raise UnreachableError(f"cannot reach the Lading server at {self.api_url}: {type(exc).__name__}",
+                              reason="serverUnreachable") from None
+        return parse_answer(response)
+
+    def raw(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A request whose answer is not JSON (documentation, file bytes): the httpx response."""
+        import httpx
+
+        headers = {"authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        try:
+            response = _client().request(method, f"{self.api_url}/v1{path}", headers=headers,
+                                         timeout=TIMEOUT_SECONDS, **kwargs)
+        except httpx.HTTPError as exc:
+            raise UnreachableError(f"cannot reach the Lading server at {self.api_url}: {type(exc).__name__}",
+                              reason="serverUnreachable") from None
+        if response.status_code >= 400:
+            parse_answer(response)
+        return response
+
+
+_CLIENT: Any = None
+
+
+def _client() -> Any:
+    global _CLIENT
+    import httpx
+
+    if _CLIENT is None:
+        _CLIENT = httpx.Client(follow_redirects=False)
+    return _CLIENT
+
+
+def parse_answer(response: Any) -> Any:
+    try:
+        document = response.json()
+    except ValueError:
+        document = None
+    if response.status_code >= 400:
+        if not isinstance(document, dict) or "errorMessage" not in document:
+            document = {"errorMessage": f"the server answered HTTP {response.status_code}", "reason": "unknown",
+                        "status": response.status_code, "statusCode": response.status_code}
+        raise RemoteError(response.status_code, document)
+    if document is None:
+        raise RemoteError(502, {"errorMessage": "the server's answer is not JSON", "reason": "unknown",
+                                "status": 502, "statusCode": 502})
+    return document
+
+
+def _encode_pairs(prefix: str, value: Any, pairs: list[tuple[str, str]]) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool):
+        pairs.append((prefix, "true" if value else "false"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _encode_pairs(f"{prefix}[{key}]", item, pairs)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _encode_pairs(f"{prefix}[{index}]" if isinstance(item, (dict, list)) else f"{prefix}[]", item, pairs)
+    else:
+        pairs.append((prefix, str(value)))
+
+
+def encode_query(fields: Mapping[str, Any]) -> str:
+    """Fields as the Cargo client (Axios) writes a query string: `k[]=v` arrays, `k[sub]=v` objects."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in fields.items():
+        _encode_pairs(key, value, pairs)
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe=':$,')}" for k, v in pairs)
+
+
+def credentials_path(home: Path) -> Path:
+    return home / CREDENTIALS
+
+
+def target() -> Target | None:
+    """The server this CLI speaks to, or None in embedded mode."""
+    url = os.environ.get("LADING_API_URL") or ""
+    token = os.environ.get("LADING_TOKEN") or ""
+    if url and token:
+        return Target(api_url=url.rstrip("/"), token=token, source="environment")
+    from lading.settings import load_settings
+
+    path = credentials_path(load_settings().home)
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(stored, dict) and stored.get("apiUrl") and stored.get("token"):
+        return Target(api_url=str(stored["apiUrl"]).rstrip("/"), token=str(stored["token"]), source="credentials")
+    return None
+
+
+def store_credentials(home: Path, api_url: str, token: str, workspace_uuid: str) -> Path:
+    """Write the credentials file readable by its owner only (0600), replacing any earlier one."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = credentials_path(home)
+    partial = path.with_suffix(".tmp")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump({"apiUrl": api_url.rstrip("/"), "token": token, "workspaceUuid": workspace_uuid}, handle)
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)
+    return path
