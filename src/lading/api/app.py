@@ -78,7 +78,7 @@ def create_app() -> Any:
     from lading import __version__
     from lading.api import _errors, out_of_scope, system
     from lading.api._http import App
-    from lading.api.routes import ROUTERS
+    from lading.api.routes import routers
 
     app = FastAPIOffline(title="Lading", version=__version__, openapi_url="/openapi.json", docs_url="/docs",
                          redoc_url=None, default_response_class=_errors.json_answer_class(),
@@ -87,7 +87,7 @@ def create_app() -> Any:
     app.state.lading = App()
     _errors.install(app)
     app.include_router(system.router)
-    for router in ROUTERS:
+    for router in routers():
         app.include_router(router, prefix="/v1")
     app.include_router(out_of_scope.router)
     app.add_middleware(BodyLimit)

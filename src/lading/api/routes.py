@@ -1,9 +1,13 @@
-"""Every command group's routers, in one list `create_app` mounts under `/v1`."""
+"""Every command group's routers (`api/<group>/`), in one list `create_app` mounts under `/v1`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lading.api.workspace import router as workspace_router
+GROUPS = ("orchestration", "billing", "workspace")
 
-ROUTERS: list[Any] = [workspace_router]
+
+def routers() -> list[Any]:
+    import importlib
+
+    return [importlib.import_module(f"lading.api.{group}").router for group in GROUPS]

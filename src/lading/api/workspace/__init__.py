@@ -1,11 +1,5 @@
-"""Routes of `workspaceManagement` (api.md §9) and `userManagement` (§10), one module per noun."""
+"""Routes of `workspaceManagement` (api.md §9), one module per noun (`api/workspace/<noun>.py`)."""
 
-from __future__ import annotations
+from lading.api._routers import collect
 
-from fastapi import APIRouter
-
-from lading.api.workspace import tokens
-
-router = APIRouter()
-for _module in (tokens,):
-    router.include_router(_module.router)
+router = collect(__name__, __path__)
