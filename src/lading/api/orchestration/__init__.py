@@ -1,4 +1,4 @@
-"""Routes of `orchestration` (api.md), one module per noun (`api/orchestration/<noun>.py`), found by `_routers.collect`."""
+"""Routes of `orchestration` (api.md §2), one module per noun (`api/orchestration/<noun>.py`)."""
 
 from lading.api._routers import collect
 
