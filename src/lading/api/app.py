@@ -9,6 +9,8 @@ process itself (no CDN), so the docs work offline.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -72,6 +74,27 @@ async def _too_large(send: Any, cap: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Any) -> AsyncIterator[None]:
+    """The server process holds a worker for what its API creates (api.md §0.1), stopped gracefully
+    with the server. `LADING_SERVER_WORKER=0` leaves execution to separate `lading worker` processes."""
+    import os
+
+    resident = None
+    if os.environ.get("LADING_SERVER_WORKER", "1") not in ("0", "false", "no"):
+        from lading.worker.resident import ResidentWorker
+
+        state = app.state.lading
+        resident = ResidentWorker(state.db, state.settings).start()
+    try:
+        yield
+    finally:
+        if resident is not None:
+            import asyncio
+
+            await asyncio.to_thread(resident.stop)
+
+
 def create_app() -> Any:
     from fastapi_offline import FastAPIOffline
 
@@ -80,7 +103,7 @@ def create_app() -> Any:
     from lading.api._http import App
     from lading.api.routes import routers
 
-    app = FastAPIOffline(title="Lading", version=__version__, openapi_url="/openapi.json", docs_url="/docs",
+    app = FastAPIOffline(title="Lading", lifespan=_lifespan, version=__version__, openapi_url="/openapi.json", docs_url="/docs",
                          redoc_url=None, default_response_class=_errors.json_answer_class(),
                          description="The Lading HTTP API: Cargo-compatible routes under `/v1`. "
                                      "Authenticate with `Authorization: Bearer <token>`.")
