@@ -109,9 +109,9 @@ def create_app() -> Any:
                                      "Authenticate with `Authorization: Bearer <token>`.")
     app.state.lading = App()
     _errors.install(app)
-    app.include_router(system.router)
+    app.include_router(system.router, responses=_errors.error_responses())
     for router in routers():
-        app.include_router(router, prefix="/v1")
+        app.include_router(router, prefix="/v1", responses=_errors.error_responses())
     app.include_router(out_of_scope.router)
     app.add_middleware(BodyLimit)
     return app
