@@ -24,10 +24,10 @@ def error_schema() -> Any:
         """Every failure: a message, the documented reason code, the HTTP status, and extras."""
 
         model_config = ConfigDict(extra="allow")
-        errorMessage: str  # noqa: N815 - the documented key
+        errorMessage: str
         reason: str | None = None
         status: int
-        statusCode: int  # noqa: N815
+        statusCode: int
         details: dict[str, Any] | None = None
 
     return ErrorDocument
