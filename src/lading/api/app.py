@@ -103,7 +103,8 @@ def create_app() -> Any:
     from lading.api._http import App
     from lading.api.routes import routers
 
-    app = FastAPIOffline(title="Lading", lifespan=_lifespan, version=__version__, openapi_url="/openapi.json", docs_url="/docs",
+    app = FastAPIOffline(title="Lading", lifespan=_lifespan, version=__version__, openapi_url="/openapi.json",
+                         docs_url="/docs",
                          redoc_url=None, default_response_class=_errors.json_answer_class(),
                          description="The Lading HTTP API: Cargo-compatible routes under `/v1`. "
                                      "Authenticate with `Authorization: Bearer <token>`.")
