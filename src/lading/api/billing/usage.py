@@ -40,4 +40,4 @@ def _documented() -> dict[str, Any]:
 
 @router.get("/metrics", summary="usage.getMetrics", openapi_extra=_documented())
 def get_metrics(session: Caller, fields: Annotated[MetricsQuery, Depends(query(MetricsQuery))]) -> dict[str, Any]:
-    return usage.get_metrics(session, **fields.given())
+    return usage.get_metrics(session, **fields.model_dump())
