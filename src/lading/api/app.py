@@ -9,6 +9,7 @@ process itself (no CDN), so the docs work offline.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -69,7 +70,10 @@ async def _too_large(send: Any, cap: int, reason: str) -> None:
 
     from lading.api._errors import document
 
-    body = orjson.dumps(document(413, reason, f"{reason}: the request body is over {cap // (1024 * 1024)} MiB"))
+    message = f"{reason}: the request body is over {cap // (1024 * 1024)} MiB"
+    if reason == "fileTooLarge":  # the Cargo client reports no reason for a failed upload: log it here
+        logging.getLogger("lading.api.uploads").warning("upload refused: %s", message)
+    body = orjson.dumps(document(413, reason, message))
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
