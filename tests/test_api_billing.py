@@ -206,3 +206,15 @@ def test_billing_commands_remote_print_what_they_print_embedded(api_server: Any,
     assert code == 3 and out["reason"] == "forbidden"
     code, out = cli("billing", "usage", "get-metrics", "--from", TODAY, "--to", TODAY)
     assert code == 3 and out["reason"] == "forbidden"
+
+
+@pytest.mark.parametrize(("budget", "available", "has_credits"), [("250", 250, True), ("0", 0, False),
+                                                                  ("lots", None, True)])
+def test_monthly_budget_comes_from_configuration(cli: Any, monkeypatch: pytest.MonkeyPatch, budget: str,
+                                                 available: Any, has_credits: bool) -> None:
+    monkeypatch.setenv("LADING_MONTHLY_CREDITS", budget)
+    code, out = cli("billing", "subscription", "get")
+    assert code == 0, out
+    subscription = out["subscription"]
+    assert subscription["subscriptionAvailableCreditsCount"] == available
+    assert subscription["hasCredits"] is has_credits and subscription["subscriptionCreditsUsedCount"] == 0
