@@ -10,6 +10,7 @@ process itself (no CDN), so the docs work offline.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,7 +24,8 @@ MAX_UPLOAD_BODY = 100 * 1024 * 1024 + 64 * 1024
 
 class BodyLimit:
     """ASGI middleware: refuse a request body over its cap with 413, whether or not it declares its
-    length, so an oversized body is never read into memory."""
+    length, so an oversized body is never read into memory. Over the upload cap (multipart bodies and
+    the chunked protocol's part PUTs) the reason is `fileTooLarge`, else `tooLarge` (api.md §0.3)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -34,11 +36,13 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or ())
         content_type = headers.get(b"content-type", b"").decode("latin-1")
-        cap = MAX_UPLOAD_BODY if content_type.startswith("multipart/") or (scope["method"] == "PUT" and \
-            "/multipart/parts/" in scope["path"]) else MAX_JSON_BODY
+        upload = content_type.startswith("multipart/") or (scope["method"] == "PUT" and
+                                                             "/multipart/parts/" in scope["path"])
+        cap = MAX_UPLOAD_BODY if upload else MAX_JSON_BODY
+        reason = "fileTooLarge" if upload else "tooLarge"
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
-            await _too_large(send, cap)
+            await _too_large(send, cap, reason)
             return
         seen = 0
         refused = False
@@ -60,15 +64,18 @@ class BodyLimit:
         except HTTPException:
             if not refused:
                 raise
-            await _too_large(send, cap)
+            await _too_large(send, cap, reason)
 
 
-async def _too_large(send: Any, cap: int) -> None:
+async def _too_large(send: Any, cap: int, reason: str) -> None:
     import orjson
 
     from lading.api._errors import document
 
-    body = orjson.dumps(document(413, "tooLarge", f"tooLarge: the request body is over {cap // (1024 * 1024)} MiB"))
+    message = f"{reason}: the request body is over {cap // (1024 * 1024)} MiB"
+    if reason == "fileTooLarge":  # the Cargo client reports no reason for a failed upload: log it here
+        logging.getLogger("lading.api.uploads").warning("upload refused: %s", message)
+    body = orjson.dumps(document(413, reason, message))
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
