@@ -18,7 +18,6 @@ from schemathesis.checks import (
 )
 
 
-
 @schemathesis.check
 def no_server_error(ctx: Any, response: Any, case: Any) -> bool | None:
     """No 5xx, except the documented 501 `notSupported` of a route Lading does not offer (api.md §0.3)."""
