@@ -1,6 +1,7 @@
 """Property-based fuzz of the OpenAPI document against a live `lading serve`: every documented
 operation is called with generated parameters and bodies (valid and not), bearing a real token.
-Whatever arrives, the server answers without a 5xx (but the documented 501 `notSupported`), with a JSON body that matches the documented
+Whatever arrives, the server answers without a 5xx (but the documented 501
+`notSupported`), with a JSON body that matches the documented
 schema of its status (the error document for every 4xx)."""
 
 from __future__ import annotations
