@@ -20,7 +20,7 @@ Caller = Annotated[Session, Depends(caller)]
 
 
 class DiagramRequest(Body):
-    nodes: list[Any] | None = None
+    nodes: Any = None
     workflow_uuid: str | None = None
     draft: bool = False
     release_uuid: str | None = None

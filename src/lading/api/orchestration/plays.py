@@ -23,17 +23,19 @@ class PlayList(Query):
     folder_uuid: str | None = None
 
 
+# The segment's filter/sort, the change kinds and the schedule are checked by the services (as the
+# CLI's JSON flags are): one refusal on both faces.
 class PlayCreate(Body):
     name: str
     model_uuid: str
-    change_kinds: list[str]
+    change_kinds: Any
     run_creation_rule: str
     description: str | None = None
-    filter: dict[str, Any] | None = None
-    sort: list[Any] | None = None
+    filter: Any = None
+    sort: Any = None
     limit: int | None = None
     tracking_column_slugs: list[str] | None = None
-    schedule: dict[str, Any] | None = None
+    schedule: Any = None
     folder_uuid: str | None = None
     health_threshold: int = 80
 
@@ -42,15 +44,15 @@ class PlayUpdate(Body):
     name: str | None = None
     description: str | None = None
     is_enabled: bool | None = None
-    filter: dict[str, Any] | None = None
-    sort: list[Any] | None = None
+    filter: Any = None
+    sort: Any = None
     limit: int | None = None
     tracking_column_slugs: list[str] | None = None
-    change_kinds: list[str] | None = None
+    change_kinds: Any = None
     run_creation_rule: str | None = None
     health_threshold: int | None = None
     health_alert_actions: list[Any] | None = None
-    schedule: dict[str, Any] | None = None
+    schedule: Any = None
     folder_uuid: str | None = None
     template: Any = None
 

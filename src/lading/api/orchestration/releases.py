@@ -27,22 +27,24 @@ class OfWorkflow(Query):
     workflow_uuid: str
 
 
+# The graph, form fields, test records and options are checked by the service, as for the CLI's
+# JSON flags, so both faces refuse a malformed one with the same `invalidData`.
 class DraftUpdate(Body):
     workflow_uuid: str
     parent_uuid: str | None = None
-    nodes: list[Any] | None = None
-    test_records: list[Any] | None = None
-    form_fields: list[dict[str, Any]] | None = None
-    options: dict[str, Any] | None = None
+    nodes: Any = None
+    test_records: Any = None
+    form_fields: Any = None
+    options: Any = None
 
 
 class DraftDeploy(Body):
     workflow_uuid: str
-    nodes: list[Any] | None = None
-    form_fields: list[dict[str, Any]] | None = None
+    nodes: Any = None
+    form_fields: Any = None
     version: str | None = None
     description: str | None = None
-    options: dict[str, Any] | None = None
+    options: Any = None
 
 
 @router.get("/list", summary="release.list (deployed and archived, newest first)",

@@ -19,19 +19,20 @@ class ToolList(Query):
     folder_uuid: str | None = None
 
 
+# `icon` and `triggers` are checked by the service (as the CLI's flags are): one refusal on both faces.
 class ToolCreate(Body):
     name: str
-    icon: dict[str, Any] | None
+    icon: Any
     description: str | None = None
-    triggers: list[Any] | None = None
+    triggers: Any = None
     folder_uuid: str | None = None
 
 
 class ToolUpdate(Body):
     name: str | None = None
-    icon: dict[str, Any] | None = None
+    icon: Any = None
     description: str | None = None
-    triggers: list[Any] | None = None
+    triggers: Any = None
     public_form: dict[str, Any] | None = None
     folder_uuid: str | None = None
     template: Any = None

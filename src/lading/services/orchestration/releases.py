@@ -144,7 +144,7 @@ def get_release(session: Session, uuid: str) -> dict[str, Any]:
         return {"release": presenters.release(require_release(session, conn, uuid))}
 
 
-def list_releases(session: Session, *, workflow_uuid: str | None, limit: int = 50, offset: int = 0,
+def list_releases(session: Session, *, workflow_uuid: str | None = None, limit: int = 50, offset: int = 0,
                   user_uuid: str | None = None, statuses: list[str] | None = None) -> dict[str, Any]:
     """Deployed and archived releases newest first (`statuses` may also ask for drafts; ad-hoc
     graphs are never listed)."""
