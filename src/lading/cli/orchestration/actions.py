@@ -63,7 +63,7 @@ def execute(
     if remote is None:
         emit(_execute_here(parsed, inputs, wait))
         return
-    from lading.cli.orchestration._remote import poll_until_terminal
+    from lading.cli.orchestration._remote_answers import poll_until_terminal
 
     result = remote.call("POST", "/orchestration/actions/execute",
                          body={"action": parsed, "data": {} if inputs is None else inputs})
@@ -118,7 +118,7 @@ def execute_batch(
 
 def _wait_for_batch(remote: Target, batch_uuid: str, polling_interval: int) -> dict[str, Any]:
     """Poll the server's `GET /orchestration/batches/:uuid` until terminal, drawing progress."""
-    from lading.cli.orchestration._remote import poll_until_terminal
+    from lading.cli.orchestration._remote_answers import poll_until_terminal
     from lading.cli.progress import BatchProgress
 
     latest: dict[str, Any] = {}

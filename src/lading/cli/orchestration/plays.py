@@ -102,7 +102,7 @@ def update(
     folder_uuid: str = typer.Option(None, "--folder-uuid", help="A folder uuid, or null."),
 ) -> None:
     """Update a play's settings; --filter/--limit/--tracking-column-slugs re-sync its generated segment."""
-    from lading.cli.orchestration._remote import answer_in_cli_words
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.domain.errors import UsageError
     from lading.services.orchestration import http_reasons, plays
 

@@ -53,7 +53,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
 
 def _get_draft(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the workflow's editable draft."""
-    from lading.cli.orchestration._remote import answer_in_cli_words
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.services.orchestration import http_reasons, releases
 
     emit(answer_in_cli_words("GET", "/orchestration/releases/draft", query={"workflowUuid": workflow_uuid},
@@ -67,7 +67,7 @@ def _update_draft(
     form_fields: str = typer.Option(None, "--form-fields", help="null or [{slug,label,type,required}]."),
 ) -> None:
     """Replace the draft's nodes and/or form fields (a draft may be invalid)."""
-    from lading.cli.orchestration._remote import answer_in_cli_words
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.services.orchestration import http_reasons, releases
 
     changes = _draft_changes(nodes, form_fields)
@@ -84,7 +84,7 @@ def _deploy_draft(
     version: str = typer.Option(None, "--version", help="Semver above every existing version."),
 ) -> None:
     """Validate the draft and deploy it as the next release."""
-    from lading.cli.orchestration._remote import answer_in_cli_words
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.services.orchestration import http_reasons, releases
 
     changes = _draft_changes(nodes, form_fields)
@@ -98,7 +98,7 @@ def _deploy_draft(
 
 def _get_deployed(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the deployed release."""
-    from lading.cli.orchestration._remote import answer_in_cli_words
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.services.orchestration import http_reasons, releases
 
     emit(answer_in_cli_words("GET", "/orchestration/releases/deployed", query={"workflowUuid": workflow_uuid},

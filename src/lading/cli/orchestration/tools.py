@@ -58,7 +58,7 @@ def update(
     emoji_slug: str = typer.Option(None, "--emoji-slug"),
 ) -> None:
     """Update a tool's name, description, triggers, folder or emoji."""
-    from lading.cli.orchestration._remote import answer_in_cli_words
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.domain.errors import UsageError
     from lading.services.orchestration import http_reasons, tools
 
@@ -84,7 +84,7 @@ def update(
 @tool_app.command("remove")
 def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a tool, its workflow and triggers (history stays queryable)."""
-    from lading.cli.orchestration._remote import answer_in_cli_words
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.services.orchestration import http_reasons, tools
 
     emit(answer_in_cli_words("DELETE", f"/orchestration/tools/{uuid}", renames=http_reasons.TOOL_WRITE,
