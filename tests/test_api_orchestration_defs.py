@@ -522,3 +522,7 @@ def test_remote_cli_action_execute(api_server: Any, remote: Any) -> None:
                        "--wait-until-finished", "--polling-interval", "100")
     assert code == 0 and out["run"]["status"] == "success" and out["runContext"]["end"] == {"x": 3}
     assert set(out) == {"run", "runContext", "runComputedConfigs"}
+    code, out = remote("orchestration", "action", "execute-batch", "--action", action, "--records",
+                       json.dumps([{"variables": [var("x", 1)]}] * 2), "--wait-until-finished",
+                       "--polling-interval", "100")
+    assert code == 0 and out["batch"]["status"] == "success" and out["batch"]["runsCount"] == 2
