@@ -40,10 +40,9 @@ def _finished_at(value: Any) -> datetime | None:
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None:
             return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        except (ValueError, OverflowError):  # not ISO 8601, or out of range once in UTC
+            pass
     raise ValidationError(f"finishedAt must be an ISO 8601 date-time, got {shown(value)}", reason="invalidPayload")
 
 
