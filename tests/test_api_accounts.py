@@ -415,8 +415,8 @@ def test_remote_cli_prints_what_the_embedded_cli_prints(remote: Any, cli: Any) -
     uuid_ = folder["folder"]["uuid"]
     assert both("workspaceManagement", "folder", "get", uuid_) == folder
     assert uuid_ in {f["uuid"] for f in both("workspaceManagement", "folder", "list", "--kind", "play")["folders"]}
-    code, child = cli("workspaceManagement", "folder", "create", "--name", "child", "--emoji-slug", "x", "--kind", "play",
-                      "--parent-uuid", uuid_)
+    code, child = cli("workspaceManagement", "folder", "create", "--name", "child", "--emoji-slug", "x",
+                      "--kind", "play", "--parent-uuid", uuid_)
     assert code == 0 and child["folder"]["parentUuid"] == uuid_
     code, moved = cli("workspaceManagement", "folder", "update", "--uuid", child["folder"]["uuid"], "--parent-uuid",
                       "null", "--order", "4")
