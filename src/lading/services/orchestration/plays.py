@@ -19,6 +19,7 @@ from lading.services.orchestration import shapes
 from lading.services.orchestration._graphs import insert_new_workflow
 from lading.services.orchestration._play_batch_rows import normalise_change_kinds
 from lading.services.session import Session
+from lading.services.workspace.folders import require_folder
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import plays as repo
 from lading.store.repositories import segments as seg_repo
@@ -122,6 +123,8 @@ def create_play(session: Session, *, name: str, model_uuid: str, change_kinds: A
               "health_threshold": _threshold(health_threshold)}
     if not model_uuid:
         raise ValidationError("--model-uuid is required", reason="invalidData")
+    with session.db.read() as conn:
+        folder_uuid = require_folder(conn, session.workspace_uuid, folder_uuid, "play")
     segment = segments.create_segment(session, name=SEGMENT_NAME, model_uuid=model_uuid,
                                       filter=EMPTY_FILTER if filter is None else filter, sort=sort, limit=limit,
                                       tracking_column_slugs=tracking_column_slugs)["segment"]
@@ -187,6 +190,8 @@ def update_play(session: Session, uuid: str, *, name: Any = _UNSET, description:
     ws = session.workspace_uuid
     with session.db.read() as conn:
         row = require_play(session, conn, uuid)
+        if "folder_uuid" in values:
+            values["folder_uuid"] = require_folder(conn, ws, values["folder_uuid"], "play")
         if values.get("is_enabled") and wf_repo.release_by_status(conn, ws, row.workflow_uuid, "deployed") is None:
             raise NotFoundError("this play has no deployed release; deploy its draft before enabling it",
                                 reason="noDeployedRelease")

@@ -11,6 +11,7 @@ from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration import shapes
 from lading.services.orchestration._graphs import insert_new_workflow
 from lading.services.session import Session
+from lading.services.workspace.folders import require_folder
 from lading.store.clock import utcnow
 from lading.store.repositories import workflows as repo
 
@@ -107,6 +108,7 @@ def create_tool(session: Session, *, name: str, description: str | None = None, 
     tool_uuid, workflow_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
     ws = session.workspace_uuid
     with session.db.write() as conn:
+        folder_uuid = require_folder(conn, ws, folder_uuid, "tool")
         insert_new_workflow(session, conn, workflow_uuid, now, tool_uuid=tool_uuid, folder_uuid=folder_uuid)
         repo.insert_tool(conn, ws, {
             "uuid": tool_uuid, "workflow_uuid": workflow_uuid, "name": name.strip(), "description": description,
@@ -155,6 +157,8 @@ def update_tool(session: Session, uuid: str, *, name: Any = _UNSET, description:
         row = require_tool(session, conn, uuid)
         if row.is_read_only:
             raise ConflictError("this tool is read-only", reason="toolReadOnly")
+        if "folder_uuid" in values:
+            values["folder_uuid"] = require_folder(conn, session.workspace_uuid, values["folder_uuid"], "tool")
         if values:
             values["updated_at"] = utcnow()
             repo.update_tool(conn, session.workspace_uuid, uuid, values)
