@@ -91,9 +91,13 @@ def walk_nodes(nodes: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def run(row: Any) -> dict[str, Any]:
-    """A run without reading anything else (a run just created: no executions, no children yet)."""
-    return RunLinks().run(row)
+def run(row: Any, nodes: list[Any] | None = None) -> dict[str, Any]:
+    """A run without reading anything else (a run just created: no executions, no children yet);
+    `nodes`: the inline graph it was created with."""
+    links = RunLinks()
+    if nodes is not None:
+        links.adhoc[row.release_uuid] = nodes
+    return links.run(row)
 
 
 def run_page(conn: Any, ws: str, rows: Sequence[Any]) -> list[dict[str, Any]]:

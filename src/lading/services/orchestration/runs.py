@@ -105,7 +105,7 @@ def create_run(session: Session, *, workflow_uuid: str | None = None, data: Any 
         row["call_stack"] = [tool.uuid] if tool is not None else []
         repo.insert_runs(conn, [row])
         stored = repo.get_run(conn, session.workspace_uuid, run_uuid)
-    return {"run": presenters.run(stored)}
+    return {"run": presenters.run(stored, nodes)}
 
 
 def insert_graph_run(session: Session, conn: Any, *, nodes: list[dict[str, Any]], data: dict[str, Any],
