@@ -23,11 +23,44 @@ CACHE_DIR = Path(os.environ.get("LADING_CACHE_DIR") or REPO / ".cache")
 SUITE_SECRET_KEY = base64.b64encode(b"lading-test-suite-secret-key-32b").decode()
 
 
+# `LADING_TEST_MODE=remote` runs the same tests with the CLI in remote mode: every `lading …` a test
+# types goes over HTTP to one real `lading serve` (each test in a workspace of its own, with its own
+# token), while the test's direct reads of the store see the server's store.
+REMOTE = os.environ.get("LADING_TEST_MODE") == "remote"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "embedded_only: the test configures the CLI process itself "
+                                       "(environment, files in its home), which a remote server cannot see")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if REMOTE:
+        skip = pytest.mark.skip(reason="embedded only: configures the CLI process, not the server")
+        for item in items:
+            if "embedded_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The one server of a remote-mode pass (None in the embedded pass)."""
+    if not REMOTE:
+        yield None
+        return
+    from api_server import start_server, stop_server
+
+    server = start_server(tmp_path_factory.mktemp("remote") / "home", workspaces=())
+    yield server
+    stop_server(server)
+
+
 @pytest.fixture(autouse=True)
-def lading_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def lading_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Path]:
     from lading.store.database import reset_database_cache
 
-    home = tmp_path / "home"
+    server = request.getfixturevalue("remote_server") if REMOTE else None
+    home = tmp_path / "home" if server is None else server.home
     monkeypatch.setenv("LADING_HOME", str(home))
     monkeypatch.setenv("LADING_CACHE_DIR", str(CACHE_DIR))
     monkeypatch.setenv("LADING_WORKSPACE_NAME", f"test-{uuid.uuid4().hex[:12]}")
@@ -42,9 +75,19 @@ def lading_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
         monkeypatch.setenv("LADING_DATABASE_URL", url)
     else:
         monkeypatch.delenv("LADING_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LADING_API_URL", raising=False)
+    monkeypatch.delenv("LADING_TOKEN", raising=False)
     reset_database_cache()
+    if server is not None:
+        from lading.services.wiring import open_session
+        from lading.services.workspace.tokens import create_token
+
+        token = create_token(open_session(), name="remote test")["token"]["token"]
+        monkeypatch.setenv("LADING_API_URL", server.url)
+        monkeypatch.setenv("LADING_TOKEN", token)
     yield home
-    _stop_background_worker(home)
+    if server is None:
+        _stop_background_worker(home)
     reset_database_cache()
 
 

@@ -118,7 +118,13 @@ def test_agent_lifecycle_draft_update_deploy_versions_and_archive() -> None:
 
 def test_agent_update_and_remove() -> None:
     agent = make_agent("Writer")
-    folder = str(uuid.uuid4())
+    folder = ok("workspaceManagement", "folder", "create", "--name", "Writers", "--emoji-slug", "pen",
+                "--kind", "agent")["folder"]["uuid"]
+    file_folder = ok("workspaceManagement", "folder", "create", "--name", "Docs", "--emoji-slug", "book",
+                     "--kind", "file")["folder"]["uuid"]
+    # An agent enters only an agent folder of its workspace (C §3.5).
+    fails("folderNotFound", "ai", "agent", "update", "--uuid", agent["uuid"], "--folder-uuid", file_folder)
+    fails("folderNotFound", "ai", "agent", "update", "--uuid", agent["uuid"], "--folder-uuid", str(uuid.uuid4()))
     out = ok("ai", "agent", "update", "--uuid", agent["uuid"], "--name", "Scribe", "--icon-color", "green",
              "--icon-face", "✍️", "--folder-uuid", folder)["agent"]
     assert (out["name"], out["icon"], out["folderUuid"]) == ("Scribe", {"color": "green", "face": "✍️"}, folder)

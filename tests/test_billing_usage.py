@@ -134,13 +134,18 @@ def test_bad_input(flags: tuple[str, ...], fragment: str) -> None:
 
 
 def test_only_admins_see_usage() -> None:
-    from sqlalchemy import update
+    """Billing is admin only on every face: a member's token is refused in the service itself (over
+    HTTP in test_api_billing.py); direct store access, the embedded CLI, is the administrator."""
+    from dataclasses import replace
 
+    from lading.domain.errors import AuthError
+    from lading.services.access import Access
+    from lading.services.billing import usage
     from lading.services.wiring import open_session
-    from lading.store.schema import users
 
-    session = open_session()
-    with session.db.write() as conn:
-        conn.execute(update(users).where(users.c.uuid == session.user_uuid).values(role="member"))
+    member = replace(open_session(), access=Access(role="member", token_uuid="t"))
+    with pytest.raises(AuthError) as refused:
+        usage.get_metrics(member, date_from="2025-01-01", date_to="2025-01-02")
+    assert refused.value.to_document()["errorMessage"] == "forbidden" and refused.value.status_code == 403
     code, out = run_cli("billing", "usage", "get-metrics", "--from", "2025-01-01", "--to", "2025-01-02")
-    assert code == 3 and out["errorMessage"] == "forbidden" and out["statusCode"] == 403
+    assert code == 0 and out == {"metrics": []}

@@ -87,8 +87,14 @@ def calls_then_answer(calls: list[dict[str, Any]]) -> Any:
 
 # --- files ------------------------------------------------------------------------------------------
 
+def file_folder(name: str, kind: str = "file") -> str:
+    """A real folder (resources enter only an existing folder of their kind)."""
+    return str(ok("workspaceManagement", "folder", "create", "--name", name, "--emoji-slug", "folder",
+                  "--kind", kind)["folder"]["uuid"])
+
+
 def test_file_upload_get_update_list_remove_and_the_ai_alias(tmp_path: Path) -> None:
-    folder, other = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+    folder, other = file_folder("Pricing"), file_folder("Archive")
     notes = tmp_path / "notes.md"
     notes.write_text("# Pricing\n\nAcme pays 40 dollars per seat.\n")
     created = upload(notes, "--folder-uuid", folder)
@@ -113,6 +119,10 @@ def test_file_upload_get_update_list_remove_and_the_ai_alias(tmp_path: Path) -> 
     assert root["folderUuid"] is None and root["name"] == "pricing.md"
     fails("invalidData", "content", "file", "update", "--uuid", created["uuid"], "--name", " ")
     fails("invalidData", "content", "file", "upload", "--file-path", str(notes), "--folder-uuid", "not-a-uuid")
+    fails("folderNotFound", "content", "file", "upload", "--file-path", str(notes), "--folder-uuid",
+          str(uuidlib.uuid4()))
+    fails("folderNotFound", "content", "file", "update", "--uuid", created["uuid"], "--folder-uuid",
+          file_folder("Tools", "tool"))
     fails("invalidData", "content", "file", "upload", "--file-path", str(tmp_path / "missing.txt"))
     code, out = run_cli("content", "file", "upload")
     assert code == 2 and "--file-path" in out["errorMessage"]
@@ -147,7 +157,7 @@ def test_native_libraries_and_connector_libraries_refused(tmp_path: Path) -> Non
     a.write_text("alpha")
     b.write_text("beta")
     fa, fb = upload(a)["uuid"], upload(b)["uuid"]
-    folder = str(uuidlib.uuid4())
+    folder = file_folder("Libraries")
     library = ok("content", "library", "create", "--name", "Playbooks", "--file-uuids", f"{fa},{fb}",
                  "--folder-uuid", folder, "--config", j({"note": "sales"}))["library"]
     assert (library["kind"], library["fileUuids"], library["folderUuid"]) == ("native", [fa, fb], folder)
@@ -201,7 +211,7 @@ def test_files_and_libraries_are_workspace_scoped(tmp_path: Path, monkeypatch: p
 def test_deploy_checks_files_folders_and_libraries(tmp_path: Path) -> None:
     doc = tmp_path / "doc.txt"
     doc.write_text("hello")
-    folder, empty_folder = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+    folder, empty_folder = file_folder("Docs"), str(uuidlib.uuid4())
     file_uuid = upload(doc, "--folder-uuid", folder)["uuid"]
     library = ok("content", "library", "create", "--name", "L", "--file-uuids", file_uuid)["library"]["uuid"]
     a = ok("ai", "agent", "create", "--name", "A")["agent"]["uuid"]
@@ -268,7 +278,7 @@ def test_search_tool_finds_the_right_passage_in_each_file_type(tmp_path: Path) -
 
 
 def test_message_resources_search_a_folder_and_rank_by_relevance(tmp_path: Path) -> None:
-    folder = str(uuidlib.uuid4())
+    folder = file_folder("Knowledge")
     (tmp_path / "a.txt").write_text("Renewals are handled by Dana. Renewals renewals renewals.")
     (tmp_path / "b.txt").write_text("Dana also plays tennis on Fridays, after the renewals meeting.")
     (tmp_path / "c.txt").write_text("Renewals happen yearly.")

@@ -67,17 +67,24 @@ def runs_of(workflow: str, batch_uuid: str) -> dict[str, str]:
 
 def test_play_lifecycle_and_generated_segment() -> None:
     model = make_model()
+    folder = ok("workspaceManagement", "folder", "create", "--name", "Plays", "--emoji-slug", "rocket",
+                "--kind", "play")["folder"]["uuid"]
+    tool_folder = ok("workspaceManagement", "folder", "create", "--name", "Tools", "--emoji-slug", "wrench",
+                     "--kind", "tool")["folder"]["uuid"]
+    # A play enters only a play folder of its workspace (C §3.5).
+    fails("folderNotFound", "orchestration", "play", "create", "--name", "X", "--model-uuid", model,
+          "--folder-uuid", tool_folder)
     created = ok("orchestration", "play", "create", "--name", "Enrich", "--model-uuid", model,
                  "--description", "New US leads", "--filter", j(US), "--limit", "10",
                  "--change-kinds", "created,updated", "--run-creation-rule", "onlyOnce",
                  "--tracking-column-slugs", "name", "--health-threshold", "90",
-                 "--schedule", j({"type": "watch"}), "--folder-uuid", "folder-1")["play"]
+                 "--schedule", j({"type": "watch"}), "--folder-uuid", folder)["play"]
     assert {k: created[k] for k in ("name", "modelUuid", "changeKinds", "runCreationRule", "isEnabled", "schedule",
                                     "description", "healthThreshold", "folderUuid", "filter", "limit",
                                     "trackingColumnSlugs")} == {
         "name": "Enrich", "modelUuid": model, "changeKinds": ["added", "updated"], "runCreationRule": "once",
         "isEnabled": False, "schedule": {"type": "watch"}, "description": "New US leads", "healthThreshold": 90,
-        "folderUuid": "folder-1", "filter": US, "limit": 10, "trackingColumnSlugs": ["name"]}
+        "folderUuid": folder, "filter": US, "limit": 10, "trackingColumnSlugs": ["name"]}
     assert created["workflowUuid"] and created["createdAt"] and created["updatedAt"]
     # The generated segment: named GENERATED_PLAY_SEGMENT, fromPlay, synced with the play's filter.
     segment = ok("segmentation", "segment", "get", created["segmentUuid"])["segment"]
@@ -96,7 +103,7 @@ def test_play_lifecycle_and_generated_segment() -> None:
         (["added"], "always", False, None, 80, ALL, None)
     assert ok("orchestration", "play", "get", created["uuid"]) == {"play": created}
     assert [p["uuid"] for p in ok("orchestration", "play", "list")["plays"]] == [defaults["uuid"], created["uuid"]]
-    assert [p["uuid"] for p in ok("orchestration", "play", "list", "--folder-uuid", "folder-1")["plays"]] == \
+    assert [p["uuid"] for p in ok("orchestration", "play", "list", "--folder-uuid", folder)["plays"]] == \
         [created["uuid"]]
 
     # Update: every flag; the segment follows --filter/--limit/--tracking-column-slugs.

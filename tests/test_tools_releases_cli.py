@@ -115,7 +115,9 @@ def test_draft_run_pins_a_snapshot_and_form_fields_required() -> None:
     code, out = run_cli("orchestration", "release", "update-draft", "--workflow-uuid", wf, "--nodes", j(graph("d")),
                         "--form-fields", j(fields))
     draft_uuid = out["release"]["uuid"]
-    assert out["release"]["formFields"] == fields
+    # Stored and shown in both spellings: the CLI's (O §1) and the HTTP client's (api.md §2.3).
+    assert out["release"]["formFields"] == [{**fields[0], "name": "Domain", "kind": "string", "isRequired": True,
+                                             "description": None, "placeholder": None}]
     code, out = run_cli("orchestration", "run", "create", "--workflow-uuid", wf, "--release-uuid", draft_uuid)
     assert code == 1 and out["reason"] == "invalidData" and "domain" in out["errorMessage"]
     code, out = run_cli("orchestration", "run", "create", "--workflow-uuid", wf, "--release-uuid", draft_uuid,

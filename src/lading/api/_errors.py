@@ -16,6 +16,35 @@ from lading.domain.errors import LadingError
 log = logging.getLogger("lading.api")
 
 
+def error_schema() -> Any:
+    """The error document as a Pydantic model, for the OpenAPI description of every 4xx/5xx answer."""
+    from pydantic import BaseModel, ConfigDict
+
+    class ErrorDocument(BaseModel):
+        """Every failure: a message, the documented reason code, the HTTP status, and extras."""
+
+        model_config = ConfigDict(extra="allow")
+        errorMessage: str
+        reason: str | None = None
+        status: int
+        statusCode: int
+        details: dict[str, Any] | None = None
+
+    return ErrorDocument
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {}
+
+
+def error_responses() -> dict[int | str, dict[str, Any]]:
+    """`responses=` for the routers: every 4xx and 5xx answer is the error document."""
+    if not ERROR_RESPONSES:
+        model = error_schema()
+        ERROR_RESPONSES.update({"4XX": {"model": model, "description": "A failure with its reason code"},
+                                "5XX": {"model": model, "description": "An unexpected failure (reason `unknown`)"}})
+    return ERROR_RESPONSES
+
+
 def document(status: int, reason: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"errorMessage": message, "reason": reason, "status": status, "statusCode": status, **extra}
 
@@ -29,11 +58,11 @@ def json_answer_class() -> Any:
     global _ANSWER
     if _ANSWER is None:
         import orjson
-        from starlette.responses import Response
+        from starlette.responses import JSONResponse
 
         from lading.store.database import json_default
 
-        class Answer(Response):
+        class Answer(JSONResponse):
             media_type = "application/json; charset=utf-8"
 
             def render(self, content: Any) -> bytes:

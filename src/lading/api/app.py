@@ -9,6 +9,9 @@ process itself (no CDN), so the docs work offline.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -21,7 +24,8 @@ MAX_UPLOAD_BODY = 100 * 1024 * 1024 + 64 * 1024
 
 class BodyLimit:
     """ASGI middleware: refuse a request body over its cap with 413, whether or not it declares its
-    length, so an oversized body is never read into memory."""
+    length, so an oversized body is never read into memory. Over the upload cap (multipart bodies and
+    the chunked protocol's part PUTs) the reason is `fileTooLarge`, else `tooLarge` (api.md §0.3)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -32,11 +36,13 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or ())
         content_type = headers.get(b"content-type", b"").decode("latin-1")
-        cap = MAX_UPLOAD_BODY if content_type.startswith("multipart/") or (scope["method"] == "PUT" and \
-            "/multipart/parts/" in scope["path"]) else MAX_JSON_BODY
+        upload = content_type.startswith("multipart/") or (scope["method"] == "PUT" and
+                                                             "/multipart/parts/" in scope["path"])
+        cap = MAX_UPLOAD_BODY if upload else MAX_JSON_BODY
+        reason = "fileTooLarge" if upload else "tooLarge"
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
-            await _too_large(send, cap)
+            await _too_large(send, cap, reason)
             return
         seen = 0
         refused = False
@@ -58,18 +64,42 @@ class BodyLimit:
         except HTTPException:
             if not refused:
                 raise
-            await _too_large(send, cap)
+            await _too_large(send, cap, reason)
 
 
-async def _too_large(send: Any, cap: int) -> None:
+async def _too_large(send: Any, cap: int, reason: str) -> None:
     import orjson
 
     from lading.api._errors import document
 
-    body = orjson.dumps(document(413, "tooLarge", f"tooLarge: the request body is over {cap // (1024 * 1024)} MiB"))
+    message = f"{reason}: the request body is over {cap // (1024 * 1024)} MiB"
+    if reason == "fileTooLarge":  # the Cargo client reports no reason for a failed upload: log it here
+        logging.getLogger("lading.api.uploads").warning("upload refused: %s", message)
+    body = orjson.dumps(document(413, reason, message))
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Any) -> AsyncIterator[None]:
+    """The server process holds a worker for what its API creates (api.md §0.1), stopped gracefully
+    with the server. `LADING_SERVER_WORKER=0` leaves execution to separate `lading worker` processes."""
+    import os
+
+    resident = None
+    if os.environ.get("LADING_SERVER_WORKER", "1") not in ("0", "false", "no"):
+        from lading.worker.resident import ResidentWorker
+
+        state = app.state.lading
+        resident = ResidentWorker(state.db, state.settings).start()
+    try:
+        yield
+    finally:
+        if resident is not None:
+            import asyncio
+
+            await asyncio.to_thread(resident.stop)
 
 
 def create_app() -> Any:
@@ -80,15 +110,16 @@ def create_app() -> Any:
     from lading.api._http import App
     from lading.api.routes import routers
 
-    app = FastAPIOffline(title="Lading", version=__version__, openapi_url="/openapi.json", docs_url="/docs",
+    app = FastAPIOffline(title="Lading", lifespan=_lifespan, version=__version__, openapi_url="/openapi.json",
+                         docs_url="/docs",
                          redoc_url=None, default_response_class=_errors.json_answer_class(),
                          description="The Lading HTTP API: Cargo-compatible routes under `/v1`. "
                                      "Authenticate with `Authorization: Bearer <token>`.")
     app.state.lading = App()
     _errors.install(app)
-    app.include_router(system.router)
+    app.include_router(system.router, responses=_errors.error_responses())
     for router in routers():
-        app.include_router(router, prefix="/v1")
+        app.include_router(router, prefix="/v1", responses=_errors.error_responses())
     app.include_router(out_of_scope.router)
     app.add_middleware(BodyLimit)
     return app

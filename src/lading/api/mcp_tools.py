@@ -83,7 +83,8 @@ def platform_tools(session: Session) -> list[McpTool]:
                               offset=int(_arg(a, "offset", 0)), statuses=_arg(a, "statuses"))
 
     return [
-        McpTool("whoami", "The current user and workspace.", _schema({}), lambda a: whoami(session)),
+        McpTool("whoami", "The current user and workspace.", _schema({}),
+                lambda a: {**whoami(session), "baseUrl": None}),
         McpTool("get_usage", "Usage per UTC day (executions, credits, storage records) between two dates.",
                 _schema({"dateFrom": {"type": "string", "description": "YYYY-MM-DD"},
                          "dateTo": {"type": "string", "description": "YYYY-MM-DD"},

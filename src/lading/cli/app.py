@@ -15,7 +15,7 @@ from lading.cli.orchestration import orchestration_app
 from lading.cli.segmentation import segmentation_app
 from lading.cli.storage import storage_app
 from lading.cli.system import register_system_commands
-from lading.cli.workspace import workspace_app
+from lading.cli.workspace import user_management_app, workspace_app
 
 app = typer.Typer(
     name="lading",
@@ -44,6 +44,6 @@ def root(
 add_members(app, (orchestration_app, "orchestration"), (connection_app, "connection"), (storage_app, "storage"),
             (segmentation_app, "segmentation"), (workspace_app, "workspaceManagement"),
             (workspace_app, "workspace", {"hidden": True}), (billing_app, "billing"), (ai_app, "ai"),
-            (content_app, "content"))
+            (content_app, "content"), (user_management_app, "user"))
 register_system_commands(app)
 register_mcp_command(app)

@@ -35,7 +35,8 @@ class RemoteError(LadingError):
             self.exit_code = 3
 
     def to_document(self) -> dict[str, Any]:
-        return dict(self.document)
+        # The embedded CLI leaves out empty `details`; the API always sends it (api.md §0.3).
+        return {k: v for k, v in self.document.items() if not (k == "details" and v == {})}
 
 
 class UnreachableError(LadingError):

@@ -170,6 +170,10 @@ releases = Table(
     Column("nodes", Json, nullable=False),
     *_stamps(),
     _ts("deployed_at"),
+    # The release this one was made from (a draft: the release it was edited from; a deploy: the
+    # release it replaced), and the draft's saved test inputs (api.md §2.3).
+    Column("parent_uuid", Uuid),
+    Column("test_records", Json),
     Index("ix_releases_workflow", "workspace_uuid", "workflow_uuid", "status"),
 )
 
@@ -184,6 +188,8 @@ tools = Table(
     Column("is_read_only", Boolean, nullable=False, server_default="0"),
     Column("folder_uuid", Uuid),
     Column("emoji_slug", String(64)),
+    # A raw-image icon (`{"kind":"raw","data"}`); an emoji icon is `emoji_slug`.
+    Column("icon", Json),
     *_stamps(deleted=True),
 )
 

@@ -126,6 +126,11 @@ class Worker:
 
     # --- main loop ---------------------------------------------------------------------------
 
+    def wake(self) -> None:
+        """Look for work now rather than at the next poll (called on the worker's own loop; from
+        another thread use `loop.call_soon_threadsafe(worker.wake)`)."""
+        self._wake_loop.set()
+
     def request_stop(self) -> None:
         """Graceful stop (SIGTERM): claim nothing more; in-flight runs release their lease at the next
         node boundary so another worker resumes them at once."""
@@ -200,7 +205,9 @@ class Worker:
                 wait = self.options.poll_interval
                 if due is not None:
                     wait = max(0.01, min(wait, (due - utcnow()).total_seconds() + 0.01))
-                await asyncio.sleep(wait)
+                # Idle: sleep until the next poll, or until `wake` says work was just created.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake_loop.wait(), wait)
         finally:
             self._feed_stop.set()
             if self._feed_task is not None:

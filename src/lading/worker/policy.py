@@ -22,8 +22,12 @@ from lading.worker.loop import WorkerOptions, run_worker
 
 
 def hand_over(session: Session) -> None:
-    """Make sure a worker will run what was just created (embedded mode starts one if none runs)."""
-    ensure_background_worker(session)
+    """Make sure a worker will run what was just created: the server's own worker when this process
+    holds one (woken at once), else the embedded background worker (started if none runs)."""
+    from lading.worker.resident import wake_resident
+
+    if not wake_resident():
+        ensure_background_worker(session)
 
 
 def settle(session: Session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
 
 usage_app = typer.Typer(help="Usage per UTC day.", no_args_is_help=True, context_settings=help_settings())
@@ -27,6 +27,11 @@ def get_metrics(
     """Usage per UTC day: {"metrics": [{"date", "items": [{"slug", "count", "groupBy"}]}]}."""
     from lading.services.billing import usage
 
-    emit(usage.get_metrics(session(), date_from=date_from, date_to=date_to, unit=unit, group_by=group_by,
-                           workflow_uuid=workflow_uuid, model_uuid=model_uuid, connector_uuid=connector_uuid,
-                           integration_slug=integration_slug, slug=slug, agent_uuid=agent_uuid))
+    filters = {"workflow_uuid": workflow_uuid, "model_uuid": model_uuid, "connector_uuid": connector_uuid,
+               "integration_slug": integration_slug, "slug": slug, "agent_uuid": agent_uuid}
+    query = {"from": date_from, "to": date_to, "unit": unit, "groupBy": group_by, "workflowUuid": workflow_uuid,
+             "modelUuid": model_uuid, "connectorUuid": connector_uuid, "integrationSlug": integration_slug,
+             "slug": slug, "agentUuid": agent_uuid}
+    emit(answer("GET", "/billing/usage/metrics", query=query,
+                local=lambda s: usage.get_metrics(s, date_from=date_from, date_to=date_to, unit=unit,
+                                                  group_by=group_by, **filters)))

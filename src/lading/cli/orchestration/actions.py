@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import typer
 
-from lading.cli.common import help_settings, session, shared_flags
+from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import BATCH_DELIVERY, POLLING_INTERVAL, WAIT_FOR_RUN, BatchDelivery
 from lading.cli.output import emit, parse_json_flag, warn
+
+if TYPE_CHECKING:
+    from lading.cli.remote import Target
 
 action_app = typer.Typer(help="Find, run and describe single actions (connector, native, tool, agent).",
                          no_args_is_help=True, context_settings=help_settings())
@@ -37,8 +42,11 @@ def list_(
     """Search actions; each result's `action` is ready for `action execute --action`."""
     from lading.services.orchestration import actions
 
-    emit(actions.list_actions(session(), keywords or [], kind=kind, integration_slug=integration_slug,
-                              limit=limit))
+    words = keywords or []
+    body = {"query": " ".join(words), "kind": kind, "integrationSlug": integration_slug, "limit": limit}
+    emit(answer("POST", "/orchestration/actions/list", body=body,
+                local=lambda s: actions.list_actions(s, words, kind=kind, integration_slug=integration_slug,
+                                                     limit=limit)))
 
 
 @action_app.command("execute")
@@ -48,14 +56,34 @@ def execute(
     wait: bool = WAIT_FOR_RUN, polling_interval: int = POLLING_INTERVAL,
 ) -> None:
     """Run one action over one input (`start → action → end`); prints the run."""
+    from lading.cli.remote import target
+
+    parsed, inputs = _action(action), parse_json_flag("--data", data)
+    remote = target()
+    if remote is None:
+        emit(_execute_here(parsed, inputs, wait))
+        return
+    from lading.cli.orchestration._remote_answers import poll_until_terminal
+
+    result = remote.call("POST", "/orchestration/actions/execute",
+                         body={"action": parsed, "data": {} if inputs is None else inputs})
+    if wait:
+        # The server's worker executes the run; its `GET /orchestration/runs/:uuid` is what `run get` prints.
+        result = poll_until_terminal(remote, f"/orchestration/runs/{result['run']['uuid']}", "run", polling_interval)
+    emit(result)
+
+
+def _execute_here(action: object, data: object, wait: bool) -> object:
+    """`action execute` on the embedded store: the run, driven here until terminal when waiting."""
+    from lading.cli.common import local_session
     from lading.services.orchestration import actions, runs
     from lading.worker import finish_run
 
-    sess = session()
-    result = actions.execute(sess, _action(action), parse_json_flag("--data", data))
+    sess = local_session()
+    result = actions.execute(sess, action, data)
     run_uuid = result["run"]["uuid"]
     finish_run(sess, run_uuid, wait=wait)
-    emit(runs.get_run(sess, run_uuid) if wait else result)
+    return runs.get_run(sess, run_uuid) if wait else result
 
 
 @action_app.command("execute-batch")
@@ -66,13 +94,45 @@ def execute_batch(
     delivery: BatchDelivery,
 ) -> None:
     """Run one action over many records, as a batch; prints the batch."""
-    from lading.cli.orchestration.batches import after_create
-    from lading.services.orchestration import actions
+    from lading.cli.remote import target
 
-    sess = session()
-    result = actions.execute_batch(sess, _action(action), parse_json_flag("--records", records),
-                                   webhook_url=delivery.webhook_url, webhook_secret=delivery.webhook_secret)
-    after_create(sess, result["batch"]["uuid"], result, delivery.wait)
+    parsed, rows = _action(action), parse_json_flag("--records", records)
+    remote = target()
+    if remote is None:
+        from lading.cli.common import local_session
+        from lading.cli.orchestration.batches import after_create
+        from lading.services.orchestration import actions
+
+        sess = local_session()
+        result = actions.execute_batch(sess, parsed, rows, webhook_url=delivery.webhook_url,
+                                       webhook_secret=delivery.webhook_secret)
+        after_create(sess, result["batch"]["uuid"], result, delivery.wait)
+        return
+    result = remote.call("POST", "/orchestration/actions/execute-batch",
+                         body={"action": parsed, "records": rows, "webhookUrl": delivery.webhook_url,
+                               "webhookSecret": delivery.webhook_secret})
+    if delivery.wait:
+        result = _wait_for_batch(remote, result["batch"]["uuid"], delivery.polling_interval)
+    emit(result)
+
+
+def _wait_for_batch(remote: Target, batch_uuid: str, polling_interval: int) -> dict[str, Any]:
+    """Poll the server's `GET /orchestration/batches/:uuid` until terminal, drawing progress."""
+    from lading.cli.orchestration._remote_answers import poll_until_terminal
+    from lading.cli.progress import BatchProgress
+
+    latest: dict[str, Any] = {}
+    progress = BatchProgress(lambda: latest)
+
+    def seen(batch: dict[str, Any]) -> None:
+        latest.update(batch)
+        progress()
+
+    try:
+        return poll_until_terminal(remote, f"/orchestration/batches/{batch_uuid}", "batch", polling_interval,
+                                   on_poll=seen)
+    finally:
+        progress.close()
 
 
 @action_app.command("get-output-schema")
@@ -83,4 +143,6 @@ def get_output_schema(
     """The JSON Schema of the action's output; executes nothing."""
     from lading.services.orchestration import actions
 
-    emit(actions.output_schema(session(), _action(action), parse_json_flag("--data", data)))
+    parsed, inputs = _action(action), parse_json_flag("--data", data)
+    emit(answer("POST", "/orchestration/actions/get-output-schema", body={"action": parsed, "data": inputs},
+                local=lambda s: actions.output_schema(s, parsed, inputs)))

@@ -71,14 +71,12 @@ def diagram(
     raw: bool = typer.Option(False, "--raw", help="Print the drawing instead of JSON."),
 ) -> None:
     """Draw a workflow, release, draft, run or raw nodes as Mermaid or ASCII."""
-    from lading.engine.diagram import raw_text
-    from lading.services.orchestration import nodes as svc
-    from lading.services.orchestration import shapes
+    from lading.cli.orchestration._diagram import draw
 
-    result = svc.diagram(session(), fmt=fmt, title=title, direction=direction, paid=split_list(paid),
-                         highlight=split_list(highlight), nodes=parse_json_flag("--nodes", nodes), file=file,
-                         workflow_uuid=workflow_uuid, draft=draft, release_uuid=release_uuid, run_uuid=run_uuid)
+    document, drawing = draw(fmt=fmt, title=title, direction=direction, paid=split_list(paid),
+                             highlight=split_list(highlight), nodes=parse_json_flag("--nodes", nodes), file=file,
+                             workflow_uuid=workflow_uuid, draft=draft, release_uuid=release_uuid, run_uuid=run_uuid)
     if raw:
-        emit_text(raw_text(result))
+        emit_text(drawing)
         return
-    emit(shapes.Diagram(diagram=result.text, format=result.format, warnings=result.warnings).dump())
+    emit(document)

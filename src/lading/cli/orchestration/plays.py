@@ -6,13 +6,20 @@ from functools import partial
 
 import typer
 
-from lading.cli.common import given, help_settings, session
+from lading.cli.common import answer, given, help_settings
 from lading.cli.output import emit, parse_json_flag, split_list
 
 play_app = typer.Typer(help="Segment-driven workflows (plays).", no_args_is_help=True,
                        context_settings=help_settings())
 
 _FILTER_HELP = 'The generated segment\'s filter (segment filter shape; default {"conjonction":"and","groups":[]}).'
+
+
+def _camel(fields: dict[str, object]) -> dict[str, object]:
+    """Service keywords as the route's body keys (`model_uuid` → `modelUuid`)."""
+    from pydantic.alias_generators import to_camel
+
+    return {to_camel(key): value for key, value in fields.items()}
 
 
 def _bool(flag: str, raw: str) -> bool:
@@ -39,7 +46,8 @@ def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
     """List plays."""
     from lading.services.orchestration import plays
 
-    emit(plays.list_plays(session(), folder_uuid=folder_uuid))
+    emit(answer("GET", "/orchestration/plays/list", query={"folderUuid": folder_uuid},
+                local=lambda s: plays.list_plays(s, folder_uuid=folder_uuid)))
 
 
 @play_app.command("get")
@@ -47,7 +55,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """Get one play."""
     from lading.services.orchestration import plays
 
-    emit(plays.get_play(session(), uuid))
+    emit(answer("GET", f"/orchestration/plays/{uuid}", local=lambda s: plays.get_play(s, uuid)))
 
 
 @play_app.command("create")
@@ -68,12 +76,13 @@ def create(
     """Create a play: its workflow (a `start → end` draft) and its generated segment. Plays start disabled."""
     from lading.services.orchestration import plays
 
-    emit(plays.create_play(
-        session(), name=name, model_uuid=model_uuid, change_kinds=split_list(change_kinds),
-        run_creation_rule=run_creation_rule, description=description, filter=parse_json_flag("--filter", filter),
+    fields = dict(
+        name=name, model_uuid=model_uuid, change_kinds=split_list(change_kinds), run_creation_rule=run_creation_rule,
+        description=description, filter=parse_json_flag("--filter", filter),
         limit=_int("--limit", limit) if limit is not None else None, schedule=parse_json_flag("--schedule", schedule),
         health_threshold=health_threshold, tracking_column_slugs=split_list(tracking_column_slugs),
-        folder_uuid=folder_uuid))
+        folder_uuid=folder_uuid)
+    emit(answer("POST", "/orchestration/plays", body=_camel(fields), local=lambda s: plays.create_play(s, **fields)))
 
 
 @play_app.command("update")
@@ -93,8 +102,9 @@ def update(
     folder_uuid: str = typer.Option(None, "--folder-uuid", help="A folder uuid, or null."),
 ) -> None:
     """Update a play's settings; --filter/--limit/--tracking-column-slugs re-sync its generated segment."""
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.domain.errors import UsageError
-    from lading.services.orchestration import plays
+    from lading.services.orchestration import http_reasons, plays
 
     target = uuid or uuid_arg
     if not target:
@@ -107,7 +117,8 @@ def update(
         ("is_enabled", is_enabled, partial(_bool, "--is-enabled")), ("health_threshold", health_threshold, None),
         ("tracking_column_slugs", tracking_column_slugs, lambda raw: split_list(raw) or None),
         ("folder_uuid", folder_uuid, lambda raw: None if raw == "null" else raw))
-    emit(plays.update_play(session(), target, **changes))
+    emit(answer_in_cli_words("PUT", f"/orchestration/plays/{target}", body=_camel(changes),
+                             renames=http_reasons.PLAY_UPDATE, local=lambda s: plays.update_play(s, target, **changes)))
 
 
 @play_app.command("remove")
@@ -115,4 +126,4 @@ def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a play, its workflow and its generated segment (run history stays queryable)."""
     from lading.services.orchestration import plays
 
-    emit(plays.remove_play(session(), uuid))
+    emit(answer("DELETE", f"/orchestration/plays/{uuid}", local=lambda s: plays.remove_play(s, uuid)))

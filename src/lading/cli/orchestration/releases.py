@@ -6,13 +6,18 @@ from typing import Any
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
 
 release_app = typer.Typer(help="Releases: drafts, deploys, history.", no_args_is_help=True,
                           context_settings=help_settings())
 draft_app = typer.Typer(help="Alias of release get-draft | update-draft | deploy-draft.", no_args_is_help=True,
                         context_settings=help_settings())
+
+
+def _body(changes: dict[str, Any]) -> dict[str, Any]:
+    """The draft changes as the route's body keys."""
+    return {"formFields" if key == "form_fields" else key: value for key, value in changes.items()}
 
 
 def _draft_changes(nodes: str | None, form_fields: str | None) -> dict[str, Any]:
@@ -33,7 +38,9 @@ def list_(
     """List deployed and archived releases, newest first."""
     from lading.services.orchestration import releases
 
-    emit(releases.list_releases(session(), workflow_uuid=workflow_uuid, limit=limit, offset=offset))
+    emit(answer("GET", "/orchestration/releases/list",
+                query={"workflowUuid": workflow_uuid, "limit": limit, "offset": offset},
+                local=lambda s: releases.list_releases(s, workflow_uuid=workflow_uuid, limit=limit, offset=offset)))
 
 
 @release_app.command("get")
@@ -41,14 +48,17 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """Get a release with its nodes."""
     from lading.services.orchestration import releases
 
-    emit(releases.get_release(session(), uuid))
+    emit(answer("GET", f"/orchestration/releases/{uuid}", local=lambda s: releases.get_release(s, uuid)))
 
 
 def _get_draft(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the workflow's editable draft."""
-    from lading.services.orchestration import releases
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
+    from lading.services.orchestration import http_reasons, releases
 
-    emit(releases.get_draft(session(), workflow_uuid=workflow_uuid))
+    emit(answer_in_cli_words("GET", "/orchestration/releases/draft", query={"workflowUuid": workflow_uuid},
+                             renames=http_reasons.DRAFT,
+                             local=lambda s: releases.get_draft(s, workflow_uuid=workflow_uuid)))
 
 
 def _update_draft(
@@ -57,9 +67,13 @@ def _update_draft(
     form_fields: str = typer.Option(None, "--form-fields", help="null or [{slug,label,type,required}]."),
 ) -> None:
     """Replace the draft's nodes and/or form fields (a draft may be invalid)."""
-    from lading.services.orchestration import releases
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
+    from lading.services.orchestration import http_reasons, releases
 
-    emit(releases.update_draft(session(), workflow_uuid=workflow_uuid, **_draft_changes(nodes, form_fields)))
+    changes = _draft_changes(nodes, form_fields)
+    emit(answer_in_cli_words("POST", "/orchestration/releases/draft/update",
+                             body={"workflowUuid": workflow_uuid, **_body(changes)}, renames=http_reasons.DRAFT,
+                             local=lambda s: releases.update_draft(s, workflow_uuid=workflow_uuid, **changes)))
 
 
 def _deploy_draft(
@@ -70,17 +84,26 @@ def _deploy_draft(
     version: str = typer.Option(None, "--version", help="Semver above every existing version."),
 ) -> None:
     """Validate the draft and deploy it as the next release."""
-    from lading.services.orchestration import releases
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
+    from lading.services.orchestration import http_reasons, releases
 
-    emit(releases.deploy_draft(session(), workflow_uuid=workflow_uuid, description=description, version=version,
-                               **_draft_changes(nodes, form_fields)))
+    changes = _draft_changes(nodes, form_fields)
+    body = {"workflowUuid": workflow_uuid, "description": description, "version": version, **_body(changes)}
+    emit(answer_in_cli_words("POST", "/orchestration/releases/draft/deploy", body=body,
+                             renames=http_reasons.DRAFT_DEPLOY,
+                             local=lambda s: releases.deploy_draft(s, workflow_uuid=workflow_uuid,
+                                                                   description=description, version=version,
+                                                                   **changes)))
 
 
 def _get_deployed(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the deployed release."""
-    from lading.services.orchestration import releases
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
+    from lading.services.orchestration import http_reasons, releases
 
-    emit(releases.get_deployed(session(), workflow_uuid=workflow_uuid))
+    emit(answer_in_cli_words("GET", "/orchestration/releases/deployed", query={"workflowUuid": workflow_uuid},
+                             renames=http_reasons.RELEASE_DEPLOYED,
+                             local=lambda s: releases.get_deployed(s, workflow_uuid=workflow_uuid)))
 
 
 release_app.command("get-draft")(_get_draft)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
 
 template_app = typer.Typer(help="Pre-built workflow templates.", no_args_is_help=True,
@@ -16,7 +16,8 @@ def list_(kind: str = typer.Option(None, "--kind", help="tool or play.")) -> Non
     """List templates (slug, name, description, kind)."""
     from lading.services.orchestration import templates
 
-    emit(templates.list_templates(kind=kind))
+    emit(answer("POST", "/orchestration/templates/list", body={"kinds": [kind] if kind else None},
+                local=lambda s: templates.list_templates(kind=kind)))
 
 
 @template_app.command("get")
@@ -24,4 +25,4 @@ def get(slug: str = typer.Argument(..., help="Template slug, e.g. company-enrich
     """A template with its nodes and form fields (placeholders left to fill)."""
     from lading.services.orchestration import templates
 
-    emit(templates.template(slug))
+    emit(answer("GET", f"/orchestration/templates/{slug}", local=lambda s: templates.template(slug)))

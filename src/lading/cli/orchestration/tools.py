@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
 
 tool_app = typer.Typer(help="On-demand workflows (tools).", no_args_is_help=True, context_settings=help_settings())
@@ -17,7 +17,8 @@ def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
     """List tools."""
     from lading.services.orchestration import tools
 
-    emit(tools.list_tools(session(), folder_uuid=folder_uuid))
+    emit(answer("GET", "/orchestration/tools/list", query={"folderUuid": folder_uuid},
+                local=lambda s: tools.list_tools(s, folder_uuid=folder_uuid)))
 
 
 @tool_app.command("get")
@@ -25,7 +26,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """Get one tool."""
     from lading.services.orchestration import tools
 
-    emit(tools.get_tool(session(), uuid))
+    emit(answer("GET", f"/orchestration/tools/{uuid}", local=lambda s: tools.get_tool(s, uuid)))
 
 
 @tool_app.command("create")
@@ -39,8 +40,11 @@ def create(
     """Create a tool (its workflow gets a `start → end` draft)."""
     from lading.services.orchestration import tools
 
-    emit(tools.create_tool(session(), name=name, description=description, folder_uuid=folder_uuid,
-                           emoji_slug=emoji_slug, triggers=parse_json_flag("--triggers", triggers)))
+    icon, parsed = tools.emoji_icon(emoji_slug), parse_json_flag("--triggers", triggers)
+    body = {"name": name, "icon": icon, "description": description, "triggers": parsed, "folderUuid": folder_uuid}
+    emit(answer("POST", "/orchestration/tools", body=body,
+                local=lambda s: tools.create_tool(s, name=name, description=description, folder_uuid=folder_uuid,
+                                                  icon=icon, triggers=parsed)))
 
 
 @tool_app.command("update")
@@ -54,8 +58,9 @@ def update(
     emoji_slug: str = typer.Option(None, "--emoji-slug"),
 ) -> None:
     """Update a tool's name, description, triggers, folder or emoji."""
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.domain.errors import UsageError
-    from lading.services.orchestration import tools
+    from lading.services.orchestration import http_reasons, tools
 
     target = uuid or uuid_arg
     if not target:
@@ -70,13 +75,17 @@ def update(
     if folder_uuid is not None:
         changes["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
     if emoji_slug is not None:
-        changes["emoji_slug"] = emoji_slug
-    emit(tools.update_tool(session(), target, **changes))
+        changes["icon"] = tools.emoji_icon(emoji_slug)
+    body = {"folderUuid" if key == "folder_uuid" else key: value for key, value in changes.items()}
+    emit(answer_in_cli_words("PUT", f"/orchestration/tools/{target}", body=body, renames=http_reasons.TOOL_WRITE,
+                             local=lambda s: tools.update_tool(s, target, **changes)))
 
 
 @tool_app.command("remove")
 def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a tool, its workflow and triggers (history stays queryable)."""
-    from lading.services.orchestration import tools
+    from lading.cli.orchestration._remote_answers import answer_in_cli_words
+    from lading.services.orchestration import http_reasons, tools
 
-    emit(tools.remove_tool(session(), uuid))
+    emit(answer_in_cli_words("DELETE", f"/orchestration/tools/{uuid}", renames=http_reasons.TOOL_WRITE,
+                             local=lambda s: tools.remove_tool(s, uuid)))

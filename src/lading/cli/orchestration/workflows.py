@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
 
 workflow_app = typer.Typer(help="Workflows behind tools and plays.", no_args_is_help=True,
@@ -20,7 +20,9 @@ def list_(
     """List workflows (nodes omitted)."""
     from lading.services.orchestration import workflows
 
-    emit(workflows.list_workflows(session(), folder_uuid=folder_uuid, limit=limit, offset=offset))
+    emit(answer("GET", "/orchestration/workflows/list",
+                query={"folderUuid": folder_uuid, "limit": limit, "offset": offset},
+                local=lambda s: workflows.list_workflows(s, folder_uuid=folder_uuid, limit=limit, offset=offset)))
 
 
 @workflow_app.command("get")
@@ -28,4 +30,4 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """Get a workflow with its deployed nodes."""
     from lading.services.orchestration import workflows
 
-    emit(workflows.get_workflow(session(), uuid))
+    emit(answer("GET", f"/orchestration/workflows/{uuid}", local=lambda s: workflows.get_workflow(s, uuid)))

@@ -18,6 +18,7 @@ from lading.services import inputs
 from lading.services.ai._lookup import page, require_agent
 from lading.services.ai.shapes import Agent, Removed
 from lading.services.session import Session
+from lading.services.workspace.folders import require_folder
 from lading.store.clock import utcnow
 from lading.store.repositories import ai as repo
 
@@ -69,6 +70,7 @@ def create(session: Session, *, name: str, icon_color: str | None = None, icon_f
     now = utcnow()
     ws = session.workspace_uuid
     with session.db.write() as conn:
+        values["folder_uuid"] = require_folder(conn, ws, values["folder_uuid"], "agent")
         repo.insert_agent(conn, ws, {**values, "created_at": now, "updated_at": now})
         repo.insert_release(conn, ws, {"uuid": str(uuidlib.uuid4()), "agent_uuid": values["uuid"], "version": "1",
                                        "status": "draft", "description": None, "parent_uuid": None,
@@ -93,6 +95,8 @@ def update(session: Session, uuid: str, *, name: Any = _UNSET, description: Any 
         values["folder_uuid"] = inputs.folder_uuid(folder_uuid)
     with session.db.write() as conn:
         row = require_agent(session, conn, uuid)
+        if "folder_uuid" in values:
+            values["folder_uuid"] = require_folder(conn, session.workspace_uuid, values["folder_uuid"], "agent")
         if values:
             repo.update_agent(conn, session.workspace_uuid, row.uuid, {**values, "updated_at": utcnow()})
         return {"agent": _present(session, conn, require_agent(session, conn, row.uuid))}

@@ -1,11 +1,15 @@
-"""`lading billing …`: usage per UTC day, for workspace admins (spec §7).
+"""`lading billing …`: usage per UTC day and the self-hosted subscription, for workspace admins (spec §7).
 
 Public verbs, one module per noun of `lading billing <noun> <verb>`:
 
-- `usage`: `get_metrics` (and `require_admin`).
-- `shapes`: the JSON shapes these verbs answer (`UsageDay`, `UsageItem`).
+- `usage`: `get_metrics`.
+- `subscriptions`: `get_subscription`, `get_invoices`, `get_credit_card`, and `refuse_payment_change`
+  (every payment, plan or top-up write: `notSupported`).
+- `shapes`: the JSON shapes these verbs answer (`UsageDay`, `UsageItem`, `Subscription`).
+
+Every verb refuses a caller who is not a workspace admin (`forbidden`), whatever the face.
 """
 
-from lading.services.billing import shapes, usage
+from lading.services.billing import shapes, subscriptions, usage
 
-__all__ = ["shapes", "usage"]
+__all__ = ["shapes", "subscriptions", "usage"]

@@ -1,17 +1,15 @@
-"""`billing usage get-metrics`: executions, credits and storage records per UTC day (spec §7), for
-workspace admins only."""
+"""`billing usage get-metrics` (`GET /billing/usage/metrics`): executions, credits and storage records
+per UTC day (spec §7), for workspace admins only."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
-from lading.domain.errors import AuthError, ValidationError, shown
+from lading.domain.errors import ValidationError, shown
+from lading.services.access import require_admin
 from lading.services.billing import shapes
 from lading.services.session import Session
-from lading.store.schema import users
 
 MAX_DAYS = 366
 
@@ -28,15 +26,6 @@ def _day(flag: str, value: str | None) -> date:
                               reason="invalidDate") from None
 
 
-def require_admin(session: Session) -> None:
-    """Billing is for workspace admins only (spec §7): anyone else gets `forbidden`."""
-    with session.db.read() as conn:
-        role = conn.execute(select(users.c.role).where(users.c.uuid == session.user_uuid,
-                                                       users.c.workspace_uuid == session.workspace_uuid)).scalar()
-    if role != "admin":
-        raise AuthError("forbidden", status_code=403)
-
-
 def get_metrics(session: Session, *, date_from: str | None, date_to: str | None, unit: str | None = None,
                 group_by: str | None = None, workflow_uuid: str | None = None, model_uuid: str | None = None,
                 connector_uuid: str | None = None, integration_slug: str | None = None, slug: str | None = None,
@@ -44,7 +33,9 @@ def get_metrics(session: Session, *, date_from: str | None, date_to: str | None,
     from lading.analytics.usage import GROUP_BY, UNITS, UsageFilter
     from lading.analytics.usage import usage_metrics as usage_per_day
 
-    require_admin(session)
+    # Billing is for workspace admins only (spec §7), on every face: a member's token is `forbidden`;
+    # direct store access (embedded mode) is the administrator.
+    require_admin(session.access)
     start, end = _day("--from", date_from), _day("--to", date_to)
     if start > end:
         raise ValidationError("--from must not be later than --to", reason="invalidDateRange")

@@ -21,6 +21,7 @@ from lading.services import inputs
 from lading.services.content import shapes
 from lading.services.content._keys import require, uuid_or_none
 from lading.services.session import Session
+from lading.services.workspace.folders import require_folder
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import content as repo
 
@@ -72,7 +73,8 @@ def upload(session: Session, path: str, *, folder_uuid: str | None = None,
     if size > MAX_FILE_BYTES:
         raise ValidationError(f"{source.name} is {size} bytes; content files are capped at 100 MiB "
                               f"({MAX_FILE_BYTES} bytes)", reason="fileTooLarge", status_code=413)
-    folder = inputs.folder_uuid(folder_uuid)
+    with session.db.read() as conn:
+        folder = require_folder(conn, session.workspace_uuid, folder_uuid, "file")
     name = source.name[:255]
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     kind = searchable_kind(name, content_type)
@@ -101,6 +103,8 @@ def update(session: Session, uuid: str, *, name: str | None = None, folder_uuid:
     ws = session.workspace_uuid
     with session.db.write() as conn:
         row = require_file(session, conn, uuid)
+        if "folder_uuid" in values:
+            values["folder_uuid"] = require_folder(conn, ws, values["folder_uuid"], "file")
         if values:
             repo.update_file(conn, ws, row.uuid, {**values, "updated_at": utcnow()})
         return {"file": present_file(repo.get_file(conn, ws, row.uuid)).dump()}

@@ -15,6 +15,7 @@ from lading.services.content import shapes
 from lading.services.content._keys import require
 from lading.services.content.files import require_file
 from lading.services.session import Session
+from lading.services.workspace.folders import require_folder
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import content as repo
 
@@ -79,6 +80,7 @@ def create(session: Session, *, name: str, connector_uuid: str | None = None,
     uuid = str(uuidlib.uuid4())
     now = utcnow()
     with session.db.write() as conn:
+        values["folder_uuid"] = require_folder(conn, ws, values["folder_uuid"], "file")
         repo.insert_library(conn, ws, {**values, "uuid": uuid, "kind": "native", "connector_uuid": None,
                                        "extractor_slug": None, "file_uuids": _file_uuids(session, conn, file_uuids),
                                        "synced_at": None, "created_at": now, "updated_at": now})
@@ -98,6 +100,8 @@ def update(session: Session, uuid: str, *, name: str | None = None, folder_uuid:
     ws = session.workspace_uuid
     with session.db.write() as conn:
         row = require_library(session, conn, uuid)
+        if "folder_uuid" in values:
+            values["folder_uuid"] = require_folder(conn, ws, values["folder_uuid"], "file")
         if file_uuids is not None:
             values["file_uuids"] = _file_uuids(session, conn, file_uuids)
         if values:

@@ -21,6 +21,7 @@
 - `actions`: list_actions, execute, execute_batch, output_schema (`action get-output-schema`).
 - `query`: execute_query (`query execute`).
 - `shapes`: the JSON documents these verbs answer (Pydantic, camelCase), shared by the CLI, MCP and HTTP.
+- `http_reasons`: the reason codes the HTTP face uses where the client names a refusal differently.
 
 Private helpers: `_presenters` (store rows → shapes), `_graphs` (graph checks), `_downloads` (streaming
 export writers), `_metrics` (per-node execution metrics), `_play_batch_rows` (play batch sources).

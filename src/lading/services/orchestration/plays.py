@@ -19,6 +19,7 @@ from lading.services.orchestration import shapes
 from lading.services.orchestration._graphs import insert_new_workflow
 from lading.services.orchestration._play_batch_rows import normalise_change_kinds
 from lading.services.session import Session
+from lading.services.workspace.folders import require_folder
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import plays as repo
 from lading.store.repositories import segments as seg_repo
@@ -33,6 +34,8 @@ _log = logging.getLogger(__name__)
 
 def play_document(conn: Any, row: Any) -> dict[str, Any]:
     seg = seg_repo.get_segment(conn, row.workspace_uuid, row.segment_uuid, include_deleted=True)
+    # Who created the play: its workflow's draft was written by them, in the same transaction.
+    draft = wf_repo.release_by_status(conn, row.workspace_uuid, row.workflow_uuid, "draft")
     return shapes.Play(
         uuid=row.uuid, name=row.name, workflow_uuid=row.workflow_uuid, model_uuid=row.model_uuid,
         segment_uuid=row.segment_uuid, change_kinds=list(row.change_kinds or []),
@@ -40,7 +43,8 @@ def play_document(conn: Any, row: Any) -> dict[str, Any]:
         description=row.description, health_threshold=row.health_threshold, folder_uuid=row.folder_uuid,
         filter=seg.filter if seg is not None else None, limit=seg.records_limit if seg is not None else None,
         tracking_column_slugs=seg.tracking_column_slugs if seg is not None else None,
-        created_at=iso(row.created_at), updated_at=iso(row.updated_at),
+        workspace_uuid=row.workspace_uuid, user_uuid=draft.user_uuid if draft is not None else None,
+        created_at=iso(row.created_at), updated_at=iso(row.updated_at), deleted_at=iso(row.deleted_at),
     ).dump()
 
 
@@ -71,10 +75,17 @@ def _threshold(value: Any) -> int:
     return value
 
 
+# Schedule types the client knows that Lading cannot run (api.md §2.2).
+UNSCHEDULABLE = ("dbt", "realtime", "dependency")
+
+
 def _schedule(value: Any) -> dict[str, Any] | None:
     """`null`, `{"type":"watch"}` or `{"type":"cron","cron":"…"}` (a valid cron, checked on write)."""
     if value is None:
         return None
+    if isinstance(value, dict) and value.get("type") in UNSCHEDULABLE:
+        raise ValidationError(f"--schedule: {shown(value['type'])} schedules are not available; use null, "
+                              '{"type":"watch"} or {"type":"cron","cron":"…"}', reason="failedToSchedule")
     if isinstance(value, dict) and value.get("type") == "watch" and set(value) == {"type"}:
         return {"type": "watch"}
     if isinstance(value, dict) and value.get("type") == "cron":
@@ -97,7 +108,7 @@ def _as_given(value: Any) -> Any:
 
 def create_play(session: Session, *, name: str, model_uuid: str, change_kinds: Any = None,
                 run_creation_rule: str = "always", description: str | None = None, filter: Any = None,
-                limit: int | None = None, schedule: Any = None, health_threshold: int = 80,
+                sort: Any = None, limit: int | None = None, schedule: Any = None, health_threshold: int = 80,
                 tracking_column_slugs: list[str] | None = None, folder_uuid: str | None = None) -> dict[str, Any]:
     """The play, its workflow (a `start → end` draft) and its generated segment, synced at once.
 
@@ -112,8 +123,10 @@ def create_play(session: Session, *, name: str, model_uuid: str, change_kinds: A
               "health_threshold": _threshold(health_threshold)}
     if not model_uuid:
         raise ValidationError("--model-uuid is required", reason="invalidData")
+    with session.db.read() as conn:
+        folder_uuid = require_folder(conn, session.workspace_uuid, folder_uuid, "play")
     segment = segments.create_segment(session, name=SEGMENT_NAME, model_uuid=model_uuid,
-                                      filter=EMPTY_FILTER if filter is None else filter, limit=limit,
+                                      filter=EMPTY_FILTER if filter is None else filter, sort=sort, limit=limit,
                                       tracking_column_slugs=tracking_column_slugs)["segment"]
     now = utcnow()
     ws = session.workspace_uuid
@@ -143,13 +156,22 @@ def get_play(session: Session, uuid: str) -> dict[str, Any]:
         return {"play": play_document(conn, require_play(session, conn, uuid))}
 
 
-def list_plays(session: Session, *, folder_uuid: str | None = None) -> dict[str, Any]:
+def list_plays(session: Session, *, folder_uuid: str | None = None, is_enabled: bool | None = None,
+               model_uuid: str | None = None, segment_uuid: str | None = None,
+               schedule_type: str | None = None) -> dict[str, Any]:
+    """Plays newest first, narrowed by each filter given (`schedule_type` `none` = no schedule)."""
     with session.db.read() as conn:
-        return {"plays": [play_document(conn, r) for r in repo.list_plays(conn, session.workspace_uuid, folder_uuid)]}
+        rows = [r for r in repo.list_plays(conn, session.workspace_uuid, folder_uuid)
+                if (is_enabled is None or bool(r.is_enabled) == is_enabled)
+                and (model_uuid is None or r.model_uuid == model_uuid)
+                and (segment_uuid is None or r.segment_uuid == segment_uuid)
+                and (schedule_type is None or (r.schedule or {}).get("type", "none") == schedule_type)]
+        return {"plays": [play_document(conn, r) for r in rows]}
 
 
 def update_play(session: Session, uuid: str, *, name: Any = _UNSET, description: Any = _UNSET,
-                filter: Any = _UNSET, limit: Any = _UNSET, schedule: Any = _UNSET, change_kinds: Any = _UNSET,
+                filter: Any = _UNSET, sort: Any = _UNSET, limit: Any = _UNSET, schedule: Any = _UNSET,
+                change_kinds: Any = _UNSET,
                 run_creation_rule: Any = _UNSET, is_enabled: Any = _UNSET, health_threshold: Any = _UNSET,
                 tracking_column_slugs: Any = _UNSET, folder_uuid: Any = _UNSET) -> dict[str, Any]:
     """Settings of the play; `--filter`/`--limit`/`--tracking-column-slugs` update (and sync) its
@@ -163,11 +185,13 @@ def update_play(session: Session, uuid: str, *, name: Any = _UNSET, description:
         ("run_creation_rule", run_creation_rule, _rule), ("health_threshold", health_threshold, _threshold),
         ("folder_uuid", folder_uuid, _as_given), ("is_enabled", is_enabled, bool))
     values = {key: check(value) for key, value, check in given if value is not _UNSET}
-    segment_values = {k: v for k, v in (("filter", filter), ("limit", limit),
+    segment_values = {k: v for k, v in (("filter", filter), ("sort", sort), ("limit", limit),
                                          ("tracking_column_slugs", tracking_column_slugs)) if v is not _UNSET}
     ws = session.workspace_uuid
     with session.db.read() as conn:
         row = require_play(session, conn, uuid)
+        if "folder_uuid" in values:
+            values["folder_uuid"] = require_folder(conn, ws, values["folder_uuid"], "play")
         if values.get("is_enabled") and wf_repo.release_by_status(conn, ws, row.workflow_uuid, "deployed") is None:
             raise NotFoundError("this play has no deployed release; deploy its draft before enabling it",
                                 reason="noDeployedRelease")

@@ -95,6 +95,9 @@ class CreditsCost(Shape):
 
 
 class Tool(Shape):
+    """O §4 tool plus the keys the HTTP client reads (api.md §13): `icon` (ToolIcon, null when the
+    tool has none), `workspaceUuid`, `userUuid` (who created it), `publicForm` (never set), `deletedAt`."""
+
     uuid: str
     name: str
     workflow_uuid: str
@@ -104,37 +107,51 @@ class Tool(Shape):
     is_read_only: bool
     folder_uuid: str | None
     emoji_slug: str | None
+    icon: dict[str, Any] | None
+    workspace_uuid: str
+    user_uuid: str | None
+    public_form: dict[str, Any] | None = None
     created_at: str | None
     updated_at: str | None
-
-
-class Release(Shape):
-    uuid: str
-    workflow_uuid: str | None
-    user_uuid: str | None
-    version: str | None
-    description: str | None
-    status: str
-    form_fields: list[dict[str, Any]] | None
-    nodes: list[Any]
-    created_at: str | None
-    deployed_at: str | None
+    deleted_at: str | None
 
 
 class ReleaseListItem(Shape):
+    """A `release list` item: the release without its graph, form fields or test records."""
+
     uuid: str
     workflow_uuid: str | None
+    workspace_uuid: str
+    user_uuid: str | None
+    parent_uuid: str | None
     version: str | None
     description: str | None
     status: str
+    template_slug: str | None = None
     created_at: str | None
+    updated_at: str | None
     deployed_at: str | None
+    deleted_at: str | None = None
+
+
+class Release(ReleaseListItem):
+    """O §4 release plus the client's keys (api.md §13): `parentUuid`, `workspaceUuid`,
+    `templateSlug`, `testRecords`, `updatedAt`, `deletedAt`; form fields in both spellings."""
+
+    form_fields: list[dict[str, Any]] | None
+    nodes: list[Any]
+    test_records: list[Any]
 
 
 class DeployedReleaseRef(Shape):
     uuid: str
     version: str | None
     description: str | None
+    user_uuid: str | None
+    nodes: list[Any]
+    form_fields: list[dict[str, Any]] | None
+    template_slug: str | None = None
+    created_at: str | None
     deployed_at: str | None
 
 
@@ -142,11 +159,15 @@ class WorkflowLastBatch(Shape):
     uuid: str
     status: str
     runs_status: str
+    error_message: str | None
     created_at: str | None
     finished_at: str | None
 
 
 class Workflow(Shape):
+    """O §4 workflow; `nodes` are summaries of the deployed graph (api.md §13, `[]` before a deploy),
+    `template` is never set."""
+
     uuid: str
     workspace_uuid: str
     play_uuid: str | None
@@ -155,8 +176,10 @@ class Workflow(Shape):
     nodes: list[Any]
     last_batch: WorkflowLastBatch | None
     deployed_release: DeployedReleaseRef | None
+    template: dict[str, Any] | None = None
     created_at: str | None
     updated_at: str | None
+    deleted_at: str | None
 
 
 class BatchRef(Shape):
@@ -333,15 +356,34 @@ class Play(Shape):
     filter: dict[str, Any] | None
     limit: int | None
     tracking_column_slugs: list[str] | None
+    workspace_uuid: str
+    user_uuid: str | None
+    health_alert_actions: list[Any] = []
     created_at: str | None
     updated_at: str | None
+    deleted_at: str | None
 
 
 class TemplateItem(Shape):
+    """A shipped template; the client's keys (api.md §13) are those a read-only blueprint has:
+    no workspace or author, `scope` `global`, `isPreset` true; `icon`/`creditsCost` for tool
+    templates and `model` for play templates (null elsewhere)."""
+
     slug: str
     name: str
     description: str | None
     kind: str
+    workspace_uuid: str | None = None
+    scope: str = "global"
+    is_preset: bool = True
+    categories: list[str] = []
+    author: Any = None
+    icon: dict[str, Any] | None = None
+    credits_cost: CreditsCost | None = None
+    model: Any = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    deleted_at: str | None = None
 
 
 class Template(TemplateItem):

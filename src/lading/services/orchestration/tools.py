@@ -11,6 +11,7 @@ from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration import shapes
 from lading.services.orchestration._graphs import insert_new_workflow
 from lading.services.session import Session
+from lading.services.workspace.folders import require_folder
 from lading.store.clock import utcnow
 from lading.store.repositories import workflows as repo
 
@@ -49,9 +50,36 @@ def validate_triggers(triggers: Any) -> list[dict[str, Any]]:
 
 
 def _present(session: Session, conn: Any, row: Any) -> dict[str, Any]:
-    deployed = repo.release_by_status(conn, session.workspace_uuid, row.workflow_uuid, "deployed")
+    ws = session.workspace_uuid
+    deployed = repo.release_by_status(conn, ws, row.workflow_uuid, "deployed")
     nodes = deployed.nodes if deployed is not None else []
-    return presenters.tool(row, credits_cost(nodes, list_price_of))
+    # Who created the tool: its workflow's draft was written by them, in the same transaction.
+    draft = repo.release_by_status(conn, ws, row.workflow_uuid, "draft")
+    return presenters.tool(row, credits_cost(nodes, list_price_of), draft.user_uuid if draft is not None else None)
+
+
+def icon_columns(icon: Any) -> dict[str, Any]:
+    """A ToolIcon (`{"kind":"emoji","emojiSlug"}` | `{"kind":"raw","data"}` | null) as the tool's
+    columns: an emoji is `emoji_slug`, a raw image `icon`; setting one clears the other."""
+    if icon is None:
+        return {"emoji_slug": None, "icon": None}
+    if isinstance(icon, dict) and icon.get("kind") == "emoji":
+        slug = icon.get("emojiSlug")
+        if not isinstance(slug, str) or not slug.strip() or len(slug) > 64 or set(icon) - {"kind", "emojiSlug"}:
+            raise ValidationError('icon: {"kind":"emoji"} needs "emojiSlug", a name of at most 64 characters',
+                                  reason="invalidData")
+        return {"emoji_slug": slug.strip(), "icon": None}
+    if isinstance(icon, dict) and icon.get("kind") == "raw":
+        data = icon.get("data")
+        if not isinstance(data, str) or not data or set(icon) - {"kind", "data"}:
+            raise ValidationError('icon: {"kind":"raw"} needs "data", a non-empty string', reason="invalidData")
+        return {"emoji_slug": None, "icon": {"kind": "raw", "data": data}}
+    raise ValidationError('icon must be {"kind":"emoji","emojiSlug"} or {"kind":"raw","data"}', reason="invalidData")
+
+
+def emoji_icon(emoji_slug: str | None) -> dict[str, Any] | None:
+    """The ToolIcon the CLI's `--emoji-slug` stands for."""
+    return None if emoji_slug is None else {"kind": "emoji", "emojiSlug": emoji_slug}
 
 
 def list_price_of(node: dict[str, Any]) -> float:
@@ -71,18 +99,20 @@ def require_tool(session: Session, conn: Any, uuid: str) -> Any:
 
 
 def create_tool(session: Session, *, name: str, description: str | None = None, folder_uuid: str | None = None,
-                emoji_slug: str | None = None, triggers: Any = None) -> dict[str, Any]:
+                icon: Any = None, triggers: Any = None) -> dict[str, Any]:
     if not name or not name.strip():
         raise ValidationError("--name must not be empty", reason="invalidData")
     trig = validate_triggers(triggers) if triggers is not None else []
+    icon_values = icon_columns(icon)
     now = utcnow()
     tool_uuid, workflow_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
     ws = session.workspace_uuid
     with session.db.write() as conn:
+        folder_uuid = require_folder(conn, ws, folder_uuid, "tool")
         insert_new_workflow(session, conn, workflow_uuid, now, tool_uuid=tool_uuid, folder_uuid=folder_uuid)
         repo.insert_tool(conn, ws, {
             "uuid": tool_uuid, "workflow_uuid": workflow_uuid, "name": name.strip(), "description": description,
-            "triggers": trig, "is_read_only": False, "folder_uuid": folder_uuid, "emoji_slug": emoji_slug,
+            "triggers": trig, "is_read_only": False, "folder_uuid": folder_uuid, **icon_values,
             "created_at": now, "updated_at": now})
         out = {"tool": _present(session, conn, require_tool(session, conn, tool_uuid))}
     _schedule_started(session, trig)
@@ -108,7 +138,8 @@ def list_tools(session: Session, *, folder_uuid: str | None = None) -> dict[str,
 
 
 def update_tool(session: Session, uuid: str, *, name: Any = _UNSET, description: Any = _UNSET,
-                triggers: Any = _UNSET, folder_uuid: Any = _UNSET, emoji_slug: Any = _UNSET) -> dict[str, Any]:
+                triggers: Any = _UNSET, folder_uuid: Any = _UNSET, icon: Any = _UNSET) -> dict[str, Any]:
+    """Changes the given settings; `icon` replaces the tool's icon (null removes it)."""
     values: dict[str, Any] = {}
     if name is not _UNSET:
         if not name or not str(name).strip():
@@ -120,12 +151,14 @@ def update_tool(session: Session, uuid: str, *, name: Any = _UNSET, description:
         values["triggers"] = validate_triggers(triggers)
     if folder_uuid is not _UNSET:
         values["folder_uuid"] = folder_uuid
-    if emoji_slug is not _UNSET:
-        values["emoji_slug"] = emoji_slug
+    if icon is not _UNSET:
+        values.update(icon_columns(icon))
     with session.db.write() as conn:
         row = require_tool(session, conn, uuid)
         if row.is_read_only:
             raise ConflictError("this tool is read-only", reason="toolReadOnly")
+        if "folder_uuid" in values:
+            values["folder_uuid"] = require_folder(conn, session.workspace_uuid, values["folder_uuid"], "tool")
         if values:
             values["updated_at"] = utcnow()
             repo.update_tool(conn, session.workspace_uuid, uuid, values)

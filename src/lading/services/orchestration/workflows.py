@@ -11,15 +11,17 @@ from lading.services.session import Session
 from lading.store.repositories import workflows as repo
 
 
-def list_workflows(session: Session, *, folder_uuid: str | None = None, limit: int = 50,
+def list_workflows(session: Session, *, folder_uuid: str | None = None, limit: int | None = 50,
                    offset: int = 0) -> dict[str, Any]:
-    check_page(limit, offset)
+    """Newest first; `limit` None lists every workflow (the HTTP client's `workflow.all` pages nothing)."""
+    if limit is not None:
+        check_page(limit, offset)
     ws = session.workspace_uuid
     with session.db.read() as conn:
         out = []
-        for row in repo.list_workflows(conn, ws, folder_uuid, limit, offset):
+        for row in repo.list_workflows(conn, ws, folder_uuid, limit, max(offset, 0)):
             deployed = repo.release_by_status(conn, ws, row.uuid, "deployed")
-            out.append(presenters.workflow(row, [], deployed, repo.last_batch(conn, ws, row.uuid)))
+            out.append(presenters.workflow(row, deployed, repo.last_batch(conn, ws, row.uuid), with_nodes=False))
         return {"workflows": out}
 
 
@@ -28,5 +30,4 @@ def get_workflow(session: Session, uuid: str) -> dict[str, Any]:
     with session.db.read() as conn:
         row = require_workflow(session, conn, uuid)
         deployed = repo.release_by_status(conn, ws, uuid, "deployed")
-        nodes = deployed.nodes if deployed is not None else []
-        return {"workflow": presenters.workflow(row, nodes, deployed, repo.last_batch(conn, ws, uuid))}
+        return {"workflow": presenters.workflow(row, deployed, repo.last_batch(conn, ws, uuid))}

@@ -22,7 +22,7 @@ _workflows = Scoped(workflows, soft_deleted=True)
 get_workflow = _workflows.get
 
 
-def list_workflows(conn: Connection, ws: str, folder_uuid: str | None, limit: int, offset: int) -> Sequence[Any]:
+def list_workflows(conn: Connection, ws: str, folder_uuid: str | None, limit: int | None, offset: int) -> Sequence[Any]:
     query = _workflows.narrowed(_workflows.rows(ws), folder_uuid=folder_uuid)
     return page(conn, query.order_by(workflows.c.created_at.desc()), limit, offset)
 
@@ -46,9 +46,10 @@ def release_by_status(conn: Connection, ws: str, workflow_uuid: str, status: str
                         .order_by(releases.c.created_at.desc())).first()
 
 
-def list_releases(conn: Connection, ws: str, workflow_uuid: str | None, limit: int, offset: int) -> Sequence[Any]:
-    query = _releases.narrowed(_releases.rows(ws).where(releases.c.status.in_(("deployed", "archived"))),
-                               workflow_uuid=workflow_uuid)
+def list_releases(conn: Connection, ws: str, workflow_uuid: str | None, limit: int, offset: int, *,
+                  statuses: Sequence[str] = ("deployed", "archived"), user_uuid: str | None = None) -> Sequence[Any]:
+    query = _releases.narrowed(_releases.rows(ws).where(releases.c.status.in_(tuple(statuses))),
+                               workflow_uuid=workflow_uuid, user_uuid=user_uuid)
     return page(conn, query.order_by(releases.c.created_at.desc()), limit, offset)
 
 

@@ -22,7 +22,8 @@ def get_or_create_workspace(conn: Connection, name: str) -> tuple[Any, Any]:
                                           email="local@localhost", first_name=None, last_name=None,
                                           role="admin", created_at=now))
         ws = conn.execute(select(workspaces).where(workspaces.c.uuid == ws_uuid)).one()
-    user = conn.execute(select(users).where(users.c.workspace_uuid == ws.uuid)
+    user = conn.execute(select(users).where(users.c.workspace_uuid == ws.uuid, users.c.deleted_at.is_(None),
+                                            users.c.role == "admin")
                         .order_by(users.c.created_at)).first()
     return ws, user
 
@@ -37,6 +38,7 @@ def get_workspace_and_admin(conn: Connection, ws_uuid: str) -> tuple[Any, Any] |
     ws = conn.execute(select(workspaces).where(workspaces.c.uuid == ws_uuid)).first()
     if ws is None:
         return None
-    user = conn.execute(select(users).where(users.c.workspace_uuid == ws.uuid)
+    user = conn.execute(select(users).where(users.c.workspace_uuid == ws.uuid, users.c.deleted_at.is_(None),
+                                            users.c.role == "admin")
                         .order_by(users.c.created_at)).first()
     return (ws, user) if user is not None else None

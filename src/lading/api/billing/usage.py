@@ -1,0 +1,43 @@
+"""`/billing/usage…`: usage metrics (`billing usage get-metrics`), admin only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from lading.api._http import Query, caller, query, query_parameters
+from lading.services.billing import usage
+from lading.services.session import Session
+
+router = APIRouter(prefix="/billing/usage", tags=["billing"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+class MetricsQuery(Query):
+    # `from`/`to` are required (api.md §8) but checked by the service, so a missing one answers the
+    # same 400 document here as the CLI prints.
+    date_from: str | None = Field(None, alias="from", description="First UTC day, YYYY-MM-DD (inclusive).")
+    date_to: str | None = Field(None, alias="to", description="Last UTC day, YYYY-MM-DD (inclusive).")
+    unit: str | None = Field(None, description="billing.credits, orchestration.executions or storage.records.")
+    group_by: str | None = Field(None, description="integration_slug, connector_uuid, model_uuid, workflow_uuid "
+                                                   "or agent_uuid.")
+    workflow_uuid: str | None = None
+    model_uuid: str | None = None
+    connector_uuid: str | None = None
+    integration_slug: str | None = None
+    slug: str | None = None
+    agent_uuid: str | None = None
+
+
+def _documented() -> dict[str, Any]:
+    extra = query_parameters(MetricsQuery)
+    for parameter in extra["parameters"]:
+        parameter["required"] = parameter["name"] in ("from", "to")
+    return extra
+
+
+@router.get("/metrics", summary="usage.getMetrics", openapi_extra=_documented())
+def get_metrics(session: Caller, fields: Annotated[MetricsQuery, Depends(query(MetricsQuery))]) -> dict[str, Any]:
+    return usage.get_metrics(session, **fields.model_dump())

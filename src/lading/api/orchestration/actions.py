@@ -1,0 +1,71 @@
+"""`/orchestration/actions…`: single actions without a graph (`orchestration action …`, api.md §2.1
+and §12). A created run or batch answers at once (pending) and is handed to a worker."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from lading.api._http import Body, caller
+from lading.services.orchestration import actions
+from lading.services.session import Session
+
+router = APIRouter(prefix="/orchestration/actions", tags=["orchestration"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+# The action, its data and records are checked by the service (as the CLI's JSON flags are): one
+# refusal on both faces.
+class ActionExecute(Body):
+    action: Any
+    data: Any
+
+
+class ActionExecuteBatch(Body):
+    action: Any
+    records: Any
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+
+class ActionOutputSchema(Body):
+    action: Any
+    data: Any = None
+
+
+class ActionSearch(Body):
+    query: str | None = None
+    kind: str | None = None
+    integration_slug: str | None = None
+    limit: int = 20
+
+
+@router.post("/execute", summary="action.execute (the run, pending)")
+def execute(body: ActionExecute, session: Caller) -> dict[str, Any]:
+    from lading.worker import finish_run
+
+    result = actions.execute(session, body.action, body.data)
+    finish_run(session, result["run"]["uuid"], wait=False)
+    return result
+
+
+@router.post("/execute-batch", summary="action.executeBatch (the batch, short form)")
+def execute_batch(body: ActionExecuteBatch, session: Caller) -> dict[str, Any]:
+    from lading.worker import finish_batch
+
+    result = actions.execute_batch(session, body.action, body.records, webhook_url=body.webhook_url,
+                                   webhook_secret=body.webhook_secret)
+    finish_batch(session, result["batch"]["uuid"], wait=False)
+    return result
+
+
+@router.post("/get-output-schema", summary="action.getOutputSchema")
+def get_output_schema(body: ActionOutputSchema, session: Caller) -> dict[str, Any]:
+    return actions.output_schema(session, body.action, body.data)
+
+
+@router.post("/list", summary="action list (Lading): search actions, best match first")
+def list_actions(body: ActionSearch, session: Caller) -> dict[str, Any]:
+    return actions.list_actions(session, [body.query] if body.query else [], kind=body.kind,
+                                integration_slug=body.integration_slug, limit=body.limit)

@@ -1,0 +1,34 @@
+"""`/workspaceManagement/reports…`: reports kept in the installation (`workspaceManagement report …`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.services.session import Session
+from lading.services.workspace import reports
+
+router = APIRouter(prefix="/workspaceManagement/reports", tags=["workspaceManagement"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+class ReportCreate(Body):
+    title: str
+    description: str
+
+
+class ReportList(Query):
+    limit: int = 100
+    offset: int = 0
+
+
+@router.post("", summary="report.create")
+def create_report(body: ReportCreate, session: Caller) -> dict[str, Any]:
+    return reports.create_report(session, title=body.title, description=body.description)
+
+
+@router.get("/list", summary="report list (Lading extension)", openapi_extra=query_parameters(ReportList))
+def list_reports(session: Caller, params: Annotated[ReportList, Depends(query(ReportList))]) -> dict[str, Any]:
+    return reports.list_reports(session, limit=params.limit, offset=params.offset)

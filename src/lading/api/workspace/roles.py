@@ -1,0 +1,19 @@
+"""`/workspaceManagement/roles…`: the workspace's roles (`workspaceManagement role list`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from lading.api._http import caller
+from lading.services.session import Session
+from lading.services.workspace import roles
+
+router = APIRouter(prefix="/workspaceManagement/roles", tags=["workspaceManagement"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+@router.get("/list", summary="role.all")
+def list_roles(session: Caller) -> dict[str, Any]:
+    return roles.list_roles(session)

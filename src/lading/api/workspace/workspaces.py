@@ -1,0 +1,47 @@
+"""`/workspaceManagement/workspaces…`: the token's workspace and its settings (api.md §9)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from lading.api._http import Body, caller
+from lading.services.session import Session
+from lading.services.workspace import workspaces
+
+router = APIRouter(prefix="/workspaceManagement/workspaces", tags=["workspaceManagement"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+class WorkspaceUpdate(Body):
+    name: str | None = None
+    allowed_email_domains: list[str] | None = None
+    logo_base64: str | None = None
+    metadata: dict[str, Any] | None = None
+    default_role_uuid: str | None = None
+    allowed_login_providers: list[str] | None = None
+    open_ai_api_key: str | None = None
+    syncs: list[Any] | None = None
+    chrome_extension_master_agent_uuid: str | None = None
+    chrome_extension_available_agent_uuids: list[str] | None = None
+
+
+@router.get("/current", summary="workspace.getCurrent")
+def current_workspace(session: Caller) -> dict[str, Any]:
+    return workspaces.get_current(session)
+
+
+@router.get("/list", summary="workspace.all (the token's own workspace only)")
+def list_workspaces(session: Caller) -> dict[str, Any]:
+    return workspaces.list_workspaces(session)
+
+
+@router.put("/current", summary="workspace.update (admin; syncs and Chrome-extension settings: 501)")
+def update_workspace(body: WorkspaceUpdate, session: Caller) -> dict[str, Any]:
+    return workspaces.update_current(session, **body.given())
+
+
+@router.post("", summary="workspace.create: 501 notSupported (the operator makes workspaces)")
+def create_workspace(session: Caller) -> dict[str, Any]:
+    return workspaces.create_workspace(session)

@@ -1,0 +1,60 @@
+"""`workspaceManagement user …`: the workspace's users (writes are admin-only)."""
+
+from __future__ import annotations
+
+import typer
+
+from lading.cli.common import answer, help_settings
+from lading.cli.output import emit
+
+user_app = typer.Typer(help="Users of the workspace and their roles (admin, member).", no_args_is_help=True,
+                       context_settings=help_settings())
+
+
+@user_app.command("list")
+def list_() -> None:
+    """List the workspace's users."""
+    from lading.services.workspace import users
+
+    emit(answer("GET", "/workspaceManagement/users/list", local=users.list_users))
+
+
+@user_app.command("get-current")
+def get_current() -> None:
+    """The current user (the token's owner; the workspace's admin in embedded mode)."""
+    from lading.services.workspace import users
+
+    emit(answer("GET", "/workspaceManagement/users/current", local=users.get_current_user))
+
+
+@user_app.command("create")
+def create(
+    user_email: str = typer.Option(..., "--user-email", help="The new member's email address."),
+    role_slug: str = typer.Option(..., "--role-slug", help="admin or member."),
+) -> None:
+    """Add a user to the workspace at once (admin only)."""
+    from lading.services.workspace import users
+
+    emit(answer("POST", "/workspaceManagement/users", body={"userEmail": user_email, "roleSlug": role_slug},
+                local=lambda s: users.create_user(s, user_email=user_email, role_slug=role_slug)))
+
+
+@user_app.command("update")
+def update(
+    user_uuid: str = typer.Option(..., "--user-uuid"),
+    role_slug: str = typer.Option(..., "--role-slug", help="admin or member."),
+) -> None:
+    """Change a user's role (admin only); their tokens follow at once. The last admin stays admin."""
+    from lading.services.workspace import users
+
+    emit(answer("PUT", f"/workspaceManagement/users/{user_uuid}", body={"roleSlug": role_slug},
+                local=lambda s: users.update_user(s, user_uuid, role_slug=role_slug)))
+
+
+@user_app.command("remove")
+def remove(user_uuid: str = typer.Option(..., "--user-uuid")) -> None:
+    """Remove a user (admin only); their tokens answer `unauthorized` at once. The last admin stays."""
+    from lading.services.workspace import users
+
+    emit(answer("DELETE", "/workspaceManagement/users", body={"userUuid": user_uuid},
+                local=lambda s: users.remove_user(s, user_uuid)))
