@@ -1,21 +1,17 @@
 """What the `orchestration run|batch|record …` commands need beyond `answer` to work remotely (spec
-C §3.1): request bodies from their parsed flags, waiting by polling the server, and files streamed
-back through the export link of their HTTP route (api.md §12). Each prints what the embedded command
-prints."""
+C §3.1): request bodies from their parsed flags, and files streamed back through the export link of
+their HTTP route (api.md §12), so each prints what the embedded command prints. Waiting is
+`_remote_answers.poll_until_terminal`."""
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lading.cli.remote import Target
-
-# Polls start fast (a small run finishes in milliseconds) and back off to the command's interval.
-FIRST_POLL_SECONDS = 0.02
 
 
 def body_of(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,23 +27,6 @@ def body_of(fields: Mapping[str, Any]) -> dict[str, Any]:
             value = value.isoformat(timespec="milliseconds") + "Z"
         body[to_camel(name)] = value
     return body
-
-
-def wait_for(remote: Target, path: str, key: str, polling_interval_ms: int,
-             on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """GET `path` until the `key` object (run or batch) is terminal; its last answer."""
-    from lading.domain.nodes import TERMINAL_STATUSES
-
-    ceiling = max(polling_interval_ms, 1) / 1000
-    delay = min(FIRST_POLL_SECONDS, ceiling)
-    while True:
-        document = remote.call("GET", path)
-        if on_progress is not None:
-            on_progress(document[key])
-        if document[key]["status"] in TERMINAL_STATUSES:
-            return dict(document)
-        time.sleep(delay)
-        delay = min(delay * 2, ceiling)
 
 
 def export_chunks(remote: Target, path: str, body: Mapping[str, Any]) -> Iterator[bytes]:

@@ -73,7 +73,7 @@ def remote_after_create(remote: Target, result: dict[str, Any], wait: bool, poll
     if not wait:
         emit(result)
         return
-    from lading.cli.orchestration._remote import wait_for
+    from lading.cli.orchestration._remote_answers import poll_until_terminal
     from lading.cli.progress import BatchProgress
 
     latest: dict[str, Any] = {"batch": result["batch"]}
@@ -84,8 +84,8 @@ def remote_after_create(remote: Target, result: dict[str, Any], wait: bool, poll
         progress()
 
     try:
-        final = wait_for(remote, f"/orchestration/batches/{result['batch']['uuid']}", "batch", polling_interval,
-                         on_progress=seen)
+        final = poll_until_terminal(remote, f"/orchestration/batches/{result['batch']['uuid']}", "batch",
+                                    polling_interval, on_poll=seen)
     finally:
         progress.close()
     emit(final)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import answer, help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, emit_text, parse_json_flag, split_list
 
 node_app = typer.Typer(help="Validate, compute, execute and draw node graphs.", no_args_is_help=True,

@@ -39,9 +39,10 @@ def create(
                 "data": {} if parsed_data is None else parsed_data}
         result = remote.call("POST", "/orchestration/runs", body={k: v for k, v in body.items() if v is not None})
         if wait:
-            from lading.cli.orchestration._remote import wait_for
+            from lading.cli.orchestration._remote_answers import poll_until_terminal
 
-            result = wait_for(remote, f"/orchestration/runs/{result['run']['uuid']}", "run", polling_interval)
+            result = poll_until_terminal(remote, f"/orchestration/runs/{result['run']['uuid']}", "run",
+                                         polling_interval)
         emit(result)
         return
     from lading.worker import finish_run
