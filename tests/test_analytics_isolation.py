@@ -126,7 +126,7 @@ def test_run_and_record_metrics(stores: tuple[Filled, Filled]) -> None:
     for item in items:
         assert set(item) == {"nodeUuid", "totalExecutionsCount", "pendingExecutionsCount", "runningExecutionsCount",
                              "successExecutionsCount", "errorExecutionsCount", "cancelledExecutionsCount",
-                             "creditsUsedCount"}
+                             "creditsUsedCount", "cancellingExecutionsCount"}
         assert item["successExecutionsCount"] == expected[item["nodeUuid"]]["success"]
     future = (datetime.utcnow() + timedelta(days=1)).strftime("%Y-%m-%d")
     assert ok("orchestration", "run", "get-metrics", "--workflow-uuid", wf, "--created-after", future) == {
@@ -192,7 +192,10 @@ def test_download_outputs_scope_flags(stores: tuple[Filled, Filled]) -> None:
     some = runs[3]
     assert uuids("--record-title-or-id", some["record_id"]) == [
         r["uuid"] for r in runs if r["record_id"] == some["record_id"] or some["record_id"] in r["record_title"]]
-    assert uuids("--parent-uuid", some["uuid"]) == []  # no child runs
+    # No child runs: no match is 404 `noRunsFound` (api.md §2.4; one service for the CLI and HTTP).
+    code, out = run_cli("orchestration", "run", "download-outputs", "--workflow-uuid", wf, "--output-node-slug",
+                        "end", "--parent-uuid", some["uuid"])
+    assert code == 1 and out["reason"] == "noRunsFound"
     assert len(uuids("--no-is-group-parent")) == len(runs)
     code, out = run_cli("orchestration", "run", "download-outputs", "--workflow-uuid", wf, "--output-node-slug",
                         "end", "--executions-filter", '{"end": "error"}')

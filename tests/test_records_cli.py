@@ -12,7 +12,11 @@ from fakes import Answer, Recorded, fake_provider
 from graphs import chain, end, node, start, var
 
 RECORD_KEYS = {"id", "title", "workflowUuid", "runUuid", "releaseUuid", "batchUuid", "status", "errorMessage",
-               "isGroupParent", "parentRunUuid", "parentNodeUuid", "parentBatchUuid", "createdAt", "updatedAt"}
+               "isGroupParent", "parentRunUuid", "parentNodeUuid", "parentBatchUuid", "createdAt", "updatedAt",
+               # the Cargo client's keys (api.md §13)
+               "workspaceUuid", "userUuid", "traceUuid", "nodes", "temporalWorkflowId", "contextS3Filename",
+               "computedConfigsS3Filename", "parentAgentUuid", "parentChatUuid", "parentMessageUuid", "executions",
+               "finishedAt"}
 
 
 def fallible_graph(label: str = "v1") -> list[dict[str, Any]]:
@@ -175,7 +179,8 @@ def test_run_and_record_metrics_count_executions_and_credits() -> None:
     start_m, enrich_m, end_m = metrics
     assert list(enrich_m) == ["nodeUuid", "totalExecutionsCount", "idleExecutionsCount", "pendingExecutionsCount",
                               "runningExecutionsCount", "successExecutionsCount", "errorExecutionsCount",
-                              "cancelledExecutionsCount", "skippedExecutionsCount", "creditsUsedCount"]
+                              "cancelledExecutionsCount", "skippedExecutionsCount", "creditsUsedCount",
+                              "cancellingExecutionsCount"]
     assert (enrich_m["totalExecutionsCount"], enrich_m["successExecutionsCount"],
             enrich_m["errorExecutionsCount"], enrich_m["creditsUsedCount"]) == (3, 2, 1, 2)
     assert start_m["totalExecutionsCount"] == 3 and start_m["creditsUsedCount"] == 0
@@ -186,7 +191,7 @@ def test_run_and_record_metrics_count_executions_and_credits() -> None:
     rec_enrich = out["recordMetrics"][1]
     assert list(rec_enrich) == ["nodeUuid", "totalExecutionsCount", "pendingExecutionsCount",
                                 "runningExecutionsCount", "successExecutionsCount", "errorExecutionsCount",
-                                "cancelledExecutionsCount", "creditsUsedCount"]
+                                "cancelledExecutionsCount", "creditsUsedCount", "cancellingExecutionsCount"]
     # Only each record's latest run: acme once, ghost once.
     assert (rec_enrich["nodeUuid"], rec_enrich["totalExecutionsCount"], rec_enrich["successExecutionsCount"],
             rec_enrich["errorExecutionsCount"], rec_enrich["creditsUsedCount"]) == (uuids[1], 2, 1, 1, 1)

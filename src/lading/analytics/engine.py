@@ -17,6 +17,7 @@ come back as `EngineError` with the ClickHouse code and a message stripped of in
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -281,8 +282,58 @@ def run_locked(sql: str, fmt: str, settings: dict[str, Any], setup: tuple[str, .
         chdb.close(connection)
 
 
+def _run_locked_answer(sql: str, fmt: str, settings: dict[str, Any], setup: tuple[str, ...],
+                       secrets: tuple[str, ...]) -> tuple[Any, ...]:
+    """`run_locked` in the helper process, its outcome as plain data: ("ok", bytes) or ("error", code,
+    message, reason)."""
+    try:
+        return ("ok", run_locked(sql, fmt, settings, setup, secrets))
+    except EngineError as error:
+        return ("error", error.code, error.message, error.reason)
+
+
+_HELPER: Any = None
+_HELPER_LOCK = threading.Lock()
+# Set by long-lived processes holding the SQLite store open (`lading serve`): see `ChdbEngine`.
+ISOLATE_SQLITE_READS = False
+
+
+def _helper() -> Any:
+    global _HELPER
+    with _HELPER_LOCK:
+        if _HELPER is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _HELPER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return _HELPER
+
+
+def run_isolated(sql: str, fmt: str, settings: dict[str, Any], setup: tuple[str, ...] = (),
+                 secrets: tuple[str, ...] = ()) -> bytes:
+    """`run_locked` in a helper process of this one (started once, then reused)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _HELPER
+    try:
+        outcome = _helper().submit(_run_locked_answer, sql, fmt, settings, setup, secrets).result()
+    except BrokenProcessPool:  # the helper died (memory watchdog, signal): the next query starts a new one
+        with _HELPER_LOCK:
+            _HELPER = None
+        raise EngineError(241, "MEMORY_LIMIT_EXCEEDED: the query engine stopped; try a narrower query") from None
+    if outcome[0] == "error":
+        raise EngineError(outcome[1], outcome[2], outcome[3])
+    return bytes(outcome[1])
+
+
 class ChdbEngine:
-    """chDB in this process: each query in a fresh, locked session reading `source`."""
+    """chDB: each query in a fresh, locked session reading `source`.
+
+    Why a helper process for SQLite stores in a server: chDB's SQLite engine opens the store file with
+    its own SQLite library, and closing it drops every POSIX lock this process holds on that file,
+    including those of the store's own connections. Another process could then take itself for the
+    store's last user and remove the write-ahead log under the server's feet (its later writes would
+    reach no other process). In a helper process those locks are the helper's own."""
 
     def __init__(self, source: StoreSource | None = None, secrets: tuple[str, ...] = ()) -> None:
         self._source = source
@@ -292,7 +343,9 @@ class ChdbEngine:
         import orjson
 
         setup = (self._source.attach_sql(),) if self._source is not None else ()
-        raw = run_locked(sql, "JSONCompact", clickhouse_settings(limits), setup, self._secrets)
+        isolated = ISOLATE_SQLITE_READS and self._source is not None and self._source.backend == "sqlite"
+        run = run_isolated if isolated else run_locked
+        raw = run(sql, "JSONCompact", clickhouse_settings(limits), setup, self._secrets)
         if not raw.strip():
             return QueryResult(columns=[], rows=[], truncated=False)
         try:

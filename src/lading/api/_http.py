@@ -55,6 +55,12 @@ class App:
 
         self.settings = load_settings()
         self.db = open_database(self.settings)
+        if self.settings.backend == "sqlite":
+            # The server holds the SQLite store open for its lifetime: runtime SQL must read it from a
+            # helper process (see `analytics.engine.ChdbEngine`).
+            from lading.analytics import engine
+
+            engine.ISOLATE_SQLITE_READS = True
 
 
 def caller(request: Request) -> Iterator[Session]:

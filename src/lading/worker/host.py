@@ -58,9 +58,17 @@ def _starting(session: Session) -> bool:
     try:
         if time.time() - pid_file.stat().st_mtime > 30:
             return False
-        os.kill(int(pid_file.read_text()), 0)
+        pid = int(pid_file.read_text())
+        os.kill(pid, 0)
     except (OSError, ValueError):
         return False
+    # A long-lived process (`lading serve`) is the parent of the workers it spawned: one that exited
+    # stays a zombie, which `kill(pid, 0)` still finds, until it is reaped here.
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:  # not this process's child: it is alive
+        pass
     return True
 
 

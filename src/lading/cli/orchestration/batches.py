@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lading.cli.common import help_settings, session, shared_flags
+from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import BATCH_DELIVERY, FORMAT_HELP, BatchDelivery
 from lading.cli.output import emit, parse_json_flag, split_list
 
 if TYPE_CHECKING:
+    from lading.cli.remote import Target
     from lading.services.session import Session
 
 batch_app = typer.Typer(help="Many records through one workflow.", no_args_is_help=True,
@@ -33,13 +34,61 @@ def create(
     delivery: BatchDelivery,
 ) -> None:
     """Run a workflow over many records; the source is streamed into runs in chunks."""
+    from lading.cli.common import local_session
+    from lading.cli.remote import target
     from lading.services.orchestration import batches
 
-    sess = session()
-    result = batches.create_batch(sess, workflow_uuid=workflow_uuid, data=parse_json_flag("--data", data),
-                                  nodes=parse_json_flag("--nodes", nodes), release_uuid=release_uuid,
-                                  webhook_url=delivery.webhook_url, webhook_secret=delivery.webhook_secret)
+    parsed_data, parsed_nodes = parse_json_flag("--data", data), parse_json_flag("--nodes", nodes)
+    remote = target()
+    if remote is not None:
+        body = {"workflowUuid": workflow_uuid, "releaseUuid": release_uuid, "nodes": parsed_nodes, "data": parsed_data,
+                "webhookUrl": delivery.webhook_url, "webhookSecret": delivery.webhook_secret}
+        result = remote_create(remote, {k: v for k, v in body.items() if v is not None})
+        remote_after_create(remote, result, delivery.wait, delivery.polling_interval)
+        return
+    sess = local_session()
+    result = batches.create_batch(sess, workflow_uuid=workflow_uuid, data=parsed_data, nodes=parsed_nodes,
+                                  release_uuid=release_uuid, webhook_url=delivery.webhook_url,
+                                  webhook_secret=delivery.webhook_secret)
     after_create(sess, result["batch"]["uuid"], result, delivery.wait)
+
+
+def remote_create(remote: Target, body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /orchestration/batches`; a data-source failure (answered as `dataError` over HTTP) is
+    printed with its own reason, as the embedded command prints it."""
+    from lading.cli.remote import RemoteError
+
+    try:
+        return dict(remote.call("POST", "/orchestration/batches", body=body))
+    except RemoteError as exc:
+        inner = exc.document.get("dataError")
+        if exc.document.get("reason") == "dataError" and isinstance(inner, dict) and inner.get("reason"):
+            raise RemoteError(exc.status_code, {**exc.document, "reason": inner["reason"]}) from None
+        raise
+
+
+def remote_after_create(remote: Target, result: dict[str, Any], wait: bool, polling_interval: int) -> None:
+    """Print a batch created on the server, or wait for it (polling `GET /orchestration/batches/:uuid`,
+    with the progress bar on stderr) and print its final form: what `after_create` prints embedded."""
+    if not wait:
+        emit(result)
+        return
+    from lading.cli.orchestration._remote_answers import poll_until_terminal
+    from lading.cli.progress import BatchProgress
+
+    latest: dict[str, Any] = {"batch": result["batch"]}
+    progress = BatchProgress(lambda: latest["batch"])
+
+    def seen(batch: dict[str, Any]) -> None:
+        latest["batch"] = batch
+        progress()
+
+    try:
+        final = poll_until_terminal(remote, f"/orchestration/batches/{result['batch']['uuid']}", "batch",
+                                    polling_interval, on_poll=seen)
+    finally:
+        progress.close()
+    emit(final)
 
 
 def after_create(sess: Session, batch_uuid: str, result: dict, wait: bool) -> None:
@@ -65,7 +114,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """A batch with its live counters."""
     from lading.services.orchestration import batches
 
-    emit(batches.get_batch(session(), uuid))
+    emit(answer("GET", f"/orchestration/batches/{uuid}", local=lambda s: batches.get_batch(s, uuid)))
 
 
 @batch_app.command("list")
@@ -78,8 +127,11 @@ def list_(
     """List batches, newest first."""
     from lading.services.orchestration import batches
 
-    emit(batches.list_batches(session(), workflow_uuids=split_list(workflow_uuids), statuses=split_list(statuses),
-                              limit=limit, offset=offset))
+    wanted, statuses_ = split_list(workflow_uuids), split_list(statuses)
+    query = {"workflowUuids": wanted, "statuses": statuses_, "limit": limit, "offset": offset}
+    emit(answer("GET", "/orchestration/batches/list", query=query,
+                local=lambda s: batches.list_batches(s, workflow_uuids=wanted, statuses=statuses_, limit=limit,
+                                                     offset=offset)))
 
 
 @batch_app.command("cancel")
@@ -87,7 +139,7 @@ def cancel(uuid: str = typer.Argument(...)) -> None:
     """Drop unstarted runs and cancel running ones at their next node boundary."""
     from lading.services.orchestration import batches
 
-    emit(batches.cancel_batch(session(), uuid))
+    emit(answer("POST", f"/orchestration/batches/{uuid}/cancel", local=lambda s: batches.cancel_batch(s, uuid)))
 
 
 @batch_app.command("download")
@@ -98,6 +150,16 @@ def download(
     fmt: str = typer.Option("csv", "--format", help=FORMAT_HELP),
 ) -> None:
     """Write the batch's runs (input and one node's output) to stdout as CSV or a JSON array."""
+    from lading.cli.common import local_session
+    from lading.cli.remote import target
     from lading.services.orchestration import batches
 
-    batches.download_batch(session(), sys.stdout, batch_uuid=uuid, output_node_slug=output_node_slug, fmt=fmt)
+    remote = target()
+    if remote is None:
+        batches.download_batch(local_session(), sys.stdout, batch_uuid=uuid, output_node_slug=output_node_slug,
+                               fmt=fmt)
+        return
+    from lading.cli.orchestration._remote import copy_to_stdout, export_chunks
+
+    copy_to_stdout(export_chunks(remote, f"/orchestration/batches/{uuid}/download",
+                                 {"outputNodeSlug": output_node_slug, "format": fmt}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, emit_text, parse_json_flag, split_list
 
 node_app = typer.Typer(help="Validate, compute, execute and draw node graphs.", no_args_is_help=True,
@@ -16,7 +16,8 @@ def validate(nodes: str = typer.Option(..., "--nodes", help="Node graph (JSON ar
     """Check a node graph: {"outcome":"valid"} or notValid with invalidNodes."""
     from lading.services.orchestration import nodes as svc
 
-    emit(svc.validate(session(), parse_json_flag("--nodes", nodes)))
+    graph = parse_json_flag("--nodes", nodes)
+    emit(answer("POST", "/orchestration/nodes/validate", body={"nodes": graph}, local=lambda s: svc.validate(s, graph)))
 
 
 @node_app.command("compute")
@@ -27,7 +28,9 @@ def compute(
     """Resolve one node's config against a context, with no side effects."""
     from lading.services.orchestration import nodes as svc
 
-    emit(svc.compute(session(), parse_json_flag("--node", node), parse_json_flag("--context", context)))
+    one, scope = parse_json_flag("--node", node), parse_json_flag("--context", context)
+    emit(answer("POST", "/orchestration/nodes/compute", body={"node": one, "context": scope},
+                local=lambda s: {"computedConfig": svc.compute(s, one, scope)})["computedConfig"])
 
 
 @node_app.command("execute")
@@ -41,10 +44,15 @@ def execute(
     """Run one node of a workflow for real with a computed config (debugging; creates no run)."""
     from lading.services.orchestration import nodes as svc
 
-    emit(svc.execute(session(), workflow_uuid=workflow_uuid, release_uuid=release_uuid,
-                     node=parse_json_flag("--node", node),
-                     computed_config=parse_json_flag("--computed-config", computed_config),
-                     context=parse_json_flag("--context", context)))
+    fields = {"workflow_uuid": workflow_uuid, "release_uuid": release_uuid, "node": parse_json_flag("--node", node),
+              "computed_config": parse_json_flag("--computed-config", computed_config),
+              "context": parse_json_flag("--context", context)}
+    body = {"workflowUuid": workflow_uuid, "releaseUuid": release_uuid, "node": fields["node"],
+            "computedConfig": fields["computed_config"], "context": fields["context"]}
+    # Over HTTP the answer is the client's NodeExecution; the CLI prints its own `{execution, output}`.
+    execution = answer("POST", "/orchestration/nodes/execute", body=body,
+                       local=lambda s: svc.as_node_execution(svc.execute(s, **fields)))
+    emit(svc.from_node_execution(execution))
 
 
 @node_app.command("diagram")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import help_settings
 from lading.cli.output import emit, warn
 
 query_app = typer.Typer(help="Read-only SQL over the runtime tables (runs, batches, spans, records).",
@@ -17,9 +17,16 @@ def execute(
                               "records without a schema prefix, scoped to your workspace."),
 ) -> None:
     """Run one read-only query (30 s, 10,000 result rows, 10,000,000 rows scanned); prints {"rows": [...]}."""
+    from lading.cli.remote import target
     from lading.services.orchestration import query
 
-    document, truncated = query.execute_query(session(), sql)
+    remote = target()
+    if remote is not None:
+        emit(remote.call("POST", "/orchestration/query", body={"query": sql}))
+        return
+    from lading.cli.common import local_session
+
+    document, truncated = query.execute_query(local_session(), sql)
     if truncated:
         warn(f"result truncated at {query.limits().max_result_rows} rows")
     emit(document)

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from lading.cli.common import help_settings, session, shared_flags
+from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import FORMAT_HELP, RECORD_FILTERS, scope
 from lading.cli.output import emit, split_list
 
@@ -23,9 +23,14 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """One row per record id (its most recent matching run), newest first, plus the total count."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import records
 
-    emit(records.list_records(session(), workflow_uuid=workflow_uuid, **scope(**filters), limit=limit, offset=offset))
+    parsed = scope(**filters)
+    body = body_of({"workflow_uuid": workflow_uuid, **parsed, "limit": limit, "offset": offset})
+    emit(answer("POST", "/orchestration/records/list", body=body,
+                local=lambda s: records.list_records(s, workflow_uuid=workflow_uuid, **parsed, limit=limit,
+                                                     offset=offset)))
 
 
 @record_app.command("count")
@@ -37,9 +42,12 @@ def count(
     offset: int = typer.Option(None, "--offset", help="Accepted and ignored."),
 ) -> None:
     """Count the records matching the filters."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import records
 
-    emit(records.count_records(session(), workflow_uuid=workflow_uuid, **scope(**filters)))
+    parsed = scope(**filters)
+    emit(answer("POST", "/orchestration/records/count", body=body_of({"workflow_uuid": workflow_uuid, **parsed}),
+                local=lambda s: records.count_records(s, workflow_uuid=workflow_uuid, **parsed)))
 
 
 @record_app.command("download")
@@ -49,9 +57,12 @@ def download(
     filters: dict[str, Any],
 ) -> None:
     """Export every matching record (the record list rows) as CSV; prints {"url"}."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import records
 
-    emit(records.download_records(session(), workflow_uuid=workflow_uuid, **scope(**filters)))
+    parsed = scope(**filters)
+    emit(answer("POST", "/orchestration/records/download", body=body_of({"workflow_uuid": workflow_uuid, **parsed}),
+                local=lambda s: records.download_records(s, workflow_uuid=workflow_uuid, **parsed)))
 
 
 @record_app.command("download-outputs")
@@ -65,10 +76,16 @@ def download_outputs(
     offset: int = typer.Option(0, "--offset", help="Records to skip (newest first)."),
 ) -> None:
     """Export each record's input and one node's output (its latest run) to a file; prints {"url"}."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import records
 
-    emit(records.download_record_outputs(session(), workflow_uuid=workflow_uuid, output_node_slug=output_node_slug,
-                                         fmt=fmt, **scope(**filters), limit=limit, offset=offset))
+    parsed = scope(**filters)
+    body = body_of({"workflow_uuid": workflow_uuid, "output_node_slug": output_node_slug, "format": fmt, **parsed,
+                    "limit": limit, "offset": offset})
+    emit(answer("POST", "/orchestration/records/download-outputs", body=body,
+                local=lambda s: records.download_record_outputs(s, workflow_uuid=workflow_uuid,
+                                                                output_node_slug=output_node_slug, fmt=fmt,
+                                                                **parsed, limit=limit, offset=offset)))
 
 
 @record_app.command("get-metrics")
@@ -78,9 +95,12 @@ def get_metrics(
     window: dict[str, Any],
 ) -> None:
     """Per node: executions by status and provider credits, over each record's latest run only."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import records
 
-    emit(records.record_metrics(session(), workflow_uuid=workflow_uuid, **scope(**window)))
+    parsed = scope(**window)
+    emit(answer("POST", "/orchestration/records/metrics", body=body_of({"workflow_uuid": workflow_uuid, **parsed}),
+                local=lambda s: records.record_metrics(s, workflow_uuid=workflow_uuid, **parsed)))
 
 
 @record_app.command("cancel")
@@ -91,4 +111,6 @@ def cancel(
     """Cancel the records' non-terminal runs; running ones stop at their next node boundary."""
     from lading.services.orchestration import records
 
-    emit(records.cancel_records(session(), workflow_uuid=workflow_uuid, ids=split_list(ids) or []))
+    listed = split_list(ids) or []
+    emit(answer("POST", "/orchestration/records/cancel", body={"workflowUuid": workflow_uuid, "ids": listed},
+                local=lambda s: records.cancel_records(s, workflow_uuid=workflow_uuid, ids=listed)))

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from lading.cli.common import help_settings, session, shared_flags
+from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import FORMAT_HELP, POLLING_INTERVAL, RUN_FILTERS, WAIT_FOR_RUN, scope
 from lading.cli.output import emit, parse_json_flag, split_list
 
@@ -28,12 +28,28 @@ def create(
     wait: bool = WAIT_FOR_RUN, polling_interval: int = POLLING_INTERVAL,
 ) -> None:
     """Run one input through a tool workflow or an ad-hoc node graph."""
+    from lading.cli.common import local_session
+    from lading.cli.remote import target
     from lading.services.orchestration import runs
+
+    parsed_data, parsed_nodes = parse_json_flag("--data", data), parse_json_flag("--nodes", nodes)
+    remote = target()
+    if remote is not None:
+        body = {"workflowUuid": workflow_uuid, "releaseUuid": release_uuid, "nodes": parsed_nodes,
+                "data": {} if parsed_data is None else parsed_data}
+        result = remote.call("POST", "/orchestration/runs", body={k: v for k, v in body.items() if v is not None})
+        if wait:
+            from lading.cli.orchestration._remote_answers import poll_until_terminal
+
+            result = poll_until_terminal(remote, f"/orchestration/runs/{result['run']['uuid']}", "run",
+                                         polling_interval)
+        emit(result)
+        return
     from lading.worker import finish_run
 
-    sess = session()
-    result = runs.create_run(sess, workflow_uuid=workflow_uuid, data=parse_json_flag("--data", data),
-                             nodes=parse_json_flag("--nodes", nodes), release_uuid=release_uuid)
+    sess = local_session()
+    result = runs.create_run(sess, workflow_uuid=workflow_uuid, data=parsed_data, nodes=parsed_nodes,
+                             release_uuid=release_uuid)
     run_uuid = result["run"]["uuid"]
     finish_run(sess, run_uuid, wait=wait)
     emit(runs.get_run(sess, run_uuid) if wait else result)
@@ -44,7 +60,7 @@ def get(uuid: str = typer.Argument(..., help="Run uuid.")) -> None:
     """A run with its executions, runContext and runComputedConfigs."""
     from lading.services.orchestration import runs
 
-    emit(runs.get_run(session(), uuid))
+    emit(answer("GET", f"/orchestration/runs/{uuid}", local=lambda s: runs.get_run(s, uuid)))
 
 
 @run_app.command("list")
@@ -61,13 +77,17 @@ def list_(
     limit: int = typer.Option(50, "--limit", help="At most 1000."),
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
-    """List a workflow's runs, newest first."""
+    """List a workflow's runs, newest first, with the total count."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import runs
 
-    emit(runs.list_runs(session(), workflow_uuid=workflow_uuid, limit=limit, offset=offset,
-                        **scope(statuses=statuses, batch_uuid=batch_uuid, release_uuid=release_uuid,
-                                record_id=record_id, record_title=record_title, is_finished=is_finished,
-                                created_after=created_after, created_before=created_before)))
+    filters = scope(statuses=statuses, batch_uuid=batch_uuid, release_uuid=release_uuid, record_id=record_id,
+                    record_title=record_title, is_finished=is_finished, created_after=created_after,
+                    created_before=created_before)
+    body = body_of({"workflow_uuid": workflow_uuid, **filters, "limit": limit, "offset": offset})
+    emit(answer("POST", "/orchestration/runs/list", body=body,
+                local=lambda s: runs.list_runs(s, workflow_uuid=workflow_uuid, limit=limit, offset=offset,
+                                               **filters)))
 
 
 @run_app.command("count")
@@ -83,12 +103,14 @@ def count(
     record_title: str = typer.Option(None, "--record-title"),
 ) -> None:
     """Count a workflow's runs matching the filters."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import runs
 
-    emit(runs.count_runs(session(), workflow_uuid=workflow_uuid,
-                         **scope(statuses=statuses, batch_uuid=batch_uuid, release_uuid=release_uuid,
-                                 is_finished=is_finished, created_after=created_after, created_before=created_before,
-                                 record_id=record_id, record_title=record_title)))
+    filters = scope(statuses=statuses, batch_uuid=batch_uuid, release_uuid=release_uuid, is_finished=is_finished,
+                    created_after=created_after, created_before=created_before, record_id=record_id,
+                    record_title=record_title)
+    emit(answer("POST", "/orchestration/runs/count", body=body_of({"workflow_uuid": workflow_uuid, **filters}),
+                local=lambda s: runs.count_runs(s, workflow_uuid=workflow_uuid, **filters)))
 
 
 @run_app.command("cancel")
@@ -99,7 +121,9 @@ def cancel(
     """Cancel runs; running ones stop at their next node boundary."""
     from lading.services.orchestration import runs
 
-    emit(runs.cancel_runs(session(), workflow_uuid=workflow_uuid, uuids=split_list(uuids) or []))
+    listed = split_list(uuids) or []
+    emit(answer("POST", "/orchestration/runs/cancel", body={"workflowUuid": workflow_uuid, "uuids": listed},
+                local=lambda s: runs.cancel_runs(s, workflow_uuid=workflow_uuid, uuids=listed)))
 
 
 @run_app.command("download")
@@ -109,9 +133,22 @@ def download(
     filters: dict[str, Any],
 ) -> None:
     """Stream every matching run (run get + executions + runContext), one JSON line per run, oldest first."""
+    from lading.cli.common import local_session
+    from lading.cli.remote import target
     from lading.services.orchestration import runs
 
-    runs.download_runs(session(), sys.stdout, workflow_uuid=workflow_uuid, **scope(**filters))
+    parsed = scope(**filters)
+    remote = target()
+    if remote is None:
+        runs.download_runs(local_session(), sys.stdout, workflow_uuid=workflow_uuid, **parsed)
+        return
+    from lading.cli.orchestration._remote import body_of, export_chunks, lines_of
+
+    # The route's file is a JSON array with one run per line: its lines are this command's lines.
+    chunks = export_chunks(remote, "/orchestration/runs/download", body_of({"workflow_uuid": workflow_uuid, **parsed}))
+    for line in runs.run_lines(lines_of(chunks)):
+        sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 @run_app.command("download-outputs")
@@ -133,14 +170,16 @@ def download_outputs(
                                           help='Per-node execution status, e.g. {"enrich":{"status":"finished"}}.'),
 ) -> None:
     """Export each matching run's input and one node's output to a file; prints {"url"}."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import runs
 
-    emit(runs.download_run_outputs(session(), workflow_uuid=workflow_uuid, output_node_slug=output_node_slug,
-                                   fmt=fmt, parent_batch_uuid=parent_batch_uuid,
-                                   parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
-                                   is_group_parent=is_group_parent, record_title_or_id=record_title_or_id,
-                                   executions_filter=parse_json_flag("--executions-filter", executions_filter),
-                                   **scope(**filters)))
+    fields = dict(parent_batch_uuid=parent_batch_uuid, parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
+                  is_group_parent=is_group_parent, record_title_or_id=record_title_or_id,
+                  executions_filter=parse_json_flag("--executions-filter", executions_filter), **scope(**filters))
+    body = body_of({"workflow_uuid": workflow_uuid, "output_node_slug": output_node_slug, "format": fmt, **fields})
+    emit(answer("POST", "/orchestration/runs/download-outputs", body=body,
+                local=lambda s: runs.download_run_outputs(s, workflow_uuid=workflow_uuid,
+                                                          output_node_slug=output_node_slug, fmt=fmt, **fields)))
 
 
 @run_app.command("get-metrics")
@@ -150,6 +189,9 @@ def get_metrics(
     window: dict[str, Any],
 ) -> None:
     """Per node: executions by status and provider credits over every run in scope."""
+    from lading.cli.orchestration._remote import body_of
     from lading.services.orchestration import runs
 
-    emit(runs.run_metrics(session(), workflow_uuid=workflow_uuid, **scope(**window)))
+    parsed = scope(**window)
+    emit(answer("POST", "/orchestration/runs/metrics", body=body_of({"workflow_uuid": workflow_uuid, **parsed}),
+                local=lambda s: runs.run_metrics(s, workflow_uuid=workflow_uuid, **parsed)))

@@ -1,11 +1,11 @@
 """`lading orchestration <noun> <verb>`: the public verbs, one module per noun.
 
 - `runs`: create_run, get_run, list_runs, count_runs, cancel_runs, download_runs (`run download`),
-  download_run_outputs (`run download-outputs`), run_metrics (`run get-metrics`); for other services
-  and the worker: insert_graph_run, new_run_row, record_identity, check_form_fields, resolve_release,
-  run_status.
+  download_run_outputs (`run download-outputs`), run_metrics (`run get-metrics`); export_runs (the
+  HTTP `runs/download` file; `run_lines` reads it back); for other services and the worker:
+  insert_graph_run, new_run_row, record_identity, check_form_fields, resolve_release, run_status.
 - `batches`: create_batch, get_batch, list_batches, cancel_batch, download_batch (`batch download`);
-  batch_status, full (the batch document) for the worker.
+  preview_batch and export_batch (HTTP only); batch_status, full (the batch document) for the worker.
 - `records`: list_records, count_records, download_records, download_record_outputs,
   record_metrics (`record get-metrics`), cancel_records.
 - `tools`: list_tools, get_tool, create_tool, update_tool, remove_tool.
@@ -14,7 +14,9 @@
 - `workflows`: list_workflows, get_workflow.
 - `releases` (and its alias `draft-release`): list_releases, get_release, get_draft, update_draft,
   deploy_draft, get_deployed.
-- `nodes`: validate, compute, execute, diagram.
+- `nodes`: validate, compute, execute, diagram; as_node_execution / from_node_execution (the client's
+  NodeExecution shape of `execute` over HTTP, and back).
+- `spans`: list_spans, count_spans (HTTP only: executions as spans).
 - `templates`: list_templates, template (`template get`).
 - `actions`: list_actions, execute, execute_batch, output_schema (`action get-output-schema`).
 - `query`: execute_query (`query execute`).

@@ -139,3 +139,43 @@ def executions_filter(raw: Any) -> dict[str, list[str]]:
                                   reason="invalidData")
         parsed[str(slug)] = list(parse_statuses(values) or [])
     return parsed
+
+
+_CONDITION_STATUSES = ("absent", "pending", "success", "error")
+
+
+def executions_conditions(ws: str, raw: Any) -> list[Any]:
+    """SQL conditions of an executions filter, in either form: the CLI's `{"<slug>": {"status": …}}`
+    or the Cargo client's `{conjonction, groups: [{conjonction, conditions: [{kind: "node", nodeSlug,
+    status: absent|pending|success|error, value?}]}]}` (api.md §2.4)."""
+    from sqlalchemy import and_, or_, true
+
+    if isinstance(raw, dict) and "groups" in raw:
+        def join(conjonction: Any, parts: list[Any], where: str) -> Any:
+            if conjonction not in (None, "and", "or"):
+                raise ValidationError(f"executionsFilter: {where}conjonction must be and or or", reason="invalidFilter")
+            if not parts:
+                return true()
+            return or_(*parts) if conjonction == "or" else and_(*parts)
+
+        groups = raw.get("groups")
+        if not isinstance(groups, list):
+            raise ValidationError("executionsFilter.groups must be an array", reason="invalidFilter")
+        built = []
+        for g, group in enumerate(groups):
+            conditions = group.get("conditions") if isinstance(group, dict) else None
+            if not isinstance(conditions, list):
+                raise ValidationError(f"executionsFilter.groups[{g}].conditions must be an array",
+                                      reason="invalidFilter")
+            parts = []
+            for c, cond in enumerate(conditions):
+                where = f"executionsFilter.groups[{g}].conditions[{c}]"
+                if not isinstance(cond, dict) or cond.get("kind", "node") != "node" \
+                        or not isinstance(cond.get("nodeSlug"), str) or cond.get("status") not in _CONDITION_STATUSES \
+                        or not isinstance(cond.get("value"), (str, type(None))):
+                    raise ValidationError(f"{where} must be {{kind: \"node\", nodeSlug, status: absent|pending|"
+                                          "success|error, value?}", reason="invalidFilter")
+                parts.append(repo.execution_condition(ws, cond["nodeSlug"], cond["status"], cond.get("value")))
+            built.append(join(group.get("conjonction"), parts, f"groups[{g}]."))
+        return [join(raw.get("conjonction"), built, "") if built else true()] if groups else []
+    return [repo.executions_match(ws, slug, wanted) for slug, wanted in executions_filter(raw).items()]

@@ -2,43 +2,121 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from lading.services.orchestration import shapes
 from lading.store.clock import iso
 
 
-def execution(row: Any) -> dict[str, Any]:
-    return shapes.Execution(
-        node_uuid=row.node_uuid, node_slug=row.node_slug, node_kind=row.node_kind,
-        node_action_slug=row.node_action_slug, node_child_index=row.node_child_index,
-        next_node_uuid=row.next_node_uuid, status=row.status, title=row.title,
-        credits_used_count=row.credits_used_count or 0, error_message=row.error_message,
-        attempts=row.attempts, started_at=iso(row.started_at), updated_at=iso(row.updated_at),
-        finished_at=iso(row.finished_at),
-    ).dump()
+class RunLinks:
+    """What the run and execution shapes read beyond the rows themselves, loaded once per page:
+    each release's nodes (node kind, connector, tool, agent; a `--nodes` run's inline graph) and the
+    child runs and batches that tool and group nodes started (`nodeRunUuid`, `nodeBatchUuid`)."""
+
+    def __init__(self, conn: Any = None, ws: str = "", run_rows: Sequence[Any] = ()) -> None:
+        self.nodes: dict[str, dict[str, dict[str, Any]]] = {}
+        self.adhoc: dict[str, list[Any]] = {}
+        self.child_runs: dict[tuple[str, str], tuple[str, str]] = {}
+        self.child_batches: dict[tuple[str, str], str] = {}
+        self.parent_batches: dict[str, str | None] = {}
+        if conn is None or not run_rows:
+            return
+        from lading.store.repositories import runs as runs_repo
+
+        releases = runs_repo.release_graphs(conn, ws, {r.release_uuid for r in run_rows if r.release_uuid})
+        for uuid, status, nodes in releases:
+            self.nodes[uuid] = {n["uuid"]: n for n in walk_nodes(nodes or []) if isinstance(n.get("uuid"), str)}
+            if status == "adhoc":
+                self.adhoc[uuid] = nodes or []
+        children = runs_repo.node_children(conn, ws, [r.uuid for r in run_rows])
+        self.child_runs, self.child_batches = children["runs"], children["batches"]
+        self.parent_batches = runs_repo.parent_batches(
+            conn, ws, {r.parent_run_uuid for r in run_rows if r.parent_run_uuid})
+
+    def execution(self, row: Any) -> dict[str, Any]:
+        node = self.nodes.get(getattr(row, "release_uuid", None) or "", {}).get(row.node_uuid, {})
+        config: dict[str, Any] = node["config"] if isinstance(node.get("config"), dict) else {}
+        settings: dict[str, Any] = (config["advancedSettings"] if isinstance(config.get("advancedSettings"), dict)
+                                    else {})
+        key = (row.run_uuid, row.node_uuid)
+        child_run, child_release = self.child_runs.get(key, (None, None))
+        return shapes.Execution(
+            node_uuid=row.node_uuid, node_slug=row.node_slug, node_kind=row.node_kind,
+            node_action_slug=row.node_action_slug, node_child_index=row.node_child_index,
+            next_node_uuid=row.next_node_uuid, status=row.status, title=row.title,
+            credits_used_count=row.credits_used_count or 0, error_message=row.error_message,
+            attempts=row.attempts, started_at=iso(row.started_at), updated_at=iso(row.updated_at),
+            finished_at=iso(row.finished_at), node_batch_uuid=self.child_batches.get(key),
+            node_run_uuid=child_run, node_message_uuid=None, icon_url=None,
+            node_wait_until_finished=bool(node.get("waitUntilFinished", config.get("waitUntilFinished", False))),
+            node_connector_uuid=node.get("connectorUuid") or settings.get("connectorUuid"),
+            node_integration_slug=node.get("integrationSlug"), node_tool_uuid=node.get("toolUuid"),
+            node_agent_uuid=node.get("agentUuid"),
+            node_release_uuid=child_release,
+        ).dump()
+
+    def run(self, row: Any, execution_rows: Sequence[Any] = ()) -> dict[str, Any]:
+        return shapes.Run(**self.run_fields(row, execution_rows)).dump()
+
+    def run_fields(self, row: Any, execution_rows: Sequence[Any]) -> dict[str, Any]:
+        return dict(
+            uuid=row.uuid, workflow_uuid=row.workflow_uuid, status=row.status, batch_uuid=row.batch_uuid,
+            release_uuid=row.release_uuid, record_id=row.record_id, record_title=row.record_title,
+            credits_used_count=row.credits_used_count or 0, error_message=row.error_message,
+            parent_run_uuid=row.parent_run_uuid, parent_node_uuid=row.parent_node_uuid,
+            created_at=iso(row.created_at), finished_at=iso(row.finished_at),
+            workspace_uuid=row.workspace_uuid, user_uuid=None, nodes=self.adhoc.get(row.release_uuid),
+            trace_uuid=row.root_run_uuid or row.uuid, temporal_workflow_id=row.uuid,
+            parent_uuid=row.parent_run_uuid,
+            parent_batch_uuid=self.parent_batches.get(row.parent_run_uuid) if row.parent_run_uuid else None,
+            parent_agent_uuid=row.parent_agent_uuid,
+            parent_chat_uuid=None, parent_message_uuid=None, is_group_parent=bool(row.is_group_parent),
+            executions=[shapes.Execution.model_validate(self.execution(e)) for e in execution_rows],
+            updated_at=iso(row.updated_at),
+        )
 
 
-def _run_fields(row: Any) -> dict[str, Any]:
-    return dict(
-        uuid=row.uuid, workflow_uuid=row.workflow_uuid, status=row.status, batch_uuid=row.batch_uuid,
-        release_uuid=row.release_uuid, record_id=row.record_id, record_title=row.record_title,
-        credits_used_count=row.credits_used_count or 0, error_message=row.error_message,
-        parent_run_uuid=row.parent_run_uuid, parent_node_uuid=row.parent_node_uuid,
-        created_at=iso(row.created_at), finished_at=iso(row.finished_at),
-    )
+def walk_nodes(nodes: Sequence[Any]) -> list[dict[str, Any]]:
+    """Every node of a graph, group sub-nodes (`config._nodes`) included."""
+    out: list[dict[str, Any]] = []
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            out.append(node)
+            sub = node.get("config", {}).get("_nodes") if isinstance(node.get("config"), dict) else None
+            if isinstance(sub, list):
+                stack.extend(sub)
+    return out
 
 
-def run(row: Any) -> dict[str, Any]:
-    return shapes.Run(**_run_fields(row)).dump()
+def run(row: Any, nodes: list[Any] | None = None) -> dict[str, Any]:
+    """A run without reading anything else (a run just created: no executions, no children yet);
+    `nodes`: the inline graph it was created with."""
+    links = RunLinks()
+    if nodes is not None:
+        links.adhoc[row.release_uuid] = nodes
+    return links.run(row)
 
 
-def run_detail(row: Any, execution_rows: list[Any]) -> dict[str, Any]:
+def run_page(conn: Any, ws: str, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Runs of one page, each with its executions and their node links (three reads per page)."""
+    from lading.store.repositories import records as records_repo
+
+    links = RunLinks(conn, ws, rows)
+    grouped: dict[str, list[Any]] = {}
+    for e in records_repo.executions_of(conn, ws, [r.uuid for r in rows]) if rows else ():
+        grouped.setdefault(e.run_uuid, []).append(e)
+    return [links.run(r, grouped.get(r.uuid, [])) for r in rows]
+
+
+def run_detail(row: Any, execution_rows: Sequence[Any], links: RunLinks | None = None) -> dict[str, Any]:
+    links = links or RunLinks()
     return shapes.RunDetail(
-        **_run_fields(row),
+        **links.run_fields(row, execution_rows),
         context_s3_filename=f"runs/{row.uuid}/context.json",
         computed_configs_s3_filename=f"runs/{row.uuid}/computed-configs.json",
-        executions=[shapes.Execution.model_validate(execution(e)) for e in execution_rows],
     ).dump()
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TextIO
 
-from lading.domain.errors import NotFoundError, ValidationError, found, shown
+from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, found, shown
 from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services import exports
 from lading.services.orchestration import _downloads as downloads
@@ -23,7 +24,16 @@ from lading.store.schema import runs
 
 TOOL_KINDS = ("records", "file", "recordIds")
 PLAY_KINDS = ("segment", "change", "filter", "recordIds")
+# Kinds of the Cargo client's BatchData that Lading does not run yet (api.md §2.5): 400 invalidDataKind.
+UNSUPPORTED_KINDS = ("runs", "schedule", "form", "group")
+# Failures of the batch's data source: besides their own reason, they carry `dataError: {reason}`
+# (api.md §0.3), which the HTTP face answers as the nested `dataError` reason.
+DATA_ERROR_REASONS = frozenset(("failedToGetSegment", "segmentLinkedToPlay", "noRecords", "failedToGetSegmentChange",
+                                "invalidChange", "invalidChangeKinds", "invalidData"))
+BATCH_STATUSES = ("pending", "syncing", "querying", "running", "cancelling", "success", "error", "cancelled",
+                  "skipped")
 MAX_LIMIT = 1000
+PREVIEW_ROWS = 100
 
 
 def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
@@ -31,6 +41,9 @@ def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
         raise ValidationError('--data must be an object with a "kind" (records, file, recordIds…)',
                               reason="invalidData")
     kind = data["kind"]
+    if kind in UNSUPPORTED_KINDS:
+        raise ValidationError(f"data kind {shown(kind)} is not supported yet; use one of "
+                              f"{', '.join(dict.fromkeys((*TOOL_KINDS, *PLAY_KINDS)))}", reason="invalidDataKind")
     allowed = PLAY_KINDS if play is not None else TOOL_KINDS
     if kind not in allowed:
         target = "play" if play is not None else "tool (or --nodes)"
@@ -81,7 +94,8 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
                 from lading.store.repositories import plays as plays_repo
 
                 play = plays_repo.play_by_workflow(conn, ws, workflow_uuid)
-    source = _source(session, data, play)
+    with data_errors():
+        source = _source(session, data, play)
     if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
         raise ValidationError("--webhook-url must be an http(s) URL", reason="invalidData")
     secret = None
@@ -105,7 +119,8 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
                     raise NotFoundError("this workflow has no deployed release; deploy its draft first",
                                         reason="noDeployedRelease")
 
-        source = play_batch_rows.store(session, play, source, batch_uuid, skip_record_ids=skip_record_ids)
+        with data_errors():
+            source = play_batch_rows.store(session, play, source, batch_uuid, skip_record_ids=skip_record_ids)
     with session.db.write() as conn:
         rel_uuid, wf_uuid, _form = resolve_release(session, conn, workflow_uuid=workflow_uuid, nodes=nodes,
                                                    release_uuid=release_uuid, now=now,
@@ -119,6 +134,17 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
             "health_threshold": play.health_threshold if play is not None else 80})
         row = repo.get_batch(conn, ws, batch_uuid)
     return {"batch": short(row)}
+
+
+@contextmanager
+def data_errors() -> Iterator[None]:
+    """Mark a failure of the batch's data source with `dataError: {reason}` (api.md §0.3)."""
+    try:
+        yield
+    except LadingError as exc:
+        if exc.reason in DATA_ERROR_REASONS:
+            exc.extra["dataError"] = {"reason": exc.reason}
+        raise
 
 
 def _store_records(session: Session, batch_uuid: str, records: list[Any]) -> str:
@@ -138,7 +164,8 @@ def _store_records(session: Session, batch_uuid: str, records: list[Any]) -> str
 def _public_data(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
-    hidden = ("records", "callStack", "rowsFilename") + (("s3Filename",) if data.get("kind") == "records" else ())
+    # Inline records are shown by the `s3Filename` they were stored under (api.md §13), never inline.
+    hidden = ("records", "callStack", "rowsFilename")
     return {k: v for k, v in data.items() if k not in hidden}
 
 
@@ -148,7 +175,11 @@ def short(row: Any) -> dict[str, Any]:
 
 
 def full(conn: Any, row: Any) -> dict[str, Any]:
+    from lading.store.repositories import runs as runs_repo
+
     counters = repo.run_counters(conn, row.uuid)
+    graphs = runs_repo.release_graphs(conn, row.workspace_uuid, {row.release_uuid} if row.release_uuid else set())
+    nodes = next((g.nodes for g in graphs if g.status == "adhoc"), None)
     executed, failed = counters["executed"], counters["failed"]
     threshold = row.health_threshold or 80
     healthy = executed == 0 or (executed - failed) / executed * 100 >= threshold
@@ -159,6 +190,8 @@ def full(conn: Any, row: Any) -> dict[str, Any]:
         error_message=row.error_message, created_at=iso(row.created_at), finished_at=iso(row.finished_at),
         data=_public_data(row.data), parent_run_uuid=row.parent_run_uuid, parent_node_uuid=row.parent_node_uuid,
         invalid_rows=row.invalid_rows or [], is_source_exhausted=bool(row.source_done),
+        workspace_uuid=row.workspace_uuid, user_uuid=None, nodes=nodes, temporal_workflow_id=row.uuid,
+        trace_uuid=row.uuid, updated_at=iso(row.updated_at),
     ).dump()
 
 
@@ -177,17 +210,95 @@ def batch_status(session: Session, uuid: str) -> str:
 
 
 def list_batches(session: Session, *, workflow_uuids: Sequence[str] | None = None,
-                 statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+                 statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0,
+                 **filters: Any) -> dict[str, Any]:
+    """Batches newest first. `filters` are the rest of the Cargo client's list fields (api.md §2.5):
+    release_uuid, parent_batch_uuid, parent_run_uuid, parent_node_uuid, has_runs, is_skipped,
+    is_finished, included_data_kinds, excluded_data_kinds."""
     if limit < 1 or limit > MAX_LIMIT:
         raise ValidationError(f"--limit must be between 1 and {MAX_LIMIT}", reason="invalidData")
     if offset < 0:
         raise ValidationError("--offset cannot be negative", reason="invalidOffset")
     for s in statuses or []:
-        if s not in ("pending", "running", "cancelling", "success", "error", "cancelled"):
+        if s not in BATCH_STATUSES:
             raise ValidationError(f"unknown status {shown(s)}", reason="invalidData")
     with session.db.read() as conn:
-        rows = repo.list_batches(conn, session.workspace_uuid, workflow_uuids, statuses, limit, offset)
+        rows = repo.list_batches(conn, session.workspace_uuid, workflow_uuids, statuses, limit, offset, **filters)
         return {"batches": [full(conn, r) for r in rows]}
+
+
+def preview_batch(session: Session, *, workflow_uuid: str, data: Any) -> dict[str, Any]:
+    """`POST /orchestration/batches/preview`: the first 100 rows a batch of `data` would run, the
+    columns they have (SegmentColumn) and how many rows the source holds. Creates nothing."""
+    play = None
+    with session.db.read() as conn:
+        if require_workflow(session, conn, workflow_uuid).play_uuid is not None:
+            from lading.store.repositories import plays as plays_repo
+
+            play = plays_repo.play_by_workflow(conn, session.workspace_uuid, workflow_uuid)
+    source = _source(session, data, play)
+    rows: list[dict[str, Any]] = []
+    count = 0
+    columns: list[dict[str, Any]] | None = None
+    if play is not None:
+        import orjson
+
+        from lading.services.orchestration import _play_batch_rows as play_batch_rows
+
+        with session.db.read() as conn:
+            columns = play_batch_rows.model_columns(session, conn, play)
+            for line in play_batch_rows.source_lines(session, conn, play, source):
+                item = orjson.loads(line)
+                if "record" not in item:
+                    continue
+                count += 1
+                if len(rows) < PREVIEW_ROWS:
+                    rows.append(item["record"])
+    elif source["kind"] == "records":
+        count = source["count"]
+        rows = [r for r in source["records"][:PREVIEW_ROWS]]
+    elif source["kind"] == "file":
+        from lading.engine.batch_files import reader_for
+        from lading.store.repositories import files as files_repo
+
+        meta = require_file_row(session, source["s3Filename"])
+        for item in reader_for(meta.name, meta.content_type, files_repo.iter_bytes(session.db, meta.s3_filename)):
+            if item.value is None:
+                continue
+            count += 1
+            if len(rows) < PREVIEW_ROWS:
+                rows.append(item.value)
+    else:  # recordIds of a tool: the ids are the rows
+        count = len(source["ids"])
+        rows = [{"_id": i} for i in source["ids"][:PREVIEW_ROWS]]
+    if columns is None:
+        keys: dict[str, None] = {}
+        for row in rows:
+            keys.update((k, None) for k in (row if isinstance(row, dict) else {}))
+        columns = [{"slug": k, "type": _value_type(rows, k), "label": k, "modelUuid": None} for k in keys]
+    return {"records": rows, "columns": columns, "count": count}
+
+
+def _value_type(rows: list[Any], key: str) -> str:
+    """A preview column's type, from the first row that has a value for it."""
+    for row in rows:
+        value = row.get(key) if isinstance(row, dict) else None
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, (int, float)):
+            return "number"
+        if isinstance(value, (dict, list)):
+            return "object"
+        return "string"
+    return "string"
+
+
+def require_file_row(session: Session, s3_filename: str) -> Any:
+    from lading.services.workspace.files import require_file
+
+    return require_file(session, s3_filename)
 
 
 def cancel_batch(session: Session, uuid: str) -> dict[str, Any]:
@@ -197,8 +308,10 @@ def cancel_batch(session: Session, uuid: str) -> dict[str, Any]:
     now = utcnow()
     with session.db.write() as conn:
         row = require_batch(session, conn, uuid)
+        if row.status == "cancelled":
+            return {"batch": full(conn, row)}  # cancelling again changes nothing
         if row.status in TERMINAL_STATUSES:
-            return {"batch": full(conn, row)}  # re-cancelling a finished batch changes nothing
+            raise ConflictError(f"Batch already finished: {uuid} is {row.status}", reason="batchAlreadyFinished")
         repo.update_batch(conn, session.workspace_uuid, uuid, {
             "status": "cancelling", "source_done": True, "feed_owner": None, "updated_at": now})
         active = conn.execute(select(runs.c.uuid).where(runs.c.batch_uuid == uuid,
@@ -220,3 +333,16 @@ def download_batch(session: Session, out: TextIO, *, batch_uuid: str, output_nod
     source = downloads.RunSnapshot(session, cond, records_repo.output_columns(output_node_slug))
     downloads.write_outputs(out, fmt, source)
     out.flush()
+
+
+def export_batch(session: Session, *, batch_uuid: str, output_node_slug: str, fmt: str = "csv") -> dict[str, str]:
+    """`POST /orchestration/batches/:uuid/download` → `{"url"}`: the file `batch download` streams,
+    written as an export (the remote CLI streams it back through the link)."""
+    exports.check_format(fmt)
+    with session.db.read() as conn:
+        batch = require_batch(session, conn, batch_uuid)
+        downloads.require_slug(session, conn, output_node_slug, release_uuid=batch.release_uuid)
+    cond = records_repo.batch_runs(session.workspace_uuid, batch_uuid)
+    source = downloads.RunSnapshot(session, cond, records_repo.output_columns(output_node_slug))
+    return exports.write_export(session, f"batch-{output_node_slug}.{fmt}",
+                                lambda fh: downloads.write_outputs(fh, fmt, source))

@@ -134,3 +134,27 @@ def diagram(session: Session, *, fmt: str = "mermaid", title: str | None = None,
     nodes = diagram_source(session, **source)
     return render_diagram(nodes, format=fmt, title=title, direction=direction, paid=paid or (),
                           highlight=highlight or ())
+
+
+def as_node_execution(result: dict[str, Any]) -> dict[str, Any]:
+    """`node execute`'s `{execution, output}` as the Cargo client's NodeExecution (api.md §2.7):
+    `{status: "success", data, creditsUsedCount, childIndex}` or `{status: "error", message,
+    creditsUsedCount}`. The CLI's `execution` document rides along (clients ignore unknown keys) so
+    the remote CLI prints exactly what the embedded one does (`from_node_execution`)."""
+    execution = result["execution"]
+    credits = execution.get("creditsUsedCount") or 0
+    if execution.get("status") == "success":
+        answer: dict[str, Any] = {"status": "success", "data": result.get("output"), "creditsUsedCount": credits,
+                                  "childIndex": execution.get("nodeChildIndex")}
+    else:
+        answer = {"status": "error", "message": execution.get("errorMessage") or "", "creditsUsedCount": credits}
+    answer["execution"] = execution
+    return answer
+
+
+def from_node_execution(answer: dict[str, Any]) -> dict[str, Any]:
+    """The CLI's `{execution, output}` back from a NodeExecution answered by a Lading server."""
+    execution = answer.get("execution") or {}
+    if answer.get("status") == "success":
+        return {"execution": execution, "output": answer.get("data")}
+    return {"execution": execution, "output": {"error": answer.get("message")}}

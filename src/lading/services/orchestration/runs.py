@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, TextIO
@@ -105,7 +105,7 @@ def create_run(session: Session, *, workflow_uuid: str | None = None, data: Any 
         row["call_stack"] = [tool.uuid] if tool is not None else []
         repo.insert_runs(conn, [row])
         stored = repo.get_run(conn, session.workspace_uuid, run_uuid)
-    return {"run": presenters.run(stored)}
+    return {"run": presenters.run(stored, nodes)}
 
 
 def insert_graph_run(session: Session, conn: Any, *, nodes: list[dict[str, Any]], data: dict[str, Any],
@@ -143,8 +143,9 @@ def get_run(session: Session, uuid: str) -> dict[str, Any]:
         if row is None:
             raise NotFoundError(f"Run not found: {uuid}", reason="runNotFound")
         execs = list(repo.run_executions(conn, ws, uuid))
+        links = presenters.RunLinks(conn, ws, [row])
     return {
-        "run": presenters.run_detail(row, execs),
+        "run": presenters.run_detail(row, execs, links),
         "runContext": row.context or {},
         "runComputedConfigs": row.computed_configs or {},
     }
@@ -158,101 +159,168 @@ def run_status(session: Session, uuid: str) -> str:
     return str(row.status)
 
 
-def list_runs(session: Session, *, workflow_uuid: str, limit: int = 50, offset: int = 0,
-              statuses: Sequence[str] | None = None, **filters: Any) -> dict[str, Any]:
+def run_conditions(session: Session, conn: Any, *, workflow_uuid: str | None, statuses: Sequence[str] | None = None,
+                   parent_batch_uuid: str | None = None, parent_uuid: str | None = None,
+                   parent_node_uuid: str | None = None, is_group_parent: bool | None = None,
+                   record_title_or_id: str | None = None, executions_filter: Any = None,
+                   **filters: Any) -> list[Any]:
+    """The runs a RunFilter selects (api.md §2.4; the CLI's run flags are a subset of it), in the
+    caller's workspace: top-level runs unless a parent scope asks for child runs. A given workflow
+    must exist (`workflowNotFound`); without one the filter is workspace-wide."""
+    ws = session.workspace_uuid
+    if workflow_uuid is not None:
+        require_workflow(session, conn, workflow_uuid)
+    children = bool(parent_batch_uuid or parent_uuid or parent_node_uuid)
+    cond = repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parse_statuses(statuses),
+                            top_level=not children, **filters)
+    cond += records_repo.group_scope(ws, parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
+                                     parent_batch_uuid=parent_batch_uuid, is_group_parent=is_group_parent)
+    if record_title_or_id:
+        cond.append(records_repo.title_or_id(record_title_or_id))
+    cond += downloads.executions_conditions(ws, executions_filter)
+    return cond
+
+
+def _check_page(limit: int, offset: int) -> None:
     if limit < 1 or limit > MAX_LIMIT:
         raise ValidationError(f"--limit must be between 1 and {MAX_LIMIT}", reason="invalidData")
     if offset < 0:
         raise ValidationError("--offset must not be negative", reason="invalidData")
+
+
+def list_runs(session: Session, *, workflow_uuid: str | None, limit: int = 50, offset: int = 0,
+              **filters: Any) -> dict[str, Any]:
+    """`{runs, count}`: a page of matching runs (newest first, each with its executions) and the
+    total matching, independent of the page."""
+    _check_page(limit, offset)
     with session.db.read() as conn:
-        require_workflow(session, conn, workflow_uuid)
-        cond = repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid,
-                                statuses=parse_statuses(statuses), **filters)
+        cond = run_conditions(session, conn, workflow_uuid=workflow_uuid, **filters)
         rows = repo.list_runs(conn, cond, limit, offset)
-    return {"runs": [presenters.run(r) for r in rows]}
+        total = repo.count_runs(conn, cond)
+        return {"runs": presenters.run_page(conn, session.workspace_uuid, rows), "count": total}
 
 
-def count_runs(session: Session, *, workflow_uuid: str, statuses: Sequence[str] | None = None,
-               **filters: Any) -> dict[str, Any]:
+def count_runs(session: Session, *, workflow_uuid: str | None, **filters: Any) -> dict[str, Any]:
     with session.db.read() as conn:
-        require_workflow(session, conn, workflow_uuid)
-        cond = repo.run_filters(session.workspace_uuid, workflow_uuid=workflow_uuid,
-                                statuses=parse_statuses(statuses), **filters)
-        return {"count": repo.count_runs(conn, cond)}
+        return {"count": repo.count_runs(conn, run_conditions(session, conn, workflow_uuid=workflow_uuid,
+                                                                  **filters))}
 
 
-def cancel_runs(session: Session, *, workflow_uuid: str, uuids: Sequence[str]) -> dict[str, Any]:
-    """Non-terminal runs go `cancelling` → `cancelled` (at once when no worker holds them)."""
-    if not uuids:
-        raise ValidationError("--uuids needs at least one run uuid", reason="invalidData")
+def cancel_runs(session: Session, *, workflow_uuid: str, uuids: Sequence[str] | None = None,
+                **filters: Any) -> dict[str, Any]:
+    """Non-terminal runs go `cancelling` → `cancelled` (at once when no worker holds them). The runs
+    are the listed `uuids` (each must be a run of the workflow), or else every run the filter selects;
+    answered in `uuids` order, or newest first."""
     ws = session.workspace_uuid
     now = utcnow()
+    if uuids is None and not filters:
+        raise ValidationError("--uuids needs at least one run uuid", reason="invalidData")
+    if uuids is not None and not uuids:
+        raise ValidationError("--uuids needs at least one run uuid", reason="invalidData")
     with session.db.write() as conn:
         require_workflow(session, conn, workflow_uuid)
-        rows = repo.runs_by_uuids(conn, ws, uuids)
-        found = {r.uuid: r for r in rows if r.workflow_uuid == workflow_uuid}
-        missing = [u for u in uuids if u not in found]
-        if missing:
-            raise NotFoundError(f"Run not found: {', '.join(missing)}", reason="runNotFound")
-        active = [u for u, r in found.items() if r.status not in TERMINAL_STATUSES]
-        if active:
-            run_queue.cancel_runs(conn, active, now)
-        rows = repo.runs_by_uuids(conn, ws, uuids)
-    order = {u: i for i, u in enumerate(uuids)}
-    return {"runs": [presenters.run(r) for r in sorted(rows, key=lambda r: order[r.uuid])]}
+        if uuids is not None:
+            rows = repo.runs_by_uuids(conn, ws, uuids)
+            found = {r.uuid: r for r in rows if r.workflow_uuid == workflow_uuid}
+            missing = [u for u in uuids if u not in found]
+            if missing:
+                raise NotFoundError(f"Run not found: {', '.join(missing)}", reason="runNotFound")
+            wanted = list(dict.fromkeys(uuids))
+        else:
+            cond = run_conditions(session, conn, workflow_uuid=workflow_uuid, **filters)
+            wanted = [r.uuid for r in repo.list_runs(conn, cond, MAX_CANCELLED, 0)]
+            found = {r.uuid: r for r in repo.runs_by_uuids(conn, ws, wanted)}
+        active = [u for u in wanted if found[u].status not in TERMINAL_STATUSES]
+        for start in range(0, len(active), 500):
+            run_queue.cancel_runs(conn, active[start:start + 500], now)
+        order = {u: i for i, u in enumerate(wanted)}
+        rows = sorted(repo.runs_by_uuids(conn, ws, wanted), key=lambda r: order[r.uuid])
+        return {"runs": presenters.run_page(conn, ws, rows)}
+
+
+# A filter-selected cancel acts on at most this many runs (newest first); list the rest and cancel again.
+MAX_CANCELLED = 10_000
 
 
 # --- exports and metrics -------------------------------------------------------------------------
 
 
-def download_runs(session: Session, out: TextIO, *, workflow_uuid: str, statuses: Sequence[str] | None = None,
-                  **filters: Any) -> int:
-    """`run download`: newline-delimited JSON, one line per run (the `run get` run plus `runContext`),
-    oldest first; no match writes nothing."""
+def _run_documents(session: Session, cond: list[Any]) -> Iterator[dict[str, Any]]:
+    """Every run `cond` selects, oldest first, as the `run get` run plus `runContext`, page by page."""
     ws = session.workspace_uuid
-    parsed = parse_statuses(statuses)
-    with session.db.read() as conn:
-        require_workflow(session, conn, workflow_uuid)
-    cond = repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, **filters)
 
-    def executions(conn: Any, page: Sequence[Any]) -> dict[str, list[Any]]:
+    def links(conn: Any, page: Sequence[Any]) -> tuple[presenters.RunLinks, dict[str, list[Any]]]:
         grouped: dict[str, list[Any]] = {}
         for row in records_repo.executions_of(conn, ws, [r.uuid for r in page]):
             grouped.setdefault(row.run_uuid, []).append(row)
-        return grouped
+        return presenters.RunLinks(conn, ws, page), grouped
 
-    count = 0
-    for page, grouped in downloads.keyset_pages(session, cond, None, extra=executions):
+    for page, (page_links, grouped) in downloads.keyset_pages(session, cond, None, extra=links):
         for row in page:
-            doc = presenters.run_detail(row, grouped.get(row.uuid, []))
+            doc = presenters.run_detail(row, grouped.get(row.uuid, []), page_links)
             doc["runContext"] = row.context or {}
-            out.write(exports.json_text(doc) + "\n")
-            count += 1
-        out.flush()
+            yield doc
+
+
+def download_runs(session: Session, out: TextIO, *, workflow_uuid: str, **filters: Any) -> int:
+    """`run download`: newline-delimited JSON, one line per run (the `run get` run plus `runContext`),
+    oldest first; no match writes nothing."""
+    with session.db.read() as conn:
+        cond = run_conditions(session, conn, workflow_uuid=workflow_uuid, **filters)
+    count = 0
+    for doc in _run_documents(session, cond):
+        out.write(exports.json_text(doc) + "\n")
+        count += 1
+        if count % downloads.PAGE == 0:
+            out.flush()
+    out.flush()
     return count
 
 
-def download_run_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",
-                         statuses: Sequence[str] | None = None, parent_batch_uuid: str | None = None,
-                         parent_uuid: str | None = None, parent_node_uuid: str | None = None,
-                         is_group_parent: bool | None = None, record_title_or_id: str | None = None,
-                         executions_filter: Any = None, **filters: Any) -> dict[str, str]:
-    """`run download-outputs` → `{"url"}`: the chosen node's output per matching run, oldest first."""
-    exports.check_format(fmt)
-    by_node = downloads.executions_filter(executions_filter)
-    parsed = parse_statuses(statuses)
+def export_runs(session: Session, *, workflow_uuid: str, uuids: Sequence[str] | None = None,
+                **filters: Any) -> dict[str, str]:
+    """`POST /orchestration/runs/download` → `{"url"}`: the same run documents as `run download`, as a
+    JSON array with one element per line (`[`, `{…},`, …, `]`), so a client reading it line by line
+    (the remote CLI) prints exactly the lines `run download` prints."""
     with session.db.read() as conn:
-        require_workflow(session, conn, workflow_uuid)
+        cond = run_conditions(session, conn, workflow_uuid=workflow_uuid, **filters)
+    if uuids is not None:
+        cond.append(records_repo.run_uuid_in(uuids))
+
+    def write(fh: TextIO) -> None:
+        fh.write("[\n")
+        previous: str | None = None
+        for doc in _run_documents(session, cond):
+            if previous is not None:
+                fh.write(previous + ",\n")
+            previous = exports.json_text(doc)
+        if previous is not None:
+            fh.write(previous + "\n")
+        fh.write("]\n")
+
+    return exports.write_export(session, "runs.json", write)
+
+
+def run_lines(text_lines: Iterable[str]) -> Iterator[str]:
+    """The `run download` lines inside an `export_runs` file (its brackets and separators dropped)."""
+    for line in text_lines:
+        line = line.rstrip("\n")
+        if line in ("[", "]", ""):
+            continue
+        yield line[:-1] if line.endswith(",") else line
+
+
+def download_run_outputs(session: Session, *, workflow_uuid: str, output_node_slug: str, fmt: str = "csv",
+                         **filters: Any) -> dict[str, str]:
+    """`run download-outputs` → `{"url"}`: the chosen node's output per matching run, oldest first;
+    no matching run → 404 `noRunsFound`."""
+    exports.check_format(fmt)
+    with session.db.read() as conn:
+        cond = run_conditions(session, conn, workflow_uuid=workflow_uuid, **filters)
         downloads.require_slug(session, conn, output_node_slug, workflow_uuid=workflow_uuid,
                                release_uuid=filters.get("release_uuid"))
-    ws = session.workspace_uuid
-    children = bool(parent_batch_uuid or parent_uuid or parent_node_uuid)
-    cond = repo.run_filters(ws, workflow_uuid=workflow_uuid, statuses=parsed, top_level=not children, **filters)
-    cond += records_repo.group_scope(ws, parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
-                                     parent_batch_uuid=parent_batch_uuid, is_group_parent=is_group_parent)
-    if record_title_or_id:
-        cond.append(records_repo.title_or_id(record_title_or_id))
-    cond += [records_repo.executions_match(ws, slug, wanted) for slug, wanted in by_node.items()]
+        if not repo.count_runs(conn, cond):
+            raise NotFoundError("No runs found for these filters", reason="noRunsFound")
     source = downloads.RunSnapshot(session, cond, records_repo.output_columns(output_node_slug))
     return exports.write_export(session, f"outputs-{output_node_slug}.{fmt}",
                                 lambda fh: downloads.write_outputs(fh, fmt, source))

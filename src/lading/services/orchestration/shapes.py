@@ -11,6 +11,10 @@ from lading.domain.shapes import Shape
 
 
 class Execution(Shape):
+    """One node step of a run (`run get` → `executions[]`); the `node*` keys after `finishedAt` are
+    what the Cargo client's Execution adds (api.md §13), read from the node in the run's release and
+    from the child run or batch the node started (null when the node has none)."""
+
     node_uuid: str
     node_slug: str
     node_kind: str
@@ -25,9 +29,23 @@ class Execution(Shape):
     started_at: str | None
     updated_at: str | None
     finished_at: str | None
+    node_batch_uuid: str | None = None
+    node_run_uuid: str | None = None
+    node_message_uuid: str | None = None
+    icon_url: str | None = None
+    node_wait_until_finished: bool = False
+    node_connector_uuid: str | None = None
+    node_integration_slug: str | None = None
+    node_tool_uuid: str | None = None
+    node_agent_uuid: str | None = None
+    node_release_uuid: str | None = None
 
 
 class Run(Shape):
+    """A run (O §4) plus the keys the Cargo client's Run adds (api.md §13): the same document on the
+    CLI and over HTTP. `traceUuid` is the root run's uuid, `parentUuid` repeats `parentRunUuid`,
+    `nodes` is the inline graph of a `--nodes` run (null for a release's run)."""
+
     uuid: str
     workflow_uuid: str | None
     status: str
@@ -41,12 +59,25 @@ class Run(Shape):
     parent_node_uuid: str | None
     created_at: str | None
     finished_at: str | None
+    workspace_uuid: str
+    user_uuid: str | None
+    nodes: list[Any] | None
+    trace_uuid: str
+    temporal_workflow_id: str
+    parent_uuid: str | None
+    parent_batch_uuid: str | None
+    parent_agent_uuid: str | None
+    parent_chat_uuid: str | None
+    parent_message_uuid: str | None
+    is_group_parent: bool
+    executions: list[Execution]
+    updated_at: str | None
+    deleted_at: str | None = None
 
 
 class RunDetail(Run):
     context_s3_filename: str
     computed_configs_s3_filename: str
-    executions: list[Execution]
 
 
 class Trigger(Shape):
@@ -161,6 +192,9 @@ class BatchRef(Shape):
 
 
 class Batch(Shape):
+    """The full batch form (O §4) plus the Cargo client's keys (api.md §13); `data` is the source
+    with inline records replaced by the `s3Filename` they were stored under."""
+
     uuid: str
     workflow_uuid: str | None
     release_uuid: str | None
@@ -178,10 +212,16 @@ class Batch(Shape):
     parent_node_uuid: str | None
     invalid_rows: list[Any]
     is_source_exhausted: bool
+    workspace_uuid: str
+    user_uuid: str | None
+    nodes: list[Any] | None
+    temporal_workflow_id: str
+    trace_uuid: str
+    updated_at: str | None
 
 
-class Record(Shape):
-    """A record: the latest matching top-level run of one record id (also the `record download` columns)."""
+class RecordRow(Shape):
+    """A record's own fields (O §4 records item): the `record download` CSV columns."""
 
     id: str
     title: str | None
@@ -199,6 +239,24 @@ class Record(Shape):
     updated_at: str | None
 
 
+class Record(RecordRow):
+    """A record: the latest matching top-level run of one record id, with the Cargo client's keys
+    (api.md §13) taken from that run."""
+
+    workspace_uuid: str
+    user_uuid: str | None
+    trace_uuid: str
+    nodes: list[Any] | None
+    temporal_workflow_id: str
+    context_s3_filename: str
+    computed_configs_s3_filename: str
+    parent_agent_uuid: str | None
+    parent_chat_uuid: str | None
+    parent_message_uuid: str | None
+    executions: list[Execution]
+    finished_at: str | None
+
+
 class RunMetric(Shape):
     """`run get-metrics`: one node's executions of every run in scope, by status."""
 
@@ -212,6 +270,7 @@ class RunMetric(Shape):
     cancelled_executions_count: int
     skipped_executions_count: int
     credits_used_count: float
+    cancelling_executions_count: int = 0  # the Cargo client's key; executions are never left cancelling
 
 
 class RecordMetric(Shape):
@@ -225,6 +284,60 @@ class RecordMetric(Shape):
     error_executions_count: int
     cancelled_executions_count: int
     credits_used_count: float
+    cancelling_executions_count: int = 0  # the Cargo client's key; executions are never left cancelling
+
+
+class Span(Shape):
+    """One node execution as a span (A §6.3 `spans`, camelCase, plus the Cargo client's keys, api.md
+    §13): `spans/list`. `uuid` is derived from the execution's id exactly as the `spans` table does."""
+
+    uuid: str
+    workspace_uuid: str
+    workflow_uuid: str | None
+    release_uuid: str | None
+    user_uuid: str | None
+    batch_uuid: str | None
+    trace_uuid: str
+    record_id: str
+    record_title: str
+    run_uuid: str
+    run_context_s3_filename: str
+    run_computed_configs_s3_filename: str
+    parent_run_uuid: str | None
+    parent_node_uuid: str | None
+    parent_batch_uuid: str | None
+    parent_agent_uuid: str | None
+    parent_chat_uuid: str | None
+    parent_message_uuid: str | None
+    is_group_parent: bool
+    node_uuid: str
+    node_kind: str
+    node_slug: str
+    node_action_slug: str | None
+    node_connector_uuid: str | None
+    node_integration_slug: str | None
+    node_tool_uuid: str | None
+    node_agent_uuid: str | None
+    node_release_uuid: str | None
+    node_batch_uuid: str | None
+    node_run_uuid: str | None
+    node_message_uuid: str | None
+    node_child_index: int | None
+    node_wait_until_finished: bool
+    node_next_uuid: str | None
+    next_node_uuid: str | None
+    execution_index: int
+    execution_status: str
+    execution_error_message: str | None
+    execution_title: str
+    execution_icon_url: str | None
+    execution_credits_used_count: float
+    execution_attempt: int
+    execution_started_at: str | None
+    execution_updated_at: str | None
+    execution_finished_at: str | None
+    execution_duration_ms: int | None
+    created_at: str | None
 
 
 class Play(Shape):

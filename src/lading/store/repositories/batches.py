@@ -25,12 +25,41 @@ def get_batch(conn: Connection, ws: str, uuid: str) -> Any | None:
 
 
 def list_batches(conn: Connection, ws: str, workflow_uuids: Sequence[str] | None, statuses: Sequence[str] | None,
-                 limit: int, offset: int) -> Sequence[Any]:
-    q = select(batches).where(batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.is_(None))
+                 limit: int, offset: int, *, release_uuid: str | None = None, parent_batch_uuid: str | None = None,
+                 parent_run_uuid: str | None = None, parent_node_uuid: str | None = None,
+                 has_runs: bool | None = None, is_skipped: bool | None = None, is_finished: bool | None = None,
+                 included_data_kinds: Sequence[str] | None = None,
+                 excluded_data_kinds: Sequence[str] | None = None) -> Sequence[Any]:
+    """Batches newest first: top-level ones unless a parent scope asks for a group's or tool's child batches."""
+    q = select(batches).where(batches.c.workspace_uuid == ws)
+    if not (parent_batch_uuid or parent_run_uuid or parent_node_uuid):
+        q = q.where(batches.c.parent_run_uuid.is_(None))
     if workflow_uuids:
         q = q.where(batches.c.workflow_uuid.in_(list(workflow_uuids)))
     if statuses:
         q = q.where(batches.c.status.in_(list(statuses)))
+    if release_uuid:
+        q = q.where(batches.c.release_uuid == release_uuid)
+    if parent_run_uuid:
+        q = q.where(batches.c.parent_run_uuid == parent_run_uuid)
+    if parent_node_uuid:
+        q = q.where(batches.c.parent_node_uuid == parent_node_uuid)
+    if parent_batch_uuid:
+        q = q.where(batches.c.parent_run_uuid.in_(select(runs.c.uuid).where(
+            runs.c.workspace_uuid == ws, runs.c.batch_uuid == parent_batch_uuid)))
+    if has_runs is not None:
+        exists = select(runs.c.uuid).where(runs.c.batch_uuid == batches.c.uuid).exists()
+        q = q.where(exists if has_runs else ~exists)
+    if is_skipped is not None:
+        q = q.where(batches.c.status == "skipped" if is_skipped else batches.c.status != "skipped")
+    if is_finished is not None:
+        terminal = batches.c.status.in_(("success", "error", "cancelled", "skipped"))
+        q = q.where(terminal if is_finished else ~terminal)
+    kind = func.coalesce(batches.c.data["kind"].as_string(), "")
+    if included_data_kinds:
+        q = q.where(kind.in_(list(included_data_kinds)))
+    if excluded_data_kinds:
+        q = q.where(kind.not_in(list(excluded_data_kinds)))
     return conn.execute(q.order_by(batches.c.created_at.desc(), batches.c.uuid).limit(limit).offset(offset)).all()
 
 

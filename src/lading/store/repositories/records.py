@@ -193,5 +193,23 @@ def executions_match(ws: str, slug: str, statuses: Sequence[str]) -> ColumnEleme
         executions.c.status.in_(list(statuses))).exists()
 
 
+def execution_condition(ws: str, slug: str, status: str, value: str | None) -> ColumnElement[bool]:
+    """One condition of the Cargo client's `executionsFilter`: node `slug` executed in `status` (its
+    title containing `value` for `success`, its error message for `error`), or `absent` (never executed)."""
+    query = select(executions.c.id).where(executions.c.workspace_uuid == ws, executions.c.run_uuid == runs.c.uuid,
+                                          executions.c.node_slug == slug)
+    if status == "absent":
+        return ~query.exists()
+    query = query.where(executions.c.status == status)
+    if value:
+        column = executions.c.title if status == "success" else executions.c.error_message
+        query = query.where(func.lower(column).contains(value.lower(), autoescape=True))
+    return query.exists()
+
+
 def record_id_in(record_ids: Sequence[str]) -> ColumnElement[bool]:
     return _RECORD_ID.in_(list(record_ids))
+
+
+def run_uuid_in(run_uuids: Sequence[str]) -> ColumnElement[bool]:
+    return runs.c.uuid.in_(list(run_uuids))

@@ -32,7 +32,8 @@ def run_filters(ws: str, *, workflow_uuid: str | None, batch_uuid: str | None = 
                 release_uuid: str | None = None, statuses: Sequence[str] | None = None,
                 record_id: str | None = None, record_title: str | None = None,
                 is_finished: bool | None = None, created_after: datetime | None = None,
-                created_before: datetime | None = None, top_level: bool = True) -> list[ColumnElement[bool]]:
+                created_before: datetime | None = None, updated_after: datetime | None = None,
+                updated_before: datetime | None = None, top_level: bool = True) -> list[ColumnElement[bool]]:
     """Conditions on `runs` for the shared run filters; `top_level=False` includes group/tool child runs."""
     cond: list[ColumnElement[bool]] = [runs.c.workspace_uuid == ws]
     if top_level:
@@ -57,6 +58,10 @@ def run_filters(ws: str, *, workflow_uuid: str | None, batch_uuid: str | None = 
         cond.append(runs.c.created_at >= created_after)
     if created_before:
         cond.append(runs.c.created_at < created_before)
+    if updated_after:
+        cond.append(runs.c.updated_at >= updated_after)
+    if updated_before:
+        cond.append(runs.c.updated_at < updated_before)
     return cond
 
 
@@ -71,3 +76,43 @@ def count_runs(conn: Connection, cond: list[ColumnElement[bool]]) -> int:
 
 def runs_by_uuids(conn: Connection, ws: str, uuids: Sequence[str]) -> Sequence[Any]:
     return conn.execute(select(runs).where(runs.c.workspace_uuid == ws, runs.c.uuid.in_(list(uuids)))).all()
+
+
+def release_graphs(conn: Connection, ws: str, release_uuids: set[str]) -> Sequence[Any]:
+    """(uuid, status, nodes) of these releases: what the run shapes read of the graph a run executed."""
+    from lading.store.schema import releases
+
+    if not release_uuids:
+        return []
+    return conn.execute(select(releases.c.uuid, releases.c.status, releases.c.nodes).where(
+        releases.c.workspace_uuid == ws, releases.c.uuid.in_(sorted(release_uuids)))).all()
+
+
+def node_children(conn: Connection, ws: str, run_uuids: Sequence[str]) -> dict[str, Any]:
+    """What the nodes of these runs started: `batches` {(run, node): child batch uuid}, `runs` {(run,
+    node): (child run uuid, its release uuid)} for tool nodes (one child each), and `parentBatches`
+    {run: the batch of its parent run} for child runs among them."""
+    from lading.store.schema import batches
+
+    found: dict[str, Any] = {"batches": {}, "runs": {}, "parentBatches": {}}
+    if not run_uuids:
+        return found
+    wanted = list(run_uuids)
+    for row in conn.execute(select(batches.c.uuid, batches.c.parent_run_uuid, batches.c.parent_node_uuid).where(
+            batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.in_(wanted))):
+        found["batches"][(row.parent_run_uuid, row.parent_node_uuid)] = row.uuid
+    children = conn.execute(select(runs.c.uuid, runs.c.release_uuid, runs.c.parent_run_uuid, runs.c.parent_node_uuid)
+                            .where(runs.c.workspace_uuid == ws, runs.c.parent_run_uuid.in_(wanted),
+                                   runs.c.parent_kind == "tool")).all()
+    for child in children:
+        found["runs"][(child.parent_run_uuid, child.parent_node_uuid)] = (child.uuid, child.release_uuid)
+    return found
+
+
+def parent_batches(conn: Connection, ws: str, parent_run_uuids: set[str]) -> dict[str, str | None]:
+    """{parent run uuid: its batch uuid}: a child run's `parentBatchUuid`."""
+    if not parent_run_uuids:
+        return {}
+    rows = conn.execute(select(runs.c.uuid, runs.c.batch_uuid).where(
+        runs.c.workspace_uuid == ws, runs.c.uuid.in_(sorted(parent_run_uuids)))).all()
+    return {r.uuid: r.batch_uuid for r in rows}

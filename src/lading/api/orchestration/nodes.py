@@ -1,0 +1,58 @@
+"""`/orchestration/nodes/validate|compute|execute` (`orchestration node …`, api.md §2.7)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from lading.api._http import Body, caller
+from lading.services.orchestration import nodes
+from lading.services.session import Session
+
+router = APIRouter(prefix="/orchestration/nodes", tags=["orchestration"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+class NodeValidate(Body):
+    nodes: Any
+
+
+class NodeCompute(Body):
+    node: Any
+    context: Any
+    group_context: dict[str, Any] | None = None
+
+
+class NodeExecute(Body):
+    workflow_uuid: str
+    release_uuid: str
+    node: Any
+    computed_config: Any
+    context: Any
+    group_context: dict[str, Any] | None = None
+
+
+def _with_group(context: Any, group_context: dict[str, Any] | None) -> Any:
+    """The client's separate `groupContext` is the CLI context's `parentNodes`."""
+    if group_context is None or not isinstance(context, dict):
+        return context
+    return {**context, "parentNodes": group_context}
+
+
+@router.post("/validate", summary="node.validate: {outcome: valid} or {outcome: notValid, invalidNodes} (200)")
+def validate(body: NodeValidate, session: Caller) -> dict[str, Any]:
+    return nodes.validate(session, body.nodes)
+
+
+@router.post("/compute", summary="node.compute: the node's config resolved against the context")
+def compute(body: NodeCompute, session: Caller) -> dict[str, Any]:
+    return {"computedConfig": nodes.compute(session, body.node, _with_group(body.context, body.group_context))}
+
+
+@router.post("/execute", summary="node.execute: one node run for real; a NodeExecution (200 on failure too)")
+def execute(body: NodeExecute, session: Caller) -> dict[str, Any]:
+    result = nodes.execute(session, workflow_uuid=body.workflow_uuid, release_uuid=body.release_uuid, node=body.node,
+                           computed_config=body.computed_config,
+                           context=_with_group(body.context, body.group_context))
+    return nodes.as_node_execution(result)

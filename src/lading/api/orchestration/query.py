@@ -1,0 +1,25 @@
+"""`POST /orchestration/query`: read-only ClickHouse SQL over the runtime tables, scoped to the
+caller's workspace (`orchestration query execute`, api.md §2.7; refusals 400 `Code: …`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from lading.api._http import Body, caller
+from lading.services.orchestration import query
+from lading.services.session import Session
+
+router = APIRouter(prefix="/orchestration/query", tags=["orchestration"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+class QueryExecute(Body):
+    query: str
+
+
+@router.post("", summary="query.execute: {rows}; at most 10,000 rows (truncated beyond)")
+def execute(body: QueryExecute, session: Caller) -> dict[str, Any]:
+    document, _truncated = query.execute_query(session, body.query)
+    return document

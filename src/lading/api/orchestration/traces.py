@@ -1,0 +1,34 @@
+"""`/orchestration/traces…`: the client's trace calls answer 501 `notSupported` (api.md §2.7: there is
+no trace entity yet; a run's `traceUuid` is its root run's uuid, and spans filter by it)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, NoReturn
+
+from fastapi import APIRouter, Depends
+
+from lading.api._http import caller
+from lading.domain.errors import LadingError
+from lading.services.session import Session
+
+router = APIRouter(prefix="/orchestration/traces", tags=["orchestration"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+def _not_supported() -> NoReturn:
+    raise LadingError("notSupported", reason="notSupported", status_code=501)
+
+
+@router.post("/list", summary="trace.list: 501 notSupported")
+def list_traces(session: Caller, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    _not_supported()
+
+
+@router.post("/count", summary="trace.count: 501 notSupported")
+def count_traces(session: Caller, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    _not_supported()
+
+
+@router.get("/{uuid}", summary="trace.get: 501 notSupported")
+def get_trace(uuid: str, session: Caller) -> dict[str, Any]:
+    _not_supported()
