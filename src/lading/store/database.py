@@ -267,3 +267,14 @@ def schema_state(db: Database) -> tuple[str | None, str]:
         return _current_revision(db), HEAD_REVISION
     except Exception:
         return None, HEAD_REVISION
+
+
+def serialize_writes(conn: Connection, key: str) -> None:
+    """Make concurrent write transactions that check-then-insert under `key` run one after the other.
+
+    Why: a "no other row has this name" check followed by an insert is only safe when no second
+    transaction can check between the two. SQLite has one writer at a time already; on PostgreSQL
+    (read committed) a transaction-scoped advisory lock on the key gives the same guarantee to the
+    writes that take it, released at commit or rollback."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})

@@ -85,6 +85,9 @@ def _require(session: Session, conn: Any, uuid: str) -> Any:
 
 def _refuse_duplicate(conn: Any, ws: str, *, name: str, kind: str, parent_uuid: str | None,
                       other_than: str | None = None) -> None:
+    from lading.store.database import serialize_writes
+
+    serialize_writes(conn, f"folders:{ws}")
     if repo.folder_named(conn, ws, name=name, kind=kind, parent_uuid=parent_uuid, other_than=other_than):
         raise ConflictError(f"a {kind} folder named {shown(name)} already exists here", reason="duplicateName")
 

@@ -19,6 +19,7 @@ from lading.services.access import check_rules, require_admin
 from lading.services.session import Session
 from lading.services.workspace import roles, shapes
 from lading.store.clock import iso, utcnow
+from lading.store.database import serialize_writes
 from lading.store.repositories import accounts as repo
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -94,6 +95,7 @@ def create_user(session: Session, *, user_email: Any, role_slug: Any) -> dict[st
     uuid = str(uuidlib.uuid4())
     with session.db.write() as conn:
         by_slug = roles.ensure(conn, session.workspace_uuid)
+        serialize_writes(conn, f"users:{session.workspace_uuid}")
         if repo.find_user_by_email(conn, session.workspace_uuid, email) is not None:
             raise ConflictError(f"a user with email {shown(email)} already exists in this workspace",
                                 reason="userAlreadyExists")
