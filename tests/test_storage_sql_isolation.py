@@ -29,7 +29,7 @@ STORE_TABLES = ("runs", "workspaces", "users", "connectors", "models", "datasets
 def refused(sql: str) -> dict[str, Any]:
     code, out = run_cli("storage", "query", "execute", sql)
     assert code != 0, (sql, out)
-    assert isinstance(out, dict) and set(out) <= {"errorMessage", "reason", "statusCode"}, (sql, out)
+    assert isinstance(out, dict) and set(out) <= {"errorMessage", "reason", "status", "statusCode"}, (sql, out)
     return out
 
 
@@ -293,7 +293,7 @@ def _check_answer(sql: str, code: int, out: Any, marker: str) -> bool:
     if code == 0:
         return True
     assert isinstance(out, dict) and out.get("errorMessage"), (sql, out)
-    assert set(out) <= {"errorMessage", "reason", "statusCode"}, (sql, out)
+    assert set(out) <= {"errorMessage", "reason", "status", "statusCode"}, (sql, out)
     assert "Traceback" not in text and " object at 0x" not in text and "internal error" not in text, (sql, out)
     return False
 
