@@ -11,7 +11,10 @@ from pydantic.alias_generators import to_camel
 
 
 class Shape(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    # Every field is in every dump, defaults included: the JSON schema (the API's documentation of
+    # each answer) lists them all as required.
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True,
+                              json_schema_serialization_defaults_required=True)
 
     def dump(self) -> dict[str, Any]:
         """The JSON document, with the documented (camelCase) field names, in declaration order."""

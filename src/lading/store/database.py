@@ -144,7 +144,9 @@ def refusal_of(exc: BaseException) -> Exception | None:
 
     text = str(exc)
     state = getattr(exc, "sqlstate", None) or ""
-    if isinstance(exc, OverflowError):
+    # SQLite's driver raises OverflowError beyond 64 bits, orjson (the JSON columns' encoder) a
+    # TypeError, PostgreSQL 22003 for a value beyond its column's (or bigint's) range.
+    if isinstance(exc, OverflowError) or "Integer exceeds 64-bit range" in text or state == "22003":
         return ValidationError("a number is out of range: integers run from -9223372036854775808 to "
                                "9223372036854775807", reason="invalidData")
     if "NUL (0x00)" in text or "\\u0000" in text or state == "22P05":

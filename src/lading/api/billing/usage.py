@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from lading.api._http import Query, caller, query, query_parameters
+from lading.api._schemas import answers
+from lading.api.billing import _schemas as schemas
 from lading.services.billing import usage
 from lading.services.session import Session
 
@@ -38,6 +40,6 @@ def _documented() -> dict[str, Any]:
     return extra
 
 
-@router.get("/metrics", summary="usage.getMetrics", openapi_extra=_documented())
+@router.get("/metrics", summary="usage.getMetrics", openapi_extra=_documented(), **answers(schemas.UsageMetrics))
 def get_metrics(session: Caller, fields: Annotated[MetricsQuery, Depends(query(MetricsQuery))]) -> dict[str, Any]:
     return usage.get_metrics(session, **fields.model_dump())

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import answers
+from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import actions
 from lading.services.session import Session
 
@@ -41,7 +43,7 @@ class ActionSearch(Body):
     limit: int = 20
 
 
-@router.post("/execute", summary="action.execute (the run, pending)")
+@router.post("/execute", summary="action.execute (the run, pending)", **answers(schemas.RunAnswer))
 def execute(body: ActionExecute, session: Caller) -> dict[str, Any]:
     from lading.worker import finish_run
 
@@ -50,7 +52,7 @@ def execute(body: ActionExecute, session: Caller) -> dict[str, Any]:
     return result
 
 
-@router.post("/execute-batch", summary="action.executeBatch (the batch, short form)")
+@router.post("/execute-batch", summary="action.executeBatch (the batch, short form)", **answers(schemas.BatchRefAnswer))
 def execute_batch(body: ActionExecuteBatch, session: Caller) -> dict[str, Any]:
     from lading.worker import finish_batch
 
@@ -60,12 +62,13 @@ def execute_batch(body: ActionExecuteBatch, session: Caller) -> dict[str, Any]:
     return result
 
 
-@router.post("/get-output-schema", summary="action.getOutputSchema")
+@router.post("/get-output-schema", summary="action.getOutputSchema", **answers(schemas.OutputSchema))
 def get_output_schema(body: ActionOutputSchema, session: Caller) -> dict[str, Any]:
     return actions.output_schema(session, body.action, body.data)
 
 
-@router.post("/list", summary="action list (Lading): search actions, best match first")
+@router.post("/list", summary="action list (Lading): search actions, best match first",
+             **answers(schemas.ActionMatches))
 def list_actions(body: ActionSearch, session: Caller) -> dict[str, Any]:
     return actions.list_actions(session, [body.query] if body.query else [], kind=body.kind,
                                 integration_slug=body.integration_slug, limit=body.limit)

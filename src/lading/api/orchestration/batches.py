@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 
 from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._schemas import Link, answers
+from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._links import linked
 from lading.domain.errors import LadingError
 from lading.services.orchestration import batches
@@ -66,7 +68,8 @@ class DataError(LadingError):
         return {**self.cause.to_document(), "reason": "dataError"}
 
 
-@router.post("", summary="batch.create: answers the pending batch at once; a worker runs it")
+@router.post("", summary="batch.create: answers the pending batch at once; a worker runs it",
+             **answers(schemas.BatchRefAnswer))
 def create_batch(body: BatchCreate, session: Caller) -> dict[str, Any]:
     from lading.worker import finish_batch
 
@@ -82,27 +85,30 @@ def create_batch(body: BatchCreate, session: Caller) -> dict[str, Any]:
     return result
 
 
-@router.post("/preview", summary="batch.preview: the first 100 rows of a batch source, its columns and count")
+@router.post("/preview", summary="batch.preview: the first 100 rows of a batch source, its columns and count",
+             **answers(schemas.PreviewAnswer))
 def preview_batch(body: BatchPreview, session: Caller) -> dict[str, Any]:
     return batches.preview_batch(session, workflow_uuid=body.workflow_uuid, data=body.data)
 
 
-@router.get("/list", summary="batch.list: newest first", openapi_extra=query_parameters(BatchList))
+@router.get("/list", summary="batch.list: newest first", openapi_extra=query_parameters(BatchList),
+            **answers(schemas.BatchListAnswer))
 def list_batches(session: Caller, fields: Annotated[BatchList, Depends(query(BatchList))]) -> dict[str, Any]:
     return batches.list_batches(session, **fields.given())
 
 
-@router.get("/{uuid}", summary="batch.get: the full batch with its live counters")
+@router.get("/{uuid}", summary="batch.get: the full batch with its live counters", **answers(schemas.BatchAnswer))
 def get_batch(uuid: str, session: Caller) -> dict[str, Any]:
     return batches.get_batch(session, uuid)
 
 
-@router.post("/{uuid}/cancel", summary="batch.cancel: answers the batch (409 batchAlreadyFinished once done)")
+@router.post("/{uuid}/cancel", summary="batch.cancel: answers the batch (409 batchAlreadyFinished once done)",
+             **answers(schemas.BatchAnswer))
 def cancel_batch(uuid: str, session: Caller) -> dict[str, Any]:
     return batches.cancel_batch(session, uuid)
 
 
-@router.post("/{uuid}/download", summary="batch.download: the batch's outputs file, as a signed link")
+@router.post("/{uuid}/download", summary="batch.download: the batch's outputs file, as a signed link", **answers(Link))
 def download_batch(uuid: str, body: BatchDownload, request: Request, session: Caller) -> dict[str, Any]:
     return linked(request, batches.export_batch(session, batch_uuid=uuid, output_node_slug=body.output_node_slug,
                                                 fmt=body.format))

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import answers
 from lading.domain.errors import UsageError, ValidationError
 from lading.services.orchestration import nodes, shapes
 from lading.services.session import Session
@@ -32,7 +33,7 @@ class DiagramRequest(Body):
     highlight: list[str] | None = None
 
 
-@router.post("/diagram", summary="node diagram (Lading): draw a graph as Mermaid or ASCII")
+@router.post("/diagram", summary="node diagram (Lading): draw a graph as Mermaid or ASCII", **answers(shapes.Diagram))
 def diagram(body: DiagramRequest, session: Caller) -> dict[str, Any]:
     try:
         result = nodes.diagram(session, fmt=body.format, title=body.title, direction=body.direction,

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import answers
+from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import nodes
 from lading.services.session import Session
 
@@ -40,17 +42,20 @@ def _with_group(context: Any, group_context: dict[str, Any] | None) -> Any:
     return {**context, "parentNodes": group_context}
 
 
-@router.post("/validate", summary="node.validate: {outcome: valid} or {outcome: notValid, invalidNodes} (200)")
+@router.post("/validate", summary="node.validate: {outcome: valid} or {outcome: notValid, invalidNodes} (200)",
+             **answers(schemas.NodeValidation))
 def validate(body: NodeValidate, session: Caller) -> dict[str, Any]:
     return nodes.validate(session, body.nodes)
 
 
-@router.post("/compute", summary="node.compute: the node's config resolved against the context")
+@router.post("/compute", summary="node.compute: the node's config resolved against the context",
+             **answers(schemas.ComputedConfig))
 def compute(body: NodeCompute, session: Caller) -> dict[str, Any]:
     return {"computedConfig": nodes.compute(session, body.node, _with_group(body.context, body.group_context))}
 
 
-@router.post("/execute", summary="node.execute: one node run for real; a NodeExecution (200 on failure too)")
+@router.post("/execute", summary="node.execute: one node run for real; a NodeExecution (200 on failure too)",
+             **answers(schemas.NodeExecution))
 def execute(body: NodeExecute, session: Caller) -> dict[str, Any]:
     result = nodes.execute(session, workflow_uuid=body.workflow_uuid, release_uuid=body.release_uuid, node=body.node,
                            computed_config=body.computed_config,

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._schemas import Removed, answers
+from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._common import refuse_unless_empty
 from lading.services.orchestration import http_reasons, plays
 from lading.services.session import Session
@@ -57,22 +59,23 @@ class PlayUpdate(Body):
     template: Any = None
 
 
-@router.get("/list", summary="play.list", openapi_extra=query_parameters(PlayList))
+@router.get("/list", summary="play.list", openapi_extra=query_parameters(PlayList), **answers(schemas.PlayListAnswer))
 def list_plays(session: Caller, params: Annotated[PlayList, Depends(query(PlayList))]) -> dict[str, Any]:
     return plays.list_plays(session, **params.given())
 
 
-@router.get("/{uuid}", summary="play.get")
+@router.get("/{uuid}", summary="play.get", **answers(schemas.PlayAnswer))
 def get_play(uuid: str, session: Caller) -> dict[str, Any]:
     return plays.get_play(session, uuid)
 
 
-@router.post("", summary="play.create (its workflow gets a start → end draft; plays start disabled)")
+@router.post("", summary="play.create (its workflow gets a start → end draft; plays start disabled)",
+             **answers(schemas.PlayAnswer))
 def create_play(body: PlayCreate, session: Caller) -> dict[str, Any]:
     return plays.create_play(session, **body.given())
 
 
-@router.put("/{uuid}", summary="play.update (enabling needs a deployed release)")
+@router.put("/{uuid}", summary="play.update (enabling needs a deployed release)", **answers(schemas.PlayAnswer))
 def update_play(uuid: str, body: PlayUpdate, session: Caller) -> dict[str, Any]:
     changes = body.given()
     refuse_unless_empty(changes.pop("health_alert_actions", None), "health alert actions are not available yet")
@@ -83,6 +86,6 @@ def update_play(uuid: str, body: PlayUpdate, session: Caller) -> dict[str, Any]:
         return plays.update_play(session, uuid, **changes)
 
 
-@router.delete("/{uuid}", summary="play.remove (with its workflow and generated segment)")
+@router.delete("/{uuid}", summary="play.remove (with its workflow and generated segment)", **answers(Removed))
 def remove_play(uuid: str, session: Caller) -> dict[str, Any]:
     return plays.remove_play(session, uuid)

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import answers
+from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import query
 from lading.services.session import Session
 
@@ -19,7 +21,7 @@ class QueryExecute(Body):
     query: str
 
 
-@router.post("", summary="query.execute: {rows}; at most 10,000 rows (truncated beyond)")
+@router.post("", summary="query.execute: {rows}; at most 10,000 rows (truncated beyond)", **answers(schemas.QueryRows))
 def execute(body: QueryExecute, session: Caller) -> dict[str, Any]:
     document, _truncated = query.execute_query(session, body.query)
     return document

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 
 from lading.api._http import Body, caller
+from lading.api._schemas import Count, Link, answers
+from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._filters import RecordFilter, parse_instant, required, service_filters
 from lading.api.orchestration._links import linked
 from lading.services.orchestration import records
@@ -44,27 +46,29 @@ class RecordMetrics(Body):
     created_before: str | None = None
 
 
-@router.post("/list", summary="record.list: RecordFilter, newest first, with the total count")
+@router.post("/list", summary="record.list: RecordFilter, newest first, with the total count",
+             **answers(schemas.RecordPage))
 def list_records(body: RecordList, session: Caller) -> dict[str, Any]:
     filters = service_filters(body, leave=(*_IGNORED, "workflow_uuid", "limit", "offset"))
     return records.list_records(session, workflow_uuid=body.workflow_uuid, limit=body.limit, offset=body.offset,
                                 **filters)
 
 
-@router.post("/count", summary="record.count: RecordFilter")
+@router.post("/count", summary="record.count: RecordFilter", **answers(Count))
 def count_records(body: RecordFilter, session: Caller) -> dict[str, Any]:
     filters = service_filters(body, leave=(*_IGNORED, "workflow_uuid"))
     return records.count_records(session, workflow_uuid=body.workflow_uuid, **filters)
 
 
-@router.post("/download", summary="record.download: the record list as CSV, as a signed link")
+@router.post("/download", summary="record.download: the record list as CSV, as a signed link", **answers(Link))
 def download_records(body: RecordDownload, request: Request, session: Caller) -> dict[str, Any]:
     workflow_uuid = required(body.workflow_uuid, "workflowUuid")
     filters = service_filters(body, leave=(*_IGNORED, "workflow_uuid"))
     return linked(request, records.download_records(session, workflow_uuid=workflow_uuid, **filters))
 
 
-@router.post("/download-outputs", summary="record.downloadOutputs: one node's output per record, as a signed link")
+@router.post("/download-outputs", summary="record.downloadOutputs: one node's output per record, as a signed link",
+             **answers(Link))
 def download_outputs(body: RecordDownloadOutputs, request: Request, session: Caller) -> dict[str, Any]:
     workflow_uuid = required(body.workflow_uuid, "workflowUuid")
     filters = service_filters(body, leave=(*_IGNORED, "workflow_uuid", "output_node_slug", "format"))
@@ -73,7 +77,8 @@ def download_outputs(body: RecordDownloadOutputs, request: Request, session: Cal
                                                            fmt=body.format, **filters))
 
 
-@router.post("/metrics", summary="record.getMetrics: per node, over each record's latest run")
+@router.post("/metrics", summary="record.getMetrics: per node, over each record's latest run",
+             **answers(schemas.RecordMetricsAnswer))
 def record_metrics(body: RecordMetrics, session: Caller) -> dict[str, Any]:
     return records.record_metrics(session, workflow_uuid=body.workflow_uuid, release_uuid=body.release_uuid,
                                   batch_uuid=body.batch_uuid,
@@ -81,7 +86,8 @@ def record_metrics(body: RecordMetrics, session: Caller) -> dict[str, Any]:
                                   created_before=parse_instant("createdBefore", body.created_before))
 
 
-@router.post("/cancel", summary="record.cancel: the listed ids, or every record the filter selects (≤ 2,000)")
+@router.post("/cancel", summary="record.cancel: the listed ids, or every record the filter selects (≤ 2,000)",
+             **answers(schemas.RecordsAnswer))
 def cancel_records(body: RecordFilter, session: Caller) -> dict[str, Any]:
     workflow_uuid = required(body.workflow_uuid, "workflowUuid")
     filters = service_filters(body, leave=(*_IGNORED, "workflow_uuid"))

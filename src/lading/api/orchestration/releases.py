@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._schemas import answers
+from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import http_reasons, releases
 from lading.services.session import Session
 
@@ -48,24 +50,26 @@ class DraftDeploy(Body):
 
 
 @router.get("/list", summary="release.list (deployed and archived, newest first)",
-            openapi_extra=query_parameters(ReleaseList))
+            openapi_extra=query_parameters(ReleaseList), **answers(schemas.ReleaseListAnswer))
 def list_releases(session: Caller, params: Annotated[ReleaseList, Depends(query(ReleaseList))]) -> dict[str, Any]:
     return releases.list_releases(session, **params.given())
 
 
-@router.get("/deployed", summary="release.getDeployed", openapi_extra=query_parameters(OfWorkflow))
+@router.get("/deployed", summary="release.getDeployed", openapi_extra=query_parameters(OfWorkflow),
+            **answers(schemas.ReleaseAnswer))
 def get_deployed(session: Caller, params: Annotated[OfWorkflow, Depends(query(OfWorkflow))]) -> dict[str, Any]:
     with http_reasons.http_reasons(http_reasons.RELEASE_DEPLOYED):
         return releases.get_deployed(session, workflow_uuid=params.workflow_uuid)
 
 
-@router.get("/draft", summary="draftRelease.get", openapi_extra=query_parameters(OfWorkflow))
+@router.get("/draft", summary="draftRelease.get", openapi_extra=query_parameters(OfWorkflow),
+            **answers(schemas.ReleaseAnswer))
 def get_draft(session: Caller, params: Annotated[OfWorkflow, Depends(query(OfWorkflow))]) -> dict[str, Any]:
     with http_reasons.http_reasons(http_reasons.DRAFT):
         return releases.get_draft(session, workflow_uuid=params.workflow_uuid)
 
 
-@router.post("/draft/update", summary="draftRelease.update (a draft may be invalid)")
+@router.post("/draft/update", summary="draftRelease.update (a draft may be invalid)", **answers(schemas.ReleaseAnswer))
 def update_draft(body: DraftUpdate, session: Caller) -> dict[str, Any]:
     given = body.given()
     if given.get("nodes", []) is None:
@@ -76,7 +80,8 @@ def update_draft(body: DraftUpdate, session: Caller) -> dict[str, Any]:
         return releases.update_draft(session, **given)
 
 
-@router.post("/draft/deploy", summary="draftRelease.deploy (an absent nodes/formFields keeps the draft's)")
+@router.post("/draft/deploy", summary="draftRelease.deploy (an absent nodes/formFields keeps the draft's)",
+             **answers(schemas.ReleaseAnswer))
 def deploy_draft(body: DraftDeploy, session: Caller) -> dict[str, Any]:
     given = body.given()
     if given.get("nodes", []) is None:
@@ -85,6 +90,6 @@ def deploy_draft(body: DraftDeploy, session: Caller) -> dict[str, Any]:
         return releases.deploy_draft(session, **given)
 
 
-@router.get("/{uuid}", summary="release.get (with its nodes)")
+@router.get("/{uuid}", summary="release.get (with its nodes)", **answers(schemas.ReleaseAnswer))
 def get_release(uuid: str, session: Caller) -> dict[str, Any]:
     return releases.get_release(session, uuid)

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import Count, answers
+from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._filters import parse_instant, service_filters
 from lading.services.orchestration import spans
 from lading.services.session import Session
@@ -55,7 +57,8 @@ def _filters(body: SpanFilter) -> dict[str, Any]:
     return given
 
 
-@router.post("/list", summary="span.list: executions newest first from executionStartedAfter, with the count")
+@router.post("/list", summary="span.list: executions newest first from executionStartedAfter, with the count",
+             **answers(schemas.SpanPage))
 def list_spans(body: SpanList, session: Caller) -> dict[str, Any]:
     filters = _filters(body)
     filters.pop("limit", None)
@@ -63,6 +66,7 @@ def list_spans(body: SpanList, session: Caller) -> dict[str, Any]:
     return spans.list_spans(session, limit=body.limit, offset=body.offset, **filters)
 
 
-@router.post("/count", summary="span.count: executions from executionStartedAfter matching the filter")
+@router.post("/count", summary="span.count: executions from executionStartedAfter matching the filter",
+             **answers(Count))
 def count_spans(body: SpanFilter, session: Caller) -> dict[str, Any]:
     return spans.count_spans(session, **_filters(body))

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import answers
+from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import templates
 from lading.services.session import Session
 
@@ -20,12 +22,12 @@ class TemplateList(Body):
     kinds: list[str] | None = None
 
 
-@router.post("/list", summary="template.list")
+@router.post("/list", summary="template.list", **answers(schemas.TemplateListAnswer))
 def list_templates(body: TemplateList, session: Caller) -> dict[str, Any]:
     return templates.list_templates(kinds=body.kinds, has_documentation=body.has_documentation,
                                     is_preset=body.is_preset)
 
 
-@router.get("/{slug}", summary="template.get")
+@router.get("/{slug}", summary="template.get", **answers(schemas.TemplateAnswer))
 def get_template(slug: str, session: Caller) -> dict[str, Any]:
     return templates.template(slug)

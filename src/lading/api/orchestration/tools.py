@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._schemas import Removed, answers
+from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._common import refuse_unless_empty
 from lading.services.orchestration import http_reasons, tools
 from lading.services.session import Session
@@ -38,23 +40,24 @@ class ToolUpdate(Body):
     template: Any = None
 
 
-@router.get("/list", summary="tool.all", openapi_extra=query_parameters(ToolList))
+@router.get("/list", summary="tool.all", openapi_extra=query_parameters(ToolList), **answers(schemas.ToolList))
 def list_tools(session: Caller, params: Annotated[ToolList, Depends(query(ToolList))]) -> dict[str, Any]:
     return tools.list_tools(session, folder_uuid=params.folder_uuid)
 
 
-@router.get("/{uuid}", summary="tool.get")
+@router.get("/{uuid}", summary="tool.get", **answers(schemas.ToolAnswer))
 def get_tool(uuid: str, session: Caller) -> dict[str, Any]:
     return tools.get_tool(session, uuid)
 
 
-@router.post("", summary="tool.create (its workflow gets a start → end draft)")
+@router.post("", summary="tool.create (its workflow gets a start → end draft)", **answers(schemas.ToolAnswer))
 def create_tool(body: ToolCreate, session: Caller) -> dict[str, Any]:
     return tools.create_tool(session, name=body.name, icon=body.icon, description=body.description,
                              triggers=body.triggers, folder_uuid=body.folder_uuid)
 
 
-@router.put("/{uuid}", summary="tool.update (`triggers` replaces the list; `folderUuid` null = root)")
+@router.put("/{uuid}", summary="tool.update (`triggers` replaces the list; `folderUuid` null = root)",
+            **answers(schemas.ToolAnswer))
 def update_tool(uuid: str, body: ToolUpdate, session: Caller) -> dict[str, Any]:
     changes = body.given()
     refuse_unless_empty(changes.pop("public_form", None), "public forms are not available on tools yet")
@@ -63,7 +66,7 @@ def update_tool(uuid: str, body: ToolUpdate, session: Caller) -> dict[str, Any]:
         return tools.update_tool(session, uuid, **changes)
 
 
-@router.delete("/{uuid}", summary="tool.remove")
+@router.delete("/{uuid}", summary="tool.remove", **answers(Removed))
 def remove_tool(uuid: str, session: Caller) -> dict[str, Any]:
     with http_reasons.http_reasons(http_reasons.TOOL_WRITE):
         return tools.remove_tool(session, uuid)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, NoReturn
 from fastapi import APIRouter, Depends
 
 from lading.api._http import caller
+from lading.api._schemas import never_answers
 from lading.domain.errors import LadingError
 from lading.services.session import Session
 
@@ -19,16 +20,16 @@ def _not_supported() -> NoReturn:
     raise LadingError("notSupported", reason="notSupported", status_code=501)
 
 
-@router.post("/list", summary="trace.list: 501 notSupported")
+@router.post("/list", summary="trace.list: 501 notSupported", **never_answers())
 def list_traces(session: Caller, body: dict[str, Any] | None = None) -> dict[str, Any]:
     _not_supported()
 
 
-@router.post("/count", summary="trace.count: 501 notSupported")
+@router.post("/count", summary="trace.count: 501 notSupported", **never_answers())
 def count_traces(session: Caller, body: dict[str, Any] | None = None) -> dict[str, Any]:
     _not_supported()
 
 
-@router.get("/{uuid}", summary="trace.get: 501 notSupported")
+@router.get("/{uuid}", summary="trace.get: 501 notSupported", **never_answers())
 def get_trace(uuid: str, session: Caller) -> dict[str, Any]:
     _not_supported()

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Query, caller, query, query_parameters
+from lading.api._schemas import answers
+from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import workflows
 from lading.services.session import Session
 
@@ -22,12 +24,13 @@ class WorkflowList(Query):
 
 
 @router.get("/list", summary="workflow.all (every workflow unless `limit` is given)",
-            openapi_extra=query_parameters(WorkflowList))
+            openapi_extra=query_parameters(WorkflowList), **answers(schemas.WorkflowListAnswer))
 def list_workflows(session: Caller, params: Annotated[WorkflowList, Depends(query(WorkflowList))]) -> dict[str, Any]:
     return workflows.list_workflows(session, folder_uuid=params.folder_uuid, limit=params.limit,
                                     offset=params.offset)
 
 
-@router.get("/{uuid}", summary="workflow get (Lading): the workflow with its deployed nodes summarised")
+@router.get("/{uuid}", summary="workflow get (Lading): the workflow with its deployed nodes summarised",
+            **answers(schemas.WorkflowAnswer))
 def get_workflow(uuid: str, session: Caller) -> dict[str, Any]:
     return workflows.get_workflow(session, uuid)

@@ -20,9 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from lading.api._http import App, Body, Query, caller, query, query_parameters
+from lading.api._schemas import answers
+from lading.api.workspace import _schemas as schemas
 from lading.domain.errors import LadingError, ValidationError
 from lading.services.session import Session
-from lading.services.workspace import files
+from lading.services.workspace import files, shapes
 
 router = APIRouter(prefix="/workspaceManagement/files", tags=["workspaceManagement"])
 Caller = Annotated[Session, Depends(caller)]
@@ -49,7 +51,8 @@ _UPLOAD_FORM = {"requestBody": {"required": True, "content": {"multipart/form-da
     "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
 
 
-@router.post("/upload", summary="file.upload (multipart `file`, at most 100 MiB)", openapi_extra=_UPLOAD_FORM)
+@router.post("/upload", summary="file.upload (multipart `file`, at most 100 MiB)", openapi_extra=_UPLOAD_FORM,
+             **answers(shapes.UploadedFile))
 async def upload(request: Request, session: Caller) -> dict[str, Any]:
     try:
         try:
@@ -76,7 +79,8 @@ class ColumnsQuery(Query):
     s3_filename: str = Field(description="The key `file.upload` answered.")
 
 
-@router.get("/listColumns", summary="file.listColumns", openapi_extra=query_parameters(ColumnsQuery))
+@router.get("/listColumns", summary="file.listColumns", openapi_extra=query_parameters(ColumnsQuery),
+            **answers(shapes.Columns))
 def list_columns(session: Caller, fields: Annotated[ColumnsQuery, Depends(query(ColumnsQuery))]) -> dict[str, Any]:
     return files.list_columns(session, fields.s3_filename)
 
@@ -108,18 +112,20 @@ class MultipartAbort(Body):
     upload_id: str
 
 
-@router.post("/multipart/create", summary="Start a chunked upload (files of 50 MiB or more)")
+@router.post("/multipart/create", summary="Start a chunked upload (files of 50 MiB or more)",
+             **answers(schemas.MultipartStarted))
 def multipart_create(body: MultipartCreate, session: Caller) -> dict[str, Any]:
     return files.create_multipart(session, content_type=body.content_type, filename=body.filename)
 
 
-@router.post("/multipart/sign", summary="A signed URL to PUT one part to (valid 1 h)")
+@router.post("/multipart/sign", summary="A signed URL to PUT one part to (valid 1 h)", **answers(schemas.PartLink))
 def multipart_sign(body: MultipartSign, session: Caller, request: Request) -> dict[str, Any]:
     return files.sign_part(session, s3_filename=body.s3_filename, upload_id=body.upload_id,
                            part_number=body.part_number, request_base=str(request.base_url))
 
 
-@router.post("/multipart/complete", summary="Check every part's ETag and make the file of the parts in order")
+@router.post("/multipart/complete", summary="Check every part's ETag and make the file of the parts in order",
+             **answers(schemas.MultipartCompleted))
 def multipart_complete(body: MultipartComplete, session: Caller) -> dict[str, Any]:
     try:
         return files.complete_multipart(session, s3_filename=body.s3_filename, upload_id=body.upload_id,
@@ -128,7 +134,7 @@ def multipart_complete(body: MultipartComplete, session: Caller) -> dict[str, An
         raise _refused("chunked upload", exc) from None
 
 
-@router.post("/multipart/abort", summary="Drop a chunked upload and its parts")
+@router.post("/multipart/abort", summary="Drop a chunked upload and its parts", **answers(schemas.Empty))
 def multipart_abort(body: MultipartAbort, session: Caller) -> dict[str, Any]:
     return files.abort_multipart(session, s3_filename=body.s3_filename, upload_id=body.upload_id)
 
@@ -138,7 +144,8 @@ _RAW_PART = {"requestBody": {"required": True, "content": {"application/octet-st
 
 
 @router.put("/multipart/parts/{upload_id}/{part_number}", openapi_extra=_RAW_PART,
-            summary="Upload one part (public: the URL's signature is the authority); `ETag` = hex MD5")
+            summary="Upload one part (public: the URL's signature is the authority); `ETag` = hex MD5",
+            **answers(schemas.PartStored))
 async def put_part(upload_id: str, part_number: int, request: Request, expires: str | None = None,
                    signature: str | None = None) -> Any:
     from lading.api._errors import json_answer_class

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._schemas import answers
+from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import reports
 
@@ -24,11 +26,12 @@ class ReportList(Query):
     offset: int = 0
 
 
-@router.post("", summary="report.create")
+@router.post("", summary="report.create", **answers(schemas.ReportAnswer))
 def create_report(body: ReportCreate, session: Caller) -> dict[str, Any]:
     return reports.create_report(session, title=body.title, description=body.description)
 
 
-@router.get("/list", summary="report list (Lading extension)", openapi_extra=query_parameters(ReportList))
+@router.get("/list", summary="report list (Lading extension)", openapi_extra=query_parameters(ReportList),
+            **answers(schemas.ReportList))
 def list_reports(session: Caller, params: Annotated[ReportList, Depends(query(ReportList))]) -> dict[str, Any]:
     return reports.list_reports(session, limit=params.limit, offset=params.offset)

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import caller
+from lading.api._schemas import answers
+from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import roles
 
@@ -14,6 +16,6 @@ router = APIRouter(prefix="/workspaceManagement/roles", tags=["workspaceManageme
 Caller = Annotated[Session, Depends(caller)]
 
 
-@router.get("/list", summary="role.all")
+@router.get("/list", summary="role.all", **answers(schemas.RoleList))
 def list_roles(session: Caller) -> dict[str, Any]:
     return roles.list_roles(session)

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import answers
+from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import sessions
 
@@ -21,7 +23,7 @@ class SessionUpsert(Body):
     finished_at: str | None = None
 
 
-@router.post("", summary="session.upsert (one per session id; later calls overwrite)")
+@router.post("", summary="session.upsert (one per session id; later calls overwrite)", **answers(schemas.SessionAnswer))
 def upsert_session(body: SessionUpsert, session: Caller) -> dict[str, Any]:
     return sessions.upsert_session(session, session_id=body.session_id, title=body.title, summary=body.summary,
                                    finished_at=body.finished_at)

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import answers
+from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import users
 
@@ -25,11 +27,12 @@ class ProfileUpdate(Body):
     web_extension_data: dict[str, Any] | None = None
 
 
-@router.get("/current", summary="user.getCurrent (no role or permissions)")
+@router.get("/current", summary="user.getCurrent (no role or permissions)", **answers(schemas.ProfileAnswer))
 def current_profile(session: Caller) -> dict[str, Any]:
     return users.get_profile(session)
 
 
-@router.put("/current", summary="user.update: the caller's own name and web-extension data")
+@router.put("/current", summary="user.update: the caller's own name and web-extension data",
+            **answers(schemas.ProfileAnswer))
 def update_profile(body: ProfileUpdate, session: Caller) -> dict[str, Any]:
     return users.update_profile(session, **body.given())

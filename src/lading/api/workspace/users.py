@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import Removed, answers
+from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import users
 
@@ -41,36 +43,37 @@ class PermissionRemove(Body):
     effect: str
 
 
-@router.get("/list", summary="user.all")
+@router.get("/list", summary="user.all", **answers(schemas.UserList))
 def list_users(session: Caller) -> dict[str, Any]:
     return users.list_users(session)
 
 
-@router.get("/current", summary="user.getCurrent (the token's owner)")
+@router.get("/current", summary="user.getCurrent (the token's owner)", **answers(schemas.UserAnswer))
 def current_user(session: Caller) -> dict[str, Any]:
     return users.get_current_user(session)
 
 
-@router.post("", summary="user.create (added at once; admin)")
+@router.post("", summary="user.create (added at once; admin)", **answers(schemas.UserAnswer))
 def create_user(body: UserCreate, session: Caller) -> dict[str, Any]:
     return users.create_user(session, user_email=body.user_email, role_slug=body.role_slug)
 
 
-@router.post("/permissions", summary="user.upsertPermission (admin)")
+@router.post("/permissions", summary="user.upsertPermission (admin)", **answers(schemas.UserList))
 def upsert_permission(body: PermissionUpsert, session: Caller) -> dict[str, Any]:
     return users.upsert_permission(session, **body.given())
 
 
-@router.put("/{userUuid}", summary="user.update: change the role (admin; the user's tokens follow at once)")
+@router.put("/{userUuid}", summary="user.update: change the role (admin; the user's tokens follow at once)",
+            **answers(schemas.UserAnswer))
 def update_user(userUuid: str, body: UserUpdate, session: Caller) -> dict[str, Any]:  # noqa: N803 - the client's name
     return users.update_user(session, userUuid, role_slug=body.role_slug)
 
 
-@router.delete("", summary="user.remove (admin; the user's tokens stop working at once)")
+@router.delete("", summary="user.remove (admin; the user's tokens stop working at once)", **answers(Removed))
 def remove_user(body: UserRemove, session: Caller) -> dict[str, Any]:
     return users.remove_user(session, body.user_uuid)
 
 
-@router.delete("/{userUuid}/permissions", summary="user.removePermission (admin)")
+@router.delete("/{userUuid}/permissions", summary="user.removePermission (admin)", **answers(schemas.UserAnswer))
 def remove_permission(userUuid: str, body: PermissionRemove, session: Caller) -> dict[str, Any]:  # noqa: N803
     return users.remove_permission(session, userUuid, resource_uuid=body.resource_uuid, effect=body.effect)

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, caller
+from lading.api._schemas import answers, never_answers
+from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import workspaces
 
@@ -27,21 +29,22 @@ class WorkspaceUpdate(Body):
     chrome_extension_available_agent_uuids: list[str] | None = None
 
 
-@router.get("/current", summary="workspace.getCurrent")
+@router.get("/current", summary="workspace.getCurrent", **answers(schemas.WorkspaceAnswer))
 def current_workspace(session: Caller) -> dict[str, Any]:
     return workspaces.get_current(session)
 
 
-@router.get("/list", summary="workspace.all (the token's own workspace only)")
+@router.get("/list", summary="workspace.all (the token's own workspace only)", **answers(schemas.WorkspaceList))
 def list_workspaces(session: Caller) -> dict[str, Any]:
     return workspaces.list_workspaces(session)
 
 
-@router.put("/current", summary="workspace.update (admin; syncs and Chrome-extension settings: 501)")
+@router.put("/current", summary="workspace.update (admin; syncs and Chrome-extension settings: 501)",
+            **answers(schemas.WorkspaceAnswer))
 def update_workspace(body: WorkspaceUpdate, session: Caller) -> dict[str, Any]:
     return workspaces.update_current(session, **body.given())
 
 
-@router.post("", summary="workspace.create: 501 notSupported (the operator makes workspaces)")
+@router.post("", summary="workspace.create: 501 notSupported (the operator makes workspaces)", **never_answers())
 def create_workspace(session: Caller) -> dict[str, Any]:
     return workspaces.create_workspace(session)
