@@ -14,7 +14,11 @@ class RunLinks:
     each release's nodes (node kind, connector, tool, agent; a `--nodes` run's inline graph) and the
     child runs and batches that tool and group nodes started (`nodeRunUuid`, `nodeBatchUuid`)."""
 
-    def __init__(self, conn: Any = None, ws: str = "", run_rows: Sequence[Any] = ()) -> None:
+    def __init__(self, conn: Any = None, ws: str = "", run_rows: Sequence[Any] = (),
+                 execution_rows: Sequence[Any] | None = None) -> None:
+        """`execution_rows`: the executions these runs will show, when already read. None of them
+        means no node has started a child yet, so the child runs and batches are not read (a run
+        polled while pending costs two reads fewer)."""
         self.nodes: dict[str, dict[str, dict[str, Any]]] = {}
         self.adhoc: dict[str, list[Any]] = {}
         self.child_runs: dict[tuple[str, str], tuple[str, str]] = {}
@@ -29,12 +33,16 @@ class RunLinks:
             self.nodes[uuid] = {n["uuid"]: n for n in walk_nodes(nodes or []) if isinstance(n.get("uuid"), str)}
             if status == "adhoc":
                 self.adhoc[uuid] = nodes or []
-        children = runs_repo.node_children(conn, ws, [r.uuid for r in run_rows])
-        self.child_runs, self.child_batches = children["runs"], children["batches"]
+        if execution_rows is None or execution_rows:
+            children = runs_repo.node_children(conn, ws, [r.uuid for r in run_rows])
+            self.child_runs, self.child_batches = children["runs"], children["batches"]
         self.parent_batches = runs_repo.parent_batches(
             conn, ws, {r.parent_run_uuid for r in run_rows if r.parent_run_uuid})
 
     def execution(self, row: Any) -> dict[str, Any]:
+        return self.execution_shape(row).dump()
+
+    def execution_shape(self, row: Any) -> shapes.Execution:
         node = self.nodes.get(getattr(row, "release_uuid", None) or "", {}).get(row.node_uuid, {})
         config: dict[str, Any] = node["config"] if isinstance(node.get("config"), dict) else {}
         settings: dict[str, Any] = (config["advancedSettings"] if isinstance(config.get("advancedSettings"), dict)
@@ -54,7 +62,7 @@ class RunLinks:
             node_integration_slug=node.get("integrationSlug"), node_tool_uuid=node.get("toolUuid"),
             node_agent_uuid=node.get("agentUuid"),
             node_release_uuid=child_release,
-        ).dump()
+        )
 
     def run(self, row: Any, execution_rows: Sequence[Any] = ()) -> dict[str, Any]:
         return shapes.Run(**self.run_fields(row, execution_rows)).dump()
@@ -72,7 +80,7 @@ class RunLinks:
             parent_batch_uuid=self.parent_batches.get(row.parent_run_uuid) if row.parent_run_uuid else None,
             parent_agent_uuid=row.parent_agent_uuid,
             parent_chat_uuid=None, parent_message_uuid=None, is_group_parent=bool(row.is_group_parent),
-            executions=[shapes.Execution.model_validate(self.execution(e)) for e in execution_rows],
+            executions=[self.execution_shape(e) for e in execution_rows],
             updated_at=iso(row.updated_at),
         )
 

@@ -143,7 +143,7 @@ def get_run(session: Session, uuid: str) -> dict[str, Any]:
         if row is None:
             raise NotFoundError(f"Run not found: {uuid}", reason="runNotFound")
         execs = list(repo.run_executions(conn, ws, uuid))
-        links = presenters.RunLinks(conn, ws, [row])
+        links = presenters.RunLinks(conn, ws, [row], execs)
     return {
         "run": presenters.run_detail(row, execs, links),
         "runContext": row.context or {},
