@@ -23,8 +23,25 @@ echo "== import layers and cycles (import-linter contracts in pyproject.toml)"
 echo "== warming the python sandbox (compiled once, cached in $LADING_CACHE_DIR)"
 .venv/bin/python -c "from lading.engine.sandbox import warm_python; warm_python()"
 
+# The CLI end-to-end files run again in remote mode: every `lading …` they type goes over HTTP to one real
+# `lading serve` (tests/conftest.py, LADING_TEST_MODE=remote). The orchestration, analytics and billing
+# commands, the groups the server serves; tests marked embedded_only (they configure the CLI process
+# itself) are skipped there. About 1.5 minutes per backend.
+REMOTE_FILES=(
+  tests/test_runs_cli.py tests/test_batches_cli.py tests/test_records_cli.py tests/test_nodes_cli.py
+  tests/test_tools_releases_cli.py tests/test_plays_cli.py tests/test_actions_cli.py tests/test_tool_nodes.py
+  tests/test_connector_workflow.py tests/test_secret_echo.py tests/test_storage_model_nodes.py
+  tests/test_engine_behaviour.py tests/test_scheduler.py tests/test_query_guard.py
+  tests/test_downloads_cli.py tests/test_query_execute.py tests/test_analytics_isolation.py
+  tests/test_analytics_export_urls.py tests/test_billing_usage.py tests/test_billing_storage_records.py
+  tests/test_spec_examples.py
+)
+
 echo "== tests on SQLite (embedded default)"
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+
+echo "== CLI end-to-end tests in remote mode (SQLite)"
+LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider "${REMOTE_FILES[@]}"
 
 PG_URL=${LADING_TEST_DATABASE_URL:-}
 if [ -z "$PG_URL" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
@@ -39,6 +56,9 @@ fi
 if [ -n "$PG_URL" ]; then
   echo "== tests on PostgreSQL"
   LADING_TEST_DATABASE_URL=$PG_URL .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+  echo "== CLI end-to-end tests in remote mode (PostgreSQL)"
+  LADING_TEST_DATABASE_URL=$PG_URL LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider \
+    "${REMOTE_FILES[@]}"
 else
   echo "PostgreSQL not available on this machine: PostgreSQL pass skipped" >&2
   exit 1

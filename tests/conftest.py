@@ -127,8 +127,40 @@ def _stop_background_worker(home: Path) -> None:
 Result = tuple[int, Any]
 
 
+# Command groups the server does not serve yet (their commands answer notSupported in remote mode).
+# In the remote pass a test still prepares its data with them (a model and its records, a connector),
+# embedded on the server's own store as an operator there would, so the commands under test still go
+# over HTTP. Take a group out of this set once its routes exist.
+NOT_SERVED_YET = frozenset({"storage", "segmentation", "connection", "ai", "content"})
+
+
 def run_cli(*args: str, stdin: str | None = None) -> Result:
     """Invoke `lading <args>` in-process; returns (exit code, parsed JSON or raw text)."""
+    if REMOTE and args and args[0] in NOT_SERVED_YET and os.environ.get("LADING_API_URL"):
+        return _run_on_server_store(*args, stdin=stdin)
+    return _run_in_process(*args, stdin=stdin)
+
+
+def _run_on_server_store(*args: str, stdin: str | None = None) -> Result:
+    """`lading <args>` embedded on the server's store (the test's home and database are the server's),
+    in the test's workspace. The work it announces is left to the server's own worker rather than to
+    a background worker of this process."""
+    saved = {name: os.environ.pop(name, None) for name in ("LADING_API_URL", "LADING_TOKEN")}
+    autostart = os.environ.get("LADING_AUTOSTART_WORKER")
+    os.environ["LADING_AUTOSTART_WORKER"] = "0"
+    try:
+        return _run_in_process(*args, stdin=stdin)
+    finally:
+        for name, value in saved.items():
+            if value is not None:
+                os.environ[name] = value
+        if autostart is None:
+            os.environ.pop("LADING_AUTOSTART_WORKER", None)
+        else:
+            os.environ["LADING_AUTOSTART_WORKER"] = autostart
+
+
+def _run_in_process(*args: str, stdin: str | None = None) -> Result:
     from lading.cli.main import main
 
     out = io.StringIO()
@@ -150,6 +182,24 @@ def run_cli(*args: str, stdin: str | None = None) -> Result:
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     return run_cli
+
+
+def read_export(url: str) -> str:
+    """The text of an export a download command answered: a `file://` URL embedded, a URL signed for
+    the server in remote mode (fetched from it, as a user would). Either names `…/exports/<id>/<file>`."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        path = Path(unquote(parts.path))
+        assert path.is_absolute() and path.parent.parent.name == "exports", url
+        return path.read_text(encoding="utf-8")
+    import httpx
+
+    assert parts.scheme == "http" and parts.path.startswith("/v1/exports/") and "signature=" in parts.query, url
+    response = httpx.get(url, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.content.decode("utf-8")
 
 
 def j(value: Any) -> str:

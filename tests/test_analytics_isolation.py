@@ -10,14 +10,12 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from analytics_store import Filled, fill, other_workspace, remove
-from conftest import run_cli
+from conftest import read_export, run_cli
 
 TERMINAL = {"success", "error", "cancelled"}
 
@@ -51,9 +49,6 @@ def raw(*args: str) -> tuple[int, str]:
         sys.stdout = old
     return code, out.getvalue()
 
-
-def read_url(url: str) -> str:
-    return Path(unquote(urlsplit(url).path)).read_text(encoding="utf-8")
 
 
 def test_run_count_with_every_flag(stores: tuple[Filled, Filled]) -> None:
@@ -153,18 +148,18 @@ def test_downloads_hold_only_this_workspace(stores: tuple[Filled, Filled]) -> No
 
     out = ok("orchestration", "run", "download-outputs", "--workflow-uuid", wf, "--output-node-slug", "start",
              "--format", "json", "--statuses", "finished")
-    items = json.loads(read_url(out["url"]))
+    items = json.loads(read_export(out["url"]))
     assert [i["runUuid"] for i in items] == [r["uuid"] for r in runs if r["status"] == "success"]
     assert all(i["output"] == {"domain": i["recordId"]} for i in items)
     out = ok("orchestration", "run", "download-outputs", "--workflow-uuid", wf, "--output-node-slug", "start")
-    text = read_url(out["url"])
+    text = read_export(out["url"])
     assert not any(s in text for s in secret)
     assert len(list(csv.DictReader(io.StringIO(text)))) == len(runs)
 
     out = ok("orchestration", "record", "download", "--workflow-uuid", wf)
-    rows = list(csv.DictReader(io.StringIO(read_url(out["url"]))))
+    rows = list(csv.DictReader(io.StringIO(read_export(out["url"]))))
     assert {r["id"] for r in rows} == {r["record_id"] for r in runs}
-    assert not any(s in read_url(out["url"]) for s in secret)
+    assert not any(s in read_export(out["url"]) for s in secret)
 
     batch = next(b for b in mine.batches if b["workflow_uuid"] == wf)
     code, text = raw("orchestration", "batch", "download", "--uuid", batch["uuid"], "--output-node-slug", "start",
@@ -184,7 +179,7 @@ def test_download_outputs_scope_flags(stores: tuple[Filled, Filled]) -> None:
     def uuids(*flags: str) -> list[str]:
         out = ok("orchestration", "run", "download-outputs", "--workflow-uuid", wf, "--output-node-slug", "end",
                  "--format", "json", *flags)
-        return [i["runUuid"] for i in json.loads(read_url(out["url"]))]
+        return [i["runUuid"] for i in json.loads(read_export(out["url"]))]
 
     failed_at_end = {e["run_uuid"] for e in mine.executions if e["node_slug"] == "end" and e["status"] == "error"}
     assert uuids("--executions-filter", '{"end":{"status":"failed"}}') == [

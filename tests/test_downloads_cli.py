@@ -7,13 +7,12 @@ import csv
 import io
 import json
 import sys
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import j, run_cli
+from conftest import j, read_export, run_cli
 from graphs import chain, end, node, start, var
 
 OUTPUT_HEAD = ["runUuid", "recordId", "recordTitle", "status", "createdAt", "finishedAt"]
@@ -45,13 +44,6 @@ def run(wf: str, data: dict[str, Any]) -> dict[str, Any]:
     assert code == 0, out
     return out["run"]
 
-
-def read_url(url: str) -> str:
-    parts = urlsplit(url)
-    assert parts.scheme == "file"
-    path = Path(unquote(parts.path))
-    assert path.is_absolute() and path.parent.parent.name == "exports"
-    return path.read_text(encoding="utf-8")
 
 
 def raw_cli(*args: str) -> tuple[int, str]:
@@ -108,7 +100,7 @@ def test_run_download_pages_through_many_runs(wf: str, monkeypatch: pytest.Monke
     assert [r["uuid"] for r in ndjson("orchestration", "run", "download", "--workflow-uuid", wf)] == made
     code, out = run_cli("orchestration", "run", "download-outputs", "--workflow-uuid", wf,
                         "--output-node-slug", "enrich")
-    rows = list(csv.DictReader(io.StringIO(read_url(out["url"]))))
+    rows = list(csv.DictReader(io.StringIO(read_export(out["url"]))))
     assert [r["runUuid"] for r in rows] == made
 
 
@@ -119,8 +111,8 @@ def test_run_download_outputs_csv_and_json(wf: str) -> None:
 
     code, out = run_cli("orchestration", "run", "download-outputs", "--workflow-uuid", wf,
                         "--output-node-slug", "enrich")
-    assert code == 0 and set(out) == {"url"} and out["url"].endswith(".csv")
-    text = read_url(out["url"])
+    assert code == 0 and set(out) == {"url"} and urlsplit(out["url"]).path.endswith(".csv")
+    text = read_export(out["url"])
     reader = csv.reader(io.StringIO(text))
     header = next(reader)
     assert header[:6] == OUTPUT_HEAD
@@ -138,14 +130,14 @@ def test_run_download_outputs_csv_and_json(wf: str) -> None:
 
     code, out = run_cli("orchestration", "run", "download-outputs", "--workflow-uuid", wf,
                         "--output-node-slug", "end", "--format", "json", "--statuses", "finished")
-    items = json.loads(read_url(out["url"]))
+    items = json.loads(read_export(out["url"]))
     assert [i["runUuid"] for i in items] == [a["uuid"], c["uuid"]]
     assert set(items[0]) == {"runUuid", "recordId", "recordTitle", "status", "createdAt", "finishedAt", "input",
                              "output"}
     assert items[0]["input"] == {"_id": "r1", "name": "Acme"} and items[0]["output"] == {"done": True}
     code, out = run_cli("orchestration", "run", "download-outputs", "--workflow-uuid", wf,
                         "--output-node-slug", "end", "--format", "json", "--statuses", "error")
-    items = json.loads(read_url(out["url"]))
+    items = json.loads(read_export(out["url"]))
     assert [(i["recordId"], i["output"]) for i in items] == [("r2", None)]  # `end` never ran
 
     code, out = run_cli("orchestration", "run", "download-outputs", "--workflow-uuid", wf,
@@ -189,21 +181,21 @@ def test_record_download_and_download_outputs(wf: str) -> None:
 
     code, out = run_cli("orchestration", "record", "download", "--workflow-uuid", wf)
     assert code == 0 and set(out) == {"url"}
-    rows = list(csv.DictReader(io.StringIO(read_url(out["url"]))))
+    rows = list(csv.DictReader(io.StringIO(read_export(out["url"]))))
     code, listed = run_cli("orchestration", "record", "list", "--workflow-uuid", wf)
     assert [r["id"] for r in rows] == [r["id"] for r in listed["records"]] == ["r2", "r1"]
     assert rows[1]["runUuid"] == latest["uuid"] and rows[1]["isGroupParent"] == "false"
     assert rows[1]["batchUuid"] == "" and rows[0]["status"] == "error"
     code, out = run_cli("orchestration", "record", "download", "--workflow-uuid", wf, "--statuses", "success")
-    assert [r["id"] for r in csv.DictReader(io.StringIO(read_url(out["url"])))] == ["r1"]
+    assert [r["id"] for r in csv.DictReader(io.StringIO(read_export(out["url"])))] == ["r1"]
 
     code, out = run_cli("orchestration", "record", "download-outputs", "--workflow-uuid", wf,
                         "--output-node-slug", "enrich", "--format", "json")
-    items = json.loads(read_url(out["url"]))
+    items = json.loads(read_export(out["url"]))
     assert [(i["runUuid"], i["output"]["name"]) for i in items] == [(other["uuid"], "Other"), (latest["uuid"], "New")]
     code, out = run_cli("orchestration", "record", "download-outputs", "--workflow-uuid", wf,
                         "--output-node-slug", "enrich", "--limit", "1", "--offset", "1")
-    rows = list(csv.DictReader(io.StringIO(read_url(out["url"]))))
+    rows = list(csv.DictReader(io.StringIO(read_export(out["url"]))))
     assert [(r["recordId"], r["input.name"]) for r in rows] == [("r1", "New")]
     assert "input.fail" not in rows[0]  # the union covers only the rows exported
     code, out = run_cli("orchestration", "record", "download-outputs", "--workflow-uuid", wf,

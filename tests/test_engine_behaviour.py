@@ -84,6 +84,7 @@ def test_python_step_in_a_run() -> None:
     assert out["runContext"]["end"] == {"domain": "b.io"}
 
 
+@pytest.mark.embedded_only  # the 1 s code time limit is set in the CLI process's environment
 def test_endless_loops_stop_at_the_limit_and_the_worker_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LADING_CODE_TIMEOUT_SECONDS", "1")
     for action, script in (("script", "while (true) {}"), ("python", "while True:\n    pass")):

@@ -150,6 +150,7 @@ def test_another_workspace_is_invisible_through_any_join_or_subquery(stores: tup
     assert out["rows"] == [{"total": len(mine.runs)}]
 
 
+@pytest.mark.embedded_only  # the caps are set in the CLI process's environment (LADING_QUERY_MAX_*)
 def test_caps_are_enforced_and_reported(stores: tuple[Filled, Filled], monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     mine, _ = stores

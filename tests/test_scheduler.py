@@ -285,6 +285,7 @@ def test_play_with_cron_schedule_gets_its_batch_on_the_tick(monkeypatch: pytest.
 
 @pytest.mark.skipif(POSTGRES, reason="the shared test database holds other tests' schedules, which keep "
                                      "the on-demand worker up by design")
+@pytest.mark.embedded_only  # watches the on-demand worker of the CLI's own home
 def test_on_demand_worker_stays_up_while_schedules_exist(lading_env: Any) -> None:
     from lading.services.wiring import open_session
     from lading.worker.host import worker_running

@@ -126,6 +126,7 @@ def read_url(url: str) -> str:
     return Path(unquote(parts.path)).read_text(encoding="utf-8") if parts.scheme == "file" else url
 
 
+@pytest.mark.embedded_only  # the platform key and provider base URL are set in the CLI process's environment
 def test_echoed_secrets_never_stored_printed_or_downloaded(lading_env: Path, monkeypatch: pytest.MonkeyPatch,
                                                            caplog: pytest.LogCaptureFixture,
                                                            capfd: pytest.CaptureFixture[str]) -> None:

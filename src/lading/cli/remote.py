@@ -58,7 +58,7 @@ class Target:
         """One request; the answer's JSON, or the server's error raised as `RemoteError`."""
         import httpx
 
-        url = f"{self.api_url}/v1{path}"
+        url = f"{self.api_url}/v1{request_path(path)}"
         if query:
             encoded = encode_query(query)
             if encoded:
@@ -78,7 +78,7 @@ class Target:
 
         headers = {"authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
         try:
-            response = _client().request(method, f"{self.api_url}/v1{path}", headers=headers,
+            response = _client().request(method, f"{self.api_url}/v1{request_path(path)}", headers=headers,
                                          timeout=TIMEOUT_SECONDS, **kwargs)
         except httpx.HTTPError as exc:
             raise UnreachableError(f"cannot reach the Lading server at {self.api_url}: {type(exc).__name__}",
@@ -86,6 +86,30 @@ class Target:
         if response.status_code >= 400:
             parse_answer(response)
         return response
+
+
+def request_path(path: str) -> str:
+    """A route path with the ids a user typed in it, as it can travel in a URL.
+
+    Each character a URL cannot carry as is (a space, `?`, `#`, `%`, a control character) is
+    percent-encoded, so the route receives the id as typed and answers what the embedded command
+    answers for it (`runNotFound` …) instead of the request failing. An id that is empty, `.` or `..`
+    cannot be addressed at all (`/orchestration/runs/` is the collection, and a client resolves dot
+    segments into another route): it names nothing, so the answer is the resource's not-found error,
+    as the embedded command gives, without a request. (An id holding `/` still reaches no route of its
+    resource: the server routes on the decoded path.)"""
+    segments = path.split("/")
+    for at, segment in enumerate(segments[1:], start=1):
+        if segment in ("", ".", "..") and at > 1:
+            raise _not_found(segments[at - 1], segment)
+    return quote(path, safe="/")
+
+
+def _not_found(collection: str, typed: str) -> LadingError:
+    from lading.domain.errors import NotFoundError
+
+    noun = collection[:-2] if collection.endswith("hes") else collection.removesuffix("s")
+    return NotFoundError(f"{noun[:1].upper()}{noun[1:]} not found: {typed}", reason=f"{noun}NotFound")
 
 
 _CLIENT: Any = None

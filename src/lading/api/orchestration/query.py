@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from lading.api._http import Body, caller
 from lading.api._schemas import answers
@@ -22,6 +22,8 @@ class QueryExecute(Body):
 
 
 @router.post("", summary="query.execute: {rows}; at most 10,000 rows (truncated beyond)", **answers(schemas.QueryRows))
-def execute(body: QueryExecute, session: Caller) -> dict[str, Any]:
-    document, _truncated = query.execute_query(session, body.query)
+def execute(body: QueryExecute, session: Caller, response: Response) -> dict[str, Any]:
+    document, truncated = query.execute_query(session, body.query)
+    if truncated:
+        response.headers[query.TRUNCATED_HEADER] = str(query.limits().max_result_rows)
     return document

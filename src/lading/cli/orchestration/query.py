@@ -22,7 +22,14 @@ def execute(
 
     remote = target()
     if remote is not None:
-        emit(remote.call("POST", "/orchestration/query", body={"query": sql}))
+        from lading.cli.remote import parse_answer
+
+        response = remote.raw("POST", "/orchestration/query", json={"query": sql},
+                              headers={"x-cargo-origin": "lading-cli"})
+        document = parse_answer(response)
+        if response.headers.get(query.TRUNCATED_HEADER):
+            warn(f"result truncated at {response.headers[query.TRUNCATED_HEADER]} rows")
+        emit(document)
         return
     from lading.cli.common import local_session
 

@@ -13,6 +13,10 @@ from typing import Any
 from lading.domain.errors import LadingError
 from lading.services.session import Session
 
+# The response header by which the server tells a remote CLI that the rows were cut at this many: the
+# body stays `{"rows": [...]}` (the Cargo client's shape), the CLI warns on stderr as embedded (§6.4).
+TRUNCATED_HEADER = "X-Lading-Result-Truncated"
+
 
 class RuntimeQueryError(LadingError):
     """A refused or failed query, in the ClickHouse `Code: <n>. <message>` form; `reason` is ClickHouse's
