@@ -358,6 +358,8 @@ def test_another_workspace_accounts_are_not_found(api_server: Any) -> None:
     alpha, beta = api_server.client("alpha"), api_server.client("beta")
     beta_user = new_user(beta, "member", "beta")
     beta_folder = new_folder(beta, "tool")
+    new_folder(alpha, "tool")  # alpha's own rows, so each list below has something to show
+    _ok(alpha.post(f"{WS}/reports", json={"title": "alpha report", "description": "a"}))
     _ok(beta.post(f"{WS}/reports", json={"title": "beta report", "description": "b"}))
     _error(alpha.put(f"{WS}/users/{beta_user['uuid']}", json={"roleSlug": "admin"}), 404, "userNotFound")
     _error(alpha.request("DELETE", f"{WS}/users", json={"userUuid": beta_user["uuid"]}), 404, "userNotFound")
