@@ -53,7 +53,7 @@ def store_engine(server: Any) -> Any:
 
 def member_token(server: Any, workspace: str = "alpha") -> str:
     """A member user of the workspace with a token of their own, written straight into the store."""
-    from lading.services.workspace.tokens import hash_token
+    from lading.store.repositories.tokens import hash_token
     from lading.store.schema import api_tokens, users
 
     workspace_uuid = server.client(workspace).get("/whoami").json()["workspace"]["uuid"]

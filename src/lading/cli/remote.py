@@ -56,36 +56,34 @@ class Target:
 
     def call(self, method: str, path: str, *, body: Any = None, query: Mapping[str, Any] | None = None) -> Any:
         """One request; the answer's JSON, or the server's error raised as `RemoteError`."""
-        import httpx
 
         url = f"{self.api_url}/v1{request_path(path)}"
         if query:
             encoded = encode_query(query)
             if encoded:
                 url = f"{url}?{encoded}"
-        headers = {"authorization": f"Bearer {self.token}", "x-cargo-origin": "lading-cli"}
-        try:
-            response = _client().request(method, url, json=body if method != "GET" else None, headers=headers,
-                                         timeout=TIMEOUT_SECONDS)
-        except httpx.HTTPError as exc:
-            raise UnreachableError(f"cannot reach the Lading server at {self.api_url}: {type(exc).__name__}",
-                              reason="serverUnreachable") from None
+        response = self._send(method, url, json=body if method != "GET" else None,
+                              headers={"x-cargo-origin": "lading-cli"})
         return parse_answer(response)
 
     def raw(self, method: str, path: str, **kwargs: Any) -> Any:
         """A request whose answer is not JSON (documentation, file bytes): the httpx response."""
-        import httpx
 
-        headers = {"authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        try:
-            response = _client().request(method, f"{self.api_url}/v1{request_path(path)}", headers=headers,
-                                         timeout=TIMEOUT_SECONDS, **kwargs)
-        except httpx.HTTPError as exc:
-            raise UnreachableError(f"cannot reach the Lading server at {self.api_url}: {type(exc).__name__}",
-                              reason="serverUnreachable") from None
+        response = self._send(method, f"{self.api_url}/v1{request_path(path)}", **kwargs)
         if response.status_code >= 400:
             parse_answer(response)
         return response
+
+    def _send(self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        """One request bearing the token; no answer at all (refused, timed out) is `UnreachableError`."""
+        import httpx
+
+        try:
+            return _client().request(method, url, headers={"authorization": f"Bearer {self.token}", **(headers or {})},
+                                     timeout=TIMEOUT_SECONDS, **kwargs)
+        except httpx.HTTPError as exc:
+            raise UnreachableError(f"cannot reach the Lading server at {self.api_url}: {type(exc).__name__}",
+                                   reason="serverUnreachable") from None
 
 
 def request_path(path: str) -> str:

@@ -87,12 +87,10 @@ def workspace_session(db: Database, settings: Settings, workspace_uuid: str, rea
 def token_session(db: Database, settings: Settings, token: str, reactions: Reactions) -> Session | None:
     """The session of a request bearing `token`: its workspace, its owner, its rights. None when the
     token is unknown or removed, or its owner was removed (the caller answers 401 `unauthorized`)."""
-    import hashlib
-
     from lading.store.clock import utcnow
     from lading.store.repositories import tokens
 
-    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = tokens.hash_token(token)
     with db.read() as conn:
         row = tokens.find_by_hash(conn, digest)
     if row is None:

@@ -7,7 +7,6 @@ writes are admin-only on every face (direct store access is the administrator).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid as uuidlib
 from typing import Any
@@ -21,10 +20,6 @@ from lading.store.repositories import tokens as repo
 
 PREFIX = "ldg_"
 MASKED = "********"
-
-
-def hash_token(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _present(row: Any, value: str = MASKED) -> dict[str, Any]:
@@ -65,7 +60,7 @@ def create_token(session: Session, *, name: Any, permissions: Any = None, descri
     with session.db.write() as conn:
         repo.insert_token(conn, session.workspace_uuid, {
             "uuid": uuid, "user_uuid": session.user_uuid, "name": clean_name, "description": description,
-            "permissions": rules, "token_hash": hash_token(value), "created_at": now, "updated_at": now})
+            "permissions": rules, "token_hash": repo.hash_token(value), "created_at": now, "updated_at": now})
         row = require_token(session, conn, uuid)
     return {"token": _present(row, value)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,11 @@ update_token = _tokens.update
 # `lastUsedAt` is written at most once per this interval per token, so a busy token does not turn
 # every read request into a write (the SQLite store has one writer at a time).
 LAST_USED_PRECISION = timedelta(seconds=60)
+
+
+def hash_token(value: str) -> str:
+    """What the store keeps of a token value, and looks it up by: its SHA-256, in hex."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def get_token(conn: Connection, ws: str, uuid: str) -> Any | None:
