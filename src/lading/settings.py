@@ -25,6 +25,9 @@ class Settings:
     debug: bool
     # Time limit of `python` and `script` steps (spec: 30 s).
     code_timeout_seconds: float = 30.0
+    # PostgreSQL connections each process keeps open. A server answering 16 clients at once needs about
+    # that many; fewer makes the pool open and close a connection per request (a TCP + auth handshake).
+    db_pool_size: int = 16
 
     @property
     def sqlite_path(self) -> Path:
@@ -68,4 +71,5 @@ def load_settings() -> Settings:
         autostart_worker=os.environ.get("LADING_AUTOSTART_WORKER", "1") not in ("0", "false", "no"),
         debug=os.environ.get("LADING_DEBUG", "") not in ("", "0"),
         code_timeout_seconds=_float("LADING_CODE_TIMEOUT_SECONDS", 30.0),
+        db_pool_size=max(1, int(_float("LADING_DB_POOL_SIZE", 16))),
     )

@@ -9,12 +9,16 @@ once and each route declares only its own fields.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import types
 import typing
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar, get_args, get_origin
 from urllib.parse import parse_qsl
 
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
@@ -44,6 +48,46 @@ def required_action(method: str, path: str) -> str:
     domain = parts[1] if len(parts) > 1 and parts[0] == "v1" else (parts[0] if parts else "")
     reads = method in ("GET", "HEAD") or (method == "POST" and path.endswith(_READ_ONLY_ENDINGS))
     return f"{domain}:{'read' if reads else 'write'}"
+
+
+def _answered(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """`endpoint`, answering a dict or list it returns as the JSON answer itself."""
+    from lading.api._errors import json_answer_class
+
+    answer = json_answer_class()
+
+    def wrap(result: Any) -> Any:
+        return answer(result) if isinstance(result, (dict, list)) else result
+
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def answered_async(*args: Any, **kwargs: Any) -> Any:
+            return wrap(await endpoint(*args, **kwargs))
+        return answered_async
+
+    @functools.wraps(endpoint)
+    def answered(*args: Any, **kwargs: Any) -> Any:
+        return wrap(endpoint(*args, **kwargs))
+    return answered
+
+
+class AnsweredRoute(APIRoute):
+    """A route whose service document goes straight to the JSON answer class (orjson).
+
+    Why: services already return JSON-ready documents, and FastAPI would otherwise walk each one with
+    `jsonable_encoder` before encoding it, about a tenth of the server's CPU on a run poll. The
+    declared 200 body (`responses=`) still documents the route in the OpenAPI document."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, _answered(endpoint), **kwargs)
+
+
+class Router(APIRouter):
+    """The router of every route module (`router = Router(prefix=…, tags=[…])`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", AnsweredRoute)
+        super().__init__(**kwargs)
 
 
 class App:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import FileResponse
 
 from lading import __version__
 from lading.api._errors import error_response
-from lading.api._http import App, caller
+from lading.api._http import App, Router, caller
 from lading.api._schemas import answers
 from lading.domain.shapes import Shape
 from lading.services.session import Session
 
-router = APIRouter()
+router = Router()
 Caller = Annotated[Session, Depends(caller)]
 
 

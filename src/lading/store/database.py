@@ -199,8 +199,8 @@ def open_database(settings: Settings | None = None) -> Database:
             json_deserializer=orjson.loads,
             pool_pre_ping=True,
             hide_parameters=True,
-            pool_size=5,
-            max_overflow=10,
+            pool_size=settings.db_pool_size,
+            max_overflow=4,
         )
     _install_error_mapping(engine)
     gate = WriterGate(f"{engine.url.database}.writer-lock") if settings.backend == "sqlite" else None

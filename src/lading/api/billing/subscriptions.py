@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, caller
+from lading.api._http import Body, Router, caller
 from lading.api._schemas import answers, never_answers
 from lading.api.billing import _schemas as schemas
 from lading.services.billing import subscriptions
 from lading.services.session import Session
 
-router = APIRouter(prefix="/billing/subscriptions", tags=["billing"])
+router = Router(prefix="/billing/subscriptions", tags=["billing"])
 Caller = Annotated[Session, Depends(caller)]
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import Field
 
-from lading.api._http import Query, caller, query, query_parameters
+from lading.api._http import Query, Router, caller, query, query_parameters
 from lading.api._schemas import answers
 from lading.api.billing import _schemas as schemas
 from lading.services.billing import usage
 from lading.services.session import Session
 
-router = APIRouter(prefix="/billing/usage", tags=["billing"])
+router = Router(prefix="/billing/usage", tags=["billing"])
 Caller = Annotated[Session, Depends(caller)]
 
 

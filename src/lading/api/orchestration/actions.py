@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, caller
+from lading.api._http import Body, Router, caller
 from lading.api._schemas import answers
 from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import actions
 from lading.services.session import Session
 
-router = APIRouter(prefix="/orchestration/actions", tags=["orchestration"])
+router = Router(prefix="/orchestration/actions", tags=["orchestration"])
 Caller = Annotated[Session, Depends(caller)]
 
 

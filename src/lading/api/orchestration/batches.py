@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from starlette.requests import Request
 
-from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._http import Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import Link, answers
 from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._links import linked
@@ -16,7 +16,7 @@ from lading.domain.errors import LadingError
 from lading.services.orchestration import batches
 from lading.services.session import Session
 
-router = APIRouter(prefix="/orchestration/batches", tags=["orchestration"])
+router = Router(prefix="/orchestration/batches", tags=["orchestration"])
 Caller = Annotated[Session, Depends(caller)]
 
 

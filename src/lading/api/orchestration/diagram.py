@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, caller
+from lading.api._http import Body, Router, caller
 from lading.api._schemas import answers
 from lading.domain.errors import UsageError, ValidationError
 from lading.services.orchestration import nodes, shapes
 from lading.services.session import Session
 
-router = APIRouter(prefix="/orchestration/nodes", tags=["orchestration"])
+router = Router(prefix="/orchestration/nodes", tags=["orchestration"])
 Caller = Annotated[Session, Depends(caller)]
 
 

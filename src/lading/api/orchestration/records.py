@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from starlette.requests import Request
 
-from lading.api._http import Body, caller
+from lading.api._http import Body, Router, caller
 from lading.api._schemas import Count, Link, answers
 from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._filters import RecordFilter, parse_instant, required, service_filters
@@ -16,7 +16,7 @@ from lading.api.orchestration._links import linked
 from lading.services.orchestration import records
 from lading.services.session import Session
 
-router = APIRouter(prefix="/orchestration/records", tags=["orchestration"])
+router = Router(prefix="/orchestration/records", tags=["orchestration"])
 Caller = Annotated[Session, Depends(caller)]
 # Fields no service reads: records carry no creating user yet, so `userUuid` narrows nothing.
 _IGNORED = ("user_uuid",)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._http import Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import answers
 from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import http_reasons, releases
 from lading.services.session import Session
 
-router = APIRouter(prefix="/orchestration/releases", tags=["orchestration"])
+router = Router(prefix="/orchestration/releases", tags=["orchestration"])
 Caller = Annotated[Session, Depends(caller)]
 
 

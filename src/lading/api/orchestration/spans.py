@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, caller
+from lading.api._http import Body, Router, caller
 from lading.api._schemas import Count, answers
 from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._filters import parse_instant, service_filters
 from lading.services.orchestration import spans
 from lading.services.session import Session
 
-router = APIRouter(prefix="/orchestration/spans", tags=["orchestration"])
+router = Router(prefix="/orchestration/spans", tags=["orchestration"])
 Caller = Annotated[Session, Depends(caller)]
 
 

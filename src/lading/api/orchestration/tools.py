@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._http import Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import Removed, answers
 from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._common import refuse_unless_empty
 from lading.services.orchestration import http_reasons, tools
 from lading.services.session import Session
 
-router = APIRouter(prefix="/orchestration/tools", tags=["orchestration"])
+router = Router(prefix="/orchestration/tools", tags=["orchestration"])
 Caller = Annotated[Session, Depends(caller)]
 
 

@@ -14,19 +14,19 @@ import logging
 import tempfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from lading.api._http import App, Body, Query, caller, query, query_parameters
+from lading.api._http import App, Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import answers
 from lading.api.workspace import _schemas as schemas
 from lading.domain.errors import LadingError, ValidationError
 from lading.services.session import Session
 from lading.services.workspace import files, shapes
 
-router = APIRouter(prefix="/workspaceManagement/files", tags=["workspaceManagement"])
+router = Router(prefix="/workspaceManagement/files", tags=["workspaceManagement"])
 Caller = Annotated[Session, Depends(caller)]
 log = logging.getLogger("lading.api.uploads")
 

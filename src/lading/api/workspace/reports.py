@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._http import Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import answers
 from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import reports
 
-router = APIRouter(prefix="/workspaceManagement/reports", tags=["workspaceManagement"])
+router = Router(prefix="/workspaceManagement/reports", tags=["workspaceManagement"])
 Caller = Annotated[Session, Depends(caller)]
 
 

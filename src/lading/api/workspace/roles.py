@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import caller
+from lading.api._http import Router, caller
 from lading.api._schemas import answers
 from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import roles
 
-router = APIRouter(prefix="/workspaceManagement/roles", tags=["workspaceManagement"])
+router = Router(prefix="/workspaceManagement/roles", tags=["workspaceManagement"])
 Caller = Annotated[Session, Depends(caller)]
 
 

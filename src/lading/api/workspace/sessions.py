@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, caller
+from lading.api._http import Body, Router, caller
 from lading.api._schemas import answers
 from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import sessions
 
-router = APIRouter(prefix="/workspaceManagement/sessions", tags=["workspaceManagement"])
+router = Router(prefix="/workspaceManagement/sessions", tags=["workspaceManagement"])
 Caller = Annotated[Session, Depends(caller)]
 
 

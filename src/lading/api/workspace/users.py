@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, caller
+from lading.api._http import Body, Router, caller
 from lading.api._schemas import Removed, answers
 from lading.api.workspace import _schemas as schemas
 from lading.services.session import Session
 from lading.services.workspace import users
 
-router = APIRouter(prefix="/workspaceManagement/users", tags=["workspaceManagement"])
+router = Router(prefix="/workspaceManagement/users", tags=["workspaceManagement"])
 Caller = Annotated[Session, Depends(caller)]
 
 
