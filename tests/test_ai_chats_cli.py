@@ -221,6 +221,7 @@ def test_errors_and_removed_agents() -> None:
     assert code == 1 and out["reason"] == "agentNotFound"
 
 
+@pytest.mark.embedded_only  # switches the workspace through the CLI's environment
 def test_chats_and_messages_are_workspace_scoped(monkeypatch: pytest.MonkeyPatch) -> None:
     with fake_provider() as fake:
         fake.route("POST", "/chat/completions", completion("mine"))

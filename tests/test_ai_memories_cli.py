@@ -125,6 +125,7 @@ def test_bad_input_is_refused_and_writes_nothing() -> None:
     assert listed("workspace") == [kept] and listed("user") == [] and listed("agent", "--agent-uuid", uuid) == []
 
 
+@pytest.mark.embedded_only  # switches the workspace through the CLI's environment
 def test_memories_are_workspace_scoped(monkeypatch: pytest.MonkeyPatch) -> None:
     uuid = agent()
     shared = remember("workspace", "Ours only.")

@@ -109,6 +109,28 @@ class Seed:
         self.s3_filename = _ok(uploaded)["s3Filename"]
         _wait(client, f"/orchestration/runs/{self.run}", "run")
         _wait(client, f"/orchestration/batches/{self.batch}", "batch")
+        self.seed_ai_chats()
+
+    def seed_ai_chats(self) -> None:
+        """An agent (no model connector: its answers end in error, every route still answers 200), a
+        chat with a message, and a memory."""
+        self.agent = self.server.lading("ai", "agent", "create", "--name", "Fuzzed agent")["agent"]["uuid"]
+        sent = self.new_message()
+        self.chat, self.message = sent["userMessage"]["chatUuid"], sent["assistantMessage"]["uuid"]
+        self.memory = self.new_memory()
+
+    def new_message(self) -> dict[str, Any]:
+        """A user message opening a chat of its own (so no answer in progress blocks it)."""
+        return dict(_ok(self.client.post("/ai/messages", json={
+            "agentUuid": self.agent, "parts": [{"type": "text", "text": "hello"}]})))
+
+    def new_chat(self) -> str:
+        made = self.client.post("/ai/chats", json={"agentUuid": self.agent, "trigger": {"type": "draft"}})
+        return str(_ok(made)["chat"]["uuid"])
+
+    def new_memory(self) -> str:
+        made = self.client.post("/ai/memories", json={"scope": "user", "content": "Fuzz likes short answers."})
+        return str(_ok(made)["memory"]["mem0Id"])
 
     def new_folder(self, name: str) -> str:
         return str(_ok(self.client.post("/workspaceManagement/folders", json={
@@ -193,6 +215,12 @@ class Seed:
                 return {"uuid": [value]}
         if path.startswith("/v1/orchestration/templates/{"):
             return {"slug": [self.template]}
+        if path.startswith("/v1/ai/chats/{"):
+            return {"uuid": [self.chat]}
+        if path.startswith("/v1/ai/messages/{"):
+            return {"uuid": [self.message]}
+        if path.startswith("/v1/ai/memories/{"):
+            return {"mem0_id": [self.memory]}
         if path.startswith("/v1/workspaceManagement/users/{"):
             return {"userUuid": [self.user]}
         return {}
@@ -204,7 +232,9 @@ class Seed:
                 "uuids": [[self.run]], "ids": [["r1"]], "workflowUuids[]": [[self.workflow]],
                 "executionStartedAfter": [LONG_AGO], "s3Filename": [self.s3_filename],
                 "outputNodeSlug": ["end"], "segmentUuid": [None], "userUuids": [[self.user]],
-                "resourceUuid": [self.folder], "userUuid": [self.user], "parentUuid": [None]}
+                "resourceUuid": [self.folder], "userUuid": [self.user], "parentUuid": [None],
+                "chatUuid": [self.chat], "messageUuid": [self.message], "agentUuid": [self.agent],
+                "scope": ["user", "agent", "workspace"]}
 
 
 def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
@@ -277,6 +307,24 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("POST", f"{orch}/spans/list", body({"executionStartedAfter": LONG_AGO})),
         ("POST", f"{orch}/spans/count", body({"executionStartedAfter": LONG_AGO})),
         ("POST", f"{orch}/query", body({"query": "SELECT uuid, status FROM runs"})),
+        # ai: chats, messages, votes, memories
+        ("POST", "/v1/ai/chats", body({"agentUuid": s.agent, "trigger": {"type": "draft"}, "name": "made"})),
+        ("GET", "/v1/ai/chats/list", query({"agentUuid": s.agent, "limit": 5})),
+        ("GET", "/v1/ai/chats/{uuid}", at(uuid=s.chat)),
+        ("PUT", "/v1/ai/chats/{uuid}", at_with({"name": "renamed chat"}, uuid=s.chat)),
+        ("DELETE", "/v1/ai/chats/{uuid}", at(uuid=s.new_chat)),
+        ("POST", "/v1/ai/messages", body({"agentUuid": s.agent, "parts": [{"type": "text", "text": "hi"}]})),
+        ("GET", "/v1/ai/messages/list", query({"chatUuid": s.chat})),
+        ("GET", "/v1/ai/messages/{uuid}", at(uuid=s.message)),
+        ("DELETE", "/v1/ai/messages/{uuid}", at(uuid=lambda: s.new_message()["userMessage"]["uuid"])),
+        ("POST", "/v1/ai/messages/cancel", body({"uuids": [s.message]})),
+        ("PUT", "/v1/ai/votes", body({"chatUuid": s.chat, "messageUuid": s.message, "isUpvoted": True})),
+        ("GET", "/v1/ai/votes/list", query({"chatUuid": s.chat})),
+        ("GET", "/v1/ai/memories/list", query({"scope": "user"})),
+        ("POST", "/v1/ai/memories", body({"scope": "user", "content": "made"})),
+        ("PUT", "/v1/ai/memories/{mem0_id}", at_with({"scope": "user", "content": "changed"}, mem0_id=s.memory)),
+        ("DELETE", "/v1/ai/memories/{mem0_id}",
+         lambda: {"path_parameters": {"mem0_id": s.new_memory()}, "query": {"scope": "user"}}),
         # billing
         ("GET", "/v1/billing/subscriptions", nothing), ("GET", "/v1/billing/subscriptions/invoices", nothing),
         ("GET", "/v1/billing/subscriptions/creditCard", nothing),

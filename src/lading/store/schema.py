@@ -564,7 +564,12 @@ ai_chats = Table(
     Column("name", String(255)),
     # {"type": "draft" | "deployed" | "workflow"}: which release answers the chat's messages.
     Column("trigger", Json, nullable=False),
-    *_stamps(),
+    # Who opened the chat; the release it is pinned to (`releaseUuid` on create, else null: its trigger
+    # picks the draft or the deployed release); the model credits its answers used so far.
+    Column("user_uuid", Uuid),
+    Column("release_uuid", Uuid),
+    Column("credits_used_count", Float),
+    *_stamps(deleted=True),
     Index("ix_ai_chats_workspace", "workspace_uuid", "agent_uuid", "created_at"),
 )
 
@@ -586,9 +591,27 @@ ai_messages = Table(
     Column("run_uuid", Uuid),
     # Who sent the message (the turn's user: user-scope memories).
     Column("user_uuid", Uuid),
-    *_stamps(),
+    # The release the message was sent to; an answer's token usage and credits once it succeeded.
+    Column("release_uuid", Uuid),
+    Column("usage", Json),
+    *_stamps(deleted=True),
     _ts("finished_at"),
     Index("ix_ai_messages_chat", "chat_uuid", "seq"),
+)
+
+# Feedback on a chat message (api.md §6 votes): one vote per user and message, replaced by a new one.
+ai_votes = Table(
+    "ai_votes",
+    metadata,
+    *_owned(),
+    Column("chat_uuid", Uuid, nullable=False),
+    Column("message_uuid", Uuid, nullable=False),
+    # "" when the voter is not a user (a token without an owner).
+    Column("user_uuid", Uuid, nullable=False),
+    Column("is_upvoted", Boolean, nullable=False),
+    *_stamps(),
+    Index("ux_ai_votes_voter", "workspace_uuid", "message_uuid", "user_uuid", unique=True),
+    Index("ix_ai_votes_chat", "workspace_uuid", "chat_uuid"),
 )
 
 # What the workspace, a user or an agent remembers between conversations (connections-ai spec §2.11).

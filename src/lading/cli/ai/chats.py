@@ -1,10 +1,10 @@
-"""`lading ai chat …`: create, list, get."""
+"""`lading ai chat …`: create, list, get (embedded, or through the server's `/ai/chats` routes)."""
 
 from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
 
 chat_app = typer.Typer(help="Conversations with an agent.", no_args_is_help=True, context_settings=help_settings())
@@ -20,8 +20,10 @@ def create(
     """Open a chat with an agent."""
     from lading.services.ai import chats
 
-    emit(chats.create(session(), agent_uuid=agent_uuid, trigger=parse_json_flag("--trigger", trigger),
-                      name=name))
+    parsed = parse_json_flag("--trigger", trigger)
+    body = {"agentUuid": agent_uuid, "trigger": parsed, "name": name}
+    emit(answer("POST", "/ai/chats", body={k: v for k, v in body.items() if v is not None},
+                local=lambda s: chats.create(s, agent_uuid=agent_uuid, trigger=parsed, name=name)))
 
 
 @chat_app.command("list")
@@ -33,7 +35,8 @@ def list_chats(
     """List chats, newest first."""
     from lading.services.ai import chats
 
-    emit(chats.list_chats(session(), agent_uuid=agent_uuid, limit=limit, offset=offset))
+    emit(answer("GET", "/ai/chats/list", query={"agentUuid": agent_uuid, "limit": limit, "offset": offset},
+                local=lambda s: chats.list_chats(s, agent_uuid=agent_uuid, limit=limit, offset=offset)))
 
 
 @chat_app.command("get")
@@ -41,4 +44,4 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """Get one chat."""
     from lading.services.ai import chats
 
-    emit(chats.get(session(), uuid))
+    emit(answer("GET", f"/ai/chats/{uuid}", local=lambda s: chats.get(s, uuid)))

@@ -1,10 +1,11 @@
-"""`ai memory …`: what the workspace, the caller or an agent remembers between conversations."""
+"""`ai memory …`: what the workspace, the caller or an agent remembers between conversations
+(embedded, or through the server's `/ai/memories` routes)."""
 
 from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
 
 memory_app = typer.Typer(help="Memories kept between conversations: the workspace's, yours, or an agent's.",
@@ -15,12 +16,22 @@ _SCOPE = typer.Option(..., "--scope", help="workspace (shared), user (yours) or 
 _AGENT = typer.Option(None, "--agent-uuid", help="The agent whose memories these are (--scope agent only).")
 
 
+def _scope_query(scope: str, agent_uuid: str | None) -> dict[str, str | None]:
+    """`--scope agent` needs `--agent-uuid`: a usage error here, before any request (as embedded)."""
+    from lading.domain.errors import UsageError
+
+    if scope == "agent" and not agent_uuid:
+        raise UsageError("error: required option '--agent-uuid <uuid>' not specified (needed with --scope agent)")
+    return {"scope": scope, "agentUuid": agent_uuid}
+
+
 @memory_app.command("list")
 def list_memories(scope: str = _SCOPE, agent_uuid: str = _AGENT) -> None:
     """List one scope's memories, most recently written first."""
     from lading.services.ai import memories
 
-    emit(memories.list_memories(session(), scope=scope, agent_uuid=agent_uuid))
+    emit(answer("GET", "/ai/memories/list", query=_scope_query(scope, agent_uuid),
+                local=lambda s: memories.list_memories(s, scope=scope, agent_uuid=agent_uuid)))
 
 
 @memory_app.command("update")
@@ -34,7 +45,10 @@ def update(
     """Change a memory's content, or create a memory when --mem0-id is omitted."""
     from lading.services.ai import memories
 
-    emit(memories.update(session(), scope=scope, content=content, mem0_id=mem0_id, agent_uuid=agent_uuid))
+    body = {"content": content, **{k: v for k, v in _scope_query(scope, agent_uuid).items() if v is not None}}
+    method, path = ("PUT", f"/ai/memories/{mem0_id}") if mem0_id is not None else ("POST", "/ai/memories")
+    emit(answer(method, path, body=body, local=lambda s: memories.update(s, scope=scope, content=content,
+                                                                         mem0_id=mem0_id, agent_uuid=agent_uuid)))
 
 
 @memory_app.command("remove")
@@ -46,4 +60,5 @@ def remove(
     """Remove a memory."""
     from lading.services.ai import memories
 
-    emit(memories.remove(session(), mem0_id=mem0_id, scope=scope, agent_uuid=agent_uuid))
+    emit(answer("DELETE", f"/ai/memories/{mem0_id}", query=_scope_query(scope, agent_uuid),
+                local=lambda s: memories.remove(s, mem0_id=mem0_id, scope=scope, agent_uuid=agent_uuid)))

@@ -1,14 +1,24 @@
-"""`lading ai message …`: create (the agent answers it), get, list."""
+"""`lading ai message …`: create (the agent answers it), get, list (embedded, or through the server's
+`/ai/messages` routes; waiting remotely polls the answer's route)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings, session
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.cli.remote import Target
 
 message_app = typer.Typer(help="Messages of a chat; the agent answers each user message.", no_args_is_help=True,
                           context_settings=help_settings())
+
+# An answer is final in these statuses (api.md §6: cancelling → cancelled).
+FINAL_STATUSES = ("success", "error", "cancelled")
+_FIRST_POLL_SECONDS = 0.05
 
 
 @message_app.command("create")
@@ -22,19 +32,49 @@ def create(
     max_steps: int = typer.Option(None, "--max-steps", help="Cap on model turns plus action calls (1–50)."),
     wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the answer is success or error."),
     polling_interval: int = typer.Option(2000, "--polling-interval",
-                                         help="Accepted for compatibility; waiting drives the answer here."),
+                                         help="Remote mode: the longest pause between two polls of the answer "
+                                              "(embedded, waiting drives the answer here)."),
 ) -> None:
     """Send a message; the agent's answer is the `assistantMessage` (poll `ai message get`)."""
+    from lading.cli.remote import target
     from lading.services.ai import messages
+
+    fields = {"chatUuid": chat_uuid, "parts": parse_json_flag("--parts", parts),
+              "actions": parse_json_flag("--actions", actions), "resources": parse_json_flag("--resources", resources),
+              "languageModelSlug": language_model_slug, "temperature": temperature, "maxSteps": max_steps}
+    remote = target()
+    if remote is not None:
+        exchange = remote.call("POST", "/ai/messages", body={k: v for k, v in fields.items() if v is not None})
+        emit(_waited(remote, exchange, polling_interval) if wait else exchange)
+        return
     from lading.worker import finish_run
 
     sess = session()
     started = messages.create(
-        sess, chat_uuid=chat_uuid, parts=parse_json_flag("--parts", parts),
-        actions=parse_json_flag("--actions", actions), resources=parse_json_flag("--resources", resources),
-        language_model_slug=language_model_slug, temperature=temperature, max_steps=max_steps)
+        sess, chat_uuid=chat_uuid, parts=fields["parts"],
+        overrides=messages.Overrides(actions=fields["actions"], resources=fields["resources"],
+                                     language_model_slug=language_model_slug, temperature=temperature,
+                                     max_steps=max_steps))
     finish_run(sess, started.run_uuid, wait=wait)
     emit(messages.exchange(sess, started))
+
+
+def _waited(remote: Target, exchange: dict[str, Any], polling_interval_ms: int) -> dict[str, Any]:
+    """The exchange once the server has finished the answer: its route polled until final (the pause
+    doubling up to `--polling-interval`), then both messages read as they stand."""
+    import time
+
+    path = f"/ai/messages/{exchange['assistantMessage']['uuid']}"
+    ceiling = max(polling_interval_ms, 1) / 1000
+    pause = min(_FIRST_POLL_SECONDS, ceiling)
+    while True:
+        assistant = remote.call("GET", path)["message"]
+        if assistant["status"] in FINAL_STATUSES:
+            break
+        time.sleep(pause)
+        pause = min(pause * 2, ceiling)
+    user = remote.call("GET", f"/ai/messages/{exchange['userMessage']['uuid']}")["message"]
+    return {"userMessage": user, "assistantMessage": assistant}
 
 
 @message_app.command("get")
@@ -42,7 +82,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """Get one message (poll every 2 s until `status` is success or error)."""
     from lading.services.ai import messages
 
-    emit(messages.get(session(), uuid))
+    emit(answer("GET", f"/ai/messages/{uuid}", local=lambda s: messages.get(s, uuid)))
 
 
 @message_app.command("list")
@@ -54,4 +94,5 @@ def list_messages(
     """A chat's messages, oldest first."""
     from lading.services.ai import messages
 
-    emit(messages.list_messages(session(), chat_uuid=chat_uuid, limit=limit, offset=offset))
+    emit(answer("GET", "/ai/messages/list", query={"chatUuid": chat_uuid, "limit": limit, "offset": offset},
+                local=lambda s: messages.list_messages(s, chat_uuid=chat_uuid, limit=limit, offset=offset)))

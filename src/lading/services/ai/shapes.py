@@ -144,26 +144,15 @@ class LanguageModel(Shape):
 
 # --- chats and messages ---------------------------------------------------------------------------------
 
-
-class Chat(Shape):
-    uuid: str
-    agent_uuid: str
-    name: str | None
-    trigger: dict[str, Any]
-    created_at: str | None
-    updated_at: str | None
-
-    @classmethod
-    def of(cls, row: Any) -> Chat:
-        return cls(uuid=row.uuid, agent_uuid=row.agent_uuid, name=row.name, trigger=row.trigger,
-                   created_at=iso(row.created_at), updated_at=iso(row.updated_at))
-
-
 _UNSET: Any = object()
+# An assistant message still being answered (its chat's `activeStreamUuid`).
+UNFINISHED = ("pending", "generating", "cancelling")
 
 
 class Message(Shape):
-    """A chat message; `errorMessage` is set only when `status` is error."""
+    """A chat message (spec §2.6; api.md §13 adds the client's keys after the spec's). `errorMessage`
+    is set only when `status` is error; the release fields are the message's overrides of its release
+    (null / [] when it has none); `usage` is an answer's token usage and credits once it succeeded."""
 
     uuid: str
     chat_uuid: str
@@ -172,15 +161,98 @@ class Message(Shape):
     parts: list[Any]
     error_message: str | None
     created_at: str | None
+    type: str
+    workspace_uuid: str
+    agent_uuid: str | None
+    release_uuid: str | None
+    user_uuid: str | None
+    actions: list[Any]
+    resources: list[Any]
+    capabilities: list[Any]
+    mcp_clients: list[Any]
+    system_prompt: str | None
+    with_reasoning: bool
+    temperature: float | None
+    max_steps: int | None
+    integration_slug: str | None
+    connector_uuid: str | None
+    language_model_slug: str | None
+    evaluated_tools: dict[str, Any]
+    usage: dict[str, Any] | None
+    output: Any
+    evaluation: Any
+    meta: Any
+    suggested_actions: list[Any]
+    temporal_workflow_id: str | None
+    updated_at: str | None
+    finished_at: str | None
+    deleted_at: str | None
 
     @classmethod
-    def of(cls, row: Any, *, status: str | None = None, error_message: Any = _UNSET) -> Message:
-        """The stored message, or (`status`, `error_message` given) as its run ended it."""
+    def of(cls, row: Any, *, agent_uuid: str | None = None, status: str | None = None,
+           error_message: Any = _UNSET) -> Self:
+        """The stored message (of a chat with `agent_uuid`), or (`status`, `error_message` given) as
+        its run ended it."""
         status = status or row.status
         if error_message is _UNSET:
             error_message = row.error_message if status == "error" else None
+        given = dict(row.overrides or {})
         return cls(uuid=row.uuid, chat_uuid=row.chat_uuid, role=row.role, status=status,
-                   parts=list(row.parts or []), error_message=error_message, created_at=iso(row.created_at))
+                   parts=list(row.parts or []), error_message=error_message, created_at=iso(row.created_at),
+                   type=row.role, workspace_uuid=row.workspace_uuid, agent_uuid=agent_uuid,
+                   release_uuid=row.release_uuid, user_uuid=row.user_uuid or None,
+                   actions=given.get("actions") or [], resources=given.get("resources") or [],
+                   capabilities=given.get("capabilities") or [], mcp_clients=[_masked(c) for c in
+                                                                               given.get("mcpClients") or []],
+                   system_prompt=given.get("systemPrompt"), with_reasoning=bool(given.get("withReasoning")),
+                   temperature=given.get("temperature"), max_steps=given.get("maxSteps"),
+                   integration_slug=given.get("integrationSlug"), connector_uuid=given.get("connectorUuid"),
+                   language_model_slug=given.get("languageModelSlug"), evaluated_tools={}, usage=row.usage,
+                   output=given.get("output"), evaluation=None, meta=None, suggested_actions=[],
+                   temporal_workflow_id=row.run_uuid, updated_at=iso(row.updated_at),
+                   finished_at=iso(row.finished_at), deleted_at=iso(row.deleted_at))
+
+
+class LastMessage(Message):
+    """A chat's `lastMessage`: its latest message without the parts (a list stays light)."""
+
+    parts: list[Any] = Field(exclude=True)
+
+
+class Chat(Shape):
+    """A chat (spec §2.5; api.md §13 adds the client's keys after the spec's). `releaseUuid` is the
+    release it is pinned to, else the one its latest message went to; `activeStreamUuid` the assistant
+    message being answered, if any."""
+
+    uuid: str
+    agent_uuid: str
+    name: str | None
+    trigger: dict[str, Any]
+    created_at: str | None
+    updated_at: str | None
+    slug: str | None
+    trace_uuid: str | None
+    workspace_uuid: str
+    user_uuid: str | None
+    release_uuid: str | None
+    heartbeat: Any
+    evaluator: Any
+    active_stream_uuid: str | None
+    credits_used_count: float
+    deleted_at: str | None
+    last_message: LastMessage | None
+
+    @classmethod
+    def of(cls, row: Any, last: Message | None = None) -> Chat:
+        """The chat with its latest message (presented: see `services.ai.messages`)."""
+        active = last.uuid if last is not None and last.role == "assistant" and last.status in UNFINISHED else None
+        return cls(uuid=row.uuid, agent_uuid=row.agent_uuid, name=row.name, trigger=row.trigger,
+                   created_at=iso(row.created_at), updated_at=iso(row.updated_at), slug=None, trace_uuid=None,
+                   workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid or None,
+                   release_uuid=row.release_uuid or (last.release_uuid if last is not None else None),
+                   heartbeat=None, evaluator=None, active_stream_uuid=active,
+                   credits_used_count=round(row.credits_used_count or 0.0, 6), deleted_at=iso(row.deleted_at),
+                   last_message=LastMessage(**last.model_dump()) if last is not None else None)
 
 
 class MessageExchange(Shape):
@@ -188,6 +260,25 @@ class MessageExchange(Shape):
 
     user_message: Message
     assistant_message: Message
+
+
+class Vote(Shape):
+    """A user's feedback on a chat message (api.md §13): one per user and message."""
+
+    uuid: str
+    workspace_uuid: str
+    user_uuid: str | None
+    chat_uuid: str
+    message_uuid: str
+    is_upvoted: bool
+    created_at: str | None
+    updated_at: str | None
+
+    @classmethod
+    def of(cls, row: Any) -> Vote:
+        return cls(uuid=row.uuid, workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid or None,
+                   chat_uuid=row.chat_uuid, message_uuid=row.message_uuid, is_upvoted=row.is_upvoted,
+                   created_at=iso(row.created_at), updated_at=iso(row.updated_at))
 
 
 # --- memories ---------------------------------------------------------------------------------------------

@@ -27,6 +27,12 @@ def get_file(conn: Connection, ws: str, uuid: str) -> Any | None:
                                                     content_files.c.uuid == uuid)).first()
 
 
+def file_by_s3_filename(conn: Connection, ws: str, s3_filename: str) -> Any | None:
+    """The content file stored under `s3_filename` (a chat message's `s3File` part names it so)."""
+    return conn.execute(select(content_files).where(content_files.c.workspace_uuid == ws,
+                                                    content_files.c.s3_filename == s3_filename)).first()
+
+
 def list_files(conn: Connection, ws: str, *, folder_uuid: str | None = None,
                uuids: Iterable[str] | None = None) -> Sequence[Any]:
     query = select(content_files).where(content_files.c.workspace_uuid == ws)
