@@ -1,13 +1,19 @@
-"""Every command group's routers (`api/<group>/`), in one list `create_app` mounts under `/v1`."""
+"""Every command group's routers (`api/<group>/` packages), which `create_app` mounts under `/v1`.
+
+Found by the package map's lookup rule like the noun modules inside them (`api/_routers.collect`),
+so a new group is served as soon as its package exists.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-GROUPS = ("orchestration", "billing", "workspace", "ai")
-
 
 def routers() -> list[Any]:
     import importlib
+    import pkgutil
 
-    return [importlib.import_module(f"lading.api.{group}").router for group in GROUPS]
+    import lading.api as api
+
+    groups = sorted(info.name for info in pkgutil.iter_modules(api.__path__) if info.ispkg)
+    return [importlib.import_module(f"lading.api.{group}").router for group in groups]
