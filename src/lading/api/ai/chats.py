@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._http import Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import Removed, answers
 from lading.api.ai import _chat_schemas as schemas
 from lading.api.orchestration._filters import parse_instant
 from lading.services.ai import chats
 from lading.services.session import Session
 
-router = APIRouter(prefix="/ai/chats", tags=["ai"])
+router = Router(prefix="/ai/chats", tags=["ai"])
 Caller = Annotated[Session, Depends(caller)]
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NoReturn
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import caller
+from lading.api._http import Router, caller
 from lading.api._schemas import never_answers
 from lading.domain.errors import LadingError
 from lading.services.session import Session
 
-router = APIRouter(prefix="/ai/documents", tags=["ai"])
+router = Router(prefix="/ai/documents", tags=["ai"])
 Caller = Annotated[Session, Depends(caller)]
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._http import Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import answers
 from lading.api.ai import _chat_schemas as schemas
 from lading.domain.errors import ValidationError
@@ -18,7 +18,7 @@ from lading.domain.shapes import Shape
 from lading.services.ai import memories
 from lading.services.session import Session
 
-router = APIRouter(prefix="/ai/memories", tags=["ai"])
+router = Router(prefix="/ai/memories", tags=["ai"])
 Caller = Annotated[Session, Depends(caller)]
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
-from lading.api._http import Body, Query, caller, query, query_parameters
+from lading.api._http import Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import answers
 from lading.api.ai import _chat_schemas as schemas
 from lading.services.ai import votes
 from lading.services.session import Session
 
-router = APIRouter(prefix="/ai/votes", tags=["ai"])
+router = Router(prefix="/ai/votes", tags=["ai"])
 Caller = Annotated[Session, Depends(caller)]
 
 
