@@ -199,7 +199,7 @@ def test_remove_refused_while_a_workflow_uses_the_segment() -> None:
             "updated_at": now, "nodes": [{"slug": "start", "kind": "native", "actionSlug": "start",
                                           "config": {"segmentUuid": seg["uuid"]}}]})
     code, out = run_cli("segmentation", "segment", "remove", seg["uuid"])
-    assert code != 0 and out["reason"] == "segmentInUse" and wf in out["errorMessage"]
+    assert code != 0 and out["reason"] == "segmentLinkedToWorkflow" and wf in out["errorMessage"]
     assert ok("segmentation", "segment", "get", seg["uuid"])["segment"]["deletedAt"] is None
     with session.db.write() as conn:
         wf_repo.soft_delete_workflow(conn, session.workspace_uuid, wf, utcnow())
