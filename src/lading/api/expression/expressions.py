@@ -25,7 +25,7 @@ class Evaluate(Body):
 
 
 @router.post("/evaluate", summary="expression.evaluate: {data}, or {errorMessage} when it throws",
-             **answers(schemas.Evaluated))
+             **answers(schemas.Evaluation))
 def evaluate(body: Evaluate, session: Caller) -> dict[str, Any]:
     return service.evaluate(session, expression=body.expression, variables=body.variables)
 
