@@ -53,6 +53,7 @@ TERMINAL = {"success", "error", "cancelled", "skipped"}
 EMOJI = {"kind": "emoji", "emojiSlug": "rocket"}
 COLUMNS = [{"slug": "name", "type": "string"}, {"slug": "country", "type": "string"}]
 VARIABLES = {"kind": "native", "actionSlug": "variables", "config": {}}
+ALL = {"conjonction": "and", "groups": []}
 
 
 def graph() -> list[dict[str, Any]]:
@@ -101,6 +102,8 @@ class Seed:
                                                                        "nodes": slow_graph}))
         self.model = self.new_model()
         self.play = self.new_play("Fuzzed play")
+        self.segment = self.new_segment()
+        self.change = _ok(client.get(f"/segmentation/segments/{self.segment}"))["segment"]["lastChange"]["uuid"]
         self.user = self.new_user("fuzz-member@example.com")
         self.token = self.new_token("fuzz spare")
         self.template = _ok(client.post("/orchestration/templates/list", json={}))["templates"][0]["slug"]
@@ -154,6 +157,10 @@ class Seed:
         return str(_ok(self.client.post("/orchestration/plays", json={
             "name": name, "modelUuid": self.model, "changeKinds": ["added"],
             "runCreationRule": "once"}))["play"]["uuid"])
+
+    def new_segment(self) -> str:
+        return str(_ok(self.client.post("/segmentation/segments", json={
+            "name": "Fuzzed segment", "modelUuid": self.model, "filter": ALL}))["segment"]["uuid"])
 
     def new_user(self, email: str) -> str:
         return str(_ok(self.client.post("/workspaceManagement/users", json={
@@ -209,7 +216,8 @@ class Seed:
                      "/v1/orchestration/batches/": self.batch, "/v1/orchestration/releases/": self.release,
                      "/v1/orchestration/runs/": self.run, "/v1/orchestration/traces/": self.run,
                      "/v1/orchestration/workflows/": self.workflow, "/v1/workspaceManagement/folders/": self.folder,
-                     "/v1/workspaceManagement/tokens/": self.token}
+                     "/v1/workspaceManagement/tokens/": self.token, "/v1/segmentation/segments/": self.segment,
+                     "/v1/segmentation/changes/": self.change}
         for prefix, value in by_prefix.items():
             if path.startswith(prefix + "{"):
                 return {"uuid": [value]}
@@ -234,7 +242,7 @@ class Seed:
                 "outputNodeSlug": ["end"], "segmentUuid": [None], "userUuids": [[self.user]],
                 "resourceUuid": [self.folder], "userUuid": [self.user], "parentUuid": [None],
                 "chatUuid": [self.chat], "messageUuid": [self.message], "agentUuid": [self.agent],
-                "scope": ["user", "agent", "workspace"]}
+                "scope": ["user", "agent", "workspace"], "filter": [ALL], "kinds": [["added", "removed"]]}
 
 
 def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
@@ -257,7 +265,7 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
 
     nothing: Callable[[], dict[str, Any]] = dict
     today = datetime.now(UTC).date()
-    orch, ws = "/v1/orchestration", "/v1/workspaceManagement"
+    orch, ws, seg = "/v1/orchestration", "/v1/workspaceManagement", "/v1/segmentation"
     return [
         ("GET", "/health", nothing), ("GET", "/ready", nothing), ("GET", "/v1/whoami", nothing),
         ("GET", "/v1/doctor", nothing), ("GET", "/v1/exports/{export_uuid}/{filename}", s.export),
@@ -325,6 +333,20 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("PUT", "/v1/ai/memories/{mem0_id}", at_with({"scope": "user", "content": "changed"}, mem0_id=s.memory)),
         ("DELETE", "/v1/ai/memories/{mem0_id}",
          lambda: {"path_parameters": {"mem0_id": s.new_memory()}, "query": {"scope": "user"}}),
+        # segmentation, expression
+        ("POST", f"{seg}/segments", body({"name": "Made segment", "modelUuid": s.model, "filter": ALL, "limit": 5})),
+        ("GET", f"{seg}/segments/list", nothing), ("GET", f"{seg}/segments/{{uuid}}", at(uuid=s.segment)),
+        ("PUT", f"{seg}/segments/{{uuid}}", at_with({"name": "Renamed segment"}, uuid=s.segment)),
+        ("DELETE", f"{seg}/segments/{{uuid}}", at(uuid=s.new_segment)),
+        ("POST", f"{seg}/segments/fetch", body({"modelUuid": s.model, "filter": ALL, "fetchingLimit": 5})),
+        ("POST", f"{seg}/segments/download", body({"modelUuid": s.model, "filter": ALL})),
+        ("GET", f"{seg}/changes/list", nothing), ("GET", f"{seg}/changes/{{uuid}}", at(uuid=s.change)),
+        ("POST", f"{seg}/changes/{{uuid}}/fetch", at_with({"kinds": ["added"]}, uuid=s.change)),
+        ("POST", f"{seg}/changes/{{uuid}}/download", at_with({"kinds": ["added"]}, uuid=s.change)),
+        ("POST", f"{seg}/records/fetch", body({"modelUuid": s.model, "ids": ["l1"]})),
+        ("POST", "/v1/expression/expressions/evaluate", body({
+            "expression": {"kind": "templateExpression", "expression": "{{record.name}}"},
+            "variables": {"record": {"name": "fuzz"}}})),
         # billing
         ("GET", "/v1/billing/subscriptions", nothing), ("GET", "/v1/billing/subscriptions/invoices", nothing),
         ("GET", "/v1/billing/subscriptions/creditCard", nothing),

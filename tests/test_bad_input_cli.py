@@ -29,7 +29,7 @@ import pytest
 from conftest import j, run_cli
 
 GROUPS = ("orchestration", "storage", "segmentation", "connection", "ai", "content", "billing",
-          "workspaceManagement", "user")
+          "workspaceManagement", "user", "expression")
 # Long-running processes, not request/answer commands.
 SKIPPED = {("serve",), ("worker",), ("mcp",)}
 # Commands that start work (runs, agent turns): every uuid they take is unknown, so nothing is started.
@@ -40,7 +40,7 @@ JSON_FLAGS = {"--action", "--actions", "--capabilities", "--column", "--columns"
               "--context", "--data", "--executions-filter", "--filter", "--form-fields", "--node", "--nodes",
               "--params", "--parts", "--rate-limit", "--records", "--relationships", "--resources", "--schedule",
               "--sort", "--trigger", "--triggers", "--mcp-clients", "--suggested-actions", "--options", "--output",
-              "--heartbeat"}
+              "--heartbeat", "--expression", "--variables"}
 FILE_FLAGS = {"--file", "--file-path"}
 # Flags of a waiting or interactive mode: left at their defaults.
 NOT_FUZZED = {"--wait-until-finished", "--polling-interval", "--background", "--help", "--version", "--refresh",
@@ -75,6 +75,8 @@ GOOD = {
     "--name": "Fine name",
     "--mem0-id": "m1",
     "--column-slug": "name",
+    "--expression": j({"kind": "templateExpression", "expression": "{{record.name}}"}),
+    "--variables": j({"record": {"name": "Ann"}}),
 }
 
 

@@ -90,7 +90,7 @@ def test_play_lifecycle_and_generated_segment() -> None:
     segment = ok("segmentation", "segment", "get", created["segmentUuid"])["segment"]
     assert (segment["name"], segment["fromPlay"], segment["modelUuid"], segment["recordsCount"]) == \
         ("GENERATED_PLAY_SEGMENT", True, model, 2)
-    fails("segmentInUse", "segmentation", "segment", "remove", created["segmentUuid"])
+    fails("segmentLinkedToWorkflow", "segmentation", "segment", "remove", created["segmentUuid"])
     # Its workflow names the play; the draft is start → end and nothing is deployed yet.
     workflows = {w["uuid"]: w for w in ok("orchestration", "workflow", "list")["workflows"]}
     assert workflows[created["workflowUuid"]]["playUuid"] == created["uuid"]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
-from conftest import j, run_cli
+from conftest import j, read_export, run_cli
 
 COLUMNS = [{"slug": "name", "type": "string"}, {"slug": "country", "type": "string"},
            {"slug": "score", "type": "number"}, {"slug": "seen", "type": "date"}]
@@ -150,6 +150,7 @@ def test_sync_that_moves_nothing_records_no_change(no_debounce: None) -> None:
     assert len(ok("segmentation", "change", "list", "--segment-uuid", seg["uuid"])["changes"]) == 1
 
 
+@pytest.mark.embedded_only  # moves the debounce window of this process, which a server does not share
 def test_write_syncs_are_debounced(monkeypatch: pytest.MonkeyPatch) -> None:
     from lading.services.segmentation import changes as segment_changes
 
@@ -199,7 +200,7 @@ def test_remove_refused_while_a_workflow_uses_the_segment() -> None:
             "updated_at": now, "nodes": [{"slug": "start", "kind": "native", "actionSlug": "start",
                                           "config": {"segmentUuid": seg["uuid"]}}]})
     code, out = run_cli("segmentation", "segment", "remove", seg["uuid"])
-    assert code != 0 and out["reason"] == "segmentInUse" and wf in out["errorMessage"]
+    assert code != 0 and out["reason"] == "segmentLinkedToWorkflow" and wf in out["errorMessage"]
     assert ok("segmentation", "segment", "get", seg["uuid"])["segment"]["deletedAt"] is None
     with session.db.write() as conn:
         wf_repo.soft_delete_workflow(conn, session.workspace_uuid, wf, utcnow())
@@ -210,13 +211,12 @@ def test_download_and_record_fetch() -> None:
     model = make_model(leads() + [{"_id": "l4", "name": "Di, \"D\"", "country": "US", "seen": "2025-01-15"}])
     url = ok("segmentation", "segment", "download", "--model-uuid", model, "--filter", j(US),
              "--sort", j([{"columnSlug": "name", "kind": "desc"}]))["url"]
-    with open(urlparse(url).path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = list(csv.DictReader(io.StringIO(read_export(url))))
     assert [r["_id"] for r in rows] == ["l4", "l2", "l1"]
     assert rows[0]["name"] == 'Di, "D"' and rows[0]["seen"] == "2025-01-15T00:00:00.000Z" and rows[1]["seen"] == ""
     url = ok("segmentation", "segment", "download", "--model-uuid", model, "--filter", j(US), "--format", "json",
              "--limit", "1")["url"]
-    data = json.loads(Path(urlparse(url).path).read_text())
+    data = json.loads(read_export(url))
     assert [r["_id"] for r in data] == ["l1"]
     code, out = run_cli("segmentation", "segment", "download", "--model-uuid", model, "--filter", j(US),
                         "--segment-uuid", "s")
@@ -240,6 +240,7 @@ def test_deleted_record_is_removed_with_its_snapshot(no_debounce: None) -> None:
         ("removed", "l1", "Ann", "Ann", 1)]
 
 
+@pytest.mark.embedded_only  # moves the debounce window of this process, which a server does not share
 def test_fetch_with_sync_runs_due_segment_syncs(monkeypatch: pytest.MonkeyPatch) -> None:
     from lading.services.segmentation import changes as segment_changes
 

@@ -11,6 +11,7 @@ from lading.cli.billing import billing_app
 from lading.cli.common import add_members, help_settings
 from lading.cli.connection import connection_app
 from lading.cli.content import content_app
+from lading.cli.expression import expression_app
 from lading.cli.orchestration import orchestration_app
 from lading.cli.segmentation import segmentation_app
 from lading.cli.storage import storage_app
@@ -44,6 +45,6 @@ def root(
 add_members(app, (orchestration_app, "orchestration"), (connection_app, "connection"), (storage_app, "storage"),
             (segmentation_app, "segmentation"), (workspace_app, "workspaceManagement"),
             (workspace_app, "workspace", {"hidden": True}), (billing_app, "billing"), (ai_app, "ai"),
-            (content_app, "content"), (user_management_app, "user"))
+            (content_app, "content"), (user_management_app, "user"), (expression_app, "expression"))
 register_system_commands(app)
 register_mcp_command(app)

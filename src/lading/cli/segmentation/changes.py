@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, split_list
 
 change_app = typer.Typer(help="How segment membership moved between syncs.", no_args_is_help=True,
@@ -20,7 +20,12 @@ def list_(
     """Changes of a segment, newest first."""
     from lading.services.segmentation import changes
 
-    emit(changes.list_changes(session(), segment_uuid=segment_uuid, limit=limit, offset=offset))
+    if not segment_uuid:
+        # The route would list the workspace's changes (api.md §4); the command requires a segment (D §10).
+        raise changes.segment_uuid_required()
+    query = {"segmentUuid": segment_uuid, "limit": limit, "offset": offset}
+    emit(answer("GET", "/segmentation/changes/list", query=query,
+                local=lambda s: changes.list_changes(s, segment_uuid=segment_uuid, limit=limit, offset=offset)))
 
 
 @change_app.command("fetch")
@@ -30,7 +35,9 @@ def fetch(
     limit: int = typer.Option(100, "--limit"),
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
-    """The records of one change, each with its _kind."""
+    """The records of one change, each with its _kind, and how many there are (count)."""
     from lading.services.segmentation import changes
 
-    emit(changes.fetch_change(session(), uuid=uuid, kinds=split_list(kinds), limit=limit, offset=offset))
+    listed = split_list(kinds)
+    emit(answer("POST", f"/segmentation/changes/{uuid}/fetch", body={"kinds": listed, "limit": limit, "offset": offset},
+                local=lambda s: changes.fetch_change(s, uuid=uuid, kinds=listed, limit=limit, offset=offset)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, split_list
 
 record_app = typer.Typer(help="Records of a model by id.", no_args_is_help=True, context_settings=help_settings())
@@ -18,4 +18,6 @@ def fetch(
     """Records by id; unknown ids are simply absent."""
     from lading.services.segmentation import records
 
-    emit(records.fetch_records(session(), model_uuid=model_uuid, ids=split_list(ids)))
+    listed = split_list(ids)
+    emit(answer("POST", "/segmentation/records/fetch", body={"modelUuid": model_uuid, "ids": listed},
+                local=lambda s: records.fetch_records(s, model_uuid=model_uuid, ids=listed)))

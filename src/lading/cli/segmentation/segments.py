@@ -6,8 +6,9 @@ from functools import partial
 
 import typer
 
-from lading.cli.common import given, help_settings, session
+from lading.cli.common import answer, given, help_settings
 from lading.cli.output import emit, parse_json_flag, split_list
+from lading.cli.segmentation._bodies import camel, one_url
 from lading.domain.errors import UsageError, ValidationError, shown
 
 segment_app = typer.Typer(help="Saved filters over one model.", no_args_is_help=True, context_settings=help_settings())
@@ -34,7 +35,7 @@ def list_() -> None:
     """Segments of the workspace (deleted ones excluded)."""
     from lading.services.segmentation import segments
 
-    emit(segments.list_segments(session()))
+    emit(answer("GET", "/segmentation/segments/list", local=segments.list_segments))
 
 
 @segment_app.command("get")
@@ -42,7 +43,7 @@ def get(uuid: str = typer.Argument(..., help="Segment uuid.")) -> None:
     """One segment with its live recordsCount and lastChange."""
     from lading.services.segmentation import segments
 
-    emit(segments.get_segment(session(), uuid))
+    emit(answer("GET", f"/segmentation/segments/{uuid}", local=lambda s: segments.get_segment(s, uuid)))
 
 
 @segment_app.command("create")
@@ -59,11 +60,11 @@ def create(
     """Save a filter over a model; it is evaluated at once (first change: every member added)."""
     from lading.services.segmentation import segments
 
-    emit(segments.create_segment(session(), name=name, model_uuid=model_uuid,
-                                 filter=parse_json_flag("--filter", filter_), slug=slug,
-                                 sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit),
-                                 column_slugs=split_list(column_slugs),
-                                 tracking_column_slugs=split_list(tracking_column_slugs)))
+    fields = dict(name=name, model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_), slug=slug,
+                  sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit),
+                  column_slugs=split_list(column_slugs), tracking_column_slugs=split_list(tracking_column_slugs))
+    emit(answer("POST", "/segmentation/segments", body=camel(fields),
+                local=lambda s: segments.create_segment(s, **fields)))
 
 
 @segment_app.command("update")
@@ -79,11 +80,12 @@ def update(
     """Change a segment; it is re-evaluated at once."""
     from lading.services.segmentation import segments
 
-    kwargs = given(("sort", sort, partial(parse_json_flag, "--sort")),
-                   ("limit", limit, partial(_int_flag, "--limit")), ("column_slugs", column_slugs, split_list),
-                   ("tracking_column_slugs", tracking_column_slugs, split_list))
-    emit(segments.update_segment(session(), uuid=uuid, name=name, filter=parse_json_flag("--filter", filter_),
-                                 **kwargs))
+    changes = given(("name", name, None), ("filter", filter_, partial(parse_json_flag, "--filter")),
+                    ("sort", sort, partial(parse_json_flag, "--sort")),
+                    ("limit", limit, partial(_int_flag, "--limit")), ("column_slugs", column_slugs, split_list),
+                    ("tracking_column_slugs", tracking_column_slugs, split_list))
+    emit(answer("PUT", f"/segmentation/segments/{uuid}", body=camel(changes, keep_none=True),
+                local=lambda s: segments.update_segment(s, uuid=uuid, **changes)))
 
 
 @segment_app.command("remove")
@@ -91,7 +93,7 @@ def remove(uuid: str = typer.Argument(..., help="Segment uuid.")) -> None:
     """Soft-delete a segment; refused while a workflow uses it."""
     from lading.services.segmentation import segments
 
-    emit(segments.remove_segment(session(), uuid))
+    emit(answer("DELETE", f"/segmentation/segments/{uuid}", local=lambda s: segments.remove_segment(s, uuid)))
 
 
 @segment_app.command("fetch")
@@ -110,9 +112,11 @@ def fetch(
     from lading.services.segmentation import segments
 
     _no_segment_uuid(segment_uuid)
-    emit(segments.fetch(session(), model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
-                        sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit),
-                        fetching_limit=fetching_limit, fetching_offset=fetching_offset, enrich=enrich, sync=sync))
+    fields = dict(model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
+                  sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit),
+                  fetching_limit=fetching_limit, fetching_offset=fetching_offset, enrich=enrich, sync=sync)
+    emit(answer("POST", "/segmentation/segments/fetch", body=camel(fields),
+                local=lambda s: segments.fetch(s, **fields)))
 
 
 @segment_app.command("download")
@@ -128,5 +132,7 @@ def download(
     from lading.services.segmentation import segments
 
     _no_segment_uuid(segment_uuid)
-    emit(segments.download(session(), model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
-                           sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit), fmt=fmt))
+    fields = dict(model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
+                  sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit))
+    emit(one_url(answer("POST", "/segmentation/segments/download", body=camel({**fields, "format": fmt}),
+                        local=lambda s: segments.download(s, **fields, fmt=fmt))))

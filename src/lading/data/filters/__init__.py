@@ -12,6 +12,7 @@ from lading.data.filters.parse import (
     NoResolver,
     Resolver,
     SegmentDefinition,
+    answered_filter,
     parse_filter,
     parse_sort,
     segment_references,
@@ -20,6 +21,6 @@ from lading.data.filters.to_sql import CompileContext, compile_filter, member_id
 
 __all__ = [
     "MATCH_ALL", "CompileContext", "Filter", "FilterError", "ModelSchema", "NoResolver", "Resolver",
-    "SegmentDefinition", "SortKey", "compile_filter", "member_ids", "order_by", "parse_filter", "parse_sort",
-    "segment_references",
+    "SegmentDefinition", "SortKey", "answered_filter", "compile_filter", "member_ids", "order_by", "parse_filter",
+    "parse_sort", "segment_references",
 ]

@@ -44,8 +44,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "number": (*_COLUMN_KEYS, "value", "firstValue", "lastValue"),
     "date": (*_COLUMN_KEYS, "value", "firstValue", "lastValue"),
     "boolean": _COLUMN_KEYS,
-    "object": (*_COLUMN_KEYS, "conjonction", "conditions"),
-    "array": (*_COLUMN_KEYS, "conjonction", "conditions"),
+    "object": (*_COLUMN_KEYS, "conjonction", "conditions", "propertyConditions"),
+    "array": (*_COLUMN_KEYS, "conjonction", "conditions", "propertyConditions"),
     "vector": _COLUMN_KEYS,
     "any": _COLUMN_KEYS,
     "objectProperty": (*_COLUMN_KEYS, "propertyName", "value", "otherValue"),
@@ -226,13 +226,18 @@ class _Parser:
 
     def match(self, kind: str, column: str, obj: Mapping[str, Any], path: Path) -> ast.MatchCond:
         conj = _conj(obj, path, required=False)
-        conditions = obj.get("conditions")
+        # Cargo's client nests them under `propertyConditions`, D §8.3 under `conditions` (api.md §4).
+        key = "propertyConditions" if "propertyConditions" in obj else "conditions"
+        if key == "propertyConditions" and "conditions" in obj:
+            raise FilterError([*path, "propertyConditions"], "give the property conditions once, under "
+                                                             "\"propertyConditions\" or \"conditions\"")
+        conditions = obj.get(key)
         if not isinstance(conditions, list) or not conditions:
-            raise FilterError([*path, "conditions"], "matchConditions needs a non-empty array of objectProperty "
-                                                     "conditions")
+            raise FilterError([*path, key], "matchConditions needs a non-empty array of objectProperty "
+                                            "conditions")
         out: list[ast.PropertyCond] = []
         for i, raw in enumerate(conditions):
-            sub = [*path, "conditions", i]
+            sub = [*path, key, i]
             cond_obj = _object(raw, sub, "a condition must be an object")
             if cond_obj.get("kind") != "objectProperty":
                 raise FilterError([*sub, "kind"], f"matchConditions holds objectProperty conditions, not "
@@ -521,6 +526,21 @@ def parse_sort(raw: Any, schema: ModelSchema) -> tuple[ast.SortKey, ...]:
             raise FilterError([*path, "kind"], f"sort kind must be \"asc\" or \"desc\", not {shown(direction)}")
         keys.append(ast.SortKey(slug, direction == "desc"))
     return tuple(keys)
+
+
+def answered_filter(raw: Any) -> Any:
+    """A stored filter as Lading answers it: the property conditions of an object/array
+    `matchConditions` under `propertyConditions`, the key Cargo's client reads (api.md §4), whichever
+    of the two accepted keys the caller wrote. Anything else is returned as given."""
+    if isinstance(raw, list):
+        return [answered_filter(item) for item in raw]
+    if not isinstance(raw, dict):
+        return raw
+    out = {key: answered_filter(value) for key, value in raw.items()}
+    if (out.get("kind") in ("object", "array") and out.get("operator") == "matchConditions"
+            and "conditions" in out and "propertyConditions" not in out):
+        out["propertyConditions"] = out.pop("conditions")
+    return out
 
 
 def segment_references(raw: Any) -> set[str]:

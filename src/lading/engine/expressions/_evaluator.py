@@ -68,10 +68,11 @@ def _assemble(template: Template, values: list[Any], original: str) -> Any:
 class _Batch:
     """Everything one `compute_config` call sends to V8."""
 
-    __slots__ = ("fills", "jobs", "refs", "roots")
+    __slots__ = ("fills", "jobs", "refs", "roots", "variables")
 
-    def __init__(self, roots: dict[str, Any]) -> None:
+    def __init__(self, roots: dict[str, Any], variables: dict[str, Any] | None = None) -> None:
         self.roots = roots
+        self.variables = variables
         self.jobs: list[list[Any]] = []
         self.fills: list[tuple[Any, Any, _Pending]] = []
         self.refs: dict[str, set[str] | None] = {"nodes": set(), "parentNodes": set()}
@@ -89,6 +90,8 @@ class _Batch:
         for root, slugs in self.refs.items():
             value = self.roots[root]
             context[root] = value if slugs is None else {s: value[s] for s in slugs if s in value}
+        if self.variables:
+            context["v"] = self.variables  # other named variables, sent whole
         return context
 
 
@@ -130,7 +133,8 @@ class ExpressionEvaluator:
         self._memory_bytes = memory_bytes
         self._runtime: V8Runtime | None = None
 
-    def compute_config(self, config: Any, scope: dict[str, Any], *, skip_keys: frozenset[str] = frozenset()) -> Any:
+    def compute_config(self, config: Any, scope: dict[str, Any], *, skip_keys: frozenset[str] = frozenset(),
+                       variables: dict[str, Any] | None = None) -> Any:
         """The config with every expression leaf replaced by its value (keys in `skip_keys`, at any
         depth, are copied unevaluated). Containers holding expressions are new; expression-free
         subtrees are the caller's own objects, shared read-only. Raises ExpressionError /
@@ -141,7 +145,8 @@ class ExpressionEvaluator:
             {
                 "nodes": nodes if isinstance(nodes, dict) else {},
                 "parentNodes": parents if isinstance(parents, dict) else {},
-            }
+            },
+            variables,
         )
         box: list[Any] = [None]
         result = self._walk(config, batch, skip_keys)
@@ -158,6 +163,14 @@ class ExpressionEvaluator:
     def evaluate(self, expression: Any, scope: dict[str, Any]) -> Any:
         """One value: an expression leaf, a template string, a static value or a container."""
         return self.compute_config(expression, scope)
+
+    def evaluate_in(self, expression: Any, variables: dict[str, Any]) -> Any:
+        """One value with `variables` as the scope: each key a name the expression may use
+        (`nodes`, `parentNodes`, or any other valid JavaScript identifier, such as `record`). The
+        caller checks the names; a bad one leaves the segments unparseable (kept as text)."""
+        roots = {key: value for key, value in variables.items() if key in ("nodes", "parentNodes")}
+        others = {key: value for key, value in variables.items() if key not in ("nodes", "parentNodes")}
+        return self.compute_config(expression, roots, variables=others or None)
 
     def close(self) -> None:
         """Release the V8 context (a later evaluation creates a new one)."""

@@ -3,7 +3,9 @@
 Why long-lived: a fresh context costs milliseconds, an evaluation must cost one round trip. Each
 `compute_config` sends all its segments in one call: the context (only the slugs the code reads)
 as one JSON text, and the segments' sources. Each distinct source is compiled once into
-`function (nodes, parentNodes) { return (<code>); }` and cached by its text.
+`function (nodes, parentNodes) { return (<code>); }` and cached by its text. An evaluation may bring
+other named variables (`expression evaluate`'s scope, api.md §11): they become further parameters,
+and the cache key names them.
 
 Isolation guarantees (no state an evaluation leaves is seen by another):
 - before any user code runs, `WebAssembly` is removed, then every object reachable from
@@ -39,7 +41,8 @@ const __lading_expr = (function () {
   'use strict';
   const F = Function, SyntaxErr = SyntaxError, ErrorCls = Error, DateCls = Date, S = String;
   const parse = JSON.parse, stringify = JSON.stringify, freeze = Object.freeze;
-  const isArray = Array.isArray, isSafe = Number.isSafeInteger, toNumber = Number;
+  const isArray = Array.isArray, isSafe = Number.isSafeInteger, toNumber = Number, keysOf = Object.keys;
+  const NO_NAMES = freeze([]);
   const errorText = Error.prototype.toString, getTime = Date.prototype.getTime;
   const toISO = Date.prototype.toISOString;
   const cache = new Map();
@@ -53,15 +56,16 @@ const __lading_expr = (function () {
     }
     return value;
   }
-  function compile(source, rewritten) {
-    const key = rewritten === null ? source : rewritten + '\u0000' + source;
+  function compile(source, rewritten, names) {
+    const head = names.length === 0 ? '' : names.join(',') + '\u0001';
+    const key = head + (rewritten === null ? source : rewritten + '\u0000' + source);
     let fn = cache.get(key);
     if (fn !== undefined) return fn;
     fn = null;
     const candidates = rewritten === null ? [source] : [rewritten, source];
     for (let i = 0; i < candidates.length; i++) {
       try {
-        fn = new F('nodes', 'parentNodes', 'return (\n' + candidates[i] + '\n);');
+        fn = new F('nodes', 'parentNodes', ...names, 'return (\n' + candidates[i] + '\n);');
         break;
       } catch (e) {
         if (!(e instanceof SyntaxErr)) throw e;
@@ -101,14 +105,16 @@ const __lading_expr = (function () {
   }
   return freeze(function (payload, withDates) {
     const p = withDates ? parse(payload, revive) : parse(payload);
-    const nodes = p.s.nodes, parentNodes = p.s.parentNodes, jobs = p.x, out = [];
+    const nodes = p.s.nodes, parentNodes = p.s.parentNodes, vars = p.s.v, jobs = p.x, out = [];
+    const names = vars === undefined ? NO_NAMES : keysOf(vars), values = [];
+    for (let i = 0; i < names.length; i++) values.push(vars[names[i]]);
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
       let fn;
-      try { fn = compile(job[0], job[1]); } catch (e) { return 'E' + i + ':' + describe(e); }
+      try { fn = compile(job[0], job[1], names); } catch (e) { return 'E' + i + ':' + describe(e); }
       if (fn === null) { out.push(1); continue; }
       try {
-        const v = fn(nodes, parentNodes);
+        const v = fn(nodes, parentNodes, ...values);
         out.push(job[2] === 0 ? whole(v) : [text(v)]);
       } catch (e) {
         return 'E' + i + ':' + describe(e);

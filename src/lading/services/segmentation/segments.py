@@ -26,10 +26,12 @@ _SLUG = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
 def segment_document(conn: Any, row: Any) -> dict[str, Any]:
+    from lading.data.filters import answered_filter
+
     change = repo.get_change(conn, row.workspace_uuid, row.last_change_uuid) if row.last_change_uuid else None
     return shapes.Segment(
         uuid=row.uuid, workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid, model_uuid=row.model_uuid,
-        slug=row.slug, name=row.name, filter=row.filter, sort=row.sort, limit=row.records_limit,
+        slug=row.slug, name=row.name, filter=answered_filter(row.filter), sort=row.sort, limit=row.records_limit,
         column_slugs=row.column_slugs, tracking_column_slugs=row.tracking_column_slugs,
         records_count=row.records_count, from_play=bool(row.from_play), synced_at=iso(row.synced_at),
         last_change=change_shape(change) if change is not None else None,
@@ -151,14 +153,18 @@ def update_segment(session: Session, *, uuid: str, name: str | None = None, filt
 
 
 def remove_segment(session: Session, uuid: str) -> dict[str, Any]:
-    """Soft delete; refused while a workflow (play) uses the segment or another segment refers to it."""
+    """Soft delete; refused while a workflow (play) uses the segment (`segmentLinkedToWorkflow`) or another
+    segment's filter refers to it (`segmentInUse`); a second remove is `segmentAlreadyRemoved`."""
     with session.db.write() as conn:
-        row = require_segment(session, conn, uuid, for_update=True)
+        row = found(repo.get_segment(conn, session.workspace_uuid, uuid, for_update=True, include_deleted=True),
+                    "Segment", uuid)
+        if row.deleted_at is not None:
+            raise ConflictError(f"Segment already removed: {uuid}", reason="segmentAlreadyRemoved")
         users = repo.workflows_using(conn, session.workspace_uuid, uuid)
         if row.play_uuid or users:
             names = ", ".join(users) if users else f"play {row.play_uuid}"
             raise ConflictError(f"Segment is used by a workflow ({names}); remove it from the workflow first",
-                                reason="segmentInUse")
+                                reason="segmentLinkedToWorkflow")
         from lading.data.filters import segment_references
 
         # Any segment of the workspace: an occurrence filter on a related model may name this one.
@@ -228,7 +234,9 @@ def fetch(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, l
             with session.db.read() as conn:
                 rows = conn.execute(ev.page(selected, fetching_limit, fetching_offset)).all()
             count = counting.result()
-    return {"records": [record_of(r, slugs) for r in rows], "count": count, "columns": columns}
+    # `isRefreshing`: Cargo's client reads it; a Lading fetch has always finished refreshing (api.md §4).
+    return {"records": [record_of(r, slugs) for r in rows], "count": count, "columns": columns,
+            "isRefreshing": False}
 
 
 def _sync_model(session: Session, handle: Any) -> None:

@@ -113,9 +113,8 @@ def drop_members(conn: Connection, segment_uuid: str) -> None:
     conn.execute(segment_members.delete().where(segment_members.c.segment_uuid == segment_uuid))
 
 
-def change_records(conn: Connection, segment_uuid: str, seq: int, kinds: Sequence[str], limit: int,
-                   offset: int) -> Sequence[Any]:
-    """Version rows describing change `seq`, with their kind, ordered by kind then record id."""
+def _change_union(segment_uuid: str, seq: int, kinds: Sequence[str]) -> Any:
+    """Version rows describing change `seq`, with their kind: one branch per kind, unioned."""
     m = segment_members
     other = segment_members.alias("other")
     reopened = exists(select(other.c.record_id).where(other.c.segment_uuid == segment_uuid,
@@ -131,8 +130,20 @@ def change_records(conn: Connection, segment_uuid: str, seq: int, kinds: Sequenc
     parts = [select(m.c.record_id, m.c.title, m.c.record, m.c.detected_at, literal(kind, String).label("kind"))
              .where(m.c.segment_uuid == segment_uuid, by_kind[kind]) for kind in kinds]
     union = parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])
-    sub = union.subquery("change_records")
+    return union.subquery("change_records")
+
+
+def change_records(conn: Connection, segment_uuid: str, seq: int, kinds: Sequence[str], limit: int,
+                   offset: int) -> Sequence[Any]:
+    """Version rows describing change `seq`, with their kind, ordered by kind then record id."""
+    sub = _change_union(segment_uuid, seq, kinds)
     return conn.execute(select(sub).order_by(sub.c.kind, sub.c.record_id).limit(limit).offset(offset)).all()
+
+
+def count_change_records(conn: Connection, segment_uuid: str, seq: int, kinds: Sequence[str]) -> int:
+    """How many version rows `change_records` pages through for these kinds."""
+    sub = _change_union(segment_uuid, seq, kinds)
+    return int(conn.execute(select(func.count()).select_from(sub)).scalar() or 0)
 
 
 # --- changes --------------------------------------------------------------------------------------
@@ -147,10 +158,24 @@ def get_change(conn: Connection, ws: str, uuid: str) -> Any | None:
                                                       segment_changes.c.uuid == uuid)).first()
 
 
-def list_changes(conn: Connection, ws: str, segment_uuid: str, limit: int, offset: int) -> Sequence[Any]:
-    return conn.execute(select(segment_changes).where(segment_changes.c.workspace_uuid == ws,
-                                                      segment_changes.c.segment_uuid == segment_uuid)
-                        .order_by(segment_changes.c.seq.desc()).limit(limit).offset(offset)).all()
+_KIND_COUNTS = {"added": "added_count", "updated": "updated_count", "removed": "removed_count",
+                "unchanged": "unchanged_count"}
+
+
+def list_changes(conn: Connection, ws: str, segment_uuid: str | None, limit: int, offset: int, *,
+                 not_empty: bool = False, has_records: str | None = None) -> Sequence[Any]:
+    """Changes newest first: one segment's, or the workspace's when `segment_uuid` is None. `not_empty`
+    keeps changes describing at least one record; `has_records` those with records of that kind."""
+    c = segment_changes
+    query = select(c).where(c.c.workspace_uuid == ws)
+    if segment_uuid is not None:
+        query = query.where(c.c.segment_uuid == segment_uuid)
+    if not_empty:
+        query = query.where(c.c.added_count + c.c.updated_count + c.c.removed_count + c.c.unchanged_count > 0)
+    if has_records is not None:
+        query = query.where(c.c[_KIND_COUNTS[has_records]] > 0)
+    order = [c.c.seq.desc()] if segment_uuid is not None else [c.c.created_at.desc(), c.c.seq.desc(), c.c.uuid]
+    return conn.execute(query.order_by(*order).limit(limit).offset(offset)).all()
 
 
 def prune_changes(conn: Connection, segment_uuid: str, before: datetime) -> None:
