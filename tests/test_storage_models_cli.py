@@ -87,7 +87,7 @@ def test_model_create_get_update_pause_remove() -> None:
     assert model["timeColumnSlug"] == "_time" and model["kind"] == "native" and model["extractorSlug"] == "native"
     assert [c["slug"] for c in model["columns"]] == ["name", "employee_count"]
     assert model["columns"][0] == {"slug": "name", "type": "string", "label": "Company Name", "kind": "original",
-                                   "originalSlug": "name"}
+                                   "originalSlug": "name", "description": None, "properties": None}
     assert [c["slug"] for c in model["additionalColumns"]] == ["score"]
     assert model["isPaused"] is False and model["playsCount"] == 0 and model["segmentsCount"] == 0
     assert ok("storage", "model", "get", model["uuid"]) == {"model": model}
@@ -182,8 +182,10 @@ def test_columns_create_update_convert_remove_reorder() -> None:
     out = ok("storage", "column", "create", "--model-uuid", uuid_, "--column",
              j({"slug": "employees", "type": "string", "label": "Employees", "kind": "custom"}))
     assert out["columns"] == [
-        {"slug": "name", "type": "string", "label": "name", "kind": "original", "originalSlug": "name", "position": 0},
-        {"slug": "employees", "type": "string", "label": "Employees", "kind": "custom", "position": 1}]
+        {"slug": "name", "type": "string", "label": "name", "kind": "original", "originalSlug": "name",
+         "description": None, "properties": None, "position": 0},
+        {"slug": "employees", "type": "string", "label": "Employees", "kind": "custom", "description": None,
+         "properties": None, "position": 1}]
     assert ok("storage", "column", "list", "--model-uuid", uuid_) == out
 
     code, err = run_cli("storage", "column", "create", "--model-uuid", uuid_, "--column",
@@ -208,7 +210,7 @@ def test_columns_create_update_convert_remove_reorder() -> None:
     out = ok("storage", "column", "update", "--model-uuid", uuid_, "--column",
              j({"slug": "employees", "type": "number", "label": "Head count"}))
     assert out["columns"][1] == {"slug": "employees", "type": "number", "label": "Head count", "kind": "custom",
-                                 "position": 1}
+                                 "description": None, "properties": None, "position": 1}
     records = ok("storage", "record", "list", "--model-uuid", uuid_)["records"]
     assert [r["employees"] for r in records] == [12, 7.5]
     total = ok("storage", "query", "execute", "SELECT sum(employees) AS s FROM default.companies")["rows"]
