@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,6 +18,26 @@ def ok(*args: str) -> Any:
     code, out = run_cli(*args)
     assert code == 0, out
     return out
+
+
+def switch_workspace(monkeypatch: pytest.MonkeyPatch, name: str) -> Callable[[], None]:
+    """Act as workspace `name` (made on first use) from now on; returns the switch back. Embedded, the
+    CLI's workspace is LADING_WORKSPACE_NAME's; remote, its token's, so one is minted for `name` on the
+    server's store, as an operator there would."""
+    before = {key: os.environ.get(key) for key in ("LADING_WORKSPACE_NAME", "LADING_TOKEN")}
+    monkeypatch.setenv("LADING_WORKSPACE_NAME", name)
+    if os.environ.get("LADING_API_URL"):
+        from lading.services.wiring import open_session
+        from lading.services.workspace.tokens import create_token
+
+        monkeypatch.setenv("LADING_TOKEN", create_token(open_session(), name="switch")["token"]["token"])
+
+    def back() -> None:
+        for key, value in before.items():
+            if value is not None:
+                monkeypatch.setenv(key, value)
+
+    return back
 
 
 def default_dataset() -> str:
@@ -165,7 +186,7 @@ def test_get_ddl_names_the_real_table_and_dialect() -> None:
 def test_two_workspaces_with_the_same_slugs_keep_separate_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     mine = make_model("companies", [{"slug": "name", "type": "string"}])
     ok("storage", "record", "upsert", "--model-uuid", mine["uuid"], "--records", j([{"_id": "1", "name": "Mine"}]))
-    monkeypatch.setenv("LADING_WORKSPACE_NAME", f"other-{uuid.uuid4().hex[:8]}")
+    switch_workspace(monkeypatch, f"other-{uuid.uuid4().hex[:8]}")
     theirs = make_model("companies", [{"slug": "name", "type": "string"}])
     assert ok("storage", "model", "get-ddl", theirs["uuid"])["ddl"] != ""
     ok("storage", "record", "upsert", "--model-uuid", theirs["uuid"], "--records", j([{"_id": "1", "name": "Theirs"}]))

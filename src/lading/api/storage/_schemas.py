@@ -39,9 +39,10 @@ class Preview(Shape):
 
 
 class ColumnNames(Shape):
-    """`column.list`: the physical column names, as `get-ddl` writes them."""
+    """`column.list`: the physical column names, as `get-ddl` writes them (with `objects=true`, the
+    Column objects `storage column list` prints)."""
 
-    columns: list[str]
+    columns: list[str] | list[dict[str, Any]]
 
 
 class Columns(Shape):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from lading.api._http import Body, Query, caller, query, query_parameters
-from lading.api._schemas import Removed, answers
+from lading.api._schemas import Count, Removed, answers
 from lading.api.storage import _schemas as schemas
 from lading.services.session import Session
 from lading.services.storage import models, shapes
@@ -90,7 +90,7 @@ def preview(body: PreviewSource, session: Caller) -> dict[str, Any]:
 
 
 @router.post("/previewCount", summary="model.previewCount: how many records the extractor's source holds",
-             **answers(schemas.Preview))
+             **answers(Count))
 def preview_count(body: PreviewSource, session: Caller) -> dict[str, Any]:
     return models.preview_count(session, dataset_uuid=body.dataset_uuid, extractor_slug=body.slug, config=body.config)
 
