@@ -45,6 +45,10 @@ def no_server_error(ctx: Any, response: Any, case: Any) -> bool | None:
     return not_a_server_error(ctx, response, case)
 
 
+# Documented routes no request can answer 200 yet: only native models exist, and they have no
+# extractor sync to start or cancel (api.md §3 `model.refresh`, `run.create`, `run.cancel`).
+NO_200_YET = {("POST", "/v1/storage/models/{uuid}/refresh"), ("POST", "/v1/storage/runs"),
+              ("POST", "/v1/storage/runs/{uuid}/cancel")}
 CHECKS = [no_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Cases per operation; `LADING_FUZZ_EXAMPLES` runs a deeper fuzz locally.
 EXAMPLES = int(os.environ.get("LADING_FUZZ_EXAMPLES") or 30)
@@ -153,6 +157,37 @@ class Seed:
                json.dumps([{"_id": "l1", "name": "Ann", "country": "US"}]))
         return str(model)
 
+    def dataset(self) -> str:
+        datasets = _ok(self.client.get("/storage/datasets/list"))["datasets"]
+        return str(next(d["uuid"] for d in datasets if d["slug"] == "default"))
+
+    def new_dataset(self) -> str:
+        made = self.client.post("/storage/datasets", json={"slug": f"doomed_{time.monotonic_ns()}"})
+        return str(_ok(made)["dataset"]["uuid"])
+
+    def plain_model(self) -> str:
+        """A model no play uses (so it can be removed)."""
+        made = self.client.post("/storage/models", json={
+            "slug": f"doomed_{time.monotonic_ns()}", "name": "Doomed", "datasetUuid": self.dataset(),
+            "extractorSlug": "native", "config": {}})
+        return str(_ok(made)["model"]["uuid"])
+
+    def new_column(self) -> str:
+        slug = f"doomed_{time.monotonic_ns()}"
+        _ok(self.client.post("/storage/columns", json={"modelUuid": self.model,
+                                                       "column": {"slug": slug, "type": "string"}}))
+        return slug
+
+    def new_record(self) -> str:
+        made = self.client.post("/storage/records/create", json={"modelUuid": self.model, "data": {"name": "Doomed"}})
+        return str(_ok(made)["record"]["_id"])
+
+    def relationship(self) -> str:
+        made = self.client.post("/storage/relationships", json={"datasetUuid": self.dataset(), "relationships": [
+            {"fromModelUuid": self.model, "toModelUuid": self.model, "fromColumnSlug": "name",
+             "toColumnSlug": "_id"}]})
+        return str(_ok(made)["relationships"][0]["uuid"])
+
     def new_play(self, name: str) -> str:
         return str(_ok(self.client.post("/orchestration/plays", json={
             "name": name, "modelUuid": self.model, "changeKinds": ["added"],
@@ -242,7 +277,8 @@ class Seed:
                 "outputNodeSlug": ["end"], "segmentUuid": [None], "userUuids": [[self.user]],
                 "resourceUuid": [self.folder], "userUuid": [self.user], "parentUuid": [None],
                 "chatUuid": [self.chat], "messageUuid": [self.message], "agentUuid": [self.agent],
-                "scope": ["user", "agent", "workspace"], "filter": [ALL], "kinds": [["added", "removed"]]}
+                "scope": ["user", "agent", "workspace"], "filter": [ALL], "kinds": [["added", "removed"]],
+                "datasetUuid": [self.dataset()]}
 
 
 def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
@@ -265,7 +301,7 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
 
     nothing: Callable[[], dict[str, Any]] = dict
     today = datetime.now(UTC).date()
-    orch, ws, seg = "/v1/orchestration", "/v1/workspaceManagement", "/v1/segmentation"
+    orch, ws, seg, st_ = "/v1/orchestration", "/v1/workspaceManagement", "/v1/segmentation", "/v1/storage"
     return [
         ("GET", "/health", nothing), ("GET", "/ready", nothing), ("GET", "/v1/whoami", nothing),
         ("GET", "/v1/doctor", nothing), ("GET", "/v1/exports/{export_uuid}/{filename}", s.export),
@@ -347,6 +383,47 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("POST", "/v1/expression/expressions/evaluate", body({
             "expression": {"kind": "templateExpression", "expression": "{{record.name}}"},
             "variables": {"record": {"name": "fuzz"}}})),
+        # storage
+        ("GET", f"{st_}/datasets/list", nothing), ("POST", f"{st_}/datasets", body({"slug": "fuzz_made"})),
+        ("GET", f"{st_}/datasets/{{uuid}}", at(uuid=s.dataset)),
+        ("DELETE", f"{st_}/datasets/{{uuid}}", at(uuid=s.new_dataset)),
+        ("GET", f"{st_}/models/list", nothing),
+        ("GET", f"{st_}/models/existsBySlug", lambda: {"query": {"slug": "leads", "datasetUuid": s.dataset()}}),
+        ("POST", f"{st_}/models/preview", lambda: {"body": {"datasetUuid": s.dataset(), "slug": "native",
+                                                            "config": {}}}),
+        ("POST", f"{st_}/models/previewCount", lambda: {"body": {"datasetUuid": s.dataset(), "slug": "native",
+                                                                 "config": {}}}),
+        ("POST", f"{st_}/models", lambda: {"body": {"slug": "fuzz_made", "name": "Made", "datasetUuid": s.dataset(),
+                                                    "extractorSlug": "native", "config": {}}}),
+        ("GET", f"{st_}/models/{{uuid}}", at(uuid=s.model)), ("GET", f"{st_}/models/{{uuid}}/ddl", at(uuid=s.model)),
+        ("PUT", f"{st_}/models/{{uuid}}", at_with({"description": "fuzzed", "position": {"x": 1, "y": 2}},
+                                                  uuid=s.model)),
+        ("DELETE", f"{st_}/models/{{uuid}}", lambda: {"path_parameters": {"uuid": s.plain_model()}, "body": {}}),
+        ("GET", f"{st_}/columns/list", query({"modelUuid": s.model})),
+        ("GET", f"{st_}/columns/existsBySlug", query({"slug": "name", "modelUuid": s.model})),
+        ("POST", f"{st_}/columns/autocomplete", body({"modelUuid": s.model, "column": {"slug": "name"}, "query": "a"})),
+        ("POST", f"{st_}/columns", body({"modelUuid": s.model, "column": {"slug": "made", "type": "string"}})),
+        ("PUT", f"{st_}/columns", body({"modelUuid": s.model, "column": {"slug": "country", "type": "string",
+                                                                         "label": "Country"}})),
+        ("PUT", f"{st_}/columns/reorder", body({"modelUuid": s.model, "columnSlug": "country", "toIndex": 0})),
+        ("DELETE", f"{st_}/columns", lambda: {"body": {"modelUuid": s.model, "columnSlug": s.new_column()}}),
+        ("GET", f"{st_}/relationships/list", nothing),
+        ("GET", f"{st_}/relationships/{{uuid}}", at(uuid=s.relationship)),
+        ("POST", f"{st_}/relationships", lambda: {"body": {"datasetUuid": s.dataset(), "relationships": []}}),
+        ("GET", f"{st_}/runs/list", query({"modelUuid": s.model})),
+        ("GET", f"{st_}/records/get", query({"modelUuid": s.model, "id": "l1"})),
+        ("POST", f"{st_}/records/list", body({"modelUuid": s.model, "sort": {"kind": "desc", "columnSlug": "_id"}})),
+        ("POST", f"{st_}/records/create", body({"modelUuid": s.model, "data": {"name": "Made"}})),
+        ("POST", f"{st_}/records/createBulk", body({"modelUuid": s.model, "records": [{"data": {"name": "Bulk"}}]})),
+        ("PUT", f"{st_}/records/update", body({"modelUuid": s.model, "id": "l1", "data": {"country": "FR"}})),
+        ("PUT", f"{st_}/records/updateBulk", body({"modelUuid": s.model, "records": [{"id": "l1", "data": {}}]})),
+        ("DELETE", f"{st_}/records/remove", lambda: {"body": {"modelUuid": s.model, "id": s.new_record()}}),
+        ("DELETE", f"{st_}/records/removeBulk", lambda: {"body": {"modelUuid": s.model, "ids": [s.new_record()]}}),
+        ("POST", f"{st_}/records/upsert", body({"modelUuid": s.model, "records": [{"name": "Upserted"}]})),
+        ("POST", f"{st_}/records/import", lambda: {"body": {"file": b"name\nImported\n", "modelUuid": s.model,
+                                                            "format": "csv"}, "media_type": "multipart/form-data"}),
+        ("POST", f"{st_}/query", body({"query": "SELECT name FROM default.leads"})),
+        ("POST", f"{st_}/query/download", body({"query": "SELECT name FROM default.leads"})),
         # billing
         ("GET", "/v1/billing/subscriptions", nothing), ("GET", "/v1/billing/subscriptions/invoices", nothing),
         ("GET", "/v1/billing/subscriptions/creditCard", nothing),
@@ -465,7 +542,7 @@ def test_no_server_error_and_documented_shapes(api_server: Any) -> None:
     # Every operation documenting a 200 answered one, validated against its schema.
     documented = {(m.upper(), p) for p, ops in document["paths"].items() for m, op in ops.items()
                   if "200" in op["responses"]}
-    missing = sorted(f"{m} {p}" for m, p in documented if 200 not in answered.get((m, p), set()))
+    missing = sorted(f"{m} {p}" for m, p in documented - NO_200_YET if 200 not in answered.get((m, p), set()))
     assert not missing, missing
 
 

@@ -64,7 +64,7 @@ def test_computed_columns_evaluate_and_follow_writes() -> None:
     assert full == {"slug": "full", "type": "string", "label": "Full name", "kind": "computed",
                     "expression": {"kind": "templateExpression", "expression": "{{record.first}} {{record.last}}",
                                    "instructTo": "none", "fromRecipe": False},
-                    "columnsUsed": ["first", "last"], "position": 3}
+                    "columnsUsed": ["first", "last"], "description": None, "properties": None, "position": 3}
     code, out = add_column(model["uuid"], {"slug": "tier", "type": "string", "kind": "computed",
                                            "expression": {"kind": "jsExpression",
                                                           "expression": "record.score >= 10 ? 'high' : 'low'"}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,6 +18,26 @@ def ok(*args: str) -> Any:
     code, out = run_cli(*args)
     assert code == 0, out
     return out
+
+
+def switch_workspace(monkeypatch: pytest.MonkeyPatch, name: str) -> Callable[[], None]:
+    """Act as workspace `name` (made on first use) from now on; returns the switch back. Embedded, the
+    CLI's workspace is LADING_WORKSPACE_NAME's; remote, its token's, so one is minted for `name` on the
+    server's store, as an operator there would."""
+    before = {key: os.environ.get(key) for key in ("LADING_WORKSPACE_NAME", "LADING_TOKEN")}
+    monkeypatch.setenv("LADING_WORKSPACE_NAME", name)
+    if os.environ.get("LADING_API_URL"):
+        from lading.services.wiring import open_session
+        from lading.services.workspace.tokens import create_token
+
+        monkeypatch.setenv("LADING_TOKEN", create_token(open_session(), name="switch")["token"]["token"])
+
+    def back() -> None:
+        for key, value in before.items():
+            if value is not None:
+                monkeypatch.setenv(key, value)
+
+    return back
 
 
 def default_dataset() -> str:
@@ -87,7 +108,7 @@ def test_model_create_get_update_pause_remove() -> None:
     assert model["timeColumnSlug"] == "_time" and model["kind"] == "native" and model["extractorSlug"] == "native"
     assert [c["slug"] for c in model["columns"]] == ["name", "employee_count"]
     assert model["columns"][0] == {"slug": "name", "type": "string", "label": "Company Name", "kind": "original",
-                                   "originalSlug": "name"}
+                                   "originalSlug": "name", "description": None, "properties": None}
     assert [c["slug"] for c in model["additionalColumns"]] == ["score"]
     assert model["isPaused"] is False and model["playsCount"] == 0 and model["segmentsCount"] == 0
     assert ok("storage", "model", "get", model["uuid"]) == {"model": model}
@@ -165,7 +186,7 @@ def test_get_ddl_names_the_real_table_and_dialect() -> None:
 def test_two_workspaces_with_the_same_slugs_keep_separate_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     mine = make_model("companies", [{"slug": "name", "type": "string"}])
     ok("storage", "record", "upsert", "--model-uuid", mine["uuid"], "--records", j([{"_id": "1", "name": "Mine"}]))
-    monkeypatch.setenv("LADING_WORKSPACE_NAME", f"other-{uuid.uuid4().hex[:8]}")
+    switch_workspace(monkeypatch, f"other-{uuid.uuid4().hex[:8]}")
     theirs = make_model("companies", [{"slug": "name", "type": "string"}])
     assert ok("storage", "model", "get-ddl", theirs["uuid"])["ddl"] != ""
     ok("storage", "record", "upsert", "--model-uuid", theirs["uuid"], "--records", j([{"_id": "1", "name": "Theirs"}]))
@@ -182,8 +203,10 @@ def test_columns_create_update_convert_remove_reorder() -> None:
     out = ok("storage", "column", "create", "--model-uuid", uuid_, "--column",
              j({"slug": "employees", "type": "string", "label": "Employees", "kind": "custom"}))
     assert out["columns"] == [
-        {"slug": "name", "type": "string", "label": "name", "kind": "original", "originalSlug": "name", "position": 0},
-        {"slug": "employees", "type": "string", "label": "Employees", "kind": "custom", "position": 1}]
+        {"slug": "name", "type": "string", "label": "name", "kind": "original", "originalSlug": "name",
+         "description": None, "properties": None, "position": 0},
+        {"slug": "employees", "type": "string", "label": "Employees", "kind": "custom", "description": None,
+         "properties": None, "position": 1}]
     assert ok("storage", "column", "list", "--model-uuid", uuid_) == out
 
     code, err = run_cli("storage", "column", "create", "--model-uuid", uuid_, "--column",
@@ -208,7 +231,7 @@ def test_columns_create_update_convert_remove_reorder() -> None:
     out = ok("storage", "column", "update", "--model-uuid", uuid_, "--column",
              j({"slug": "employees", "type": "number", "label": "Head count"}))
     assert out["columns"][1] == {"slug": "employees", "type": "number", "label": "Head count", "kind": "custom",
-                                 "position": 1}
+                                 "description": None, "properties": None, "position": 1}
     records = ok("storage", "record", "list", "--model-uuid", uuid_)["records"]
     assert [r["employees"] for r in records] == [12, 7.5]
     total = ok("storage", "query", "execute", "SELECT sum(employees) AS s FROM default.companies")["rows"]

@@ -56,7 +56,7 @@ def test_csv_import_creates_columns_and_upserts_by_id(tmp_path: Path) -> None:
          "company_name": "Gamma"}]
     created = ok("storage", "model", "get", model["uuid"])["model"]["columns"][-1]
     assert created == {"slug": "company_name", "type": "string", "label": "Company Name", "kind": "original",
-                       "originalSlug": "Company Name"}
+                       "originalSlug": "Company Name", "description": None, "properties": None}
 
     # The same file again: nothing changes, nothing is rewritten.
     code, out = import_file(model["uuid"], path)

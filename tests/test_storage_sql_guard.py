@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from test_storage_models_cli import make_model, ok
+from test_storage_models_cli import make_model, ok, switch_workspace
 
-from conftest import j, run_cli
+from conftest import j, read_export, run_cli
 
 PG = bool(os.environ.get("LADING_TEST_DATABASE_URL"))
 
@@ -73,12 +73,12 @@ def test_row_cap_and_time_limit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
 def test_query_download_streams_the_whole_result(tmp_path: Path) -> None:
     seed()
     out = ok("storage", "query", "download", "SELECT _id, name, meta FROM default.companies ORDER BY _id")
-    text = Path(out["url"].removeprefix("file://")).read_text()
+    text = read_export(out["url"])
     assert text.splitlines() == ["_id,name,meta", 'c1,Acme,"{""industry"":""SaaS""}"', "c2,Beta,", "c3,Gamma,"]
     out = ok("storage", "query", "download", "SELECT name FROM default.people ORDER BY name", "--format", "json")
-    assert Path(out["url"].removeprefix("file://")).read_text() == '[{"name":"Ann"},{"name":"Bob"},{"name":"Cy"}]'
+    assert read_export(out["url"]) == '[{"name":"Ann"},{"name":"Bob"},{"name":"Cy"}]'
     out = ok("storage", "query", "download", "SELECT _id, name FROM default.people WHERE name = 'nobody'")
-    assert Path(out["url"].removeprefix("file://")).read_text().splitlines() == ["_id,name"]
+    assert read_export(out["url"]).splitlines() == ["_id,name"]
     code, out = run_cli("storage", "query", "download", "DELETE FROM default.people")
     assert code != 0 and "DELETE" in out["errorMessage"]
 
@@ -148,13 +148,12 @@ def test_guard_corpus_refuses_everything_and_changes_nothing(monkeypatch: pytest
     ids = seed()
     ddl_before = ok("storage", "model", "get-ddl", ids["companies"])
     # Another workspace's model, and its physical table name.
-    original = os.environ["LADING_WORKSPACE_NAME"]
-    monkeypatch.setenv("LADING_WORKSPACE_NAME", f"victim-{uuid.uuid4().hex[:8]}")
+    back = switch_workspace(monkeypatch, f"victim-{uuid.uuid4().hex[:8]}")
     victim = make_model("secrets", [{"slug": "token", "type": "string"}])
     ok("storage", "record", "upsert", "--model-uuid", victim["uuid"], "--records", j([{"token": "s3cr3t"}]))
     victim_ddl = ok("storage", "model", "get-ddl", victim["uuid"])["ddl"]
     victim_table = victim_ddl.split("CREATE TABLE ", 1)[1].split(" (", 1)[0]
-    monkeypatch.setenv("LADING_WORKSPACE_NAME", original)
+    back()
     corpus = REFUSED_BOTH + (REFUSED_PG if PG else REFUSED_SQLITE) + [
         ("SELECT * FROM default.secrets", "Table not found: default.secrets"),
         (f"SELECT * FROM {victim_table}", "Table not found"),

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from test_storage_models_cli import make_model, ok
+from test_storage_models_cli import make_model, ok, switch_workspace
 
-from conftest import j, run_cli
+from conftest import j, read_export, run_cli
 
 PG = bool(os.environ.get("LADING_TEST_DATABASE_URL"))
 STORE_TABLES = ("runs", "workspaces", "users", "connectors", "models", "datasets", "executions", "segments",
@@ -109,15 +109,14 @@ def test_schema_qualified_names_that_are_not_models_are_refused() -> None:
 
 def _other_workspace(monkeypatch: pytest.MonkeyPatch, marker: str) -> dict[str, Any]:
     """Workspace B with a model, a run and a connector holding `marker`; the caller's workspace after."""
-    original = os.environ["LADING_WORKSPACE_NAME"]
-    monkeypatch.setenv("LADING_WORKSPACE_NAME", f"victim-{marker}")
+    back = switch_workspace(monkeypatch, f"victim-{marker}")
     model = make_model("companies", [{"slug": "name", "type": "string"}, {"slug": "secret", "type": "string"}])
     ok("storage", "record", "upsert", "--model-uuid", model["uuid"], "--records",
        j([{"_id": "v1", "name": marker, "secret": marker}]))
     ddl = ok("storage", "model", "get-ddl", model["uuid"])["ddl"]
     physical = ddl.split("CREATE TABLE ", 1)[1].split(" (", 1)[0]
     _plant_run(marker)
-    monkeypatch.setenv("LADING_WORKSPACE_NAME", original)
+    back()
     return {"model": model, "physical": physical, "bare": physical.split(".")[-1].strip('"')}
 
 
@@ -301,7 +300,6 @@ def _check_answer(sql: str, code: int, out: Any, marker: str) -> bool:
 def test_differential_no_query_from_a_reveals_workspace_b(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every query shape × every name: the service for all of them (the CLI only wraps it), the real CLI
     for every 7th, `download` for the reported CTE payload shape."""
-    from pathlib import Path
 
     from lading.domain.errors import LadingError
     from lading.services.storage import query as storage_query
@@ -326,7 +324,7 @@ def test_differential_no_query_from_a_reveals_workspace_b(monkeypatch: pytest.Mo
         if sql.startswith("SELECT * FROM (WITH"):
             code, out = run_cli("storage", "query", "download", sql)
             if _check_answer(sql, code, out, marker):
-                assert marker not in Path(out["url"].removeprefix("file://")).read_text(), sql
+                assert marker not in read_export(out["url"]), sql
     assert succeeded >= 2  # the controls ran: refusals are not a broken harness
 
 

@@ -32,7 +32,8 @@ Model = TypeVar("Model", bound=BaseModel)
 # POST routes that only read (api.md §0.7): they need `<domain>:read`, like GET.
 _READ_ONLY_ENDINGS = ("/list", "/count", "/fetch", "/metrics", "/preview", "/query", "/download",
                       "/download-outputs", "/nodes/compute", "/nodes/validate", "/get-output-schema",
-                      "/expressions/evaluate", "/diagram", "/search")
+                      "/expressions/evaluate", "/diagram", "/search", "/autocomplete",
+                      "/previewCount")
 
 UNAUTHORIZED = "unauthorized"
 

@@ -90,11 +90,31 @@ def validate_column(column: Any, existing: list[dict[str, Any]], *, default_kind
     if kind == "original":
         original = column.get("originalSlug")
         out["originalSlug"] = original if isinstance(original, str) and original else slug
+    _notes(column, out)
     if kind in DERIVED_KINDS:
         from lading.data.derived import normalise
 
         return normalise(column, out)
     return out
+
+
+def _notes(column: dict[str, Any], out: dict[str, Any]) -> None:
+    """`description` (text) and `properties` (strings) the HTTP client keeps with a column (api.md §13);
+    kept only when given, so definitions written before stay as they were."""
+    slug = out["slug"]
+    description = column.get("description")
+    if description is not None:
+        if not isinstance(description, str):
+            raise ValidationError(f"column {slug}: description must be a string", reason="invalidColumn",
+                                  extra={"issues": [{"path": ["description"], "message": "must be a string"}]})
+        out["description"] = description
+    properties = column.get("properties")
+    if properties is not None:
+        if not isinstance(properties, list) or not all(isinstance(p, str) for p in properties):
+            message = "must be an array of strings"
+            raise ValidationError(f"column {slug}: properties {message}", reason="invalidColumn",
+                                  extra={"issues": [{"path": ["properties"], "message": message}]})
+        out["properties"] = properties
 
 
 class ColumnConflictError(ValidationError):

@@ -18,6 +18,11 @@ from lading.domain.errors import ValidationError, shown
 
 EXPRESSION_KINDS = ("jsExpression", "templateExpression")
 AGGREGATIONS = ("count", "countDistinct", "sum", "avg", "min", "max")
+# The HTTP client's spelling of each function (api.md §3: sent and answered upper case); stored
+# definitions keep the CLI spec's names.
+AGGREGATION_NAMES = {"count": "COUNT", "countDistinct": "COUNT_DISTINCT", "sum": "SUM", "avg": "AVG",
+                     "min": "MIN", "max": "MAX"}
+_BY_NAME = {name.lower(): function for function, name in AGGREGATION_NAMES.items()}
 RECORD = "record"
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 _MEMBER = re.compile(r"\s*(?:\?\.|\.)\s*([A-Za-z_$][\w$]*)|\s*(?:\?\.)?\[\s*(?:\"([^\"\\]*)\"|'([^'\\]*)')\s*\]")
@@ -55,6 +60,8 @@ def normalise(column: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(agg, dict):
             raise _invalid(slug, "metric columns need aggregation: {function, columnSlug}", ["aggregation"])
         function, target = agg.get("function"), agg.get("columnSlug")
+        if isinstance(function, str) and function not in AGGREGATIONS:
+            function = _BY_NAME.get(function.lower(), function)
         if function not in AGGREGATIONS:
             raise _invalid(slug, f"aggregation.function must be one of {', '.join(AGGREGATIONS)}, "
                                  f"not {shown(function)}",

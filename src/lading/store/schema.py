@@ -420,6 +420,12 @@ models = Table(
     Column("schedule", Json),
     Column("table_schema", String(63), nullable=False),
     Column("table_name", String(160), nullable=False),
+    # What the HTTP client keeps with a model (api.md §13): free text, the canvas position, the
+    # unification settings and the folder it is filed in.
+    Column("description", Text),
+    Column("position", Json),
+    Column("unification", Json),
+    Column("folder_uuid", Uuid),
     *_stamps(),
     Index("ux_models_slug", "dataset_uuid", "slug", unique=True),
     Index("ux_models_table", "table_schema", "table_name", unique=True),

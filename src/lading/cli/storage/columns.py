@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
 
 column_app = typer.Typer(help="A model's columns.", no_args_is_help=True, context_settings=help_settings())
@@ -15,7 +15,9 @@ def list_(model_uuid: str = typer.Option(..., "--model-uuid")) -> None:
     """Columns in position order (original first)."""
     from lading.services.storage import columns
 
-    emit(columns.list_columns(session(), model_uuid))
+    # `objects=true`: the Column objects this command prints (the client's `column.list` has names only).
+    emit(answer("GET", "/storage/columns/list", query={"modelUuid": model_uuid, "objects": True},
+                local=lambda s: columns.list_columns(s, model_uuid)))
 
 
 @column_app.command("create")
@@ -27,7 +29,9 @@ def create(model_uuid: str = typer.Option(..., "--model-uuid"),
     """Add a column (slug must be new in the model); derived columns are computed for every record at once."""
     from lading.services.storage import columns
 
-    emit(columns.create_column(session(), model_uuid, parse_json_flag("--column", column)))
+    parsed = parse_json_flag("--column", column)
+    emit(answer("POST", "/storage/columns", body={"modelUuid": model_uuid, "column": parsed},
+                local=lambda s: columns.create_column(s, model_uuid, parsed)))
 
 
 @column_app.command("update")
@@ -36,7 +40,9 @@ def update(model_uuid: str = typer.Option(..., "--model-uuid"),
     """Replace a column's definition; a type change converts stored values or changes nothing."""
     from lading.services.storage import columns
 
-    emit(columns.update_column(session(), model_uuid, parse_json_flag("--column", column)))
+    parsed = parse_json_flag("--column", column)
+    emit(answer("PUT", "/storage/columns", body={"modelUuid": model_uuid, "column": parsed},
+                local=lambda s: columns.update_column(s, model_uuid, parsed)))
 
 
 @column_app.command("remove")
@@ -45,7 +51,8 @@ def remove(model_uuid: str = typer.Option(..., "--model-uuid"),
     """Drop a column and its values."""
     from lading.services.storage import columns
 
-    emit(columns.remove_column(session(), model_uuid, column_slug))
+    emit(answer("DELETE", "/storage/columns", body={"modelUuid": model_uuid, "columnSlug": column_slug},
+                local=lambda s: columns.remove_column(s, model_uuid, column_slug)))
 
 
 @column_app.command("reorder")
@@ -55,4 +62,6 @@ def reorder(model_uuid: str = typer.Option(..., "--model-uuid"),
     """Move a column to another position."""
     from lading.services.storage import columns
 
-    emit(columns.reorder_column(session(), model_uuid, column_slug, to_index))
+    emit(answer("PUT", "/storage/columns/reorder",
+                body={"modelUuid": model_uuid, "columnSlug": column_slug, "toIndex": to_index},
+                local=lambda s: columns.reorder_column(s, model_uuid, column_slug, to_index)))

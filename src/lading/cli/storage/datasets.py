@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
 
 dataset_app = typer.Typer(help="Datasets: groups of models.", no_args_is_help=True, context_settings=help_settings())
@@ -15,7 +15,7 @@ def list_() -> None:
     """All datasets of the workspace (the `default` one always exists)."""
     from lading.services.storage import datasets
 
-    emit(datasets.list_datasets(session()))
+    emit(answer("GET", "/storage/datasets/list", local=datasets.list_datasets))
 
 
 @dataset_app.command("get")
@@ -23,7 +23,7 @@ def get(uuid: str = typer.Argument(..., help="Dataset uuid.")) -> None:
     """One dataset."""
     from lading.services.storage import datasets
 
-    emit(datasets.get_dataset(session(), uuid))
+    emit(answer("GET", f"/storage/datasets/{uuid}", local=lambda s: datasets.get_dataset(s, uuid)))
 
 
 @dataset_app.command("create")
@@ -34,7 +34,8 @@ def create(
     """A native dataset."""
     from lading.services.storage import datasets
 
-    emit(datasets.create_dataset(session(), slug=slug, name=name))
+    emit(answer("POST", "/storage/datasets", body={"slug": slug, "name": name},
+                local=lambda s: datasets.create_dataset(s, slug=slug, name=name)))
 
 
 @dataset_app.command("remove")
@@ -42,4 +43,4 @@ def remove(uuid: str = typer.Argument(..., help="Dataset uuid.")) -> None:
     """Remove an empty dataset (never while it holds models)."""
     from lading.services.storage import datasets
 
-    emit(datasets.remove_dataset(session(), uuid))
+    emit(answer("DELETE", f"/storage/datasets/{uuid}", local=lambda s: datasets.remove_dataset(s, uuid)))

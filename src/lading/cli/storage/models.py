@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
 
 model_app = typer.Typer(help="Models: one table of records each.", no_args_is_help=True,
@@ -16,7 +16,8 @@ def list_(dataset_uuid: str = typer.Option(None, "--dataset-uuid")) -> None:
     """Models of the workspace, optionally of one dataset."""
     from lading.services.storage import models
 
-    emit(models.list_models(session(), dataset_uuid=dataset_uuid))
+    emit(answer("GET", "/storage/models/list", query={"datasetUuid": dataset_uuid},
+                local=lambda s: models.list_models(s, dataset_uuid=dataset_uuid)))
 
 
 @model_app.command("get")
@@ -24,7 +25,7 @@ def get(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
     """One model with its columns."""
     from lading.services.storage import models
 
-    emit(models.get_model(session(), uuid))
+    emit(answer("GET", f"/storage/models/{uuid}", local=lambda s: models.get_model(s, uuid)))
 
 
 @model_app.command("get-ddl")
@@ -32,7 +33,7 @@ def get_ddl(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
     """The model's physical CREATE TABLE and the SQL dialect storage queries speak."""
     from lading.services.storage import models
 
-    emit(models.model_ddl(session(), uuid))
+    emit(answer("GET", f"/storage/models/{uuid}/ddl", local=lambda s: models.model_ddl(s, uuid)))
 
 
 @model_app.command("create")
@@ -50,10 +51,16 @@ def create(
     """A model and its table."""
     from lading.services.storage import models
 
-    emit(models.create_model(session(), slug=slug, name=name, dataset_uuid=dataset_uuid,
-                             extractor_slug=extractor_slug, config=parse_json_flag("--config", config),
-                             id_column_slug=id_column_slug, title_column_slug=title_column_slug,
-                             time_column_slug=time_column_slug, columns=parse_json_flag("--columns", columns)))
+    parsed_config = parse_json_flag("--config", config)
+    parsed_columns = parse_json_flag("--columns", columns)
+    body = {"slug": slug, "name": name, "datasetUuid": dataset_uuid, "extractorSlug": extractor_slug,
+            "config": parsed_config, "idColumnSlug": id_column_slug, "titleColumnSlug": title_column_slug,
+            "timeColumnSlug": time_column_slug, "columns": parsed_columns}
+    emit(answer("POST", "/storage/models", body=body,
+                local=lambda s: models.create_model(
+                    s, slug=slug, name=name, dataset_uuid=dataset_uuid, extractor_slug=extractor_slug,
+                    config=parsed_config, id_column_slug=id_column_slug, title_column_slug=title_column_slug,
+                    time_column_slug=time_column_slug, columns=parsed_columns)))
 
 
 @model_app.command("update")
@@ -65,10 +72,19 @@ def update(
     is_paused: str = typer.Option(None, "--is-paused", help="true or false."),
 ) -> None:
     """Rename, reconfigure, pause or resume a model."""
+    from lading.cli.common import given
     from lading.services.storage import models
 
-    emit(models.update_model(session(), uuid=uuid, name=name, config=parse_json_flag("--config", config),
-                             schedule=schedule, is_paused=is_paused))
+    parsed_config = parse_json_flag("--config", config)
+    # `--schedule none` is sent as the client's null (which clears); `--is-paused` as typed (the
+    # service checks the literal, so a bad value is refused alike on both faces).
+    body = given(("name", name, None), ("config", parsed_config, None), ("isPaused", is_paused, None),
+                 ("schedule", schedule, None))
+    if body.get("schedule") == "none":
+        body["schedule"] = None
+    emit(answer("PUT", f"/storage/models/{uuid}", body=body,
+                local=lambda s: models.update_model(s, uuid=uuid, name=name, config=parsed_config,
+                                                    schedule=schedule, is_paused=is_paused)))
 
 
 @model_app.command("remove")
@@ -76,7 +92,7 @@ def remove(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
     """Remove a model and its records (refused while segments or plays use it)."""
     from lading.services.storage import models
 
-    emit(models.remove_model(session(), uuid))
+    emit(answer("DELETE", f"/storage/models/{uuid}", body={}, local=lambda s: models.remove_model(s, uuid)))
 
 
 @model_app.command("refresh")
@@ -84,4 +100,4 @@ def refresh(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
     """Start an extractor sync (native models have none: data arrives by import and writes)."""
     from lading.services.storage import models
 
-    emit(models.refresh_model(session(), uuid))
+    emit(answer("POST", f"/storage/models/{uuid}/refresh", local=lambda s: models.refresh_model(s, uuid)))

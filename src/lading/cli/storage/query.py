@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import help_settings
 from lading.cli.output import emit, warn
 
 query_app = typer.Typer(help="Read-only SQL over the workspace's models.", no_args_is_help=True,
@@ -14,10 +14,22 @@ query_app = typer.Typer(help="Read-only SQL over the workspace's models.", no_ar
 @query_app.command("execute")
 def execute(sql: str = typer.Argument(..., help="SELECT/WITH over <datasetSlug>.<modelSlug> tables.")) -> None:
     """Run read-only SQL (30 s limit, at most 10,000 rows)."""
+    from lading.cli.remote import target
     from lading.services.storage import query
 
-    result = query.execute_query(session(), sql)
-    if result.pop("truncated", False):
+    remote = target()
+    if remote is None:
+        from lading.cli.common import local_session
+
+        result = query.execute_query(local_session(), sql)
+        truncated = bool(result.pop("truncated", False))
+    else:
+        from lading.cli.remote import parse_answer
+
+        response = remote.raw("POST", "/storage/query", json={"query": sql}, headers={"x-cargo-origin": "lading-cli"})
+        result = parse_answer(response)
+        truncated = bool(response.headers.get(query.TRUNCATED_HEADER))
+    if truncated:
         warn(f"the result was cut at {query.MAX_ROWS} rows; use storage query download for all of them")
     emit(result)
 
@@ -26,6 +38,11 @@ def execute(sql: str = typer.Argument(..., help="SELECT/WITH over <datasetSlug>.
 def download(sql: str = typer.Argument(..., help="SELECT/WITH over <datasetSlug>.<modelSlug> tables."),
              fmt: str = typer.Option("csv", "--format", help="csv or json.")) -> None:
     """The full result of a read-only query as a file: {"url": ...}."""
+    from lading.cli.common import answer
     from lading.services.storage import query
 
-    emit(query.download_query(session(), sql, fmt=fmt))
+    result = answer("POST", "/storage/query/download", body={"query": sql, "format": fmt},
+                    local=lambda s: query.download_query(s, sql, fmt=fmt))
+    if "urls" in result:  # the route answers the client's `{urls, isRefreshing}`; this command prints {"url"}
+        result = {"url": result["urls"][0]}
+    emit(result)

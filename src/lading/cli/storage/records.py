@@ -1,10 +1,14 @@
-"""`storage record …`: list, import, upsert, remove."""
+"""`storage record …`: list, import, upsert, remove.
+
+Remote, `import` sends the file as the multipart `file` of `POST /storage/records/import` with the
+command's flags beside it (api.md §12); the server imports it as the embedded command does.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag, split_list
 
 record_app = typer.Typer(help="Records in a model: list, import, upsert, remove.", no_args_is_help=True,
@@ -18,7 +22,8 @@ def list_(model_uuid: str = typer.Option(..., "--model-uuid"),
     """Records ordered by id (no filtering: use segmentation segment fetch)."""
     from lading.services.storage import records as storage_records
 
-    emit(storage_records.list_records(session(), model_uuid=model_uuid, limit=limit, offset=offset))
+    emit(answer("POST", "/storage/records/list", body={"modelUuid": model_uuid, "limit": limit, "offset": offset},
+                local=lambda s: storage_records.list_records(s, model_uuid=model_uuid, limit=limit, offset=offset)))
 
 
 @record_app.command("import")
@@ -33,10 +38,33 @@ def import_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and count without writing."),
 ) -> None:
     """Stream a file into the model, upserting by its id column."""
-    from lading.services.storage import records as storage_records
+    from lading.cli.remote import target
 
-    emit(storage_records.import_records(session(), model_uuid=model_uuid, file=file, fmt=fmt, mode=mode,
-                                        create_columns=create_columns, strict=strict, dry_run=dry_run))
+    remote = target()
+    if remote is None:
+        from lading.cli.common import local_session
+        from lading.services.storage import records as storage_records
+
+        emit(storage_records.import_records(local_session(), model_uuid=model_uuid, file=file, fmt=fmt, mode=mode,
+                                            create_columns=create_columns, strict=strict, dry_run=dry_run))
+        return
+    from pathlib import Path
+
+    from lading.cli.remote import parse_answer
+    from lading.domain.user_files import user_file
+
+    source = user_file("--file", str(Path(file).expanduser()))  # the embedded command's own check
+    fields = {"modelUuid": model_uuid, "mode": mode, "createColumns": _literal(create_columns),
+              "strict": _literal(strict), "dryRun": _literal(dry_run), **({"format": fmt} if fmt else {})}
+    with source.open("rb") as stream:
+        response = remote.raw("POST", "/storage/records/import", data=fields,
+                              files={"file": (source.name, stream, "application/octet-stream")},
+                              headers={"x-cargo-origin": "lading-cli"})
+    emit(parse_answer(response))
+
+
+def _literal(flag: bool) -> str:
+    return "true" if flag else "false"
 
 
 @record_app.command("upsert")
@@ -45,8 +73,9 @@ def upsert(model_uuid: str = typer.Option(..., "--model-uuid"),
     """Insert or merge records by id."""
     from lading.services.storage import records as storage_records
 
-    emit(storage_records.upsert_records(session(), model_uuid=model_uuid,
-                                        records=parse_json_flag("--records", records)))
+    parsed = parse_json_flag("--records", records)
+    emit(answer("POST", "/storage/records/upsert", body={"modelUuid": model_uuid, "records": parsed},
+                local=lambda s: storage_records.upsert_records(s, model_uuid=model_uuid, records=parsed)))
 
 
 @record_app.command("remove")
@@ -55,4 +84,6 @@ def remove(model_uuid: str = typer.Option(..., "--model-uuid"),
     """Delete records by id."""
     from lading.services.storage import records as storage_records
 
-    emit(storage_records.remove_records(session(), model_uuid=model_uuid, ids=split_list(ids)))
+    wanted = split_list(ids) or []
+    emit(answer("DELETE", "/storage/records/removeBulk", body={"modelUuid": model_uuid, "ids": wanted},
+                local=lambda s: storage_records.remove_records(s, model_uuid=model_uuid, ids=wanted)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
 
 relationship_app = typer.Typer(help="Relationships between models.", no_args_is_help=True,
@@ -16,7 +16,8 @@ def list_(model_uuid: str = typer.Option(..., "--model-uuid")) -> None:
     """Relationships where the model is either side."""
     from lading.services.storage import relationships as storage_relationships
 
-    emit(storage_relationships.list_relationships(session(), model_uuid))
+    emit(answer("GET", "/storage/relationships/list", query={"modelUuid": model_uuid},
+                local=lambda s: storage_relationships.list_relationships(s, model_uuid)))
 
 
 @relationship_app.command("set")
@@ -31,7 +32,10 @@ def set_(
     """Replace the dataset's relationships, or add/replace one pair."""
     from lading.services.storage import relationships as storage_relationships
 
-    emit(storage_relationships.set_relationships(
-        session(), relationships=parse_json_flag("--relationships", relationships), from_model_uuid=from_model_uuid,
-        to_model_uuid=to_model_uuid, from_column_slug=from_column_slug, to_column_slug=to_column_slug,
-        relation=relation))
+    parsed = parse_json_flag("--relationships", relationships)
+    body = {"relationships": parsed, "fromModelUuid": from_model_uuid, "toModelUuid": to_model_uuid,
+            "fromColumnSlug": from_column_slug, "toColumnSlug": to_column_slug, "relation": relation}
+    emit(answer("POST", "/storage/relationships", body=body,
+                local=lambda s: storage_relationships.set_relationships(
+                    s, relationships=parsed, from_model_uuid=from_model_uuid, to_model_uuid=to_model_uuid,
+                    from_column_slug=from_column_slug, to_column_slug=to_column_slug, relation=relation)))

@@ -15,13 +15,13 @@ from lading.data.columns import (
     CoercionError,
     check_column_count,
     coerce,
-    column_document,
     validate_column,
 )
 from lading.domain.errors import NotFoundError, ValidationError
 from lading.services.session import Session
 from lading.services.storage import _derived as storage_derived
-from lading.services.storage.models import notify_write, require_model
+from lading.services.storage import shapes
+from lading.services.storage.models import load_handle, notify_write, require_model
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
 
@@ -34,12 +34,57 @@ def _ordered(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _document(columns: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"columns": [{**column_document(c), "position": i} for i, c in enumerate(_ordered(columns))]}
+    return {"columns": [{**shapes.column(c), "position": i} for i, c in enumerate(_ordered(columns))]}
 
 
 def list_columns(session: Session, model_uuid: str) -> dict[str, Any]:
     with session.db.read() as conn:
         return _document(list(require_model(session, conn, model_uuid).columns or []))
+
+
+def column_names(session: Session, model_uuid: str) -> dict[str, Any]:
+    """`{"columns": [name]}`: the physical column names of the model's table, as `get-ddl` writes them
+    (the system columns, then the model's columns in `position` order) — the HTTP client's
+    `column.list` (api.md §3)."""
+    with session.db.read() as conn:
+        columns = _ordered(list(require_model(session, conn, model_uuid).columns or []))
+    return {"columns": [*physical.SYSTEM_COLUMNS, *(c["slug"] for c in columns)]}
+
+
+def column_exists_by_slug(session: Session, *, model_uuid: str, slug: str) -> dict[str, Any]:
+    """Whether the model already has a column of this slug (compared as a new column's is: ignoring case)."""
+    with session.db.read() as conn:
+        columns = list(require_model(session, conn, model_uuid).columns or [])
+    wanted = slug.lower()
+    return {"exists": any(c["slug"].lower() == wanted for c in columns)
+            or wanted in physical.SYSTEM_COLUMNS}
+
+
+AUTOCOMPLETE_LIMIT = 50
+
+
+def autocomplete_column(session: Session, *, model_uuid: str, column: Any, query: str | None = None
+                        ) -> dict[str, Any]:
+    """`{"results": [{value, label}]}`: up to 50 distinct stored values of the column whose text
+    contains `query` (ignoring case), in order — what a filter editor offers as the user types."""
+    from sqlalchemy import String, cast, func, select
+
+    slug = column.get("slug") if isinstance(column, dict) else column
+    if not isinstance(slug, str) or not slug:
+        raise ValidationError("column needs the slug of one of the model's columns", reason="invalidColumn",
+                              extra={"issues": [{"path": ["column", "slug"], "message": "required"}]})
+    with session.db.read() as conn:
+        model = require_model(session, conn, model_uuid)
+        handle = load_handle(session, conn, model_uuid)
+        if slug not in physical.SYSTEM_COLUMNS and not any(c["slug"] == slug for c in model.columns or []):
+            raise NotFoundError(f"Column not found: {slug} in model {model.slug}", reason="columnNotFound")
+        text = cast(handle.table.c[slug], String)
+        statement = select(text).where(text.is_not(None)).distinct().order_by(text).limit(AUTOCOMPLETE_LIMIT)
+        if query:
+            escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            statement = statement.where(func.lower(text).like(f"%{escaped}%", escape="\\"))
+        values = [row[0] for row in conn.execute(statement)]
+    return {"results": [{"value": value, "label": value} for value in values]}
 
 
 def _find(columns: list[dict[str, Any]], slug: Any, model_slug: str) -> int:

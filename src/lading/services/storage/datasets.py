@@ -31,7 +31,7 @@ def check_slug(value: Any, what: str) -> str:
 def dataset_document(row: Any) -> dict[str, Any]:
     return shapes.Dataset(uuid=row.uuid, slug=row.slug, name=row.name, workspace_uuid=row.workspace_uuid,
                           kind=row.kind, connector_uuid=row.connector_uuid, config=row.config or {"kind": "object"},
-                          created_at=iso(row.created_at)).dump()
+                          created_at=iso(row.created_at), updated_at=iso(row.updated_at)).dump()
 
 
 def ensure_default_dataset(session: Session) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lading.data import physical
-from lading.data.columns import DERIVED_KINDS, column_document, validate_new_columns
+from lading.data.columns import DERIVED_KINDS, validate_new_columns
 from lading.data.models import handle_from_row
 from lading.domain.errors import ConflictError, ValidationError, found, shown
 from lading.services.inputs import json_object
@@ -81,11 +81,13 @@ def model_document(conn: Any, row: Any) -> dict[str, Any]:
         extractor_slug=row.extractor_slug, config=row.config or {},
         id_column_slug=row.id_column_slug, title_column_slug=effective_title_column(row),
         time_column_slug=row.time_column_slug,
-        columns=[column_document(c) for c in columns if c.get("kind") == "original"],
-        additional_columns=[column_document(c) for c in columns if c.get("kind") != "original"],
+        columns=[shapes.column(c) for c in columns if c.get("kind") == "original"],
+        additional_columns=[shapes.column(c) for c in columns if c.get("kind") != "original"],
         plays_count=counts.get("play", 0), segments_count=counts.get("segment", 0),
         is_paused=bool(row.is_paused), schedule=row.schedule, last_run=None,
         created_at=iso(row.created_at), updated_at=iso(row.updated_at),
+        description=row.description, position=shapes.Position(**(row.position or {})),
+        unification=row.unification, folder_uuid=row.folder_uuid,
     ).dump()
 
 
@@ -117,17 +119,52 @@ def _optional_slug(value: str | None, what: str) -> str | None:
     return value
 
 
+def check_extractor(extractor_slug: Any) -> None:
+    """Only the native extractor exists in this installation (data spec §2.3): any other is refused."""
+    if extractor_slug != NATIVE_EXTRACTOR:
+        raise ValidationError(f"extractor {shown(extractor_slug)} is not available in this installation yet; "
+                              f"native models use --extractor-slug {NATIVE_EXTRACTOR}", reason="extractorNotFound")
+
+
+def _native_dataset(session: Session, conn: Any, dataset_uuid: str) -> Any:
+    dataset = require_dataset(session, conn, dataset_uuid)
+    if dataset.kind != "native":
+        raise ValidationError("models of connector datasets are created by their connector", reason="invalidDataset")
+    return dataset
+
+
+def _description(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("description must be a string", reason="invalidData")
+    return value
+
+
+def _folder(conn: Any, ws: str, value: Any) -> str | None:
+    """A model is filed in a `model` folder of its workspace, or at the root (None)."""
+    from lading.services import inputs
+    from lading.services.workspace.folders import require_folder
+
+    return require_folder(conn, ws, inputs.folder_uuid(value), "model")
+
+
+def _no_schedule(schedule: Any) -> None:
+    if schedule is not None and schedule != "none":
+        raise ValidationError("native models take no --schedule: data only arrives when pushed or imported",
+                              reason="invalidSchedule")
+
+
 def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, extractor_slug: str = NATIVE_EXTRACTOR,
                  config: Any = None, id_column_slug: str | None = None, title_column_slug: str | None = None,
-                 time_column_slug: str | None = None, columns: Any = None) -> dict[str, Any]:
+                 time_column_slug: str | None = None, columns: Any = None, description: str | None = None,
+                 schedule: Any = None, folder_uuid: str | None = None) -> dict[str, Any]:
     """A native model and its physical table (connector extractors need their integration's sync)."""
     check_slug(slug, "model")
     if not name or not isinstance(name, str):
         raise ValidationError("--name is required", reason="invalidName")
     config = json_object(config, "--config", reason="invalidConfig")
-    if extractor_slug != NATIVE_EXTRACTOR:
-        raise ValidationError(f"extractor {shown(extractor_slug)} is not available in this installation yet; "
-                              f"native models use --extractor-slug {NATIVE_EXTRACTOR}", reason="extractorNotFound")
+    check_extractor(extractor_slug)
+    _no_schedule(schedule)
+    description = _description(description)
     id_col = _optional_slug(id_column_slug, "id") or "_id"
     title_col = _optional_slug(title_column_slug, "title")
     time_col = _optional_slug(time_column_slug, "time")
@@ -143,10 +180,8 @@ def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, e
     now = utcnow()
     uuid = str(uuidlib.uuid4())
     with session.db.write() as conn:
-        dataset = require_dataset(session, conn, dataset_uuid)
-        if dataset.kind != "native":
-            raise ValidationError("models of connector datasets are created by their connector",
-                                  reason="invalidDataset")
+        dataset = _native_dataset(session, conn, dataset_uuid)
+        folder = _folder(conn, ws, folder_uuid)
         if repo.model_by_slug(conn, ws, dataset_uuid, slug) is not None:
             raise ConflictError(f"Model {slug} already exists in dataset {dataset.slug}", reason="modelAlreadyExists")
         schema_name, table_name = physical.physical_name(backend, ws, dataset.slug, slug)
@@ -156,7 +191,8 @@ def create_model(session: Session, *, slug: str, name: str, dataset_uuid: str, e
             "uuid": uuid, "dataset_uuid": dataset_uuid, "slug": slug, "name": name, "extractor_slug": extractor_slug,
             "config": config, "id_column_slug": id_col, "title_column_slug": title_col, "time_column_slug": time_col,
             "columns": definitions, "is_paused": False, "schedule": None, "table_schema": schema_name,
-            "table_name": table_name, "created_at": now, "updated_at": now})
+            "table_name": table_name, "created_at": now, "updated_at": now, "description": description,
+            "folder_uuid": folder})
         physical.create_table(conn, backend, schema_name, table_name, [(c["slug"], c["type"]) for c in definitions])
         return {"model": model_document(conn, require_model(session, conn, uuid))}
 
@@ -169,18 +205,40 @@ def parse_bool_literal(value: str | None, flag: str) -> bool | None:
     return value == "true"
 
 
+_UNSET: Any = object()
+
+
+def _position(value: Any) -> dict[str, float]:
+    if not isinstance(value, dict) or set(value) - {"x", "y"} or not all(
+            isinstance(value.get(k, 0), (int, float)) and not isinstance(value.get(k, 0), bool) for k in ("x", "y")):
+        raise ValidationError("position must be an object {x, y} of numbers", reason="invalidData")
+    return {"x": value.get("x", 0), "y": value.get("y", 0)}
+
+
 def update_model(session: Session, *, uuid: str, name: str | None = None, config: Any = None,
-                 schedule: Any = None, is_paused: str | None = None) -> dict[str, Any]:
+                 schedule: Any = None, is_paused: str | None = None, description: Any = _UNSET,
+                 position: Any = _UNSET, unification: Any = _UNSET, folder_uuid: Any = _UNSET) -> dict[str, Any]:
+    """The given fields change; the client's `description`, `position`, `unification` and
+    `folderUuid` only when passed (None clears them)."""
     paused = parse_bool_literal(is_paused, "--is-paused")
     if config is not None and not isinstance(config, dict):
         raise ValidationError("--config must be a JSON object", reason="invalidConfig")
-    if schedule is not None and schedule != "none":
-        raise ValidationError("native models take no --schedule: data only arrives when pushed or imported",
-                              reason="invalidSchedule")
+    _no_schedule(schedule)
+    extras: dict[str, Any] = {}
+    if description is not _UNSET:
+        extras["description"] = _description(description)
+    if position is not _UNSET:
+        extras["position"] = None if position is None else _position(position)
+    if unification is not _UNSET:
+        if unification is not None and not isinstance(unification, dict):
+            raise ValidationError("unification must be an object or null", reason="invalidData")
+        extras["unification"] = unification
     resumed = False
     with session.db.write() as conn:
         row = require_model(session, conn, uuid, for_update=True)
-        values: dict[str, Any] = {"updated_at": utcnow()}
+        values: dict[str, Any] = {"updated_at": utcnow(), **extras}
+        if folder_uuid is not _UNSET:
+            values["folder_uuid"] = _folder(conn, session.workspace_uuid, folder_uuid)
         if name is not None:
             if not name:
                 raise ValidationError("--name cannot be empty", reason="invalidName")
@@ -241,3 +299,37 @@ def refresh_model(session: Session, uuid: str) -> dict[str, Any]:
         row = require_model(session, conn, uuid)
     raise ValidationError(f"model {row.slug} is filled by imports and writes ({row.extractor_slug} extractor); "
                           "it has no sync to refresh", reason="refreshNotSupported")
+
+
+def model_exists_by_slug(session: Session, *, slug: str, dataset_uuid: str) -> dict[str, Any]:
+    """Whether the dataset already holds a model of this slug (slugs compare as stored)."""
+    ensure_default_dataset(session)
+    with session.db.read() as conn:
+        require_dataset(session, conn, dataset_uuid)
+        return {"exists": repo.model_by_slug(conn, session.workspace_uuid, dataset_uuid, slug) is not None}
+
+
+PREVIEW_ROWS = 10
+
+
+def _preview_source(session: Session, dataset_uuid: str, extractor_slug: str, config: Any) -> None:
+    """What a preview checks before fetching: the dataset, the extractor and its configuration."""
+    json_object(config, "config", reason="invalidConfig")
+    ensure_default_dataset(session)
+    with session.db.read() as conn:
+        _native_dataset(session, conn, dataset_uuid)
+    check_extractor(extractor_slug)
+
+
+def preview_model(session: Session, *, dataset_uuid: str, extractor_slug: str, config: Any) -> dict[str, Any]:
+    """The first rows (at most 10) a model with this extractor and configuration would hold, and its
+    columns, without creating it. The native extractor has no source of its own (its records arrive by
+    imports and writes), so its preview is empty."""
+    _preview_source(session, dataset_uuid, extractor_slug, config)
+    return {"records": [], "columns": [], "count": 0}
+
+
+def preview_count(session: Session, *, dataset_uuid: str, extractor_slug: str, config: Any) -> dict[str, Any]:
+    """How many records the previewed source holds (see `preview_model`)."""
+    _preview_source(session, dataset_uuid, extractor_slug, config)
+    return {"count": 0}

@@ -37,6 +37,8 @@ from lading.store.clock import iso
 from lading.store.repositories import storage as repo
 
 MAX_ROWS = 10_000
+# The HTTP answer's header saying `execute` dropped rows past MAX_ROWS (the remote CLI warns on it).
+TRUNCATED_HEADER = "X-Lading-Result-Truncated"
 TIMEOUT_SECONDS = 30.0
 FETCH = 1000
 
@@ -223,7 +225,9 @@ def run_guarded(session: Session, guarded: GuardedQuery, limit: int | None) -> I
 
 
 def execute_query(session: Session, sql: str) -> dict[str, Any]:
-    """`{"rows": [...]}`, at most 10,000; `truncated` tells the CLI to warn."""
+    """`{"rows": [...], "isRefreshing": false}`, at most 10,000 rows; `truncated` (taken out by each
+    face) says more rows were dropped. `isRefreshing` is always false: the rows are read where they
+    are stored, never fetched on demand."""
     guarded = _guard(session, sql)
     rows: list[dict[str, Any]] = []
     truncated = False
@@ -234,7 +238,7 @@ def execute_query(session: Session, sql: str) -> dict[str, Any]:
             truncated = True
             break
         rows.append(dict(zip(names, values, strict=True)))
-    return {"rows": rows, "truncated": truncated}
+    return {"rows": rows, "isRefreshing": False, "truncated": truncated}
 
 
 def _csv_cell(value: Any) -> Any:

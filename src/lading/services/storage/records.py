@@ -16,11 +16,11 @@ from lading.data import physical
 from lading.data.import_files import csv_header, detect_format, open_source, read_csv, read_ndjson
 from lading.data.physical import qualified
 from lading.data.writer import CHUNK_ROWS, ModelWriter, WriteReport
-from lading.domain.errors import ValidationError
+from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.services.session import Session
 from lading.services.storage import _derived as storage_derived
 from lading.services.storage import shapes
-from lading.services.storage.models import load_handle, notify_write, require_model
+from lading.services.storage.models import NATIVE_EXTRACTOR, load_handle, notify_write, require_model
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
 from lading.store.repositories import storage_usage
@@ -122,6 +122,7 @@ def upsert_records(session: Session, *, model_uuid: str, records: Any) -> dict[s
                               reason="tooManyRecords")
     with session.db.write() as conn:
         model = require_model(session, conn, model_uuid, for_update=True)
+        _refuse_source_owned(session, conn, model)
         writer = ModelWriter(conn, model)
         for index, record in enumerate(records, start=1):
             if isinstance(record, dict):
@@ -141,6 +142,7 @@ def remove_records(session: Session, *, model_uuid: str, ids: list[str] | None) 
         raise ValidationError("--ids needs at least one record id", reason="invalidData")
     with session.db.write() as conn:
         model = require_model(session, conn, model_uuid, for_update=True)
+        _refuse_source_owned(session, conn, model)
         cursor = conn.connection.cursor()
         removed = 0
         table = qualified(model.table_schema, model.table_name)
@@ -167,7 +169,43 @@ def present_value(value: Any) -> Any:
     return value
 
 
-def list_records(session: Session, *, model_uuid: str, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+# Sort keys of `record list` (api.md §3 `record.list`): `_emitted_at`, the time a record arrived, is
+# the native table's `_created_at`.
+SORT_COLUMNS = {"_id": "_id", "_title": "_title", "_emitted_at": "_created_at"}
+SORT_KINDS = ("asc", "desc")
+
+
+def _order(table: Any, sort: Any) -> list[Any]:
+    if sort is None:
+        return [table.c["_id"]]
+    if not isinstance(sort, dict) or set(sort) - {"kind", "columnSlug"}:
+        raise ValidationError("sort must be an object {kind, columnSlug}", reason="invalidSort")
+    kind, slug = sort.get("kind", "asc"), sort.get("columnSlug", "_id")
+    if kind not in SORT_KINDS:
+        raise ValidationError(f"sort.kind must be asc or desc, not {shown(kind)}", reason="invalidSort")
+    if slug not in SORT_COLUMNS:
+        raise ValidationError(f"sort.columnSlug must be one of {', '.join(SORT_COLUMNS)}, not {shown(slug)}",
+                              reason="invalidSort")
+    column = table.c[SORT_COLUMNS[slug]]
+    first = column.desc() if kind == "desc" else column.asc()
+    return [first] if slug == "_id" else [first, table.c["_id"]]
+
+
+def _present_rows(handle: Any, rows: Any) -> list[dict[str, Any]]:
+    keys = ["_id", *(c.slug for c in handle.columns)]
+    return [{k: present_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]
+
+
+def _record_columns(handle: Any) -> list[Any]:
+    return [handle.table.c["_id"], *(handle.table.c[c.slug] for c in handle.columns)]
+
+
+def list_records(session: Session, *, model_uuid: str, limit: int = 100, offset: int = 0, sort: Any = None,
+                 from_ingest: bool = False) -> dict[str, Any]:
+    """A page of the model's records, by `_id` unless `sort` says otherwise. `isRefreshing` is always
+    false: a model's records are read where they are stored, never fetched on demand.
+    `from_ingest` (the client's flag for ingest models) reads the same table."""
+    del from_ingest
     if limit < 1 or limit > MAX_LIST:
         raise ValidationError(f"--limit must be between 1 and {MAX_LIST}", reason="invalidLimit")
     if offset < 0:
@@ -176,11 +214,97 @@ def list_records(session: Session, *, model_uuid: str, limit: int = 100, offset:
 
     with session.db.read() as conn:
         handle = load_handle(session, conn, model_uuid)
-        table = handle.table
-        columns = [table.c["_id"], *(table.c[c.slug] for c in handle.columns)]
-        rows = conn.execute(select(*columns).order_by(table.c["_id"]).limit(limit).offset(offset)).all()
-    keys = ["_id", *(c.slug for c in handle.columns)]
-    return {"records": [{k: present_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]}
+        order = _order(handle.table, sort)
+        rows = conn.execute(select(*_record_columns(handle)).order_by(*order).limit(limit).offset(offset)).all()
+    return {"records": _present_rows(handle, rows), "isRefreshing": False}
+
+
+def get_record(session: Session, *, model_uuid: str, record_id: str) -> dict[str, Any]:
+    """`{"record", "isRefreshing": false}`: one record by its `_id` (`recordNotFound` when absent)."""
+    from sqlalchemy import select
+
+    with session.db.read() as conn:
+        handle = load_handle(session, conn, model_uuid)
+        rows = conn.execute(select(*_record_columns(handle)).where(handle.table.c["_id"] == record_id)).all()
+    if not rows:
+        raise NotFoundError(f"Record not found: {record_id}", reason="recordNotFound")
+    return {"record": _present_rows(handle, rows)[0], "isRefreshing": False}
+
+
+def _refuse_source_owned(session: Session, conn: Any, model: Any) -> None:
+    """Records of connector and ingest models belong to their source: only native models take writes."""
+    dataset = repo.get_dataset(conn, session.workspace_uuid, model.dataset_uuid)
+    if model.extractor_slug != NATIVE_EXTRACTOR or (dataset is not None and dataset.kind != "native"):
+        raise ConflictError(f"model {model.slug} is filled by its source ({model.extractor_slug}); its records cannot "
+                            "be written here", reason="incompatibleWithRecordAction")
+
+
+def _stored_rows(session: Session, conn: Any, model_uuid: str, ids: list[str]) -> list[dict[str, Any]]:
+    """The stored rows of `ids`, in that order, as `record list` shows them."""
+    from sqlalchemy import select
+
+    handle = load_handle(session, conn, model_uuid)
+    by_id: dict[str, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), 500):
+        part = unique[start:start + 500]
+        rows = conn.execute(select(*_record_columns(handle)).where(handle.table.c["_id"].in_(part))).all()
+        by_id.update((row["_id"], row) for row in _present_rows(handle, rows))
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _missing_ids(conn: Any, model: Any, ids: list[str]) -> list[str]:
+    cursor = conn.connection.cursor()
+    table = qualified(model.table_schema, model.table_name)
+    present: set[str] = set()
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), 500):
+        part = unique[start:start + 500]
+        if conn.dialect.name == "postgresql":
+            cursor.execute(f'SELECT "_id" FROM {table} WHERE "_id" = ANY(%s)', (part,))
+        else:
+            cursor.execute(f'SELECT "_id" FROM {table} WHERE "_id" IN ({",".join("?" * len(part))})', part)
+        present.update(row[0] for row in cursor.fetchall())
+    return [i for i in unique if i not in present]
+
+
+def write_records(session: Session, *, model_uuid: str, records: list[tuple[Any, str | None]],
+                  existing_only: bool) -> list[dict[str, Any]]:
+    """The HTTP client's record writes (api.md §3 "record writes"): each `(data, id)` upserted by the
+    model's id column — `id` (when given) names the record — and the stored rows answered after the
+    write, in the order given. One transaction: a record that does not fit the model fails the call
+    (400) and nothing is written; with `existing_only` (update) an unknown id is `recordNotFound`
+    and nothing is written either."""
+    if len(records) > MAX_UPSERT:
+        raise ValidationError(f"at most {MAX_UPSERT} records per call (got {len(records)})", reason="tooManyRecords")
+    for index, (data, record_id) in enumerate(records):
+        if not isinstance(data, dict):
+            raise ValidationError(f"records[{index}].data must be a JSON object", reason="invalidData")
+        if record_id is not None and (not isinstance(record_id, str) or not record_id):
+            raise ValidationError(f"records[{index}].id must be a non-empty string", reason="invalidData")
+    with session.db.write() as conn:
+        model = require_model(session, conn, model_uuid, for_update=True)
+        _refuse_source_owned(session, conn, model)
+        if existing_only:
+            missing = _missing_ids(conn, model, [i for _, i in records if i is not None])
+            if missing:
+                raise NotFoundError(f"Record not found: {', '.join(missing[:10])}", reason="recordNotFound",
+                                    details={"ids": missing})
+        id_key = "_id" if model.id_column_slug == "_id" else str(model.id_column_slug)
+        writer = ModelWriter(conn, model, strict=True, keep_operations=True)
+        try:
+            for index, (data, record_id) in enumerate(records, start=1):
+                writer.add(index, {**data, id_key: record_id} if record_id is not None else data)
+            report = writer.finish(_save_columns(conn, session, model_uuid))
+        except ValidationError as exc:
+            raise ValidationError(exc.message.replace(" (--strict: nothing was imported)", " (nothing was written)"),
+                                  reason=exc.reason, details=exc.details, extra=exc.extra) from None
+        storage_usage.count_written(conn, session.workspace_uuid, model_uuid, None, report.written, utcnow())
+        others = storage_derived.after_write(conn, session.workspace_uuid, model, report, writer.now)
+        stored = _stored_rows(session, conn, model_uuid, [record_id for record_id, _ in report.operations])
+    if report.written:
+        notify_write(session, model_uuid, others)
+    return stored
 
 
 def write_model_record(session: Session, *, action: str, config: Any,

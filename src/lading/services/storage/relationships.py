@@ -10,7 +10,7 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.data import physical
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, found
 from lading.services.session import Session
 from lading.services.storage import shapes
 from lading.services.storage.models import require_model
@@ -20,15 +20,41 @@ from lading.store.repositories import storage as repo
 RELATIONS = ("manyToOne", "oneToMany", "oneToOne")
 
 
-def _relationship_document(row: Any) -> dict[str, Any]:
-    return shapes.Relationship.of(row).dump()
+def _documents(conn: Any, ws: str, rows: Any) -> list[dict[str, Any]]:
+    """Relationship rows as documents, each model's dataset read once."""
+    datasets: dict[str, str | None] = {}
+
+    def dataset_of(model_uuid: str) -> str | None:
+        if model_uuid not in datasets:
+            model = repo.get_model(conn, ws, model_uuid)
+            datasets[model_uuid] = model.dataset_uuid if model is not None else None
+        return datasets[model_uuid]
+
+    return [shapes.Relationship(
+        uuid=r.uuid, from_model_uuid=r.from_model_uuid, to_model_uuid=r.to_model_uuid,
+        from_column_slug=r.from_column_slug, to_column_slug=r.to_column_slug, relation=r.relation,
+        workspace_uuid=r.workspace_uuid, from_dataset_uuid=dataset_of(r.from_model_uuid),
+        to_dataset_uuid=dataset_of(r.to_model_uuid), from_property_slug=r.from_column_slug,
+        to_property_slug=r.to_column_slug).dump() for r in rows]
 
 
-def list_relationships(session: Session, model_uuid: str) -> dict[str, Any]:
+def list_relationships(session: Session, model_uuid: str | None = None) -> dict[str, Any]:
+    """Relationships where the model is either side; every relationship of the workspace without one."""
+    ws = session.workspace_uuid
     with session.db.read() as conn:
-        require_model(session, conn, model_uuid)
-        rows = repo.relationships_of_model(conn, session.workspace_uuid, model_uuid)
-        return {"relationships": [_relationship_document(r) for r in rows]}
+        if model_uuid is None:
+            rows = repo.list_relationships(conn, ws)
+        else:
+            require_model(session, conn, model_uuid)
+            rows = repo.relationships_of_model(conn, ws, model_uuid)
+        return {"relationships": _documents(conn, ws, rows)}
+
+
+def get_relationship(session: Session, uuid: str) -> dict[str, Any]:
+    ws = session.workspace_uuid
+    with session.db.read() as conn:
+        row = found(repo.get_relationship(conn, ws, uuid), "Relationship", uuid)
+        return {"relationship": _documents(conn, ws, [row])[0]}
 
 
 def _check_pair(session: Session, conn: Any, item: Any, position: int | None) -> dict[str, Any]:
@@ -36,7 +62,9 @@ def _check_pair(session: Session, conn: Any, item: Any, position: int | None) ->
     if not isinstance(item, dict):
         raise ValidationError(f"{where}each relationship is an object", reason="invalidRelationship")
     from_uuid, to_uuid = item.get("fromModelUuid"), item.get("toModelUuid")
-    from_col, to_col = item.get("fromColumnSlug"), item.get("toColumnSlug")
+    # The HTTP client names the join columns `fromPropertySlug` / `toPropertySlug` (api.md §13).
+    from_col = item.get("fromColumnSlug", item.get("fromPropertySlug"))
+    to_col = item.get("toColumnSlug", item.get("toPropertySlug"))
     relation = item.get("relation") or "manyToOne"
     for name, value in (("fromModelUuid", from_uuid), ("toModelUuid", to_uuid), ("fromColumnSlug", from_col),
                         ("toColumnSlug", to_col)):
@@ -76,16 +104,27 @@ def _refuse_dropping_used(conn: Any, ws: str, dropped: set[str]) -> None:
 
 def set_relationships(session: Session, *, relationships: Any = None, from_model_uuid: str | None = None,
                       to_model_uuid: str | None = None, from_column_slug: str | None = None,
-                      to_column_slug: str | None = None, relation: str = "manyToOne") -> dict[str, Any]:
-    """The whole set of the dataset (`--relationships`), or one pair added/replaced, others kept."""
+                      to_column_slug: str | None = None, relation: str = "manyToOne",
+                      dataset_uuid: str | None = None) -> dict[str, Any]:
+    """The whole set of the dataset (`--relationships`), or one pair added/replaced, others kept.
+
+    `dataset_uuid` (the HTTP client's `relationship.set`) names the dataset whose set is replaced;
+    every pair must then join models of that dataset."""
     ws = session.workspace_uuid
     now = utcnow()
     with session.db.write() as conn:
+        if dataset_uuid is not None:
+            found(repo.get_dataset(conn, ws, dataset_uuid), "Dataset", dataset_uuid)
         if relationships is not None:
             if not isinstance(relationships, list):
                 raise ValidationError("--relationships must be a JSON array", reason="invalidRelationship")
             pairs = [_check_pair(session, conn, item, i) for i, item in enumerate(relationships)]
-            if from_model_uuid is not None:
+            if dataset_uuid is not None:
+                for i, pair in enumerate(pairs):
+                    if pair["dataset_uuid"] != dataset_uuid:
+                        raise ValidationError(f"relationships[{i}]: fromModelUuid is not a model of dataset "
+                                              f"{dataset_uuid}", reason="invalidRelationship")
+            elif from_model_uuid is not None:
                 dataset_uuid = require_model(session, conn, from_model_uuid).dataset_uuid
             elif pairs:
                 dataset_uuid = pairs[0]["dataset_uuid"]
@@ -112,5 +151,4 @@ def set_relationships(session: Session, *, relationships: Any = None, from_model
                         **{k: v for k, v in p.items() if k != "dataset_uuid"}} for p in pairs]
         _refuse_dropping_used(conn, ws, {r.uuid for r in existing.values()} - {r["uuid"] for r in rows})
         repo.replace_relationships(conn, ws, dataset_uuid, rows)
-        return {"relationships": [_relationship_document(r) for r in repo.relationships_of_dataset(conn, ws,
-                                                                                                    dataset_uuid)]}
+        return {"relationships": _documents(conn, ws, repo.relationships_of_dataset(conn, ws, dataset_uuid))}

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lading.data.models import Relationship as Relationship  # the stored relationship is the document
+from lading.data.columns import column_document
+from lading.data.derived import AGGREGATION_NAMES
 from lading.domain.shapes import Shape
 
 
@@ -24,6 +25,30 @@ class Dataset(Shape):
     connector_uuid: str | None
     config: dict[str, Any]
     created_at: str | None
+    updated_at: str | None = None
+    deleted_at: str | None = None
+
+
+class Position(Shape):
+    """Where the model sits on the client's canvas."""
+
+    x: float = 0
+    y: float = 0
+
+
+class StorageRun(Shape):
+    """An extractor sync of a model (data spec §2.1 `lastRun`, api.md §13)."""
+
+    uuid: str
+    status: str
+    error_message: str | None
+    created_at: str | None
+    finished_at: str | None
+    workspace_uuid: str
+    model_uuid: str
+    temporal_workflow_id: str
+    s3_filenames: list[str]
+    updated_at: str | None
 
 
 class Model(Shape):
@@ -45,9 +70,47 @@ class Model(Shape):
     segments_count: int
     is_paused: bool
     schedule: Any
-    last_run: Any
+    last_run: StorageRun | None
     created_at: str | None
     updated_at: str | None
+    description: str | None = None
+    position: Position = Position()
+    meta: dict[str, Any] = {}
+    unification: Any = None
+    folder_uuid: str | None = None
+    last_emitted_at: str | None = None
+    deleted_at: str | None = None
+
+
+class Relationship(Shape):
+    """A relationship between two models (data spec §3.3) with the keys the HTTP client reads
+    (api.md §13): the models' datasets and the join columns under the client's names as well."""
+
+    uuid: str
+    from_model_uuid: str
+    to_model_uuid: str
+    from_column_slug: str
+    to_column_slug: str
+    relation: str
+    workspace_uuid: str
+    from_dataset_uuid: str | None
+    to_dataset_uuid: str | None
+    from_property_slug: str
+    to_property_slug: str
+    from_selected_column_slugs: list[str] = []
+    to_selected_column_slugs: list[str] = []
+
+
+def column(definition: dict[str, Any]) -> dict[str, Any]:
+    """A stored column definition as every face answers it: the documented field order, the client's
+    `description` and `properties` (null when never given), a metric's function upper case (api.md §3)."""
+    document = column_document(definition)
+    document.setdefault("description", None)
+    document.setdefault("properties", None)
+    aggregation = document.get("aggregation")
+    if isinstance(aggregation, dict) and aggregation.get("function") in AGGREGATION_NAMES:
+        document["aggregation"] = {**aggregation, "function": AGGREGATION_NAMES[aggregation["function"]]}
+    return document
 
 
 class ModelDdl(Shape):

@@ -114,3 +114,13 @@ def replace_relationships(conn: Connection, ws: str, dataset_uuid: str, rows: li
                                              relationships.c.dataset_uuid == dataset_uuid))
     if rows:
         conn.execute(insert(relationships), [{**r, "workspace_uuid": ws, "dataset_uuid": dataset_uuid} for r in rows])
+
+
+def list_relationships(conn: Connection, ws: str) -> Sequence[Any]:
+    return conn.execute(select(relationships).where(relationships.c.workspace_uuid == ws)
+                        .order_by(relationships.c.created_at, relationships.c.uuid)).all()
+
+
+def get_relationship(conn: Connection, ws: str, uuid: str) -> Any | None:
+    return conn.execute(select(relationships).where(relationships.c.workspace_uuid == ws,
+                                                    relationships.c.uuid == uuid)).first()

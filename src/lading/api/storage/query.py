@@ -1,0 +1,56 @@
+"""`/storage/query…`: execute and download read-only SQL over the workspace's models (`storage query
+…`, api.md §3). A result cut at 10,000 rows says so in a response header, which the remote CLI turns
+into the embedded command's warning; a download answers its export as a signed link (api.md §0.6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import unquote, urlparse
+
+from fastapi import Depends, Response
+from starlette.requests import Request
+
+from lading.api._http import Body, Router, caller
+from lading.api._schemas import answers
+from lading.api.storage import _schemas as schemas
+from lading.services.session import Session
+from lading.services.storage import query
+
+router = Router(prefix="/storage/query", tags=["storage"])
+Caller = Annotated[Session, Depends(caller)]
+
+
+def _signed(request: Request, url: str) -> str:
+    """The export's link for this server: the service answers a `file://` URL when no `LADING_API_URL`
+    is configured, and the base is then the request's own scheme and host (api.md §0.6)."""
+    if not url.startswith("file://"):
+        return url
+    from lading.services.export_urls import signed_url
+
+    file = Path(unquote(urlparse(url).path))
+    return signed_url(f"{request.url.scheme}://{request.url.netloc}", file.parent.name, file.name)
+
+
+class QueryExecute(Body):
+    query: str
+
+
+class QueryDownload(Body):
+    query: str
+    format: str = "csv"
+
+
+@router.post("", summary="query.execute: {rows, isRefreshing}; at most 10,000 rows (truncated beyond)",
+             **answers(schemas.QueryRows))
+def execute(body: QueryExecute, session: Caller, response: Response) -> dict[str, Any]:
+    document = query.execute_query(session, body.query)
+    if document.pop("truncated", False):
+        response.headers[query.TRUNCATED_HEADER] = str(query.MAX_ROWS)
+    return document
+
+
+@router.post("/download", summary="query.download: the whole result as one signed link", **answers(schemas.QueryLinks))
+def download(body: QueryDownload, request: Request, session: Caller) -> dict[str, Any]:
+    export = query.download_query(session, body.query, fmt=body.format)
+    return {"urls": [_signed(request, export["url"])], "isRefreshing": False}
