@@ -14,9 +14,10 @@ from conftest import j, run_cli
 AGENT_FIELDS = ["uuid", "workspaceUuid", "userUuid", "name", "icon", "description", "triggers", "deployedRelease",
                 "folderUuid", "template", "isReadOnly", "createdAt", "updatedAt", "deletedAt"]
 RELEASE_FIELDS = {"uuid", "agentUuid", "workspaceUuid", "userUuid", "version", "status", "description", "parentUuid",
-                  "templateSlug", "systemPrompt", "languageModelSlug", "integrationSlug", "connectorUuid", "temperature",
-                  "maxSteps", "withReasoning", "actions", "resources", "mcpClients", "capabilities", "suggestedActions",
-                  "options", "output", "heartbeat", "evaluator", "deployedAt", "createdAt", "updatedAt"}
+                  "templateSlug", "systemPrompt", "languageModelSlug", "integrationSlug", "connectorUuid",
+                  "temperature", "maxSteps", "withReasoning", "actions", "resources", "mcpClients", "capabilities",
+                  "suggestedActions", "options", "output", "heartbeat", "evaluator", "deployedAt", "createdAt",
+                  "updatedAt"}
 TEMPLATE_FIELDS = {"slug", "name", "description", "kind", "scope", "isPreset", "icon", "languageModelSlug",
                    "integrationSlug", "temperature", "maxSteps", "withReasoning", "systemPrompt", "actions",
                    "resources", "capabilities", "suggestedActions", "output", "heartbeat", "categories", "author",
