@@ -225,6 +225,7 @@ def test_model_selection() -> None:
     assert out["release"]["integrationSlug"] == "anthropic"
 
 
+@pytest.mark.embedded_only
 def test_default_model_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LADING_DEFAULT_LANGUAGE_MODEL", "claude-opus-4-20250514")
     out = draft(make_agent()["uuid"])
@@ -334,6 +335,7 @@ def test_mcp_credentials_are_sealed_and_never_printed() -> None:
 
 # --- workspaces ---------------------------------------------------------------------------------
 
+@pytest.mark.embedded_only
 def test_workspace_isolation(monkeypatch: pytest.MonkeyPatch) -> None:
     mine = make_agent("Secret researcher", "--description", "knows the pipeline")
     my_release = draft(mine["uuid"])
@@ -399,6 +401,7 @@ def test_shipped_templates_and_agent_from_template() -> None:
     assert ok("ai", "release", "deploy-draft", "--agent-uuid", agent["uuid"])["release"]["version"] == "1"
 
 
+@pytest.mark.embedded_only
 def test_user_templates_from_home(lading_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = lading_env / "templates"
     folder.mkdir(parents=True)
