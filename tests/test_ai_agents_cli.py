@@ -11,15 +11,18 @@ import pytest
 
 from conftest import j, run_cli
 
-AGENT_FIELDS = ["uuid", "workspaceUuid", "name", "icon", "description", "triggers", "deployedRelease", "folderUuid",
-                "template", "isReadOnly", "createdAt", "updatedAt"]
-RELEASE_FIELDS = {"uuid", "agentUuid", "version", "status", "description", "parentUuid", "systemPrompt",
-                  "languageModelSlug", "integrationSlug", "connectorUuid", "temperature", "maxSteps",
-                  "withReasoning", "actions", "resources", "mcpClients", "capabilities", "suggestedActions",
-                  "options", "output", "heartbeat", "deployedAt", "createdAt", "updatedAt"}
+AGENT_FIELDS = ["uuid", "workspaceUuid", "userUuid", "name", "icon", "description", "triggers", "deployedRelease",
+                "folderUuid", "template", "isReadOnly", "createdAt", "updatedAt", "deletedAt"]
+RELEASE_FIELDS = {"uuid", "agentUuid", "workspaceUuid", "userUuid", "version", "status", "description", "parentUuid",
+                  "templateSlug", "systemPrompt", "languageModelSlug", "integrationSlug", "connectorUuid",
+                  "temperature", "maxSteps", "withReasoning", "actions", "resources", "mcpClients", "capabilities",
+                  "suggestedActions", "options", "output", "heartbeat", "evaluator", "deployedAt", "createdAt",
+                  "updatedAt"}
 TEMPLATE_FIELDS = {"slug", "name", "description", "kind", "scope", "isPreset", "icon", "languageModelSlug",
                    "integrationSlug", "temperature", "maxSteps", "withReasoning", "systemPrompt", "actions",
-                   "resources", "capabilities", "suggestedActions", "categories", "author", "createdAt", "updatedAt"}
+                   "resources", "capabilities", "suggestedActions", "output", "heartbeat", "categories", "author",
+                   "createdAt", "updatedAt", "workspaceUuid", "evaluator", "deletedAt"}
+MEMORY, WEB_SEARCH = {"slug": "memory", "config": {}}, {"slug": "webSearch", "config": {}}
 
 
 def ok(*args: str) -> Any:
@@ -83,7 +86,8 @@ def test_agent_lifecycle_draft_update_deploy_versions_and_archive() -> None:
                  "--suggested-actions", j([{"label": "Go", "prompt": "Research acme.com"}]))["release"]
     assert updated["uuid"] == first["uuid"] and updated["status"] == "draft"
     assert (updated["systemPrompt"], updated["temperature"], updated["maxSteps"]) == ("Be brief.", 0.2, 12)
-    assert updated["withReasoning"] is True and updated["capabilities"] == ["memory", "webSearch"]
+    assert updated["withReasoning"] is True and updated["capabilities"] == [MEMORY, WEB_SEARCH]
+    assert updated["suggestedActions"] == [{"text": "Research acme.com", "actions": []}]
     assert [a["slug"] for a in updated["actions"]] == ["enrich", "company_data"]
     assert updated["actions"][0]["isBulkAllowed"] is False and updated["actions"][0]["name"] == "enrich"
     assert updated["output"] == {"type": "jsonSchema", "jsonSchema": schema}
@@ -103,7 +107,7 @@ def test_agent_lifecycle_draft_update_deploy_versions_and_archive() -> None:
                                                                                       v1["actions"])
     shown = ok("ai", "agent", "get", agent["uuid"])["agent"]["deployedRelease"]
     assert shown["uuid"] == v1["uuid"] and shown["version"] == "1"
-    assert set(shown) == RELEASE_FIELDS - {"agentUuid", "status", "updatedAt"}
+    assert set(shown) == RELEASE_FIELDS - {"agentUuid", "status", "updatedAt", "workspaceUuid", "parentUuid"}
 
     v2 = ok("ai", "release", "deploy-draft", "--agent-uuid", agent["uuid"], "--temperature", "0.9")["release"]
     assert (v2["version"], v2["status"], v2["temperature"], v2["uuid"]) == ("2", "deployed", 0.9, new_draft["uuid"])
@@ -221,6 +225,7 @@ def test_model_selection() -> None:
     assert out["release"]["integrationSlug"] == "anthropic"
 
 
+@pytest.mark.embedded_only
 def test_default_model_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LADING_DEFAULT_LANGUAGE_MODEL", "claude-opus-4-20250514")
     out = draft(make_agent()["uuid"])
@@ -330,6 +335,7 @@ def test_mcp_credentials_are_sealed_and_never_printed() -> None:
 
 # --- workspaces ---------------------------------------------------------------------------------
 
+@pytest.mark.embedded_only
 def test_workspace_isolation(monkeypatch: pytest.MonkeyPatch) -> None:
     mine = make_agent("Secret researcher", "--description", "knows the pipeline")
     my_release = draft(mine["uuid"])
@@ -385,7 +391,8 @@ def test_shipped_templates_and_agent_from_template() -> None:
     assert ok("ai", "agent", "list") == {"agents": []}
 
     agent = make_agent("Researcher", "--template-slug", "lead-researcher")
-    assert agent["template"] == "lead-researcher" and agent["icon"] == templates["lead-researcher"]["icon"]
+    assert agent["template"] == {"slug": "lead-researcher", "isAvailable": True, "scope": "public"}
+    assert agent["icon"] == templates["lead-researcher"]["icon"]
     release = draft(agent["uuid"])
     for key in ("systemPrompt", "languageModelSlug", "integrationSlug", "temperature", "maxSteps", "actions",
                 "capabilities", "suggestedActions"):
@@ -394,6 +401,7 @@ def test_shipped_templates_and_agent_from_template() -> None:
     assert ok("ai", "release", "deploy-draft", "--agent-uuid", agent["uuid"])["release"]["version"] == "1"
 
 
+@pytest.mark.embedded_only
 def test_user_templates_from_home(lading_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = lading_env / "templates"
     folder.mkdir(parents=True)
@@ -417,7 +425,7 @@ def test_user_templates_from_home(lading_env: Path, capsys: pytest.CaptureFixtur
     agent = make_agent("Watcher", "--template-slug", "renewal-watcher")
     release = draft(agent["uuid"])
     assert (release["systemPrompt"], release["temperature"], release["capabilities"]) == ("Watch renewals.", 0.2,
-                                                                                         ["memory"])
+                                                                                         [MEMORY])
 
 
 def test_language_model_catalog() -> None:

@@ -18,6 +18,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -34,6 +35,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from fakes import Answer, Recorded, fake_provider
 from graphs import chain, end, node, start, var
 
 
@@ -114,14 +116,20 @@ class Seed:
         uploaded = client.post("/workspaceManagement/files/upload",
                                files={"file": ("leads.csv", b"domain,name\nacme.com,Acme\n", "text/csv")})
         self.s3_filename = _ok(uploaded)["s3Filename"]
+        self.agent = _ok(client.post("/ai/agents", json={"name": "Fuzzed agent"}))["agent"]["uuid"]
+        deployed = client.post("/ai/releases/draft/deploy", json={"agentUuid": self.agent})
+        self.ai_release = _ok(deployed)["release"]["uuid"]
+        self.mcp_server = self.new_mcp_server()
+        self.mcp_stack = ExitStack()
+        self.fake_mcp = self.mcp_stack.enter_context(fake_provider())
+        self.fake_mcp.fallback = _fake_mcp
         _wait(client, f"/orchestration/runs/{self.run}", "run")
         _wait(client, f"/orchestration/batches/{self.batch}", "batch")
         self.seed_ai_chats()
 
     def seed_ai_chats(self) -> None:
-        """An agent (no model connector: its answers end in error, every route still answers 200), a
-        chat with a message, and a memory."""
-        self.agent = self.server.lading("ai", "agent", "create", "--name", "Fuzzed agent")["agent"]["uuid"]
+        """On the seeded agent (no model connector: its answers end in error, every route still answers
+        200), a chat with a message, and a memory."""
         sent = self.new_message()
         self.chat, self.message = sent["userMessage"]["chatUuid"], sent["assistantMessage"]["uuid"]
         self.memory = self.new_memory()
@@ -142,6 +150,13 @@ class Seed:
     def new_folder(self, name: str) -> str:
         return str(_ok(self.client.post("/workspaceManagement/folders", json={
             "name": name, "emojiSlug": "rocket", "kind": "tool"}))["folder"]["uuid"])
+
+    def new_agent(self) -> str:
+        return str(_ok(self.client.post("/ai/agents", json={"name": "Doomed agent"}))["agent"]["uuid"])
+
+    def new_mcp_server(self) -> str:
+        made = self.client.post("/ai/mcpServers", json={"name": "Fuzzed MCP", "actions": [], "resources": []})
+        return str(_ok(made)["mcpServer"]["uuid"])
 
     def new_tool(self) -> str:
         made = self.client.post("/orchestration/tools", json={"name": "Doomed", "icon": EMOJI})
@@ -251,8 +266,9 @@ class Seed:
                      "/v1/orchestration/batches/": self.batch, "/v1/orchestration/releases/": self.release,
                      "/v1/orchestration/runs/": self.run, "/v1/orchestration/traces/": self.run,
                      "/v1/orchestration/workflows/": self.workflow, "/v1/workspaceManagement/folders/": self.folder,
-                     "/v1/workspaceManagement/tokens/": self.token, "/v1/segmentation/segments/": self.segment,
-                     "/v1/segmentation/changes/": self.change}
+                      "/v1/workspaceManagement/tokens/": self.token, "/v1/segmentation/segments/": self.segment,
+                      "/v1/segmentation/changes/": self.change, "/v1/ai/agents/": self.agent,
+                      "/v1/ai/releases/": self.ai_release, "/v1/ai/mcpServers/": self.mcp_server}
         for prefix, value in by_prefix.items():
             if path.startswith(prefix + "{"):
                 return {"uuid": [value]}
@@ -264,6 +280,8 @@ class Seed:
             return {"uuid": [self.message]}
         if path.startswith("/v1/ai/memories/{"):
             return {"mem0_id": [self.memory]}
+        if path.startswith("/v1/ai/templates/{"):
+            return {"slug": ["lead-researcher"]}
         if path.startswith("/v1/workspaceManagement/users/{"):
             return {"userUuid": [self.user]}
         return {}
@@ -279,6 +297,17 @@ class Seed:
                 "chatUuid": [self.chat], "messageUuid": [self.message], "agentUuid": [self.agent],
                 "scope": ["user", "agent", "workspace"], "filter": [ALL], "kinds": [["added", "removed"]],
                 "datasetUuid": [self.dataset()]}
+
+
+def _fake_mcp(request: Recorded) -> Answer:
+    """An outside MCP server with one tool (for `mcpClients/connect`)."""
+    message = request.json() if request.method == "POST" else {}
+    if "id" not in message:
+        return Answer(202 if request.method == "POST" else 200, None)
+    result = ({"protocolVersion": "2025-03-26", "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}}
+              if message.get("method") == "initialize" else
+              {"tools": [{"name": "ping", "inputSchema": {"type": "object"}}]})
+    return Answer(200, {"jsonrpc": "2.0", "id": message["id"], "result": result})
 
 
 def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
@@ -301,7 +330,9 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
 
     nothing: Callable[[], dict[str, Any]] = dict
     today = datetime.now(UTC).date()
-    orch, ws, seg, st_ = "/v1/orchestration", "/v1/workspaceManagement", "/v1/segmentation", "/v1/storage"
+    orch, ws, seg, st_, ai = ("/v1/orchestration", "/v1/workspaceManagement", "/v1/segmentation", "/v1/storage",
+                              "/v1/ai")
+    agent = {"agentUuid": s.agent}
     return [
         ("GET", "/health", nothing), ("GET", "/ready", nothing), ("GET", "/v1/whoami", nothing),
         ("GET", "/v1/doctor", nothing), ("GET", "/v1/exports/{export_uuid}/{filename}", s.export),
@@ -459,6 +490,23 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("PUT", f"{ws}/workspaces/current", body({"metadata": {"fuzzed": True}})),
         ("GET", "/v1/userManagement/users/current", nothing),
         ("PUT", "/v1/userManagement/users/current", body({"firstName": "Fuzz"})),
+        # ai: templates, agents, releases, MCP servers and clients, language models
+        ("POST", f"{ai}/templates/list", body({})), ("GET", f"{ai}/templates/{{slug}}", at(slug="email-drafter")),
+        ("GET", f"{ai}/languageModels/list", nothing),
+        ("GET", f"{ai}/agents/list", nothing), ("GET", f"{ai}/agents/{{uuid}}", at(uuid=s.agent)),
+        ("POST", f"{ai}/agents", body({"name": "Made agent", "icon": {"color": "red", "face": "🦊"}})),
+        ("PUT", f"{ai}/agents/{{uuid}}", at_with({"description": "fuzzed"}, uuid=s.agent)),
+        ("DELETE", f"{ai}/agents/{{uuid}}", at(uuid=s.new_agent)),
+        ("GET", f"{ai}/releases/list", nothing), ("GET", f"{ai}/releases/{{uuid}}", at(uuid=s.ai_release)),
+        ("GET", f"{ai}/releases/draft", query(agent)), ("GET", f"{ai}/releases/deployed", query(agent)),
+        ("PUT", f"{ai}/releases/draft/update", body({**agent, "systemPrompt": "Fuzzed."})),
+        ("POST", f"{ai}/releases/draft/deploy", body(agent)),
+        ("GET", f"{ai}/mcpServers/list", nothing), ("GET", f"{ai}/mcpServers/{{uuid}}", at(uuid=s.mcp_server)),
+        ("POST", f"{ai}/mcpServers", body({"name": "Made MCP", "actions": [], "resources": []})),
+        ("PUT", f"{ai}/mcpServers/{{uuid}}", at_with({"description": "fuzzed"}, uuid=s.mcp_server)),
+        ("DELETE", f"{ai}/mcpServers/{{uuid}}", at(uuid=s.new_mcp_server)),
+        ("POST", f"{ai}/mcpClients/connect", lambda: {"body": {"mcpClient": {
+            "kind": "custom", "name": "fake", "url": f"{s.fake_mcp.url}/mcp"}}}),
     ]
 
 
@@ -513,6 +561,13 @@ def test_no_server_error_and_documented_shapes(api_server: Any) -> None:
     schema = schemathesis.openapi.from_dict(document)
     headers = {"authorization": f"Bearer {api_server.tokens['alpha']}"}
     seed = Seed(api_server)
+    try:
+        _run_fuzz(api_server, document, schema, headers, seed)
+    finally:
+        seed.mcp_stack.close()
+
+
+def _run_fuzz(api_server: Any, document: dict[str, Any], schema: Any, headers: dict[str, str], seed: Seed) -> None:
     failures: list[str] = []
     answered: dict[tuple[str, str], set[int]] = {}
     operations = {(op.method.upper(), op.path): op for op in (r.ok() for r in schema.get_all_operations())}

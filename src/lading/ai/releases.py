@@ -51,6 +51,8 @@ def complete(config: Mapping[str, Any] | None) -> dict[str, Any]:
     """A stored config with every field present (older rows or hand-made ones may lack some)."""
     out = default_release_config()
     out.update({k: copy.deepcopy(v) for k, v in (config or {}).items() if k in CONFIG_KEYS})
+    out["capabilities"] = _stored_capabilities(out["capabilities"])
+    out["suggestedActions"] = _stored_suggested_actions(out["suggestedActions"])
     return out
 
 
@@ -216,22 +218,70 @@ def check_mcp_clients(value: Any) -> list[dict[str, Any]]:
     return out
 
 
-def check_capabilities(value: Any) -> list[str]:
-    items = _list(value, "--capabilities", TOOLS_ERROR)
-    unknown = [c for c in items if c not in CAPABILITIES]
-    if unknown:
-        raise _bad(f"unknown capabilities {shown(unknown)}; known: {', '.join(CAPABILITIES)}", TOOLS_ERROR)
-    return list(dict.fromkeys(items))
+def check_capabilities(value: Any) -> list[dict[str, Any]]:
+    """Capabilities in the client's shape `{slug, config:{}}` (api.md §6); a plain slug string (the
+    CLI's `memory,webSearch`) is sugar for `{slug, config:{}}`. Only known slugs; one entry per slug."""
+    out: dict[str, dict[str, Any]] = {}
+    for i, raw in enumerate(_list(value, "--capabilities", TOOLS_ERROR)):
+        item = {"slug": raw} if isinstance(raw, str) else dict(_object(raw, f"capabilities[{i}]", TOOLS_ERROR))
+        slug = item.get("slug")
+        if slug not in CAPABILITIES:
+            raise _bad(f"unknown capabilities {shown([slug])} (capabilities[{i}]); known: {', '.join(CAPABILITIES)}",
+                       TOOLS_ERROR)
+        config = item.get("config")
+        out.setdefault(str(slug), {"slug": slug,
+                                   "config": {} if config is None else _object(config, f"capabilities[{i}].config",
+                                                                               TOOLS_ERROR)})
+    return list(out.values())
 
 
-def check_suggested_actions(value: Any) -> list[dict[str, str]]:
+def capability_slugs(value: Any) -> list[str]:
+    """The slugs of a capabilities list, whichever shape it holds (`{slug, config}` objects, or the
+    plain strings older releases and agent-node configs carry)."""
+    slugs = []
+    for item in value if isinstance(value, list) else []:
+        slug = item.get("slug") if isinstance(item, dict) else item
+        if isinstance(slug, str):
+            slugs.append(slug)
+    return slugs
+
+
+def _suggested_action_refs(value: Any, where: str) -> list[dict[str, str]]:
+    refs = []
+    for j, raw in enumerate(_list([] if value is None else value, f"{where}.actions")):
+        ref = _object(raw, f"{where}.actions[{j}]")
+        refs.append({"slug": str(_text(ref.get("slug"), f"{where}.actions[{j}].slug", optional=False))})
+    return refs
+
+
+def check_suggested_actions(value: Any) -> list[dict[str, Any]]:
+    """Conversation starters in the client's shape `{text, actions:[{slug}]}` (api.md §6); the CLI's
+    `{label, prompt}` is sugar for `{text: prompt, actions: []}`."""
     out = []
     for i, raw in enumerate(_list(value, "--suggested-actions")):
-        item = _object(raw, f"suggestedActions[{i}]")
-        label = _text(item.get("label"), f"suggestedActions[{i}].label", optional=False)
-        prompt = _text(item.get("prompt"), f"suggestedActions[{i}].prompt", optional=False)
-        out.append({"label": str(label), "prompt": str(prompt)})
+        where = f"suggestedActions[{i}]"
+        item = _object(raw, where)
+        if "text" in item:
+            text = _text(item.get("text"), f"{where}.text", optional=False)
+            out.append({"text": str(text), "actions": _suggested_action_refs(item.get("actions"), where)})
+            continue
+        _text(item.get("label"), f"{where}.label", optional=False)
+        prompt = _text(item.get("prompt"), f"{where}.prompt", optional=False)
+        out.append({"text": str(prompt), "actions": []})
     return out
+
+
+def _stored_capabilities(value: Any) -> list[dict[str, Any]]:
+    """A stored capabilities list in the client's shape (older rows hold plain strings)."""
+    items = value if isinstance(value, list) else []
+    return [{"slug": item, "config": {}} if isinstance(item, str) else item for item in items]
+
+
+def _stored_suggested_actions(value: Any) -> list[Any]:
+    """Stored conversation starters in the client's shape (older rows hold `{label, prompt}`)."""
+    items = value if isinstance(value, list) else []
+    return [{"text": item.get("prompt"), "actions": []}
+            if isinstance(item, dict) and "text" not in item and "prompt" in item else item for item in items]
 
 
 def check_options(value: Any) -> dict[str, Any]:
@@ -292,7 +342,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "temperature": check_temperature, "maxSteps": check_max_steps, "withReasoning": _check_bool("--with-reasoning"),
     "actions": check_actions, "resources": check_resources, "mcpClients": check_mcp_clients,
     "capabilities": check_capabilities, "suggestedActions": check_suggested_actions, "options": check_options,
-    "output": check_output, "heartbeat": check_heartbeat,
+    "output": lambda v: {"type": "text"} if v is None else check_output(v), "heartbeat": check_heartbeat,
 }
 
 

@@ -539,6 +539,8 @@ ai_agents = Table(
     # The AI template the agent was created from (slug), or null.
     Column("template_slug", String(128)),
     Column("deployed_release_uuid", Uuid),
+    # Who created the agent (null for rows older than the HTTP API).
+    Column("user_uuid", Uuid),
     # Removed agents keep their chats readable; new messages fail with `agentNotFound`.
     *_stamps(deleted=True),
     Index("ix_ai_agents_workspace", "workspace_uuid", "created_at"),
@@ -559,6 +561,8 @@ ai_releases = Table(
     Column("config", Json, nullable=False),
     _ts("deployed_at"),
     *_stamps(),
+    # Who opened the release (the draft's author; null for rows older than the HTTP API).
+    Column("user_uuid", Uuid),
     Index("ix_ai_releases_agent", "agent_uuid", "status"),
 )
 
@@ -710,5 +714,9 @@ mcp_servers = Table(
     Column("actions", Json, nullable=False),
     Column("resources", Json, nullable=False),
     *_stamps(),
+    # Who created it, its description and its folder (kind `mcpServer`), as the HTTP client sends them.
+    Column("user_uuid", Uuid),
+    Column("description", Text),
+    Column("folder_uuid", Uuid),
     Index("ix_mcp_servers_workspace", "workspace_uuid", "created_at"),
 )

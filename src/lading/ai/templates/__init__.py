@@ -23,7 +23,9 @@ from lading.ai.catalog import resolve_model
 from lading.ai.releases import (
     check_actions,
     check_capabilities,
+    check_heartbeat,
     check_max_steps,
+    check_output,
     check_resources,
     check_suggested_actions,
     check_temperature,
@@ -36,7 +38,8 @@ SCOPES = ("public", "private")
 _SLUG = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,127}$")
 _FIELDS = ("slug", "name", "description", "kind", "scope", "isPreset", "icon", "languageModelSlug",
            "integrationSlug", "temperature", "maxSteps", "withReasoning", "systemPrompt", "actions", "resources",
-           "capabilities", "suggestedActions", "categories", "author", "createdAt", "updatedAt")
+           "capabilities", "suggestedActions", "output", "heartbeat", "categories", "author", "createdAt",
+           "updatedAt")
 
 
 class TemplateError(ValueError):
@@ -88,6 +91,8 @@ def normalise(data: Any, *, shipped: bool, modified: str) -> dict[str, Any]:
             "resources": check_resources(data.get("resources") or []),
             "capabilities": check_capabilities(data.get("capabilities") or []),
             "suggestedActions": check_suggested_actions(data.get("suggestedActions") or []),
+            "output": check_output(data.get("output") or {"type": "text"}),
+            "heartbeat": check_heartbeat(data.get("heartbeat")),
         }
     except LadingError as exc:
         raise TemplateError(exc.message) from exc
@@ -162,5 +167,5 @@ def get_template(home: Path, slug: str) -> dict[str, Any] | None:
 def release_config_of(template: dict[str, Any]) -> dict[str, Any]:
     """The release fields a template sets (the rest come from the empty draft)."""
     keys = ("systemPrompt", "languageModelSlug", "integrationSlug", "temperature", "maxSteps", "withReasoning",
-            "actions", "resources", "capabilities", "suggestedActions")
+            "actions", "resources", "capabilities", "suggestedActions", "output", "heartbeat")
     return {key: template[key] for key in keys}

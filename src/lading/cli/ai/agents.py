@@ -6,7 +6,8 @@ from typing import Any
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.ai._remote import present
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
 
 agent_app = typer.Typer(help="AI agents of the workspace.", no_args_is_help=True, context_settings=help_settings())
@@ -23,7 +24,8 @@ def list_agents(
     """List agents, newest first."""
     from lading.services.ai import agents
 
-    emit(agents.list_agents(session(), folder_uuid=folder_uuid, limit=limit, offset=offset))
+    emit(answer("GET", "/ai/agents/list", query=present(folderUuid=folder_uuid, limit=limit, offset=offset),
+                local=lambda s: agents.list_agents(s, folder_uuid=folder_uuid, limit=limit, offset=offset)))
 
 
 @agent_app.command("get")
@@ -31,7 +33,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """One agent, with its deployed release."""
     from lading.services.ai import agents
 
-    emit(agents.get(session(), uuid))
+    emit(answer("GET", f"/ai/agents/{uuid}", local=lambda s: agents.get(s, uuid)))
 
 
 @agent_app.command("create")
@@ -47,8 +49,13 @@ def create(
     """Create an agent and its first draft release (empty, or copied from --template-slug)."""
     from lading.services.ai import agents
 
-    emit(agents.create(session(), name=name, icon_color=icon_color, icon_face=icon_face,
-                       description=description, folder_uuid=folder_uuid, template_slug=template_slug))
+    icon = present(color=icon_color, face=icon_face)
+    body = present(name=name, icon=icon or None, description=description, folderUuid=folder_uuid,
+                   templateSlug=template_slug)
+    emit(answer("POST", "/ai/agents", body=body,
+                local=lambda s: agents.create(s, name=name, icon_color=icon_color, icon_face=icon_face,
+                                              description=description, folder_uuid=folder_uuid,
+                                              template_slug=template_slug)))
 
 
 @agent_app.command("update")
@@ -68,14 +75,14 @@ def update(
     target = uuid or uuid_arg
     if not target:
         raise UsageError("error: required option '--uuid <uuid>' not specified")
-    changes: dict[str, Any] = {}
-    for key, value in (("name", name), ("description", description), ("icon_color", icon_color),
-                       ("icon_face", icon_face)):
-        if value is not None:
-            changes[key] = value
+    changes: dict[str, Any] = present(name=name, description=description, icon_color=icon_color,
+                                      icon_face=icon_face)
     if folder_uuid is not None:
         changes["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
-    emit(agents.update(session(), target, **changes))
+    icon = present(color=icon_color, face=icon_face)
+    body = {**present(name=name, description=description, icon=icon or None),
+            **({"folderUuid": changes["folder_uuid"]} if "folder_uuid" in changes else {})}
+    emit(answer("PUT", f"/ai/agents/{target}", body=body, local=lambda s: agents.update(s, target, **changes)))
 
 
 @agent_app.command("remove")
@@ -83,4 +90,4 @@ def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove an agent (its chats stay readable; new messages fail with agentNotFound)."""
     from lading.services.ai import agents
 
-    emit(agents.remove(session(), uuid))
+    emit(answer("DELETE", f"/ai/agents/{uuid}", local=lambda s: agents.remove(s, uuid)))

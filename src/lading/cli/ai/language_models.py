@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from lading.cli.ai._remote import answer_without_store, present
 from lading.cli.common import help_settings
 from lading.cli.output import emit
 
@@ -18,4 +19,5 @@ def list_language_models(
     """The language-model catalog with credit prices (other model slugs pass through to the provider)."""
     from lading.services.ai import language_models
 
-    emit(language_models.list_language_models(integration_slug))
+    emit(answer_without_store("GET", "/ai/languageModels/list", query=present(integrationSlug=integration_slug),
+                              local=lambda: language_models.list_language_models(integration_slug)))

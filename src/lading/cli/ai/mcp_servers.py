@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
+from lading.cli.ai._remote import present
+from lading.cli.common import answer, help_settings, session
 from lading.cli.output import emit, parse_json_flag
 
 mcp_server_app = typer.Typer(help="MCP servers: curated tools, agents and data published to outside MCP clients.",
@@ -20,28 +21,48 @@ def list_servers() -> None:
     """List the workspace's MCP servers, newest first."""
     from lading.services.ai import mcp_servers
 
-    emit(mcp_servers.list_servers(session()))
+    emit(answer("GET", "/ai/mcpServers/list", local=mcp_servers.list_servers))
+
+
+@mcp_server_app.command("get")
+def get(uuid: str = typer.Argument(...)) -> None:
+    """One MCP server."""
+    from lading.services.ai import mcp_servers
+
+    emit(answer("GET", f"/ai/mcpServers/{uuid}", local=lambda s: mcp_servers.get(s, uuid)))
 
 
 @mcp_server_app.command("create")
-def create(name: str = typer.Option(..., "--name"), actions: str = _ACTIONS,
-           resources: str = _RESOURCES) -> None:
+def create(name: str = typer.Option(..., "--name"), actions: str = _ACTIONS, resources: str = _RESOURCES,
+           description: str = typer.Option(None, "--description"),
+           folder_uuid: str = typer.Option(None, "--folder-uuid", help="A folder of kind mcpServer.")) -> None:
     """Create an MCP server; every tool, agent, model and file it names must exist."""
     from lading.services.ai import mcp_servers
 
-    emit(mcp_servers.create(session(), name=name, actions=parse_json_flag("--actions", actions),
-                            resources=parse_json_flag("--resources", resources)))
+    fields = present(name=name, actions=parse_json_flag("--actions", actions),
+                     resources=parse_json_flag("--resources", resources), description=description,
+                     folder_uuid=folder_uuid)
+    body = present(name=name, actions=fields.get("actions"), resources=fields.get("resources"),
+                   description=description, folderUuid=folder_uuid)
+    emit(answer("POST", "/ai/mcpServers", body=body, local=lambda s: mcp_servers.create(s, **fields)))
 
 
 @mcp_server_app.command("update")
 def update(uuid: str = typer.Option(..., "--uuid", help="The MCP server."),
-           name: str = typer.Option(None, "--name"), actions: str = _ACTIONS,
-           resources: str = _RESOURCES) -> None:
+           name: str = typer.Option(None, "--name"), actions: str = _ACTIONS, resources: str = _RESOURCES,
+           description: str = typer.Option(None, "--description", help="`null` clears it."),
+           folder_uuid: str = typer.Option(None, "--folder-uuid", help="`null` moves the server to the root.")) -> None:
     """Change an MCP server: omitted flags keep their value, arrays are replaced wholesale."""
     from lading.services.ai import mcp_servers
 
-    emit(mcp_servers.update(session(), uuid, name=name, actions=parse_json_flag("--actions", actions),
-                            resources=parse_json_flag("--resources", resources)))
+    fields = present(name=name, actions=parse_json_flag("--actions", actions),
+                     resources=parse_json_flag("--resources", resources))
+    if description is not None:
+        fields["description"] = None if description == "null" else description
+    if folder_uuid is not None:
+        fields["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
+    body = {("folderUuid" if key == "folder_uuid" else key): value for key, value in fields.items()}
+    emit(answer("PUT", f"/ai/mcpServers/{uuid}", body=body, local=lambda s: mcp_servers.update(s, uuid, **fields)))
 
 
 @mcp_server_app.command("remove")
@@ -49,7 +70,7 @@ def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove an MCP server (clients serving it fail with mcpServerNotFound at their next start)."""
     from lading.services.ai import mcp_servers
 
-    emit(mcp_servers.remove(session(), uuid))
+    emit(answer("DELETE", f"/ai/mcpServers/{uuid}", local=lambda s: mcp_servers.remove(s, uuid)))
 
 
 def register_mcp_command(app: typer.Typer) -> None:

@@ -6,7 +6,8 @@ from typing import Any
 
 import typer
 
-from lading.cli.common import Flag, help_settings, session, shared_flags
+from lading.cli.ai._remote import present
+from lading.cli.common import Flag, answer, help_settings, shared_flags
 from lading.cli.output import emit, parse_json_flag, split_list
 
 release_app = typer.Typer(help="Versioned configurations of an agent (draft, deployed, archived).",
@@ -44,8 +45,10 @@ _FIELDS: dict[str, Flag] = {
                                     help='JSON array of {"kind":"file"|"model","slug",…} resources.')),
     "mcp_clients": (str, typer.Option(None, "--mcp-clients", help='JSON array of {"kind":"custom","name","url",…} or '
                                                                   '{"kind":"connector","name","connectorUuid",…}.')),
-    "capabilities": (str, typer.Option(None, "--capabilities", help='JSON array (or a,b) of memory, webSearch.')),
-    "suggested_actions": (str, typer.Option(None, "--suggested-actions", help='JSON array of {"label","prompt"}.')),
+    "capabilities": (str, typer.Option(None, "--capabilities",
+                                       help='JSON array of {"slug","config"} (or memory,webSearch).')),
+    "suggested_actions": (str, typer.Option(None, "--suggested-actions",
+                                            help='JSON array of {"text","actions":[{"slug"}]} or {"label","prompt"}.')),
     "options": (str, typer.Option(None, "--options", help='{"connectorUuidsByIntegrationSlug":{…},'
                                                          '"modelUuidsByIntegrationSlug":{…}}')),
     "output": (str, typer.Option(None, "--output",
@@ -90,7 +93,8 @@ def list_releases(
     """List releases, newest first."""
     from lading.services.ai import releases
 
-    emit(releases.list_releases(session(), agent_uuid=agent_uuid, limit=limit, offset=offset))
+    emit(answer("GET", "/ai/releases/list", query=present(agentUuid=agent_uuid, limit=limit, offset=offset),
+                local=lambda s: releases.list_releases(s, agent_uuid=agent_uuid, limit=limit, offset=offset)))
 
 
 @release_app.command("get")
@@ -98,7 +102,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
     """One release."""
     from lading.services.ai import releases
 
-    emit(releases.get(session(), uuid))
+    emit(answer("GET", f"/ai/releases/{uuid}", local=lambda s: releases.get(s, uuid)))
 
 
 @release_app.command("get-draft")
@@ -106,7 +110,8 @@ def get_draft(agent_uuid: str = _AGENT) -> None:
     """The agent's draft, created when missing (a copy of the deployed release, else empty)."""
     from lading.services.ai import releases
 
-    emit(releases.get_draft(session(), agent_uuid))
+    emit(answer("GET", "/ai/releases/draft", query={"agentUuid": agent_uuid},
+                local=lambda s: releases.get_draft(s, agent_uuid)))
 
 
 @release_app.command("update-draft")
@@ -115,7 +120,9 @@ def update_draft(agent_uuid: str = _AGENT, *, changes: dict[str, Any], parent_uu
     """Change the draft: omitted flags keep its value, array flags replace the whole array."""
     from lading.services.ai import releases
 
-    emit(releases.update_draft(session(), agent_uuid, changes, parent_uuid=parent_uuid))
+    body = {"agentUuid": agent_uuid, **present(parentUuid=parent_uuid), **changes}
+    emit(answer("PUT", "/ai/releases/draft/update", body=body,
+                local=lambda s: releases.update_draft(s, agent_uuid, changes, parent_uuid=parent_uuid)))
 
 
 @release_app.command("deploy-draft")
@@ -123,9 +130,13 @@ def update_draft(agent_uuid: str = _AGENT, *, changes: dict[str, Any], parent_uu
 def deploy_draft(
     agent_uuid: str = _AGENT, description: str = typer.Option(None, "--description", help="Deploy note."), *,
     changes: dict[str, Any], parent_uuid: str = _PARENT,
+    version: str = typer.Option(None, "--version", help="The deployed release's version (default: the next number)."),
 ) -> None:
     """Apply the flags to the draft, check everything it references, and deploy it as the next version."""
     from lading.services.ai import releases
 
-    emit(releases.deploy_draft(session(), agent_uuid, changes, description=description,
-                               parent_uuid=parent_uuid))
+    body = {"agentUuid": agent_uuid, **present(description=description, parentUuid=parent_uuid, version=version),
+            **changes}
+    emit(answer("POST", "/ai/releases/draft/deploy", body=body,
+                local=lambda s: releases.deploy_draft(s, agent_uuid, changes, description=description,
+                                                      parent_uuid=parent_uuid, version=version)))

@@ -3,7 +3,7 @@
 One module per noun; its public verbs (what the CLI, the MCP tools and the HTTP API call):
 
 - `agents`: list_agents, get, create, update, remove
-- `releases`: list_releases, get, get_draft, update_draft, deploy_draft (and check_references,
+- `releases`: list_releases, get, get_draft, get_deployed, update_draft, deploy_draft (and check_references,
   unseal_mcp_authentication for whoever serves a release's MCP clients)
 - `templates`: list_templates, get
 - `language_models`: list_language_models
@@ -11,6 +11,7 @@ One module per noun; its public verbs (what the CLI, the MCP tools and the HTTP 
 - `messages`: create, exchange, get, list_messages; answer_chat_message (the agent step of a chat run)
 - `memories`: list_memories, update, remove; with_memory (an agent turn's memories and `remember` tool)
 - `mcp_servers`: list_servers, get, create, update, remove
+- `mcp_clients`: list_tools, connect (an outside MCP server's tools; nothing stored)
 - `shapes`: the JSON shape of every object these answer
 
 Private to the group: `_lookup` (finding agents and chats, paging), `_runtime` (running an agent turn
@@ -22,6 +23,7 @@ from lading.services.ai import (
     agents,
     chats,
     language_models,
+    mcp_clients,
     mcp_servers,
     memories,
     messages,
@@ -30,5 +32,5 @@ from lading.services.ai import (
     templates,
 )
 
-__all__ = ["agents", "chats", "language_models", "mcp_servers", "memories", "messages", "releases", "shapes",
-           "templates"]
+__all__ = ["agents", "chats", "language_models", "mcp_clients", "mcp_servers", "memories", "messages", "releases",
+           "shapes", "templates"]

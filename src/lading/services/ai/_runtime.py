@@ -124,6 +124,7 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
     the release's `connectorUuid`, else `options.connectorUuidsByIntegrationSlug`, else the workspace's
     newest connector of the provider (or a platform-credits one)."""
     from lading.ai.catalog import resolve_model
+    from lading.ai.releases import capability_slugs
     from lading.integrations import get_integration
     from lading.services.ai._resources import merge_resources, with_resource_prompts
     from lading.services.connection import connectors as connections
@@ -133,7 +134,7 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
     merged = {**config, **{k: v for k, v in (overrides or {}).items() if v is not None and k not in
                            ("actions", "resources")}}
     for key, label in _UNSUPPORTED_CAPABILITIES.items():
-        if key in (merged.get("capabilities") or []):
+        if key in capability_slugs(merged.get("capabilities")):
             raise _fail(f"the '{key}' capability ({label}) is not available in this installation yet")
     resources = merge_resources(config.get("resources"), (overrides or {}).get("resources"))
     if merged.get("mcpClients"):
@@ -327,7 +328,9 @@ async def run_turn(session: Session, resolved: ResolvedAgent, history: list[Chat
         spec = build_spec(session, resolved.config, overrides)
         actions = _merge_actions(resolved.config.get("actions"), (overrides or {}).get("actions"))
         tools = build_tools(session, actions, stack, resolved.agent_uuid, root_run_uuid)
-        if "memory" in (resolved.config.get("capabilities") or []):
+        from lading.ai.releases import capability_slugs
+
+        if "memory" in capability_slugs(resolved.config.get("capabilities")):
             from lading.services.ai.memories import with_memory
 
             spec, tools = with_memory(session, resolved.agent_uuid, spec, tools)

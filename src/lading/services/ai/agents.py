@@ -9,11 +9,12 @@ release command (`agentNotFound`); its rows stay, so its chats remain readable.
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Callable
 from typing import Any
 
 from lading.ai import icons
 from lading.ai.releases import apply_changes, default_release_config
-from lading.domain.errors import NotFoundError
+from lading.domain.errors import NotFoundError, shown
 from lading.services import inputs
 from lading.services.ai._lookup import page, require_agent
 from lading.services.ai.shapes import Agent, Removed
@@ -25,9 +26,35 @@ from lading.store.repositories import ai as repo
 _UNSET: Any = object()
 
 
+def _templates(session: Session) -> Callable[[str | None], dict[str, Any] | None]:
+    """The templates agents name, each looked up once per answer (a user's template file may be gone)."""
+    from lading.ai.templates import get_template
+
+    found: dict[str, dict[str, Any] | None] = {}
+
+    def lookup(slug: str | None) -> dict[str, Any] | None:
+        if not slug:
+            return None
+        if slug not in found:
+            found[slug] = get_template(session.settings.home, slug)
+        return found[slug]
+    return lookup
+
+
 def _present(session: Session, conn: Any, row: Any) -> dict[str, Any]:
     deployed = repo.release_with_status(conn, session.workspace_uuid, row.uuid, "deployed")
-    return Agent.of(row, deployed).dump()
+    return Agent.of(row, deployed, _templates(session)(row.template_slug)).dump()
+
+
+def _template_slug(session: Session, value: Any) -> str | None:
+    """The template an agent is said to come from: a known slug, or None."""
+    from lading.ai.templates import get_template
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or get_template(session.settings.home, value) is None:
+        raise NotFoundError(f"Template not found: {shown(value)}", reason="templateNotFound")
+    return value
 
 
 # --- agents -------------------------------------------------------------------------------------
@@ -39,7 +66,8 @@ def list_agents(session: Session, *, folder_uuid: str | None = None, limit: int 
     with session.db.read() as conn:
         rows = repo.list_agents(conn, ws, folder_uuid=inputs.folder_uuid(folder_uuid), limit=limit, offset=offset)
         deployed = repo.releases_by_agent(conn, ws, [r.uuid for r in rows], "deployed")
-    return {"agents": [Agent.of(r, deployed.get(r.uuid)).dump() for r in rows]}
+    template = _templates(session)
+    return {"agents": [Agent.of(r, deployed.get(r.uuid), template(r.template_slug)).dump() for r in rows]}
 
 
 def get(session: Session, uuid: str) -> dict[str, Any]:
@@ -48,8 +76,8 @@ def get(session: Session, uuid: str) -> dict[str, Any]:
 
 
 def create(session: Session, *, name: str, icon_color: str | None = None, icon_face: str | None = None,
-                 description: str | None = None, folder_uuid: str | None = None,
-                 template_slug: str | None = None) -> dict[str, Any]:
+           description: str | None = None, folder_uuid: str | None = None,
+           template_slug: str | None = None) -> dict[str, Any]:
     """The agent and its first draft (version "1"): empty, or the template's configuration."""
     from lading.ai.templates import get_template, release_config_of
 
@@ -66,7 +94,7 @@ def create(session: Session, *, name: str, icon_color: str | None = None, icon_f
               "icon_color": icons.check_color(icon_color) if icon_color is not None else color,
               "icon_face": icons.check_face(icon_face) if icon_face is not None else face,
               "folder_uuid": inputs.folder_uuid(folder_uuid), "template_slug": template_slug,
-              "deployed_release_uuid": None}
+              "deployed_release_uuid": None, "user_uuid": session.user_uuid}
     now = utcnow()
     ws = session.workspace_uuid
     with session.db.write() as conn:
@@ -75,14 +103,18 @@ def create(session: Session, *, name: str, icon_color: str | None = None, icon_f
         repo.insert_release(conn, ws, {"uuid": str(uuidlib.uuid4()), "agent_uuid": values["uuid"], "version": "1",
                                        "status": "draft", "description": None, "parent_uuid": None,
                                        "config": config, "deployed_at": None, "created_at": now,
-                                       "updated_at": now})
+                                       "updated_at": now, "user_uuid": session.user_uuid})
         return {"agent": _present(session, conn, require_agent(session, conn, values["uuid"]))}
 
 
 def update(session: Session, uuid: str, *, name: Any = _UNSET, description: Any = _UNSET,
-                 icon_color: Any = _UNSET, icon_face: Any = _UNSET, folder_uuid: Any = _UNSET) -> dict[str, Any]:
-    """Only the given fields change; `folder_uuid=None` moves the agent to the root."""
+           icon_color: Any = _UNSET, icon_face: Any = _UNSET, folder_uuid: Any = _UNSET,
+           template_slug: Any = _UNSET) -> dict[str, Any]:
+    """Only the given fields change; `folder_uuid=None` moves the agent to the root, `template_slug=None`
+    forgets the template it came from (the releases keep what was copied)."""
     values: dict[str, Any] = {}
+    if template_slug is not _UNSET:
+        values["template_slug"] = _template_slug(session, template_slug)
     if name is not _UNSET:
         values["name"] = inputs.object_name(name)
     if description is not _UNSET:

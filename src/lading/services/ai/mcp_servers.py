@@ -21,11 +21,14 @@ from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import UUID_RE
 from lading.services.ai.shapes import McpServer, Removed
 from lading.services.session import Session
+from lading.services.workspace.folders import require_folder
 from lading.store.clock import utcnow
 from lading.store.repositories import mcp_servers as repo
 
 PUBLISHED_KINDS = ("tool", "agent")
 MAX_NAME = 255
+FOLDER_KIND = "mcpServer"
+_UNSET: Any = object()
 
 
 def _not_found() -> NotFoundError:
@@ -80,21 +83,33 @@ def get(session: Session, uuid: str | None) -> dict[str, Any]:
         return {"mcpServer": McpServer.of(_require(conn, session.workspace_uuid, uuid)).dump()}
 
 
-def create(session: Session, *, name: Any, actions: Any = None, resources: Any = None) -> dict[str, Any]:
+def _description(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("--description must be a text", reason="invalidData")
+    return value
+
+
+def create(session: Session, *, name: Any, actions: Any = None, resources: Any = None, description: Any = None,
+           folder_uuid: Any = None) -> dict[str, Any]:
+    """A new server; `folder_uuid` names a folder of kind `mcpServer` (`folderNotFound`)."""
     clean_name = _name(name)
     clean_actions = check_server_actions([] if actions is None else actions)
     clean_resources = check_resources([] if resources is None else resources)
     ws, uuid, now = session.workspace_uuid, str(uuidlib.uuid4()), utcnow()
     with session.db.write() as conn:
+        folder = require_folder(conn, ws, folder_uuid, FOLDER_KIND)
         _checked(session, conn, clean_actions, clean_resources)
-        repo.insert_server(conn, ws, {"uuid": uuid, "name": clean_name, "actions": clean_actions,
-                                      "resources": clean_resources, "created_at": now, "updated_at": now})
+        repo.insert_server(conn, ws, {"uuid": uuid, "name": clean_name, "description": _description(description),
+                                      "folder_uuid": folder, "user_uuid": session.user_uuid,
+                                      "actions": clean_actions, "resources": clean_resources, "created_at": now,
+                                      "updated_at": now})
         return {"mcpServer": McpServer.of(repo.get_server(conn, ws, uuid)).dump()}
 
 
-def update(session: Session, uuid: str | None, *, name: Any = None, actions: Any = None,
-                  resources: Any = None) -> dict[str, Any]:
-    """Omitted fields keep their value; a given array replaces the stored one wholesale."""
+def update(session: Session, uuid: str | None, *, name: Any = None, actions: Any = None, resources: Any = None,
+           description: Any = _UNSET, folder_uuid: Any = _UNSET) -> dict[str, Any]:
+    """Omitted fields keep their value; a given array replaces the stored one wholesale; a null
+    `description` clears it and a null `folder_uuid` moves the server to the root."""
     changes: dict[str, Any] = {}
     if name is not None:
         changes["name"] = _name(name)
@@ -102,9 +117,13 @@ def update(session: Session, uuid: str | None, *, name: Any = None, actions: Any
         changes["actions"] = check_server_actions(actions)
     if resources is not None:
         changes["resources"] = check_resources(resources)
+    if description is not _UNSET:
+        changes["description"] = _description(description)
     ws = session.workspace_uuid
     with session.db.write() as conn:
         row = _require(conn, ws, uuid)
+        if folder_uuid is not _UNSET:
+            changes["folder_uuid"] = require_folder(conn, ws, folder_uuid, FOLDER_KIND)
         _checked(session, conn, changes.get("actions"), changes.get("resources"))
         if changes:
             repo.update_server(conn, ws, row.uuid, {**changes, "updated_at": utcnow()})

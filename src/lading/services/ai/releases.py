@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from lading.ai.releases import References, apply_changes, complete, default_release_config, references
-from lading.domain.errors import NotFoundError, ValidationError
+from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.domain.nodes import UUID_RE
 from lading.services.ai._lookup import page, require_agent
 from lading.services.ai.shapes import MASK, Release
@@ -29,6 +29,7 @@ from lading.store.clock import utcnow
 from lading.store.repositories import ai as repo
 
 TOOLS_ERROR = "failedToReconciliateAgentAiTools"
+MAX_VERSION = 32
 
 
 def _release_not_found(uuid: str) -> NotFoundError:
@@ -42,16 +43,29 @@ def _draft_not_found() -> NotFoundError:
 
 # --- reads --------------------------------------------------------------------------------------
 
-def list_releases(session: Session, *, agent_uuid: str | None = None, limit: int | None = None,
+STATUSES = ("draft", "deployed", "archived")
+
+
+def list_releases(session: Session, *, agent_uuid: str | None = None, user_uuid: str | None = None,
+                  statuses: list[str] | None = None, limit: int | None = None,
                   offset: int | None = None) -> dict[str, Any]:
+    """Releases of live agents, newest first; `agent_uuid`, `user_uuid` (who opened them) and `statuses`
+    narrow the list."""
     limit, offset = page(limit, offset)
+    for status in statuses or ():
+        if status not in STATUSES:
+            raise ValidationError(f"--statuses: unknown status {shown(status)}; known: {', '.join(STATUSES)}",
+                                  reason="invalidData")
+    user = user_uuid.lower() if user_uuid else None
     ws = session.workspace_uuid
     with session.db.read() as conn:
         if agent_uuid:
             agent = require_agent(session, conn, agent_uuid)
-            rows = repo.list_releases(conn, ws, agent_uuid=agent.uuid, limit=limit, offset=offset)
+            rows = repo.list_releases(conn, ws, agent_uuid=agent.uuid, limit=limit, offset=offset, user_uuid=user,
+                                      statuses=statuses)
         else:
-            rows = repo.list_live_agent_releases(conn, ws, limit=limit, offset=offset)
+            rows = repo.list_live_agent_releases(conn, ws, limit=limit, offset=offset, user_uuid=user,
+                                                 statuses=statuses)
     return {"releases": [Release.of(r).dump() for r in rows]}
 
 
@@ -84,8 +98,19 @@ def _open_draft(session: Session, conn: Any, agent: Any) -> Any:
         "uuid": uuid, "agent_uuid": agent.uuid, "version": str(_next_version(conn, ws, agent.uuid)),
         "status": "draft", "description": None, "parent_uuid": deployed.uuid if deployed is not None else None,
         "config": complete(deployed.config) if deployed is not None else default_release_config(),
-        "deployed_at": None, "created_at": now, "updated_at": now})
+        "deployed_at": None, "created_at": now, "updated_at": now, "user_uuid": session.user_uuid})
     return repo.get_release(conn, ws, uuid)
+
+
+def get_deployed(session: Session, agent_uuid: str) -> dict[str, Any]:
+    """The agent's deployed release (`releaseNotFound` before its first deploy)."""
+    with session.db.read() as conn:
+        agent = require_agent(session, conn, agent_uuid)
+        deployed = repo.release_with_status(conn, session.workspace_uuid, agent.uuid, "deployed")
+    if deployed is None:
+        raise NotFoundError("This agent has no deployed release yet (`lading ai release deploy-draft`)",
+                            reason="releaseNotFound")
+    return {"release": Release.of(deployed).dump()}
 
 
 def get_draft(session: Session, agent_uuid: str) -> dict[str, Any]:
@@ -235,26 +260,44 @@ def check_references(session: Session, conn: Any, refs: References) -> None:
                                 details={"field": where})
 
 
+def _chosen_version(conn: Any, ws: str, agent_uuid: str, version: Any) -> str:
+    """A version the caller names for the deploy: a non-empty string of at most 32 characters that no
+    other deployed or archived release of the agent holds (`invalidReleaseVersion`)."""
+    if not isinstance(version, str) or not version.strip() or len(version.strip()) > MAX_VERSION:
+        raise ValidationError(f"--version must be a non-empty string of at most {MAX_VERSION} characters "
+                              f"(got {shown(version)})", reason="invalidReleaseVersion", details={"field": "version"})
+    taken = {r.version for r in repo.list_releases(conn, ws, agent_uuid=agent_uuid, limit=None, offset=0)
+             if r.status != "draft"}
+    if version.strip() in taken:
+        raise ValidationError(f"--version {version.strip()} is already a release of this agent",
+                              reason="invalidReleaseVersion", details={"field": "version"})
+    return version.strip()
+
+
 def deploy_draft(session: Session, agent_uuid: str, changes: dict[str, Any], *, description: str | None = None,
-                 parent_uuid: str | None = None) -> dict[str, Any]:
-    """Apply the flags to the draft, check its references, deploy it; returns the deployed release."""
+                 parent_uuid: str | None = None, version: str | None = None) -> dict[str, Any]:
+    """Apply the flags to the draft, check its references, deploy it; returns the deployed release.
+    Its version is `version` when given, else the highest numeric version + 1; the new draft then takes
+    the next number."""
     ws = session.workspace_uuid
     with session.db.write() as conn:
         agent, draft, config, parent = _edit_draft(session, conn, agent_uuid, changes, parent_uuid)
         check_references(session, conn, references(config))
-        version = _next_version(conn, ws, agent.uuid)
+        chosen = None if version is None else _chosen_version(conn, ws, agent.uuid, version)
+        number = _next_version(conn, ws, agent.uuid)
         now = utcnow()
         previous = repo.release_with_status(conn, ws, agent.uuid, "deployed")
         if previous is not None:
             repo.update_release(conn, ws, previous.uuid, {"status": "archived", "updated_at": now})
         repo.update_release(conn, ws, draft.uuid, {
-            "status": "deployed", "version": str(version), "config": config, "description": description,
+            "status": "deployed", "version": chosen or str(number), "config": config, "description": description,
             "parent_uuid": parent if parent is not None else draft.parent_uuid, "deployed_at": now,
             "updated_at": now})
         later = now + timedelta(microseconds=1)  # the new draft lists first (newest first)
         repo.insert_release(conn, ws, {
-            "uuid": str(uuidlib.uuid4()), "agent_uuid": agent.uuid, "version": str(version + 1), "status": "draft",
+            "uuid": str(uuidlib.uuid4()), "agent_uuid": agent.uuid,
+            "version": str(_next_version(conn, ws, agent.uuid)), "status": "draft",
             "description": None, "parent_uuid": draft.uuid, "config": config, "deployed_at": None,
-            "created_at": later, "updated_at": later})
+            "created_at": later, "updated_at": later, "user_uuid": session.user_uuid})
         repo.update_agent(conn, ws, agent.uuid, {"deployed_release_uuid": draft.uuid, "updated_at": now})
         return {"release": Release.of(repo.get_release(conn, ws, draft.uuid)).dump()}

@@ -29,7 +29,8 @@ class Removed(Shape):
 # --- agents and releases ------------------------------------------------------------------------------
 
 
-def _masked(client: Any) -> Any:
+def masked_mcp_client(client: Any) -> Any:
+    """An MCP client as printed: its access token replaced by the mask."""
     auth = client.get("authentication") if isinstance(client, dict) else None
     if not isinstance(auth, dict):
         return client
@@ -38,28 +39,35 @@ def _masked(client: Any) -> Any:
 
 def _release_fields(row: Any) -> dict[str, Any]:
     config = complete(row.config)
-    return {"uuid": row.uuid, "agent_uuid": row.agent_uuid, "version": row.version, "status": row.status,
-            "description": row.description, "parent_uuid": row.parent_uuid,
+    return {"uuid": row.uuid, "agent_uuid": row.agent_uuid, "workspace_uuid": row.workspace_uuid,
+            "user_uuid": row.user_uuid, "version": row.version, "status": row.status,
+            "description": row.description, "parent_uuid": row.parent_uuid, "template_slug": None,
             "system_prompt": config["systemPrompt"], "language_model_slug": config["languageModelSlug"],
             "integration_slug": config["integrationSlug"], "connector_uuid": config["connectorUuid"],
             "temperature": config["temperature"], "max_steps": config["maxSteps"],
             "with_reasoning": config["withReasoning"], "actions": config["actions"],
-            "resources": config["resources"], "mcp_clients": [_masked(c) for c in config["mcpClients"]],
+            "resources": config["resources"], "mcp_clients": [masked_mcp_client(c) for c in config["mcpClients"]],
             "capabilities": config["capabilities"], "suggested_actions": config["suggestedActions"],
             "options": config["options"], "output": config["output"], "heartbeat": config["heartbeat"],
-            "deployed_at": iso(row.deployed_at), "created_at": iso(row.created_at),
+            "evaluator": None, "deployed_at": iso(row.deployed_at), "created_at": iso(row.created_at),
             "updated_at": iso(row.updated_at)}
 
 
 class Release(Shape):
-    """A Release (spec §2.2). MCP-client credentials are never printed (`accessToken` masked)."""
+    """An AiRelease (spec §2.2, api.md §13: + `workspaceUuid`, `userUuid`, `templateSlug`, `evaluator`).
+    MCP-client credentials are never printed (`accessToken` masked). `capabilities` are `{slug, config}`
+    objects and `suggestedActions` `{text, actions}` (the client's shapes, api.md §6). Lading keeps no
+    template per release nor evaluators: `templateSlug` and `evaluator` are null."""
 
     uuid: str
     agent_uuid: str
+    workspace_uuid: str
+    user_uuid: str | None
     version: str
     status: str
     description: str | None
     parent_uuid: str | None
+    template_slug: str | None
     system_prompt: Any
     language_model_slug: Any
     integration_slug: Any
@@ -75,6 +83,7 @@ class Release(Shape):
     options: Any
     output: Any
     heartbeat: Any
+    evaluator: Any
     deployed_at: str | None
     created_at: str | None
     updated_at: str | None
@@ -85,11 +94,14 @@ class Release(Shape):
 
 
 class DeployedRelease(Release):
-    """An agent's `deployedRelease`: the same Release, printed without agentUuid, status and updatedAt
-    (the fields keep their place, so both documents list the rest in one order)."""
+    """An agent's `deployedRelease`: the same Release, printed without agentUuid, status, updatedAt,
+    workspaceUuid and parentUuid (api.md §13; the fields keep their place, so both documents list the
+    rest in one order)."""
 
     agent_uuid: str = Field(exclude=True)
+    workspace_uuid: str = Field(exclude=True)
     status: str = Field(exclude=True)
+    parent_uuid: str | None = Field(exclude=True)
     updated_at: str | None = Field(exclude=True)
 
 
@@ -98,29 +110,54 @@ class AgentIcon(Shape):
     face: str
 
 
+class AgentTemplate(Shape):
+    """The template an agent was created from: `isAvailable` false once the template is gone (a
+    removed `$LADING_HOME/templates` file), `scope` then null."""
+
+    slug: str
+    is_available: bool
+    scope: str | None
+
+
 class Agent(Shape):
-    """An Agent (spec §2.1)."""
+    """An Agent (spec §2.1, api.md §13: + `userUuid`, `deletedAt`, `template` as an object)."""
 
     uuid: str
     workspace_uuid: str
+    user_uuid: str | None
     name: str
     icon: AgentIcon
     description: str | None
     triggers: list[Any]
     deployed_release: DeployedRelease | None
     folder_uuid: str | None
-    template: str | None
+    template: AgentTemplate | None
     is_read_only: bool
     created_at: str | None
     updated_at: str | None
+    deleted_at: str | None
 
     @classmethod
-    def of(cls, row: Any, deployed: Any | None) -> Agent:
-        return cls(uuid=row.uuid, workspace_uuid=row.workspace_uuid, name=row.name,
-                   icon=AgentIcon(color=row.icon_color, face=row.icon_face), description=row.description,
-                   triggers=[], deployed_release=DeployedRelease.of(deployed) if deployed is not None else None,
-                   folder_uuid=row.folder_uuid, template=row.template_slug, is_read_only=False,
-                   created_at=iso(row.created_at), updated_at=iso(row.updated_at))
+    def of(cls, row: Any, deployed: Any | None, template: dict[str, Any] | None = None) -> Agent:
+        """`template`: the row's template (`row.template_slug`) as found now, None when it is gone."""
+        ref = None
+        if row.template_slug:
+            ref = AgentTemplate(slug=row.template_slug, is_available=template is not None,
+                                scope=template.get("scope") if template is not None else None)
+        return cls(uuid=row.uuid, workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid,
+                   name=row.name, icon=AgentIcon(color=row.icon_color, face=row.icon_face),
+                   description=row.description, triggers=[],
+                   deployed_release=DeployedRelease.of(deployed) if deployed is not None else None,
+                   folder_uuid=row.folder_uuid, template=ref, is_read_only=False,
+                   created_at=iso(row.created_at), updated_at=iso(row.updated_at),
+                   deleted_at=iso(row.deleted_at))
+
+
+def ai_template(template: dict[str, Any]) -> dict[str, Any]:
+    """An AiTemplate (spec §2.3, api.md §13): the template document as written, plus the keys the
+    client expects that Lading's installation-wide templates have no value for (`workspaceUuid`,
+    `evaluator`, `deletedAt`: null)."""
+    return {**template, "workspaceUuid": None, "evaluator": None, "deletedAt": None}
 
 
 # --- the language-model catalog -----------------------------------------------------------------------
@@ -202,7 +239,7 @@ class Message(Shape):
                    type=row.role, workspace_uuid=row.workspace_uuid, agent_uuid=agent_uuid,
                    release_uuid=row.release_uuid, user_uuid=row.user_uuid or None,
                    actions=given.get("actions") or [], resources=given.get("resources") or [],
-                   capabilities=given.get("capabilities") or [], mcp_clients=[_masked(c) for c in
+                   capabilities=given.get("capabilities") or [], mcp_clients=[masked_mcp_client(c) for c in
                                                                                given.get("mcpClients") or []],
                    system_prompt=given.get("systemPrompt"), with_reasoning=bool(given.get("withReasoning")),
                    temperature=given.get("temperature"), max_steps=given.get("maxSteps"),
@@ -310,17 +347,38 @@ class RemovedMemory(Shape):
 
 
 class McpServer(Shape):
-    """A server published over MCP (spec §2.8): its actions and resources as written."""
+    """A server published over MCP (spec §2.8): its actions and resources as written (api.md §13: +
+    `userUuid`, `description`, `folderUuid`, `templateSlug`, `isReadOnly`, `deletedAt`; Lading's servers
+    come from no template, none is read-only, and a removed one is gone)."""
 
     uuid: str
     workspace_uuid: str
+    user_uuid: str | None
     name: str
+    description: str | None
     actions: list[Any]
     resources: list[Any]
+    folder_uuid: str | None
+    template_slug: str | None
+    is_read_only: bool
     created_at: str | None
     updated_at: str | None
+    deleted_at: str | None
 
     @classmethod
     def of(cls, row: Any) -> McpServer:
-        return cls(uuid=row.uuid, workspace_uuid=row.workspace_uuid, name=row.name, actions=row.actions or [],
-                   resources=row.resources or [], created_at=iso(row.created_at), updated_at=iso(row.updated_at))
+        return cls(uuid=row.uuid, workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid,
+                   name=row.name, description=row.description, actions=row.actions or [],
+                   resources=row.resources or [], folder_uuid=row.folder_uuid,
+                   template_slug=None, is_read_only=False, created_at=iso(row.created_at),
+                   updated_at=iso(row.updated_at), deleted_at=None)
+
+
+class McpClientTool(Shape):
+    """A tool a remote MCP server offers (`ai mcp-client connect`): the route's item adds its input
+    schema under `config.jsonSchema` (api.md §6)."""
+
+    slug: str
+    name: str
+    description: str | None
+    config: dict[str, Any]

@@ -57,17 +57,23 @@ def releases_by_agent(conn: Connection, ws: str, agent_uuids: Sequence[str], sta
     return {row.agent_uuid: row for row in rows}
 
 
+def _with_statuses(query: Any, statuses: Sequence[str] | None) -> Any:
+    return query.where(ai_releases.c.status.in_(list(statuses))) if statuses else query
+
+
 def list_releases(conn: Connection, ws: str, *, agent_uuid: str | None, limit: int | None,
-                  offset: int) -> Sequence[Any]:
-    query = _releases.narrowed(_releases.rows(ws), agent_uuid=agent_uuid)
-    return page(conn, query.order_by(*_releases.newest_first()), limit, offset)
+                  offset: int, user_uuid: str | None = None, statuses: Sequence[str] | None = None) -> Sequence[Any]:
+    query = _releases.narrowed(_releases.rows(ws), agent_uuid=agent_uuid, user_uuid=user_uuid)
+    return page(conn, _with_statuses(query, statuses).order_by(*_releases.newest_first()), limit, offset)
 
 
-def list_live_agent_releases(conn: Connection, ws: str, *, limit: int | None, offset: int) -> Sequence[Any]:
-    """Every release of the workspace's agents that are not removed, newest first."""
+def list_live_agent_releases(conn: Connection, ws: str, *, limit: int | None, offset: int,
+                             user_uuid: str | None = None, statuses: Sequence[str] | None = None) -> Sequence[Any]:
+    """Every release of the workspace's agents that are not removed, newest first (optionally only
+    those `user_uuid` opened, in `statuses`)."""
     live = select(ai_agents.c.uuid).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
-    query = _releases.rows(ws).where(ai_releases.c.agent_uuid.in_(live))
-    return page(conn, query.order_by(*_releases.newest_first()), limit, offset)
+    query = _releases.narrowed(_releases.rows(ws).where(ai_releases.c.agent_uuid.in_(live)), user_uuid=user_uuid)
+    return page(conn, _with_statuses(query, statuses).order_by(*_releases.newest_first()), limit, offset)
 
 
 def search_agents(conn: Connection, ws: str) -> Sequence[Any]:
