@@ -27,7 +27,6 @@ from starlette.responses import PlainTextResponse
 
 from lading.api._errors import error_response
 from lading.api._http import App, Router, unauthorized
-from lading.api._schemas import answers
 from lading.domain.shapes import Shape
 from lading.services.session import Session
 from lading.services.storage import ingest
@@ -53,9 +52,24 @@ _HUB = {"parameters": [
 
 
 class IngestAnswer(Shape):
-    """What a push answers once its objects are stored (or a handshake is acknowledged)."""
+    """What a push answers once its objects are stored (or a ping is acknowledged)."""
 
     message: str
+
+
+class SlackChallenge(Shape):
+    """Slack's `url_verification` handshake: its challenge, echoed."""
+
+    challenge: str
+
+
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+# The 200 of a push: OK, Slack's challenge, or (`?validationToken=`) the token as text/plain.
+_PUSH_ANSWERS: dict[str, Any] = {"response_model": None, "responses": {200: {
+    "model": IngestAnswer | SlackChallenge, "content": _TEXT,
+    "description": "`{\"message\":\"OK\"}`; a handshake's challenge"}}}
+_HUB_ANSWERS: dict[str, Any] = {"response_model": None, "responses": {200: {
+    "content": _TEXT, "description": "The hub.challenge, echoed"}}}
 
 
 def _candidates(request: Request) -> list[str]:
@@ -149,24 +163,24 @@ async def _challenge(uuid: str, request: Request) -> Any:
 _PUSH = "Push records into a model (token in `?token=` or Basic auth; upsert by id, ≤ 1,000 objects)"
 
 
-@router.post("/models/{uuid}/records/ingest", summary=_PUSH, openapi_extra=_DOCUMENTED, **answers(IngestAnswer))
+@router.post("/models/{uuid}/records/ingest", summary=_PUSH, openapi_extra=_DOCUMENTED, **_PUSH_ANSWERS)
 async def ingest_records(uuid: str, request: Request) -> Any:
     return await _push(uuid, request)
 
 
 @router.post("/workflows/{uuid}/hook", summary=f"{_PUSH} — alias", openapi_extra=_DOCUMENTED,
-             **answers(IngestAnswer))
+             **_PUSH_ANSWERS)
 async def hook(uuid: str, request: Request) -> Any:
     return await _push(uuid, request)
 
 
 @router.get("/models/{uuid}/records/ingest", summary="The hub.challenge handshake of the ingest endpoint",
-            openapi_extra=_HUB, response_model=None)
+            openapi_extra=_HUB, **_HUB_ANSWERS)
 async def ingest_challenge(uuid: str, request: Request) -> Any:
     return await _challenge(uuid, request)
 
 
 @router.get("/workflows/{uuid}/hook", summary="The hub.challenge handshake of the hook alias",
-            openapi_extra=_HUB, response_model=None)
+            openapi_extra=_HUB, **_HUB_ANSWERS)
 async def hook_challenge(uuid: str, request: Request) -> Any:
     return await _challenge(uuid, request)
