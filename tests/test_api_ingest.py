@@ -202,3 +202,17 @@ def test_ingest_routes_are_documented(api_server: Any, alias: bool) -> None:
     spec = httpx.get(f"{api_server.url}/openapi.json").json()
     path = "/v1/workflows/{uuid}/hook" if alias else "/v1/models/{uuid}/records/ingest"
     assert {"post", "get"} <= set(spec["paths"][path])
+
+
+def test_concurrent_pushes_into_one_model_all_land(api_server: Any) -> None:
+    """Senders push at once (the server writes them one after the other): every batch answers OK and
+    every record is stored once — re-sent batches included."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = _model(api_server, "bursts", id_column_slug="key")
+    batches = [[{"key": f"b{i:05d}", "n": i} for i in range(start, start + BATCH)] for start in range(0, 30_000, BATCH)]
+    with httpx.Client(timeout=120) as client, ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda b: _push(api_server, model, b, client=client), batches + batches[:8]))
+    assert [a.status_code for a in answers] == [200] * len(answers), [a.text for a in answers if a.status_code != 200]
+    rows = _sql(api_server, "SELECT count(*) AS n, count(DISTINCT key) AS ids FROM default.bursts")
+    assert rows == [{"n": 30_000, "ids": 30_000}]
