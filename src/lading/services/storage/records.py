@@ -123,7 +123,8 @@ def upsert_records(session: Session, *, model_uuid: str, records: Any, strict: b
                               reason="tooManyRecords")
     with session.db.write() as conn:
         model = require_model(session, conn, model_uuid, for_update=True)
-        writer = ModelWriter(conn, model, strict=strict)
+        writer = ModelWriter(conn, model)
+        writer.strict = strict
         for index, record in enumerate(records, start=1):
             if isinstance(record, dict):
                 writer.add(index, record)
