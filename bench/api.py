@@ -248,10 +248,10 @@ async def measure_fetch(url: str, token: str, model: str, fetches: int, concurre
         while queue:
             index = queue.pop()
             body = {"modelUuid": model, "filter": FETCH_FILTER, "sort": [{"columnSlug": "n", "kind": "desc"}],
-                    "fetchingLimit": 100, "fetchingOffset": (index * 100) % 10_000}
+                    "fetchingLimit": 100, "fetchingOffset": (index * 100) % 5_000}
             started = time.perf_counter()
             answer = await connection.request("POST", "/v1/segmentation/segments/fetch", body)
-            assert len(answer["records"]) == 100 and answer["count"] > 0, answer.get("count")
+            assert answer["records"] and answer["count"] > 0, answer.get("count")
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -389,11 +389,13 @@ def main() -> None:
     backend = "postgresql" if args.database_url else "sqlite"
     rows = {"run": ("run create + wait", create_run), "action": ("action execute + wait", execute_action)}
     try:
-        print(f"create + poll to terminal through `lading serve` ({backend}, {args.server_workers} server "
-              f"process(es), {args.client} client, polls {args.first_poll * 1000:g} ms doubling to "
-              f"{args.max_poll * 1000:g} ms, load {os.getloadavg()[0]:.2f})")
-        print(f"{'row':<22} {'conc.':>5} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7} {'runs/s':>7} {'polls':>5} "
-              f"{'srv ms':>6} {'cli ms':>6}  vs target")
+        print(f"through `lading serve` ({backend}, {args.server_workers} server process(es), {args.client} client, "
+              f"load {os.getloadavg()[0]:.2f})")
+        if {"run", "action"} & set(chosen):
+            print(f"create + poll to terminal, polls {args.first_poll * 1000:g} ms doubling to "
+                  f"{args.max_poll * 1000:g} ms")
+            print(f"{'row':<22} {'conc.':>5} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7} {'runs/s':>7} {'polls':>5} "
+                  f"{'srv ms':>6} {'cli ms':>6}  vs target")
         for name in (row for row in chosen if row in rows):
             title, create = rows[name]
             for concurrency in (int(c) for c in args.concurrency.split(",")):
