@@ -8,6 +8,17 @@ mints a token the way an operator does, then measures two rows at each concurren
 - action execute + wait: `POST /v1/orchestration/actions/execute` (a native `variables` action),
   then the same polling (what `orchestration action execute --wait` does in remote mode).
 
+With `--rows ingest,segment` (in the default set) two data rows follow, each a median of `--rounds`
+(≥ 3) rounds:
+
+- ingest: `--ingest-records` records (default 100,000) pushed through
+  `POST /v1/models/<uuid>/records/ingest?token=…` in batches of 1,000 (data spec §4.2; upsert by the
+  model's id column), each round into a fresh model; records/s and per-batch p50 / p95. A second row
+  re-sends the last round's batches (every record unchanged: what a sender's retry costs);
+- segment fetch: `POST /v1/segmentation/segments/fetch` (api.md §4) on the ingested model, a number
+  filter and a sort, a page of 100; p50 / p95 latency and fetches/s. When the server does not offer
+  that route (404 `routeNotFound`), the row says so and is skipped.
+
 Polling backs off as a real client would: the first poll `--first-poll` seconds after the create
 answers, each later gap doubled up to `--max-poll` (the remote CLI starts at 20 ms and doubles).
 Prints p50 / p95 latency, completed runs per second, polls per run and the CPU time the server and
@@ -21,6 +32,7 @@ httpx instead (about 1 ms more CPU per request, taken from the same cores).
 
     .venv/bin/python bench/api.py [--requests 300] [--concurrency 1,16] [--database-url postgresql://…]
         [--server-workers 2] [--client raw|httpx] [--first-poll 0.002] [--max-poll 0.05]
+        [--rows run,action,ingest,segment] [--rounds 3] [--ingest-records 100000] [--fetches 100]
 """
 
 from __future__ import annotations
@@ -54,7 +66,8 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(database_url: str | None, workers: int) -> tuple[subprocess.Popen[bytes], str, str, Path]:
+def start_server(database_url: str | None,
+                 workers: int) -> tuple[subprocess.Popen[bytes], str, str, Path, dict[str, str]]:
     import httpx
 
     home = Path(tempfile.mkdtemp(prefix="lading-api-bench-"))
@@ -77,7 +90,13 @@ def start_server(database_url: str | None, workers: int) -> tuple[subprocess.Pop
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
-    return process, url, token["token"]["token"], home
+    return process, url, token["token"]["token"], home, env
+
+
+def lading(env: dict[str, str], *args: str) -> Any:
+    """`lading <args>` embedded on the server's store, as the operator (the bench workspace)."""
+    done = subprocess.run([sys.executable, "-m", "lading", *args], env=env, capture_output=True, check=True)
+    return json.loads(done.stdout)
 
 
 class RawConnection:
@@ -156,6 +175,140 @@ class Lane:
             pause = min(pause * 2, self.max_poll)
 
 
+# --- data rows: ingest and segment fetch ---------------------------------------------------------------
+
+INGEST_BATCH = 1000
+COUNTRIES = ("US", "FR", "DE", "GB", "JP")
+FETCH_FILTER = {"conjonction": "and", "groups": [{"conjonction": "and", "conditions": [
+    {"kind": "number", "columnSlug": "n", "operator": "greaterThan", "value": 0}]}]}
+
+
+def ingest_model(env: dict[str, str], slug: str) -> str:
+    """A native model keyed by `key` (what the pushes upsert by)."""
+    dataset = lading(env, "storage", "dataset", "list")["datasets"][0]["uuid"]
+    columns = [{"slug": "key", "type": "string"}, {"slug": "n", "type": "number"},
+               {"slug": "country", "type": "string"}]
+    return str(lading(env, "storage", "model", "create", "--slug", slug, "--name", slug, "--dataset-uuid", dataset,
+                      "--id-column-slug", "key", "--columns", json.dumps(columns))["model"]["uuid"])
+
+
+def ingest_batches(total: int) -> list[list[dict[str, Any]]]:
+    return [[{"key": f"k{i:07d}", "n": i, "country": COUNTRIES[i % len(COUNTRIES)]}
+             for i in range(start, min(start + INGEST_BATCH, total))] for start in range(0, total, INGEST_BATCH)]
+
+
+async def measure_ingest(url: str, token: str, model: str, batches: list[list[dict[str, Any]]],
+                         concurrency: int) -> dict[str, float]:
+    """Every batch pushed once, `concurrency` connections at a time: records/s and batch latencies."""
+    path = f"/v1/models/{model}/records/ingest?token={token}"
+    connections = [RawConnection(url, token) for _ in range(concurrency)]
+    queue = list(reversed(batches))
+    latencies: list[float] = []
+
+    async def drive(connection: RawConnection) -> None:
+        while queue:
+            batch = queue.pop()
+            started = time.perf_counter()
+            answer = await connection.request("POST", path, batch)
+            assert answer == {"message": "OK"}, answer
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(drive(c) for c in connections))
+    elapsed = time.perf_counter() - started
+    for connection in connections:
+        await connection.close()
+    latencies.sort()
+    return {"records_per_s": sum(len(b) for b in batches) / elapsed, "p50_ms": statistics.median(latencies) * 1000,
+            "p95_ms": latencies[max(int(len(latencies) * 0.95) - 1, 0)] * 1000}
+
+
+def segment_fetch_route_missing(url: str, token: str, model: str) -> str | None:
+    """Why the segment fetch row cannot run here (None: the route answers)."""
+    import httpx
+
+    answer = httpx.post(f"{url}/v1/segmentation/segments/fetch", headers={"authorization": f"Bearer {token}"},
+                        json={"modelUuid": model, "filter": FETCH_FILTER, "fetchingLimit": 1}, timeout=60)
+    if answer.status_code == 200:
+        return None
+    reason = answer.json().get("reason") if answer.headers.get("content-type", "").startswith("application/json") \
+        else None
+    if answer.status_code == 404 and reason == "routeNotFound":
+        return "POST /v1/segmentation/segments/fetch is not served by this build (404 routeNotFound)"
+    return f"POST /v1/segmentation/segments/fetch answered {answer.status_code} {reason or answer.text[:200]}"
+
+
+async def measure_fetch(url: str, token: str, model: str, fetches: int, concurrency: int) -> dict[str, float]:
+    """`fetches` segment fetches (a filter, a sort, a page of 100 at a varying offset)."""
+    connections = [RawConnection(url, token) for _ in range(concurrency)]
+    queue = list(range(fetches))
+    latencies: list[float] = []
+
+    async def drive(connection: RawConnection) -> None:
+        while queue:
+            index = queue.pop()
+            body = {"modelUuid": model, "filter": FETCH_FILTER, "sort": [{"columnSlug": "n", "kind": "desc"}],
+                    "fetchingLimit": 100, "fetchingOffset": (index * 100) % 5_000}
+            started = time.perf_counter()
+            answer = await connection.request("POST", "/v1/segmentation/segments/fetch", body)
+            assert answer["records"] and answer["count"] > 0, answer.get("count")
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(drive(c) for c in connections))
+    elapsed = time.perf_counter() - started
+    for connection in connections:
+        await connection.close()
+    latencies.sort()
+    return {"p50_ms": statistics.median(latencies) * 1000,
+            "p95_ms": latencies[max(int(len(latencies) * 0.95) - 1, 0)] * 1000, "per_s": fetches / elapsed}
+
+
+def _median(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+
+
+def data_rows(url: str, token: str, env: dict[str, str], args: argparse.Namespace, rows: list[str]) -> None:
+    """The ingest and segment fetch rows, each figure the median of `args.rounds` rounds."""
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    batches = ingest_batches(args.ingest_records)
+    print(f"\ndata rows: {args.ingest_records:,} records in batches of {INGEST_BATCH:,}; median of "
+          f"{args.rounds} rounds (min–max in brackets)")
+    print(f"{'row':<22} {'conc.':>5} {'p50 ms':>7} {'p95 ms':>7} {'per s':>20}")
+    model = None
+    for concurrency in concurrencies if "ingest" in rows else ():
+        rounds, resent = [], []
+        for index in range(args.rounds):
+            model = ingest_model(env, f"ingest_c{concurrency}_r{index}_{time.time_ns() % 10**9}")
+            rounds.append(asyncio.run(measure_ingest(url, token, model, batches, concurrency)))
+        assert model is not None
+        for _ in range(args.rounds):  # the same batches again: every record unchanged
+            resent.append(asyncio.run(measure_ingest(url, token, model, batches, concurrency)))
+        for title, figures in (("ingest (new records)", rounds), ("ingest (re-sent batch)", resent)):
+            mid = _median(figures)
+            speeds = [f["records_per_s"] for f in figures]
+            spread = f"[{min(speeds):,.0f}–{max(speeds):,.0f}]"
+            print(f"{title:<22} {concurrency:>5} {mid['p50_ms']:>7.1f} {mid['p95_ms']:>7.1f} "
+                  f"{mid['records_per_s']:>8,.0f} records/s {spread}", flush=True)
+    if "segment" not in rows:
+        return
+    if model is None:
+        model = ingest_model(env, f"ingest_fetch_{time.time_ns() % 10**9}")
+        asyncio.run(measure_ingest(url, token, model, batches, 1))
+    missing = segment_fetch_route_missing(url, token, model)
+    if missing is not None:
+        print(f"{'segment fetch':<22} skipped: {missing}", flush=True)
+        return
+    for concurrency in concurrencies:
+        asyncio.run(measure_fetch(url, token, model, min(20, args.fetches), concurrency))  # warm-up
+        figures = [asyncio.run(measure_fetch(url, token, model, args.fetches, concurrency))
+                   for _ in range(args.rounds)]
+        mid = _median(figures)
+        spread = f"[{min(f['p50_ms'] for f in figures):.1f}–{max(f['p50_ms'] for f in figures):.1f} ms p50]"
+        print(f"{'segment fetch (100)':<22} {concurrency:>5} {mid['p50_ms']:>7.1f} {mid['p95_ms']:>7.1f} "
+              f"{mid['per_s']:>8,.0f} fetches/s {spread}", flush=True)
+
+
 def _server_cpu(pid: int) -> float:
     """CPU seconds of the server process and its children (`--workers N` forks), 0 where /proc is absent."""
     try:
@@ -220,18 +373,30 @@ def main() -> None:
     parser.add_argument("--first-poll", type=float, default=0.002,
                         help="Seconds between the create's answer and the first poll.")
     parser.add_argument("--max-poll", type=float, default=0.05, help="Longest gap between two polls (back-off cap).")
-    parser.add_argument("--rows", default="run,action", help="Which rows: run, action, or both.")
+    parser.add_argument("--rows", default="run,action,ingest,segment",
+                        help="Which rows, comma-separated: run, action, ingest, segment.")
+    parser.add_argument("--rounds", type=int, default=3, help="Rounds of the data rows (their median; at least 3).")
+    parser.add_argument("--ingest-records", type=int, default=100_000, help="Records pushed per ingest round.")
+    parser.add_argument("--fetches", type=int, default=100, help="Segment fetches per round.")
     args = parser.parse_args()
-    process, url, token, _home = start_server(args.database_url, args.server_workers)
+    if args.rounds < 3:
+        parser.error("--rounds must be at least 3 (the rows print a median)")
+    chosen = [row for row in args.rows.split(",") if row]
+    unknown = set(chosen) - {"run", "action", "ingest", "segment"}
+    if unknown:
+        parser.error(f"unknown row(s): {', '.join(sorted(unknown))}")
+    process, url, token, _home, env = start_server(args.database_url, args.server_workers)
     backend = "postgresql" if args.database_url else "sqlite"
     rows = {"run": ("run create + wait", create_run), "action": ("action execute + wait", execute_action)}
     try:
-        print(f"create + poll to terminal through `lading serve` ({backend}, {args.server_workers} server "
-              f"process(es), {args.client} client, polls {args.first_poll * 1000:g} ms doubling to "
-              f"{args.max_poll * 1000:g} ms, load {os.getloadavg()[0]:.2f})")
-        print(f"{'row':<22} {'conc.':>5} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7} {'runs/s':>7} {'polls':>5} "
-              f"{'srv ms':>6} {'cli ms':>6}  vs target")
-        for name in args.rows.split(","):
+        print(f"through `lading serve` ({backend}, {args.server_workers} server process(es), {args.client} client, "
+              f"load {os.getloadavg()[0]:.2f})")
+        if {"run", "action"} & set(chosen):
+            print(f"create + poll to terminal, polls {args.first_poll * 1000:g} ms doubling to "
+                  f"{args.max_poll * 1000:g} ms")
+            print(f"{'row':<22} {'conc.':>5} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7} {'runs/s':>7} {'polls':>5} "
+                  f"{'srv ms':>6} {'cli ms':>6}  vs target")
+        for name in (row for row in chosen if row in rows):
             title, create = rows[name]
             for concurrency in (int(c) for c in args.concurrency.split(",")):
                 figures = asyncio.run(measure(url, token, concurrency, args.requests, create, args, process.pid))
@@ -245,6 +410,8 @@ def main() -> None:
                 print(f"{title:<22} {concurrency:>5} {args.requests:>8} {figures['p50_ms']:>7.1f} "
                       f"{figures['p95_ms']:>7.1f} {figures['runs_per_s']:>7.0f} {figures['polls']:>5.1f} "
                       f"{figures['server_ms']:>6.2f} {figures['client_ms']:>6.2f}  {verdict}", flush=True)
+        if {"ingest", "segment"} & set(chosen):
+            data_rows(url, token, env, args, chosen)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -488,6 +488,14 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("DELETE", f"{ws}/users", lambda: {"body": {"userUuid": s.new_user("fuzz-doomed@example.com")}}),
         ("GET", f"{ws}/workspaces/current", nothing), ("GET", f"{ws}/workspaces/list", nothing),
         ("PUT", f"{ws}/workspaces/current", body({"metadata": {"fuzzed": True}})),
+        # the ingest endpoint (data spec §4.2) and its alias; the fuzz bears its token as Bearer
+        ("POST", "/v1/models/{uuid}/records/ingest", lambda: {"path_parameters": {"uuid": s.model},
+                                                              "body": [{"_id": "i1", "name": "Ingested"}]}),
+        ("POST", "/v1/workflows/{uuid}/hook", at_with({"_id": "i2"}, uuid=s.model)),
+        ("GET", "/v1/models/{uuid}/records/ingest", lambda: {"path_parameters": {"uuid": s.model},
+                                                             "query": {"hub.challenge": "c1"}}),
+        ("GET", "/v1/workflows/{uuid}/hook", lambda: {"path_parameters": {"uuid": s.model},
+                                                      "query": {"hub.challenge": "c2"}}),
         ("GET", "/v1/userManagement/users/current", nothing),
         ("PUT", "/v1/userManagement/users/current", body({"firstName": "Fuzz"})),
         # ai: templates, agents, releases, MCP servers and clients, language models

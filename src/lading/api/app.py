@@ -106,7 +106,7 @@ def create_app() -> Any:
     from fastapi_offline import FastAPIOffline
 
     from lading import __version__
-    from lading.api import _errors, out_of_scope, system
+    from lading.api import _errors, mcp_http, out_of_scope, system
     from lading.api._http import App
     from lading.api.routes import routers
 
@@ -121,5 +121,6 @@ def create_app() -> Any:
     for router in routers():
         app.include_router(router, prefix="/v1", responses=_errors.error_responses())
     app.include_router(out_of_scope.router)
+    mcp_http.attach(app)  # the MCP tools over streamable HTTP at /mcp and /mcp/{uuid} (C §2.8)
     app.add_middleware(BodyLimit)
     return app

@@ -27,13 +27,24 @@ def _text(document: Any) -> str:
 
 
 def build_server(session: Session, server_uuid: str | None) -> Any:
-    """An SDK server answering tools/list and tools/call from the chosen toolset."""
+    """An SDK server answering tools/list and tools/call from the chosen toolset (`lading mcp`:
+    `--server`, else $LADING_MCP_SERVER_UUID, else the platform toolset)."""
+    from lading.api.mcp_tools import toolset
+
+    return tools_server(session, toolset(session, server_uuid))
+
+
+def tools_server(session: Session, toolset: list[Any]) -> Any:
+    """An SDK server answering tools/list and tools/call from `toolset` (a list of `McpTool`).
+
+    Every call checks the tool's right against the session's token first (MCP over HTTP, where the
+    caller is a token, C §3.3); a stdio session is the workspace administrator and holds no token."""
     import mcp_types as types
     from mcp.server.lowlevel import Server
 
-    from lading.api.mcp_tools import error_document, toolset
+    from lading.api.mcp_tools import error_document
 
-    tools = {tool.name: tool for tool in toolset(session, server_uuid)}
+    tools = {tool.name: tool for tool in toolset}
 
     async def list_tools(ctx: Any, params: Any) -> Any:
         return types.ListToolsResult(tools=[
@@ -60,9 +71,12 @@ def build_server(session: Session, server_uuid: str | None) -> Any:
 
 def _call_and_settle(session: Session, tool: Any, arguments: dict[str, Any]) -> Any:
     """One tool call, then the work its services announced (a play's batch…) handed to a worker."""
+    from lading.services.access import require
     from lading.worker import settle
 
     try:
+        if tool.right is not None:
+            require(session.access, tool.right)
         return tool.call(arguments)
     finally:
         settle(session)

@@ -27,12 +27,15 @@ _ACTION = {"type": "object", "description": 'An action as `orchestration action 
 
 @dataclass(frozen=True)
 class McpTool:
-    """One MCP tool: `call` takes the client's arguments and returns a JSON document (or raises)."""
+    """One MCP tool: `call` takes the client's arguments and returns a JSON document (or raises).
+    `right` is the token right (C §3.3) a call needs when the caller holds a token (MCP over HTTP):
+    the same `<domain>:read|write` its HTTP route would need; None: any caller."""
 
     name: str
     description: str
     input_schema: dict[str, Any]
     call: Callable[[dict[str, Any]], Any]
+    right: str | None = None
 
 
 def _schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -90,44 +93,45 @@ def platform_tools(session: Session) -> list[McpTool]:
                          "dateTo": {"type": "string", "description": "YYYY-MM-DD"},
                          "groupBy": {"type": "string"}}),
                 lambda a: billing.get_metrics(session, date_from=_arg(a, "dateFrom"), date_to=_arg(a, "dateTo"),
-                                                group_by=_arg(a, "groupBy"))),
+                                                group_by=_arg(a, "groupBy")), right="billing:read"),
         McpTool("search_actions", "Search actions (connector, native, tool, agent) by keywords, best first.",
                 _schema({"keywords": {"type": "array", "items": {"type": "string"}},
                          "kind": {"type": "string", "enum": list(actions.KINDS)},
                          "integrationSlug": {"type": "string"}, "limit": {"type": "integer"}}),
                 lambda a: actions.list_actions(session, list(_arg(a, "keywords") or []), kind=_arg(a, "kind"),
                                                integration_slug=_arg(a, "integrationSlug"),
-                                               limit=int(_arg(a, "limit", 20)))),
+                                               limit=int(_arg(a, "limit", 20))), right="orchestration:read"),
         McpTool("get_action_schema", "The JSON Schema of an action's output; executes nothing.",
                 _schema({"action": _ACTION, "data": _OBJECT}, ("action",)),
-                lambda a: actions.output_schema(session, _arg(a, "action"), _arg(a, "data"))),
+                lambda a: actions.output_schema(session, _arg(a, "action"), _arg(a, "data")),
+                right="orchestration:read"),
         McpTool("autocomplete_action", "Allowed values of an action's config field, looked up through a connector.",
                 _schema({"connectorUuid": _UUID, "slug": {"type": "string"}, "params": _OBJECT,
                          "value": {"type": "string"}}, ("connectorUuid", "slug")),
                 lambda a: connections.autocomplete(session, connector_uuid=_arg(a, "connectorUuid"),
                                                    slug=_arg(a, "slug"), params=_arg(a, "params") or {},
-                                                   value=_arg(a, "value"))),
+                                                   value=_arg(a, "value")), right="connection:read"),
         McpTool("execute_action", "Run one action over one input; by default waits and returns the finished run.",
                 _schema({"action": _ACTION, "data": _OBJECT, "waitUntilFinished": {"type": "boolean"}},
-                        ("action",)), execute_action),
+                        ("action",)), execute_action, right="orchestration:write"),
         McpTool("execute_action_batch", "Run one action over many records as a batch; returns the batch at once.",
                 _schema({"action": _ACTION, "records": {"type": "array", "items": _OBJECT}},
-                        ("action", "records")), execute_action_batch),
+                        ("action", "records")), execute_action_batch, right="orchestration:write"),
         McpTool("get_run", "One run with its status, output and error.", _schema({"uuid": _UUID}, ("uuid",)),
-                lambda a: runs.get_run(session, _arg(a, "uuid"))),
+                lambda a: runs.get_run(session, _arg(a, "uuid")), right="orchestration:read"),
         McpTool("get_batch", "One batch with its progress.", _schema({"uuid": _UUID}, ("uuid",)),
-                lambda a: batches.get_batch(session, _arg(a, "uuid"))),
+                lambda a: batches.get_batch(session, _arg(a, "uuid")), right="orchestration:read"),
         McpTool("list_runs", "A workflow's runs, newest first.",
                 _schema({"workflowUuid": _UUID, "limit": {"type": "integer"}, "offset": {"type": "integer"},
                          "statuses": {"type": "array", "items": {"type": "string"}}}, ("workflowUuid",)),
-                list_runs),
+                list_runs, right="orchestration:read"),
         McpTool("list_models", "The workspace's storage models.", _schema({"datasetUuid": _UUID}),
-                lambda a: storage.list_models(session, dataset_uuid=_arg(a, "datasetUuid"))),
+                lambda a: storage.list_models(session, dataset_uuid=_arg(a, "datasetUuid")), right="storage:read"),
         McpTool("describe_model", "One storage model with its columns.", _schema({"uuid": _UUID}, ("uuid",)),
-                lambda a: storage.get_model(session, _arg(a, "uuid"))),
+                lambda a: storage.get_model(session, _arg(a, "uuid")), right="storage:read"),
         McpTool("query_models", "A read-only SQL SELECT over the workspace's models (allow-listed).",
                 _schema({"sql": {"type": "string"}}, ("sql",)),
-                lambda a: storage_query.execute_query(session, str(_arg(a, "sql") or ""))),
+                lambda a: storage_query.execute_query(session, str(_arg(a, "sql") or "")), right="storage:read"),
     ]
 
 

@@ -10,6 +10,7 @@ so an identical row is counted `unchanged` and not rewritten (data spec §4.3).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,6 +72,20 @@ class WriteReport:
     @property
     def written(self) -> int:
         return self.inserted + self.updated + self.removed
+
+
+def _closes_cursor_on_error(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method`, closing the writer's cursor before an exception leaves it (see `ModelWriter.close`).
+    Put on the methods that raise to abort a write (not on `add`, the per-row hot path: its aborts
+    come from `fail` and `_create`)."""
+    @functools.wraps(method)
+    def wrapped(self: ModelWriter, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.close()
+            raise
+    return wrapped
 
 
 class ModelWriter:
@@ -145,6 +160,7 @@ class ModelWriter:
         self._targets[key] = target
         return target
 
+    @_closes_cursor_on_error
     def _create(self, slug: str, sample: Any, line: int, key: str) -> str:
         if not self.create_columns:
             raise ValidationError(
@@ -162,6 +178,7 @@ class ModelWriter:
         self.title_column = self._title_column()
         return slug
 
+    @_closes_cursor_on_error
     def check_keys(self, keys: list[str], labels: list[str]) -> None:
         """A CSV header mapped to columns up front: a mismatch fails before any row is read."""
         for key, label in zip(keys, labels, strict=True):
@@ -266,6 +283,7 @@ class ModelWriter:
         except CoercionError as exc:
             raise RowError(str(exc)) from None
 
+    @_closes_cursor_on_error
     def fail(self, line: int, record_id: str | None, message: str) -> None:
         if self.strict:
             raise ValidationError(f"line {line}: {message} (--strict: nothing was imported)", reason="invalidRecord",
@@ -301,6 +319,7 @@ class ModelWriter:
             self._cursor.execute(f"SELECT {cols} FROM {self.qtable} WHERE \"_id\" IN ({marks})", ids)
         return {row[0]: row[1:] for row in self._cursor.fetchall()}
 
+    @_closes_cursor_on_error
     def flush(self) -> None:
         pending, self._pending, self._pending_ids = self._pending, [], set()
         if not pending:
@@ -391,6 +410,7 @@ class ModelWriter:
                                      [(i,) for i in ids])
         return True
 
+    @_closes_cursor_on_error
     def add_csv_chunk(self, chunk: list[tuple[int, list[str]]]) -> None:
         """A chunk of CSV rows (after `check_keys`). Into an empty model the chunk is converted column
         by column and inserted as is — the million-row import's path; any bad value, missing or repeated
@@ -476,12 +496,25 @@ class ModelWriter:
 
     def finish(self, save_columns: Callable[[list[dict[str, Any]]], None]) -> WriteReport:
         """Write what is buffered, apply `replace` deletions, and record created columns in the catalog."""
-        self.flush()
-        if self._seen_table:
-            self._cursor.execute(f"DELETE FROM {self.qtable} WHERE \"_id\" NOT IN (SELECT _id FROM _lading_seen)")
-            self.report.removed = max(self._cursor.rowcount, 0)
-            if not self.pg:
-                self._cursor.execute("DROP TABLE temp._lading_seen")
+        try:
+            self.flush()
+            if self._seen_table:
+                self._cursor.execute(f"DELETE FROM {self.qtable} WHERE \"_id\" NOT IN (SELECT _id FROM _lading_seen)")
+                self.report.removed = max(self._cursor.rowcount, 0)
+                if not self.pg:
+                    self._cursor.execute("DROP TABLE temp._lading_seen")
+        finally:
+            self.close()
         if self.report.created_columns:
             save_columns(self.columns)
         return self.report
+
+    def close(self) -> None:
+        """Close the raw cursor while its connection is still this transaction's.
+
+        Why: a SQLite cursor left open resets its last statement when it is garbage-collected, which
+        may happen after the connection went back to the pool and another thread is executing the
+        same cached statement on it (the same INSERT into the same model): that thread then fails
+        with `bad parameter or other API misuse`. Closing here, on the writer's own thread, before
+        the transaction ends, leaves nothing for the collector to do. Idempotent."""
+        self._cursor.close()

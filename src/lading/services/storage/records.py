@@ -113,8 +113,9 @@ def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | N
                             **_counters(report)).dump()}
 
 
-def upsert_records(session: Session, *, model_uuid: str, records: Any) -> dict[str, Any]:
-    """Up to 1,000 records from JSON, upserted by id; bad ones are skipped and reported."""
+def upsert_records(session: Session, *, model_uuid: str, records: Any, strict: bool = False) -> dict[str, Any]:
+    """Up to 1,000 records from JSON, upserted by id; bad ones are skipped and reported (with `strict`, the
+    first bad one aborts the whole write: the ingest endpoint's all-or-nothing batches)."""
     if not isinstance(records, list):
         raise ValidationError("--records must be a JSON array of objects", reason="invalidData")
     if len(records) > MAX_UPSERT:
@@ -124,6 +125,7 @@ def upsert_records(session: Session, *, model_uuid: str, records: Any) -> dict[s
         model = require_model(session, conn, model_uuid, for_update=True)
         _refuse_source_owned(session, conn, model)
         writer = ModelWriter(conn, model)
+        writer.strict = strict
         for index, record in enumerate(records, start=1):
             if isinstance(record, dict):
                 writer.add(index, record)
