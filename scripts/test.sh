@@ -25,7 +25,7 @@ echo "== warming the python sandbox (compiled once, cached in $LADING_CACHE_DIR)
 
 # The CLI end-to-end files run again in remote mode: every `lading …` they type goes over HTTP to one real
 # `lading serve` (tests/conftest.py, LADING_TEST_MODE=remote). The orchestration, analytics and billing
-# commands, the groups the server serves; tests marked embedded_only (they configure the CLI process
+# commands of every group the server serves; tests marked embedded_only (they configure the CLI process
 # itself) are skipped there. About 1.5 minutes per backend.
 REMOTE_FILES=(
   tests/test_runs_cli.py tests/test_batches_cli.py tests/test_records_cli.py tests/test_nodes_cli.py
@@ -35,6 +35,10 @@ REMOTE_FILES=(
   tests/test_downloads_cli.py tests/test_query_execute.py tests/test_analytics_isolation.py
   tests/test_analytics_export_urls.py tests/test_billing_usage.py tests/test_billing_storage_records.py
   tests/test_spec_examples.py
+  tests/test_segments_cli.py tests/test_filters_operators.py tests/test_filters_property.py
+  tests/test_storage_models_cli.py tests/test_storage_records_cli.py tests/test_storage_derived_columns.py
+  tests/test_wide_models_cli.py tests/test_storage_sql_guard.py tests/test_storage_sql_isolation.py
+  tests/test_ai_agents_cli.py tests/test_ai_chats_cli.py tests/test_ai_memories_cli.py tests/test_ai_loop.py
 )
 
 echo "== tests on SQLite (embedded default)"

@@ -253,6 +253,7 @@ def test_derived_column_errors() -> None:
     assert ok("segmentation", "segment", "fetch", "--model-uuid", companies["uuid"], "--filter", j(ALL))["count"] == 3
 
 
+@pytest.mark.embedded_only  # moves the debounce window of this process, which a server does not share
 def test_imports_and_model_nodes_recompute_and_ignore_derived_keys(tmp_path: Any,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from lading.services.segmentation import changes as segment_changes

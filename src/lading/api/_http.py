@@ -52,8 +52,13 @@ def required_action(method: str, path: str) -> str:
 
 
 def _answered(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """`endpoint`, answering a dict or list it returns as the JSON answer itself."""
+    """`endpoint`, answering a dict or list it returns as the JSON answer itself. An endpoint taking
+    the `response` FastAPI injects (to set headers on it) is left as it is: its headers live on that
+    object, which only FastAPI's own answer carries."""
     from lading.api._errors import json_answer_class
+
+    if "response" in inspect.signature(endpoint).parameters:
+        return endpoint
 
     answer = json_answer_class()
 
