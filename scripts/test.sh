@@ -24,9 +24,9 @@ echo "== warming the python sandbox (compiled once, cached in $LADING_CACHE_DIR)
 .venv/bin/python -c "from lading.engine.sandbox import warm_python; warm_python()"
 
 # The CLI end-to-end files run again in remote mode: every `lading …` they type goes over HTTP to one real
-# `lading serve` (tests/conftest.py, LADING_TEST_MODE=remote). The orchestration, analytics and billing
-# commands of every group the server serves; tests marked embedded_only (they configure the CLI process
-# itself) are skipped there. About 1.5 minutes per backend.
+# `lading serve` (tests/conftest.py, LADING_TEST_MODE=remote): the commands of every group the server
+# serves; tests marked embedded_only (they configure the CLI process itself) are skipped there.
+# About 4 minutes per backend.
 REMOTE_FILES=(
   tests/test_runs_cli.py tests/test_batches_cli.py tests/test_records_cli.py tests/test_nodes_cli.py
   tests/test_tools_releases_cli.py tests/test_plays_cli.py tests/test_actions_cli.py tests/test_tool_nodes.py
