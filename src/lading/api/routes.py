@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-GROUPS = ("orchestration", "billing", "workspace")
+GROUPS = ("orchestration", "billing", "workspace", "connection")
 
 
 def routers() -> list[Any]:

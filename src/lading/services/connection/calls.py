@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -67,16 +67,14 @@ class ConnectorCalls:
 
     @staticmethod
     def _take_slot(conn: Any, row: Any) -> None:
-        """The connector's own `rateLimit`, counted in the store so every worker shares it."""
+        """The connector's own `rateLimit`, counted in the store so every worker shares it: `burst`
+        counts calls per calendar unit (`max` per window); `spread` lets one call through per
+        unit/`max` slice, so calls are evenly spaced."""
         unit, maximum = row.rate_limit.get("unit"), int(row.rate_limit.get("max") or 0)
-        now = utcnow()
-        if unit == "day":
-            window = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        elif unit == "hour":
-            window = now.replace(minute=0, second=0, microsecond=0)
-        else:
-            window = now.replace(second=0, microsecond=0)
-        if maximum and not connector_repo.take_call_slot(conn, row.uuid, window, maximum):
+        if not maximum:
+            return
+        window, allowed = _window(utcnow(), unit, maximum, row.rate_limit.get("strategy") or "burst")
+        if not connector_repo.take_call_slot(conn, row.uuid, window, allowed):
             raise NodeExecutionError(f"connector rate limit reached ({maximum} calls per {unit}); "
                                      "retry with back-off", retryable=True)
 
@@ -110,6 +108,25 @@ class ConnectorCalls:
             await asyncio.to_thread(self._cache_store, cache_key, connector_uuid, outcome, ttl)
         return outcome
 
+
+
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _window(now: datetime, unit: str, maximum: int, strategy: str) -> tuple[datetime, int]:
+    """(start of the current rate-limit window, calls allowed in it)."""
+    if strategy == "spread":
+        slice_us = _UNIT_SECONDS.get(unit, 60) * 1_000_000 // maximum or 1
+        epoch = datetime(1970, 1, 1)
+        elapsed = (now - epoch) // timedelta(microseconds=1)
+        return epoch + timedelta(microseconds=elapsed - elapsed % slice_us), 1
+    if unit == "day":
+        return now.replace(hour=0, minute=0, second=0, microsecond=0), maximum
+    if unit == "hour":
+        return now.replace(minute=0, second=0, microsecond=0), maximum
+    if unit == "second":
+        return now.replace(microsecond=0), maximum
+    return now.replace(second=0, microsecond=0), maximum
 
 
 def _cache_key(connector_uuid: str, action_slug: str, config: dict[str, Any]) -> str:
