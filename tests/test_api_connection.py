@@ -355,7 +355,7 @@ def test_autocomplete_and_dynamic_schema(alpha: Any, hubspot: FakeProvider) -> N
             404, "failedToGetIntegration")
     down = refused(alpha.post(f"/connection/connectors/{uuid}/autocomplete",
                               json={"slug": "listObjectProperties", "params": {"objectType": "broken"}}),
-                   502, "failedToGetIntegrationAutocomplete")
+                   400, "failedToGetIntegrationAutocomplete")
     assert "HubSpot is down" in down["errorMessage"]
     refused(alpha.post(f"/connection/connectors/{uuid}/autocomplete", json={"slug": "listObjects"}), 400,
             "invalidPayload")

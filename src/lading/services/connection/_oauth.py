@@ -59,8 +59,8 @@ def initiate(session: Session, integration: Integration, redirect_uri: str | Non
     return shapes.OAuthConsent(consent_url=url).dump()
 
 
-def _exchange_failed(message: str, status: int = 400) -> LadingError:
-    return LadingError(f"oauthExchangeFailed: {message}", reason="oauthExchangeFailed", status_code=status)
+def _exchange_failed(message: str) -> LadingError:
+    return LadingError(f"oauthExchangeFailed: {message}", reason="oauthExchangeFailed", status_code=400)
 
 
 def complete(session: Session, integration: Integration, params: Any) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def complete(session: Session, integration: Integration, params: Any) -> dict[st
         answer = exchange_code(integration, code=params["code"].strip(), redirect_uri=redirect, client_id=app[0],
                                client_secret=app[1])
     except ProviderError as exc:
-        raise _exchange_failed(exc.message, 502 if exc.status is None else 400) from None
+        raise _exchange_failed(exc.message) from None
     extra = {name: answer[key] for key, name in integration.oauth.extra_fields.items() if answer.get(key) is not None}
     tokens = {"accessToken": answer["access_token"], "refreshToken": answer.get("refresh_token"),
               "expiresIn": answer.get("expires_in")}

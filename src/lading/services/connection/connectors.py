@@ -330,8 +330,9 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
     try:
         results = call.http.scrubber.value(asyncio.run(lookup.run(call, params)))
     except ProviderError as exc:
+        # The provider's failure, not the server's: a 4xx the client reports as a RequestError (api.md §0.3).
         raise LadingError(call.http.redact(exc.message), reason="failedToGetIntegrationAutocomplete",
-                          status_code=502) from None
+                          status_code=400) from None
     if value:
         needle = value.lower()
         results = [r for r in results if needle in str(r.get("label", "")).lower()
@@ -361,5 +362,5 @@ def dynamic_schema(session: Session, *, connector_uuid: str, slug: str, params: 
     try:
         answer = call.http.scrubber.value(asyncio.run(schema.run(call, params)))
     except ProviderError as exc:
-        raise LadingError(call.http.redact(exc.message), reason="failedToGetIntegration", status_code=502) from None
+        raise LadingError(call.http.redact(exc.message), reason="failedToGetIntegration", status_code=400) from None
     return shapes.DynamicSchema.model_validate(answer).dump()
