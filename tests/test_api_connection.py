@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ ACCESS_TOKEN = "oauth-access-token-abcdef0123456789"
 REFRESH_TOKEN = "oauth-refresh-token-abcdef0123456789"
 GOOD_CODE = "the-good-authorization-code"
 PAT = "pat-na1-static-token-0123456789"
-SECRETS = (CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, GOOD_CODE, PAT)
+RENEWED_TOKEN = "oauth-renewed-access-token-0123456789"
+SECRETS = (CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN, GOOD_CODE, PAT, RENEWED_TOKEN)
 
 PROPERTIES = {"results": [
     {"name": "email", "label": "Email", "type": "string", "groupName": "contactinformation"},
@@ -36,6 +38,8 @@ PROPERTIES = {"results": [
 
 def _token_endpoint(rec: Recorded) -> Answer:
     form = rec.form()
+    if form.get("grant_type") == ["refresh_token"] and form.get("refresh_token") == [REFRESH_TOKEN]:
+        return Answer(200, {"access_token": RENEWED_TOKEN, "expires_in": 1800, "token_type": "bearer"})
     if form.get("code") == [GOOD_CODE] and form.get("client_secret") == [CLIENT_SECRET]:
         return Answer(200, {"access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "expires_in": 1800,
                             "token_type": "bearer", "hub_id": 4242})
@@ -44,11 +48,23 @@ def _token_endpoint(rec: Recorded) -> Answer:
                         "message": f"code {form.get('code')} with secret {form.get('client_secret')} refused"})
 
 
+def _renewed_only(rec: Recorded) -> Answer:
+    """HubSpot once the first access token has expired: only the renewed one is accepted."""
+    if rec.headers.get("authorization") != f"Bearer {RENEWED_TOKEN}":
+        return Answer(401, {"status": "error", "message": "The OAuth token used to make this call expired.",
+                            "category": "EXPIRED_AUTHENTICATION"})
+    if rec.method == "POST":
+        return Answer(200, {"total": 1, "results": [{"id": "7", "properties": {"email": "a@b.co"}}]})
+    return Answer(200, {"results": [{"name": "email", "label": "Email"}]})
+
+
 @pytest.fixture(scope="module")
 def hubspot() -> Iterator[FakeProvider]:
     with fake_provider() as fake:
         fake.route("POST", "/oauth/v1/token", _token_endpoint)
         fake.route("GET", "/crm/v3/properties/contacts", Answer(200, PROPERTIES))
+        fake.route("GET", "/crm/v3/properties/renewing", _renewed_only)
+        fake.route("POST", "/crm/v3/objects/renewing/search", _renewed_only)
         fake.route("GET", "/crm/v3/properties/broken", Answer(500, {"status": "error", "message": "HubSpot is down"}))
         yield fake
 
@@ -198,6 +214,45 @@ def test_oauth_consent_exchange_and_binding(server: Any, alpha: Any, beta: Any, 
     # Without a state (a code obtained elsewhere) the exchange still works; update binds the value too.
     second = ok(alpha.post("/connection/integrations/hubspot/completeOauth", json={"params": {"code": GOOD_CODE}}))
     ok(alpha.put(f"/connection/connectors/{created['uuid']}", json={"config": {"accessToken": second["value"]}}))
+
+
+def test_expired_oauth_token_is_renewed(alpha: Any, hubspot: FakeProvider) -> None:
+    """A 401 from the provider renews the access token with the stored refresh token, once, and the
+    renewed token is kept for the next calls (autocompletes and node calls alike)."""
+    def oauth_connector(slug: str) -> str:
+        value = ok(alpha.post("/connection/integrations/hubspot/completeOauth",
+                              json={"params": {"code": GOOD_CODE}}))
+        return str(create_connector(alpha, slug, config={"accessToken": value["value"]})["connector"]["uuid"])
+
+    looked_up = oauth_connector("renew_lookup")
+    results = ok(alpha.post(f"/connection/connectors/{looked_up}/autocomplete",
+                            json={"slug": "listObjectProperties", "params": {"objectType": "renewing"}}))
+    assert results == {"results": [{"label": "Email", "value": "email", "description": None, "parent": None}]}
+    def renewals() -> int:
+        return sum(r.path == "/oauth/v1/token" and r.form()["grant_type"] == ["refresh_token"]
+                   for r in hubspot.requests)
+
+    assert renewals() == 1
+    ok(alpha.post(f"/connection/connectors/{looked_up}/autocomplete",
+                  json={"slug": "listObjectProperties", "params": {"objectType": "renewing"}}))
+    assert hubspot.requests[-1].headers["authorization"] == f"Bearer {RENEWED_TOKEN}" and renewals() == 1
+
+    called = oauth_connector("renew_node")
+    answer = ok(alpha.post("/orchestration/actions/execute", json={
+        "action": {"kind": "connector", "integrationSlug": "hubspot", "actionSlug": "findRecords",
+                   "connectorUuid": called},
+        "data": {"objectType": "renewing", "propertyName": "email", "value": "a@b.co"}}))
+    no_secret(json.dumps(answer))
+    run = answer["run"]
+    deadline = time.monotonic() + 60
+    while run["status"] not in ("success", "error", "cancelled") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        run = ok(alpha.get(f"/orchestration/runs/{run['uuid']}"))["run"]
+    no_secret(json.dumps(run))
+    assert run["status"] == "success", run
+    searches = [r for r in hubspot.requests if r.path == "/crm/v3/objects/renewing/search"]
+    assert [r.headers["authorization"] for r in searches] == [f"Bearer {ACCESS_TOKEN}", f"Bearer {RENEWED_TOKEN}"]
+    assert renewals() == 2
 
 
 def test_oauth_errors_keep_secrets_out(server: Any, alpha: Any) -> None:

@@ -38,13 +38,17 @@ def exchange_code(integration: Integration, *, code: str, redirect_uri: str | No
                   client_secret: str) -> dict[str, Any]:
     """The provider's token answer for `code` (`access_token`, `refresh_token`, `expires_in`…).
     A refusal or an unusable answer raises `ProviderError` whose message holds no secret."""
+    form = {"grant_type": "authorization_code", "client_id": client_id, "client_secret": client_secret,
+            "code": code, **({"redirect_uri": redirect_uri} if redirect_uri else {})}
+    return _token_request(integration, form, Scrubber([client_secret, code]), "authorization code")
+
+
+def _token_request(integration: Integration, form: dict[str, str], scrub: Scrubber, what: str) -> dict[str, Any]:
+    """One form POST to the provider's token endpoint; its JSON answer holding an `access_token`."""
     import httpx
 
     assert integration.oauth is not None
     url = resolve_base_url(integration, {}).rstrip("/") + integration.oauth.token_path
-    form = {"grant_type": "authorization_code", "client_id": client_id, "client_secret": client_secret,
-            "code": code, **({"redirect_uri": redirect_uri} if redirect_uri else {})}
-    scrub = Scrubber([client_secret, code])
     try:
         response = httpx.post(url, data=form, headers={"accept": "application/json"}, timeout=TIMEOUT_SECONDS,
                               follow_redirects=False)
@@ -60,6 +64,15 @@ def exchange_code(integration: Integration, *, code: str, redirect_uri: str | No
         if isinstance(answer, dict):
             said = str(answer.get("error_description") or answer.get("message") or answer.get("error") or "")[:300]
         detail = f": {scrub.text(said)}" if said else ""
-        raise ProviderError(f"{integration.name} refused the authorization code (HTTP {response.status_code})"
+        raise ProviderError(f"{integration.name} refused the {what} (HTTP {response.status_code})"
                             f"{detail}", status=response.status_code, retryable=False)
     return answer
+
+
+def refresh_tokens(integration: Integration, *, refresh_token: str, client_id: str,
+                   client_secret: str) -> dict[str, Any]:
+    """New tokens for a refresh token (`grant_type=refresh_token`); a refusal raises `ProviderError`
+    whose message holds no secret."""
+    return _token_request(integration, {"grant_type": "refresh_token", "client_id": client_id,
+                                        "client_secret": client_secret, "refresh_token": refresh_token},
+                          Scrubber([client_secret, refresh_token]), "refresh token")

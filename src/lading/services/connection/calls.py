@@ -13,7 +13,7 @@ import orjson
 
 from lading.domain.errors import LadingError, NodeExecutionError
 from lading.engine.ports import ConnectorOutcome
-from lading.integrations import Integration, get_integration
+from lading.integrations import Integration, ProviderError, get_integration
 from lading.integrations._runtime import call_action
 from lading.store.clock import utcnow
 from lading.store.database import Database
@@ -78,6 +78,21 @@ class ConnectorCalls:
             raise NodeExecutionError(f"connector rate limit reached ({maximum} calls per {unit}); "
                                      "retry with back-off", retryable=True)
 
+    async def _renewed(self, ws: str, connector_uuid: str | None, integration: Integration,
+                       credentials: dict[str, Any], failure: ProviderError) -> dict[str, Any] | None:
+        """Credentials with a renewed OAuth access token when the provider refused the stored one
+        (401) and the connector holds a refresh token; None otherwise (the failure stands)."""
+        from lading.services.connection._oauth import refreshed_credentials
+
+        if failure.status != 401 or connector_uuid is None:
+            return None
+        try:
+            return await asyncio.to_thread(refreshed_credentials, self._db, ws, connector_uuid, integration,
+                                           credentials)
+        except ProviderError as exc:
+            raise NodeExecutionError(f"{failure.message}; renewing the OAuth access token failed: {exc.message}",
+                                     retryable=False) from None
+
     async def call(self, workspace_uuid: str, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
         """One connector action in a workspace (used by runs and by `node execute`)."""
         integration = get_integration(str(node.get("integrationSlug")))
@@ -101,8 +116,14 @@ class ConnectorCalls:
             credentials = await asyncio.to_thread(self._credentials, workspace_uuid, connector_uuid, integration)
         elif integration.requires_connector:
             raise NodeExecutionError("connectorNotFound: the node has no connectorUuid", retryable=False)
-        result, credits, base_url = await call_action(integration, action, config, credentials,
-                                                      connector_uuid if isinstance(connector_uuid, str) else None)
+        owner = connector_uuid if isinstance(connector_uuid, str) else None
+        try:
+            result, credits, base_url = await call_action(integration, action, config, credentials, owner)
+        except ProviderError as exc:
+            renewed = await self._renewed(workspace_uuid, owner, integration, credentials, exc)
+            if renewed is None:
+                raise
+            result, credits, base_url = await call_action(integration, action, config, renewed, owner)
         outcome = ConnectorOutcome(result.output, result.child_index, credits, base_url)
         if cache_key is not None and isinstance(connector_uuid, str):
             await asyncio.to_thread(self._cache_store, cache_key, connector_uuid, outcome, ttl)

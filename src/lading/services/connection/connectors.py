@@ -307,7 +307,6 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
     """Live lookup of a field's allowed values through the connector (`--refresh` is accepted;
     results are not cached between calls). `variables` (the client's expression variables) are
     accepted and unused: Lading's params arrive already substituted."""
-    from lading.integrations._runtime import open_call
 
     if not isinstance(params, dict):
         raise ValidationError("Invalid autocomplete params", reason="invalidAutocompleteParams")
@@ -325,14 +324,9 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
             raise ValidationError(f"Invalid autocomplete params: missing {', '.join(missing)}",
                                   reason="invalidAutocompleteParams")
         credentials = credentials_for(session, conn, row, integration)
-    call = open_call(integration, {}, credentials, row.uuid)
-
-    try:
-        results = call.http.scrubber.value(asyncio.run(lookup.run(call, params)))
-    except ProviderError as exc:
-        # The provider's failure, not the server's: a 4xx the client reports as a RequestError (api.md §0.3).
-        raise LadingError(call.http.redact(exc.message), reason="failedToGetIntegrationAutocomplete",
-                          status_code=400) from None
+    # A provider failure is not the server's: a 4xx the client reports as a RequestError (api.md §0.3).
+    results = _lookup(session, row, integration, credentials, lambda call: lookup.run(call, params),
+                      "failedToGetIntegrationAutocomplete")
     if value:
         needle = value.lower()
         results = [r for r in results if needle in str(r.get("label", "")).lower()
@@ -343,7 +337,6 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
 def dynamic_schema(session: Session, *, connector_uuid: str, slug: str, params: Any) -> dict[str, Any]:
     """`{schema, uiSchema}` of a form computed through the connector (the integration's
     `dynamicSchemas`, C §1.3), e.g. HubSpot's `recordProperties` for one object type."""
-    from lading.integrations._runtime import open_call
 
     if not isinstance(params, dict):
         raise ValidationError("params must be an object", reason="invalidData")
@@ -358,9 +351,32 @@ def dynamic_schema(session: Session, *, connector_uuid: str, slug: str, params: 
         if missing:
             raise ValidationError(f"missing params: {', '.join(missing)}", reason="invalidData")
         credentials = credentials_for(session, conn, row, integration)
-    call = open_call(integration, {}, credentials, row.uuid)
-    try:
-        answer = call.http.scrubber.value(asyncio.run(schema.run(call, params)))
-    except ProviderError as exc:
-        raise LadingError(call.http.redact(exc.message), reason="failedToGetIntegration", status_code=400) from None
+    answer = _lookup(session, row, integration, credentials, lambda call: schema.run(call, params),
+                     "failedToGetIntegration")
     return shapes.DynamicSchema.model_validate(answer).dump()
+
+
+def _lookup(session: Session, row: Any, integration: Integration, credentials: dict[str, Any],
+            run: Any, reason: str) -> Any:
+    """One live lookup through the connector (`run(call)`), its answer scrubbed of the credentials; an
+    expired OAuth access token (401) is renewed once. A provider failure is `reason` (400)."""
+    from lading.integrations._runtime import open_call
+    from lading.services.connection._oauth import refreshed_credentials
+
+    for attempt in (1, 2):
+        call = open_call(integration, {}, credentials, row.uuid)
+        try:
+            return call.http.scrubber.value(asyncio.run(run(call)))
+        except ProviderError as exc:
+            renewed = None
+            if attempt == 1 and exc.status == 401:
+                try:
+                    renewed = refreshed_credentials(session.db, session.workspace_uuid, row.uuid, integration,
+                                                    credentials)
+                except ProviderError as failed:
+                    raise LadingError(f"{call.http.redact(exc.message)}; renewing the OAuth access token failed: "
+                                      f"{failed.message}", reason=reason, status_code=400) from None
+            if renewed is None:
+                raise LadingError(call.http.redact(exc.message), reason=reason, status_code=400) from None
+            credentials = renewed
+    raise AssertionError("unreachable")
