@@ -436,10 +436,12 @@ def test_language_model_catalog() -> None:
     assert {m["integrationSlug"] for m in models} == {"openAi", "anthropic"}
     assert {"gpt-4o", "gpt-4.1-mini", "gpt-4o-mini", "claude-3-5-sonnet-latest"} <= {m["slug"] for m in models}
     for model in models:
-        assert set(model) == {"slug", "name", "integrationSlug", "supportsTools", "supportsJsonSchema", "credits"}
+        # The HTTP client's LanguageModel (api.md §5) plus the CLI's provider and capability flags.
+        assert set(model) == {"slug", "name", "description", "contextWindowTokensLimit", "outputTokensLimit",
+                              "isReasoning", "integrationSlug", "supportsTools", "supportsJsonSchema", "credits"}
         pricing = OPEN_AI if model["integrationSlug"] == "openAi" else ANTHROPIC
-        assert model["credits"] == [{"type": "package", "cost": pricing.rate(model["slug"]), "unit": "token",
-                                     "unitsCount": 1000}]
+        assert model["credits"] == {"cost": {"type": "package", "cost": pricing.rate(model["slug"]), "unit": "token",
+                                             "unitsCount": 1000}}
     anthropic = ok("ai", "language-model", "list", "--integration-slug", "anthropic")["languageModels"]
     assert anthropic and {m["integrationSlug"] for m in anthropic} == {"anthropic"}
     assert anthropic == [m for m in models if m["integrationSlug"] == "anthropic"]

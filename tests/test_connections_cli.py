@@ -181,3 +181,61 @@ def test_secret_never_appears_in_outputs_logs_or_the_store(lading_env: Path) -> 
     for log in lading_env.glob("*.log"):
         assert SECRET not in log.read_text()
     assert SECRET.encode() not in _all_text_in_store()
+
+
+@pytest.mark.embedded_only  # the OAuth app and HubSpot's base URL are set in the CLI process's environment
+def test_oauth_from_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    """initiate-oauth gives the consent URL; complete-oauth with --connector-uuid exchanges the code and
+    gives the connector the tokens, which are never printed."""
+    access, refresh = "oauth-access-0123456789abcdef", "oauth-refresh-0123456789abcdef"
+    with fake_provider() as hubspot:
+        hubspot.route("POST", "/oauth/v1/token", Answer(200, {"access_token": access, "refresh_token": refresh,
+                                                             "expires_in": 1800}))
+        hubspot.route("GET", "/crm/v3/properties/contacts", Answer(200, {"results": [{"name": "email"}]}))
+        monkeypatch.setenv("LADING_HUBSPOT_BASE_URL", hubspot.url)
+        monkeypatch.setenv("LADING_INTEGRATION_HUBSPOT_CLIENT_ID", "cli-app")
+        monkeypatch.setenv("LADING_INTEGRATION_HUBSPOT_CLIENT_SECRET", "cli-app-secret-0123456789")
+        code, out = run_cli("connection", "integration", "initiate-oauth", "hubspot")
+        assert code == 1 and out["reason"] == "failedToInitiateOauth"  # no redirect URI configured
+        code, out = run_cli("connection", "integration", "initiate-oauth", "hubspot", "--redirect-uri",
+                            "http://localhost:8765/callback")
+        assert code == 0 and "state=" in out["consentUrl"] and "client_id=cli-app" in out["consentUrl"]
+        state = out["consentUrl"].split("state=")[1].split("&")[0]
+        code, out = run_cli("connection", "connector", "create", "--integration-slug", "hubspot", "--slug", "hub",
+                            "--name", "Hub", "--config", j({"accessToken": "pat-first-0123456789"}))
+        assert code == 0 and out["connector"]["isDefault"] is True and out["dataset"]["kind"] == "connector"
+        uuid = out["connector"]["uuid"]
+        code, out = run_cli("connection", "integration", "complete-oauth", "--connector-uuid", uuid, "--code", "c0de",
+                            "--state", state)
+        assert code == 0 and out["connector"]["config"]["refreshToken"] == "********", out
+        assert access not in json.dumps(out) and refresh not in json.dumps(out)
+        assert hubspot.requests[-1].form()["redirect_uri"] == ["http://localhost:8765/callback"]
+        code, out = run_cli("connection", "connector", "autocomplete", "--connector-uuid", uuid, "--slug",
+                            "listObjectProperties", "--params", j({"objectType": "contacts"}))
+        assert code == 0 and hubspot.requests[-1].headers["authorization"] == f"Bearer {access}"
+        code, out = run_cli("connection", "integration", "complete-oauth", "--code", "c0de")
+        assert code == 2  # neither a slug nor a connector
+
+
+def test_action_search_cli() -> None:
+    code, out = run_cli("connection", "action", "search", "enrich", "company", "--integration", "clearbit")
+    assert code == 0 and out["actions"][0] == {
+        "integrationSlug": "clearbit", "actionSlug": "enrichCompany", "name": out["actions"][0]["name"],
+        "description": out["actions"][0]["description"], "category": "enrichment",
+        "credits": [{"type": "fixed", "cost": 1}]}
+    code, out = run_cli("connection", "action", "search", "x", "--limit", "0")
+    assert code == 1 and out["reason"] == "invalidLimit"
+
+
+def test_rate_limit_windows() -> None:
+    """`burst` counts calls per calendar unit; `spread` lets one call through per unit/max slice."""
+    from datetime import datetime
+
+    from lading.services.connection.calls import _window
+
+    now = datetime(2026, 1, 2, 3, 4, 5, 600_000)
+    assert _window(now, "second", 10, "burst") == (datetime(2026, 1, 2, 3, 4, 5), 10)
+    assert _window(now, "minute", 10, "burst") == (datetime(2026, 1, 2, 3, 4), 10)
+    assert _window(now, "day", 10, "burst") == (datetime(2026, 1, 2), 10)
+    assert _window(now, "second", 4, "spread") == (datetime(2026, 1, 2, 3, 4, 5, 500_000), 1)
+    assert _window(now, "minute", 6, "spread") == (datetime(2026, 1, 2, 3, 4), 1)

@@ -99,7 +99,7 @@ def test_node_execute_calls_the_provider_for_real() -> None:
         _, tool_out = run_cli("orchestration", "tool", "get", tool["tool"]["uuid"])
         assert tool_out["tool"]["creditsCost"] == {"kind": "minMax", "min": 1.03, "max": 1.03}
         code, out = run_cli("connection", "connector", "remove", cb_uuid)
-        assert code == 1 and out["reason"] == "connectorInUse" and out["details"]["toolsCount"] == 1
+        assert code == 1 and out["reason"] == "connectorIsUsedInWorkflows" and out["details"]["toolsCount"] == 1
 
 
 def test_unreachable_provider_fails_the_node_clearly() -> None:
@@ -120,7 +120,7 @@ def test_connector_rate_limit_is_shared_through_the_store() -> None:
         code, out = run_cli("connection", "connector", "create", "--integration-slug", "clearbit", "--slug", "limited",
                             "--name", "Limited", "--config", j({"apiKey": "k", "baseUrl": cb.url}),
                             "--rate-limit", j({"unit": "hour", "max": 2}), "--cache-ttl-milliseconds", "0")
-        assert code == 0 and out["connector"]["rateLimit"] == {"unit": "hour", "max": 2}
+        assert code == 0 and out["connector"]["rateLimit"] == {"unit": "hour", "max": 2, "strategy": "burst"}
         uuid = out["connector"]["uuid"]
         enrich = node("enrich", kind="connector", integrationSlug="clearbit", actionSlug="enrichCompany",
                       connectorUuid=uuid, config={"domain": "acme.com"})

@@ -44,7 +44,7 @@ def test_catalog_entry() -> None:
     assert get_integration("hubspot") is INTEGRATION
     assert INTEGRATION.category == "sales"
     assert INTEGRATION.default_base_url == "https://api.hubapi.com"
-    assert INTEGRATION.secret_fields() == {"accessToken"}
+    assert INTEGRATION.secret_fields() == {"accessToken", "refreshToken"}
     assert INTEGRATION.rate_limit == RateLimit(requests_per_second=10, max_concurrency=5)
     slugs = {a.slug for a in INTEGRATION.actions}
     assert {"findRecords", "create_contact", "update_deal", "upsert_company"} <= slugs

@@ -34,6 +34,19 @@ _NAMES: dict[str, str] = {
 }
 
 
+# (context window, output limit, reasoning) in tokens, as the providers publish them; unknown → None.
+_LIMITS: dict[str, tuple[int, int, bool]] = {
+    "gpt-4o": (128_000, 16_384, False),
+    "gpt-4.1-mini": (1_047_576, 32_768, False),
+    "gpt-4o-mini": (128_000, 16_384, False),
+    "claude-3-5-haiku-latest": (200_000, 8_192, False),
+    "claude-3-5-sonnet-latest": (200_000, 8_192, False),
+    "claude-sonnet-4-20250514": (200_000, 64_000, True),
+    "claude-opus-4-20250514": (200_000, 32_000, True),
+}
+_PROVIDER_NAMES = {OPEN_AI: "OpenAI", ANTHROPIC: "Anthropic"}
+
+
 def _pricing(integration_slug: str) -> Any:
     """The provider's `TokenPricing` (imported lazily: integration modules pull in httpx)."""
     if integration_slug == OPEN_AI:
@@ -63,8 +76,16 @@ def _credits(integration_slug: str, slug: str) -> list[dict[str, Any]]:
 
 
 def _entry(integration_slug: str, slug: str) -> dict[str, Any]:
-    return {"slug": slug, "name": _NAMES.get(slug, slug), "integrationSlug": integration_slug,
-            "supportsTools": True, "supportsJsonSchema": True, "credits": _credits(integration_slug, slug)}
+    """A catalog entry in the HTTP client's LanguageModel shape (api.md §5) plus the CLI's keys; the
+    price is the provider's per-token package (`credits.cost`), null when the model has none."""
+    context, output, reasoning = _LIMITS.get(slug, (None, None, False))
+    costs = _credits(integration_slug, slug)
+    name = _NAMES.get(slug, slug)
+    provider = _PROVIDER_NAMES.get(integration_slug, integration_slug)
+    return {"slug": slug, "name": name, "description": f"{name} by {provider}",
+            "contextWindowTokensLimit": context, "outputTokensLimit": output, "isReasoning": reasoning,
+            "integrationSlug": integration_slug, "supportsTools": True, "supportsJsonSchema": True,
+            "credits": {"cost": costs[0]} if costs else None}
 
 
 def language_models(integration_slug: str | None = None) -> list[dict[str, Any]]:

@@ -128,6 +128,33 @@ class Autocomplete:
 
 
 @dataclass(frozen=True)
+class OAuth:
+    """How an integration's connector may be authorized by OAuth 2.0 (authorization-code grant) instead
+    of a pasted token: the provider's consent page, its token endpoint (a path on the integration's base
+    URL, so `LADING_<SLUG>_BASE_URL` points it at a fake or a proxy), the scopes asked for, and which
+    connector config fields receive the tokens. The OAuth app's client id and secret are the operator's:
+    `LADING_INTEGRATION_<SLUG>_CLIENT_ID` / `_CLIENT_SECRET`."""
+
+    authorize_url: str
+    token_path: str
+    scopes: tuple[str, ...]
+    token_field: str
+    refresh_field: str | None = None
+    # Non-secret token-response fields handed back as `extraValues` (response key → camelCase key).
+    extra_fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DynamicSchema:
+    """A config schema computed from a live connector (`connector getDynamicSchema`): the handler
+    answers `{"schema", "uiSchema"}` for the given params (e.g. a CRM object's properties)."""
+
+    slug: str
+    run: Callable[[ActionCall, Mapping[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
+    params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RateLimit:
     """Applied across one worker process, per integration."""
 
@@ -170,6 +197,8 @@ class Integration:
     default_base_url: str
     actions: tuple[Action, ...]
     autocompletes: tuple[Autocomplete, ...] = ()
+    dynamic_schemas: tuple[DynamicSchema, ...] = ()
+    oauth: OAuth | None = None
     rate_limit: RateLimit = RateLimit()
     # False when actions can run without any connector (generic HTTP with an absolute url).
     requires_connector: bool = True
@@ -196,6 +225,9 @@ class Integration:
             if a.slug == slug:
                 return a
         return None
+
+    def dynamic_schema(self, slug: str) -> DynamicSchema | None:
+        return next((d for d in self.dynamic_schemas if d.slug == slug), None)
 
     def secret_fields(self) -> frozenset[str]:
         props = self.connector_schema.get("properties") or {}

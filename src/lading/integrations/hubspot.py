@@ -30,7 +30,9 @@ CONNECTOR_SCHEMA: dict[str, Any] = {
     "required": ["accessToken"],
     "properties": {
         "accessToken": _sdk.secret("Access token of a HubSpot private app (`pat-…`) with the CRM scopes the "
-                              "actions need (crm.objects.*.read/write, crm.schemas.*.read).", "Access token"),
+                              "actions need (crm.objects.*.read/write, crm.schemas.*.read), or the "
+                              "`oauth:<uuid>` value `completeOauth` answered.", "Access token"),
+        "refreshToken": _sdk.secret("OAuth refresh token (set by connecting through OAuth).", "Refresh token"),
         "baseUrl": _sdk.BASE_URL_FIELD,
     },
 }
@@ -287,6 +289,36 @@ async def list_object_properties(call: ActionCall, params: dict[str, Any]) -> li
             for p in answer.get("results") or [] if p.get("name") and not p.get("hidden")]
 
 
+_PROPERTY_TYPES = {"number": {"type": "number"}, "bool": {"type": "boolean"},
+                   "date": {"type": "string", "format": "date"}, "datetime": {"type": "string", "format": "date-time"}}
+
+
+async def object_properties_schema(call: ActionCall, params: Any) -> dict[str, Any]:
+    """`recordProperties`: a form for one object type's writable properties (enumerations as `enum`)."""
+    object_type = str(params.get("objectType") or "")
+    if not object_type or not all(c.isalnum() or c in "_-" for c in object_type):
+        raise ProviderError("Invalid params: objectType is required (e.g. contacts)", retryable=False)
+    answer = await _api(call, "GET", f"/crm/v3/properties/{object_type}") or {}
+    properties: dict[str, Any] = {}
+    ui: dict[str, Any] = {}
+    for prop in answer.get("results") or []:
+        name = prop.get("name")
+        if not name or prop.get("hidden") or (prop.get("modificationMetadata") or {}).get("readOnlyValue"):
+            continue
+        field_schema: dict[str, Any] = dict(_PROPERTY_TYPES.get(str(prop.get("type")), {"type": "string"}))
+        field_schema["title"] = prop.get("label") or name
+        if prop.get("description"):
+            field_schema["description"] = prop["description"]
+        options = [o.get("value") for o in prop.get("options") or [] if o.get("value") is not None]
+        if prop.get("type") == "enumeration" and options:
+            field_schema["enum"] = options
+        properties[name] = field_schema
+        ui[name] = {"ui:title": field_schema["title"]}
+        if prop.get("groupName"):
+            ui[name]["ui:group"] = prop["groupName"]
+    return {"schema": {"type": "object", "properties": properties, "additionalProperties": True}, "uiSchema": ui}
+
+
 # --- catalog -----------------------------------------------------------------------------------------
 
 
@@ -348,6 +380,14 @@ INTEGRATION = _sdk.Integration(
     autocompletes=(Autocomplete(slug="listObjects", run=list_objects),
                    Autocomplete(slug="listObjectProperties", run=list_object_properties,
                                 params=("objectType",))),
+    dynamic_schemas=(_sdk.DynamicSchema(slug="recordProperties", run=object_properties_schema,
+                                        params=("objectType",)),),
+    oauth=_sdk.OAuth(authorize_url="https://app.hubspot.com/oauth/authorize", token_path="/oauth/v1/token",
+                     scopes=("crm.objects.contacts.read", "crm.objects.contacts.write",
+                             "crm.objects.companies.read", "crm.objects.companies.write",
+                             "crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.contacts.read"),
+                     token_field="accessToken", refresh_field="refreshToken",
+                     extra_fields={"hub_id": "hubId"}),
     rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=5),
     url="https://www.hubspot.com",
     color="#FF7A59",

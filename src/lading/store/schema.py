@@ -340,8 +340,27 @@ connectors = Table(
     Column("rate_limit", Json),
     Column("cache_ttl_ms", BigInteger),
     Column("use_credits", Boolean, nullable=False, server_default="0"),
+    # The connector a node or action of its integration uses when it names none (api.md §5).
+    Column("is_default", Boolean, nullable=False, server_default="0"),
     *_stamps(deleted=True),
     Index("ix_connectors_workspace", "workspace_uuid", "integration_slug"),
+)
+
+# OAuth token sets (`integration initiateOauth` / `completeOauth`, api.md §5): a pending row holds the
+# consent's `state`; a completed one holds the provider's tokens sealed like connector secrets, until a
+# connector's config names it (`"oauth:<uuid>"`), which moves the tokens into that connector.
+oauth_grants = Table(
+    "oauth_grants",
+    metadata,
+    *_owned(indexed=True),
+    Column("integration_slug", String(64), nullable=False),
+    Column("state", String(64)),
+    Column("redirect_uri", Text),
+    Column("secrets", Text),
+    Column("extra_values", Json),
+    _ts("completed_at"),
+    *_stamps(),
+    Index("ux_oauth_grants_state", "state", unique=True),
 )
 
 # Calls per connector per rate-limit window (`rateLimit: {"unit","max"}`), shared by all workers.

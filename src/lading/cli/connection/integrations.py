@@ -1,10 +1,12 @@
-"""`connection integration …`: the integration catalog."""
+"""`connection integration …`: the integration catalog, its documentation, and connecting through OAuth."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from lading.cli.common import help_settings
+from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, emit_text, split_list
 
 integration_app = typer.Typer(help="The integration catalog.", no_args_is_help=True,
@@ -24,8 +26,12 @@ def integration_list(
     from lading.services.connection import integrations
 
     wanted = (split_list(slugs) or []) + (split_list(slug) or [])
-    emit(integrations.list_integrations(category=category, slugs=wanted or None, search=search,
-                                        has_actions=has_actions, has_extractors=has_extractors))
+    fields = {"category": category, "slugs": wanted or None, "search": search, "hasActions": has_actions,
+              "hasExtractors": has_extractors}
+    emit(answer("GET", "/connection/integrations/list", query=fields,
+                local=lambda s: integrations.list_integrations(
+                    category=category, slugs=wanted or None, search=search, has_actions=has_actions,
+                    has_extractors=has_extractors)))
 
 
 @integration_app.command("get")
@@ -33,12 +39,65 @@ def integration_get(slug: str = typer.Argument(...)) -> None:
     """One integration: connector schema and actions."""
     from lading.services.connection import integrations
 
-    emit(integrations.get(slug))
+    emit(answer("GET", f"/connection/integrations/{slug}", local=lambda s: integrations.get(slug)))
 
 
 @integration_app.command("get-documentation")
 def integration_docs(slug: str = typer.Argument(...)) -> None:
     """The integration's Markdown documentation (plain text)."""
+    from lading.cli.remote import target
     from lading.services.connection import integrations
 
-    emit_text(integrations.get_documentation(slug))
+    remote = target()
+    if remote is None:
+        emit_text(integrations.get_documentation(slug))
+        return
+    emit_text(remote.raw("GET", f"/connection/integrations/{slug}/documentation").text)
+
+
+@integration_app.command("initiate-oauth")
+def initiate_oauth(
+    slug: str = typer.Argument(..., help="Integration slug (one whose connector schema has `x-oauth`)."),
+    redirect_uri: str = typer.Option(None, "--redirect-uri",
+                                     help="Where the provider sends the user back "
+                                          "(default LADING_OAUTH_REDIRECT_URI)."),
+) -> None:
+    """The provider's consent URL for this server's OAuth app: open it, then `complete-oauth` with the code."""
+    from lading.services.connection import integrations
+
+    body = {"redirectUri": redirect_uri} if redirect_uri else {}
+    emit(answer("POST", f"/connection/integrations/{slug}/initiateOauth", body=body,
+                local=lambda s: integrations.initiate_oauth(s, slug, redirect_uri=redirect_uri)))
+
+
+@integration_app.command("complete-oauth")
+def complete_oauth(
+    slug: str = typer.Argument(None, help="Integration slug (optional with --connector-uuid)."),
+    code: str = typer.Option(..., "--code", help="The code the provider sent to the redirect URI."),
+    state: str = typer.Option(None, "--state", help="The state of the consent URL (from initiate-oauth)."),
+    redirect_uri: str = typer.Option(None, "--redirect-uri"),
+    connector_uuid: str = typer.Option(None, "--connector-uuid",
+                                       help="Give the tokens to this connector and print it."),
+) -> None:
+    """Exchange an OAuth code for tokens kept encrypted on the server. Prints `{value, extraValues}`
+    (`value` = `oauth:<uuid>`, to put in a connector's config), or `{connector}` with --connector-uuid."""
+    from lading.domain.errors import UsageError
+    from lading.services.connection import connectors, integrations
+
+    if not slug and not connector_uuid:
+        raise UsageError("error: give the integration slug or --connector-uuid")
+    if connector_uuid:
+        connector = answer("GET", f"/connection/connectors/{connector_uuid}",
+                           local=lambda s: connectors.get(s, connector_uuid))["connector"]
+        slug = connector["integrationSlug"]
+    params = {k: v for k, v in (("code", code), ("state", state), ("redirectUri", redirect_uri)) if v is not None}
+    value: dict[str, Any] = answer("POST", f"/connection/integrations/{slug}/completeOauth", body={"params": params},
+                                   local=lambda s: integrations.complete_oauth(s, slug, params=params))
+    if not connector_uuid:
+        emit(value)
+        return
+    integration = answer("GET", f"/connection/integrations/{slug}", local=lambda s: integrations.get(slug))
+    field = integration["integration"]["connector"]["config"]["jsonSchema"]["x-oauth"]["field"]
+    config = {field: value["value"]}
+    emit(answer("PUT", f"/connection/connectors/{connector_uuid}", body={"config": config},
+                local=lambda s: connectors.update(s, connector_uuid, config=config)))

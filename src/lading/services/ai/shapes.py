@@ -170,13 +170,24 @@ class CreditPrice(Shape):
     units_count: int
 
 
+class LanguageModelCredits(Shape):
+    cost: CreditPrice
+
+
 class LanguageModel(Shape):
+    """A model of the catalog in the HTTP client's shape (api.md §5: `description`, token limits,
+    `isReasoning`, `credits: {cost}`), plus the CLI's provider and capability flags (C §2.4)."""
+
     slug: str
     name: str
+    description: str
+    context_window_tokens_limit: int | None
+    output_tokens_limit: int | None
+    is_reasoning: bool
     integration_slug: str
     supports_tools: bool
     supports_json_schema: bool
-    credits: list[CreditPrice]
+    credits: LanguageModelCredits | None
 
 
 # --- chats and messages ---------------------------------------------------------------------------------

@@ -2,16 +2,20 @@
 
 Public verbs, one module per noun of `lading connection <noun> <verb>`:
 
-- `integrations`: `list_integrations`, `get`, `get_documentation` (and `require_integration`).
+- `integrations`: `list_integrations`, `get`, `get_documentation`, `initiate_oauth`, `complete_oauth` (and
+  `require_integration`).
+- `actions`: `search` (connector actions of the catalog by keywords).
 - `native_integrations`: `get`.
-- `connectors`: `list_connectors`, `get`, `create`, `update`, `remove`, `exists_by_slug`, `autocomplete`
+- `connectors`: `list_connectors`, `get`, `create`, `update`, `remove`, `exists_by_slug`, `autocomplete`,
+  `dynamic_schema`
   (and `credentials_for`, `platform_credential`, `require_connector` for other groups).
 - `calls`: `ConnectorCalls.call`, one connector action as a run's node or `node execute` calls it.
 - `shapes`: the JSON shapes these verbs answer (`Integration`, `Action`, `NativeIntegration`, `Connector`…).
 
-Helpers private to the group: `_secrets` (sealing, opening and masking connector credentials).
+Helpers private to the group: `_credentials` (sealing, opening and masking connector credentials),
+`_oauth` (OAuth token sets between the provider's answer and a connector).
 """
 
-from lading.services.connection import calls, connectors, integrations, native_integrations, shapes
+from lading.services.connection import actions, calls, connectors, integrations, native_integrations, shapes
 
-__all__ = ["calls", "connectors", "integrations", "native_integrations", "shapes"]
+__all__ = ["actions", "calls", "connectors", "integrations", "native_integrations", "shapes"]

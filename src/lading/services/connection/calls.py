@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 
 from lading.domain.errors import LadingError, NodeExecutionError
 from lading.engine.ports import ConnectorOutcome
-from lading.integrations import Integration, get_integration
+from lading.integrations import Integration, ProviderError, get_integration
 from lading.integrations._runtime import call_action
 from lading.store.clock import utcnow
 from lading.store.database import Database
@@ -67,18 +67,31 @@ class ConnectorCalls:
 
     @staticmethod
     def _take_slot(conn: Any, row: Any) -> None:
-        """The connector's own `rateLimit`, counted in the store so every worker shares it."""
+        """The connector's own `rateLimit`, counted in the store so every worker shares it: `burst`
+        counts calls per calendar unit (`max` per window); `spread` lets one call through per
+        unit/`max` slice, so calls are evenly spaced."""
         unit, maximum = row.rate_limit.get("unit"), int(row.rate_limit.get("max") or 0)
-        now = utcnow()
-        if unit == "day":
-            window = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        elif unit == "hour":
-            window = now.replace(minute=0, second=0, microsecond=0)
-        else:
-            window = now.replace(second=0, microsecond=0)
-        if maximum and not connector_repo.take_call_slot(conn, row.uuid, window, maximum):
+        if not maximum:
+            return
+        window, allowed = _window(utcnow(), unit, maximum, row.rate_limit.get("strategy") or "burst")
+        if not connector_repo.take_call_slot(conn, row.uuid, window, allowed):
             raise NodeExecutionError(f"connector rate limit reached ({maximum} calls per {unit}); "
                                      "retry with back-off", retryable=True)
+
+    async def _renewed(self, ws: str, connector_uuid: str | None, integration: Integration,
+                       credentials: dict[str, Any], failure: ProviderError) -> dict[str, Any] | None:
+        """Credentials with a renewed OAuth access token when the provider refused the stored one
+        (401) and the connector holds a refresh token; None otherwise (the failure stands)."""
+        from lading.services.connection._oauth import refreshed_credentials
+
+        if failure.status != 401 or connector_uuid is None:
+            return None
+        try:
+            return await asyncio.to_thread(refreshed_credentials, self._db, ws, connector_uuid, integration,
+                                           credentials)
+        except ProviderError as exc:
+            raise NodeExecutionError(f"{failure.message}; renewing the OAuth access token failed: {exc.message}",
+                                     retryable=False) from None
 
     async def call(self, workspace_uuid: str, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
         """One connector action in a workspace (used by runs and by `node execute`)."""
@@ -103,13 +116,38 @@ class ConnectorCalls:
             credentials = await asyncio.to_thread(self._credentials, workspace_uuid, connector_uuid, integration)
         elif integration.requires_connector:
             raise NodeExecutionError("connectorNotFound: the node has no connectorUuid", retryable=False)
-        result, credits, base_url = await call_action(integration, action, config, credentials,
-                                                      connector_uuid if isinstance(connector_uuid, str) else None)
+        owner = connector_uuid if isinstance(connector_uuid, str) else None
+        try:
+            result, credits, base_url = await call_action(integration, action, config, credentials, owner)
+        except ProviderError as exc:
+            renewed = await self._renewed(workspace_uuid, owner, integration, credentials, exc)
+            if renewed is None:
+                raise
+            result, credits, base_url = await call_action(integration, action, config, renewed, owner)
         outcome = ConnectorOutcome(result.output, result.child_index, credits, base_url)
         if cache_key is not None and isinstance(connector_uuid, str):
             await asyncio.to_thread(self._cache_store, cache_key, connector_uuid, outcome, ttl)
         return outcome
 
+
+
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _window(now: datetime, unit: str, maximum: int, strategy: str) -> tuple[datetime, int]:
+    """(start of the current rate-limit window, calls allowed in it)."""
+    if strategy == "spread":
+        slice_us = _UNIT_SECONDS.get(unit, 60) * 1_000_000 // maximum or 1
+        epoch = datetime(1970, 1, 1)
+        elapsed = (now - epoch) // timedelta(microseconds=1)
+        return epoch + timedelta(microseconds=elapsed - elapsed % slice_us), 1
+    if unit == "day":
+        return now.replace(hour=0, minute=0, second=0, microsecond=0), maximum
+    if unit == "hour":
+        return now.replace(minute=0, second=0, microsecond=0), maximum
+    if unit == "second":
+        return now.replace(microsecond=0), maximum
+    return now.replace(second=0, microsecond=0), maximum
 
 
 def _cache_key(connector_uuid: str, action_slug: str, config: dict[str, Any]) -> str:

@@ -34,31 +34,58 @@ def _check_config(integration: Integration, config: Mapping[str, Any]) -> None:
                               reason="invalidConnectorConfig", details={"errors": problems})
 
 
-def _usage(session: Session, conn: Any) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for _tool_uuid, nodes in repo.deployed_tool_graphs(conn, session.workspace_uuid):
-        used = set()
-        stack = list(nodes or [])
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                if isinstance(node.get("connectorUuid"), str):
-                    used.add(node["connectorUuid"])
-                sub = (node.get("config") or {}).get("_nodes") if isinstance(node.get("config"), dict) else None
-                if isinstance(sub, list):
-                    stack.extend(sub)
-        for u in used:
-            counts[u] = counts.get(u, 0) + 1
-    return counts
+def _graph_connectors(nodes: Any) -> set[str]:
+    """Every `connectorUuid` of a release graph, group sub-nodes included."""
+    used: set[str] = set()
+    stack = list(nodes or [])
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("connectorUuid"), str):
+                used.add(node["connectorUuid"])
+            sub = (node.get("config") or {}).get("_nodes") if isinstance(node.get("config"), dict) else None
+            if isinstance(sub, list):
+                stack.extend(sub)
+    return used
 
 
-def present_connector(session: Session, row: Any, tools_count: int) -> shapes.Connector:
+class Usage:
+    """Who uses each connector of a workspace: deployed plays and tools, and models of its dataset."""
+
+    def __init__(self, session: Session, conn: Any) -> None:
+        ws = session.workspace_uuid
+        self.plays = self._count(repo.deployed_play_graphs(conn, ws))
+        self.tools = self._count(repo.deployed_tool_graphs(conn, ws))
+        self.models = repo.models_by_connector(conn, ws)
+
+    @staticmethod
+    def _count(graphs: Any) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _uuid, nodes in graphs:
+            for used in _graph_connectors(nodes):
+                counts[used] = counts.get(used, 0) + 1
+        return counts
+
+    def of(self, uuid: str) -> tuple[int, int, int]:
+        return self.plays.get(uuid, 0), self.tools.get(uuid, 0), self.models.get(uuid, 0)
+
+
+def present_rate_limit(value: Any) -> dict[str, Any] | None:
+    """A stored rate limit with its strategy (limits stored before strategies existed are `burst`)."""
+    if not isinstance(value, dict):
+        return None
+    return {"unit": value.get("unit"), "max": value.get("max"), "strategy": value.get("strategy") or "burst"}
+
+
+def present_connector(session: Session, row: Any, usage: Usage | None = None) -> shapes.Connector:
     integration = get_integration(row.integration_slug)
     schema = integration.connector_schema if integration else {}
+    plays_count, tools_count, models_count = usage.of(row.uuid) if usage is not None else (0, 0, 0)
     return shapes.Connector(
         uuid=row.uuid, workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid, name=row.name, slug=row.slug,
-        integration_slug=row.integration_slug, rate_limit=row.rate_limit, cache_ttl_milliseconds=row.cache_ttl_ms,
-        plays_count=0, tools_count=tools_count, models_count=0, use_credits=bool(row.use_credits),
+        integration_slug=row.integration_slug, rate_limit=present_rate_limit(row.rate_limit),
+        cache_ttl_milliseconds=row.cache_ttl_ms, plays_count=plays_count, tools_count=tools_count,
+        models_count=models_count, use_credits=bool(row.use_credits), is_default=bool(row.is_default),
         config=None if row.use_credits else masked_config(session.workspace_uuid, row, schema),
         created_at=iso(row.created_at), updated_at=iso(row.updated_at), deleted_at=iso(row.deleted_at),
     )
@@ -68,13 +95,53 @@ def require_connector(session: Session, conn: Any, uuid: str) -> Any:
     return found(repo.get_connector(conn, session.workspace_uuid, uuid), "Connector", uuid)
 
 
+RATE_LIMIT_UNITS = ("second", "minute", "hour", "day")
+RATE_LIMIT_STRATEGIES = ("burst", "spread")
+
+
 def _rate_limit(value: Any) -> dict[str, Any] | None:
+    """`{unit, max, strategy?}`: `burst` lets `max` calls through at any time in each unit window,
+    `spread` lets one through every unit/`max` (default `burst`, the behaviour before strategies)."""
     if value is None:
         return None
-    if (not isinstance(value, dict) or value.get("unit") not in ("day", "hour", "minute")
-            or not isinstance(value.get("max"), int) or value["max"] < 1):
-        raise ValidationError('--rate-limit must look like {"unit":"minute","max":60}', reason="invalidData")
-    return {"unit": value["unit"], "max": value["max"]}
+    if (not isinstance(value, dict) or value.get("unit") not in RATE_LIMIT_UNITS
+            or isinstance(value.get("max"), bool) or not isinstance(value.get("max"), int) or value["max"] < 1
+            or value.get("strategy", "burst") not in RATE_LIMIT_STRATEGIES
+            or set(value) - {"unit", "max", "strategy"}):
+        raise ValidationError('rateLimit must look like {"unit":"second"|"minute"|"hour"|"day","max":60,'
+                              '"strategy":"burst"|"spread"}', reason="invalidData")
+    return {"unit": value["unit"], "max": value["max"], "strategy": value.get("strategy") or "burst"}
+
+
+OAUTH_VALUE = re.compile(r"^oauth:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+
+
+def _bind_oauth(session: Session, integration: Integration, config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """`config` with each `"oauth:<uuid>"` value replaced by the tokens `completeOauth` kept for it
+    (the access token in that field, the refresh token in the integration's refresh field), and the
+    token sets to consume once the connector is written."""
+    from lading.services.connection._oauth import open_grant
+
+    bound = dict(config)
+    used: list[str] = []
+    for key, value in config.items():
+        match = OAUTH_VALUE.match(value) if isinstance(value, str) else None
+        if match is None:
+            continue
+        tokens = open_grant(session, integration, match.group(1))
+        bound[key] = tokens["accessToken"]
+        refresh_field = integration.oauth.refresh_field if integration.oauth else None
+        if refresh_field and tokens.get("refreshToken"):
+            bound[refresh_field] = tokens["refreshToken"]
+        used.append(match.group(1))
+    return bound, used
+
+
+def _consume(conn: Any, ws: str, grants: list[str]) -> None:
+    for grant in grants:
+        if not repo.delete_grant(conn, ws, grant):
+            raise ConflictError("this OAuth value was already used by another connector; connect again",
+                                reason="invalidConnectorConfig")
 
 
 def platform_credential(integration: Integration) -> str | None:
@@ -97,7 +164,7 @@ def create(session: Session, *, integration_slug: str, slug: str, name: str, con
     if cache_ttl_ms is None and integration.category == "enrichment":
         cache_ttl_ms = ENRICHMENT_CACHE_TTL_MS
     use_credits = config is None and platform_credential(integration) is not None
-    config = dict(config or {})
+    config, grants = _bind_oauth(session, integration, dict(config or {}))
     if not use_credits:
         _check_config(integration, config)
     limit = _rate_limit(rate_limit)
@@ -109,19 +176,49 @@ def create(session: Session, *, integration_slug: str, slug: str, name: str, con
         if repo.connector_by_slug(conn, ws, slug) is not None:
             raise ConflictError(f"a connector with slug {shown(slug)} already exists",
                                 reason="connectorSlugAlreadyExists")
+        _consume(conn, ws, grants)
+        # The first connector of an integration is its default (api.md §5).
+        first = not repo.list_connectors(conn, ws, integration.slug)
         repo.insert_connector(conn, ws, {
             "uuid": connector_uuid, "user_uuid": session.user_uuid, "integration_slug": integration.slug,
             "slug": slug, "name": name.strip(), "config": None if use_credits else clear,
             "secrets": None if use_credits else seal(ws, connector_uuid, hidden), "rate_limit": limit,
-            "cache_ttl_ms": cache_ttl_ms, "use_credits": use_credits, "created_at": now, "updated_at": now})
+            "cache_ttl_ms": cache_ttl_ms, "use_credits": use_credits, "is_default": first, "created_at": now,
+            "updated_at": now})
         row = require_connector(session, conn, connector_uuid)
-    return {"connector": present_connector(session, row, 0).dump()}
+    return {"connector": present_connector(session, row).dump(), "dataset": _connector_dataset(session, connector_uuid)}
+
+
+def _connector_dataset(session: Session, connector_uuid: str) -> dict[str, Any] | None:
+    """The connector's own dataset (data spec §1: one per connector), made now rather than on first
+    use of storage, so `create` can answer it (api.md §5 `{connector, dataset}`)."""
+    from lading.services.storage.datasets import dataset_document, ensure_default_dataset
+    from lading.store.repositories import storage as storage_repo
+
+    ensure_default_dataset(session)
+    with session.db.read() as conn:
+        owned = [d for d in storage_repo.list_datasets(conn, session.workspace_uuid)
+                 if d.connector_uuid == connector_uuid]
+    return dataset_document(owned[0]) if owned else None
 
 
 def update(session: Session, uuid: str, *, name: str | None = None, config: Any = None,
-           rate_limit: Any = ..., cache_ttl_ms: Any = ...) -> dict[str, Any]:
+           rate_limit: Any = ..., cache_ttl_ms: Any = ..., is_default: bool | None = None) -> dict[str, Any]:
+    """Change what is given: `config` merged key by key (`"********"` keeps a stored secret, an
+    `oauth:<uuid>` value binds the tokens of `completeOauth`); `is_default` true unmarks the
+    integration's other connectors."""
     ws = session.workspace_uuid
     now = utcnow()
+    grants: list[str] = []
+    if config is not None:
+        if not isinstance(config, dict):
+            raise ValidationError("--config must be a JSON object", reason="invalidConnectorConfig")
+        with session.db.read() as conn:
+            integration = require_integration(require_connector(session, conn, uuid).integration_slug)
+        config, grants = _bind_oauth(session, integration, config)
+    if cache_ttl_ms is not ... and cache_ttl_ms is not None and (
+            isinstance(cache_ttl_ms, bool) or not isinstance(cache_ttl_ms, int) or cache_ttl_ms < 0):
+        raise ValidationError("--cache-ttl-milliseconds must be a non-negative integer", reason="invalidData")
     with session.db.write() as conn:
         row = require_connector(session, conn, uuid)
         integration = require_integration(row.integration_slug)
@@ -130,11 +227,14 @@ def update(session: Session, uuid: str, *, name: str | None = None, config: Any 
             if not name.strip():
                 raise ValidationError("--name must not be empty", reason="invalidData")
             values["name"] = name.strip()
+        if is_default is not None:
+            values["is_default"] = bool(is_default)
+            if is_default:
+                repo.clear_default(conn, ws, row.integration_slug, uuid)
         if config is not None:
-            if not isinstance(config, dict):
-                raise ValidationError("--config must be a JSON object", reason="invalidConnectorConfig")
             merged = merge({} if row.use_credits else decrypted_config(ws, row), config)
             _check_config(integration, merged)
+            _consume(conn, ws, grants)
             clear, hidden = split_config(integration, merged)
             values.update(config=clear, secrets=seal(ws, uuid, hidden), use_credits=False)
         elif row.secrets:
@@ -149,34 +249,41 @@ def update(session: Session, uuid: str, *, name: str | None = None, config: Any 
             values["cache_ttl_ms"] = cache_ttl_ms
         repo.update_connector(conn, ws, uuid, values)
         row = require_connector(session, conn, uuid)
-        usage = _usage(session, conn)
-    return {"connector": present_connector(session, row, usage.get(uuid, 0)).dump()}
+        usage = Usage(session, conn)
+    return {"connector": present_connector(session, row, usage).dump()}
 
 
 def get(session: Session, uuid: str) -> dict[str, Any]:
     with session.db.read() as conn:
         row = require_connector(session, conn, uuid)
-        usage = _usage(session, conn)
-    return {"connector": present_connector(session, row, usage.get(uuid, 0)).dump()}
+        usage = Usage(session, conn)
+    return {"connector": present_connector(session, row, usage).dump()}
 
 
 def list_connectors(session: Session, *, integration_slug: str | None = None) -> dict[str, Any]:
     slug = canonical_slug(integration_slug) if integration_slug else None
     with session.db.read() as conn:
         rows = repo.list_connectors(conn, session.workspace_uuid, slug)
-        usage = _usage(session, conn)
-    return {"connectors": [present_connector(session, r, usage.get(r.uuid, 0)).dump() for r in rows]}
+        usage = Usage(session, conn)
+    return {"connectors": [present_connector(session, r, usage).dump() for r in rows]}
 
 
 def remove(session: Session, uuid: str) -> dict[str, Any]:
+    """Soft-delete a connector nothing uses: deployed plays or tools naming it refuse with
+    `connectorIsUsedInWorkflows`, models of its dataset with `connectorIsUsedInModels` (409)."""
     now = utcnow()
     with session.db.write() as conn:
         require_connector(session, conn, uuid)
-        tools_count = _usage(session, conn).get(uuid, 0)
-        if tools_count:
-            raise ConflictError("the connector is used by deployed tools", reason="connectorInUse",
-                                details={"playsCount": 0, "toolsCount": tools_count})
-        repo.update_connector(conn, session.workspace_uuid, uuid, {"deleted_at": now, "updated_at": now})
+        plays_count, tools_count, models_count = Usage(session, conn).of(uuid)
+        details = {"playsCount": plays_count, "toolsCount": tools_count, "modelsCount": models_count}
+        if plays_count or tools_count:
+            raise ConflictError(f"the connector is used by {plays_count} deployed play(s) and {tools_count} "
+                                "deployed tool(s)", reason="connectorIsUsedInWorkflows", details=details)
+        if models_count:
+            raise ConflictError(f"the connector feeds {models_count} model(s)", reason="connectorIsUsedInModels",
+                                details=details)
+        repo.update_connector(conn, session.workspace_uuid, uuid,
+                              {"deleted_at": now, "updated_at": now, "is_default": False})
     return shapes.Removed(uuid=uuid, removed=True).dump()
 
 
@@ -196,13 +303,15 @@ def credentials_for(session: Session, conn: Any, row: Any, integration: Integrat
 
 
 def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: Any, value: str | None = None,
-                 refresh: bool = False) -> dict[str, Any]:
+                 refresh: bool = False, variables: Any = None) -> dict[str, Any]:
     """Live lookup of a field's allowed values through the connector (`--refresh` is accepted;
-    results are not cached between CLI calls in embedded mode)."""
-    from lading.integrations._runtime import open_call
+    results are not cached between calls). `variables` (the client's expression variables) are
+    accepted and unused: Lading's params arrive already substituted."""
 
     if not isinstance(params, dict):
         raise ValidationError("Invalid autocomplete params", reason="invalidAutocompleteParams")
+    if variables is not None and not isinstance(variables, dict):
+        raise ValidationError("variables must be an object", reason="invalidAutocompleteParams")
     with session.db.read() as conn:
         row = require_connector(session, conn, connector_uuid)
         integration = require_integration(row.integration_slug)
@@ -215,14 +324,59 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
             raise ValidationError(f"Invalid autocomplete params: missing {', '.join(missing)}",
                                   reason="invalidAutocompleteParams")
         credentials = credentials_for(session, conn, row, integration)
-    call = open_call(integration, {}, credentials, row.uuid)
-
-    try:
-        results = call.http.scrubber.value(asyncio.run(lookup.run(call, params)))
-    except ProviderError as exc:
-        raise LadingError(call.http.redact(exc.message), reason="autocompleteFailed", status_code=502) from None
+    # A provider failure is not the server's: a 4xx the client reports as a RequestError (api.md §0.3).
+    results = _lookup(session, row, integration, credentials, lambda call: lookup.run(call, params),
+                      "failedToGetIntegrationAutocomplete")
     if value:
         needle = value.lower()
         results = [r for r in results if needle in str(r.get("label", "")).lower()
                    or needle in str(r.get("value", "")).lower()]
     return shapes.AutocompleteResults(results=results).dump()
+
+
+def dynamic_schema(session: Session, *, connector_uuid: str, slug: str, params: Any) -> dict[str, Any]:
+    """`{schema, uiSchema}` of a form computed through the connector (the integration's
+    `dynamicSchemas`, C §1.3), e.g. HubSpot's `recordProperties` for one object type."""
+
+    if not isinstance(params, dict):
+        raise ValidationError("params must be an object", reason="invalidData")
+    with session.db.read() as conn:
+        row = require_connector(session, conn, connector_uuid)
+        integration = require_integration(row.integration_slug)
+        schema = integration.dynamic_schema(slug)
+        if schema is None:
+            raise NotFoundError(f"the {integration.slug} integration offers no dynamic schema {shown(slug)}",
+                                reason="failedToGetIntegration")
+        missing = [p for p in schema.params if params.get(p) in (None, "")]
+        if missing:
+            raise ValidationError(f"missing params: {', '.join(missing)}", reason="invalidData")
+        credentials = credentials_for(session, conn, row, integration)
+    answer = _lookup(session, row, integration, credentials, lambda call: schema.run(call, params),
+                     "failedToGetIntegration")
+    return shapes.DynamicSchema.model_validate(answer).dump()
+
+
+def _lookup(session: Session, row: Any, integration: Integration, credentials: dict[str, Any],
+            run: Any, reason: str) -> Any:
+    """One live lookup through the connector (`run(call)`), its answer scrubbed of the credentials; an
+    expired OAuth access token (401) is renewed once. A provider failure is `reason` (400)."""
+    from lading.integrations._runtime import open_call
+    from lading.services.connection._oauth import refreshed_credentials
+
+    for attempt in (1, 2):
+        call = open_call(integration, {}, credentials, row.uuid)
+        try:
+            return call.http.scrubber.value(asyncio.run(run(call)))
+        except ProviderError as exc:
+            renewed = None
+            if attempt == 1 and exc.status == 401:
+                try:
+                    renewed = refreshed_credentials(session.db, session.workspace_uuid, row.uuid, integration,
+                                                    credentials)
+                except ProviderError as failed:
+                    raise LadingError(f"{call.http.redact(exc.message)}; renewing the OAuth access token failed: "
+                                      f"{failed.message}", reason=reason, status_code=400) from None
+            if renewed is None:
+                raise LadingError(call.http.redact(exc.message), reason=reason, status_code=400) from None
+            credentials = renewed
+    raise AssertionError("unreachable")

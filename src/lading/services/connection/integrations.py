@@ -8,6 +8,7 @@ from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.integrations import Integration, all_integrations, canonical_slug, get_integration
 from lading.integrations._sdk import CATEGORIES
 from lading.services.connection import shapes
+from lading.services.session import Session
 
 
 def present_action(integration: Integration, slug: str) -> shapes.Action:
@@ -24,15 +25,38 @@ def present_action(integration: Integration, slug: str) -> shapes.Action:
     )
 
 
+# Autocomplete results are kept this long per (connector, slug, params, value) (C §1.6).
+AUTOCOMPLETE_CACHE_SECONDS = 1800
+
+
+def _params_schema(params: tuple[str, ...]) -> dict[str, Any]:
+    return {"type": "object", "required": list(params),
+            "properties": {name: {"type": "string", "minLength": 1} for name in params}}
+
+
+def _connector_schema(integration: Integration) -> dict[str, Any]:
+    """The connector's credentials schema; an OAuth-capable one carries `x-oauth` (C §1.9)."""
+    schema = dict(integration.connector_schema)
+    if integration.oauth is not None:
+        schema["x-oauth"] = {"authorizeUrl": integration.oauth.authorize_url, "scopes": list(integration.oauth.scopes),
+                             "field": integration.oauth.token_field}
+    return schema
+
+
 def present_integration(integration: Integration) -> shapes.Integration:
     return shapes.Integration(
         slug=integration.slug, name=integration.name, description=integration.description,
         category=integration.category, sub_categories=list(integration.sub_categories),
         icon=integration.icon, color=integration.color, url=integration.url,
         documentation_path=f"integrations/docs/{integration.slug}.md", is_deprecated=False,
-        connector=shapes.ConnectorConfig(config=shapes.ConnectorSchema(json_schema=dict(integration.connector_schema))),
+        connector=shapes.ConnectorConfig(config=shapes.ConnectorSchema(json_schema=_connector_schema(integration))),
         actions={action.slug: present_action(integration, action.slug) for action in integration.actions},
-        extractors={}, dynamic_schemas={},
+        extractors={},
+        dynamic_schemas={d.slug: {"params": {"jsonSchema": _params_schema(d.params)}}
+                         for d in integration.dynamic_schemas},
+        autocompletes=[shapes.AutocompleteDefinition(
+            slug=a.slug, params=shapes.AutocompleteParams(json_schema=_params_schema(a.params)),
+            cache_expiration_in_seconds=AUTOCOMPLETE_CACHE_SECONDS) for a in integration.autocompletes],
     )
 
 
@@ -82,3 +106,18 @@ def get(slug: str) -> dict[str, Any]:
 
 def get_documentation(slug: str) -> str:
     return require_integration(slug).documentation
+
+
+def initiate_oauth(session: Session, slug: str, *, redirect_uri: str | None = None) -> dict[str, Any]:
+    """`{consentUrl}`: the provider page granting this server's OAuth app access (C §1.9)."""
+    from lading.services.connection import _oauth
+
+    return _oauth.initiate(session, require_integration(slug), redirect_uri)
+
+
+def complete_oauth(session: Session, slug: str, *, params: Any) -> dict[str, Any]:
+    """`{value: "oauth:<uuid>", extraValues}`: the code exchanged for tokens kept encrypted here; put
+    `value` in a connector's config to give it those tokens."""
+    from lading.services.connection import _oauth
+
+    return _oauth.complete(session, require_integration(slug), params)

@@ -59,8 +59,22 @@ class ConnectorConfig(Shape):
     config: ConnectorSchema
 
 
+class AutocompleteParams(Shape):
+    json_schema: dict[str, Any]
+
+
+class AutocompleteDefinition(Shape):
+    """A lookup an integration offers (`connector autocomplete --slug`): the params it needs, as a JSON
+    Schema, and how long its results are kept."""
+
+    slug: str
+    params: AutocompleteParams
+    cache_expiration_in_seconds: int
+
+
 class Integration(Shape):
-    """An integration of the catalog with its connector schema and its actions by slug."""
+    """An integration of the catalog with its connector schema and its actions by slug (api.md §13 adds
+    `autocompletes`)."""
 
     slug: str
     name: str
@@ -76,6 +90,7 @@ class Integration(Shape):
     actions: dict[str, Action]
     extractors: dict[str, Any]
     dynamic_schemas: dict[str, Any]
+    autocompletes: list[AutocompleteDefinition]
 
 
 class NativeActionMeta(Shape):
@@ -96,7 +111,8 @@ class NativeIntegration(Shape):
 
 class Connector(Shape):
     """An authenticated instance of an integration; `config` has its secrets masked (None when the
-    connector uses platform credentials)."""
+    connector uses platform credentials). `rateLimit` is `{unit, max, strategy}` or None; `isDefault`
+    marks the connector used when a node names none (api.md §13)."""
 
     uuid: str
     workspace_uuid: str
@@ -110,6 +126,7 @@ class Connector(Shape):
     tools_count: int
     models_count: int
     use_credits: bool
+    is_default: bool
     config: dict[str, Any] | None
     created_at: str | None
     updated_at: str | None
@@ -129,3 +146,35 @@ class SlugExists(Shape):
 class Removed(Shape):
     uuid: str
     removed: bool
+
+
+class OAuthConsent(Shape):
+    """`initiateOauth`: the provider page the user opens to grant access."""
+
+    consent_url: str
+
+
+class OAuthValue(Shape):
+    """`completeOauth`: `value` (`oauth:<uuid>`) stands for the token set kept encrypted on the server,
+    bound to a connector by putting it in that connector's config; `extraValues` are non-secret extras."""
+
+    value: str
+    extra_values: dict[str, Any]
+
+
+class DynamicSchema(Shape):
+    """A config form computed from a live connector."""
+
+    schema_: dict[str, Any] = Field(alias="schema")
+    ui_schema: dict[str, Any]
+
+
+class ActionSearchHit(Shape):
+    """One connector action found by `action search` (credits as a bare array, C §1.4)."""
+
+    integration_slug: str
+    action_slug: str
+    name: str
+    description: str
+    category: str | None
+    credits: list[dict[str, Any]]

@@ -227,7 +227,7 @@ def resolve(session: Session, action: Any) -> Target:
 
 
 def pick_connector(session: Session, integration: Integration, connector_uuid: str | None) -> str | None:
-    """The given connector, else the workspace's newest one of the integration, else a platform-managed
+    """The given connector, else the integration's default connector (else its newest), else a platform-managed
     (credits) connector when the platform holds a key, else none for integrations that need none."""
     from lading.services.connection import connectors as connections
     from lading.store.repositories import connectors as repo
@@ -242,9 +242,9 @@ def pick_connector(session: Session, integration: Integration, connector_uuid: s
                 raise ValidationError(f"connector {connector_uuid} is a {row.integration_slug} connector, not "
                                       f"{integration.slug}", reason="invalidData")
             return str(row.uuid)
-        rows = repo.list_connectors(conn, ws, integration.slug)
-    if rows:
-        return str(rows[0].uuid)
+        preferred = repo.preferred_connector(conn, ws, integration.slug)
+    if preferred is not None:
+        return str(preferred.uuid)
     if integration.requires_connector and connections.platform_credential(integration) is not None:
         made = connections.create(session, integration_slug=integration.slug,
                                             slug=f"{integration.slug}_platform_{uuidlib.uuid4().hex[:6]}",

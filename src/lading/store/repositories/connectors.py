@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from lading.store.repositories._scoped import Scoped
-from lading.store.schema import connector_cache, connector_windows, connectors, releases, tools
+from lading.store.schema import (
+    connector_cache,
+    connector_windows,
+    connectors,
+    datasets,
+    models,
+    oauth_grants,
+    plays,
+    releases,
+    tools,
+)
 
 _connectors = Scoped(connectors, soft_deleted=True)
 insert_connector, get_connector, update_connector = _connectors.insert, _connectors.get, _connectors.update
@@ -25,6 +35,21 @@ def list_connectors(conn: Connection, ws: str, integration_slug: str | None) -> 
     return conn.execute(query.order_by(connectors.c.created_at.desc())).all()
 
 
+def preferred_connector(conn: Connection, ws: str, integration_slug: str) -> Any | None:
+    """The connector a node or action of the integration uses when it names none: the one marked
+    default, else the newest (api.md §5, C §1.5)."""
+    query = _connectors.rows(ws, integration_slug=integration_slug)
+    return conn.execute(query.order_by(connectors.c.is_default.desc(), connectors.c.created_at.desc())
+                        .limit(1)).first()
+
+
+def clear_default(conn: Connection, ws: str, integration_slug: str, keep_uuid: str) -> None:
+    """Unmark every other connector of the integration (one default per integration)."""
+    conn.execute(update(connectors).where(
+        connectors.c.workspace_uuid == ws, connectors.c.integration_slug == integration_slug,
+        connectors.c.uuid != keep_uuid, connectors.c.is_default.is_(True)).values(is_default=False))
+
+
 def deployed_tool_graphs(conn: Connection, ws: str) -> Sequence[Any]:
     """(tool uuid, nodes) of every live tool's deployed release — to count connector usage."""
     return conn.execute(
@@ -32,6 +57,41 @@ def deployed_tool_graphs(conn: Connection, ws: str) -> Sequence[Any]:
         .join(releases, releases.c.workflow_uuid == tools.c.workflow_uuid)
         .where(tools.c.workspace_uuid == ws, tools.c.deleted_at.is_(None), releases.c.status == "deployed")
     ).all()
+
+
+def deployed_play_graphs(conn: Connection, ws: str) -> Sequence[Any]:
+    """(play uuid, nodes) of every live play's deployed release — to count connector usage."""
+    return conn.execute(
+        select(plays.c.uuid, releases.c.nodes)
+        .join(releases, releases.c.workflow_uuid == plays.c.workflow_uuid)
+        .where(plays.c.workspace_uuid == ws, plays.c.deleted_at.is_(None), releases.c.status == "deployed")
+    ).all()
+
+
+def models_by_connector(conn: Connection, ws: str) -> dict[str, int]:
+    """Live models per connector: the models of each connector's dataset (fed by its extractors)."""
+    rows = conn.execute(
+        select(datasets.c.connector_uuid, func.count(models.c.uuid))
+        .join(models, models.c.dataset_uuid == datasets.c.uuid)
+        .where(datasets.c.workspace_uuid == ws, datasets.c.connector_uuid.is_not(None))
+        .group_by(datasets.c.connector_uuid)).all()
+    return {str(uuid): int(count) for uuid, count in rows}
+
+
+# --- OAuth token sets awaiting a connector ------------------------------------------------------------
+
+_grants = Scoped(oauth_grants)
+insert_grant, get_grant, update_grant = _grants.insert, _grants.get, _grants.update
+
+
+def grant_by_state(conn: Connection, ws: str, integration_slug: str, state: str) -> Any | None:
+    return _grants.first(conn, ws, integration_slug=integration_slug, state=state)
+
+
+def delete_grant(conn: Connection, ws: str, uuid: str) -> bool:
+    """Consume a token set (its tokens now live in a connector); False when it was already gone."""
+    done = conn.execute(delete(oauth_grants).where(oauth_grants.c.workspace_uuid == ws, oauth_grants.c.uuid == uuid))
+    return bool(done.rowcount)
 
 
 def take_call_slot(conn: Connection, connector_uuid: str, window_start: Any, maximum: int) -> bool:

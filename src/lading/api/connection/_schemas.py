@@ -1,0 +1,53 @@
+"""The documented 200 bodies of the connection routes (api.md §5, §12): the services' shapes
+(`services/connection/shapes.py`) in the envelope each route answers. Documentation only: see
+`api/_schemas.py` for why the routes' answers never pass through these models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lading.domain.shapes import Shape
+from lading.services.ai.shapes import LanguageModel
+from lading.services.connection import shapes
+
+
+class IntegrationList(Shape):
+    integrations: list[shapes.Integration]
+
+
+class IntegrationAnswer(Shape):
+    integration: shapes.Integration
+
+
+class NativeIntegrationAnswer(Shape):
+    native_integration: shapes.NativeIntegration
+
+
+class ConnectorList(Shape):
+    connectors: list[shapes.Connector]
+
+
+class ConnectorAnswer(Shape):
+    connector: shapes.Connector
+
+
+class ConnectorCreated(Shape):
+    """The connector and its own dataset (data spec §1)."""
+
+    connector: shapes.Connector
+    dataset: dict[str, Any] | None
+
+
+class LanguageModelList(Shape):
+    language_models: list[LanguageModel]
+
+
+class ActionSearchAnswer(Shape):
+    actions: list[shapes.ActionSearchHit]
+
+
+OAuthConsent = shapes.OAuthConsent
+OAuthValue = shapes.OAuthValue
+SlugExists = shapes.SlugExists
+AutocompleteResults = shapes.AutocompleteResults
+DynamicSchema = shapes.DynamicSchema
