@@ -21,7 +21,7 @@ from typing import IO, Any
 from lading.domain.errors import ValidationError, found, shown
 from lading.services import inputs
 from lading.services.content import shapes
-from lading.services.content._keys import require, uuid_or_none
+from lading.services.content._keys import KINDS, require, uuid_or_none
 from lading.services.session import Session
 from lading.services.workspace.folders import require_folder
 from lading.store.clock import iso, utcnow
@@ -53,9 +53,7 @@ def list_files(session: Session, *, folder_uuid: str | None = None, library_uuid
                kind: str | None = None, connector_uuid: str | None = None) -> dict[str, Any]:
     """Files newest first, narrowed by folder, by the library listing them, by kind (every file here
     is `native`: uploaded) and by connector (no file comes from one, so naming one finds none)."""
-    from lading.services.content.libraries import LIBRARY_KINDS
-
-    if kind is not None and kind not in LIBRARY_KINDS:
+    if kind is not None and kind not in KINDS:
         raise ValidationError(f"kind must be native or connector (got {shown(kind)})", reason="invalidData")
     if kind == "connector" or connector_uuid:
         return {"files": []}

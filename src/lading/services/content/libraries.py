@@ -12,7 +12,7 @@ from typing import Any
 from lading.domain.errors import ConflictError, ValidationError, shown
 from lading.services import inputs
 from lading.services.content import shapes
-from lading.services.content._keys import require
+from lading.services.content._keys import KINDS, require
 from lading.services.content.files import require_file
 from lading.services.session import Session
 from lading.services.workspace.folders import require_folder
@@ -20,7 +20,7 @@ from lading.store.clock import iso, utcnow
 from lading.store.repositories import content as repo
 
 _UNSET: Any = object()
-LIBRARY_KINDS = ("native", "connector")
+LIBRARY_KINDS = KINDS
 
 
 def present_library(row: Any) -> shapes.Library:
