@@ -86,8 +86,8 @@ async def upload(request: Request, session: Caller) -> dict[str, Any]:
 
 
 @router.get("/{uuid}/raw", summary="file.readBytes: the stored bytes, with the file's content type",
-            response_model=None, responses={200: {"description": "The file's bytes",
-                                                  "content": {"application/octet-stream": {}}}})
+            response_model=None, responses={200: {"description": "The file's bytes, with its content type", "content": {
+                "*/*": {"schema": {"type": "string", "format": "binary"}}}}})
 def read_bytes(uuid: str, session: Caller) -> Any:
     from starlette.responses import StreamingResponse
 
