@@ -127,40 +127,9 @@ def _stop_background_worker(home: Path) -> None:
 Result = tuple[int, Any]
 
 
-# Command groups the server does not serve yet (their commands answer notSupported in remote mode).
-# In the remote pass a test still prepares its data with them (a model and its records, a connector),
-# embedded on the server's own store as an operator there would, so the commands under test still go
-# over HTTP. Take a group out of this set once its routes exist.
-NOT_SERVED_YET = frozenset({"content"})
-
-
 def run_cli(*args: str, stdin: str | None = None) -> Result:
-    """Invoke `lading <args>` in-process; returns (exit code, parsed JSON or raw text)."""
-    if REMOTE and args and args[0] in NOT_SERVED_YET and os.environ.get("LADING_API_URL"):
-        return _run_on_server_store(*args, stdin=stdin)
-    return _run_in_process(*args, stdin=stdin)
-
-
-def _run_on_server_store(*args: str, stdin: str | None = None) -> Result:
-    """`lading <args>` embedded on the server's store (the test's home and database are the server's),
-    in the test's workspace. The work it announces is left to the server's own worker rather than to
-    a background worker of this process."""
-    saved = {name: os.environ.pop(name, None) for name in ("LADING_API_URL", "LADING_TOKEN")}
-    autostart = os.environ.get("LADING_AUTOSTART_WORKER")
-    os.environ["LADING_AUTOSTART_WORKER"] = "0"
-    try:
-        return _run_in_process(*args, stdin=stdin)
-    finally:
-        for name, value in saved.items():
-            if value is not None:
-                os.environ[name] = value
-        if autostart is None:
-            os.environ.pop("LADING_AUTOSTART_WORKER", None)
-        else:
-            os.environ["LADING_AUTOSTART_WORKER"] = autostart
-
-
-def _run_in_process(*args: str, stdin: str | None = None) -> Result:
+    """Invoke `lading <args>` in-process; returns (exit code, parsed JSON or raw text). In the remote
+    pass every command goes over HTTP to the session's server."""
     from lading.cli.main import main
 
     out = io.StringIO()

@@ -133,6 +133,8 @@ class Seed:
         self.hubspot.fallback = lambda rec: Answer(404, {"status": "error", "message": "not found"})
         self.connector = self.new_connector("hubspot", {"accessToken": "pat-fuzz", "baseUrl": self.hubspot.url})
         self.llm_connector = self.new_connector("openAi", {"apiKey": "sk-fuzz"})
+        self.content_file = self.new_content_file()
+        self.library = self.new_library()
         _wait(client, f"/orchestration/runs/{self.run}", "run")
         _wait(client, f"/orchestration/batches/{self.batch}", "batch")
         self.seed_ai_chats()
@@ -213,6 +215,14 @@ class Seed:
              "toColumnSlug": "_id"}]})
         return str(_ok(made)["relationships"][0]["uuid"])
 
+    def new_content_file(self) -> str:
+        made = self.client.post("/content/files/upload", files={"file": ("notes.txt", b"fuzzed notes", "text/plain")})
+        return str(_ok(made)["files"][0]["uuid"])
+
+    def new_library(self) -> str:
+        made = self.client.post("/content/libraries/create", json={"name": "Fuzzed", "fileUuids": []})
+        return str(_ok(made)["library"]["uuid"])
+
     def new_play(self, name: str) -> str:
         return str(_ok(self.client.post("/orchestration/plays", json={
             "name": name, "modelUuid": self.model, "changeKinds": ["added"],
@@ -283,7 +293,8 @@ class Seed:
                      "/v1/orchestration/workflows/": self.workflow, "/v1/workspaceManagement/folders/": self.folder,
                       "/v1/workspaceManagement/tokens/": self.token, "/v1/segmentation/segments/": self.segment,
                       "/v1/segmentation/changes/": self.change, "/v1/ai/agents/": self.agent,
-                      "/v1/ai/releases/": self.ai_release, "/v1/ai/mcpServers/": self.mcp_server}
+                      "/v1/ai/releases/": self.ai_release, "/v1/ai/mcpServers/": self.mcp_server,
+                     "/v1/content/files/": self.content_file, "/v1/content/libraries/": self.library}
         for prefix, value in by_prefix.items():
             if path.startswith(prefix + "{"):
                 return {"uuid": [value]}
@@ -316,7 +327,7 @@ class Seed:
                 "resourceUuid": [self.folder], "userUuid": [self.user], "parentUuid": [None],
                 "chatUuid": [self.chat], "messageUuid": [self.message], "agentUuid": [self.agent],
                 "scope": ["user", "agent", "workspace"], "filter": [ALL], "kinds": [["added", "removed"]],
-                "datasetUuid": [self.dataset()]}
+                "datasetUuid": [self.dataset()], "libraryUuid": [self.library]}
 
 
 def _fake_mcp(request: Recorded) -> Answer:
@@ -532,6 +543,16 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
                                                              "query": {"hub.challenge": "c1"}}),
         ("GET", "/v1/workflows/{uuid}/hook", lambda: {"path_parameters": {"uuid": s.model},
                                                       "query": {"hub.challenge": "c2"}}),
+        # content
+        ("GET", "/v1/content/files/list", nothing), ("GET", "/v1/content/files/{uuid}", at(uuid=s.content_file)),
+        ("GET", "/v1/content/files/{uuid}/raw", at(uuid=s.content_file)),
+        ("PUT", "/v1/content/files/{uuid}", at_with({"name": "fuzzed.txt"}, uuid=s.content_file)),
+        ("DELETE", "/v1/content/files/{uuid}", at(uuid=s.new_content_file)),
+        ("GET", "/v1/content/libraries/list", nothing),
+        ("POST", "/v1/content/libraries/create", body({"name": "made"})),
+        ("GET", "/v1/content/libraries/{uuid}", at(uuid=s.library)),
+        ("PATCH", "/v1/content/libraries/{uuid}", at_with({"name": "renamed"}, uuid=s.library)),
+        ("DELETE", "/v1/content/libraries/{uuid}", at(uuid=s.new_library)),
         ("GET", "/v1/userManagement/users/current", nothing),
         ("PUT", "/v1/userManagement/users/current", body({"firstName": "Fuzz"})),
         # ai: templates, agents, releases, MCP servers and clients, language models

@@ -100,7 +100,7 @@ def test_file_upload_get_update_list_remove_and_the_ai_alias(tmp_path: Path) -> 
     created = upload(notes, "--folder-uuid", folder)
     assert created["name"] == "notes.md" and created["contentType"] == "text/markdown"
     assert created["size"] == len(notes.read_bytes()) and created["isTemporary"] is False
-    assert created["openAiFileId"] is None and created["folderUuid"] == folder
+    assert created["openAiFileId"] == "" and created["folderUuid"] == folder
     assert created["s3Filename"] and created["workspaceUuid"]
     data = tmp_path / "rows.json"
     data.write_text('[{"a": 1}]')
@@ -179,6 +179,8 @@ def test_native_libraries_and_connector_libraries_refused(tmp_path: Path) -> Non
     assert (updated["name"], updated["fileUuids"], updated["config"]) == ("Plays", [fb], {"note": "sales"})
     fails("fileNotFound", "content", "library", "update", "--uuid", library["uuid"], "--file-uuids", "nope")
     assert ok("content", "library", "get", library["uuid"])["library"]["fileUuids"] == [fb]
+    out = fails("libraryHasFiles", "content", "library", "remove", library["uuid"])  # it still lists fb
+    assert out["statusCode"] == 409
     ok("content", "file", "remove", fb)  # a removed file leaves the libraries listing it
     assert ok("content", "library", "get", library["uuid"])["library"]["fileUuids"] == []
     assert ok("content", "library", "remove", library["uuid"]) == {"uuid": library["uuid"], "removed": True}
@@ -187,6 +189,7 @@ def test_native_libraries_and_connector_libraries_refused(tmp_path: Path) -> Non
     assert [f["uuid"] for f in ok("content", "file", "list")["files"]] == [fa]
 
 
+@pytest.mark.embedded_only  # switches workspace through the CLI's environment (remote: tests/test_api_content.py)
 def test_files_and_libraries_are_workspace_scoped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     doc = tmp_path / "doc.txt"
     doc.write_text("secret plan")

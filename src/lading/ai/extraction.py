@@ -16,7 +16,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 PASSAGE_CHARS = 1200
 KINDS_BY_SUFFIX = {".pdf": "pdf", ".csv": "csv", ".txt": "text", ".text": "text", ".md": "markdown",
@@ -35,10 +35,12 @@ def searchable_kind(name: str, content_type: str) -> str | None:
     return KINDS_BY_SUFFIX.get(Path(name).suffix.lower()) or KINDS_BY_TYPE.get(content_type.split(";")[0].strip())
 
 
-def extract_passages(path: Path, kind: str) -> list[str]:
+def extract_passages(source: Path | IO[bytes], kind: str) -> list[str]:
+    """The passages of a file on disk, or of an open binary stream read from where it stands (an
+    upload the server spooled, which has no path of its own)."""
     if kind == "pdf":
-        return _pdf(path)
-    text = _decode(path.read_bytes())
+        return _pdf(source)
+    text = _decode(source.read_bytes() if isinstance(source, Path) else source.read())
     if kind == "csv":
         return _pack(_csv_lines(text), separator="\n")
     if kind == "json":
@@ -91,12 +93,12 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def _pdf(path: Path) -> list[str]:
+def _pdf(source: Path | IO[bytes]) -> list[str]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(source)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ExtractionError("the PDF is encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]

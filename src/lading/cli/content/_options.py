@@ -17,6 +17,11 @@ def moved(folder_uuid: str | None) -> dict[str, Any]:
     return {} if folder_uuid is None else {"folder_uuid": folder_uuid}
 
 
+def moved_body(folder_uuid: str | None) -> dict[str, Any]:
+    """`moved` as the route's body has it (`folderUuid`), for the remote command."""
+    return {} if folder_uuid is None else {"folderUuid": folder_uuid}
+
+
 def target(uuid: str | None, uuid_arg: str | None) -> str:
     from lading.domain.errors import UsageError
 

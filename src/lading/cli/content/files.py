@@ -1,11 +1,17 @@
-"""`content file …` (alias `ai file …`): content files agents search."""
+"""`content file …` (alias `ai file …`): content files agents search.
+
+Every command answers embedded or remote alike (`cli.common.answer`). Remote, `upload` checks the
+local file first (readable, within the 100 MiB cap: the same refusals as embedded, before any byte is
+sent) and sends it as the Cargo client does, one multipart `POST /content/files/upload`; the route
+answers `{"files":[File]}` and the command prints `{"file": File}`, as embedded.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from lading.cli.common import help_settings, session
-from lading.cli.content._options import MOVE_TO_FOLDER, UUID_ARG, moved, target
+from lading.cli.common import answer, help_settings, session
+from lading.cli.content._options import MOVE_TO_FOLDER, UUID_ARG, moved, moved_body, target
 from lading.cli.output import emit
 
 file_app = typer.Typer(help="Content files (PDF, CSV, text, Markdown, HTML and JSON are searchable; 100 MiB cap).",
@@ -17,7 +23,8 @@ def file_list(folder_uuid: str = typer.Option(None, "--folder-uuid", help="Only 
     """List content files, newest first."""
     from lading.services.content import files
 
-    emit(files.list_files(session(), folder_uuid=folder_uuid))
+    emit(answer("GET", "/content/files/list", query={"folderUuid": folder_uuid},
+                local=lambda s: files.list_files(s, folder_uuid=folder_uuid)))
 
 
 @file_app.command("get")
@@ -25,7 +32,7 @@ def file_get(uuid: str = typer.Argument(...)) -> None:
     """One content file."""
     from lading.services.content import files
 
-    emit(files.get(session(), uuid))
+    emit(answer("GET", f"/content/files/{uuid}", local=lambda s: files.get(s, uuid)))
 
 
 @file_app.command("upload")
@@ -35,13 +42,23 @@ def file_upload(
     folder_uuid: str = typer.Option(None, "--folder-uuid", help="Put the file in this folder."),
 ) -> None:
     """Upload a file; PDF, CSV, text, Markdown, HTML and JSON text is extracted for search."""
+    from lading.cli.remote import parse_answer
+    from lading.cli.remote import target as remote_target
     from lading.domain.errors import UsageError
     from lading.services.content import files
 
     path = file_path or file
     if not path:
         raise UsageError("error: required option '--file-path <file-path>' not specified")
-    emit(files.upload(session(), path, folder_uuid=folder_uuid))
+    remote = remote_target()
+    if remote is None:
+        emit(files.upload(session(), path, folder_uuid=folder_uuid))
+        return
+    source = files.local_source(path)
+    with source.open("rb") as stream:
+        response = remote.raw("POST", "/content/files/upload", data=moved_body(folder_uuid),
+                              files={"file": (source.name, stream, files.content_type_of(source.name))})
+    emit({"file": parse_answer(response)["files"][0]})
 
 
 @file_app.command("update")
@@ -53,7 +70,10 @@ def file_update(
     """Rename a file or move it to another folder (omitted flags keep their value)."""
     from lading.services.content import files
 
-    emit(files.update(session(), target(uuid, uuid_arg), name=name, **moved(folder_uuid)))
+    key = target(uuid, uuid_arg)
+    body = {**({} if name is None else {"name": name}), **moved_body(folder_uuid)}
+    emit(answer("PUT", f"/content/files/{key}", body=body,
+                local=lambda s: files.update(s, key, name=name, **moved(folder_uuid))))
 
 
 @file_app.command("remove")
@@ -61,4 +81,5 @@ def file_remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a file, its bytes and its extracted text (libraries listing it drop it)."""
     from lading.services.content import files
 
-    emit(files.remove(session(), uuid))
+    emit(answer("DELETE", f"/content/files/{uuid}", local=lambda s: files.remove(s, uuid)))
+

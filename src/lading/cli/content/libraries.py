@@ -1,11 +1,13 @@
-"""`content library …`: named sets of workspace content files."""
+"""`content library …`: named sets of workspace content files (embedded or remote alike)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from lading.cli.common import help_settings, session
-from lading.cli.content._options import MOVE_TO_FOLDER, UUID_ARG, moved, target
+from lading.cli.common import answer, help_settings
+from lading.cli.content._options import MOVE_TO_FOLDER, UUID_ARG, moved, moved_body, target
 from lading.cli.output import emit, parse_json_flag, split_list
 
 library_app = typer.Typer(help="Libraries: named sets of workspace files.", no_args_is_help=True,
@@ -20,7 +22,8 @@ def library_list(
     """List libraries, newest first."""
     from lading.services.content import libraries
 
-    emit(libraries.list_libraries(session(), kind=kind, connector_uuid=connector_uuid))
+    emit(answer("GET", "/content/libraries/list", query={"kind": kind, "connectorUuid": connector_uuid},
+                local=lambda s: libraries.list_libraries(s, kind=kind, connector_uuid=connector_uuid)))
 
 
 @library_app.command("get")
@@ -28,7 +31,7 @@ def library_get(uuid: str = typer.Argument(...)) -> None:
     """One library."""
     from lading.services.content import libraries
 
-    emit(libraries.get(session(), uuid))
+    emit(answer("GET", f"/content/libraries/{uuid}", local=lambda s: libraries.get(s, uuid)))
 
 
 @library_app.command("create")
@@ -45,9 +48,13 @@ def library_create(
     """Create a native library of workspace files."""
     from lading.services.content import libraries
 
-    emit(libraries.create(session(), name=name, connector_uuid=connector_uuid, extractor_slug=extractor_slug,
-                          folder_uuid=folder_uuid, config=parse_json_flag("--config", config),
-                          file_uuids=split_list(file_uuids)))
+    fields: dict[str, Any] = {"name": name, "connector_uuid": connector_uuid, "extractor_slug": extractor_slug,
+                              "folder_uuid": folder_uuid, "config": parse_json_flag("--config", config),
+                              "file_uuids": split_list(file_uuids)}
+    body = {"name": name, "connectorUuid": connector_uuid, "extractorSlug": extractor_slug,
+            "folderUuid": folder_uuid, "config": fields["config"], "fileUuids": fields["file_uuids"]}
+    emit(answer("POST", "/content/libraries/create", body={k: v for k, v in body.items() if v is not None},
+                local=lambda s: libraries.create(s, **fields)))
 
 
 @library_app.command("update")
@@ -61,13 +68,18 @@ def library_update(
     """Change a library's name, folder, config or files (omitted flags keep their value)."""
     from lading.services.content import libraries
 
-    emit(libraries.update(session(), target(uuid, uuid_arg), name=name, config=parse_json_flag("--config", config),
-                          file_uuids=split_list(file_uuids), **moved(folder_uuid)))
+    key = target(uuid, uuid_arg)
+    parsed, listed = parse_json_flag("--config", config), split_list(file_uuids)
+    body = {k: v for k, v in {"name": name, "config": parsed, "fileUuids": listed}.items() if v is not None}
+    emit(answer("PATCH", f"/content/libraries/{key}", body={**body, **moved_body(folder_uuid)},
+                local=lambda s: libraries.update(s, key, name=name, config=parsed, file_uuids=listed,
+                                                 **moved(folder_uuid))))
 
 
 @library_app.command("remove")
 def library_remove(uuid: str = typer.Argument(...)) -> None:
-    """Remove a library (its files stay)."""
+    """Remove a library that lists no file (`libraryHasFiles` otherwise: empty it with
+    `update --file-uuids ""` first); its files always stay."""
     from lading.services.content import libraries
 
-    emit(libraries.remove(session(), uuid))
+    emit(answer("DELETE", f"/content/libraries/{uuid}", local=lambda s: libraries.remove(s, uuid)))

@@ -8,6 +8,9 @@ from typing import Any
 from lading.domain.errors import found
 from lading.domain.nodes import UUID_RE
 
+# What a file or library is: uploaded to the workspace, or synced by a connector's extractor.
+KINDS = ("native", "connector")
+
 
 def uuid_or_none(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) and UUID_RE.match(value) else None

@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
-from lading.domain.errors import ValidationError, shown
+from lading.domain.errors import ConflictError, ValidationError, shown
 from lading.services import inputs
 from lading.services.content import shapes
-from lading.services.content._keys import require
+from lading.services.content._keys import KINDS, require
 from lading.services.content.files import require_file
 from lading.services.session import Session
 from lading.services.workspace.folders import require_folder
@@ -20,7 +20,7 @@ from lading.store.clock import iso, utcnow
 from lading.store.repositories import content as repo
 
 _UNSET: Any = object()
-LIBRARY_KINDS = ("native", "connector")
+LIBRARY_KINDS = KINDS
 
 
 def present_library(row: Any) -> shapes.Library:
@@ -29,7 +29,8 @@ def present_library(row: Any) -> shapes.Library:
                           connector_uuid=row.connector_uuid, extractor=row.extractor_slug,
                           extractor_slug=row.extractor_slug, config=row.config or {},
                           file_uuids=list(row.file_uuids or []), folder_uuid=row.folder_uuid,
-                          synced_at=iso(row.synced_at), created_at=iso(row.created_at), updated_at=iso(row.updated_at))
+                          synced_at=iso(row.synced_at), created_at=iso(row.created_at), updated_at=iso(row.updated_at),
+                          last_synced_at=iso(row.synced_at))
 
 
 def require_library(session: Session, conn: Any, uuid: str) -> Any:
@@ -110,8 +111,14 @@ def update(session: Session, uuid: str, *, name: str | None = None, folder_uuid:
 
 
 def remove(session: Session, uuid: str) -> dict[str, Any]:
-    """The library only: its files stay in the workspace."""
+    """A library that lists no file (409 `libraryHasFiles` otherwise, api.md §7): emptying it first
+    (`update --file-uuids ""`) makes dropping what agents search through it a deliberate step. Files
+    are never removed with a library."""
     with session.db.write() as conn:
         row = require_library(session, conn, uuid)
+        if row.file_uuids:
+            raise ConflictError(f"the library lists {len(row.file_uuids)} file(s); empty it first "
+                                f"(content library update --uuid {row.uuid} --file-uuids \"\")",
+                                reason="libraryHasFiles")
         repo.delete_library(conn, session.workspace_uuid, row.uuid)
     return shapes.Removed(uuid=row.uuid, removed=True).dump()

@@ -1,31 +1,45 @@
 """The JSON shapes `content …` (and `ai file …`) answers, defined once for the CLI, the MCP tools and
-the HTTP API (spec §2.7): camelCase aliases, fields in documented order."""
+the HTTP API (spec §2.7, with the keys Cargo's client expects, api.md §13): camelCase aliases, fields
+in documented order."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from lading.domain.shapes import Shape
 
 
 class File(Shape):
-    """A content file; `s3Filename` is the opaque key of its bytes in the store."""
+    """A content file; `s3Filename` is the opaque key of its bytes in the store.
+
+    The api.md §13 keys describe things this installation does not have, so they carry their empty
+    value: files are uploaded (`kind` native, no connector, library or external id), never indexed in
+    an OpenAI vector store (`openAiFileId` ""), removed for good (`deletedAt` null), and the uploader
+    is not recorded (`userUuid` null)."""
 
     uuid: str
     workspace_uuid: str
     name: str
     s3_filename: str
-    open_ai_file_id: str | None
+    open_ai_file_id: str
     content_type: str
     size: int
     is_temporary: bool
     folder_uuid: str | None
     created_at: str | None
     updated_at: str | None
+    library_uuid: str | None = None
+    user_uuid: str | None = None
+    kind: Literal["native", "connector"] = "native"
+    connector_uuid: str | None = None
+    is_indexed_in_open_ai_vector_store: bool = False
+    external_id: str | None = None
+    deleted_at: str | None = None
 
 
 class Library(Shape):
-    """A named set of workspace files (`kind native`); `config` is kept as given."""
+    """A named set of workspace files (`kind native`); `config` is kept as given. `lastSyncedAt` is
+    `syncedAt` under the client's name (both sent); libraries are removed for good (`deletedAt` null)."""
 
     uuid: str
     workspace_uuid: str
@@ -40,6 +54,8 @@ class Library(Shape):
     synced_at: str | None
     created_at: str | None
     updated_at: str | None
+    last_synced_at: str | None = None
+    deleted_at: str | None = None
 
 
 class Removed(Shape):

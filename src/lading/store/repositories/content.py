@@ -16,10 +16,20 @@ def insert_file(conn: Connection, ws: str, values: dict[str, Any],
                 passages: Sequence[tuple[str, str, int]]) -> None:
     """The file row and its passages as (text, terms, length)."""
     conn.execute(insert(content_files).values(workspace_uuid=ws, **values))
+    insert_passages(conn, ws, values["uuid"], passages)
+
+
+def insert_passages(conn: Connection, ws: str, file_uuid: str, passages: Sequence[tuple[str, str, int]]) -> None:
     if passages:
         conn.execute(insert(content_passages), [
-            {"file_uuid": values["uuid"], "seq": i, "workspace_uuid": ws, "text": text, "terms": terms,
+            {"file_uuid": file_uuid, "seq": i, "workspace_uuid": ws, "text": text, "terms": terms,
              "length": length} for i, (text, terms, length) in enumerate(passages)])
+
+
+def delete_passages(conn: Connection, ws: str, file_uuid: str) -> None:
+    """A file's extracted passages (its content is being replaced, or the file removed)."""
+    conn.execute(delete(content_passages).where(content_passages.c.workspace_uuid == ws,
+                                                content_passages.c.file_uuid == file_uuid))
 
 
 def get_file(conn: Connection, ws: str, uuid: str) -> Any | None:
@@ -49,8 +59,7 @@ def update_file(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) ->
 
 
 def delete_file(conn: Connection, ws: str, uuid: str) -> None:
-    conn.execute(delete(content_passages).where(content_passages.c.workspace_uuid == ws,
-                                                content_passages.c.file_uuid == uuid))
+    delete_passages(conn, ws, uuid)
     conn.execute(delete(content_files).where(content_files.c.workspace_uuid == ws, content_files.c.uuid == uuid))
 
 
