@@ -348,3 +348,40 @@ def test_remote_upload_of_a_large_file_goes_in_parts(api_server: Any, cli: Any, 
     assert not {k for k in stored_keys(api_server, workspace_uuid(api_server)) if k.startswith(f"uploads/{upload_id}")}
     code, columns = cli("workspaceManagement", "file", "list-columns", "--s3-filename", out["s3Filename"])
     assert [c["name"] for c in columns["columns"]] == ["id", "company", "url"]
+
+
+def _rss_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field} for {pid}")
+
+
+def test_a_200_mb_chunked_upload_keeps_the_server_memory_flat(api_server: Any) -> None:
+    """25 parts of 8 MiB (the client's part size) land as one 200 MB file while the server's peak RSS
+    grows by a small fraction of it: parts are streamed to the store and assembled from it."""
+    alpha = api_server.client("alpha")
+    pid = api_server.process.pid
+    row = b"".join(f"{i},company {i:08d}\n".encode() for i in range(1000))
+    part_size = 8 * 1024 * 1024
+    part = (row * (part_size // len(row) + 1))[:part_size]
+    parts_count = 25
+    key = _start(alpha, "huge.csv")
+    digest = hashlib.sha256()
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # the peak RSS starts again from the current RSS
+    before = _rss_kib(pid, "VmRSS")
+    etags = []
+    for number in range(1, parts_count + 1):
+        data = (b"n,name\n" + part[7:]) if number == 1 else part
+        digest.update(data)
+        answered = _put(_sign(alpha, key, number), data)
+        assert answered.status_code == 200, answered.text
+        etags.append({"partNumber": number, "etag": answered.headers["etag"]})
+    done = alpha.post("/workspaceManagement/files/multipart/complete", json={**key, "parts": etags}, timeout=300)
+    assert done.status_code == 200, done.text
+    growth_mib = (_rss_kib(pid, "VmHWM") - before) / 1024
+    assert growth_mib < 64, f"the server's peak RSS grew by {growth_mib:.0f} MiB for a 200 MiB upload"
+    stored = stored_bytes(api_server, key["s3Filename"])
+    assert len(stored) == parts_count * part_size and hashlib.sha256(stored).digest() == digest.digest()
+    columns = alpha.get("/workspaceManagement/files/listColumns", params={"s3Filename": key["s3Filename"]})
+    assert [c["name"] for c in columns.json()["columns"]] == ["n", "name"]
