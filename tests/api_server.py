@@ -129,3 +129,25 @@ def stop_server(server: Server) -> None:
         os.kill(int(pid_file.read_text()), signal.SIGTERM)
     except (OSError, ValueError):
         pass
+
+
+def refused(response: httpx.Response, status: int, reason: str | None) -> dict[str, Any]:
+    """The documented error document (api.md §0.3) with this status and reason (any reason when None):
+    an `errorMessage` a person can read, never a stack trace or a Python representation."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["errorMessage"] and body["status"] == status and "Traceback" not in response.text, body
+    if reason is not None:
+        assert body["reason"] == reason, body
+    for python_repr in ("None", "{'"):
+        assert python_repr not in body["errorMessage"], body
+    return dict(body)
+
+
+def same(server: Server, remote: Any, *args: str) -> Any:
+    """`lading <args>` in remote mode succeeds and prints what the embedded command prints on the
+    server's own store (one JSON shape per object on both faces)."""
+    code, out = remote(*args)
+    assert code == 0, out
+    assert out == server.lading(*args), args
+    return out

@@ -176,6 +176,14 @@ def j(value: Any) -> str:
     return json.dumps(value)
 
 
+@pytest.fixture
+def remote(api_server: Any, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """`lading …` in remote mode against the module's server as workspace alpha: (exit code, JSON)."""
+    monkeypatch.setenv("LADING_API_URL", api_server.url)
+    monkeypatch.setenv("LADING_TOKEN", api_server.tokens["alpha"])
+    return cli
+
+
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A real `lading serve` shared by a test module, with workspaces `alpha` and `beta` and a token

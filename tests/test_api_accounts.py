@@ -13,16 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused
+
 WS = "/workspaceManagement"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"]
-    assert "Traceback" not in response.text and "None" not in body["errorMessage"]
-    return body
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -90,19 +86,20 @@ def test_roles_and_users_lifecycle(api_server: Any) -> None:
     created = _ok(alpha.post(f"{WS}/users", json={"userEmail": email.upper(), "roleSlug": "member"}))["user"]
     assert created["email"] == email and created["role"]["slug"] == "member" and created["permissions"] is None
     assert created["uuid"] in {u["uuid"] for u in _ok(alpha.get(f"{WS}/users/list"))["users"]}
-    _error(alpha.post(f"{WS}/users", json={"userEmail": email, "roleSlug": "member"}), 409, "userAlreadyExists")
-    _error(alpha.post(f"{WS}/users", json={"userEmail": _email("x"), "roleSlug": "owner"}), 404, "roleNotFound")
-    _error(alpha.post(f"{WS}/users", json={"userEmail": "not an email", "roleSlug": "member"}), 400, "invalidUserEmail")
-    _error(alpha.post(f"{WS}/users", json={"userEmail": _email("x")}), 400, "invalidPayload")
+    refused(alpha.post(f"{WS}/users", json={"userEmail": email, "roleSlug": "member"}), 409, "userAlreadyExists")
+    refused(alpha.post(f"{WS}/users", json={"userEmail": _email("x"), "roleSlug": "owner"}), 404, "roleNotFound")
+    refused(alpha.post(f"{WS}/users", json={"userEmail": "not an email", "roleSlug": "member"}), 400,
+            "invalidUserEmail")
+    refused(alpha.post(f"{WS}/users", json={"userEmail": _email("x")}), 400, "invalidPayload")
 
     promoted = _ok(alpha.put(f"{WS}/users/{created['uuid']}", json={"roleSlug": "admin"}))["user"]
     assert promoted["role"]["slug"] == "admin"
-    _error(alpha.put(f"{WS}/users/{created['uuid']}", json={"roleSlug": "root"}), 404, "roleNotFound")
-    _error(alpha.put(f"{WS}/users/{uuid.uuid4()}", json={"roleSlug": "member"}), 404, "userNotFound")
+    refused(alpha.put(f"{WS}/users/{created['uuid']}", json={"roleSlug": "root"}), 404, "roleNotFound")
+    refused(alpha.put(f"{WS}/users/{uuid.uuid4()}", json={"roleSlug": "member"}), 404, "userNotFound")
     assert _ok(alpha.request("DELETE", f"{WS}/users", json={"userUuid": created["uuid"]})) == \
         {"uuid": created["uuid"], "removed": True}
     assert created["uuid"] not in {u["uuid"] for u in _ok(alpha.get(f"{WS}/users/list"))["users"]}
-    _error(alpha.request("DELETE", f"{WS}/users", json={"userUuid": created["uuid"]}), 404, "userNotFound")
+    refused(alpha.request("DELETE", f"{WS}/users", json={"userUuid": created["uuid"]}), 404, "userNotFound")
     # The email is free again once its user is removed.
     again = _ok(alpha.post(f"{WS}/users", json={"userEmail": email, "roleSlug": "member"}))["user"]
     assert again["uuid"] != created["uuid"]
@@ -111,8 +108,8 @@ def test_roles_and_users_lifecycle(api_server: Any) -> None:
 def test_the_last_admin_stays(api_server: Any) -> None:
     gamma = api_server.client(token=api_server.add_workspace(f"solo{uuid.uuid4().hex[:4]}"))
     me = _ok(gamma.get(f"{WS}/users/current"))["user"]
-    _error(gamma.put(f"{WS}/users/{me['uuid']}", json={"roleSlug": "member"}), 409, "lastAdminCannotBeRemoved")
-    _error(gamma.request("DELETE", f"{WS}/users", json={"userUuid": me["uuid"]}), 409, "lastAdminCannotBeRemoved")
+    refused(gamma.put(f"{WS}/users/{me['uuid']}", json={"roleSlug": "member"}), 409, "lastAdminCannotBeRemoved")
+    refused(gamma.request("DELETE", f"{WS}/users", json={"userUuid": me["uuid"]}), 409, "lastAdminCannotBeRemoved")
     assert _ok(gamma.get(f"{WS}/users/current"))["user"]["role"]["slug"] == "admin"
 
 
@@ -122,12 +119,12 @@ def test_members_are_refused_admin_writes_and_tokens_follow_their_owner(api_serv
     as_member = api_server.client(token=token_of(api_server, member["uuid"]))
     assert _ok(as_member.get(f"{WS}/users/current"))["user"]["uuid"] == member["uuid"]
     # Admin-only: users, tokens, workspace settings. Open to members: folders, reports, reads.
-    _error(as_member.post(f"{WS}/users", json={"userEmail": _email("x"), "roleSlug": "member"}), 403, "forbidden")
-    _error(as_member.put(f"{WS}/users/{member['uuid']}", json={"roleSlug": "admin"}), 403, "forbidden")
-    _error(as_member.request("DELETE", f"{WS}/users", json={"userUuid": member["uuid"]}), 403, "forbidden")
-    _error(as_member.post(f"{WS}/tokens", json={"name": "mine"}), 403, "forbidden")
-    _error(as_member.put(f"{WS}/workspaces/current", json={"metadata": {"a": 1}}), 403, "forbidden")
-    _error(as_member.post(f"{WS}/users/permissions", json={"userUuids": [member["uuid"]], "action": "x:read",
+    refused(as_member.post(f"{WS}/users", json={"userEmail": _email("x"), "roleSlug": "member"}), 403, "forbidden")
+    refused(as_member.put(f"{WS}/users/{member['uuid']}", json={"roleSlug": "admin"}), 403, "forbidden")
+    refused(as_member.request("DELETE", f"{WS}/users", json={"userUuid": member["uuid"]}), 403, "forbidden")
+    refused(as_member.post(f"{WS}/tokens", json={"name": "mine"}), 403, "forbidden")
+    refused(as_member.put(f"{WS}/workspaces/current", json={"metadata": {"a": 1}}), 403, "forbidden")
+    refused(as_member.post(f"{WS}/users/permissions", json={"userUuids": [member["uuid"]], "action": "x:read",
                                                            "resourceUuid": str(uuid.uuid4()), "effect": "deny"}),
            403, "forbidden")
     assert _ok(as_member.get(f"{WS}/users/list"))["users"]
@@ -138,9 +135,9 @@ def test_members_are_refused_admin_writes_and_tokens_follow_their_owner(api_serv
     _ok(alpha.put(f"{WS}/users/{member['uuid']}", json={"roleSlug": "admin"}))
     made = new_user(as_member, "member", "made-by-member")
     _ok(alpha.put(f"{WS}/users/{member['uuid']}", json={"roleSlug": "member"}))
-    _error(as_member.post(f"{WS}/users", json={"userEmail": _email("x"), "roleSlug": "member"}), 403, "forbidden")
+    refused(as_member.post(f"{WS}/users", json={"userEmail": _email("x"), "roleSlug": "member"}), 403, "forbidden")
     _ok(alpha.request("DELETE", f"{WS}/users", json={"userUuid": member["uuid"]}))
-    _error(as_member.get(f"{WS}/users/current"), 401, "unauthorized")
+    refused(as_member.get(f"{WS}/users/current"), 401, "unauthorized")
     assert made["role"]["slug"] == "member"
 
 
@@ -161,21 +158,21 @@ def test_user_permission_rules(api_server: Any) -> None:
     again = _ok(alpha.post(f"{WS}/users/permissions", json={**rule, "userUuids": [member["uuid"]]}))["users"]
     assert again[0]["permissions"] == expected
     # A user's deny rule takes the right away on that resource only.
-    _error(as_member.get(f"{WS}/folders/{folder['uuid']}"), 403, "forbidden")
-    _error(as_member.request("DELETE", f"{WS}/folders/{folder['uuid']}"), 403, "forbidden")
+    refused(as_member.get(f"{WS}/folders/{folder['uuid']}"), 403, "forbidden")
+    refused(as_member.request("DELETE", f"{WS}/folders/{folder['uuid']}"), 403, "forbidden")
     assert new_folder(as_member, "play")["kind"] == "play"
 
     for body in ({**rule}, {**rule, "userUuids": [member["uuid"]], "effect": "maybe"},
                  {**rule, "userUuids": "abc"}, {**rule, "userUuids": [member["uuid"]], "extra": 1}):
         assert alpha.post(f"{WS}/users/permissions", json=body).status_code == 400
-    _error(alpha.post(f"{WS}/users/permissions", json={**rule, "userUuids": [str(uuid.uuid4())]}), 404, "userNotFound")
-    _error(alpha.post(f"{WS}/users/permissions", json={**rule, "emails": [_email("nobody")]}), 404, "userNotFound")
+    refused(alpha.post(f"{WS}/users/permissions", json={**rule, "userUuids": [str(uuid.uuid4())]}), 404, "userNotFound")
+    refused(alpha.post(f"{WS}/users/permissions", json={**rule, "emails": [_email("nobody")]}), 404, "userNotFound")
 
     removed = _ok(alpha.request("DELETE", f"{WS}/users/{member['uuid']}/permissions",
                                 json={"resourceUuid": folder["uuid"], "effect": "deny"}))["user"]
     assert removed["permissions"] is None
     assert _ok(as_member.get(f"{WS}/folders/{folder['uuid']}"))["folder"]["uuid"] == folder["uuid"]
-    _error(alpha.request("DELETE", f"{WS}/users/{uuid.uuid4()}/permissions",
+    refused(alpha.request("DELETE", f"{WS}/users/{uuid.uuid4()}/permissions",
                          json={"resourceUuid": folder["uuid"], "effect": "deny"}), 404, "userNotFound")
 
 
@@ -187,16 +184,16 @@ def test_folders_lifecycle_and_rules(api_server: Any) -> None:
     parent = new_folder(alpha, "tool", name)
     assert set(parent) == FOLDER_KEYS and parent["parentUuid"] is None and parent["isReadOnly"] is False
     assert _ok(alpha.get(f"{WS}/folders/{parent['uuid']}")) == {"folder": parent}
-    _error(alpha.post(f"{WS}/folders", json={"name": name, "emojiSlug": "x", "kind": "tool"}), 409, "duplicateName")
+    refused(alpha.post(f"{WS}/folders", json={"name": name, "emojiSlug": "x", "kind": "tool"}), 409, "duplicateName")
     # Same name, another kind or another parent: fine.
     other_kind = new_folder(alpha, "agent", name)
     child = new_folder(alpha, "tool", name, parentUuid=parent["uuid"])
     assert child["parentUuid"] == parent["uuid"]
-    _error(alpha.post(f"{WS}/folders", json={"name": "c", "emojiSlug": "x", "kind": "agent",
+    refused(alpha.post(f"{WS}/folders", json={"name": "c", "emojiSlug": "x", "kind": "agent",
                                              "parentUuid": parent["uuid"]}), 404, "folderNotFound")
-    _error(alpha.post(f"{WS}/folders", json={"name": "c", "emojiSlug": "x", "kind": "tool",
+    refused(alpha.post(f"{WS}/folders", json={"name": "c", "emojiSlug": "x", "kind": "tool",
                                              "parentUuid": str(uuid.uuid4())}), 404, "folderNotFound")
-    _error(alpha.post(f"{WS}/folders", json={"name": "c", "emojiSlug": "x", "kind": "spaceship"}), 400,
+    refused(alpha.post(f"{WS}/folders", json={"name": "c", "emojiSlug": "x", "kind": "spaceship"}), 400,
            "invalidPayload")
     for kind in ("mcpServer", "model", "alert", "app", "worker", "play", "file"):
         assert new_folder(alpha, kind)["kind"] == kind
@@ -204,28 +201,28 @@ def test_folders_lifecycle_and_rules(api_server: Any) -> None:
     tools = _ok(alpha.get(f"{WS}/folders/list", params={"kind": "tool"}))["folders"]
     assert {parent["uuid"], child["uuid"]} <= {f["uuid"] for f in tools} and all(f["kind"] == "tool" for f in tools)
     assert other_kind["uuid"] in {f["uuid"] for f in _ok(alpha.get(f"{WS}/folders/list"))["folders"]}
-    _error(alpha.get(f"{WS}/folders/list", params={"kind": "nope"}), 400, "invalidPayload")
+    refused(alpha.get(f"{WS}/folders/list", params={"kind": "nope"}), 400, "invalidPayload")
 
     renamed = _ok(alpha.put(f"{WS}/folders/{child['uuid']}", json={"name": "Renamed", "emojiSlug": "star",
                                                                    "order": 2}))["folder"]
     assert (renamed["name"], renamed["emojiSlug"], renamed["order"], renamed["parentUuid"]) == \
         ("Renamed", "star", 2, parent["uuid"])
-    _error(alpha.put(f"{WS}/folders/{parent['uuid']}", json={"parentUuid": child["uuid"]}), 400, "invalidParent")
-    _error(alpha.put(f"{WS}/folders/{child['uuid']}", json={"parentUuid": None, "name": name}), 409, "duplicateName")
-    _error(alpha.put(f"{WS}/folders/{uuid.uuid4()}", json={"name": "x"}), 404, "folderNotFound")
+    refused(alpha.put(f"{WS}/folders/{parent['uuid']}", json={"parentUuid": child["uuid"]}), 400, "invalidParent")
+    refused(alpha.put(f"{WS}/folders/{child['uuid']}", json={"parentUuid": None, "name": name}), 409, "duplicateName")
+    refused(alpha.put(f"{WS}/folders/{uuid.uuid4()}", json={"name": "x"}), 404, "folderNotFound")
 
     # Not empty while it holds a subfolder or a resource.
-    _error(alpha.delete(f"{WS}/folders/{parent['uuid']}"), 409, "folderNotEmpty")
+    refused(alpha.delete(f"{WS}/folders/{parent['uuid']}"), 409, "folderNotEmpty")
     moved = _ok(alpha.put(f"{WS}/folders/{child['uuid']}", json={"parentUuid": None}))["folder"]
     assert moved["parentUuid"] is None
     tool = api_server.lading("orchestration", "tool", "create", "--name", "In a folder",
                              "--folder-uuid", parent["uuid"])["tool"]
     assert tool["folderUuid"] == parent["uuid"]
-    _error(alpha.delete(f"{WS}/folders/{parent['uuid']}"), 409, "folderNotEmpty")
+    refused(alpha.delete(f"{WS}/folders/{parent['uuid']}"), 409, "folderNotEmpty")
     api_server.lading("orchestration", "tool", "update", tool["uuid"], "--folder-uuid", "null")
     assert _ok(alpha.delete(f"{WS}/folders/{parent['uuid']}")) == {"uuid": parent["uuid"], "removed": True}
-    _error(alpha.get(f"{WS}/folders/{parent['uuid']}"), 404, "folderNotFound")
-    _error(alpha.delete(f"{WS}/folders/{parent['uuid']}"), 404, "folderNotFound")
+    refused(alpha.get(f"{WS}/folders/{parent['uuid']}"), 404, "folderNotFound")
+    refused(alpha.delete(f"{WS}/folders/{parent['uuid']}"), 404, "folderNotFound")
 
 
 def test_resources_enter_only_existing_folders_of_their_kind(api_server: Any) -> None:
@@ -253,9 +250,9 @@ def test_reports_and_sessions(api_server: Any) -> None:
     assert set(report) == {"uuid", "workspaceUuid", "title", "description", "userUuid", "createdAt"}
     listed = _ok(alpha.get(f"{WS}/reports/list"))["reports"]
     assert listed[0] == report
-    _error(alpha.post(f"{WS}/reports", json={"title": "", "description": "d"}), 400, "invalidPayload")
-    _error(alpha.post(f"{WS}/reports", json={"title": "t"}), 400, "invalidPayload")
-    _error(alpha.get(f"{WS}/reports/list", params={"limit": 1001}), 400, "invalidLimit")
+    refused(alpha.post(f"{WS}/reports", json={"title": "", "description": "d"}), 400, "invalidPayload")
+    refused(alpha.post(f"{WS}/reports", json={"title": "t"}), 400, "invalidPayload")
+    refused(alpha.get(f"{WS}/reports/list", params={"limit": 1001}), 400, "invalidLimit")
 
     sid = f"session-{uuid.uuid4().hex[:6]}"
     first = _ok(alpha.post(f"{WS}/sessions", json={"sessionId": sid, "title": "Work", "summary": "Started"}))["session"]
@@ -266,7 +263,7 @@ def test_reports_and_sessions(api_server: Any) -> None:
                                                   "finishedAt": "2026-01-02T03:04:05+01:00"}))["session"]
     assert (done["uuid"], done["createdAt"], done["summary"], done["finishedAt"]) == \
         (first["uuid"], first["createdAt"], "Done", "2026-01-02T02:04:05.000Z")
-    _error(alpha.post(f"{WS}/sessions", json={"sessionId": sid, "title": "W", "summary": "S", "finishedAt": "soon"}),
+    refused(alpha.post(f"{WS}/sessions", json={"sessionId": sid, "title": "W", "summary": "S", "finishedAt": "soon"}),
            400, "invalidPayload")
     # The same session id in another workspace is another session.
     beta = _ok(api_server.client("beta").post(f"{WS}/sessions", json={"sessionId": sid, "title": "B", "summary": "b"}))
@@ -281,7 +278,7 @@ def test_workspace_current_list_and_settings(api_server: Any) -> None:
     assert set(current) == WORKSPACE_KEYS and current["name"] == api_server.workspaces["alpha"]
     assert (current["syncs"], current["quotaBuckets"], current["allowedEmailDomains"]) == ([], {}, [])
     assert _ok(alpha.get(f"{WS}/workspaces/list")) == {"workspaces": [current]}
-    _error(alpha.post(f"{WS}/workspaces", json={"name": "new"}), 501, "notSupported")
+    refused(alpha.post(f"{WS}/workspaces", json={"name": "new"}), 501, "notSupported")
 
     short = f"set{uuid.uuid4().hex[:4]}"
     gamma = api_server.client(token=api_server.add_workspace(short))
@@ -301,17 +298,17 @@ def test_workspace_current_list_and_settings(api_server: Any) -> None:
     assert (kept["metadata"], kept["allowedEmailDomains"], kept["logoUrl"]) == \
         ({"team": "ops"}, ["example.com"], updated["logoUrl"])
 
-    _error(gamma.put(f"{WS}/workspaces/current", json={"syncs": [{"kind": "hubspot"}]}), 501, "notSupported")
-    _error(gamma.put(f"{WS}/workspaces/current", json={"chromeExtensionMasterAgentUuid": str(uuid.uuid4())}),
+    refused(gamma.put(f"{WS}/workspaces/current", json={"syncs": [{"kind": "hubspot"}]}), 501, "notSupported")
+    refused(gamma.put(f"{WS}/workspaces/current", json={"chromeExtensionMasterAgentUuid": str(uuid.uuid4())}),
            501, "notSupported")
-    _error(gamma.put(f"{WS}/workspaces/current", json={"defaultRoleUuid": str(uuid.uuid4())}), 404, "roleNotFound")
+    refused(gamma.put(f"{WS}/workspaces/current", json={"defaultRoleUuid": str(uuid.uuid4())}), 404, "roleNotFound")
     beta_role = _ok(api_server.client("beta").get(f"{WS}/roles/list"))["roles"][0]["uuid"]
-    _error(gamma.put(f"{WS}/workspaces/current", json={"defaultRoleUuid": beta_role}), 404, "roleNotFound")
-    _error(gamma.put(f"{WS}/workspaces/current", json={"logoBase64": "not base64!"}), 400, "invalidPayload")
-    _error(gamma.put(f"{WS}/workspaces/current", json={"name": api_server.workspaces["alpha"]}), 409,
+    refused(gamma.put(f"{WS}/workspaces/current", json={"defaultRoleUuid": beta_role}), 404, "roleNotFound")
+    refused(gamma.put(f"{WS}/workspaces/current", json={"logoBase64": "not base64!"}), 400, "invalidPayload")
+    refused(gamma.put(f"{WS}/workspaces/current", json={"name": api_server.workspaces["alpha"]}), 409,
            "duplicateName")
-    _error(gamma.put(f"{WS}/workspaces/current", json={"metadata": [1]}), 400, "invalidPayload")
-    _error(gamma.put(f"{WS}/workspaces/current", json={"unknown": 1}), 400, "invalidPayload")
+    refused(gamma.put(f"{WS}/workspaces/current", json={"metadata": [1]}), 400, "invalidPayload")
+    refused(gamma.put(f"{WS}/workspaces/current", json={"unknown": 1}), 400, "invalidPayload")
     assert _ok(gamma.get(f"{WS}/workspaces/current"))["workspace"]["metadata"] == {"team": "ops"}
     renamed = _ok(gamma.put(f"{WS}/workspaces/current", json={"name": f"{short}-renamed"}))["workspace"]
     assert renamed["name"] == f"{short}-renamed"
@@ -346,8 +343,8 @@ def test_user_management_profile(api_server: Any) -> None:
                                                      "firstName": "Grace", "lastName": "Hopper"}
     only_last = _ok(as_member.put("/userManagement/users/current", json={"lastName": None}))["user"]
     assert (only_last["firstName"], only_last["lastName"]) == ("Grace", None)
-    _error(as_member.put("/userManagement/users/current", json={"firstName": 3}), 400, "invalidPayload")
-    _error(as_member.put("/userManagement/users/current", json={"role": "admin"}), 400, "invalidPayload")
+    refused(as_member.put("/userManagement/users/current", json={"firstName": 3}), 400, "invalidPayload")
+    refused(as_member.put("/userManagement/users/current", json={"role": "admin"}), 400, "invalidPayload")
     listed = {u["uuid"]: u for u in _ok(alpha.get(f"{WS}/users/list"))["users"]}
     assert listed[member["uuid"]]["firstName"] == "Grace"
 
@@ -361,20 +358,20 @@ def test_another_workspace_accounts_are_not_found(api_server: Any) -> None:
     new_folder(alpha, "tool")  # alpha's own rows, so each list below has something to show
     _ok(alpha.post(f"{WS}/reports", json={"title": "alpha report", "description": "a"}))
     _ok(beta.post(f"{WS}/reports", json={"title": "beta report", "description": "b"}))
-    _error(alpha.put(f"{WS}/users/{beta_user['uuid']}", json={"roleSlug": "admin"}), 404, "userNotFound")
-    _error(alpha.request("DELETE", f"{WS}/users", json={"userUuid": beta_user["uuid"]}), 404, "userNotFound")
-    _error(alpha.post(f"{WS}/users/permissions", json={"userUuids": [beta_user["uuid"]], "action": "x:read",
+    refused(alpha.put(f"{WS}/users/{beta_user['uuid']}", json={"roleSlug": "admin"}), 404, "userNotFound")
+    refused(alpha.request("DELETE", f"{WS}/users", json={"userUuid": beta_user["uuid"]}), 404, "userNotFound")
+    refused(alpha.post(f"{WS}/users/permissions", json={"userUuids": [beta_user["uuid"]], "action": "x:read",
                                                        "resourceUuid": beta_folder["uuid"], "effect": "deny"}),
            404, "userNotFound")
-    _error(alpha.post(f"{WS}/users/permissions", json={"emails": [beta_user["email"]], "action": "x:read",
+    refused(alpha.post(f"{WS}/users/permissions", json={"emails": [beta_user["email"]], "action": "x:read",
                                                        "resourceUuid": beta_folder["uuid"], "effect": "deny"}),
            404, "userNotFound")
-    _error(alpha.request("DELETE", f"{WS}/users/{beta_user['uuid']}/permissions",
+    refused(alpha.request("DELETE", f"{WS}/users/{beta_user['uuid']}/permissions",
                          json={"resourceUuid": beta_folder["uuid"], "effect": "deny"}), 404, "userNotFound")
-    _error(alpha.get(f"{WS}/folders/{beta_folder['uuid']}"), 404, "folderNotFound")
-    _error(alpha.put(f"{WS}/folders/{beta_folder['uuid']}", json={"name": "mine"}), 404, "folderNotFound")
-    _error(alpha.delete(f"{WS}/folders/{beta_folder['uuid']}"), 404, "folderNotFound")
-    _error(alpha.post(f"{WS}/folders", json={"name": "x", "emojiSlug": "x", "kind": "tool",
+    refused(alpha.get(f"{WS}/folders/{beta_folder['uuid']}"), 404, "folderNotFound")
+    refused(alpha.put(f"{WS}/folders/{beta_folder['uuid']}", json={"name": "mine"}), 404, "folderNotFound")
+    refused(alpha.delete(f"{WS}/folders/{beta_folder['uuid']}"), 404, "folderNotFound")
+    refused(alpha.post(f"{WS}/folders", json={"name": "x", "emojiSlug": "x", "kind": "tool",
                                              "parentUuid": beta_folder["uuid"]}), 404, "folderNotFound")
     beta_ws = beta_user["workspaceUuid"]
     for path, key in (("/users/list", "users"), ("/roles/list", "roles"), ("/folders/list", "folders"),

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused, same
 from fakes import Answer, FakeProvider, Recorded, fake_provider
 
 AGENT_KEYS = ["uuid", "workspaceUuid", "userUuid", "name", "icon", "description", "triggers", "deployedRelease",
@@ -29,12 +30,6 @@ EMOJI = {"kind": "emoji", "emojiSlug": "rocket"}
 TOKEN = "mcp-secret-token-42"
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"], body
-    assert "Traceback" not in response.text and "None" not in body["errorMessage"]
-    return dict(body)
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -125,18 +120,18 @@ def test_templates_and_language_models(api_server: Any) -> None:
     assert _ok(alpha.post("/ai/templates/list", json={"kinds": ["mcpServer"]}))["templates"] == []
     assert _ok(alpha.post("/ai/templates/list", json={"isPreset": False}))["templates"] == []
     assert _ok(alpha.post("/ai/templates/list", json={"hasDocumentation": True}))["templates"] == []
-    _error(alpha.post("/ai/templates/list", json={"kinds": ["robot"]}), 400, "invalidData")
-    _error(alpha.post("/ai/templates/list", json={"sort": "name"}), 400, "invalidPayload")
+    refused(alpha.post("/ai/templates/list", json={"kinds": ["robot"]}), 400, "invalidData")
+    refused(alpha.post("/ai/templates/list", json={"sort": "name"}), 400, "invalidPayload")
     got = _ok(alpha.get("/ai/templates/email-drafter"))["template"]
     assert got == next(t for t in templates if t["slug"] == "email-drafter")
-    _error(alpha.get("/ai/templates/nope"), 404, "templateNotFound")
+    refused(alpha.get("/ai/templates/nope"), 404, "templateNotFound")
 
     models = _ok(alpha.get("/ai/languageModels/list"))["languageModels"]
     assert {"gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-latest"} <= {m["slug"] for m in models}
     anthropic = _ok(alpha.get("/ai/languageModels/list", params={"integrationSlug": "anthropic"}))["languageModels"]
     assert anthropic == [m for m in models if m["integrationSlug"] == "anthropic"]
-    _error(alpha.get("/ai/languageModels/list", params={"integrationSlug": "nope"}), 404, "integrationNotFound")
-    _error(api_server.client(token="ldg_wrong").get("/ai/languageModels/list"), 401, "unauthorized")
+    refused(alpha.get("/ai/languageModels/list", params={"integrationSlug": "nope"}), 404, "integrationNotFound")
+    refused(api_server.client(token="ldg_wrong").get("/ai/languageModels/list"), 401, "unauthorized")
 
 
 # --- agents ---------------------------------------------------------------------------------------
@@ -158,7 +153,7 @@ def test_agent_routes_and_client_keys(api_server: Any) -> None:
     assert templated["template"] == {"slug": "email-drafter", "isAvailable": True, "scope": "public"}
     draft = _ok(alpha.get("/ai/releases/draft", params={"agentUuid": templated["uuid"]}))["release"]
     assert draft["temperature"] == 0.7 and draft["languageModelSlug"] == "gpt-4o"
-    _error(alpha.post("/ai/agents", json={"name": "x", "templateSlug": "nope"}), 404, "templateNotFound")
+    refused(alpha.post("/ai/agents", json={"name": "x", "templateSlug": "nope"}), 404, "templateNotFound")
 
     # Update: only the fields sent change; a null folderUuid is the root; `template` may be cleared.
     folder = _ok(alpha.post("/workspaceManagement/folders", json={"name": "Agents", "kind": "agent",
@@ -176,23 +171,23 @@ def test_agent_routes_and_client_keys(api_server: Any) -> None:
 
     # Documented errors.
     missing = str(uuid.uuid4())
-    _error(alpha.get(f"/ai/agents/{missing}"), 404, "agentNotFound")
-    _error(alpha.put(f"/ai/agents/{missing}", json={"name": "x"}), 404, "agentNotFound")
-    _error(alpha.delete(f"/ai/agents/{missing}"), 404, "agentNotFound")
-    _error(alpha.post("/ai/agents", json={"name": "x", "folderUuid": str(uuid.uuid4())}), 404, "folderNotFound")
-    _error(alpha.put(f"/ai/agents/{agent['uuid']}", json={"folderUuid": missing}), 404, "folderNotFound")
-    _error(alpha.post("/ai/agents", json={"icon": {"color": "grey", "face": "🤖"}}), 400, "invalidPayload")
-    _error(alpha.post("/ai/agents", json={"name": "x", "icon": {"color": "pink", "face": "🤖"}}), 400, "invalidData")
-    _error(alpha.post("/ai/agents", json={"name": "x", "icon": {"colour": "grey"}}), 400, "invalidPayload")
-    _error(alpha.post("/ai/agents", json={"name": " "}), 400, "invalidData")
-    _error(alpha.post("/ai/agents", json={"name": "x", "triggers": [{"type": "cron"}]}), 501, "notSupported")
-    _error(alpha.get("/ai/agents/list", params={"limit": 1001}), 400, "invalidData")
+    refused(alpha.get(f"/ai/agents/{missing}"), 404, "agentNotFound")
+    refused(alpha.put(f"/ai/agents/{missing}", json={"name": "x"}), 404, "agentNotFound")
+    refused(alpha.delete(f"/ai/agents/{missing}"), 404, "agentNotFound")
+    refused(alpha.post("/ai/agents", json={"name": "x", "folderUuid": str(uuid.uuid4())}), 404, "folderNotFound")
+    refused(alpha.put(f"/ai/agents/{agent['uuid']}", json={"folderUuid": missing}), 404, "folderNotFound")
+    refused(alpha.post("/ai/agents", json={"icon": {"color": "grey", "face": "🤖"}}), 400, "invalidPayload")
+    refused(alpha.post("/ai/agents", json={"name": "x", "icon": {"color": "pink", "face": "🤖"}}), 400, "invalidData")
+    refused(alpha.post("/ai/agents", json={"name": "x", "icon": {"colour": "grey"}}), 400, "invalidPayload")
+    refused(alpha.post("/ai/agents", json={"name": " "}), 400, "invalidData")
+    refused(alpha.post("/ai/agents", json={"name": "x", "triggers": [{"type": "cron"}]}), 501, "notSupported")
+    refused(alpha.get("/ai/agents/list", params={"limit": 1001}), 400, "invalidData")
 
     # Pagination (newest first) and remove.
     page = _ok(alpha.get("/ai/agents/list", params={"limit": 1, "offset": 0}))["agents"]
     assert [a["uuid"] for a in page] == [templated["uuid"]]
     assert _ok(alpha.delete(f"/ai/agents/{agent['uuid']}")) == {"uuid": agent["uuid"], "removed": True}
-    _error(alpha.get(f"/ai/agents/{agent['uuid']}"), 404, "agentNotFound")
+    refused(alpha.get(f"/ai/agents/{agent['uuid']}"), 404, "agentNotFound")
     assert agent["uuid"] not in [a["uuid"] for a in _ok(alpha.get("/ai/agents/list"))["agents"]]
 
 
@@ -203,7 +198,7 @@ def test_release_routes_draft_update_deploy(api_server: Any) -> None:
     alpha = api_server.client("alpha")
     me = _me(alpha)
     agent = _agent(alpha, "Deployer")["uuid"]
-    _error(alpha.get("/ai/releases/deployed", params={"agentUuid": agent}), 404, "releaseNotFound")
+    refused(alpha.get("/ai/releases/deployed", params={"agentUuid": agent}), 404, "releaseNotFound")
     draft = _ok(alpha.get("/ai/releases/draft", params={"agentUuid": agent}))["release"]
     assert set(draft) == RELEASE_KEYS and draft["status"] == "draft" and draft["version"] == "1"
     assert (draft["workspaceUuid"], draft["userUuid"]) == (me["workspace"]["uuid"], me["user"]["uuid"])
@@ -237,20 +232,20 @@ def test_release_routes_draft_update_deploy(api_server: Any) -> None:
             ({"parentUuid": str(uuid.uuid4())}, 400, "invalidParent"),
             ({"evaluator": {"prompt": "grade it"}}, 501, "notSupported"),
             ({"nodes": []}, 400, "invalidPayload")):
-        _error(alpha.put("/ai/releases/draft/update", json={"agentUuid": agent, **body}), status, reason)
+        refused(alpha.put("/ai/releases/draft/update", json={"agentUuid": agent, **body}), status, reason)
     assert _ok(alpha.get("/ai/releases/draft", params={"agentUuid": agent}))["release"] == kept
-    _error(alpha.put("/ai/releases/draft/update", json={"systemPrompt": "x"}), 400, "invalidPayload")
-    _error(alpha.put("/ai/releases/draft/update", json={"agentUuid": str(uuid.uuid4())}), 404, "agentNotFound")
+    refused(alpha.put("/ai/releases/draft/update", json={"systemPrompt": "x"}), 400, "invalidPayload")
+    refused(alpha.put("/ai/releases/draft/update", json={"agentUuid": str(uuid.uuid4())}), 404, "agentNotFound")
 
     # Deploy: references checked first, nothing changes on failure.
-    _error(alpha.post("/ai/releases/draft/deploy", json={
+    refused(alpha.post("/ai/releases/draft/deploy", json={
         "agentUuid": agent, "actions": [{"kind": "tool", "slug": "gone", "toolUuid": str(uuid.uuid4())}]}),
         400, "failedToReconciliateAgentAiTools")
-    _error(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "connectorUuid": str(uuid.uuid4())}),
+    refused(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "connectorUuid": str(uuid.uuid4())}),
            400, "invalidConnector")
-    _error(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "version": ""}),
+    refused(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "version": ""}),
            400, "invalidReleaseVersion")
-    _error(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "version": 3}),
+    refused(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "version": 3}),
            400, "invalidReleaseVersion")
     assert [r["status"] for r in _ok(alpha.get("/ai/releases/list", params={"agentUuid": agent}))["releases"]] == [
         "draft"]
@@ -266,7 +261,7 @@ def test_release_routes_draft_update_deploy(api_server: Any) -> None:
     assert shown["uuid"] == v1["uuid"]
     v2 = _ok(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "version": "2025.1"}))["release"]
     assert v2["version"] == "2025.1"
-    _error(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "version": "2025.1"}),
+    refused(alpha.post("/ai/releases/draft/deploy", json={"agentUuid": agent, "version": "2025.1"}),
            400, "invalidReleaseVersion")
     listed = _ok(alpha.get("/ai/releases/list", params={"agentUuid": agent}))["releases"]
     assert [(r["version"], r["status"]) for r in listed] == [("2", "draft"), ("2025.1", "deployed"),
@@ -282,11 +277,11 @@ def test_release_routes_draft_update_deploy(api_server: Any) -> None:
     assert _ok(alpha.get("/ai/releases/list", params={"userUuid": str(uuid.uuid4())}))["releases"] == []
     assert len(_ok(alpha.get("/ai/releases/list", params={"agentUuid": agent, "limit": 1, "offset": 1}))[
         "releases"]) == 1
-    _error(alpha.get("/ai/releases/list", params={"statuses[]": "live"}), 400, "invalidData")
-    _error(alpha.get("/ai/releases/list", params={"limit": 5000}), 400, "invalidData")
-    _error(alpha.get(f"/ai/releases/{uuid.uuid4()}"), 404, "releaseNotFound")
-    _error(alpha.get("/ai/releases/draft"), 400, "invalidPayload")
-    _error(alpha.get("/ai/releases/deployed", params={"agentUuid": str(uuid.uuid4())}), 404, "agentNotFound")
+    refused(alpha.get("/ai/releases/list", params={"statuses[]": "live"}), 400, "invalidData")
+    refused(alpha.get("/ai/releases/list", params={"limit": 5000}), 400, "invalidData")
+    refused(alpha.get(f"/ai/releases/{uuid.uuid4()}"), 404, "releaseNotFound")
+    refused(alpha.get("/ai/releases/draft"), 400, "invalidPayload")
+    refused(alpha.get("/ai/releases/deployed", params={"agentUuid": str(uuid.uuid4())}), 404, "agentNotFound")
 
 
 def test_mcp_client_credentials_are_masked(api_server: Any) -> None:
@@ -329,18 +324,18 @@ def test_mcp_server_routes(api_server: Any) -> None:
     assert [a["slug"] for a in only_tool["actions"]] == ["enrich"] and only_tool["name"] == "Renamed"
 
     missing = str(uuid.uuid4())
-    _error(alpha.post("/ai/mcpServers", json={"actions": [], "resources": []}), 400, "invalidPayload")
-    _error(alpha.post("/ai/mcpServers", json={"name": "x", "actions": [
+    refused(alpha.post("/ai/mcpServers", json={"actions": [], "resources": []}), 400, "invalidPayload")
+    refused(alpha.post("/ai/mcpServers", json={"name": "x", "actions": [
         {"kind": "connector", "slug": "c", "integrationSlug": "slack", "actionSlug": "send"}]}),
         400, "failedToReconciliateAgentAiTools")
-    _error(alpha.post("/ai/mcpServers", json={"name": "x", "actions": [
+    refused(alpha.post("/ai/mcpServers", json={"name": "x", "actions": [
         {"kind": "tool", "slug": "t", "toolUuid": missing}]}), 400, "failedToReconciliateAgentAiTools")
-    _error(alpha.post("/ai/mcpServers", json={"name": "x", "folderUuid": missing}), 404, "folderNotFound")
-    _error(alpha.get(f"/ai/mcpServers/{missing}"), 404, "mcpServerNotFound")
-    _error(alpha.put(f"/ai/mcpServers/{missing}", json={"name": "x"}), 404, "mcpServerNotFound")
-    _error(alpha.delete(f"/ai/mcpServers/{missing}"), 404, "mcpServerNotFound")
+    refused(alpha.post("/ai/mcpServers", json={"name": "x", "folderUuid": missing}), 404, "folderNotFound")
+    refused(alpha.get(f"/ai/mcpServers/{missing}"), 404, "mcpServerNotFound")
+    refused(alpha.put(f"/ai/mcpServers/{missing}", json={"name": "x"}), 404, "mcpServerNotFound")
+    refused(alpha.delete(f"/ai/mcpServers/{missing}"), 404, "mcpServerNotFound")
     assert _ok(alpha.delete(f"/ai/mcpServers/{server['uuid']}")) == {"uuid": server["uuid"], "removed": True}
-    _error(alpha.get(f"/ai/mcpServers/{server['uuid']}"), 404, "mcpServerNotFound")
+    refused(alpha.get(f"/ai/mcpServers/{server['uuid']}"), 404, "mcpServerNotFound")
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -361,27 +356,27 @@ def test_mcp_client_connect_lists_the_servers_tools(api_server: Any, stream: boo
         assert fake.requests[-1].method == "DELETE"  # the session is closed
         # Wrong credentials, an unreachable server, a masked token, a connector client.
         wrong = {**client, "authentication": {"issuedAt": None, "accessToken": "nope"}}
-        body = _error(alpha.post("/ai/mcpClients/connect", json={"mcpClient": wrong}), 400, "mcpConnectionFailed")
+        body = refused(alpha.post("/ai/mcpClients/connect", json={"mcpClient": wrong}), 400, "mcpConnectionFailed")
         assert "401" in body["errorMessage"] and "nope" not in body["errorMessage"]
         masked = {**client, "authentication": {"issuedAt": None, "accessToken": "********"}}
-        _error(alpha.post("/ai/mcpClients/connect", json={"mcpClient": masked}), 400, "invalidData")
-    gone = _error(alpha.post("/ai/mcpClients/connect", json={"mcpClient": client}), 400, "mcpConnectionFailed")
+        refused(alpha.post("/ai/mcpClients/connect", json={"mcpClient": masked}), 400, "invalidData")
+    gone = refused(alpha.post("/ai/mcpClients/connect", json={"mcpClient": client}), 400, "mcpConnectionFailed")
     assert TOKEN not in gone["errorMessage"]
-    _error(alpha.post("/ai/mcpClients/connect", json={"mcpClient": {**client, "url": "ftp://x"}}), 400,
+    refused(alpha.post("/ai/mcpClients/connect", json={"mcpClient": {**client, "url": "ftp://x"}}), 400,
            "failedToReconciliateAgentAiTools")
-    _error(alpha.post("/ai/mcpClients/connect", json={"mcpClient": {
+    refused(alpha.post("/ai/mcpClients/connect", json={"mcpClient": {
         "kind": "connector", "name": "hs", "connectorUuid": str(uuid.uuid4()), "integrationSlug": "hubspot"}}),
         501, "notSupported")
-    _error(alpha.post("/ai/mcpClients/connect", json={}), 400, "invalidPayload")
+    refused(alpha.post("/ai/mcpClients/connect", json={}), 400, "invalidPayload")
 
 
 def test_prompt_and_suggested_action_routes_are_not_supported(api_server: Any) -> None:
     alpha = api_server.client("alpha")
     for path in ("/ai/prompts/optimize", "/ai/prompts/evaluate", "/ai/prompts/generateJsonSchema",
                  "/ai/suggestedActions/generate"):
-        body = _error(alpha.post(path, json={"prompt": "Be nice"}), 501, "notSupported")
+        body = refused(alpha.post(path, json={"prompt": "Be nice"}), 501, "notSupported")
         assert body["errorMessage"] == "notSupported"
-    _error(api_server.client(token="ldg_wrong").post("/ai/prompts/optimize", json={}), 401, "unauthorized")
+    refused(api_server.client(token="ldg_wrong").post("/ai/prompts/optimize", json={}), 401, "unauthorized")
 
 
 # --- two workspaces -------------------------------------------------------------------------------
@@ -402,23 +397,23 @@ def test_workspace_isolation(api_server: Any) -> None:
                      alpha.get("/ai/releases/deployed", params={"agentUuid": a}),
                      alpha.put("/ai/releases/draft/update", json={"agentUuid": a, "systemPrompt": "x"}),
                      alpha.post("/ai/releases/draft/deploy", json={"agentUuid": a})):
-        _error(response, 404, "agentNotFound")
-    _error(alpha.get(f"/ai/releases/{their_draft['uuid']}"), 404, "releaseNotFound")
+        refused(response, 404, "agentNotFound")
+    refused(alpha.get(f"/ai/releases/{their_draft['uuid']}"), 404, "releaseNotFound")
     s = their_server["uuid"]
     for response in (alpha.get(f"/ai/mcpServers/{s}"), alpha.put(f"/ai/mcpServers/{s}", json={"name": "x"}),
                      alpha.delete(f"/ai/mcpServers/{s}")):
-        _error(response, 404, "mcpServerNotFound")
+        refused(response, 404, "mcpServerNotFound")
     assert a not in [x["uuid"] for x in _ok(alpha.get("/ai/agents/list"))["agents"]]
     assert a not in [r["agentUuid"] for r in _ok(alpha.get("/ai/releases/list", params={"limit": 1000}))["releases"]]
     assert s not in [x["uuid"] for x in _ok(alpha.get("/ai/mcpServers/list"))["mcpServers"]]
     # Beta's objects cannot be referenced from alpha's releases or servers.
     mine = _agent(alpha, "Alpha agent")["uuid"]
-    _error(alpha.post("/ai/releases/draft/deploy", json={
+    refused(alpha.post("/ai/releases/draft/deploy", json={
         "agentUuid": mine, "actions": [{"kind": "agent", "slug": "spy", "agentUuid": a}]}),
         400, "failedToReconciliateAgentAiTools")
-    _error(alpha.put("/ai/releases/draft/update", json={"agentUuid": mine, "parentUuid": their_draft["uuid"]}),
+    refused(alpha.put("/ai/releases/draft/update", json={"agentUuid": mine, "parentUuid": their_draft["uuid"]}),
            400, "invalidParent")
-    _error(alpha.post("/ai/mcpServers", json={"name": "spy", "actions": [
+    refused(alpha.post("/ai/mcpServers", json={"name": "spy", "actions": [
         {"kind": "tool", "slug": "t", "toolUuid": their_tool}]}), 400, "failedToReconciliateAgentAiTools")
     # Beta still has everything.
     assert _ok(beta.get(f"/ai/agents/{a}"))["agent"]["name"] == "Beta secret"
@@ -432,27 +427,15 @@ def test_a_read_only_token_cannot_write(api_server: Any) -> None:
     reader = api_server.client(token=token["token"]["token"])
     assert "agents" in _ok(reader.get("/ai/agents/list"))
     assert "templates" in _ok(reader.post("/ai/templates/list", json={}))
-    _error(reader.post("/ai/agents", json={"name": "x"}), 403, "forbidden")
-    _error(reader.post("/ai/mcpServers", json={"name": "x"}), 403, "forbidden")
+    refused(reader.post("/ai/agents", json={"name": "x"}), 403, "forbidden")
+    refused(reader.post("/ai/mcpServers", json={"name": "x"}), 403, "forbidden")
 
 
 # --- the CLI in remote mode ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def remote(api_server: Any, cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """`lading …` in remote mode against the server as workspace alpha: (exit code, JSON)."""
-    monkeypatch.setenv("LADING_API_URL", api_server.url)
-    monkeypatch.setenv("LADING_TOKEN", api_server.tokens["alpha"])
-    return cli
 
 
-def _same(server: Any, remote: Any, *args: str) -> Any:
-    """The remote command succeeds and prints what the embedded one prints on the server's store."""
-    code, out = remote(*args)
-    assert code == 0, out
-    assert out == server.lading(*args), args
-    return out
 
 
 def _same_failure(server: Any, remote: Any, reason: str, *args: str) -> None:
@@ -468,11 +451,11 @@ def test_remote_cli_agents_releases_templates(api_server: Any, remote: Any) -> N
                            "--template-slug", "lead-researcher")
     assert code == 0 and created["agent"]["icon"] == {"color": "green", "face": "🔎"}
     agent = created["agent"]["uuid"]
-    _same(api_server, remote, "ai", "agent", "get", agent)
-    _same(api_server, remote, "ai", "agent", "list", "--limit", "5")
+    same(api_server, remote, "ai", "agent", "get", agent)
+    same(api_server, remote, "ai", "agent", "list", "--limit", "5")
     code, updated = remote("ai", "agent", "update", agent, "--description", "remote", "--folder-uuid", "null")
     assert code == 0 and updated["agent"]["description"] == "remote"
-    _same(api_server, remote, "ai", "release", "get-draft", "--agent-uuid", agent)
+    same(api_server, remote, "ai", "release", "get-draft", "--agent-uuid", agent)
     code, draft = remote("ai", "release", "update-draft", "--agent-uuid", agent, "--system-prompt", "Remote.",
                          "--capabilities", "memory", "--suggested-actions", json.dumps([{"label": "a", "prompt": "b"}]),
                          "--temperature", "0.5", "--with-reasoning", "true", "--connector-uuid", "null")
@@ -486,13 +469,13 @@ def test_remote_cli_agents_releases_templates(api_server: Any, remote: Any) -> N
     assert code == 0 and deployed["release"]["status"] == "deployed"
     code, again = remote("ai", "release", "deploy-draft", "--agent-uuid", agent, "--version", "beta")
     assert code == 0 and again["release"]["version"] == "beta"
-    _same(api_server, remote, "ai", "release", "list", "--agent-uuid", agent)
-    _same(api_server, remote, "ai", "release", "get", deployed["release"]["uuid"])
-    _same(api_server, remote, "ai", "template", "list")
-    _same(api_server, remote, "ai", "template", "list", "--is-preset", "true", "--kinds", "agent")
-    _same(api_server, remote, "ai", "template", "get", "email-drafter")
-    _same(api_server, remote, "ai", "language-model", "list")
-    _same(api_server, remote, "ai", "language-model", "list", "--integration-slug", "anthropic")
+    same(api_server, remote, "ai", "release", "list", "--agent-uuid", agent)
+    same(api_server, remote, "ai", "release", "get", deployed["release"]["uuid"])
+    same(api_server, remote, "ai", "template", "list")
+    same(api_server, remote, "ai", "template", "list", "--is-preset", "true", "--kinds", "agent")
+    same(api_server, remote, "ai", "template", "get", "email-drafter")
+    same(api_server, remote, "ai", "language-model", "list")
+    same(api_server, remote, "ai", "language-model", "list", "--integration-slug", "anthropic")
     _same_failure(api_server, remote, "templateNotFound", "ai", "template", "get", "nope")
     _same_failure(api_server, remote, "integrationNotFound", "ai", "language-model", "list",
                   "--integration-slug", "nope")
@@ -510,8 +493,8 @@ def test_remote_cli_mcp_servers_and_clients(api_server: Any, remote: Any, mcp_se
                            "--description", "d")
     assert code == 0 and created["mcpServer"]["description"] == "d"
     server = created["mcpServer"]["uuid"]
-    _same(api_server, remote, "ai", "mcp-server", "get", server)
-    _same(api_server, remote, "ai", "mcp-server", "list")
+    same(api_server, remote, "ai", "mcp-server", "get", server)
+    same(api_server, remote, "ai", "mcp-server", "list")
     code, updated = remote("ai", "mcp-server", "update", "--uuid", server, "--name", "Renamed", "--description",
                            "null")
     assert code == 0 and (updated["mcpServer"]["name"], updated["mcpServer"]["description"]) == ("Renamed", None)
@@ -524,7 +507,7 @@ def test_remote_cli_mcp_servers_and_clients(api_server: Any, remote: Any, mcp_se
     auth = json.dumps({"issuedAt": "2025-01-01T00:00:00Z", "accessToken": TOKEN})
     args = ("ai", "mcp-client", "connect", "--name", "crm", "--url", f"{mcp_server.url}/mcp",
             "--disabled-tool-slugs", "create_note", "--authentication", auth)
-    out = _same(api_server, remote, *args)
+    out = same(api_server, remote, *args)
     assert out == {"mcpClient": {
         "kind": "custom", "name": "crm", "url": f"{mcp_server.url}/mcp",
         "authentication": {"issuedAt": "2025-01-01T00:00:00Z", "accessToken": "********"},

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from ai_helpers import KEY, completion
+from api_server import refused
 from fakes import Answer, FakeProvider, Recorded, fake_provider
 
 FINAL = {"success", "error", "cancelled"}
@@ -31,12 +32,6 @@ VOTE_KEYS = {"workspaceUuid", "userUuid", "chatUuid", "messageUuid", "isUpvoted"
 SLOW_SECONDS = 4.0
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["errorMessage"], body
-    assert "Traceback" not in response.text and "None" not in body["errorMessage"]
-    return body
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -132,30 +127,30 @@ def test_chat_create_get_list_rename_remove(world: World) -> None:
     assert _ok(alpha.put(f"/ai/chats/{chat['uuid']}", json={"name": None}))["chat"]["name"] is None
 
     assert _ok(alpha.delete(f"/ai/chats/{chat['uuid']}")) == {"uuid": chat["uuid"], "removed": True}
-    _error(alpha.get(f"/ai/chats/{chat['uuid']}"), 404, "chatNotFound")
-    _error(alpha.delete(f"/ai/chats/{chat['uuid']}"), 404, "chatNotFound")
+    refused(alpha.get(f"/ai/chats/{chat['uuid']}"), 404, "chatNotFound")
+    refused(alpha.delete(f"/ai/chats/{chat['uuid']}"), 404, "chatNotFound")
     assert chat["uuid"] not in {c["uuid"] for c in _ok(alpha.get("/ai/chats/list"))["chats"]}
 
 
 def test_chat_errors(world: World) -> None:
     alpha = world.alpha
-    _error(alpha.post("/ai/chats", json={"agentUuid": world.draft_agent, "trigger": {"type": "chat", "uuid": "x"}}),
+    refused(alpha.post("/ai/chats", json={"agentUuid": world.draft_agent, "trigger": {"type": "chat", "uuid": "x"}}),
            404, "deployedReleaseNotFound")
-    _error(alpha.post("/ai/chats", json={"agentUuid": "nope", "trigger": {"type": "draft"}}), 404, "agentNotFound")
-    _error(alpha.post("/ai/chats", json={"agentUuid": world.agent, "trigger": {"type": "later"}}), 400, "invalidData")
-    _error(alpha.post("/ai/chats", json={"trigger": {"type": "draft"}}), 400, "invalidPayload")
-    _error(alpha.post("/ai/chats", json={"agentUuid": world.agent, "trigger": {"type": "draft"}, "bogus": 1}),
+    refused(alpha.post("/ai/chats", json={"agentUuid": "nope", "trigger": {"type": "draft"}}), 404, "agentNotFound")
+    refused(alpha.post("/ai/chats", json={"agentUuid": world.agent, "trigger": {"type": "later"}}), 400, "invalidData")
+    refused(alpha.post("/ai/chats", json={"trigger": {"type": "draft"}}), 400, "invalidPayload")
+    refused(alpha.post("/ai/chats", json={"agentUuid": world.agent, "trigger": {"type": "draft"}, "bogus": 1}),
            400, "invalidPayload")
     draft_release = world.server.lading("ai", "release", "get-draft", "--agent-uuid", world.draft_agent)["release"]
-    _error(alpha.post("/ai/chats", json={"agentUuid": world.agent, "trigger": {"type": "draft"},
+    refused(alpha.post("/ai/chats", json={"agentUuid": world.agent, "trigger": {"type": "draft"},
                                          "releaseUuid": draft_release["uuid"]}), 404, "releaseNotFound")
     pinned = _ok(alpha.post("/ai/chats", json={"agentUuid": world.draft_agent, "trigger": {"type": "app"},
                                                "releaseUuid": draft_release["uuid"]}))["chat"]
     assert pinned["releaseUuid"] == draft_release["uuid"]  # pinned: no deployed release needed
-    _error(alpha.get("/ai/chats/nope"), 404, "chatNotFound")
-    _error(alpha.put("/ai/chats/nope", json={"name": "x"}), 404, "chatNotFound")
-    _error(alpha.get("/ai/chats/list", params={"limit": 1001}), 400, "invalidData")
-    _error(alpha.get("/ai/chats/list", params={"createdAfter": "yesterday"}), 400, "invalidPayload")
+    refused(alpha.get("/ai/chats/nope"), 404, "chatNotFound")
+    refused(alpha.put("/ai/chats/nope", json={"name": "x"}), 404, "chatNotFound")
+    refused(alpha.get("/ai/chats/list", params={"limit": 1001}), 400, "invalidData")
+    refused(alpha.get("/ai/chats/list", params={"createdAfter": "yesterday"}), 400, "invalidPayload")
     assert httpx.get(f"{world.server.url}/v1/ai/chats/list").status_code == 401
 
 
@@ -205,20 +200,20 @@ def test_message_with_agent_uuid_opens_a_chat(world: World) -> None:
 def test_message_errors(world: World) -> None:
     alpha = world.alpha
     chat = _ok(alpha.post("/ai/chats", json={"agentUuid": world.agent, "trigger": {"type": "draft"}}))["chat"]
-    _error(alpha.post("/ai/messages", json={"parts": _text("x")}), 400, "invalidPayload")
-    _error(alpha.post("/ai/messages", json={"chatUuid": "nope", "parts": _text("x")}), 404, "chatNotFound")
-    _error(alpha.post("/ai/messages", json={"agentUuid": "nope", "parts": _text("x")}), 404, "agentNotFound")
+    refused(alpha.post("/ai/messages", json={"parts": _text("x")}), 400, "invalidPayload")
+    refused(alpha.post("/ai/messages", json={"chatUuid": "nope", "parts": _text("x")}), 404, "chatNotFound")
+    refused(alpha.post("/ai/messages", json={"agentUuid": "nope", "parts": _text("x")}), 404, "agentNotFound")
     for parts in ([{"type": "image", "url": "x"}], [], {"type": "text"}, [{"type": "text"}],
                   [{"type": "s3File", "name": "a.txt", "s3Filename": "nope", "contentType": "text/plain"}]):
-        _error(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": parts}), 400, "invalidParts")
-    _error(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"]}), 400, "invalidPayload")
-    _error(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": _text("x"), "temperature": 3}),
+        refused(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": parts}), 400, "invalidParts")
+    refused(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"]}), 400, "invalidPayload")
+    refused(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": _text("x"), "temperature": 3}),
            400, "invalidData")
     assert _ok(alpha.get("/ai/messages/list", params={"chatUuid": chat["uuid"]}))["messages"] == []  # nothing written
-    _error(alpha.get("/ai/messages/nope"), 404, "messageNotFound")
-    _error(alpha.get("/ai/messages/list"), 400, "invalidPayload")
-    _error(alpha.get("/ai/messages/list", params={"chatUuid": "nope"}), 404, "chatNotFound")
-    _error(alpha.get("/ai/messages/list", params={"chatUuid": chat["uuid"], "limit": 5000}), 400, "invalidData")
+    refused(alpha.get("/ai/messages/nope"), 404, "messageNotFound")
+    refused(alpha.get("/ai/messages/list"), 400, "invalidPayload")
+    refused(alpha.get("/ai/messages/list", params={"chatUuid": "nope"}), 404, "chatNotFound")
+    refused(alpha.get("/ai/messages/list", params={"chatUuid": chat["uuid"], "limit": 5000}), 400, "invalidData")
 
 
 def test_s3_file_part_is_a_content_file(world: World, tmp_path: Path) -> None:
@@ -233,7 +228,7 @@ def test_s3_file_part_is_a_content_file(world: World, tmp_path: Path) -> None:
     wait_answer(world.alpha, sent["assistantMessage"]["uuid"])
     assert "fiscal year starts in April" in json.dumps(world.fake.requests[-1].json()["messages"])
     beta_chat = world.beta_chat["uuid"]  # another workspace's file is not one of beta's
-    _error(world.beta.post("/ai/messages", json={"chatUuid": beta_chat, "parts": [part]}), 400, "invalidParts")
+    refused(world.beta.post("/ai/messages", json={"chatUuid": beta_chat, "parts": [part]}), 400, "invalidParts")
 
 
 def test_one_answer_at_a_time_cancel_and_remove(world: World) -> None:
@@ -242,7 +237,7 @@ def test_one_answer_at_a_time_cancel_and_remove(world: World) -> None:
     first = _ok(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": _text("quick")}))
     wait_answer(alpha, first["assistantMessage"]["uuid"])
     slow = _ok(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": _text("slow please")}))
-    busy = _error(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": _text("again")}),
+    busy = refused(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": _text("again")}),
                   409, "lastMessageNotFinished")
     assert busy["status"] == 409
     assert _ok(alpha.get(f"/ai/chats/{chat['uuid']}"))["chat"]["activeStreamUuid"] == slow["assistantMessage"]["uuid"]
@@ -257,17 +252,17 @@ def test_one_answer_at_a_time_cancel_and_remove(world: World) -> None:
     assert wait_answer(alpha, slow["assistantMessage"]["uuid"])["status"] == "cancelled"
     again = _ok(alpha.post("/ai/messages", json={"chatUuid": chat["uuid"], "parts": _text("quick again")}))
     wait_answer(alpha, again["assistantMessage"]["uuid"])
-    _error(alpha.post("/ai/messages/cancel", json={"uuids": ["nope"]}), 404, "messageNotFound")
-    _error(alpha.post("/ai/messages/cancel", json={"uuids": []}), 400, "invalidPayload")
+    refused(alpha.post("/ai/messages/cancel", json={"uuids": ["nope"]}), 404, "messageNotFound")
+    refused(alpha.post("/ai/messages/cancel", json={"uuids": []}), 400, "invalidPayload")
 
-    _error(alpha.delete(f"/ai/messages/{first['assistantMessage']['uuid']}"), 400, "messageNotUser")
+    refused(alpha.delete(f"/ai/messages/{first['assistantMessage']['uuid']}"), 400, "messageNotUser")
     assert _ok(alpha.delete(f"/ai/messages/{first['userMessage']['uuid']}")) == {
         "uuid": first["userMessage"]["uuid"], "removed": True}
     left = [m["uuid"] for m in _ok(alpha.get("/ai/messages/list", params={"chatUuid": chat["uuid"]}))["messages"]]
     assert first["userMessage"]["uuid"] not in left and first["assistantMessage"]["uuid"] not in left
     assert slow["userMessage"]["uuid"] in left and len(left) == 4
-    _error(alpha.get(f"/ai/messages/{first['assistantMessage']['uuid']}"), 404, "messageNotFound")
-    _error(alpha.delete(f"/ai/messages/{first['userMessage']['uuid']}"), 404, "messageNotFound")
+    refused(alpha.get(f"/ai/messages/{first['assistantMessage']['uuid']}"), 404, "messageNotFound")
+    refused(alpha.delete(f"/ai/messages/{first['userMessage']['uuid']}"), 404, "messageNotFound")
 
 
 def test_pending_answer_cancels_at_once(world: World) -> None:
@@ -295,13 +290,13 @@ def test_votes_upsert_and_list(world: World) -> None:
     assert _ok(alpha.get("/ai/votes/list", params={"chatUuid": chat_uuid}))["votes"] == [down]
 
     other = _ok(alpha.post("/ai/chats", json={"agentUuid": world.agent, "trigger": {"type": "draft"}}))["chat"]
-    _error(alpha.put("/ai/votes", json={"chatUuid": other["uuid"], "messageUuid": answer["uuid"], "isUpvoted": True}),
+    refused(alpha.put("/ai/votes", json={"chatUuid": other["uuid"], "messageUuid": answer["uuid"], "isUpvoted": True}),
            404, "messageNotFound")
-    _error(alpha.put("/ai/votes", json={"chatUuid": "nope", "messageUuid": answer["uuid"], "isUpvoted": True}),
+    refused(alpha.put("/ai/votes", json={"chatUuid": "nope", "messageUuid": answer["uuid"], "isUpvoted": True}),
            404, "chatNotFound")
-    _error(alpha.put("/ai/votes", json={"chatUuid": chat_uuid, "messageUuid": answer["uuid"]}), 400, "invalidPayload")
-    _error(alpha.get("/ai/votes/list"), 400, "invalidPayload")
-    _error(alpha.get("/ai/votes/list", params={"chatUuid": "nope"}), 404, "chatNotFound")
+    refused(alpha.put("/ai/votes", json={"chatUuid": chat_uuid, "messageUuid": answer["uuid"]}), 400, "invalidPayload")
+    refused(alpha.get("/ai/votes/list"), 400, "invalidPayload")
+    refused(alpha.get("/ai/votes/list", params={"chatUuid": "nope"}), 404, "chatNotFound")
 
 
 # --- memories and documents -------------------------------------------------------------------------
@@ -320,27 +315,27 @@ def test_memories_list_update_remove(world: World) -> None:
 
     changed = _ok(alpha.put(f"/ai/memories/{mine['mem0Id']}", json={"scope": "user", "content": "Longer is fine."}))
     assert changed["memory"]["content"] == "Longer is fine." and changed["memory"]["mem0Id"] == mine["mem0Id"]
-    _error(alpha.put(f"/ai/memories/{mine['mem0Id']}", json={"scope": "agent", "agentUuid": world.agent,
+    refused(alpha.put(f"/ai/memories/{mine['mem0Id']}", json={"scope": "agent", "agentUuid": world.agent,
                                                              "content": "x"}), 404, "memoryNotFound")
-    _error(alpha.put("/ai/memories/nope", json={"scope": "user", "content": "x"}), 404, "memoryNotFound")
-    _error(alpha.put(f"/ai/memories/{mine['mem0Id']}", json={"scope": "user"}), 400, "invalidPayload")
-    _error(alpha.get("/ai/memories/list", params={"scope": "agent"}), 400, "invalidPayload")
-    _error(alpha.get("/ai/memories/list", params={"scope": "team"}), 400, "invalidData")
-    _error(alpha.get("/ai/memories/list"), 400, "invalidPayload")
-    _error(alpha.get("/ai/memories/list", params={"scope": "agent", "agentUuid": world.beta_agent}), 404,
+    refused(alpha.put("/ai/memories/nope", json={"scope": "user", "content": "x"}), 404, "memoryNotFound")
+    refused(alpha.put(f"/ai/memories/{mine['mem0Id']}", json={"scope": "user"}), 400, "invalidPayload")
+    refused(alpha.get("/ai/memories/list", params={"scope": "agent"}), 400, "invalidPayload")
+    refused(alpha.get("/ai/memories/list", params={"scope": "team"}), 400, "invalidData")
+    refused(alpha.get("/ai/memories/list"), 400, "invalidPayload")
+    refused(alpha.get("/ai/memories/list", params={"scope": "agent", "agentUuid": world.beta_agent}), 404,
            "agentNotFound")
 
-    _error(alpha.delete(f"/ai/memories/{agents['mem0Id']}", params={"scope": "user"}), 404, "memoryNotFound")
+    refused(alpha.delete(f"/ai/memories/{agents['mem0Id']}", params={"scope": "user"}), 404, "memoryNotFound")
     removed = _ok(alpha.delete(f"/ai/memories/{agents['mem0Id']}",
                                params={"scope": "agent", "agentUuid": world.agent}))
     assert removed == {"mem0Id": agents["mem0Id"], "removed": True}
-    _error(alpha.delete(f"/ai/memories/{agents['mem0Id']}", params={"scope": "agent", "agentUuid": world.agent}),
+    refused(alpha.delete(f"/ai/memories/{agents['mem0Id']}", params={"scope": "agent", "agentUuid": world.agent}),
            404, "memoryNotFound")
     # Another workspace's memory is not found, whatever the scope.
     beta_memory = _ok(world.beta.post("/ai/memories", json={"scope": "user", "content": "beta only"}))["memory"]
-    _error(alpha.put(f"/ai/memories/{beta_memory['mem0Id']}", json={"scope": "user", "content": "x"}), 404,
+    refused(alpha.put(f"/ai/memories/{beta_memory['mem0Id']}", json={"scope": "user", "content": "x"}), 404,
            "memoryNotFound")
-    _error(alpha.delete(f"/ai/memories/{beta_memory['mem0Id']}", params={"scope": "user"}), 404, "memoryNotFound")
+    refused(alpha.delete(f"/ai/memories/{beta_memory['mem0Id']}", params={"scope": "user"}), 404, "memoryNotFound")
     assert beta_memory["mem0Id"] not in {m["mem0Id"] for m in _ok(alpha.get("/ai/memories/list",
                                                                             params={"scope": "user"}))["memories"]}
 
@@ -349,7 +344,7 @@ def test_documents_are_not_supported(world: World) -> None:
     for method, path in (("GET", "/ai/documents/list"), ("GET", "/ai/documents/abc"), ("POST", "/ai/documents"),
                          ("POST", "/ai/documents/reset")):
         response = world.alpha.request(method, path, json={} if method == "POST" else None)
-        assert _error(response, 501, "notSupported")["errorMessage"] == "notSupported"
+        assert refused(response, 501, "notSupported")["errorMessage"] == "notSupported"
         assert httpx.request(method, f"{world.server.url}/v1{path}").status_code == 401
 
 
@@ -358,20 +353,21 @@ def test_documents_are_not_supported(world: World) -> None:
 
 def test_another_workspaces_chats_messages_and_votes_are_not_found(world: World) -> None:
     alpha, chat, message = world.alpha, world.beta_chat["uuid"], world.beta_message["uuid"]
-    _error(alpha.get(f"/ai/chats/{chat}"), 404, "chatNotFound")
-    _error(alpha.put(f"/ai/chats/{chat}", json={"name": "mine now"}), 404, "chatNotFound")
-    _error(alpha.delete(f"/ai/chats/{chat}"), 404, "chatNotFound")
-    _error(alpha.post("/ai/chats", json={"agentUuid": world.beta_agent, "trigger": {"type": "draft"}}), 404,
+    refused(alpha.get(f"/ai/chats/{chat}"), 404, "chatNotFound")
+    refused(alpha.put(f"/ai/chats/{chat}", json={"name": "mine now"}), 404, "chatNotFound")
+    refused(alpha.delete(f"/ai/chats/{chat}"), 404, "chatNotFound")
+    refused(alpha.post("/ai/chats", json={"agentUuid": world.beta_agent, "trigger": {"type": "draft"}}), 404,
            "agentNotFound")
-    _error(alpha.post("/ai/messages", json={"chatUuid": chat, "parts": _text("hi")}), 404, "chatNotFound")
-    _error(alpha.post("/ai/messages", json={"agentUuid": world.beta_agent, "parts": _text("hi")}), 404, "agentNotFound")
-    _error(alpha.get(f"/ai/messages/{message}"), 404, "messageNotFound")
-    _error(alpha.delete(f"/ai/messages/{message}"), 404, "messageNotFound")
-    _error(alpha.post("/ai/messages/cancel", json={"uuids": [message]}), 404, "messageNotFound")
-    _error(alpha.get("/ai/messages/list", params={"chatUuid": chat}), 404, "chatNotFound")
-    _error(alpha.put("/ai/votes", json={"chatUuid": chat, "messageUuid": message, "isUpvoted": True}), 404,
+    refused(alpha.post("/ai/messages", json={"chatUuid": chat, "parts": _text("hi")}), 404, "chatNotFound")
+    refused(alpha.post("/ai/messages", json={"agentUuid": world.beta_agent, "parts": _text("hi")}), 404,
+            "agentNotFound")
+    refused(alpha.get(f"/ai/messages/{message}"), 404, "messageNotFound")
+    refused(alpha.delete(f"/ai/messages/{message}"), 404, "messageNotFound")
+    refused(alpha.post("/ai/messages/cancel", json={"uuids": [message]}), 404, "messageNotFound")
+    refused(alpha.get("/ai/messages/list", params={"chatUuid": chat}), 404, "chatNotFound")
+    refused(alpha.put("/ai/votes", json={"chatUuid": chat, "messageUuid": message, "isUpvoted": True}), 404,
            "chatNotFound")
-    _error(alpha.get("/ai/votes/list", params={"chatUuid": chat}), 404, "chatNotFound")
+    refused(alpha.get("/ai/votes/list", params={"chatUuid": chat}), 404, "chatNotFound")
     assert chat not in {c["uuid"] for c in _ok(alpha.get("/ai/chats/list", params={"limit": 1000}))["chats"]}
     assert _ok(alpha.get("/ai/chats/list", params={"agentUuid": world.beta_agent}))["chats"] == []
     # beta still sees its own

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused
 from graphs import chain, end, node, start, var
 
 TODAY = datetime.now(UTC).date().isoformat()
@@ -33,12 +34,6 @@ SUBSCRIPTION_KEYS = {"uuid", "workspaceUuid", "provider", "plan", "cadence", "su
                      "createdAt", "updatedAt"}
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"]
-    assert "Traceback" not in response.text
-    return body
 
 
 def store_engine(server: Any) -> Any:
@@ -129,7 +124,7 @@ def test_usage_metrics_over_http_match_the_cli(api_server: Any, activity: dict[s
     ({"from": "2025-01-01", "to": "2025-01-02", "colour": "red"}, "invalidPayload"),
 ])
 def test_usage_metrics_bad_queries(api_server: Any, params: dict[str, str], reason: str) -> None:
-    body = _error(api_server.client("alpha").get("/billing/usage/metrics", params=params), 400, reason)
+    body = refused(api_server.client("alpha").get("/billing/usage/metrics", params=params), 400, reason)
     assert "None" not in body["errorMessage"]
 
 
@@ -158,16 +153,16 @@ def test_subscription_invoices_and_card(api_server: Any, activity: dict[str, str
 @pytest.mark.parametrize(("method", "path", "body"), NOT_SUPPORTED)
 def test_payment_writes_are_not_supported(api_server: Any, method: str, path: str, body: Any) -> None:
     response = api_server.client("alpha").request(method, path, json=body)
-    assert _error(response, 501, "notSupported")["errorMessage"] == "notSupported"
+    assert refused(response, 501, "notSupported")["errorMessage"] == "notSupported"
 
 
 def test_members_are_forbidden_every_billing_route(api_server: Any) -> None:
     member = api_server.client(token=member_token(api_server))
     assert member.get("/whoami").status_code == 200  # the token itself is good
     for path in READS:
-        _error(member.get(path), 403, "forbidden")
+        refused(member.get(path), 403, "forbidden")
     for method, path, body in NOT_SUPPORTED:
-        _error(member.request(method, path, json=body), 403, "forbidden")
+        refused(member.request(method, path, json=body), 403, "forbidden")
 
 
 def test_openapi_lists_billing_routes(api_server: Any) -> None:

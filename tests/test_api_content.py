@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused
+
 MiB = 1024 * 1024
 FILE_KEYS = ["uuid", "workspaceUuid", "name", "s3Filename", "openAiFileId", "contentType", "size", "isTemporary",
              "folderUuid", "createdAt", "updatedAt", "libraryUuid", "userUuid", "kind", "connectorUuid",
@@ -22,12 +24,6 @@ LIBRARY_KEYS = ["uuid", "workspaceUuid", "name", "kind", "connectorUuid", "extra
                 "fileUuids", "folderUuid", "syncedAt", "createdAt", "updatedAt", "lastSyncedAt", "deletedAt"]
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"], body
-    assert "Traceback" not in response.text and "None" not in body["errorMessage"]
-    return dict(body)
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -103,8 +99,8 @@ def test_file_upload_get_list_raw_update_remove(api_server: Any) -> None:
     _ok(alpha.patch(f"/content/libraries/{shelf['uuid']}", json={"fileUuids": []}))
     _ok(alpha.delete(f"/content/libraries/{shelf['uuid']}"))
     assert _ok(alpha.delete(f"/content/files/{created['uuid']}")) == {"uuid": created["uuid"], "removed": True}
-    _error(alpha.get(f"/content/files/{created['uuid']}"), 404, "fileNotFound")
-    _error(alpha.get(f"/content/files/{created['uuid']}/raw"), 404, "fileNotFound")
+    refused(alpha.get(f"/content/files/{created['uuid']}"), 404, "fileNotFound")
+    refused(alpha.get(f"/content/files/{created['uuid']}/raw"), 404, "fileNotFound")
     assert created["uuid"] not in uuids(_ok(alpha.get("/content/files/list"))["files"])
 
 
@@ -127,7 +123,7 @@ def test_upload_with_uuid_replaces_the_content_in_place(api_server: Any) -> None
     fresh = upload(alpha, "new.txt", b"fresh", uuid=unknown)
     assert fresh["uuid"] not in (unknown, first["uuid"]) and fresh["name"] == "new.txt"
     # A replacement that cannot be read leaves the file as it was.
-    _error(alpha.post("/content/files/upload", files={"file": ("broken.pdf", b"%PDF-1.4 nope", "application/pdf")},
+    refused(alpha.post("/content/files/upload", files={"file": ("broken.pdf", b"%PDF-1.4 nope", "application/pdf")},
                       data={"uuid": first["uuid"]}), 400, "invalidData")
     assert _ok(alpha.get(f"/content/files/{first['uuid']}"))["file"] == moved
 
@@ -135,32 +131,32 @@ def test_upload_with_uuid_replaces_the_content_in_place(api_server: Any) -> None
 def test_file_errors(api_server: Any) -> None:
     alpha = api_server.client("alpha")
     mine = upload(alpha, "a.txt", b"alpha")
-    _error(alpha.post("/content/files/upload", files={"other": ("a.txt", b"x", "text/plain")}), 400, "noFile")
-    _error(alpha.post("/content/files/upload", data={"file": "not a file"}, files={"x": ("x", b"")}), 400, "noFile")
-    _error(alpha.post("/content/files/upload", json={"file": "a.txt"}), 400, "noFile")
-    _error(alpha.post("/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")},
+    refused(alpha.post("/content/files/upload", files={"other": ("a.txt", b"x", "text/plain")}), 400, "noFile")
+    refused(alpha.post("/content/files/upload", data={"file": "not a file"}, files={"x": ("x", b"")}), 400, "noFile")
+    refused(alpha.post("/content/files/upload", json={"file": "a.txt"}), 400, "noFile")
+    refused(alpha.post("/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")},
                       data={"uuid": "not-a-uuid"}), 400, "invalidData")
-    _error(alpha.post("/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")},
+    refused(alpha.post("/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")},
                       data={"folderUuid": "not-a-uuid"}), 400, "invalidData")
-    _error(alpha.post("/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")},
+    refused(alpha.post("/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")},
                       data={"folderUuid": str(uuidlib.uuid4())}), 404, "folderNotFound")
-    _error(alpha.post("/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")},
+    refused(alpha.post("/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")},
                       data={"folderUuid": folder(alpha, "Tools", "tool")}), 404, "folderNotFound")
-    _error(alpha.post("/content/files/upload", files={"file": ("broken.pdf", b"%PDF-1.4 no", "application/pdf")}),
+    refused(alpha.post("/content/files/upload", files={"file": ("broken.pdf", b"%PDF-1.4 no", "application/pdf")}),
            400, "invalidData")
-    _error(httpx.post(f"{api_server.url}/v1/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")}),
+    refused(httpx.post(f"{api_server.url}/v1/content/files/upload", files={"file": ("a.txt", b"x", "text/plain")}),
            401, "unauthorized")
     for missing in (str(uuidlib.uuid4()), "nope"):
-        _error(alpha.get(f"/content/files/{missing}"), 404, "fileNotFound")
-        _error(alpha.get(f"/content/files/{missing}/raw"), 404, "fileNotFound")
-        _error(alpha.put(f"/content/files/{missing}", json={"name": "x"}), 404, "fileNotFound")
-        _error(alpha.delete(f"/content/files/{missing}"), 404, "fileNotFound")
-    _error(alpha.put(f"/content/files/{mine['uuid']}", json={"name": " "}), 400, "invalidData")
-    _error(alpha.put(f"/content/files/{mine['uuid']}", json={"folderUuid": str(uuidlib.uuid4())}), 404,
+        refused(alpha.get(f"/content/files/{missing}"), 404, "fileNotFound")
+        refused(alpha.get(f"/content/files/{missing}/raw"), 404, "fileNotFound")
+        refused(alpha.put(f"/content/files/{missing}", json={"name": "x"}), 404, "fileNotFound")
+        refused(alpha.delete(f"/content/files/{missing}"), 404, "fileNotFound")
+    refused(alpha.put(f"/content/files/{mine['uuid']}", json={"name": " "}), 400, "invalidData")
+    refused(alpha.put(f"/content/files/{mine['uuid']}", json={"folderUuid": str(uuidlib.uuid4())}), 404,
            "folderNotFound")
-    body = _error(alpha.put(f"/content/files/{mine['uuid']}", json={"nmae": "x"}), 400, "invalidPayload")
+    body = refused(alpha.put(f"/content/files/{mine['uuid']}", json={"nmae": "x"}), 400, "invalidPayload")
     assert "nmae" in str(body)
-    _error(alpha.get("/content/files/list", params={"kind": "weird"}), 400, "invalidData")
+    refused(alpha.get("/content/files/list", params={"kind": "weird"}), 400, "invalidData")
     assert _ok(alpha.get(f"/content/files/{mine['uuid']}"))["file"] == mine  # nothing changed
 
 
@@ -189,39 +185,39 @@ def test_library_create_list_get_update_remove(api_server: Any) -> None:
                                                                            "config": {"note": "ops"}}))["library"]
     assert rooted["folderUuid"] is None and rooted["config"] == {"note": "ops"} and rooted["name"] == "Plays"
 
-    body = _error(alpha.delete(f"/content/libraries/{created['uuid']}"), 409, "libraryHasFiles")
+    body = refused(alpha.delete(f"/content/libraries/{created['uuid']}"), 409, "libraryHasFiles")
     assert "--file-uuids" in body["errorMessage"]
     assert _ok(alpha.get(f"/content/libraries/{created['uuid']}"))["library"]["fileUuids"] == [fb]
     _ok(alpha.patch(f"/content/libraries/{created['uuid']}", json={"fileUuids": []}))
     assert _ok(alpha.delete(f"/content/libraries/{created['uuid']}")) == {"uuid": created["uuid"], "removed": True}
-    _error(alpha.get(f"/content/libraries/{created['uuid']}"), 404, "libraryNotFound")
+    refused(alpha.get(f"/content/libraries/{created['uuid']}"), 404, "libraryNotFound")
     assert fb in uuids(_ok(alpha.get("/content/files/list"))["files"])  # its files stay
 
 
 def test_library_errors(api_server: Any) -> None:
     alpha = api_server.client("alpha")
     before = _ok(alpha.get("/content/libraries/list"))["libraries"]
-    out = _error(alpha.post("/content/libraries/create", json={
+    out = refused(alpha.post("/content/libraries/create", json={
         "name": "Drive", "extractorSlug": "googleDriveFiles", "config": {}, "connectorUuid": str(uuidlib.uuid4())}),
         400, "extractorNotFound")
     assert "not available" in out["errorMessage"]
-    _error(alpha.post("/content/libraries/create", json={"name": "X", "fileUuids": [str(uuidlib.uuid4())]}), 404,
+    refused(alpha.post("/content/libraries/create", json={"name": "X", "fileUuids": [str(uuidlib.uuid4())]}), 404,
            "fileNotFound")
-    _error(alpha.post("/content/libraries/create", json={"name": " "}), 400, "invalidData")
-    _error(alpha.post("/content/libraries/create", json={"name": "X", "config": [1]}), 400, "invalidData")
-    _error(alpha.post("/content/libraries/create", json={"config": {}}), 400, "invalidPayload")
-    _error(alpha.post("/content/libraries/create", json={"name": "X", "folderUuid": str(uuidlib.uuid4())}), 404,
+    refused(alpha.post("/content/libraries/create", json={"name": " "}), 400, "invalidData")
+    refused(alpha.post("/content/libraries/create", json={"name": "X", "config": [1]}), 400, "invalidData")
+    refused(alpha.post("/content/libraries/create", json={"config": {}}), 400, "invalidPayload")
+    refused(alpha.post("/content/libraries/create", json={"name": "X", "folderUuid": str(uuidlib.uuid4())}), 404,
            "folderNotFound")
-    _error(alpha.get("/content/libraries/list", params={"kind": "weird"}), 400, "invalidData")
+    refused(alpha.get("/content/libraries/list", params={"kind": "weird"}), 400, "invalidData")
     assert _ok(alpha.get("/content/libraries/list"))["libraries"] == before  # nothing half-made
     for missing in (str(uuidlib.uuid4()), "nope"):
-        _error(alpha.get(f"/content/libraries/{missing}"), 404, "libraryNotFound")
-        _error(alpha.patch(f"/content/libraries/{missing}", json={"name": "x"}), 404, "libraryNotFound")
-        _error(alpha.delete(f"/content/libraries/{missing}"), 404, "libraryNotFound")
+        refused(alpha.get(f"/content/libraries/{missing}"), 404, "libraryNotFound")
+        refused(alpha.patch(f"/content/libraries/{missing}", json={"name": "x"}), 404, "libraryNotFound")
+        refused(alpha.delete(f"/content/libraries/{missing}"), 404, "libraryNotFound")
     mine = library(alpha, "Mine", [])
-    _error(alpha.patch(f"/content/libraries/{mine['uuid']}", json={"fileUuids": ["nope"]}), 404, "fileNotFound")
-    _error(alpha.patch(f"/content/libraries/{mine['uuid']}", json={"colour": "red"}), 400, "invalidPayload")
-    _error(httpx.get(f"{api_server.url}/v1/content/libraries/list"), 401, "unauthorized")
+    refused(alpha.patch(f"/content/libraries/{mine['uuid']}", json={"fileUuids": ["nope"]}), 404, "fileNotFound")
+    refused(alpha.patch(f"/content/libraries/{mine['uuid']}", json={"colour": "red"}), 400, "invalidPayload")
+    refused(httpx.get(f"{api_server.url}/v1/content/libraries/list"), 401, "unauthorized")
 
 
 # --- isolation ------------------------------------------------------------------------------------------
@@ -232,13 +228,13 @@ def test_beta_files_and_libraries_are_invisible_to_alpha(api_server: Any) -> Non
     theirs = upload(beta, "secret.txt", b"beta's secret plan")
     their_library = library(beta, "Theirs", [theirs["uuid"]])
     for path in (f"/content/files/{theirs['uuid']}", f"/content/files/{theirs['uuid']}/raw"):
-        _error(alpha.get(path), 404, "fileNotFound")
-    _error(alpha.put(f"/content/files/{theirs['uuid']}", json={"name": "mine now"}), 404, "fileNotFound")
-    _error(alpha.delete(f"/content/files/{theirs['uuid']}"), 404, "fileNotFound")
-    _error(alpha.get(f"/content/libraries/{their_library['uuid']}"), 404, "libraryNotFound")
-    _error(alpha.patch(f"/content/libraries/{their_library['uuid']}", json={"name": "x"}), 404, "libraryNotFound")
-    _error(alpha.delete(f"/content/libraries/{their_library['uuid']}"), 404, "libraryNotFound")
-    _error(alpha.post("/content/libraries/create", json={"name": "Steal", "fileUuids": [theirs["uuid"]]}), 404,
+        refused(alpha.get(path), 404, "fileNotFound")
+    refused(alpha.put(f"/content/files/{theirs['uuid']}", json={"name": "mine now"}), 404, "fileNotFound")
+    refused(alpha.delete(f"/content/files/{theirs['uuid']}"), 404, "fileNotFound")
+    refused(alpha.get(f"/content/libraries/{their_library['uuid']}"), 404, "libraryNotFound")
+    refused(alpha.patch(f"/content/libraries/{their_library['uuid']}", json={"name": "x"}), 404, "libraryNotFound")
+    refused(alpha.delete(f"/content/libraries/{their_library['uuid']}"), 404, "libraryNotFound")
+    refused(alpha.post("/content/libraries/create", json={"name": "Steal", "fileUuids": [theirs["uuid"]]}), 404,
            "fileNotFound")
     # Replacing by beta's uuid makes a new alpha file; beta's file is untouched.
     mine = upload(alpha, "mine.txt", b"alpha bytes", uuid=theirs["uuid"])
@@ -419,7 +415,7 @@ def test_large_upload_and_download_keep_the_server_memory_flat(api_server: Any) 
     # 200 MB, streamed with no declared length: refused at the cap, nothing kept, memory flat.
     listed = _ok(alpha.get("/content/files/list"))["files"]
     before = _peak_rss_reset(pid)
-    _error(alpha.post("/content/files/upload", content=_multipart("huge.bin", 200 * 1000 * 1000, hashlib.md5()),
+    refused(alpha.post("/content/files/upload", content=_multipart("huge.bin", 200 * 1000 * 1000, hashlib.md5()),
                       headers=headers, timeout=300), 413, "fileTooLarge")
     refused_growth = _status_kib(pid, "VmHWM") * 1024 - before
     assert _ok(alpha.get("/content/files/list"))["files"] == listed

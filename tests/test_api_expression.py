@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused
+
 
 def template(text: str, **extra: Any) -> dict[str, Any]:
     return {"kind": "templateExpression", "expression": text, "instructTo": "none", "fromRecipe": False, **extra}
@@ -19,12 +21,6 @@ def js(code: str) -> dict[str, Any]:
     return {"kind": "jsExpression", "expression": code, "instructTo": "none", "fromRecipe": False}
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"], body
-    assert "Traceback" not in response.text
-    return dict(body)
 
 
 def _evaluate(client: httpx.Client, expression: Any, variables: Any) -> Any:
@@ -65,23 +61,23 @@ def test_evaluate_reports_a_throwing_expression_in_a_200(api_server: Any) -> Non
 def test_evaluate_refuses_bad_input(api_server: Any) -> None:
     alpha = api_server.client("alpha")
     url = "/expression/expressions/evaluate"
-    _error(alpha.post(url, json={"expression": template("x")}), 400, "invalidPayload")
-    _error(alpha.post(url, json={"variables": {}}), 400, "invalidPayload")
-    _error(alpha.post(url, json={"expression": template("x"), "variables": {}, "scope": {}}), 400, "invalidPayload")
-    _error(alpha.post(url, json={"expression": {"kind": "python", "expression": "1"}, "variables": {}}), 400,
+    refused(alpha.post(url, json={"expression": template("x")}), 400, "invalidPayload")
+    refused(alpha.post(url, json={"variables": {}}), 400, "invalidPayload")
+    refused(alpha.post(url, json={"expression": template("x"), "variables": {}, "scope": {}}), 400, "invalidPayload")
+    refused(alpha.post(url, json={"expression": {"kind": "python", "expression": "1"}, "variables": {}}), 400,
            "invalidData")
-    _error(alpha.post(url, json={"expression": {"kind": "jsExpression"}, "variables": {}}), 400, "invalidData")
-    _error(alpha.post(url, json={"expression": 42, "variables": {}}), 400, "invalidData")
-    _error(alpha.post(url, json={"expression": template("x"), "variables": [1]}), 400, "invalidData")
-    bad_name = _error(alpha.post(url, json={"expression": template("x"), "variables": {"my-var": 1}}), 400,
+    refused(alpha.post(url, json={"expression": {"kind": "jsExpression"}, "variables": {}}), 400, "invalidData")
+    refused(alpha.post(url, json={"expression": 42, "variables": {}}), 400, "invalidData")
+    refused(alpha.post(url, json={"expression": template("x"), "variables": [1]}), 400, "invalidData")
+    bad_name = refused(alpha.post(url, json={"expression": template("x"), "variables": {"my-var": 1}}), 400,
                       "invalidData")
     assert "'my-var'" in bad_name["errorMessage"]
-    _error(alpha.post(url, json={"expression": template("x"), "variables": {"class": 1}}), 400, "invalidData")
+    refused(alpha.post(url, json={"expression": template("x"), "variables": {"class": 1}}), 400, "invalidData")
     recipe = {**template("x"), "fromRecipe": True, "recipe": {"uuid": "r1"}}
-    _error(alpha.post(url, json={"expression": recipe, "variables": {}}), 501, "notSupported")
+    refused(alpha.post(url, json={"expression": recipe, "variables": {}}), 501, "notSupported")
     anonymous = httpx.Client(base_url=f"{api_server.url}/v1", timeout=30)
     try:
-        _error(anonymous.post(url, json={"expression": template("x"), "variables": {}}), 401, "unauthorized")
+        refused(anonymous.post(url, json={"expression": template("x"), "variables": {}}), 401, "unauthorized")
     finally:
         anonymous.close()
 
@@ -99,18 +95,13 @@ def test_evaluate_refuses_bad_input(api_server: Any) -> None:
 ])
 def test_other_expression_calls_are_not_supported(api_server: Any, method: str, path: str) -> None:
     body = {"json": {"name": "x"}} if method in ("POST", "PUT") else {}
-    error = _error(api_server.client("alpha").request(method, path, **body), 501, "notSupported")
+    error = refused(api_server.client("alpha").request(method, path, **body), 501, "notSupported")
     assert error["errorMessage"] == "notSupported"
 
 
 # --- the CLI, embedded and remote -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def remote(api_server: Any, cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("LADING_API_URL", api_server.url)
-    monkeypatch.setenv("LADING_TOKEN", api_server.tokens["alpha"])
-    return cli
 
 
 @pytest.mark.parametrize(("expression", "variables"), [

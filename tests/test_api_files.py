@@ -14,18 +14,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
+from api_server import refused
 from graphs import chain, end, node, start, var
 
 MiB = 1024 * 1024
 UPLOAD_KEYS = ["s3Filename", "contentType", "name"]
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"]
-    assert "Traceback" not in response.text and "None" not in body["errorMessage"]
-    return body
 
 
 def store_engine(server: Any) -> Any:
@@ -92,12 +87,12 @@ def test_upload_then_list_columns(api_server: Any) -> None:
 
 def test_upload_errors(api_server: Any) -> None:
     alpha = api_server.client("alpha")
-    _error(alpha.post("/workspaceManagement/files/upload", files={"other": ("a.csv", b"a\n1\n", "text/csv")}),
+    refused(alpha.post("/workspaceManagement/files/upload", files={"other": ("a.csv", b"a\n1\n", "text/csv")}),
            400, "noFile")
-    _error(alpha.post("/workspaceManagement/files/upload", data={"file": "not a file"}, files={"x": ("x", b"")}),
+    refused(alpha.post("/workspaceManagement/files/upload", data={"file": "not a file"}, files={"x": ("x", b"")}),
            400, "noFile")
-    _error(alpha.post("/workspaceManagement/files/upload", json={"file": "a.csv"}), 400, "noFile")
-    _error(httpx.post(f"{api_server.url}/v1/workspaceManagement/files/upload",
+    refused(alpha.post("/workspaceManagement/files/upload", json={"file": "a.csv"}), 400, "noFile")
+    refused(httpx.post(f"{api_server.url}/v1/workspaceManagement/files/upload",
                       files={"file": ("a.csv", b"a\n", "text/csv")}), 401, "unauthorized")
 
 
@@ -106,7 +101,7 @@ def test_upload_over_100_mib_is_refused_and_nothing_is_kept(api_server: Any) -> 
     before = stored_keys(api_server, workspace_uuid(api_server))
     # Just over the file cap, within the body cap: the route refuses it.
     big = b"a" * (100 * MiB + 1)
-    _error(alpha.post("/workspaceManagement/files/upload", files={"file": ("big.csv", big, "text/csv")}),
+    refused(alpha.post("/workspaceManagement/files/upload", files={"file": ("big.csv", big, "text/csv")}),
            413, "fileTooLarge")
     # Over the body cap as declared: refused before the body is read (a raw request, as no HTTP client
     # sends a length it does not then send).
@@ -121,7 +116,7 @@ def test_upload_over_100_mib_is_refused_and_nothing_is_kept(api_server: Any) -> 
             yield b"a" * MiB
         yield b"\r\n--x--\r\n"
 
-    _error(alpha.post("/workspaceManagement/files/upload", content=streamed(),
+    refused(alpha.post("/workspaceManagement/files/upload", content=streamed(),
                       headers={"content-type": "multipart/form-data; boundary=x"}), 413, "fileTooLarge")
     assert stored_keys(api_server, workspace_uuid(api_server)) == before
 
@@ -146,12 +141,12 @@ def _declared_only(server: Any, path: str, length: int, content_type: str) -> tu
 def test_list_columns_errors_and_isolation(api_server: Any) -> None:
     alpha, beta = api_server.client("alpha"), api_server.client("beta")
     theirs = upload(beta, "theirs.csv", b"secret\n1\n")["s3Filename"]
-    _error(alpha.get("/workspaceManagement/files/listColumns", params={"s3Filename": theirs}), 404, "fileNotFound")
-    _error(alpha.get("/workspaceManagement/files/listColumns", params={"s3Filename": "nope.csv"}), 404,
+    refused(alpha.get("/workspaceManagement/files/listColumns", params={"s3Filename": theirs}), 404, "fileNotFound")
+    refused(alpha.get("/workspaceManagement/files/listColumns", params={"s3Filename": "nope.csv"}), 404,
            "fileNotFound")
     empty = upload(alpha, "empty.csv", b"")["s3Filename"]
-    _error(alpha.get("/workspaceManagement/files/listColumns", params={"s3Filename": empty}), 400, "noColumnsFound")
-    _error(alpha.get("/workspaceManagement/files/listColumns"), 400, "invalidPayload")
+    refused(alpha.get("/workspaceManagement/files/listColumns", params={"s3Filename": empty}), 400, "noColumnsFound")
+    refused(alpha.get("/workspaceManagement/files/listColumns"), 400, "invalidPayload")
     assert beta.get("/workspaceManagement/files/listColumns", params={"s3Filename": theirs}).status_code == 200
 
 
@@ -203,8 +198,8 @@ def test_chunked_upload_assembles_parts_in_order(api_server: Any) -> None:
     columns = alpha.get("/workspaceManagement/files/listColumns", params={"s3Filename": key["s3Filename"]}).json()
     assert [c["name"] for c in columns["columns"]] == ["n", "name"]
     # The upload is finished: its part URLs and its id are gone.
-    _error(_put(urls[1], b"x"), 404, "uploadNotFound")
-    _error(alpha.post("/workspaceManagement/files/multipart/complete", json={**key, "parts": parts}), 404,
+    refused(_put(urls[1], b"x"), 404, "uploadNotFound")
+    refused(alpha.post("/workspaceManagement/files/multipart/complete", json={**key, "parts": parts}), 404,
            "uploadNotFound")
 
 
@@ -216,37 +211,38 @@ def test_chunked_upload_refusals(api_server: Any) -> None:
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     tampered = f"{api_server.url}{parts.path}?{urlencode({'expires': query['expires'][0], 'signature': '0' * 64})}"
-    _error(_put(tampered, b"x"), 403, "forbidden")
+    refused(_put(tampered, b"x"), 403, "forbidden")
     expired = f"{api_server.url}{parts.path}?{urlencode({'expires': '1', 'signature': query['signature'][0]})}"
-    _error(_put(expired, b"x"), 403, "forbidden")
+    refused(_put(expired, b"x"), 403, "forbidden")
     other_part = url.replace(f"/{key['uploadId']}/1?", f"/{key['uploadId']}/2?")
-    _error(_put(other_part, b"x"), 403, "forbidden")
-    _error(_put(f"{api_server.url}{parts.path}", b"x"), 403, "forbidden")
-    _error(alpha.post("/workspaceManagement/files/multipart/sign", json={**key, "partNumber": 0}), 400,
+    refused(_put(other_part, b"x"), 403, "forbidden")
+    refused(_put(f"{api_server.url}{parts.path}", b"x"), 403, "forbidden")
+    refused(alpha.post("/workspaceManagement/files/multipart/sign", json={**key, "partNumber": 0}), 400,
            "invalidPartNumber")
-    _error(alpha.post("/workspaceManagement/files/multipart/sign", json={**key, "partNumber": 10_001}), 400,
+    refused(alpha.post("/workspaceManagement/files/multipart/sign", json={**key, "partNumber": 10_001}), 400,
            "invalidPartNumber")
-    _error(alpha.post("/workspaceManagement/files/multipart/create", json={"filename": "x.csv"}), 400,
+    refused(alpha.post("/workspaceManagement/files/multipart/create", json={"filename": "x.csv"}), 400,
            "invalidPayload")
     good = _put(url, b"a,b\n1,2\n")
     assert good.status_code == 200
     # Completing with a part that was never sent, or with a wrong ETag, fails and keeps the upload.
-    _error(alpha.post("/workspaceManagement/files/multipart/complete",
+    refused(alpha.post("/workspaceManagement/files/multipart/complete",
                       json={**key, "parts": [{"partNumber": 1, "etag": good.headers["etag"]},
                                              {"partNumber": 2, "etag": "abc"}]}), 400, "invalidPart")
-    _error(alpha.post("/workspaceManagement/files/multipart/complete",
+    refused(alpha.post("/workspaceManagement/files/multipart/complete",
                       json={**key, "parts": [{"partNumber": 1, "etag": "0" * 32}]}), 400, "invalidPart")
-    _error(alpha.post("/workspaceManagement/files/multipart/complete", json={**key, "parts": []}), 400, "invalidPart")
+    refused(alpha.post("/workspaceManagement/files/multipart/complete", json={**key, "parts": []}), 400, "invalidPart")
     # Another workspace cannot see, sign, finish or abort it; a mismatched key is not it either.
     for route, extra in (("sign", {"partNumber": 1}), ("complete", {"parts": [{"partNumber": 1, "etag": "x"}]}),
                          ("abort", {})):
-        _error(beta.post(f"/workspaceManagement/files/multipart/{route}", json={**key, **extra}), 404, "uploadNotFound")
+        refused(beta.post(f"/workspaceManagement/files/multipart/{route}", json={**key, **extra}), 404,
+                "uploadNotFound")
         wrong = {**key, "s3Filename": key["s3Filename"] + "x"}
-        _error(alpha.post(f"/workspaceManagement/files/multipart/{route}", json={**wrong, **extra}), 404,
+        refused(alpha.post(f"/workspaceManagement/files/multipart/{route}", json={**wrong, **extra}), 404,
                "uploadNotFound")
     assert alpha.post("/workspaceManagement/files/multipart/abort", json=key).json() == {}
-    _error(_put(url, b"late"), 404, "uploadNotFound")
-    _error(alpha.post("/workspaceManagement/files/multipart/abort", json=key), 404, "uploadNotFound")
+    refused(_put(url, b"late"), 404, "uploadNotFound")
+    refused(alpha.post("/workspaceManagement/files/multipart/abort", json=key), 404, "uploadNotFound")
     assert not {k for k in stored_keys(api_server, workspace_uuid(api_server)) if key["uploadId"] in k}
 
 

@@ -12,17 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused
+
 MATCH_ALL = {"conjonction": "and", "groups": []}
 TOTAL = 100_000
 BATCH = 1_000
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"], body
-    assert "Traceback" not in response.text and "None" not in body["errorMessage"]
-    return body
 
 
 def _model(server: Any, slug: str, workspace: str = "alpha", **flags: str) -> str:
@@ -125,7 +121,7 @@ def test_tokens_basic_bearer_query_and_a_token_without_permissions(api_server: A
                                            json={"name": "hook only", "permissions": []}).json()["token"]["token"]
     assert httpx.post(url, params={"token": bare}, json={"id": "4"}).status_code == 200
     # (elsewhere that token is refused)
-    _error(httpx.get(f"{api_server.url}/v1/whoami", headers={"authorization": f"Bearer {bare}"}), 403, "forbidden")
+    refused(httpx.get(f"{api_server.url}/v1/whoami", headers={"authorization": f"Bearer {bare}"}), 403, "forbidden")
     ids = [r["id"] for r in _sql(api_server, "SELECT id FROM default.hooks ORDER BY id")]
     assert ids == ["1", "2", "3", "4"]
     # Alias: the same push through /workflows/:uuid/hook.
@@ -134,8 +130,8 @@ def test_tokens_basic_bearer_query_and_a_token_without_permissions(api_server: A
 
     for params, headers in (({}, {}), ({"token": "ldg_nope"}, {}), ({}, {"authorization": "Basic bm9wZTpub3Bl"}),
                             ({}, {"authorization": f"Token {token}"}), ({"token": ""}, {})):
-        _error(httpx.post(url, params=params, headers=headers, json={"id": "x"}), 401, "unauthorized")
-        _error(httpx.post(_url(api_server, model, alias=True), params=params, headers=headers, json={"id": "x"}),
+        refused(httpx.post(url, params=params, headers=headers, json={"id": "x"}), 401, "unauthorized")
+        refused(httpx.post(_url(api_server, model, alias=True), params=params, headers=headers, json={"id": "x"}),
                401, "unauthorized")
     assert _sql(api_server, "SELECT count(*) AS n FROM default.hooks")[0]["n"] == 5
 
@@ -144,9 +140,9 @@ def test_another_workspace_model_and_unknown_models_are_not_found(api_server: An
     beta_model = _model(api_server, "secrets", workspace="beta", id_column_slug="id")
     assert _push(api_server, beta_model, {"id": "b1"}, workspace="beta").status_code == 200
     for target in (beta_model, "00000000-0000-4000-8000-000000000000", "not-a-uuid"):
-        _error(_push(api_server, target, {"id": "a1"}), 404, "modelNotFound")
-        _error(_push(api_server, target, {"id": "a1"}, alias=True), 404, "modelNotFound")
-        _error(_push(api_server, target, []), 404, "modelNotFound")
+        refused(_push(api_server, target, {"id": "a1"}), 404, "modelNotFound")
+        refused(_push(api_server, target, {"id": "a1"}, alias=True), 404, "modelNotFound")
+        refused(_push(api_server, target, []), 404, "modelNotFound")
     assert _sql(api_server, "SELECT _id FROM default.secrets", workspace="beta") == [{"_id": "b1"}]
 
 
@@ -157,19 +153,19 @@ def test_bad_bodies_are_refused_and_store_nothing(api_server: Any) -> None:
     url = _url(api_server, model)
     token = {"token": api_server.tokens["alpha"]}
     for content in (b"{not json", b"", b"   ", b"[1, 2"):
-        body = _error(httpx.post(url, params=token, content=content, headers={"content-type": "application/json"}),
+        body = refused(httpx.post(url, params=token, content=content, headers={"content-type": "application/json"}),
                       400, "invalidPayload")
     for value in ("text", 12, None, [1, 2], [{"id": "ok"}, "x"], [[{"id": "1"}]]):
-        body = _error(_push(api_server, model, value), 400, "invalidPayload")
-    assert "item 1" in _error(_push(api_server, model, [{"id": "ok"}, "x"]), 400, "invalidPayload")["errorMessage"]
-    body = _error(_push(api_server, model, [{"id": str(i)} for i in range(1001)]), 413, "tooLarge")
+        body = refused(_push(api_server, model, value), 400, "invalidPayload")
+    assert "item 1" in refused(_push(api_server, model, [{"id": "ok"}, "x"]), 400, "invalidPayload")["errorMessage"]
+    body = refused(_push(api_server, model, [{"id": str(i)} for i in range(1001)]), 413, "tooLarge")
     assert "1000" in body["errorMessage"] and "1001" in body["errorMessage"]
     # One object that does not fit the model refuses the whole batch: nothing half-stored.
-    body = _error(_push(api_server, model, [{"id": "good", "amount": 3}, {"id": "bad", "amount": "lots"}]), 400,
+    body = refused(_push(api_server, model, [{"id": "good", "amount": 3}, {"id": "bad", "amount": "lots"}]), 400,
                   "invalidRecord")
     assert "object 1" in body["errorMessage"] and "nothing was stored" in body["errorMessage"]
     assert body["errors"][0]["index"] == 1 and "--strict" not in body["errorMessage"]
-    _error(_push(api_server, model, [{"amount": 1}]), 400, "invalidRecord")  # no id
+    refused(_push(api_server, model, [{"amount": 1}]), 400, "invalidRecord")  # no id
     assert _sql(api_server, "SELECT count(*) AS n FROM default.strict")[0]["n"] == 0
 
 
@@ -188,11 +184,11 @@ def test_webhook_handshakes(api_server: Any) -> None:
             "text/plain")
         hub = httpx.get(url, params={**token, "hub.mode": "subscribe", "hub.challenge": "4242"})
         assert hub.status_code == 200 and hub.text == "4242"
-        _error(httpx.get(url, params=token), 405, "methodNotAllowed")
+        refused(httpx.get(url, params=token), 405, "methodNotAllowed")
         # Handshakes check the hook's token and model like a push.
-        _error(httpx.get(url, params={"hub.challenge": "1"}), 401, "unauthorized")
-        _error(httpx.post(url, params={"validationToken": "v"}), 401, "unauthorized")
-        _error(httpx.post(_url(api_server, "00000000-0000-4000-8000-000000000000", alias=alias), params=token,
+        refused(httpx.get(url, params={"hub.challenge": "1"}), 401, "unauthorized")
+        refused(httpx.post(url, params={"validationToken": "v"}), 401, "unauthorized")
+        refused(httpx.post(_url(api_server, "00000000-0000-4000-8000-000000000000", alias=alias), params=token,
                           json={"type": "url_verification", "challenge": "c"}), 404, "modelNotFound")
     assert _sql(api_server, "SELECT count(*) AS n FROM default.slack")[0]["n"] == 0
 

@@ -13,18 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused, same
 from graphs import chain, end, node, start, var
 
 COLUMNS = [{"slug": "name", "type": "string"}, {"slug": "country", "type": "string"}]
 EMOJI = {"kind": "emoji", "emojiSlug": "rocket"}
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"], body
-    assert "Traceback" not in response.text
-    return dict(body)
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -88,13 +83,13 @@ def test_tool_routes_and_client_keys(api_server: Any) -> None:
     # The client may send the fields Lading keeps empty; anything else in them is not offered yet.
     kept = _ok(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"publicForm": None}))["tool"]
     assert kept["name"] == "Renamed" and kept["publicForm"] is None
-    _error(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"publicForm": {"fields": []}}), 501, "notSupported")
-    _error(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"template": {"slug": "x"}}), 501, "notSupported")
+    refused(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"publicForm": {"fields": []}}), 501, "notSupported")
+    refused(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"template": {"slug": "x"}}), 501, "notSupported")
 
     assert _ok(alpha.delete(f"/orchestration/tools/{tool['uuid']}")) == {"uuid": tool["uuid"], "removed": True}
-    _error(alpha.get(f"/orchestration/tools/{tool['uuid']}"), 404, "toolNotFound")
-    _error(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"name": "x"}), 404, "toolNotFound")
-    _error(alpha.delete(f"/orchestration/tools/{tool['uuid']}"), 404, "toolNotFound")
+    refused(alpha.get(f"/orchestration/tools/{tool['uuid']}"), 404, "toolNotFound")
+    refused(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"name": "x"}), 404, "toolNotFound")
+    refused(alpha.delete(f"/orchestration/tools/{tool['uuid']}"), 404, "toolNotFound")
 
 
 @pytest.mark.parametrize(("body", "reason"), [
@@ -109,7 +104,7 @@ def test_tool_create_refuses_bad_input_and_writes_nothing(api_server: Any, body:
     alpha = api_server.client("alpha")
     before = len(_ok(alpha.get("/orchestration/tools/list"))["tools"])
     response = alpha.post("/orchestration/tools", json=body)
-    error = _error(response, 400, reason)
+    error = refused(response, 400, reason)
     assert "None" not in error["errorMessage"]
     assert len(_ok(alpha.get("/orchestration/tools/list"))["tools"]) == before
 
@@ -122,7 +117,7 @@ def test_draft_update_deploy_and_release_reads(api_server: Any) -> None:
     tool = _tool(alpha, "Releases")
     wf = tool["workflowUuid"]
     # Never deployed: getDeployed is releaseNotFound; the draft is `start → end`.
-    _error(alpha.get("/orchestration/releases/deployed", params={"workflowUuid": wf}), 404, "releaseNotFound")
+    refused(alpha.get("/orchestration/releases/deployed", params={"workflowUuid": wf}), 404, "releaseNotFound")
     draft = _ok(alpha.get("/orchestration/releases/draft", params={"workflowUuid": wf}))["release"]
     assert draft["status"] == "draft" and draft["version"] is None and len(draft["nodes"]) == 2
     for key in ("parentUuid", "workspaceUuid", "templateSlug", "testRecords", "updatedAt", "deletedAt"):
@@ -163,11 +158,11 @@ def test_draft_update_deploy_and_release_reads(api_server: Any) -> None:
     assert {r["status"] for r in with_drafts["releases"]} == {"draft", "deployed"}
     assert _ok(alpha.get("/orchestration/releases/list", params={"workflowUuid": wf, "limit": 1}))["releases"] \
         == listed[:1]
-    _error(alpha.get("/orchestration/releases/list", params={"limit": 1001}), 400, "invalidLimit")
-    _error(alpha.get("/orchestration/releases/list", params={"statuses[]": "adhoc"}), 400, "invalidData")
+    refused(alpha.get("/orchestration/releases/list", params={"limit": 1001}), 400, "invalidLimit")
+    refused(alpha.get("/orchestration/releases/list", params={"statuses[]": "adhoc"}), 400, "invalidData")
 
     # A parent must be one of this workflow's releases.
-    _error(alpha.post("/orchestration/releases/draft/update", json={"workflowUuid": wf, "parentUuid": "nope"}),
+    refused(alpha.post("/orchestration/releases/draft/update", json={"workflowUuid": wf, "parentUuid": "nope"}),
            400, "invalidParent")
     assert _ok(alpha.post("/orchestration/releases/draft/update",
                           json={"workflowUuid": wf, "parentUuid": first["uuid"]}))["release"]["parentUuid"] \
@@ -179,25 +174,25 @@ def test_deploy_refusals_carry_the_client_reasons(api_server: Any) -> None:
     wf = _tool(alpha, "Refusals")["workflowUuid"]
     broken = [node("start", "start", {}, [])]
     response = alpha.post("/orchestration/releases/draft/deploy", json={"workflowUuid": wf, "nodes": broken})
-    error = _error(response, 400, "draftReleaseNodesAreInvalid")
+    error = refused(response, 400, "draftReleaseNodesAreInvalid")
     assert error["invalidNodes"] and error["details"]["invalidNodes"] == error["invalidNodes"]
     # The draft keeps the invalid graph; nothing was deployed.
     assert _ok(alpha.get("/orchestration/releases/draft", params={"workflowUuid": wf}))["release"]["nodes"] == broken
-    _error(alpha.get("/orchestration/releases/deployed", params={"workflowUuid": wf}), 404, "releaseNotFound")
+    refused(alpha.get("/orchestration/releases/deployed", params={"workflowUuid": wf}), 404, "releaseNotFound")
     _ok(alpha.post("/orchestration/releases/draft/deploy", json={"workflowUuid": wf, "nodes": _graph()}))
-    _error(alpha.post("/orchestration/releases/draft/deploy", json={"workflowUuid": wf, "version": "0.9.0"}),
+    refused(alpha.post("/orchestration/releases/draft/deploy", json={"workflowUuid": wf, "version": "0.9.0"}),
            400, "invalidReleaseVersion")
-    _error(alpha.post("/orchestration/releases/draft/deploy", json={"workflowUuid": wf, "version": "two"}),
+    refused(alpha.post("/orchestration/releases/draft/deploy", json={"workflowUuid": wf, "version": "two"}),
            400, "invalidReleaseVersion")
     unknown = "00000000-0000-4000-8000-000000000000"
-    _error(alpha.get("/orchestration/releases/draft", params={"workflowUuid": unknown}), 404, "workflowNotFound")
-    _error(alpha.post("/orchestration/releases/draft/update", json={"workflowUuid": unknown, "nodes": []}),
+    refused(alpha.get("/orchestration/releases/draft", params={"workflowUuid": unknown}), 404, "workflowNotFound")
+    refused(alpha.post("/orchestration/releases/draft/update", json={"workflowUuid": unknown, "nodes": []}),
            404, "workflowNotFound")
-    _error(alpha.get(f"/orchestration/releases/{unknown}"), 404, "releaseNotFound")
+    refused(alpha.get(f"/orchestration/releases/{unknown}"), 404, "releaseNotFound")
     # `draft` and `deployed` are routes, never release uuids; their query is required.
-    _error(alpha.get("/orchestration/releases/draft"), 400, "invalidPayload")
-    _error(alpha.get("/orchestration/releases/deployed"), 400, "invalidPayload")
-    _error(alpha.post("/orchestration/releases/draft/update", json={"nodes": []}), 400, "invalidPayload")
+    refused(alpha.get("/orchestration/releases/draft"), 400, "invalidPayload")
+    refused(alpha.get("/orchestration/releases/deployed"), 400, "invalidPayload")
+    refused(alpha.post("/orchestration/releases/draft/update", json={"nodes": []}), 400, "invalidPayload")
 
 
 def test_draft_options_fill_template_placeholders(api_server: Any) -> None:
@@ -211,7 +206,7 @@ def test_draft_options_fill_template_placeholders(api_server: Any) -> None:
         "workflowUuid": wf, "nodes": template["nodes"], "formFields": template["formFields"],
         "options": {"connectorUuidsByIntegrationSlug": connectors}}))["release"]
     assert "__REPLACE_WITH_CONNECTOR_UUID__" not in json.dumps(release["nodes"])
-    _error(alpha.post("/orchestration/releases/draft/update", json={"workflowUuid": wf, "options": {"x": {}}}),
+    refused(alpha.post("/orchestration/releases/draft/update", json={"workflowUuid": wf, "options": {"x": {}}}),
            400, "invalidData")
 
 
@@ -233,7 +228,7 @@ def test_workflow_routes(api_server: Any) -> None:
     every = _ok(alpha.get("/orchestration/workflows/list"))["workflows"]
     assert tool["workflowUuid"] in [w["uuid"] for w in every]
     assert len(_ok(alpha.get("/orchestration/workflows/list", params={"limit": 1}))["workflows"]) == 1
-    _error(alpha.get("/orchestration/workflows/00000000-0000-4000-8000-000000000000"), 404, "workflowNotFound")
+    refused(alpha.get("/orchestration/workflows/00000000-0000-4000-8000-000000000000"), 404, "workflowNotFound")
 
 
 def test_template_routes(api_server: Any) -> None:
@@ -245,12 +240,12 @@ def test_template_routes(api_server: Any) -> None:
     assert all(t["creditsCost"]["kind"] == "minMax" for t in tools_only)
     assert _ok(alpha.post("/orchestration/templates/list", json={"isPreset": False}))["templates"] == []
     assert _ok(alpha.post("/orchestration/templates/list", json={"hasDocumentation": True}))["templates"] == []
-    _error(alpha.post("/orchestration/templates/list", json={"kinds": ["agent"]}), 400, "invalidData")
+    refused(alpha.post("/orchestration/templates/list", json={"kinds": ["agent"]}), 400, "invalidData")
     template = _ok(alpha.get("/orchestration/templates/lead-scoring"))["template"]
     assert template["kind"] == "play" and template["nodes"] and "model" in template
     for key in ("workspaceUuid", "scope", "isPreset", "categories", "author", "createdAt", "updatedAt", "deletedAt"):
         assert key in template
-    _error(alpha.get("/orchestration/templates/no-such-template"), 404, "templateNotFound")
+    refused(alpha.get("/orchestration/templates/no-such-template"), 404, "templateNotFound")
 
 
 # --- plays -----------------------------------------------------------------------------------------
@@ -275,11 +270,11 @@ def test_play_routes(api_server: Any) -> None:
         assert _ok(alpha.get("/orchestration/plays/list", params={"modelUuid": model, **narrowing}))["plays"] == []
     assert _ok(alpha.get("/orchestration/plays/list", params={"segmentUuid": created["segmentUuid"]}))["plays"]
 
-    _error(alpha.put(f"/orchestration/plays/{play}", json={"isEnabled": True}), 404, "playNotDeployed")
-    _error(alpha.put(f"/orchestration/plays/{play}", json={"healthAlertActions": [{"kind": "native"}]}),
+    refused(alpha.put(f"/orchestration/plays/{play}", json={"isEnabled": True}), 404, "playNotDeployed")
+    refused(alpha.put(f"/orchestration/plays/{play}", json={"healthAlertActions": [{"kind": "native"}]}),
            501, "notSupported")
-    _error(alpha.put(f"/orchestration/plays/{play}", json={"schedule": {"type": "dbt"}}), 400, "failedToSchedule")
-    _error(alpha.put(f"/orchestration/plays/{play}", json={"runCreationRule": "noConcurrency"}), 400, "invalidData")
+    refused(alpha.put(f"/orchestration/plays/{play}", json={"schedule": {"type": "dbt"}}), 400, "failedToSchedule")
+    refused(alpha.put(f"/orchestration/plays/{play}", json={"runCreationRule": "noConcurrency"}), 400, "invalidData")
     _ok(alpha.post("/orchestration/releases/draft/deploy", json={
         "workflowUuid": created["workflowUuid"], "nodes": chain(start(), end([var("n", "{{nodes.start.name}}")]))}))
     updated = _ok(alpha.put(f"/orchestration/plays/{play}", json={
@@ -290,8 +285,8 @@ def test_play_routes(api_server: Any) -> None:
     assert _ok(alpha.put(f"/orchestration/plays/{play}", json={"isEnabled": False}))["play"]["isEnabled"] is False
 
     assert _ok(alpha.delete(f"/orchestration/plays/{play}")) == {"uuid": play, "removed": True}
-    _error(alpha.get(f"/orchestration/plays/{play}"), 404, "playNotFound")
-    _error(alpha.delete(f"/orchestration/plays/{play}"), 404, "playNotFound")
+    refused(alpha.get(f"/orchestration/plays/{play}"), 404, "playNotFound")
+    refused(alpha.delete(f"/orchestration/plays/{play}"), 404, "playNotFound")
 
 
 @pytest.mark.parametrize(("change", "status", "reason"), [
@@ -308,7 +303,7 @@ def test_play_create_refusals_write_nothing(api_server: Any, change: dict[str, A
     model = _model(api_server, "alpha", f"refused_{uuid.uuid4().hex[:8]}")
     before = len(_ok(alpha.get("/orchestration/plays/list"))["plays"])
     body = {"name": "x", "modelUuid": model, "changeKinds": ["added"], "runCreationRule": "always", **change}
-    _error(alpha.post("/orchestration/plays", json=body), status, reason)
+    refused(alpha.post("/orchestration/plays", json=body), status, reason)
     assert len(_ok(alpha.get("/orchestration/plays/list"))["plays"]) == before
 
 
@@ -319,17 +314,17 @@ def test_action_routes(api_server: Any) -> None:
     alpha = api_server.client("alpha")
     found = _ok(alpha.post("/orchestration/actions/list", json={"query": "branch", "kind": "native", "limit": 5}))
     assert found["query"] == "branch" and found["results"][0]["action"] == {"kind": "native", "actionSlug": "branch"}
-    _error(alpha.post("/orchestration/actions/list", json={"limit": 51}), 400, "invalidData")
-    _error(alpha.post("/orchestration/actions/list", json={"integrationSlug": "nope"}), 404, "integrationNotFound")
+    refused(alpha.post("/orchestration/actions/list", json={"limit": 51}), 400, "invalidData")
+    refused(alpha.post("/orchestration/actions/list", json={"integrationSlug": "nope"}), 404, "integrationNotFound")
 
     schema = _ok(alpha.post("/orchestration/actions/get-output-schema",
                             json={"action": {"kind": "native", "actionSlug": "branch", "config": {}}}))
     assert schema == {"schema": {"type": "object", "properties": {"condition": {"type": "boolean"}}}}
-    no_output = _error(alpha.post("/orchestration/actions/get-output-schema",
+    no_output = refused(alpha.post("/orchestration/actions/get-output-schema",
                                   json={"action": {"kind": "native", "actionSlug": "variables"}}),
                        404, "actionHasNoOutput")
     assert "Action has no output schema." in no_output["errorMessage"]
-    _error(alpha.post("/orchestration/actions/get-output-schema",
+    refused(alpha.post("/orchestration/actions/get-output-schema",
                       json={"action": {"kind": "connector", "integrationSlug": "nope", "actionSlug": "x"}}),
            404, "integrationNotFound")
 
@@ -340,12 +335,12 @@ def test_action_routes(api_server: Any) -> None:
     batch = _ok(alpha.post("/orchestration/actions/execute-batch", json={
         "action": action, "records": [{"variables": [var("x", 1)]}, {"variables": [var("x", 1)]}]}))["batch"]
     assert set(batch) == {"uuid", "workflowUuid", "status", "createdAt"}
-    _error(alpha.post("/orchestration/actions/execute", json={"action": {"kind": "spell"}, "data": {}}),
+    refused(alpha.post("/orchestration/actions/execute", json={"action": {"kind": "spell"}, "data": {}}),
            400, "invalidData")
-    _error(alpha.post("/orchestration/actions/execute", json={"action": action}), 400, "invalidPayload")
-    _error(alpha.post("/orchestration/actions/execute-batch", json={"action": action, "records": []}),
+    refused(alpha.post("/orchestration/actions/execute", json={"action": action}), 400, "invalidPayload")
+    refused(alpha.post("/orchestration/actions/execute-batch", json={"action": action, "records": []}),
            400, "invalidData")
-    _error(alpha.post("/orchestration/actions/execute",
+    refused(alpha.post("/orchestration/actions/execute",
                       json={"action": {"kind": "tool", "toolUuid": "00000000-0000-4000-8000-000000000000"},
                             "data": {}}), 404, "toolNotFound")
     if not _route_exists(alpha, f"/orchestration/runs/{run['uuid']}"):
@@ -366,11 +361,11 @@ def test_diagram_route(api_server: Any) -> None:
     assert ascii_["format"] == "ascii"
     tool = _deployed_tool(alpha, "drawn")
     assert _ok(alpha.post("/orchestration/nodes/diagram", json={"workflowUuid": tool["workflowUuid"]}))["diagram"]
-    _error(alpha.post("/orchestration/nodes/diagram", json={}), 400, "invalidPayload")
-    _error(alpha.post("/orchestration/nodes/diagram", json={"nodes": graph, "format": "svg"}), 400, "invalidPayload")
+    refused(alpha.post("/orchestration/nodes/diagram", json={}), 400, "invalidPayload")
+    refused(alpha.post("/orchestration/nodes/diagram", json={"nodes": graph, "format": "svg"}), 400, "invalidPayload")
     # A server-side path is never read.
-    _error(alpha.post("/orchestration/nodes/diagram", json={"file": "/etc/passwd"}), 400, "invalidPayload")
-    _error(alpha.post("/orchestration/nodes/diagram", json={"workflowUuid": "00000000-0000-4000-8000-000000000000"}),
+    refused(alpha.post("/orchestration/nodes/diagram", json={"file": "/etc/passwd"}), 400, "invalidPayload")
+    refused(alpha.post("/orchestration/nodes/diagram", json={"workflowUuid": "00000000-0000-4000-8000-000000000000"}),
            404, "workflowNotFound")
 
 
@@ -386,26 +381,26 @@ def test_other_workspace_objects_are_not_found(api_server: Any) -> None:
     play = _ok(beta.post("/orchestration/plays", json={"name": "Beta play", "modelUuid": model,
                                                      "changeKinds": ["added"], "runCreationRule": "always"}))["play"]
 
-    _error(alpha.get(f"/orchestration/tools/{tool['uuid']}"), 404, "toolNotFound")
-    _error(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"name": "stolen"}), 404, "toolNotFound")
-    _error(alpha.delete(f"/orchestration/tools/{tool['uuid']}"), 404, "toolNotFound")
-    _error(alpha.get(f"/orchestration/plays/{play['uuid']}"), 404, "playNotFound")
-    _error(alpha.put(f"/orchestration/plays/{play['uuid']}", json={"name": "stolen"}), 404, "playNotFound")
-    _error(alpha.delete(f"/orchestration/plays/{play['uuid']}"), 404, "playNotFound")
-    _error(alpha.get(f"/orchestration/workflows/{wf}"), 404, "workflowNotFound")
-    _error(alpha.get(f"/orchestration/releases/{release['uuid']}"), 404, "releaseNotFound")
-    _error(alpha.get("/orchestration/releases/deployed", params={"workflowUuid": wf}), 404, "workflowNotFound")
-    _error(alpha.get("/orchestration/releases/draft", params={"workflowUuid": wf}), 404, "workflowNotFound")
-    _error(alpha.post("/orchestration/releases/draft/update", json={"workflowUuid": wf, "nodes": []}),
+    refused(alpha.get(f"/orchestration/tools/{tool['uuid']}"), 404, "toolNotFound")
+    refused(alpha.put(f"/orchestration/tools/{tool['uuid']}", json={"name": "stolen"}), 404, "toolNotFound")
+    refused(alpha.delete(f"/orchestration/tools/{tool['uuid']}"), 404, "toolNotFound")
+    refused(alpha.get(f"/orchestration/plays/{play['uuid']}"), 404, "playNotFound")
+    refused(alpha.put(f"/orchestration/plays/{play['uuid']}", json={"name": "stolen"}), 404, "playNotFound")
+    refused(alpha.delete(f"/orchestration/plays/{play['uuid']}"), 404, "playNotFound")
+    refused(alpha.get(f"/orchestration/workflows/{wf}"), 404, "workflowNotFound")
+    refused(alpha.get(f"/orchestration/releases/{release['uuid']}"), 404, "releaseNotFound")
+    refused(alpha.get("/orchestration/releases/deployed", params={"workflowUuid": wf}), 404, "workflowNotFound")
+    refused(alpha.get("/orchestration/releases/draft", params={"workflowUuid": wf}), 404, "workflowNotFound")
+    refused(alpha.post("/orchestration/releases/draft/update", json={"workflowUuid": wf, "nodes": []}),
            404, "workflowNotFound")
-    _error(alpha.post("/orchestration/releases/draft/deploy", json={"workflowUuid": wf}), 404, "workflowNotFound")
-    _error(alpha.get("/orchestration/releases/list", params={"workflowUuid": wf}), 404, "workflowNotFound")
-    _error(alpha.post("/orchestration/nodes/diagram", json={"releaseUuid": release["uuid"]}), 404, "releaseNotFound")
-    _error(alpha.post("/orchestration/actions/execute", json={"action": {"kind": "tool", "toolUuid": tool["uuid"]},
+    refused(alpha.post("/orchestration/releases/draft/deploy", json={"workflowUuid": wf}), 404, "workflowNotFound")
+    refused(alpha.get("/orchestration/releases/list", params={"workflowUuid": wf}), 404, "workflowNotFound")
+    refused(alpha.post("/orchestration/nodes/diagram", json={"releaseUuid": release["uuid"]}), 404, "releaseNotFound")
+    refused(alpha.post("/orchestration/actions/execute", json={"action": {"kind": "tool", "toolUuid": tool["uuid"]},
                                                              "data": {}}), 404, "toolNotFound")
-    _error(alpha.post("/orchestration/actions/get-output-schema",
+    refused(alpha.post("/orchestration/actions/get-output-schema",
                       json={"action": {"kind": "tool", "releaseUuid": release["uuid"]}}), 404, "releaseNotFound")
-    _error(alpha.post("/orchestration/plays", json={"name": "x", "modelUuid": model, "changeKinds": ["added"],
+    refused(alpha.post("/orchestration/plays", json={"name": "x", "modelUuid": model, "changeKinds": ["added"],
                                                    "runCreationRule": "always"}), 404, "modelNotFound")
     # No beta row in any alpha list, and beta's still stand.
     assert tool["uuid"] not in [t["uuid"] for t in _ok(alpha.get("/orchestration/tools/list"))["tools"]]
@@ -419,20 +414,8 @@ def test_other_workspace_objects_are_not_found(api_server: Any) -> None:
 # --- the CLI in remote mode ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def remote(api_server: Any, cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """`lading …` in remote mode against the server as workspace alpha: (exit code, JSON)."""
-    monkeypatch.setenv("LADING_API_URL", api_server.url)
-    monkeypatch.setenv("LADING_TOKEN", api_server.tokens["alpha"])
-    return cli
 
 
-def _same(server: Any, remote: Any, *args: str) -> Any:
-    """The remote command succeeds and prints what the embedded one prints on the server's store."""
-    code, out = remote(*args)
-    assert code == 0, out
-    assert out == server.lading(*args), args
-    return out
 
 
 def test_remote_cli_tools_releases_workflows(api_server: Any, remote: Any, tmp_path: Any) -> None:
@@ -441,8 +424,8 @@ def test_remote_cli_tools_releases_workflows(api_server: Any, remote: Any, tmp_p
     assert code == 0 and created["tool"]["icon"] == EMOJI
     tool = created["tool"]["uuid"]
     wf = created["tool"]["workflowUuid"]
-    _same(api_server, remote, "orchestration", "tool", "get", tool)
-    _same(api_server, remote, "orchestration", "tool", "list")
+    same(api_server, remote, "orchestration", "tool", "get", tool)
+    same(api_server, remote, "orchestration", "tool", "list")
     code, updated = remote("orchestration", "tool", "update", tool, "--name", "Remote 2", "--emoji-slug", "fire",
                            "--folder-uuid", "null")
     assert code == 0 and updated["tool"]["name"] == "Remote 2" and updated["tool"]["emojiSlug"] == "fire"
@@ -463,27 +446,27 @@ def test_remote_cli_tools_releases_workflows(api_server: Any, remote: Any, tmp_p
     code, draft = remote("orchestration", "release", "update-draft", "--workflow-uuid", wf,
                          "--nodes", json.dumps(_graph("remote")))
     assert code == 0 and draft["release"]["status"] == "draft"
-    _same(api_server, remote, "orchestration", "release", "get-draft", "--workflow-uuid", wf)
+    same(api_server, remote, "orchestration", "release", "get-draft", "--workflow-uuid", wf)
     code, deployed = remote("orchestration", "release", "deploy-draft", "--workflow-uuid", wf, "--description", "r")
     assert code == 0 and deployed["release"]["version"] == "1.0.0"
     code, out = remote("orchestration", "release", "deploy-draft", "--workflow-uuid", wf, "--version", "0.0.1")
     assert code == 1 and out["reason"] == "invalidData"
-    _same(api_server, remote, "orchestration", "release", "get-deployed", "--workflow-uuid", wf)
-    _same(api_server, remote, "orchestration", "release", "get", deployed["release"]["uuid"])
-    _same(api_server, remote, "orchestration", "release", "list", "--workflow-uuid", wf)
-    _same(api_server, remote, "orchestration", "draft-release", "get", "--workflow-uuid", wf)
-    _same(api_server, remote, "orchestration", "workflow", "get", wf)
-    _same(api_server, remote, "orchestration", "workflow", "list", "--limit", "5")
-    _same(api_server, remote, "orchestration", "template", "list", "--kind", "tool")
-    _same(api_server, remote, "orchestration", "template", "get", "company-enrichment")
-    _same(api_server, remote, "orchestration", "node", "diagram", "--workflow-uuid", wf, "--format", "ascii")
-    _same(api_server, remote, "orchestration", "node", "diagram", "--file", str(graph))
+    same(api_server, remote, "orchestration", "release", "get-deployed", "--workflow-uuid", wf)
+    same(api_server, remote, "orchestration", "release", "get", deployed["release"]["uuid"])
+    same(api_server, remote, "orchestration", "release", "list", "--workflow-uuid", wf)
+    same(api_server, remote, "orchestration", "draft-release", "get", "--workflow-uuid", wf)
+    same(api_server, remote, "orchestration", "workflow", "get", wf)
+    same(api_server, remote, "orchestration", "workflow", "list", "--limit", "5")
+    same(api_server, remote, "orchestration", "template", "list", "--kind", "tool")
+    same(api_server, remote, "orchestration", "template", "get", "company-enrichment")
+    same(api_server, remote, "orchestration", "node", "diagram", "--workflow-uuid", wf, "--format", "ascii")
+    same(api_server, remote, "orchestration", "node", "diagram", "--file", str(graph))
     code, raw = remote("orchestration", "node", "diagram", "--nodes", json.dumps(_graph()), "--raw")
     assert code == 0 and raw.startswith("```mermaid")
     code, out = remote("orchestration", "node", "diagram", "--format", "svg", "--nodes", "[]")
     assert code == 2
-    _same(api_server, remote, "orchestration", "action", "list", "enrich")
-    _same(api_server, remote, "orchestration", "action", "get-output-schema", "--action",
+    same(api_server, remote, "orchestration", "action", "list", "enrich")
+    same(api_server, remote, "orchestration", "action", "get-output-schema", "--action",
           json.dumps({"kind": "tool", "toolUuid": tool}))
     code, out = remote("orchestration", "tool", "remove", tool)
     assert code == 0 and out == {"uuid": tool, "removed": True}
@@ -497,8 +480,8 @@ def test_remote_cli_plays(api_server: Any, remote: Any) -> None:
                            "--schedule", json.dumps({"type": "watch"}), "--limit", "5")
     assert code == 0 and created["play"]["limit"] == 5
     play = created["play"]["uuid"]
-    _same(api_server, remote, "orchestration", "play", "get", play)
-    _same(api_server, remote, "orchestration", "play", "list")
+    same(api_server, remote, "orchestration", "play", "get", play)
+    same(api_server, remote, "orchestration", "play", "list")
     code, out = remote("orchestration", "play", "update", play, "--is-enabled", "true")
     embedded = api_server.lading("orchestration", "play", "update", play, "--is-enabled", "true", check=False)
     assert code == 1 and out["reason"] == embedded["reason"] == "noDeployedRelease"

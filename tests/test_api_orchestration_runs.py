@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused
 from graphs import chain, end, node, start, var
 
 TERMINAL = {"success", "error", "cancelled", "skipped"}
@@ -51,12 +52,6 @@ def slow_graph() -> list[dict[str, Any]]:
     return chain(start(), node("wait", "delay", {"minutes": 30}), end())
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["errorMessage"], body
-    assert "Traceback" not in response.text
-    return body
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -126,16 +121,16 @@ def test_run_create_is_pending_at_once_and_reaches_a_terminal_status(world: Worl
 
 def test_run_create_errors(world: World) -> None:
     ghost = "00000000-0000-4000-8000-000000000001"
-    _error(world.alpha.post("/orchestration/runs", json={"workflowUuid": ghost, "data": {}}), 404, "workflowNotFound")
-    _error(world.alpha.post("/orchestration/runs", json={"workflowUuid": world.beta_wf, "data": {}}), 404,
+    refused(world.alpha.post("/orchestration/runs", json={"workflowUuid": ghost, "data": {}}), 404, "workflowNotFound")
+    refused(world.alpha.post("/orchestration/runs", json={"workflowUuid": world.beta_wf, "data": {}}), 404,
            "workflowNotFound")
-    _error(world.alpha.post("/orchestration/runs", json={"workflowUuid": world.wf}), 400, "invalidPayload")
-    _error(world.alpha.post("/orchestration/runs", json={"workflowUuid": world.wf, "data": {}, "bogus": 1}), 400,
+    refused(world.alpha.post("/orchestration/runs", json={"workflowUuid": world.wf}), 400, "invalidPayload")
+    refused(world.alpha.post("/orchestration/runs", json={"workflowUuid": world.wf, "data": {}, "bogus": 1}), 400,
            "invalidPayload")
-    _error(world.alpha.post("/orchestration/runs", json={"workflowUuid": world.wf, "data": {},
+    refused(world.alpha.post("/orchestration/runs", json={"workflowUuid": world.wf, "data": {},
                                                          "releaseUuid": world.release, "nodes": []}),
            400, "invalidReleaseOrCustomNodes")
-    _error(world.alpha.get(f"/orchestration/runs/{world.beta_run['run']['uuid']}"), 404, "runNotFound")
+    refused(world.alpha.get(f"/orchestration/runs/{world.beta_run['run']['uuid']}"), 404, "runNotFound")
 
 
 def test_run_list_and_count_with_filters_and_isolation(world: World) -> None:
@@ -165,10 +160,10 @@ def test_run_list_and_count_with_filters_and_isolation(world: World) -> None:
     future = _ok(world.alpha.post("/orchestration/runs/count", json={"workflowUuid": world.wf,
                                                                      "createdAfter": "2999-01-01"}))
     assert future == {"count": 0}
-    _error(world.alpha.post("/orchestration/runs/list", json={"limit": 1001}), 400, "invalidData")
-    _error(world.alpha.post("/orchestration/runs/list", json={"createdAfter": "yesterday"}), 400, "invalidPayload")
-    _error(world.alpha.post("/orchestration/runs/list", json={"statuses": ["nope"]}), 400, "invalidData")
-    _error(world.alpha.post("/orchestration/runs/count", json={"workflowUuid": world.beta_wf}), 404,
+    refused(world.alpha.post("/orchestration/runs/list", json={"limit": 1001}), 400, "invalidData")
+    refused(world.alpha.post("/orchestration/runs/list", json={"createdAfter": "yesterday"}), 400, "invalidPayload")
+    refused(world.alpha.post("/orchestration/runs/list", json={"statuses": ["nope"]}), 400, "invalidData")
+    refused(world.alpha.post("/orchestration/runs/count", json={"workflowUuid": world.beta_wf}), 404,
            "workflowNotFound")
 
 
@@ -188,19 +183,19 @@ def test_run_downloads_are_signed_links(world: World) -> None:
     assert outputs.startswith(base)
     assert all(item["status"] == "success" for item in httpx.get(outputs).json())
     assert httpx.get(outputs + "x").status_code == 403
-    _error(world.alpha.post("/orchestration/runs/download-outputs", json={
+    refused(world.alpha.post("/orchestration/runs/download-outputs", json={
         "workflowUuid": world.wf, "outputNodeSlug": "end", "recordId": "nobody"}), 404, "noRunsFound")
-    _error(world.alpha.post("/orchestration/runs/download-outputs", json={
+    refused(world.alpha.post("/orchestration/runs/download-outputs", json={
         "workflowUuid": world.wf, "outputNodeSlug": "nowhere"}), 404, "nodeNotFound")
-    _error(world.alpha.post("/orchestration/runs/download", json={"workflowUuid": world.beta_wf}), 404,
+    refused(world.alpha.post("/orchestration/runs/download", json={"workflowUuid": world.beta_wf}), 404,
            "workflowNotFound")
-    _error(world.alpha.post("/orchestration/runs/download", json={}), 400, "invalidPayload")
+    refused(world.alpha.post("/orchestration/runs/download", json={}), 400, "invalidPayload")
 
 
 def test_run_metrics_and_cancel(world: World) -> None:
     metrics = _ok(world.alpha.post("/orchestration/runs/metrics", json={"workflowUuid": world.wf}))["runMetrics"]
     assert metrics and all("cancellingExecutionsCount" in m for m in metrics)
-    _error(world.alpha.post("/orchestration/runs/metrics", json={"workflowUuid": world.beta_wf}), 404,
+    refused(world.alpha.post("/orchestration/runs/metrics", json={"workflowUuid": world.beta_wf}), 404,
            "workflowNotFound")
     wf, _ = _tool(world.server, "alpha", slow_graph())
     first = _ok(world.alpha.post("/orchestration/runs", json={"workflowUuid": wf, "data": {"_id": "s1"}}))["run"]
@@ -213,10 +208,10 @@ def test_run_metrics_and_cancel(world: World) -> None:
     by_filter = _ok(world.alpha.post("/orchestration/runs/cancel", json={"workflowUuid": wf, "recordId": "s2"}))
     assert [r["uuid"] for r in by_filter["runs"]] == [second["uuid"]]
     assert _wait(world.alpha, f"/orchestration/runs/{second['uuid']}", "run")["run"]["status"] == "cancelled"
-    _error(world.alpha.post("/orchestration/runs/cancel", json={"workflowUuid": wf,
+    refused(world.alpha.post("/orchestration/runs/cancel", json={"workflowUuid": wf,
                                                                 "uuids": [world.beta_run["run"]["uuid"]]}),
            404, "runNotFound")
-    _error(world.alpha.post("/orchestration/runs/cancel", json={"workflowUuid": world.beta_wf,
+    refused(world.alpha.post("/orchestration/runs/cancel", json={"workflowUuid": world.beta_wf,
                                                                 "uuids": [world.beta_run["run"]["uuid"]]}),
            404, "workflowNotFound")
 
@@ -238,8 +233,8 @@ def test_batches_create_get_list_preview_cancel_download(world: World) -> None:
                                                                       "workflowUuids[]": world.wf}))["batches"] == []
     beta_batches = _ok(world.beta.get("/orchestration/batches/list"))["batches"]
     assert batch["uuid"] not in {b["uuid"] for b in beta_batches}
-    _error(world.beta.get(f"/orchestration/batches/{batch['uuid']}"), 404, "batchNotFound")
-    _error(world.alpha.get("/orchestration/batches/list", params={"limit": 1001}), 400, "invalidData")
+    refused(world.beta.get(f"/orchestration/batches/{batch['uuid']}"), 404, "batchNotFound")
+    refused(world.alpha.get("/orchestration/batches/list", params={"limit": 1001}), 400, "invalidData")
 
     preview = _ok(world.alpha.post("/orchestration/batches/preview", json={
         "workflowUuid": world.wf, "data": {"kind": "records", "records": records}}))
@@ -250,30 +245,30 @@ def test_batches_create_get_list_preview_cancel_download(world: World) -> None:
                                 json={"outputNodeSlug": "end"}))["url"]
     rows = list(csv.DictReader(io.StringIO(httpx.get(link).text)))
     assert sorted(r["output.a"] for r in rows) == ["0", "1", "2"]
-    _error(world.beta.post(f"/orchestration/batches/{batch['uuid']}/download", json={"outputNodeSlug": "end"}),
+    refused(world.beta.post(f"/orchestration/batches/{batch['uuid']}/download", json={"outputNodeSlug": "end"}),
            404, "batchNotFound")
-    _error(world.alpha.post(f"/orchestration/batches/{batch['uuid']}/cancel"), 409, "batchAlreadyFinished")
+    refused(world.alpha.post(f"/orchestration/batches/{batch['uuid']}/cancel"), 409, "batchAlreadyFinished")
 
     wf, _ = _tool(world.server, "alpha", slow_graph())
     slow = _ok(world.alpha.post("/orchestration/batches", json={
         "workflowUuid": wf, "data": {"kind": "records", "records": [{"_id": "x"}]}}))["batch"]
     cancelled = _ok(world.alpha.post(f"/orchestration/batches/{slow['uuid']}/cancel"))["batch"]
     assert cancelled["uuid"] == slow["uuid"] and cancelled["status"] in ("cancelling", "cancelled")
-    _error(world.beta.post(f"/orchestration/batches/{slow['uuid']}/cancel"), 404, "batchNotFound")
+    refused(world.beta.post(f"/orchestration/batches/{slow['uuid']}/cancel"), 404, "batchNotFound")
 
 
 def test_batch_create_errors(world: World) -> None:
     for kind in ("runs", "schedule", "form", "group"):
-        _error(world.alpha.post("/orchestration/batches", json={"workflowUuid": world.wf, "data": {"kind": kind}}),
+        refused(world.alpha.post("/orchestration/batches", json={"workflowUuid": world.wf, "data": {"kind": kind}}),
                400, "invalidDataKind")
-    empty = _error(world.alpha.post("/orchestration/batches", json={
+    empty = refused(world.alpha.post("/orchestration/batches", json={
         "workflowUuid": world.wf, "data": {"kind": "records", "records": []}}), 400, "dataError")
     assert empty["dataError"] == {"reason": "noRecords"}
-    _error(world.alpha.post("/orchestration/batches", json={
+    refused(world.alpha.post("/orchestration/batches", json={
         "workflowUuid": world.beta_wf, "data": {"kind": "records", "records": [{}]}}), 404, "workflowNotFound")
-    _error(world.alpha.post("/orchestration/batches/preview", json={
+    refused(world.alpha.post("/orchestration/batches/preview", json={
         "workflowUuid": world.beta_wf, "data": {"kind": "records", "records": [{}]}}), 404, "workflowNotFound")
-    _error(world.alpha.post("/orchestration/batches", json={"workflowUuid": world.wf}), 400, "invalidPayload")
+    refused(world.alpha.post("/orchestration/batches", json={"workflowUuid": world.wf}), 400, "invalidPayload")
 
 
 def test_records_routes(world: World) -> None:
@@ -291,17 +286,17 @@ def test_records_routes(world: World) -> None:
     outputs = _ok(world.alpha.post("/orchestration/records/download-outputs", json={
         "workflowUuid": world.wf, "outputNodeSlug": "end", "format": "json", "ids": ["r1"]}))["url"]
     assert [item["recordId"] for item in httpx.get(outputs).json()] == ["r1"]
-    _error(world.alpha.post("/orchestration/records/download-outputs", json={
+    refused(world.alpha.post("/orchestration/records/download-outputs", json={
         "workflowUuid": world.wf, "outputNodeSlug": "end", "ids": ["nobody"]}), 404, "noRecordsFound")
     metrics = _ok(world.alpha.post("/orchestration/records/metrics", json={"workflowUuid": world.wf}))
     assert metrics["recordMetrics"] and all("cancellingExecutionsCount" in m for m in metrics["recordMetrics"])
-    _error(world.alpha.post("/orchestration/records/metrics", json={"workflowUuid": world.beta_wf}), 404,
+    refused(world.alpha.post("/orchestration/records/metrics", json={"workflowUuid": world.beta_wf}), 404,
            "workflowNotFound")
     cancelled = _ok(world.alpha.post("/orchestration/records/cancel", json={"workflowUuid": world.wf, "ids": ["r1"]}))
     assert [r["id"] for r in cancelled["records"]] == ["r1"] and cancelled["records"][0]["status"] == "success"
-    _error(world.alpha.post("/orchestration/records/cancel", json={"workflowUuid": world.wf, "ids": ["beta-1"]}), 404,
+    refused(world.alpha.post("/orchestration/records/cancel", json={"workflowUuid": world.wf, "ids": ["beta-1"]}), 404,
            "recordNotFound")
-    _error(world.alpha.post("/orchestration/records/cancel", json={"workflowUuid": world.beta_wf, "ids": ["beta-1"]}),
+    refused(world.alpha.post("/orchestration/records/cancel", json={"workflowUuid": world.beta_wf, "ids": ["beta-1"]}),
            404, "workflowNotFound")
 
 
@@ -313,7 +308,7 @@ def test_record_cancel_refuses_more_than_2000_records(world: World) -> None:
     while _ok(world.alpha.post("/orchestration/records/count", json={"workflowUuid": wf}))["count"] < 2001:
         assert time.monotonic() < deadline
         time.sleep(0.2)
-    _error(world.alpha.post("/orchestration/records/cancel", json={"workflowUuid": wf, "batchUuid": batch["uuid"]}),
+    refused(world.alpha.post("/orchestration/records/cancel", json={"workflowUuid": wf, "batchUuid": batch["uuid"]}),
            400, "tooManyRecordsSelected")
     _ok(world.alpha.post(f"/orchestration/batches/{batch['uuid']}/cancel"))
 
@@ -335,10 +330,10 @@ def test_nodes_validate_compute_execute(world: World) -> None:
     failed = _ok(world.alpha.post("/orchestration/nodes/execute", json={**body, "context": {"nodes": {"start": {
         "fail": True}}}}))
     assert failed["status"] == "error" and "kaput" in failed["message"]
-    _error(world.alpha.post("/orchestration/nodes/execute", json={**body, "workflowUuid": world.beta_wf,
+    refused(world.alpha.post("/orchestration/nodes/execute", json={**body, "workflowUuid": world.beta_wf,
                                                                   "releaseUuid": world.beta_release}),
            404, "workflowNotFound")
-    _error(world.alpha.post("/orchestration/nodes/execute", json={**body, "releaseUuid": world.beta_release}),
+    refused(world.alpha.post("/orchestration/nodes/execute", json={**body, "releaseUuid": world.beta_release}),
            404, "releaseNotFound")
 
 
@@ -363,10 +358,10 @@ def test_spans_and_traces(world: World) -> None:
     rows = _ok(world.alpha.post("/orchestration/query", json={
         "query": f"SELECT toString(uuid) AS uuid FROM spans WHERE run_uuid = '{run_uuid}'"}))["rows"]
     assert {r["uuid"] for r in rows} == {s["uuid"] for s in listed["spans"]}
-    _error(world.alpha.post("/orchestration/spans/list", json={}), 400, "invalidPayload")
-    _error(world.alpha.post("/orchestration/traces/list", json={}), 501, "notSupported")
-    _error(world.alpha.post("/orchestration/traces/count", json={}), 501, "notSupported")
-    _error(world.alpha.get(f"/orchestration/traces/{run_uuid}"), 501, "notSupported")
+    refused(world.alpha.post("/orchestration/spans/list", json={}), 400, "invalidPayload")
+    refused(world.alpha.post("/orchestration/traces/list", json={}), 501, "notSupported")
+    refused(world.alpha.post("/orchestration/traces/count", json={}), 501, "notSupported")
+    refused(world.alpha.get(f"/orchestration/traces/{run_uuid}"), 501, "notSupported")
 
 
 def test_query_execute_sees_only_the_callers_workspace(world: World) -> None:
@@ -378,12 +373,12 @@ def test_query_execute_sees_only_the_callers_workspace(world: World) -> None:
                 f"SELECT count() AS n FROM spans WHERE run_uuid = '{beta_id}'",
                 "SELECT count() AS n FROM records WHERE id = 'beta-1'"):
         assert _ok(world.alpha.post("/orchestration/query", json={"query": sql}))["rows"] == [{"n": 0}], sql
-    refused = _error(world.alpha.post("/orchestration/query", json={"query": "DROP TABLE runs"}), 400,
+    problem = refused(world.alpha.post("/orchestration/query", json={"query": "DROP TABLE runs"}), 400,
                      _error_reason(world.alpha, "DROP TABLE runs"))
-    assert refused["errorMessage"].startswith("Code: ")
+    assert problem["errorMessage"].startswith("Code: ")
     syntax = world.alpha.post("/orchestration/query", json={"query": "SELEC 1"})
     assert syntax.status_code == 400 and syntax.json()["errorMessage"].startswith("Code: ")
-    _error(world.alpha.post("/orchestration/query", json={}), 400, "invalidPayload")
+    refused(world.alpha.post("/orchestration/query", json={}), 400, "invalidPayload")
 
 
 def _error_reason(client: httpx.Client, sql: str) -> str:

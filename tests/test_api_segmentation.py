@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused, same
+
 COLUMNS = [{"slug": "name", "type": "string"}, {"slug": "country", "type": "string"},
            {"slug": "score", "type": "number"}, {"slug": "meta", "type": "object"}]
 RECORDS = [{"_id": "l1", "name": "Ann", "country": "US", "score": 1, "meta": {"industry": "SaaS"}},
@@ -29,12 +31,6 @@ def country(value: str) -> dict[str, Any]:
     return where({"kind": "string", "columnSlug": "country", "operator": "is", "values": [value]})
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"], body
-    assert "Traceback" not in response.text and "None" not in body["errorMessage"]
-    return dict(body)
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -94,17 +90,17 @@ def test_segment_lifecycle(api_server: Any, models: dict[str, str]) -> None:
                                                                             "limit": None, "sort": None}))["segment"]
     assert (updated["name"], updated["limit"], updated["sort"], updated["recordsCount"]) == ("All", None, None, 3)
     assert updated["columnSlugs"] == ["name", "country"]  # absent fields keep their value
-    _error(alpha.put(f"/segmentation/segments/{seg['uuid']}", json={}), 400, "invalidData")
-    _error(alpha.put(f"/segmentation/segments/{seg['uuid']}", json={"filter": {"conjunction": "and"}}), 400,
+    refused(alpha.put(f"/segmentation/segments/{seg['uuid']}", json={}), 400, "invalidData")
+    refused(alpha.put(f"/segmentation/segments/{seg['uuid']}", json={"filter": {"conjunction": "and"}}), 400,
            "invalidFilter")
-    _error(alpha.put(f"/segmentation/segments/{uuid.uuid4()}", json={"name": "x"}), 404, "segmentNotFound")
+    refused(alpha.put(f"/segmentation/segments/{uuid.uuid4()}", json={"name": "x"}), 404, "segmentNotFound")
     assert _ok(alpha.get(f"/segmentation/segments/{seg['uuid']}"))["segment"]["name"] == "All"
 
     assert _ok(alpha.request("DELETE", f"/segmentation/segments/{seg['uuid']}", json={})) == {
         "uuid": seg["uuid"], "removed": True}
-    _error(alpha.request("DELETE", f"/segmentation/segments/{seg['uuid']}", json={}), 409, "segmentAlreadyRemoved")
-    _error(alpha.get(f"/segmentation/segments/{seg['uuid']}"), 404, "segmentNotFound")
-    _error(alpha.delete(f"/segmentation/segments/{uuid.uuid4()}"), 404, "segmentNotFound")
+    refused(alpha.request("DELETE", f"/segmentation/segments/{seg['uuid']}", json={}), 409, "segmentAlreadyRemoved")
+    refused(alpha.get(f"/segmentation/segments/{seg['uuid']}"), 404, "segmentNotFound")
+    refused(alpha.delete(f"/segmentation/segments/{uuid.uuid4()}"), 404, "segmentNotFound")
     assert seg["uuid"] not in [s["uuid"] for s in _ok(alpha.get("/segmentation/segments/list"))["segments"]]
 
 
@@ -113,15 +109,15 @@ def test_segment_create_refusals_write_nothing(api_server: Any, models: dict[str
     before = _ok(alpha.get("/segmentation/segments/list"))["segments"]
     bad_column = where({"kind": "number", "columnSlug": "name", "operator": "is", "value": 1})
     body = {"name": "S", "modelUuid": models["alpha"]}
-    problem = _error(alpha.post("/segmentation/segments", json={**body, "filter": bad_column}), 400, "invalidFilter")
+    problem = refused(alpha.post("/segmentation/segments", json={**body, "filter": bad_column}), 400, "invalidFilter")
     assert problem["issues"][0]["path"][:2] == ["groups", 0]
-    _error(alpha.post("/segmentation/segments", json={**body, "filter": ALL, "trackingColumnSlugs": ["nope"]}), 400,
+    refused(alpha.post("/segmentation/segments", json={**body, "filter": ALL, "trackingColumnSlugs": ["nope"]}), 400,
            "invalidData")
-    _error(alpha.post("/segmentation/segments", json={**body, "filter": ALL, "limit": 0}), 400, "invalidLimit")
-    _error(alpha.post("/segmentation/segments", json={**body, "filter": ALL, "limit": "many"}), 400, "invalidPayload")
-    _error(alpha.post("/segmentation/segments", json={"name": "S", "filter": ALL}), 400, "invalidPayload")
-    _error(alpha.post("/segmentation/segments", json={**body, "filter": ALL, "colour": "red"}), 400, "invalidPayload")
-    _error(alpha.post("/segmentation/segments", json={**body, "modelUuid": str(uuid.uuid4()), "filter": ALL}), 404,
+    refused(alpha.post("/segmentation/segments", json={**body, "filter": ALL, "limit": 0}), 400, "invalidLimit")
+    refused(alpha.post("/segmentation/segments", json={**body, "filter": ALL, "limit": "many"}), 400, "invalidPayload")
+    refused(alpha.post("/segmentation/segments", json={"name": "S", "filter": ALL}), 400, "invalidPayload")
+    refused(alpha.post("/segmentation/segments", json={**body, "filter": ALL, "colour": "red"}), 400, "invalidPayload")
+    refused(alpha.post("/segmentation/segments", json={**body, "modelUuid": str(uuid.uuid4()), "filter": ALL}), 404,
            "modelNotFound")
     assert _ok(alpha.get("/segmentation/segments/list"))["segments"] == before
 
@@ -137,11 +133,11 @@ def test_segment_fetch_download_and_records(api_server: Any, models: dict[str, s
     assert all(c["modelUuid"] == model for c in page["columns"])
     capped = _ok(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": ALL, "limit": 2}))
     assert capped["count"] == 2 and _ids(capped) == ["l1", "l2"]
-    _error(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": ALL, "fetchingLimit": 1001}),
+    refused(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": ALL, "fetchingLimit": 1001}),
            400, "invalidLimit")
-    _error(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": {"groups": "x"}}), 400,
+    refused(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": {"groups": "x"}}), 400,
            "invalidFilter")
-    _error(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model}), 400, "invalidPayload")
+    refused(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model}), 400, "invalidPayload")
 
     links = _ok(alpha.post("/segmentation/segments/download", json={"modelUuid": model, "filter": country("US"),
                                                                     "sort": [{"columnSlug": "score", "kind": "asc"}]}))
@@ -150,17 +146,17 @@ def test_segment_fetch_download_and_records(api_server: Any, models: dict[str, s
     as_json = _ok(alpha.post("/segmentation/segments/download", json={"modelUuid": model, "filter": ALL,
                                                                       "format": "json"}))["urls"][0]
     assert [r["_id"] for r in httpx.get(as_json, timeout=60).json()] == ["l1", "l2", "l3"]
-    _error(alpha.post("/segmentation/segments/download", json={"modelUuid": model, "filter": [1]}), 400,
+    refused(alpha.post("/segmentation/segments/download", json={"modelUuid": model, "filter": [1]}), 400,
            "invalidFilter")
-    _error(alpha.post("/segmentation/segments/download", json={"modelUuid": model, "filter": ALL, "format": "xml"}),
+    refused(alpha.post("/segmentation/segments/download", json={"modelUuid": model, "filter": ALL, "format": "xml"}),
            400, "invalidData")
 
     found = _ok(alpha.post("/segmentation/records/fetch", json={"modelUuid": model, "ids": ["l3", "nope", "l1"],
                                                                 "resetCache": True}))
     assert _ids(found) == ["l1", "l3"] and found["records"][1]["name"] == "Cy"
-    _error(alpha.post("/segmentation/records/fetch", json={"modelUuid": model, "ids": []}), 400, "invalidData")
-    _error(alpha.post("/segmentation/records/fetch", json={"modelUuid": model}), 400, "invalidPayload")
-    _error(alpha.post("/segmentation/records/fetch", json={"modelUuid": str(uuid.uuid4()), "ids": ["l1"]}), 404,
+    refused(alpha.post("/segmentation/records/fetch", json={"modelUuid": model, "ids": []}), 400, "invalidData")
+    refused(alpha.post("/segmentation/records/fetch", json={"modelUuid": model}), 400, "invalidPayload")
+    refused(alpha.post("/segmentation/records/fetch", json={"modelUuid": str(uuid.uuid4()), "ids": ["l1"]}), 404,
            "modelNotFound")
 
 
@@ -185,9 +181,9 @@ def test_property_conditions_of_the_client(api_server: Any, models: dict[str, st
             expected, operator
     both = where({"kind": "object", "columnSlug": "meta", "operator": "matchConditions", "conditions": [saas],
                   "propertyConditions": [saas]})
-    _error(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": both}), 400, "invalidFilter")
+    refused(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": both}), 400, "invalidFilter")
     unknown = where({**saas, "colour": "red"})
-    _error(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": unknown}), 400,
+    refused(alpha.post("/segmentation/segments/fetch", json={"modelUuid": model, "filter": unknown}), 400,
            "invalidFilter")
     _ok(alpha.request("DELETE", f"/segmentation/segments/{seg['uuid']}", json={}))
 
@@ -218,12 +214,12 @@ def test_change_routes(api_server: Any, models: dict[str, str]) -> None:
     workspace = _ok(alpha.get("/segmentation/changes/list", params={"limit": 1000}))["changes"]
     assert {c["uuid"] for c in changes} <= {c["uuid"] for c in workspace}
     assert workspace == sorted(workspace, key=lambda c: c["createdAt"], reverse=True)
-    _error(alpha.get("/segmentation/changes/list", params={"hasRecords": "moved"}), 400, "invalidData")
-    _error(alpha.get("/segmentation/changes/list", params={"limit": 1001}), 400, "invalidLimit")
-    _error(alpha.get("/segmentation/changes/list", params={"segmentUuid": str(uuid.uuid4())}), 404, "segmentNotFound")
+    refused(alpha.get("/segmentation/changes/list", params={"hasRecords": "moved"}), 400, "invalidData")
+    refused(alpha.get("/segmentation/changes/list", params={"limit": 1001}), 400, "invalidLimit")
+    refused(alpha.get("/segmentation/changes/list", params={"segmentUuid": str(uuid.uuid4())}), 404, "segmentNotFound")
 
     assert _ok(alpha.get(f"/segmentation/changes/{latest['uuid']}")) == {"change": latest}
-    _error(alpha.get(f"/segmentation/changes/{uuid.uuid4()}"), 404, "changeNotFound")
+    refused(alpha.get(f"/segmentation/changes/{uuid.uuid4()}"), 404, "changeNotFound")
 
     fetched = _ok(alpha.post(f"/segmentation/changes/{latest['uuid']}/fetch", json={"kinds": ["added", "removed"]}))
     assert [(r["_kind"], r["_id"]) for r in fetched["records"]] == [("added", "l3"), ("removed", "l1"),
@@ -232,11 +228,11 @@ def test_change_routes(api_server: Any, models: dict[str, str]) -> None:
     page = _ok(alpha.post(f"/segmentation/changes/{latest['uuid']}/fetch", json={"kinds": ["removed"], "limit": 1,
                                                                                "offset": 1}))
     assert [r["_id"] for r in page["records"]] == ["l2"] and page["count"] == 2
-    _error(alpha.post(f"/segmentation/changes/{latest['uuid']}/fetch", json={"kinds": []}), 400, "invalidData")
-    _error(alpha.post(f"/segmentation/changes/{latest['uuid']}/fetch", json={"kinds": ["moved"]}), 400, "invalidData")
-    _error(alpha.post(f"/segmentation/changes/{latest['uuid']}/fetch", json={}), 400, "invalidPayload")
-    _error(alpha.post(f"/segmentation/changes/{seg['uuid']}/fetch", json={"kinds": ["added"]}), 400, "invalidData")
-    _error(alpha.post(f"/segmentation/changes/{uuid.uuid4()}/fetch", json={"kinds": ["added"]}), 404,
+    refused(alpha.post(f"/segmentation/changes/{latest['uuid']}/fetch", json={"kinds": []}), 400, "invalidData")
+    refused(alpha.post(f"/segmentation/changes/{latest['uuid']}/fetch", json={"kinds": ["moved"]}), 400, "invalidData")
+    refused(alpha.post(f"/segmentation/changes/{latest['uuid']}/fetch", json={}), 400, "invalidPayload")
+    refused(alpha.post(f"/segmentation/changes/{seg['uuid']}/fetch", json={"kinds": ["added"]}), 400, "invalidData")
+    refused(alpha.post(f"/segmentation/changes/{uuid.uuid4()}/fetch", json={"kinds": ["added"]}), 404,
            "changeNotFound")
 
     links = _ok(alpha.post(f"/segmentation/changes/{latest['uuid']}/download", json={"kinds": ["added", "removed"]}))
@@ -244,9 +240,9 @@ def test_change_routes(api_server: Any, models: dict[str, str]) -> None:
     rows = _download(links["urls"][0])
     assert [(r["_kind"], r["_id"], r["name"]) for r in rows] == [("added", "l3", "Cy"), ("removed", "l1", "Ann"),
                                                                  ("removed", "l2", "Bob")]
-    _error(alpha.post(f"/segmentation/changes/{latest['uuid']}/download", json={"kinds": ["gone"]}), 400,
+    refused(alpha.post(f"/segmentation/changes/{latest['uuid']}/download", json={"kinds": ["gone"]}), 400,
            "invalidData")
-    _error(alpha.post(f"/segmentation/changes/{uuid.uuid4()}/download", json={"kinds": ["added"]}), 404,
+    refused(alpha.post(f"/segmentation/changes/{uuid.uuid4()}/download", json={"kinds": ["added"]}), 404,
            "changeNotFound")
     # A tampered link is refused (the export route's own rule).
     assert httpx.get(links["urls"][0].replace("signature=", "signature=0"), timeout=60).status_code == 403
@@ -259,22 +255,22 @@ def test_beta_is_invisible_from_alpha(api_server: Any, models: dict[str, str]) -
     alpha, beta = api_server.client("alpha"), api_server.client("beta")
     beta_seg, beta_changes = _two_changes(beta, models["beta"])
     change = beta_changes[0]["uuid"]
-    _error(alpha.get(f"/segmentation/segments/{beta_seg['uuid']}"), 404, "segmentNotFound")
-    _error(alpha.put(f"/segmentation/segments/{beta_seg['uuid']}", json={"name": "mine"}), 404, "segmentNotFound")
-    _error(alpha.request("DELETE", f"/segmentation/segments/{beta_seg['uuid']}", json={}), 404, "segmentNotFound")
+    refused(alpha.get(f"/segmentation/segments/{beta_seg['uuid']}"), 404, "segmentNotFound")
+    refused(alpha.put(f"/segmentation/segments/{beta_seg['uuid']}", json={"name": "mine"}), 404, "segmentNotFound")
+    refused(alpha.request("DELETE", f"/segmentation/segments/{beta_seg['uuid']}", json={}), 404, "segmentNotFound")
     assert beta_seg["uuid"] not in [s["uuid"] for s in _ok(alpha.get("/segmentation/segments/list"))["segments"]]
     workspace = _ok(alpha.get("/segmentation/changes/list", params={"limit": 1000}))["changes"]
     assert not {c["uuid"] for c in beta_changes} & {c["uuid"] for c in workspace}
     assert all(c["segmentUuid"] != beta_seg["uuid"] for c in workspace)
-    _error(alpha.get("/segmentation/changes/list", params={"segmentUuid": beta_seg["uuid"]}), 404, "segmentNotFound")
-    _error(alpha.get(f"/segmentation/changes/{change}"), 404, "changeNotFound")
-    _error(alpha.post(f"/segmentation/changes/{change}/fetch", json={"kinds": ["added"]}), 404, "changeNotFound")
-    _error(alpha.post(f"/segmentation/changes/{change}/download", json={"kinds": ["added"]}), 404, "changeNotFound")
+    refused(alpha.get("/segmentation/changes/list", params={"segmentUuid": beta_seg["uuid"]}), 404, "segmentNotFound")
+    refused(alpha.get(f"/segmentation/changes/{change}"), 404, "changeNotFound")
+    refused(alpha.post(f"/segmentation/changes/{change}/fetch", json={"kinds": ["added"]}), 404, "changeNotFound")
+    refused(alpha.post(f"/segmentation/changes/{change}/download", json={"kinds": ["added"]}), 404, "changeNotFound")
     for path, body in (("/segmentation/segments/fetch", {"filter": ALL}),
                        ("/segmentation/segments/download", {"filter": ALL}),
                        ("/segmentation/records/fetch", {"ids": ["l1"]}),
                        ("/segmentation/segments", {"name": "x", "filter": ALL})):
-        _error(alpha.post(path, json={"modelUuid": models["beta"], **body}), 404, "modelNotFound")
+        refused(alpha.post(path, json={"modelUuid": models["beta"], **body}), 404, "modelNotFound")
     # Beta still sees its own.
     assert _ok(beta.get(f"/segmentation/segments/{beta_seg['uuid']}"))["segment"]["name"] == "Moving"
 
@@ -282,8 +278,8 @@ def test_beta_is_invisible_from_alpha(api_server: Any, models: dict[str, str]) -
 def test_token_and_rights(api_server: Any) -> None:
     anonymous = httpx.Client(base_url=f"{api_server.url}/v1", timeout=30)
     try:
-        _error(anonymous.get("/segmentation/segments/list"), 401, "unauthorized")
-        _error(anonymous.post("/segmentation/changes/x/fetch", json={"kinds": ["added"]}), 401, "unauthorized")
+        refused(anonymous.get("/segmentation/segments/list"), 401, "unauthorized")
+        refused(anonymous.post("/segmentation/changes/x/fetch", json={"kinds": ["added"]}), 401, "unauthorized")
     finally:
         anonymous.close()
     reader = api_server.client("alpha").post("/workspaceManagement/tokens", json={
@@ -293,27 +289,15 @@ def test_token_and_rights(api_server: Any) -> None:
     narrowed = api_server.client("alpha", token=token)
     _ok(narrowed.get("/segmentation/segments/list"))
     _ok(narrowed.get("/segmentation/changes/list"))
-    _error(narrowed.post("/segmentation/segments", json={"name": "x", "modelUuid": "m", "filter": ALL}), 403,
+    refused(narrowed.post("/segmentation/segments", json={"name": "x", "modelUuid": "m", "filter": ALL}), 403,
            "forbidden")
 
 
 # --- the CLI in remote mode ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def remote(api_server: Any, cli: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """`lading …` in remote mode against the server as workspace alpha: (exit code, JSON)."""
-    monkeypatch.setenv("LADING_API_URL", api_server.url)
-    monkeypatch.setenv("LADING_TOKEN", api_server.tokens["alpha"])
-    return cli
 
 
-def _same(server: Any, remote: Any, *args: str) -> Any:
-    """The remote command succeeds and prints what the embedded one prints on the server's store."""
-    code, out = remote(*args)
-    assert code == 0, out
-    assert out == server.lading(*args), args
-    return out
 
 
 def _same_failure(server: Any, remote: Any, *args: str) -> dict[str, Any]:
@@ -330,29 +314,29 @@ def test_remote_cli_segmentation(api_server: Any, remote: Any, models: dict[str,
                            "--sort", json.dumps([{"columnSlug": "score", "kind": "asc"}]), "--limit", "5")
     assert code == 0 and created["segment"]["recordsCount"] == 2 and created["segment"]["limit"] == 5
     seg = created["segment"]["uuid"]
-    _same(api_server, remote, "segmentation", "segment", "get", seg)
-    _same(api_server, remote, "segmentation", "segment", "list")
+    same(api_server, remote, "segmentation", "segment", "get", seg)
+    same(api_server, remote, "segmentation", "segment", "list")
     code, updated = remote("segmentation", "segment", "update", "--uuid", seg, "--filter", json.dumps(country("FR")),
                            "--sort", "null", "--limit", "none")
     assert code == 0 and (updated["segment"]["sort"], updated["segment"]["limit"]) == (None, None)
     assert updated["segment"]["columnSlugs"] == ["name", "country"]
     _same_failure(api_server, remote, "segmentation", "segment", "update", "--uuid", seg)
 
-    changes = _same(api_server, remote, "segmentation", "change", "list", "--segment-uuid", seg)["changes"]
+    changes = same(api_server, remote, "segmentation", "change", "list", "--segment-uuid", seg)["changes"]
     assert len(changes) == 2
-    _same(api_server, remote, "segmentation", "change", "fetch", "--uuid", changes[0]["uuid"], "--kinds",
+    same(api_server, remote, "segmentation", "change", "fetch", "--uuid", changes[0]["uuid"], "--kinds",
           "added,removed", "--limit", "2")
     no_segment = _same_failure(api_server, remote, "segmentation", "change", "list")
     assert no_segment["reason"] == "invalidData" and "segmentUuid" in no_segment["errorMessage"]
     _same_failure(api_server, remote, "segmentation", "change", "fetch", "--uuid", seg, "--kinds", "added")
 
-    _same(api_server, remote, "segmentation", "segment", "fetch", "--model-uuid", model, "--filter",
+    same(api_server, remote, "segmentation", "segment", "fetch", "--model-uuid", model, "--filter",
           json.dumps(ALL), "--fetching-limit", "2", "--fetching-offset", "1", "--enrich")
     _same_failure(api_server, remote, "segmentation", "segment", "fetch", "--model-uuid", model, "--filter",
                   json.dumps(ALL), "--segment-uuid", seg)
     _same_failure(api_server, remote, "segmentation", "segment", "fetch", "--model-uuid", model, "--filter",
                   json.dumps(where({"kind": "string", "columnSlug": "nope", "operator": "is", "values": ["x"]})))
-    _same(api_server, remote, "segmentation", "record", "fetch", "--model-uuid", model, "--ids", "l2,l1,zz")
+    same(api_server, remote, "segmentation", "record", "fetch", "--model-uuid", model, "--ids", "l2,l1,zz")
 
     code, link = remote("segmentation", "segment", "download", "--model-uuid", model, "--filter", json.dumps(ALL))
     assert code == 0 and list(link) == ["url"], link  # the CLI keeps {url}; the route answers {urls}

@@ -10,13 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-
-def _error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["status"] == status and body["errorMessage"]
-    assert "Traceback" not in response.text
-    return body
+from api_server import refused
 
 
 def test_health_ready_openapi_and_offline_docs(api_server: Any) -> None:
@@ -38,7 +32,7 @@ def test_every_route_needs_a_valid_token(api_server: Any) -> None:
     for headers in ({}, {"authorization": "Bearer nope"}, {"authorization": "Basic abc"},
                     {"authorization": f"Bearer {api_server.tokens['alpha']}x"}):
         response = httpx.get(f"{api_server.url}/v1/workspaceManagement/tokens/list", headers=headers)
-        _error(response, 401, "unauthorized")
+        refused(response, 401, "unauthorized")
 
 
 def test_token_lifecycle_value_shown_once_and_stored_hashed(api_server: Any) -> None:
@@ -63,8 +57,8 @@ def test_token_lifecycle_value_shown_once_and_stored_hashed(api_server: Any) -> 
     assert renamed.json()["token"]["name"] == "ci-2" and renamed.json()["token"]["token"] == "********"
     removed = alpha.delete(f"/workspaceManagement/tokens/{token['uuid']}")
     assert removed.json() == {"uuid": token["uuid"], "removed": True}
-    _error(fresh.get("/whoami"), 401, "unauthorized")
-    _error(alpha.delete(f"/workspaceManagement/tokens/{token['uuid']}"), 404, "tokenNotFound")
+    refused(fresh.get("/whoami"), 401, "unauthorized")
+    refused(alpha.delete(f"/workspaceManagement/tokens/{token['uuid']}"), 404, "tokenNotFound")
 
 
 def _store_bytes(server: Any) -> bytes:
@@ -86,12 +80,12 @@ def _store_bytes(server: Any) -> bytes:
 def test_another_workspace_token_is_not_found_never_forbidden(api_server: Any) -> None:
     beta_token = api_server.client("beta").get("/workspaceManagement/tokens/list").json()["tokens"][0]
     alpha = api_server.client("alpha")
-    _error(alpha.patch(f"/workspaceManagement/tokens/{beta_token['uuid']}", json={"name": "x"}), 404, "tokenNotFound")
-    _error(alpha.delete(f"/workspaceManagement/tokens/{beta_token['uuid']}"), 404, "tokenNotFound")
+    refused(alpha.patch(f"/workspaceManagement/tokens/{beta_token['uuid']}", json={"name": "x"}), 404, "tokenNotFound")
+    refused(alpha.delete(f"/workspaceManagement/tokens/{beta_token['uuid']}"), 404, "tokenNotFound")
     assert all(t["workspaceUuid"] != beta_token["workspaceUuid"]
                for t in alpha.get("/workspaceManagement/tokens/list").json()["tokens"])
     other = alpha.get("/whoami", headers={"selected-workspace-uuid": beta_token["workspaceUuid"]})
-    _error(other, 403, "forbidden")
+    refused(other, 403, "forbidden")
 
 
 def test_narrowed_token_is_refused_what_its_rules_deny(api_server: Any) -> None:
@@ -100,7 +94,7 @@ def test_narrowed_token_is_refused_what_its_rules_deny(api_server: Any) -> None:
     value = alpha.post("/workspaceManagement/tokens", json={"name": "read-only", "permissions": rules}).json()
     narrow = api_server.client(token=value["token"]["token"])
     assert narrow.get("/workspaceManagement/tokens/list").status_code == 200
-    _error(narrow.post("/workspaceManagement/tokens", json={"name": "escalate"}), 403, "forbidden")
+    refused(narrow.post("/workspaceManagement/tokens", json={"name": "escalate"}), 403, "forbidden")
 
 
 @pytest.mark.parametrize("send", [
@@ -124,10 +118,10 @@ def test_bad_bodies_get_invalid_payload_and_write_nothing(api_server: Any, send:
 def test_oversized_body_and_unknown_routes(api_server: Any) -> None:
     alpha = api_server.client("alpha")
     huge = b'{"name":"' + b"x" * (33 * 1024 * 1024) + b'"}'
-    _error(alpha.post("/workspaceManagement/tokens", content=huge, headers={"content-type": "application/json"}),
+    refused(alpha.post("/workspaceManagement/tokens", content=huge, headers={"content-type": "application/json"}),
            413, "tooLarge")
-    _error(alpha.get("/hosting/apps/list"), 501, "notSupported")
-    _error(alpha.get("/noSuchDomain/things"), 404, "routeNotFound")
+    refused(alpha.get("/hosting/apps/list"), 501, "notSupported")
+    refused(alpha.get("/noSuchDomain/things"), 404, "routeNotFound")
 
 
 def test_remote_cli_login_whoami_logout(api_server: Any, cli: Any, lading_env: Any) -> None:

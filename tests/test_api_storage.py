@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused
 from conftest import read_export
 
 
@@ -19,15 +20,6 @@ def _ok(response: httpx.Response) -> Any:
     return response.json()
 
 
-def _error(response: httpx.Response, status: int, reason: str | None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["errorMessage"] and body["status"] == status and "Traceback" not in response.text
-    if reason is not None:
-        assert body["reason"] == reason, body
-    for python_repr in ("None", "{'"):
-        assert python_repr not in body["errorMessage"], body
-    return body
 
 
 def _slug(prefix: str) -> str:
@@ -64,20 +56,20 @@ def test_datasets_list_get_create_remove_and_isolation(api_server: Any) -> None:
     created = _ok(alpha.post("/storage/datasets", json={"slug": slug, "name": "CRM"}))["dataset"]
     assert created["slug"] == slug and created["name"] == "CRM" and created["updatedAt"]
     assert _ok(alpha.get(f"/storage/datasets/{created['uuid']}")) == {"dataset": created}
-    _error(alpha.post("/storage/datasets", json={"slug": slug}), 409, "datasetAlreadyExists")
-    _error(alpha.post("/storage/datasets", json={"slug": "no spaces"}), 400, "invalidSlug")
-    _error(alpha.post("/storage/datasets", json={"slug": "x", "colour": "red"}), 400, "invalidPayload")
-    _error(alpha.get(f"/storage/datasets/{uuid.uuid4()}"), 404, "datasetNotFound")
+    refused(alpha.post("/storage/datasets", json={"slug": slug}), 409, "datasetAlreadyExists")
+    refused(alpha.post("/storage/datasets", json={"slug": "no spaces"}), 400, "invalidSlug")
+    refused(alpha.post("/storage/datasets", json={"slug": "x", "colour": "red"}), 400, "invalidPayload")
+    refused(alpha.get(f"/storage/datasets/{uuid.uuid4()}"), 404, "datasetNotFound")
 
     # beta sees none of alpha's datasets, by id or in its list
-    _error(beta.get(f"/storage/datasets/{created['uuid']}"), 404, "datasetNotFound")
-    _error(beta.delete(f"/storage/datasets/{created['uuid']}"), 404, "datasetNotFound")
+    refused(beta.get(f"/storage/datasets/{created['uuid']}"), 404, "datasetNotFound")
+    refused(beta.delete(f"/storage/datasets/{created['uuid']}"), 404, "datasetNotFound")
     beta_uuids = {d["uuid"] for d in _ok(beta.get("/storage/datasets/list"))["datasets"]}
     assert created["uuid"] not in beta_uuids and default["uuid"] not in beta_uuids
 
-    _error(alpha.delete(f"/storage/datasets/{default['uuid']}"), 409, "datasetNotRemovable")
+    refused(alpha.delete(f"/storage/datasets/{default['uuid']}"), 409, "datasetNotRemovable")
     assert _ok(alpha.delete(f"/storage/datasets/{created['uuid']}")) == {"uuid": created["uuid"], "removed": True}
-    _error(alpha.get(f"/storage/datasets/{created['uuid']}"), 404, "datasetNotFound")
+    refused(alpha.get(f"/storage/datasets/{created['uuid']}"), 404, "datasetNotFound")
 
 
 # --- models ---------------------------------------------------------------------------------------------
@@ -97,13 +89,13 @@ def test_models_create_get_list_update_remove(api_server: Any) -> None:
     listed = _ok(alpha.get("/storage/models/list", params={"datasetUuid": dataset["uuid"]}))["models"]
     assert uuid_ in {m["uuid"] for m in listed}
     assert uuid_ in {m["uuid"] for m in _ok(alpha.get("/storage/models/list"))["models"]}
-    _error(alpha.get("/storage/models/list", params={"datasetUuid": str(uuid.uuid4())}), 404, "datasetNotFound")
+    refused(alpha.get("/storage/models/list", params={"datasetUuid": str(uuid.uuid4())}), 404, "datasetNotFound")
 
     exists = alpha.get("/storage/models/existsBySlug", params={"slug": model["slug"], "datasetUuid": dataset["uuid"]})
     assert _ok(exists) == {"exists": True}
     absent = alpha.get("/storage/models/existsBySlug", params={"slug": "nothing_here", "datasetUuid": dataset["uuid"]})
     assert _ok(absent) == {"exists": False}
-    _error(alpha.get("/storage/models/existsBySlug", params={"slug": "x"}), 400, "invalidPayload")
+    refused(alpha.get("/storage/models/existsBySlug", params={"slug": "x"}), 400, "invalidPayload")
 
     ddl = _ok(alpha.get(f"/storage/models/{uuid_}/ddl"))
     assert ddl["language"] in ("sqlite", "postgresql") and '"name"' in ddl["ddl"]
@@ -116,29 +108,29 @@ def test_models_create_get_list_update_remove(api_server: Any) -> None:
     # only what is sent changes
     again = _ok(alpha.put(f"/storage/models/{uuid_}", json={"isPaused": False}))["model"]
     assert again["name"] == "Accounts" and again["position"] == {"x": 10, "y": -4.5} and again["isPaused"] is False
-    _error(alpha.put(f"/storage/models/{uuid_}", json={"folderUuid": str(uuid.uuid4())}), 404, "folderNotFound")
-    _error(alpha.put(f"/storage/models/{uuid_}", json={"isPaused": "sometimes"}), 400, "invalidData")
-    _error(alpha.put(f"/storage/models/{uuid_}", json={"schedule": {"type": "cron", "cron": "0 * * * *"}}), 400,
+    refused(alpha.put(f"/storage/models/{uuid_}", json={"folderUuid": str(uuid.uuid4())}), 404, "folderNotFound")
+    refused(alpha.put(f"/storage/models/{uuid_}", json={"isPaused": "sometimes"}), 400, "invalidData")
+    refused(alpha.put(f"/storage/models/{uuid_}", json={"schedule": {"type": "cron", "cron": "0 * * * *"}}), 400,
            "invalidSchedule")
-    _error(alpha.put(f"/storage/models/{uuid_}", json={"position": {"x": "left"}}), 400, "invalidData")
+    refused(alpha.put(f"/storage/models/{uuid_}", json={"position": {"x": "left"}}), 400, "invalidData")
     folder = _ok(alpha.post("/workspaceManagement/folders", json={"name": _slug("f"), "kind": "model",
                                                                         "emojiSlug": None}))["folder"]
     filed = _ok(alpha.put(f"/storage/models/{uuid_}", json={"folderUuid": folder["uuid"]}))["model"]
     assert filed["folderUuid"] == folder["uuid"]
 
-    _error(alpha.post("/storage/models", json={"slug": model["slug"], "name": "Again", "datasetUuid": dataset["uuid"],
+    refused(alpha.post("/storage/models", json={"slug": model["slug"], "name": "Again", "datasetUuid": dataset["uuid"],
                                                "extractorSlug": "native", "config": {}}), 409, "modelAlreadyExists")
-    _error(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "Hub", "datasetUuid": dataset["uuid"],
+    refused(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "Hub", "datasetUuid": dataset["uuid"],
                                                "extractorSlug": "hubspot_companies", "config": {}}),
            400, "extractorNotFound")
-    _error(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "X", "datasetUuid": str(uuid.uuid4()),
+    refused(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "X", "datasetUuid": str(uuid.uuid4()),
                                                "extractorSlug": "native", "config": {}}), 404, "datasetNotFound")
-    _error(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "X"}), 400, "invalidPayload")
-    _error(alpha.post(f"/storage/models/{uuid_}/refresh"), 400, "refreshNotSupported")
+    refused(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "X"}), 400, "invalidPayload")
+    refused(alpha.post(f"/storage/models/{uuid_}/refresh"), 400, "refreshNotSupported")
 
     assert _ok(_delete(alpha, f"/storage/models/{uuid_}", {})) == {"uuid": uuid_, "removed": True}
-    _error(alpha.get(f"/storage/models/{uuid_}"), 404, "modelNotFound")
-    _error(_delete(alpha, f"/storage/models/{uuid_}", {}), 404, "modelNotFound")
+    refused(alpha.get(f"/storage/models/{uuid_}"), 404, "modelNotFound")
+    refused(_delete(alpha, f"/storage/models/{uuid_}", {}), 404, "modelNotFound")
 
 
 def test_model_preview_and_count(api_server: Any) -> None:
@@ -148,10 +140,10 @@ def test_model_preview_and_count(api_server: Any) -> None:
     assert _ok(alpha.post("/storage/models/preview", json=source)) == {"records": [], "columns": [], "count": 0}
     assert _ok(alpha.post("/storage/models/previewCount", json=source)) == {"count": 0}
     for route in ("/storage/models/preview", "/storage/models/previewCount"):
-        _error(alpha.post(route, json={**source, "slug": "salesforce_accounts"}), 400, "extractorNotFound")
-        _error(alpha.post(route, json={**source, "config": "x"}), 400, "invalidConfig")
-        _error(alpha.post(route, json={**source, "datasetUuid": str(uuid.uuid4())}), 404, "datasetNotFound")
-        _error(beta.post(route, json=source), 404, "datasetNotFound")
+        refused(alpha.post(route, json={**source, "slug": "salesforce_accounts"}), 400, "extractorNotFound")
+        refused(alpha.post(route, json={**source, "config": "x"}), 400, "invalidConfig")
+        refused(alpha.post(route, json={**source, "datasetUuid": str(uuid.uuid4())}), 404, "datasetNotFound")
+        refused(beta.post(route, json=source), 404, "datasetNotFound")
 
 
 def test_models_isolation(api_server: Any) -> None:
@@ -161,12 +153,12 @@ def test_models_isolation(api_server: Any) -> None:
     for response in (beta.get(f"/storage/models/{uuid_}"), beta.get(f"/storage/models/{uuid_}/ddl"),
                      beta.put(f"/storage/models/{uuid_}", json={"name": "stolen"}),
                      beta.post(f"/storage/models/{uuid_}/refresh"), _delete(beta, f"/storage/models/{uuid_}", {})):
-        _error(response, 404, "modelNotFound")
+        refused(response, 404, "modelNotFound")
     assert uuid_ not in {m["uuid"] for m in _ok(beta.get("/storage/models/list"))["models"]}
     alpha_dataset = _default_dataset(alpha)["uuid"]
-    _error(beta.get("/storage/models/existsBySlug", params={"slug": model["slug"], "datasetUuid": alpha_dataset}),
+    refused(beta.get("/storage/models/existsBySlug", params={"slug": model["slug"], "datasetUuid": alpha_dataset}),
            404, "datasetNotFound")
-    _error(beta.get("/storage/models/list", params={"datasetUuid": alpha_dataset}), 404, "datasetNotFound")
+    refused(beta.get("/storage/models/list", params={"datasetUuid": alpha_dataset}), 404, "datasetNotFound")
     assert _ok(alpha.get(f"/storage/models/{uuid_}"))["model"]["name"] == "Companies"
 
 
@@ -188,19 +180,19 @@ def test_columns_routes(api_server: Any) -> None:
                     "properties": ["address"], "position": 1}
     objects = _ok(alpha.get("/storage/columns/list", params={"modelUuid": uuid_, "objects": "true"}))
     assert objects == created
-    _error(alpha.post("/storage/columns", json={"modelUuid": uuid_, "column": {"slug": "city", "type": "string"}}),
+    refused(alpha.post("/storage/columns", json={"modelUuid": uuid_, "column": {"slug": "city", "type": "string"}}),
            409, "columnAlreadyExists")
-    _error(alpha.post("/storage/columns", json={"modelUuid": uuid_, "column": {"slug": "_x", "type": "string"}}),
+    refused(alpha.post("/storage/columns", json={"modelUuid": uuid_, "column": {"slug": "_x", "type": "string"}}),
            400, "invalidColumn")
 
     updated = _ok(alpha.put("/storage/columns", json={"modelUuid": uuid_, "column": {**city, "label": "Town"}}))
     assert updated["columns"][1]["label"] == "Town"
-    _error(alpha.put("/storage/columns", json={"modelUuid": uuid_, "column": {"slug": "nope", "type": "string"}}),
+    refused(alpha.put("/storage/columns", json={"modelUuid": uuid_, "column": {"slug": "nope", "type": "string"}}),
            404, "columnNotFound")
     reordered = _ok(alpha.put("/storage/columns/reorder", json={"modelUuid": uuid_, "columnSlug": "city",
                                                                  "toIndex": 0}))
     assert [c["slug"] for c in reordered["columns"]] == ["name", "city"]  # originals stay first
-    _error(alpha.put("/storage/columns/reorder", json={"modelUuid": uuid_, "columnSlug": "city", "toIndex": 9}),
+    refused(alpha.put("/storage/columns/reorder", json={"modelUuid": uuid_, "columnSlug": "city", "toIndex": 9}),
            400, "invalidIndex")
 
     assert _ok(alpha.get("/storage/columns/existsBySlug", params={"slug": "CITY", "modelUuid": uuid_})) == {
@@ -220,12 +212,12 @@ def test_columns_routes(api_server: Any) -> None:
     assert literal["results"] == [{"value": "100%_off", "label": "100%_off"}]
     every = _ok(alpha.post("/storage/columns/autocomplete", json={"modelUuid": uuid_, "column": city}))
     assert [r["value"] for r in every["results"]] == ["100%_off", "Lyon", "PARIS", "Paris"]
-    _error(alpha.post("/storage/columns/autocomplete", json={"modelUuid": uuid_, "column": {"slug": "zip"}}),
+    refused(alpha.post("/storage/columns/autocomplete", json={"modelUuid": uuid_, "column": {"slug": "zip"}}),
            404, "columnNotFound")
 
     removed = _ok(_delete(alpha, "/storage/columns", {"modelUuid": uuid_, "columnSlug": "city"}))
     assert [c["slug"] for c in removed["columns"]] == ["name"]
-    _error(_delete(alpha, "/storage/columns", {"modelUuid": uuid_, "columnSlug": "city"}), 404, "columnNotFound")
+    refused(_delete(alpha, "/storage/columns", {"modelUuid": uuid_, "columnSlug": "city"}), 404, "columnNotFound")
 
     # beta: every column route answers modelNotFound for alpha's model
     text_column = {"slug": "name", "type": "string"}
@@ -237,7 +229,7 @@ def test_columns_routes(api_server: Any) -> None:
                                                                 "toIndex": 0}),
                      beta.post("/storage/columns/autocomplete", json={"modelUuid": uuid_, "column": text_column}),
                      _delete(beta, "/storage/columns", {"modelUuid": uuid_, "columnSlug": "name"})):
-        _error(response, 404, "modelNotFound")
+        refused(response, 404, "modelNotFound")
 
 
 # --- relationships --------------------------------------------------------------------------------------
@@ -277,23 +269,23 @@ def test_relationships_and_metric_functions(api_server: Any) -> None:
     columns = _ok(alpha.post("/storage/columns", json={"modelUuid": companies["uuid"], "column": counted}))["columns"]
     assert next(c for c in columns if c["slug"] == "deals")["aggregation"]["function"] == "COUNT_DISTINCT"
 
-    _error(alpha.get(f"/storage/relationships/{uuid.uuid4()}"), 404, "relationshipNotFound")
-    _error(alpha.post("/storage/relationships", json={"datasetUuid": str(uuid.uuid4()), "relationships": []}),
+    refused(alpha.get(f"/storage/relationships/{uuid.uuid4()}"), 404, "relationshipNotFound")
+    refused(alpha.post("/storage/relationships", json={"datasetUuid": str(uuid.uuid4()), "relationships": []}),
            404, "datasetNotFound")
-    _error(alpha.post("/storage/relationships", json={"datasetUuid": dataset, "relationships": [
+    refused(alpha.post("/storage/relationships", json={"datasetUuid": dataset, "relationships": [
         {**pair, "fromPropertySlug": "missing"}]}), 404, "columnNotFound")
-    _error(alpha.post("/storage/relationships", json={"datasetUuid": dataset, "relationships": [
+    refused(alpha.post("/storage/relationships", json={"datasetUuid": dataset, "relationships": [
         {**pair, "relation": "manyToMany"}]}), 400, "invalidRelationship")
     # dropping a relationship a metric column uses is refused
-    _error(alpha.post("/storage/relationships", json={"datasetUuid": dataset, "relationships": []}), 400,
+    refused(alpha.post("/storage/relationships", json={"datasetUuid": dataset, "relationships": []}), 400,
            "invalidRelationship")
 
-    _error(beta.get(f"/storage/relationships/{relationship['uuid']}"), 404, "relationshipNotFound")
-    _error(beta.get("/storage/relationships/list", params={"modelUuid": companies["uuid"]}), 404, "modelNotFound")
-    _error(beta.post("/storage/relationships", json={"datasetUuid": dataset, "relationships": []}), 404,
+    refused(beta.get(f"/storage/relationships/{relationship['uuid']}"), 404, "relationshipNotFound")
+    refused(beta.get("/storage/relationships/list", params={"modelUuid": companies["uuid"]}), 404, "modelNotFound")
+    refused(beta.post("/storage/relationships", json={"datasetUuid": dataset, "relationships": []}), 404,
            "datasetNotFound")
     beta_dataset = _default_dataset(beta)["uuid"]
-    _error(beta.post("/storage/relationships", json={"datasetUuid": beta_dataset, "relationships": [pair]}), 404,
+    refused(beta.post("/storage/relationships", json={"datasetUuid": beta_dataset, "relationships": [pair]}), 404,
            "modelNotFound")
     assert all(r["uuid"] != relationship["uuid"]
                for r in _ok(beta.get("/storage/relationships/list"))["relationships"])
@@ -305,16 +297,16 @@ def test_relationships_and_metric_functions(api_server: Any) -> None:
 def test_storage_runs(api_server: Any) -> None:
     alpha, beta = api_server.client("alpha"), api_server.client("beta")
     model = _model(alpha)
-    _error(alpha.post("/storage/runs", json={"modelUuid": model["uuid"], "isReset": False, "isForce": True}), 400,
+    refused(alpha.post("/storage/runs", json={"modelUuid": model["uuid"], "isReset": False, "isForce": True}), 400,
            "refreshNotSupported")
-    _error(alpha.post("/storage/runs", json={"modelUuid": str(uuid.uuid4())}), 404, "modelNotFound")
+    refused(alpha.post("/storage/runs", json={"modelUuid": str(uuid.uuid4())}), 404, "modelNotFound")
     assert _ok(alpha.get("/storage/runs/list", params={"modelUuid": model["uuid"]})) == {"runs": []}
     assert _ok(alpha.get("/storage/runs/list?statuses[]=running&statuses[]=error&limit=5")) == {"runs": []}
-    _error(alpha.get("/storage/runs/list", params={"limit": 1001}), 400, "invalidLimit")
-    _error(alpha.get("/storage/runs/list", params={"statuses[]": "sleeping"}), 400, "invalidPayload")
-    _error(alpha.post(f"/storage/runs/{uuid.uuid4()}/cancel"), 404, "runNotFound")
-    _error(beta.get("/storage/runs/list", params={"modelUuid": model["uuid"]}), 404, "modelNotFound")
-    _error(beta.post("/storage/runs", json={"modelUuid": model["uuid"]}), 404, "modelNotFound")
+    refused(alpha.get("/storage/runs/list", params={"limit": 1001}), 400, "invalidLimit")
+    refused(alpha.get("/storage/runs/list", params={"statuses[]": "sleeping"}), 400, "invalidPayload")
+    refused(alpha.post(f"/storage/runs/{uuid.uuid4()}/cancel"), 404, "runNotFound")
+    refused(beta.get("/storage/runs/list", params={"modelUuid": model["uuid"]}), 404, "modelNotFound")
+    refused(beta.post("/storage/runs", json={"modelUuid": model["uuid"]}), 404, "modelNotFound")
 
 
 # --- records --------------------------------------------------------------------------------------------
@@ -338,7 +330,7 @@ def test_record_writes_reads_and_removes(api_server: Any) -> None:
 
     got = _ok(alpha.get("/storage/records/get", params={"modelUuid": uuid_, "id": "b"}))
     assert got == {"record": {"_id": "b", "name": "Beta", "size": 3, "tier": "gold"}, "isRefreshing": False}
-    _error(alpha.get("/storage/records/get", params={"modelUuid": uuid_, "id": "zz"}), 404, "recordNotFound")
+    refused(alpha.get("/storage/records/get", params={"modelUuid": uuid_, "id": "zz"}), 404, "recordNotFound")
 
     page = _ok(alpha.post("/storage/records/list", json={"modelUuid": uuid_, "limit": 2,
                                                          "sort": {"kind": "desc", "columnSlug": "_id"}}))
@@ -351,17 +343,17 @@ def test_record_writes_reads_and_removes(api_server: Any) -> None:
     assert [r["name"] for r in by_title["records"]] == ["Acme", "Beta", "Gamma"]
     _ok(alpha.post("/storage/records/list", json={"modelUuid": uuid_, "sort": {"kind": "asc",
                                                                               "columnSlug": "_emitted_at"}}))
-    _error(alpha.post("/storage/records/list", json={"modelUuid": uuid_, "sort": {"kind": "up"}}), 400, "invalidSort")
-    _error(alpha.post("/storage/records/list", json={"modelUuid": uuid_, "limit": 1001}), 400, "invalidLimit")
+    refused(alpha.post("/storage/records/list", json={"modelUuid": uuid_, "sort": {"kind": "up"}}), 400, "invalidSort")
+    refused(alpha.post("/storage/records/list", json={"modelUuid": uuid_, "limit": 1001}), 400, "invalidLimit")
 
     updated = _ok(alpha.put("/storage/records/update", json={"modelUuid": uuid_, "id": "c", "data": {"size": 9}}))
     assert updated == {"record": {"_id": "c", "name": "Gamma", "size": 9, "tier": None}}
-    missing = _error(alpha.put("/storage/records/update", json={"modelUuid": uuid_, "id": "nope", "data": {}}), 404,
+    missing = refused(alpha.put("/storage/records/update", json={"modelUuid": uuid_, "id": "nope", "data": {}}), 404,
                      "recordNotFound")
     assert missing["details"]["ids"] == ["nope"]
-    refused = _error(alpha.put("/storage/records/updateBulk", json={"modelUuid": uuid_, "records": [
+    problem = refused(alpha.put("/storage/records/updateBulk", json={"modelUuid": uuid_, "records": [
         {"id": "c", "data": {"size": 100}}, {"id": "ghost", "data": {"size": 1}}]}), 404, "recordNotFound")
-    assert refused["details"]["ids"] == ["ghost"]
+    assert problem["details"]["ids"] == ["ghost"]
     assert _ok(alpha.get("/storage/records/get", params={"modelUuid": uuid_, "id": "c"}))["record"]["size"] == 9
     both = _ok(alpha.put("/storage/records/updateBulk", json={"modelUuid": uuid_, "records": [
         {"id": "c", "data": {"size": 10}}, {"id": "b", "data": {"tier": None}}]}))["records"]
@@ -370,12 +362,12 @@ def test_record_writes_reads_and_removes(api_server: Any) -> None:
     # a record that does not fit the model: 400, nothing written
     bad = alpha.post("/storage/records/createBulk", json={"modelUuid": uuid_, "records": [
         {"data": {"_id": "d", "name": "Delta"}}, {"data": {"_id": "e", "size": "lots"}}]})
-    _error(bad, 400, "invalidRecord")
-    _error(alpha.get("/storage/records/get", params={"modelUuid": uuid_, "id": "d"}), 404, "recordNotFound")
+    refused(bad, 400, "invalidRecord")
+    refused(alpha.get("/storage/records/get", params={"modelUuid": uuid_, "id": "d"}), 404, "recordNotFound")
     too_many = [{"data": {"name": str(i)}} for i in range(1001)]
-    _error(alpha.post("/storage/records/createBulk", json={"modelUuid": uuid_, "records": too_many}), 400,
+    refused(alpha.post("/storage/records/createBulk", json={"modelUuid": uuid_, "records": too_many}), 400,
            "invalidPayload")
-    _error(alpha.post("/storage/records/create", json={"modelUuid": uuid_, "data": [1]}), 400, "invalidPayload")
+    refused(alpha.post("/storage/records/create", json={"modelUuid": uuid_, "data": [1]}), 400, "invalidPayload")
 
     counts = _ok(alpha.post("/storage/records/upsert", json={"modelUuid": uuid_, "records": [{"_id": "f", "size": 1}]}))
     assert counts["insertedRecordsCount"] == 1 and counts["errors"] == []
@@ -407,18 +399,18 @@ def test_record_import_multipart(api_server: Any) -> None:
     record = _ok(alpha.get("/storage/records/get", params={"modelUuid": uuid_, "id": "acme.com"}))["record"]
     assert record["employees"] == "13" and record["company_name"] == "Acme"  # a CSV-made column is text
 
-    _error(alpha.post("/storage/records/import", data={"modelUuid": uuid_}), 400, "noFile")
-    _error(alpha.post("/storage/records/import", files=files), 400, "invalidPayload")
-    _error(alpha.post("/storage/records/import", data={"modelUuid": uuid_, "strict": "maybe"}, files=files), 400,
+    refused(alpha.post("/storage/records/import", data={"modelUuid": uuid_}), 400, "noFile")
+    refused(alpha.post("/storage/records/import", files=files), 400, "invalidPayload")
+    refused(alpha.post("/storage/records/import", data={"modelUuid": uuid_, "strict": "maybe"}, files=files), 400,
            "invalidPayload")
-    _error(alpha.post("/storage/records/import", data={"modelUuid": uuid_, "colour": "red"}, files=files), 400,
+    refused(alpha.post("/storage/records/import", data={"modelUuid": uuid_, "colour": "red"}, files=files), 400,
            "invalidPayload")
     unknown = alpha.post("/storage/records/import", data={"modelUuid": uuid_},
                          files={"file": ("notes.txt", b"hello", "text/plain")})
-    assert "notes.txt" in _error(unknown, 400, "invalidData")["errorMessage"]
-    _error(alpha.post("/storage/records/import", data={"modelUuid": str(uuid.uuid4())}, files=files), 404,
+    assert "notes.txt" in refused(unknown, 400, "invalidData")["errorMessage"]
+    refused(alpha.post("/storage/records/import", data={"modelUuid": str(uuid.uuid4())}, files=files), 404,
            "modelNotFound")
-    _error(beta.post("/storage/records/import", data={"modelUuid": uuid_}, files=files), 404, "modelNotFound")
+    refused(beta.post("/storage/records/import", data={"modelUuid": uuid_}, files=files), 404, "modelNotFound")
 
 
 def test_records_isolation(api_server: Any) -> None:
@@ -436,7 +428,7 @@ def test_records_isolation(api_server: Any) -> None:
             beta.post("/storage/records/upsert", json={"modelUuid": uuid_, "records": [{"v": 2}]}),
             _delete(beta, "/storage/records/remove", {"modelUuid": uuid_, "id": "a"}),
             _delete(beta, "/storage/records/removeBulk", {"modelUuid": uuid_, "ids": ["a"]})):
-        _error(response, 404, "modelNotFound")
+        refused(response, 404, "modelNotFound")
     assert _ok(alpha.post("/storage/records/list", json={"modelUuid": uuid_}))["records"] == [{"_id": "a", "v": 1}]
 
 
@@ -451,10 +443,10 @@ def test_query_execute_and_download(api_server: Any) -> None:
     sql = f'SELECT "_id", n FROM default.{model["slug"]} ORDER BY "_id"'
     assert _ok(alpha.post("/storage/query", json={"query": sql})) == {
         "rows": [{"_id": "a", "n": 1}, {"_id": "b", "n": 2}], "isRefreshing": False}
-    body = _error(beta.post("/storage/query", json={"query": sql}), 400, None)
+    body = refused(beta.post("/storage/query", json={"query": sql}), 400, None)
     assert body["errorMessage"].endswith(f"Table not found: default.{model['slug']}")
-    _error(alpha.post("/storage/query", json={"query": "DELETE FROM default.x"}), 400, None)
-    _error(alpha.post("/storage/query", json={}), 400, "invalidPayload")
+    refused(alpha.post("/storage/query", json={"query": "DELETE FROM default.x"}), 400, None)
+    refused(alpha.post("/storage/query", json={}), 400, "invalidPayload")
 
     links = _ok(alpha.post("/storage/query/download", json={"query": sql}))
     assert links["isRefreshing"] is False and len(links["urls"]) == 1
@@ -462,8 +454,8 @@ def test_query_execute_and_download(api_server: Any) -> None:
     assert read_export(links["urls"][0]).splitlines() == ["_id,n", "a,1", "b,2"]
     as_json = _ok(alpha.post("/storage/query/download", json={"query": sql, "format": "json"}))
     assert json.loads(read_export(as_json["urls"][0])) == [{"_id": "a", "n": 1}, {"_id": "b", "n": 2}]
-    _error(alpha.post("/storage/query/download", json={"query": sql, "format": "xlsx"}), 400, "invalidData")
-    _error(beta.post("/storage/query/download", json={"query": sql}), 400, None)
+    refused(alpha.post("/storage/query/download", json={"query": sql, "format": "xlsx"}), 400, "invalidData")
+    refused(beta.post("/storage/query/download", json={"query": sql}), 400, None)
 
 
 # --- the storage CLI in remote mode ---------------------------------------------------------------------
