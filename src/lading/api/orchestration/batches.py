@@ -9,9 +9,9 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from lading.api._http import Body, Query, Router, caller, query, query_parameters
+from lading.api._links import linked
 from lading.api._schemas import Link, answers
 from lading.api.orchestration import _schemas as schemas
-from lading.api.orchestration._links import linked
 from lading.domain.errors import LadingError
 from lading.services.orchestration import batches
 from lading.services.session import Session

@@ -9,10 +9,10 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from lading.api._http import Body, Router, caller
+from lading.api._links import linked
 from lading.api._schemas import Count, Link, answers
 from lading.api.orchestration import _schemas as schemas
 from lading.api.orchestration._filters import RunFilter, parse_instant, required, service_filters
-from lading.api.orchestration._links import linked
 from lading.services.orchestration import runs
 from lading.services.session import Session
 

@@ -8,9 +8,9 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from lading.api._http import Body, Query, Router, caller, query, query_parameters
+from lading.api._links import signed_urls
 from lading.api._schemas import answers
 from lading.api.segmentation import _schemas as schemas
-from lading.api.segmentation._links import signed_urls
 from lading.services.segmentation import changes
 from lading.services.session import Session
 

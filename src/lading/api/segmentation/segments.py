@@ -9,9 +9,9 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from lading.api._http import Body, Router, caller
+from lading.api._links import signed_urls
 from lading.api._schemas import Removed, answers
 from lading.api.segmentation import _schemas as schemas
-from lading.api.segmentation._links import signed_urls
 from lading.services.segmentation import segments
 from lading.services.session import Session
 

@@ -4,14 +4,13 @@ into the embedded command's warning; a download answers its export as a signed l
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import unquote, urlparse
 
 from fastapi import Depends, Response
 from starlette.requests import Request
 
 from lading.api._http import Body, Router, caller
+from lading.api._links import signed
 from lading.api._schemas import answers
 from lading.api.storage import _schemas as schemas
 from lading.services.session import Session
@@ -21,15 +20,6 @@ router = Router(prefix="/storage/query", tags=["storage"])
 Caller = Annotated[Session, Depends(caller)]
 
 
-def _signed(request: Request, url: str) -> str:
-    """The export's link for this server: the service answers a `file://` URL when no `LADING_API_URL`
-    is configured, and the base is then the request's own scheme and host (api.md §0.6)."""
-    if not url.startswith("file://"):
-        return url
-    from lading.services.export_urls import signed_url
-
-    file = Path(unquote(urlparse(url).path))
-    return signed_url(f"{request.url.scheme}://{request.url.netloc}", file.parent.name, file.name)
 
 
 class QueryExecute(Body):
@@ -53,4 +43,4 @@ def execute(body: QueryExecute, session: Caller, response: Response) -> dict[str
 @router.post("/download", summary="query.download: the whole result as one signed link", **answers(schemas.QueryLinks))
 def download(body: QueryDownload, request: Request, session: Caller) -> dict[str, Any]:
     export = query.download_query(session, body.query, fmt=body.format)
-    return {"urls": [_signed(request, export["url"])], "isRefreshing": False}
+    return {"urls": [signed(request, export["url"])], "isRefreshing": False}

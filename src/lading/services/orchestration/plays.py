@@ -33,6 +33,10 @@ _log = logging.getLogger(__name__)
 
 
 def play_document(conn: Any, row: Any) -> dict[str, Any]:
+    """The play with its segment's filter as segments answer it (object/array property conditions
+    under `propertyConditions`)."""
+    from lading.data.filters import answered_filter
+
     seg = seg_repo.get_segment(conn, row.workspace_uuid, row.segment_uuid, include_deleted=True)
     # Who created the play: its workflow's draft was written by them, in the same transaction.
     draft = wf_repo.release_by_status(conn, row.workspace_uuid, row.workflow_uuid, "draft")
@@ -41,7 +45,8 @@ def play_document(conn: Any, row: Any) -> dict[str, Any]:
         segment_uuid=row.segment_uuid, change_kinds=list(row.change_kinds or []),
         run_creation_rule=row.run_creation_rule, is_enabled=bool(row.is_enabled), schedule=row.schedule,
         description=row.description, health_threshold=row.health_threshold, folder_uuid=row.folder_uuid,
-        filter=seg.filter if seg is not None else None, limit=seg.records_limit if seg is not None else None,
+        filter=answered_filter(seg.filter) if seg is not None else None,
+        limit=seg.records_limit if seg is not None else None,
         tracking_column_slugs=seg.tracking_column_slugs if seg is not None else None,
         workspace_uuid=row.workspace_uuid, user_uuid=draft.user_uuid if draft is not None else None,
         created_at=iso(row.created_at), updated_at=iso(row.updated_at), deleted_at=iso(row.deleted_at),
