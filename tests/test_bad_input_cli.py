@@ -334,6 +334,7 @@ def test_the_corpus_covers_every_group() -> None:
     assert groups == set(GROUPS)
 
 
+@pytest.mark.embedded_only  # breaks a service inside this process, which a server does not share
 def test_the_last_line_of_defence_shows_no_internals(monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected exception still answers the documented shape, with no text of the exception."""
     from lading.services.storage import datasets as storage

@@ -233,6 +233,7 @@ def _wait_batches(workflow: str, count: int) -> list[dict[str, Any]]:
         time.sleep(0.2)
 
 
+@pytest.mark.embedded_only  # moves the debounce window of this process, which a server does not share
 def test_segment_changes_create_batches_for_enabled_plays(monkeypatch: pytest.MonkeyPatch) -> None:
     from lading.services.segmentation import changes as segment_changes
 

@@ -62,6 +62,8 @@ class Target:
             encoded = encode_query(query)
             if encoded:
                 url = f"{url}?{encoded}"
+        if method != "GET" and body is not None:
+            refuse_non_finite(body)
         response = self._send(method, url, json=body if method != "GET" else None,
                               headers={"x-cargo-origin": "lading-cli"})
         return parse_answer(response)
@@ -84,6 +86,23 @@ class Target:
         except httpx.HTTPError as exc:
             raise UnreachableError(f"cannot reach the Lading server at {self.api_url}: {type(exc).__name__}",
                                    reason="serverUnreachable") from None
+
+
+def refuse_non_finite(value: Any, path: str = "") -> None:
+    """JSON carries no NaN or infinity (a flag typed `nan`, `-inf` or `1e400`): refused as bad input,
+    naming the field, rather than failing to encode the request."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        from lading.domain.errors import ValidationError
+
+        raise ValidationError(f"{path or 'the value'} must be a finite number", reason="invalidData")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            refuse_non_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            refuse_non_finite(item, f"{path}[{index}]")
 
 
 def request_path(path: str) -> str:
