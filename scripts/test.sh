@@ -42,8 +42,11 @@ REMOTE_FILES=(
   tests/test_connections_cli.py tests/test_integration_docs.py tests/test_content_cli.py tests/test_bad_input_cli.py
 )
 
+# The whole suite runs on both cores (pytest-xdist); each test makes its own home, workspace or server.
+JOBS=${LADING_TEST_JOBS:-2}
+
 echo "== tests on SQLite (embedded default)"
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" "$@"
 
 echo "== CLI end-to-end tests in remote mode (SQLite)"
 LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider "${REMOTE_FILES[@]}"
@@ -60,7 +63,7 @@ if [ -z "$PG_URL" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
 fi
 if [ -n "$PG_URL" ]; then
   echo "== tests on PostgreSQL"
-  LADING_TEST_DATABASE_URL=$PG_URL .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+  LADING_TEST_DATABASE_URL=$PG_URL .venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" "$@"
   echo "== CLI end-to-end tests in remote mode (PostgreSQL)"
   LADING_TEST_DATABASE_URL=$PG_URL LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider \
     "${REMOTE_FILES[@]}"
