@@ -4,13 +4,16 @@ remote mode (login, whoami, doctor, exit codes) — all against a real server pr
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from api_server import refused
+from api_server import refused, start_server
 
 
 def test_health_ready_openapi_and_offline_docs(api_server: Any) -> None:
@@ -155,3 +158,41 @@ def test_remote_cli_exit_codes(api_server: Any, cli: Any, monkeypatch: pytest.Mo
     monkeypatch.setenv("LADING_API_URL", f"http://127.0.0.1:{free_port()}")
     code, out = cli("whoami")
     assert code == 4 and out["reason"] == "serverUnreachable"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(bool(os.environ.get("LADING_TEST_DATABASE_URL")), reason="the query helper serves SQLite stores")
+def test_a_killed_server_leaves_no_query_helper_behind(tmp_path: Path) -> None:
+    """Runtime SQL on a SQLite server runs in a helper process; when the server is killed outright
+    (SIGKILL, OOM), the helper goes with it instead of holding its memory forever."""
+    server = start_server(tmp_path / "home", workspaces=("alpha",))
+    try:
+        answer = server.client("alpha").post("/orchestration/query", json={"query": "SELECT count() AS n FROM runs"})
+        assert answer.status_code == 200, answer.text
+        helpers = [pid for pid in _children(server.process.pid)
+                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert helpers, "the query ran in no helper process"
+    finally:
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in helpers):
+        assert time.monotonic() < deadline, f"helper processes {helpers} outlived their server"
+        time.sleep(0.2)

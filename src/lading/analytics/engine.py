@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -298,14 +299,31 @@ _HELPER_LOCK = threading.Lock()
 ISOLATE_SQLITE_READS = False
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    """In the helper: exit as soon as the process that started it is gone.
+
+    Why: a pool worker holds both ends of its own call queue, so a parent killed outright (SIGKILL,
+    OOM) never closes it, and the helper would wait for work forever, holding its memory."""
+    import os
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _helper() -> Any:
     global _HELPER
     with _HELPER_LOCK:
         if _HELPER is None:
             import multiprocessing
+            import os
             from concurrent.futures import ProcessPoolExecutor
 
-            _HELPER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _HELPER = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                          initializer=_exit_with_parent, initargs=(os.getpid(),))
         return _HELPER
 
 
