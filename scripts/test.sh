@@ -42,8 +42,11 @@ REMOTE_FILES=(
   tests/test_connections_cli.py tests/test_integration_docs.py tests/test_content_cli.py tests/test_bad_input_cli.py
 )
 
-# The whole suite runs on both cores (pytest-xdist); each test makes its own home, workspace or server.
+# The SQLite pass runs on both cores (pytest-xdist; each test makes its own home, workspace or server).
+# The PostgreSQL pass stays on one (`LADING_PG_TEST_JOBS`): with two test processes and the database on
+# two cores, the sandbox crash test (100 scripts killing their V8 hosts) starves and flakes.
 JOBS=${LADING_TEST_JOBS:-2}
+PG_JOBS=${LADING_PG_TEST_JOBS:-0}
 
 echo "== tests on SQLite (embedded default)"
 .venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" "$@"
@@ -63,7 +66,7 @@ if [ -z "$PG_URL" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
 fi
 if [ -n "$PG_URL" ]; then
   echo "== tests on PostgreSQL"
-  LADING_TEST_DATABASE_URL=$PG_URL .venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" "$@"
+  LADING_TEST_DATABASE_URL=$PG_URL .venv/bin/python -m pytest -q -p no:cacheprovider -n "$PG_JOBS" "$@"
   echo "== CLI end-to-end tests in remote mode (PostgreSQL)"
   LADING_TEST_DATABASE_URL=$PG_URL LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider \
     "${REMOTE_FILES[@]}"
