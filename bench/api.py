@@ -197,20 +197,26 @@ def ingest_batches(total: int) -> list[list[dict[str, Any]]]:
              for i in range(start, min(start + INGEST_BATCH, total))] for start in range(0, total, INGEST_BATCH)]
 
 
-async def measure_ingest(url: str, token: str, model: str, batches: list[list[dict[str, Any]]],
-                         concurrency: int) -> dict[str, float]:
-    """Every batch pushed once, `concurrency` connections at a time: records/s and batch latencies."""
-    path = f"/v1/models/{model}/records/ingest?token={token}"
+def latency_figures(latencies: list[float]) -> dict[str, float]:
+    """p50 / p95 of request latencies (seconds) in milliseconds."""
+    ordered = sorted(latencies)
+    return {"p50_ms": statistics.median(ordered) * 1000,
+            "p95_ms": ordered[max(int(len(ordered) * 0.95) - 1, 0)] * 1000}
+
+
+async def timed_requests(url: str, token: str, concurrency: int, requests: list[tuple[str, Any]],
+                         check: Callable[[Any], None]) -> tuple[list[float], float]:
+    """Each `(path, body)` POSTed once over `concurrency` keep-alive connections: the latencies and
+    the wall time of the whole set. `check` asserts on each answer."""
     connections = [RawConnection(url, token) for _ in range(concurrency)]
-    queue = list(reversed(batches))
+    queue = list(reversed(requests))
     latencies: list[float] = []
 
     async def drive(connection: RawConnection) -> None:
         while queue:
-            batch = queue.pop()
+            path, body = queue.pop()
             started = time.perf_counter()
-            answer = await connection.request("POST", path, batch)
-            assert answer == {"message": "OK"}, answer
+            check(await connection.request("POST", path, body))
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -218,9 +224,23 @@ async def measure_ingest(url: str, token: str, model: str, batches: list[list[di
     elapsed = time.perf_counter() - started
     for connection in connections:
         await connection.close()
-    latencies.sort()
-    return {"records_per_s": sum(len(b) for b in batches) / elapsed, "p50_ms": statistics.median(latencies) * 1000,
-            "p95_ms": latencies[max(int(len(latencies) * 0.95) - 1, 0)] * 1000}
+    return latencies, elapsed
+
+
+def _ingested(answer: Any) -> None:
+    assert answer == {"message": "OK"}, answer
+
+
+def _fetched(answer: Any) -> None:
+    assert answer["records"] and answer["count"] > 0, answer.get("count")
+
+
+async def measure_ingest(url: str, token: str, model: str, batches: list[list[dict[str, Any]]],
+                         concurrency: int) -> dict[str, float]:
+    """Every batch pushed once, `concurrency` connections at a time: records/s and batch latencies."""
+    path = f"/v1/models/{model}/records/ingest?token={token}"
+    latencies, elapsed = await timed_requests(url, token, concurrency, [(path, b) for b in batches], _ingested)
+    return {"records_per_s": sum(len(b) for b in batches) / elapsed, **latency_figures(latencies)}
 
 
 def segment_fetch_route_missing(url: str, token: str, model: str) -> str | None:
@@ -240,28 +260,11 @@ def segment_fetch_route_missing(url: str, token: str, model: str) -> str | None:
 
 async def measure_fetch(url: str, token: str, model: str, fetches: int, concurrency: int) -> dict[str, float]:
     """`fetches` segment fetches (a filter, a sort, a page of 100 at a varying offset)."""
-    connections = [RawConnection(url, token) for _ in range(concurrency)]
-    queue = list(range(fetches))
-    latencies: list[float] = []
-
-    async def drive(connection: RawConnection) -> None:
-        while queue:
-            index = queue.pop()
-            body = {"modelUuid": model, "filter": FETCH_FILTER, "sort": [{"columnSlug": "n", "kind": "desc"}],
-                    "fetchingLimit": 100, "fetchingOffset": (index * 100) % 5_000}
-            started = time.perf_counter()
-            answer = await connection.request("POST", "/v1/segmentation/segments/fetch", body)
-            assert answer["records"] and answer["count"] > 0, answer.get("count")
-            latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(drive(c) for c in connections))
-    elapsed = time.perf_counter() - started
-    for connection in connections:
-        await connection.close()
-    latencies.sort()
-    return {"p50_ms": statistics.median(latencies) * 1000,
-            "p95_ms": latencies[max(int(len(latencies) * 0.95) - 1, 0)] * 1000, "per_s": fetches / elapsed}
+    requests = [("/v1/segmentation/segments/fetch",
+                 {"modelUuid": model, "filter": FETCH_FILTER, "sort": [{"columnSlug": "n", "kind": "desc"}],
+                  "fetchingLimit": 100, "fetchingOffset": (index * 100) % 5_000}) for index in range(fetches)]
+    latencies, elapsed = await timed_requests(url, token, concurrency, requests, _fetched)
+    return {**latency_figures(latencies), "per_s": fetches / elapsed}
 
 
 def _median(rounds: list[dict[str, float]]) -> dict[str, float]:
@@ -356,8 +359,7 @@ async def measure(url: str, token: str, concurrency: int, requests: int, create:
         for connection in connections:
             await connection.close()
     latencies.sort()
-    return {"p50_ms": statistics.median(latencies) * 1000,
-            "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+    return {**latency_figures(latencies),
             "runs_per_s": requests / elapsed,
             "polls": sum(lane.polls for lane in lanes) / requests,
             "server_ms": server_cpu / requests * 1000, "client_ms": client_cpu / requests * 1000}
