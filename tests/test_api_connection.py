@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from api_server import refused
 from fakes import Answer, FakeProvider, Recorded, fake_provider
 from graphs import end, node, start
 
@@ -97,12 +98,6 @@ def ok(response: Any) -> Any:
     return response.json()
 
 
-def refused(response: Any, status: int, reason: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["errorMessage"], body
-    assert body["status"] == status and "Traceback" not in response.text
-    return body
 
 
 def no_secret(text: str) -> None:

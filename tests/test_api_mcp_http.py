@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api_server import refused
 from graphs import chain, end, start, var
 
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -39,10 +40,6 @@ def _doc(result: Any) -> Any:
     return json.loads(result.content[0].text)
 
 
-def _error(response: httpx.Response, status: int, reason: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["reason"] == reason and body["errorMessage"] and "Traceback" not in response.text
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +103,7 @@ def test_a_token_is_required(api_server: Any, published: dict[str, str]) -> None
         basic = {"authorization": f"Basic {api_server.tokens['alpha']}"}
         for headers in ({}, {"authorization": "Bearer ldg_nope"}, basic):
             response = httpx.post(f"{api_server.url}{path}", json=INITIALIZE, headers={**MCP_HEADERS, **headers})
-            _error(response, 401, "unauthorized")
+            refused(response, 401, "unauthorized")
             assert response.headers["www-authenticate"].startswith("Bearer")
     with pytest.raises(Exception):  # noqa: B017 - the SDK client fails the session on a 401
         _session(f"{api_server.url}/mcp", "ldg_nope", lambda client: client.list_tools())
@@ -119,7 +116,7 @@ def test_a_token_is_required(api_server: Any, published: dict[str, str]) -> None
 def test_workspaces_are_isolated(api_server: Any, published: dict[str, str]) -> None:
     beta = {**MCP_HEADERS, "authorization": f"Bearer {api_server.tokens['beta']}"}
     for uuid in (published["server"], "00000000-0000-4000-8000-000000000000", "not-a-uuid"):
-        _error(httpx.post(f"{api_server.url}/mcp/{uuid}", json=INITIALIZE, headers=beta), 404, "mcpServerNotFound")
+        refused(httpx.post(f"{api_server.url}/mcp/{uuid}", json=INITIALIZE, headers=beta), 404, "mcpServerNotFound")
     with pytest.raises(Exception):  # noqa: B017
         _session(f"{api_server.url}/mcp/{published['server']}", api_server.tokens["beta"],
                  lambda client: client.list_tools())
@@ -149,5 +146,5 @@ def test_tool_calls_keep_the_token_rights(api_server: Any, published: dict[str, 
     assert not out["models"].is_error
     assert out["run"].is_error and _doc(out["run"])["reason"] == "forbidden"
     # A published server needs `ai:mcpServer:read` on it.
-    _error(httpx.post(f"{api_server.url}/mcp/{published['server']}", json=INITIALIZE,
+    refused(httpx.post(f"{api_server.url}/mcp/{published['server']}", json=INITIALIZE,
                       headers={**MCP_HEADERS, "authorization": f"Bearer {token}"}), 403, "forbidden")
