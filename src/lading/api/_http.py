@@ -52,13 +52,9 @@ def required_action(method: str, path: str) -> str:
 
 
 def _answered(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """`endpoint`, answering a dict or list it returns as the JSON answer itself. An endpoint taking
-    the `response` FastAPI injects (to set headers on it) is left as it is: its headers live on that
-    object, which only FastAPI's own answer carries."""
+    """`endpoint`, answering a dict or list it returns as the JSON answer itself (a route that must
+    set headers returns its own answer: `answer_with_headers`)."""
     from lading.api._errors import json_answer_class
-
-    if "response" in inspect.signature(endpoint).parameters:
-        return endpoint
 
     answer = json_answer_class()
 
@@ -75,6 +71,13 @@ def _answered(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     def answered(*args: Any, **kwargs: Any) -> Any:
         return wrap(endpoint(*args, **kwargs))
     return answered
+
+
+def answer_with_headers(document: Any, headers: dict[str, str]) -> Any:
+    """The JSON answer of `document` carrying response headers (e.g. a truncation notice)."""
+    from lading.api._errors import json_answer_class
+
+    return json_answer_class()(document, headers=headers)
 
 
 class AnsweredRoute(APIRoute):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Response
+from fastapi import Depends
 
-from lading.api._http import Body, Router, caller
+from lading.api._http import Body, Router, answer_with_headers, caller
 from lading.api._schemas import answers
 from lading.api.orchestration import _schemas as schemas
 from lading.services.orchestration import query
@@ -22,8 +22,7 @@ class QueryExecute(Body):
 
 
 @router.post("", summary="query.execute: {rows}; at most 10,000 rows (truncated beyond)", **answers(schemas.QueryRows))
-def execute(body: QueryExecute, session: Caller, response: Response) -> dict[str, Any]:
+def execute(body: QueryExecute, session: Caller) -> Any:
     document, truncated = query.execute_query(session, body.query)
-    if truncated:
-        response.headers[query.TRUNCATED_HEADER] = str(query.limits().max_result_rows)
-    return document
+    headers = {query.TRUNCATED_HEADER: str(query.limits().max_result_rows)} if truncated else {}
+    return answer_with_headers(document, headers)

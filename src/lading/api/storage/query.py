@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Response
+from fastapi import Depends
 from starlette.requests import Request
 
-from lading.api._http import Body, Router, caller
+from lading.api._http import Body, Router, answer_with_headers, caller
 from lading.api._links import signed
 from lading.api._schemas import answers
 from lading.api.storage import _schemas as schemas
@@ -33,11 +33,10 @@ class QueryDownload(Body):
 
 @router.post("", summary="query.execute: {rows, isRefreshing}; at most 10,000 rows (truncated beyond)",
              **answers(schemas.QueryRows))
-def execute(body: QueryExecute, session: Caller, response: Response) -> dict[str, Any]:
+def execute(body: QueryExecute, session: Caller) -> Any:
     document = query.execute_query(session, body.query)
-    if document.pop("truncated", False):
-        response.headers[query.TRUNCATED_HEADER] = str(query.MAX_ROWS)
-    return document
+    truncated = document.pop("truncated", False)
+    return answer_with_headers(document, {query.TRUNCATED_HEADER: str(query.MAX_ROWS)} if truncated else {})
 
 
 @router.post("/download", summary="query.download: the whole result as one signed link", **answers(schemas.QueryLinks))
