@@ -383,18 +383,11 @@ def test_another_workspace_accounts_are_not_found(api_server: Any) -> None:
 
 # --- the remote CLI --------------------------------------------------------------------------------
 
-@pytest.fixture
-def remote(api_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("LADING_API_URL", api_server.url)
-    monkeypatch.setenv("LADING_TOKEN", api_server.tokens["alpha"])
-    return api_server
-
-
-def test_remote_cli_prints_what_the_embedded_cli_prints(remote: Any, cli: Any) -> None:
+def test_remote_cli_prints_what_the_embedded_cli_prints(api_server: Any, remote: Any, cli: Any) -> None:
     def both(*args: str) -> Any:
         code, out = cli(*args)
         assert code == 0, out
-        assert remote.lading(*args) == out, args
+        assert api_server.lading(*args) == out, args
         return out
 
     both("workspaceManagement", "role", "list")
@@ -423,7 +416,7 @@ def test_remote_cli_prints_what_the_embedded_cli_prints(remote: Any, cli: Any) -
     code, out = cli("workspaceManagement", "folder", "remove", uuid_)
     assert code == 0 and out == {"uuid": uuid_, "removed": True}
     code, out = cli("workspaceManagement", "folder", "get", uuid_)
-    embedded = remote.lading("workspaceManagement", "folder", "get", uuid_, check=False)
+    embedded = api_server.lading("workspaceManagement", "folder", "get", uuid_, check=False)
     # The server's error document always carries `details` (api.md §0.3); the embedded one leaves it
     # out when empty: everything else is the same.
     assert code == 1 and {**out, "details": {}} == {**embedded, "details": {}}
@@ -440,7 +433,7 @@ def test_remote_cli_prints_what_the_embedded_cli_prints(remote: Any, cli: Any) -
     assert code == 0 and (me["user"]["firstName"], me["user"]["lastName"]) == ("Remote", "Admin")
     assert both("user", "get-current") == me
     code, who = cli("whoami")
-    assert code == 0 and who["user"]["firstName"] == "Remote" and who["baseUrl"] == remote.url
+    assert code == 0 and who["user"]["firstName"] == "Remote" and who["baseUrl"] == api_server.url
 
 
 def test_remote_cli_errors_and_forbidden_exit_codes(api_server: Any, cli: Any,

@@ -498,16 +498,17 @@ def test_no_secret_in_the_server_log(server: Any, alpha: Any) -> None:
 
 
 @pytest.fixture
-def remote(server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+def remote_to_server(server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """This module's own server (its fake HubSpot wired in) as the CLI's remote target, as alpha."""
     monkeypatch.setenv("LADING_API_URL", server.url)
     monkeypatch.setenv("LADING_TOKEN", server.tokens["alpha"])
     return server
 
 
-def test_remote_cli_prints_what_the_embedded_cli_prints(remote: Any, cli: Any, hubspot: FakeProvider) -> None:
+def test_remote_cli_prints_what_the_embedded_cli_prints(remote_to_server: Any, cli: Any, hubspot: FakeProvider) -> None:
     def same(*args: str) -> Any:
         code, out = cli(*args)
-        embedded = remote.lading(*args, check=False)
+        embedded = remote_to_server.lading(*args, check=False)
         assert out == embedded, args
         return code, out
 
@@ -530,7 +531,7 @@ def test_remote_cli_prints_what_the_embedded_cli_prints(remote: Any, cli: Any, h
     assert same("connection", "connector", "dynamic-schema", "--connector-uuid", uuid, "--slug", "recordProperties",
                 "--params", json.dumps({"objectType": "contacts"}))[0] == 0
     code, docs = cli("connection", "integration", "get-documentation", "slack")
-    served = remote.client("alpha").get("/connection/integrations/slack/documentation").text
+    served = remote_to_server.client("alpha").get("/connection/integrations/slack/documentation").text
     assert code == 0 and docs.strip() == served.strip() and "postMessage" in docs
 
     # Errors: the same document and exit code.

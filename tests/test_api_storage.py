@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
 from api_server import refused
 from conftest import read_export
@@ -461,16 +460,8 @@ def test_query_execute_and_download(api_server: Any) -> None:
 # --- the storage CLI in remote mode ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def remote(api_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The in-process CLI pointed at the server with alpha's token."""
-    monkeypatch.setenv("LADING_API_URL", api_server.url)
-    monkeypatch.setenv("LADING_TOKEN", api_server.tokens["alpha"])
-    return api_server
-
-
-def test_remote_storage_cli_answers_as_embedded(remote: Any, cli: Any, tmp_path: Any) -> None:
-    server = remote
+def test_remote_storage_cli_answers_as_embedded(api_server: Any, remote: Any, cli: Any, tmp_path: Any) -> None:
+    server = api_server
 
     def both(*args: str) -> Any:
         """The command remote (this process) and embedded on the server's store: one JSON document."""
