@@ -106,3 +106,35 @@ def test_python_cannot_reach_the_network_or_host_files(tmp_path: Any) -> None:
     out = run_nodes(chain(start(), node("py", "python", {"script": code}), end()))
     result = out["runContext"]["py"]["result"]
     assert result["net"] != "open" and result["files"] != "read"
+
+
+def test_a_cancel_that_races_a_parking_step_ends_the_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cancel lands while the worker holds the run and is about to park it on a 60-minute delay:
+    the run must still end `cancelled` now, not when the delay is over."""
+    monkeypatch.setenv("LADING_AUTOSTART_WORKER", "0")
+    nodes = chain(start(), node("wait", "delay", {"minutes": 60}), end())
+    wf = run_cli("orchestration", "tool", "create", "--name", "Parks")[1]["tool"]["workflowUuid"]
+    run_cli("orchestration", "release", "deploy-draft", "--workflow-uuid", wf, "--nodes", j(nodes))
+    _, created = run_cli("orchestration", "run", "create", "--workflow-uuid", wf)
+    run_uuid = created["run"]["uuid"]
+
+    from lading.services.orchestration.runs import cancel_runs, run_status
+    from lading.services.wiring import open_session
+    from lading.store.repositories import run_queue
+    from lading.worker.loop import WorkerOptions, run_worker
+
+    sess = open_session()
+    commit = run_queue.commit_outcomes
+
+    def cancel_then_commit(db: Any, owner: str, outcomes: Any, now: Any) -> Any:
+        if any(o.available_at is not None and o.run.uuid == run_uuid for o in outcomes):
+            assert cancel_runs(sess, workflow_uuid=wf, uuids=[run_uuid])["runs"][0]["status"] == "cancelling"
+        return commit(db, owner, outcomes, now)
+
+    monkeypatch.setattr(run_queue, "commit_outcomes", cancel_then_commit)
+    started = time.monotonic()
+    run_worker(sess.db, WorkerOptions(poll_interval=0.05, stop_when=lambda: run_status(sess, run_uuid) == "cancelled"
+                                      or time.monotonic() - started > 10))
+    assert run_status(sess, run_uuid) == "cancelled"
+    _, out = run_cli("orchestration", "run", "get", run_uuid)
+    assert out["run"]["executions"][-1]["status"] == "cancelled" and "end" not in out["runContext"]

@@ -298,10 +298,14 @@ class Worker:
                     continue
                 outcome.earlier, chained = chained, []
                 ok, cancel = await self._submit(outcome)
-                if not ok or outcome.terminal or outcome.release_lease:
+                if not ok or outcome.terminal:
                     return
                 if cancel:
+                    # Also when the step parked the run (a delay, a child batch): a cancel that raced the
+                    # commit must not wait for the park to end.
                     await self._finalize_cancel(run)
+                    return
+                if outcome.release_lease:
                     return
                 run.cursor_node_uuid = outcome.next_node_uuid
                 run.open_execution = None
