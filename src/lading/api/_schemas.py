@@ -14,9 +14,10 @@ marks fields with defaults required too); additional keys are allowed, as the se
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from lading.domain.shapes import Shape
 
@@ -33,6 +34,17 @@ def never_answers(description: str = "notSupported: Lading does not offer this r
 
     return {"status_code": 501, "response_model": None,
             "responses": {501: {"model": error_responses()["5XX"]["model"], "description": description}}}
+
+
+def envelope(name: str, **fields: Any) -> type[Shape]:
+    """The documented answer `{key: shape}` of a route, named `name` in `/openapi.json`
+    (`envelope("ToolAnswer", tool=shapes.Tool)`): most answers are one key around a service's shape,
+    and a class per answer would repeat the same two lines dozens of times."""
+    required: dict[str, Any] = {key: (kind, ...) for key, kind in fields.items()}
+    # The caller's module, as `collections.namedtuple` finds it: two groups' `ReleaseAnswer` stay apart
+    # in `/openapi.json` under their own module's name.
+    module = sys._getframe(1).f_globals.get("__name__", __name__)
+    return create_model(name, __base__=Shape, __module__=module, **required)
 
 
 class Removed(Shape):

@@ -4,37 +4,14 @@ shapes (`services/ai/shapes.py`) in the envelope each route answers. Documentati
 
 from __future__ import annotations
 
-from lading.domain.shapes import Shape
+from lading.api._schemas import envelope
 from lading.services.ai import shapes
 
-
-class ChatAnswer(Shape):
-    chat: shapes.Chat
-
-
-class ChatList(Shape):
-    chats: list[shapes.Chat]
-
-
-class MessageAnswer(Shape):
-    message: shapes.Message
-
-
-class MessageList(Shape):
-    messages: list[shapes.Message]
-
-
-class VoteAnswer(Shape):
-    vote: shapes.Vote
-
-
-class VoteList(Shape):
-    votes: list[shapes.Vote]
-
-
-class MemoryAnswer(Shape):
-    memory: shapes.Memory
-
-
-class MemoryList(Shape):
-    memories: list[shapes.Memory]
+ChatAnswer = envelope("ChatAnswer", chat=shapes.Chat)
+ChatList = envelope("ChatList", chats=list[shapes.Chat])
+MessageAnswer = envelope("MessageAnswer", message=shapes.Message)
+MessageList = envelope("MessageList", messages=list[shapes.Message])
+VoteAnswer = envelope("VoteAnswer", vote=shapes.Vote)
+VoteList = envelope("VoteList", votes=list[shapes.Vote])
+MemoryAnswer = envelope("MemoryAnswer", memory=shapes.Memory)
+MemoryList = envelope("MemoryList", memories=list[shapes.Memory])

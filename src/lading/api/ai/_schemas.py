@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ConfigDict
 
+from lading.api._schemas import envelope
 from lading.domain.shapes import Shape
 from lading.services.ai import shapes
 
@@ -30,36 +31,14 @@ class AiTemplate(Shape):
     deleted_at: str | None
 
 
-class TemplateAnswer(Shape):
-    template: AiTemplate
-
-
-class TemplateList(Shape):
-    templates: list[AiTemplate]
-
-
-class AgentAnswer(Shape):
-    agent: shapes.Agent
-
-
-class AgentList(Shape):
-    agents: list[shapes.Agent]
-
-
-class ReleaseAnswer(Shape):
-    release: shapes.Release
-
-
-class ReleaseList(Shape):
-    releases: list[shapes.Release]
-
-
-class McpServerAnswer(Shape):
-    mcp_server: shapes.McpServer
-
-
-class McpServerList(Shape):
-    mcp_servers: list[shapes.McpServer]
+TemplateAnswer = envelope("TemplateAnswer", template=AiTemplate)
+TemplateList = envelope("TemplateList", templates=list[AiTemplate])
+AgentAnswer = envelope("AgentAnswer", agent=shapes.Agent)
+AgentList = envelope("AgentList", agents=list[shapes.Agent])
+ReleaseAnswer = envelope("ReleaseAnswer", release=shapes.Release)
+ReleaseList = envelope("ReleaseList", releases=list[shapes.Release])
+McpServerAnswer = envelope("McpServerAnswer", mcp_server=shapes.McpServer)
+McpServerList = envelope("McpServerList", mcp_servers=list[shapes.McpServer])
 
 
 class McpClientTools(Shape):
@@ -68,5 +47,4 @@ class McpClientTools(Shape):
     tools: list[shapes.McpClientTool]
 
 
-class LanguageModelList(Shape):
-    language_models: list[shapes.LanguageModel]
+LanguageModelList = envelope("LanguageModelList", language_models=list[shapes.LanguageModel])

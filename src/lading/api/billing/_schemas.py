@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lading.api._schemas import envelope
 from lading.domain.shapes import Shape
 from lading.services.billing import shapes
 
-
-class SubscriptionAnswer(Shape):
-    subscription: shapes.Subscription
+SubscriptionAnswer = envelope("SubscriptionAnswer", subscription=shapes.Subscription)
 
 
 class Invoices(Shape):

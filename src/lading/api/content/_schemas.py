@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
+from lading.api._schemas import envelope
 from lading.domain.shapes import Shape
 from lading.services.content import shapes
 
-
-class FileAnswer(Shape):
-    file: shapes.File
+FileAnswer = envelope("FileAnswer", file=shapes.File)
 
 
 class FileList(Shape):
@@ -18,9 +17,5 @@ class FileList(Shape):
     files: list[shapes.File]
 
 
-class LibraryAnswer(Shape):
-    library: shapes.Library
-
-
-class LibraryList(Shape):
-    libraries: list[shapes.Library]
+LibraryAnswer = envelope("LibraryAnswer", library=shapes.Library)
+LibraryList = envelope("LibraryList", libraries=list[shapes.Library])

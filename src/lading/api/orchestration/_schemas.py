@@ -8,50 +8,23 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from lading.api._schemas import envelope
 from lading.domain.shapes import Shape
 from lading.services.orchestration import shapes
 
 # --- tools, plays, workflows, templates, releases -----------------------------------------------------
 
 
-class ToolAnswer(Shape):
-    tool: shapes.Tool
-
-
-class ToolList(Shape):
-    tools: list[shapes.Tool]
-
-
-class PlayAnswer(Shape):
-    play: shapes.Play
-
-
-class PlayListAnswer(Shape):
-    plays: list[shapes.Play]
-
-
-class WorkflowAnswer(Shape):
-    workflow: shapes.Workflow
-
-
-class WorkflowListAnswer(Shape):
-    workflows: list[shapes.Workflow]
-
-
-class TemplateAnswer(Shape):
-    template: shapes.Template
-
-
-class TemplateListAnswer(Shape):
-    templates: list[shapes.TemplateItem]
-
-
-class ReleaseAnswer(Shape):
-    release: shapes.Release
-
-
-class ReleaseListAnswer(Shape):
-    releases: list[shapes.ReleaseListItem]
+ToolAnswer = envelope("ToolAnswer", tool=shapes.Tool)
+ToolList = envelope("ToolList", tools=list[shapes.Tool])
+PlayAnswer = envelope("PlayAnswer", play=shapes.Play)
+PlayListAnswer = envelope("PlayListAnswer", plays=list[shapes.Play])
+WorkflowAnswer = envelope("WorkflowAnswer", workflow=shapes.Workflow)
+WorkflowListAnswer = envelope("WorkflowListAnswer", workflows=list[shapes.Workflow])
+TemplateAnswer = envelope("TemplateAnswer", template=shapes.Template)
+TemplateListAnswer = envelope("TemplateListAnswer", templates=list[shapes.TemplateItem])
+ReleaseAnswer = envelope("ReleaseAnswer", release=shapes.Release)
+ReleaseListAnswer = envelope("ReleaseListAnswer", releases=list[shapes.ReleaseListItem])
 
 
 # --- actions and nodes ----------------------------------------------------------------------------------
@@ -106,8 +79,7 @@ class NodeNotValid(Shape):
 NodeValidation = NodeValid | NodeNotValid
 
 
-class ComputedConfig(Shape):
-    computed_config: Any
+ComputedConfig = envelope("ComputedConfig", computed_config=Any)
 
 
 class NodeExecutionSuccess(Shape):
@@ -154,16 +126,9 @@ class RunsAnswer(Shape):
     runs: list[shapes.Run]
 
 
-class RunMetricsAnswer(Shape):
-    run_metrics: list[shapes.RunMetric]
-
-
-class BatchAnswer(Shape):
-    batch: shapes.Batch
-
-
-class BatchListAnswer(Shape):
-    batches: list[shapes.Batch]
+RunMetricsAnswer = envelope("RunMetricsAnswer", run_metrics=list[shapes.RunMetric])
+BatchAnswer = envelope("BatchAnswer", batch=shapes.Batch)
+BatchListAnswer = envelope("BatchListAnswer", batches=list[shapes.Batch])
 
 
 class PreviewColumn(Shape):
@@ -192,8 +157,7 @@ class RecordsAnswer(Shape):
     records: list[shapes.Record]
 
 
-class RecordMetricsAnswer(Shape):
-    record_metrics: list[shapes.RecordMetric]
+RecordMetricsAnswer = envelope("RecordMetricsAnswer", record_metrics=list[shapes.RecordMetric])
 
 
 class SpanPage(Shape):

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from lading.api._schemas import envelope
 from lading.domain.shapes import Shape
 from lading.services.segmentation import shapes
 
-
-class SegmentAnswer(Shape):
-    segment: shapes.Segment
-
-
-class SegmentList(Shape):
-    segments: list[shapes.Segment]
+SegmentAnswer = envelope("SegmentAnswer", segment=shapes.Segment)
+SegmentList = envelope("SegmentList", segments=list[shapes.Segment])
 
 
 class SegmentColumn(Shape):
@@ -37,12 +33,8 @@ class SegmentFetch(Shape):
     is_refreshing: bool
 
 
-class ChangeAnswer(Shape):
-    change: shapes.Change
-
-
-class ChangeList(Shape):
-    changes: list[shapes.Change]
+ChangeAnswer = envelope("ChangeAnswer", change=shapes.Change)
+ChangeList = envelope("ChangeList", changes=list[shapes.Change])
 
 
 class ChangeFetch(Shape):

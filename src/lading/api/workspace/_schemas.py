@@ -4,44 +4,19 @@ Documentation only: see `api/_schemas.py` for why the routes' answers never pass
 
 from __future__ import annotations
 
+from lading.api._schemas import envelope
 from lading.domain.shapes import Shape
 from lading.services.workspace import shapes
 
-
-class FolderAnswer(Shape):
-    folder: shapes.Folder
-
-
-class FolderList(Shape):
-    folders: list[shapes.Folder]
-
-
-class ReportAnswer(Shape):
-    report: shapes.Report
-
-
-class ReportList(Shape):
-    reports: list[shapes.Report]
-
-
-class RoleList(Shape):
-    roles: list[shapes.Role]
-
-
-class SessionAnswer(Shape):
-    session: shapes.WorkSession
-
-
-class TokenAnswer(Shape):
-    token: shapes.Token
-
-
-class TokenList(Shape):
-    tokens: list[shapes.Token]
-
-
-class UserAnswer(Shape):
-    user: shapes.User
+FolderAnswer = envelope("FolderAnswer", folder=shapes.Folder)
+FolderList = envelope("FolderList", folders=list[shapes.Folder])
+ReportAnswer = envelope("ReportAnswer", report=shapes.Report)
+ReportList = envelope("ReportList", reports=list[shapes.Report])
+RoleList = envelope("RoleList", roles=list[shapes.Role])
+SessionAnswer = envelope("SessionAnswer", session=shapes.WorkSession)
+TokenAnswer = envelope("TokenAnswer", token=shapes.Token)
+TokenList = envelope("TokenList", tokens=list[shapes.Token])
+UserAnswer = envelope("UserAnswer", user=shapes.User)
 
 
 class UserList(Shape):
@@ -56,12 +31,8 @@ class ProfileAnswer(Shape):
     user: shapes.ProfileUser
 
 
-class WorkspaceAnswer(Shape):
-    workspace: shapes.Workspace
-
-
-class WorkspaceList(Shape):
-    workspaces: list[shapes.Workspace]
+WorkspaceAnswer = envelope("WorkspaceAnswer", workspace=shapes.Workspace)
+WorkspaceList = envelope("WorkspaceList", workspaces=list[shapes.Workspace])
 
 
 class MultipartStarted(Shape):
@@ -84,8 +55,7 @@ class PartStored(Shape):
     etag: str
 
 
-class MultipartCompleted(Shape):
-    s3_filename: str
+MultipartCompleted = envelope("MultipartCompleted", s3_filename=str)
 
 
 class Empty(Shape):
