@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except LadingError as exc:
         emit(exc.to_document())
         code = exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # outside a wait (those say more: `cli.interrupt.following`)
         sys.stderr.write("interrupted; work already submitted continues\n")
-        code = 130
+        code = int(getattr(exc, "exit_code", 130))
     except Exception as exc:  # the last line of defence: the documented shape, nothing of the exception
         refusal = _refusal(exc)
         if refusal is not None:  # a driver refusal raised outside SQLAlchemy (raw cursors, COPY)
