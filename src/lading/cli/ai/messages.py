@@ -30,7 +30,9 @@ def create(
     language_model_slug: str = typer.Option(None, "--language-model-slug", help="Overrides the release's model once."),
     temperature: float = typer.Option(None, "--temperature", help="0.0 deterministic … 1.0 creative."),
     max_steps: int = typer.Option(None, "--max-steps", help="Cap on model turns plus action calls (1–50)."),
-    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the answer is success or error."),
+    wait: bool = typer.Option(False, "--wait-until-finished",
+                              help="Block until the answer is success or error (Ctrl-C stops the wait, never the "
+                                   "answer)."),
     polling_interval: int = typer.Option(2000, "--polling-interval",
                                          help="Remote mode: the longest pause between two polls of the answer "
                                               "(embedded, waiting drives the answer here)."),
