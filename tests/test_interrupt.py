@@ -244,3 +244,48 @@ def test_a_remote_wait_interrupted_leaves_the_batch_to_the_server(api_server: An
 
     done = _until(finished, 180, "the server to finish the batch")
     assert done["status"] == "success" and done["executedRunsCount"] == RECORDS == done["runsCount"]
+
+
+@pytest.mark.embedded_only
+def test_a_long_step_in_flight_does_not_hold_the_cli_back() -> None:
+    """The signal lands in the middle of an 8-second script step: the CLI gives it up after a short
+    grace and exits at once; the background worker runs the step again (the re-run counted on the one
+    execution of that node) and the run succeeds."""
+    from sqlalchemy import select
+
+    from lading.store.schema import executions, runs
+
+    graph = chain(start(), node("long", "script", {"script": BUSY.format(ms=8000, value="1")}), end())
+    proc = _lading("orchestration", "run", "create", "--nodes", j(graph), "--wait-until-finished")
+
+    def in_flight() -> Any:
+        sess = _store()
+        with sess.db.read() as conn:
+            return conn.execute(select(executions.c.run_uuid).where(
+                executions.c.workspace_uuid == sess.workspace_uuid, executions.c.node_slug == "long",
+                executions.c.status == "running")).scalar()
+
+    try:
+        run_uuid = str(_until(in_flight, 120, "the long step to start"))
+        time.sleep(0.5)
+    finally:
+        if proc.poll() is None:
+            took, out, err = _stopped(proc, signal.SIGINT)
+        else:
+            out, err = proc.communicate()
+            raise AssertionError(f"the CLI finished before the signal: {proc.returncode} {out} {err}")
+    assert proc.returncode == 130, (out, err)
+    assert took < 5, f"the CLI took {took:.1f}s to stop"
+    _assert_told(out, err, "run", run_uuid)
+    assert _held_by(proc.pid) == []
+
+    def finished() -> Any:
+        with _store().db.read() as conn:
+            status = conn.execute(select(runs.c.status).where(runs.c.uuid == run_uuid)).scalar_one()
+        return status if status not in ("pending", "running") else None
+
+    assert _until(finished, 180, "the run to finish without the CLI") == "success"
+    with _store().db.read() as conn:
+        long_steps = conn.execute(select(executions.c.status, executions.c.attempts).where(
+            executions.c.run_uuid == run_uuid, executions.c.node_slug == "long")).all()
+    assert [tuple(step) for step in long_steps] == [("success", 2)]

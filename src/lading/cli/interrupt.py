@@ -19,6 +19,14 @@ from typing import Any
 from lading.worker import WaitInterrupted
 
 _SIGNALS = (signal.SIGINT, signal.SIGHUP)
+# Set once a wait was interrupted and its work handed over (`interrupted`).
+_state = {"interrupted": False}
+
+
+def interrupted() -> bool:
+    """True once this process stopped a wait: its work is elsewhere, and nothing it still runs (a step
+    abandoned in a thread, a sandbox call) is worth waiting for before the process exits."""
+    return _state["interrupted"]
 
 
 def _raise(signum: int, _frame: object) -> None:
@@ -48,6 +56,7 @@ def following(noun: str, uuid: str, follow: str, current: Callable[[], Any], *, 
             signal.signal(ignored, signal.SIG_IGN)
         if on_interrupt is not None:
             on_interrupt()
+        _state["interrupted"] = True
         _report(noun, uuid, follow, current, remote=remote)
         raise typer.Exit(128 + signum) from None
     finally:
