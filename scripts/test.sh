@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
-.venv/bin/pip install -q -e '.[test]'
+.venv/bin/pip install -q -c constraints.txt -e '.[test]'  # exact versions: constraints.txt (scripts/lock.sh)
 
 export LADING_CACHE_DIR=${LADING_CACHE_DIR:-$PWD/.cache}
 mkdir -p "$LADING_CACHE_DIR"

@@ -59,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except LadingError as exc:
         emit(exc.to_document())
         code = exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # outside a wait (those say more: `cli.interrupt.following`)
         sys.stderr.write("interrupted; work already submitted continues\n")
-        code = 130
+        code = int(getattr(exc, "exit_code", 130))
     except Exception as exc:  # the last line of defence: the documented shape, nothing of the exception
         refusal = _refusal(exc)
         if refusal is not None:  # a driver refusal raised outside SQLAlchemy (raw cursors, COPY)
@@ -90,8 +90,25 @@ def _run_and_settle(command: Any, args: list[str]) -> Any:
 
 def _exit(argv: list[str] | None, code: int) -> int:
     if argv is None:
+        _leave_now_if_interrupted(code)
         sys.exit(code)
     return code
+
+
+def _leave_now_if_interrupted(code: int) -> None:
+    """After an interrupted wait the work is the background worker's: a step this process abandoned may
+    still be running in a thread (a long script), and a normal exit would wait for it. The answer is
+    printed, the leases given up and every write committed, so the process ends here at once."""
+    from lading.cli.interrupt import interrupted
+
+    if not interrupted():
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _refusal(exc: BaseException) -> Any:

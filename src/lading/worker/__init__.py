@@ -2,7 +2,7 @@
 
 Public face (what faces — the CLI, MCP, chats, the API — call):
 - `finish_run(session, run_uuid, wait=…)`, `finish_batch(…)`: the one "wait for it, or hand it to a
-  worker" policy;
+  worker" policy; a wait interrupted by Ctrl-C or SIGHUP hands its work over and raises `WaitInterrupted`;
 - `hand_over(session)`, `settle(session)`: start the embedded background worker when work was left
   behind (`settle` reads what services announced on `Session.work`);
 - `serve(session, …)`: the `lading worker` process (run loop, scheduler, background lock).
@@ -18,7 +18,7 @@ services never import it, which is why they announce work instead of starting a 
 
 from __future__ import annotations
 
-from lading.worker.policy import finish_batch, finish_run, hand_over, settle
+from lading.worker.policy import WaitInterrupted, finish_batch, finish_run, hand_over, settle
 from lading.worker.process import serve
 
-__all__ = ["finish_batch", "finish_run", "hand_over", "serve", "settle"]
+__all__ = ["WaitInterrupted", "finish_batch", "finish_run", "hand_over", "serve", "settle"]

@@ -89,6 +89,9 @@ class WorkerOptions:
     # While this returns True the worker never counts as idle (the on-demand worker stays up for the
     # scheduler while cron schedules exist).
     keep_alive: Callable[[], bool] | None = None
+    # On a stop request, how long in-flight runs have to reach a node boundary before they are
+    # abandoned (their leases released all the same); None waits for every one of them.
+    stop_grace: float | None = None
 
 
 @dataclass
@@ -118,6 +121,11 @@ class Worker:
         self._feed_busy = True  # until a first feed attempt has found nothing to feed
         self._background: set[asyncio.Task[None]] = set()
         self._stopping = False
+        # Set by a second interrupt: in-flight runs are abandoned without waiting for `stop_grace`.
+        self._abandon = False
+        # The signal that stopped a foreground worker (`interrupt`); None while none has.
+        self.stopped_by: int | None = None
+        self._commit_lock = asyncio.Lock()
         self._graphs: dict[str, Graph] = {}
         self.steps = 0
 
@@ -137,6 +145,16 @@ class Worker:
         if not self._stopping:
             log.info("stopping: releasing in-flight runs at their next node boundary")
         self._stopping = True
+
+    def interrupt(self, signum: int) -> None:
+        """A signal to a foreground worker (a waiting CLI's Ctrl-C): stop as `request_stop` does; a second
+        one abandons in-flight runs at once. Only plain flags are set: this runs inside a signal handler,
+        and the loop looks at them every `poll_interval`."""
+        if self.stopped_by is None:
+            self.stopped_by = signum
+            self._stopping = True
+        else:
+            self._abandon = True
 
     async def run(self) -> None:
         committer = asyncio.create_task(self._committer())
@@ -213,15 +231,34 @@ class Worker:
             if self._feed_task is not None:
                 await asyncio.gather(self._feed_task, return_exceptions=True)
             if self._active:
+                if self._stopping and self.options.stop_grace is not None:
+                    await self._abandon_after(self.options.stop_grace)
                 await asyncio.gather(*self._active.values(), return_exceptions=True)
             if self._background:
                 await asyncio.gather(*self._background, return_exceptions=True)
-            committer.cancel()
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await committer
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            async with self._commit_lock:  # a commit in flight lands before the leases are given up
+                committer.cancel()
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await committer
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
+            if self._stopping:
+                # Whatever this worker still holds (abandoned runs, a batch's feed) is free for another
+                # worker now, not when the lease would have expired.
+                released = await asyncio.to_thread(run_queue.release_leases, self.db, self.owner)
+                if released:
+                    log.info("released %d runs for other workers", released)
+
+    async def _abandon_after(self, grace: float) -> None:
+        """Give in-flight runs `grace` seconds to reach a node boundary (where they release their lease
+        themselves), then cancel the rest: their uncommitted step is redone by the next worker, as after
+        a crash (a slow node's `running` marker counts the re-run)."""
+        deadline = asyncio.get_running_loop().time() + grace
+        while self._active and not self._abandon and asyncio.get_running_loop().time() < deadline:
+            await asyncio.wait(list(self._active.values()), timeout=0.05)
+        for task in list(self._active.values()):
+            task.cancel()
 
     async def _feed_loop(self) -> None:
         """Feed chunk after chunk, with no gap, while a batch source has rows (in a thread, beside
@@ -366,8 +403,9 @@ class Worker:
             if not batch:
                 continue
             try:
-                result = await asyncio.to_thread(run_queue.commit_outcomes, self.db, self.owner,
-                                                 [p.outcome for p in batch], utcnow())
+                async with self._commit_lock:
+                    result = await asyncio.to_thread(run_queue.commit_outcomes, self.db, self.owner,
+                                                     [p.outcome for p in batch], utcnow())
             except Exception as exc:
                 log.error("commit of %d outcomes failed: %s", len(batch), str(exc)[:500])
                 for p in batch:
@@ -412,4 +450,54 @@ def run_worker(db: Database, options: WorkerOptions, ports: Ports | None = None,
     return asyncio.run(main())
 
 
-__all__ = ["Worker", "WorkerOptions", "run_worker"]
+def run_until_interrupted(db: Database, options: WorkerOptions, ports: Ports | None,
+                          signals: tuple[int, ...]) -> int | None:
+    """`run_worker` for a caller waiting in the foreground (a CLI with `--wait-until-finished`).
+
+    The first of `signals` stops the worker: in-flight runs get `options.stop_grace` seconds to reach a
+    node boundary (a second signal abandons them at once), then every lease it holds is released so
+    another worker takes over at once. Returns that signal, or None when the worker ended on its own.
+    Outside the main thread (where signals cannot be handled) it is `run_worker`, returning None."""
+    import signal
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    holder: dict[str, Any] = {}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        worker = holder.get("worker")
+        if worker is None:
+            holder["early"] = signum
+        else:
+            worker.interrupt(signum)
+
+    async def main() -> int | None:
+        loop = asyncio.get_running_loop()
+        threads = ThreadPoolExecutor(thread_name_prefix="lading-step")
+        loop.set_default_executor(threads)
+        worker = Worker(db, options, ports=ports)
+        holder["worker"] = worker
+        if "early" in holder:
+            worker.interrupt(holder["early"])
+        try:
+            await worker.run()
+        finally:
+            if worker.stopped_by is not None:
+                # An abandoned step may still be running in a thread (a long script): the loop must not
+                # wait for it before the caller can say where its work went.
+                loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+                threads.shutdown(wait=False, cancel_futures=True)
+        return worker.stopped_by
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in signals:
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        return asyncio.run(main())
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+__all__ = ["Worker", "WorkerOptions", "run_until_interrupted", "run_worker"]

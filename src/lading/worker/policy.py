@@ -5,10 +5,15 @@ drives its own run tree (or batch) in this process until it is terminal, while a
 help, so it answers as soon as the work is done whether or not a worker is running. Work a service
 left behind without a caller to wait for it (a play's batch, a new cron schedule) is announced on
 the session (`Session.work`) and handed over once the command is done (`settle`).
+
+Waiting never strands work: a waiting caller interrupted by Ctrl-C (SIGINT) or a closed terminal
+(SIGHUP) stops driving, releases every lease it holds at once, starts (or wakes) the background
+worker and raises `WaitInterrupted`, so the work carries on without it.
 """
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +23,27 @@ from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services.session import Session
 from lading.worker.adapters import ServicePorts
 from lading.worker.host import ensure_background_worker
-from lading.worker.loop import WorkerOptions, run_worker
+from lading.worker.loop import WorkerOptions, run_until_interrupted
+
+# What ends a foreground wait: Ctrl-C and the terminal going away.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGHUP)
+# How long in-flight runs of an interrupted wait have to reach a node boundary before they are
+# abandoned to the background worker (their uncommitted step is redone there).
+INTERRUPT_GRACE_SECONDS = 0.5
+
+
+class WaitInterrupted(KeyboardInterrupt):
+    """A waiting caller was interrupted by `signum`; its work is already in the background worker's
+    hands. A KeyboardInterrupt, so code that lets Ctrl-C through lets this through too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's convention for a process ended by a signal: 128 + its number (130, 129)."""
+        return 128 + self.signum
 
 
 def hand_over(session: Session) -> None:
@@ -79,8 +104,17 @@ def drive_until_finished(session: Session, run_uuid: str, *, status_of: Callable
     """Execute this run's tree in-process until it is terminal (other workers may help)."""
     finished = _terminal_check(status_of, run_uuid, every=0.05)
     options = WorkerOptions(root_run_uuid=run_uuid, lease_seconds=session.settings.lease_seconds,
-                            poll_interval=0.05, stop_when=finished, concurrency=64)
-    run_worker(session.db, options, ServicePorts(session.db))
+                            poll_interval=0.05, stop_when=finished, concurrency=64,
+                            stop_grace=INTERRUPT_GRACE_SECONDS)
+    _drive(session, options)
+
+
+def _drive(session: Session, options: WorkerOptions) -> None:
+    """Drive in this process until `options.stop_when`; on Ctrl-C or SIGHUP hand the work over and raise."""
+    stopped_by = run_until_interrupted(session.db, options, ServicePorts(session.db), STOP_SIGNALS)
+    if stopped_by is not None:
+        hand_over(session)
+        raise WaitInterrupted(stopped_by)
 
 
 def drive_batch_until_finished(session: Session, batch_uuid: str, *, status_of: Callable[[str], Any],
@@ -100,8 +134,8 @@ def drive_batch_until_finished(session: Session, batch_uuid: str, *, status_of: 
         ticker.start()
     try:
         options = WorkerOptions(lease_seconds=session.settings.lease_seconds, poll_interval=0.05, stop_when=finished,
-                                batch_uuid=batch_uuid)
-        run_worker(session.db, options, ServicePorts(session.db))
+                                batch_uuid=batch_uuid, stop_grace=INTERRUPT_GRACE_SECONDS)
+        _drive(session, options)
     finally:
         stop.set()
         if ticker is not None:

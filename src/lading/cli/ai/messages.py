@@ -30,7 +30,9 @@ def create(
     language_model_slug: str = typer.Option(None, "--language-model-slug", help="Overrides the release's model once."),
     temperature: float = typer.Option(None, "--temperature", help="0.0 deterministic … 1.0 creative."),
     max_steps: int = typer.Option(None, "--max-steps", help="Cap on model turns plus action calls (1–50)."),
-    wait: bool = typer.Option(False, "--wait-until-finished", help="Block until the answer is success or error."),
+    wait: bool = typer.Option(False, "--wait-until-finished",
+                              help="Block until the answer is success or error (Ctrl-C stops the wait, never the "
+                                   "answer)."),
     polling_interval: int = typer.Option(2000, "--polling-interval",
                                          help="Remote mode: the longest pause between two polls of the answer "
                                               "(embedded, waiting drives the answer here)."),
@@ -45,9 +47,21 @@ def create(
     remote = target()
     if remote is not None:
         exchange = remote.call("POST", "/ai/messages", body={k: v for k, v in fields.items() if v is not None})
-        emit(_waited(remote, exchange, polling_interval) if wait else exchange)
+        if wait:
+            from lading.cli.interrupt import following
+
+            sent, answer_uuid = exchange, exchange["assistantMessage"]["uuid"]
+
+            def as_it_stands() -> dict[str, Any]:
+                return {**sent, "assistantMessage": remote.call("GET", f"/ai/messages/{answer_uuid}")["message"]}
+
+            with following("message", answer_uuid, f"lading ai message get {answer_uuid}", as_it_stands,
+                           remote=True):
+                exchange = _waited(remote, exchange, polling_interval)
+        emit(exchange)
         return
-    from lading.worker import finish_run
+    from lading.cli.interrupt import following
+    from lading.worker import finish_run, hand_over
 
     sess = session()
     started = messages.create(
@@ -55,8 +69,14 @@ def create(
         overrides=messages.Overrides(actions=fields["actions"], resources=fields["resources"],
                                      language_model_slug=language_model_slug, temperature=temperature,
                                      max_steps=max_steps))
-    finish_run(sess, started.run_uuid, wait=wait)
-    emit(messages.exchange(sess, started))
+    if not wait:
+        finish_run(sess, started.run_uuid, wait=False)
+        emit(messages.exchange(sess, started))
+        return
+    with following("message", started.assistant_uuid, f"lading ai message get {started.assistant_uuid}",
+                   lambda: messages.exchange(sess, started), remote=False, on_interrupt=lambda: hand_over(sess)):
+        finish_run(sess, started.run_uuid, wait=True)
+        emit(messages.exchange(sess, started))
 
 
 def _waited(remote: Target, exchange: dict[str, Any], polling_interval_ms: int) -> dict[str, Any]:

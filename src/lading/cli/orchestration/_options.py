@@ -16,7 +16,8 @@ from lading.cli.output import split_list
 STATUSES_HELP = "Comma-separated statuses (aliases: finished = success, failed = error)."
 FORMAT_HELP = "File format: csv (default) or json."
 
-WAIT_FOR_RUN = typer.Option(False, "--wait-until-finished", help="Block until the run is terminal.")
+WAIT_FOR_RUN = typer.Option(False, "--wait-until-finished",
+                            help="Block until the run is terminal (Ctrl-C stops the wait, never the run).")
 POLLING_INTERVAL = typer.Option(5000, "--polling-interval", help="Milliseconds between polls.")
 
 _CREATED: dict[str, Flag] = {
@@ -68,7 +69,8 @@ class BatchDelivery(NamedTuple):
 
 
 BATCH_DELIVERY: dict[str, Flag] = {
-    "wait": (bool, typer.Option(False, "--wait-until-finished", help="Block until the batch is terminal.")),
+    "wait": (bool, typer.Option(False, "--wait-until-finished",
+                                help="Block until the batch is terminal (Ctrl-C stops the wait, never the batch).")),
     "polling_interval": (int, POLLING_INTERVAL),
     "webhook_url": (str, typer.Option(None, "--webhook-url", help="POSTed the final batch document when terminal.")),
     "webhook_secret": (str, typer.Option(None, "--webhook-secret", help="Signs the webhook (X-Lading-Signature).")),

@@ -1,7 +1,7 @@
 """What the `orchestration run|batch|record …` commands need beyond `answer` to work remotely (spec
 C §3.1): request bodies from their parsed flags, and files streamed back through the export link of
 their HTTP route (api.md §12), so each prints what the embedded command prints. Waiting is
-`_remote_answers.poll_until_terminal`."""
+`_waiting` (polling with `_remote_answers.poll_until_terminal`)."""
 
 from __future__ import annotations
 

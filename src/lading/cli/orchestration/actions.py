@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import typer
 
 from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import BATCH_DELIVERY, POLLING_INTERVAL, WAIT_FOR_RUN, BatchDelivery
 from lading.cli.output import emit, parse_json_flag, warn
-
-if TYPE_CHECKING:
-    from lading.cli.remote import Target
 
 action_app = typer.Typer(help="Find, run and describe single actions (connector, native, tool, agent).",
                          no_args_is_help=True, context_settings=help_settings())
@@ -63,27 +58,24 @@ def execute(
     if remote is None:
         emit(_execute_here(parsed, inputs, wait))
         return
-    from lading.cli.orchestration._remote_answers import poll_until_terminal
+    from lading.cli.orchestration._waiting import wait_for_run
 
     result = remote.call("POST", "/orchestration/actions/execute",
                          body={"action": parsed, "data": {} if inputs is None else inputs})
     if wait:
         # The server's worker executes the run; its `GET /orchestration/runs/:uuid` is what `run get` prints.
-        result = poll_until_terminal(remote, f"/orchestration/runs/{result['run']['uuid']}", "run", polling_interval)
+        result = wait_for_run(remote, result["run"]["uuid"], polling_interval)
     emit(result)
 
 
 def _execute_here(action: object, data: object, wait: bool) -> object:
     """`action execute` on the embedded store: the run, driven here until terminal when waiting."""
     from lading.cli.common import local_session
-    from lading.services.orchestration import actions, runs
-    from lading.worker import finish_run
+    from lading.cli.orchestration._waiting import finish_run_here
+    from lading.services.orchestration import actions
 
     sess = local_session()
-    result = actions.execute(sess, action, data)
-    run_uuid = result["run"]["uuid"]
-    finish_run(sess, run_uuid, wait=wait)
-    return runs.get_run(sess, run_uuid) if wait else result
+    return finish_run_here(sess, actions.execute(sess, action, data), wait)
 
 
 @action_app.command("execute-batch")
@@ -112,27 +104,10 @@ def execute_batch(
                          body={"action": parsed, "records": rows, "webhookUrl": delivery.webhook_url,
                                "webhookSecret": delivery.webhook_secret})
     if delivery.wait:
-        result = _wait_for_batch(remote, result["batch"]["uuid"], delivery.polling_interval)
+        from lading.cli.orchestration._waiting import wait_for_batch
+
+        result = wait_for_batch(remote, result["batch"]["uuid"], delivery.polling_interval)
     emit(result)
-
-
-def _wait_for_batch(remote: Target, batch_uuid: str, polling_interval: int) -> dict[str, Any]:
-    """Poll the server's `GET /orchestration/batches/:uuid` until terminal, drawing progress."""
-    from lading.cli.orchestration._remote_answers import poll_until_terminal
-    from lading.cli.progress import BatchProgress
-
-    latest: dict[str, Any] = {}
-    progress = BatchProgress(lambda: latest)
-
-    def seen(batch: dict[str, Any]) -> None:
-        latest.update(batch)
-        progress()
-
-    try:
-        return poll_until_terminal(remote, f"/orchestration/batches/{batch_uuid}", "batch", polling_interval,
-                                   on_poll=seen)
-    finally:
-        progress.close()
 
 
 @action_app.command("get-output-schema")

@@ -73,40 +73,16 @@ def remote_after_create(remote: Target, result: dict[str, Any], wait: bool, poll
     if not wait:
         emit(result)
         return
-    from lading.cli.orchestration._remote_answers import poll_until_terminal
-    from lading.cli.progress import BatchProgress
+    from lading.cli.orchestration._waiting import wait_for_batch
 
-    latest: dict[str, Any] = {"batch": result["batch"]}
-    progress = BatchProgress(lambda: latest["batch"])
-
-    def seen(batch: dict[str, Any]) -> None:
-        latest["batch"] = batch
-        progress()
-
-    try:
-        final = poll_until_terminal(remote, f"/orchestration/batches/{result['batch']['uuid']}", "batch",
-                                    polling_interval, on_poll=seen)
-    finally:
-        progress.close()
-    emit(final)
+    emit(wait_for_batch(remote, result["batch"]["uuid"], polling_interval))
 
 
 def after_create(sess: Session, batch_uuid: str, result: dict, wait: bool) -> None:
     """Hand a new batch to the worker (or wait for it, showing progress) and print it (also `action execute-batch`)."""
-    from lading.cli.progress import BatchProgress
-    from lading.services.orchestration import batches
-    from lading.worker import finish_batch
+    from lading.cli.orchestration._waiting import finish_batch_here
 
-    if not wait:
-        finish_batch(sess, batch_uuid, wait=False)
-        emit(result)
-        return
-    progress = BatchProgress(lambda: batches.get_batch(sess, batch_uuid)["batch"])
-    try:
-        finish_batch(sess, batch_uuid, wait=True, on_progress=progress)
-    finally:
-        progress.close()
-    emit(batches.get_batch(sess, batch_uuid))
+    emit(finish_batch_here(sess, batch_uuid, result, wait))
 
 
 @batch_app.command("get")

@@ -39,20 +39,17 @@ def create(
                 "data": {} if parsed_data is None else parsed_data}
         result = remote.call("POST", "/orchestration/runs", body={k: v for k, v in body.items() if v is not None})
         if wait:
-            from lading.cli.orchestration._remote_answers import poll_until_terminal
+            from lading.cli.orchestration._waiting import wait_for_run
 
-            result = poll_until_terminal(remote, f"/orchestration/runs/{result['run']['uuid']}", "run",
-                                         polling_interval)
+            result = wait_for_run(remote, result["run"]["uuid"], polling_interval)
         emit(result)
         return
-    from lading.worker import finish_run
+    from lading.cli.orchestration._waiting import finish_run_here
 
     sess = local_session()
     result = runs.create_run(sess, workflow_uuid=workflow_uuid, data=parsed_data, nodes=parsed_nodes,
                              release_uuid=release_uuid)
-    run_uuid = result["run"]["uuid"]
-    finish_run(sess, run_uuid, wait=wait)
-    emit(runs.get_run(sess, run_uuid) if wait else result)
+    emit(finish_run_here(sess, result, wait))
 
 
 @run_app.command("get")
