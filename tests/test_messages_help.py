@@ -362,6 +362,12 @@ def test_zsh_completion_script_and_install(tmp_path: Path) -> None:
     assert "lading" in (tmp_path / "user" / ".bashrc").read_text()
 
 
+def test_a_group_alone_prints_its_help_page() -> None:
+    code, text = run_cli("orchestration")
+    assert code == 2 and isinstance(text, str) and text.startswith("Usage: lading orchestration")
+    assert "query     Read-only SQL over the runtime tables" in text
+
+
 def test_root_help_offers_completion() -> None:
     code, text = run_cli("--help")
     assert code == 0 and "--install-completion" in text and "--show-completion" in text

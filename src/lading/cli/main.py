@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from lading.cli.app import app
     from lading.cli.helptext import prepare
-    from lading.cli.output import emit
+    from lading.cli.output import emit, emit_text
     from lading.domain.errors import LadingError
 
     command = typer.main.get_command(app)
@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         code = int(getattr(exc, "exit_code", 0) or 0)
     except _classes("Abort"):
         code = 130
+    except _classes("NoArgsIsHelpError") as exc:
+        # `lading` or `lading orchestration` alone: the page `--help` prints, readable, not a JSON string.
+        emit_text(exc.ctx.get_help() if getattr(exc, "ctx", None) is not None else exc.format_message())  # type: ignore[attr-defined]
+        code = 2
     except _classes("UsageError") as exc:
         emit({"errorMessage": _usage_text(exc), "reason": USAGE_REASON, "status": 400, "statusCode": 400})
         code = 2
