@@ -193,10 +193,11 @@ def test_update_draft_rejects_bad_fields_and_keeps_the_draft(flags: tuple[str, .
 
 def test_usage_errors_exit_2() -> None:
     agent = make_agent()
-    fails(None, "ai", "release", "update-draft", "--agent-uuid", agent["uuid"], "--with-reasoning", "maybe", code=2)
-    fails(None, "ai", "release", "update-draft", "--agent-uuid", agent["uuid"], "--actions", "[oops", code=2)
-    fails(None, "ai", "release", "update-draft", "--agent-uuid", agent["uuid"], "--temperature", "hot", code=2)
-    fails(None, "ai", "agent", "create", code=2)
+    draft = ("ai", "release", "update-draft", "--agent-uuid", agent["uuid"])
+    fails("invalidPayload", *draft, "--with-reasoning", "maybe", code=2)
+    fails("invalidPayload", *draft, "--actions", "[oops", code=2)
+    fails("invalidPayload", *draft, "--temperature", "hot", code=2)
+    fails("invalidPayload", "ai", "agent", "create", code=2)
 
 
 def test_icon_validation() -> None:

@@ -106,13 +106,13 @@ def test_agent_memories_belong_to_one_agent() -> None:
 
 def test_bad_input_is_refused_and_writes_nothing() -> None:
     uuid = agent()
-    out = fails(None, "ai", "memory", "list", "--scope", "agent", code=2)
+    out = fails("invalidPayload", "ai", "memory", "list", "--scope", "agent", code=2)
     assert out["errorMessage"].startswith("error: required option '--agent-uuid <uuid>' not specified")
-    fails(None, "ai", "memory", "update", "--scope", "agent", "--content", "x", code=2)
-    out = fails(None, "ai", "memory", "update", "--scope", "workspace", code=2)
+    fails("invalidPayload", "ai", "memory", "update", "--scope", "agent", "--content", "x", code=2)
+    out = fails("invalidPayload", "ai", "memory", "update", "--scope", "workspace", code=2)
     assert out["errorMessage"] == "error: required option '--content <content>' not specified"
-    fails(None, "ai", "memory", "list", code=2)
-    fails(None, "ai", "memory", "remove", "--scope", "workspace", code=2)  # which memory?
+    fails("invalidPayload", "ai", "memory", "list", code=2)
+    fails("invalidPayload", "ai", "memory", "remove", "--scope", "workspace", code=2)  # which memory?
     out = fails("invalidData", "ai", "memory", "list", "--scope", "team")
     assert "workspace, user, agent" in out["errorMessage"]
     fails("invalidData", "ai", "memory", "update", "--scope", "workspace", "--content", "x", "--agent-uuid", uuid)

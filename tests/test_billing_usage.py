@@ -119,7 +119,7 @@ def test_other_workspace_usage_is_never_counted(stores: tuple[Filled, Filled]) -
 
 
 @pytest.mark.parametrize(("flags", "fragment"), [
-    (("--from", "2025-01-15"), "--to"),
+    (("--to", "2025-1-15"), "--to"),
     (("--from", "2025-13-01", "--to", "2025-12-31"), "YYYY-MM-DD"),
     (("--from", "yesterday", "--to", "2025-01-01"), "YYYY-MM-DD"),
     (("--from", "2025-02-01", "--to", "2025-01-01"), "later"),

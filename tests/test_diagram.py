@@ -176,14 +176,14 @@ def test_bad_format_or_direction_is_a_usage_error() -> None:
 # --- ASCII ------------------------------------------------------------------------------------------
 
 
-def test_ascii_linear_steps_are_two_centred_lines_on_a_spine() -> None:
+def test_ascii_linear_steps_are_centred_lines_on_a_spine() -> None:
     graph = [node(1, "start", "start", [2]), node(2, "v", "variables", [3]),
              connector(3, "e", "google_sheets", "addRow", [4]), node(4, "end", "end")]
     d = render_diagram(graph, format="ascii", direction="LR")
     lines = d.text.splitlines()
     assert [s.strip() for s in lines] == [
-        "Native", "Start", "│", "Native", "Variables", "│", "Google Sheets", "addRow", "│", "Native", "End",
-    ]
+        "Native", "Start", "│", "Native", "Variables", "v", "│", "Google Sheets", "addRow", "e", "│", "Native", "End",
+    ]  # what the step does, then its slug (left out where it says the same as the action: start, end)
     spine = {line.index("│") for line in lines if "│" in line}
     assert len(spine) == 1
     assert d.warnings == []
@@ -239,7 +239,7 @@ def test_ascii_paid_highlight_and_fallback_mark() -> None:
     graph = [node(1, "start", "start", [2]), connector(2, "x", "acme", "go", [3], fallbackOnFailure=True),
              node(3, "end", "end")]
     d = render_diagram(graph, format="ascii", paid=["x"], highlight=[uid(2)])
-    assert "💳 go  ◀━" in d.text
+    assert "💳 x  ◀━" in d.text  # the marks close the step: on its last line, the slug
     assert "│ ↷" in d.text
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class QueryResult:
     columns: list[str]
     rows: list[dict[str, Any]]
     truncated: bool
+    types: list[str] = field(default_factory=list)  # ClickHouse's type of each column, as `columns`
 
 
 # The reason code of an error document: ClickHouse's own name for the error code.
@@ -379,4 +380,4 @@ class ChdbEngine:
         if truncated:
             data = data[: limits.max_result_rows]
         return QueryResult(columns=columns, rows=[dict(zip(columns, row, strict=False)) for row in data],
-                           truncated=truncated)
+                           truncated=truncated, types=[str(m.get("type", "")) for m in document.get("meta", [])])

@@ -22,7 +22,7 @@ app = typer.Typer(
     name="lading",
     help="Lading: workflow orchestration for revenue teams (Cargo CLI compatible).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     context_settings=help_settings(),
     pretty_exceptions_enable=False,
 )

@@ -30,16 +30,21 @@ def _click_modules() -> list[object]:
 def _classes(name: str) -> tuple[type[BaseException], ...]:
     return tuple(getattr(m, name) for m in _click_modules() if hasattr(m, name))
 
+# The reason of a usage error (unknown or missing flag, bad value): the API's for the same mistake in a body.
+USAGE_REASON = "invalidPayload"
+
 
 def main(argv: list[str] | None = None) -> int:
     import typer
 
     from lading.cli.app import app
-    from lading.cli.output import emit
+    from lading.cli.helptext import prepare
+    from lading.cli.output import emit, emit_text
     from lading.domain.errors import LadingError
 
     command = typer.main.get_command(app)
     _bound_integers(command)
+    prepare(command)
     args = list(sys.argv[1:] if argv is None else argv)
     code = 0
     try:
@@ -49,12 +54,17 @@ def main(argv: list[str] | None = None) -> int:
         code = int(getattr(exc, "exit_code", 0) or 0)
     except _classes("Abort"):
         code = 130
+    except _classes("NoArgsIsHelpError") as exc:
+        # `lading` or `lading orchestration` alone: the page `--help` prints, readable, not a JSON string.
+        emit_text(exc.ctx.get_help() if getattr(exc, "ctx", None) is not None else exc.format_message())  # type: ignore[attr-defined]
+        code = 2
     except _classes("UsageError") as exc:
-        emit({"errorMessage": _usage_text(exc), "status": 400, "statusCode": 400})
+        emit({"errorMessage": _usage_text(exc), "reason": USAGE_REASON, "status": 400, "statusCode": 400})
         code = 2
     except _classes("ClickException") as exc:
         # Click's classes are looked up by name (two copies), so the checker only knows BaseException.
-        emit({"errorMessage": f"error: {exc.format_message()}", "status": 400, "statusCode": 400})  # type: ignore[attr-defined]
+        emit({"errorMessage": f"error: {exc.format_message()}", "reason": USAGE_REASON,  # type: ignore[attr-defined]
+              "status": 400, "statusCode": 400})
         code = 2
     except LadingError as exc:
         emit(exc.to_document())

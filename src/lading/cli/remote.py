@@ -44,6 +44,7 @@ class UnreachableError(LadingError):
 
     exit_code = 4
     status_code = 503
+    default_reason = "networkError"
 
 
 @dataclass(frozen=True)

@@ -257,7 +257,7 @@ def new_id() -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = shown(value)  # JSON's words (`null`, `{"a": 1}`), never Python's
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -46,7 +46,10 @@ DENIED_NODES = ("Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter"
 
 class SqlRefusedError(ValidationError):
     """SQL the guard does not run; the message names what was refused. An unknown table carries no
-    reason code, so its message is exactly the documented `Table not found: <dataset>.<model>`."""
+    reason prefix, so its message is exactly the documented `Table not found: <dataset>.<model>`; the
+    document's reason is `invalidQuery`, as for any SQL the engine refuses."""
+
+    default_reason = "invalidQuery"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ class LadingError(Exception):
 
     status_code: int = 400
     exit_code: int = 1
+    # The reason code of a failure raised without one: every error document carries a `reason` a client can
+    # branch on (api.md §0.3). It is not prefixed to the message, whose wording stays the raiser's.
+    default_reason: str = "invalidData"
 
     def __init__(
         self,
@@ -36,14 +39,18 @@ class LadingError(Exception):
         # Extra top-level fields of the error document (e.g. `invalidNodes`).
         self.extra = extra or {}
 
+    def fallback_reason(self) -> str:
+        """`default_reason`, except that an unexpected failure (a 5xx of the base class) is `unknown`."""
+        if self.status_code >= 500 and self.default_reason == LadingError.default_reason:
+            return "unknown"
+        return self.default_reason
+
     def to_document(self) -> dict[str, Any]:
         """The JSON error document; `errorMessage` starts with the reason code when there is one."""
         text = self.message
         if self.reason and not text.startswith(self.reason):
             text = f"{self.reason}: {text}"
-        doc: dict[str, Any] = {"errorMessage": text}
-        if self.reason:
-            doc["reason"] = self.reason
+        doc: dict[str, Any] = {"errorMessage": text, "reason": self.reason or self.fallback_reason()}
         # `status` is the documented key (C §3.8, api.md §0.3); `statusCode` is kept for existing callers.
         doc["status"] = self.status_code
         doc["statusCode"] = self.status_code
@@ -57,6 +64,7 @@ class NotFoundError(LadingError):
     """An object the caller named does not exist in their workspace."""
 
     status_code = 404
+    default_reason = "notFound"
 
 
 def found(row: T | None, noun: str, key: str, *, details: dict[str, Any] | None = None) -> T:
@@ -79,13 +87,18 @@ class ConflictError(LadingError):
     """The request contradicts the current state (e.g. a read-only tool)."""
 
     status_code = 409
+    default_reason = "conflict"
 
 
 class UsageError(LadingError):
-    """Command-line usage error: unknown flag, missing flag, unparsable JSON flag (exit 2)."""
+    """Command-line usage error: unknown flag, missing flag, unparsable JSON flag (exit 2).
+
+    Its reason is the API's for the same mistake in a request body, `invalidPayload`, and its message is the
+    parser's text as the spec words it (`error: unknown option '--from-user'`), without a reason prefix."""
 
     status_code = 400
     exit_code = 2
+    default_reason = "invalidPayload"
 
 
 class AuthError(LadingError):
@@ -93,6 +106,7 @@ class AuthError(LadingError):
 
     status_code = 401
     exit_code = 3
+    default_reason = "unauthorized"
 
 
 class NodeExecutionError(Exception):

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from lading.domain.errors import NodeExecutionError
+from lading.domain.errors import NodeExecutionError, shown
 from lading.domain.nodes import EXECUTION_CHARGE
 from lading.domain.run_state import ChildBatch, ChildRun, ExecutionWrite, RunState, StepOutcome
 from lading.engine import natives
@@ -127,7 +127,7 @@ class Executor:
             return "connector nodes are not available in this installation yet (the connections capability)"
         if kind == "tool":
             return "tool nodes are not available in this installation yet (the connections capability)"
-        return f"unknown node kind '{kind}'"
+        return f"unknown node kind {shown(kind)}"
 
     def _native_action(self, kind: Any, action: Any) -> NativeAction:
         """The catalog entry that drives the node; an `agent` node is the native `agent` step by another kind."""

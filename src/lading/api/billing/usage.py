@@ -18,10 +18,11 @@ Caller = Annotated[Session, Depends(caller)]
 
 
 class MetricsQuery(Query):
-    # `from`/`to` are required (api.md §8) but checked by the service, so a missing one answers the
-    # same 400 document here as the CLI prints.
-    date_from: str | None = Field(None, alias="from", description="First UTC day, YYYY-MM-DD (inclusive).")
-    date_to: str | None = Field(None, alias="to", description="Last UTC day, YYYY-MM-DD (inclusive).")
+    # `from`/`to` default to the current UTC month, as on the CLI (the service fills them in).
+    date_from: str | None = Field(None, alias="from", description="First UTC day, YYYY-MM-DD (inclusive); "
+                                  "default: the first day of the current UTC month.")
+    date_to: str | None = Field(None, alias="to", description="Last UTC day, YYYY-MM-DD (inclusive); "
+                                "default: the last day of the current UTC month.")
     unit: str | None = Field(None, description="billing.credits, orchestration.executions or storage.records.")
     group_by: str | None = Field(None, description="integration_slug, connector_uuid, model_uuid, workflow_uuid "
                                                    "or agent_uuid.")
@@ -33,13 +34,7 @@ class MetricsQuery(Query):
     agent_uuid: str | None = None
 
 
-def _documented() -> dict[str, Any]:
-    extra = query_parameters(MetricsQuery)
-    for parameter in extra["parameters"]:
-        parameter["required"] = parameter["name"] in ("from", "to")
-    return extra
-
-
-@router.get("/metrics", summary="usage.getMetrics", openapi_extra=_documented(), **answers(schemas.UsageMetrics))
+@router.get("/metrics", summary="usage.getMetrics", openapi_extra=query_parameters(MetricsQuery),
+            **answers(schemas.UsageMetrics))
 def get_metrics(session: Caller, fields: Annotated[MetricsQuery, Depends(query(MetricsQuery))]) -> dict[str, Any]:
     return usage.get_metrics(session, **fields.model_dump())

@@ -12,8 +12,10 @@ usage_app = typer.Typer(help="Usage per UTC day.", no_args_is_help=True, context
 
 @usage_app.command("get-metrics")
 def get_metrics(
-    date_from: str = typer.Option(None, "--from", help="First UTC day, YYYY-MM-DD (required, inclusive)."),
-    date_to: str = typer.Option(None, "--to", help="Last UTC day, YYYY-MM-DD (required, inclusive)."),
+    date_from: str = typer.Option(None, "--from", help="First UTC day, YYYY-MM-DD, inclusive "
+                                   "(default: the first day of the current UTC month)."),
+    date_to: str = typer.Option(None, "--to", help="Last UTC day, YYYY-MM-DD, inclusive "
+                                 "(default: the last day of the current UTC month)."),
     unit: str = typer.Option(None, "--unit", help="billing.credits, orchestration.executions or storage.records."),
     group_by: str = typer.Option(None, "--group-by", help="workflow_uuid, connector_uuid, model_uuid, "
                                  "integration_slug or agent_uuid."),

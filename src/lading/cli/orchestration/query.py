@@ -14,7 +14,8 @@ query_app = typer.Typer(help="Read-only SQL over the runtime tables (runs, batch
 @query_app.command("execute")
 def execute(
     sql: str = typer.Argument(..., metavar="SQL", help="One ClickHouse SELECT; tables runs, batches, spans, "
-                              "records without a schema prefix, scoped to your workspace."),
+                              "records without a schema prefix, scoped to your workspace. `SHOW TABLES` lists them "
+                              "and `DESCRIBE <table>` gives a table's columns as {\"name\",\"type\"} rows."),
 ) -> None:
     """Run one read-only query (30 s, 10,000 result rows, 10,000,000 rows scanned); prints {"rows": [...]}."""
     from lading.cli.remote import target

@@ -42,9 +42,11 @@ def render_diagram(
     paid: Collection[str] = (),
     highlight: Collection[str] = (),
     connector_names: Mapping[str, str] | None = None,
+    agent_names: Mapping[str, str] | None = None,
 ) -> Diagram:
     """Draw a node graph. `paid`/`highlight` hold slugs or uuids; `connector_names` maps an
-    integrationSlug to its display name (default: the slug title-cased)."""
+    integrationSlug to its display name (default: the slug title-cased); `agent_names` maps an
+    agentUuid to the agent's name (default: the uuid's first eight characters)."""
     fmt = format.lower() if isinstance(format, str) else ""
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)} (got {shown(format)})")
@@ -54,7 +56,7 @@ def render_diagram(
     if dirn not in DIRECTIONS:
         raise UsageError(f"--direction must be one of {', '.join(DIRECTIONS)} (got {shown(direction)})")
     model = build_model(nodes, paid=paid, highlight=highlight)
-    labels = Labels(connector_names)
+    labels = Labels(connector_names, agent_names)
     warnings = list(model.warnings)
     if fmt == "mermaid":
         text = MermaidRenderer(model, labels, dirn, title or None).render()

@@ -123,8 +123,10 @@ def describe(node: NodeView) -> str:
 class Labels:
     """Display names of nodes, shared by both renderers."""
 
-    def __init__(self, connector_names: Mapping[str, str] | None) -> None:
+    def __init__(self, connector_names: Mapping[str, str] | None,
+                 agent_names: Mapping[str, str] | None = None) -> None:
         self._connector_names = dict(connector_names or {})
+        self._agent_names = dict(agent_names or {})
 
     def system(self, node: NodeView) -> str:
         """First ASCII line: who performs the step."""
@@ -160,7 +162,8 @@ class Labels:
         """`tool e487d28e` / `agent 1a2b3c4d` from `toolUuid`/`agentUuid` (else the template slug)."""
         ref = _text(node.raw.get(f"{node.kind}Uuid"))
         if ref:
-            return f"{node.kind} {short_id(ref)}"
+            name = self._agent_names.get(ref) if node.kind == "agent" else None
+            return f"{node.kind} {name or short_id(ref)}"
         template = _text(node.raw.get("templateSlug"))
         if template:
             return f"{node.kind} template {template}"
@@ -169,6 +172,14 @@ class Labels:
     def title(self, node: NodeView) -> str:
         """The node's `name` when set, else the action's display name."""
         return node.name or self.action(node)
+
+    def slug_line(self, node: NodeView) -> str:
+        """The node's slug, when the lines above do not already say it (a `start` step is `start`)."""
+        slug = node.slug
+        if not slug or slug == node.action:
+            return ""
+        shown = {self.title(node).lower(), self.action(node).lower()}
+        return "" if slug.lower() in shown else slug
 
     def ref(self, node: NodeView) -> str:
         """Short name for back references (`↑ <name>`)."""

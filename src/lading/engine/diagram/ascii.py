@@ -204,6 +204,9 @@ class AsciiRenderer:
             lines = [f"◆ {labels.title(node)}"]
         else:
             lines = [labels.system(node), labels.title(node)]
+        slug = labels.slug_line(node)
+        if slug:  # the name `{{nodes.<slug>}}` and `--highlight` use, under what the step does
+            lines.append(slug)
         return text_block(lines, "  ◀━" if node.highlight else "", "💳 " if node.paid else "")
 
 

@@ -14,9 +14,7 @@ from lading.services.session import Session
 MAX_DAYS = 366
 
 
-def _day(flag: str, value: str | None) -> date:
-    if not value:
-        raise ValidationError(f"{flag} is required (YYYY-MM-DD)", reason="invalidDate")
+def _day(flag: str, value: str) -> date:
     try:
         if len(value) != 10:
             raise ValueError(value)
@@ -24,6 +22,30 @@ def _day(flag: str, value: str | None) -> date:
     except ValueError:
         raise ValidationError(f"{flag} must be a date as YYYY-MM-DD, got {shown(value)}",
                               reason="invalidDate") from None
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def period(date_from: str | None, date_to: str | None, today: date | None = None) -> tuple[date, date]:
+    """The days asked for; a bound left out is the current UTC month's.
+
+    Without either bound the answer is this month so far and to come (`YYYY-MM-01` to its last day). A lone
+    `--to` starts on the first day of its own month; a lone `--from` ends with the current month, or with
+    its own month when it lies further ahead, so one bound alone never makes an empty or reversed range.
+    """
+    from datetime import UTC, datetime
+
+    now = today or datetime.now(UTC).date()
+    start = _day("--from", date_from) if date_from else None
+    end = _day("--to", date_to) if date_to else None
+    if end is None:
+        end = _month_end(max(now, start) if start is not None else now)
+    if start is None:
+        start = end.replace(day=1)
+    return start, end
 
 
 def get_metrics(session: Session, *, date_from: str | None, date_to: str | None, unit: str | None = None,
@@ -36,7 +58,7 @@ def get_metrics(session: Session, *, date_from: str | None, date_to: str | None,
     # Billing is for workspace admins only (spec §7), on every face: a member's token is `forbidden`;
     # direct store access (embedded mode) is the administrator.
     require_admin(session.access)
-    start, end = _day("--from", date_from), _day("--to", date_to)
+    start, end = period(date_from, date_to)
     if start > end:
         raise ValidationError("--from must not be later than --to", reason="invalidDateRange")
     if (end - start).days + 1 > MAX_DAYS:

@@ -133,7 +133,35 @@ def diagram(session: Session, *, fmt: str = "mermaid", title: str | None = None,
         raise UsageError(f"error: --direction must be TD or LR, got {shown(direction)}")
     nodes = diagram_source(session, **source)
     return render_diagram(nodes, format=fmt, title=title, direction=direction, paid=paid or (),
-                          highlight=highlight or ())
+                          highlight=highlight or (), agent_names=_agent_names(session, nodes))
+
+
+def _agent_names(session: Session, nodes: list[dict[str, Any]]) -> dict[str, str]:
+    """agentUuid → name of each agent of this workspace the graph (groups included) calls, so the diagram
+    names the agent a step hands over to; an unknown or foreign uuid keeps its short form."""
+    import re
+
+    from lading.store.repositories import ai as ai_repo
+
+    wanted: set[str] = set()
+    pending: list[Any] = list(nodes)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            ref = item.get("agentUuid")
+            if item.get("kind") == "agent" and isinstance(ref, str) and re.fullmatch(r"[0-9a-fA-F-]{36}", ref):
+                wanted.add(ref)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    names: dict[str, str] = {}
+    if wanted:
+        with session.db.read() as conn:
+            for ref in sorted(wanted)[:100]:
+                row = ai_repo.get_agent(conn, session.workspace_uuid, ref)
+                if row is not None and row.name:
+                    names[ref] = str(row.name)
+    return names
 
 
 def as_node_execution(result: dict[str, Any]) -> dict[str, Any]:

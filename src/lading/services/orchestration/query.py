@@ -8,10 +8,13 @@ spec §6.4. Refusals and engine failures are `{"errorMessage": "Code: <n>. …"}
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lading.domain.errors import LadingError
 from lading.services.session import Session
+
+if TYPE_CHECKING:
+    from lading.analytics.engine import QueryResult
 
 # The response header by which the server tells a remote CLI that the rows were cut at this many: the
 # body stays `{"rows": [...]}` (the Cargo client's shape), the CLI warns on stderr as embedded (§6.4).
@@ -69,14 +72,40 @@ def compile_query(session: Session, sql: str) -> str:
 
 
 def execute_query(session: Session, sql: str) -> tuple[dict[str, Any], bool]:
-    """({"rows": [...]}, truncated) for one SELECT."""
+    """({"rows": [...]}, truncated) for one SELECT, `SHOW TABLES` or `DESCRIBE [TABLE] <table>`."""
+    from lading.analytics.discovery import discovery_of
+
+    asked = discovery_of(sql)
+    if asked is not None:
+        return {"rows": _discover(session, asked.table)}, False
+    return _run(session, compile_query(session, sql))
+
+
+def _discover(session: Session, table: str | None) -> list[dict[str, Any]]:
+    """`SHOW TABLES` (`table` None) or the columns of one runtime table as `{"name","type"}` rows, read
+    from a zero-row query over its workspace-scoped view (the same types a `SELECT` answers)."""
+    from lading.analytics import discovery
+
+    if table is None:
+        return discovery.show_tables()
+    if not discovery.known_table(table):
+        raise RuntimeQueryError(60, f"Code: 60. Table orchestration.{table} doesn't exist")
+    result = _execute(session, compile_query(session, discovery.describe_select(table)))
+    columns = dict(zip(result.columns, result.types, strict=False))  # an alias column `*` had already named once
+    return [{"name": name, "type": kind} for name, kind in columns.items()]
+
+
+def _execute(session: Session, final: str) -> QueryResult:
+    """Run compiled SQL; an engine failure becomes the documented `Code: <n>.` error."""
     from lading.analytics.engine import EngineError
     from lading.analytics.scoped import engine_for
 
-    final = compile_query(session, sql)
-    engine = engine_for(session.settings)
     try:
-        result = engine.execute(final, limits())
+        return engine_for(session.settings).execute(final, limits())
     except EngineError as error:
         raise RuntimeQueryError(error.code, str(error), error.reason) from None
+
+
+def _run(session: Session, final: str) -> tuple[dict[str, Any], bool]:
+    result = _execute(session, final)
     return {"rows": result.rows}, result.truncated

@@ -44,7 +44,9 @@ FETCH = 1000
 
 
 class StorageQueryError(LadingError):
-    """An error raised by the database engine, passed through in `errorMessage`."""
+    """An error raised by the database engine, passed through in `errorMessage` (reason `invalidQuery`)."""
+
+    default_reason = "invalidQuery"
 
 
 def _guard(session: Session, sql: str) -> GuardedQuery:
