@@ -136,6 +136,11 @@ class _Level:
     # Nodes reachable from this level's start node: the others never run (§2.2), so what they read
     # is checked for existence only.
     reachable: set[str] = field(default_factory=set)
+    # Acyclic levels: per node, a bitset of the nodes upstream of it (one bit per uuid of the level),
+    # and per slug the bits of its nodes, so "can <slug> have run before?" is one AND. None when the
+    # level has a cycle (reported): a walk answers instead.
+    ancestors: dict[str, int] | None = None
+    slug_bits: dict[str, int] = field(default_factory=dict)
     start_count: int = 0
     end_slug_count: int = 0
 
@@ -347,6 +352,7 @@ class _Level:
         for target, sources in self.predecessors.items():
             for source in sources:
                 successors.setdefault(source, []).append(target)
+        self._index_ancestors(successors)
         starts = [n["uuid"] for n in nodes if isinstance(n, dict) and isinstance(n.get("uuid"), str)
                   and n.get("slug") == "start" and n.get("actionSlug") == "start"]
         stack = starts[:1]
@@ -355,6 +361,33 @@ class _Level:
             if current not in self.reachable:
                 self.reachable.add(current)
                 stack.extend(successors.get(current, ()))
+
+    def _index_ancestors(self, successors: dict[str, list[str]]) -> None:
+        bits = {uuid: 1 << i for i, uuid in enumerate(self.uuids)}
+        for uuid, slug in self.slug_of.items():
+            self.slug_bits[slug] = self.slug_bits.get(slug, 0) | bits[uuid]
+        waiting = {uuid: sum(1 for p in self.predecessors.get(uuid, ()) if p in bits) for uuid in bits}
+        ready = [uuid for uuid, count in waiting.items() if count == 0]
+        ancestors: dict[str, int] = {}
+        while ready:
+            uuid = ready.pop()
+            mask = 0
+            for parent in self.predecessors.get(uuid, ()):
+                if parent in bits:
+                    mask |= ancestors[parent] | bits[parent]
+            ancestors[uuid] = mask
+            for child in successors.get(uuid, ()):
+                if child in waiting:
+                    waiting[child] -= 1
+                    if waiting[child] == 0:
+                        ready.append(child)
+        self.ancestors = ancestors if len(ancestors) == len(bits) else None
+
+    def _can_run_before(self, uuid: str, slug: str) -> bool:
+        """Whether a node with this slug is upstream of the node `uuid` in this level."""
+        if self.ancestors is not None and uuid in self.ancestors:
+            return bool(self.ancestors[uuid] & self.slug_bits.get(slug, 0))
+        return slug in self._upstream_slugs(uuid)
 
     def _upstream_slugs(self, uuid: str) -> frozenset[str]:
         """Slugs of the nodes that can run before this one in its level: those from which it can be
@@ -375,7 +408,6 @@ class _Level:
     def _check_expressions(self, node: dict[str, Any]) -> None:
         """§2.8: each segment parses as JavaScript, and every `nodes.<slug>` it reads names a node that
         can have run before this one (`parentNodes.<slug>`: before the enclosing group node)."""
-        upstream: frozenset[str] | None = None
         for use in expressions.node_segments(node):
             path = config_path(use.parts)
             problem = expressions.syntax_problem(use.source)
@@ -387,22 +419,18 @@ class _Level:
             read = segment_references(use.source)
             if read is None:
                 continue
-            if read.nodes:
-                if upstream is None:
-                    upstream = self._upstream_slugs(node["uuid"]) if isinstance(node.get("uuid"), str) \
-                        else frozenset()
-                for slug in sorted(read.nodes):
-                    self._check_reference(node, path, "nodes", slug, upstream)
+            for slug in sorted(read.nodes or ()):
+                self._check_reference(node, path, "nodes", slug)
             for slug in sorted(read.parent_nodes or ()):
                 self._check_parent_reference(node, path, slug)
 
-    def _check_reference(self, node: dict[str, Any], path: str, root: str, slug: str,
-                         upstream: frozenset[str]) -> None:
-        if slug in upstream:
+    def _check_reference(self, node: dict[str, Any], path: str, root: str, slug: str) -> None:
+        uuid = node.get("uuid")
+        if isinstance(uuid, str) and self._can_run_before(uuid, slug):
             return
         runs = node.get("uuid") in self.reachable
         where = "this graph" if self.depth == 0 else "this group's _nodes"
-        if slug not in self.slug_of.values():
+        if slug not in self.slug_bits:
             if slug == "start":
                 return  # reported once, as startNodeNotFound
             hint = ""
