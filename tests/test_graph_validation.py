@@ -225,3 +225,18 @@ def test_node_validate_help_points_to_the_schemas() -> None:
     code, out = run_cli("orchestration", "node", "validate", "--help")
     text = out if isinstance(out, str) else str(out)
     assert "docs/natives.md" in text and "native-integration get" in text
+
+
+# -- the HTTP face answers the same documents -------------------------------------------------------
+
+def test_api_validate_and_native_integration_answer_the_same(api_server: Any) -> None:
+    alpha = api_server.client("alpha")
+    graph = chain(start(), node("save", "modelUpsert", {"data": {}}), variables("v", "{{nodes.later.x}}"), end())
+    response = alpha.post("/orchestration/nodes/validate", json={"nodes": graph})
+    assert response.status_code == 200, response.text
+    assert response.json() == validate(graph)
+    assert [(e["node"]["slug"], e["reason"], e["path"]) for e in response.json()["invalidNodes"]] == [
+        ("save", "nodeInvalid", "config.modelUuid"), ("v", "referenceNotFound", "config.variables[0].value")]
+    served = alpha.get("/connection/nativeIntegrations").json()["nativeIntegration"]["actions"]
+    assert served["modelUpsert"]["config"]["schema"]["required"] == ["modelUuid", "data"]
+    assert served == run_cli("connection", "native-integration", "get")[1]["nativeIntegration"]["actions"]

@@ -2,9 +2,18 @@
 
 `node validate`, run/batch creation with `--nodes`, draft updates and deploys all need the same
 answer to "can this graph run?", so it is computed here once, as data: a list of `invalidNodes`
-entries, empty when the graph is valid. Validation is structural only — no expression is
-evaluated — and it never touches storage: the caller passes a `References` that answers whether
-the connectors, tools, agents and integration actions a graph names exist in its workspace.
+entries, empty when the graph is valid. No expression is evaluated: each `{{ }}` segment is only
+compiled (V8, `_validation_expressions`) and its `nodes.<slug>` reads are checked against the nodes
+upstream of it; a native's config is checked against its catalog JSON Schema (`_validation_schema`).
+It never touches storage: the caller passes a `References` that answers whether the connectors,
+tools, agents and integration actions a graph names exist in its workspace.
+
+"Can have run before" (reasons `referenceNotFound` / `referenceNotUpstream`): a node with that slug
+is upstream of the reader in the reader's own level, through children or fallback edges, on any
+path (an untaken branch reads as `undefined`, which §2.8 allows). Inside a group's `_nodes`,
+`nodes` is the iteration's own graph and `parentNodes` the nodes upstream of the group node; at the
+top level `parentNodes` is empty. Nodes unreachable from start never run, so only existence is
+checked for them.
 
 It must never raise, whatever JSON it is given: a graph is user input and a crash would turn a
 `notValid` outcome into a server error. Per-node shape rules live in `_validation_fields`.
@@ -77,8 +86,14 @@ class NoReferences:
 def validate_nodes(nodes: Any, refs: References) -> list[dict[str, Any]]:
     """Empty list = valid. Else the `invalidNodes` entries: {"node": {"uuid","slug"} | None, "reason": str,
     "message": str, and for subNodesInvalid also "invalidNodes": [...] nested}."""
-    expressions.prime(use.source for use in expressions.graph_segments(nodes, limit=MAX_GROUP_DEPTH))
+    prime_expressions(nodes)
     return _Level(refs=refs, seen=set(), depth=0, parent_slugs=None).validate(nodes)
+
+
+def prime_expressions(nodes: Any) -> None:
+    """Decide the syntax of a graph's expressions now (one V8 round trip, cached by text), so that a
+    later `validate_nodes` inside a write transaction does not wait on the sandbox."""
+    expressions.prime(use.source for use in expressions.graph_segments(nodes, limit=MAX_GROUP_DEPTH))
 
 
 def validation_document(nodes: Any, refs: References) -> dict[str, Any]:
