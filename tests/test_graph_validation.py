@@ -240,3 +240,21 @@ def test_api_validate_and_native_integration_answer_the_same(api_server: Any) ->
     served = alpha.get("/connection/nativeIntegrations").json()["nativeIntegration"]["actions"]
     assert served["modelUpsert"]["config"]["schema"]["required"] == ["modelUuid", "data"]
     assert served == run_cli("connection", "native-integration", "get")[1]["nativeIntegration"]["actions"]
+
+
+def test_every_documented_example_validates_as_a_node() -> None:
+    from lading.engine.natives.catalog import NATIVE_ACTIONS
+
+    for slug, action in NATIVE_ACTIONS.items():
+        if slug in ("start", "end", "agent", "modelUpsert", "modelInsert"):
+            continue  # start/end are the frame; the others name workspace objects that do not exist here
+        one = node(slug, slug, action.example_config)
+        if slug in ("branch", "split"):
+            graph = [*chain(start(), one), done := end()]
+            one["childrenUuids"] = [done["uuid"], done["uuid"]]
+        elif slug == "switch":
+            graph = [*chain(start(), one), done := end()]
+            one["childrenUuids"] = [done["uuid"]] * 2
+        else:
+            graph = chain(start(), one, end())
+        assert validate(graph) == {"outcome": "valid"}, slug

@@ -161,7 +161,13 @@ EXAMPLES: Final[dict[str, dict[str, Any]]] = {
     ]},
     "split": {"percentage": 20},
     "delay": {"minutes": 5},
-    "group": {"items": "{{nodes.start.contacts}}", "failOnItemFailure": False, "_nodes": []},
+    "group": {"items": "{{nodes.start.contacts}}", "failOnItemFailure": False, "_nodes": [
+        {"uuid": "1f6e2d3c-4b5a-4978-8695-a4b3c2d1e0f9", "slug": "start", "kind": "native", "actionSlug": "start",
+         "config": {}, "childrenUuids": ["2a7f3e4d-5c6b-4a89-9706-b5c4d3e2f1a0"], "fallbackOnFailure": False},
+        {"uuid": "2a7f3e4d-5c6b-4a89-9706-b5c4d3e2f1a0", "slug": "end", "kind": "native", "actionSlug": "end",
+         "config": {"variables": [{"name": "email", "type": "string", "value": "{{nodes.start.email}}"}]},
+         "childrenUuids": [], "fallbackOnFailure": False},
+    ]},
     "python": {"script": "result = nodes['start']['value'] * 2"},
     "script": {"script": "return nodes.start.value * 2;"},
     "agent": {
