@@ -452,7 +452,8 @@ class _Level:
             if self.parent_slugs is not None and slug in self.parent_slugs:
                 hint = f"; the parent run's nodes are read as parentNodes.{slug}"
             self._add(node, "referenceNotFound",
-                      f"'{path}' reads {root}.{slug}, but no node of {where} has slug {show(slug)}{hint}", path)
+                      f"'{path}' reads {root}.{slug}, but no node of {where} has slug {show(slug)}: expected "
+                      f"the slug of a node upstream of this one{hint}", path)
             return
         if not runs:
             return  # never runs (not reachable from start): nothing it reads can be missing
