@@ -23,7 +23,7 @@ def test_linear_variables_and_end_output() -> None:
         node("vars", "variables", {"variables": [var("domain", "{{nodes.start.email.split('@')[1]}}", "string"),
                                                  var("n", "42", "number"), var("flag", "true", "boolean"),
                                                  var("obj", "{{nodes.start}}", "string"),
-                                                 var("missing", "{{nodes.nope.x}}")]}),
+                                                 var("missing", "{{nodes.start.nope.x}}")]}),
         end([var("domain", "{{nodes.vars.domain}}"), var("n", "{{nodes.vars.n + 1}}")]),
     )
     out = run_nodes(nodes, {"email": "ada@acme.com"})

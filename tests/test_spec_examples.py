@@ -27,7 +27,7 @@ def test_expression_examples_of_section_2_8() -> None:
         var("emails", '{{nodes.start.contacts.map(c => c.email).filter(Boolean).join(", ")}}', "string"),
         var("range", "{{nodes.start.enrich.metrics.employeesRange}}", "string"),
         var("typed", "{{nodes.start.count === 250}}"),
-        var("text", "Hi {{nodes.start.email}} from {{nodes.nope.x}}!", "string"),
+        var("text", "Hi {{nodes.start.email}} from {{nodes.start.nope.x}}!", "string"),
         var("js", {"kind": "jsExpression", "expression": "nodes.start.count * 2", "instructTo": "none",
                    "fromRecipe": False}),
         var("tpl", {"kind": "templateExpression", "expression": "{{nodes.start.count}} seats", "instructTo": "none",
@@ -73,10 +73,15 @@ def test_run_get_example_shape_of_section_4() -> None:
 
 
 def test_known_failure_modes_of_section_5() -> None:
-    # 5.1 missing paths resolve silently, the run still reports success; 5.4 slugs are case-sensitive.
-    v = node("Qualify", "variables", {"variables": [var("x", "{{nodes.qualify.answer.score}}")]})
+    # 5.1 missing paths resolve silently, the run still reports success; 5.4 slugs are case-sensitive,
+    # so validation refuses `nodes.qualify` when the node is `Qualify` (issue 15: it would read nothing).
+    v = node("Qualify", "variables", {"variables": [var("x", "{{nodes.start.answer.score}}")]})
     out = run_nodes(chain(start(), v, end([var("y", "{{nodes.Qualify.x}}")])), {})
     assert out["run"]["status"] == "success" and out["runContext"]["Qualify"] == {"x": None}
+    w = node("Qualify", "variables", {"variables": [var("x", "{{nodes.start.answer.score}}")]})
+    code, checked = run_cli("orchestration", "node", "validate", "--nodes",
+                            j(chain(start(), w, end([var("y", "{{nodes.qualify.x}}")]))))
+    assert [e["reason"] for e in checked["invalidNodes"]] == ["referenceNotFound"]
     # 5.3 a false filter ends the run success with no further executions.
     f = node("gate", "filter", {"filter": "{{nodes.start.ok}}"})
     out = run_nodes(chain(start(), f, end()), {"ok": False})

@@ -8,11 +8,10 @@ Every function accepts arbitrary JSON and never raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, TypeGuard
 
 from lading.domain.errors import shown
-from lading.domain.nodes import UUID_RE, VARIABLE_TYPES
+from lading.domain.nodes import UUID_RE
 
 EXPRESSION_KINDS = ("templateExpression", "jsExpression")
 
@@ -116,103 +115,6 @@ def target_problems(node: dict[str, Any], target_key: str) -> list[str]:
     return problems
 
 
-def native_config_problems(action_slug: str, config: dict[str, Any]) -> list[str]:
-    """The config schema of the native actions that have one worth checking structurally."""
-    if action_slug in ("variables", "end"):
-        return _variables_problems(config)
-    if action_slug == "switch":
-        return _routes_problems(config)
-    if action_slug == "split":
-        return _number_problems(config, "percentage", 0, 100)
-    if action_slug == "delay":
-        return _number_problems(config, "minutes", 0, None)
-    if action_slug == "group":
-        return _group_problems(config)
-    if action_slug in ("modelUpsert", "modelInsert"):
-        return _model_write_problems(config)
-    return []
-
-
-def _model_write_problems(config: dict[str, Any]) -> list[str]:
-    problems = []
-    if not (isinstance(config.get("modelUuid"), str) and config["modelUuid"]):
-        problems.append(f"'config.modelUuid' must be a model uuid, got {show(config.get('modelUuid'))}")
-    if not isinstance(config.get("data"), (dict, str)):
-        problems.append(f"'config.data' must be an object of column values (or an expression), "
-                        f"got {show(config.get('data'))}")
-    return problems
-
-
-def _object_entries(items: list[Any], key: str, fields: str,
-                    problems: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each object of the list `config.<key>` with the place messages name it by; an entry that is not an
-    object is reported (with the fields it should have) and skipped, so the caller checks only objects."""
-    for i, item in enumerate(items):
-        where = f"'config.{key}[{i}]'"
-        if not isinstance(item, dict):
-            problems.append(f"{where} must be an object {{{fields}}}, got {show(item)}")
-            continue
-        yield where, item
-
-
-def _variables_problems(config: dict[str, Any]) -> list[str]:
-    # Decision: a missing `variables` key means no variables (a bare `end` with `{}` is common).
-    if "variables" not in config:
-        return []
-    variables = config["variables"]
-    if not isinstance(variables, list):
-        return [f"'config.variables' must be a list, got {show(variables)}"]
-    problems: list[str] = []
-    for where, variable in _object_entries(variables, "variables", "name, type, value", problems):
-        name = variable.get("name")
-        if not (isinstance(name, str) and name):
-            problems.append(f"{where}.name must be a non-empty string, got {show(name)}")
-        vtype = variable.get("type")
-        if not (isinstance(vtype, str) and vtype in VARIABLE_TYPES):
-            problems.append(f"{where}.type must be one of {', '.join(VARIABLE_TYPES)}, got {show(vtype)}")
-        if "value" not in variable:
-            problems.append(f"{where} is missing 'value'")
-    return problems
-
-
 def routes_ok(config: dict[str, Any]) -> bool:
     """Whether a switch's routes form a list, so that its children count can be derived."""
     return isinstance(config.get("routes"), list)
-
-
-def _routes_problems(config: dict[str, Any]) -> list[str]:
-    routes = config.get("routes")
-    if not isinstance(routes, list):
-        return [f"'config.routes' must be a list of {{name, uuid, value}}, got {show(routes)}"]
-    problems: list[str] = []
-    for where, route in _object_entries(routes, "routes", "name, uuid, value", problems):
-        for key in ("name", "uuid"):
-            if not isinstance(route.get(key), str):
-                problems.append(f"{where}.{key} must be a string, got {show(route.get(key))}")
-        if "value" not in route:
-            problems.append(f"{where} is missing 'value'")
-    return problems
-
-
-def _number_problems(config: dict[str, Any], key: str, low: float, high: float | None) -> list[str]:
-    # Decision: like every config leaf (§2.8), the number may be an expression; it is then checked
-    # at run time. The brief only named delay; split gets the same rule for consistency.
-    value = config.get(key)
-    if is_expression(value):
-        return []
-    if is_number(value) and value >= low and (high is None or value <= high):
-        return []
-    wanted = f"a number from {low} to {high}" if high is not None else f"a number ≥ {low}"
-    return [f"'config.{key}' must be {wanted} or an expression, got {show(value)}"]
-
-
-def _group_problems(config: dict[str, Any]) -> list[str]:
-    problems: list[str] = []
-    if "items" not in config:
-        problems.append("a group needs 'config.items' (an array or an expression)")
-    if not isinstance(config.get("_nodes"), list):
-        problems.append(f"'config._nodes' must be a list of nodes, got {show(config.get('_nodes'))}")
-    fail = config.get("failOnItemFailure")
-    if fail is not None and not isinstance(fail, bool):
-        problems.append(f"'config.failOnItemFailure' must be a boolean, got {show(fail)}")
-    return problems

@@ -2,9 +2,18 @@
 
 `node validate`, run/batch creation with `--nodes`, draft updates and deploys all need the same
 answer to "can this graph run?", so it is computed here once, as data: a list of `invalidNodes`
-entries, empty when the graph is valid. Validation is structural only — no expression is
-evaluated — and it never touches storage: the caller passes a `References` that answers whether
-the connectors, tools, agents and integration actions a graph names exist in its workspace.
+entries, empty when the graph is valid. No expression is evaluated: each `{{ }}` segment is only
+compiled (V8, `_validation_expressions`) and its `nodes.<slug>` reads are checked against the nodes
+upstream of it; a native's config is checked against its catalog JSON Schema (`_validation_schema`).
+It never touches storage: the caller passes a `References` that answers whether the connectors,
+tools, agents and integration actions a graph names exist in its workspace.
+
+"Can have run before" (reasons `referenceNotFound` / `referenceNotUpstream`): a node with that slug
+is upstream of the reader in the reader's own level, through children or fallback edges, on any
+path (an untaken branch reads as `undefined`, which §2.8 allows). Inside a group's `_nodes`,
+`nodes` is the iteration's own graph and `parentNodes` the nodes upstream of the group node; at the
+top level `parentNodes` is empty. Nodes unreachable from start never run, so only existence is
+checked for them.
 
 It must never raise, whatever JSON it is given: a graph is user input and a crash would turn a
 `notValid` outcome into a server error. Per-node shape rules live in `_validation_fields`.
@@ -20,15 +29,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lading.domain.nodes import NODE_KINDS, SLUG_RE
+from lading.engine import _validation_expressions as expressions
 from lading.engine._validation_fields import (
     base_field_problems,
     children_list_ok,
     is_uuid,
-    native_config_problems,
     routes_ok,
     show,
     target_problems,
 )
+from lading.engine._validation_schema import config_path, config_schema_findings
+from lading.engine.expressions import segment_references
 from lading.engine.natives.catalog import NATIVE_ACTIONS, native_children_counts
 
 # Deeper group nesting than this is refused rather than recursed into (keeps the stack bounded).
@@ -75,7 +86,14 @@ class NoReferences:
 def validate_nodes(nodes: Any, refs: References) -> list[dict[str, Any]]:
     """Empty list = valid. Else the `invalidNodes` entries: {"node": {"uuid","slug"} | None, "reason": str,
     "message": str, and for subNodesInvalid also "invalidNodes": [...] nested}."""
-    return _Level(refs=refs, seen=set(), depth=0).validate(nodes)
+    prime_expressions(nodes)
+    return _Level(refs=refs, seen=set(), depth=0, parent_slugs=None).validate(nodes)
+
+
+def prime_expressions(nodes: Any) -> None:
+    """Decide the syntax of a graph's expressions now (one V8 round trip, cached by text), so that a
+    later `validate_nodes` inside a write transaction does not wait on the sandbox."""
+    expressions.prime(use.source for use in expressions.graph_segments(nodes, limit=MAX_GROUP_DEPTH))
 
 
 def validation_document(nodes: Any, refs: References) -> dict[str, Any]:
@@ -91,8 +109,11 @@ def _node_ref(node: dict[str, Any]) -> dict[str, Any]:
     return {"uuid": uuid if isinstance(uuid, str) else None, "slug": slug if isinstance(slug, str) else None}
 
 
-def _entry(node: dict[str, Any] | None, reason: str, message: str) -> dict[str, Any]:
-    return {"node": None if node is None else _node_ref(node), "reason": reason, "message": message}
+def _entry(node: dict[str, Any] | None, reason: str, message: str, path: str | None = None) -> dict[str, Any]:
+    entry = {"node": None if node is None else _node_ref(node), "reason": reason, "message": message}
+    if path is not None:
+        entry["path"] = path  # where in the node: `config.prompt`, `config.variables[0].type`
+    return entry
 
 
 def _native_action(node: dict[str, Any]) -> str | None:
@@ -119,8 +140,22 @@ class _Level:
     # Uuids met so far anywhere in the whole graph, nested levels included, in document order.
     seen: set[str]
     depth: int
+    # Slugs a `parentNodes.<slug>` may read here: the nodes upstream of the group node in the level
+    # above; None at the top level, where no run has a parent context.
+    parent_slugs: frozenset[str] | None
     out: list[dict[str, Any]] = field(default_factory=list)
     uuids: set[str] = field(default_factory=set)
+    # Predecessors over children and fallback edges, and the slugs of this level.
+    predecessors: dict[str, list[str]] = field(default_factory=dict)
+    slug_of: dict[str, str] = field(default_factory=dict)
+    # Nodes reachable from this level's start node: the others never run (§2.2), so what they read
+    # is checked for existence only.
+    reachable: set[str] = field(default_factory=set)
+    # Acyclic levels: per node, a bitset of the nodes upstream of it (one bit per uuid of the level),
+    # and per slug the bits of its nodes, so "can <slug> have run before?" is one AND. None when the
+    # level has a cycle (reported): a walk answers instead.
+    ancestors: dict[str, int] | None = None
+    slug_bits: dict[str, int] = field(default_factory=dict)
     start_count: int = 0
     end_slug_count: int = 0
 
@@ -128,6 +163,7 @@ class _Level:
         if not isinstance(nodes, list):
             return [_entry(None, "nodeInvalid", f"nodes must be a list of node objects, got {show(nodes)}")]
         self.uuids = {n["uuid"] for n in nodes if isinstance(n, dict) and isinstance(n.get("uuid"), str)}
+        self._index_edges(nodes)
         for index, node in enumerate(nodes):
             if not isinstance(node, dict):
                 message = f"nodes[{index}] must be an object, got {show(node)}"
@@ -141,8 +177,8 @@ class _Level:
         self._check_cycle(nodes)
         return self.out
 
-    def _add(self, node: dict[str, Any], reason: str, message: str) -> None:
-        self.out.append(_entry(node, reason, message))
+    def _add(self, node: dict[str, Any], reason: str, message: str, path: str | None = None) -> None:
+        self.out.append(_entry(node, reason, message, path))
 
     def _check_node(self, node: dict[str, Any]) -> None:
         self._check_identity(node)
@@ -160,6 +196,7 @@ class _Level:
         self._check_reserved_slugs(node)
         self._check_children_count(node)
         self._check_edges(node)
+        self._check_expressions(node)
         if _native_action(node) == "group":
             self._check_group(node)
 
@@ -192,8 +229,8 @@ class _Level:
         elif action not in NATIVE_ACTIONS:
             self._add(node, "nativeInvalid", f"unknown native action {show(action)}")
         elif isinstance(node.get("config"), dict):
-            for problem in native_config_problems(action, node["config"]):
-                self._add(node, "nodeInvalid", problem)
+            for finding in config_schema_findings(action, node["config"]):
+                self._add(node, "nodeInvalid", finding.message, finding.path)
 
     def _check_connector(self, node: dict[str, Any]) -> None:
         for key in ("integrationSlug", "actionSlug", "connectorUuid"):
@@ -302,12 +339,137 @@ class _Level:
         if self.depth + 1 > MAX_GROUP_DEPTH:
             self._add(node, "nodeInvalid", f"groups are nested deeper than {MAX_GROUP_DEPTH} levels")
             return
-        nested = _Level(refs=self.refs, seen=self.seen, depth=self.depth + 1).validate(sub_nodes)
+        upstream = self._upstream_slugs(node["uuid"]) if isinstance(node.get("uuid"), str) else frozenset()
+        nested = _Level(refs=self.refs, seen=self.seen, depth=self.depth + 1,
+                        parent_slugs=upstream).validate(sub_nodes)
         if nested:
             message = f"the group's _nodes are invalid ({len(nested)} problems)"
             entry = _entry(node, "subNodesInvalid", message)
             entry["invalidNodes"] = nested
             self.out.append(entry)
+
+    # -- expressions -----------------------------------------------------------------------------
+
+    def _index_edges(self, nodes: list[Any]) -> None:
+        for node in nodes:
+            if not (isinstance(node, dict) and isinstance(node.get("uuid"), str)):
+                continue
+            uuid = node["uuid"]
+            if isinstance(node.get("slug"), str):
+                self.slug_of.setdefault(uuid, node["slug"])
+            children = node.get("childrenUuids")
+            targets = [c for c in children if isinstance(c, str)] if isinstance(children, list) else []
+            if isinstance(node.get("fallbackChildUuid"), str):
+                targets.append(node["fallbackChildUuid"])
+            for target in targets:
+                self.predecessors.setdefault(target, []).append(uuid)
+        successors: dict[str, list[str]] = {}
+        for target, sources in self.predecessors.items():
+            for source in sources:
+                successors.setdefault(source, []).append(target)
+        self._index_ancestors(successors)
+        starts = [n["uuid"] for n in nodes if isinstance(n, dict) and isinstance(n.get("uuid"), str)
+                  and n.get("slug") == "start" and n.get("actionSlug") == "start"]
+        stack = starts[:1]
+        while stack:
+            current = stack.pop()
+            if current not in self.reachable:
+                self.reachable.add(current)
+                stack.extend(successors.get(current, ()))
+
+    def _index_ancestors(self, successors: dict[str, list[str]]) -> None:
+        bits = {uuid: 1 << i for i, uuid in enumerate(self.uuids)}
+        for uuid, slug in self.slug_of.items():
+            self.slug_bits[slug] = self.slug_bits.get(slug, 0) | bits[uuid]
+        waiting = {uuid: sum(1 for p in self.predecessors.get(uuid, ()) if p in bits) for uuid in bits}
+        ready = [uuid for uuid, count in waiting.items() if count == 0]
+        ancestors: dict[str, int] = {}
+        while ready:
+            uuid = ready.pop()
+            mask = 0
+            for parent in self.predecessors.get(uuid, ()):
+                if parent in bits:
+                    mask |= ancestors[parent] | bits[parent]
+            ancestors[uuid] = mask
+            for child in successors.get(uuid, ()):
+                if child in waiting:
+                    waiting[child] -= 1
+                    if waiting[child] == 0:
+                        ready.append(child)
+        self.ancestors = ancestors if len(ancestors) == len(bits) else None
+
+    def _can_run_before(self, uuid: str, slug: str) -> bool:
+        """Whether a node with this slug is upstream of the node `uuid` in this level."""
+        if self.ancestors is not None and uuid in self.ancestors:
+            return bool(self.ancestors[uuid] & self.slug_bits.get(slug, 0))
+        return slug in self._upstream_slugs(uuid)
+
+    def _upstream_slugs(self, uuid: str) -> frozenset[str]:
+        """Slugs of the nodes that can run before this one in its level: those from which it can be
+        reached through children or fallback edges (on any path; an untaken branch reads as
+        `undefined`, which §2.8 allows)."""
+        found: set[str] = set()
+        stack, visited = list(self.predecessors.get(uuid, ())), {uuid}
+        while stack:
+            current = stack.pop()
+            if current in visited:
+                continue
+            visited.add(current)
+            if current in self.slug_of:
+                found.add(self.slug_of[current])
+            stack.extend(self.predecessors.get(current, ()))
+        return frozenset(found)
+
+    def _check_expressions(self, node: dict[str, Any]) -> None:
+        """§2.8: each segment parses as JavaScript, and every `nodes.<slug>` it reads names a node that
+        can have run before this one (`parentNodes.<slug>`: before the enclosing group node)."""
+        for use in expressions.node_segments(node):
+            path = config_path(use.parts)
+            problem = expressions.syntax_problem(use.source)
+            if problem is not None:
+                self._add(node, "expressionInvalid",
+                          f"'{path}': the expression {show(use.raw, 80)} does not parse as JavaScript "
+                          f"({problem}); expected a JavaScript expression between {{{{ and }}}}", path)
+                continue
+            read = segment_references(use.source)
+            if read is None:
+                continue
+            for slug in sorted(read.nodes or ()):
+                self._check_reference(node, path, "nodes", slug)
+            for slug in sorted(read.parent_nodes or ()):
+                self._check_parent_reference(node, path, slug)
+
+    def _check_reference(self, node: dict[str, Any], path: str, root: str, slug: str) -> None:
+        uuid = node.get("uuid")
+        if isinstance(uuid, str) and self._can_run_before(uuid, slug):
+            return
+        runs = node.get("uuid") in self.reachable
+        where = "this graph" if self.depth == 0 else "this group's _nodes"
+        if slug not in self.slug_bits:
+            if slug == "start":
+                return  # reported once, as startNodeNotFound
+            hint = ""
+            if self.parent_slugs is not None and slug in self.parent_slugs:
+                hint = f"; the parent run's nodes are read as parentNodes.{slug}"
+            self._add(node, "referenceNotFound",
+                      f"'{path}' reads {root}.{slug}, but no node of {where} has slug {show(slug)}: expected "
+                      f"the slug of a node upstream of this one{hint}", path)
+            return
+        if not runs:
+            return  # never runs (not reachable from start): nothing it reads can be missing
+        self._add(node, "referenceNotUpstream",
+                  f"'{path}' reads {root}.{slug}, but node {show(slug)} cannot have run before this node: "
+                  f"expected a node upstream of it (through childrenUuids or fallbackChildUuid)", path)
+
+    def _check_parent_reference(self, node: dict[str, Any], path: str, slug: str) -> None:
+        if self.parent_slugs is None:
+            self._add(node, "referenceNotFound",
+                      f"'{path}' reads parentNodes.{slug}, but parentNodes is only set inside a group's _nodes",
+                      path)
+        elif slug not in self.parent_slugs:
+            self._add(node, "referenceNotFound",
+                      f"'{path}' reads parentNodes.{slug}, but no node upstream of the group has slug "
+                      f"{show(slug)}", path)
 
     def _check_cycle(self, nodes: list[Any]) -> None:
         """Report one cycle over children and fallback edges (§2.2: the graph is acyclic)."""

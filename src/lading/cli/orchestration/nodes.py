@@ -13,7 +13,14 @@ node_app = typer.Typer(help="Validate, compute, execute and draw node graphs.", 
 
 @node_app.command("validate")
 def validate(nodes: str = typer.Option(..., "--nodes", help="Node graph (JSON array, @file or -).")) -> None:
-    """Check a node graph: {"outcome":"valid"} or notValid with invalidNodes."""
+    """Check a node graph: {"outcome":"valid"} or notValid with invalidNodes.
+
+    Every {{ }} expression must parse as JavaScript; every nodes.<slug> it reads must name a node upstream of it.
+
+    Each native action's config must match its JSON Schema, documented in docs/natives.md.
+
+    The same schemas are served by `lading connection native-integration get` (each action's config.schema).
+    """
     from lading.services.orchestration import nodes as svc
 
     graph = parse_json_flag("--nodes", nodes)

@@ -12,6 +12,14 @@ import threading
 
 from lading.engine.expressions._errors import AiInstructionError, ExpressionError
 from lading.engine.expressions._evaluator import ExpressionEvaluator
+from lading.engine.expressions._inspect import (
+    References,
+    SegmentUse,
+    balances,
+    config_segments,
+    is_plain_path,
+    segment_references,
+)
 from lading.engine.expressions._values import UNDEFINED, is_truthy, to_json_value
 
 __all__ = [
@@ -19,8 +27,14 @@ __all__ = [
     "AiInstructionError",
     "ExpressionError",
     "ExpressionEvaluator",
+    "References",
+    "SegmentUse",
+    "balances",
+    "config_segments",
     "get_evaluator",
+    "is_plain_path",
     "is_truthy",
+    "segment_references",
     "to_json_value",
 ]
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import code, delegated, routing, timing, values
 from ._result import NativeCall, NativeResult
+from .config_schemas import CONFIG_SCHEMAS, EXAMPLES
 
 NativeRun = Callable[[NativeCall], Awaitable[NativeResult]]
 
@@ -56,6 +57,16 @@ class NativeAction:
     # Whether the action can run in this installation yet; others fail at run time, clearly.
     available: bool = True
     unavailable_reason: str = ""
+
+    @property
+    def config_schema(self) -> dict[str, Any]:
+        """The JSON Schema of this action's config (`config_schemas`): served, validated, documented."""
+        return CONFIG_SCHEMAS[self.slug]
+
+    @property
+    def example_config(self) -> dict[str, Any]:
+        """A config that validates, shown in `docs/natives.md`."""
+        return EXAMPLES[self.slug]
 
     @property
     def runs_alone(self) -> bool:

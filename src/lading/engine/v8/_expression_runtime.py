@@ -125,6 +125,28 @@ const __lading_expr = (function () {
 })();
 """
 
+# Compiles each source exactly as `__lading_expr` does, and never calls what it compiled: graph
+# validation asks whether a segment parses without running user code.
+_SYNTAX_DRIVER = r"""
+const __lading_syntax = (function () {
+  'use strict';
+  const F = Function, SyntaxErr = SyntaxError, parse = JSON.parse, stringify = JSON.stringify;
+  const errorText = Error.prototype.toString;
+  return Object.freeze(function (payload) {
+    const sources = parse(payload), out = [];
+    for (let i = 0; i < sources.length; i++) {
+      try {
+        new F('nodes', 'parentNodes', 'return (\n' + sources[i] + '\n);');
+        out.push(null);
+      } catch (e) {
+        out.push(e instanceof SyntaxErr ? errorText.call(e) : null);
+      }
+    }
+    return stringify(out);
+  });
+})();
+"""
+
 _FREEZE = r"""
 (function () {
   'use strict';
@@ -180,7 +202,7 @@ class ExpressionRuntime:
         self._racer, self._maker, self._memory_bytes = racer, maker, memory_bytes
         try:
             racer.set_hard_memory_limit(memory_bytes)
-            racer.eval(_DRIVER + _FREEZE, timeout_sec=_SETUP_TIMEOUT_S)
+            racer.eval(_DRIVER + _SYNTAX_DRIVER + _FREEZE, timeout_sec=_SETUP_TIMEOUT_S)
         except BaseException:
             self.close()
             raise
@@ -212,6 +234,16 @@ class ExpressionRuntime:
                 pass  # the stale context is closed; try again on a fresh one
         try:
             return self._call(code, timeout_s, memory_bytes)
+        except _LimitError as hit:
+            raise V8Error(hit.kind, hit.message) from None
+
+    def check_syntax(self, sources_json: str, timeout_s: float, memory_bytes: int) -> str:
+        """A JSON list with, per source, null when it compiles as an expression or V8's SyntaxError
+        text. Nothing is run; a limit hit here is reported like any call's."""
+        if self._racer is not None and self._memory_bytes != memory_bytes:
+            self.close()
+        try:
+            return self._call(f"__lading_syntax({_js_string(sources_json)})", timeout_s, memory_bytes)
         except _LimitError as hit:
             raise V8Error(hit.kind, hit.message) from None
 

@@ -8,7 +8,8 @@ fails that one call as `crashed` (or `memory`, from the exit code), and starts a
 Protocol (parent ↔ host, over the pipes the parent made; see `_pool`): each frame is a 4-byte
 big-endian length and a JSON document. The host first answers `{"ready": true, "rss": n}`. Then,
 per request: `{"op": "expr", "payload", "dates", "timeout", "memory"}` or
-`{"op": "script", "script", "input", "timeout", "memory"}` → `{"ok": <text>, "rss": n}` or
+`{"op": "script", "script", "input", "timeout", "memory"}` or
+`{"op": "syntax", "sources", "timeout", "memory"}` (compile only) → `{"ok": <text>, "rss": n}` or
 `{"error": <kind>, "message": <text>, "rss": n}`.
 
 Limits that hold by any route:
@@ -117,6 +118,8 @@ def _serve(requests: int, answers: int, max_memory: int) -> None:
         try:
             if request["op"] == "expr":
                 text = expressions.call(request["payload"], bool(request["dates"]), timeout, memory)
+            elif request["op"] == "syntax":
+                text = expressions.check_syntax(request["sources"], timeout, memory)
             else:
                 text = run_script_body(request["script"], request["input"], timeout, memory)
             answer: dict[str, Any] = {"ok": text}

@@ -1,4 +1,7 @@
-"""`connection native-integration get`: the built-in actions of native nodes, as a catalog entry."""
+"""`connection native-integration get`: the built-in actions of native nodes, as a catalog entry.
+
+Each action's `config.schema` (and `config.jsonSchema`, the same schema: C §1.3 allows it) is the
+JSON Schema graph validation checks its config against (`engine/natives/config_schemas.py`)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ def get() -> dict[str, Any]:
         actions[action.slug] = shapes.NativeAction(
             name=action.name, description=action.description, icon=None,
             category=_CATEGORIES.get(action.slug, "logic"), is_serialized=False,
-            config=shapes.ActionConfig(schema={"type": "object"}, json_schema={"type": "object"}, ui_schema={}),
+            config=shapes.ActionConfig(schema=action.config_schema, json_schema=action.config_schema, ui_schema={}),
             credits=shapes.ActionCredits(costs=[]),
             children_count=_CHILDREN.get(action.slug, 1),
             meta=shapes.NativeActionMeta(json_schema={"type": "object"}, is_available=action.available),

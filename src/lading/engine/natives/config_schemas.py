@@ -1,0 +1,180 @@
+"""Each native action's config as data: a JSON Schema (draft 2020-12) and an example config.
+
+Why data: the same schema is served by `connection native-integration get` (as the action's
+`config.schema` / `config.jsonSchema`), checked by graph validation and rendered into
+`docs/natives.md` (`python -m lading.engine.natives.docs`), so the three can never disagree.
+
+Every config value may instead be a `{{ … }}` template or an expression object (spec
+orchestration §2.8): it is evaluated at run time, so validation checks only the values written
+as they are. The schemas therefore describe the evaluated values and leave unknown keys open
+(extra keys are ignored by the actions).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from lading.domain.nodes import VARIABLE_TYPES
+
+_NOTE: Final = "Any value may be a {{ }} expression (or an expression object); it is checked when it runs."
+
+_VARIABLES: Final[dict[str, Any]] = {
+    "type": "array",
+    "description": "Named, typed values; each `value` is static or an expression.",
+    "items": {
+        "type": "object",
+        "required": ["name", "type", "value"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "description": "Read as `{{nodes.<slug>.<name>}}`."},
+            "type": {"enum": list(VARIABLE_TYPES), "description": "How the value is stored."},
+            "value": {"description": "The value (static or an expression)."},
+        },
+    },
+}
+
+
+def _object(properties: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "description": f"{description} {_NOTE}",
+        "properties": properties,
+    }
+    if required:
+        schema["required"] = required
+    return schema
+
+
+CONFIG_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
+    "start": _object({}, [], "No config: the start node outputs the run input (its config is not evaluated)."),
+    "end": _object({"variables": _VARIABLES}, [], "The variables are the run output; no `variables` = no output."),
+    "variables": _object({"variables": _VARIABLES}, [], "Computes named, typed values."),
+    "filter": _object(
+        {"filter": {"description": "Condition: truthy continues to the child, falsy stops the run (`success`)."}},
+        ["filter"], "A condition."),
+    "branch": _object(
+        {"condition": {"description": "Condition: truthy → child 0 (yes), falsy → child 1 (no)."}},
+        ["condition"], "A condition."),
+    "switch": _object(
+        {"routes": {
+            "type": "array",
+            "description": "Routes in order; the first truthy `value` picks the child at its index. "
+                           "`childrenUuids` has one entry per route, plus an optional default.",
+            "items": {
+                "type": "object",
+                "required": ["name", "uuid", "value"],
+                "properties": {
+                    "name": {"type": "string", "description": "Route name (the output's `route`)."},
+                    "uuid": {"type": "string", "description": "Identifies the route (not a node)."},
+                    "value": {"description": "Condition of this route."},
+                },
+            },
+        }},
+        ["routes"], "Routes to the first matching route."),
+    "split": _object(
+        {"percentage": {"type": "number", "minimum": 0, "maximum": 100,
+                        "description": "Share of runs (0–100) routed to child 0 (A); the others go to B."}},
+        ["percentage"], "A random A/B split."),
+    "delay": _object(
+        {"minutes": {"type": "number", "minimum": 0, "description": "Minutes to wait (no worker is held)."}},
+        ["minutes"], "A wait."),
+    "group": _object(
+        {
+            "items": {"type": "array", "description": "One iteration per item (usually an expression)."},
+            "failOnItemFailure": {"type": "boolean",
+                                  "description": "true: one failed iteration fails the group; "
+                                                 "false (default): its entry is null."},
+            "_nodes": {"type": "array", "items": {"type": "object"},
+                       "description": "The sub-graph run per item (its own start and end nodes; "
+                                      "`{{nodes.start.<field>}}` is the item, "
+                                      "`{{parentNodes.<slug>}}` the parent run)."},
+        },
+        ["items", "_nodes"], "Runs a sub-graph once per item."),
+    "python": _object(
+        {"script": {"type": "string", "description": "Python source; assign `result`. Never evaluated as a template."}},
+        ["script"], "Sandboxed Python."),
+    "script": _object(
+        {"script": {"type": "string",
+                    "description": "JavaScript function body; `return` a value. Never evaluated as a template."}},
+        ["script"], "Sandboxed JavaScript."),
+    "agent": _object(
+        {
+            "prompt": {"type": "string", "minLength": 1, "description": "The user message sent to the model."},
+            "advancedSettings": {
+                "type": "object",
+                "required": ["connectorUuid"],
+                "description": "The model and how it is called.",
+                "properties": {
+                    "connectorUuid": {"type": "string", "minLength": 1,
+                                      "description": "A language-model connector."},
+                    "languageModelSlug": {"type": "string", "description": "e.g. `gpt-4.1-mini`."},
+                    "temperature": {"type": "number", "minimum": 0, "maximum": 1,
+                                    "description": "Sampling temperature (default 0.3)."},
+                    "maxSteps": {"type": "integer", "minimum": 1, "maximum": 50,
+                                 "description": "Model ↔ action round trips (default 10)."},
+                    "systemPrompt": {"type": "string", "description": "Instructions before the prompt."},
+                },
+            },
+            "actions": {"type": "array", "description": "Actions the model may call (`tools` is an alias)."},
+            "tools": {"type": "array", "description": "Alias of `actions`."},
+            "resources": {"type": "array", "description": "Resources given to the model."},
+            "capabilities": {"type": "array", "description": "Capabilities, e.g. web search."},
+            "output": {
+                "type": "object",
+                "required": ["type"],
+                "description": "`{\"type\":\"text\"}` (default) → `{\"answer\": text}`; "
+                               "`{\"type\":\"jsonSchema\",\"jsonSchema\": S}` → `{\"answer\": object}`.",
+                "properties": {
+                    "type": {"enum": ["text", "jsonSchema"]},
+                    "jsonSchema": {"type": "object", "description": "The answer's JSON Schema."},
+                },
+            },
+        },
+        ["prompt", "advancedSettings"], "Asks a language model."),
+    "modelUpsert": _object(
+        {
+            "modelUuid": {"type": "string", "minLength": 1, "description": "The model written to."},
+            "data": {"type": "object", "description": "Column slug → value; keyed on the model's id column."},
+        },
+        ["modelUuid", "data"], "Inserts or updates a record."),
+    "modelInsert": _object(
+        {
+            "modelUuid": {"type": "string", "minLength": 1, "description": "The model written to."},
+            "data": {"type": "object", "description": "Column slug → value; a missing id is generated."},
+        },
+        ["modelUuid", "data"], "Inserts a record."),
+}
+
+_EXAMPLE_UUID: Final = "00000000-0000-4000-8000-000000000000"  # replace with a real uuid
+
+EXAMPLES: Final[dict[str, dict[str, Any]]] = {
+    "start": {},
+    "end": {"variables": [{"name": "domain", "type": "string", "value": "{{nodes.start.domain}}"}]},
+    "variables": {"variables": [
+        {"name": "isLarge", "type": "boolean", "value": "{{nodes.start.employees > 100}}"},
+    ]},
+    "filter": {"filter": "{{nodes.start.email != null}}"},
+    "branch": {"condition": "{{nodes.start.country === 'FR'}}"},
+    "switch": {"routes": [
+        {"name": "small", "uuid": "5b0f4c1e-8d7a-4e2b-9c3d-1a2b3c4d5e6f", "value": "{{nodes.start.employees < 50}}"},
+        {"name": "large", "uuid": "6c1a5d2f-9e8b-4f3c-8d4e-2b3c4d5e6f70", "value": "{{nodes.start.employees >= 50}}"},
+    ]},
+    "split": {"percentage": 20},
+    "delay": {"minutes": 5},
+    "group": {"items": "{{nodes.start.contacts}}", "failOnItemFailure": False, "_nodes": [
+        {"uuid": "1f6e2d3c-4b5a-4978-8695-a4b3c2d1e0f9", "slug": "start", "kind": "native", "actionSlug": "start",
+         "config": {}, "childrenUuids": ["2a7f3e4d-5c6b-4a89-9706-b5c4d3e2f1a0"], "fallbackOnFailure": False},
+        {"uuid": "2a7f3e4d-5c6b-4a89-9706-b5c4d3e2f1a0", "slug": "end", "kind": "native", "actionSlug": "end",
+         "config": {"variables": [{"name": "email", "type": "string", "value": "{{nodes.start.email}}"}]},
+         "childrenUuids": [], "fallbackOnFailure": False},
+    ]},
+    "python": {"script": "result = nodes['start']['value'] * 2"},
+    "script": {"script": "return nodes.start.value * 2;"},
+    "agent": {
+        "prompt": "Summarise {{nodes.start.domain}} in one sentence.",
+        "advancedSettings": {"connectorUuid": _EXAMPLE_UUID, "languageModelSlug": "gpt-4.1-mini"},
+        "output": {"type": "text"},
+    },
+    "modelUpsert": {"modelUuid": _EXAMPLE_UUID, "data": {"id": "{{nodes.start.id}}", "score": 8}},
+    "modelInsert": {"modelUuid": _EXAMPLE_UUID, "data": {"name": "{{nodes.start.name}}"}},
+}
