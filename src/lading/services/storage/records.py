@@ -17,13 +17,14 @@ import orjson
 from lading.data import physical
 from lading.data.import_files import CsvLayout, csv_header, detect_format, open_source, read_csv, read_ndjson
 from lading.data.physical import COLUMN_TYPES, qualified
+from lading.data.values import json_value
 from lading.data.writer import CHUNK_ROWS, ModelWriter, WriteReport
 from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.services.session import Session
 from lading.services.storage import _derived as storage_derived
 from lading.services.storage import shapes
 from lading.services.storage.models import NATIVE_EXTRACTOR, load_handle, notify_write, require_model
-from lading.store.clock import iso, utcnow
+from lading.store.clock import utcnow
 from lading.store.repositories import storage as repo
 from lading.store.repositories import storage_usage
 
@@ -240,15 +241,6 @@ def remove_records(session: Session, *, model_uuid: str, ids: list[str] | None) 
     return shapes.RemovedRecords(removed_records_count=removed).dump()
 
 
-def present_value(value: Any) -> Any:
-    """A stored value as JSON: dates as ISO strings, JSON columns as values, 500.0 as 500."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
-        return iso(value)
-    return value
-
-
 # Sort keys of `record list` (api.md §3 `record.list`): `_emitted_at`, the time a record arrived, is
 # the native table's `_created_at`.
 SORT_COLUMNS = {"_id": "_id", "_title": "_title", "_emitted_at": "_created_at"}
@@ -273,7 +265,7 @@ def _order(table: Any, sort: Any) -> list[Any]:
 
 def _present_rows(handle: Any, rows: Any) -> list[dict[str, Any]]:
     keys = ["_id", *(c.slug for c in handle.columns)]
-    return [{k: present_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]
+    return [{k: json_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]
 
 
 def _record_columns(handle: Any) -> list[Any]:
