@@ -305,3 +305,63 @@ def test_typed_values_round_trip_through_segment_download_batch_and_run_download
             if want["amount"] is not None:
                 assert json.loads(line[f"{side}.amount"]) == want["amount"], line
 
+
+
+# --- the HTTP route and the remote CLI -------------------------------------------------------------
+
+
+def _api_model(client: Any) -> str:
+    import uuid
+
+    datasets = client.get("/storage/datasets/list").json()["datasets"]
+    default = next(d for d in datasets if d["slug"] == "default")
+    response = client.post("/storage/models", json={"slug": f"m_{uuid.uuid4().hex[:8]}", "name": "Typed",
+                                                    "datasetUuid": default["uuid"], "extractorSlug": "native",
+                                                    "config": {}})
+    assert response.status_code == 200, response.text
+    return str(response.json()["model"]["uuid"])
+
+
+def test_import_route_takes_column_types_and_infer(api_server: Any, remote: Any, tmp_path: Path) -> None:
+    alpha, beta = api_server.client("alpha"), api_server.client("beta")
+    text = b"\xef\xbb\xbfzip;employees;active\n02134;2185;true\n10001;;false\n"
+
+    def send(model: str, client: Any = alpha, **fields: str) -> Any:
+        return client.post("/storage/records/import", data={"modelUuid": model, **fields},
+                           files={"file": ("typed.csv", text, "text/csv")})
+
+    inferred = _api_model(alpha)
+    done = send(inferred, columnTypes=j({"zip": "number"}))
+    assert done.status_code == 200, done.text
+    assert done.json()["import"]["createdColumnTypes"] == [
+        {"slug": "zip", "type": "number"}, {"slug": "employees", "type": "number"},
+        {"slug": "active", "type": "boolean"}]
+    rows = alpha.post("/storage/records/list", json={"modelUuid": inferred}).json()["records"]
+    assert sorted((r["zip"], r["employees"], r["active"]) for r in rows) == [(2134, 2185, True), (10001, None, False)]
+
+    text_only = _api_model(alpha)
+    done = send(text_only, infer="false")
+    assert [c["type"] for c in done.json()["import"]["createdColumnTypes"]] == ["string", "string", "string"]
+
+    refused = _api_model(alpha)
+    for fields, reason in (({"columnTypes": "{zip"}, "invalidData"), ({"columnTypes": j({"zap": "number"})},
+                                                                       "invalidData"),
+                           ({"columnTypes": j({"zip": "int"})}, "invalidData"), ({"infer": "maybe"}, "invalidPayload")):
+        response = send(refused, **fields)
+        assert response.status_code == 400 and response.json()["reason"] == reason, (fields, response.text)
+        assert response.json()["errorMessage"], response.text
+    assert alpha.post("/storage/records/list", json={"modelUuid": refused}).json()["records"] == []
+    assert send(inferred, client=beta).status_code == 404  # another workspace's model
+
+    # The remote CLI answers what the embedded one does, refusals included.
+    path = write(tmp_path, "typed.csv", text.decode("utf-8"))
+    flags = ("--file", str(path), "--column-types", j({"zip": "string"}))
+    first, second = _api_model(alpha), _api_model(alpha)
+    code, over_http = remote("storage", "record", "import", "--model-uuid", first, *flags)
+    embedded = api_server.lading("storage", "record", "import", "--model-uuid", second, *flags)
+    assert code == 0 and over_http["import"] | {"modelUuid": None} == embedded["import"] | {"modelUuid": None}
+    assert over_http["import"]["createdColumnTypes"][0] == {"slug": "zip", "type": "string"}
+    bad = ("--file", str(path), "--column-types", j({"nope": "number"}))
+    code, over_http = remote("storage", "record", "import", "--model-uuid", first, *bad)
+    embedded = api_server.lading("storage", "record", "import", "--model-uuid", first, *bad, check=False)
+    assert code == 1 and over_http == embedded and over_http["reason"] == "invalidData", (over_http, embedded)

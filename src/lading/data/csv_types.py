@@ -20,6 +20,8 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -76,7 +78,12 @@ def _widths(sample: str, delimiter: str, truncated: bool) -> list[int]:
 
 
 def cell_type(text: str) -> str:
-    """The narrowest column type one non-empty cell fits."""
+    """The narrowest column type one non-empty cell fits. Short cells are cached (categories, flags
+    and dates repeat); long ones are not, so the cache stays small whatever the file holds."""
+    return _cached_cell_type(text) if len(text) <= 64 else _cell_type(text)
+
+
+def _cell_type(text: str) -> str:
     low = text.lower()
     if low == "true" or low == "false":
         return "boolean"
@@ -102,11 +109,17 @@ def cell_type(text: str) -> str:
     return "string"
 
 
+_cached_cell_type = lru_cache(maxsize=8192)(_cell_type)
+
+
 def _valid_date(text: str) -> bool:
     from lading.data.physical import parse_date
 
     try:
-        parse_date(text)
+        if len(text) == 10:
+            date.fromisoformat(text)
+        else:
+            parse_date(text)
     except ValueError:
         return False
     return True
