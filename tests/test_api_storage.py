@@ -390,13 +390,16 @@ def test_record_import_multipart(api_server: Any) -> None:
     done = _ok(alpha.post("/storage/records/import", data={"modelUuid": uuid_}, files=files))["import"]
     assert done == {"modelUuid": uuid_, "status": "success", "insertedRecordsCount": 2, "updatedRecordsCount": 0,
                     "unchangedRecordsCount": 0, "removedRecordsCount": 0, "skippedRecordsCount": 0,
-                    "createdColumns": ["domain", "company_name", "employees"], "errors": []}
+                    "createdColumns": ["domain", "company_name", "employees"],
+                    "createdColumnTypes": [{"slug": "domain", "type": "string"},
+                                           {"slug": "company_name", "type": "string"},
+                                           {"slug": "employees", "type": "number"}], "errors": []}
     ndjson = b'{"domain": "acme.com", "employees": 13}\n'
     again = _ok(alpha.post("/storage/records/import", data={"modelUuid": uuid_, "mode": "upsert"},
                            files={"file": ("more.ndjson", ndjson, "application/x-ndjson")}))["import"]
     assert again["updatedRecordsCount"] == 1
     record = _ok(alpha.get("/storage/records/get", params={"modelUuid": uuid_, "id": "acme.com"}))["record"]
-    assert record["employees"] == "13" and record["company_name"] == "Acme"  # a CSV-made column is text
+    assert record["employees"] == 13 and record["company_name"] == "Acme"  # typed from the CSV's values
 
     refused(alpha.post("/storage/records/import", data={"modelUuid": uuid_}), 400, "noFile")
     refused(alpha.post("/storage/records/import", files=files), 400, "invalidPayload")

@@ -45,7 +45,8 @@ def test_csv_import_creates_columns_and_upserts_by_id(tmp_path: Path) -> None:
     assert out["import"] == {
         "modelUuid": model["uuid"], "status": "success", "insertedRecordsCount": 3, "updatedRecordsCount": 0,
         "unchangedRecordsCount": 0, "removedRecordsCount": 0, "skippedRecordsCount": 0,
-        "createdColumns": ["company_name"], "errors": []}
+        "createdColumns": ["company_name"], "createdColumnTypes": [{"slug": "company_name", "type": "string"}],
+        "errors": []}
     rows = records(model["uuid"])
     assert rows == [
         {"_id": "acme.com", "domain": "acme.com", "employees": 500, "founded": "2020-01-15T00:00:00.000Z",

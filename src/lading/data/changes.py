@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from lading.data.models import ModelHandle
 from lading.data.segments import evaluate, present
+from lading.data.values import json_value
 from lading.store.repositories import segments as repo
 
 RETENTION = timedelta(days=90)
@@ -61,7 +62,7 @@ def sync(conn: Connection, segment: Any, handle: ModelHandle, now: datetime) -> 
             continue
         if before is not None:
             updated.append(record_id)
-        values = {s: present(v) for s, v in zip(slugs, row, strict=True) if s != "_title"}
+        values = {s: json_value(v) for s, v in zip(slugs, row, strict=True) if s != "_title"}
         opened.append({"segment_uuid": segment.uuid, "record_id": record_id, "seq_from": seq, "seq_to": None,
                        "fingerprint": fp, "title": row[1], "record": values, "detected_at": now})
     removed = [r for r in previous if r not in seen]
@@ -92,5 +93,5 @@ def _still_stored(conn: Connection, table: Any, slugs: list[str], record_ids: li
     for start in range(0, len(record_ids), 500):
         query = select(*(table.c[s] for s in slugs)).where(table.c["_id"].in_(record_ids[start:start + 500]))
         for row in conn.execute(query):
-            out[str(row[0])] = {s: present(v) for s, v in zip(slugs, row, strict=True) if s != "_title"}
+            out[str(row[0])] = {s: json_value(v) for s, v in zip(slugs, row, strict=True) if s != "_title"}
     return out

@@ -1,17 +1,20 @@
 """Import files read row by row (data spec §4.3): CSV (UTF-8, BOM tolerated, RFC 4180 quoting, header
-row), a JSON array of objects, or NDJSON. Nothing is loaded whole; every row carries its line number
-(data line for CSV/NDJSON, element index for a JSON array) so errors point at it."""
+row, delimiter sniffed among `,` `;` tab `|`), a JSON array of objects, or NDJSON. Nothing is loaded
+whole; every row carries its line number (data line for CSV/NDJSON, element index for a JSON array) so
+errors point at it."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from lading.data.columns import slugify
+from lading.data.csv_types import CsvDialect, sniff
 from lading.data.physical import SYSTEM_COLUMNS
 from lading.domain.errors import ValidationError, shown
 
@@ -44,11 +47,28 @@ def open_source(path: Path) -> None:
     user_file("--file", str(path))
 
 
-def csv_header(path: Path) -> tuple[list[str], list[str]]:
-    """(slugs, raw header names) of a CSV file."""
+@dataclass(frozen=True)
+class CsvLayout:
+    """A CSV file's sniffed dialect and its header: the column slugs and the names as written."""
+
+    dialect: CsvDialect
+    slugs: list[str]
+    labels: list[str]
+
+    def header_text(self) -> str:
+        """The header as read, in JSON terms (for messages about a header that does not fit)."""
+        return orjson.dumps(self.labels).decode()
+
+
+def csv_header(path: Path) -> CsvLayout:
+    """The dialect (delimiter sniffed from the first rows) and header of a CSV file."""
+    try:
+        dialect = sniff(path)
+    except UnicodeDecodeError:
+        raise _not_utf8(1) from None
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
         try:
-            header = next(csv.reader(fh, strict=True))
+            header = next(dialect.reader(fh))
         except StopIteration:
             raise ValidationError("the CSV file is empty (it needs a header row)", reason="invalidData") from None
         except csv.Error as exc:
@@ -57,13 +77,15 @@ def csv_header(path: Path) -> tuple[list[str], list[str]]:
             raise _not_utf8(1) from None
     # System columns (`_id`, … as in an export) keep their names; other headers are slugified.
     slugs = [h.strip() if h.strip() in SYSTEM_COLUMNS else slugify(h) for h in header]
+    labels = [h.strip() for h in header]
     seen: set[str] = set()
     for raw, slug in zip(header, slugs, strict=True):
         if slug in seen:
-            raise ValidationError(f"CSV header {shown(raw)} maps to column {slug}, which another header already uses",
-                                  reason="columnMismatch")
+            raise ValidationError(f"CSV header {shown(raw)} maps to column {slug}, which another header already uses "
+                                  f"(header read: {orjson.dumps(labels).decode()})", reason="columnMismatch",
+                                  details={"header": labels})
         seen.add(slug)
-    return slugs, [h.strip() for h in header]
+    return CsvLayout(dialect, slugs, labels)
 
 
 def _not_utf8(line: int) -> ValidationError:
@@ -72,11 +94,11 @@ def _not_utf8(line: int) -> ValidationError:
                            reason="invalidData")
 
 
-def read_csv(path: Path, slugs: list[str]) -> Iterator[SourceRow]:
+def read_csv(path: Path, layout: CsvLayout) -> Iterator[SourceRow]:
     """Data rows as lists of fields in header order; a row with the wrong field count is a bad row."""
-    width = len(slugs)
+    width = len(layout.slugs)
     with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, strict=True)
+        reader = layout.dialect.reader(fh)
         try:
             next(reader)
         except StopIteration:

@@ -17,6 +17,7 @@ from lading.data import filters
 from lading.data.filters import ast
 from lading.data.filters.errors import FilterError
 from lading.data.models import ModelHandle, handle_from_row, list_relationships, load_model
+from lading.data.values import json_value
 
 DERIVED_KINDS = ("computed", "metric", "lookup")
 SYSTEM_LABELS = {"_id": "ID", "_title": "Title", "_time": "Time"}
@@ -145,7 +146,8 @@ def output_columns(handle: ModelHandle, *, enrich: bool, only: Sequence[str] | N
 
 
 def present(value: Any) -> Any:
-    """A stored value as JSON: dates as ISO strings, JSON columns as values."""
+    """A stored value in the form segment fingerprints hash (dates as ISO strings, doubles as they are):
+    kept as it was so stored fingerprints still match. Records shown to anyone use `record_of`."""
     from lading.store.clock import iso
 
     if isinstance(value, datetime):
@@ -154,4 +156,5 @@ def present(value: Any) -> Any:
 
 
 def record_of(row: Any, slugs: Sequence[str]) -> dict[str, Any]:
-    return {slug: present(value) for slug, value in zip(slugs, row, strict=True)}
+    """A stored row as the JSON record every reader answers (`lading.data.values.json_value`)."""
+    return {slug: json_value(value) for slug, value in zip(slugs, row, strict=True)}

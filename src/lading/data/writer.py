@@ -63,6 +63,8 @@ class WriteReport:
     removed: int = 0
     skipped: int = 0
     created_columns: list[str] = field(default_factory=list)
+    # {slug, type} of each created column, in `created_columns` order.
+    created_column_types: list[dict[str, str]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     # (id, "inserted"/"updated"/"unchanged") of every written row, when asked for (single-record writes).
     operations: list[tuple[str, str]] = field(default_factory=list)
@@ -92,7 +94,11 @@ class ModelWriter:
     """Buffers rows for one model and writes them in chunks on `conn` (an open write transaction)."""
 
     def __init__(self, conn: Any, model: Any, *, mode: str = "upsert", create_columns: bool = True,
-                 from_csv: bool = False, strict: bool = False, keep_operations: bool = False) -> None:
+                 from_csv: bool = False, strict: bool = False, keep_operations: bool = False,
+                 column_types: dict[str, str] | None = None, infer: bool = True) -> None:
+        """`column_types`: the type of a column this write creates, by slug (a CSV import's inferred
+        types and `--column-types`); without one a new column takes its first value's JSON type, or is
+        text under `infer=False` or from CSV."""
         if mode not in MODES:
             raise ValidationError(f"--mode must be one of {', '.join(MODES)}, not {shown(mode)}", reason="invalidData")
         self.conn = conn
@@ -104,6 +110,9 @@ class ModelWriter:
         self.from_csv = from_csv
         self.strict = strict
         self.keep_operations = keep_operations
+        self.planned_types = dict(column_types or {})
+        self.infer = infer
+        self._header = ""
         self.columns: list[dict[str, Any]] = [dict(c) for c in model.columns or []]
         self.types: dict[str, str] = {c["slug"]: c["type"] for c in self.columns}
         # Derived columns (computed/metric/lookup) are never written: their keys are ignored, like
@@ -163,24 +172,28 @@ class ModelWriter:
     @_closes_cursor_on_error
     def _create(self, slug: str, sample: Any, line: int, key: str) -> str:
         if not self.create_columns:
+            read = f" (header read: {self._header})" if self._header else ""
             raise ValidationError(
                 f"column {shown(key)} (line {line}) is not a column of model {self.model.slug}; add it first or import "
-                "with --create-columns", reason="columnMismatch")
+                f"with --create-columns{read}", reason="columnMismatch")
         before = len(self.model.columns or [])
         check_column_count(self.model.slug, before, len(self.columns) - before + 1)
-        ctype = infer_type(sample, from_csv=self.from_csv)
+        ctype = self.planned_types.get(slug) or (infer_type(sample, from_csv=self.from_csv) if self.infer else "string")
         physical.add_column(self.conn, self.backend, self.model.table_schema, self.model.table_name, slug, ctype)
         label = self._labels.get(key, key)
         self.columns.append({"slug": slug, "type": ctype, "label": label, "kind": "original", "originalSlug": label})
         self.types[slug] = ctype
         self._by_lower[slug.lower()] = slug
         self.report.created_columns.append(slug)
+        self.report.created_column_types.append({"slug": slug, "type": ctype})
         self.title_column = self._title_column()
         return slug
 
     @_closes_cursor_on_error
-    def check_keys(self, keys: list[str], labels: list[str]) -> None:
-        """A CSV header mapped to columns up front: a mismatch fails before any row is read."""
+    def check_keys(self, keys: list[str], labels: list[str], *, header: str = "") -> None:
+        """A CSV header mapped to columns up front: a mismatch fails before any row is read. `header`
+        (the header as read, JSON text) is quoted by the mismatch message."""
+        self._header = header
         for key, label in zip(keys, labels, strict=True):
             self._labels[key] = label
         if self.create_columns:

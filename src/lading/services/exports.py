@@ -71,9 +71,8 @@ def write_export(session: Session, filename: str, write: Callable[[TextIO], None
 
 
 def csv_cell(value: Any) -> str:
-    """Strings as they are, null as empty, anything else (numbers, booleans, objects) as JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json_text(value)
+    """Strings as they are, null as empty, anything else (numbers, booleans, objects) as JSON: the
+    shared cell encoder (`lading.data.values.csv_text`), so `2185` is never `2185.0`."""
+    from lading.data.values import csv_text
+
+    return csv_text(value)

@@ -162,14 +162,18 @@ def upsert_records(body: RecordUpsert, session: Caller) -> dict[str, Any]:
 
 # --- import ---------------------------------------------------------------------------------------------
 
-_IMPORT_FIELDS = ("modelUuid", "format", "mode", "createColumns", "strict", "dryRun")
+_IMPORT_FIELDS = ("modelUuid", "format", "mode", "createColumns", "strict", "dryRun", "columnTypes", "infer")
 _IMPORT_FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "modelUuid"],
     "properties": {"file": {"type": "string", "format": "binary"}, "modelUuid": {"type": "string"},
                    "format": {"type": "string", "enum": ["csv", "json", "ndjson"]},
                    "mode": {"type": "string", "enum": ["upsert", "insert", "replace"]},
                    "createColumns": {"type": "boolean"}, "strict": {"type": "boolean"},
-                   "dryRun": {"type": "boolean"}}}}}}}
+                   "dryRun": {"type": "boolean"},
+                   "columnTypes": {"type": "string", "description": 'JSON object {"<column slug>": "<type>"}: '
+                                   "the types of columns the import creates"},
+                   "infer": {"type": "boolean",
+                             "description": "type new CSV columns from the data (default true)"}}}}}}}
 
 
 def _flag(form: Any, name: str, default: bool) -> bool:
@@ -234,7 +238,8 @@ async def import_records(request: Request, session: Caller) -> dict[str, Any]:
                                       extra={"issues": [{"path": ["modelUuid"], "message": "required"}]})
             options = {"fmt": _text(form, "format"), "mode": _text(form, "mode") or "upsert",
                        "create_columns": _flag(form, "createColumns", True), "strict": _flag(form, "strict", False),
-                       "dry_run": _flag(form, "dryRun", False)}
+                       "dry_run": _flag(form, "dryRun", False), "column_types": _text(form, "columnTypes"),
+                       "infer": _flag(form, "infer", True)}
             await part.seek(0)
             return await run_in_threadpool(_import_spooled, session, part.file, _safe_name(part.filename),
                                            model_uuid, options)

@@ -36,8 +36,18 @@ def import_(
                                         help="Create original columns for unknown keys."),
     strict: bool = typer.Option(False, "--strict", help="Any bad row aborts the whole import."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and count without writing."),
+    column_types: str = typer.Option(None, "--column-types",
+                                     help='Types of columns the import creates, as JSON: {"zip": "string", '
+                                          '"employees": "number"} (string, number, boolean, date, object, array, '
+                                          "vector, any)."),
+    infer: bool = typer.Option(True, "--infer/--no-infer",
+                               help="Type new CSV columns from the data (number, boolean, date, JSON object/array; "
+                                    "values with leading zeros stay text); --no-infer keeps them text."),
 ) -> None:
-    """Stream a file into the model, upserting by its id column."""
+    """Stream a file into the model, upserting by its id column.
+
+    CSV: UTF-8 (BOM tolerated), a header row, the delimiter sniffed among comma, semicolon, tab and
+    pipe, RFC 4180 quoting. The answer lists the created columns with their types (createdColumnTypes)."""
     from lading.cli.remote import target
 
     remote = target()
@@ -46,7 +56,8 @@ def import_(
         from lading.services.storage import records as storage_records
 
         emit(storage_records.import_records(local_session(), model_uuid=model_uuid, file=file, fmt=fmt, mode=mode,
-                                            create_columns=create_columns, strict=strict, dry_run=dry_run))
+                                            create_columns=create_columns, strict=strict, dry_run=dry_run,
+                                            column_types=column_types, infer=infer))
         return
     from pathlib import Path
 
@@ -55,7 +66,8 @@ def import_(
 
     source = user_file("--file", str(Path(file).expanduser()))  # the embedded command's own check
     fields = {"modelUuid": model_uuid, "mode": mode, "createColumns": _literal(create_columns),
-              "strict": _literal(strict), "dryRun": _literal(dry_run), **({"format": fmt} if fmt else {})}
+              "strict": _literal(strict), "dryRun": _literal(dry_run), "infer": _literal(infer),
+              **({"format": fmt} if fmt else {}), **({"columnTypes": column_types} if column_types is not None else {})}
     with source.open("rb") as stream:
         response = remote.raw("POST", "/storage/records/import", data=fields,
                               files={"file": (source.name, stream, "application/octet-stream")},

@@ -263,7 +263,8 @@ def download(session: Session, *, model_uuid: str, filter: Any, sort: Any = None
 
     import orjson
 
-    from lading.data.segments import output_columns, present
+    from lading.data.segments import output_columns, record_of
+    from lading.data.values import csv_text
     from lading.services.exports import check_format, write_export
 
     check_format(fmt)
@@ -281,15 +282,13 @@ def download(session: Session, *, model_uuid: str, filter: Any, sort: Any = None
         if fmt == "json":
             fh.write("[")
             for i, row in enumerate(rows()):
-                record = {s: present(v) for s, v in zip(slugs, row, strict=True)}
+                record = record_of(row, slugs)
                 fh.write(("," if i else "") + orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS).decode())
             fh.write("]")
             return
         out = csv.writer(fh)
         out.writerow(slugs)
         for row in rows():
-            out.writerow(["" if v is None else (orjson.dumps(v).decode() if isinstance(v, dict | list)
-                                                else ("true" if v is True else "false" if v is False else present(v)))
-                          for v in row])
+            out.writerow([csv_text(v) for v in row])
 
     return write_export(session, f"segment.{fmt}", write)

@@ -16,7 +16,6 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any, TextIO
 
 import orjson
@@ -31,9 +30,9 @@ from lading.data.sql_sandbox import (
     sqlite_builtin_functions,
     workspace_role,
 )
+from lading.data.values import csv_text, json_value
 from lading.domain.errors import LadingError
 from lading.services.session import Session
-from lading.store.clock import iso
 from lading.store.repositories import storage as repo
 
 MAX_ROWS = 10_000
@@ -66,24 +65,13 @@ def _guard(session: Session, sql: str) -> GuardedQuery:
 
 
 def _value(value: Any, json_column: bool) -> Any:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
-        if json_column and isinstance(value, str) and value[:1] in ("{", "["):
-            try:
-                return orjson.loads(value)
-            except orjson.JSONDecodeError:
-                return value
-        return value
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if hasattr(value, "isoformat"):
-        if hasattr(value, "tzinfo"):
-            return iso(value) if hasattr(value, "hour") else value.isoformat()
-        return value.isoformat()
-    if isinstance(value, (bytes, memoryview)):
-        return bytes(value).hex()
-    return value
+    """A result cell as JSON (`lading.data.values.json_value`); a JSON column's text (SQLite) as its value."""
+    if json_column and isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return json_value(value)
 
 
 class _Statement:
@@ -243,16 +231,6 @@ def execute_query(session: Session, sql: str) -> dict[str, Any]:
     return {"rows": rows, "isRefreshing": False, "truncated": truncated}
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return orjson.dumps(value).decode()
-    return value
-
-
 def download_query(session: Session, sql: str, *, fmt: str = "csv") -> dict[str, Any]:
     """The whole result as a CSV or JSON file: `{"url": "file://…"}` (kept 24 h)."""
     from lading.services.exports import check_format, write_export
@@ -272,6 +250,6 @@ def download_query(session: Session, sql: str, *, fmt: str = "csv") -> dict[str,
         writer = csv.writer(fh)
         writer.writerow(names)
         for values in results:
-            writer.writerow([_csv_cell(v) for v in values])
+            writer.writerow([csv_text(v) for v in values])
 
     return write_export(session, f"query.{fmt}", write)

@@ -12,16 +12,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from lading.data import physical
-from lading.data.import_files import csv_header, detect_format, open_source, read_csv, read_ndjson
-from lading.data.physical import qualified
+from lading.data.import_files import CsvLayout, csv_header, detect_format, open_source, read_csv, read_ndjson
+from lading.data.physical import COLUMN_TYPES, qualified
+from lading.data.values import json_value
 from lading.data.writer import CHUNK_ROWS, ModelWriter, WriteReport
 from lading.domain.errors import ConflictError, NotFoundError, ValidationError, shown
 from lading.services.session import Session
 from lading.services.storage import _derived as storage_derived
 from lading.services.storage import shapes
 from lading.services.storage.models import NATIVE_EXTRACTOR, load_handle, notify_write, require_model
-from lading.store.clock import iso, utcnow
+from lading.store.clock import utcnow
 from lading.store.repositories import storage as repo
 from lading.store.repositories import storage_usage
 
@@ -38,7 +41,7 @@ def _counters(report: WriteReport) -> dict[str, Any]:
     return {"inserted_records_count": report.inserted, "updated_records_count": report.updated,
             "unchanged_records_count": report.unchanged, "removed_records_count": report.removed,
             "skipped_records_count": report.skipped, "created_columns": report.created_columns,
-            "errors": report.errors}
+            "created_column_types": report.created_column_types, "errors": report.errors}
 
 
 def _save_columns(conn: Any, session: Session, model_uuid: str) -> Any:
@@ -60,45 +63,43 @@ def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | N
 
 
 def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | None = None, mode: str = "upsert",
-                   create_columns: bool = True, strict: bool = False, dry_run: bool = False) -> dict[str, Any]:
-    """Stream a CSV / JSON / NDJSON file into the model, upserting by its id column."""
+                   create_columns: bool = True, strict: bool = False, dry_run: bool = False,
+                   column_types: Any = None, infer: bool = True) -> dict[str, Any]:
+    """Stream a CSV / JSON / NDJSON file into the model, upserting by its id column.
+
+    The columns a CSV import creates are typed from the whole file (`lading.data.csv_types`) unless
+    `infer` is off; `column_types` (`{"slug": "type"}`, or its JSON text as the CLI flag and the
+    multipart field carry it) types chosen columns itself."""
     path = Path(file).expanduser()
     open_source(path)
     fmt = detect_format(path, fmt)
-    slugs, labels = csv_header(path) if fmt == "csv" else (None, [])
+    overrides = parse_column_types(column_types)
+    layout = csv_header(path) if fmt == "csv" else None
+    if layout is not None:
+        _check_overrides_in_header(overrides, layout)
     report: WriteReport | None = None
     try:
         with session.db.write() as conn:
             model = require_model(session, conn, model_uuid, for_update=True)
+            _check_overrides_against_model(overrides, model)
+            planned = dict(overrides)
+            if layout is not None and infer and create_columns:
+                planned.update(_inferred_types(path, layout, model, overrides))
             writer = ModelWriter(conn, model, mode=mode, create_columns=create_columns, from_csv=fmt == "csv",
-                                 strict=strict)
-            if slugs is not None:
-                writer.check_keys(slugs, labels)
-                id_col = model.id_column_slug
-                if id_col != "_id" and id_col not in slugs:
-                    raise ValidationError(f"the file has no column {id_col}, the model's id column",
-                                          reason="columnMismatch")
-                rows = read_csv(path, slugs)
+                                 strict=strict, column_types=planned, infer=infer)
+            if layout is not None:
+                _write_csv(writer, path, layout, model)
             else:
                 rows = read_ndjson(path) if fmt == "ndjson" else _json_rows(path)
-            if fmt == "csv":
-                chunk: list[tuple[int, Any]] = []
-                for line, row, error in rows:
-                    if row is None:
-                        writer.fail(line, None, error or "unreadable row")
-                        continue
-                    chunk.append((line, row))
-                    if len(chunk) >= CHUNK_ROWS:
-                        writer.add_csv_chunk(chunk)
-                        chunk = []
-                writer.add_csv_chunk(chunk)
-            else:
                 for line, row, error in rows:
                     if row is None:
                         writer.fail(line, None, error or "unreadable row")
                     else:
                         writer.add(line, row)
             report = writer.finish(_save_columns(conn, session, model_uuid))
+            unused = sorted(set(overrides) - set(writer.types))
+            if unused:  # a JSON import names its keys only as they come: checked once all rows are read
+                raise _unknown_override(unused[0], sorted(writer.types))
             storage_usage.count_written(conn, session.workspace_uuid, model_uuid, None, report.written, utcnow())
             if dry_run:
                 raise _DryRunRollbackError
@@ -111,6 +112,84 @@ def import_records(session: Session, *, model_uuid: str, file: str, fmt: str | N
     shape = shapes.DryRunImport if dry_run else shapes.Import
     return {"import": shape(model_uuid=model_uuid, status="error" if report.skipped else "success",
                             **_counters(report)).dump()}
+
+
+def _write_csv(writer: ModelWriter, path: Path, layout: CsvLayout, model: Any) -> None:
+    """The rows of a CSV file, in chunks, after the header was mapped to the model's columns."""
+    writer.check_keys(layout.slugs, layout.labels, header=layout.header_text())
+    id_col = model.id_column_slug
+    if id_col != "_id" and id_col not in layout.slugs:
+        raise ValidationError(f"the file has no column {id_col}, the model's id column (header read: "
+                              f"{layout.header_text()})", reason="columnMismatch", details={"header": layout.labels})
+    chunk: list[tuple[int, Any]] = []
+    for line, row, error in read_csv(path, layout):
+        if row is None:
+            writer.fail(line, None, error or "unreadable row")
+            continue
+        chunk.append((line, row))
+        if len(chunk) >= CHUNK_ROWS:
+            writer.add_csv_chunk(chunk)
+            chunk = []
+    writer.add_csv_chunk(chunk)
+
+
+def parse_column_types(raw: Any) -> dict[str, str]:
+    """`--column-types`: a JSON object `{"slug": "type"}` (or its text) naming column types."""
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ValidationError(f'--column-types must be a JSON object {{"<column slug>": "<type>"}}, not '
+                                  f"{shown(raw)}", reason="invalidData") from None
+    if not isinstance(raw, dict):
+        raise ValidationError(f'--column-types must be a JSON object {{"<column slug>": "<type>"}}, not {shown(raw)}',
+                              reason="invalidData")
+    for slug, ctype in raw.items():
+        if ctype not in COLUMN_TYPES:
+            raise ValidationError(f"--column-types: the type of {shown(slug)} must be one of "
+                                  f"{', '.join(COLUMN_TYPES)}, not {shown(ctype)}", reason="invalidData")
+    return {str(slug): str(ctype) for slug, ctype in raw.items()}
+
+
+def _unknown_override(slug: str, known: list[str]) -> ValidationError:
+    return ValidationError(f"--column-types names column {shown(slug)}, which is not in the file (its columns: "
+                           f"{orjson.dumps(known).decode()}); nothing was imported", reason="invalidData")
+
+
+def _check_overrides_in_header(overrides: dict[str, str], layout: CsvLayout) -> None:
+    for slug in overrides:
+        if slug not in layout.slugs:
+            raise _unknown_override(slug, layout.slugs)
+        if slug.startswith("_"):
+            raise ValidationError(f"--column-types cannot type the system column {shown(slug)}", reason="invalidData")
+
+
+def _check_overrides_against_model(overrides: dict[str, str], model: Any) -> None:
+    """An override may only type a column the import creates (or repeat an existing column's type)."""
+    existing = {c["slug"].lower(): c for c in model.columns or []}
+    for slug, ctype in overrides.items():
+        column = existing.get(slug.lower())
+        if column is not None and column["type"] != ctype:
+            raise ValidationError(f"--column-types: column {shown(slug)} already exists with type {column['type']}; "
+                                  "--column-types only types the columns an import creates (use column update to "
+                                  "change a type)", reason="invalidData")
+
+
+def _inferred_types(path: Path, layout: CsvLayout, model: Any, overrides: dict[str, str]) -> dict[str, str]:
+    """Types of the columns this CSV import creates, read from the file. The model's id column stays
+    text (record ids are text), and so do system columns and columns `--column-types` already types."""
+    from lading.data.csv_types import infer_types
+
+    existing = {c["slug"].lower() for c in model.columns or []}
+    wanted = [(index, slug) for index, slug in enumerate(layout.slugs)
+              if not slug.startswith("_") and slug.lower() not in existing and slug not in overrides
+              and slug != model.id_column_slug]
+    if not wanted:
+        return {}
+    types = infer_types(path, layout.dialect, [index for index, _ in wanted])
+    return {slug: ctype for (_, slug), ctype in zip(wanted, types, strict=True)}
 
 
 def upsert_records(session: Session, *, model_uuid: str, records: Any, strict: bool = False) -> dict[str, Any]:
@@ -162,15 +241,6 @@ def remove_records(session: Session, *, model_uuid: str, ids: list[str] | None) 
     return shapes.RemovedRecords(removed_records_count=removed).dump()
 
 
-def present_value(value: Any) -> Any:
-    """A stored value as JSON: dates as ISO strings, JSON columns as values, 500.0 as 500."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
-        return iso(value)
-    return value
-
-
 # Sort keys of `record list` (api.md §3 `record.list`): `_emitted_at`, the time a record arrived, is
 # the native table's `_created_at`.
 SORT_COLUMNS = {"_id": "_id", "_title": "_title", "_emitted_at": "_created_at"}
@@ -195,7 +265,7 @@ def _order(table: Any, sort: Any) -> list[Any]:
 
 def _present_rows(handle: Any, rows: Any) -> list[dict[str, Any]]:
     keys = ["_id", *(c.slug for c in handle.columns)]
-    return [{k: present_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]
+    return [{k: json_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]
 
 
 def _record_columns(handle: Any) -> list[Any]:

@@ -134,6 +134,8 @@ class WriteCounts(Shape):
     removed_records_count: int
     skipped_records_count: int
     created_columns: list[str]
+    # `{slug, type}` of each created column (a CSV import types them from the data: data spec §4.3).
+    created_column_types: list[dict[str, str]]
     errors: list[dict[str, Any]]
 
 
