@@ -401,10 +401,64 @@ def test_remote_cli_and_server_keep_the_secrets(api_server: Any, remote: Callabl
     # The HTTP API's own error documents for a bad connector config.
     bad = s["badConfig"] = secret("badConfig")
     answer = alpha.post("/connection/connectors", json={"integrationSlug": "http", "slug": "bad", "name": "Bad",
-                                                       "config": {"auth": {"type": "bearer", "token": bad, "x": 1}}})
+                                                       "config": {"auth": {"type": "nope", "token": bad}}})
     assert answer.status_code == 400
     search.add("POST connectors (bad)", answer.text)
     search.tree(api_server.home, "server home")  # serve.log, the SQLite store, exports
+    if os.environ.get("LADING_TEST_DATABASE_URL"):
+        search.add("postgres", postgres_dump())
+    leaks = search.leaks()
+    assert not leaks, "\n".join(leaks[:40])
+
+
+# --- OAuth: the app's client secret, the code's tokens ----------------------------------------------
+
+
+@pytest.mark.embedded_only  # the OAuth app and HubSpot's base URL are set in the CLI process's environment
+def test_oauth_tokens_and_client_secret_stay_hidden(lading_env: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture,
+                                                    capfd: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    s = {n: secret(n) for n in ("clientSecret", "access", "refresh", "code")}
+    search = Search(s)
+
+    def token_endpoint(rec: Recorded) -> Answer:
+        form = rec.form()
+        if form.get("code") == ["refused"]:  # a refusal quoting the whole request, long enough to be cut
+            said = "x" * 280 + f" {rec.body.decode()}"
+            return Answer(400, {"error": "invalid_grant", "error_description": said})
+        return Answer(200, {"access_token": s["access"], "refresh_token": s["refresh"], "expires_in": 1800,
+                            "token_type": "bearer"})
+
+    with fake_provider() as hubspot:
+        hubspot.route("POST", "/oauth/v1/token", token_endpoint)
+        hubspot.fallback = echo
+        monkeypatch.setenv("LADING_HUBSPOT_BASE_URL", hubspot.url)
+        monkeypatch.setenv("LADING_INTEGRATION_HUBSPOT_CLIENT_ID", "cli-app")
+        monkeypatch.setenv("LADING_INTEGRATION_HUBSPOT_CLIENT_SECRET", s["clientSecret"])
+        consent = search.cli("connection", "integration", "initiate-oauth", "hubspot", "--redirect-uri",
+                             "http://localhost:8765/callback")["consentUrl"]
+        state = consent.split("state=")[1].split("&")[0]
+        hub = connector(search, "hubspot", "hub", {"accessToken": secret("pat")})
+        search.cli("connection", "integration", "complete-oauth", "--connector-uuid", hub, "--code", "refused",
+                   "--state", state, expect=None)
+        consent = search.cli("connection", "integration", "initiate-oauth", "hubspot", "--redirect-uri",
+                             "http://localhost:8765/callback")["consentUrl"]
+        state = consent.split("state=")[1].split("&")[0]
+        search.cli("connection", "integration", "complete-oauth", "--connector-uuid", hub, "--code", s["code"],
+                   "--state", state)
+        search.cli("connection", "connector", "autocomplete", "--connector-uuid", hub, "--slug",
+                   "listObjectProperties", "--params", j({"objectType": "contacts"}), expect=None)
+        search.cli("connection", "connector", "get", hub)
+        received = _received([hubspot])
+        assert s["access"] in received and s["clientSecret"] in received
+    captured = capfd.readouterr()
+    search.add("stdout", captured.out)
+    search.add("stderr", captured.err)
+    search.add("logs", caplog.text)
+    search.tree(lading_env, "$LADING_HOME")
     if os.environ.get("LADING_TEST_DATABASE_URL"):
         search.add("postgres", postgres_dump())
     leaks = search.leaks()
