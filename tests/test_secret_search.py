@@ -90,7 +90,7 @@ def closed_port_url() -> str:
 
 
 NAMES = ["clearbit", "hunter", "slack", "hubspot", "openAi", "anthropic", "httpBearer", "httpBasic", "httpHeader",
-         "agentOpenAi", "agentAnthropic"]
+         "agentOpenAi", "agentAnthropic", "chatOpenAi"]
 
 
 def connector_cases(s: dict[str, str]) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
@@ -225,6 +225,33 @@ def wait_for(run_uuid: str, home: Path) -> dict[str, Any]:
     raise AssertionError((out["run"]["status"], log.read_text()[-2000:] if log.exists() else "no worker log"))
 
 
+def single_calls(search: Search, wf: str, release: str, nodes: list[dict[str, Any]]) -> None:
+    """Each connector step on its own (`node execute`) and as an action (`action execute`)."""
+    for step in nodes:
+        if step["kind"] != "connector":
+            continue
+        search.cli("orchestration", "node", "execute", "--workflow-uuid", wf, "--release-uuid", release,
+                   "--node", j(step), "--computed-config", j(step["config"]), "--context", j({"nodes": {}}),
+                   expect=None)
+        action = {"kind": "connector", "integrationSlug": step["integrationSlug"], "actionSlug": step["actionSlug"],
+                  "connectorUuid": step["connectorUuid"]}
+        search.cli("orchestration", "action", "execute", "--action", j(action), "--data", j(step["config"]),
+                   "--wait-until-finished", expect=None)
+
+
+def chat(search: Search, tag: str, base_url: str, s: dict[str, str]) -> None:
+    """An agent answering a chat message with its OpenAI connector's key."""
+    llm = connector(search, "openAi", f"{tag}_chat", {"apiKey": s["chatOpenAi"], "baseUrl": base_url})
+    agent = search.cli("ai", "agent", "create", "--name", f"Chatty {tag}")["agent"]["uuid"]
+    search.cli("ai", "release", "update-draft", "--agent-uuid", agent, "--system-prompt", "Be brief.",
+               "--language-model-slug", "gpt-4o", "--connector-uuid", llm)
+    search.cli("ai", "release", "deploy-draft", "--agent-uuid", agent)
+    chat_uuid = search.cli("ai", "chat", "create", "--agent-uuid", agent)["chat"]["uuid"]
+    search.cli("ai", "message", "create", "--chat-uuid", chat_uuid, "--parts", j([{"type": "text", "text": "Hi"}]),
+               "--wait-until-finished", expect=None)
+    search.cli("ai", "chat", "get", chat_uuid)
+
+
 @pytest.fixture
 def providers() -> Iterator[dict[str, str]]:
     """Base URLs of a provider that answers (echoing), refuses (401), breaks (500), or is not there."""
@@ -253,10 +280,13 @@ def test_every_integration_keeps_its_secret(lading_env: Path, providers: dict[st
     for tag in ("ok", "refused", "broken", "unreachable"):
         tool = search.cli("orchestration", "tool", "create", "--name", f"Secrets {tag}")
         wf = tool["tool"]["workflowUuid"]
-        search.cli("orchestration", "release", "deploy-draft", "--workflow-uuid", wf,
-                   "--nodes", j(graph(search, tag, providers[tag], s)))
+        nodes = graph(search, tag, providers[tag], s)
+        release = search.cli("orchestration", "release", "deploy-draft", "--workflow-uuid", wf,
+                             "--nodes", j(nodes))["release"]["uuid"]
         run = search.cli("orchestration", "run", "create", "--workflow-uuid", wf, "--data", j({"_id": f"r_{tag}"}),
                          "--wait-until-finished")["run"]
+        single_calls(search, wf, release, nodes)
+        chat(search, tag, providers[tag], s)
         spans = {e["nodeSlug"]: e for e in run["executions"]}
         if tag == "ok":
             assert all(e["status"] == "success" for e in run["executions"]), run["executions"]
