@@ -58,6 +58,22 @@ def needles(secrets: dict[str, str]) -> set[str]:
     return out
 
 
+def signing_key_forms() -> set[str]:
+    """The installation's secret key (it encrypts credentials and, derived, signs export URLs) in the
+    forms it could leak in: its base64 text, its raw bytes, the derived URL-signing key."""
+    import hashlib
+    import hmac
+
+    from lading.integrations._vault import current_key
+
+    key = current_key()
+    signing = hmac.new(key, b"lading export urls v1", hashlib.sha256).digest()
+    forms = {base64.b64encode(key).decode(), signing.hex(), base64.b64encode(signing).decode()}
+    if key.isascii():
+        forms.add(key.decode())
+    return forms
+
+
 def echo(rec: Recorded, status: int = 200) -> Answer:
     """An answer every integration reads, echoing the whole request (headers, raw target, body) in
     every field an integration copies into its output or its error message."""
@@ -119,6 +135,7 @@ class Search:
     def __init__(self, secrets: dict[str, str]) -> None:
         self.secrets = secrets
         self.texts: list[tuple[str, str]] = []
+        self.extra: set[str] = set()  # other needles (an API token)
 
     def add(self, where: str, value: Any) -> None:
         self.texts.append((where, value if isinstance(value, str) else json.dumps(value)))
@@ -155,11 +172,12 @@ class Search:
             self.add(f"download {url[:60]}", read_export(url))
 
     def tree(self, root: Path, label: str) -> None:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        # `secret.key` is where the installation keeps its key (0600) when no LADING_SECRET_KEY is set.
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "secret.key"):
             self.texts.append((f"{label}/{path.relative_to(root)}", path.read_bytes().decode("latin-1")))
 
     def leaks(self) -> list[str]:
-        found = needles(self.secrets)
+        found = needles(self.secrets) | signing_key_forms() | self.extra
         out = []
         for where, text in self.texts:
             for n in found:
@@ -311,6 +329,8 @@ def test_every_integration_keeps_its_secret(lading_env: Path, providers: dict[st
     assert all(value in received for value in (s[n] for n in NAMES if n != "httpBasic")), received[:300]
     assert base64.b64encode(f"ann:{s['httpBasic']}".encode()).decode() in received
 
+    search.cli("doctor", expect=None)
+    search.cli("whoami")
     mcp_client_calls(search, s, providers)
     bad_connector_configs(search, s)
 
@@ -423,6 +443,9 @@ def test_remote_cli_and_server_keep_the_secrets(api_server: Any, remote: Callabl
                            "--data", j({"kind": "records", "records": [{"_id": f"b_{tag}"}]}))["batch"]
         read_everything(search, wf, run["uuid"], batch["uuid"], slugs)
     assert s["hunter"] in _received(providers["_fakes"])
+    search.cli("doctor", expect=None)
+    search.cli("whoami")
+    search.extra.add(api_server.tokens["alpha"])  # the API token the remote CLI sends on every request
     # The workspace's own model key: accepted, never answered back.
     alpha = api_server.client("alpha")
     key = s["workspaceKey"] = secret("workspaceKey")
