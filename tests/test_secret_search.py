@@ -331,6 +331,7 @@ def test_every_integration_keeps_its_secret(lading_env: Path, providers: dict[st
 
     search.cli("doctor", expect=None)
     search.cli("whoami")
+    records_and_segments(search, s, providers["ok"])
     mcp_client_calls(search, s, providers)
     bad_connector_configs(search, s)
 
@@ -344,6 +345,35 @@ def test_every_integration_keeps_its_secret(lading_env: Path, providers: dict[st
         search.add("postgres", postgres_dump())
     leaks = search.leaks()
     assert not leaks, "\n".join(leaks[:40])
+
+
+def records_and_segments(search: Search, s: dict[str, str], base_url: str) -> None:
+    """A provider's echo written into a model by a `modelUpsert` step, then read back as records,
+    a segment download and a storage query download."""
+    datasets = search.cli("storage", "dataset", "list")["datasets"]
+    dataset = next(d for d in datasets if d["slug"] == "default")
+    model = search.cli("storage", "model", "create", "--slug", "echoes", "--name", "Echoes", "--dataset-uuid",
+                       dataset["uuid"], "--extractor-slug", "native", "--config", "{}", "--columns",
+                       j([{"slug": "answer", "type": "string"}, {"slug": "headers", "type": "string"}]))["model"]
+    http = connector(search, "http", "echo_records",
+                     {"baseUrl": base_url, "auth": {"type": "bearer", "token": s["httpBearer"]}})
+    call = node("call", kind="connector", integrationSlug="http", actionSlug="request", connectorUuid=http,
+                config={"url": "/echo"})
+    save = node("save", "modelUpsert", {"modelUuid": model["uuid"], "data": {
+        "_id": "e1", "answer": "{{nodes.call.body.text}}", "headers": "{{nodes.call.headers}}"}})
+    finish = end()
+    call["childrenUuids"], save["childrenUuids"] = [save["uuid"]], [finish["uuid"]]
+    run = search.cli("orchestration", "run", "create", "--nodes", j([start(children=[call["uuid"]]), call, save,
+                                                                     finish]), "--wait-until-finished")["run"]
+    assert run["status"] == "success", run
+    everything = {"conjonction": "and", "groups": []}
+    for fmt in ("csv", "json"):
+        search.download(search.cli("segmentation", "segment", "download", "--model-uuid", model["uuid"],
+                                   "--filter", j(everything), "--format", fmt))
+        search.download(search.cli("storage", "query", "download", f"SELECT * FROM {dataset['slug']}.echoes",
+                                   "--format", fmt))
+    records = search.cli("storage", "query", "execute", f"SELECT * FROM {dataset['slug']}.echoes", expect=None)
+    assert "********" in json.dumps(records)  # the echo reached the records, masked
 
 
 # --- MCP clients (the natives' outside servers) -----------------------------------------------------
