@@ -287,11 +287,13 @@ def _received(fakes: list[FakeProvider]) -> str:
 
 @pytest.mark.embedded_only  # reads the CLI process's own home, logs and background worker
 def test_every_integration_keeps_its_secret(lading_env: Path, providers: dict[str, Any],
+                                            monkeypatch: pytest.MonkeyPatch,
                                             caplog: pytest.LogCaptureFixture,
                                             capfd: pytest.CaptureFixture[str]) -> None:
     import logging
 
     caplog.set_level(logging.DEBUG)  # httpx logs every request URL at INFO, httpcore headers at DEBUG
+    monkeypatch.setenv("LADING_DEBUG", "1")  # an unexpected failure prints its traceback on stderr
     s = {n: secret(n) for n in NAMES}
     search = Search(s)
     slugs = [f"n{i}" for i in range(len(connector_cases(s)))] + ["agentOpenAi", "agentAnthropic", "end"]

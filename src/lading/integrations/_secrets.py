@@ -278,6 +278,13 @@ def _scrub_record(record: logging.LogRecord) -> None:
         record.exc_text = scrubber.text(record.exc_text)
 
 
+def redact(text: str) -> str:
+    """`text` with every secret this process has seen masked: for what reaches a person without
+    going through logging (a debug traceback printed on stderr)."""
+    scrubber = _REGISTRY.scrubber()
+    return text if scrubber is None else scrubber.text(text)
+
+
 class _LogRedaction(logging.Filter):
     """Masks secrets seen by this process in every record a handler emits (message and traceback)."""
 
