@@ -121,13 +121,52 @@ def _check_pg_column_slots(conn: Any, schema: str, table: str) -> None:
 
 def drop_column(conn: Any, schema: str, table: str, slug: str) -> None:
     conn.exec_driver_sql(f"DROP INDEX IF EXISTS {qualified(schema, index_name(table, slug))}")
+    if conn.dialect.name == "sqlite":  # SQLite refuses to drop a column a (segment) index still names
+        for name in _sqlite_indexes_naming(conn, table, slug):
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name)}")
     conn.exec_driver_sql(f"ALTER TABLE {qualified(schema, table)} DROP COLUMN {quote(slug)}")
+
+
+def _sqlite_indexes_naming(conn: Any, table: str, slug: str) -> list[str]:
+    names = [str(r[0]) for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]
+    return [name for name in names
+            if any(r[2] == slug for r in conn.exec_driver_sql(f"PRAGMA index_info({quote(name)})"))]
 
 
 def ensure_column_index(conn: Any, schema: str, table: str, slug: str) -> None:
     """An index on one column (for columns segments filter or sort by); idempotent."""
     conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {quote(index_name(table, slug))} ON {qualified(schema, table)} "
                          f"({quote(slug)})")
+
+
+def ensure_index(conn: Any, schema: str, table: str, parts: list[tuple[str, str]]) -> str:
+    """A composite index over `parts` [(slug, "ASC" | "DESC" | "DESC NULLS LAST" …)], named from its
+    definition so the same definition is created once; answers its name (for SQLite's INDEXED BY)."""
+    definition = ", ".join(f"{quote(slug)} {order}".rstrip() for slug, order in parts)
+    name = composite_index_name(table, parts)
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {qualified(schema, table)} ({definition})")
+    return name
+
+
+def composite_index_name(table: str, parts: list[tuple[str, str]]) -> str:
+    return index_name(table, "\0".join(f"{slug} {order}" for slug, order in parts))
+
+
+def ensure_folded_statistics(conn: Any, schema: str, table: str, slug: str) -> None:
+    """PostgreSQL only: statistics on `lower(col COLLATE "C")`, the expression case-insensitive string
+    conditions compare, so the planner estimates how many rows they keep (else it guesses 0.5 %)."""
+    name = index_name(table, f"lower\0{slug}").replace("ix_", "st_", 1)
+    conn.exec_driver_sql(f"CREATE STATISTICS IF NOT EXISTS {qualified(schema, name)} "
+                         f"ON (lower({quote(slug)} COLLATE \"C\")) FROM {qualified(schema, table)}")
+
+
+def index_exists(conn: Any, schema: str, name: str) -> bool:
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                    (name,)).first() is not None
+    return conn.exec_driver_sql("SELECT 1 FROM pg_indexes WHERE schemaname = %(s)s AND indexname = %(n)s",
+                                {"s": schema or "public", "n": name}).first() is not None
 
 
 # --- values ---------------------------------------------------------------------------------------
