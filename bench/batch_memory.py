@@ -63,6 +63,17 @@ def _hwm_mb(pid: int) -> float | None:
     return None
 
 
+def _rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def _descendants(pids: list[int], tree: dict[int, list[int]]) -> list[int]:
     found, stack = [], list(pids)
     while stack:
@@ -109,7 +120,9 @@ def run_size(size: int, workers: int, concurrency: int, graph: Path) -> dict[str
         if time.perf_counter() - last > 10:
             last = time.perf_counter()
             doc = batches.get_batch(sess, batch_uuid)["batch"]
-            print(f"  … {doc['executedRunsCount']:,}/{doc['runsCount']:,} executed", file=sys.stderr)
+            now = [_rss_mb(p.pid) for p in procs]
+            print(f"  … {doc['executedRunsCount']:,}/{doc['runsCount']:,} executed, worker RSS now "
+                  + ", ".join(f"{mb:.0f}" for mb in now if mb is not None) + " MB", file=sys.stderr)
         if all(p.poll() is not None for p in procs) or batches.batch_status(sess, batch_uuid) in (
                 "success", "error", "cancelled"):
             break
