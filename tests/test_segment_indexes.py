@@ -156,3 +156,26 @@ def test_a_column_a_segment_index_names_can_still_be_removed() -> None:
     columns.remove_column(sess, model_uuid=model, column_slug="employees")
     columns.remove_column(sess, model_uuid=model, column_slug="revenue")
     assert all("employees" not in cols and "revenue" not in cols for cols in _index_columns(sess, model))
+
+
+def test_indexes_no_segment_asks_for_any_more_are_dropped() -> None:
+    from lading.data.physical import segment_indexes
+    from lading.services.segmentation import segments
+
+    sess = _session()
+    model = _model(sess, _records(60))
+    first = segments.create_segment(sess, name="a", model_uuid=model, filter=FILTER,
+                                    sort=[{"columnSlug": "revenue", "kind": "desc"}])["segment"]
+    second = segments.create_segment(sess, name="b", model_uuid=model, filter=FILTER,
+                                     sort=[{"columnSlug": "name", "kind": "asc"}])["segment"]
+    assert ["name", "_id"] in _index_columns(sess, model) and ["revenue", "_id"] in _index_columns(sess, model)
+    segments.update_segment(sess, uuid=second["uuid"], sort=[{"columnSlug": "employees", "kind": "asc"}])
+    indexes = _index_columns(sess, model)
+    assert ["name", "_id"] not in indexes and ["employees", "_id"] in indexes and ["revenue", "_id"] in indexes
+    segments.remove_segment(sess, second["uuid"])
+    segments.remove_segment(sess, first["uuid"])
+    from lading.data.models import load_model
+
+    with sess.db.read() as conn:
+        handle = load_model(conn, sess.workspace_uuid, model)
+        assert segment_indexes(conn, handle.table_schema, handle.table_name) == []

@@ -149,8 +149,28 @@ def ensure_index(conn: Any, schema: str, table: str, parts: list[tuple[str, str]
     return name
 
 
+SEGMENT_INDEX_PREFIX = "sx_"
+
+
 def composite_index_name(table: str, parts: list[tuple[str, str]]) -> str:
-    return index_name(table, "\0".join(f"{slug} {order}" for slug, order in parts))
+    """`sx_…`: the composite indexes segments ask for, told apart from column indexes (`ix_…`) so
+    the ones no segment needs any more can be dropped."""
+    return SEGMENT_INDEX_PREFIX + index_name(table, "\0".join(f"{slug} {order}" for slug, order in parts))[3:]
+
+
+def segment_indexes(conn: Any, schema: str, table: str) -> list[str]:
+    """The names of the `sx_…` indexes of a model's table."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+                                    (table,))
+    else:
+        rows = conn.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE schemaname = %(s)s AND tablename = %(t)s",
+                                    {"s": schema or "public", "t": table})
+    return [str(r[0]) for r in rows if str(r[0]).startswith(SEGMENT_INDEX_PREFIX)]
+
+
+def drop_index(conn: Any, schema: str, name: str) -> None:
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {qualified(schema, name)}")
 
 
 def ensure_folded_statistics(conn: Any, schema: str, table: str, slug: str) -> None:

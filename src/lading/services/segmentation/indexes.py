@@ -73,20 +73,48 @@ def sort_parts(sort: tuple[ast.SortKey, ...], dialect: str) -> list[tuple[str, s
     return parts
 
 
+def _wanted(ev: Any, dialect: str) -> list[list[tuple[str, str]]]:
+    """The index definitions one segment's (filter, sort) asks for."""
+    wanted: list[list[tuple[str, str]]] = []
+    columns, covering, narrows = filter_columns(ev.filter)
+    # An index that neither covers the filter nor narrows the rows read saves nothing.
+    if columns and (covering or narrows):
+        wanted.append([(c, "") for c in columns])
+    if ev.sort and not (len(ev.sort) == 1 and ev.sort[0].column == "_id"):
+        wanted.append(sort_parts(ev.sort, dialect))
+    return wanted
+
+
 def ensure_segment_indexes(conn: Any, ev: Any) -> None:
     """Index the model for one segment's (filter, sort): see the module docstring."""
     from lading.data.physical import ensure_folded_statistics, ensure_index
 
     handle = ev.handle
-    columns, covering, narrows = filter_columns(ev.filter)
-    # An index that neither covers the filter nor narrows the rows read saves nothing.
-    if columns and (covering or narrows):
-        ensure_index(conn, handle.table_schema, handle.table_name, [(c, "") for c in columns])
-    if ev.sort and not (len(ev.sort) == 1 and ev.sort[0].column == "_id"):
-        ensure_index(conn, handle.table_schema, handle.table_name, sort_parts(ev.sort, conn.dialect.name))
+    for parts in _wanted(ev, conn.dialect.name):
+        ensure_index(conn, handle.table_schema, handle.table_name, parts)
     if conn.dialect.name == "postgresql":
         for slug in _folded_columns(ev.filter):
             ensure_folded_statistics(conn, handle.table_schema, handle.table_name, slug)
+
+
+def prune_segment_indexes(conn: Any, workspace_uuid: str, handle: Any, now: Any) -> None:
+    """Drop the segment indexes of a model that none of its live segments asks for any more (after a
+    segment's filter or sort changed, or it was removed): each index costs every write."""
+    from lading.data.filters.errors import FilterError
+    from lading.data.physical import composite_index_name, drop_index, segment_indexes
+    from lading.data.segments import evaluate
+    from lading.store.repositories import segments as repo
+
+    needed: set[str] = set()
+    for seg in repo.list_segments(conn, workspace_uuid, model_uuid=handle.uuid):
+        try:
+            ev = evaluate(conn, handle, seg.filter, seg.sort, seg.records_limit, now, visiting=(seg.uuid,))
+        except FilterError:  # a segment its model's changes made invalid keeps nothing
+            continue
+        needed.update(composite_index_name(handle.table_name, parts) for parts in _wanted(ev, conn.dialect.name))
+    for name in segment_indexes(conn, handle.table_schema, handle.table_name):
+        if name not in needed:
+            drop_index(conn, handle.table_schema, name)
 
 
 def page_index(conn: Any, ev: Any, matches: int, wanted: int) -> str | None:

@@ -16,7 +16,7 @@ from lading.data.filters.errors import FilterError
 from lading.domain.errors import ConflictError, ValidationError, found, shown
 from lading.services.segmentation import shapes
 from lading.services.segmentation.changes import change_shape, sync_due_segments, sync_segment
-from lading.services.segmentation.indexes import settle_table
+from lading.services.segmentation.indexes import prune_segment_indexes, settle_table
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import segments as repo
@@ -146,7 +146,11 @@ def update_segment(session: Session, *, uuid: str, name: str | None = None, filt
         _validate(session, conn, handle, values.get("filter", row.filter), values.get("sort", row.sort),
                   values.get("records_limit", row.records_limit), uuid)
         repo.update_segment(conn, session.workspace_uuid, uuid, values)
-    settle_table(session.db, handle)
+        replanned = "filter" in values or "sort" in values
+        if replanned:
+            prune_segment_indexes(conn, session.workspace_uuid, handle, utcnow())
+    if replanned:
+        settle_table(session.db, handle)
     sync_segment(session, uuid)
     return get_segment(session, uuid, sync_due=False)
 
@@ -174,6 +178,13 @@ def remove_segment(session: Session, uuid: str) -> dict[str, Any]:
                                 reason="segmentInUse")
         repo.update_segment(conn, session.workspace_uuid, uuid, {"deleted_at": utcnow()})
         repo.drop_members(conn, uuid)
+        from lading.store.repositories import storage as storage_repo
+
+        model = storage_repo.get_model(conn, session.workspace_uuid, row.model_uuid)
+        if model is not None:  # a removed model took its table and indexes with it
+            from lading.data.models import handle_from_row
+
+            prune_segment_indexes(conn, session.workspace_uuid, handle_from_row(conn, model), utcnow())
     return shapes.Removed(uuid=uuid).dump()
 
 
