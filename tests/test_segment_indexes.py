@@ -94,7 +94,7 @@ def test_saved_segment_indexes_its_filter_and_sort_and_fetch_pages_agree(descend
     sort = [{"columnSlug": "revenue", "kind": "desc" if descending else "asc"}]
     segments.create_segment(sess, name="US software", model_uuid=model, filter=FILTER, sort=sort)
     indexes = _index_columns(sess, model)
-    assert ["country", "employees", "industry"] in indexes  # equality first, every tested column
+    assert ["country", "industry", "employees"] in indexes  # equality, prefix, then every tested column
     assert ["revenue", "_id"] in indexes  # the segment's order, `_id` breaking ties
 
     expected = _expected(records, descending)

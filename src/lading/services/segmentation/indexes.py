@@ -2,7 +2,8 @@
 
 Saving a segment (create or update) indexes its model for that segment's questions:
 
-- a *filter index* over the columns its plain conditions test, equality columns first: the count of
+- a *filter index* over the columns its plain conditions test, equality columns first, then one
+  `startsWith` column (case-insensitive on SQLite, so its `LIKE 'abc%'` reads a range): the count of
   `segment fetch` then reads a narrow index range (covering when every condition is a plain column
   condition) instead of the whole table;
 - a *sort index* in the segment's exact order (nulls last, `_id` as the tie-breaker), so the first
@@ -33,12 +34,19 @@ def _is_equality(cond: Any) -> bool:
     return isinstance(cond, ast.BooleanCond) and cond.operator in ("isTrue", "isFalse")
 
 
-def filter_columns(flt: ast.Filter) -> tuple[list[str], bool, bool]:
-    """The filter index's columns (equality conditions that every match must meet first, then the
-    other plain conditions' columns), whether the index covers the whole filter, and whether it
-    starts with an equality every match meets (so it narrows the rows read)."""
+def _is_prefix(cond: Any) -> bool:
+    return isinstance(cond, ast.StringCond) and cond.operator == "startsWith" and len(cond.values) == 1
+
+
+def filter_columns(flt: ast.Filter) -> tuple[list[str], bool, bool, set[str]]:
+    """The filter index's columns (equality conditions that every match must meet first, then a
+    column every match must start with a prefix in, then the other plain conditions' columns),
+    whether the index covers the whole filter, whether it starts with a condition every match meets
+    (so it narrows the rows read), and the prefix columns (SQLite reads `LIKE 'abc%'` as a range of
+    a case-insensitive index column)."""
     required = flt.conj == "and" or len(flt.groups) == 1
     first: list[str] = []
+    prefix: list[str] = []
     rest: list[str] = []
     covering = True
     for group in flt.groups:
@@ -46,12 +54,17 @@ def filter_columns(flt: ast.Filter) -> tuple[list[str], bool, bool]:
         for cond in group.conditions:
             if not isinstance(cond, _PLAIN):
                 covering = False
-                continue
-            (first if group_required and _is_equality(cond) else rest).append(cond.column)
-    columns = list(dict.fromkeys(first + rest))
+            elif group_required and _is_equality(cond):
+                first.append(cond.column)
+            elif group_required and _is_prefix(cond):
+                prefix.append(cond.column)
+            else:
+                rest.append(cond.column)
+    prefix = [c for c in dict.fromkeys(prefix) if c not in first][:1]
+    columns = list(dict.fromkeys(first + prefix + rest))
     if len(columns) > MAX_FILTER_COLUMNS:
         columns, covering = columns[:MAX_FILTER_COLUMNS], False
-    return columns, covering, bool(first)
+    return columns, covering, bool(first or prefix), set(prefix)
 
 
 def _folded_columns(flt: ast.Filter) -> list[str]:
@@ -76,10 +89,11 @@ def sort_parts(sort: tuple[ast.SortKey, ...], dialect: str) -> list[tuple[str, s
 def _wanted(ev: Any, dialect: str) -> list[list[tuple[str, str]]]:
     """The index definitions one segment's (filter, sort) asks for."""
     wanted: list[list[tuple[str, str]]] = []
-    columns, covering, narrows = filter_columns(ev.filter)
+    columns, covering, narrows, prefix = filter_columns(ev.filter)
     # An index that neither covers the filter nor narrows the rows read saves nothing.
     if columns and (covering or narrows):
-        wanted.append([(c, "") for c in columns])
+        nocase = "COLLATE NOCASE" if dialect == "sqlite" else ""
+        wanted.append([(c, nocase if c in prefix else "") for c in columns])
     if ev.sort and not (len(ev.sort) == 1 and ev.sort[0].column == "_id"):
         wanted.append(sort_parts(ev.sort, dialect))
     return wanted
