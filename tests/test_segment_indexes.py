@@ -9,6 +9,7 @@ check the indexes exist, on the embedded store and on PostgreSQL.
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 import pytest
@@ -72,8 +73,9 @@ def _index_columns(sess: Any, model: str) -> list[list[str]]:
         rows = conn.exec_driver_sql(
             "SELECT indexdef FROM pg_indexes WHERE schemaname = %(s)s AND tablename = %(t)s",
             {"s": handle.table_schema, "t": handle.table_name}).scalars()
-        return [[part.strip().split(" ")[0].strip('"') for part in d.split("(", 1)[1].rstrip(")").split(",")]
-                for d in rows]
+        key_parts = [d.split(" INCLUDE ")[0].split("(", 1)[1].rstrip(")").split(",") for d in rows]
+        return [[next(t for t in re.findall(r"[A-Za-z_]\w*", part) if t != "lower") for part in parts]
+                for parts in key_parts]
 
 
 def _page_index(sess: Any, model: str, sort: Any, matches: int, wanted: int) -> str | None:

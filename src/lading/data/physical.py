@@ -140,12 +140,22 @@ def ensure_column_index(conn: Any, schema: str, table: str, slug: str) -> None:
                          f"({quote(slug)})")
 
 
+# An index part holding `lower(col COLLATE "C")` (PostgreSQL), the folded text case-insensitive string
+# conditions compare: a `LIKE 'abc%'` on it reads a range. The raw column rides along (INCLUDE) so
+# the index still answers counts alone (index-only).
+FOLDED = "folded"
+
+
 def ensure_index(conn: Any, schema: str, table: str, parts: list[tuple[str, str]]) -> str:
-    """A composite index over `parts` [(slug, "ASC" | "DESC" | "DESC NULLS LAST" …)], named from its
-    definition so the same definition is created once; answers its name (for SQLite's INDEXED BY)."""
-    definition = ", ".join(f"{quote(slug)} {order}".rstrip() for slug, order in parts)
+    """A composite index over `parts` [(slug, "" | "ASC" | "DESC NULLS LAST" | "COLLATE NOCASE" | FOLDED)],
+    named from its definition so the same definition is created once; answers its name (for
+    SQLite's INDEXED BY)."""
+    definition = ", ".join(f'(lower({quote(slug)} COLLATE "C"))' if order == FOLDED
+                           else f"{quote(slug)} {order}".rstrip() for slug, order in parts)
+    included = [quote(slug) for slug, order in parts if order == FOLDED]
     name = composite_index_name(table, parts)
-    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {qualified(schema, table)} ({definition})")
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {qualified(schema, table)} ({definition})"
+                         + (f" INCLUDE ({', '.join(included)})" if included else ""))
     return name
 
 

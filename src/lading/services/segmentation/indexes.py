@@ -3,7 +3,8 @@
 Saving a segment (create or update) indexes its model for that segment's questions:
 
 - a *filter index* over the columns its plain conditions test, equality columns first, then one
-  `startsWith` column (case-insensitive on SQLite, so its `LIKE 'abc%'` reads a range): the count of
+  `startsWith` column (case-insensitive on SQLite, its folded text on PostgreSQL, so its
+  `LIKE 'abc%'` reads a range): the count of
   `segment fetch` then reads a narrow index range (covering when every condition is a plain column
   condition) instead of the whole table;
 - a *sort index* in the segment's exact order (nulls last, `_id` as the tie-breaker), so the first
@@ -21,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from lading.data.filters import ast
+from lading.data.physical import FOLDED
 
 # Past this many columns a filter index costs more on writes than it saves on reads.
 MAX_FILTER_COLUMNS = 5
@@ -92,8 +94,8 @@ def _wanted(ev: Any, dialect: str) -> list[list[tuple[str, str]]]:
     columns, covering, narrows, prefix = filter_columns(ev.filter)
     # An index that neither covers the filter nor narrows the rows read saves nothing.
     if columns and (covering or narrows):
-        nocase = "COLLATE NOCASE" if dialect == "sqlite" else ""
-        wanted.append([(c, nocase if c in prefix else "") for c in columns])
+        folded = "COLLATE NOCASE" if dialect == "sqlite" else FOLDED
+        wanted.append([(c, folded if c in prefix else "") for c in columns])
     if ev.sort and not (len(ev.sort) == 1 and ev.sort[0].column == "_id"):
         wanted.append(sort_parts(ev.sort, dialect))
     return wanted
