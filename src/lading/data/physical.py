@@ -121,13 +121,82 @@ def _check_pg_column_slots(conn: Any, schema: str, table: str) -> None:
 
 def drop_column(conn: Any, schema: str, table: str, slug: str) -> None:
     conn.exec_driver_sql(f"DROP INDEX IF EXISTS {qualified(schema, index_name(table, slug))}")
+    if conn.dialect.name == "sqlite":  # SQLite refuses to drop a column a (segment) index still names
+        for name in _sqlite_indexes_naming(conn, table, slug):
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name)}")
     conn.exec_driver_sql(f"ALTER TABLE {qualified(schema, table)} DROP COLUMN {quote(slug)}")
+
+
+def _sqlite_indexes_naming(conn: Any, table: str, slug: str) -> list[str]:
+    names = [str(r[0]) for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]
+    return [name for name in names
+            if any(r[2] == slug for r in conn.exec_driver_sql(f"PRAGMA index_info({quote(name)})"))]
 
 
 def ensure_column_index(conn: Any, schema: str, table: str, slug: str) -> None:
     """An index on one column (for columns segments filter or sort by); idempotent."""
     conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {quote(index_name(table, slug))} ON {qualified(schema, table)} "
                          f"({quote(slug)})")
+
+
+# An index part holding `lower(col COLLATE "C")` (PostgreSQL), the folded text case-insensitive string
+# conditions compare: a `LIKE 'abc%'` on it reads a range. The raw column rides along (INCLUDE) so
+# the index still answers counts alone (index-only).
+FOLDED = "folded"
+
+
+def ensure_index(conn: Any, schema: str, table: str, parts: list[tuple[str, str]]) -> str:
+    """A composite index over `parts` [(slug, "" | "ASC" | "DESC NULLS LAST" | "COLLATE NOCASE" | FOLDED)],
+    named from its definition so the same definition is created once; answers its name (for
+    SQLite's INDEXED BY)."""
+    definition = ", ".join(f'(lower({quote(slug)} COLLATE "C"))' if order == FOLDED
+                           else f"{quote(slug)} {order}".rstrip() for slug, order in parts)
+    included = [quote(slug) for slug, order in parts if order == FOLDED]
+    name = composite_index_name(table, parts)
+    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {qualified(schema, table)} ({definition})"
+                         + (f" INCLUDE ({', '.join(included)})" if included else ""))
+    return name
+
+
+SEGMENT_INDEX_PREFIX = "sx_"
+
+
+def composite_index_name(table: str, parts: list[tuple[str, str]]) -> str:
+    """`sx_…`: the composite indexes segments ask for, told apart from column indexes (`ix_…`) so
+    the ones no segment needs any more can be dropped."""
+    return SEGMENT_INDEX_PREFIX + index_name(table, "\0".join(f"{slug} {order}" for slug, order in parts))[3:]
+
+
+def segment_indexes(conn: Any, schema: str, table: str) -> list[str]:
+    """The names of the `sx_…` indexes of a model's table."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+                                    (table,))
+    else:
+        rows = conn.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE schemaname = %(s)s AND tablename = %(t)s",
+                                    {"s": schema or "public", "t": table})
+    return [str(r[0]) for r in rows if str(r[0]).startswith(SEGMENT_INDEX_PREFIX)]
+
+
+def drop_index(conn: Any, schema: str, name: str) -> None:
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {qualified(schema, name)}")
+
+
+def ensure_folded_statistics(conn: Any, schema: str, table: str, slug: str) -> None:
+    """PostgreSQL only: statistics on `lower(col COLLATE "C")`, the expression case-insensitive string
+    conditions compare, so the planner estimates how many rows they keep (else it guesses 0.5 %)."""
+    name = index_name(table, f"lower\0{slug}").replace("ix_", "st_", 1)
+    conn.exec_driver_sql(f"CREATE STATISTICS IF NOT EXISTS {qualified(schema, name)} "
+                         f"ON (lower({quote(slug)} COLLATE \"C\")) FROM {qualified(schema, table)}")
+
+
+def index_exists(conn: Any, schema: str, name: str) -> bool:
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                    (name,)).first() is not None
+    return conn.exec_driver_sql("SELECT 1 FROM pg_indexes WHERE schemaname = %(s)s AND indexname = %(n)s",
+                                {"s": schema or "public", "n": name}).first() is not None
 
 
 # --- values ---------------------------------------------------------------------------------------

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 import uuid as uuidlib
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lading.data.filters.errors import FilterError
 from lading.domain.errors import ConflictError, ValidationError, found, shown
 from lading.services.segmentation import shapes
 from lading.services.segmentation.changes import change_shape, sync_due_segments, sync_segment
+from lading.services.segmentation.indexes import prune_segment_indexes, settle_table
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import segments as repo
@@ -60,18 +60,15 @@ def _check_columns(handle: Any, slugs: Sequence[str] | None, flag: str) -> list[
 
 def _validate(session: Session, conn: Any, handle: Any, flt: Any, sort: Any, limit: int | None,
               segment_uuid: str | None) -> None:
-    """Check the filter and sort; index the sort columns so the segment's top pages read an index."""
-    from lading.data.physical import ensure_column_index, qualified
+    """Check the filter and sort; index the model for them (`indexes`) so fetches of the segment's
+    question count from an index and read their first pages in order."""
     from lading.data.segments import evaluate
+    from lading.services.segmentation.indexes import ensure_segment_indexes
 
     if flt is None:
         raise ValidationError("--filter is required", reason="invalidData")
     ev = evaluate(conn, handle, flt, sort, limit, utcnow(), visiting=(segment_uuid,) if segment_uuid else ())
-    for key in ev.sort:
-        if key.column != "_id":
-            ensure_column_index(conn, handle.table_schema, handle.table_name, key.column)
-    if conn.dialect.name == "postgresql":  # fresh statistics, so the planner sees the new index and the data
-        conn.exec_driver_sql(f"ANALYZE {qualified(handle.table_schema, handle.table_name)}")
+    ensure_segment_indexes(conn, ev)
 
 
 def create_segment(session: Session, *, name: str, model_uuid: str, filter: Any, slug: str | None = None,
@@ -96,6 +93,7 @@ def create_segment(session: Session, *, name: str, model_uuid: str, filter: Any,
             "records_limit": limit, "column_slugs": _check_columns(handle, column_slugs, "--column-slugs"),
             "tracking_column_slugs": _check_columns(handle, tracking_column_slugs, "--tracking-column-slugs"),
             "from_play": False, "records_count": 0, "sync_seq": 0, "created_at": now, "updated_at": now})
+    settle_table(session.db, handle)
     sync_segment(session, uuid)
     return get_segment(session, uuid, sync_due=False)
 
@@ -148,6 +146,11 @@ def update_segment(session: Session, *, uuid: str, name: str | None = None, filt
         _validate(session, conn, handle, values.get("filter", row.filter), values.get("sort", row.sort),
                   values.get("records_limit", row.records_limit), uuid)
         repo.update_segment(conn, session.workspace_uuid, uuid, values)
+        replanned = "filter" in values or "sort" in values
+        if replanned:
+            prune_segment_indexes(conn, session.workspace_uuid, handle, utcnow())
+    if replanned:
+        settle_table(session.db, handle)
     sync_segment(session, uuid)
     return get_segment(session, uuid, sync_due=False)
 
@@ -175,6 +178,13 @@ def remove_segment(session: Session, uuid: str) -> dict[str, Any]:
                                 reason="segmentInUse")
         repo.update_segment(conn, session.workspace_uuid, uuid, {"deleted_at": utcnow()})
         repo.drop_members(conn, uuid)
+        from lading.store.repositories import storage as storage_repo
+
+        model = storage_repo.get_model(conn, session.workspace_uuid, row.model_uuid)
+        if model is not None:  # a removed model took its table and indexes with it
+            from lading.data.models import handle_from_row
+
+            prune_segment_indexes(conn, session.workspace_uuid, handle_from_row(conn, model), utcnow())
     return shapes.Removed(uuid=uuid).dump()
 
 
@@ -199,6 +209,7 @@ def fetch(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, l
           sync: bool = False) -> dict[str, Any]:
     """One page of the records matching an inline filter, with the total `count` (after `limit`)."""
     from lading.data.segments import output_columns, record_of
+    from lading.services.segmentation.indexes import page_index
 
     if fetching_limit < 1 or fetching_limit > MAX_PAGE:
         raise ValidationError(f"--fetching-limit must be between 1 and {MAX_PAGE}", reason="invalidLimit")
@@ -213,27 +224,14 @@ def fetch(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, l
     columns = output_columns(ev.handle, enrich=enrich)
     slugs = [c["slug"] for c in columns]
     selected = [ev.table.c[s] for s in slugs]
-    rows: Sequence[Sequence[Any]]
-    if session.db.is_postgres:
-        # One scan for both: the count rides along as a window over the matching rows.
-        from sqlalchemy import func
-
-        with session.db.read() as conn:
-            counted = conn.execute(ev.page([*selected, func.count().over()], fetching_limit, fetching_offset)).all()
-            if counted:
-                total = int(counted[0][-1])
-                count = total if ev.limit is None else min(total, ev.limit)
-            else:
-                count = ev.count(conn) if fetching_offset else 0
-        rows = [row[:-1] for row in counted]
-    else:
-        # SQLite: the page can walk a sort index and stop early while the count scans; run them side by
-        # side on two connections.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            counting = pool.submit(_count, session, ev)
-            with session.db.read() as conn:
-                rows = conn.execute(ev.page(selected, fetching_limit, fetching_offset)).all()
-            count = counting.result()
+    # Count first, then the page: a window count (`count(*) over ()`) would make PostgreSQL read and
+    # sort every match before the page; and the count tells SQLite which index reads the page sooner.
+    with session.db.read() as conn:
+        count = ev.count(conn)
+        rows: Sequence[Sequence[Any]] = []
+        if count > fetching_offset:
+            index = page_index(conn, ev, count, fetching_offset + fetching_limit)
+            rows = conn.execute(ev.page(selected, fetching_limit, fetching_offset, index)).all()
     # `isRefreshing`: Cargo's client reads it; a Lading fetch has always finished refreshing (api.md §4).
     return {"records": [record_of(r, slugs) for r in rows], "count": count, "columns": columns,
             "isRefreshing": False}
@@ -249,11 +247,6 @@ def _sync_model(session: Session, handle: Any) -> None:
 
         refresh_model(session, handle.uuid)
     after_model_write(session, handle.uuid)
-
-
-def _count(session: Session, ev: Any) -> int:
-    with session.db.read() as conn:
-        return int(ev.count(conn))
 
 
 def download(session: Session, *, model_uuid: str, filter: Any, sort: Any = None, limit: int | None = None,
