@@ -139,6 +139,16 @@ class ExpressionEvaluator:
         depth, are copied unevaluated). Containers holding expressions are new; expression-free
         subtrees are the caller's own objects, shared read-only. Raises ExpressionError /
         AiInstructionError."""
+        plan = self.plan(config, scope, skip_keys=skip_keys, variables=variables)
+        if not plan.needs_v8:
+            return plan.finish(None)
+        return plan.finish(self._run_v8(plan))
+
+    def plan(self, config: Any, scope: dict[str, Any], *, skip_keys: frozenset[str] = frozenset(),
+             variables: dict[str, Any] | None = None) -> ConfigPlan:
+        """The first pass of `compute_config`: every Python-resolvable leaf resolved, the segments
+        that need JavaScript collected. Its `payload()` goes to V8 (alone, or grouped with other
+        runs' payloads: `ExpressionGroups`), its `finish(answer)` puts the results in place."""
         nodes = scope.get("nodes") if isinstance(scope, dict) else None
         parents = scope.get("parentNodes") if isinstance(scope, dict) else None
         batch = _Batch(
@@ -154,11 +164,7 @@ class ExpressionEvaluator:
             batch.fills.append((box, 0, result))
         else:
             box[0] = result
-        if batch.jobs:
-            results = self._run_v8(batch)
-            for container, key, pending in batch.fills:
-                container[key] = pending.finish(results)
-        return box[0]
+        return ConfigPlan(batch, box)
 
     def evaluate(self, expression: Any, scope: dict[str, Any]) -> Any:
         """One value: an expression leaf, a template string, a static value or a container."""
@@ -245,19 +251,51 @@ class ExpressionEvaluator:
         return _assemble(template, values, original)
 
     # -- the V8 round trip ---------------------------------------------------------------------
-    def _run_v8(self, batch: _Batch) -> list[Any]:
+    def _run_v8(self, plan: ConfigPlan) -> str:
         if self._runtime is None:
             self._runtime = V8Runtime(timeout_s=self._timeout_s, memory_bytes=self._memory_bytes)
-        payload, with_dates = _encode({"s": batch.context(), "x": batch.jobs})
-        answer = self._runtime.call(payload, with_dates)
+        payload, with_dates = plan.payload()
+        return self._runtime.call(payload, with_dates)
+
+
+class ConfigPlan:
+    """One config's evaluation between its two passes (see `ExpressionEvaluator.plan`)."""
+
+    __slots__ = ("_batch", "_box")
+
+    def __init__(self, batch: _Batch, box: list[Any]) -> None:
+        self._batch, self._box = batch, box
+
+    @property
+    def needs_v8(self) -> bool:
+        return bool(self._batch.jobs)
+
+    def payload(self) -> tuple[str, bool]:
+        """The driver's input for this config (JSON text), and whether it carries dates."""
+        return _encode({"s": self._batch.context(), "x": self._batch.jobs})
+
+    def finish(self, answer: str | None) -> Any:
+        """The computed config from the driver's answer ('O' + results or 'E' + index + ':' + text;
+        None when no segment needed V8). Raises ExpressionError for a segment that threw."""
+        if answer is None:
+            return self._box[0]
         if answer[:1] != "O":
             index, _, message = answer[1:].partition(":")
-            job = batch.jobs[int(index)] if index.isdigit() and int(index) < len(batch.jobs) else None
-            raise ExpressionError(_as_written(message, rewritten=job is not None and job[1] is not None))
-        return [
-            entry[0] if type(entry) is list else (UNDEFINED if entry == 0 else _SYNTAX)
-            for entry in _loads_answer(answer[1:])
-        ]
+            self.fail(int(index) if index.isdigit() else -1, message)
+        return self.finish_results(_loads_answer(answer[1:]))
+
+    def fail(self, index: int, message: str) -> None:
+        """Raise the ExpressionError of job `index` (-1: the answer as a whole) failing with `message`."""
+        jobs = self._batch.jobs
+        job = jobs[index] if 0 <= index < len(jobs) else None
+        raise ExpressionError(_as_written(message, rewritten=job is not None and job[1] is not None))
+
+    def finish_results(self, entries: list[Any]) -> Any:
+        """The computed config from the driver's decoded per-job results."""
+        results = [entry[0] if type(entry) is list else (UNDEFINED if entry == 0 else _SYNTAX) for entry in entries]
+        for container, key, pending in self._batch.fills:
+            container[key] = pending.finish(results)
+        return self._box[0]
 
 
 _CALLEE_RE = re.compile(r"^(TypeError: )(.+?)( is not (?:a function|a constructor|iterable).*)$", re.S)
