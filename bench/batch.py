@@ -65,7 +65,8 @@ def run_size(size: int, workers: int, concurrency: int, graph: Path,
 def _run_size(size: int, workers: int, concurrency: int, graph: Path, database_url: str | None) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix="lading-batch-bench-"))
     env = {**os.environ, "LADING_HOME": str(home), "LADING_AUTOSTART_WORKER": "0"}
-    env.setdefault("LADING_SECRET_KEY", "bGFkaW5nLWJlbmNoLWtleS1ub3QtYS1zZWNyZXQtMzI=")  # one key for all workers, as deployed
+    # One key for all workers, as deployed (a bench value, not a secret).
+    env.setdefault("LADING_SECRET_KEY", "bGFkaW5nLWJlbmNoLWtleS1ub3QtYS1zZWNyZXQtMzI=")
     env.pop("LADING_DATABASE_URL", None)
     os.environ.pop("LADING_DATABASE_URL", None)
     if database_url:

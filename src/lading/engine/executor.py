@@ -31,8 +31,14 @@ MAX_TOOL_DEPTH = 8
 TITLE_LIMIT = 200
 
 
+_TITLE_DUMPS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def success_title(output: Any) -> str:
-    text = orjson.dumps(to_json_value(output), option=orjson.OPT_NON_STR_KEYS).decode()
+    try:  # plain JSON (most outputs) dumps as is; dates and `undefined` need `to_json_value` first
+        text = orjson.dumps(output, option=_TITLE_DUMPS).decode()
+    except TypeError:
+        text = orjson.dumps(to_json_value(output), option=orjson.OPT_NON_STR_KEYS).decode()
     if len(text) > TITLE_LIMIT:
         text = text[: TITLE_LIMIT - 1] + "…"
     return "✅ " + text
