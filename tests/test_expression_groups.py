@@ -77,3 +77,21 @@ def test_text_a_store_cannot_keep_becomes_a_replacement_character(value: str) ->
     config = {"x": "{{ nodes.start.s + '\\ud800'.slice(0, 0) + String.fromCharCode(0xd800) }}"}
     results = _gather(groups, [(config, {"nodes": {"start": {"s": "a"}}})] * 3)
     assert results[0] == {"x": "a\ufffd"}
+
+
+def test_a_config_compiled_once_answers_each_context_and_shares_nothing_it_must_not() -> None:
+    evaluator = get_evaluator()
+    config = {"static": {"a": [1, 2]}, "v": "{{nodes.start.n}}", "_nodes": [{"config": {"x": "{{nodes.start.n}}"}}],
+              "deep": [{"t": "n={{nodes.start.n}}"}, "plain"]}
+    skip = frozenset({"_nodes"})
+    first = evaluator.compute_config(config, _scope(1), skip_keys=skip)
+    second = evaluator.compute_config(config, _scope(2), skip_keys=skip)
+    assert first == {"static": {"a": [1, 2]}, "v": 1, "_nodes": [{"config": {"x": "{{nodes.start.n}}"}}],
+                     "deep": [{"t": "n=1"}, "plain"]}
+    assert second["v"] == 2 and second["deep"][0]["t"] == "n=2"
+    # With skip keys every container of the result is the run's own, never the release's.
+    assert first["static"] is not config["static"] and first["_nodes"][0] is not config["_nodes"][0]
+    first["static"]["a"].append(3)
+    assert config["static"] == {"a": [1, 2]}
+    # Without skip keys, expression-free parts are shared read-only, as before.
+    assert evaluator.compute_config(config, _scope(3))["static"] is config["static"]

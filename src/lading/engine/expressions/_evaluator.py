@@ -4,7 +4,10 @@ executor, `node compute` and `node execute`.
 Why in two passes: walking the config first resolves every plain path (`_paths`) and simple
 condition (`_compare`) in Python and collects the segments that need JavaScript; those are then
 evaluated together in a single V8 round trip, and their results are put in place. A config made
-only of static values, plain paths and simple conditions never creates a V8 context.
+only of static values, plain paths and simple conditions never creates a V8 context. The two
+passes are also separate steps (`plan` → `ConfigPlan.payload` / `finish`), so the worker can send
+many runs' payloads in one round trip (`_groups`). The walk follows the config's shape compiled
+once per release config object (`_compile`), not the config itself key by key.
 """
 
 from __future__ import annotations
