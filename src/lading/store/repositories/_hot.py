@@ -140,4 +140,7 @@ def insert_batch_runs(conn: Connection, postgres: bool, batch: Any, new_runs: Se
     ws, wf, rel, b = batch.workspace_uuid, batch.workflow_uuid, batch.release_uuid, batch.uuid
     params = [(uuid, ws, wf, rel, b, uuid, "pending", record_id, title, text, "{}", "{}", at, at, at, call_stack)
               for uuid, record_id, title, text in new_runs]
+    if postgres and len(params) >= _COPY_FROM_ROWS:
+        _copy_rows(conn, "runs", _RUN_COLUMNS, params)  # JSON columns take the JSON text as is
+        return
     conn.exec_driver_sql(sql, params)
