@@ -18,7 +18,7 @@ from lading.domain.errors import NodeExecutionError, shown
 from lading.domain.nodes import EXECUTION_CHARGE
 from lading.domain.run_state import ChildBatch, ChildRun, ExecutionWrite, RunState, StepOutcome
 from lading.engine import natives
-from lading.engine.expressions import get_evaluator, to_json_value
+from lading.engine.expressions import ExpressionGroups, to_json_value
 from lading.engine.graph import Graph
 from lading.engine.natives.catalog import CONFIG_SKIP_KEYS, NATIVE_ACTIONS, NativeAction, Scheduling
 from lading.engine.ports import NoPorts, Ports
@@ -31,8 +31,14 @@ MAX_TOOL_DEPTH = 8
 TITLE_LIMIT = 200
 
 
+_TITLE_DUMPS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def success_title(output: Any) -> str:
-    text = orjson.dumps(to_json_value(output), option=orjson.OPT_NON_STR_KEYS).decode()
+    try:  # plain JSON (most outputs) dumps as is; dates and `undefined` need `to_json_value` first
+        text = orjson.dumps(output, option=_TITLE_DUMPS).decode()
+    except TypeError:
+        text = orjson.dumps(to_json_value(output), option=orjson.OPT_NON_STR_KEYS).decode()
     if len(text) > TITLE_LIMIT:
         text = text[: TITLE_LIMIT - 1] + "…"
     return "✅ " + text
@@ -49,6 +55,8 @@ class Executor:
     def __init__(self, group_results: GroupResults, ports: Ports | None = None) -> None:
         self._group_results = group_results
         self._ports: Ports = ports or NoPorts()
+        # Configs of the runs stepping at the same moment share one V8 round trip.
+        self._expressions = ExpressionGroups()
 
     async def step(self, run: RunState, graph: Graph) -> StepOutcome:
         level = level_of(run, graph)
@@ -68,7 +76,8 @@ class Executor:
         config_out: Any = None
         try:
             if kind == "connector":
-                config_out = get_evaluator().compute_config(node.get("config") or {}, scope, skip_keys=CONFIG_SKIP_KEYS)
+                config_out = await self._expressions.compute_config(node.get("config") or {}, scope,
+                                                                    skip_keys=CONFIG_SKIP_KEYS)
                 if not isinstance(config_out, dict):
                     raise NodeExecutionError("config must be an object", retryable=False)
                 called = await self._ports.call_connector(run, node, to_json_value(config_out))
@@ -80,8 +89,8 @@ class Executor:
             if kind == "tool":
                 if opened is not None and opened.status == "idle":
                     return await self._finish_tool(run, level, node, exec_id, started_at, now)
-                config_out = get_evaluator().compute_config(node.get("config") or {}, scope,
-                                                            skip_keys=CONFIG_SKIP_KEYS)
+                config_out = await self._expressions.compute_config(node.get("config") or {}, scope,
+                                                                    skip_keys=CONFIG_SKIP_KEYS)
                 return await self._start_tool(run, node, config_out, exec_id, started_at, now)
             spec = self._native_action(kind, action)
             waiting = opened is not None and opened.status == "idle"
@@ -91,8 +100,8 @@ class Executor:
                 # The wait is over: its config was computed when it started.
                 config_out = run.computed_configs.get(node["slug"], {})
             else:
-                config_out = (get_evaluator().compute_config(node.get("config") or {}, scope,
-                                                             skip_keys=spec.skip_keys)
+                config_out = (await self._expressions.compute_config(node.get("config") or {}, scope,
+                                                                     skip_keys=spec.skip_keys)
                               if spec.evaluates_config else {})
                 if spec.scheduling is Scheduling.DELAY:
                     return self._start_delay(run, node, config_out, exec_id, now)

@@ -48,20 +48,31 @@ def _native_action(node: dict[str, Any]) -> NativeAction | None:
     return NATIVE_ACTIONS.get(slug) if node.get("kind") == "native" and isinstance(slug, str) else None
 
 
+# Per node object of a cached release graph: (pure, slow), asked several times per step of every run.
+_TRAITS: dict[int, tuple[dict[str, Any], bool, bool]] = {}
+
+
+def _traits(node: dict[str, Any]) -> tuple[bool, bool]:
+    cached = _TRAITS.get(id(node))
+    if cached is not None and cached[0] is node:  # the entry keeps its node alive: ids are not reused
+        return cached[1], cached[2]
+    action = _native_action(node)
+    pure = action is not None and action.pure
+    slow = node.get("kind") in ("connector", "agent") or (action is not None and action.slow)
+    if len(_TRAITS) > 20_000:
+        _TRAITS.clear()
+    _TRAITS[id(node)] = (node, pure, slow)
+    return pure, slow
+
+
 def _is_pure(node: dict[str, Any] | None) -> bool:
-    action = _native_action(node) if node is not None else None
-    return action is not None and action.pure
+    return node is not None and _traits(node)[0]
 
 
 def _is_slow(node: dict[str, Any] | None) -> bool:
     """Nodes that may take long: a "running" execution is persisted before they start, so a crash
     mid-node is visible and the node's re-run is counted."""
-    if node is None:
-        return False
-    if node.get("kind") in ("connector", "agent"):
-        return True
-    action = _native_action(node)
-    return action is not None and action.slow
+    return node is not None and _traits(node)[1]
 
 
 def _running_marker(node: dict[str, Any], opened: OpenExecution | None, attempts: int) -> ExecutionWrite:

@@ -2,7 +2,8 @@
 expressions, resolved against a run context.
 
 Plain paths (`{{nodes.start.domain}}`) are resolved in Python; anything else runs in V8 with
-optional-chained member access, one round trip per config. Public face only; see the private
+optional-chained member access, one round trip per config (or, in the worker, per group of
+configs stepping at the same moment: `ExpressionGroups`). Public face only; see the private
 modules for how (`_evaluator`, `_paths`, `_rewrite`, `_template`, `_v8`, `_values`).
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 import threading
 
 from lading.engine.expressions._errors import AiInstructionError, ExpressionError
-from lading.engine.expressions._evaluator import ExpressionEvaluator
+from lading.engine.expressions._evaluator import ConfigPlan, ExpressionEvaluator
+from lading.engine.expressions._groups import ExpressionGroups
 from lading.engine.expressions._inspect import (
     References,
     SegmentUse,
@@ -25,8 +27,10 @@ from lading.engine.expressions._values import UNDEFINED, is_truthy, to_json_valu
 __all__ = [
     "UNDEFINED",
     "AiInstructionError",
+    "ConfigPlan",
     "ExpressionError",
     "ExpressionEvaluator",
+    "ExpressionGroups",
     "References",
     "SegmentUse",
     "balances",

@@ -4,7 +4,10 @@ executor, `node compute` and `node execute`.
 Why in two passes: walking the config first resolves every plain path (`_paths`) and simple
 condition (`_compare`) in Python and collects the segments that need JavaScript; those are then
 evaluated together in a single V8 round trip, and their results are put in place. A config made
-only of static values, plain paths and simple conditions never creates a V8 context.
+only of static values, plain paths and simple conditions never creates a V8 context. The two
+passes are also separate steps (`plan` → `ConfigPlan.payload` / `finish`), so the worker can send
+many runs' payloads in one round trip (`_groups`). The walk follows the config's shape compiled
+once per release config object (`_compile`), not the config itself key by key.
 """
 
 from __future__ import annotations
@@ -95,9 +98,6 @@ class _Batch:
         return context
 
 
-_STATIC: dict[int, tuple[Any, bool]] = {}
-
-
 def _has_expression(value: Any) -> bool:
     if isinstance(value, str):
         return "{{" in value
@@ -111,17 +111,71 @@ def _has_expression(value: Any) -> bool:
     return False
 
 
-def _is_static(value: dict[str, Any] | list[Any]) -> bool:
-    """Whether a container holds no expression, memoised per object (release configs are reused by
-    every run; the entry keeps its object alive so an id is never confused with a newer object's)."""
-    cached = _STATIC.get(id(value))
-    if cached is not None and cached[0] is value:
+# A config's shape, compiled once per (config object, skip keys) — see `_compile`.
+_CONST, _TEMPLATE, _DICT, _LIST, _COPY, _LEAF = range(6)
+_Compiled = tuple[Any, ...]
+
+
+class _CompiledTemplate(NamedTuple):
+    template: Template
+    original: str
+    mode: int
+    segments: tuple[tuple[str, Any], ...]  # (source, its parsed plain path or None) per segment
+
+
+def _compile_template(text: str) -> _CompiledTemplate:
+    template = split_template(text)
+    segments = tuple((part.source, parse_path(part.source) if part.source else None)
+                     for part in template.parts if isinstance(part, Segment))
+    return _CompiledTemplate(template, text, WHOLE if template.whole else TEXT, segments)
+
+
+def _compile(value: Any, skip: frozenset[str]) -> _Compiled:
+    """How to plan `value`, decided once per config: constants (shared as
+    is), templates, containers to rebuild (their constant entries prefilled), subtrees to copy
+    (skip keys, and expression-free containers when there are skip keys: the result never shares
+    a container with the config then)."""
+    if isinstance(value, str):
+        return (_TEMPLATE, _compile_template(value)) if "{{" in value else (_CONST, value)
+    if not isinstance(value, (dict, list)):
+        return (_CONST, value)
+    if not _has_expression(value):
+        return (_COPY, value) if skip else (_CONST, value)
+    if isinstance(value, dict):
+        kind = value.get("kind")
+        if isinstance(kind, str) and kind in LEAF_KINDS and "expression" in value:
+            return (_LEAF, value)
+        base: dict[Any, Any] = {}
+        dynamic: list[tuple[Any, _Compiled]] = []
+        for key, item in value.items():
+            child = ((_COPY, item) if isinstance(item, (dict, list)) else (_CONST, item)) if key in skip \
+                else _compile(item, skip)
+            if child[0] is _CONST:
+                base[key] = child[1]
+            else:
+                base[key] = None
+                dynamic.append((key, child))
+        return (_DICT, base, tuple(dynamic))
+    return (_LIST, tuple(_compile(item, skip) for item in value))
+
+
+_COMPILED: dict[tuple[int, frozenset[str]], tuple[Any, _Compiled]] = {}
+
+
+def _compiled(config: Any, skip: frozenset[str]) -> _Compiled:
+    """`_compile(config)`, memoised per container object (release configs are reused by every run;
+    the entry keeps its object alive so an id is never confused with a newer object's)."""
+    if not isinstance(config, (dict, list)):
+        return _compile(config, skip)
+    key = (id(config), skip)
+    cached = _COMPILED.get(key)
+    if cached is not None and cached[0] is config:
         return cached[1]
-    static = not _has_expression(value)
-    if len(_STATIC) > 50_000:
-        _STATIC.clear()
-    _STATIC[id(value)] = (value, static)
-    return static
+    compiled = _compile(config, skip)
+    if len(_COMPILED) > 20_000:
+        _COMPILED.clear()
+    _COMPILED[key] = (config, compiled)
+    return compiled
 
 
 class ExpressionEvaluator:
@@ -139,6 +193,16 @@ class ExpressionEvaluator:
         depth, are copied unevaluated). Containers holding expressions are new; expression-free
         subtrees are the caller's own objects, shared read-only. Raises ExpressionError /
         AiInstructionError."""
+        plan = self.plan(config, scope, skip_keys=skip_keys, variables=variables)
+        if not plan.needs_v8:
+            return plan.finish(None)
+        return plan.finish(self._run_v8(plan))
+
+    def plan(self, config: Any, scope: dict[str, Any], *, skip_keys: frozenset[str] = frozenset(),
+             variables: dict[str, Any] | None = None) -> ConfigPlan:
+        """The first pass of `compute_config`: every Python-resolvable leaf resolved, the segments
+        that need JavaScript collected. Its `payload()` goes to V8 (alone, or grouped with other
+        runs' payloads: `ExpressionGroups`), its `finish(answer)` puts the results in place."""
         nodes = scope.get("nodes") if isinstance(scope, dict) else None
         parents = scope.get("parentNodes") if isinstance(scope, dict) else None
         batch = _Batch(
@@ -149,16 +213,12 @@ class ExpressionEvaluator:
             variables,
         )
         box: list[Any] = [None]
-        result = self._walk(config, batch, skip_keys)
+        result = self._run(_compiled(config, skip_keys), batch)
         if type(result) is _Pending:
             batch.fills.append((box, 0, result))
         else:
             box[0] = result
-        if batch.jobs:
-            results = self._run_v8(batch)
-            for container, key, pending in batch.fills:
-                container[key] = pending.finish(results)
-        return box[0]
+        return ConfigPlan(batch, box)
 
     def evaluate(self, expression: Any, scope: dict[str, Any]) -> Any:
         """One value: an expression leaf, a template string, a static value or a container."""
@@ -178,36 +238,59 @@ class ExpressionEvaluator:
             self._runtime.close()
 
     # -- planning ------------------------------------------------------------------------------
-    def _walk(self, value: Any, batch: _Batch, skip: frozenset[str]) -> Any:
-        if isinstance(value, str):
-            return self._template(split_template(value), value, batch) if "{{" in value else value
-        if isinstance(value, (dict, list)) and not skip and _is_static(value):
-            return value  # no expression inside: shared as is (configs come from immutable releases)
-        if isinstance(value, dict):
-            kind = value.get("kind")
-            if isinstance(kind, str) and kind in LEAF_KINDS and "expression" in value:
-                return self._leaf(value, batch)
-            out: dict[Any, Any] = {}
-            for key, item in value.items():
-                if key in skip:
-                    out[key] = _copy(item)
-                    continue
-                planned = self._walk(item, batch, skip)
+    def _run(self, compiled: _Compiled, batch: _Batch) -> Any:
+        """A config's compiled shape (`_compile`) played against this run's context: the release's
+        config is not re-inspected key by key on every run."""
+        tag = compiled[0]
+        if tag is _CONST:
+            return compiled[1]
+        if tag is _TEMPLATE:
+            return self._run_template(compiled[1], batch)
+        if tag is _DICT:
+            out = compiled[1].copy()
+            for key, child in compiled[2]:
+                planned = self._run(child, batch)
                 if type(planned) is _Pending:
                     batch.fills.append((out, key, planned))
                     planned = None
                 out[key] = planned
             return out
-        if isinstance(value, list):
+        if tag is _LIST:
             items: list[Any] = []
-            for index, item in enumerate(value):
-                planned = self._walk(item, batch, skip)
+            for index, child in enumerate(compiled[1]):
+                planned = self._run(child, batch)
                 if type(planned) is _Pending:
                     batch.fills.append((items, index, planned))
                     planned = None
                 items.append(planned)
             return items
-        return value
+        if tag is _COPY:
+            return _copy(compiled[1])
+        return self._leaf(compiled[1], batch)
+
+    def _run_template(self, compiled: _CompiledTemplate, batch: _Batch) -> Any:
+        """`_template` with each segment's path parsed in advance."""
+        mode = compiled.mode
+        roots = batch.roots
+        values: list[Any] = []
+        waiting = False
+        for source, path in compiled.segments:
+            value = resolve(path, roots) if path is not None else evaluate_condition(source, roots)
+            if value is FALLBACK:
+                rewritten = rewrite(source) if source else None
+                if rewritten is None:
+                    value = _SYNTAX
+                else:
+                    value = batch.add(source, rewritten, mode)
+                    waiting = True
+            else:
+                value = whole_value(value) if mode == WHOLE else segment_text(value)
+            values.append(value)
+        if not values:
+            return compiled.original
+        if waiting:
+            return _Pending(compiled.template, values, compiled.original)
+        return _assemble(compiled.template, values, compiled.original)
 
     def _leaf(self, leaf: dict[str, Any], batch: _Batch) -> Any:
         if leaf.get("instructTo") == "ai":
@@ -223,41 +306,57 @@ class ExpressionEvaluator:
         return self._template(split_template(expression), expression, batch)
 
     def _template(self, template: Template, original: str, batch: _Batch) -> Any:
-        mode = WHOLE if template.whole else TEXT
-        values: list[Any] = []
-        waiting = False
-        for part in template.parts:
-            if not isinstance(part, Segment):
-                continue
-            value = _fast(part.source, mode, batch.roots)
-            if value is FALLBACK:
-                rewritten = rewrite(part.source) if part.source else None
-                if rewritten is None:
-                    value = _SYNTAX
-                else:
-                    value = batch.add(part.source, rewritten, mode)
-                    waiting = True
-            values.append(value)
-        if not values:
-            return original
-        if waiting:
-            return _Pending(template, values, original)
-        return _assemble(template, values, original)
+        segments = tuple((part.source, parse_path(part.source) if part.source else None)
+                         for part in template.parts if isinstance(part, Segment))
+        return self._run_template(
+            _CompiledTemplate(template, original, WHOLE if template.whole else TEXT, segments), batch)
 
     # -- the V8 round trip ---------------------------------------------------------------------
-    def _run_v8(self, batch: _Batch) -> list[Any]:
+    def _run_v8(self, plan: ConfigPlan) -> str:
         if self._runtime is None:
             self._runtime = V8Runtime(timeout_s=self._timeout_s, memory_bytes=self._memory_bytes)
-        payload, with_dates = _encode({"s": batch.context(), "x": batch.jobs})
-        answer = self._runtime.call(payload, with_dates)
+        payload, with_dates = plan.payload()
+        return self._runtime.call(payload, with_dates)
+
+
+class ConfigPlan:
+    """One config's evaluation between its two passes (see `ExpressionEvaluator.plan`)."""
+
+    __slots__ = ("_batch", "_box")
+
+    def __init__(self, batch: _Batch, box: list[Any]) -> None:
+        self._batch, self._box = batch, box
+
+    @property
+    def needs_v8(self) -> bool:
+        return bool(self._batch.jobs)
+
+    def payload(self) -> tuple[str, bool]:
+        """The driver's input for this config (JSON text), and whether it carries dates."""
+        return _encode({"s": self._batch.context(), "x": self._batch.jobs})
+
+    def finish(self, answer: str | None) -> Any:
+        """The computed config from the driver's answer ('O' + results or 'E' + index + ':' + text;
+        None when no segment needed V8). Raises ExpressionError for a segment that threw."""
+        if answer is None:
+            return self._box[0]
         if answer[:1] != "O":
             index, _, message = answer[1:].partition(":")
-            job = batch.jobs[int(index)] if index.isdigit() and int(index) < len(batch.jobs) else None
-            raise ExpressionError(_as_written(message, rewritten=job is not None and job[1] is not None))
-        return [
-            entry[0] if type(entry) is list else (UNDEFINED if entry == 0 else _SYNTAX)
-            for entry in _loads_answer(answer[1:])
-        ]
+            self.fail(int(index) if index.isdigit() else -1, message)
+        return self.finish_results(_loads_answer(answer[1:]))
+
+    def fail(self, index: int, message: str) -> None:
+        """Raise the ExpressionError of job `index` (-1: the answer as a whole) failing with `message`."""
+        jobs = self._batch.jobs
+        job = jobs[index] if 0 <= index < len(jobs) else None
+        raise ExpressionError(_as_written(message, rewritten=job is not None and job[1] is not None))
+
+    def finish_results(self, entries: list[Any]) -> Any:
+        """The computed config from the driver's decoded per-job results."""
+        results = [entry[0] if type(entry) is list else (UNDEFINED if entry == 0 else _SYNTAX) for entry in entries]
+        for container, key, pending in self._batch.fills:
+            container[key] = pending.finish(results)
+        return self._box[0]
 
 
 _CALLEE_RE = re.compile(r"^(TypeError: )(.+?)( is not (?:a function|a constructor|iterable).*)$", re.S)
@@ -289,14 +388,6 @@ def _as_written(message: str, *, rewritten: bool) -> str:
         return message or "Error"
     callee = match.group(2).replace("?.[", "[").replace("?.(", "(").replace("?.", ".")
     return match.group(1) + callee + match.group(3)
-
-
-def _fast(source: str, mode: int, roots: dict[str, Any]) -> Any:
-    path = parse_path(source)
-    value = resolve(path, roots) if path is not None else evaluate_condition(source, roots)
-    if value is FALLBACK:
-        return FALLBACK
-    return whole_value(value) if mode == WHOLE else segment_text(value)
 
 
 def _copy(value: Any) -> Any:

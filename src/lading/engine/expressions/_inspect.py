@@ -1,5 +1,5 @@
 """Expressions seen without a run: which JavaScript segments a config holds, where, and which
-node slugs they read. Graph validation uses it; the walk mirrors `ExpressionEvaluator._walk`
+node slugs they read. Graph validation uses it; the walk mirrors `ExpressionEvaluator`'s (`_evaluator._compile`)
 (same leaves, same skip keys, same template split) so that what is checked is exactly what runs.
 """
 

@@ -47,5 +47,14 @@ class V8Runtime:
                     from None
             raise ExpressionError(failure.message or "expression failed") from None
 
+    def call_group(self, payloads: list[str], with_dates: bool) -> str:
+        """Many payloads in one round trip: the JSON array of their answers. A limit or crash is
+        raised as the V8Error itself: the caller cannot tell whose code caused it, and retries each
+        payload alone with `call`."""
+        from lading.engine.v8 import evaluate_expression_group
+
+        return evaluate_expression_group(payloads, with_dates, timeout_s=self.timeout_s,
+                                         memory_bytes=self.memory_bytes)
+
     def close(self) -> None:
         """Nothing to release: contexts belong to the hosts."""

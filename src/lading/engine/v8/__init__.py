@@ -1,6 +1,7 @@
 """All user JavaScript (config expressions and `script` steps) runs here, in sandbox host processes.
 
-Public face: `evaluate_expressions` (the expression driver's round trip), `check_syntax`
+Public face: `evaluate_expressions` (the expression driver's round trip), `evaluate_expression_group`
+(many configs' payloads in one round trip), `check_syntax`
 (compile-only, for graph validation), `run_script_body` (one
 `script` step) and `V8Error` (kind "error" | "syntax" | "timeout" | "memory" | "crashed"). Each call
 is answered by a host process of this process's pool (`_pool`); the V8 work itself lives in
@@ -13,13 +14,22 @@ from __future__ import annotations
 from lading.engine.v8._errors import V8Error
 from lading.engine.v8._pool import pool
 
-__all__ = ["V8Error", "calls_made", "check_syntax", "evaluate_expressions", "run_script_body"]
+__all__ = ["V8Error", "calls_made", "check_syntax", "evaluate_expression_group", "evaluate_expressions",
+           "run_script_body"]
 
 
 def evaluate_expressions(payload: str, with_dates: bool, *, timeout_s: float, memory_bytes: int) -> str:
     """The expression driver's answer for one payload ('O' + results or 'E' + index + ':' + error)."""
     answer = pool().call({"op": "expr", "payload": payload, "dates": with_dates, "timeout": timeout_s,
                           "memory": memory_bytes}, timeout_s)
+    return _text(answer)
+
+
+def evaluate_expression_group(payloads: list[str], with_dates: bool, *, timeout_s: float,
+                              memory_bytes: int) -> str:
+    """Many payloads in one round trip: the JSON array of their answers (see `_expression_runtime`)."""
+    answer = pool().call({"op": "exprs", "payload": "[" + ",".join(payloads) + "]", "dates": with_dates,
+                          "timeout": timeout_s, "memory": memory_bytes}, timeout_s)
     return _text(answer)
 
 

@@ -37,7 +37,7 @@ _SETUP_TIMEOUT_S = 10.0
 
 _DRIVER = r"""
 delete globalThis.WebAssembly;
-const __lading_expr = (function () {
+const [__lading_expr, __lading_expr_many] = (function () {
   'use strict';
   const F = Function, SyntaxErr = SyntaxError, ErrorCls = Error, DateCls = Date, S = String;
   const parse = JSON.parse, stringify = JSON.stringify, freeze = Object.freeze;
@@ -103,25 +103,44 @@ const __lading_expr = (function () {
     }
     return S(v);
   }
-  return freeze(function (payload, withDates) {
-    const p = withDates ? parse(payload, revive) : parse(payload);
+  function evalOne(p) {
     const nodes = p.s.nodes, parentNodes = p.s.parentNodes, vars = p.s.v, jobs = p.x, out = [];
     const names = vars === undefined ? NO_NAMES : keysOf(vars), values = [];
     for (let i = 0; i < names.length; i++) values.push(vars[names[i]]);
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
       let fn;
-      try { fn = compile(job[0], job[1], names); } catch (e) { return 'E' + i + ':' + describe(e); }
+      try { fn = compile(job[0], job[1], names); } catch (e) { return [1, i, describe(e)]; }
       if (fn === null) { out.push(1); continue; }
       try {
         const v = fn(nodes, parentNodes, ...values);
         out.push(job[2] === 0 ? whole(v) : [text(v)]);
       } catch (e) {
-        return 'E' + i + ':' + describe(e);
+        return [1, i, describe(e)];
       }
     }
-    try { return 'O' + stringify(out); } catch (e) { return 'E-1:' + describe(e); }
-  });
+    return [0, out];
+  }
+  function one(payload, withDates) {
+    const r = evalOne(withDates ? parse(payload, revive) : parse(payload));
+    if (r[0] === 1) return 'E' + r[1] + ':' + r[2];
+    try { return 'O' + stringify(r[1]); } catch (e) { return 'E-1:' + describe(e); }
+  }
+  // Many configs' payloads (a JSON array of them) in one call: a JSON array of answers, each
+  // [0, results] or [1, failing job index (-1: the results), error text]. Each payload is parsed
+  // into its own objects, so what one config's code does to its context no other config sees.
+  function many(payload, withDates) {
+    const ps = withDates ? parse(payload, revive) : parse(payload), res = [];
+    for (let k = 0; k < ps.length; k++) res.push(evalOne(ps[k]));
+    try { return stringify(res); } catch (_) {
+      const parts = [];
+      for (let k = 0; k < res.length; k++) {
+        try { parts.push(stringify(res[k])); } catch (e) { parts.push(stringify([1, -1, describe(e)])); }
+      }
+      return '[' + parts.join(',') + ']';
+    }
+  }
+  return freeze([freeze(one), freeze(many)]);
 })();
 """
 
@@ -232,6 +251,23 @@ class ExpressionRuntime:
                 return self._call(code, timeout_s, memory_bytes)
             except _LimitError:
                 pass  # the stale context is closed; try again on a fresh one
+        try:
+            return self._call(code, timeout_s, memory_bytes)
+        except _LimitError as hit:
+            raise V8Error(hit.kind, hit.message) from None
+
+    def call_many(self, payload: str, with_dates: bool, timeout_s: float, memory_bytes: int) -> str:
+        """`call` for a JSON array of payloads: the JSON array of their answers, each
+        `[0, results]` or `[1, failing job index, error text]`. One time and memory limit covers
+        the whole call (the caller retries each payload alone when a group hits one)."""
+        if self._racer is not None and self._memory_bytes != memory_bytes:
+            self.close()
+        code = f"__lading_expr_many({_js_string(payload)}, {'true' if with_dates else 'false'})"
+        if self._racer is not None and self._calls > 0:
+            try:
+                return self._call(code, timeout_s, memory_bytes)
+            except _LimitError:
+                pass
         try:
             return self._call(code, timeout_s, memory_bytes)
         except _LimitError as hit:

@@ -8,6 +8,7 @@ fails that one call as `crashed` (or `memory`, from the exit code), and starts a
 Protocol (parent ↔ host, over the pipes the parent made; see `_pool`): each frame is a 4-byte
 big-endian length and a JSON document. The host first answers `{"ready": true, "rss": n}`. Then,
 per request: `{"op": "expr", "payload", "dates", "timeout", "memory"}` or
+`{"op": "exprs", "payload", "dates", "timeout", "memory"}` (a JSON array of expression payloads) or
 `{"op": "script", "script", "input", "timeout", "memory"}` or
 `{"op": "syntax", "sources", "timeout", "memory"}` (compile only) → `{"ok": <text>, "rss": n}` or
 `{"error": <kind>, "message": <text>, "rss": n}`.
@@ -118,6 +119,8 @@ def _serve(requests: int, answers: int, max_memory: int) -> None:
         try:
             if request["op"] == "expr":
                 text = expressions.call(request["payload"], bool(request["dates"]), timeout, memory)
+            elif request["op"] == "exprs":
+                text = expressions.call_many(request["payload"], bool(request["dates"]), timeout, memory)
             elif request["op"] == "syntax":
                 text = expressions.check_syntax(request["sources"], timeout, memory)
             else:
