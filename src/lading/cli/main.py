@@ -40,11 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     from lading.cli.app import app
     from lading.cli.helptext import prepare
     from lading.cli.output import emit, emit_text
+    from lading.cli.tree import when_loaded
     from lading.domain.errors import LadingError
 
     command = typer.main.get_command(app)
-    _bound_integers(command)
-    prepare(command)
+    for treat in (_bound_integers, prepare):  # the root now, each branch when a command line loads it
+        when_loaded(treat)
+        treat(command)
     args = list(sys.argv[1:] if argv is None else argv)
     code = 0
     try:
@@ -109,9 +111,8 @@ def _leave_now_if_interrupted(code: int) -> None:
     """After an interrupted wait the work is the background worker's: a step this process abandoned may
     still be running in a thread (a long script), and a normal exit would wait for it. The answer is
     printed, the leases given up and every write committed, so the process ends here at once."""
-    from lading.cli.interrupt import interrupted
-
-    if not interrupted():
+    interrupt = sys.modules.get("lading.cli.interrupt")  # only a command that waited loaded it (and the worker)
+    if interrupt is None or not interrupt.interrupted():
         return
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -138,7 +139,9 @@ def _bound_integers(command: object) -> None:
     when the database binds it. Checking once here, where flags are parsed, turns any such value
     into the usage error the parser gives for `--offset abc`, for every command at once.
     """
-    for sub in getattr(command, "commands", {}).values():
+    from lading.cli.tree import loaded
+
+    for sub in loaded(command):  # the branches built so far; the others when they load (`main`)
         _bound_integers(sub)
     for param in getattr(command, "params", ()):
         annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
