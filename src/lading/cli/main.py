@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 
@@ -85,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                               "LADING_DEBUG=1 to print the cause on stderr)", "reason": "unknown", "status": 500,
               "statusCode": 500})
         if os.environ.get("LADING_DEBUG", "") not in ("", "0"):
+            import traceback
+
             traceback.print_exc()
         code = 1
     return _exit(argv, code)
