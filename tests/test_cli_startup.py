@@ -40,7 +40,7 @@ NEVER = (
     "lading.cli.workspace", "lading.cli.billing", "lading.cli.content", "lading.cli.expression",
     "lading.services.orchestration.actions", "lading.services.orchestration.nodes",
     "lading.services.orchestration.plays", "lading.services.connection", "lading.services.storage",
-    "alembic", "fastapi", "starlette", "uvicorn", "httpx", "rich", "jsonschema", "py_mini_racer", "croniter",
+    "click", "alembic", "fastapi", "starlette", "uvicorn", "httpx", "rich", "jsonschema", "py_mini_racer", "croniter",
     "cryptography", "mcp", "chdb", "sqlglot", "wasmtime",
 )
 # Only the PostgreSQL store needs its dialect and driver.
