@@ -4,8 +4,8 @@ Each command runs as the user types it: a fresh process of the `lading` console 
 writes: `from lading.cli.main import main; sys.exit(main())`), on an embedded SQLite store seeded with a
 tool, a deployed graph, a run and a batch. For every command the median of `--runs` (≥ 5) wall times is
 printed with the CPU time of the process and the ratio to the target, then the `python -X importtime`
-evidence of one command: the modules it imported by cumulative time (the 15 heaviest imported from the
-entry point, medians of 3 runs) and which heavy libraries it loaded at all.
+evidence of one command: the 15 modules heaviest by cumulative import time (medians of 3 runs) and which
+heavy libraries it loaded at all.
 
 Rows:
 - embedded: the `src` tree (`--src`, default this checkout's) as an installed package uses it (bytecode
@@ -148,21 +148,24 @@ def table(title: str, lading: Lading, commands: list[list[str]], runs: int) -> l
 def importtime(lading: Lading, args: list[str], top: int) -> None:
     """The modules the command imports, from `python -X importtime` (medians of 3 runs)."""
     cumulative: dict[str, list[int]] = defaultdict(list)
+    own: dict[str, list[int]] = defaultdict(list)
     depth: dict[str, int] = {}
     for _ in range(3):
         for line in lading.run(*args, python_flags=("-X", "importtime")).stderr.decode().splitlines():
             if not line.startswith("import time:") or "cumulative" in line:
                 continue
-            _self, cumul, name = line[len("import time:"):].split("|")
+            itself, cumul, name = line[len("import time:"):].split("|")
             cumulative[name.strip()].append(int(cumul))
+            own[name.strip()].append(int(itself))
             depth[name.strip()] = (len(name) - len(name.lstrip()) - 1) // 2
     medians = {name: statistics.median(values) for name, values in cumulative.items()}
-    roots = sorted((name for name in medians if depth[name] == 0), key=lambda n: -medians[n])
-    print(f"\n`python -X importtime` of `lading {' '.join(args)}` ({load()}): {len(medians)} modules; "
-          f"the {top} heaviest imported by the entry point (cumulative ms, median of 3; importtime itself adds "
-          "overhead):")
-    for name in roots[:top]:
-        print(f"  {medians[name] / 1000:>7.1f}  {name}")
+    selfs = {name: statistics.median(values) for name, values in own.items()}
+    heaviest = sorted(medians, key=lambda n: -medians[n])[:top]
+    print(f"\n`python -X importtime` of `lading {' '.join(args)}` ({load()}): {len(medians)} modules, "
+          f"{sum(selfs.values()) / 1000:.0f} ms of imports in all; the {top} heaviest by cumulative ms (median of 3; "
+          "importtime itself adds overhead; nesting shown by indent):")
+    for name in heaviest:
+        print(f"  {medians[name] / 1000:>7.1f}  {'  ' * depth[name]}{name}")
     loaded = [h for h in HEAVY if any(m == h or m.startswith(h + ".") for m in medians)]
     absent = [h for h in HEAVY if h not in loaded]
     print(f"  loaded: {', '.join(loaded) or '(none of the heavy list)'}")
