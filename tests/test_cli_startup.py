@@ -125,3 +125,23 @@ def test_a_mistyped_noun_is_a_usage_error_that_loads_no_noun(tmp_path: Path) -> 
     code, modules = loaded(tmp_path, "orchestration", "tol", "list")
     assert code == 2
     assert not under(modules, "lading.services.orchestration.tools")
+
+
+# Remote mode answers from the server: nothing of the local store is loaded.
+REMOTE_NEVER = ("sqlalchemy", "sqlite3", "lading.store", "lading.services", "lading.engine", "lading.worker",
+                "lading.api", "alembic", "fastapi", "uvicorn")
+
+
+REMOTE_READS = [["orchestration", "tool", "list"], ["orchestration", "batch", "list"],
+                ["workspaceManagement", "token", "list"]]
+
+
+@pytest.mark.parametrize("argv", REMOTE_READS, ids=[" ".join(argv[1:]) for argv in REMOTE_READS])
+def test_a_remote_read_loads_nothing_of_the_local_store(tmp_path: Path, api_server: Any,
+                                                        monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    monkeypatch.setenv("LADING_API_URL", api_server.url)
+    monkeypatch.setenv("LADING_TOKEN", api_server.tokens["alpha"])
+    code, modules = loaded(tmp_path, *argv)
+    assert code == 0
+    local = [m for package in REMOTE_NEVER for m in under(modules, package)]
+    assert not local, f"remote `lading {' '.join(argv)}` loaded {local}"

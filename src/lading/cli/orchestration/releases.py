@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import releases
+else:  # imported when a command answers locally: remote mode never loads the store
+    releases = lazy_module("lading.services.orchestration.releases")
 
 release_app = typer.Typer(help="Releases: drafts, deploys, history.", no_args_is_help=True,
                           context_settings=help_settings())
@@ -36,8 +42,6 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List deployed and archived releases, newest first."""
-    from lading.services.orchestration import releases
-
     emit(answer("GET", "/orchestration/releases/list",
                 query={"workflowUuid": workflow_uuid, "limit": limit, "offset": offset},
                 local=lambda s: releases.list_releases(s, workflow_uuid=workflow_uuid, limit=limit, offset=offset)))
@@ -46,8 +50,6 @@ def list_(
 @release_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get a release with its nodes."""
-    from lading.services.orchestration import releases
-
     emit(answer("GET", f"/orchestration/releases/{uuid}", local=lambda s: releases.get_release(s, uuid)))
 
 
