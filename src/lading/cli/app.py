@@ -1,4 +1,5 @@
-"""The command tree. Command modules import services lazily so `lading --help` stays fast."""
+"""The command tree: the root's own commands, then the groups, each imported when a command line names it
+(`cli.tree`); command modules import their services only when a command answers locally (`cli._lazy`)."""
 
 from __future__ import annotations
 
