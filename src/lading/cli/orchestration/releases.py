@@ -56,7 +56,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
 def _get_draft(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the workflow's editable draft."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
-    from lading.services.orchestration import http_reasons, releases
+    from lading.services.orchestration import http_reasons
 
     emit(answer_in_cli_words("GET", "/orchestration/releases/draft", query={"workflowUuid": workflow_uuid},
                              renames=http_reasons.DRAFT,
@@ -70,7 +70,7 @@ def _update_draft(
 ) -> None:
     """Replace the draft's nodes and/or form fields (a draft may be invalid)."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
-    from lading.services.orchestration import http_reasons, releases
+    from lading.services.orchestration import http_reasons
 
     changes = _draft_changes(nodes, form_fields)
     emit(answer_in_cli_words("POST", "/orchestration/releases/draft/update",
@@ -87,7 +87,7 @@ def _deploy_draft(
 ) -> None:
     """Validate the draft and deploy it as the next release."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
-    from lading.services.orchestration import http_reasons, releases
+    from lading.services.orchestration import http_reasons
 
     changes = _draft_changes(nodes, form_fields)
     body = {"workflowUuid": workflow_uuid, "description": description, "version": version, **_body(changes)}
@@ -101,7 +101,7 @@ def _deploy_draft(
 def _get_deployed(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the deployed release."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
-    from lading.services.orchestration import http_reasons, releases
+    from lading.services.orchestration import http_reasons
 
     emit(answer_in_cli_words("GET", "/orchestration/releases/deployed", query={"workflowUuid": workflow_uuid},
                              renames=http_reasons.RELEASE_DEPLOYED,
