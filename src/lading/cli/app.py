@@ -1,22 +1,31 @@
-"""The command tree. Command modules import services lazily so `lading --help` stays fast."""
+"""The command tree: the root's own commands, then the groups, each imported when a command line names it
+(`cli.tree`); command modules import their services only when a command answers locally (`cli._lazy`)."""
 
 from __future__ import annotations
 
 import typer
 
 from lading import __version__
-from lading.cli.ai import ai_app
 from lading.cli.ai.mcp_servers import register_mcp_command
-from lading.cli.billing import billing_app
-from lading.cli.common import add_members, help_settings
-from lading.cli.connection import connection_app
-from lading.cli.content import content_app
-from lading.cli.expression import expression_app
-from lading.cli.orchestration import orchestration_app
-from lading.cli.segmentation import segmentation_app
-from lading.cli.storage import storage_app
+from lading.cli.common import help_settings
 from lading.cli.system import register_system_commands
-from lading.cli.workspace import user_management_app, workspace_app
+from lading.cli.tree import lazy_group
+
+# The groups, in the order `--help` lists them (after the commands of the root itself); each is imported
+# when a command line names it (`cli.tree`).
+GROUPS = lazy_group(
+    "lading.cli",
+    (".orchestration:orchestration_app", "orchestration"),
+    (".connection:connection_app", "connection"),
+    (".storage:storage_app", "storage"),
+    (".segmentation:segmentation_app", "segmentation"),
+    (".workspace:workspace_app", "workspaceManagement"),
+    (".workspace:workspace_app", "workspace", {"hidden": True}),
+    (".billing:billing_app", "billing"),
+    (".ai:ai_app", "ai"),
+    (".content:content_app", "content"),
+    (".workspace.user_management:user_management_app", "user"),
+    (".expression:expression_app", "expression"))
 
 app = typer.Typer(
     name="lading",
@@ -25,6 +34,7 @@ app = typer.Typer(
     add_completion=True,
     context_settings=help_settings(),
     pretty_exceptions_enable=False,
+    cls=GROUPS,
 )
 
 
@@ -42,9 +52,5 @@ def root(
     """Lading command-line interface. Every command prints one JSON document on stdout."""
 
 
-add_members(app, (orchestration_app, "orchestration"), (connection_app, "connection"), (storage_app, "storage"),
-            (segmentation_app, "segmentation"), (workspace_app, "workspaceManagement"),
-            (workspace_app, "workspace", {"hidden": True}), (billing_app, "billing"), (ai_app, "ai"),
-            (content_app, "content"), (user_management_app, "user"), (expression_app, "expression"))
 register_system_commands(app)
 register_mcp_command(app)

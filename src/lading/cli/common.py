@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
+from lading.cli.tree import Member, lazy_group
+
 if TYPE_CHECKING:
     from lading.services.session import Session
 
@@ -73,22 +75,15 @@ def help_settings() -> dict[str, Any]:
     return {"help_option_names": ["-h", "--help"]}
 
 
-def command_group(help_text: str, *members: tuple[typer.Typer, str] | tuple[typer.Typer, str, dict[str, Any]],
-                  ) -> typer.Typer:
+def command_group(help_text: str, package: str, *members: Member) -> typer.Typer:
     """A group of commands (`lading orchestration`, `lading ai` …) built from one table of its members.
 
-    Each member is `(app, name)` or `(app, name, add_typer keywords)` (say `{"hidden": True}` for an alias), in
-    the order `--help` lists them; every group answers `-h` and shows its help when called bare."""
-    return add_members(typer.Typer(help=help_text, no_args_is_help=True, context_settings=help_settings()),
-                       *members)
-
-
-def add_members(group: typer.Typer,
-                *members: tuple[typer.Typer, str] | tuple[typer.Typer, str, dict[str, Any]]) -> typer.Typer:
-    """Mount each `(app, name[, add_typer keywords])` under `group`, in order (the root `lading` app too)."""
-    for app, name, *keywords in members:
-        group.add_typer(app, name=name, **(keywords[0] if keywords else {}))
-    return group
+    Each member is `("module:app", name)` or `("module:app", name, add_typer keywords)` (say `{"hidden": True}`
+    for an alias; a leading dot is relative to `package`), in the order `--help` lists them. A member's module
+    is imported when the member is looked up (`cli.tree`); every group answers `-h` and shows its help when
+    called bare."""
+    return typer.Typer(help=help_text, no_args_is_help=True, context_settings=help_settings(),
+                       cls=lazy_group(package, *members))
 
 
 # A flag in a table of flags: (its annotation, its `typer.Option`).

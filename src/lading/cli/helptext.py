@@ -10,6 +10,7 @@ terminal, and a command's summary in its group's list is its whole first paragra
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -126,6 +127,7 @@ def _formatter_class() -> type[Any]:
     return WholeWordsHelpFormatter
 
 
+@functools.cache  # one class per process, whichever branches load
 def _context_class() -> type[Any]:
     from typer._click.core import Context
 
@@ -145,6 +147,8 @@ def _summary(help_text: str) -> str:
 
 def prepare(command: Any) -> None:
     """Give every command of the tree the plain help layout (once; the tree is built per process)."""
+    from lading.cli.tree import loaded
+
     context_class = _context_class()
     pending = [command]
     while pending:
@@ -157,4 +161,4 @@ def prepare(command: Any) -> None:
             current.rich_markup_mode = None
         if not getattr(current, "short_help", None) and getattr(current, "help", None):
             current.short_help = _summary(current.help)
-        pending.extend(getattr(current, "commands", {}).values())
+        pending.extend(loaded(current))  # the branches built so far; the others when they load

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 
 def _click_modules() -> list[object]:
-    """Typer ships its own copy of Click; recognise exceptions from either."""
+    """Typer ships its own copy of Click; recognise exceptions from either. Click itself is not imported
+    here (about 10 ms of every start): only a process that already loaded it can raise its exceptions."""
     mods: list[object] = []
     try:
         from typer._click import exceptions as vendored
@@ -18,12 +18,9 @@ def _click_modules() -> list[object]:
         mods.append(vendored)
     except ImportError:
         pass
-    try:
-        from click import exceptions as upstream
-
+    upstream = sys.modules.get("click.exceptions")
+    if upstream is not None:
         mods.append(upstream)
-    except ImportError:
-        pass
     return mods
 
 
@@ -40,11 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     from lading.cli.app import app
     from lading.cli.helptext import prepare
     from lading.cli.output import emit, emit_text
+    from lading.cli.tree import when_loaded
     from lading.domain.errors import LadingError
 
     command = typer.main.get_command(app)
-    _bound_integers(command)
-    prepare(command)
+    for treat in (_bound_integers, prepare):  # the root now, each branch when a command line loads it
+        when_loaded(treat)
+        treat(command)
     args = list(sys.argv[1:] if argv is None else argv)
     code = 0
     try:
@@ -83,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                               "LADING_DEBUG=1 to print the cause on stderr)", "reason": "unknown", "status": 500,
               "statusCode": 500})
         if os.environ.get("LADING_DEBUG", "") not in ("", "0"):
+            import traceback
+
             from lading.integrations._secrets import redact
 
             sys.stderr.write(redact(traceback.format_exc()))
@@ -111,9 +112,8 @@ def _leave_now_if_interrupted(code: int) -> None:
     """After an interrupted wait the work is the background worker's: a step this process abandoned may
     still be running in a thread (a long script), and a normal exit would wait for it. The answer is
     printed, the leases given up and every write committed, so the process ends here at once."""
-    from lading.cli.interrupt import interrupted
-
-    if not interrupted():
+    interrupt = sys.modules.get("lading.cli.interrupt")  # only a command that waited loaded it (and the worker)
+    if interrupt is None or not interrupt.interrupted():
         return
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -140,7 +140,9 @@ def _bound_integers(command: object) -> None:
     when the database binds it. Checking once here, where flags are parsed, turns any such value
     into the usage error the parser gives for `--offset abc`, for every command at once.
     """
-    for sub in getattr(command, "commands", {}).values():
+    from lading.cli.tree import loaded
+
+    for sub in loaded(command):  # the branches built so far; the others when they load (`main`)
         _bound_integers(sub)
     for param in getattr(command, "params", ()):
         annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)

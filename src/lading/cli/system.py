@@ -13,10 +13,11 @@ def register_system_commands(app: typer.Typer) -> None:
     def whoami() -> None:
         """Show the current user and workspace (and, in remote mode, the server's `baseUrl`)."""
         from lading.cli.remote import target
-        from lading.services.session import whoami as who
 
         remote = target()
         if remote is None:
+            from lading.services.session import whoami as who
+
             emit({**who(local_session()), "baseUrl": None})
             return
         emit({**remote.call("GET", "/whoami"), "baseUrl": remote.api_url})

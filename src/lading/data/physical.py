@@ -19,7 +19,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Boolean, Column, DateTime, Float, MetaData, Table, Text, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
 
 from lading.domain.errors import ValidationError, shown
 
@@ -289,7 +288,11 @@ def sa_type(backend: str, column_type: str) -> Any:
         return Boolean(create_constraint=False)
     if column_type == "date":
         return DateTime(timezone=True) if backend == "postgresql" else SqliteDate()
-    return JSONB() if backend == "postgresql" else JSON()
+    if backend == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB  # not loaded by commands on the SQLite store
+
+        return JSONB()
+    return JSON()
 
 
 def build_table(backend: str, schema: str, table: str, columns: list[tuple[str, str]]) -> Table:

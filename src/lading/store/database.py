@@ -271,6 +271,18 @@ def schema_state(db: Database) -> tuple[str | None, str]:
         return None, HEAD_REVISION
 
 
+def upsert_insert(conn: Connection) -> Any:
+    """The `insert` of this connection's dialect, the one with `on_conflict_do_…`; each dialect is imported
+    when a statement needs it, so a command on SQLite never loads the PostgreSQL dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
+
+
 def serialize_writes(conn: Connection, key: str) -> None:
     """Make concurrent write transactions that check-then-insert under `key` run one after the other.
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.ai._remote import present
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.ai import agents
+else:  # imported when a command answers locally: remote mode never loads the store
+    agents = lazy_module("lading.services.ai.agents")
 
 agent_app = typer.Typer(help="AI agents of the workspace.", no_args_is_help=True, context_settings=help_settings())
 
@@ -22,8 +28,6 @@ def list_agents(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List agents, newest first."""
-    from lading.services.ai import agents
-
     emit(answer("GET", "/ai/agents/list", query=present(folderUuid=folder_uuid, limit=limit, offset=offset),
                 local=lambda s: agents.list_agents(s, folder_uuid=folder_uuid, limit=limit, offset=offset)))
 
@@ -31,8 +35,6 @@ def list_agents(
 @agent_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """One agent, with its deployed release."""
-    from lading.services.ai import agents
-
     emit(answer("GET", f"/ai/agents/{uuid}", local=lambda s: agents.get(s, uuid)))
 
 
@@ -47,8 +49,6 @@ def create(
                                       help="Start the draft from this AI template (`ai template list`)."),
 ) -> None:
     """Create an agent and its first draft release (empty, or copied from --template-slug)."""
-    from lading.services.ai import agents
-
     icon = present(color=icon_color, face=icon_face)
     body = present(name=name, icon=icon or None, description=description, folderUuid=folder_uuid,
                    templateSlug=template_slug)
@@ -70,7 +70,6 @@ def update(
 ) -> None:
     """Change an agent's name, description, icon or folder (omitted flags keep their value)."""
     from lading.domain.errors import UsageError
-    from lading.services.ai import agents
 
     target = uuid or uuid_arg
     if not target:
@@ -88,6 +87,4 @@ def update(
 @agent_app.command("remove")
 def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove an agent (its chats stay readable; new messages fail with agentNotFound)."""
-    from lading.services.ai import agents
-
     emit(answer("DELETE", f"/ai/agents/{uuid}", local=lambda s: agents.remove(s, uuid)))

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.ai import chats
+else:  # imported when a command answers locally: remote mode never loads the store
+    chats = lazy_module("lading.services.ai.chats")
 
 chat_app = typer.Typer(help="Conversations with an agent.", no_args_is_help=True, context_settings=help_settings())
 
@@ -18,8 +26,6 @@ def create(
     name: str = typer.Option(None, "--name"),
 ) -> None:
     """Open a chat with an agent."""
-    from lading.services.ai import chats
-
     parsed = parse_json_flag("--trigger", trigger)
     body = {"agentUuid": agent_uuid, "trigger": parsed, "name": name}
     emit(answer("POST", "/ai/chats", body={k: v for k, v in body.items() if v is not None},
@@ -33,8 +39,6 @@ def list_chats(
     offset: int = typer.Option(None, "--offset"),
 ) -> None:
     """List chats, newest first."""
-    from lading.services.ai import chats
-
     emit(answer("GET", "/ai/chats/list", query={"agentUuid": agent_uuid, "limit": limit, "offset": offset},
                 local=lambda s: chats.list_chats(s, agent_uuid=agent_uuid, limit=limit, offset=offset)))
 
@@ -42,6 +46,4 @@ def list_chats(
 @chat_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get one chat."""
-    from lading.services.ai import chats
-
     emit(answer("GET", f"/ai/chats/{uuid}", local=lambda s: chats.get(s, uuid)))

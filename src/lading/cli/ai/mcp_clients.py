@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.ai._remote import answer_without_store
 from lading.cli.common import help_settings
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.ai import mcp_clients
+else:  # imported when a command answers locally: remote mode never loads the store
+    mcp_clients = lazy_module("lading.services.ai.mcp_clients")
 
 mcp_client_app = typer.Typer(help="Outside MCP servers your agents can call.", no_args_is_help=True,
                              context_settings=help_settings())
@@ -24,8 +30,6 @@ def connect(
 ) -> None:
     """Connect to the server and list its tools; prints the client as a release's `mcpClients` entry
     (token masked). Nothing is stored."""
-    from lading.services.ai import mcp_clients
-
     client: dict[str, Any] = {"kind": "custom", "name": name, "url": url,
                               "authentication": parse_json_flag("--authentication", authentication),
                               "disabledToolSlugs": split_list(disabled_tool_slugs) or []}

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.ai._remote import present
 from lading.cli.common import answer, help_settings, session
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.ai import mcp_servers
+else:  # imported when a command answers locally: remote mode never loads the store
+    mcp_servers = lazy_module("lading.services.ai.mcp_servers")
 
 mcp_server_app = typer.Typer(help="MCP servers: curated tools, agents and data published to outside MCP clients.",
                              no_args_is_help=True, context_settings=help_settings())
@@ -19,16 +27,12 @@ _RESOURCES = typer.Option(None, "--resources", help='JSON array of {"kind":"mode
 @mcp_server_app.command("list")
 def list_servers() -> None:
     """List the workspace's MCP servers, newest first."""
-    from lading.services.ai import mcp_servers
-
-    emit(answer("GET", "/ai/mcpServers/list", local=mcp_servers.list_servers))
+    emit(answer("GET", "/ai/mcpServers/list", local=lambda s: mcp_servers.list_servers(s)))
 
 
 @mcp_server_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """One MCP server."""
-    from lading.services.ai import mcp_servers
-
     emit(answer("GET", f"/ai/mcpServers/{uuid}", local=lambda s: mcp_servers.get(s, uuid)))
 
 
@@ -37,8 +41,6 @@ def create(name: str = typer.Option(..., "--name"), actions: str = _ACTIONS, res
            description: str = typer.Option(None, "--description"),
            folder_uuid: str = typer.Option(None, "--folder-uuid", help="A folder of kind mcpServer.")) -> None:
     """Create an MCP server; every tool, agent, model and file it names must exist."""
-    from lading.services.ai import mcp_servers
-
     fields = present(name=name, actions=parse_json_flag("--actions", actions),
                      resources=parse_json_flag("--resources", resources), description=description,
                      folder_uuid=folder_uuid)
@@ -53,8 +55,6 @@ def update(uuid: str = typer.Option(..., "--uuid", help="The MCP server."),
            description: str = typer.Option(None, "--description", help="`null` clears it."),
            folder_uuid: str = typer.Option(None, "--folder-uuid", help="`null` moves the server to the root.")) -> None:
     """Change an MCP server: omitted flags keep their value, arrays are replaced wholesale."""
-    from lading.services.ai import mcp_servers
-
     fields = present(name=name, actions=parse_json_flag("--actions", actions),
                      resources=parse_json_flag("--resources", resources))
     if description is not None:
@@ -68,8 +68,6 @@ def update(uuid: str = typer.Option(..., "--uuid", help="The MCP server."),
 @mcp_server_app.command("remove")
 def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove an MCP server (clients serving it fail with mcpServerNotFound at their next start)."""
-    from lading.services.ai import mcp_servers
-
     emit(answer("DELETE", f"/ai/mcpServers/{uuid}", local=lambda s: mcp_servers.remove(s, uuid)))
 
 

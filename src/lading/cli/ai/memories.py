@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.ai import memories
+else:  # imported when a command answers locally: remote mode never loads the store
+    memories = lazy_module("lading.services.ai.memories")
 
 memory_app = typer.Typer(help="Memories kept between conversations: the workspace's, yours, or an agent's.",
                          no_args_is_help=True, context_settings=help_settings())
@@ -28,8 +36,6 @@ def _scope_query(scope: str, agent_uuid: str | None) -> dict[str, str | None]:
 @memory_app.command("list")
 def list_memories(scope: str = _SCOPE, agent_uuid: str = _AGENT) -> None:
     """List one scope's memories, most recently written first."""
-    from lading.services.ai import memories
-
     emit(answer("GET", "/ai/memories/list", query=_scope_query(scope, agent_uuid),
                 local=lambda s: memories.list_memories(s, scope=scope, agent_uuid=agent_uuid)))
 
@@ -43,8 +49,6 @@ def update(
     agent_uuid: str = _AGENT,
 ) -> None:
     """Change a memory's content, or create a memory when --mem0-id is omitted."""
-    from lading.services.ai import memories
-
     body = {"content": content, **{k: v for k, v in _scope_query(scope, agent_uuid).items() if v is not None}}
     method, path = ("PUT", f"/ai/memories/{mem0_id}") if mem0_id is not None else ("POST", "/ai/memories")
     emit(answer(method, path, body=body, local=lambda s: memories.update(s, scope=scope, content=content,
@@ -58,7 +62,5 @@ def remove(
     agent_uuid: str = _AGENT,
 ) -> None:
     """Remove a memory."""
-    from lading.services.ai import memories
-
     emit(answer("DELETE", f"/ai/memories/{mem0_id}", query=_scope_query(scope, agent_uuid),
                 local=lambda s: memories.remove(s, mem0_id=mem0_id, scope=scope, agent_uuid=agent_uuid)))

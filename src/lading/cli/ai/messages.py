@@ -7,8 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, session
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.ai import messages
+else:  # imported when a command answers locally: remote mode never loads the store
+    messages = lazy_module("lading.services.ai.messages")
 
 if TYPE_CHECKING:
     from lading.cli.remote import Target
@@ -39,7 +45,6 @@ def create(
 ) -> None:
     """Send a message; the agent's answer is the `assistantMessage` (poll `ai message get`)."""
     from lading.cli.remote import target
-    from lading.services.ai import messages
 
     fields = {"chatUuid": chat_uuid, "parts": parse_json_flag("--parts", parts),
               "actions": parse_json_flag("--actions", actions), "resources": parse_json_flag("--resources", resources),
@@ -100,8 +105,6 @@ def _waited(remote: Target, exchange: dict[str, Any], polling_interval_ms: int) 
 @message_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get one message (poll every 2 s until `status` is success or error)."""
-    from lading.services.ai import messages
-
     emit(answer("GET", f"/ai/messages/{uuid}", local=lambda s: messages.get(s, uuid)))
 
 
@@ -112,7 +115,5 @@ def list_messages(
     offset: int = typer.Option(None, "--offset"),
 ) -> None:
     """A chat's messages, oldest first."""
-    from lading.services.ai import messages
-
     emit(answer("GET", "/ai/messages/list", query={"chatUuid": chat_uuid, "limit": limit, "offset": offset},
                 local=lambda s: messages.list_messages(s, chat_uuid=chat_uuid, limit=limit, offset=offset)))

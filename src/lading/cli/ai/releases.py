@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.ai._remote import present
 from lading.cli.common import Flag, answer, help_settings, shared_flags
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.ai import releases
+else:  # imported when a command answers locally: remote mode never loads the store
+    releases = lazy_module("lading.services.ai.releases")
 
 release_app = typer.Typer(help="Versioned configurations of an agent (draft, deployed, archived).",
                           no_args_is_help=True, context_settings=help_settings())
@@ -91,8 +97,6 @@ def list_releases(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List releases, newest first."""
-    from lading.services.ai import releases
-
     emit(answer("GET", "/ai/releases/list", query=present(agentUuid=agent_uuid, limit=limit, offset=offset),
                 local=lambda s: releases.list_releases(s, agent_uuid=agent_uuid, limit=limit, offset=offset)))
 
@@ -100,16 +104,12 @@ def list_releases(
 @release_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """One release."""
-    from lading.services.ai import releases
-
     emit(answer("GET", f"/ai/releases/{uuid}", local=lambda s: releases.get(s, uuid)))
 
 
 @release_app.command("get-draft")
 def get_draft(agent_uuid: str = _AGENT) -> None:
     """The agent's draft, created when missing (a copy of the deployed release, else empty)."""
-    from lading.services.ai import releases
-
     emit(answer("GET", "/ai/releases/draft", query={"agentUuid": agent_uuid},
                 local=lambda s: releases.get_draft(s, agent_uuid)))
 
@@ -118,8 +118,6 @@ def get_draft(agent_uuid: str = _AGENT) -> None:
 @shared_flags("changes", _FIELDS, build=_changes)
 def update_draft(agent_uuid: str = _AGENT, *, changes: dict[str, Any], parent_uuid: str = _PARENT) -> None:
     """Change the draft: omitted flags keep its value, array flags replace the whole array."""
-    from lading.services.ai import releases
-
     body = {"agentUuid": agent_uuid, **present(parentUuid=parent_uuid), **changes}
     emit(answer("PUT", "/ai/releases/draft/update", body=body,
                 local=lambda s: releases.update_draft(s, agent_uuid, changes, parent_uuid=parent_uuid)))
@@ -133,8 +131,6 @@ def deploy_draft(
     version: str = typer.Option(None, "--version", help="The deployed release's version (default: the next number)."),
 ) -> None:
     """Apply the flags to the draft, check everything it references, and deploy it as the next version."""
-    from lading.services.ai import releases
-
     body = {"agentUuid": agent_uuid, **present(description=description, parentUuid=parent_uuid, version=version),
             **changes}
     emit(answer("POST", "/ai/releases/draft/deploy", body=body,

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.ai._remote import answer_without_store, present
 from lading.cli.common import help_settings
 from lading.cli.output import emit, split_list
+
+if TYPE_CHECKING:
+    from lading.services.ai import templates
+else:  # imported when a command answers locally: remote mode never loads the store
+    templates = lazy_module("lading.services.ai.templates")
 
 template_app = typer.Typer(help="Read-only agent configurations to start from.", no_args_is_help=True,
                            context_settings=help_settings())
@@ -30,7 +38,6 @@ def list_templates(
                                           help="true: only templates with documentation (none in Lading)."),
 ) -> None:
     """Every AI template (shipped ones and $LADING_HOME/templates/*.json), complete."""
-    from lading.services.ai import templates
     from lading.settings import load_settings
 
     filters = present(is_preset=_bool("--is-preset", is_preset), kinds=split_list(kinds),
@@ -44,7 +51,6 @@ def list_templates(
 @template_app.command("get")
 def get(slug: str = typer.Argument(...)) -> None:
     """One AI template."""
-    from lading.services.ai import templates
     from lading.settings import load_settings
 
     emit(answer_without_store("GET", f"/ai/templates/{slug}", local=lambda: templates.get(load_settings().home, slug)))

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.billing import subscriptions
+else:  # imported when a command answers locally: remote mode never loads the store
+    subscriptions = lazy_module("lading.services.billing.subscriptions")
 
 subscription_app = typer.Typer(help="The workspace's subscription: plan, credit period, credits used.",
                                no_args_is_help=True, context_settings=help_settings())
@@ -14,25 +22,19 @@ subscription_app = typer.Typer(help="The workspace's subscription: plan, credit 
 @subscription_app.command("get")
 def get() -> None:
     """The subscription: {"subscription": {plan, cadence, subscriptionCreditsUsedCount, resetAt, …}}."""
-    from lading.services.billing import subscriptions
-
-    emit(answer("GET", "/billing/subscriptions", local=subscriptions.get_subscription))
+    emit(answer("GET", "/billing/subscriptions", local=lambda s: subscriptions.get_subscription(s)))
 
 
 @subscription_app.command("get-invoices")
 def get_invoices() -> None:
     """Invoices ({"invoices": []}: a self-hosted installation is never invoiced)."""
-    from lading.services.billing import subscriptions
-
-    emit(answer("GET", "/billing/subscriptions/invoices", local=subscriptions.get_invoices))
+    emit(answer("GET", "/billing/subscriptions/invoices", local=lambda s: subscriptions.get_invoices(s)))
 
 
 @subscription_app.command("get-credit-card")
 def get_credit_card() -> None:
     """The card on file ({"creditCard": null} self-hosted)."""
-    from lading.services.billing import subscriptions
-
-    emit(answer("GET", "/billing/subscriptions/creditCard", local=subscriptions.get_credit_card))
+    emit(answer("GET", "/billing/subscriptions/creditCard", local=lambda s: subscriptions.get_credit_card(s)))
 
 
 @subscription_app.command("update-payment-method")
@@ -46,17 +48,13 @@ def update_payment_method(
     no_open: bool = typer.Option(False, "--no-open", help="Do not open the confirmation page."),
 ) -> None:
     """Set the workspace's card: not supported self-hosted (no payment provider); exits non-zero."""
-    from lading.services.billing import subscriptions
-
     # The card never leaves this process: the answer is `notSupported` whatever was given.
     emit(answer("PUT", "/billing/subscriptions/paymentMethod", body={},
-                local=subscriptions.refuse_payment_change))
+                local=lambda s: subscriptions.refuse_payment_change(s)))
 
 
 @subscription_app.command("create-portal-session")
 def create_portal_session() -> None:
     """A billing portal link: not supported self-hosted; exits non-zero."""
-    from lading.services.billing import subscriptions
-
     emit(answer("POST", "/billing/subscriptions/portalSessions", body={},
-                local=subscriptions.refuse_payment_change))
+                local=lambda s: subscriptions.refuse_payment_change(s)))

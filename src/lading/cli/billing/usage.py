@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.billing import usage
+else:  # imported when a command answers locally: remote mode never loads the store
+    usage = lazy_module("lading.services.billing.usage")
 
 usage_app = typer.Typer(help="Usage per UTC day.", no_args_is_help=True, context_settings=help_settings())
 
@@ -27,8 +35,6 @@ def get_metrics(
     agent_uuid: str = typer.Option(None, "--agent-uuid", help="Only usage of this agent."),
 ) -> None:
     """Usage per UTC day: {"metrics": [{"date", "items": [{"slug", "count", "groupBy"}]}]}."""
-    from lading.services.billing import usage
-
     filters = {"workflow_uuid": workflow_uuid, "model_uuid": model_uuid, "connector_uuid": connector_uuid,
                "integration_slug": integration_slug, "slug": slug, "agent_uuid": agent_uuid}
     query = {"from": date_from, "to": date_to, "unit": unit, "groupBy": group_by, "workflowUuid": workflow_uuid,

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.connection import actions
+else:  # imported when a command answers locally: remote mode never loads the store
+    actions = lazy_module("lading.services.connection.actions")
 
 action_app = typer.Typer(help="Connector actions of the catalog.", no_args_is_help=True,
                          context_settings=help_settings())
@@ -21,8 +29,6 @@ def action_search(
 ) -> None:
     """Connector actions matching every term, best first: a name hit above an integration hit above a
     description hit."""
-    from lading.services.connection import actions
-
     text = " ".join(query)
     body = {"query": text, "category": category, "integration": integration, "creditsOnly": credits_only,
             "limit": limit}

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.connection import connectors
+else:  # imported when a command answers locally: remote mode never loads the store
+    connectors = lazy_module("lading.services.connection.connectors")
 
 connector_app = typer.Typer(help="Authenticated instances of integrations.", no_args_is_help=True,
                             context_settings=help_settings())
@@ -16,8 +22,6 @@ connector_app = typer.Typer(help="Authenticated instances of integrations.", no_
 @connector_app.command("list")
 def connector_list(integration_slug: str = typer.Option(None, "--integration-slug")) -> None:
     """List connectors (secrets masked)."""
-    from lading.services.connection import connectors
-
     emit(answer("GET", "/connection/connectors/list", query={"integrationSlug": integration_slug},
                 local=lambda s: connectors.list_connectors(s, integration_slug=integration_slug)))
 
@@ -25,8 +29,6 @@ def connector_list(integration_slug: str = typer.Option(None, "--integration-slu
 @connector_app.command("get")
 def connector_get(uuid: str = typer.Argument(...)) -> None:
     """One connector (secrets masked)."""
-    from lading.services.connection import connectors
-
     emit(answer("GET", f"/connection/connectors/{uuid}", local=lambda s: connectors.get(s, uuid)))
 
 
@@ -43,8 +45,6 @@ def connector_create(
 ) -> None:
     """Create a connector (and its dataset); secrets are encrypted at rest and never shown again. The first
     connector of an integration is its default."""
-    from lading.services.connection import connectors
-
     parsed_config = parse_json_flag("--config", config)
     limit = parse_json_flag("--rate-limit", rate_limit)
     body = {"integrationSlug": integration_slug, "slug": slug, "name": name, "config": parsed_config,
@@ -65,8 +65,6 @@ def connector_update(
                                     help="Make it the integration's default connector (unmarks the others)."),
 ) -> None:
     """Update a connector's name, config, rate limit, cache or default mark."""
-    from lading.services.connection import connectors
-
     changes: dict[str, Any] = {}
     body: dict[str, Any] = {}
     if name is not None:
@@ -86,16 +84,12 @@ def connector_update(
 @connector_app.command("remove")
 def connector_remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a connector (refused while deployed plays or tools, or models of its dataset, use it)."""
-    from lading.services.connection import connectors
-
     emit(answer("DELETE", f"/connection/connectors/{uuid}", local=lambda s: connectors.remove(s, uuid)))
 
 
 @connector_app.command("exists-by-slug")
 def connector_exists(slug: str = typer.Option(..., "--slug")) -> None:
     """Whether a connector slug is taken."""
-    from lading.services.connection import connectors
-
     emit(answer("GET", "/connection/connectors/existsBySlug", query={"slug": slug},
                 local=lambda s: connectors.exists_by_slug(s, slug)))
 
@@ -109,8 +103,6 @@ def connector_autocomplete(
     refresh: bool = typer.Option(False, "--refresh", help="Bypass cached results."),
 ) -> None:
     """Allowed values of a config field, looked up live through the connector."""
-    from lading.services.connection import connectors
-
     parsed = parse_json_flag("--params", params)
     body = {"slug": slug, "params": parsed, "value": value, "refresh": refresh}
     emit(answer("POST", f"/connection/connectors/{connector_uuid}/autocomplete", body=body,
@@ -125,8 +117,6 @@ def connector_dynamic_schema(
     params: str = typer.Option("{}", "--params", help="JSON object, e.g. {\"objectType\":\"contacts\"}."),
 ) -> None:
     """A config form computed through the connector: `{schema, uiSchema}`."""
-    from lading.services.connection import connectors
-
     parsed = parse_json_flag("--params", params)
     emit(answer("POST", f"/connection/connectors/{connector_uuid}/dynamicSchemas/{slug}", body={"params": parsed},
                 local=lambda s: connectors.dynamic_schema(s, connector_uuid=connector_uuid, slug=slug,

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, emit_text, split_list
+
+if TYPE_CHECKING:
+    from lading.services.connection import connectors, integrations
+else:  # imported when a command answers locally: remote mode never loads the store
+    connectors = lazy_module("lading.services.connection.connectors")
+    integrations = lazy_module("lading.services.connection.integrations")
 
 integration_app = typer.Typer(help="The integration catalog.", no_args_is_help=True,
                               context_settings=help_settings())
@@ -23,8 +30,6 @@ def integration_list(
     has_extractors: str = typer.Option(None, "--has-extractors", help="true or false."),
 ) -> None:
     """List integrations (full objects)."""
-    from lading.services.connection import integrations
-
     wanted = (split_list(slugs) or []) + (split_list(slug) or [])
     fields = {"category": category, "slugs": wanted or None, "search": search, "hasActions": has_actions,
               "hasExtractors": has_extractors}
@@ -37,8 +42,6 @@ def integration_list(
 @integration_app.command("get")
 def integration_get(slug: str = typer.Argument(...)) -> None:
     """One integration: connector schema and actions."""
-    from lading.services.connection import integrations
-
     emit(answer("GET", f"/connection/integrations/{slug}", local=lambda s: integrations.get(slug)))
 
 
@@ -46,7 +49,6 @@ def integration_get(slug: str = typer.Argument(...)) -> None:
 def integration_docs(slug: str = typer.Argument(...)) -> None:
     """The integration's Markdown documentation (plain text)."""
     from lading.cli.remote import target
-    from lading.services.connection import integrations
 
     remote = target()
     if remote is None:
@@ -63,8 +65,6 @@ def initiate_oauth(
                                           "(default LADING_OAUTH_REDIRECT_URI)."),
 ) -> None:
     """The provider's consent URL for this server's OAuth app: open it, then `complete-oauth` with the code."""
-    from lading.services.connection import integrations
-
     body = {"redirectUri": redirect_uri} if redirect_uri else {}
     emit(answer("POST", f"/connection/integrations/{slug}/initiateOauth", body=body,
                 local=lambda s: integrations.initiate_oauth(s, slug, redirect_uri=redirect_uri)))
@@ -82,7 +82,6 @@ def complete_oauth(
     """Exchange an OAuth code for tokens kept encrypted on the server. Prints `{value, extraValues}`
     (`value` = `oauth:<uuid>`, to put in a connector's config), or `{connector}` with --connector-uuid."""
     from lading.domain.errors import UsageError
-    from lading.services.connection import connectors, integrations
 
     if not slug and not connector_uuid:
         raise UsageError("error: give the integration slug or --connector-uuid")

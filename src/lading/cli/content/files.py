@@ -8,11 +8,19 @@ answers `{"files":[File]}` and the command prints `{"file": File}`, as embedded.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, session
 from lading.cli.content._options import MOVE_TO_FOLDER, UUID_ARG, moved, moved_body, target
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.content import files
+else:  # imported when a command answers locally: remote mode never loads the store
+    files = lazy_module("lading.services.content.files")
 
 file_app = typer.Typer(help="Content files (PDF, CSV, text, Markdown, HTML and JSON are searchable; 100 MiB cap).",
                        no_args_is_help=True, context_settings=help_settings())
@@ -21,8 +29,6 @@ file_app = typer.Typer(help="Content files (PDF, CSV, text, Markdown, HTML and J
 @file_app.command("list")
 def file_list(folder_uuid: str = typer.Option(None, "--folder-uuid", help="Only files in this folder.")) -> None:
     """List content files, newest first."""
-    from lading.services.content import files
-
     emit(answer("GET", "/content/files/list", query={"folderUuid": folder_uuid},
                 local=lambda s: files.list_files(s, folder_uuid=folder_uuid)))
 
@@ -30,8 +36,6 @@ def file_list(folder_uuid: str = typer.Option(None, "--folder-uuid", help="Only 
 @file_app.command("get")
 def file_get(uuid: str = typer.Argument(...)) -> None:
     """One content file."""
-    from lading.services.content import files
-
     emit(answer("GET", f"/content/files/{uuid}", local=lambda s: files.get(s, uuid)))
 
 
@@ -45,7 +49,6 @@ def file_upload(
     from lading.cli.remote import parse_answer
     from lading.cli.remote import target as remote_target
     from lading.domain.errors import UsageError
-    from lading.services.content import files
 
     path = file_path or file
     if not path:
@@ -68,8 +71,6 @@ def file_update(
     name: str = typer.Option(None, "--name"), folder_uuid: str = MOVE_TO_FOLDER,
 ) -> None:
     """Rename a file or move it to another folder (omitted flags keep their value)."""
-    from lading.services.content import files
-
     key = target(uuid, uuid_arg)
     body = {**({} if name is None else {"name": name}), **moved_body(folder_uuid)}
     emit(answer("PUT", f"/content/files/{key}", body=body,
@@ -79,7 +80,5 @@ def file_update(
 @file_app.command("remove")
 def file_remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a file, its bytes and its extracted text (libraries listing it drop it)."""
-    from lading.services.content import files
-
     emit(answer("DELETE", f"/content/files/{uuid}", local=lambda s: files.remove(s, uuid)))
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.content._options import MOVE_TO_FOLDER, UUID_ARG, moved, moved_body, target
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.content import libraries
+else:  # imported when a command answers locally: remote mode never loads the store
+    libraries = lazy_module("lading.services.content.libraries")
 
 library_app = typer.Typer(help="Libraries: named sets of workspace files.", no_args_is_help=True,
                           context_settings=help_settings())
@@ -20,8 +26,6 @@ def library_list(
     connector_uuid: str = typer.Option(None, "--connector-uuid"),
 ) -> None:
     """List libraries, newest first."""
-    from lading.services.content import libraries
-
     emit(answer("GET", "/content/libraries/list", query={"kind": kind, "connectorUuid": connector_uuid},
                 local=lambda s: libraries.list_libraries(s, kind=kind, connector_uuid=connector_uuid)))
 
@@ -29,8 +33,6 @@ def library_list(
 @library_app.command("get")
 def library_get(uuid: str = typer.Argument(...)) -> None:
     """One library."""
-    from lading.services.content import libraries
-
     emit(answer("GET", f"/content/libraries/{uuid}", local=lambda s: libraries.get(s, uuid)))
 
 
@@ -46,8 +48,6 @@ def library_create(
                                        help="Connector libraries are not available in this installation yet."),
 ) -> None:
     """Create a native library of workspace files."""
-    from lading.services.content import libraries
-
     fields: dict[str, Any] = {"name": name, "connector_uuid": connector_uuid, "extractor_slug": extractor_slug,
                               "folder_uuid": folder_uuid, "config": parse_json_flag("--config", config),
                               "file_uuids": split_list(file_uuids)}
@@ -66,8 +66,6 @@ def library_update(
     file_uuids: str = typer.Option(None, "--file-uuids", help="Comma-separated file uuids (replaces the list)."),
 ) -> None:
     """Change a library's name, folder, config or files (omitted flags keep their value)."""
-    from lading.services.content import libraries
-
     key = target(uuid, uuid_arg)
     parsed, listed = parse_json_flag("--config", config), split_list(file_uuids)
     body = {k: v for k, v in {"name": name, "config": parsed, "fileUuids": listed}.items() if v is not None}
@@ -80,6 +78,4 @@ def library_update(
 def library_remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a library that lists no file (`libraryHasFiles` otherwise: empty it with
     `update --file-uuids ""` first); its files always stay."""
-    from lading.services.content import libraries
-
     emit(answer("DELETE", f"/content/libraries/{uuid}", local=lambda s: libraries.remove(s, uuid)))

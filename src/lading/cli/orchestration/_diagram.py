@@ -5,7 +5,16 @@ as `nodes`; the `--raw` drawing is made from the answer, so both modes print the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from lading.cli._lazy import lazy_module
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import nodes as svc
+    from lading.services.orchestration import shapes
+else:  # imported when a command answers locally: remote mode never loads the store
+    shapes = lazy_module("lading.services.orchestration.shapes")
+    svc = lazy_module("lading.services.orchestration.nodes")
 
 
 def _file_nodes(file: str) -> Any:
@@ -41,9 +50,6 @@ def draw(*, fmt: str, title: str | None, direction: str, paid: list[str] | None,
     from lading.cli.common import answer
     from lading.cli.remote import target
     from lading.engine.diagram import Diagram, raw_text
-    from lading.services.orchestration import nodes as svc
-    from lading.services.orchestration import shapes
-
     def here(session: Any) -> dict[str, Any]:
         result = svc.diagram(session, fmt=fmt, title=title, direction=direction, paid=paid, highlight=highlight,
                              nodes=nodes, file=file, workflow_uuid=workflow_uuid, draft=draft,

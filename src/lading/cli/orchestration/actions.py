@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import BATCH_DELIVERY, POLLING_INTERVAL, WAIT_FOR_RUN, BatchDelivery
 from lading.cli.output import emit, parse_json_flag, warn
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import actions
+else:  # imported when a command answers locally: remote mode never loads the store
+    actions = lazy_module("lading.services.orchestration.actions")
 
 action_app = typer.Typer(help="Find, run and describe single actions (connector, native, tool, agent).",
                          no_args_is_help=True, context_settings=help_settings())
@@ -35,8 +43,6 @@ def list_(
     limit: int = typer.Option(20, "--limit", help="At most 50."),
 ) -> None:
     """Search actions; each result's `action` is ready for `action execute --action`."""
-    from lading.services.orchestration import actions
-
     words = keywords or []
     body = {"query": " ".join(words), "kind": kind, "integrationSlug": integration_slug, "limit": limit}
     emit(answer("POST", "/orchestration/actions/list", body=body,
@@ -72,7 +78,6 @@ def _execute_here(action: object, data: object, wait: bool) -> object:
     """`action execute` on the embedded store: the run, driven here until terminal when waiting."""
     from lading.cli.common import local_session
     from lading.cli.orchestration._waiting import finish_run_here
-    from lading.services.orchestration import actions
 
     sess = local_session()
     return finish_run_here(sess, actions.execute(sess, action, data), wait)
@@ -116,8 +121,6 @@ def get_output_schema(
     data: str = typer.Option(None, "--data", help="Inputs that decide the output (e.g. an LLM's output format)."),
 ) -> None:
     """The JSON Schema of the action's output; executes nothing."""
-    from lading.services.orchestration import actions
-
     parsed, inputs = _action(action), parse_json_flag("--data", data)
     emit(answer("POST", "/orchestration/actions/get-output-schema", body={"action": parsed, "data": inputs},
                 local=lambda s: actions.output_schema(s, parsed, inputs)))

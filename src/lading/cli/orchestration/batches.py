@@ -7,9 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import BATCH_DELIVERY, FORMAT_HELP, BatchDelivery
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import batches
+else:  # imported when a command answers locally: remote mode never loads the store
+    batches = lazy_module("lading.services.orchestration.batches")
 
 if TYPE_CHECKING:
     from lading.cli.remote import Target
@@ -36,7 +42,6 @@ def create(
     """Run a workflow over many records; the source is streamed into runs in chunks."""
     from lading.cli.common import local_session
     from lading.cli.remote import target
-    from lading.services.orchestration import batches
 
     parsed_data, parsed_nodes = parse_json_flag("--data", data), parse_json_flag("--nodes", nodes)
     remote = target()
@@ -88,8 +93,6 @@ def after_create(sess: Session, batch_uuid: str, result: dict, wait: bool) -> No
 @batch_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """A batch with its live counters."""
-    from lading.services.orchestration import batches
-
     emit(answer("GET", f"/orchestration/batches/{uuid}", local=lambda s: batches.get_batch(s, uuid)))
 
 
@@ -101,8 +104,6 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List batches, newest first."""
-    from lading.services.orchestration import batches
-
     wanted, statuses_ = split_list(workflow_uuids), split_list(statuses)
     query = {"workflowUuids": wanted, "statuses": statuses_, "limit": limit, "offset": offset}
     emit(answer("GET", "/orchestration/batches/list", query=query,
@@ -113,8 +114,6 @@ def list_(
 @batch_app.command("cancel")
 def cancel(uuid: str = typer.Argument(...)) -> None:
     """Drop unstarted runs and cancel running ones at their next node boundary."""
-    from lading.services.orchestration import batches
-
     emit(answer("POST", f"/orchestration/batches/{uuid}/cancel", local=lambda s: batches.cancel_batch(s, uuid)))
 
 
@@ -128,7 +127,6 @@ def download(
     """Write the batch's runs (input and one node's output) to stdout as CSV or a JSON array."""
     from lading.cli.common import local_session
     from lading.cli.remote import target
-    from lading.services.orchestration import batches
 
     remote = target()
     if remote is None:

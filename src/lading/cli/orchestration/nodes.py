@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, emit_text, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import nodes as svc
+else:  # imported when a command answers locally: remote mode never loads the store
+    svc = lazy_module("lading.services.orchestration.nodes")
 
 node_app = typer.Typer(help="Validate, compute, execute and draw node graphs.", no_args_is_help=True,
                        context_settings=help_settings())
@@ -21,8 +29,6 @@ def validate(nodes: str = typer.Option(..., "--nodes", help="Node graph (JSON ar
 
     The same schemas are served by `lading connection native-integration get` (each action's config.schema).
     """
-    from lading.services.orchestration import nodes as svc
-
     graph = parse_json_flag("--nodes", nodes)
     emit(answer("POST", "/orchestration/nodes/validate", body={"nodes": graph}, local=lambda s: svc.validate(s, graph)))
 
@@ -33,8 +39,6 @@ def compute(
     context: str = typer.Option(..., "--context", help='{"nodes":{<slug>:{…}}, "parentNodes":{…}}'),
 ) -> None:
     """Resolve one node's config against a context, with no side effects."""
-    from lading.services.orchestration import nodes as svc
-
     one, scope = parse_json_flag("--node", node), parse_json_flag("--context", context)
     emit(answer("POST", "/orchestration/nodes/compute", body={"node": one, "context": scope},
                 local=lambda s: {"computedConfig": svc.compute(s, one, scope)})["computedConfig"])
@@ -49,8 +53,6 @@ def execute(
     context: str = typer.Option(..., "--context"),
 ) -> None:
     """Run one node of a workflow for real with a computed config (debugging; creates no run)."""
-    from lading.services.orchestration import nodes as svc
-
     fields = {"workflow_uuid": workflow_uuid, "release_uuid": release_uuid, "node": parse_json_flag("--node", node),
               "computed_config": parse_json_flag("--computed-config", computed_config),
               "context": parse_json_flag("--context", context)}

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, given, help_settings
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import plays
+else:  # imported when a command answers locally: remote mode never loads the store
+    plays = lazy_module("lading.services.orchestration.plays")
 
 play_app = typer.Typer(help="Segment-driven workflows (plays).", no_args_is_help=True,
                        context_settings=help_settings())
@@ -44,8 +51,6 @@ def _int(flag: str, raw: str) -> int | None:
 @play_app.command("list")
 def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
     """List plays."""
-    from lading.services.orchestration import plays
-
     emit(answer("GET", "/orchestration/plays/list", query={"folderUuid": folder_uuid},
                 local=lambda s: plays.list_plays(s, folder_uuid=folder_uuid)))
 
@@ -53,8 +58,6 @@ def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
 @play_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get one play."""
-    from lading.services.orchestration import plays
-
     emit(answer("GET", f"/orchestration/plays/{uuid}", local=lambda s: plays.get_play(s, uuid)))
 
 
@@ -74,8 +77,6 @@ def create(
     folder_uuid: str = typer.Option(None, "--folder-uuid"),
 ) -> None:
     """Create a play: its workflow (a `start → end` draft) and its generated segment. Plays start disabled."""
-    from lading.services.orchestration import plays
-
     fields = dict(
         name=name, model_uuid=model_uuid, change_kinds=split_list(change_kinds), run_creation_rule=run_creation_rule,
         description=description, filter=parse_json_flag("--filter", filter),
@@ -124,6 +125,4 @@ def update(
 @play_app.command("remove")
 def remove(uuid: str = typer.Argument(...)) -> None:
     """Remove a play, its workflow and its generated segment (run history stays queryable)."""
-    from lading.services.orchestration import plays
-
     emit(answer("DELETE", f"/orchestration/plays/{uuid}", local=lambda s: plays.remove_play(s, uuid)))

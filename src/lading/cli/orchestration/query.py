@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import help_settings
 from lading.cli.output import emit, warn
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import query
+else:  # imported when a command answers locally: remote mode never loads the store
+    query = lazy_module("lading.services.orchestration.query")
 
 query_app = typer.Typer(help="Read-only SQL over the runtime tables (runs, batches, spans, records).",
                         no_args_is_help=True, context_settings=help_settings())
@@ -19,7 +27,6 @@ def execute(
 ) -> None:
     """Run one read-only query (30 s, 10,000 result rows, 10,000,000 rows scanned); prints {"rows": [...]}."""
     from lading.cli.remote import target
-    from lading.services.orchestration import query
 
     remote = target()
     if remote is not None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import FORMAT_HELP, RECORD_FILTERS, scope
 from lading.cli.output import emit, split_list
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import records
+else:  # imported when a command answers locally: remote mode never loads the store
+    records = lazy_module("lading.services.orchestration.records")
 
 record_app = typer.Typer(help="List, count, export, measure and cancel records (latest run per record id).",
                          no_args_is_help=True, context_settings=help_settings())
@@ -24,7 +30,6 @@ def list_(
 ) -> None:
     """One row per record id (its most recent matching run), newest first, plus the total count."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import records
 
     parsed = scope(**filters)
     body = body_of({"workflow_uuid": workflow_uuid, **parsed, "limit": limit, "offset": offset})
@@ -43,7 +48,6 @@ def count(
 ) -> None:
     """Count the records matching the filters."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import records
 
     parsed = scope(**filters)
     emit(answer("POST", "/orchestration/records/count", body=body_of({"workflow_uuid": workflow_uuid, **parsed}),
@@ -58,7 +62,6 @@ def download(
 ) -> None:
     """Export every matching record (the record list rows) as CSV; prints {"url"}."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import records
 
     parsed = scope(**filters)
     emit(answer("POST", "/orchestration/records/download", body=body_of({"workflow_uuid": workflow_uuid, **parsed}),
@@ -77,7 +80,6 @@ def download_outputs(
 ) -> None:
     """Export each record's input and one node's output (its latest run) to a file; prints {"url"}."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import records
 
     parsed = scope(**filters)
     body = body_of({"workflow_uuid": workflow_uuid, "output_node_slug": output_node_slug, "format": fmt, **parsed,
@@ -96,7 +98,6 @@ def get_metrics(
 ) -> None:
     """Per node: executions by status and provider credits, over each record's latest run only."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import records
 
     parsed = scope(**window)
     emit(answer("POST", "/orchestration/records/metrics", body=body_of({"workflow_uuid": workflow_uuid, **parsed}),
@@ -109,8 +110,6 @@ def cancel(
     ids: str = typer.Option(..., "--ids", help="Comma-separated record ids."),
 ) -> None:
     """Cancel the records' non-terminal runs; running ones stop at their next node boundary."""
-    from lading.services.orchestration import records
-
     listed = split_list(ids) or []
     emit(answer("POST", "/orchestration/records/cancel", body={"workflowUuid": workflow_uuid, "ids": listed},
                 local=lambda s: records.cancel_records(s, workflow_uuid=workflow_uuid, ids=listed)))

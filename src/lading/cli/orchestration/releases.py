@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import releases
+else:  # imported when a command answers locally: remote mode never loads the store
+    releases = lazy_module("lading.services.orchestration.releases")
 
 release_app = typer.Typer(help="Releases: drafts, deploys, history.", no_args_is_help=True,
                           context_settings=help_settings())
@@ -36,8 +42,6 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List deployed and archived releases, newest first."""
-    from lading.services.orchestration import releases
-
     emit(answer("GET", "/orchestration/releases/list",
                 query={"workflowUuid": workflow_uuid, "limit": limit, "offset": offset},
                 local=lambda s: releases.list_releases(s, workflow_uuid=workflow_uuid, limit=limit, offset=offset)))
@@ -46,15 +50,13 @@ def list_(
 @release_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get a release with its nodes."""
-    from lading.services.orchestration import releases
-
     emit(answer("GET", f"/orchestration/releases/{uuid}", local=lambda s: releases.get_release(s, uuid)))
 
 
 def _get_draft(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the workflow's editable draft."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
-    from lading.services.orchestration import http_reasons, releases
+    from lading.services.orchestration import http_reasons
 
     emit(answer_in_cli_words("GET", "/orchestration/releases/draft", query={"workflowUuid": workflow_uuid},
                              renames=http_reasons.DRAFT,
@@ -68,7 +70,7 @@ def _update_draft(
 ) -> None:
     """Replace the draft's nodes and/or form fields (a draft may be invalid)."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
-    from lading.services.orchestration import http_reasons, releases
+    from lading.services.orchestration import http_reasons
 
     changes = _draft_changes(nodes, form_fields)
     emit(answer_in_cli_words("POST", "/orchestration/releases/draft/update",
@@ -85,7 +87,7 @@ def _deploy_draft(
 ) -> None:
     """Validate the draft and deploy it as the next release."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
-    from lading.services.orchestration import http_reasons, releases
+    from lading.services.orchestration import http_reasons
 
     changes = _draft_changes(nodes, form_fields)
     body = {"workflowUuid": workflow_uuid, "description": description, "version": version, **_body(changes)}
@@ -99,7 +101,7 @@ def _deploy_draft(
 def _get_deployed(workflow_uuid: str = typer.Option(..., "--workflow-uuid")) -> None:
     """Get the deployed release."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
-    from lading.services.orchestration import http_reasons, releases
+    from lading.services.orchestration import http_reasons
 
     emit(answer_in_cli_words("GET", "/orchestration/releases/deployed", query={"workflowUuid": workflow_uuid},
                              renames=http_reasons.RELEASE_DEPLOYED,

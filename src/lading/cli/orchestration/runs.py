@@ -7,13 +7,19 @@ file), not one JSON document.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.orchestration._options import FORMAT_HELP, POLLING_INTERVAL, RUN_FILTERS, WAIT_FOR_RUN, scope
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import runs
+else:  # imported when a command answers locally: remote mode never loads the store
+    runs = lazy_module("lading.services.orchestration.runs")
 
 run_app = typer.Typer(help="Create, inspect, list, count and cancel runs.", no_args_is_help=True,
                       context_settings=help_settings())
@@ -30,7 +36,6 @@ def create(
     """Run one input through a tool workflow or an ad-hoc node graph."""
     from lading.cli.common import local_session
     from lading.cli.remote import target
-    from lading.services.orchestration import runs
 
     parsed_data, parsed_nodes = parse_json_flag("--data", data), parse_json_flag("--nodes", nodes)
     remote = target()
@@ -55,8 +60,6 @@ def create(
 @run_app.command("get")
 def get(uuid: str = typer.Argument(..., help="Run uuid.")) -> None:
     """A run with its executions, runContext and runComputedConfigs."""
-    from lading.services.orchestration import runs
-
     emit(answer("GET", f"/orchestration/runs/{uuid}", local=lambda s: runs.get_run(s, uuid)))
 
 
@@ -76,7 +79,6 @@ def list_(
 ) -> None:
     """List a workflow's runs, newest first, with the total count."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import runs
 
     filters = scope(statuses=statuses, batch_uuid=batch_uuid, release_uuid=release_uuid, record_id=record_id,
                     record_title=record_title, is_finished=is_finished, created_after=created_after,
@@ -101,7 +103,6 @@ def count(
 ) -> None:
     """Count a workflow's runs matching the filters."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import runs
 
     filters = scope(statuses=statuses, batch_uuid=batch_uuid, release_uuid=release_uuid, is_finished=is_finished,
                     created_after=created_after, created_before=created_before, record_id=record_id,
@@ -116,8 +117,6 @@ def cancel(
     uuids: str = typer.Option(..., "--uuids", help="Comma-separated run uuids."),
 ) -> None:
     """Cancel runs; running ones stop at their next node boundary."""
-    from lading.services.orchestration import runs
-
     listed = split_list(uuids) or []
     emit(answer("POST", "/orchestration/runs/cancel", body={"workflowUuid": workflow_uuid, "uuids": listed},
                 local=lambda s: runs.cancel_runs(s, workflow_uuid=workflow_uuid, uuids=listed)))
@@ -132,7 +131,6 @@ def download(
     """Stream every matching run (run get + executions + runContext), one JSON line per run, oldest first."""
     from lading.cli.common import local_session
     from lading.cli.remote import target
-    from lading.services.orchestration import runs
 
     parsed = scope(**filters)
     remote = target()
@@ -168,7 +166,6 @@ def download_outputs(
 ) -> None:
     """Export each matching run's input and one node's output to a file; prints {"url"}."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import runs
 
     fields = dict(parent_batch_uuid=parent_batch_uuid, parent_uuid=parent_uuid, parent_node_uuid=parent_node_uuid,
                   is_group_parent=is_group_parent, record_title_or_id=record_title_or_id,
@@ -187,7 +184,6 @@ def get_metrics(
 ) -> None:
     """Per node: executions by status and provider credits over every run in scope."""
     from lading.cli.orchestration._remote import body_of
-    from lading.services.orchestration import runs
 
     parsed = scope(**window)
     emit(answer("POST", "/orchestration/runs/metrics", body=body_of({"workflow_uuid": workflow_uuid, **parsed}),

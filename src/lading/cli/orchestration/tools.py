@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import tools
+else:  # imported when a command answers locally: remote mode never loads the store
+    tools = lazy_module("lading.services.orchestration.tools")
 
 tool_app = typer.Typer(help="On-demand workflows (tools).", no_args_is_help=True, context_settings=help_settings())
 
@@ -15,8 +21,6 @@ tool_app = typer.Typer(help="On-demand workflows (tools).", no_args_is_help=True
 @tool_app.command("list")
 def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
     """List tools."""
-    from lading.services.orchestration import tools
-
     emit(answer("GET", "/orchestration/tools/list", query={"folderUuid": folder_uuid},
                 local=lambda s: tools.list_tools(s, folder_uuid=folder_uuid)))
 
@@ -24,8 +28,6 @@ def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
 @tool_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get one tool."""
-    from lading.services.orchestration import tools
-
     emit(answer("GET", f"/orchestration/tools/{uuid}", local=lambda s: tools.get_tool(s, uuid)))
 
 
@@ -38,8 +40,6 @@ def create(
     triggers: str = typer.Option(None, "--triggers", help='Cron triggers: [{"name","type":"cron","cron","data"}].'),
 ) -> None:
     """Create a tool (its workflow gets a `start → end` draft)."""
-    from lading.services.orchestration import tools
-
     icon, parsed = tools.emoji_icon(emoji_slug), parse_json_flag("--triggers", triggers)
     body = {"name": name, "icon": icon, "description": description, "triggers": parsed, "folderUuid": folder_uuid}
     emit(answer("POST", "/orchestration/tools", body=body,

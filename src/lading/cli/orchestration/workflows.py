@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.orchestration import workflows
+else:  # imported when a command answers locally: remote mode never loads the store
+    workflows = lazy_module("lading.services.orchestration.workflows")
 
 workflow_app = typer.Typer(help="Workflows behind tools and plays.", no_args_is_help=True,
                            context_settings=help_settings())
@@ -18,8 +26,6 @@ def list_(
     offset: int = typer.Option(0, "--offset"),
 ) -> None:
     """List workflows (nodes omitted)."""
-    from lading.services.orchestration import workflows
-
     emit(answer("GET", "/orchestration/workflows/list",
                 query={"folderUuid": folder_uuid, "limit": limit, "offset": offset},
                 local=lambda s: workflows.list_workflows(s, folder_uuid=folder_uuid, limit=limit, offset=offset)))
@@ -28,6 +34,4 @@ def list_(
 @workflow_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get a workflow with its deployed nodes."""
-    from lading.services.orchestration import workflows
-
     emit(answer("GET", f"/orchestration/workflows/{uuid}", local=lambda s: workflows.get_workflow(s, uuid)))

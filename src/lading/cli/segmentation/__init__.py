@@ -7,12 +7,12 @@ function, so `lading --help` imports no services.
 from __future__ import annotations
 
 from lading.cli.common import command_group
-from lading.cli.segmentation.changes import change_app
-from lading.cli.segmentation.records import record_app
-from lading.cli.segmentation.segments import segment_app
 
 segmentation_app = command_group(
     "Segments over models, their changes, and records.",
-    (segment_app, "segment"), (change_app, "change"), (record_app, "record"))
+    __name__,
+    (".segments:segment_app", "segment"),
+    (".changes:change_app", "change"),
+    (".records:record_app", "record"))
 
 __all__ = ["segmentation_app"]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, given, help_settings
 from lading.cli.output import emit, parse_json_flag, split_list
 from lading.cli.segmentation._bodies import camel, one_url
 from lading.domain.errors import UsageError, ValidationError, shown
+
+if TYPE_CHECKING:
+    from lading.services.segmentation import segments
+else:  # imported when a command answers locally: remote mode never loads the store
+    segments = lazy_module("lading.services.segmentation.segments")
 
 segment_app = typer.Typer(help="Saved filters over one model.", no_args_is_help=True, context_settings=help_settings())
 
@@ -33,16 +40,12 @@ def _no_segment_uuid(value: str | None) -> None:
 @segment_app.command("list")
 def list_() -> None:
     """Segments of the workspace (deleted ones excluded)."""
-    from lading.services.segmentation import segments
-
-    emit(answer("GET", "/segmentation/segments/list", local=segments.list_segments))
+    emit(answer("GET", "/segmentation/segments/list", local=lambda s: segments.list_segments(s)))
 
 
 @segment_app.command("get")
 def get(uuid: str = typer.Argument(..., help="Segment uuid.")) -> None:
     """One segment with its live recordsCount and lastChange."""
-    from lading.services.segmentation import segments
-
     emit(answer("GET", f"/segmentation/segments/{uuid}", local=lambda s: segments.get_segment(s, uuid)))
 
 
@@ -58,8 +61,6 @@ def create(
     tracking_column_slugs: str = typer.Option(None, "--tracking-column-slugs", help="Comma-separated."),
 ) -> None:
     """Save a filter over a model; it is evaluated at once (first change: every member added)."""
-    from lading.services.segmentation import segments
-
     fields = dict(name=name, model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_), slug=slug,
                   sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit),
                   column_slugs=split_list(column_slugs), tracking_column_slugs=split_list(tracking_column_slugs))
@@ -78,8 +79,6 @@ def update(
     tracking_column_slugs: str = typer.Option(None, "--tracking-column-slugs"),
 ) -> None:
     """Change a segment; it is re-evaluated at once."""
-    from lading.services.segmentation import segments
-
     changes = given(("name", name, None), ("filter", filter_, partial(parse_json_flag, "--filter")),
                     ("sort", sort, partial(parse_json_flag, "--sort")),
                     ("limit", limit, partial(_int_flag, "--limit")), ("column_slugs", column_slugs, split_list),
@@ -91,8 +90,6 @@ def update(
 @segment_app.command("remove")
 def remove(uuid: str = typer.Argument(..., help="Segment uuid.")) -> None:
     """Soft-delete a segment; refused while a workflow uses it."""
-    from lading.services.segmentation import segments
-
     emit(answer("DELETE", f"/segmentation/segments/{uuid}", local=lambda s: segments.remove_segment(s, uuid)))
 
 
@@ -109,8 +106,6 @@ def fetch(
     segment_uuid: str = typer.Option(None, "--segment-uuid", hidden=True),
 ) -> None:
     """Evaluate an inline filter: one page of records plus the total count."""
-    from lading.services.segmentation import segments
-
     _no_segment_uuid(segment_uuid)
     fields = dict(model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
                   sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit),
@@ -129,8 +124,6 @@ def download(
     segment_uuid: str = typer.Option(None, "--segment-uuid", hidden=True),
 ) -> None:
     """The full result of an inline filter as a file; prints {"url"}."""
-    from lading.services.segmentation import segments
-
     _no_segment_uuid(segment_uuid)
     fields = dict(model_uuid=model_uuid, filter=parse_json_flag("--filter", filter_),
                   sort=parse_json_flag("--sort", sort), limit=_int_flag("--limit", limit))

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.storage import datasets
+else:  # imported when a command answers locally: remote mode never loads the store
+    datasets = lazy_module("lading.services.storage.datasets")
 
 dataset_app = typer.Typer(help="Datasets: groups of models.", no_args_is_help=True, context_settings=help_settings())
 
@@ -13,16 +21,12 @@ dataset_app = typer.Typer(help="Datasets: groups of models.", no_args_is_help=Tr
 @dataset_app.command("list")
 def list_() -> None:
     """All datasets of the workspace (the `default` one always exists)."""
-    from lading.services.storage import datasets
-
-    emit(answer("GET", "/storage/datasets/list", local=datasets.list_datasets))
+    emit(answer("GET", "/storage/datasets/list", local=lambda s: datasets.list_datasets(s)))
 
 
 @dataset_app.command("get")
 def get(uuid: str = typer.Argument(..., help="Dataset uuid.")) -> None:
     """One dataset."""
-    from lading.services.storage import datasets
-
     emit(answer("GET", f"/storage/datasets/{uuid}", local=lambda s: datasets.get_dataset(s, uuid)))
 
 
@@ -32,8 +36,6 @@ def create(
     name: str = typer.Option(None, "--name"),
 ) -> None:
     """A native dataset."""
-    from lading.services.storage import datasets
-
     emit(answer("POST", "/storage/datasets", body={"slug": slug, "name": name},
                 local=lambda s: datasets.create_dataset(s, slug=slug, name=name)))
 
@@ -41,6 +43,4 @@ def create(
 @dataset_app.command("remove")
 def remove(uuid: str = typer.Argument(..., help="Dataset uuid.")) -> None:
     """Remove an empty dataset (never while it holds models)."""
-    from lading.services.storage import datasets
-
     emit(answer("DELETE", f"/storage/datasets/{uuid}", local=lambda s: datasets.remove_dataset(s, uuid)))

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.storage import models
+else:  # imported when a command answers locally: remote mode never loads the store
+    models = lazy_module("lading.services.storage.models")
 
 model_app = typer.Typer(help="Models: one table of records each.", no_args_is_help=True,
                         context_settings=help_settings())
@@ -14,8 +22,6 @@ model_app = typer.Typer(help="Models: one table of records each.", no_args_is_he
 @model_app.command("list")
 def list_(dataset_uuid: str = typer.Option(None, "--dataset-uuid")) -> None:
     """Models of the workspace, optionally of one dataset."""
-    from lading.services.storage import models
-
     emit(answer("GET", "/storage/models/list", query={"datasetUuid": dataset_uuid},
                 local=lambda s: models.list_models(s, dataset_uuid=dataset_uuid)))
 
@@ -23,16 +29,12 @@ def list_(dataset_uuid: str = typer.Option(None, "--dataset-uuid")) -> None:
 @model_app.command("get")
 def get(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
     """One model with its columns."""
-    from lading.services.storage import models
-
     emit(answer("GET", f"/storage/models/{uuid}", local=lambda s: models.get_model(s, uuid)))
 
 
 @model_app.command("get-ddl")
 def get_ddl(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
     """The model's physical CREATE TABLE and the SQL dialect storage queries speak."""
-    from lading.services.storage import models
-
     emit(answer("GET", f"/storage/models/{uuid}/ddl", local=lambda s: models.model_ddl(s, uuid)))
 
 
@@ -49,8 +51,6 @@ def create(
     columns: str = typer.Option(None, "--columns", help="Initial columns: JSON array of Column objects."),
 ) -> None:
     """A model and its table."""
-    from lading.services.storage import models
-
     parsed_config = parse_json_flag("--config", config)
     parsed_columns = parse_json_flag("--columns", columns)
     body = {"slug": slug, "name": name, "datasetUuid": dataset_uuid, "extractorSlug": extractor_slug,
@@ -73,7 +73,6 @@ def update(
 ) -> None:
     """Rename, reconfigure, pause or resume a model."""
     from lading.cli.common import given
-    from lading.services.storage import models
 
     parsed_config = parse_json_flag("--config", config)
     # `--schedule none` is sent as the client's null (which clears); `--is-paused` as typed (the
@@ -90,14 +89,10 @@ def update(
 @model_app.command("remove")
 def remove(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
     """Remove a model and its records (refused while segments or plays use it)."""
-    from lading.services.storage import models
-
     emit(answer("DELETE", f"/storage/models/{uuid}", body={}, local=lambda s: models.remove_model(s, uuid)))
 
 
 @model_app.command("refresh")
 def refresh(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
     """Start an extractor sync (native models have none: data arrives by import and writes)."""
-    from lading.services.storage import models
-
     emit(answer("POST", f"/storage/models/{uuid}/refresh", local=lambda s: models.refresh_model(s, uuid)))

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import help_settings
 from lading.cli.output import emit, warn
+
+if TYPE_CHECKING:
+    from lading.services.storage import query
+else:  # imported when a command answers locally: remote mode never loads the store
+    query = lazy_module("lading.services.storage.query")
 
 query_app = typer.Typer(help="Read-only SQL over the workspace's models.", no_args_is_help=True,
                         context_settings=help_settings())
@@ -15,7 +23,6 @@ query_app = typer.Typer(help="Read-only SQL over the workspace's models.", no_ar
 def execute(sql: str = typer.Argument(..., help="SELECT/WITH over <datasetSlug>.<modelSlug> tables.")) -> None:
     """Run read-only SQL (30 s limit, at most 10,000 rows)."""
     from lading.cli.remote import target
-    from lading.services.storage import query
 
     remote = target()
     if remote is None:
@@ -39,7 +46,6 @@ def download(sql: str = typer.Argument(..., help="SELECT/WITH over <datasetSlug>
              fmt: str = typer.Option("csv", "--format", help="csv or json.")) -> None:
     """The full result of a read-only query as a file: {"url": ...}."""
     from lading.cli.common import answer
-    from lading.services.storage import query
 
     result = answer("POST", "/storage/query/download", body={"query": sql, "format": fmt},
                     local=lambda s: query.download_query(s, sql, fmt=fmt))

@@ -6,10 +6,18 @@ command's flags beside it (api.md §12); the server imports it as the embedded c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag, split_list
+
+if TYPE_CHECKING:
+    from lading.services.storage import records as storage_records
+else:  # imported when a command answers locally: remote mode never loads the store
+    storage_records = lazy_module("lading.services.storage.records")
 
 record_app = typer.Typer(help="Records in a model: list, import, upsert, remove.", no_args_is_help=True,
                          context_settings=help_settings())
@@ -20,8 +28,6 @@ def list_(model_uuid: str = typer.Option(..., "--model-uuid"),
           limit: int = typer.Option(100, "--limit", help="At most 1,000."),
           offset: int = typer.Option(0, "--offset")) -> None:
     """Records ordered by id (no filtering: use segmentation segment fetch)."""
-    from lading.services.storage import records as storage_records
-
     emit(answer("POST", "/storage/records/list", body={"modelUuid": model_uuid, "limit": limit, "offset": offset},
                 local=lambda s: storage_records.list_records(s, model_uuid=model_uuid, limit=limit, offset=offset)))
 
@@ -83,8 +89,6 @@ def _literal(flag: bool) -> str:
 def upsert(model_uuid: str = typer.Option(..., "--model-uuid"),
            records: str = typer.Option(..., "--records", help="JSON array of objects (at most 1,000).")) -> None:
     """Insert or merge records by id."""
-    from lading.services.storage import records as storage_records
-
     parsed = parse_json_flag("--records", records)
     emit(answer("POST", "/storage/records/upsert", body={"modelUuid": model_uuid, "records": parsed},
                 local=lambda s: storage_records.upsert_records(s, model_uuid=model_uuid, records=parsed)))
@@ -94,8 +98,6 @@ def upsert(model_uuid: str = typer.Option(..., "--model-uuid"),
 def remove(model_uuid: str = typer.Option(..., "--model-uuid"),
            ids: str = typer.Option(..., "--ids", help="Comma-separated record ids.")) -> None:
     """Delete records by id."""
-    from lading.services.storage import records as storage_records
-
     wanted = split_list(ids) or []
     emit(answer("DELETE", "/storage/records/removeBulk", body={"modelUuid": model_uuid, "ids": wanted},
                 local=lambda s: storage_records.remove_records(s, model_uuid=model_uuid, ids=wanted)))

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.storage import relationships as storage_relationships
+else:  # imported when a command answers locally: remote mode never loads the store
+    storage_relationships = lazy_module("lading.services.storage.relationships")
 
 relationship_app = typer.Typer(help="Relationships between models.", no_args_is_help=True,
                                context_settings=help_settings())
@@ -14,8 +22,6 @@ relationship_app = typer.Typer(help="Relationships between models.", no_args_is_
 @relationship_app.command("list")
 def list_(model_uuid: str = typer.Option(..., "--model-uuid")) -> None:
     """Relationships where the model is either side."""
-    from lading.services.storage import relationships as storage_relationships
-
     emit(answer("GET", "/storage/relationships/list", query={"modelUuid": model_uuid},
                 local=lambda s: storage_relationships.list_relationships(s, model_uuid)))
 
@@ -30,8 +36,6 @@ def set_(
     relation: str = typer.Option("manyToOne", "--relation", help="manyToOne, oneToMany or oneToOne."),
 ) -> None:
     """Replace the dataset's relationships, or add/replace one pair."""
-    from lading.services.storage import relationships as storage_relationships
-
     parsed = parse_json_flag("--relationships", relationships)
     body = {"relationships": parsed, "fromModelUuid": from_model_uuid, "toModelUuid": to_model_uuid,
             "fromColumnSlug": from_column_slug, "toColumnSlug": to_column_slug, "relation": relation}

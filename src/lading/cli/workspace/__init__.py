@@ -4,17 +4,16 @@ batch input files; and `lading user …`, the caller's own profile (`user_manage
 from __future__ import annotations
 
 from lading.cli.common import command_group
-from lading.cli.workspace.files import file_app
-from lading.cli.workspace.folders import folder_app
-from lading.cli.workspace.reports import report_app
-from lading.cli.workspace.roles import role_app
-from lading.cli.workspace.sessions import session_app
-from lading.cli.workspace.tokens import token_app
-from lading.cli.workspace.user_management import user_management_app
-from lading.cli.workspace.users import user_app
 
-workspace_app = command_group("Workspace management: tokens, users, roles, folders, reports, sessions, files.",
-                              (token_app, "token"), (user_app, "user"), (role_app, "role"), (folder_app, "folder"),
-                              (report_app, "report"), (session_app, "session"), (file_app, "file"))
+workspace_app = command_group(
+    "Workspace management: tokens, users, roles, folders, reports, sessions, files.",
+    __name__,
+    (".tokens:token_app", "token"),
+    (".users:user_app", "user"),
+    (".roles:role_app", "role"),
+    (".folders:folder_app", "folder"),
+    (".reports:report_app", "report"),
+    (".sessions:session_app", "session"),
+    (".files:file_app", "file"))
 
-__all__ = ["user_management_app", "workspace_app"]
+__all__ = ["workspace_app"]

@@ -12,8 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, session
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.workspace import files
+else:  # imported when a command answers locally: remote mode never loads the store
+    files = lazy_module("lading.services.workspace.files")
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,7 +41,6 @@ def upload(
     """Upload a file for `batch create --data '{"kind":"file","s3Filename":…}'`."""
     from lading.cli.remote import target
     from lading.domain.errors import UsageError
-    from lading.services.workspace import files
 
     path = file_path or file
     if not path:
@@ -69,8 +74,6 @@ def _upload_in_parts(remote: Target, source: Path, size: int) -> dict[str, Any]:
     """The chunked protocol: create, sign and PUT each part (a few at a time), complete."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from lading.services.workspace import files
-
     content_type = files.content_type_of(source.name)
     started = remote.call("POST", "/workspaceManagement/files/multipart/create",
                           body={"contentType": content_type, "filename": source.name})
@@ -97,7 +100,6 @@ def _send_part(remote: Target, key: dict[str, str], source: Path, number: int) -
     import httpx
 
     from lading.cli.remote import TIMEOUT_SECONDS, RemoteError, UnreachableError, parse_answer
-    from lading.services.workspace import files
 
     with source.open("rb") as stream:
         stream.seek((number - 1) * files.PART_BYTES)
@@ -132,7 +134,5 @@ def _send_part(remote: Target, key: dict[str, str], source: Path, number: int) -
 @file_app.command("list-columns")
 def list_columns(s3_filename: str = typer.Option(..., "--s3-filename")) -> None:
     """The columns of an uploaded file (CSV columns are always strings)."""
-    from lading.services.workspace import files
-
     emit(answer("GET", "/workspaceManagement/files/listColumns", query={"s3Filename": s3_filename},
                 local=lambda s: files.list_columns(s, s3_filename)))

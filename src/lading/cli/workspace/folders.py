@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, given, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.workspace import folders
+else:  # imported when a command answers locally: remote mode never loads the store
+    folders = lazy_module("lading.services.workspace.folders")
 
 folder_app = typer.Typer(help="Folders: each holds one kind of resource (tool, play, agent, file…).",
                          no_args_is_help=True, context_settings=help_settings())
@@ -21,8 +29,6 @@ def _root(raw: str) -> str | None:
 @folder_app.command("list")
 def list_(kind: str = typer.Option(None, "--kind", help=f"Only folders of this kind: {_KINDS}.")) -> None:
     """List the workspace's folders."""
-    from lading.services.workspace import folders
-
     emit(answer("GET", "/workspaceManagement/folders/list", query={"kind": kind},
                 local=lambda s: folders.list_folders(s, kind=kind)))
 
@@ -30,8 +36,6 @@ def list_(kind: str = typer.Option(None, "--kind", help=f"Only folders of this k
 @folder_app.command("get")
 def get(uuid: str = typer.Argument(..., help="Folder uuid.")) -> None:
     """One folder."""
-    from lading.services.workspace import folders
-
     emit(answer("GET", f"/workspaceManagement/folders/{uuid}", local=lambda s: folders.get_folder(s, uuid)))
 
 
@@ -43,8 +47,6 @@ def create(
     parent_uuid: str = typer.Option(None, "--parent-uuid", help="A folder of the same kind (default: the root)."),
 ) -> None:
     """Create a folder (names are unique per kind and parent)."""
-    from lading.services.workspace import folders
-
     parent = _root(parent_uuid) if parent_uuid is not None else None
     body = {"name": name, "emojiSlug": emoji_slug, "kind": kind, "parentUuid": parent}
     emit(answer("POST", "/workspaceManagement/folders", body=body,
@@ -61,8 +63,6 @@ def update(
     order: int = typer.Option(None, "--order", help="Position among its siblings."),
 ) -> None:
     """Rename, move or reorder a folder; only the given flags change."""
-    from lading.services.workspace import folders
-
     changes = given(("name", name, None), ("emoji_slug", emoji_slug, None), ("parent_uuid", parent_uuid, _root),
                     ("order", order, None))
     # The body names the given flags only: an absent `parentUuid` keeps the parent, `null` is the root.
@@ -75,6 +75,4 @@ def update(
 @folder_app.command("remove")
 def remove(uuid: str = typer.Argument(..., help="Folder uuid.")) -> None:
     """Remove an empty folder (`folderNotEmpty` while it holds subfolders or resources)."""
-    from lading.services.workspace import folders
-
     emit(answer("DELETE", f"/workspaceManagement/folders/{uuid}", local=lambda s: folders.remove_folder(s, uuid)))

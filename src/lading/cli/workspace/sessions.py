@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.workspace import sessions
+else:  # imported when a command answers locally: remote mode never loads the store
+    sessions = lazy_module("lading.services.workspace.sessions")
 
 session_app = typer.Typer(help="Work-session summaries (later upserts of one id overwrite it).",
                           no_args_is_help=True, context_settings=help_settings())
@@ -21,7 +29,6 @@ def upsert(
 ) -> None:
     """Create or overwrite the session's summary."""
     from lading.domain.errors import UsageError
-    from lading.services.workspace import sessions
 
     if finished and finished_at is not None:
         raise UsageError("error: option '--finished' cannot be used with '--finished-at'")

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, given, help_settings
 from lading.cli.output import emit, parse_json_flag
+
+if TYPE_CHECKING:
+    from lading.services.workspace import tokens
+else:  # imported when a command answers locally: remote mode never loads the store
+    tokens = lazy_module("lading.services.workspace.tokens")
 
 token_app = typer.Typer(help="API tokens: each binds to one workspace; the value is shown once.",
                         no_args_is_help=True, context_settings=help_settings())
@@ -14,9 +22,7 @@ token_app = typer.Typer(help="API tokens: each binds to one workspace; the value
 @token_app.command("list")
 def list_() -> None:
     """List the workspace's tokens (values are never shown again: `********`)."""
-    from lading.services.workspace import tokens
-
-    emit(answer("GET", "/workspaceManagement/tokens/list", local=tokens.list_tokens))
+    emit(answer("GET", "/workspaceManagement/tokens/list", local=lambda s: tokens.list_tokens(s)))
 
 
 @token_app.command("create")
@@ -29,8 +35,6 @@ def create(
 ) -> None:
     """Create a token bound to this workspace; its value is in this answer only. On the server machine
     (embedded store), `LADING_WORKSPACE_NAME` picks the workspace it binds to, creating it if needed."""
-    from lading.services.workspace import tokens
-
     rules = parse_json_flag("--permissions", permissions)
     body = {"name": name, "permissions": rules, "description": description}
     emit(answer("POST", "/workspaceManagement/tokens", body=body,
@@ -45,8 +49,6 @@ def update(
     permissions: str = typer.Option(None, "--permissions", help="Replaces the rules (`null`: the owner's role)."),
 ) -> None:
     """Rename a token or change its description or rules."""
-    from lading.services.workspace import tokens
-
     changes = given(("name", name, None), ("description", description, None),
                     ("permissions", permissions, lambda raw: parse_json_flag("--permissions", raw)))
     emit(answer("PATCH", f"/workspaceManagement/tokens/{uuid}", body=changes,
@@ -56,6 +58,4 @@ def update(
 @token_app.command("remove")
 def remove(uuid: str = typer.Argument(..., help="Token uuid.")) -> None:
     """Revoke a token: requests bearing it answer `unauthorized` at once."""
-    from lading.services.workspace import tokens
-
     emit(answer("DELETE", f"/workspaceManagement/tokens/{uuid}", local=lambda s: tokens.remove_token(s, uuid)))

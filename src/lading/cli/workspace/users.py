@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings
 from lading.cli.output import emit
+
+if TYPE_CHECKING:
+    from lading.services.workspace import users
+else:  # imported when a command answers locally: remote mode never loads the store
+    users = lazy_module("lading.services.workspace.users")
 
 user_app = typer.Typer(help="Users of the workspace and their roles (admin, member).", no_args_is_help=True,
                        context_settings=help_settings())
@@ -14,17 +22,13 @@ user_app = typer.Typer(help="Users of the workspace and their roles (admin, memb
 @user_app.command("list")
 def list_() -> None:
     """List the workspace's users."""
-    from lading.services.workspace import users
-
-    emit(answer("GET", "/workspaceManagement/users/list", local=users.list_users))
+    emit(answer("GET", "/workspaceManagement/users/list", local=lambda s: users.list_users(s)))
 
 
 @user_app.command("get-current")
 def get_current() -> None:
     """The current user (the token's owner; the workspace's admin in embedded mode)."""
-    from lading.services.workspace import users
-
-    emit(answer("GET", "/workspaceManagement/users/current", local=users.get_current_user))
+    emit(answer("GET", "/workspaceManagement/users/current", local=lambda s: users.get_current_user(s)))
 
 
 @user_app.command("create")
@@ -33,8 +37,6 @@ def create(
     role_slug: str = typer.Option(..., "--role-slug", help="admin or member."),
 ) -> None:
     """Add a user to the workspace at once (admin only)."""
-    from lading.services.workspace import users
-
     emit(answer("POST", "/workspaceManagement/users", body={"userEmail": user_email, "roleSlug": role_slug},
                 local=lambda s: users.create_user(s, user_email=user_email, role_slug=role_slug)))
 
@@ -45,8 +47,6 @@ def update(
     role_slug: str = typer.Option(..., "--role-slug", help="admin or member."),
 ) -> None:
     """Change a user's role (admin only); their tokens follow at once. The last admin stays admin."""
-    from lading.services.workspace import users
-
     emit(answer("PUT", f"/workspaceManagement/users/{user_uuid}", body={"roleSlug": role_slug},
                 local=lambda s: users.update_user(s, user_uuid, role_slug=role_slug)))
 
@@ -54,7 +54,5 @@ def update(
 @user_app.command("remove")
 def remove(user_uuid: str = typer.Option(..., "--user-uuid")) -> None:
     """Remove a user (admin only); their tokens answer `unauthorized` at once. The last admin stays."""
-    from lading.services.workspace import users
-
     emit(answer("DELETE", "/workspaceManagement/users", body={"userUuid": user_uuid},
                 local=lambda s: users.remove_user(s, user_uuid)))

@@ -19,18 +19,9 @@ for chats, agent nodes and agent actions) and `_resources` (a release's resource
 `lading ai file …` is `lading content file …` (services.content.files).
 """
 
-from lading.services.ai import (
-    agents,
-    chats,
-    language_models,
-    mcp_clients,
-    mcp_servers,
-    memories,
-    messages,
-    releases,
-    shapes,
-    templates,
-)
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["agents", "chats", "language_models", "mcp_clients", "mcp_servers", "memories", "messages", "releases",
            "shapes", "templates"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

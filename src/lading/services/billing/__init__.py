@@ -10,6 +10,8 @@ Public verbs, one module per noun of `lading billing <noun> <verb>`:
 Every verb refuses a caller who is not a workspace admin (`forbidden`), whatever the face.
 """
 
-from lading.services.billing import shapes, subscriptions, usage
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["shapes", "subscriptions", "usage"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

@@ -16,6 +16,8 @@ Helpers private to the group: `_credentials` (sealing, opening and masking conne
 `_oauth` (OAuth token sets between the provider's answer and a connector).
 """
 
-from lading.services.connection import actions, calls, connectors, integrations, native_integrations, shapes
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["actions", "calls", "connectors", "integrations", "native_integrations", "shapes"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

@@ -12,6 +12,8 @@ Public verbs, one module per noun of `lading content <noun> <verb>`:
 Helpers private to the group: `_keys` (uuid keys of files, libraries and folders).
 """
 
-from lading.services.content import files, libraries, shapes
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["files", "libraries", "shapes"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

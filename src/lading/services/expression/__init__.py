@@ -5,6 +5,8 @@ Public verbs:
 - `evaluate`: `evaluate` (`expression evaluate`, `POST /expression/expressions/evaluate`)
 """
 
-from lading.services.expression import evaluate
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["evaluate"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

@@ -27,20 +27,9 @@ Private helpers: `_presenters` (store rows → shapes), `_graphs` (graph checks)
 export writers), `_metrics` (per-node execution metrics), `_play_batch_rows` (play batch sources).
 """
 
-from lading.services.orchestration import (
-    actions,
-    batches,
-    nodes,
-    plays,
-    query,
-    records,
-    releases,
-    runs,
-    shapes,
-    templates,
-    tools,
-    workflows,
-)
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["actions", "batches", "nodes", "plays", "query", "records", "releases", "runs", "shapes", "templates",
            "tools", "workflows"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

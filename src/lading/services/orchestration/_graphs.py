@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from lading.domain.errors import ValidationError
-from lading.engine.validation import validate_nodes
 from lading.services.references import WorkspaceReferences
 from lading.services.session import Session
 from lading.store.repositories import workflows as wf_repo
 
 
 def invalid_nodes(session: Session, nodes: Any) -> list[dict[str, Any]]:
+    from lading.engine.validation import validate_nodes  # the engine only for commands that take a graph
+
     return validate_nodes(nodes, WorkspaceReferences(session))
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError, found, shown
 from lading.domain.paging import check_page
-from lading.engine.validation import prime_expressions
 from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration._graphs import find_tool_cycle, invalid_nodes
 from lading.services.session import Session
@@ -216,6 +215,8 @@ def deploy_draft(session: Session, *, workflow_uuid: str, nodes: Any = _UNSET, f
     if nodes is not _UNSET or form_fields is not _UNSET or options is not None:
         update_draft(session, workflow_uuid=workflow_uuid, nodes=nodes, form_fields=form_fields, options=options)
     if nodes is not _UNSET:
+        from lading.engine.validation import prime_expressions  # the engine only for a deploy
+
         prime_expressions(nodes)  # V8's verdicts before the write transaction, not while holding it
     now = utcnow()
     ws = session.workspace_uuid

@@ -11,6 +11,8 @@ Public verbs:
 - `records`: `fetch_records`
 """
 
-from lading.services.segmentation import changes, records, segments, shapes
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["changes", "records", "segments", "shapes"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

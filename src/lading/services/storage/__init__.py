@@ -15,6 +15,8 @@ Public verbs:
 `_derived` (private) keeps derived column values current inside every column change and record write.
 """
 
-from lading.services.storage import columns, datasets, models, query, records, relationships, shapes
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["columns", "datasets", "models", "query", "records", "relationships", "shapes"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

@@ -15,6 +15,8 @@ Public verbs, one module per noun of `lading workspaceManagement <noun> <verb>`:
 - `shapes`: the JSON shapes these verbs answer.
 """
 
-from lading.services.workspace import files, folders, reports, roles, sessions, shapes, tokens, users, workspaces
+from lading.services._submodules import lazy_submodules
 
 __all__ = ["files", "folders", "reports", "roles", "sessions", "shapes", "tokens", "users", "workspaces"]
+
+__getattr__ = lazy_submodules(__name__, __all__)

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from lading.store.database import upsert_insert
 from lading.store.repositories._scoped import Scoped
 from lading.store.schema import (
     ai_agents,
@@ -92,7 +92,7 @@ def list_roles(conn: Connection, ws: str) -> list[Any]:
 def ensure_roles(conn: Connection, ws: str, wanted: Iterable[tuple[str, str, Any]], now: datetime) -> None:
     """Insert each `(uuid, slug, permissions)` role the workspace lacks; a concurrent writer that made
     it first wins (its row is kept)."""
-    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    upsert = upsert_insert(conn)
     for uuid, slug, permissions in wanted:
         conn.execute(upsert(roles).values(uuid=uuid, workspace_uuid=ws, slug=slug, permissions=permissions,
                                           created_at=now).on_conflict_do_nothing())
@@ -158,7 +158,7 @@ def get_work_session(conn: Connection, ws: str, session_id: str) -> Any | None:
 
 def upsert_work_session(conn: Connection, ws: str, values: dict[str, Any]) -> None:
     """One row per (workspace, session id): a later call overwrites title, summary and finish time."""
-    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    upsert = upsert_insert(conn)
     stmt = upsert(work_sessions).values(workspace_uuid=ws, **values)
     changed = {key: stmt.excluded[key] for key in ("user_uuid", "title", "summary", "finished_at", "updated_at")}
     conn.execute(stmt.on_conflict_do_update(index_elements=[work_sessions.c.workspace_uuid,

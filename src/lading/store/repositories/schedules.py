@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from lading.store.database import upsert_insert
 from lading.store.schema import plays, schedule_ticks, tools
 
 
@@ -50,7 +50,7 @@ def advance(conn: Connection, ws: str, kind: str, owner_uuid: str, key: str, pre
     transaction moved it first (the caller must then not fire). On PostgreSQL a concurrent update of
     the same row waits for the other transaction and re-checks `previous`; SQLite writers are serial."""
     if previous is None:
-        upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        upsert = upsert_insert(conn)
         stmt = upsert(schedule_ticks).values(owner_uuid=owner_uuid, trigger_key=key, workspace_uuid=ws,
                                              owner_kind=kind, last_tick_at=tick, fired_at=now)
         # RETURNING tells whether this statement wrote the row (rowcount is not reliable here).

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from lading.store.database import upsert_insert
 from lading.store.schema import storage_usage
 
 
@@ -16,7 +16,7 @@ def count_written(conn: Connection, workspace_uuid: str, model_uuid: str, workfl
                   now: datetime) -> None:
     if count <= 0:
         return
-    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    upsert = upsert_insert(conn)
     stmt = upsert(storage_usage).values(workspace_uuid=workspace_uuid, day=now.date().isoformat(),
                                        model_uuid=model_uuid, workflow_uuid=workflow_uuid or "",
                                        records_count=count)
