@@ -28,6 +28,7 @@ from lading.store.clock import utcnow
 from lading.store.database import Database
 from lading.store.repositories import batches as batch_repo
 from lading.store.repositories import run_queue
+from lading.worker._gc import collecting_less
 from lading.worker.feeder import Feeder
 
 log = logging.getLogger("lading.worker")
@@ -451,7 +452,8 @@ def run_worker(db: Database, options: WorkerOptions, ports: Ports | None = None,
         await worker.run()
         return worker.steps
 
-    return asyncio.run(main())
+    with collecting_less():
+        return asyncio.run(main())
 
 
 def run_until_interrupted(db: Database, options: WorkerOptions, ports: Ports | None,
@@ -498,7 +500,8 @@ def run_until_interrupted(db: Database, options: WorkerOptions, ports: Ports | N
         for sig in signals:
             previous[sig] = signal.signal(sig, on_signal)
     try:
-        return asyncio.run(main())
+        with collecting_less():
+            return asyncio.run(main())
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
