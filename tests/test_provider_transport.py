@@ -279,3 +279,14 @@ def test_malformed_answers_fail_cleanly() -> None:
 
     for raw in answers:
         assert "RemoteProtocolError" in asyncio.run(scenario(raw))
+
+
+def test_a_request_asking_to_close_does_not_reuse_its_connection() -> None:
+    async def scenario() -> int:
+        async with RawServer(ok()) as server:
+            client = http(server.url)
+            for _ in range(2):
+                assert (await client.request("GET", "/x", headers={"Connection": "close"})).status_code == 200
+            return server.connections
+
+    assert run(scenario) == 2

@@ -286,6 +286,8 @@ async def _read_response(conn: _Connection, request: httpx.Request,
         raise httpx.RemoteProtocolError("unexpected protocol switch", request=request)
     connection = b",".join(v for n, v in headers if n.lower() == b"connection").lower()
     reusable = version == b"HTTP/1.1" and b"close" not in connection
+    if reusable and "close" in request.headers.get("connection", "").lower():
+        reusable = False  # the caller asked the server to close after this answer
     if version == b"HTTP/1.0":
         reusable = b"keep-alive" in connection
     transfer = b",".join(v for n, v in headers if n.lower() == b"transfer-encoding").lower()
