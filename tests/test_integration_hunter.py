@@ -1,5 +1,5 @@
-"""The `hunter` integration against a local server answering like Hunter.io's v2 API (`api_key`
-query parameter, `{"data","meta"}` answers, `{"errors":[{"id","code","details"}]}` failures, 202
+"""The `hunter` integration against a local server answering like Hunter.io's v2 API (the key in the
+`X-API-KEY` header, never in the URL, `{"data","meta"}` answers, `{"errors":[{"id","code","details"}]}` failures, 202
 while a verification runs, 403/429 rate limits)."""
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def test_search_domain_request_and_output() -> None:
     req = fake.requests[0]
     assert req.method == "GET" and req.path == "/domain-search"
     assert req.query == {"domain": ["stripe.com"], "limit": ["5"], "type": ["personal"],
-                         "seniority": ["senior,executive"], "department": ["sales"], "api_key": [KEY]}
+                         "seniority": ["senior,executive"], "department": ["sales"]}
+    assert req.headers["x-api-key"] == KEY and KEY not in req.target
 
 
 def test_search_domain_limits() -> None:
@@ -90,8 +91,7 @@ def test_find_email_with_full_name() -> None:
         fake.route("GET", "/email-finder", Answer(200, {"data": data, "meta": {}}))
         output, credits = run("findEmail", {"domain": "reddit.com", "fullName": "Alexis Ohanian"}, fake.url)
     assert output == data and credits == 0.5
-    assert fake.requests[0].query == {"domain": ["reddit.com"], "full_name": ["Alexis Ohanian"],
-                                      "api_key": [KEY]}
+    assert fake.requests[0].query == {"domain": ["reddit.com"], "full_name": ["Alexis Ohanian"]}
 
 
 def test_find_email_needs_a_name() -> None:
@@ -155,7 +155,8 @@ def test_enrich_person_and_not_found() -> None:
                    Answer(200, {"data": person, "meta": {"email": "patrick@stripe.com"}}))
         output, credits = run("enrichPerson", {"email": "patrick@stripe.com"}, fake.url)
     assert output == person and credits == 1.0
-    assert fake.requests[0].query == {"email": ["patrick@stripe.com"], "api_key": [KEY]}
+    assert fake.requests[0].query == {"email": ["patrick@stripe.com"]}
+    assert fake.requests[0].headers["x-api-key"] == KEY
     err = failure("enrichPerson", {"email": "ghost@nowhere.io"}, "/people/find",
                   hunter_error(404, "not_found", "No person found"))
     assert not err.retryable and "not found" in err.message

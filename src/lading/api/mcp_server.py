@@ -91,6 +91,12 @@ def serve_stdio(session: Session, server_uuid: str | None) -> None:
     from lading.integrations._secrets import install_log_redaction
 
     install_log_redaction()
+    if not session.db.is_postgres:
+        # Like the HTTP server, this process keeps the SQLite store open while it answers many tool
+        # calls: runtime SQL must read it from a helper process (see `analytics.engine.ChdbEngine`).
+        from lading.analytics import engine
+
+        engine.ISOLATE_SQLITE_READS = True
     server = build_server(session, server_uuid)
 
     async def main() -> None:

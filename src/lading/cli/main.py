@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
                               "LADING_DEBUG=1 to print the cause on stderr)", "reason": "unknown", "status": 500,
               "statusCode": 500})
         if os.environ.get("LADING_DEBUG", "") not in ("", "0"):
-            traceback.print_exc()
+            from lading.integrations._secrets import redact
+
+            sys.stderr.write(redact(traceback.format_exc()))
         code = 1
     return _exit(argv, code)
 

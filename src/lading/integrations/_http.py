@@ -240,11 +240,37 @@ class ProviderHttp:
             gate.release()
         if response.next_request is not None:
             raise ProviderError(f"{self.provider_name}: too many redirects ({_host(url)})", retryable=False)
+        response = self._masked(response)
         if response.status_code == 429:
             gate.block_for(_retry_after_seconds(response.headers.get("Retry-After")))
         if raise_for_status and response.status_code >= 400:
             raise self.error_for(response)
         return response
+
+    def _masked(self, response: httpx.Response) -> httpx.Response:
+        """The answer as integrations may read it: any of the call's secrets the provider echoed
+        (in the body or a header) already masked. Masking here, before an integration parses,
+        excerpts or truncates the text, is what keeps a secret cut in half by a length limit (which
+        no later search would recognise) out of error messages and outputs."""
+        from lading.integrations._secrets import MASK
+
+        if not self.scrubber:
+            return response
+        headers = [(k, MASK if self.scrubber.contains(v) else v) for k, v in response.headers.items()]
+        content = response.content
+        try:
+            text: str | None = content.decode(response.encoding or "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            text = None  # binary: no text to echo a secret in
+        body_leaks = text is not None and self.scrubber.contains(text)
+        if not body_leaks and all(a[1] == b for a, b in zip(headers, response.headers.values(), strict=True)):
+            return response
+        if body_leaks and text is not None:
+            content = self.scrubber.text(text).encode(response.encoding or "utf-8")
+        # The content is decoded already: the new answer must not claim an encoding or a length.
+        headers = [(k, v) for k, v in headers if k.lower() not in ("content-encoding", "content-length")]
+        return httpx.Response(response.status_code, headers=headers, content=content, request=response.request,
+                              extensions=response.extensions)
 
     def _redirect(self, request: httpx.Request) -> httpx.Request:
         """The next hop of a redirect: unchanged to an allowed host; to any other host without its

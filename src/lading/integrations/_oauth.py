@@ -62,10 +62,15 @@ def _token_request(integration: Integration, form: dict[str, str], scrub: Scrubb
     if response.status_code >= 400 or not isinstance(answer, dict) or not answer.get("access_token"):
         said = ""
         if isinstance(answer, dict):
-            said = str(answer.get("error_description") or answer.get("message") or answer.get("error") or "")[:300]
-        detail = f": {scrub.text(said)}" if said else ""
+            # Masked before it is cut: a secret cut in half would no longer be recognised.
+            said = scrub.text(str(answer.get("error_description") or answer.get("message") or answer.get("error")
+                                  or ""))[:300]
+        detail = f": {said}" if said else ""
         raise ProviderError(f"{integration.name} refused the {what} (HTTP {response.status_code})"
                             f"{detail}", status=response.status_code, retryable=False)
+    from lading.integrations._secrets import remember
+
+    remember(answer)  # the new tokens: masked in this process's logs from the moment they exist
     return answer
 
 

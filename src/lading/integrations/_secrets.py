@@ -183,6 +183,27 @@ class Scrubber:
         return value
 
 
+# Keys of a sealed payload whose values are bookkeeping, not secrets (an MCP client's `issuedAt`, an
+# auth object's `type`): not registered, so ordinary timestamps and words stay readable in logs.
+_NOT_SECRET_KEYS = frozenset({"issuedAt", "expiresAt", "type", "tokenType", "token_type", "scope", "name",
+                              "username", "baseUrl", "allowedHosts"})
+
+
+def remember(payload: Any, key: str = "") -> None:
+    """Register every secret value of a payload just decrypted from the vault with this process's
+    log redaction. Called by `_vault.decrypt` itself, so a secret is known to the redaction from the
+    moment it exists in clear in this process, whichever code path decrypted it (connectors, OAuth
+    grants, MCP client tokens, the workspace's model key, batch webhook secrets)."""
+    if isinstance(payload, Mapping):
+        for k, v in payload.items():
+            remember(v, str(k))
+    elif isinstance(payload, (list, tuple)):
+        for v in payload:
+            remember(v, key)
+    elif isinstance(payload, str) and key not in _NOT_SECRET_KEYS and len(payload.strip()) >= MIN_SECRET_LENGTH:
+        _REGISTRY.add(payload.strip())
+
+
 class _Registry:
     """Secrets seen by this process (most recent kept), for scrubbing log records."""
 
@@ -257,6 +278,13 @@ def _scrub_record(record: logging.LogRecord) -> None:
         record.exc_text = scrubber.text(record.exc_text)
 
 
+def redact(text: str) -> str:
+    """`text` with every secret this process has seen masked: for what reaches a person without
+    going through logging (a debug traceback printed on stderr)."""
+    scrubber = _REGISTRY.scrubber()
+    return text if scrubber is None else scrubber.text(text)
+
+
 class _LogRedaction(logging.Filter):
     """Masks secrets seen by this process in every record a handler emits (message and traceback)."""
 
@@ -277,3 +305,27 @@ def install_log_redaction(logger: logging.Logger | None = None) -> None:
     for handler in target.handlers:
         if not any(isinstance(f, _LogRedaction) for f in handler.filters):
             handler.addFilter(_LogRedaction())
+    _route_stray_output_through_logging()
+
+
+def _route_stray_output_through_logging() -> None:
+    """What a process would otherwise write straight to stderr (its log file for a background
+    worker) bypasses the handlers: Python warnings and the traceback of an uncaught exception, in
+    the main thread or any other (an exception's text often names a URL). Both go through logging
+    instead, so the same redaction applies."""
+    import sys
+
+    logging.captureWarnings(True)
+
+    def uncaught(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        logging.getLogger("lading").critical("uncaught exception", exc_info=(kind, exc, tb))
+
+    def uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit or args.exc_value is None:
+            return
+        logging.getLogger("lading").critical("uncaught exception in thread %s",
+                                             getattr(args.thread, "name", "?"),
+                                             exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    sys.excepthook = uncaught
+    threading.excepthook = uncaught_in_thread

@@ -97,7 +97,11 @@ def decrypt(token: str, *, associated: str) -> dict[str, Any]:
         plain = AESGCM(key).decrypt(raw[:12], raw[12:], associated.encode())
     except InvalidTag as exc:
         raise VaultError("stored credentials failed their integrity check", reason="credentialsUnreadable") from exc
-    return dict(orjson.loads(plain))
+    value = dict(orjson.loads(plain))
+    from lading.integrations._secrets import remember
+
+    remember(value)  # known to every log line of this process from now on
+    return value
 
 
 def needs_reencryption(token: str) -> bool:

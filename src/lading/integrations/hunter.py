@@ -1,8 +1,9 @@
 """Hunter.io: find and verify professional email addresses, enrich a person from an email.
 
-Hunter's v2 API authenticates with an `api_key` query parameter, so the key travels in every URL:
-errors are built here from Hunter's own `errors[].details` (never from the URL), and the runtime's
-redaction removes the key from anything the provider might echo back. Outputs are Hunter's `data`
+Hunter's v2 API takes the key in the `api_key` query parameter or in the `X-API-KEY` header; Lading
+sends the header, so the key is never part of a URL (URLs reach logs, proxies and exception texts).
+Errors are built here from Hunter's own `errors[].details`, and the runtime's redaction removes the
+key from anything the provider might echo back. Outputs are Hunter's `data`
 object as returned (spec §5.2). Hunter signals rate limiting with 403 (per second) and 429 (plan
 quota); both fail the node as retryable so `retry` with back-off applies.
 """
@@ -62,7 +63,8 @@ def _error(response: httpx.Response, what: str) -> ProviderError:
 
 async def _get(call: ActionCall, path: str, params: dict[str, Any], what: str) -> Any:
     key = str(call.credentials.get("apiKey") or "")
-    response = await call.http.request("GET", path, params={**params, "api_key": key}, raise_for_status=False)
+    response = await call.http.request("GET", path, params=params, headers={"X-API-KEY": key},
+                                       raise_for_status=False)
     status = response.status_code
     if status == 202:
         raise ProviderError(f"{PROVIDER}: verification of {what} is still in progress; try again shortly",

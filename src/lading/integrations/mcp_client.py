@@ -56,7 +56,13 @@ class _Session:
         self.target = url
         self.url = shown_url(url)
         self.headers = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+        from lading.integrations._secrets import Scrubber
+
+        # Known to this process's log redaction from now on (httpx/httpcore log URLs and headers),
+        # and masked in whatever the server says back.
+        self.scrub = Scrubber([access_token] if access_token else [])
         if access_token:
+            self.scrub.add_sent(f"Bearer {access_token}")
             self.headers["authorization"] = f"Bearer {access_token}"
         self.next_id = 0
 
@@ -81,11 +87,13 @@ class _Session:
             else:
                 response.read()
                 message = self._parse(response.text)
+        message = self.scrub.value(message)  # a server echoing the token hands back only its mask
         if not isinstance(message, dict) or message.get("id") != ident:
             raise McpClientError(f"the MCP server at {self.url} gave no answer to {method}")
         if isinstance(message.get("error"), dict):
             error = message["error"]
-            raise McpClientError(f"the MCP server at {self.url} refused {method}: {error.get('message')}")
+            said = self.scrub.text(str(error.get("message")))
+            raise McpClientError(f"the MCP server at {self.url} refused {method}: {said[:300]}")
         result = message.get("result")
         if not isinstance(result, dict):
             raise McpClientError(f"the MCP server at {self.url} answered {method} without a result")

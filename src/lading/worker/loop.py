@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -437,18 +438,24 @@ class Worker:
 
 
 def run_worker(db: Database, options: WorkerOptions, ports: Ports | None = None,
-               handle_signals: bool = False) -> int:
+               handle_signals: bool = False, signalled: threading.Event | None = None) -> int:
     """Run a worker to completion in this thread; returns the number of node steps executed.
 
-    With `handle_signals`, SIGTERM and SIGINT stop it gracefully (`Worker.request_stop`)."""
+    With `handle_signals`, SIGTERM and SIGINT stop it gracefully (`Worker.request_stop`) and set
+    `signalled`, so the caller can tell a requested stop from an idle exit."""
     async def main() -> int:
         worker = Worker(db, options, ports=ports)
         if handle_signals:
             import signal
 
+            def stop() -> None:
+                if signalled is not None:
+                    signalled.set()
+                worker.request_stop()
+
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, worker.request_stop)
+                loop.add_signal_handler(sig, stop)
         await worker.run()
         return worker.steps
 

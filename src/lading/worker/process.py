@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 from lading.services.session import Session
 from lading.worker.adapters import ServicePorts
@@ -27,8 +28,8 @@ def serve(session: Session, *, concurrency: int, idle_exit: float | None, backgr
         logging.getLogger("lading.worker").warning(
             "LADING_SECRET_KEY is not set: this worker uses its own key file and cannot decrypt connector "
             "credentials saved by other machines; set the same key on every process")
-    lock = None
     pid_file = session.settings.home / "worker.pid"
+    lock = None
     if background:
         lock = hold_worker_lock(session)
         if lock is None:
@@ -40,10 +41,33 @@ def serve(session: Session, *, concurrency: int, idle_exit: float | None, backgr
     options = WorkerOptions(concurrency=concurrency, claim_batch=min(concurrency, 256),
                             lease_seconds=session.settings.lease_seconds, idle_exit_seconds=idle_exit,
                             keep_alive=(lambda: scheduler.schedules_exist) if background else None)
+    signalled = threading.Event()
     try:
-        run_worker(session.db, options, ServicePorts(session.db), handle_signals=True)
+        while True:
+            run_worker(session.db, options, ServicePorts(session.db), handle_signals=True, signalled=signalled)
+            if lock is None or signalled.is_set():
+                break
+            # Idle exit. Work created after the loop's last look but while this worker still held the
+            # lock was not handed to a new worker (the command saw this one running): release the
+            # lock, then look again; whichever of the two looks second sees the other.
+            pid_file.unlink(missing_ok=True)
+            lock.close()
+            lock = None
+            if not _work_left(session):
+                break
+            lock = hold_worker_lock(session)
+            if lock is None:
+                break  # a worker the command just started serves it
+            pid_file.write_text(str(os.getpid()))
     finally:
         scheduler.stop()
         if lock is not None:
             pid_file.unlink(missing_ok=True)
             lock.close()
+
+
+def _work_left(session: Session) -> bool:
+    from lading.store.repositories import batches, run_queue
+
+    active, _ = run_queue.next_due_time(session.db)
+    return active > 0 or batches.unfed_exist(session.db)

@@ -30,8 +30,24 @@ def _check_config(integration: Integration, config: Mapping[str, Any]) -> None:
 
     problems = config_errors(integration.connector_schema, dict(config))
     if problems:
+        # A schema error quotes the value it refused (`{'type': …, 'token': '…'} is not valid…`):
+        # the config's secret values are masked in the message before it reaches anyone.
+        from lading.integrations._secrets import Scrubber
+
+        _, hidden = split_config(integration, config)
+        scrub = Scrubber(_leaves(hidden))
+        problems = [scrub.text(p) for p in problems]
         raise ValidationError("the connector config does not match the integration's schema: " + "; ".join(problems),
                               reason="invalidConnectorConfig", details={"errors": problems})
+
+
+def _leaves(value: Any) -> list[Any]:
+    """Every scalar inside a config value (nested objects and arrays included)."""
+    if isinstance(value, Mapping):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
 
 
 def _graph_connectors(nodes: Any) -> set[str]:

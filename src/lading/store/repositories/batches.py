@@ -82,6 +82,14 @@ def update_batch(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -
 
 # --- feeding (worker side, all workspaces) ----------------------------------------------------
 
+def unfed_exist(db: Database) -> bool:
+    """Whether some live batch still has source rows to turn into runs."""
+    with db.read() as conn:
+        unfed = select(batches.c.uuid).where(batches.c.source_done.is_(False),
+                                             batches.c.status.in_(("pending", "running"))).limit(1)
+        return conn.execute(unfed).first() is not None
+
+
 def claim_feed(db: Database, owner: str, lease_seconds: float, now: datetime,
                batch_uuid: str | None = None) -> Any | None:
     """Lease one batch whose source still has rows to enumerate."""
