@@ -60,12 +60,13 @@ _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Gate]] =
 class _ClientPool:
     """The HTTP clients of one event loop.
 
-    Normally ONE client on `LeanTransport` (`_transport`): its per-origin keep-alive pool costs the
-    same at 5 or 500 connections, and each request costs a fraction of httpx's default stack.
-    When the environment names a proxy (which httpx applies only to its own transports), many
-    small default clients instead: httpcore's pool rescans every connection on each request start
-    and finish, which made one 1,000-connection client CPU-bound at a few hundred concurrent calls,
-    so requests are spread round-robin over clients of a few connections each."""
+    Normally ONE client on aiohttp's pool (`_transport.ProviderTransport`): it costs the same at 5
+    or 500 connections, and each request costs a fraction of httpx's default stack. When the
+    environment names a proxy (which httpx applies only to its own transports, and aiohttp only
+    with `trust_env`, which would also send `~/.netrc` credentials), many small default clients
+    instead: httpcore's pool rescans every connection on each request start and finish, which made
+    one 1,000-connection client CPU-bound at a few hundred concurrent calls, so requests are spread
+    round-robin over clients of a few connections each."""
 
     SIZE = 128
     CONNECTIONS_EACH = 4
@@ -88,10 +89,12 @@ class _ClientPool:
                 self._ssl = ssl.create_default_context(cafile=certifi.where())
             common: dict[str, Any] = {"follow_redirects": False, "headers": {"User-Agent": USER_AGENT},
                                       "timeout": httpx.Timeout(30.0)}
-            from lading.integrations._transport import LeanTransport, ProviderClient
+            from lading.integrations._transport import ProviderClient, ProviderTransport, provider_session
 
             if self._lean:
-                client = ProviderClient(transport=LeanTransport(self._ssl), **common)
+                session = provider_session(self._ssl)
+                _close_at_loop_end(session)
+                client = ProviderClient(transport=ProviderTransport(session), trust_env=False, **common)
             else:
                 client = ProviderClient(
                     verify=self._ssl, **common,
@@ -101,6 +104,24 @@ class _ClientPool:
             return client
         self._next = (self._next + 1) % len(self._clients)
         return self._clients[self._next]
+
+
+def _close_at_loop_end(session: Any) -> None:
+    """Close `session` when its event loop shuts down (`asyncio.run` closes every async generator
+    still open then): an aiohttp session left to the garbage collector logs an error."""
+
+    async def holder() -> Any:
+        try:
+            yield
+        finally:
+            await session.close()
+
+    keeper = holder()
+    task = asyncio.ensure_future(keeper.__anext__())  # started: the loop now tracks it
+    _KEEPERS[asyncio.get_running_loop()] = (keeper, task)
+
+
+_KEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
 
 def _client() -> httpx.AsyncClient:
