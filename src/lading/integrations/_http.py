@@ -5,6 +5,8 @@ honoured after a 429, and provider errors mapped to clear, secret-free messages.
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 import ssl
 import time
 import weakref
@@ -56,32 +58,70 @@ _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Gate]] =
 
 
 class _ClientPool:
-    """Many small clients instead of one big one: httpcore's pool rescans every connection on each
-    request start and finish, which made one 1,000-connection client CPU-bound at a few hundred
-    concurrent calls. Requests are spread round-robin over clients of a few connections each."""
+    """The HTTP clients of one event loop.
+
+    Normally ONE client on aiohttp's pool (`_transport.ProviderTransport`): it costs the same at 5
+    or 500 connections, and each request costs a fraction of httpx's default stack. When the
+    environment names a proxy (which httpx applies only to its own transports, and aiohttp only
+    with `trust_env`, which would also send `~/.netrc` credentials), many small default clients
+    instead: httpcore's pool rescans every connection on each request start and finish, which made
+    one 1,000-connection client CPU-bound at a few hundred concurrent calls, so requests are spread
+    round-robin over clients of a few connections each."""
 
     SIZE = 128
     CONNECTIONS_EACH = 4
 
     def __init__(self) -> None:
+        from urllib.request import getproxies
+
         self._clients: list[httpx.AsyncClient] = []
         self._next = 0
         self._ssl: ssl.SSLContext | None = None
+        proxies = getproxies()
+        self._lean = not any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
     def pick(self) -> httpx.AsyncClient:
+        if self._lean and self._clients:
+            return self._clients[0]
         if len(self._clients) < self.SIZE:
             if self._ssl is None:
                 # One TLS context for all clients: loading the CA bundle takes ~20 ms each time.
                 self._ssl = ssl.create_default_context(cafile=certifi.where())
-            client = httpx.AsyncClient(
-                verify=self._ssl,
-                follow_redirects=False, headers={"User-Agent": USER_AGENT}, timeout=httpx.Timeout(30.0),
-                limits=httpx.Limits(max_connections=self.CONNECTIONS_EACH,
-                                    max_keepalive_connections=self.CONNECTIONS_EACH))
+            common: dict[str, Any] = {"follow_redirects": False, "headers": {"User-Agent": USER_AGENT},
+                                      "timeout": httpx.Timeout(30.0)}
+            from lading.integrations._transport import ProviderClient, ProviderTransport, provider_session
+
+            if self._lean:
+                session = provider_session(self._ssl)
+                _close_at_loop_end(session)
+                client = ProviderClient(transport=ProviderTransport(session), trust_env=False, **common)
+            else:
+                client = ProviderClient(
+                    verify=self._ssl, **common,
+                    limits=httpx.Limits(max_connections=self.CONNECTIONS_EACH,
+                                        max_keepalive_connections=self.CONNECTIONS_EACH))
             self._clients.append(client)
             return client
         self._next = (self._next + 1) % len(self._clients)
         return self._clients[self._next]
+
+
+def _close_at_loop_end(session: Any) -> None:
+    """Close `session` when its event loop shuts down (`asyncio.run` closes every async generator
+    still open then): an aiohttp session left to the garbage collector logs an error."""
+
+    async def holder() -> Any:
+        try:
+            yield
+        finally:
+            await session.close()
+
+    keeper = holder()
+    task = asyncio.ensure_future(keeper.__anext__())  # started: the loop now tracks it
+    _KEEPERS[asyncio.get_running_loop()] = (keeper, task)
+
+
+_KEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
 
 def _client() -> httpx.AsyncClient:
@@ -285,8 +325,26 @@ class ProviderHttp:
         return ProviderError(self.redact(text), status=status, retryable=retryable)
 
 
+# The scheme and authority of a URL as httpx's own parser splits them (`_urlparse.URL_REGEX`): the
+# host and port depend on nothing else, so `host_key` parses each distinct prefix once.
+_SCHEME_AUTHORITY = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")
+_MAX_URL_LENGTH = 65_536  # httpx refuses longer URLs
+
+
 def host_key(url: str) -> str:
-    """`host:port` of an absolute URL (port made explicit, host lower-case), "" when not absolute."""
+    """`host:port` of an absolute URL (port made explicit, host lower-case), "" when not absolute.
+
+    Called for every request (credential host checks), with URLs that differ by path and query: the
+    answer is cached per scheme + authority, for URLs httpx would accept at all (printable, not too
+    long); anything else is parsed whole, as before."""
+    if isinstance(url, str) and len(url) <= _MAX_URL_LENGTH and url.isprintable():
+        prefix = _SCHEME_AUTHORITY.match(url)
+        if prefix is not None:
+            return _cached_host_key(prefix.group(0))
+    return _parse_host_key(url)
+
+
+def _parse_host_key(url: str) -> str:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError):
@@ -296,6 +354,9 @@ def host_key(url: str) -> str:
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     host = parsed.host if ":" not in parsed.host else f"[{parsed.host}]"
     return f"{host.lower()}:{port}"
+
+
+_cached_host_key = functools.lru_cache(maxsize=4096)(_parse_host_key)
 
 
 def host_allowed(url: str, allowed: Iterable[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from lading.integrations._sdk import Action, ActionCall, ActionResult, Integrati
 from lading.integrations._secrets import SECRET_FIELD_NAMES, Scrubber
 
 
+@functools.lru_cache(maxsize=256)
 def env_slug(slug: str) -> str:
     """`openAi` → `OPEN_AI`, `peopleDataLabs` → `PEOPLE_DATA_LABS`, `clearbit` → `CLEARBIT`."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", slug).upper()

@@ -29,6 +29,7 @@ from lading.store.clock import utcnow
 from lading.store.database import Database
 from lading.store.repositories import batches as batch_repo
 from lading.store.repositories import run_queue
+from lading.worker._gc import collecting_less
 from lading.worker.feeder import Feeder
 
 log = logging.getLogger("lading.worker")
@@ -328,8 +329,10 @@ class Worker:
                 if node is not None and _is_slow(node) and (opened is None or opened.status == "idle"):
                     marker = _running_marker(node, opened, run.cursor_attempt + 1)
                     run.cursor_node_uuid = node["uuid"]
+                    # Pure steps chained up to this node land in the marker's transaction.
                     ok, cancel = await self._submit(StepOutcome(run, marker, status="running",
-                                                                next_node_uuid=node["uuid"]))
+                                                                next_node_uuid=node["uuid"], earlier=chained))
+                    chained = []
                     if not ok:
                         return
                     if cancel:
@@ -366,7 +369,8 @@ class Worker:
 
     def _chainable(self, outcome: StepOutcome, node: dict[str, Any] | None, chained: list[ExecutionWrite],
                    graph: Graph, run: RunState) -> bool:
-        """A pure step whose run goes on, under its lease, to another pure node (see `MAX_CHAIN`)."""
+        """A pure step whose run goes on, under its lease, to another pure node (see `MAX_CHAIN`), or to
+        a slow one: its executions are then committed with that node's `running` marker."""
         execution = outcome.execution
         if (self._stopping or not _is_pure(node) or outcome.status != "running" or outcome.release_lease
                 or execution is None or execution.keep_open or execution.id is not None
@@ -374,7 +378,8 @@ class Worker:
                 or len(chained) >= MAX_CHAIN):
             return False
         level = level_of(run, graph)
-        return level is not None and _is_pure(level.node(outcome.next_node_uuid or ""))
+        following = level.node(outcome.next_node_uuid or "") if level is not None else None
+        return _is_pure(following) or _is_slow(following)
 
     async def _resume_interrupted(self, run: RunState, graph: Graph) -> bool:
         """The node was in flight when its worker died: count the re-run, or give up after a few."""
@@ -465,7 +470,8 @@ def run_worker(db: Database, options: WorkerOptions, ports: Ports | None = None,
         await worker.run()
         return worker.steps
 
-    return asyncio.run(main())
+    with collecting_less():
+        return asyncio.run(main())
 
 
 def run_until_interrupted(db: Database, options: WorkerOptions, ports: Ports | None,
@@ -512,7 +518,8 @@ def run_until_interrupted(db: Database, options: WorkerOptions, ports: Ports | N
         for sig in signals:
             previous[sig] = signal.signal(sig, on_signal)
     try:
-        return asyncio.run(main())
+        with collecting_less():
+            return asyncio.run(main())
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
