@@ -108,6 +108,7 @@ def test_python_cannot_reach_the_network_or_host_files(tmp_path: Any) -> None:
     assert result["net"] != "open" and result["files"] != "read"
 
 
+@pytest.mark.embedded_only  # patches the worker of this process; a server runs its own
 def test_a_cancel_that_races_a_parking_step_ends_the_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The cancel lands while the worker holds the run and is about to park it on a 60-minute delay:
     the run must still end `cancelled` now, not when the delay is over."""
