@@ -12,8 +12,9 @@ import pytest
 
 from lading.integrations import ActionCall, ProviderError, RateLimit, get_integration
 from lading.integrations._http import ProviderHttp
-from lading.integrations._runtime import call_action, list_price
+from lading.integrations._runtime import call_action
 from lading.integrations.clearbit import INTEGRATION, PERSON_BASE, _person_url, normalize_domain
+from lading.integrations.pricing import list_price
 
 from fakes import Answer, fake_provider
 

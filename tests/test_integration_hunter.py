@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from lading.integrations import ProviderError, RateLimit, get_integration
-from lading.integrations._runtime import call_action, list_price
+from lading.integrations._runtime import call_action
 from lading.integrations.hunter import INTEGRATION
+from lading.integrations.pricing import list_price
 
 from fakes import Answer, fake_provider
 

@@ -12,13 +12,13 @@ import time
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import certifi
-import httpx
-
 from lading.integrations._sdk import ProviderError, RateLimit
+
+if TYPE_CHECKING:  # httpx and certifi load on the first call, not when an integration is imported
+    import httpx
 
 USER_AGENT = "Lading (+self-hosted workflow orchestration)"
 
@@ -81,6 +81,8 @@ class _ClientPool:
         self._lean = not any(proxies.get(scheme) for scheme in ("http", "https", "all"))
 
     def pick(self) -> httpx.AsyncClient:
+        import certifi
+        import httpx
         if self._lean and self._clients:
             return self._clients[0]
         if len(self._clients) < self.SIZE:
@@ -231,6 +233,7 @@ class ProviderHttp:
                       content: bytes | str | None = None, timeout: float | None = None,
                       raise_for_status: bool = True) -> httpx.Response:
         """One rate-limited request. Errors become `ProviderError` with a useful, redacted message."""
+        import httpx
         url = self.url(path_or_url)
         if not self.host_allowed(url) and self.carries_credentials(url, headers, params,
                                                                    json if json is not None else data or content):
@@ -273,6 +276,8 @@ class ProviderHttp:
         (in the body or a header) already masked. Masking here, before an integration parses,
         excerpts or truncates the text, is what keeps a secret cut in half by a length limit (which
         no later search would recognise) out of error messages and outputs."""
+        import httpx
+
         from lading.integrations._secrets import MASK
 
         if not self.scrubber:
@@ -296,6 +301,8 @@ class ProviderHttp:
     def _redirect(self, request: httpx.Request) -> httpx.Request:
         """The next hop of a redirect: unchanged to an allowed host; to any other host without its
         credential headers, and refused when the URL or body itself still carries a secret."""
+        import httpx
+
         from lading.integrations._secrets import SENSITIVE_HEADERS
 
         url = str(request.url)
@@ -345,6 +352,7 @@ def host_key(url: str) -> str:
 
 
 def _parse_host_key(url: str) -> str:
+    import httpx
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError):

@@ -73,14 +73,6 @@ def price(action: Action, config: Mapping[str, Any], result: ActionResult) -> fl
     return 0.0
 
 
-def list_price(action: Action) -> float:
-    """The fixed (or base) price used for `creditsCost` estimates."""
-    for cost in action.credits:
-        if cost.config is None:
-            return cost.cost if cost.type == "fixed" else (cost.fixed_cost or 0.0)
-    return 0.0
-
-
 async def call_action(integration: Integration, action: Action, config: dict[str, Any],
                       credentials: dict[str, Any], connector_uuid: str | None) -> tuple[ActionResult, float, str]:
     """Validate the config, run the action; returns (result, provider credits, base URL).

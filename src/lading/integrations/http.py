@@ -13,8 +13,6 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from lading.integrations import _sdk
 from lading.integrations._http import parse_body
 from lading.integrations._sdk import Action, ActionCall, ActionResult, ProviderError
@@ -131,6 +129,8 @@ def merge_headers(credentials: dict[str, Any], headers: dict[str, Any] | None) -
 
 def target_url(call: ActionCall, url: str, query: dict[str, Any] | None) -> str:
     """Absolute URL as is; a relative one appended to the base URL; `query` merged into its query string."""
+    import httpx
+
     scheme = urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
         full = str(httpx.URL(url))  # normalises `HTTP://Host` so it is never taken as a path

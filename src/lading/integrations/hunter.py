@@ -10,13 +10,14 @@ quota); both fail the node as retryable so `retry` with back-off applies.
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from lading.integrations import _sdk
 from lading.integrations._http import parse_body
 from lading.integrations._sdk import Action, ActionCall, ActionResult, CreditCost, ProviderError
+
+if TYPE_CHECKING:  # annotations only: httpx loads with the first provider call
+    import httpx
 
 PROVIDER = "Hunter"
 MAX_PEOPLE_PER_CALL = 10

@@ -8,13 +8,14 @@ for a slow, shared request rate.
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from lading.integrations import _sdk
 from lading.integrations._http import parse_body
 from lading.integrations._sdk import Action, ActionCall, ActionResult, Autocomplete, ProviderError
+
+if TYPE_CHECKING:  # annotations only: httpx loads with the first provider call
+    import httpx
 
 MAX_CHANNEL_PAGES = 50  # 10,000 channels; a picker does not need more
 

@@ -8,6 +8,7 @@ from typing import Any
 from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.engine.costs import credits_cost
 from lading.engine.templates import all_templates, get_template
+from lading.integrations.pricing import list_price_of
 from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration import shapes
 
@@ -17,8 +18,6 @@ KINDS = ("tool", "play", "workflow")
 def _common(t: dict[str, Any]) -> dict[str, Any]:
     """The fields every template answers with: what the blueprint declares, and for a tool its
     icon and the credits range of its graph (list prices, as for a tool)."""
-    from lading.services.orchestration.tools import list_price_of
-
     fields: dict[str, Any] = dict(slug=t["slug"], name=t["name"], description=t["description"], kind=t["kind"],
                                   categories=list(t.get("categories") or []))
     if t["kind"] == "tool":

@@ -83,15 +83,12 @@ def emoji_icon(emoji_slug: str | None) -> dict[str, Any] | None:
 
 
 def list_price_of(node: dict[str, Any]) -> float:
-    """A connector node's list price from its integration's price table; natives are free."""
+    """A connector node's list price; a graph of natives is priced without loading the integrations."""
     if node.get("kind") != "connector":
         return 0.0
-    from lading.integrations import get_integration
-    from lading.integrations._runtime import list_price
+    from lading.integrations.pricing import list_price_of as catalog_price
 
-    integration = get_integration(str(node.get("integrationSlug")))
-    action = integration.action(str(node.get("actionSlug"))) if integration else None
-    return list_price(action) if action else 0.0
+    return catalog_price(node)
 
 
 def require_tool(session: Session, conn: Any, uuid: str) -> Any:
