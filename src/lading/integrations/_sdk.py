@@ -13,8 +13,9 @@ that each module's header names what is particular to it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -109,6 +110,9 @@ class Action:
     # Named children when the action routes (count = len); None = one child.
     children: tuple[str, ...] | None = None
     credits: tuple[CreditCost, ...] = ()
+    # Other slugs this action answers to. Given here or in the integration's `action_aliases` table;
+    # the integration completes it (see `Integration.__post_init__`), so once an integration is built
+    # this is every other slug the engine accepts for the action.
     aliases: tuple[str, ...] = ()
     category: str | None = None
     is_serialized: bool = False
@@ -185,6 +189,40 @@ class _Documentation:
         integration.__dict__["_documentation"] = text
 
 
+def other_spelling(slug: str) -> str:
+    """`enrichCompany` ↔ `enrich_company`: a camelCase slug's snake_case form (the spelling Cargo's
+    documents use for many action slugs) and a snake_case slug's camelCase form; other slugs unchanged."""
+    if "_" in slug:
+        head, *rest = slug.split("_")
+        return head + "".join(part[:1].upper() + part[1:] for part in rest)
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", slug).lower()
+
+
+def _complete_aliases(actions: tuple[Action, ...], table: Mapping[str, str], integration: str) -> tuple[Action, ...]:
+    """Each action with every other slug it answers to: its own `aliases`, the integration's table
+    (alias → canonical slug) and the slug's other spelling (`other_spelling`). A name may stand for one action
+    only: a declared alias naming another action's slug, or claimed twice, is a mistake in the module
+    (ValueError at import); a generated spelling that would collide is simply not added."""
+    canonical = {a.slug for a in actions}
+    declared: dict[str, list[str]] = {a.slug: list(a.aliases) for a in actions}
+    for alias, target in table.items():
+        if target not in canonical:
+            raise ValueError(f"{integration}: alias {alias!r} names no action ({target!r})")
+        declared[target].append(alias)
+    owner: dict[str, str] = {}
+    for slug, names in declared.items():
+        for name in names:
+            if name in canonical or owner.get(name, slug) != slug:
+                raise ValueError(f"{integration}: action alias {name!r} is already another action's slug")
+            owner[name] = slug
+    for action in actions:
+        generated = other_spelling(action.slug)
+        if generated != action.slug and generated not in canonical and generated not in owner:
+            declared[action.slug].append(generated)
+            owner[generated] = action.slug
+    return tuple(replace(a, aliases=tuple(dict.fromkeys(declared[a.slug]))) for a in actions)
+
+
 @dataclass(frozen=True)
 class Integration:
     slug: str
@@ -213,12 +251,21 @@ class Integration:
     # The user documentation (`connection integration get-documentation`). Integrations of this package
     # leave it out: it is then their `docs/<slug>.md`, read when first asked for.
     documentation: str = _Documentation()  # type: ignore[assignment]
+    # The integration's one table of action aliases, alias → canonical action slug: the names Cargo's
+    # documents use for its actions (`company_enrich` for `enrichCompany`). Each slug's other spelling
+    # (snake_case ↔ camelCase) is added without being listed here.
+    action_aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Frozen: the completed actions and the slug index are set once, here.
+        actions = _complete_aliases(tuple(self.actions), self.action_aliases, self.slug)
+        object.__setattr__(self, "actions", actions)
+        object.__setattr__(self, "_by_slug", {name: a for a in actions for name in (a.slug, *a.aliases)})
 
     def action(self, slug: str) -> Action | None:
-        for a in self.actions:
-            if a.slug == slug or slug in a.aliases:
-                return a
-        return None
+        """The action a slug names: its canonical slug or any alias (exact, case-sensitive)."""
+        by_slug: dict[str, Action] = self.__dict__["_by_slug"]
+        return by_slug.get(slug)
 
     def autocomplete(self, slug: str) -> Autocomplete | None:
         for a in self.autocompletes:

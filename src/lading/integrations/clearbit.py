@@ -148,6 +148,16 @@ PERSON_SCHEMA: dict[str, Any] = {
 }
 
 
+# The names Cargo's documents use for these actions (`enrich_company`, `enrich_person` come with the
+# slugs' other spelling).
+ACTION_ALIASES = {
+    "company_enrich": "enrichCompany",
+    "enrichCompanyFromDomain": "enrichCompany",
+    "person_enrich": "enrichPerson",
+    "enrichPersonFromEmail": "enrichPerson",
+}
+
+
 INTEGRATION = _sdk.Integration(
     slug="clearbit",
     name="Clearbit",
@@ -174,7 +184,6 @@ INTEGRATION = _sdk.Integration(
             output_schema=COMPANY_SCHEMA,
             run=enrich_company,
             credits=(CreditCost(type="fixed", cost=1.0),),
-            aliases=("company_enrich", "enrichCompanyFromDomain"),
             category="enrichment",
         ),
         Action(
@@ -191,6 +200,7 @@ INTEGRATION = _sdk.Integration(
             category="enrichment",
         ),
     ),
+    action_aliases=ACTION_ALIASES,
     rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=10),
     url="https://clearbit.com",
     color="#498AF2",

@@ -218,6 +218,18 @@ def _fixed(cost: float) -> tuple[CreditCost, ...]:
     return (CreditCost(type="fixed", cost=cost),)
 
 
+# Cargo's noun-first names and Hunter's own product names (Domain Search, Email Finder, Email Verifier);
+# `search_domain`, `find_email`… come with the slugs' other spelling.
+ACTION_ALIASES = {
+    "domain_search": "searchDomain",
+    "email_find": "findEmail",
+    "email_finder": "findEmail",
+    "email_verify": "verifyEmail",
+    "email_verifier": "verifyEmail",
+    "person_enrich": "enrichPerson",
+}
+
+
 INTEGRATION = _sdk.Integration(
     slug="hunter",
     name="Hunter",
@@ -250,6 +262,7 @@ INTEGRATION = _sdk.Integration(
                               "anyOf": [{"required": ["email"]}, {"required": ["linkedinHandle"]}]},
                output_schema=PERSON_OUTPUT, run=enrich_person, credits=_fixed(1.0), category="enrichment"),
     ),
+    action_aliases=ACTION_ALIASES,
     rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=10),
     url="https://hunter.io",
     color="#FF5722",

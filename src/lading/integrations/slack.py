@@ -133,6 +133,10 @@ async def list_channels(call: ActionCall, params: dict[str, Any]) -> list[dict[s
     return results
 
 
+# The names Cargo's documents use (`post_message` comes with the slug's other spelling).
+ACTION_ALIASES = {"send_message": "postMessage", "sendMessage": "postMessage"}
+
+
 INTEGRATION = _sdk.Integration(
     slug="slack",
     name="Slack",
@@ -141,7 +145,7 @@ INTEGRATION = _sdk.Integration(
     connector_schema=CONNECTOR_SCHEMA,
     default_base_url="https://slack.com/api",
     actions=(
-        Action(slug="postMessage", name="Post message", aliases=("send_message",), category="engagement",
+        Action(slug="postMessage", name="Post message", category="engagement",
                description="Send a message to a Slack channel (or thread) as the bot.",
                config_schema=POST_MESSAGE_SCHEMA, output_schema=POST_MESSAGE_OUTPUT, run=post_message,
                ui_schema={"channelId": {"ui:widget": "IntegrationAutocompleteWidget",
@@ -150,6 +154,7 @@ INTEGRATION = _sdk.Integration(
                           "body": {"ui:widget": "textarea"}}),
     ),
     autocompletes=(Autocomplete(slug="listChannels", run=list_channels),),
+    action_aliases=ACTION_ALIASES,
     rate_limit=_sdk.RateLimit(requests_per_second=1, max_concurrency=4),
     url="https://slack.com",
     color="#4A154B",

@@ -31,15 +31,26 @@ def set_(
     relationships: str = typer.Option(None, "--relationships", help="The dataset's whole set (JSON array)."),
     from_model_uuid: str = typer.Option(None, "--from-model-uuid"),
     to_model_uuid: str = typer.Option(None, "--to-model-uuid"),
-    from_column_slug: str = typer.Option(None, "--from-column-slug"),
-    to_column_slug: str = typer.Option(None, "--to-column-slug"),
+    from_column_slug: str = typer.Option(
+        None, "--from-column-slug",
+        help="The from model's join column. Omitted: the one column referencing the to model (company_id, "
+             "companyId, <to model>_id…); the answer's `inferred` says which was chosen."),
+    to_column_slug: str = typer.Option(None, "--to-column-slug",
+                                       help="The to model's join column. Omitted: its id column."),
     relation: str = typer.Option("manyToOne", "--relation", help="manyToOne, oneToMany or oneToOne."),
 ) -> None:
-    """Replace the dataset's relationships, or add/replace one pair."""
+    """Replace the dataset's relationships, or add/replace one pair (join columns inferred when omitted
+    and unambiguous)."""
     parsed = parse_json_flag("--relationships", relationships)
     body = {"relationships": parsed, "fromModelUuid": from_model_uuid, "toModelUuid": to_model_uuid,
             "fromColumnSlug": from_column_slug, "toColumnSlug": to_column_slug, "relation": relation}
-    emit(answer("POST", "/storage/relationships", body=body,
-                local=lambda s: storage_relationships.set_relationships(
-                    s, relationships=parsed, from_model_uuid=from_model_uuid, to_model_uuid=to_model_uuid,
-                    from_column_slug=from_column_slug, to_column_slug=to_column_slug, relation=relation)))
+    result = answer("POST", "/storage/relationships", body=body,
+                    local=lambda s: storage_relationships.set_relationships(
+                        s, relationships=parsed, from_model_uuid=from_model_uuid, to_model_uuid=to_model_uuid,
+                        from_column_slug=from_column_slug, to_column_slug=to_column_slug, relation=relation))
+    chosen = result.get("inferred") if isinstance(result, dict) else None
+    if isinstance(chosen, dict):
+        # Said on stderr too, so a person reading the terminal sees the choice without reading the JSON.
+        typer.echo(f"note: joined on {chosen.get('fromColumnSlug')} → {chosen.get('toColumnSlug')} "
+                   f"({chosen.get('reason')})", err=True)
+    emit(result)

@@ -12,6 +12,7 @@ from lading.services.session import Session
 
 
 def present_action(integration: Integration, slug: str) -> shapes.Action:
+    """The definition of the action a slug names; under an alias it says which action it stands for."""
     action = integration.action(slug)
     assert action is not None
     return shapes.Action(
@@ -22,7 +23,14 @@ def present_action(integration: Integration, slug: str) -> shapes.Action:
         credits=shapes.ActionCredits(costs=[c.to_json() for c in action.credits]),
         children_count=action.children_count,
         output=shapes.ActionOutput(schema=dict(action.output_schema)) if action.output_schema is not None else None,
+        aliases=list(action.aliases), alias_of=action.slug if slug != action.slug else None,
     )
+
+
+def present_actions(integration: Integration) -> dict[str, shapes.Action]:
+    """Every slug the engine accepts, canonical first then its aliases, each keyed in the map."""
+    return {name: present_action(integration, name)
+            for action in integration.actions for name in (action.slug, *action.aliases)}
 
 
 # Autocomplete results are kept this long per (connector, slug, params, value) (C §1.6).
@@ -50,7 +58,7 @@ def present_integration(integration: Integration) -> shapes.Integration:
         icon=integration.icon, color=integration.color, url=integration.url,
         documentation_path=f"integrations/docs/{integration.slug}.md", is_deprecated=False,
         connector=shapes.ConnectorConfig(config=shapes.ConnectorSchema(json_schema=_connector_schema(integration))),
-        actions={action.slug: present_action(integration, action.slug) for action in integration.actions},
+        actions=present_actions(integration),
         extractors={},
         dynamic_schemas={d.slug: {"params": {"jsonSchema": _params_schema(d.params)}}
                          for d in integration.dynamic_schemas},

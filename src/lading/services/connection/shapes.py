@@ -31,7 +31,11 @@ class ActionOutput(Shape):
 
 
 class Action(Shape):
-    """One action of an integration (`output` only when the action documents its output)."""
+    """One action of an integration (`output` only when the action documents its output).
+
+    `aliases` are the other slugs the engine accepts for the action (Cargo's documented names and the
+    slug's other spelling). An integration's `actions` map lists each alias too, as the same definition
+    plus `aliasOf` (the canonical slug), so every slug a user may type is a key of the map."""
 
     name: str
     description: str
@@ -42,12 +46,16 @@ class Action(Shape):
     credits: ActionCredits
     children_count: int
     output: ActionOutput | None = None
+    aliases: list[str] = Field(default_factory=list)
+    alias_of: str | None = None
 
     @model_serializer(mode="wrap")
     def _without_absent_output(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         out: dict[str, Any] = handler(self)
         if self.output is None:
             out.pop("output", None)
+        if self.alias_of is None:
+            out.pop("aliasOf", None)
         return out
 
 

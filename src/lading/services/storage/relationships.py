@@ -6,6 +6,7 @@ relationship they aggregate through by uuid, and a set that would drop one they 
 
 from __future__ import annotations
 
+import re
 import uuid as uuidlib
 from typing import Any
 
@@ -81,6 +82,74 @@ def _check_pair(session: Session, conn: Any, item: Any, position: int | None) ->
             "to_column_slug": to_col, "relation": relation, "dataset_uuid": from_model.dataset_uuid}
 
 
+def _norm(name: str) -> str:
+    """`company_id`, `companyId`, `Company-ID` → `companyid`: how a column name is compared."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+_IRREGULAR = {"people": "person"}
+
+
+def _singular(word: str) -> str:
+    if word.lower() in _IRREGULAR:
+        return _IRREGULAR[word.lower()]
+    if word.endswith("ies") and len(word) > 3:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _from_candidates(from_model: Any, to_model: Any, key: str) -> tuple[list[str], str]:
+    """The columns of `from_model` that look like a reference to `to_model`'s `key`, and why.
+
+    First the foreign-key names (`<to model>_id`, `<to model>Id`, `<to model>_uuid`, `<to model>_<key>`,
+    the model's slug or name singular or not, any case or separator); failing those, a column named
+    like the key itself (other than the from model's own id column) or like the to model."""
+    columns = [c["slug"] for c in from_model.columns or [] if isinstance(c.get("slug"), str)]
+    stems = {_norm(n) for base in (to_model.slug, to_model.name or "") for n in (base, _singular(base)) if _norm(n)}
+    suffixes = {"id", "uuid"} | ({_norm(key)} if key != "_id" else set())
+    foreign = {stem + suffix for stem in stems for suffix in suffixes}
+    first = [c for c in columns if _norm(c) in foreign]
+    if first:
+        return first, f"named like a reference to {to_model.slug}"
+    same = ({_norm(key)} if key != "_id" else set()) | stems
+    second = [c for c in columns if _norm(c) in same and c != from_model.id_column_slug]
+    return second, f"named like {key}, the key of {to_model.slug}" if key != "_id" else f"named like {to_model.slug}"
+
+
+def _infer_columns(session: Session, conn: Any, from_uuid: Any, to_uuid: Any, from_col: str | None,
+                   to_col: str | None) -> dict[str, Any] | None:
+    """The join columns of a single pair given without them (Cargo's `relationship set --from-model-uuid
+    --to-model-uuid`): the to side is the to model's id column (`idColumnSlug`), the from side the one
+    column of the from model that references it. None when both were given; ambiguous or no candidate is
+    a 400 `invalidRelationship` naming the candidates and the flag to pass."""
+    if from_col and to_col:
+        return None
+    if not isinstance(from_uuid, str) or not from_uuid or not isinstance(to_uuid, str) or not to_uuid:
+        return None  # _check_pair says which model uuid is missing
+    from_model = require_model(session, conn, from_uuid)
+    to_model = require_model(session, conn, to_uuid)
+    key = to_col or to_model.id_column_slug or "_id"
+    reason = f"the id column of {to_model.slug}" if not to_col else "given"
+    if from_col:
+        return {"fromColumnSlug": from_col, "toColumnSlug": key,
+                "reason": f"toColumnSlug is {reason}; fromColumnSlug was given"}
+    candidates, why = _from_candidates(from_model, to_model, key)
+    if len(candidates) == 1:
+        return {"fromColumnSlug": candidates[0], "toColumnSlug": key,
+                "reason": f"fromColumnSlug is the one column of {from_model.slug} {why}; toColumnSlug is {reason}"}
+    if candidates:
+        raise ValidationError(
+            f"several columns of {from_model.slug} could reference {to_model.slug}.{key}: "
+            f"{', '.join(candidates)}; pass --from-column-slug (fromColumnSlug) to choose one",
+            reason="invalidRelationship", details={"candidates": candidates, "toColumnSlug": key})
+    raise ValidationError(
+        f"no column of {from_model.slug} references {to_model.slug}.{key} (expected e.g. "
+        f"{_singular(to_model.slug)}_id); pass --from-column-slug (fromColumnSlug) and --to-column-slug",
+        reason="invalidRelationship", details={"candidates": [], "toColumnSlug": key})
+
+
 def _kept(existing: dict[tuple[str, str], Any], pair: dict[str, Any], field: str, default: Any) -> Any:
     row = existing.get((pair["from_model_uuid"], pair["to_model_uuid"]))
     return getattr(row, field) if row is not None else default
@@ -109,8 +178,10 @@ def set_relationships(session: Session, *, relationships: Any = None, from_model
     """The whole set of the dataset (`--relationships`), or one pair added/replaced, others kept.
 
     `dataset_uuid` (the HTTP client's `relationship.set`) names the dataset whose set is replaced;
-    every pair must then join models of that dataset."""
+    every pair must then join models of that dataset. The single-pair form without join columns infers
+    them (`_infer_columns`) and says which it chose in `inferred`, beside the documented `relationships`."""
     ws = session.workspace_uuid
+    inferred: dict[str, Any] | None = None
     now = utcnow()
     with session.db.write() as conn:
         if dataset_uuid is not None:
@@ -133,6 +204,9 @@ def set_relationships(session: Session, *, relationships: Any = None, from_model
                                       reason="invalidRelationship")
             kept: list[dict[str, Any]] = []
         else:
+            inferred = _infer_columns(session, conn, from_model_uuid, to_model_uuid, from_column_slug, to_column_slug)
+            if inferred is not None:
+                from_column_slug, to_column_slug = inferred["fromColumnSlug"], inferred["toColumnSlug"]
             pair = _check_pair(session, conn, {"fromModelUuid": from_model_uuid, "toModelUuid": to_model_uuid,
                                                "fromColumnSlug": from_column_slug, "toColumnSlug": to_column_slug,
                                                "relation": relation}, None)
@@ -151,4 +225,9 @@ def set_relationships(session: Session, *, relationships: Any = None, from_model
                         **{k: v for k, v in p.items() if k != "dataset_uuid"}} for p in pairs]
         _refuse_dropping_used(conn, ws, {r.uuid for r in existing.values()} - {r["uuid"] for r in rows})
         repo.replace_relationships(conn, ws, dataset_uuid, rows)
-        return {"relationships": _documents(conn, ws, repo.relationships_of_dataset(conn, ws, dataset_uuid))}
+        now_set = repo.relationships_of_dataset(conn, ws, dataset_uuid)
+        out: dict[str, Any] = {"relationships": _documents(conn, ws, now_set)}
+        if inferred is not None:
+            out["inferred"] = {"fromModelUuid": pairs[0]["from_model_uuid"], "toModelUuid": pairs[0]["to_model_uuid"],
+                               **inferred}
+        return out
