@@ -169,8 +169,9 @@ def test_another_plays_segment_is_still_refused() -> None:
     # A tool's workflow takes no segment at all, not even a play's.
     tool = ok("orchestration", "tool", "create", "--name", "T")["tool"]["workflowUuid"]
     ok("orchestration", "release", "deploy-draft", "--workflow-uuid", tool)
-    fails("invalidDataKind", "orchestration", "batch", "create", "--workflow-uuid", tool,
-          "--data", j({"kind": "segment", "segmentUuid": first["segmentUuid"]}))
+    out = fails("invalidDataKind", "orchestration", "batch", "create", "--workflow-uuid", tool,
+                "--data", j({"kind": "segment", "segmentUuid": first["segmentUuid"]}))
+    assert "--workflow-uuid <play.workflowUuid>" in out["errorMessage"]
     assert ok("orchestration", "batch", "list", "--workflow-uuids", f"{first['workflowUuid']},{tool}")["batches"] == []
 
 
@@ -189,6 +190,8 @@ def test_simple_condition_filters_select_what_the_full_filter_selects() -> None:
     for index in (0, 2, 8, 12, len(EQUIVALENTS) - 1):
         simple, equivalent, expected = EQUIVALENTS[index]
         assert ids(simple) == ids(equivalent) == expected, simple
+    # A lone full condition (no groups) is taken as a one-condition filter.
+    assert ids(cond("string", "country", "is", values=["FR"])) == {"l3"}
     # The simple form written on the source itself, and with a limit.
     batch = ok("orchestration", "batch", "create", "--workflow-uuid", wf, "--wait-until-finished", "--data",
                j({"kind": "filter", "field": "country", "operator": "equals", "value": "US"}))["batch"]

@@ -48,10 +48,12 @@ def accepted_operators() -> str:
 
 
 def is_simple(raw: Any) -> bool:
-    """A simple condition, or a list of conditions (simple or full), rather than a full filter object."""
+    """A simple condition, a lone condition, or a list of conditions (simple or full), rather than a
+    full filter object (which has `conjonction`/`groups`)."""
     if isinstance(raw, list):
         return True
-    return isinstance(raw, dict) and "operator" in raw and "kind" not in raw and "groups" not in raw
+    return (isinstance(raw, dict) and "groups" not in raw and "conjonction" not in raw
+            and ("operator" in raw or "field" in raw))
 
 
 def to_filter(raw: Any, columns: Mapping[str, str], path: Path = ("filter",)) -> dict[str, Any]:
