@@ -13,9 +13,12 @@ from conftest import j, run_cli
 from graphs import chain, end, start, var
 
 COLUMNS = [{"slug": "name", "type": "string"}, {"slug": "country", "type": "string"},
-           {"slug": "employees", "type": "number"}, {"slug": "active", "type": "boolean"}]
-LEADS = [{"_id": "l1", "name": "Ann", "country": "US", "employees": 10, "active": True},
-         {"_id": "l2", "name": "Bob", "country": "US", "employees": 500, "active": False},
+           {"slug": "employees", "type": "number"}, {"slug": "active", "type": "boolean"},
+           {"slug": "metadata", "type": "object"}]
+LEADS = [{"_id": "l1", "name": "Ann", "country": "US", "employees": 10, "active": True,
+          "metadata": {"industry": "SaaS", "seats": 12}},
+         {"_id": "l2", "name": "Bob", "country": "US", "employees": 500, "active": False,
+          "metadata": {"industry": "Retail", "seats": 3}},
          {"_id": "l3", "name": "Cy", "country": "FR", "employees": 50, "active": True},
          {"_id": "l4", "name": "Dee", "country": "", "employees": None, "active": None}]
 
@@ -55,6 +58,15 @@ EQUIVALENTS: list[tuple[Any, dict[str, Any], set[str]]] = [
     ({"field": "employees", "operator": "isNull"}, full(cond("number", "employees", "isNull")), {"l4"}),
     ({"field": "active", "operator": "equals", "value": True}, full(cond("boolean", "active", "isTrue")), {"l1", "l3"}),
     ({"field": "active", "operator": "isFalse"}, full(cond("boolean", "active", "isFalse")), {"l2"}),
+    ({"field": "employees", "operator": "equals", "value": None}, full(cond("number", "employees", "isNull")), {"l4"}),
+    # A dotted field reads a property of an object column.
+    ({"field": "metadata.industry", "operator": "equals", "value": "SaaS"},
+     full(cond("object", "metadata", "matchConditions", conjonction="and", conditions=[
+         {"kind": "objectProperty", "columnSlug": "metadata", "propertyName": "industry", "operator": "is",
+          "value": "SaaS"}])), {"l1"}),
+    ({"field": "metadata.seats", "operator": "<", "value": 5},
+     full({"kind": "objectProperty", "columnSlug": "metadata", "propertyName": "seats", "operator": "lowerThan",
+           "value": 5}), {"l2"}),
     # A list means AND.
     ([{"field": "country", "operator": "equals", "value": "US"}, {"field": "employees", "operator": ">", "value": 100}],
      {"conjonction": "and", "groups": [

@@ -82,7 +82,11 @@ def _condition(raw: Any, columns: Mapping[str, str], path: Path) -> tuple[str, C
     field, op = item.get("field"), item.get("operator")
     if not isinstance(field, str) or not field:
         raise FilterError([*path, "field"], "must name a column of the model")
-    if field not in columns:
+    if item.get("value", 0) is None and canonical_null(op):
+        op = canonical_null(op)  # `equals null` is `isNull`: the language compares no nulls
+    head, _, prop = field.partition(".")
+    nested = field not in columns and bool(prop) and columns.get(head) in ("object", "array")
+    if field not in columns and not nested:
         raise FilterError([*path, "field"], f"unknown column {shown(field)}; the model has "
                                             f"{', '.join(c for c in columns if not c.startswith('_') or c == '_id')}")
     canonical = ALIASES.get(op) if isinstance(op, str) else None
@@ -91,6 +95,12 @@ def _condition(raw: Any, columns: Mapping[str, str], path: Path) -> tuple[str, C
                                                f"{accepted_operators()}")
     if canonical not in _NO_VALUE and "value" not in item:
         raise FilterError([*path, "value"], f"operator {shown(op)} needs a value")
+    if nested:
+        result = _property(head, columns[head], prop, canonical, item.get("value"))
+        if result is None:
+            raise FilterError([*path, "operator"], f"operator {shown(op)} does not apply to the property "
+                                                   f"{shown(field)}; accepted there: {', '.join(_PROPERTY_ACCEPTED)}")
+        return result
     column_type = columns[field]
     mapper = _MAPPERS.get(column_type, _null_only)
     result = mapper(field, canonical, item.get("value"))
@@ -98,6 +108,44 @@ def _condition(raw: Any, columns: Mapping[str, str], path: Path) -> tuple[str, C
         raise FilterError([*path, "operator"], f"operator {shown(op)} does not apply to column {shown(field)} of "
                                                f"type {column_type}; accepted there: {', '.join(_ACCEPTED[mapper])}")
     return result
+
+
+def _property(column: str, column_type: str, prop: str, op: str, value: Any) -> tuple[str, Conditions] | None:
+    """`metadata.industry` on an object (or array) column: `objectProperty` conditions under the column's
+    `matchConditions` (for an array, true when one element matches)."""
+    def cond(operator: str, v: Any = None, **more: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": "objectProperty", "columnSlug": column, "propertyName": prop,
+                               "operator": operator, **more}
+        if v is not None:
+            out["value"] = v
+        return out
+
+    direct = {"equals": "is", "notEquals": "isNot", "contains": "contains", "doesNotContain": "doesNotContain",
+              "startsWith": "startsWith", "endsWith": "endsWith", "greaterThan": "greaterThan",
+              "lowerThan": "lowerThan"}
+    conj, conditions = "and", []
+    if op in direct:
+        conditions = [cond(direct[op], value)]
+    elif op in ("isNull", "isNotNull", "isEmpty", "isNotEmpty"):
+        conditions = [cond(op)]
+    elif op in ("greaterThanOrEqual", "lowerThanOrEqual"):
+        conj = "or"
+        conditions = [cond("greaterThan" if op == "greaterThanOrEqual" else "lowerThan", value), cond("is", value)]
+    elif op in ("in", "notIn"):
+        conj = "or" if op == "in" else "and"
+        conditions = [cond("is" if op == "in" else "isNot", v) for v in _values(value)]
+    elif op == "between" and isinstance(value, list) and len(value) == 2:
+        conditions = [cond("between", value[0], otherValue=value[1])]
+    else:
+        return None
+    return "and", [{"kind": column_type, "columnSlug": column, "operator": "matchConditions", "conjonction": conj,
+                    "conditions": conditions}]
+
+
+def canonical_null(op: Any) -> str | None:
+    """`equals`/`notEquals` a JSON null, spelt as the null test it means."""
+    canonical = ALIASES.get(op) if isinstance(op, str) else None
+    return {"equals": "isNull", "notEquals": "isNotNull"}.get(canonical or "")
 
 
 def _values(value: Any) -> list[Any]:
@@ -184,6 +232,8 @@ _MAPPERS: dict[str, Callable[[str, str, Any], tuple[str, Conditions] | None]] = 
     "any": _null_only,
 }
 _NULLS = ("isNull", "isNotNull", "isEmpty", "isNotEmpty")
+_PROPERTY_ACCEPTED = ("equals", "notEquals", "contains", "doesNotContain", "startsWith", "endsWith", "greaterThan",
+                      "greaterThanOrEqual", "lessThan", "lessThanOrEqual", "between", "in", "notIn", *_NULLS)
 _ORDERED_ACCEPTED = ("equals", "notEquals", "greaterThan", "greaterThanOrEqual", "lessThan", "lessThanOrEqual",
                      "between", "in", "notIn", *_NULLS)
 _ACCEPTED: dict[Any, tuple[str, ...]] = {
