@@ -146,6 +146,8 @@ def test_batch_over_the_plays_own_segment_runs_the_play_by_hand() -> None:
     # The play's runs as they always look: record id and title column, the play's deployed release.
     assert titles(runs) == {"l1": "Ann", "l2": "Bob"}
     assert {r["releaseUuid"] for r in runs} == {deployed}
+    records = ok("orchestration", "record", "list", "--workflow-uuid", wf, "--batch-uuid", created["uuid"])
+    assert records["count"] == 2 and {r["id"] for r in records["records"]} == {"l1", "l2"}
     context = ok("orchestration", "run", "get", runs[0]["uuid"])["runContext"]
     assert context["end"] == {"name": context["start"]["name"]}
 
@@ -222,6 +224,9 @@ def test_simple_condition_filters_select_what_the_full_filter_selects() -> None:
         {"field": "country", "operator": "equals", "value": "US"},
         {"field": "name", "operator": "greaterThan", "value": "A"}]}))
     assert "does not apply" in bad["errorMessage"] and "[1]" in bad["errorMessage"]
+    bad = fails("invalidFilter", *create, j({"kind": "filter", "filter": {"field": "employees", "operator": "between",
+                                                                          "value": 3}}))
+    assert "two bounds" in bad["errorMessage"]
     fails("invalidFilter", *create, j({"kind": "filter", "filter": {"field": "country", "operator": "equals"}}))
     fails("invalidFilter", *create, j({"kind": "filter", "filter": {"field": "country", "operator": "equals",
                                                                     "value": "US", "extra": 1}}))

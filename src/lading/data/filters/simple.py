@@ -43,8 +43,23 @@ Conditions = list[dict[str, Any]]
 
 
 def accepted_operators() -> str:
-    """The operator spellings the simple form accepts, for error messages."""
-    return ", ".join(ALIASES)
+    """The operator spellings the simple form accepts, each canonical name with its aliases:
+    `equals (equal, eq, is, =, ==), notEquals (…), …`."""
+    spellings: dict[str, list[str]] = {}
+    for alias, canonical in ALIASES.items():
+        spellings.setdefault(canonical, [])
+        if alias != canonical:
+            spellings[canonical].append(alias)
+    return ", ".join(f"{name} ({', '.join(more)})" if more else name for name, more in spellings.items())
+
+
+def _bounds(value: Any) -> list[Any] | None:
+    """`between`'s two bounds: `[low, high]` or `{"from","to"}` (or `firstValue`/`lastValue`)."""
+    if isinstance(value, dict):
+        value = [value.get("from", value.get("firstValue")), value.get("to", value.get("lastValue"))]
+    if isinstance(value, list) and len(value) == 2 and None not in value:
+        return value
+    return None
 
 
 def is_simple(raw: Any) -> bool:
@@ -95,6 +110,8 @@ def _condition(raw: Any, columns: Mapping[str, str], path: Path) -> tuple[str, C
                                                f"{accepted_operators()}")
     if canonical not in _NO_VALUE and "value" not in item:
         raise FilterError([*path, "value"], f"operator {shown(op)} needs a value")
+    if canonical == "between" and _bounds(item.get("value")) is None:
+        raise FilterError([*path, "value"], 'between needs two bounds: [low, high] or {"from": low, "to": high}')
     if nested:
         result = _property(head, columns[head], prop, canonical, item.get("value"))
         if result is None:
@@ -134,8 +151,8 @@ def _property(column: str, column_type: str, prop: str, op: str, value: Any) -> 
     elif op in ("in", "notIn"):
         conj = "or" if op == "in" else "and"
         conditions = [cond("is" if op == "in" else "isNot", v) for v in _values(value)]
-    elif op == "between" and isinstance(value, list) and len(value) == 2:
-        conditions = [cond("between", value[0], otherValue=value[1])]
+    elif op == "between" and (bounds := _bounds(value)) is not None:
+        conditions = [cond("between", bounds[0], otherValue=bounds[1])]
     else:
         return None
     return "and", [{"kind": column_type, "columnSlug": column, "operator": "matchConditions", "conjonction": conj,
@@ -189,10 +206,8 @@ def _ordered(kind: str) -> Callable[[str, str, Any], tuple[str, Conditions] | No
         if op == "notIn":
             return "and", [cond("isNot", v) for v in _values(value)]
         if op == "between":
-            bounds = value if isinstance(value, list) else None
-            if isinstance(value, dict):
-                bounds = [value.get("from", value.get("firstValue")), value.get("to", value.get("lastValue"))]
-            if bounds is None or len(bounds) != 2:
+            bounds = _bounds(value)
+            if bounds is None:
                 return None
             return "and", [{"kind": kind, "columnSlug": field, "operator": "between",
                             "firstValue": bounds[0], "lastValue": bounds[1]}]
