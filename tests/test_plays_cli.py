@@ -178,7 +178,7 @@ def test_play_batch_kinds_end_to_end() -> None:
     assert runs_of(wf, batch(wf, {"kind": "recordIds", "modelUuid": model, "recordIds": ["l2"]})["uuid"]) == \
         {"l2": "Bob"}
 
-    # segment: a standalone segment's members; the play's own segment is refused.
+    # segment: a standalone segment's members, or the play's own segment's (running the play by hand).
     fr = ok("segmentation", "segment", "create", "--name", "FR", "--model-uuid", model, "--filter",
             j({"conjonction": "and", "groups": [{"conjonction": "and", "conditions": [
                 {"kind": "string", "columnSlug": "country", "operator": "is", "values": ["FR"]}]}]}))["segment"]
@@ -191,9 +191,13 @@ def test_play_batch_kinds_end_to_end() -> None:
     fails("noRecords", "orchestration", "batch", "create", "--workflow-uuid", wf,
           "--data", j({"kind": "change", "changeUuid": change["uuid"], "changeKinds": ["removed"]}))
 
-    # Errors: wrong kinds, the play's own segment, empty sources, other models, run create.
+    assert runs_of(wf, batch(wf, {"kind": "segment", "segmentUuid": play["segmentUuid"]})["uuid"]) == \
+        {"l1": "Ann", "l2": "Bob"}
+
+    # Errors: wrong kinds, another play's segment, empty sources, other models, run create.
     create = ("orchestration", "batch", "create", "--workflow-uuid", wf, "--data")
-    fails("segmentLinkedToPlay", *create, j({"kind": "segment", "segmentUuid": play["segmentUuid"]}))
+    sibling = deployed_play(model)
+    fails("segmentLinkedToPlay", *create, j({"kind": "segment", "segmentUuid": sibling["segmentUuid"]}))
     fails("invalidDataKind", *create, j({"kind": "records", "records": [{"a": 1}]}))
     fails("invalidDataKind", *create, j({"kind": "file", "s3Filename": "x.csv"}))
     fails("noRecords", *create, j({"kind": "filter", "modelUuid": model, "filter": {

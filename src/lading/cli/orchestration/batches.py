@@ -34,8 +34,18 @@ def create(
                                                  '{"kind":"filter","modelUuid":…,"filter":…,"limit":n} | '
                                                  '{"kind":"recordIds","modelUuid":…,"ids":[…]} | '
                                                  '{"kind":"segment","segmentUuid":…} | '
-                                                 '{"kind":"change","changeUuid":…,"changeKinds":[…]}'),
-    nodes: str = typer.Option(None, "--nodes", help="Ad-hoc node graph (JSON array)."),
+                                                 '{"kind":"change","changeUuid":…,"changeKinds":[…]}. '
+                                                 "A play's own segment (play.segmentUuid) enrolls its current "
+                                                 "members: the way to run a play by hand; another play's segment "
+                                                 "is refused (segmentLinkedToPlay). A filter is the full form "
+                                                 '{"conjonction":"and","groups":[…]} or the simple form '
+                                                 '{"field":"country","operator":"equals","value":"US"} '
+                                                 "(or a list of those, meaning AND; operators equals, notEquals, "
+                                                 "contains, startsWith, endsWith, greaterThan, lessThan, >=, <=, "
+                                                 "between, in, notIn, isEmpty, isNotEmpty, isNull, isTrue…)."),
+    nodes: str = typer.Option(None, "--nodes", help="Ad-hoc node graph (JSON array); with a play's "
+                                              "workflow its records run through this graph instead of the "
+                                              "deployed release."),
     release_uuid: str = typer.Option(None, "--release-uuid"), *,
     delivery: BatchDelivery,
 ) -> None:

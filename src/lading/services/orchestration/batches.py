@@ -47,8 +47,10 @@ def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
     allowed = PLAY_KINDS if play is not None else TOOL_KINDS
     if kind not in allowed:
         target = "play" if play is not None else "tool (or --nodes)"
+        hint = ("; segment, change and filter sources run on a play's workflow (--workflow-uuid "
+                "<play.workflowUuid>)") if play is None and kind in PLAY_KINDS else ""
         raise ValidationError(f"data kind {shown(kind)} cannot run on a {target} workflow; use one of "
-                              f"{', '.join(allowed)}", reason="invalidDataKind")
+                              f"{', '.join(allowed)}{hint}", reason="invalidDataKind")
     if play is not None:
         from lading.services.orchestration import _play_batch_rows as play_batch_rows
 
