@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -269,6 +270,12 @@ def test_routes_accept_url_and_isolate_workspaces(api_server: Any, remote_mcp: R
     assert "errorMessage" in body
     refused(alpha.post("/ai/mcpServers", json={"name": "Both", "url": remote_mcp.url, "actions": []}), 400,
             "invalidData")
+    # A remote server is called by agents, never served at /mcp/<uuid> as a published one is.
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    served = httpx.post(f"{api_server.url}/mcp/{server['uuid']}", json=initialize, headers={
+        "accept": "application/json, text/event-stream", "authorization": f"Bearer {api_server.tokens['alpha']}"})
+    refused(served, 400, "invalidData")
     # Another workspace sees nothing of it.
     refused(beta.get(f"/ai/mcpServers/{server['uuid']}"), 404, "mcpServerNotFound")
     refused(beta.put(f"/ai/mcpServers/{server['uuid']}", json={"name": "x"}), 404, "mcpServerNotFound")
