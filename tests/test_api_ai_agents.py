@@ -23,8 +23,9 @@ RELEASE_KEYS = {"uuid", "agentUuid", "workspaceUuid", "userUuid", "version", "st
                 "templateSlug", "systemPrompt", "languageModelSlug", "integrationSlug", "connectorUuid", "temperature",
                 "maxSteps", "withReasoning", "actions", "resources", "mcpClients", "capabilities", "suggestedActions",
                 "options", "output", "heartbeat", "evaluator", "deployedAt", "createdAt", "updatedAt"}
-MCP_SERVER_KEYS = ["uuid", "workspaceUuid", "userUuid", "name", "description", "actions", "resources", "folderUuid",
-                   "templateSlug", "isReadOnly", "createdAt", "updatedAt", "deletedAt"]
+MCP_SERVER_KEYS = ["uuid", "workspaceUuid", "userUuid", "name", "kind", "description", "actions", "resources", "url",
+                   "authentication", "disabledToolSlugs", "tools", "folderUuid", "templateSlug", "isReadOnly",
+                   "createdAt", "updatedAt", "deletedAt"]
 MEMORY = {"slug": "memory", "config": {}}
 EMOJI = {"kind": "emoji", "emojiSlug": "rocket"}
 TOKEN = "mcp-secret-token-42"

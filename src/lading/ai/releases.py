@@ -192,11 +192,15 @@ def check_resources(value: Any) -> list[dict[str, Any]]:
 
 
 def check_mcp_clients(value: Any) -> list[dict[str, Any]]:
+    """`custom` (a URL and its token, given inline), `mcpServer` (a remote server registered with `ai
+    mcp-server create --url`, by `mcpServerUuid`; `name` optional, the server's by default) or
+    `connector`; each with `disabledToolSlugs`."""
     out = []
     for i, raw in enumerate(_list(value, "--mcp-clients", TOOLS_ERROR)):
         where = f"mcpClients[{i}]"
         client = dict(_object(raw, where, TOOLS_ERROR))
-        client["name"] = _text(client.get("name"), f"{where}.name", TOOLS_ERROR, optional=False)
+        client["name"] = _text(client.get("name"), f"{where}.name", TOOLS_ERROR,
+                               optional=client.get("kind") == "mcpServer")
         disabled = client.get("disabledToolSlugs") or []
         if not isinstance(disabled, list) or not all(isinstance(s, str) for s in disabled):
             raise _bad(f"{where}.disabledToolSlugs must be an array of strings", TOOLS_ERROR)
@@ -208,12 +212,14 @@ def check_mcp_clients(value: Any) -> list[dict[str, Any]]:
             if client.get("authentication") is not None:
                 _object(client["authentication"], f"{where}.authentication", TOOLS_ERROR)
             client["authentication"] = client.get("authentication")
+        elif client.get("kind") == "mcpServer":
+            client["mcpServerUuid"] = _uuid(client.get("mcpServerUuid"), f"{where}.mcpServerUuid", TOOLS_ERROR)
         elif client.get("kind") == "connector":
             client["connectorUuid"] = _uuid(client.get("connectorUuid"), f"{where}.connectorUuid", TOOLS_ERROR)
             client["integrationSlug"] = _text(client.get("integrationSlug"), f"{where}.integrationSlug",
                                               TOOLS_ERROR)
         else:
-            raise _bad(f"{where}.kind must be custom or connector", TOOLS_ERROR)
+            raise _bad(f"{where}.kind must be custom, mcpServer or connector", TOOLS_ERROR)
         out.append(client)
     return out
 
@@ -395,6 +401,7 @@ class References:
     agents: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     models: list[tuple[str, str]] = field(default_factory=list)
     content: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, uuid, where)
+    mcp_servers: list[tuple[str, str]] = field(default_factory=list)  # (uuid, where): remote MCP servers
 
 
 def references(config: Mapping[str, Any]) -> References:
@@ -424,6 +431,8 @@ def references(config: Mapping[str, Any]) -> References:
                 key = _ITEM_KEYS[item["kind"]]
                 refs.content.append((item["kind"], item[key], where))
     for i, client in enumerate(config.get("mcpClients") or []):
+        if client.get("kind") == "mcpServer":
+            refs.mcp_servers.append((client["mcpServerUuid"], f"mcpClients[{i}] ({client.get('name')})"))
         if client.get("kind") == "connector":
             refs.action_connectors.append((client["connectorUuid"], client.get("integrationSlug") or "",
                                            f"mcpClients[{i}] ({client.get('name')})"))

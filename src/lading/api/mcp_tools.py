@@ -170,6 +170,9 @@ def server_tools(session: Session, server_uuid: str) -> list[McpTool]:
     from lading.services.ai._runtime import build_tools
 
     server = mcp_servers.get(session, server_uuid)["mcpServer"]
+    if server["kind"] == mcp_servers.REMOTE:
+        raise ValidationError(f"MCP server {server_uuid} is a remote server that agents call (--url): only published "
+                              "servers are served", reason="invalidData")
     out = []
     try:
         for action in server["actions"]:

@@ -1,20 +1,25 @@
-"""Listing the tools of someone else's MCP server over streamable HTTP (spec C §2.8 "Consume").
+"""Someone else's MCP server over streamable HTTP (spec C §2.8 "Consume"): list its tools, call one.
 
-Why not the MCP SDK's client: its API changed between the major versions Lading allows, and listing
-tools needs three JSON-RPC requests (`initialize`, `notifications/initialized`, `tools/list` page by
-page). Each answer may come as plain JSON or as a server-sent-event stream carrying the JSON-RPC
-message; both are read here. Failures are `McpClientError` with a message naming the server's URL and
-what went wrong, never the access token.
+Listing is done here with plain JSON-RPC (`initialize`, `notifications/initialized`, `tools/list` page
+by page; each answer as JSON or as a server-sent-event stream): it runs in the synchronous paths that
+check a server (`ai mcp-client connect`, `ai mcp-server create --url`), where an event loop of the
+SDK's would be one more moving part. Calling a tool is what the agent runtime does, inside its own
+event loop: that goes through the official SDK client (`mcp.client.streamable_http`), which also
+handles what a long tool call brings (server-sent progress, session ids, redirects within the origin).
+Failures are `McpClientError` with a message naming the server's URL and what went wrong, never the
+access token.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 PROTOCOL_VERSION = "2025-03-26"
 TIMEOUT_SECONDS = 30.0
+CALL_TIMEOUT_SECONDS = 120.0
 MAX_PAGES = 100
 
 
@@ -156,3 +161,106 @@ def list_tools(url: str, access_token: str | None) -> list[dict[str, Any]]:
                 session.close()
     except httpx.HTTPError as exc:
         raise McpClientError(f"cannot reach the MCP server at {shown_url(url)}: {type(exc).__name__}") from None
+
+
+@dataclass(frozen=True)
+class McpToolOutcome:
+    """What a tool call answered: its structured content when the server gave one, else its text (the
+    text blocks joined), else its content blocks as MCP describes them; `is_error` when the tool failed."""
+
+    output: Any
+    is_error: bool
+
+
+def _outcome(result: Any) -> McpToolOutcome:
+    wire = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+    is_error = bool(wire.get("isError"))
+    content = [c for c in wire.get("content") or [] if isinstance(c, dict)]
+    if wire.get("structuredContent") is not None:
+        return McpToolOutcome(wire["structuredContent"], is_error)
+    if content and all(c.get("type") == "text" for c in content):
+        text = "\n".join(str(c.get("text") or "") for c in content)
+        try:  # a tool answering JSON as text (many do) gives the model and the parts the object
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        return McpToolOutcome(parsed if isinstance(parsed, (dict, list)) else text, is_error)
+    return McpToolOutcome(content, is_error)
+
+
+def _failure(exc: BaseException) -> BaseException:
+    """The innermost cause of a failure inside the SDK's task groups (they wrap it in exception groups)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+async def call_tool(url: str, access_token: str | None, name: str, arguments: dict[str, Any],
+                    timeout_seconds: float = CALL_TIMEOUT_SECONDS) -> McpToolOutcome:
+    """Call the tool `name` of the server at `url` with the official SDK client, in a session of its
+    own (a turn's calls are few and may run concurrently)."""
+    from lading.integrations._secrets import Scrubber
+
+    scrub = Scrubber([access_token] if access_token else [])
+    headers = {"authorization": f"Bearer {access_token}"} if access_token else {}
+    if access_token:
+        scrub.add_sent(headers["authorization"])
+    try:
+        with _anyio_fail_after(timeout_seconds):
+            result = await _sdk_call(url, headers, name, arguments, timeout_seconds)
+    except McpClientError:
+        raise
+    except TimeoutError:
+        raise McpClientError(f"the MCP server at {shown_url(url)} did not answer {name} within "
+                             f"{timeout_seconds:g} s") from None
+    except BaseException as exc:  # the SDK raises transport, protocol and HTTP errors of several libraries
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        cause = _failure(exc)
+        said = scrub.text(str(getattr(cause, "message", None) or cause or ""))[:300]
+        raise McpClientError(f"calling {name} on the MCP server at {shown_url(url)} failed: "
+                             f"{type(cause).__name__}{f' ({said})' if said else ''}") from None
+    outcome = _outcome(result)
+    return McpToolOutcome(scrub.value(outcome.output), outcome.is_error)
+
+
+def _anyio_fail_after(seconds: float) -> Any:
+    import anyio
+
+    return anyio.fail_after(seconds)
+
+
+async def _sdk_call(url: str, headers: dict[str, str], name: str, arguments: dict[str, Any],
+                    timeout_seconds: float) -> Any:
+    """One `tools/call` through the SDK: mcp 2's `Client` over `streamable_http_client`, or mcp 1's
+    `ClientSession` over `streamablehttp_client` (the versions Lading allows name them differently)."""
+    try:
+        from mcp.client.client import Client
+        from mcp.client.streamable_http import streamable_http_client
+    except ImportError:  # mcp 1.x
+        return await _sdk1_call(url, headers, name, arguments, timeout_seconds)
+    import httpx2
+    from mcp_types import Implementation
+
+    from lading import __version__
+
+    timeout = httpx2.Timeout(timeout_seconds)
+    async with httpx2.AsyncClient(headers=headers, timeout=timeout) as http:
+        transport = streamable_http_client(url, http_client=http)
+        async with Client(transport, read_timeout_seconds=timeout_seconds, cache=None,
+                          client_info=Implementation(name="lading", version=__version__)) as client:
+            return await client.call_tool(name, arguments)
+
+
+async def _sdk1_call(url: str, headers: dict[str, str], name: str, arguments: dict[str, Any],
+                     timeout_seconds: float) -> Any:
+    """mcp 1.x, looked up by name: its API is not the installed SDK's, so the type checker sees `Any`."""
+    import importlib
+    from datetime import timedelta
+
+    open_stream: Any = importlib.import_module("mcp.client.streamable_http").streamablehttp_client
+    session_class: Any = importlib.import_module("mcp").ClientSession
+    async with (open_stream(url, headers=headers, timeout=timeout_seconds) as (read, write, _),
+                session_class(read, write, read_timeout_seconds=timedelta(seconds=timeout_seconds)) as session):
+        await session.initialize()
+        return await session.call_tool(name, arguments)

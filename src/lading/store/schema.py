@@ -757,5 +757,12 @@ mcp_servers = Table(
     Column("user_uuid", Uuid),
     Column("description", Text),
     Column("folder_uuid", Uuid),
+    # `published` (actions and resources served to outside clients) or `remote` (someone else's server
+    # that agents call: its URL, sealed token {"issuedAt","sealed"}, disabled tools and last tool list).
+    Column("kind", String(16), nullable=False, server_default="published"),
+    Column("url", Text),
+    Column("authentication", Json),
+    Column("disabled_tool_slugs", Json),
+    Column("tools", Json),
     Index("ix_mcp_servers_workspace", "workspace_uuid", "created_at"),
 )

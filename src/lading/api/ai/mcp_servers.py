@@ -1,5 +1,6 @@
-"""`/ai/mcpServers…`: what this workspace publishes over MCP (`ai mcp-server …`, api.md §6). No
-Lading server is read-only, so `mcpServerIsReadOnly` is never answered."""
+"""`/ai/mcpServers…`: what this workspace publishes over MCP, and the remote MCP servers its agents call
+(`url`; `ai mcp-server …`, api.md §6). No Lading server is read-only, so `mcpServerIsReadOnly` is never
+answered."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ class McpServerCreate(Body):
     resources: Any = None
     description: Any = None
     folder_uuid: Any = None
+    url: Any = None
+    authentication: Any = None
+    disabled_tool_slugs: Any = None
 
 
 class McpServerUpdate(Body):
@@ -31,6 +35,9 @@ class McpServerUpdate(Body):
     resources: Any = None
     description: Any = None
     folder_uuid: Any = None
+    url: Any = None
+    authentication: Any = None
+    disabled_tool_slugs: Any = None
 
 
 @router.get("/list", summary="mcpServer.all (newest first)", **answers(schemas.McpServerList))
@@ -43,7 +50,8 @@ def get_server(uuid: str, session: Caller) -> dict[str, Any]:
     return mcp_servers.get(session, uuid)
 
 
-@router.post("", summary="mcpServer.create (every tool, agent, model and file it names must exist)",
+@router.post("", summary="mcpServer.create (published: every tool, agent, model and file it names must exist; "
+                          "remote: `url` is connected to first)",
              **answers(schemas.McpServerAnswer))
 def create_server(body: McpServerCreate, session: Caller) -> dict[str, Any]:
     return mcp_servers.create(session, **body.given())

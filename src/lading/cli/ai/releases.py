@@ -49,8 +49,11 @@ _FIELDS: dict[str, Flag] = {
                                                         '"slug","name","description","isBulkAllowed","config",…}.')),
     "resources": (str, typer.Option(None, "--resources",
                                     help='JSON array of {"kind":"file"|"model","slug",…} resources.')),
-    "mcp_clients": (str, typer.Option(None, "--mcp-clients", help='JSON array of {"kind":"custom","name","url",…} or '
-                                                                  '{"kind":"connector","name","connectorUuid",…}.')),
+    "mcp_clients": (str, typer.Option(None, "--mcp-clients", help='JSON array of {"kind":"mcpServer","mcpServerUuid"} '
+                                                                  '(a server of `ai mcp-server create --url`), '
+                                                                  '{"kind":"custom","name","url",…} or '
+                                                                  '{"kind":"connector","name","connectorUuid",…}: '
+                                                                  'their tools are the agent\'s.')),
     "capabilities": (str, typer.Option(None, "--capabilities",
                                        help='JSON array of {"slug","config"} (or memory,webSearch).')),
     "suggested_actions": (str, typer.Option(None, "--suggested-actions",

@@ -137,8 +137,9 @@ def build_spec(session: Session, config: dict[str, Any], overrides: dict[str, An
         if key in capability_slugs(merged.get("capabilities")):
             raise _fail(f"the '{key}' capability ({label}) is not available in this installation yet")
     resources = merge_resources(config.get("resources"), (overrides or {}).get("resources"))
-    if merged.get("mcpClients"):
-        raise _fail("MCP clients in agent releases are not available in this installation yet")
+    if any(isinstance(c, dict) and c.get("kind") == "connector" for c in merged.get("mcpClients") or []):
+        raise _fail("connector MCP clients in agent releases are not available in this installation yet "
+                    "(register the server with `ai mcp-server create --url` and use kind mcpServer)")
     model, integration_slug = resolve_model(merged.get("languageModelSlug"), merged.get("integrationSlug"))
     integration = get_integration(integration_slug)
     if integration is None:
@@ -306,6 +307,31 @@ async def _finished(session: Session, run_uuid: str) -> tuple[str, Any, str | No
         pause = min(pause * 2, _POLL_MAX_S)
 
 
+# --- MCP clients as tools ---------------------------------------------------------------------------
+
+
+def _with_mcp_clients(session: Session, resolved: ResolvedAgent, overrides: dict[str, Any] | None,
+                      spec: AgentSpec, tools: list[AgentTool]) -> tuple[AgentSpec, list[AgentTool]]:
+    """The tools of the release's `mcpClients` (a message's replace them) after the turn's own; a
+    client whose server is unreachable now is named in the system prompt instead of failing the turn."""
+    from dataclasses import replace
+
+    from lading.services.ai.mcp_clients import client_tools
+
+    given = (overrides or {}).get("mcpClients")
+    clients = [c for c in (given if given is not None else resolved.config.get("mcpClients")) or []
+               if isinstance(c, dict)]
+    if not clients:
+        return spec, tools
+    try:
+        extra, unavailable = client_tools(session, clients, resolved.agent_uuid, {t.slug for t in tools})
+    except LadingError as exc:
+        raise _fail(f"failedToReconciliateAgentAiTools: {exc.to_document()['errorMessage']}") from exc
+    if unavailable:
+        spec = replace(spec, system_prompt="\n\n".join([p for p in (spec.system_prompt, *unavailable) if p]))
+    return spec, tools + extra
+
+
 # --- one turn ---------------------------------------------------------------------------------------
 
 
@@ -335,7 +361,8 @@ async def run_turn(session: Session, resolved: ResolvedAgent, history: list[Chat
 
             spec, tools = with_memory(session, resolved.agent_uuid, spec, tools)
         resources = merge_resources(resolved.config.get("resources"), (overrides or {}).get("resources"))
-        return spec, tools + resource_tools(session, resources)
+        tools = tools + resource_tools(session, resources)
+        return _with_mcp_clients(session, resolved, overrides, spec, tools)
 
     spec, tools = await asyncio.to_thread(prepare)
     return await talk(spec, history, tools, on_parts)

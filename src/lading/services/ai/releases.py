@@ -258,6 +258,14 @@ def check_references(session: Session, conn: Any, refs: References) -> None:
             reason = {"library": "libraryNotFound", "folder": "folderNotFound"}.get(kind, "fileNotFound")
             raise NotFoundError(f"{where}: no {kind} {uuid} in this workspace", reason=reason,
                                 details={"field": where})
+    if refs.mcp_servers:
+        from lading.store.repositories import mcp_servers
+
+        for uuid, where in refs.mcp_servers:
+            server = mcp_servers.get_server(conn, ws, uuid)
+            if server is None or server.kind != "remote":
+                raise _missing(f"{where}: no remote MCP server {uuid} in this workspace (ai mcp-server create --url)",
+                               TOOLS_ERROR, where)
 
 
 def _chosen_version(conn: Any, ws: str, agent_uuid: str, version: Any) -> str:

@@ -358,17 +358,24 @@ class RemovedMemory(Shape):
 
 
 class McpServer(Shape):
-    """A server published over MCP (spec §2.8): its actions and resources as written (api.md §13: +
-    `userUuid`, `description`, `folderUuid`, `templateSlug`, `isReadOnly`, `deletedAt`; Lading's servers
-    come from no template, none is read-only, and a removed one is gone)."""
+    """An MCP server (spec §2.8): `kind` `published` — this workspace's actions and resources served to
+    outside MCP clients — or `remote` — someone else's server, at `url`, whose tools agents call (its
+    token masked, its `tools` as last listed). api.md §13: + `userUuid`, `description`, `folderUuid`,
+    `templateSlug`, `isReadOnly`, `deletedAt`; Lading's servers come from no template, none is read-only,
+    and a removed one is gone."""
 
     uuid: str
     workspace_uuid: str
     user_uuid: str | None
     name: str
+    kind: str
     description: str | None
     actions: list[Any]
     resources: list[Any]
+    url: str | None
+    authentication: dict[str, Any] | None
+    disabled_tool_slugs: list[str]
+    tools: list[Any]
     folder_uuid: str | None
     template_slug: str | None
     is_read_only: bool
@@ -378,11 +385,14 @@ class McpServer(Shape):
 
     @classmethod
     def of(cls, row: Any) -> McpServer:
+        auth = row.authentication if isinstance(row.authentication, dict) else None
         return cls(uuid=row.uuid, workspace_uuid=row.workspace_uuid, user_uuid=row.user_uuid,
-                   name=row.name, description=row.description, actions=row.actions or [],
-                   resources=row.resources or [], folder_uuid=row.folder_uuid,
-                   template_slug=None, is_read_only=False, created_at=iso(row.created_at),
-                   updated_at=iso(row.updated_at), deleted_at=None)
+                   name=row.name, kind=row.kind or "published", description=row.description,
+                   actions=row.actions or [], resources=row.resources or [], url=row.url,
+                   authentication=None if auth is None else {"issuedAt": auth.get("issuedAt"), "accessToken": MASK},
+                   disabled_tool_slugs=row.disabled_tool_slugs or [], tools=row.tools or [],
+                   folder_uuid=row.folder_uuid, template_slug=None, is_read_only=False,
+                   created_at=iso(row.created_at), updated_at=iso(row.updated_at), deleted_at=None)
 
 
 class McpClientTool(Shape):
