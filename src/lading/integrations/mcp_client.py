@@ -232,14 +232,10 @@ def _anyio_fail_after(seconds: float) -> Any:
 
 async def _sdk_call(url: str, headers: dict[str, str], name: str, arguments: dict[str, Any],
                     timeout_seconds: float) -> Any:
-    """One `tools/call` through the SDK: mcp 2's `Client` over `streamable_http_client`, or mcp 1's
-    `ClientSession` over `streamablehttp_client` (the versions Lading allows name them differently)."""
-    try:
-        from mcp.client.client import Client
-        from mcp.client.streamable_http import streamable_http_client
-    except ImportError:  # mcp 1.x
-        return await _sdk1_call(url, headers, name, arguments, timeout_seconds)
+    """One `tools/call` through the SDK's `Client` over its streamable-HTTP transport (mcp 2)."""
     import httpx2
+    from mcp.client.client import Client
+    from mcp.client.streamable_http import streamable_http_client
     from mcp_types import Implementation
 
     from lading import __version__
@@ -250,17 +246,3 @@ async def _sdk_call(url: str, headers: dict[str, str], name: str, arguments: dic
         async with Client(transport, read_timeout_seconds=timeout_seconds, cache=None,
                           client_info=Implementation(name="lading", version=__version__)) as client:
             return await client.call_tool(name, arguments)
-
-
-async def _sdk1_call(url: str, headers: dict[str, str], name: str, arguments: dict[str, Any],
-                     timeout_seconds: float) -> Any:
-    """mcp 1.x, looked up by name: its API is not the installed SDK's, so the type checker sees `Any`."""
-    import importlib
-    from datetime import timedelta
-
-    open_stream: Any = importlib.import_module("mcp.client.streamable_http").streamablehttp_client
-    session_class: Any = importlib.import_module("mcp").ClientSession
-    async with (open_stream(url, headers=headers, timeout=timeout_seconds) as (read, write, _),
-                session_class(read, write, read_timeout_seconds=timedelta(seconds=timeout_seconds)) as session):
-        await session.initialize()
-        return await session.call_tool(name, arguments)
