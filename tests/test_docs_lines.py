@@ -342,6 +342,25 @@ def test_batch_filter_source_with_the_simple_condition_form() -> None:
     assert batch["runsCount"] == 2
 
 
+def test_play_update_enable_list_and_remove() -> None:
+    model = make_companies()
+    play = ok("lading orchestration play create --name Scored --model-uuid <uuid> --change-kinds added,updated "
+              "--run-creation-rule once --description 'Score new accounts' --health-threshold 90 "
+              "--tracking-column-slugs name,country", {"<uuid>": model["uuid"]})["play"]
+    p = {"<uuid>": play["uuid"]}
+    code, out = doc("lading orchestration play update <uuid> --is-enabled true", p)
+    assert code == 1 and out["reason"] == "noDeployedRelease"
+    ok("lading orchestration release deploy-draft --workflow-uuid <uuid> --nodes '<nodes>'",
+       {"<uuid>": play["workflowUuid"], "<nodes>": j(echo_graph())})
+    assert ok("lading orchestration play update <uuid> --is-enabled true", p)["play"]["isEnabled"] is True
+    updated = ok("""lading orchestration play update --uuid <uuid> --schedule '{"type":"cron","cron":"0 * * * *"}' \
+--change-kinds added --run-creation-rule always""", p)["play"]
+    assert updated["schedule"] == {"type": "cron", "cron": "0 * * * *"}
+    assert [x["uuid"] for x in ok("lading orchestration play list")["plays"]] == [play["uuid"]]
+    keys(ok("lading orchestration workflow list --limit 10 --offset 0"), "workflows")
+    assert ok("lading orchestration play remove <uuid>", p) == {"uuid": play["uuid"], "removed": True}
+
+
 def test_run_create_on_a_play_workflow_is_play_not_compatible() -> None:
     play = play_on(make_companies())
     code, out = doc("""cargo-ai orchestration run create --workflow-uuid <uuid> --data '{"domain":"acme.com"}'""",
@@ -723,6 +742,7 @@ CONNECTION_LINES = [
     ("lading connection integration list --slugs clearbit,slack", "integrations"),
     ("lading connection integration list --slug clearbit", "integrations"),
     ("lading connection integration list --has-extractors false", "integrations"),
+    ("lading connection integration list --category enrichment", "integrations"),
     ("lading connection integration get clearbit", "integration"),
     ("lading connection native-integration get", "nativeIntegration"),
     ("lading connection action search enrich company --limit 20", "actions"),
@@ -862,6 +882,26 @@ def test_ai_mcp_server_create_with_url() -> None:
     assert out["mcpServer"]["url"] == "http://127.0.0.1:9/mcp"
 
 
+def test_content_files_and_libraries(tmp_path: Path) -> None:
+    path = tmp_path / "playbook.md"
+    path.write_text("# Sales playbook\nCall first.\n", encoding="utf-8")
+    file = ok("lading content file upload --file-path <path>", {"<path>": str(path)})["file"]
+    keys(file, "uuid", "name")
+    f = {"<uuid>": file["uuid"]}
+    assert [x["uuid"] for x in ok("lading ai file list")["files"]] == [file["uuid"]]
+    assert ok("lading content file get <uuid>", f)["file"]["name"] == "playbook.md"
+    assert ok("lading content file update --uuid <uuid> --name Playbook", f)["file"]["name"] == "Playbook"
+    library = ok("lading content library create --name Docs --file-uuids <uuid>", f)["library"]
+    keys(library, "uuid", "name")
+    lib = {"<uuid>": library["uuid"]}
+    assert ok("lading content library get <uuid>", lib)["library"]["uuid"] == library["uuid"]
+    keys(ok("lading content library list --kind native"), "libraries")
+    assert ok("lading content library update --uuid <uuid> --name Handbook --file-uuids ''",
+              lib)["library"]["name"] == "Handbook"
+    assert ok("lading content library remove <uuid>", lib)["removed"] is True
+    assert ok("lading content file remove <uuid>", f)["removed"] is True
+
+
 # === Billing (analytics.md §7) ===================================================================
 
 BILLING_LINES = [
@@ -958,6 +998,15 @@ def test_whoami_tokens_users_roles_folders_reports_sessions() -> None:
     session = ok("lading workspaceManagement session upsert --session-id s-1 --title Work --summary Done "
                  "--finished")
     keys(session, "session")
+
+
+def test_doctor_and_subscription() -> None:
+    code, out = doc("lading doctor")
+    assert code in (0, 1)
+    keys(out, "version", "mode", "home", "database", "credentials", "apiReachable", "checks")
+    keys(ok("lading billing subscription get")["subscription"], "uuid", "workspaceUuid", "plan", "cadence",
+         "subscriptionStatus", "subscriptionAvailableCreditsCount", "subscriptionCreditsUsedCount")
+    keys(ok("lading billing subscription get-invoices"), "invoices")
 
 
 def test_version() -> None:
