@@ -902,6 +902,30 @@ def test_content_files_and_libraries(tmp_path: Path) -> None:
     assert ok("lading content file remove <uuid>", f)["removed"] is True
 
 
+@pytest.mark.xfail(reason=DEFAULTS_HELPER, strict=True)
+def test_ai_agent_update_with_release_settings() -> None:
+    agent = ok("lading ai agent create --name Researcher")["agent"]
+    ok("lading ai agent update --uuid <uuid> --language-model-slug gpt-4o --temperature 0.2",
+       {"<uuid>": agent["uuid"]})
+
+
+@pytest.mark.xfail(reason=DEFAULTS_HELPER, strict=True)
+def test_action_execute_an_agent_without_a_prompt() -> None:
+    """Seed: an action can "invoke an AI agent (kind: "agent")"; with no prompt in the config the
+    agent's instructions apply and the data is the user message."""
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", completion("Acme builds rockets."))
+        openai_connector(fake.url)
+        agent = ok("lading ai agent create --name Researcher")["agent"]
+        a = {"<uuid>": agent["uuid"]}
+        ok("lading ai release update-draft --agent-uuid <uuid> --system-prompt 'Describe the company.' "
+           "--language-model-slug gpt-4o", a)
+        ok("lading ai release deploy-draft --agent-uuid <uuid>", a)
+        out = ok("""cargo-ai orchestration action execute --action '{"kind":"agent","agentUuid":"<uuid>","config":{}}' \
+--data '{"domain":"acme.com"}' --wait-until-finished""", a)
+        assert out["run"]["status"] == "success"
+
+
 # === Billing (analytics.md §7) ===================================================================
 
 BILLING_LINES = [
@@ -1065,6 +1089,20 @@ def test_remote_mode_errors_carry_both(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LADING_TOKEN", "ldg_" + "x" * 43)
     code, out = doc("lading orchestration tool list")
     assert code == 4 and out["status"] == out["statusCode"], out
+
+
+@pytest.mark.embedded_only
+def test_unexpected_failure_carries_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's last line of defence (an exception no service expected): 500, nothing of the cause."""
+    import lading.cli.main as cli_main
+
+    def boom(*_args: Any) -> Any:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(cli_main, "_run_and_settle", boom)
+    code, out = doc("lading orchestration tool list")
+    assert code == 1 and "secret detail" not in str(out)
+    error_document(out, 500)
 
 
 @pytest.fixture
