@@ -19,11 +19,28 @@ query_app = typer.Typer(help="Read-only SQL over the workspace's models.", no_ar
                         context_settings=help_settings())
 
 
+def _the_sql(positional: str | None, option: str | None) -> str:
+    """The SQL given as the argument or as `--query` (the documents write `--query "<sql>"`), not both."""
+    from lading.domain.errors import UsageError
+
+    if positional is not None and option is not None:
+        raise UsageError("error: give the SQL once: as the argument or with --query, not both")
+    if positional is None and option is None:
+        raise UsageError("error: missing required argument 'sql' (or --query \"<sql>\")")
+    return positional if positional is not None else str(option)
+
+
+_SQL_HELP = "SELECT/WITH over <datasetSlug>.<modelSlug> tables (or give it with --query)."
+_QUERY_HELP = "The SQL, instead of the argument."
+
+
 @query_app.command("execute")
-def execute(sql: str = typer.Argument(..., help="SELECT/WITH over <datasetSlug>.<modelSlug> tables.")) -> None:
+def execute(positional: str = typer.Argument(None, metavar="SQL", help=_SQL_HELP),
+            option: str = typer.Option(None, "--query", help=_QUERY_HELP)) -> None:
     """Run read-only SQL (30 s limit, at most 10,000 rows)."""
     from lading.cli.remote import target
 
+    sql = _the_sql(positional, option)
     remote = target()
     if remote is None:
         from lading.cli.common import local_session
@@ -42,10 +59,13 @@ def execute(sql: str = typer.Argument(..., help="SELECT/WITH over <datasetSlug>.
 
 
 @query_app.command("download")
-def download(sql: str = typer.Argument(..., help="SELECT/WITH over <datasetSlug>.<modelSlug> tables."),
+def download(positional: str = typer.Argument(None, metavar="SQL", help=_SQL_HELP),
+             option: str = typer.Option(None, "--query", help=_QUERY_HELP),
              fmt: str = typer.Option("csv", "--format", help="csv or json.")) -> None:
     """The full result of a read-only query as a file: {"url": ...}."""
     from lading.cli.common import answer
+
+    sql = _the_sql(positional, option)
 
     result = answer("POST", "/storage/query/download", body={"query": sql, "format": fmt},
                     local=lambda s: query.download_query(s, sql, fmt=fmt))
