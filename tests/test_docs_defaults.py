@@ -20,12 +20,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+
 from ai_helpers import completion, openai_connector
+from api_server import refused
 from conftest import j, run_cli
 from fakes import Recorded, fake_provider
 from graphs import chain, end, new_uuid, node, start
 
 UNKNOWN = "5f0c8a55-8a2b-4e0c-9d7e-1c9a33b2f001"
+ICON = {"color": "blue", "face": "🔎"}
 
 
 def ok(*args: str) -> Any:
@@ -236,3 +240,57 @@ def test_agent_action_errors() -> None:
     assert out["reason"] == "agentNotFound"
     out = fails("orchestration", "action", "execute", "--action", j({"kind": "agent"}), "--data", "{}")
     assert out["reason"] == "invalidData" and "agentUuid" in out["errorMessage"]
+
+
+# --- the same rules through the API (a real server, workspaces alpha and beta) -----------------------
+
+
+def _ok(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_api_routes_take_the_same_defaults(api_server: Any) -> None:
+    alpha, beta = api_server.client("alpha"), api_server.client("beta")
+    mine = _ok(alpha.post("/ai/agents", json={"name": "Mine", "icon": ICON, "systemPrompt": "Be brief.",
+                                             "temperature": 0.1, "languageModelSlug": "gpt-4o-mini"}))["agent"]["uuid"]
+    theirs = _ok(beta.post("/ai/agents", json={"name": "Theirs", "icon": ICON}))["agent"]["uuid"]
+    release = _ok(alpha.get("/ai/releases/draft", params={"agentUuid": mine}))["release"]
+    assert (release["systemPrompt"], release["temperature"], release["languageModelSlug"]) == (
+        "Be brief.", 0.1, "gpt-4o-mini")
+    agent = _ok(alpha.put(f"/ai/agents/{mine}", json={"temperature": 0.6, "name": "Mine too"}))["agent"]
+    assert agent["name"] == "Mine too"
+    assert _ok(alpha.get("/ai/releases/draft", params={"agentUuid": mine}))["release"]["temperature"] == 0.6
+    refused(alpha.post("/ai/agents", json={"name": "Bad", "icon": ICON, "temperature": "hot"}), 400, "invalidData")
+    refused(alpha.put(f"/ai/agents/{theirs}", json={"temperature": 0.5}), 404, "agentNotFound")
+
+    # Memories: no scope = everything alpha may see, never beta's.
+    _ok(alpha.post("/ai/memories", json={"scope": "agent", "agentUuid": mine, "content": "alpha agent fact"}))
+    _ok(alpha.post("/ai/memories", json={"scope": "user", "content": "alpha user fact"}))
+    _ok(beta.post("/ai/memories", json={"scope": "agent", "agentUuid": theirs, "content": "beta fact"}))
+    listed = {m["content"] for m in _ok(alpha.get("/ai/memories/list"))["memories"]}
+    assert {"alpha agent fact", "alpha user fact"} <= listed and "beta fact" not in listed
+    listed = {m["content"] for m in _ok(alpha.get("/ai/memories/list", params={"agentUuid": mine}))["memories"]}
+    assert {"alpha agent fact", "alpha user fact"} <= listed
+    scoped = _ok(alpha.get("/ai/memories/list", params={"scope": "agent", "agentUuid": mine}))["memories"]
+    assert [m["content"] for m in scoped] == ["alpha agent fact"]
+    refused(alpha.get("/ai/memories/list", params={"agentUuid": theirs}), 404, "agentNotFound")
+    refused(alpha.get("/ai/memories/list", params={"scope": "agent"}), 400, "invalidPayload")
+
+    # Usage units by their short names.
+    for alias, unit in (("credits", "billing.credits"), ("executions", "orchestration.executions"),
+                        ("records", "storage.records")):
+        assert _ok(alpha.get("/billing/usage/metrics", params={"unit": alias})) == _ok(
+            alpha.get("/billing/usage/metrics", params={"unit": unit}))
+    refused(alpha.get("/billing/usage/metrics", params={"unit": "dollars"}), 400, "invalidUnit")
+
+    # A node executed as given.
+    answer = _ok(alpha.post("/orchestration/nodes/execute", json={"node": BRANCH, "data": {"employees": 500}}))
+    assert answer["status"] == "success" and answer["data"] == {"condition": True} and answer["childIndex"] == 0
+    beta_wf = api_server.lading("orchestration", "tool", "create", "--name", "B", workspace="beta")["tool"][
+        "workflowUuid"]
+    refused(alpha.post("/orchestration/nodes/execute", json={"node": BRANCH, "workflowUuid": beta_wf}), 404,
+            "workflowNotFound")
+    refused(alpha.post("/orchestration/nodes/execute", json={"node": BRANCH, "workflowUuid": UNKNOWN}), 404,
+            "workflowNotFound")
+    refused(alpha.post("/orchestration/nodes/execute", json={"data": {}}), 400, "invalidPayload")

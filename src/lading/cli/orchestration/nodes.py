@@ -61,6 +61,10 @@ def execute(
 
     With --release-uuid the node must be one of that release's nodes; without it the node is executed as
     given. Without --computed-config its config is computed first, as `node compute` would."""
+    from lading.domain.errors import UsageError
+
+    if release_uuid is not None and not workflow_uuid:  # a usage error before any request, as embedded
+        raise UsageError("error: --release-uuid needs --workflow-uuid (the workflow the release belongs to)")
     fields = {"workflow_uuid": workflow_uuid, "release_uuid": release_uuid, "node": parse_json_flag("--node", node),
               "computed_config": parse_json_flag("--computed-config", computed_config),
               "context": parse_json_flag("--context", context), "data": parse_json_flag("--data", data)}
