@@ -27,7 +27,7 @@ class NodeCompute(Body):
 
 
 class NodeExecute(Body):
-    # Only `node` is required (O §2.11, revised): without releaseUuid the node runs as given, without
+    # Only `node` is required (O §3.10, revised): without releaseUuid the node runs as given, without
     # computedConfig its config is resolved against the context, `data` is the start node's output.
     node: Any
     workflow_uuid: str | None = None

@@ -160,6 +160,7 @@ def _update_release(session: Session, uuid: str, values: dict[str, Any], release
             require_folder(conn, session.workspace_uuid, values["folder_uuid"], "agent")
         deployed = repo.release_with_status(conn, session.workspace_uuid, row.uuid, "deployed") is not None
     if deployed:
+        releases.get_draft(session, row.uuid)  # opened first when missing (a copy of the deployed release)
         releases.deploy_draft(session, row.uuid, release)
     else:
         releases.update_draft(session, row.uuid, release)
