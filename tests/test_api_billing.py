@@ -119,7 +119,7 @@ def test_usage_metrics_over_http_match_the_cli(api_server: Any, activity: dict[s
     ({"from": "2025-13-01", "to": "2025-12-31"}, "invalidDate"),
     ({"from": "2025-02-01", "to": "2025-01-01"}, "invalidDateRange"),
     ({"from": "2024-01-01", "to": "2025-06-01"}, "invalidDateRange"),
-    ({"from": "2025-01-01", "to": "2025-01-02", "unit": "credits"}, "invalidUnit"),
+    ({"from": "2025-01-01", "to": "2025-01-02", "unit": "dollars"}, "invalidUnit"),
     ({"from": "2025-01-01", "to": "2025-01-02", "groupBy": "play_uuid"}, "invalidGroupBy"),
     ({"from": "2025-01-01", "to": "2025-01-02", "colour": "red"}, "invalidPayload"),
 ])

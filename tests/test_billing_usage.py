@@ -124,7 +124,7 @@ def test_other_workspace_usage_is_never_counted(stores: tuple[Filled, Filled]) -
     (("--from", "yesterday", "--to", "2025-01-01"), "YYYY-MM-DD"),
     (("--from", "2025-02-01", "--to", "2025-01-01"), "later"),
     (("--from", "2024-01-01", "--to", "2025-06-01"), "366"),
-    (("--from", "2025-01-01", "--to", "2025-01-02", "--unit", "credits"),
+    (("--from", "2025-01-01", "--to", "2025-01-02", "--unit", "dollars"),
      "billing.credits, orchestration.executions, storage.records"),
     (("--from", "2025-01-01", "--to", "2025-01-02", "--group-by", "play_uuid"), "workflow_uuid"),
 ])

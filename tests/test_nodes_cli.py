@@ -77,8 +77,12 @@ def test_execute_one_node_of_a_release() -> None:
     assert code == 0
     assert out["output"] == {"condition": False}
     assert out["execution"]["nodeChildIndex"] == 1 and out["execution"]["status"] == "success"
+    # Without --computed-config the node's own config is computed against the context (issue 19).
     code, out = run_cli("orchestration", "node", "execute", "--workflow-uuid", wf, "--release-uuid",
                         rel["release"]["uuid"], "--node", j(nodes[1]))
+    assert code == 0 and out["execution"]["nodeSlug"] == nodes[1]["slug"], out
+    code, out = run_cli("orchestration", "node", "execute", "--workflow-uuid", wf, "--release-uuid",
+                        rel["release"]["uuid"])
     assert code == 2 and "required option" in out["errorMessage"]
 
 

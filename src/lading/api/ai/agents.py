@@ -36,7 +36,37 @@ class AgentList(Query):
     offset: int = 0
 
 
-class AgentCreate(Body):
+class ReleaseSettings(Body):
+    """The release fields `agent create|update` take as `release update-draft` does (C §2.1, revised)."""
+
+    actions: Any = None
+    mcp_clients: Any = None
+    resources: Any = None
+    capabilities: Any = None
+    suggested_actions: Any = None
+    system_prompt: Any = None
+    with_reasoning: Any = None
+    temperature: Any = None
+    max_steps: Any = None
+    integration_slug: Any = None
+    connector_uuid: Any = None
+    language_model_slug: Any = None
+    output: Any = None
+    heartbeat: Any = None
+    options: Any = None
+
+
+RELEASE_FIELDS = tuple(ReleaseSettings.model_fields)
+
+
+def _release(given: dict[str, Any]) -> dict[str, Any]:
+    """Take the release fields out of the fields sent, in the release's own (camelCase) names."""
+    from pydantic.alias_generators import to_camel
+
+    return {to_camel(name): given.pop(name) for name in RELEASE_FIELDS if name in given}
+
+
+class AgentCreate(ReleaseSettings):
     name: Any
     icon: AgentIcon | None = None
     description: str | None = None
@@ -45,7 +75,7 @@ class AgentCreate(Body):
     template_slug: str | None = None
 
 
-class AgentUpdate(Body):
+class AgentUpdate(ReleaseSettings):
     name: Any = None
     icon: AgentIcon | None = None
     description: str | None = None
@@ -89,7 +119,8 @@ def create_agent(body: AgentCreate, session: Caller) -> dict[str, Any]:
     given = body.given()
     given.pop("triggers", None)
     given.pop("icon", None)
-    return agents.create(session, **given, **_icon(body.icon))
+    release = _release(given)
+    return agents.create(session, **given, **_icon(body.icon), release=release)
 
 
 @router.put("/{uuid}", summary="agent.update (omitted fields keep their value)", **answers(schemas.AgentAnswer))
@@ -100,7 +131,8 @@ def update_agent(uuid: str, body: AgentUpdate, session: Caller) -> dict[str, Any
     given.pop("icon", None)
     if "template" in given:
         given["template_slug"] = _template_slug(given.pop("template"))
-    return agents.update(session, uuid, **given, **_icon(body.icon))
+    release = _release(given)
+    return agents.update(session, uuid, **given, **_icon(body.icon), release=release)
 
 
 @router.delete("/{uuid}", summary="agent.remove (its chats stay readable)", **answers(Removed))

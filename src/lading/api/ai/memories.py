@@ -27,13 +27,19 @@ class MemoryScope(Query):
     agent_uuid: str | None = None
 
 
+class MemoryListQuery(Query):
+    # No scope: every memory the caller may see; with agentUuid alone, what that agent reads (C §2.11).
+    scope: str | None = None
+    agent_uuid: str | None = None
+
+
 class MemoryWrite(Body):
     content: str
     scope: str
     agent_uuid: str | None = None
 
 
-def _scoped(scope: str, agent_uuid: str | None) -> tuple[str, str | None]:
+def _scoped(scope: Any, agent_uuid: str | None) -> tuple[Any, str | None]:
     """`scope=agent` needs `agentUuid` (400 `invalidPayload` naming it; the CLI says so as a usage error)."""
     if scope == "agent" and not agent_uuid:
         raise ValidationError("invalidPayload: agentUuid: required with scope agent", reason="invalidPayload",
@@ -46,9 +52,11 @@ class RemovedMemory(Shape):
     removed: bool
 
 
-@router.get("/list", summary="memory.list: one scope's memories, most recently written first",
-            **answers(schemas.MemoryList), openapi_extra=query_parameters(MemoryScope))
-def list_memories(session: Caller, params: Annotated[MemoryScope, Depends(query(MemoryScope))]) -> dict[str, Any]:
+@router.get("/list", summary="memory.list: one scope's memories, or without scope every memory the caller may "
+            "see (with agentUuid: that agent's, the workspace's and the caller's)",
+            **answers(schemas.MemoryList), openapi_extra=query_parameters(MemoryListQuery))
+def list_memories(session: Caller,
+                  params: Annotated[MemoryListQuery, Depends(query(MemoryListQuery))]) -> dict[str, Any]:
     scope, agent_uuid = _scoped(params.scope, params.agent_uuid)
     return memories.list_memories(session, scope=scope, agent_uuid=agent_uuid)
 

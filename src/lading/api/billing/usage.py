@@ -23,7 +23,8 @@ class MetricsQuery(Query):
                                   "default: the first day of the current UTC month.")
     date_to: str | None = Field(None, alias="to", description="Last UTC day, YYYY-MM-DD (inclusive); "
                                 "default: the last day of the current UTC month.")
-    unit: str | None = Field(None, description="billing.credits, orchestration.executions or storage.records.")
+    unit: str | None = Field(None, description="billing.credits, orchestration.executions or storage.records "
+                                               "(or credits, executions, records).")
     group_by: str | None = Field(None, description="integration_slug, connector_uuid, model_uuid, workflow_uuid "
                                                    "or agent_uuid.")
     workflow_uuid: str | None = None

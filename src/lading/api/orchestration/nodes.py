@@ -27,12 +27,15 @@ class NodeCompute(Body):
 
 
 class NodeExecute(Body):
-    workflow_uuid: str
-    release_uuid: str
+    # Only `node` is required (O §3.10, revised): without releaseUuid the node runs as given, without
+    # computedConfig its config is resolved against the context, `data` is the start node's output.
     node: Any
-    computed_config: Any
-    context: Any
+    workflow_uuid: str | None = None
+    release_uuid: str | None = None
+    computed_config: Any = None
+    context: Any = None
     group_context: dict[str, Any] | None = None
+    data: Any = None
 
 
 def _with_group(context: Any, group_context: dict[str, Any] | None) -> Any:
@@ -57,7 +60,10 @@ def compute(body: NodeCompute, session: Caller) -> dict[str, Any]:
 @router.post("/execute", summary="node.execute: one node run for real; a NodeExecution (200 on failure too)",
              **answers(schemas.NodeExecution))
 def execute(body: NodeExecute, session: Caller) -> dict[str, Any]:
+    context = body.context
+    if body.group_context is not None and context is None:
+        context = {"nodes": {}}
     result = nodes.execute(session, workflow_uuid=body.workflow_uuid, release_uuid=body.release_uuid, node=body.node,
-                           computed_config=body.computed_config,
-                           context=_with_group(body.context, body.group_context))
+                           computed_config=body.computed_config, context=_with_group(context, body.group_context),
+                           data=body.data)
     return nodes.as_node_execution(result)

@@ -8,7 +8,9 @@ import typer
 
 from lading.cli._lazy import lazy_module
 from lading.cli.ai._remote import present
-from lading.cli.common import answer, help_settings
+from lading.cli.ai.releases import _FIELDS as RELEASE_FIELDS
+from lading.cli.ai.releases import _changes as release_changes
+from lading.cli.common import answer, help_settings, shared_flags
 from lading.cli.output import emit
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ def get(uuid: str = typer.Argument(...)) -> None:
 
 
 @agent_app.command("create")
+@shared_flags("release", RELEASE_FIELDS, build=release_changes)
 def create(
     name: str = typer.Option(..., "--name"),
     icon_color: str = typer.Option(None, "--icon-color", help=COLORS_HELP),
@@ -47,18 +50,23 @@ def create(
     folder_uuid: str = typer.Option(None, "--folder-uuid"),
     template_slug: str = typer.Option(None, "--template-slug",
                                       help="Start the draft from this AI template (`ai template list`)."),
+    *, release: dict[str, Any],
 ) -> None:
-    """Create an agent and its first draft release (empty, or copied from --template-slug)."""
+    """Create an agent and its first draft release (empty, or copied from --template-slug).
+
+    The release flags (--system-prompt, --language-model-slug, --temperature, …, as `ai release update-draft`
+    takes them) seed that draft; the agent answers with its draft until a release is deployed."""
     icon = present(color=icon_color, face=icon_face)
-    body = present(name=name, icon=icon or None, description=description, folderUuid=folder_uuid,
-                   templateSlug=template_slug)
+    body = {**present(name=name, icon=icon or None, description=description, folderUuid=folder_uuid,
+                      templateSlug=template_slug), **release}
     emit(answer("POST", "/ai/agents", body=body,
                 local=lambda s: agents.create(s, name=name, icon_color=icon_color, icon_face=icon_face,
                                               description=description, folder_uuid=folder_uuid,
-                                              template_slug=template_slug)))
+                                              template_slug=template_slug, release=release)))
 
 
 @agent_app.command("update")
+@shared_flags("release", RELEASE_FIELDS, build=release_changes)
 def update(
     uuid_arg: str = typer.Argument(None, metavar="[UUID]"),
     uuid: str = typer.Option(None, "--uuid", help="The agent (required; may be given positionally)."),
@@ -67,8 +75,14 @@ def update(
     icon_color: str = typer.Option(None, "--icon-color", help=COLORS_HELP),
     icon_face: str = typer.Option(None, "--icon-face", help="An emoji."),
     folder_uuid: str = typer.Option(None, "--folder-uuid", help="`null` moves the agent to the root."),
+    *, release: dict[str, Any],
 ) -> None:
-    """Change an agent's name, description, icon or folder (omitted flags keep their value)."""
+    """Change an agent's name, description, icon or folder, or its release settings (omitted flags keep
+    their value).
+
+    The release flags (--system-prompt, --language-model-slug, --temperature, …, as `ai release update-draft`
+    takes them) change the agent's draft; when the agent has a deployed release, the draft (with any other
+    pending edit) is deployed at once, so the agent's next message uses the new settings."""
     from lading.domain.errors import UsageError
 
     target = uuid or uuid_arg
@@ -80,8 +94,9 @@ def update(
         changes["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
     icon = present(color=icon_color, face=icon_face)
     body = {**present(name=name, description=description, icon=icon or None),
-            **({"folderUuid": changes["folder_uuid"]} if "folder_uuid" in changes else {})}
-    emit(answer("PUT", f"/ai/agents/{target}", body=body, local=lambda s: agents.update(s, target, **changes)))
+            **({"folderUuid": changes["folder_uuid"]} if "folder_uuid" in changes else {}), **release}
+    emit(answer("PUT", f"/ai/agents/{target}", body=body,
+                local=lambda s: agents.update(s, target, **changes, release=release)))
 
 
 @agent_app.command("remove")

@@ -22,9 +22,14 @@ memory_app = typer.Typer(help="Memories kept between conversations: the workspac
 _SCOPE = typer.Option(..., "--scope", help="workspace (shared), user (yours) or agent (one agent's; needs "
                                            "--agent-uuid).")
 _AGENT = typer.Option(None, "--agent-uuid", help="The agent whose memories these are (--scope agent only).")
+_LIST_SCOPE = typer.Option(None, "--scope", help="workspace (shared), user (yours) or agent (one agent's; needs "
+                                                 "--agent-uuid). Default: every memory you may see.")
+_LIST_AGENT = typer.Option(None, "--agent-uuid", help="With --scope agent: that agent's memories. Without "
+                                                      "--scope: what the agent reads when talking to you (its "
+                                                      "own, the workspace's and yours).")
 
 
-def _scope_query(scope: str, agent_uuid: str | None) -> dict[str, str | None]:
+def _scope_query(scope: str | None, agent_uuid: str | None) -> dict[str, str | None]:
     """`--scope agent` needs `--agent-uuid`: a usage error here, before any request (as embedded)."""
     from lading.domain.errors import UsageError
 
@@ -34,8 +39,10 @@ def _scope_query(scope: str, agent_uuid: str | None) -> dict[str, str | None]:
 
 
 @memory_app.command("list")
-def list_memories(scope: str = _SCOPE, agent_uuid: str = _AGENT) -> None:
-    """List one scope's memories, most recently written first."""
+def list_memories(scope: str = _LIST_SCOPE, agent_uuid: str = _LIST_AGENT) -> None:
+    """List memories, most recently written first: one scope's, or without --scope every memory you may see
+    (the workspace's, yours and every agent's; with --agent-uuid, that agent's plus the workspace's and
+    yours)."""
     emit(answer("GET", "/ai/memories/list", query=_scope_query(scope, agent_uuid),
                 local=lambda s: memories.list_memories(s, scope=scope, agent_uuid=agent_uuid)))
 

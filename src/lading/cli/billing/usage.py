@@ -24,7 +24,8 @@ def get_metrics(
                                    "(default: the first day of the current UTC month)."),
     date_to: str = typer.Option(None, "--to", help="Last UTC day, YYYY-MM-DD, inclusive "
                                  "(default: the last day of the current UTC month)."),
-    unit: str = typer.Option(None, "--unit", help="billing.credits, orchestration.executions or storage.records."),
+    unit: str = typer.Option(None, "--unit", help="billing.credits, orchestration.executions or storage.records "
+                                                  "(or credits, executions, records)."),
     group_by: str = typer.Option(None, "--group-by", help="workflow_uuid, connector_uuid, model_uuid, "
                                  "integration_slug or agent_uuid."),
     workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="Only usage of this workflow."),

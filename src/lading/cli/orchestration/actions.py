@@ -56,7 +56,10 @@ def execute(
     data: str = typer.Option(None, "--data", help="The inputs (JSON object). Default {}."),
     wait: bool = WAIT_FOR_RUN, polling_interval: int = POLLING_INTERVAL,
 ) -> None:
-    """Run one action over one input (`start → action → end`); prints the run."""
+    """Run one action over one input (`start → action → end`); prints the run.
+
+    An agent action (`{"kind":"agent","agentUuid":…}`) answers with the agent's release (deployed, else its
+    draft): the user message is --data's "prompt", else its "message", else the whole --data as JSON."""
     from lading.cli.remote import target
 
     parsed, inputs = _action(action), parse_json_flag("--data", data)

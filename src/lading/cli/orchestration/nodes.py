@@ -46,18 +46,32 @@ def compute(
 
 @node_app.command("execute")
 def execute(
-    workflow_uuid: str = typer.Option(..., "--workflow-uuid"),
-    release_uuid: str = typer.Option(..., "--release-uuid"),
-    node: str = typer.Option(..., "--node"),
-    computed_config: str = typer.Option(..., "--computed-config"),
-    context: str = typer.Option(..., "--context"),
+    node: str = typer.Option(..., "--node", help="The node to run (JSON object, @file or -)."),
+    workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="The workflow the node belongs to "
+                                      "(required with --release-uuid)."),
+    release_uuid: str = typer.Option(None, "--release-uuid", help="Check that the node is one of this release's "
+                                     "nodes. Omitted: the node is executed as given."),
+    computed_config: str = typer.Option(None, "--computed-config", help="The node's inputs (as `node compute` "
+                                        "prints them). Omitted: the node's config resolved against the context."),
+    context: str = typer.Option(None, "--context", help='{"nodes":{<slug>:{…}}, "parentNodes":{…}} '
+                                "(default: nothing upstream)."),
+    data: str = typer.Option(None, "--data", help="The run's input (JSON object), read as nodes.start."),
 ) -> None:
-    """Run one node of a workflow for real with a computed config (debugging; creates no run)."""
+    """Run one node for real (provider call, credits; debugging, creates no run).
+
+    With --release-uuid the node must be one of that release's nodes; without it the node is executed as
+    given. Without --computed-config its config is computed first, as `node compute` would."""
+    from lading.domain.errors import UsageError
+
+    if release_uuid is not None and not workflow_uuid:  # a usage error before any request, as embedded
+        raise UsageError("error: --release-uuid needs --workflow-uuid (the workflow the release belongs to)")
     fields = {"workflow_uuid": workflow_uuid, "release_uuid": release_uuid, "node": parse_json_flag("--node", node),
               "computed_config": parse_json_flag("--computed-config", computed_config),
-              "context": parse_json_flag("--context", context)}
-    body = {"workflowUuid": workflow_uuid, "releaseUuid": release_uuid, "node": fields["node"],
-            "computedConfig": fields["computed_config"], "context": fields["context"]}
+              "context": parse_json_flag("--context", context), "data": parse_json_flag("--data", data)}
+    body = {key: value for key, value in {
+        "workflowUuid": workflow_uuid, "releaseUuid": release_uuid, "node": fields["node"],
+        "computedConfig": fields["computed_config"], "context": fields["context"], "data": fields["data"]}.items()
+        if value is not None}
     # Over HTTP the answer is the client's NodeExecution; the CLI prints its own `{execution, output}`.
     execution = answer("POST", "/orchestration/nodes/execute", body=body,
                        local=lambda s: svc.as_node_execution(svc.execute(s, **fields)))

@@ -4,6 +4,12 @@ An agent is a name, an icon and a folder; what it does lives in its releases (`a
 an agent also creates its first draft (empty, or copied from a template), so `release get-draft`,
 chats on the draft and `deploy-draft` work at once. A removed agent disappears from every agent and
 release command (`agentNotFound`); its rows stay, so its chats remain readable.
+
+`create` and `update` also take the release settings (`release`: systemPrompt, languageModelSlug,
+temperature, …, as `release update-draft` takes them), as Cargo's documents type them on `agent
+create|update`. On create they seed the first draft. On update they change the draft and, when the
+agent has a deployed release, deploy it, so the agent's next message uses them whichever release it
+runs on (an agent never deployed already answers with its draft).
 """
 
 from __future__ import annotations
@@ -77,9 +83,11 @@ def get(session: Session, uuid: str) -> dict[str, Any]:
 
 def create(session: Session, *, name: str, icon_color: str | None = None, icon_face: str | None = None,
            description: str | None = None, folder_uuid: str | None = None,
-           template_slug: str | None = None) -> dict[str, Any]:
-    """The agent and its first draft (version "1"): empty, or the template's configuration."""
+           template_slug: str | None = None, release: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The agent and its first draft (version "1"): empty, or the template's configuration, with the
+    release settings given in `release` applied on top (checked before anything is written)."""
     from lading.ai.templates import get_template, release_config_of
+    from lading.services.ai.releases import seal_mcp_clients
 
     config = default_release_config()
     color, face = icons.DEFAULT_COLOR, icons.DEFAULT_FACE
@@ -90,6 +98,8 @@ def create(session: Session, *, name: str, icon_color: str | None = None, icon_f
         config = apply_changes(config, release_config_of(template))
         color, face = template["icon"]["color"], template["icon"]["face"]
         description = description if description is not None else template["description"]
+    if release:
+        config = apply_changes(config, release)
     values = {"uuid": str(uuidlib.uuid4()), "name": inputs.object_name(name), "description": description,
               "icon_color": icons.check_color(icon_color) if icon_color is not None else color,
               "icon_face": icons.check_face(icon_face) if icon_face is not None else face,
@@ -100,6 +110,8 @@ def create(session: Session, *, name: str, icon_color: str | None = None, icon_f
     with session.db.write() as conn:
         values["folder_uuid"] = require_folder(conn, ws, values["folder_uuid"], "agent")
         repo.insert_agent(conn, ws, {**values, "created_at": now, "updated_at": now})
+        if release and "mcpClients" in release:
+            config = seal_mcp_clients(session, str(values["uuid"]), {}, config)
         repo.insert_release(conn, ws, {"uuid": str(uuidlib.uuid4()), "agent_uuid": values["uuid"], "version": "1",
                                        "status": "draft", "description": None, "parent_uuid": None,
                                        "config": config, "deployed_at": None, "created_at": now,
@@ -109,9 +121,10 @@ def create(session: Session, *, name: str, icon_color: str | None = None, icon_f
 
 def update(session: Session, uuid: str, *, name: Any = _UNSET, description: Any = _UNSET,
            icon_color: Any = _UNSET, icon_face: Any = _UNSET, folder_uuid: Any = _UNSET,
-           template_slug: Any = _UNSET) -> dict[str, Any]:
+           template_slug: Any = _UNSET, release: dict[str, Any] | None = None) -> dict[str, Any]:
     """Only the given fields change; `folder_uuid=None` moves the agent to the root, `template_slug=None`
-    forgets the template it came from (the releases keep what was copied)."""
+    forgets the template it came from (the releases keep what was copied). Release settings (`release`)
+    change the draft, deployed at once when the agent has a deployed release (see the module's doc)."""
     values: dict[str, Any] = {}
     if template_slug is not _UNSET:
         values["template_slug"] = _template_slug(session, template_slug)
@@ -125,6 +138,8 @@ def update(session: Session, uuid: str, *, name: Any = _UNSET, description: Any 
         values["icon_face"] = icons.check_face(icon_face)
     if folder_uuid is not _UNSET:
         values["folder_uuid"] = inputs.folder_uuid(folder_uuid)
+    if release:
+        _update_release(session, uuid, values, release)
     with session.db.write() as conn:
         row = require_agent(session, conn, uuid)
         if "folder_uuid" in values:
@@ -132,6 +147,23 @@ def update(session: Session, uuid: str, *, name: Any = _UNSET, description: Any 
         if values:
             repo.update_agent(conn, session.workspace_uuid, row.uuid, {**values, "updated_at": utcnow()})
         return {"agent": _present(session, conn, require_agent(session, conn, row.uuid))}
+
+
+def _update_release(session: Session, uuid: str, values: dict[str, Any], release: dict[str, Any]) -> None:
+    """The release settings of `agent update`: every other change is checked first (agent, folder), so a
+    refused update writes nothing; the release edit (and deploy) is one transaction of its own."""
+    from lading.services.ai import releases
+
+    with session.db.read() as conn:
+        row = require_agent(session, conn, uuid)
+        if "folder_uuid" in values:
+            require_folder(conn, session.workspace_uuid, values["folder_uuid"], "agent")
+        deployed = repo.release_with_status(conn, session.workspace_uuid, row.uuid, "deployed") is not None
+    if deployed:
+        releases.get_draft(session, row.uuid)  # opened first when missing (a copy of the deployed release)
+        releases.deploy_draft(session, row.uuid, release)
+    else:
+        releases.update_draft(session, row.uuid, release)
 
 
 def remove(session: Session, uuid: str) -> dict[str, Any]:

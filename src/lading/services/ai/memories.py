@@ -82,10 +82,22 @@ def _require(session: Session, conn: Any, mem0_id: str | None, place: tuple[str,
 # --- commands -----------------------------------------------------------------------------------------
 
 
-def list_memories(session: Session, *, scope: str, agent_uuid: str | None = None) -> dict[str, Any]:
+def list_memories(session: Session, *, scope: str | None = None, agent_uuid: str | None = None) -> dict[str, Any]:
+    """One scope's memories; without a scope, every memory the caller may see (the workspace's, the
+    caller's own and every agent's), or with `agent_uuid` alone what that agent reads when talking to
+    the caller (its own, the workspace's and the caller's). Most recently written first."""
     with session.db.read() as conn:
-        scope, agent, user = _place(session, conn, scope, agent_uuid)
-        rows = repo.list_memories(conn, session.workspace_uuid, scope=scope, agent_uuid=agent, user_uuid=user)
+        if scope is None:
+            if agent_uuid:
+                if agent_repo.get_agent(conn, session.workspace_uuid, agent_uuid) is None:
+                    raise NotFoundError("Agent not found", reason="agentNotFound")
+                rows = repo.relevant_memories(conn, session.workspace_uuid, agent_uuid=agent_uuid,
+                                              user_uuid=session.user_uuid, limit=None)
+            else:
+                rows = repo.visible_memories(conn, session.workspace_uuid, user_uuid=session.user_uuid)
+        else:
+            scope, agent, user = _place(session, conn, scope, agent_uuid)
+            rows = repo.list_memories(conn, session.workspace_uuid, scope=scope, agent_uuid=agent, user_uuid=user)
     return {"memories": [Memory.of(r).dump() for r in rows]}
 
 

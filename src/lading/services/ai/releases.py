@@ -155,6 +155,11 @@ def _seal(session: Session, agent_uuid: str, old: dict[str, Any], new: dict[str,
     return {**new, "mcpClients": clients}
 
 
+def seal_mcp_clients(session: Session, agent_uuid: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`_seal` for a draft written elsewhere (`agent create` with `--mcp-clients`)."""
+    return _seal(session, agent_uuid, old, new)
+
+
 def unseal_mcp_authentication(session: Session, agent_uuid: str, client: dict[str, Any]) -> dict[str, Any] | None:
     """The plain `{"issuedAt","accessToken"}` of a stored MCP client, for the call to its server."""
     from lading.integrations._vault import decrypt

@@ -12,6 +12,23 @@ from lading.services.billing import shapes
 from lading.services.session import Session
 
 MAX_DAYS = 366
+# The short unit names Cargo's documents use (A §7.1), read as the canonical unit; answers name the
+# canonical unit only (its slugs), so an alias changes nothing but what may be typed.
+UNIT_ALIASES = {"credits": "billing.credits", "executions": "orchestration.executions", "records": "storage.records"}
+
+
+def canonical_unit(unit: str | None) -> str | None:
+    """`--unit` as one of the three units (an alias read as its unit); anything else is `invalidUnit`."""
+    from lading.analytics.usage import UNITS
+
+    if unit is None:
+        return None
+    chosen = UNIT_ALIASES.get(unit.strip().lower(), unit) if isinstance(unit, str) else unit
+    if chosen not in UNITS:
+        aliases = ", ".join(UNIT_ALIASES)
+        raise ValidationError(f"unknown unit {shown(unit)}; use one of {', '.join(UNITS)} (or {aliases})",
+                              reason="invalidUnit")
+    return chosen
 
 
 def _day(flag: str, value: str) -> date:
@@ -52,7 +69,7 @@ def get_metrics(session: Session, *, date_from: str | None, date_to: str | None,
                 group_by: str | None = None, workflow_uuid: str | None = None, model_uuid: str | None = None,
                 connector_uuid: str | None = None, integration_slug: str | None = None, slug: str | None = None,
                 agent_uuid: str | None = None) -> dict[str, Any]:
-    from lading.analytics.usage import GROUP_BY, UNITS, UsageFilter
+    from lading.analytics.usage import GROUP_BY, UsageFilter
     from lading.analytics.usage import usage_metrics as usage_per_day
 
     # Billing is for workspace admins only (spec §7), on every face: a member's token is `forbidden`;
@@ -63,8 +80,7 @@ def get_metrics(session: Session, *, date_from: str | None, date_to: str | None,
         raise ValidationError("--from must not be later than --to", reason="invalidDateRange")
     if (end - start).days + 1 > MAX_DAYS:
         raise ValidationError(f"the range may cover at most {MAX_DAYS} days", reason="invalidDateRange")
-    if unit is not None and unit not in UNITS:
-        raise ValidationError(f"unknown unit {shown(unit)}; use one of {', '.join(UNITS)}", reason="invalidUnit")
+    unit = canonical_unit(unit)
     if group_by is not None and group_by not in GROUP_BY:
         raise ValidationError(f"unknown --group-by {shown(group_by)}; use one of {', '.join(GROUP_BY)}",
                               reason="invalidGroupBy")

@@ -8,6 +8,10 @@ into the action node's config as is, so it may itself be an expression; a field 
 from the record as `{{nodes.start.<field>}}`. `_id` is the record id, never an input.
 The end node projects the action output's top-level keys (those of `get-output-schema`), so the
 run output has the action's shape; the full output is always `runContext.action`.
+
+An `agent` action answers one user message with the agent's release (deployed, else its draft; its
+system prompt is the instructions): the data's `prompt`, else its `message`, else the data itself as
+JSON (Cargo's documents pass plain records to an agent and let its instructions say what to do).
 """
 
 from __future__ import annotations
@@ -191,14 +195,18 @@ def _agent_target(session: Session, action: dict[str, Any]) -> Target:
         agent = ai_repo.get_agent(conn, ws, agent_uuid) if agent_uuid else None
         if agent is None:
             raise NotFoundError("Agent not found", reason="agentNotFound")
+        pinned = release_uuid
         if release is None:
             release = ai_repo.release_with_status(conn, ws, agent.uuid, "deployed")
-            if release is None:
-                raise NotFoundError(f"the agent '{agent.name}' has no deployed release; deploy its draft first",
-                                    reason="deployedReleaseNotFound")
+        if release is None:  # never deployed: the agent answers with its draft, as its chats do
+            release = ai_repo.release_with_status(conn, ws, agent.uuid, "draft")
+            pinned = release.uuid if release is not None else None
+        if release is None:
+            raise NotFoundError(f"the agent '{agent.name}' has no deployed or draft release",
+                                reason="deployedReleaseNotFound")
     fields: dict[str, Any] = {"agentUuid": agent.uuid}
-    if release_uuid:
-        fields["releaseUuid"] = release_uuid
+    if pinned:
+        fields["releaseUuid"] = pinned
     return Target("agent", fields, output=(release.config or {}).get("output"))
 
 
@@ -321,10 +329,30 @@ def graph_node(slug: str, y: int, children: list[Any], **fields: Any) -> dict[st
             "fallbackOnFailure": False, "position": {"x": 0, "y": y}}
 
 
+# Data keys of an agent action that configure the step rather than say something to the agent.
+_AGENT_SETTINGS = ("output",)
+
+
+def agent_prompt(config: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """An agent action's config with its user message as `prompt`: the data's own `prompt`, else its
+    `message`, else every data field as one JSON object (read per record at run time)."""
+    if "prompt" in config:
+        return config
+    if "message" in config:
+        config = dict(config)
+        config["prompt"] = config.pop("message")
+        return config
+    keys = list(dict.fromkeys(k for r in records for k in r if k != "_id" and k not in _AGENT_SETTINGS))
+    fields = ", ".join(f"{json.dumps(k)}: nodes.start[{json.dumps(k)}]" for k in keys)
+    return {**config, "prompt": "{{JSON.stringify({" + fields + "})}}"}
+
+
 def build_graph(session: Session, action: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`start → action → end` for these records (checked, connector chosen)."""
     target = resolve(session, action)
     config = node_config(target.kind, records)
+    if target.kind == "agent":
+        config = agent_prompt(config, records)
     check_inputs(target, config, records)
     fields = dict(target.fields)
     if target.integration is not None:

@@ -45,21 +45,48 @@ def compute(session: Session, node: Any, context: Any) -> Any:
         raise ValidationError(exc.message, reason="expressionError") from exc
 
 
-def execute(session: Session, *, workflow_uuid: str, release_uuid: str, node: Any, computed_config: Any,
-            context: Any) -> dict[str, Any]:
+def _execute_scope(context: Any, data: Any) -> dict[str, Any]:
+    """The context a node runs in: `--context` (default: nothing upstream), with `--data` as the start
+    node's output, i.e. the run's input (`{{nodes.start.<field>}}`)."""
+    scope = _scope({"nodes": {}} if context is None else context)
+    if data is None:
+        return scope
+    if not isinstance(data, dict):
+        raise ValidationError("--data must be a JSON object (the run's input, read as nodes.start)",
+                              reason="invalidData")
+    if "start" in scope["nodes"]:
+        raise ValidationError("pass the start node's output once: --data or --context's nodes.start, not both",
+                              reason="invalidData")
+    return {**scope, "nodes": {**scope["nodes"], "start": data}}
+
+
+def execute(session: Session, *, node: Any, workflow_uuid: str | None = None, release_uuid: str | None = None,
+            computed_config: Any = None, context: Any = None, data: Any = None) -> dict[str, Any]:
+    """Run one node for real, outside any run.
+
+    With `release_uuid` (and its `workflow_uuid`) the node must be one of that release's nodes. Without
+    it the node is executed as given (a workflow named alone must exist). Without `computed_config` the
+    node's own config is resolved against the context first, as `node compute` would."""
     from lading.engine.single import execute_node
 
-    if not isinstance(node, dict) or not isinstance(node.get("uuid"), str):
+    if not isinstance(node, dict):
+        raise ValidationError("--node must be a JSON object (one node)", reason="nodeInvalid")
+    if release_uuid is not None and not workflow_uuid:
+        raise UsageError("error: --release-uuid needs --workflow-uuid (the workflow the release belongs to)")
+    if release_uuid is not None and not isinstance(node.get("uuid"), str):
         raise ValidationError("--node must be a JSON object (one node with its uuid)", reason="nodeInvalid")
-    scope = _scope(context)
-    with session.db.read() as conn:
-        require_workflow(session, conn, workflow_uuid)
-        release = require_release(session, conn, release_uuid)
-        if release.workflow_uuid != workflow_uuid:
-            raise NotFoundError("this release does not belong to the workflow", reason="releaseNotFound")
-    known = {n.get("uuid") for n in _walk(release.nodes or [])}
-    if node["uuid"] not in known:
-        raise NotFoundError("this node is not part of the release", reason="nodesNotFound")
+    scope = _execute_scope(context, data)
+    if workflow_uuid is not None:
+        with session.db.read() as conn:
+            require_workflow(session, conn, workflow_uuid)
+            release = require_release(session, conn, release_uuid) if release_uuid is not None else None
+        if release is not None:
+            if release.workflow_uuid != workflow_uuid:
+                raise NotFoundError("this release does not belong to the workflow", reason="releaseNotFound")
+            if node["uuid"] not in {n.get("uuid") for n in _walk(release.nodes or [])}:
+                raise NotFoundError("this node is not part of the release", reason="nodesNotFound")
+    if computed_config is None:
+        computed_config = compute(session, node, scope)
     from lading.services.connection.calls import ConnectorCalls
 
     calls = ConnectorCalls(session.db)

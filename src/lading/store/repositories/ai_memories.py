@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
-from lading.store.schema import ai_memories, users
+from lading.store.schema import ai_agents, ai_memories, users
 
 
 def _in_scope(ws: str, scope: str, agent_uuid: str | None, user_uuid: str | None) -> Any:
@@ -51,9 +51,9 @@ def list_memories(conn: Connection, ws: str, *, scope: str, agent_uuid: str | No
 
 
 def relevant_memories(conn: Connection, ws: str, *, agent_uuid: str | None, user_uuid: str | None,
-                      limit: int) -> Sequence[Any]:
+                      limit: int | None) -> Sequence[Any]:
     """What one agent turn may know: the workspace's memories, the agent's and the user's, most recently
-    written first, at most `limit` rows."""
+    written first, at most `limit` rows (None: all of them)."""
     table = ai_memories.c
     scopes = [table.scope == "workspace"]
     if agent_uuid:
@@ -62,6 +62,18 @@ def relevant_memories(conn: Connection, ws: str, *, agent_uuid: str | None, user
         scopes.append(and_(table.scope == "user", table.user_uuid == user_uuid))
     return conn.execute(select(ai_memories).where(table.workspace_uuid == ws, or_(*scopes))
                         .order_by(table.updated_at.desc(), table.mem0_id).limit(limit)).all()
+
+
+def visible_memories(conn: Connection, ws: str, *, user_uuid: str | None) -> Sequence[Any]:
+    """Every memory one user may see, most recently written first: the workspace's, the user's own and
+    those of every live agent of the workspace (another user's memories are never among them)."""
+    table = ai_memories.c
+    live_agents = select(ai_agents.c.uuid).where(ai_agents.c.workspace_uuid == ws, ai_agents.c.deleted_at.is_(None))
+    scopes = [table.scope == "workspace", and_(table.scope == "agent", table.agent_uuid.in_(live_agents))]
+    if user_uuid:
+        scopes.append(and_(table.scope == "user", table.user_uuid == user_uuid))
+    return conn.execute(select(ai_memories).where(table.workspace_uuid == ws, or_(*scopes))
+                        .order_by(table.updated_at.desc(), table.mem0_id)).all()
 
 
 def update_memory(conn: Connection, ws: str, mem0_id: str, values: dict[str, Any]) -> None:
