@@ -20,15 +20,12 @@ from typing import Any
 import httpx
 import pytest
 
+from test_docs_mcp import RemoteMcp, remote_mcp  # noqa: F401  (the SDK's MCP server on 127.0.0.1, a fixture)
+
 from ai_helpers import completion, openai_connector
 from conftest import REMOTE, Result, j, read_export, run_cli
 from fakes import Answer, fake_provider
 from graphs import chain, end, node, start, var
-
-DEFAULTS_HELPER = "issue 19: defaults where the documents give none (merged from branch i19-defaults)"
-PLAYS_HELPER = "issue 19: plays batch over the play's own segment (merged from branch i19-plays)"
-NAMES_HELPER = "issue 19: names — action aliases, relationship set (merged from branch i19-names)"
-MCP_HELPER = "issue 19: MCP client side, mcp-server create --url (merged from branch i19-mcp)"
 
 
 def doc(line: str, subs: dict[str, str] | None = None, stdin: str | None = None) -> Result:
@@ -321,7 +318,6 @@ def test_batch_re_run_failed_records_by_record_ids_as_documented() -> None:
     assert wait_batch(out["batch"]["uuid"])["runsCount"] == 3
 
 
-@pytest.mark.xfail(reason=PLAYS_HELPER, strict=True)
 def test_play_batch_over_its_own_segment() -> None:
     model = make_companies()
     play = play_on(model)
@@ -332,7 +328,6 @@ def test_play_batch_over_its_own_segment() -> None:
     assert batch["status"] == "success" and batch["runsCount"] == 3
 
 
-@pytest.mark.xfail(reason=PLAYS_HELPER, strict=True)
 def test_batch_filter_source_with_the_simple_condition_form() -> None:
     model = make_companies()
     play = play_on(model)
@@ -408,7 +403,6 @@ def test_node_execute_with_a_release() -> None:
     assert out["output"] == {"result": 42}
 
 
-@pytest.mark.xfail(reason=DEFAULTS_HELPER, strict=True)
 def test_node_execute_without_a_release() -> None:
     script = node("s", "script", {"script": "return 2 * 21;"})
     out = ok("lading orchestration node execute --node '<node>' --computed-config '<cfg>' --context '{}'",
@@ -642,7 +636,6 @@ def test_storage_relationships() -> None:
     assert out and listed["relationships"]
 
 
-@pytest.mark.xfail(reason=NAMES_HELPER, strict=True)
 def test_storage_relationship_set_without_column_slugs() -> None:
     companies = make_companies()
     contacts = ok("lading storage model create --slug contacts --name Contacts --dataset-uuid <uuid> "
@@ -866,20 +859,18 @@ def test_ai_templates_mcp_servers_and_memories() -> None:
     keys(ok("lading ai memory list --scope workspace"), "memories")
 
 
-@pytest.mark.xfail(reason=DEFAULTS_HELPER, strict=True)
 def test_ai_memory_list_without_scope() -> None:
     keys(ok("lading ai memory list"), "memories")
 
 
-@pytest.mark.xfail(reason=DEFAULTS_HELPER, strict=True)
 def test_ai_agent_create_with_release_settings() -> None:
     ok("lading ai agent create --name Researcher --language-model-slug gpt-4o --temperature 0.2")
 
 
-@pytest.mark.xfail(reason=MCP_HELPER, strict=True)
-def test_ai_mcp_server_create_with_url() -> None:
-    out = ok("lading ai mcp-server create --name Remote --url http://127.0.0.1:9/mcp")
-    assert out["mcpServer"]["url"] == "http://127.0.0.1:9/mcp"
+def test_ai_mcp_server_create_with_url(remote_mcp: RemoteMcp) -> None:  # noqa: F811  (the imported fixture)
+    out = ok("lading ai mcp-server create --name Remote --url <url>", {"<url>": remote_mcp.url})
+    assert out["mcpServer"]["url"] == remote_mcp.url and out["mcpServer"]["kind"] == "remote"
+    assert {t["slug"] for t in out["mcpServer"]["tools"]} == {"search_crm", "create_note"}
 
 
 def test_content_files_and_libraries(tmp_path: Path) -> None:
@@ -902,14 +893,12 @@ def test_content_files_and_libraries(tmp_path: Path) -> None:
     assert ok("lading content file remove <uuid>", f)["removed"] is True
 
 
-@pytest.mark.xfail(reason=DEFAULTS_HELPER, strict=True)
 def test_ai_agent_update_with_release_settings() -> None:
     agent = ok("lading ai agent create --name Researcher")["agent"]
     ok("lading ai agent update --uuid <uuid> --language-model-slug gpt-4o --temperature 0.2",
        {"<uuid>": agent["uuid"]})
 
 
-@pytest.mark.xfail(reason=DEFAULTS_HELPER, strict=True)
 def test_action_execute_an_agent_without_a_prompt() -> None:
     """Seed: an action can "invoke an AI agent (kind: "agent")"; with no prompt in the config the
     agent's instructions apply and the data is the user message."""
@@ -957,7 +946,6 @@ def test_billing_usage_counts_todays_executions() -> None:
     keys(out["metrics"][0]["items"][0], "slug", "count", "groupBy")
 
 
-@pytest.mark.xfail(reason=DEFAULTS_HELPER, strict=True)
 @pytest.mark.parametrize("unit", ["credits", "executions", "records"])
 def test_billing_usage_unit_aliases(unit: str) -> None:
     ok(f"lading billing usage get-metrics --from 2020-01-01 --to 2020-12-31 --unit {unit}")
