@@ -1,8 +1,7 @@
-"""The documented 200 bodies of the system-of-record routes (documentation only, see `api/_schemas.py`)."""
+"""The documented 200 bodies of the system-of-record routes (documentation only, see `api/_schemas.py`):
+a query answers `queried` (rows, or a download's url) or `notQueried` (an outcome, not an error)."""
 
 from __future__ import annotations
-
-from typing import Any, Literal
 
 from lading.domain.shapes import Shape
 from lading.services.system_of_record import shapes
@@ -12,10 +11,5 @@ class SorList(Shape):
     sors: list[shapes.SystemOfRecord]
 
 
-class QueryOutcome(Shape):
-    """`queried` with `rows` (query, fetch) or `url` (download), or `notQueried` with `errorMessage`."""
-
-    outcome: Literal["queried", "notQueried"]
-    rows: list[dict[str, Any]] | None = None
-    url: str | None = None
-    error_message: str | None = None
+QueryOutcome = shapes.Queried | shapes.NotQueried
+DownloadOutcome = shapes.Downloaded | shapes.NotQueried

@@ -53,7 +53,7 @@ def fetch(body: ClientFetch, session: Caller) -> dict[str, Any]:
 
 
 @router.post("/download", summary="client download: {outcome, url}, the whole result as one signed link",
-             **answers(schemas.QueryOutcome))
+             **answers(schemas.DownloadOutcome))
 def download(body: ClientDownload, request: Request, session: Caller) -> dict[str, Any]:
     document = clients.download_sor(session, body.query, fmt=body.format)
     if "url" in document:
@@ -62,6 +62,7 @@ def download(body: ClientDownload, request: Request, session: Caller) -> dict[st
 
 
 @router.get("/{slug}/documentation", summary="client get-documentation (plain text, not JSON)",
-            responses={200: {"content": {"text/plain": {}}, "description": "The system of record's documentation"}})
+            response_model=None, responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                                                  "description": "The system of record's documentation"}})
 def get_documentation(slug: str, session: Caller) -> Response:
     return Response(clients.sor_documentation(session, slug), media_type="text/plain; charset=utf-8")
