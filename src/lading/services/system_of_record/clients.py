@@ -45,8 +45,8 @@ class _Table:
         """The table as `get-ddl` names it, unquoted (`schema.table`, or the one SQLite name)."""
         return f"{self.row.table_schema}.{self.row.table_name}" if self.row.table_schema else self.row.table_name
 
-    def names(self) -> list[str]:
-        """Every name the model answers to, lower-case, the house form first."""
+    def exact_names(self) -> list[str]:
+        """The names that can only be this model, lower-case: `<dataset>.<model>` and the physical name."""
         dataset, model = self.dataset_slug.lower(), str(self.row.slug).lower()
         schema, table = str(self.row.table_schema or "").lower(), str(self.row.table_name).lower()
         names = [f"{dataset}.{model}"]
@@ -57,8 +57,12 @@ class _Table:
             head, sep, tail = table.partition("__models_")
             if sep:  # SQLite: the PostgreSQL spelling of the same name
                 names.append(f"{head}.models_{tail}")
-        names += [f"datasets_{dataset}.models_{model}", f"datasets_{dataset}__models_{model}"]
         return names
+
+    def documented_names(self) -> list[str]:
+        """The documents' spelling without the workspace key; an exact name of another model wins."""
+        dataset, model = self.dataset_slug.lower(), str(self.row.slug).lower()
+        return [f"datasets_{dataset}.models_{model}", f"datasets_{dataset}__models_{model}"]
 
     def resolved(self) -> ResolvedTable:
         return ResolvedTable(self.row.table_schema, self.row.table_name,
@@ -75,10 +79,14 @@ def workspace_tables(session: Session) -> list[_Table]:
 
 
 def _guard(session: Session, sql: str) -> GuardedQuery:
-    """The SQL checked by storage SQL's guard, every name of `_Table.names` accepted for a model."""
+    """The SQL checked by storage SQL's guard, every name of `_Table` accepted for a model."""
     known: dict[str, ResolvedTable] = {}
-    for table in workspace_tables(session):
-        for name in table.names():
+    tables = workspace_tables(session)
+    for table in tables:
+        for name in table.exact_names():
+            known.setdefault(name, table.resolved())
+    for table in tables:
+        for name in table.documented_names():
             known.setdefault(name, table.resolved())
     return guard_query(sql, dialect_name(session.db.backend),
                        lambda dataset, model: known.get(f"{dataset}.{model}".lower()),
