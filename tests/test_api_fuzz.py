@@ -487,6 +487,12 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
                                                             "format": "csv"}, "media_type": "multipart/form-data"}),
         ("POST", f"{st_}/query", body({"query": "SELECT name FROM default.leads"})),
         ("POST", f"{st_}/query/download", body({"query": "SELECT name FROM default.leads"})),
+        ("GET", f"{st_}/systemOfRecord/sors/list", nothing),
+        ("POST", f"{st_}/systemOfRecord/clients/query",
+         body({"query": "SELECT name FROM datasets_default.models_leads"})),
+        ("POST", f"{st_}/systemOfRecord/clients/fetch", body({"query": "SELECT name FROM default.leads", "limit": 1})),
+        ("POST", f"{st_}/systemOfRecord/clients/download", body({"query": "SELECT name FROM default.leads"})),
+        ("GET", f"{st_}/systemOfRecord/clients/{{slug}}/documentation", at(slug="lading")),
         # connection
         ("GET", f"{conn}/integrations/list", nothing), ("GET", f"{conn}/integrations/{{slug}}", at(slug="hubspot")),
         ("GET", f"{conn}/integrations/{{slug}}/documentation", at(slug="slack")),

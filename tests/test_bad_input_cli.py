@@ -29,7 +29,7 @@ import pytest
 from conftest import j, run_cli
 
 GROUPS = ("orchestration", "storage", "segmentation", "connection", "ai", "content", "billing",
-          "workspaceManagement", "user", "expression")
+          "workspaceManagement", "user", "expression", "system-of-record")
 # Long-running processes, not request/answer commands.
 SKIPPED = {("serve",), ("worker",), ("mcp",)}
 # Commands that start work (runs, agent turns): every uuid they take is unknown, so nothing is started.

@@ -18,6 +18,7 @@ GROUPS = lazy_group(
     (".orchestration:orchestration_app", "orchestration"),
     (".connection:connection_app", "connection"),
     (".storage:storage_app", "storage"),
+    (".system_of_record:system_of_record_app", "system-of-record"),
     (".segmentation:segmentation_app", "segmentation"),
     (".workspace:workspace_app", "workspaceManagement"),
     (".workspace:workspace_app", "workspace", {"hidden": True}),

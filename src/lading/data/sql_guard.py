@@ -162,8 +162,11 @@ def _visible_cte(table: Any, dialect: str) -> Any | None:
     return None
 
 
-def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTable | None]) -> GuardedQuery:
+def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTable | None],
+                resolve_bare: Callable[[str], ResolvedTable | None] | None = None) -> GuardedQuery:
     """Check `sql` and rewrite its `<dataset>.<model>` references; `resolve` looks one up in the workspace.
+    `resolve_bare`, when given, looks up a one-part name that is no CTE in scope (the system-of-record
+    commands accept SQLite's one-part physical names); without it such a name is an unknown table.
 
     Every CTE is renamed to a generated name and only the references that resolve to it by scope are
     rewritten to that name, so a scoping mistake here makes the engine fail ("no such table
@@ -194,15 +197,18 @@ def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTa
             raise SqlRefusedError(f"Table not found: {table.sql()}")
         if not db:
             cte = _visible_cte(table, dialect)
-            if cte is None:
+            if cte is not None:
+                if not table.alias:
+                    table.set("alias", exp.TableAlias(this=table.this.copy()))
+                table.set("this", exp.to_identifier(generated[id(cte)], quoted=True))
+                continue
+            target = resolve_bare(name) if resolve_bare is not None else None
+            if target is None:
                 raise SqlRefusedError(f"Table not found: {name} (write tables as <datasetSlug>.<modelSlug>)")
-            if not table.alias:
-                table.set("alias", exp.TableAlias(this=table.this.copy()))
-            table.set("this", exp.to_identifier(generated[id(cte)], quoted=True))
-            continue
-        target = resolve(db, name)
-        if target is None:
-            raise SqlRefusedError(f"Table not found: {db}.{name}")
+        else:
+            target = resolve(db, name)
+            if target is None:
+                raise SqlRefusedError(f"Table not found: {db}.{name}")
         result.json_columns |= target.json_columns
         result.tables.add((target.schema, target.table))
         alias = table.alias
@@ -213,7 +219,8 @@ def guard_query(sql: str, dialect: str, resolve: Callable[[str, str], ResolvedTa
         table.set("this", exp.to_identifier(target.table, quoted=True))
         if not alias:
             table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
-        rewritten[(db.lower(), name.lower())] = name
+        if db:
+            rewritten[(db.lower(), name.lower())] = name
     for cte in ctes:  # after the references: scope lookups above compare the original names
         cte.args["alias"].set("this", exp.to_identifier(generated[id(cte)], quoted=True))
     for column in tree.find_all(exp.Column):
