@@ -51,7 +51,22 @@ def _prune_expired(root: Path) -> None:
 
 
 def write_export(session: Session, filename: str, write: Callable[[TextIO], None]) -> dict[str, str]:
-    """Write an export file under `$LADING_HOME/exports/<uuid>/` and answer its `file://` URL."""
+    """Write a text export file under `$LADING_HOME/exports/<uuid>/` and answer its `file://` URL."""
+    return _export(session, filename, lambda path: _write_text(path, write))
+
+
+def write_binary_export(session: Session, filename: str, write: Callable[[Path], None]) -> dict[str, str]:
+    """`write_export` for a binary format whose writer opens the file itself (Parquet): `write` gets
+    the path to fill; the file is published under `filename` only once it is complete."""
+    return _export(session, filename, write)
+
+
+def _write_text(path: Path, write: Callable[[TextIO], None]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        write(fh)
+
+
+def _export(session: Session, filename: str, fill: Callable[[Path], None]) -> dict[str, str]:
     root = session.settings.home / "exports"
     _prune_expired(root)
     folder = root / str(uuidlib.uuid4())
@@ -59,8 +74,7 @@ def write_export(session: Session, filename: str, write: Callable[[TextIO], None
     final = folder / filename
     partial = folder / (filename + ".part")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as fh:
-            write(fh)
+        fill(partial)
         os.replace(partial, final)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

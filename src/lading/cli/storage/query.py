@@ -61,7 +61,7 @@ def execute(positional: str = typer.Argument(None, metavar="SQL", help=_SQL_HELP
 @query_app.command("download")
 def download(positional: str = typer.Argument(None, metavar="SQL", help=_SQL_HELP),
              option: str = typer.Option(None, "--query", help=_QUERY_HELP),
-             fmt: str = typer.Option("csv", "--format", help="csv or json.")) -> None:
+             fmt: str = typer.Option("csv", "--format", help="csv (default), json or parquet.")) -> None:
     """The full result of a read-only query as a file: {"url": ...}."""
     from lading.cli.common import answer
 

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 import orjson
@@ -31,7 +32,7 @@ from lading.data.sql_sandbox import (
     workspace_role,
 )
 from lading.data.values import csv_text, json_value
-from lading.domain.errors import LadingError
+from lading.domain.errors import LadingError, ValidationError, shown
 from lading.services.session import Session
 from lading.store.repositories import storage as repo
 
@@ -236,17 +237,33 @@ def execute_guarded(session: Session, guarded: GuardedQuery) -> dict[str, Any]:
     return {"rows": rows, "isRefreshing": False, "truncated": truncated}
 
 
-def download_query(session: Session, sql: str, *, fmt: str = "csv") -> dict[str, Any]:
-    """The whole result as a CSV or JSON file: `{"url": "file://…"}` (kept 24 h)."""
-    from lading.services.exports import check_format
+DOWNLOAD_FORMATS = ("csv", "json", "parquet")
 
-    check_format(fmt)
+
+def check_download_format(fmt: str) -> str:
+    if fmt not in DOWNLOAD_FORMATS:
+        raise ValidationError(f"--format must be csv, json or parquet, not {shown(fmt)}", reason="invalidData")
+    return fmt
+
+
+def download_query(session: Session, sql: str, *, fmt: str = "csv") -> dict[str, Any]:
+    """The whole result as a CSV, JSON or Parquet file: `{"url": "file://…"}` (kept 24 h)."""
+    check_download_format(fmt)
     return download_guarded(session, _guard(session, sql), fmt=fmt)
 
 
 def download_guarded(session: Session, guarded: GuardedQuery, *, fmt: str = "csv") -> dict[str, Any]:
     """`download_query` of a statement the guard already checked (`fmt` checked by the caller)."""
-    from lading.services.exports import write_export
+    from lading.services.exports import write_binary_export, write_export
+
+    if fmt == "parquet":
+        def fill(path: Path) -> None:
+            from lading.data.parquet_files import write_parquet
+
+            results = run_guarded(session, guarded, None)
+            write_parquet(path, next(results), results)
+
+        return write_binary_export(session, "query.parquet", fill)
 
     def write(fh: TextIO) -> None:
         results = run_guarded(session, guarded, None)
