@@ -1,5 +1,6 @@
 """What the executor needs from the layers it must not import: calling a connector action,
-finding a tool's release, writing a record into a model and running an agent turn. The service layer provides a real
+finding a tool's release, writing a record into a model, running an agent turn, sending an email,
+asking a model about records and searching content files. The service layer provides a real
 implementation; without one these node kinds fail with a clear message."""
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ class Ports(Protocol):
         """An `agent` node (saved agent) or native `agent` step with its computed config."""
         ...
 
+    async def send_email(self, run: RunState, config: dict[str, Any]) -> ConnectorOutcome:
+        """`sendEmail`: one message through the config's `smtp` connector → `{messageId, accepted, rejected}`."""
+        ...
+
+    async def ask_model(self, run: RunState, config: dict[str, Any]) -> AgentOutcome:
+        """`modelAsk`: the config's question about a model's records → `{answer, recordsCount, totalCount}`."""
+        ...
+
+    async def search_files(self, run: RunState, config: dict[str, Any]) -> dict[str, Any]:
+        """`fileSearch`: the best content-file passages for the config's query → `{results}`."""
+        ...
+
 
 class NoPorts:
     async def call_connector(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
@@ -72,3 +85,12 @@ class NoPorts:
 
     async def run_agent(self, run: RunState, node: dict[str, Any], config: dict[str, Any]) -> AgentOutcome:
         raise NodeExecutionError("agent steps need the AI service, which this process lacks", retryable=False)
+
+    async def send_email(self, run: RunState, config: dict[str, Any]) -> ConnectorOutcome:
+        raise NodeExecutionError("sendEmail needs the connections service, which this process lacks", retryable=False)
+
+    async def ask_model(self, run: RunState, config: dict[str, Any]) -> AgentOutcome:
+        raise NodeExecutionError("modelAsk needs the AI service, which this process lacks", retryable=False)
+
+    async def search_files(self, run: RunState, config: dict[str, Any]) -> dict[str, Any]:
+        raise NodeExecutionError("fileSearch needs the content service, which this process lacks", retryable=False)

@@ -24,6 +24,7 @@ from lading.integrations._sdk import (
     ActionHandler,
     Autocomplete,
     AutocompleteHandler,
+    CheckHandler,
     CreditCost,
     Integration,
     ProviderError,
@@ -146,7 +147,8 @@ def model_ui_schema() -> dict[str, Any]:
 def instruct_integration(*, slug: str, name: str, url: str, color: str, description: str, action_description: str,
                          connector_schema: Mapping[str, Any], default_base_url: str, pricing: TokenPricing,
                          default_model: str, instruct: ActionHandler, list_models: AutocompleteHandler,
-                         rate_limit: RateLimit, aliases: tuple[str, ...] = ()) -> Integration:
+                         rate_limit: RateLimit, aliases: tuple[str, ...] = (),
+                         check: CheckHandler | None = None) -> Integration:
     """A language-model connector: both providers declare the same `instruct` action and `listModels`
     autocomplete in the `freeform` category, so only their names, credentials, prices and handlers differ."""
     action = Action(slug="instruct", name="Instruct a model", description=action_description,
@@ -155,7 +157,7 @@ def instruct_integration(*, slug: str, name: str, url: str, color: str, descript
     return Integration(slug=slug, name=name, description=description, category="freeform",
                        connector_schema=connector_schema, default_base_url=default_base_url, actions=(action,),
                        autocompletes=(Autocomplete(slug="listModels", run=list_models),), rate_limit=rate_limit,
-                       aliases=aliases, url=url, color=color, sub_categories=("ai",))
+                       aliases=aliases, url=url, color=color, sub_categories=("ai",), check=check)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -159,3 +159,22 @@ def _flatten(value: Any, key: str = "") -> list[tuple[str, Any]]:
             out.extend(_flatten(v, str(k)))
         return out
     return [(key, value)]
+
+
+async def check_credentials(integration: Integration, credentials: dict[str, Any],
+                            connector_uuid: str | None) -> None:
+    """`connection connector test`: the integration's own cheap check with these credentials. Returns
+    when the provider accepted them; raises `ProviderError` with a scrubbed reason otherwise (refused,
+    unreachable, or an integration that declares no check)."""
+    if integration.check is None:
+        raise ProviderError(f"the {integration.slug} integration declares no credentials check", retryable=False)
+    call = open_call(integration, {}, credentials, connector_uuid)
+    scrub = call.http.scrubber
+    try:
+        await integration.check(call)
+    except NodeExecutionError as exc:
+        failure = _scrubbed_error(exc, scrub)
+        raise ProviderError(failure.message, status=getattr(exc, "status", None), retryable=False) from None
+    except Exception as exc:  # a check bug: an invalid outcome with a clean reason, never a traceback
+        raise ProviderError(scrub.text(f"{integration.slug} check failed: {type(exc).__name__}: {exc}"),
+                            retryable=False) from None

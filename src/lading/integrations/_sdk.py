@@ -96,6 +96,9 @@ class ActionCall:
 
 ActionHandler = Callable[[ActionCall], Awaitable[ActionResult]]
 AutocompleteHandler = Callable[[ActionCall, dict[str, Any]], Coroutine[Any, Any, list[dict[str, Any]]]]
+# A cheap call proving the connector's credentials (`connection connector test`): returns when the
+# provider accepted them, raises `ProviderError` (the reason) when it refused them or cannot be reached.
+CheckHandler = Callable[[ActionCall], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,8 @@ class Integration:
     # documents use for its actions (`company_enrich` for `enrichCompany`). Each slug's other spelling
     # (snake_case ↔ camelCase) is added without being listed here.
     action_aliases: Mapping[str, str] = field(default_factory=dict)
+    # The credentials check of `connection connector test`; None: the integration offers none.
+    check: CheckHandler | None = None
 
     def __post_init__(self) -> None:
         # Frozen: the completed actions and the slug index are set once, here.

@@ -127,6 +127,11 @@ async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str
     return results
 
 
+async def check(call: ActionCall) -> None:
+    """`connector test`: one page of the models list (`GET /v1/models`), free of charge."""
+    await call.http.request("GET", "/v1/models", headers=auth_headers(call), params={"limit": 1})
+
+
 INTEGRATION = _llm.instruct_integration(
     slug="anthropic", name="Anthropic", url="https://www.anthropic.com", color="#D97757",
     description="Ask Anthropic Claude models for text or structured answers.",
@@ -137,4 +142,5 @@ INTEGRATION = _llm.instruct_integration(
                       "required": ["apiKey"]},
     default_base_url="https://api.anthropic.com", pricing=PRICING, default_model=DEFAULT_MODEL,
     instruct=instruct, list_models=list_models, rate_limit=_sdk.RateLimit(requests_per_second=5, max_concurrency=8),
+    check=check,
 )

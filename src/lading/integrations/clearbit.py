@@ -158,6 +158,17 @@ ACTION_ALIASES = {
 }
 
 
+async def check(call: ActionCall) -> None:
+    """`connector test`: a company lookup of a name that is not a domain. Clearbit authenticates before it
+    reads the input, so 401/403 means a refused key, while the expected 422 (never a match, never billed)
+    means the key was accepted."""
+    key = str(call.credentials.get("apiKey") or "")
+    response = await call.http.request("GET", "/v2/companies/find", params={"domain": "invalid"},
+                                       headers={"Authorization": f"Bearer {key}"}, raise_for_status=False)
+    if response.status_code in (401, 403) or response.status_code >= 500:
+        raise call.http.error_for(response)
+
+
 INTEGRATION = _sdk.Integration(
     slug="clearbit",
     name="Clearbit",
@@ -204,4 +215,5 @@ INTEGRATION = _sdk.Integration(
     rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=10),
     url="https://clearbit.com",
     color="#498AF2",
+    check=check,
 )

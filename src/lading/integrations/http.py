@@ -49,6 +49,8 @@ CONNECTOR_SCHEMA: dict[str, Any] = {
                     "description": "Prefix of relative request URLs, e.g. `https://api.example.com/v1`."},
         "headers": {**_HEADER_VALUES, "description": "Headers sent with every request (a node's win)."},
         "auth": _AUTH_SCHEMA,
+        "healthPath": {"type": "string", "description": "Path (or absolute URL) `connector test` GETs to check "
+                                                        "the credentials, e.g. `/me`; default: the `baseUrl` itself."},
         "allowedHosts": {
             "type": "array", "uniqueItems": True, "maxItems": 50,
             "items": {"type": "string", "pattern": r"^(\*\.)?[A-Za-z0-9_.-]+(:[0-9]{1,5})?$"},
@@ -218,6 +220,22 @@ async def request(call: ActionCall) -> ActionResult:
     return ActionResult(output=output)
 
 
+async def check(call: ActionCall) -> None:
+    """`connector test`: GET `healthPath` (default: the base URL) with the connector's auth and headers; any
+    answer below 400 means the credentials were accepted."""
+    path = call.credentials.get("healthPath")
+    if not call.base_url and not (isinstance(path, str) and urlsplit(path).scheme):
+        raise ProviderError("nothing to check: the connector has no baseUrl (nor an absolute healthPath)",
+                            retryable=False)
+    url = target_url(call, path if isinstance(path, str) and path else call.base_url, None)
+    check_host(call, url)
+    response = await call.http.request("GET", url, headers=merge_headers(call.credentials, None),
+                                       timeout=15, raise_for_status=False)
+    if response.status_code >= 400:
+        raise ProviderError(call.http.redact(f"GET {_safe_location(url)}: {call.http.error_for(response).message}"),
+                            status=response.status_code, retryable=False)
+
+
 INTEGRATION = _sdk.Integration(
     slug="http",
     name="HTTP",
@@ -232,4 +250,5 @@ INTEGRATION = _sdk.Integration(
                config_schema=REQUEST_SCHEMA, output_schema=OUTPUT_SCHEMA, run=request, category="custom"),
     ),
     rate_limit=_sdk.RateLimit(requests_per_second=50, max_concurrency=32),
+    check=check,
 )

@@ -369,6 +369,11 @@ ACTIONS = (
 )
 
 
+async def check(call: ActionCall) -> None:
+    """`connector test`: the account's details (`GET /account-info/v3/details`), readable by any token."""
+    await _api(call, "GET", "/account-info/v3/details")
+
+
 INTEGRATION = _sdk.Integration(
     slug="hubspot",
     name="HubSpot",
@@ -391,4 +396,5 @@ INTEGRATION = _sdk.Integration(
     rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=5),
     url="https://www.hubspot.com",
     color="#FF7A59",
+    check=check,
 )

@@ -230,6 +230,11 @@ ACTION_ALIASES = {
 }
 
 
+async def check(call: ActionCall) -> None:
+    """`connector test`: the account endpoint (`GET /account`), free of charge."""
+    await _get(call, "/account", {}, "the account")
+
+
 INTEGRATION = _sdk.Integration(
     slug="hunter",
     name="Hunter",
@@ -266,4 +271,5 @@ INTEGRATION = _sdk.Integration(
     rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=10),
     url="https://hunter.io",
     color="#FF5722",
+    check=check,
 )

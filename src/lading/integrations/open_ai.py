@@ -144,6 +144,11 @@ async def list_models(call: ActionCall, params: dict[str, Any]) -> list[dict[str
     return sorted(results, key=lambda r: r["value"])
 
 
+async def check(call: ActionCall) -> None:
+    """`connector test`: the models list (`GET /models`), free of charge."""
+    await call.http.request("GET", "/models", headers=auth_headers(call))
+
+
 INTEGRATION = _llm.instruct_integration(
     slug="openAi", name="OpenAI", url="https://platform.openai.com", color="#000000", aliases=("openai",),
     description="Ask OpenAI models (or any OpenAI-compatible server) for text or structured answers.",
@@ -159,4 +164,5 @@ INTEGRATION = _llm.instruct_integration(
     },
     default_base_url="https://api.openai.com/v1", pricing=PRICING, default_model=DEFAULT_MODEL,
     instruct=instruct, list_models=list_models, rate_limit=_sdk.RateLimit(requests_per_second=10, max_concurrency=16),
+    check=check,
 )

@@ -133,6 +133,14 @@ async def list_channels(call: ActionCall, params: dict[str, Any]) -> list[dict[s
     return results
 
 
+async def check(call: ActionCall) -> None:
+    """`connector test`: Slack's `auth.test` (free; `{"ok": false, "error": "invalid_auth"}` on a bad token)."""
+    response = await call.http.request("POST", "/auth.test", headers=_headers(call))
+    body = parse_body(response)
+    if not isinstance(body, dict) or not body.get("ok"):
+        raise slack_error("auth.test", body)
+
+
 # The names Cargo's documents use (`post_message` comes with the slug's other spelling).
 ACTION_ALIASES = {"send_message": "postMessage", "sendMessage": "postMessage"}
 
@@ -158,4 +166,5 @@ INTEGRATION = _sdk.Integration(
     rate_limit=_sdk.RateLimit(requests_per_second=1, max_concurrency=4),
     url="https://slack.com",
     color="#4A154B",
+    check=check,
 )

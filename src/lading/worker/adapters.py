@@ -1,5 +1,6 @@
 """The executor's ports, implemented with the services: connector calls, tool-node targets, model
-writes, agent turns and batch webhooks. Built by whoever drives runs (`lading worker`, inline waiting)."""
+writes, agent turns, batch webhooks and the `sendEmail` / `modelAsk` / `fileSearch` steps. Built by
+whoever drives runs (`lading worker`, inline waiting)."""
 
 from __future__ import annotations
 
@@ -129,6 +130,31 @@ class ServicePorts:
         except TurnError as exc:
             raise NodeExecutionError(exc.message, retryable=exc.retryable) from exc
         return AgentOutcome({"answer": result.answer}, result.credits)
+
+    # --- sendEmail, modelAsk, fileSearch ---------------------------------------------------------------
+
+    async def send_email(self, run: RunState, config: dict[str, Any]) -> ConnectorOutcome:
+        """The `smtp` integration's `sendEmail` through the step's connector (its credentials, rate limit and
+        scrubbing), never from the connector's answer cache: every run sends its own message."""
+        connector = config.get("connectorUuid")
+        if not isinstance(connector, str) or not connector:
+            raise NodeExecutionError("config.connectorUuid is required (an smtp connector)", retryable=False)
+        node = {"integrationSlug": "smtp", "actionSlug": "sendEmail", "connectorUuid": connector}
+        message = {key: value for key, value in config.items() if key != "connectorUuid"}
+        return await self._connectors.call(run.workspace_uuid, node, message, cache=False)
+
+    async def ask_model(self, run: RunState, config: dict[str, Any]) -> AgentOutcome:
+        from lading.services.ai import _natives
+
+        stack = [str(s) for s in run.call_stack or []]
+        output, credits = await _natives.ask_model(self._session(run.workspace_uuid), config, stack,
+                                                   run.root_run_uuid)
+        return AgentOutcome(output, credits)
+
+    async def search_files(self, run: RunState, config: dict[str, Any]) -> dict[str, Any]:
+        from lading.services.ai import _natives
+
+        return await asyncio.to_thread(_natives.search_files, self._session(run.workspace_uuid), config)
 
     async def resolve_tool(self, run: RunState, node: dict[str, Any]) -> ToolTarget:
         target = await asyncio.to_thread(self._tool_target, run.workspace_uuid, node)

@@ -49,5 +49,6 @@ class ActionSearchAnswer(Shape):
 OAuthConsent = shapes.OAuthConsent
 OAuthValue = shapes.OAuthValue
 SlugExists = shapes.SlugExists
+ConnectorTest = shapes.ConnectorTest
 AutocompleteResults = shapes.AutocompleteResults
 DynamicSchema = shapes.DynamicSchema

@@ -23,10 +23,14 @@ class ActionSearch(Body):
     integration: str | None = None
     credits_only: bool = False
     limit: int = actions.DEFAULT_LIMIT
+    max_credits: float | None = None
+    sort: str = "relevance"
 
 
-@router.post("/search", summary="action search (Lading extension): every term must match",
+@router.post("/search", summary="action search (Lading extension): every term must match; category, "
+             "maxCredits, sort=price",
              **answers(schemas.ActionSearchAnswer))
 def search_actions(body: ActionSearch, session: Caller) -> dict[str, Any]:
     return actions.search(body.query, category=body.category, integration=body.integration,
-                          credits_only=body.credits_only, limit=body.limit)
+                          credits_only=body.credits_only, limit=body.limit, max_credits=body.max_credits,
+                          sort=body.sort)

@@ -102,6 +102,12 @@ def autocomplete(connectorUuid: str, body: Autocomplete, session: Caller) -> dic
                                    value=body.value, refresh=body.refresh, variables=body.variables)
 
 
+@router.post("/{uuid}/test", summary="connector test (Lading extension): the provider checks the credentials → "
+             "{connector, outcome, errorMessage?, checkedAt}", **answers(schemas.ConnectorTest))
+def test_connector(uuid: str, session: Caller) -> dict[str, Any]:
+    return connectors.check_connector(session, uuid)
+
+
 @router.post("/{connectorUuid}/dynamicSchemas/{slug}", summary="connector.getDynamicSchema → {schema, uiSchema}",
              **answers(schemas.DynamicSchema))
 def dynamic_schema(connectorUuid: str, slug: str, body: DynamicSchemaParams,  # noqa: N803

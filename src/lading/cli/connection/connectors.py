@@ -94,6 +94,14 @@ def connector_exists(slug: str = typer.Option(..., "--slug")) -> None:
                 local=lambda s: connectors.exists_by_slug(s, slug)))
 
 
+@connector_app.command("test")
+def connector_test(uuid: str = typer.Argument(..., help="The connector's uuid.")) -> None:
+    """Check the connector's credentials against the provider with a cheap call (Slack auth.test, Hunter's
+    account, OpenAI's models list, an SMTP login, the http connector's `healthPath`…). Prints {connector,
+    outcome: valid|invalid, errorMessage?, checkedAt}; exit 0 for either outcome."""
+    emit(answer("POST", f"/connection/connectors/{uuid}/test", local=lambda s: connectors.check_connector(s, uuid)))
+
+
 @connector_app.command("autocomplete")
 def connector_autocomplete(
     connector_uuid: str = typer.Option(..., "--connector-uuid"),

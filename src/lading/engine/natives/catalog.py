@@ -5,7 +5,7 @@ execution (the executor, `node execute`, the worker), `node compute`, diagrams a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from . import code, delegated, routing, timing, values
 from ._result import NativeCall, NativeResult
 from .config_schemas import CONFIG_SCHEMAS, EXAMPLES
+from .prices import PRICES
 
 NativeRun = Callable[[NativeCall], Awaitable[NativeResult]]
 
@@ -57,6 +58,16 @@ class NativeAction:
     # Whether the action can run in this installation yet; others fail at run time, clearly.
     available: bool = True
     unavailable_reason: str = ""
+    # The catalog category (`native-integration get`, `action search --category`).
+    category: str = "logic"
+    # Config paths naming a connector (e.g. `("connectorUuid",)`): validation reports `connectorNotFound`
+    # for a literal uuid that names none.
+    connector_paths: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def credits(self) -> tuple[Mapping[str, Any], ...]:
+        """Its documented price entries (`prices.PRICES`); none for most natives."""
+        return PRICES.get(self.slug, ())
 
     @property
     def config_schema(self) -> dict[str, Any]:
@@ -92,15 +103,23 @@ NATIVE_ACTIONS: dict[str, NativeAction] = {
         NativeAction("group", "Group", "Runs a sub-graph once per item, as child runs.", 1,
                      scheduling=Scheduling.GROUP),
         NativeAction("python", "Python", "Runs sandboxed Python; assign `result`.", 1, code.run_code,
-                     skip_keys=CODE_SKIP_KEYS, slow=True),
+                     skip_keys=CODE_SKIP_KEYS, slow=True, category="code"),
         NativeAction("script", "Script", "Runs sandboxed JavaScript; `return` a value.", 1, code.run_code,
-                     skip_keys=CODE_SKIP_KEYS, slow=True),
+                     skip_keys=CODE_SKIP_KEYS, slow=True, category="code"),
         NativeAction("agent", "Agent", "Asks a language model, which may call the actions it is given.", 1,
-                     delegated.run_agent, needs_ports=True, slow=True),
+                     delegated.run_agent, needs_ports=True, slow=True, category="ai"),
         NativeAction("modelUpsert", "Model upsert", "Inserts or updates a record of a model, by its id column.", 1,
-                     delegated.write_model_record, needs_ports=True, slow=True),
+                     delegated.write_model_record, needs_ports=True, slow=True, category="storage"),
         NativeAction("modelInsert", "Model insert", "Inserts a record into a model (fails on an existing id).", 1,
-                     delegated.write_model_record, needs_ports=True, slow=True),
+                     delegated.write_model_record, needs_ports=True, slow=True, category="storage"),
+        NativeAction("sendEmail", "Send email", "Sends an email over SMTP through an smtp connector.", 1,
+                     delegated.send_email, needs_ports=True, slow=True, category="engagement",
+                     connector_paths=(("connectorUuid",),)),
+        NativeAction("modelAsk", "Model ask", "Asks a language model a question about a model's records.", 1,
+                     delegated.ask_model, needs_ports=True, slow=True, category="ai",
+                     connector_paths=(("advancedSettings", "connectorUuid"),)),
+        NativeAction("fileSearch", "File search", "Finds the passages of the workspace's content files best "
+                     "matching a query.", 1, delegated.search_files, needs_ports=True, slow=True, category="ai"),
     )
 }
 

@@ -33,6 +33,38 @@ _VARIABLES: Final[dict[str, Any]] = {
 }
 
 
+_ADDRESSES: Final[dict[str, Any]] = {
+    "type": ["string", "array"], "items": {"type": "string"},
+    "description": "An address (`a@b.com`, `Name <a@b.com>`), a comma-separated list, or an array.",
+}
+
+_MODEL_SETTINGS: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["connectorUuid"],
+    "description": "The model and how it is called.",
+    "properties": {
+        "connectorUuid": {"type": "string", "minLength": 1, "description": "A language-model connector."},
+        "languageModelSlug": {"type": "string", "description": "e.g. `gpt-4.1-mini`."},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 1,
+                        "description": "Sampling temperature (default 0.3)."},
+        "maxSteps": {"type": "integer", "minimum": 1, "maximum": 50,
+                     "description": "Model ↔ action round trips (default 10)."},
+        "systemPrompt": {"type": "string", "description": "Instructions before the prompt."},
+    },
+}
+
+_OUTPUT: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["type"],
+    "description": "`{\"type\":\"text\"}` (default) → `{\"answer\": text}`; "
+                   "`{\"type\":\"jsonSchema\",\"jsonSchema\": S}` → `{\"answer\": object}`.",
+    "properties": {
+        "type": {"enum": ["text", "jsonSchema"]},
+        "jsonSchema": {"type": "object", "description": "The answer's JSON Schema."},
+    },
+}
+
+
 def _object(properties: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -143,6 +175,52 @@ CONFIG_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
             "data": {"type": "object", "description": "Column slug → value; a missing id is generated."},
         },
         ["modelUuid", "data"], "Inserts a record."),
+    "sendEmail": _object(
+        {
+            "connectorUuid": {"type": "string", "minLength": 1,
+                              "description": "An `smtp` connector (host, port, username, password, starttls)."},
+            "to": _ADDRESSES,
+            "cc": _ADDRESSES,
+            "bcc": _ADDRESSES,
+            "from": {"type": "string", "description": "Sender; default the connector's `fromAddress`."},
+            "replyTo": {"type": "string", "description": "Reply-To address."},
+            "subject": {"type": "string", "description": "Subject line."},
+            "text": {"type": "string", "description": "Plain-text body (`text`, `html` or both)."},
+            "html": {"type": "string", "description": "HTML body, sent as an alternative to `text`."},
+        },
+        ["connectorUuid", "to", "subject"],
+        "Sends an email; output `{messageId, accepted, rejected}`. Price 0.1 credit."),
+    "modelAsk": _object(
+        {
+            "prompt": {"type": "string", "minLength": 1, "description": "The question about the records."},
+            "modelUuid": {"type": "string", "minLength": 1, "description": "The model whose records are asked about."},
+            "filter": {"type": "object", "description": "Segmentation filter narrowing the records (default all)."},
+            "selectedColumnSlugs": {"type": "array", "items": {"type": "string"},
+                                    "description": "Columns given to the model (default all)."},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 500,
+                      "description": "Records given to the model, in id order (default 100)."},
+            "advancedSettings": _MODEL_SETTINGS,
+            "output": _OUTPUT,
+        },
+        ["prompt", "modelUuid", "advancedSettings"],
+        "Asks a language model about a model's records (sent in its prompt as JSON); output `{answer, "
+        "recordsCount, totalCount}`. Price 0.5 credit."),
+    "fileSearch": _object(
+        {
+            "query": {"type": "string", "minLength": 1, "description": "Words to look for."},
+            "items": {
+                "type": "array",
+                "description": "Where to search: files, folders, libraries (default every content file).",
+                "items": {"type": "object", "required": ["kind"], "properties": {
+                    "kind": {"enum": ["file", "folder", "library"]},
+                    "fileUuid": {"type": "string"}, "folderUuid": {"type": "string"},
+                    "libraryUuid": {"type": "string"}}},
+            },
+            "limit": {"type": "integer", "minimum": 1, "maximum": 50, "description": "Passages returned (default 5)."},
+        },
+        ["query"],
+        "Ranks content-file passages (BM25); output `{results: [{fileUuid, fileName, passage, score, text}]}`. "
+        "Price 0.02 credit per 1k tokens returned."),
 }
 
 _EXAMPLE_UUID: Final = "00000000-0000-4000-8000-000000000000"  # replace with a real uuid
@@ -177,4 +255,12 @@ EXAMPLES: Final[dict[str, dict[str, Any]]] = {
     },
     "modelUpsert": {"modelUuid": _EXAMPLE_UUID, "data": {"id": "{{nodes.start.id}}", "score": 8}},
     "modelInsert": {"modelUuid": _EXAMPLE_UUID, "data": {"name": "{{nodes.start.name}}"}},
+    "sendEmail": {"connectorUuid": _EXAMPLE_UUID, "to": "{{nodes.start.email}}", "cc": ["sales@example.com"],
+                  "subject": "Welcome, {{nodes.start.firstName}}", "text": "Hello {{nodes.start.firstName}}!",
+                  "html": "<p>Hello <b>{{nodes.start.firstName}}</b>!</p>"},
+    "modelAsk": {"prompt": "Which of these companies sell to banks?", "modelUuid": _EXAMPLE_UUID,
+                 "selectedColumnSlugs": ["domain", "description"], "limit": 50,
+                 "advancedSettings": {"connectorUuid": _EXAMPLE_UUID, "languageModelSlug": "gpt-4.1-mini"}},
+    "fileSearch": {"query": "{{nodes.start.question}}", "items": [{"kind": "library", "libraryUuid": _EXAMPLE_UUID}],
+                   "limit": 3},
 }

@@ -38,7 +38,7 @@ def _type_of(schema: dict[str, Any]) -> str:
     if "enum" in schema:
         return " \\| ".join(f"`{json.dumps(v)}`" for v in schema["enum"])
     kind = schema.get("type")
-    text = kind if isinstance(kind, str) else "any"
+    text = kind if isinstance(kind, str) else " or ".join(kind) if isinstance(kind, list) else "any"
     low, high = schema.get("minimum"), schema.get("maximum")
     if low is not None and high is not None:
         text += f" ({low}–{high})"

@@ -88,14 +88,14 @@ def _file_tool(session: Session, resource: dict[str, Any]) -> AgentTool:
                      call=call)
 
 
-def search_files(session: Session, file_uuids: list[str], query: str) -> dict[str, Any]:
+def search_files(session: Session, file_uuids: list[str], query: str, top: int = TOP_PASSAGES) -> dict[str, Any]:
     """The best passages of these files for the query (lexical BM25 ranking)."""
     from lading.ai.bm25 import rank
     from lading.store.repositories import content as repo
 
     with session.db.read() as conn:
         rows = repo.passage_terms(conn, session.workspace_uuid, file_uuids)
-        hits = rank(query, [r.terms for r in rows], [r.length for r in rows], TOP_PASSAGES)
+        hits = rank(query, [r.terms for r in rows], [r.length for r in rows], top)
         texts = repo.passage_texts(conn, session.workspace_uuid, [(rows[i].file_uuid, rows[i].seq) for i, _ in hits])
     results = []
     for i, score in hits:

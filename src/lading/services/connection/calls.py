@@ -93,8 +93,10 @@ class ConnectorCalls:
             raise NodeExecutionError(f"{failure.message}; renewing the OAuth access token failed: {exc.message}",
                                      retryable=False) from None
 
-    async def call(self, workspace_uuid: str, node: dict[str, Any], config: dict[str, Any]) -> ConnectorOutcome:
-        """One connector action in a workspace (used by runs and by `node execute`)."""
+    async def call(self, workspace_uuid: str, node: dict[str, Any], config: dict[str, Any], *,
+                   cache: bool = True) -> ConnectorOutcome:
+        """One connector action in a workspace (used by runs and by `node execute`). `cache=False`: never
+        answer from (nor fill) the connector's answer cache — an action with an effect (a sent email)."""
         integration = get_integration(str(node.get("integrationSlug")))
         if integration is None:
             raise NodeExecutionError(f"integrationNotFound: unknown integration '{node.get('integrationSlug')}'",
@@ -107,7 +109,7 @@ class ConnectorCalls:
         credentials: dict[str, Any] = {}
         cache_key, ttl = None, 0
         if isinstance(connector_uuid, str) and connector_uuid:
-            ttl = await asyncio.to_thread(self._cache_ttl, workspace_uuid, connector_uuid)
+            ttl = await asyncio.to_thread(self._cache_ttl, workspace_uuid, connector_uuid) if cache else 0
             if ttl > 0:
                 cache_key = _cache_key(connector_uuid, action.slug, config)
                 hit = await asyncio.to_thread(self._cache_lookup, cache_key)

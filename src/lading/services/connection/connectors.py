@@ -350,6 +350,45 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
     return shapes.AutocompleteResults(results=results).dump()
 
 
+def check_connector(session: Session, uuid: str) -> dict[str, Any]:
+    """`connector test`: the integration's cheap credentials check against the provider (Slack's
+    `auth.test`, Hunter's account, OpenAI's models list…). A refusal, an unreachable provider or an
+    integration without a check is the outcome `invalid` with the reason, never an error: the command
+    answered its question. An expired OAuth access token (401) is renewed once, as for any call."""
+    from lading.integrations._runtime import check_credentials
+    from lading.services.connection._oauth import refreshed_credentials
+
+    with session.db.read() as conn:
+        row = require_connector(session, conn, uuid)
+        integration = require_integration(row.integration_slug)
+        try:
+            credentials: dict[str, Any] | None = credentials_for(session, conn, row, integration)
+            problem = None
+        except (ProviderError, LadingError) as exc:
+            credentials, problem = None, exc.message
+    for attempt in (1, 2):
+        if credentials is None:
+            break
+        try:
+            asyncio.run(check_credentials(integration, credentials, row.uuid))
+            problem = None
+            break
+        except ProviderError as exc:
+            problem = exc.message
+            renewed = None
+            if attempt == 1 and exc.status == 401:
+                try:
+                    renewed = refreshed_credentials(session.db, session.workspace_uuid, row.uuid, integration,
+                                                    credentials)
+                except ProviderError as failed:
+                    problem = f"{exc.message}; renewing the OAuth access token failed: {failed.message}"
+            credentials = renewed
+    return shapes.ConnectorTest(
+        connector=shapes.TestedConnector(uuid=row.uuid, integration_slug=row.integration_slug),
+        outcome="invalid" if problem else "valid", error_message=problem, checked_at=iso(utcnow()) or "",
+    ).dump()
+
+
 def dynamic_schema(session: Session, *, connector_uuid: str, slug: str, params: Any) -> dict[str, Any]:
     """`{schema, uiSchema}` of a form computed through the connector (the integration's
     `dynamicSchemas`, C §1.3), e.g. HubSpot's `recordProperties` for one object type."""

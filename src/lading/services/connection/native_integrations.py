@@ -10,7 +10,6 @@ from typing import Any
 from lading.engine.natives.catalog import NATIVE_ACTIONS
 from lading.services.connection import shapes
 
-_CATEGORIES = {"python": "code", "script": "code", "agent": "ai", "modelUpsert": "storage", "modelInsert": "storage"}
 _CHILDREN = {"end": 0, "branch": 2, "split": 2, "switch": 0}
 
 
@@ -19,9 +18,9 @@ def get() -> dict[str, Any]:
     for action in NATIVE_ACTIONS.values():
         actions[action.slug] = shapes.NativeAction(
             name=action.name, description=action.description, icon=None,
-            category=_CATEGORIES.get(action.slug, "logic"), is_serialized=False,
+            category=action.category, is_serialized=False,
             config=shapes.ActionConfig(schema=action.config_schema, json_schema=action.config_schema, ui_schema={}),
-            credits=shapes.ActionCredits(costs=[]),
+            credits=shapes.ActionCredits(costs=[dict(c) for c in action.credits]),
             children_count=_CHILDREN.get(action.slug, 1),
             meta=shapes.NativeActionMeta(json_schema={"type": "object"}, is_available=action.available),
         )

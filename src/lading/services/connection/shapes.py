@@ -147,6 +147,27 @@ class AutocompleteResults(Shape):
     results: list[dict[str, Any]]
 
 
+class TestedConnector(Shape):
+    uuid: str
+    integration_slug: str
+
+
+class ConnectorTest(Shape):
+    """`connector test`: whether the provider accepted the connector's credentials (never the credentials)."""
+
+    connector: TestedConnector
+    outcome: str  # valid | invalid
+    error_message: str | None = None
+    checked_at: str
+
+    @model_serializer(mode="wrap")
+    def _without_absent_error(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if self.error_message is None:
+            out.pop("errorMessage", None)
+        return out
+
+
 class SlugExists(Shape):
     exists: bool
 
