@@ -33,7 +33,6 @@ from lading.engine import _validation_expressions as expressions
 from lading.engine._validation_fields import (
     base_field_problems,
     children_list_ok,
-    is_expression,
     is_uuid,
     routes_ok,
     show,
@@ -232,19 +231,6 @@ class _Level:
         elif isinstance(node.get("config"), dict):
             for finding in config_schema_findings(action, node["config"]):
                 self._add(node, "nodeInvalid", finding.message, finding.path)
-            for path in NATIVE_ACTIONS[action].connector_paths:
-                self._check_native_connector(node, path)
-
-    def _check_native_connector(self, node: dict[str, Any], path: tuple[str, ...]) -> None:
-        """A connector a native step names in its config (`sendEmail`'s `connectorUuid`…), when written as a
-        literal rather than an expression, must exist."""
-        value: Any = node["config"]
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, str) and value and not is_expression(value) and not (
-                is_uuid(value) and self.refs.connector_exists(value)):
-            self._add(node, "connectorNotFound", f"connector {show(value)} does not exist",
-                      config_path(path))
 
     def _check_connector(self, node: dict[str, Any]) -> None:
         for key in ("integrationSlug", "actionSlug", "connectorUuid"):

@@ -60,9 +60,6 @@ class NativeAction:
     unavailable_reason: str = ""
     # The catalog category (`native-integration get`, `action search --category`).
     category: str = "logic"
-    # Config paths naming a connector (e.g. `("connectorUuid",)`): validation reports `connectorNotFound`
-    # for a literal uuid that names none.
-    connector_paths: tuple[tuple[str, ...], ...] = ()
 
     @property
     def credits(self) -> tuple[Mapping[str, Any], ...]:
@@ -113,11 +110,9 @@ NATIVE_ACTIONS: dict[str, NativeAction] = {
         NativeAction("modelInsert", "Model insert", "Inserts a record into a model (fails on an existing id).", 1,
                      delegated.write_model_record, needs_ports=True, slow=True, category="storage"),
         NativeAction("sendEmail", "Send email", "Sends an email over SMTP through an smtp connector.", 1,
-                     delegated.send_email, needs_ports=True, slow=True, category="engagement",
-                     connector_paths=(("connectorUuid",),)),
+                     delegated.send_email, needs_ports=True, slow=True, category="engagement"),
         NativeAction("modelAsk", "Model ask", "Asks a language model a question about a model's records.", 1,
-                     delegated.ask_model, needs_ports=True, slow=True, category="ai",
-                     connector_paths=(("advancedSettings", "connectorUuid"),)),
+                     delegated.ask_model, needs_ports=True, slow=True, category="ai"),
         NativeAction("fileSearch", "File search", "Finds the passages of the workspace's content files best "
                      "matching a query.", 1, delegated.search_files, needs_ports=True, slow=True, category="ai"),
     )

@@ -42,7 +42,7 @@ class _Candidate:
     credits: list[dict[str, Any]]
 
 
-def list_price(credits: Sequence[Mapping[str, Any]]) -> float:
+def call_price(credits: Sequence[Mapping[str, Any]]) -> float:
     """The cheapest price entry for one call (one unit, one package); 0 without any."""
     prices = [float(c.get("fixedCost") or 0) + float(c.get("cost") or 0) for c in credits]
     return round(min(prices), 6) if prices else 0.0
@@ -107,7 +107,7 @@ def search(query: str | list[str] | None, *, category: str | None = None, integr
             continue
         if credits_only and not candidate.credits:
             continue
-        price = list_price(candidate.credits)
+        price = call_price(candidate.credits)
         if max_credits is not None and price > max_credits:
             continue
         tiers = [_tier(term, candidate) for term in terms]
