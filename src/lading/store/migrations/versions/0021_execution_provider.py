@@ -2,9 +2,9 @@
 node of the release (a waterfall's provider attempts), so that `spans` and `billing usage get-metrics`
 attribute it to its integration and connector
 
-Revision ID: 0020a
+Revision ID: 0021
 Revises: 0020
-Create Date: 2027-01-10
+Create Date: 2026-12-04
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020a"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
