@@ -62,7 +62,7 @@ def test_http_connector_test_with_health_path_and_unreachable() -> None:
     assert code == 1 and out["reason"] == "connectorNotFound"
 
 
-def test_hunter_slack_openai_connector_tests() -> None:
+def test_provider_connector_tests() -> None:
     with fake_provider() as fake:
         fake.route("GET", "/account", bearer_only(
             Answer(200, {"data": {"email": "a@b.com", "plan_name": "Free"}}),
@@ -72,7 +72,18 @@ def test_hunter_slack_openai_connector_tests() -> None:
                                                      Answer(200, {"ok": False, "error": "invalid_auth"})))
         fake.route("GET", "/models", bearer_only(Answer(200, {"data": [{"id": "gpt-4o"}]}),
                                                  Answer(401, {"error": {"message": "Incorrect API key"}})))
-        cases = [("hunter", "apiKey", None), ("slack", "botToken", "invalid_auth"), ("openAi", "apiKey", "401")]
+        fake.route("GET", "/account-info/v3/details", bearer_only(
+            Answer(200, {"portalId": 42}), Answer(401, {"message": "Authentication credentials not found",
+                                                        "category": "INVALID_AUTHENTICATION"})))
+        fake.route("GET", "/v1/models", bearer_only(Answer(200, {"data": [], "has_more": False}),
+                                                    Answer(401, {"error": {"message": "invalid x-api-key"}}),
+                                                    header="x-api-key", value=GOOD))
+        # Clearbit: a non-domain is refused (422) only once the key was accepted
+        fake.route("GET", "/v2/companies/find", bearer_only(Answer(422, {"error": {"type": "invalid_domain"}}),
+                                                            Answer(401, {"error": {"type": "auth_required"}})))
+        cases = [("hunter", "apiKey", None), ("slack", "botToken", "invalid_auth"), ("openAi", "apiKey", "401"),
+                 ("hubspot", "accessToken", "INVALID_AUTHENTICATION"), ("anthropic", "apiKey", "401"),
+                 ("clearbit", "apiKey", "401")]
         for integration, field, marker in cases:
             good = connector(integration, {field: GOOD, "baseUrl": fake.url}, f"{integration}_good")
             bad = connector(integration, {field: BAD, "baseUrl": fake.url}, f"{integration}_bad")

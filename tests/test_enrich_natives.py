@@ -306,3 +306,11 @@ def test_natives_docs_are_current() -> None:
 
     page = (Path(__file__).resolve().parent.parent / DOC_PATH).read_text(encoding="utf-8")
     assert page == render() and "## sendEmail" in page and "## modelAsk" in page and "## fileSearch" in page
+
+
+def test_native_output_schemas() -> None:
+    for slug, keys in (("sendEmail", {"messageId", "accepted", "rejected"}),
+                       ("modelAsk", {"answer", "recordsCount", "totalCount"}), ("fileSearch", {"results"})):
+        schema = ok("orchestration", "action", "get-output-schema", "--action",
+                    j({"kind": "native", "actionSlug": slug}))["schema"]
+        assert set(schema["properties"]) == keys, slug

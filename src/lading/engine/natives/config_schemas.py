@@ -240,7 +240,7 @@ CONFIG_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
             "filter": {"type": "object", "description": "Segmentation filter narrowing the records (default all)."},
             "selectedColumnSlugs": {"type": "array", "items": {"type": "string"},
                                     "description": "Columns given to the model (default all)."},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 500,
+            "limit": {"type": "integer", "minimum": 1, "maximum": 100,
                       "description": "Records given to the model, in id order (default 100)."},
             "advancedSettings": _MODEL_SETTINGS,
             "output": _OUTPUT,

@@ -54,6 +54,12 @@ NATIVE_OUTPUTS: dict[str, dict[str, Any]] = {
     "agent": {"answer": _STRING},
     "modelUpsert": {"id": _STRING, "operation": {"type": "string", "enum": ["inserted", "updated"]}},
     "modelInsert": {"id": _STRING, "operation": {"type": "string", "enum": ["inserted"]}},
+    "sendEmail": {"messageId": _STRING, "accepted": {"type": "array", "items": _STRING},
+                  "rejected": {"type": "array", "items": _STRING}},
+    "modelAsk": {"answer": _STRING, "recordsCount": {"type": "integer"}, "totalCount": {"type": "integer"}},
+    "fileSearch": {"results": {"type": "array", "items": {"type": "object", "properties": {
+        "fileUuid": _STRING, "fileName": _STRING, "passage": {"type": "integer"}, "score": {"type": "number"},
+        "text": _STRING}}}},
 }
 VARIABLE_SCHEMAS: dict[str, dict[str, Any]] = {
     "string": _STRING, "number": {"type": "number"}, "boolean": _BOOL,
@@ -443,7 +449,7 @@ def schema_for(target: Target, inputs: Mapping[str, Any]) -> dict[str, Any] | No
     props = copy.deepcopy(NATIVE_OUTPUTS.get(slug))
     if props is None:
         return None
-    if slug == "agent" and isinstance(inputs.get("output"), Mapping):
+    if slug in ("agent", "modelAsk") and isinstance(inputs.get("output"), Mapping):
         props["answer"] = _answer_schema(inputs.get("output"))
     return {"type": "object", "properties": props}
 
