@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from lading.domain.nodes import TERMINAL_STATUSES
@@ -68,6 +68,25 @@ def run_filters(ws: str, *, workflow_uuid: str | None, batch_uuid: str | None = 
 def list_runs(conn: Connection, cond: list[ColumnElement[bool]], limit: int, offset: int) -> Sequence[Any]:
     return conn.execute(select(runs).where(*cond).order_by(runs.c.created_at.desc(), runs.c.uuid)
                         .limit(limit).offset(offset)).all()
+
+
+# What a run list shows of each run: never the context or configs, which can be large.
+_LISTED = (runs.c.uuid, runs.c.status, runs.c.workflow_uuid, runs.c.release_uuid, runs.c.batch_uuid,
+           runs.c.record_id, runs.c.record_title, runs.c.credits_used_count, runs.c.executions_count,
+           runs.c.error_message, runs.c.created_at, runs.c.finished_at)
+
+
+def runs_before(conn: Connection, cond: list[ColumnElement[bool]], limit: int,
+                before: tuple[datetime, str] | None) -> Sequence[Any]:
+    """Up to `limit` runs newest first (created_at, then uuid, descending), strictly after the keyset
+    position `before` when given: a page reads only its rows through `ix_runs_workspace_created`, however
+    deep it is, and nothing counts the whole list."""
+    where = list(cond)
+    if before is not None:
+        at, uuid = before
+        where.append(or_(runs.c.created_at < at, and_(runs.c.created_at == at, runs.c.uuid < uuid)))
+    return conn.execute(select(*_LISTED).where(*where).order_by(runs.c.created_at.desc(), runs.c.uuid.desc())
+                        .limit(limit)).all()
 
 
 def count_runs(conn: Connection, cond: list[ColumnElement[bool]]) -> int:
