@@ -54,7 +54,8 @@ def diagram_of(session: Session, nodes: list[dict[str, Any]], workflow_uuid: str
         return {"svg": svg.diagram_svg(nodes)}
     from lading.services.orchestration import nodes as node_service
 
-    return {"mermaid": str(node_service.diagram(session, workflow_uuid=workflow_uuid))}
+    drawn = node_service.diagram(session, workflow_uuid=workflow_uuid)
+    return {"mermaid": drawn.text}
 
 
 def _tool_page(request: Request, session: Session, uuid: str, *, data_text: str = "{}", error: str | None = None,
