@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 
 if TYPE_CHECKING:
@@ -327,7 +328,11 @@ runs = Table(
     Index("ix_runs_record", "workspace_uuid", "workflow_uuid", "record_id"),
     Index("ix_runs_parent", "parent_run_uuid", "parent_node_uuid"),
     Index("ix_runs_root", "root_run_uuid"),
-    Index("ix_runs_workspace_created", "workspace_uuid", "created_at"),  # the console's run list
+    # The console's run list (top-level runs newest first); partial, so child runs (group iterations,
+    # tool sub-runs) pay nothing for it. It carries the record title, so a title search reads the index
+    # alone (about half the time of reading each row on SQLite).
+    Index("ix_runs_workspace_created", "workspace_uuid", "created_at", "record_title",
+          sqlite_where=text("parent_run_uuid IS NULL"), postgresql_where=text("parent_run_uuid IS NULL")),
 )
 
 executions = Table(

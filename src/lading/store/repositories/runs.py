@@ -120,11 +120,15 @@ def node_children(conn: Connection, ws: str, run_uuids: Sequence[str]) -> dict[s
     for row in conn.execute(select(batches.c.uuid, batches.c.parent_run_uuid, batches.c.parent_node_uuid).where(
             batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.in_(wanted))):
         found["batches"][(row.parent_run_uuid, row.parent_node_uuid)] = row.uuid
-    children = conn.execute(select(runs.c.uuid, runs.c.release_uuid, runs.c.parent_run_uuid, runs.c.parent_node_uuid)
-                            .where(runs.c.workspace_uuid == ws, runs.c.parent_run_uuid.in_(wanted),
-                                   runs.c.parent_kind == "tool")).all()
+    # The workspace is checked on each row rather than in the WHERE clause: with it there, SQLite (no
+    # statistics) scans every run of the workspace through an index leading with `workspace_uuid` instead
+    # of reading the few children through `ix_runs_parent` (~60 ms a run read at 100,000 runs).
+    children = conn.execute(select(runs.c.uuid, runs.c.workspace_uuid, runs.c.release_uuid, runs.c.parent_run_uuid,
+                                   runs.c.parent_node_uuid)
+                            .where(runs.c.parent_run_uuid.in_(wanted), runs.c.parent_kind == "tool")).all()
     for child in children:
-        found["runs"][(child.parent_run_uuid, child.parent_node_uuid)] = (child.uuid, child.release_uuid)
+        if child.workspace_uuid == ws:
+            found["runs"][(child.parent_run_uuid, child.parent_node_uuid)] = (child.uuid, child.release_uuid)
     return found
 
 

@@ -1,5 +1,5 @@
-"""console_sessions: the web console's sign-ins (cookie value stored hashed, with an expiry), and the
-index the console's workspace-wide run list reads newest first
+"""console_sessions: the web console's sign-ins (cookie value stored hashed, with an expiry), and the partial
+index the console's run list of top-level runs reads newest first
 
 Revision ID: 0021
 Revises: 0020
@@ -31,7 +31,10 @@ def upgrade() -> None:
     )
     op.create_index("ux_console_sessions_hash", "console_sessions", ["session_hash"], unique=True)
     op.create_index("ix_console_sessions_token", "console_sessions", ["token_uuid"])
-    op.create_index("ix_runs_workspace_created", "runs", ["workspace_uuid", "created_at"])
+    # Partial: only top-level runs, the ones the console lists; the title makes a title search index-only.
+    op.create_index("ix_runs_workspace_created", "runs", ["workspace_uuid", "created_at", "record_title"],
+                    sqlite_where=sa.text("parent_run_uuid IS NULL"),
+                    postgresql_where=sa.text("parent_run_uuid IS NULL"))
 
 
 def downgrade() -> None:
