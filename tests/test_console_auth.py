@@ -4,6 +4,8 @@ cookie and its stored hash, CSRF refusals, sign-out, expiry, and the API left as
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -142,3 +144,25 @@ def test_the_api_and_its_docs_are_where_they_were(api_server: Any) -> None:
     unknown = client.get("/v1/nothing-here")
     assert unknown.status_code == 404 and unknown.json()["reason"] == "routeNotFound"
     assert client.get("/assets/console.css").status_code == 200
+
+
+def test_the_run_form_shows_what_is_wrong_on_the_tool_page(api_server: Any) -> None:
+    tool = deployed_tool(api_server, "alpha", "Form errors")
+    client = sign_in(api_server, "alpha")
+    csrf = csrf_in(client.get(f"/tools/{tool['uuid']}").text)
+    bad = client.post(f"/tools/{tool['uuid']}/run", data={"csrf": csrf, "data": '{"name": '})
+    assert bad.status_code == 400 and "not valid JSON" in bad.text
+    kept = re.search(r'<textarea[^>]*>([^<]*)</textarea>', bad.text)
+    assert kept is not None and html.unescape(kept.group(1)) == '{"name":'  # what was typed stays to fix
+    array = client.post(f"/tools/{tool['uuid']}/run", data={"csrf": csrf, "data": "[1, 2]"})
+    assert array.status_code == 400 and 'role="alert"' in array.text
+    undeployed = api_server.client("alpha").post("/orchestration/tools", json={"name": "Never deployed",
+                                                                              "icon": None}).json()["tool"]
+    page = client.get(f"/tools/{undeployed['uuid']}")
+    assert page.status_code == 200 and "no deployed release" in page.text
+    refused = client.post(f"/tools/{undeployed['uuid']}/run", data={"csrf": csrf, "data": "{}"})
+    assert refused.status_code == 404 and "deploy its draft first" in refused.text
+    missing = client.get("/tools/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and "Not found" in missing.text
+    for answer in (bad, array, refused, missing):
+        assert "Traceback" not in answer.text and "{'" not in answer.text and "None" not in answer.text
