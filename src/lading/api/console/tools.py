@@ -49,13 +49,11 @@ def diagram_of(session: Session, nodes: list[dict[str, Any]], workflow_uuid: str
     try:
         from lading.api.console import svg  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
-        svg = None
-    if svg is not None:
-        return {"svg": svg.diagram_svg(nodes)}
-    from lading.services.orchestration import nodes as node_service
+        from lading.services.orchestration import nodes as node_service
 
-    drawn = node_service.diagram(session, workflow_uuid=workflow_uuid)
-    return {"mermaid": drawn.text}
+        drawn = node_service.diagram(session, workflow_uuid=workflow_uuid)
+        return {"mermaid": drawn.text}
+    return {"svg": svg.diagram_svg(nodes)}
 
 
 def _tool_page(request: Request, session: Session, uuid: str, *, data_text: str = "{}", error: str | None = None,
