@@ -20,6 +20,14 @@ echo "== mypy"
 echo "== import layers and cycles (import-linter contracts in pyproject.toml)"
 .venv/bin/lint-imports
 
+# The web console's browser tests (tests/test_console_browser.py) drive Debian's Chromium through Playwright.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== installing chromium for the console's browser tests"
+  as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+  as_root apt-get update -q >/dev/null || true
+  as_root apt-get install -y -q chromium chromium-driver >/dev/null
+fi
+
 echo "== warming the python sandbox (compiled once, cached in $LADING_CACHE_DIR)"
 .venv/bin/python -c "from lading.engine.sandbox import warm_python; warm_python()"
 

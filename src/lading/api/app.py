@@ -106,7 +106,7 @@ def create_app() -> Any:
     from fastapi_offline import FastAPIOffline
 
     from lading import __version__
-    from lading.api import _errors, mcp_http, out_of_scope, system
+    from lading.api import _errors, console, mcp_http, out_of_scope, system
     from lading.api._http import App
     from lading.api.routes import routers
 
@@ -122,5 +122,6 @@ def create_app() -> Any:
         app.include_router(router, prefix="/v1", responses=_errors.error_responses())
     app.include_router(out_of_scope.router)
     mcp_http.attach(app)  # the MCP tools over streamable HTTP at /mcp and /mcp/{uuid} (C §2.8)
+    console.attach(app)  # the web console's pages at / and its static files at /assets
     app.add_middleware(BodyLimit)
     return app

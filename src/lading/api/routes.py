@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# Packages of `api/` that are not command groups: the web console is its own face, mounted at `/`.
+NOT_GROUPS = frozenset({"console"})
+
 
 def routers() -> list[Any]:
     import importlib
@@ -15,5 +18,6 @@ def routers() -> list[Any]:
 
     import lading.api as api
 
-    groups = sorted(info.name for info in pkgutil.iter_modules(api.__path__) if info.ispkg)
+    groups = sorted(info.name for info in pkgutil.iter_modules(api.__path__)
+                    if info.ispkg and info.name not in NOT_GROUPS)
     return [importlib.import_module(f"lading.api.{group}").router for group in groups]

@@ -49,3 +49,10 @@ def system_session(db: Database, settings: Settings, workspace_uuid: str) -> Ses
     """A session for a worker step of a workspace's run: no user (the run acts for itself)."""
     return Session(db=db, settings=settings, workspace_uuid=workspace_uuid, workspace_name="", user_uuid="",
                    user_email="", reactions=REACTIONS)
+
+
+def console_session(db: Database, settings: Settings, value: str) -> Session | None:
+    """The session of a web console cookie value (None: signed out, expired, or its token removed)."""
+    from lading.services import console_sessions
+
+    return console_sessions.session_of(db, settings, value, REACTIONS)

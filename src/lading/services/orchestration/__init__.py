@@ -1,14 +1,15 @@
 """`lading orchestration <noun> <verb>`: the public verbs, one module per noun.
 
-- `runs`: create_run, get_run, list_runs, count_runs, cancel_runs, download_runs (`run download`),
-  download_run_outputs (`run download-outputs`), run_metrics (`run get-metrics`); export_runs (the
-  HTTP `runs/download` file; `run_lines` reads it back); for other services and the worker:
+- `runs`: create_run, get_run, list_runs, browse_runs (the console: keyset pages, no count), count_runs,
+  cancel_runs, download_runs (`run download`), download_run_outputs (`run download-outputs`), run_metrics
+  (`run get-metrics`); export_runs (the HTTP `runs/download` file; `run_lines` reads it back); for other
+  services and the worker:
   insert_graph_run, new_run_row, record_identity, check_form_fields, resolve_release, run_status.
 - `batches`: create_batch, get_batch, list_batches, cancel_batch, download_batch (`batch download`);
   preview_batch and export_batch (HTTP only); batch_status, full (the batch document) for the worker.
 - `records`: list_records, count_records, download_records, download_record_outputs,
   record_metrics (`record get-metrics`), cancel_records.
-- `tools`: list_tools, get_tool, create_tool, update_tool, remove_tool.
+- `tools`: list_tools, get_tool, create_tool, update_tool, remove_tool; tool_of_workflow (the console).
 - `plays`: list_plays, get_play, create_play, update_play, remove_play; on_segment_change (wired in
   `services.wiring`).
 - `workflows`: list_workflows, get_workflow.

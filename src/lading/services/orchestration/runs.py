@@ -20,7 +20,7 @@ from lading.services.orchestration import _presenters as presenters
 from lading.services.orchestration._graphs import require_valid
 from lading.services.orchestration.releases import require_release, require_workflow
 from lading.services.session import Session
-from lading.store.clock import utcnow
+from lading.store.clock import iso, utcnow
 from lading.store.repositories import records as records_repo
 from lading.store.repositories import run_queue
 from lading.store.repositories import runs as repo
@@ -198,6 +198,50 @@ def list_runs(session: Session, *, workflow_uuid: str | None, limit: int = 50, o
         rows = repo.list_runs(conn, cond, limit, offset)
         total = repo.count_runs(conn, cond)
         return {"runs": presenters.run_page(conn, session.workspace_uuid, rows), "count": total}
+
+
+def _cursor(text: str | None) -> tuple[datetime, str] | None:
+    """A `browse_runs` cursor (`<created at, ISO with microseconds>_<run uuid>`) back to its keyset
+    position; a malformed one is refused as a bad filter."""
+    if not text:
+        return None
+    at, sep, uuid = text.partition("_")
+    try:
+        if not sep or not uuid:
+            raise ValueError(text)
+        return datetime.fromisoformat(at), uuid
+    except ValueError as exc:
+        raise ValidationError("the page cursor is not valid; open the first page again",
+                              reason="invalidData") from exc
+
+
+def browse_runs(session: Session, *, limit: int = 50, before: str | None = None, workflow_uuid: str | None = None,
+                **filters: Any) -> dict[str, Any]:
+    """`{runs, next}`: a page of top-level runs newest first for a browsing face (the web console),
+    filtered like `list_runs`, without the whole-list count `list_runs` pays for. `next` is the cursor
+    of the following page (None on the last one). Each run carries its list fields only and, when its
+    workflow is a tool's, that tool's uuid and name."""
+    _check_page(limit, 0)
+    position = _cursor(before)
+    ws = session.workspace_uuid
+    with session.db.read() as conn:
+        cond = run_conditions(session, conn, workflow_uuid=workflow_uuid, **filters)
+        rows = list(repo.runs_before(conn, cond, limit + 1, position))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        tools = wf_repo.tool_names(conn, ws, {r.workflow_uuid for r in rows if r.workflow_uuid})
+    page = []
+    for r in rows:
+        tool = tools.get(r.workflow_uuid or "")
+        page.append({
+            "uuid": r.uuid, "status": r.status, "workflowUuid": r.workflow_uuid, "releaseUuid": r.release_uuid,
+            "batchUuid": r.batch_uuid, "recordId": r.record_id, "recordTitle": r.record_title,
+            "creditsUsedCount": r.credits_used_count, "executionsCount": r.executions_count,
+            "errorMessage": r.error_message, "createdAt": iso(r.created_at), "finishedAt": iso(r.finished_at),
+            "toolUuid": tool[0] if tool else None, "toolName": tool[1] if tool else None})
+    last = rows[-1] if rows else None
+    cursor = f"{last.created_at.isoformat()}_{last.uuid}" if more and last is not None else None
+    return {"runs": page, "next": cursor}
 
 
 def count_runs(session: Session, *, workflow_uuid: str | None, **filters: Any) -> dict[str, Any]:

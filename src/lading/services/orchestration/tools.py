@@ -174,3 +174,11 @@ def remove_tool(session: Session, uuid: str) -> dict[str, Any]:
         repo.update_tool(conn, session.workspace_uuid, uuid, {"deleted_at": now, "updated_at": now, "triggers": []})
         repo.soft_delete_workflow(conn, session.workspace_uuid, row.workflow_uuid, now)
     return shapes.Removed(uuid=uuid).dump()
+
+
+def tool_of_workflow(session: Session, workflow_uuid: str) -> dict[str, Any] | None:
+    """`{uuid, name}` of the live tool owning this workflow (None: a play's, an ad-hoc one, or removed):
+    what a run page names its run by."""
+    with session.db.read() as conn:
+        row = repo.tool_by_workflow(conn, session.workspace_uuid, workflow_uuid)
+    return {"uuid": row.uuid, "name": row.name} if row is not None else None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from lading.domain.nodes import TERMINAL_STATUSES
@@ -70,6 +70,25 @@ def list_runs(conn: Connection, cond: list[ColumnElement[bool]], limit: int, off
                         .limit(limit).offset(offset)).all()
 
 
+# What a run list shows of each run: never the context or configs, which can be large.
+_LISTED = (runs.c.uuid, runs.c.status, runs.c.workflow_uuid, runs.c.release_uuid, runs.c.batch_uuid,
+           runs.c.record_id, runs.c.record_title, runs.c.credits_used_count, runs.c.executions_count,
+           runs.c.error_message, runs.c.created_at, runs.c.finished_at)
+
+
+def runs_before(conn: Connection, cond: list[ColumnElement[bool]], limit: int,
+                before: tuple[datetime, str] | None) -> Sequence[Any]:
+    """Up to `limit` runs newest first (created_at, then uuid, descending), strictly after the keyset
+    position `before` when given: a page reads only its rows through `ix_runs_workspace_created`, however
+    deep it is, and nothing counts the whole list."""
+    where = list(cond)
+    if before is not None:
+        at, uuid = before
+        where.append(or_(runs.c.created_at < at, and_(runs.c.created_at == at, runs.c.uuid < uuid)))
+    return conn.execute(select(*_LISTED).where(*where).order_by(runs.c.created_at.desc(), runs.c.uuid.desc())
+                        .limit(limit)).all()
+
+
 def count_runs(conn: Connection, cond: list[ColumnElement[bool]]) -> int:
     return int(conn.execute(select(func.count()).select_from(runs).where(*cond)).scalar_one())
 
@@ -101,11 +120,15 @@ def node_children(conn: Connection, ws: str, run_uuids: Sequence[str]) -> dict[s
     for row in conn.execute(select(batches.c.uuid, batches.c.parent_run_uuid, batches.c.parent_node_uuid).where(
             batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.in_(wanted))):
         found["batches"][(row.parent_run_uuid, row.parent_node_uuid)] = row.uuid
-    children = conn.execute(select(runs.c.uuid, runs.c.release_uuid, runs.c.parent_run_uuid, runs.c.parent_node_uuid)
-                            .where(runs.c.workspace_uuid == ws, runs.c.parent_run_uuid.in_(wanted),
-                                   runs.c.parent_kind == "tool")).all()
+    # The workspace is checked on each row rather than in the WHERE clause: with it there, SQLite (no
+    # statistics) scans every run of the workspace through an index leading with `workspace_uuid` instead
+    # of reading the few children through `ix_runs_parent` (~60 ms a run read at 100,000 runs).
+    children = conn.execute(select(runs.c.uuid, runs.c.workspace_uuid, runs.c.release_uuid, runs.c.parent_run_uuid,
+                                   runs.c.parent_node_uuid)
+                            .where(runs.c.parent_run_uuid.in_(wanted), runs.c.parent_kind == "tool")).all()
     for child in children:
-        found["runs"][(child.parent_run_uuid, child.parent_node_uuid)] = (child.uuid, child.release_uuid)
+        if child.workspace_uuid == ws:
+            found["runs"][(child.parent_run_uuid, child.parent_node_uuid)] = (child.uuid, child.release_uuid)
     return found
 
 

@@ -83,3 +83,13 @@ def last_batch(conn: Connection, ws: str, workflow_uuid: str) -> Any | None:
                                               batches.c.workflow_uuid == workflow_uuid,
                                               batches.c.parent_run_uuid.is_(None))
                         .order_by(batches.c.created_at.desc())).first()
+
+
+def tool_names(conn: Connection, ws: str, workflow_uuids: set[str]) -> dict[str, tuple[str, str]]:
+    """workflow uuid → (tool uuid, tool name) for the tools among these workflows (removed tools too:
+    their runs stay listed under their name)."""
+    if not workflow_uuids:
+        return {}
+    rows = conn.execute(select(tools.c.workflow_uuid, tools.c.uuid, tools.c.name).where(
+        tools.c.workspace_uuid == ws, tools.c.workflow_uuid.in_(sorted(workflow_uuids)))).all()
+    return {r.workflow_uuid: (r.uuid, r.name) for r in rows}
