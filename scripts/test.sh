@@ -25,7 +25,7 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "== installing chromium for the console's browser tests"
   as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
   as_root apt-get update -q >/dev/null || true
-  as_root apt-get install -y -q chromium chromium-driver >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null
 fi
 
 echo "== warming the python sandbox (compiled once, cached in $LADING_CACHE_DIR)"

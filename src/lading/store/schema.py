@@ -327,7 +327,7 @@ runs = Table(
     Index("ix_runs_record", "workspace_uuid", "workflow_uuid", "record_id"),
     Index("ix_runs_parent", "parent_run_uuid", "parent_node_uuid"),
     Index("ix_runs_root", "root_run_uuid"),
-    # The console's run list (top-level runs newest first). Migration 0021 makes it partial (`WHERE
+    # The console's run list (top-level runs newest first). Migration 0022 makes it partial (`WHERE
     # parent_run_uuid IS NULL`), so child runs pay nothing for it; the dialect options are left out here
     # because naming PostgreSQL's would load its dialect in every SQLite command. It carries the record
     # title, so a title search reads the index alone (about half the time of reading each row on SQLite).

@@ -1,8 +1,8 @@
 """console_sessions: the web console's sign-ins (cookie value stored hashed, with an expiry), and the partial
 index the console's run list of top-level runs reads newest first
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-04
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
