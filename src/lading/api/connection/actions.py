@@ -29,4 +29,4 @@ class ActionSearch(Body):
              **answers(schemas.ActionSearchAnswer))
 def search_actions(body: ActionSearch, session: Caller) -> dict[str, Any]:
     return actions.search(body.query, category=body.category, integration=body.integration,
-                          credits_only=body.credits_only, limit=body.limit)
+                          credits_only=body.credits_only, limit=body.limit, session=session)

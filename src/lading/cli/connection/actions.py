@@ -34,4 +34,4 @@ def action_search(
             "limit": limit}
     emit(answer("POST", "/connection/actions/search", body=body,
                 local=lambda s: actions.search(text, category=category, integration=integration,
-                                               credits_only=credits_only, limit=limit)))
+                                               credits_only=credits_only, limit=limit, session=s)))

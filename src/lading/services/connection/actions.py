@@ -11,10 +11,11 @@ from typing import Any
 
 from lading.domain.errors import ValidationError, shown
 from lading.domain.paging import check_page
-from lading.integrations import Action, Integration, all_integrations
+from lading.integrations import Action, Integration
 from lading.integrations._sdk import CATEGORIES
 from lading.services.connection import shapes
 from lading.services.connection.integrations import require_integration
+from lading.services.session import Session
 
 DEFAULT_LIMIT = 20
 
@@ -31,7 +32,8 @@ def _tier(term: str, integration: Integration, action: Action) -> int:
 
 
 def search(query: str | list[str], *, category: str | None = None, integration: str | None = None,
-           credits_only: bool = False, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+           credits_only: bool = False, limit: int = DEFAULT_LIMIT,
+           session: Session | None = None) -> dict[str, Any]:
     """`{actions: [ActionSearchHit]}`, best match first."""
     check_page(limit, 0)
     text = " ".join(query) if isinstance(query, list) else str(query or "")
@@ -41,9 +43,12 @@ def search(query: str | list[str], *, category: str | None = None, integration: 
     if category is not None and category not in CATEGORIES:
         raise ValidationError(f"unknown category {shown(category)}; use one of {', '.join(CATEGORIES)}",
                               reason="invalidData")
-    wanted = require_integration(integration).slug if integration else None
+    wanted = require_integration(integration, session).slug if integration else None
     scored: list[tuple[tuple[int, ...], str, str, shapes.ActionSearchHit]] = []
-    for candidate in all_integrations().values():
+    from lading.services.connection.catalog import catalog
+
+    seen = catalog(session.db, session.workspace_uuid) if session is not None else catalog(None, None)
+    for candidate in seen.values():
         if wanted is not None and candidate.slug != wanted:
             continue
         for action in candidate.actions:
