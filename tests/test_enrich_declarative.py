@@ -142,6 +142,12 @@ def test_file_integration_runs_in_a_batch_with_rate_limit_and_pricing(lading_env
     assert code == 0, rows
     assert [(r["i"], r["n"]) for r in rows["rows"]] == [("acmeData", 13)]
     assert float(rows["rows"][0]["c"]) == pytest.approx(18.5)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    code, out = run_cli("billing", "usage", "get-metrics", "--from", today, "--to", today, "--unit", "billing.credits",
+                        "--group-by", "integration_slug")
+    assert code == 0, out
+    by_integration = {i["groupBy"]: i["count"] for m in out["metrics"] for i in m["items"]}
+    assert by_integration["acmeData"] == pytest.approx(18.5)
 
 
 def test_file_validation_and_execute_with_mapping(lading_env: Path, autostart_off: None) -> None:
@@ -577,3 +583,42 @@ def test_rate_limit_concurrency_under_threads() -> None:
                                                {"apiKey": KEY, "baseUrl": fake.url}, None) for i in range(8)))
         asyncio.run(many())
     assert peak[0] == 2
+
+
+def test_the_documented_example_is_a_valid_document() -> None:
+    import re
+
+    from lading.integrations.declarative import integration_from_document, parse_text
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "integrations" / "declarative.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", text, re.S)
+    assert block is not None
+    integration = integration_from_document(parse_text(block.group(1)))
+    assert [a.slug for a in integration.actions] == ["enrichCompany", "listPeople"]
+    assert integration.secret_fields() == {"apiKey"}
+
+
+def test_declared_autocomplete_through_the_connector(tmp_path: Path) -> None:
+    with fake_provider() as fake:
+        fake.route("GET", "/lists", lambda rec: Answer(200, {
+            "lists": [{"id": "L1", "title": f"Leads {rec.query['team'][0]}"}, {"id": "L2", "title": "Customers"}]}))
+        doc = document(fake.url, slug="acmeLists")
+        doc["autocompletes"] = [{"slug": "listLists", "params": ["team"],
+                                 "request": {"path": "/lists", "query": {"team": "{{config.team}}"}},
+                                 "response": {"items": "{{response.body.lists}}", "value": "{{item.id}}",
+                                              "label": "{{item.title}}"}}]
+        path = tmp_path / "lists.json"
+        path.write_text(json.dumps(doc))
+        code, out = run_cli("connection", "custom-integration", "create", "--file", str(path))
+        assert code == 0, out
+        code, out = run_cli("connection", "integration", "get", "acmeLists")
+        assert [a["slug"] for a in out["integration"]["autocompletes"]] == ["listLists"]
+        uuid = connector("acmeLists", "lists", {"apiKey": KEY, "baseUrl": fake.url})
+        code, out = run_cli("connection", "connector", "autocomplete", "--connector-uuid", uuid,
+                            "--slug", "listLists", "--params", j({"team": "eu"}))
+        assert code == 0, out
+        assert out["results"] == [{"value": "L1", "label": "Leads eu"}, {"value": "L2", "label": "Customers"}]
+        assert fake.requests[-1].headers["x-api-key"] == KEY
+        code, out = run_cli("connection", "connector", "autocomplete", "--connector-uuid", uuid,
+                            "--slug", "listLists", "--params", "{}")
+        assert code == 1 and out["reason"] == "invalidAutocompleteParams"

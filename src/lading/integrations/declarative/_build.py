@@ -14,7 +14,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lading.integrations import _sdk
-from lading.integrations._sdk import Action, ActionCall, ActionResult, CreditCost, Integration, ProviderError
+from lading.integrations._sdk import (
+    Action,
+    ActionCall,
+    ActionResult,
+    Autocomplete,
+    CreditCost,
+    Integration,
+    ProviderError,
+)
 from lading.integrations.declarative._templates import render
 
 DEFAULT_MAX_PAGES = 10
@@ -84,10 +92,11 @@ def build_integration(doc: Mapping[str, Any]) -> Integration:
     """The integration a checked document declares (see `_document.check_document`)."""
     rate = doc.get("rateLimit") or {}
     actions = tuple(_action(doc, spec) for spec in doc["actions"])
+    autocompletes = tuple(_autocomplete(doc, spec) for spec in doc.get("autocompletes") or ())
     return Integration(
         slug=doc["slug"], name=doc["name"], description=doc.get("description") or doc["name"],
         category=doc.get("category") or "custom", connector_schema=connector_schema(doc),
-        default_base_url=doc["baseUrl"].rstrip("/"), actions=actions,
+        default_base_url=doc["baseUrl"].rstrip("/"), actions=actions, autocompletes=autocompletes,
         rate_limit=_sdk.RateLimit(requests_per_second=float(rate.get("requestsPerSecond", 10.0)),
                                   max_concurrency=int(rate.get("maxConcurrency", 8))),
         url=doc.get("url"), icon=doc.get("icon"), color=doc.get("color"),
@@ -110,6 +119,25 @@ def _action(doc: Mapping[str, Any], spec: Mapping[str, Any]) -> Action:
     return Action(slug=spec["slug"], name=spec["name"], description=spec.get("description") or spec["name"],
                   config_schema=config_schema, output_schema=spec.get("outputSchema"), run=runner.run,
                   credits=_credits(spec), category=spec.get("category"))
+
+
+def _autocomplete(doc: Mapping[str, Any], spec: Mapping[str, Any]) -> Autocomplete:
+    """A lookup of allowed values (`connector autocomplete`): the declared request (params as `config`),
+    its items mapped to `{value, label}`."""
+    response = spec["response"]
+    runner = _Runner(doc, {"slug": spec["slug"], "request": spec["request"], "pagination": spec.get("pagination"),
+                           "response": {"items": response["items"],
+                                        "item": {"value": response["value"],
+                                                 "label": response.get("label", response["value"])}}})
+
+    async def run(call: ActionCall, params: dict[str, Any]) -> list[dict[str, Any]]:
+        call.config = dict(params)
+        result = await runner.run(call)
+        items = (result.output or {}).get("items") or [] if isinstance(result.output, dict) else []
+        return [{"value": i.get("value"), "label": "" if i.get("label") is None else _text(i.get("label"))}
+                for i in items if isinstance(i, dict)]
+
+    return Autocomplete(slug=spec["slug"], run=run, params=tuple(spec.get("params") or ()))
 
 
 # OAuth2 client-credentials access tokens, per (token URL, client id, secret digest): (token, expires at).

@@ -78,8 +78,48 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
                            "maxConcurrency": {"type": "integer", "minimum": 1, "maximum": 256}},
         },
         "actions": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"$ref": "#/$defs/action"}},
+        "autocompletes": {"type": "array", "maxItems": 100, "items": {"$ref": "#/$defs/autocomplete"}},
     },
     "$defs": {
+        "request": {
+            "type": "object", "required": ["path"], "additionalProperties": False,
+            "properties": {
+                "method": {"enum": list(METHODS)},
+                "path": {"type": "string", "minLength": 1},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                "query": {"type": "object"},
+                "body": _TEMPLATE_VALUE,
+                "form": {"type": "object"},
+                "timeoutMs": {"type": "integer", "minimum": 1, "maximum": 600000},
+            },
+        },
+        "pagination": {
+            "type": "object", "required": ["style"], "additionalProperties": False,
+            "properties": {
+                "style": {"enum": list(PAGINATION_STYLES)},
+                "maxPages": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "in": {"enum": ["query", "body"]},
+                "param": {"type": "string", "minLength": 1},
+                "next": {"type": "string", "minLength": 1},
+                "limitParam": {"type": "string", "minLength": 1},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
+                "start": {"type": "integer", "minimum": 0},
+            },
+        },
+        "autocomplete": {
+            "type": "object", "required": ["slug", "request", "response"], "additionalProperties": False,
+            "properties": {
+                "slug": {"type": "string", "pattern": SLUG},
+                "params": {"type": "array", "items": {"type": "string", "pattern": FIELD_NAME}, "uniqueItems": True},
+                "request": {"$ref": "#/$defs/request"},
+                "pagination": {"$ref": "#/$defs/pagination"},
+                "response": {
+                    "type": "object", "required": ["items", "value"], "additionalProperties": False,
+                    "properties": {"items": {"type": "string"}, "value": {"type": "string"},
+                                   "label": {"type": "string"}},
+                },
+            },
+        },
         "action": {
             "type": "object", "required": ["slug", "name", "request"], "additionalProperties": False,
             "properties": {
@@ -89,18 +129,7 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
                 "category": {"enum": list(CATEGORIES)},
                 "config": {"type": "object"},
                 "outputSchema": {"type": "object"},
-                "request": {
-                    "type": "object", "required": ["path"], "additionalProperties": False,
-                    "properties": {
-                        "method": {"enum": list(METHODS)},
-                        "path": {"type": "string", "minLength": 1},
-                        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "query": {"type": "object"},
-                        "body": _TEMPLATE_VALUE,
-                        "form": {"type": "object"},
-                        "timeoutMs": {"type": "integer", "minimum": 1, "maximum": 600000},
-                    },
-                },
+                "request": {"$ref": "#/$defs/request"},
                 "response": {
                     "type": "object", "additionalProperties": False,
                     "properties": {
@@ -110,19 +139,7 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
                         "emptyOn": {"type": "array", "items": {"type": "integer", "minimum": 400, "maximum": 599}},
                     },
                 },
-                "pagination": {
-                    "type": "object", "required": ["style"], "additionalProperties": False,
-                    "properties": {
-                        "style": {"enum": list(PAGINATION_STYLES)},
-                        "maxPages": {"type": "integer", "minimum": 1, "maximum": 1000},
-                        "in": {"enum": ["query", "body"]},
-                        "param": {"type": "string", "minLength": 1},
-                        "next": {"type": "string", "minLength": 1},
-                        "limitParam": {"type": "string", "minLength": 1},
-                        "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
-                        "start": {"type": "integer", "minimum": 0},
-                    },
-                },
+                "pagination": {"$ref": "#/$defs/pagination"},
                 "credits": {
                     "type": "object", "additionalProperties": False,
                     "properties": {"perCall": {"type": "number", "minimum": 0},
@@ -239,6 +256,16 @@ def _semantic_problems(doc: Mapping[str, Any]) -> list[str]:
         pagination = action.get("pagination")
         if pagination:
             problems.extend(_pagination_problems(pagination, action, f"{where}.pagination"))
+    ac_seen: set[str] = set()
+    for index, autocomplete in enumerate(doc.get("autocompletes") or []):
+        where = f"autocompletes[{index}]"
+        if autocomplete["slug"] in ac_seen:
+            problems.append(f"{where}.slug: {autocomplete['slug']!r} is already another autocomplete's slug")
+        ac_seen.add(autocomplete["slug"])
+        problems.extend(_template_problems(autocomplete["request"], f"{where}.request"))
+        problems.extend(_template_problems(autocomplete["response"], f"{where}.response"))
+        if autocomplete.get("pagination"):
+            problems.extend(_pagination_problems(autocomplete["pagination"], autocomplete, f"{where}.pagination"))
     return problems
 
 
