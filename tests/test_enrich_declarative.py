@@ -590,7 +590,7 @@ def test_the_documented_example_is_a_valid_document() -> None:
 
     from lading.integrations.declarative import integration_from_document, parse_text
 
-    text = (Path(__file__).resolve().parent.parent / "docs" / "integrations" / "declarative.md").read_text()
+    text = (Path(__file__).resolve().parent.parent / "docs" / "declared-integrations.md").read_text()
     block = re.search(r"```yaml\n(.*?)```", text, re.S)
     assert block is not None
     integration = integration_from_document(parse_text(block.group(1)))

@@ -1,5 +1,5 @@
 """`connection custom-integration …`: a workspace's own integrations, declared as JSON or YAML documents
-(the format of `$LADING_HOME/integrations/` files; see docs/integrations/declarative.md)."""
+(the format of `$LADING_HOME/integrations/` files; see docs/declared-integrations.md)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ else:  # imported when a command answers locally: remote mode never loads the st
 custom_integration_app = typer.Typer(help="A workspace's own integrations, declared as data (JSON or YAML).",
                                      no_args_is_help=True, context_settings=help_settings())
 
-FILE_HELP = "The integration document: a .json, .yaml or .yml file (see docs/integrations/declarative.md)."
+FILE_HELP = "The integration document: a .json, .yaml or .yml file (see docs/declared-integrations.md)."
 
 
 def read_document_file(flag: str, file: str) -> Any:
