@@ -18,6 +18,7 @@ import pytest
 
 from conftest import REMOTE, j, run_cli
 from fakes import Answer, Recorded, fake_provider
+from graphs import end, node, start
 
 KEY = "decl-secret-key-77881"
 
@@ -236,6 +237,27 @@ def test_oauth2_client_credentials_token_fetched_and_cached() -> None:
     assert "tok-abcdef-123456" not in j(first)  # the token is a secret of the call: scrubbed from outputs
 
 
+def test_oauth2_token_refused_is_fetched_again() -> None:
+    from lading.integrations import ProviderError
+
+    with fake_provider() as api:
+        api.route("POST", "/token", [Answer(200, {"access_token": "tok-one-11111111", "expires_in": 3600}),
+                                     Answer(200, {"access_token": "tok-two-22222222", "expires_in": 3600})])
+        api.route("GET", "/companies/a.com", [Answer(401, {"error": "expired"}), Answer(200, {"ok": True})])
+        doc = document(api.url, auth={"type": "oauth2ClientCredentials", "tokenUrl": "/token", "clientAuth": "body"})
+        doc["actions"][0]["response"] = {}
+        creds = {"clientId": "cid-2", "clientSecret": "csecret-2-998877", "baseUrl": api.url}
+        with pytest.raises(ProviderError):
+            call(doc, "enrichCompany", {"domain": "a.com"}, creds)
+        output, _ = call(doc, "enrichCompany", {"domain": "a.com"}, creds)
+    assert output == {"ok": True}
+    tokens = [r.form() for r in api.requests if r.path == "/token"]
+    assert tokens[0] == {"grant_type": ["client_credentials"], "client_id": ["cid-2"],
+                         "client_secret": ["csecret-2-998877"]}
+    assert [r.headers["authorization"] for r in api.requests if r.path != "/token"] == [
+        "Bearer tok-one-11111111", "Bearer tok-two-22222222"]
+
+
 def test_credentials_never_go_to_another_host() -> None:
     with fake_provider() as fake:
         doc = document(fake.url)
@@ -410,6 +432,14 @@ def test_custom_integration_lifecycle_batch_and_isolation(tmp_path: Path, monkey
         rate = (len(times) - 1) / (times[-1] - times[0])
         assert rate <= 4 * 1.2, rate
 
+        enrich = node("enrich", kind="connector", integrationSlug="teamAcme", actionSlug="enrichCompany",
+                      connectorUuid=uuid, config={"domain": "{{nodes.start.domain}}"})
+        finish = end()
+        enrich["childrenUuids"] = [finish["uuid"]]
+        nodes = [start(children=[enrich["uuid"]]), enrich, finish]
+        code, out = run_cli("orchestration", "node", "validate", "--nodes", j(nodes))
+        assert out == {"outcome": "valid"}, out
+
         # update: a new price applies to the next calls
         doc["actions"][0]["credits"] = {"perCall": 2}
         path.write_text(json.dumps(doc))
@@ -433,6 +463,8 @@ def test_custom_integration_lifecycle_batch_and_isolation(tmp_path: Path, monkey
         assert code == 1 and out["reason"] == "integrationNotFound"
         code, out = run_cli("connection", "integration", "list")
         assert "teamAcme" not in [i["slug"] for i in out["integrations"]]
+        code, out = run_cli("orchestration", "node", "validate", "--nodes", j(nodes))
+        assert out["outcome"] != "valid" and "teamAcme" in j(out)
 
 
 def test_custom_integration_bad_document_and_builtin_slug(tmp_path: Path) -> None:

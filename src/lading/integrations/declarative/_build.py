@@ -182,6 +182,8 @@ class _Runner:
             if answer.status_code in (response_spec.get("emptyOn") or ()):
                 break
             if answer.status_code >= 400:
+                if answer.status_code == 401 and (self.doc.get("auth") or {}).get("type") == "oauth2ClientCredentials":
+                    _TOKENS.pop(self._token_key(call, self.doc["auth"]), None)  # fetched anew on the retry
                 raise call.http.error_for(answer)
             from lading.integrations._http import parse_body
 
@@ -237,15 +239,23 @@ class _Runner:
         elif kind == "oauth2ClientCredentials":
             headers["Authorization"] = f"Bearer {await self._access_token(call, auth)}"
 
+    @staticmethod
+    def _client(call: ActionCall, auth: Mapping[str, Any]) -> tuple[str, str]:
+        return (str(call.credentials.get(auth.get("clientIdField", "clientId")) or ""),
+                str(call.credentials.get(auth.get("clientSecretField", "clientSecret")) or ""))
+
+    def _token_key(self, call: ActionCall, auth: Mapping[str, Any]) -> tuple[str, str, str]:
+        client_id, secret = self._client(call, auth)
+        return _url(call, auth["tokenUrl"]), client_id, hashlib.sha256(secret.encode()).hexdigest()
+
     async def _access_token(self, call: ActionCall, auth: Mapping[str, Any]) -> str:
         """A client-credentials access token, fetched from the token endpoint and kept until shortly
         before it expires (a 401 from the provider drops it, so the next attempt fetches a new one)."""
-        client_id = str(call.credentials.get(auth.get("clientIdField", "clientId")) or "")
-        secret = str(call.credentials.get(auth.get("clientSecretField", "clientSecret")) or "")
+        client_id, secret = self._client(call, auth)
         if not client_id or not secret:
             raise ProviderError(f"{self.where}: the connector needs a client id and client secret", retryable=False)
         token_url = _url(call, auth["tokenUrl"])
-        key = (token_url, client_id, hashlib.sha256(secret.encode()).hexdigest())
+        key = self._token_key(call, auth)
         cached = _TOKENS.get(key)
         if cached is not None and cached[1] > time.monotonic():
             call.http.scrubber.add(cached[0])
@@ -272,6 +282,8 @@ class _Runner:
         call.http.scrubber.add(token)
         lifetime = body.get("expires_in") if isinstance(body, dict) else None
         seconds = float(lifetime) if isinstance(lifetime, (int, float)) and lifetime > 0 else 3600.0
+        if len(_TOKENS) > 4096:
+            _TOKENS.clear()
         _TOKENS[key] = (token, time.monotonic() + max(seconds - 30, seconds / 2))
         return token
 
