@@ -258,6 +258,15 @@ def test_oauth2_token_refused_is_fetched_again() -> None:
         "Bearer tok-one-11111111", "Bearer tok-two-22222222"]
 
 
+def test_path_values_are_one_segment_each() -> None:
+    with fake_provider() as fake:
+        fake.fallback = echo
+        doc = document(fake.url)
+        doc["actions"][0]["response"] = {}
+        call(doc, "enrichCompany", {"domain": "../admin?x=1#y"}, {"apiKey": KEY, "baseUrl": fake.url})
+    assert fake.requests[0].target == "/companies/..%2Fadmin%3Fx=1%23y?full=true"
+
+
 def test_credentials_never_go_to_another_host() -> None:
     with fake_provider() as fake:
         doc = document(fake.url)

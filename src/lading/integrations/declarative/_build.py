@@ -23,7 +23,7 @@ from lading.integrations._sdk import (
     Integration,
     ProviderError,
 )
-from lading.integrations.declarative._templates import render
+from lading.integrations.declarative._templates import render, render_path
 
 DEFAULT_MAX_PAGES = 10
 
@@ -159,7 +159,7 @@ class _Runner:
         pagination = self.spec.get("pagination")
         variables: dict[str, Any] = {"config": call.config, "connector": call.credentials}
         method = request.get("method", "GET")
-        path = await render(request["path"], variables, f"{self.where} request.path")
+        path = await render_path(request["path"], variables, f"{self.where} request.path")
         headers = {k: _text(v) for k, v in
                    (await render(request.get("headers") or {}, variables, f"{self.where} request.headers")).items()
                    if v is not None}

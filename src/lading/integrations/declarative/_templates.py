@@ -108,3 +108,22 @@ async def render(value: Any, variables: dict[str, Any], where: str) -> Any:
     except Exception as exc:  # an expression error names the template, never the values
         message = getattr(exc, "message", None) or str(exc)
         raise ProviderError(f"{where}: {message}", retryable=False) from None
+
+
+async def render_path(template: str, variables: dict[str, Any], where: str) -> str:
+    """A request path: each `{{…}}` value percent-encoded as one path segment (a `/`, `?` or `#` in a
+    value cannot change the request's path or query), except a path that is one template alone, which
+    is taken as a whole (relative path or absolute URL)."""
+    from urllib.parse import quote
+
+    stripped = template.strip()
+    if _SEGMENT.fullmatch(stripped) and stripped.count("{{") == 1:
+        return _text(await render(stripped, variables, where))
+    out, pos = [], 0
+    for match in _SEGMENT.finditer(template):
+        out.append(template[pos:match.start()])
+        value = await render(match.group(0), variables, where)
+        out.append(quote(_text(value), safe="@:,;=+!*'()$~"))
+        pos = match.end()
+    out.append(template[pos:])
+    return "".join(out)
