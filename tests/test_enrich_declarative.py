@@ -448,6 +448,12 @@ def test_custom_integration_lifecycle_batch_and_isolation(tmp_path: Path, monkey
         nodes = [start(children=[enrich["uuid"]]), enrich, finish]
         code, out = run_cli("orchestration", "node", "validate", "--nodes", j(nodes))
         assert out == {"outcome": "valid"}, out
+        _, tool = run_cli("orchestration", "tool", "create", "--name", "Team enrich")
+        wf = tool["tool"]["workflowUuid"]
+        code, out = run_cli("orchestration", "release", "deploy-draft", "--workflow-uuid", wf, "--nodes", j(nodes))
+        assert code == 0, out
+        _, out = run_cli("orchestration", "tool", "get", tool["tool"]["uuid"])
+        assert out["tool"]["creditsCost"] == {"kind": "minMax", "min": 0.53, "max": 0.53}  # perCall + 3 × 0.01
 
         # update: a new price applies to the next calls
         doc["actions"][0]["credits"] = {"perCall": 2}
