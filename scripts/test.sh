@@ -41,7 +41,7 @@ REMOTE_FILES=(
   tests/test_ai_agents_cli.py tests/test_ai_chats_cli.py tests/test_ai_memories_cli.py tests/test_ai_loop.py
   tests/test_connections_cli.py tests/test_integration_docs.py tests/test_content_cli.py tests/test_bad_input_cli.py
   tests/test_docs_names.py tests/test_docs_plays.py tests/test_docs_mcp.py tests/test_docs_defaults.py tests/test_docs_lines.py
-  tests/test_docs_sor.py tests/test_storage_query_parquet.py
+  tests/test_docs_sor.py tests/test_storage_query_parquet.py tests/test_enrich_waterfall.py
 )
 
 # The SQLite pass runs on both cores (pytest-xdist; each test makes its own home, workspace or server).

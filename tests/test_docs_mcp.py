@@ -298,3 +298,42 @@ def test_remote_cli_prints_what_the_embedded_cli_prints(api_server: Any, remote:
     assert code == 1 and out == api_server.lading(*gone, check=False) and out["reason"] == "mcpConnectionFailed"
     code, removed = remote("ai", "mcp-server", "remove", server)
     assert code == 0 and removed == {"uuid": server, "removed": True}
+
+
+@pytest.mark.embedded_only  # sends the message through the service in this process (the API's `mcpClients`)
+def test_a_messages_own_mcp_client_token_is_sealed_at_rest_and_used(remote_mcp: RemoteMcp) -> None:
+    """api.md's message.create takes `mcpClients` for one answer: the server is called with the token,
+    and the stored message holds it sealed, never in plain text."""
+    from sqlalchemy import text
+
+    from lading.services.ai import messages
+    from lading.services.wiring import open_session
+    from lading.worker import finish_run
+
+    def answer(rec: Recorded) -> Answer:
+        if rec.json()["messages"][-1]["role"] == "tool":
+            return completion("Noted.")
+        return completion(None, [tool_call("call_m", "create_note", {"account": "Acme", "text": "hello"})])
+
+    with fake_provider() as fake:
+        fake.route("POST", "/chat/completions", answer)
+        openai_connector(fake.url)
+        uuid_ = agent()
+        ok("ai", "release", "deploy-draft", "--agent-uuid", uuid_)
+        chat = ok("ai", "chat", "create", "--agent-uuid", uuid_)["chat"]
+        sess = open_session()
+        before = len(remote_mcp.calls)
+        started = messages.create(
+            sess, chat_uuid=chat["uuid"], parts=[{"type": "text", "text": "Note Acme"}],
+            overrides=messages.Overrides(mcp_clients=[{"kind": "custom", "name": "crm", "url": remote_mcp.url,
+                                                       "authentication": AUTH}]))
+        finish_run(sess, started.run_uuid, wait=True)
+        exchange = messages.exchange(sess, started)
+
+    assert exchange["assistantMessage"]["status"] == "success", exchange
+    assert remote_mcp.calls[before:] == [("create_note", {"account": "Acme", "text": "hello"}, f"Bearer {TOKEN}")]
+    assert TOKEN not in json.dumps(exchange)
+    with sess.db.read() as conn:
+        stored = [str(row[0]) for row in conn.execute(text("SELECT overrides FROM ai_messages WHERE uuid = :u"),
+                                                      {"u": started.assistant_uuid})]
+    assert stored and "sealed" in stored[0] and TOKEN not in stored[0]

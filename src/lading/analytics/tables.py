@@ -248,13 +248,17 @@ def spans_view(src: StoreSource, ws: str, scope: Scope) -> str:
         (_uuid_null("r.parent_run_uuid") if need_run else null_uuid) + " AS parent_run_uuid",
         f"{null_uuid} AS user_uuid",
         (_uuid_null("r.parent_agent_uuid") if need_run else null_uuid) + " AS parent_agent_uuid",
+        # A provider attempt inside a node (a waterfall's) names its own integration and connector.
+        (f"{_uuid_null('coalesce(e.connector_uuid, nd.connector)')}" if need_node
+         else _uuid_null("e.connector_uuid")) + " AS node_connector_uuid",
         *(f"{_uuid_null('nd.' + c) if need_node else null_uuid} AS node_{c}_uuid"
-          for c in ("connector", "tool", "agent")),
+          for c in ("tool", "agent")),
         f"{_uuid_null('e.next_node_uuid')} AS next_node_uuid",
         ("ifNull(r.record_id, '')" if need_run else "''") + " AS record_id",
         ("ifNull(r.record_title, '')" if need_run else "''") + " AS record_title",
         "e.node_slug AS node_slug", "ifNull(e.node_action_slug, '') AS node_action_slug",
-        ("ifNull(nd.integration, '')" if need_node else "''") + " AS node_integration_slug",
+        ("ifNull(e.integration_slug, ifNull(nd.integration, ''))" if need_node
+         else "ifNull(e.integration_slug, '')") + " AS node_integration_slug",
         "CAST(e.node_kind AS LowCardinality(String)) AS node_kind",
         "CAST(e.node_child_index AS Nullable(Int32)) AS node_child_index",
         "CAST(e.status AS LowCardinality(String)) AS execution_status",

@@ -3,7 +3,8 @@
 Read from the store's `executions` table — the same rows the `spans` table exposes — so the
 `orchestration.executions` unit agrees row for row with `SELECT execution_status, count() FROM spans`
 over the same days. The store aggregates by (day, status, release, node); node attributes that are
-not on the execution row (integration slug, connector, agent) come from the release's node list.
+not on the execution row (integration slug, connector, agent) come from the release's node list; a
+provider attempt inside a node (a waterfall's) carries its integration and connector on its row.
 `storage.records` counts records inserted or changed in models (`storage_usage`, written by every model
 write), slug `insert`, attributed to the model and, for workflow write-backs, the workflow.
 """
@@ -122,14 +123,16 @@ def _add_executions(conn: Connection, ws: str, flt: UsageFilter, totals: Totals,
     day = func.date(executions.c.started_at).label("day")
     query = (select(day, executions.c.status, executions.c.release_uuid, executions.c.node_uuid,
                     executions.c.workflow_uuid, executions.c.node_kind, executions.c.node_action_slug,
-                    func.count().label("n"), func.coalesce(func.sum(executions.c.credits_used_count), 0)
+                    executions.c.integration_slug, executions.c.connector_uuid, func.count().label("n"),
+                    func.coalesce(func.sum(executions.c.credits_used_count), 0)
                     .label("credits"))
              # The time range uses the (workspace, started_at) index with a second of slack either side
              # (SQLite compares text); the day bounds then apply exactly.
              .where(executions.c.workspace_uuid == ws, executions.c.started_at >= lo - timedelta(seconds=1),
                     executions.c.started_at < hi + timedelta(seconds=1), day >= flt.start, day <= flt.end)
              .group_by(day, executions.c.status, executions.c.release_uuid, executions.c.node_uuid,
-                       executions.c.workflow_uuid, executions.c.node_kind, executions.c.node_action_slug))
+                       executions.c.workflow_uuid, executions.c.node_kind, executions.c.node_action_slug,
+                       executions.c.integration_slug, executions.c.connector_uuid))
     if flt.workflow_uuid:
         query = query.where(executions.c.workflow_uuid == flt.workflow_uuid)
     rows = conn.execute(query).all()
@@ -138,6 +141,8 @@ def _add_executions(conn: Connection, ws: str, flt: UsageFilter, totals: Totals,
     nodes = _node_attributes(conn, ws, (r.release_uuid for r in rows)) if needs_nodes else {}
     for r in rows:
         node = nodes.get((r.release_uuid, r.node_uuid))
+        if r.integration_slug:  # a provider attempt inside its node (a waterfall's): its own provider
+            node = _Node(r.integration_slug, r.connector_uuid, None)
         attrs = {"workflow_uuid": r.workflow_uuid, "model_uuid": None,
                  "connector_uuid": node.connector_uuid if node else None,
                  "integration_slug": node.integration_slug if node else None,

@@ -73,6 +73,9 @@ class ExecutionWrite:
     credits_used_count: float = 0.0
     execution_charge: float = 0.0
     base_url: str | None = None
+    # A provider attempt inside a node (waterfall): the integration and connector it called.
+    integration_slug: str | None = None
+    connector_uuid: str | None = None
     # Keep the row open on the run (cursor_execution_id) after this write.
     keep_open: bool = False
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lading.engine.expressions import SegmentUse, balances, config_segments, is_plain_path
-from lading.engine.natives.catalog import CONFIG_SKIP_KEYS, NATIVE_ACTIONS, config_skip_keys
+from lading.engine.natives.catalog import CONFIG_SKIP_KEYS, NATIVE_ACTIONS, checked_skip_keys
 
 _TIMEOUT_S = 10.0
 _MEMORY_BYTES = 256 * 1024 * 1024
@@ -35,7 +35,7 @@ def node_segments(node: dict[str, Any]) -> list[SegmentUse]:
         action = NATIVE_ACTIONS.get(node.get("actionSlug"))  # type: ignore[arg-type]
         if action is not None and not action.evaluates_config:
             return []
-        skip = config_skip_keys(node.get("actionSlug"))
+        skip = checked_skip_keys(node.get("actionSlug"))
     else:
         skip = CONFIG_SKIP_KEYS
     try:

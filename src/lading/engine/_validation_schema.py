@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from lading.engine._validation_fields import is_expression, show
-from lading.engine.natives.catalog import NATIVE_ACTIONS, config_skip_keys
+from lading.engine.natives.catalog import NATIVE_ACTIONS, checked_skip_keys
 
 _ARTICLE = {"string": "a string", "number": "a number", "integer": "an integer", "boolean": "a boolean",
             "array": "an array", "object": "an object", "null": "null"}
@@ -49,7 +49,7 @@ def config_schema_findings(action_slug: str, config: dict[str, Any]) -> list[Con
         return []
     findings: list[ConfigFinding] = []
     seen: set[str] = set()
-    kept_as_written = config_skip_keys(action_slug)  # `_nodes`, `script`: never evaluated
+    kept_as_written = checked_skip_keys(action_slug)  # `_nodes`, `script`: never evaluated
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
         parts = list(error.absolute_path)
         if not (parts and parts[0] in kept_as_written) and _under_expression(config, parts):

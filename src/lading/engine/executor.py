@@ -109,7 +109,11 @@ class Executor:
                     return self._start_group(run, level, node, config_out, exec_id, started_at, now)
             if spec.run is None:
                 raise NodeExecutionError(f"native action '{action}' cannot run here", retryable=False)
-            call = natives.NativeCall(node, config_out, scope, run.input, run=run, ports=self._ports)
+            async def evaluate(value: Any, variables: dict[str, Any]) -> Any:
+                return await self._expressions.compute_config(value, scope, variables=variables or None)
+
+            call = natives.NativeCall(node, config_out, scope, run.input, run=run, ports=self._ports,
+                                      evaluate=evaluate)
             result = await spec.run(call)
         except NodeExecutionError as exc:
             # A permanent failure (404, invalid config…) skips the remaining attempts; fallbacks still apply.
@@ -175,8 +179,10 @@ class Executor:
         run.context[slug] = output
         # Stored as computed; `undefined` becomes null when serialised (store.database.json_default).
         run.computed_configs[slug] = config if config is not None else {}
-        run.executions_count += 1
+        run.executions_count += 1 + sum(1 for span in result.spans if span.status in ("success", "error"))
         run.credits_used_count += result.credits
+        # The spans made inside the node hold their own credits; the node's row holds the rest.
+        own_credits = result.credits - sum(span.credits_used_count for span in result.spans)
         children = node.get("childrenUuids") or []
         next_uuid: str | None = None
         if result.child_index is not None and result.child_index < len(children):
@@ -189,10 +195,22 @@ class Executor:
             next_node_uuid=next_uuid,
             title=result.title or success_title(output),
             attempts=run.cursor_attempt + 1,
-            credits_used_count=result.credits,
+            credits_used_count=round(own_credits, 9) if result.spans else result.credits,
             execution_charge=EXECUTION_CHARGE,
         )
         run.cursor_attempt = 0
+        if result.spans:
+            return self._with_spans(self._next(run, level, execution, next_uuid, is_end, output), result.spans)
+        return self._next(run, level, execution, next_uuid, is_end, output)
+
+    @staticmethod
+    def _with_spans(outcome: StepOutcome, spans: list[ExecutionWrite]) -> StepOutcome:
+        outcome.earlier = [*outcome.earlier, *spans]
+        return outcome
+
+    @staticmethod
+    def _next(run: RunState, level: Graph, execution: ExecutionWrite, next_uuid: str | None, is_end: bool,
+              output: Any) -> StepOutcome:
         if is_end:
             return StepOutcome(run, execution, status="success", output=output, release_lease=True)
         if next_uuid is None:

@@ -41,6 +41,7 @@ from lading.engine._validation_fields import (
 from lading.engine._validation_schema import config_path, config_schema_findings
 from lading.engine.expressions import segment_references
 from lading.engine.natives.catalog import NATIVE_ACTIONS, native_children_counts
+from lading.engine.natives.waterfall import step_slugs
 
 # Deeper group nesting than this is refused rather than recursed into (keeps the stack bounded).
 MAX_GROUP_DEPTH = 32
@@ -231,6 +232,63 @@ class _Level:
         elif isinstance(node.get("config"), dict):
             for finding in config_schema_findings(action, node["config"]):
                 self._add(node, "nodeInvalid", finding.message, finding.path)
+            if action == "waterfall":
+                self._check_waterfall(node, node["config"])
+
+    def _check_provider_call(self, node: dict[str, Any], call: dict[str, Any], path: str, reason: str) -> None:
+        """A waterfall step's (or validator's) integration action and connector, as a connector node's."""
+        integration, action, connector = call.get("integrationSlug"), call.get("actionSlug"), call.get("connectorUuid")
+        if not (isinstance(integration, str) and isinstance(action, str)):
+            return  # reported by the schema check
+        if self.refs.connector_action_children(integration, action) is None:
+            self._add(node, reason, f"'{path}': unknown connector action {integration}.{action}", path)
+            return
+        if connector is None and not self.refs.connector_optional(integration):
+            self._add(node, reason, f"'{path}': {integration} needs a connector: give the step a 'connectorUuid'",
+                      f"{path}.connectorUuid")
+        elif isinstance(connector, str) and not (is_uuid(connector) and self.refs.connector_exists(connector)):
+            self._add(node, "connectorNotFound", f"'{path}': connector {show(connector)} does not exist",
+                      f"{path}.connectorUuid")
+
+    def _check_waterfall(self, node: dict[str, Any], config: dict[str, Any]) -> None:
+        """What the schema cannot say: the actions and connectors exist, step names are unique, every
+        mapping fills a wanted field and every wanted field is mapped by some step."""
+        wanted = config.get("fields")
+        wanted_set = {f for f in wanted if isinstance(f, str)} if isinstance(wanted, list) else None
+        steps = config.get("steps")
+        if not isinstance(steps, list):
+            return
+        mapped: set[str] = set()
+        names = step_slugs(steps)
+        for index, (name, step) in enumerate(zip(names, steps, strict=True)):
+            path = f"config.steps[{index}]"
+            if not isinstance(step, dict):
+                continue
+            if names.index(name) != index:
+                self._add(node, "waterfallStepInvalid",
+                          f"'{path}': another step is already named {show(name)}; give each step its own 'slug'",
+                          f"{path}.slug")
+            self._check_provider_call(node, step, path, "waterfallStepInvalid")
+            mapping = step.get("mapping")
+            for field_name in mapping if isinstance(mapping, dict) else ():
+                mapped.add(field_name)
+                if wanted_set is not None and field_name not in wanted_set:
+                    self._add(node, "waterfallMappingInvalid",
+                              f"'{path}.mapping' fills {show(field_name)}, which is not one of config.fields "
+                              f"({', '.join(sorted(wanted_set)) or 'none'})", f"{path}.mapping.{field_name}")
+        for field_name in sorted((wanted_set or set()) - mapped):
+            self._add(node, "waterfallMappingInvalid",
+                      f"wanted field {show(field_name)} is mapped by no step: it could never be filled",
+                      "config.fields")
+        validator = config.get("validator")
+        if isinstance(validator, dict):
+            self._check_provider_call(node, validator, "config.validator", "waterfallValidatorInvalid")
+            checked = validator.get("fields")
+            for field_name in checked if isinstance(checked, list) else ():
+                if isinstance(field_name, str) and wanted_set is not None and field_name not in wanted_set:
+                    self._add(node, "waterfallValidatorInvalid",
+                              f"'config.validator.fields' names {show(field_name)}, which is not one of "
+                              "config.fields", "config.validator.fields")
 
     def _check_connector(self, node: dict[str, Any]) -> None:
         for key in ("integrationSlug", "actionSlug", "connectorUuid"):

@@ -163,6 +163,21 @@ def list_tools(url: str, access_token: str | None) -> list[dict[str, Any]]:
         raise McpClientError(f"cannot reach the MCP server at {shown_url(url)}: {type(exc).__name__}") from None
 
 
+def described_tools(url: str, access_token: str | None) -> list[dict[str, Any]]:
+    """`list_tools` as Lading shows a tool: `{slug, name (its title when it has one), description,
+    jsonSchema}` — one reading for `mcp-client connect` and a registered server's `tools`."""
+    described = []
+    for tool in list_tools(url, access_token):
+        annotations = tool.get("annotations")
+        title = tool.get("title") or (annotations.get("title") if isinstance(annotations, dict) else None)
+        description = tool.get("description")
+        schema = tool.get("inputSchema")
+        described.append({"slug": str(tool["name"]), "name": str(title or tool["name"]),
+                          "description": description if isinstance(description, str) else None,
+                          "jsonSchema": schema if isinstance(schema, dict) else {"type": "object"}})
+    return described
+
+
 @dataclass(frozen=True)
 class McpToolOutcome:
     """What a tool call answered: its structured content when the server gave one, else its text (the

@@ -339,6 +339,10 @@ executions = Table(
     Column("execution_charge", Float, nullable=False, server_default="0"),
     # The provider base URL a connector call used (recorded per span).
     Column("base_url", String(1024)),
+    # The provider of a span that is not a node of the release (a waterfall's provider attempts, whose
+    # node is the waterfall): its integration and connector. NULL for node executions (read from the node).
+    Column("integration_slug", String(64)),
+    Column("connector_uuid", Uuid),
     _ts("started_at", False),
     _ts("updated_at", False),
     _ts("finished_at"),

@@ -348,7 +348,8 @@ class Worker:
                     run.cursor_node_uuid = outcome.next_node_uuid
                     run.open_execution = None
                     continue
-                outcome.earlier, chained = chained, []
+                # Spans the step made inside its node (a waterfall's attempts) follow the chained steps.
+                outcome.earlier, chained = [*chained, *outcome.earlier], []
                 ok, cancel = await self._submit(outcome)
                 if not ok or outcome.terminal:
                     return

@@ -14,6 +14,7 @@ from fastapi import Depends
 from lading.api._http import Body, Query, Router, caller, query, query_parameters
 from lading.api._schemas import Removed, answers
 from lading.api.ai import _schemas as schemas
+from lading.api.ai.releases import ReleaseSettings
 from lading.domain.errors import LadingError
 from lading.services.ai import agents
 from lading.services.session import Session
@@ -34,26 +35,6 @@ class AgentList(Query):
     folder_uuid: str | None = None
     limit: int = EVERY_AGENT
     offset: int = 0
-
-
-class ReleaseSettings(Body):
-    """The release fields `agent create|update` take as `release update-draft` does (C §2.1, revised)."""
-
-    actions: Any = None
-    mcp_clients: Any = None
-    resources: Any = None
-    capabilities: Any = None
-    suggested_actions: Any = None
-    system_prompt: Any = None
-    with_reasoning: Any = None
-    temperature: Any = None
-    max_steps: Any = None
-    integration_slug: Any = None
-    connector_uuid: Any = None
-    language_model_slug: Any = None
-    output: Any = None
-    heartbeat: Any = None
-    options: Any = None
 
 
 RELEASE_FIELDS = tuple(ReleaseSettings.model_fields)

@@ -35,9 +35,9 @@ class OfAgent(Query):
     agent_uuid: str
 
 
-class DraftUpdate(Body):
-    agent_uuid: str
-    parent_uuid: str | None = None
+class ReleaseSettings(Body):
+    """A release's settings, as `release update-draft` takes them and `agent create|update` too (C §2.1)."""
+
     actions: Any = None
     mcp_clients: Any = None
     resources: Any = None
@@ -52,8 +52,13 @@ class DraftUpdate(Body):
     language_model_slug: Any = None
     output: Any = None
     heartbeat: Any = None
-    evaluator: Any = None
     options: Any = None
+
+
+class DraftUpdate(ReleaseSettings):
+    agent_uuid: str
+    parent_uuid: str | None = None
+    evaluator: Any = None
 
 
 class DraftDeploy(DraftUpdate):

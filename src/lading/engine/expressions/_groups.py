@@ -48,9 +48,10 @@ class ExpressionGroups:
         self.requests = 0  # round trips made (tests and benchmarks read it)
 
     async def compute_config(self, config: Any, scope: dict[str, Any], *,
-                             skip_keys: frozenset[str] = frozenset()) -> Any:
+                             skip_keys: frozenset[str] = frozenset(),
+                             variables: dict[str, Any] | None = None) -> Any:
         """`ExpressionEvaluator.compute_config`, with the V8 part shared with other runs' configs."""
-        plan = self._evaluator.plan(config, scope, skip_keys=skip_keys)
+        plan = self._evaluator.plan(config, scope, skip_keys=skip_keys, variables=variables)
         if not plan.needs_v8:
             return plan.finish(None)
         payload, dates = plan.payload()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lading.domain.run_state import RunState
+    from lading.domain.run_state import ExecutionWrite, RunState
     from lading.engine.ports import Ports
+
+# Evaluates a config value (templates, expressions) in the node's scope, with extra named variables
+# (`result`, `fields`…): what an action that evaluates parts of its config itself (waterfall) uses.
+Evaluate = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 
 
 @dataclass
@@ -17,7 +22,11 @@ class NativeResult:
     output: Any
     child_index: int | None
     title: str | None = None
+    # Every provider credit of the step, its spans' included (the run's total grows by this).
     credits: float = 0.0
+    # Completed executions the action made inside its node (a waterfall's provider attempts), each a
+    # span of its own with its own credits; persisted with the node's execution, before it.
+    spans: list[ExecutionWrite] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,8 @@ class NativeCall:
     # None when a node executes on its own.
     run: RunState | None = None
     ports: Ports | None = None
+    # Evaluation of the config keys the action keeps as written (catalog `lazy_keys`); None alone.
+    evaluate: Evaluate | None = None
 
     @property
     def action(self) -> str:

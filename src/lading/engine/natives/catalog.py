@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from . import code, delegated, routing, timing, values
+from . import code, delegated, routing, timing, values, waterfall
 from ._result import NativeCall, NativeResult
 from .config_schemas import CONFIG_SCHEMAS, EXAMPLES
 
@@ -20,6 +20,10 @@ NativeRun = Callable[[NativeCall], Awaitable[NativeResult]]
 CONFIG_SKIP_KEYS = frozenset({"_nodes"})
 # Code steps also keep their script as written: `{{…}}` in user code is code, not an expression.
 CODE_SKIP_KEYS = CONFIG_SKIP_KEYS | {"script"}
+# A waterfall evaluates its steps and validator itself, one step at a time, with the values filled so
+# far (`fields`) and each provider's answer (`result`): the executor leaves them as written, validation
+# still checks their expressions.
+WATERFALL_LAZY_KEYS = frozenset({"steps", "validator"})
 
 
 class Scheduling(StrEnum):
@@ -45,6 +49,9 @@ class NativeAction:
     run: NativeRun | None = None
     scheduling: Scheduling = Scheduling.AT_ONCE
     skip_keys: frozenset[str] = CONFIG_SKIP_KEYS
+    # Of `skip_keys`, those the action evaluates itself (through `NativeCall.evaluate`): their
+    # expressions are checked by validation like any other.
+    lazy_keys: frozenset[str] = frozenset()
     # False for `start`: its output is the run input and its config is not evaluated.
     evaluates_config: bool = True
     # Needs the run and the executor's ports (it acts outside the run): `node execute` cannot run it.
@@ -101,6 +108,10 @@ NATIVE_ACTIONS: dict[str, NativeAction] = {
                      delegated.write_model_record, needs_ports=True, slow=True),
         NativeAction("modelInsert", "Model insert", "Inserts a record into a model (fails on an existing id).", 1,
                      delegated.write_model_record, needs_ports=True, slow=True),
+        NativeAction("waterfall", "Waterfall",
+                     "Tries provider actions in order until the wanted fields are filled; each attempt is a span.",
+                     1, waterfall.run_waterfall, skip_keys=CONFIG_SKIP_KEYS | WATERFALL_LAZY_KEYS,
+                     lazy_keys=WATERFALL_LAZY_KEYS, needs_ports=True, slow=True),
     )
 }
 
@@ -109,6 +120,12 @@ def config_skip_keys(action_slug: Any) -> frozenset[str]:
     """The config keys left unevaluated for a node with this action slug (every other node: `_nodes`)."""
     action = NATIVE_ACTIONS.get(action_slug) if isinstance(action_slug, str) else None
     return action.skip_keys if action is not None else CONFIG_SKIP_KEYS
+
+
+def checked_skip_keys(action_slug: Any) -> frozenset[str]:
+    """The config keys whose expressions validation does not check (kept as written for good)."""
+    action = NATIVE_ACTIONS.get(action_slug) if isinstance(action_slug, str) else None
+    return action.skip_keys - action.lazy_keys if action is not None else CONFIG_SKIP_KEYS
 
 
 def switch_children_counts(config: Any) -> tuple[int, ...]:

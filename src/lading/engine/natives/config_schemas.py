@@ -45,6 +45,49 @@ def _object(properties: dict[str, Any], required: list[str], description: str) -
     return schema
 
 
+_SLUG_PATTERN: Final = "^[a-zA-Z0-9_]+$"
+_CALL: Final[dict[str, Any]] = {
+    "integrationSlug": {"type": "string", "minLength": 1, "description": "The provider's integration."},
+    "actionSlug": {"type": "string", "minLength": 1, "description": "The integration action called."},
+    "connectorUuid": {"type": "string", "minLength": 1,
+                      "description": "Its connector (credentials, base URL); optional when the integration "
+                                     "needs none (`http`)."},
+    "config": {"type": ["object", "string"],
+               "description": "The action's config, as a connector node's; may read `fields` (the values "
+                              "filled so far), `filledBy` and `missing` besides `nodes`."},
+}
+_WATERFALL_STEP: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["integrationSlug", "actionSlug", "mapping"],
+    "properties": {
+        "slug": {"type": "string", "pattern": _SLUG_PATTERN,
+                 "description": "The step's name in `filledBy`, `attempts` and its spans' `node_slug` "
+                                "(`<node slug>.<step slug>`); default: the integration slug (suffixed "
+                                "`_2`, `_3`… when steps share one)."},
+        **_CALL,
+        "mapping": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"},
+                    "description": "Wanted field → where it is in the provider's answer: a template reading "
+                                   "`result` (`{{result.data.email}}`) or a plain path (`data.email`)."},
+        "condition": {"description": "Optional: the step runs only when this is truthy (`{{!fields.email && "
+                                     "nodes.start.domain}}`); falsy → the step is skipped (a `skipped` span)."},
+    },
+}
+_WATERFALL_VALIDATOR: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["integrationSlug", "actionSlug", "accept"],
+    "properties": {
+        "slug": {"type": "string", "pattern": _SLUG_PATTERN, "description": "Default `validator`."},
+        **{**_CALL, "config": {**_CALL["config"],
+                               "description": "The validating action's config; reads `value` (the candidate "
+                                              "value) and `field` (its field name)."}},
+        "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                   "description": "The wanted fields it checks (default: all)."},
+        "accept": {"description": "Truthy → the value is accepted; reads `result` (the validator's answer), "
+                                  "`value` and `field`, e.g. `{{result.status === 'valid'}}`. Rejected → the "
+                                  "field stays missing and the next providers are tried."},
+    },
+}
+
 CONFIG_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
     "start": _object({}, [], "No config: the start node outputs the run input (its config is not evaluated)."),
     "end": _object({"variables": _VARIABLES}, [], "The variables are the run output; no `variables` = no output."),
@@ -143,6 +186,41 @@ CONFIG_SCHEMAS: Final[dict[str, dict[str, Any]]] = {
             "data": {"type": "object", "description": "Column slug → value; a missing id is generated."},
         },
         ["modelUuid", "data"], "Inserts a record."),
+    "waterfall": _object(
+        {
+            "fields": {"type": "array", "minItems": 1, "uniqueItems": True,
+                       "items": {"type": "string", "minLength": 1},
+                       "description": "The wanted fields, e.g. `[\"email\"]`."},
+            "stopRule": {"enum": ["allFilled", "firstHit"],
+                         "description": "`allFilled` (default): stop once every wanted field is filled; "
+                                        "`firstHit`: stop after the first provider that fills any."},
+            "steps": {"type": "array", "minItems": 1, "items": _WATERFALL_STEP,
+                      "description": "The providers, tried in order; each fills only fields still missing."},
+            "validator": {**_WATERFALL_VALIDATOR,
+                          "description": "Optional: an action that accepts or rejects each filled value "
+                                         "(e.g. email verification)."},
+        },
+        ["fields", "steps"], "Tries providers in order until the wanted fields are filled."),
+}
+
+# Longer notes rendered under an action's description in `docs/natives.md`.
+NOTES: Final[dict[str, str]] = {
+    "waterfall": (
+        "Output: `{\"fields\": {field: value | null}, \"filledBy\": {field: step slug}, \"attempts\": "
+        "[{\"step\", \"integrationSlug\", \"actionSlug\", \"status\", \"creditsUsedCount\", \"filled\", …}], "
+        "\"creditsUsedCount\"}`; an attempt's `status` is `hit`, `miss`, `skipped` or `error` (a provider error "
+        "is recorded and the next provider tried; the node itself succeeds). A field is filled by a value "
+        "other than null, `\"\"`, `[]` or `{}`.\n\n"
+        "Each provider call (and each validator call) is a span of its own in `spans` and `run get` "
+        "executions: `node_kind` `connector`, `node_slug` `<node slug>.<step slug>`, `node_uuid` the "
+        "waterfall node's, `node_integration_slug` / `node_connector_uuid` the provider's, its own "
+        "`execution_credits_used_count`, and `node_child_index` 0 for a hit (validator: accepted), 1 for a "
+        "miss (validator: rejected); a skipped step is a `skipped` span. The waterfall's own execution "
+        "carries no provider credits (they are on its spans); each provider span is charged as an "
+        "execution. Hit rate per provider: `SELECT node_integration_slug, countIf(node_child_index = 0) / "
+        "count() AS hit_rate, sum(execution_credits_used_count) AS credits FROM spans WHERE node_kind = "
+        "'connector' AND execution_status = 'success' GROUP BY node_integration_slug`."
+    ),
 }
 
 _EXAMPLE_UUID: Final = "00000000-0000-4000-8000-000000000000"  # replace with a real uuid
@@ -177,4 +255,20 @@ EXAMPLES: Final[dict[str, dict[str, Any]]] = {
     },
     "modelUpsert": {"modelUuid": _EXAMPLE_UUID, "data": {"id": "{{nodes.start.id}}", "score": 8}},
     "modelInsert": {"modelUuid": _EXAMPLE_UUID, "data": {"name": "{{nodes.start.name}}"}},
+    "waterfall": {
+        "fields": ["email"],
+        "stopRule": "allFilled",
+        "steps": [
+            {"slug": "finder_a", "integrationSlug": "http", "actionSlug": "request",
+             "config": {"method": "GET", "url": "https://finder-a.example.com/email?domain={{nodes.start.domain}}"},
+             "mapping": {"email": "{{result.body.email}}"}},
+            {"slug": "finder_b", "integrationSlug": "http", "actionSlug": "request",
+             "condition": "{{nodes.start.country === 'FR'}}",
+             "config": {"method": "GET", "url": "https://finder-b.example.com/find?domain={{nodes.start.domain}}"},
+             "mapping": {"email": "body.data.email"}},
+        ],
+        "validator": {"integrationSlug": "http", "actionSlug": "request",
+                      "config": {"method": "GET", "url": "https://verifier.example.com/check?email={{value}}"},
+                      "accept": "{{result.body.status === 'valid'}}"},
+    },
 }

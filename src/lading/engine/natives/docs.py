@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lading.engine.natives.catalog import NATIVE_ACTIONS
+from lading.engine.natives.config_schemas import NOTES
 
 DOC_PATH = Path("docs") / "natives.md"
 
@@ -30,7 +31,8 @@ Any config value may be a `{{ }}` template or an expression object
 (`{"kind":"templateExpression","expression":"{{…}}"}`); it is evaluated when the node runs, so
 validation only checks that it parses as JavaScript (`expressionInvalid`) and that every
 `nodes.<slug>` it reads names a node upstream of this one (`referenceNotFound`,
-`referenceNotUpstream`). Keys not listed are ignored. `script` and `_nodes` are never evaluated.
+`referenceNotUpstream`). Keys not listed are ignored. `script` and `_nodes` are never evaluated; a
+waterfall's `steps` and `validator` are evaluated by the waterfall itself, step by step.
 """
 
 
@@ -74,6 +76,8 @@ def render() -> str:
     for action in NATIVE_ACTIONS.values():
         schema = action.config_schema
         section = [f"\n## {action.slug}\n", f"{action.name}: {action.description}\n"]
+        if action.slug in NOTES:
+            section.append(NOTES[action.slug] + "\n")
         properties = schema.get("properties", {})
         if properties:
             section.append("| Config field | Type | Required | Description |\n|---|---|---|---|")

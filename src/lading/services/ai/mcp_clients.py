@@ -45,25 +45,16 @@ def _checked(client: Any) -> dict[str, Any]:
 
 def list_tools(mcp_client: Any) -> dict[str, Any]:
     """The tools the client's server offers: `{tools:[{slug, name, description, config:{jsonSchema}}]}`."""
-    from lading.integrations.mcp_client import McpClientError
-    from lading.integrations.mcp_client import list_tools as ask
+    from lading.integrations.mcp_client import McpClientError, described_tools
 
     client = _checked(mcp_client)
     auth = client.get("authentication")
     try:
-        tools = ask(client["url"], auth.get("accessToken") if isinstance(auth, dict) else None)
+        tools = described_tools(client["url"], auth.get("accessToken") if isinstance(auth, dict) else None)
     except McpClientError as exc:
         raise ValidationError(exc.message, reason="mcpConnectionFailed") from None
-    out = []
-    for tool in tools:
-        annotations = tool.get("annotations")
-        title = tool.get("title") or (annotations.get("title") if isinstance(annotations, dict) else None)
-        description = tool.get("description")
-        schema = tool.get("inputSchema")
-        out.append(McpClientTool(slug=str(tool["name"]), name=str(title or tool["name"]),
-                                 description=description if isinstance(description, str) else None,
-                                 config={"jsonSchema": schema if isinstance(schema, dict) else {"type": "object"}})
-                   .dump())
+    out = [McpClientTool(slug=t["slug"], name=t["name"], description=t["description"],
+                         config={"jsonSchema": t["jsonSchema"]}).dump() for t in tools]
     return {"tools": out}
 
 

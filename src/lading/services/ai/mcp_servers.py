@@ -145,20 +145,13 @@ def _disabled(value: Any) -> list[str]:
 def _listed_tools(url: str, auth: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Connect and list the server's tools as `{slug, name, description}`; `mcpConnectionFailed` when it
     cannot be reached or does not speak MCP."""
-    from lading.integrations.mcp_client import McpClientError, list_tools
+    from lading.integrations.mcp_client import McpClientError, described_tools
 
     try:
-        tools = list_tools(url, auth["accessToken"] if auth else None)
+        tools = described_tools(url, auth["accessToken"] if auth else None)
     except McpClientError as exc:
         raise ValidationError(exc.message, reason="mcpConnectionFailed") from None
-    out = []
-    for tool in tools:
-        annotations = tool.get("annotations")
-        title = tool.get("title") or (annotations.get("title") if isinstance(annotations, dict) else None)
-        description = tool.get("description")
-        out.append({"slug": str(tool["name"]), "name": str(title or tool["name"]),
-                    "description": description if isinstance(description, str) else None})
-    return out
+    return [{"slug": t["slug"], "name": t["name"], "description": t["description"]} for t in tools]
 
 
 def _sealed(ws: str, uuid: str, auth: dict[str, Any] | None) -> dict[str, Any] | None:

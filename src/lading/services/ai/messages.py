@@ -181,6 +181,10 @@ def create(session: Session, *, chat_uuid: str | None, parts: Any, agent_uuid: s
         chat_uuid = str(chat.uuid)
         require_chat_agent(session, conn, chat.agent_uuid)
         answering = _message_release(session, conn, chat, message_release)
+        if stored_overrides.get("mcpClients"):  # their tokens at rest sealed, as a release's are
+            from lading.services.ai.releases import seal_mcp_clients
+
+            stored_overrides = seal_mcp_clients(session, str(chat.agent_uuid), {}, stored_overrides)
         user_parts = _user_parts(conn, ws, parts)
         _require_finished(session, conn, chat_uuid)
         seq = repo.next_message_seq(conn, ws, chat_uuid)

@@ -58,8 +58,11 @@ class RunLinks:
             finished_at=iso(row.finished_at), node_batch_uuid=self.child_batches.get(key),
             node_run_uuid=child_run, node_message_uuid=None, icon_url=None,
             node_wait_until_finished=bool(node.get("waitUntilFinished", config.get("waitUntilFinished", False))),
-            node_connector_uuid=node.get("connectorUuid") or settings.get("connectorUuid"),
-            node_integration_slug=node.get("integrationSlug"), node_tool_uuid=node.get("toolUuid"),
+            # A provider attempt inside its node (a waterfall's) carries its own integration and connector.
+            node_connector_uuid=(getattr(row, "connector_uuid", None) or node.get("connectorUuid")
+                                 or settings.get("connectorUuid")),
+            node_integration_slug=getattr(row, "integration_slug", None) or node.get("integrationSlug"),
+            node_tool_uuid=node.get("toolUuid"),
             node_agent_uuid=node.get("agentUuid"),
             node_release_uuid=child_release,
         )

@@ -17,6 +17,7 @@ _EXECUTION_COLUMNS = (
     "workspace_uuid", "run_uuid", "workflow_uuid", "release_uuid", "batch_uuid", "node_uuid", "node_slug",
     "node_kind", "node_action_slug", "node_child_index", "next_node_uuid", "status", "title", "error_message",
     "attempts", "credits_used_count", "execution_charge", "started_at", "updated_at", "finished_at", "base_url",
+    "integration_slug", "connector_uuid",
 )
 
 
@@ -55,7 +56,8 @@ def insert_executions(conn: Connection, postgres: bool, pairs: Sequence[tuple[An
         params.append((r.workspace_uuid, r.uuid, r.workflow_uuid, r.release_uuid, r.batch_uuid, e.node_uuid,
                        e.node_slug, e.node_kind, e.node_action_slug, e.node_child_index, e.next_node_uuid, e.status,
                        e.title, e.error_message, e.attempts, e.credits_used_count, e.execution_charge,
-                       stamp(e.started_at), stamp(e.updated_at), stamp(e.finished_at), e.base_url))
+                       stamp(e.started_at), stamp(e.updated_at), stamp(e.finished_at), e.base_url,
+                       e.integration_slug, e.connector_uuid))
     if postgres and len(params) >= _COPY_FROM_ROWS:
         _copy_rows(conn, "executions", _EXECUTION_COLUMNS, params)
         return

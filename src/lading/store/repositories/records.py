@@ -81,7 +81,10 @@ def node_status_counts(conn: Connection, ws: str, workflow_uuid: str, scope: Sel
                     func.coalesce(func.sum(executions.c.credits_used_count), 0).label("credits"))
              .select_from(executions.join(member, member.c.uuid == executions.c.run_uuid))
              .where(executions.c.workspace_uuid == ws, executions.c.workflow_uuid == workflow_uuid,
-                    executions.c.status.in_(list(statuses)), member.c.root_run_uuid.in_(scope))
+                    executions.c.status.in_(list(statuses)), member.c.root_run_uuid.in_(scope),
+                    # A node's provider attempts (a waterfall's: rows naming their integration) are not
+                    # executions of the node itself.
+                    executions.c.integration_slug.is_(None))
              .group_by(executions.c.node_uuid, executions.c.status))
     return conn.execute(query).all()
 

@@ -170,6 +170,7 @@ def _execution_row(o: StepOutcome) -> dict[str, Any]:
         "error_message": e.error_message, "attempts": e.attempts, "credits_used_count": e.credits_used_count,
         "execution_charge": e.execution_charge, "started_at": e.started_at, "updated_at": e.updated_at,
         "finished_at": e.finished_at, "base_url": e.base_url,
+        "integration_slug": e.integration_slug, "connector_uuid": e.connector_uuid,
     }
 
 

@@ -1,8 +1,8 @@
 """custom_integrations: a workspace's declared integrations (`connection custom-integration …`,
 api.md §5 `customIntegration.*`), each an integration document visible to its workspace only
 
-Revision ID: 0020a
-Revises: 0020
+Revision ID: 0021a
+Revises: 0021
 Create Date: 2026-12-04
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0020a"
-down_revision = "0020"
+revision = "0021a"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
