@@ -669,3 +669,49 @@ def test_declared_autocomplete_through_the_connector(tmp_path: Path) -> None:
         code, out = run_cli("connection", "connector", "autocomplete", "--connector-uuid", uuid,
                             "--slug", "listLists", "--params", "{}")
         assert code == 1 and out["reason"] == "invalidAutocompleteParams"
+
+
+def test_declared_integrations_as_waterfall_providers(lading_env: Path, tmp_path: Path) -> None:
+    """A file integration (cheap, finds some emails) then a workspace one (dearer, finds the rest): the
+    waterfall stops at the first that fills the field and bills each attempt at its declared price."""
+    from graphs import chain, var
+
+    def finder(known: set[int]) -> Any:
+        def answer(rec: Recorded) -> Answer:
+            n = int(rec.query["id"][0])
+            return Answer(200, {"person": {"email": f"p{n}@x.com"}}) if n in known else Answer(404, {})
+        return answer
+
+    def provider(slug: str, base_url: str, price: dict[str, float]) -> dict[str, Any]:
+        return {"slug": slug, "name": slug, "baseUrl": base_url, "category": "enrichment",
+                "auth": {"type": "bearer"},
+                "actions": [{"slug": "findEmail", "name": "Find email",
+                             "config": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
+                             "request": {"path": "/find", "query": {"id": "{{config.id}}"}},
+                             "response": {"output": {"email": "{{response.body.person.email}}"}, "emptyOn": [404]},
+                             "credits": price}]}
+
+    with fake_provider() as cheap, fake_provider() as dear:
+        cheap.fallback, dear.fallback = finder({1, 3}), finder({2})
+        write_file(lading_env, "cheap.json", json.dumps(provider("cheapFinder", cheap.url, {"perResult": 0.2})))
+        path = tmp_path / "dear.json"
+        path.write_text(json.dumps(provider("dearFinder", dear.url, {"perCall": 0.1, "perResult": 1})))
+        assert run_cli("connection", "custom-integration", "create", "--file", str(path))[0] == 0
+        cheap_uuid = connector("cheapFinder", "cheap", {"apiKey": KEY, "baseUrl": cheap.url})
+        dear_uuid = connector("dearFinder", "dear", {"apiKey": KEY, "baseUrl": dear.url})
+        steps = [{"integrationSlug": slug, "actionSlug": "findEmail", "connectorUuid": uuid,
+                  "config": {"id": "{{nodes.start.id}}"}, "mapping": {"email": "email"}}
+                 for slug, uuid in (("cheapFinder", cheap_uuid), ("dearFinder", dear_uuid))]
+        nodes = chain(start(), node("enrich", "waterfall", {"fields": ["email"], "steps": steps}),
+                      end([var("email", "{{nodes.enrich.fields.email}}")]))
+        code, out = run_cli("orchestration", "node", "validate", "--nodes", j(nodes))
+        assert out == {"outcome": "valid"}, out
+        found = {}
+        for n, credits in ((1, 0.2), (2, 0.1 + 1), (4, 0.1)):  # a miss costs perCall only
+            code, out = run_cli("orchestration", "run", "create", "--nodes", j(nodes), "--data", j({"id": str(n)}),
+                                "--wait-until-finished")
+            assert code == 0 and out["run"]["status"] == "success", out
+            found[n] = out["runContext"]["enrich"]["filledBy"]
+            assert out["run"]["creditsUsedCount"] == pytest.approx(credits), (n, out["run"])
+    assert found == {1: {"email": "cheapFinder"}, 2: {"email": "dearFinder"}, 4: {}}
+    assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in [*cheap.requests, *dear.requests])
