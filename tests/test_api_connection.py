@@ -160,12 +160,14 @@ def test_native_integration(alpha: Any) -> None:
     assert native["actions"]["branch"]["childrenCount"] == 2
 
 
-def test_custom_integrations_are_not_supported(alpha: Any) -> None:
+def test_custom_integrations_answer(alpha: Any) -> None:
+    """Custom integrations are served (issue 18; tests/test_enrich_declarative.py has the whole story)."""
     uuid = "00000000-0000-4000-8000-000000000000"
-    for method, path, body in (("POST", "", {"name": "x"}), ("GET", "/list", None), ("GET", f"/{uuid}", None),
-                               ("PUT", f"/{uuid}", {"name": "y"}), ("DELETE", f"/{uuid}", None)):
-        response = alpha.request(method, f"/connection/customIntegrations{path}", json=body)
-        assert refused(response, 501, "notSupported")["errorMessage"] == "notSupported"
+    refused(alpha.post("/connection/customIntegrations", json={"name": "x"}), 400, "invalidIntegrationDocument")
+    assert ok(alpha.get("/connection/customIntegrations/list")) == {"customIntegrations": []}
+    for method, body in (("GET", None), ("PUT", {"document": {"name": "y"}}), ("DELETE", None)):
+        response = alpha.request(method, f"/connection/customIntegrations/{uuid}", json=body)
+        assert response.status_code in (400, 404), response.text
 
 
 # --- OAuth ------------------------------------------------------------------------------------------

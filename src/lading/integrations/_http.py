@@ -137,7 +137,8 @@ def _client() -> httpx.AsyncClient:
 def gate_for(slug: str, limit: RateLimit) -> _Gate:
     gates = _GATES.setdefault(asyncio.get_running_loop(), {})
     gate = gates.get(slug)
-    if gate is None:
+    # A declared integration's limit may change while the process runs (its document was updated).
+    if gate is None or gate.limit != limit:
         gate = _Gate(limit=limit, semaphore=asyncio.Semaphore(limit.max_concurrency))
         gates[slug] = gate
     return gate

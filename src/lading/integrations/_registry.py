@@ -1,6 +1,9 @@
-"""Discovering integrations: every public module of this package that defines `INTEGRATION`.
+"""Discovering integrations: every public module of this package that defines `INTEGRATION`, then the
+documents in `$LADING_HOME/integrations/` (`declarative`: installation-wide, like the built-ins, which
+they cannot replace). A workspace's own custom integrations live in the store; the connection services
+add them (`services/connection/catalog.py`).
 
-Adding an integration means adding one module; nothing else lists them.
+Adding a built-in means adding one module; nothing else lists them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ _ALIASES = {"openai": "openAi"}
 
 
 @cache
-def all_integrations() -> dict[str, Integration]:
+def builtin_integrations() -> dict[str, Integration]:
     # The package's folder is read directly (not by importing the package, which imports this module).
     package = __name__.rpartition(".")[0]
     found: dict[str, Integration] = {}
@@ -30,16 +33,29 @@ def all_integrations() -> dict[str, Integration]:
     return found
 
 
+def all_integrations() -> dict[str, Integration]:
+    """The built-ins and the installation's declared integrations (files re-read when they change)."""
+    from lading.integrations.declarative import installation_integrations
+
+    builtins = builtin_integrations()
+    declared = installation_integrations(frozenset(builtins) | frozenset(_aliases(builtins)))
+    return {**builtins, **declared} if declared else builtins
+
+
+def _aliases(integrations: dict[str, Integration]) -> set[str]:
+    return {alias for integration in integrations.values() for alias in integration.aliases} | set(_ALIASES)
+
+
 def canonical_slug(slug: str) -> str:
     return _ALIASES.get(slug, slug)
 
 
 def get_integration(slug: str) -> Integration | None:
-    integrations = all_integrations()
+    integrations = builtin_integrations()
     slug = canonical_slug(slug)
     if slug in integrations:
         return integrations[slug]
     for integration in integrations.values():
         if slug in integration.aliases:
             return integration
-    return None
+    return all_integrations().get(slug)

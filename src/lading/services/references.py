@@ -19,17 +19,17 @@ class WorkspaceReferences:
             return connectors.get_connector(conn, self._session.workspace_uuid, connector_uuid) is not None
 
     def connector_action_children(self, integration_slug: str, action_slug: str) -> int | None:
-        from lading.integrations import get_integration
+        from lading.services.connection.catalog import find_integration
 
-        integration = get_integration(integration_slug)
+        integration = find_integration(self._session.db, self._session.workspace_uuid, integration_slug)
         action = integration.action(action_slug) if integration else None
         return action.children_count if action else None
 
     def connector_optional(self, integration_slug: str) -> bool:
         """Integrations whose actions can run without any connector (generic HTTP)."""
-        from lading.integrations import get_integration
+        from lading.services.connection.catalog import find_integration
 
-        integration = get_integration(integration_slug)
+        integration = find_integration(self._session.db, self._session.workspace_uuid, integration_slug)
         return integration is not None and not integration.requires_connector
 
     def tool_exists(self, tool_uuid: str) -> bool:

@@ -406,6 +406,20 @@ oauth_grants = Table(
     Index("ux_oauth_grants_state", "state", unique=True),
 )
 
+# A workspace's custom integrations (`connection custom-integration …`): the integration document
+# (JSON, as given and checked) declaring an integration visible to this workspace only.
+custom_integrations = Table(
+    "custom_integrations",
+    metadata,
+    *_owned(),
+    Column("slug", String(64), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("document", Json, nullable=False),
+    Column("user_uuid", Uuid),
+    *_stamps(),
+    Index("ux_custom_integrations_slug", "workspace_uuid", "slug", unique=True),
+)
+
 # Calls per connector per rate-limit window (`rateLimit: {"unit","max"}`), shared by all workers.
 connector_windows = Table(
     "connector_windows",

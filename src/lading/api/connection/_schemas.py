@@ -46,6 +46,20 @@ class ActionSearchAnswer(Shape):
     actions: list[shapes.ActionSearchHit]
 
 
+class CustomIntegrationAnswer(Shape):
+    custom_integration: shapes.CustomIntegration
+
+
+class CustomIntegrationList(Shape):
+    custom_integrations: list[shapes.CustomIntegration]
+
+
+class ImportedDocument(Shape):
+    """`integration import-openapi`: the generated integration document."""
+
+    document: dict[str, Any]
+
+
 OAuthConsent = shapes.OAuthConsent
 OAuthValue = shapes.OAuthValue
 SlugExists = shapes.SlugExists

@@ -33,4 +33,4 @@ class ActionSearch(Body):
 def search_actions(body: ActionSearch, session: Caller) -> dict[str, Any]:
     return actions.search(body.query, category=body.category, integration=body.integration,
                           credits_only=body.credits_only, limit=body.limit, max_credits=body.max_credits,
-                          sort=body.sort)
+                          sort=body.sort, session=session)

@@ -1,45 +1,50 @@
-"""`/connection/customIntegrations…`: the client's custom-integration calls answer 501 `notSupported`
-(api.md §5: hosting-backed in Cargo; Lading integrations are modules of `lading.integrations`)."""
+"""`/connection/customIntegrations…`: a workspace's own declared integrations (`connection
+custom-integration …`, api.md §5 `customIntegration.*`). The body carries the integration document as
+`{"document": {...}}` (the document itself is accepted too); `:uuid` may also be the slug."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 from fastapi import Depends
 
 from lading.api._http import Router, caller
-from lading.api._schemas import never_answers
-from lading.domain.errors import LadingError
+from lading.api._schemas import Removed, answers
+from lading.api.connection import _schemas as schemas
+from lading.services.connection import custom_integrations
 from lading.services.session import Session
 
 router = Router(prefix="/connection/customIntegrations", tags=["connection"])
 Caller = Annotated[Session, Depends(caller)]
 
 
-def _not_supported() -> NoReturn:
-    raise LadingError("notSupported", reason="notSupported", status_code=501)
+def _document(body: dict[str, Any] | None) -> Any:
+    if isinstance(body, dict) and "document" in body and len(body) == 1:
+        return body["document"]
+    return body
 
 
-@router.post("", summary="customIntegration.create: 501 notSupported", **never_answers())
+@router.post("", summary="customIntegration.create", **answers(schemas.CustomIntegrationAnswer))
 def create_custom_integration(session: Caller, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    _not_supported()
+    return custom_integrations.create(session, document=_document(body))
 
 
-@router.get("/list", summary="customIntegration.list: 501 notSupported", **never_answers())
+@router.get("/list", summary="customIntegration.list", **answers(schemas.CustomIntegrationList))
 def list_custom_integrations(session: Caller) -> dict[str, Any]:
-    _not_supported()
+    return custom_integrations.list_custom(session)
 
 
-@router.get("/{uuid}", summary="customIntegration.get: 501 notSupported", **never_answers())
+@router.get("/{uuid}", summary="customIntegration.get (uuid or slug)", **answers(schemas.CustomIntegrationAnswer))
 def get_custom_integration(uuid: str, session: Caller) -> dict[str, Any]:
-    _not_supported()
+    return custom_integrations.get(session, uuid)
 
 
-@router.put("/{uuid}", summary="customIntegration.update: 501 notSupported", **never_answers())
+@router.put("/{uuid}", summary="customIntegration.update: replace the document",
+            **answers(schemas.CustomIntegrationAnswer))
 def update_custom_integration(uuid: str, session: Caller, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    _not_supported()
+    return custom_integrations.update(session, uuid, document=_document(body))
 
 
-@router.delete("/{uuid}", summary="customIntegration.remove: 501 notSupported", **never_answers())
+@router.delete("/{uuid}", summary="customIntegration.remove", **answers(Removed))
 def remove_custom_integration(uuid: str, session: Caller) -> dict[str, Any]:
-    _not_supported()
+    return custom_integrations.remove(session, uuid)

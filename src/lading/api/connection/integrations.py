@@ -34,6 +34,14 @@ class InitiateOauth(Body):
     redirect_uri: str | None = None
 
 
+class ImportOpenapi(Body):
+    """Lading addition: an OpenAPI 3 document (as data) → an integration document."""
+
+    openapi: Any
+    slug: str | None = None
+    name: str | None = None
+
+
 class CompleteOauth(Body):
     params: Any
 
@@ -43,20 +51,28 @@ class CompleteOauth(Body):
 def list_integrations(session: Caller, params: Annotated[IntegrationList, Depends(query(IntegrationList))]
                       ) -> dict[str, Any]:
     wanted = [*(params.slugs or []), *([params.slug] if params.slug else [])]
-    return integrations.list_integrations(category=params.category, slugs=wanted or None, search=params.search,
+    return integrations.list_integrations(session, category=params.category, slugs=wanted or None, search=params.search,
                                           has_actions=params.has_actions, has_extractors=params.has_extractors)
+
+
+@router.post("/importOpenapi", summary="integration import-openapi (Lading addition) → {document}",
+             **answers(schemas.ImportedDocument))
+def import_openapi(body: ImportOpenapi, session: Caller) -> dict[str, Any]:
+    from lading.services.connection import custom_integrations
+
+    return custom_integrations.import_openapi(body.openapi, slug=body.slug, name=body.name)
 
 
 @router.get("/{slug}", summary="integration.get", **answers(schemas.IntegrationAnswer))
 def get_integration(slug: str, session: Caller) -> dict[str, Any]:
-    return integrations.get(slug)
+    return integrations.get(slug, session)
 
 
 @router.get("/{slug}/documentation", summary="integration.getDocumentation (Markdown, not JSON)",
             response_model=None, responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}},
                                                   "description": "The integration's Markdown documentation"}})
 def get_documentation(slug: str, session: Caller) -> Response:
-    return Response(integrations.get_documentation(slug), media_type="text/markdown; charset=utf-8")
+    return Response(integrations.get_documentation(slug, session), media_type="text/markdown; charset=utf-8")
 
 
 @router.post("/{slug}/initiateOauth", summary="integration.initiateOauth → {consentUrl}",

@@ -10,6 +10,7 @@ connection_app = command_group(
     (".integrations:integration_app", "integration"),
     (".native_integrations:native_app", "native-integration"),
     (".actions:action_app", "action"),
-    (".connectors:connector_app", "connector"))
+    (".connectors:connector_app", "connector"),
+    (".custom_integrations:custom_integration_app", "custom-integration"))
 
 __all__ = ["connection_app"]

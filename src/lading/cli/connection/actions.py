@@ -46,4 +46,4 @@ def action_search(
     emit(answer("POST", "/connection/actions/search", body=body,
                 local=lambda s: actions.search(text, category=category, integration=integration,
                                                credits_only=credits_only, limit=limit, max_credits=max_credits,
-                                               sort=sort)))
+                                               sort=sort, session=s)))

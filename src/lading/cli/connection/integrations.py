@@ -11,10 +11,11 @@ from lading.cli.common import answer, help_settings
 from lading.cli.output import emit, emit_text, split_list
 
 if TYPE_CHECKING:
-    from lading.services.connection import connectors, integrations
+    from lading.services.connection import connectors, custom_integrations, integrations
 else:  # imported when a command answers locally: remote mode never loads the store
     connectors = lazy_module("lading.services.connection.connectors")
     integrations = lazy_module("lading.services.connection.integrations")
+    custom_integrations = lazy_module("lading.services.connection.custom_integrations")
 
 integration_app = typer.Typer(help="The integration catalog.", no_args_is_help=True,
                               context_settings=help_settings())
@@ -35,14 +36,14 @@ def integration_list(
               "hasExtractors": has_extractors}
     emit(answer("GET", "/connection/integrations/list", query=fields,
                 local=lambda s: integrations.list_integrations(
-                    category=category, slugs=wanted or None, search=search, has_actions=has_actions,
+                    s, category=category, slugs=wanted or None, search=search, has_actions=has_actions,
                     has_extractors=has_extractors)))
 
 
 @integration_app.command("get")
 def integration_get(slug: str = typer.Argument(...)) -> None:
     """One integration: connector schema and actions."""
-    emit(answer("GET", f"/connection/integrations/{slug}", local=lambda s: integrations.get(slug)))
+    emit(answer("GET", f"/connection/integrations/{slug}", local=lambda s: integrations.get(slug, s)))
 
 
 @integration_app.command("get-documentation")
@@ -52,9 +53,52 @@ def integration_docs(slug: str = typer.Argument(...)) -> None:
 
     remote = target()
     if remote is None:
-        emit_text(integrations.get_documentation(slug))
+        from lading.cli.common import local_session
+
+        emit_text(integrations.get_documentation(slug, local_session()))
         return
     emit_text(remote.raw("GET", f"/connection/integrations/{slug}/documentation").text)
+
+
+@integration_app.command("import-openapi")
+def import_openapi(
+    file: str = typer.Argument(..., help="An OpenAPI 3 document (.json, .yaml or .yml)."),
+    slug: str = typer.Option(None, "--slug", help="The integration's slug (default: from info.title)."),
+    name: str = typer.Option(None, "--name", help="The integration's name (default: info.title)."),
+    output: str = typer.Option(None, "--output",
+                               help="Also save the document to this file (.yaml/.yml as YAML, else JSON), e.g. "
+                                    "into $LADING_HOME/integrations/ or for `custom-integration create --file`."),
+) -> None:
+    """An integration document generated from an OpenAPI 3 document: each operation an action (parameters
+    and JSON body as its config schema), servers[0] as base URL, the security scheme as auth."""
+    from lading.cli.connection.custom_integrations import read_document_file
+
+    spec = read_document_file("FILE", file)
+    body = {"openapi": spec, "slug": slug, "name": name}
+    result = answer("POST", "/connection/integrations/importOpenapi", body=body,
+                    local=lambda s: custom_integrations.import_openapi(spec, slug=slug, name=name))
+    if output:
+        _save_document(output, result["document"])
+        result = {**result, "file": output}
+    emit(result)
+
+
+def _save_document(path: str, document: Any) -> None:
+    import json
+
+    from lading.domain.errors import ValidationError
+
+    if path.endswith((".yaml", ".yml")):
+        import yaml
+
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    else:
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ValidationError(f"--output: cannot write {path}: {exc.strerror}", reason="invalidData") from None
 
 
 @integration_app.command("initiate-oauth")
@@ -95,7 +139,7 @@ def complete_oauth(
     if not connector_uuid:
         emit(value)
         return
-    integration = answer("GET", f"/connection/integrations/{slug}", local=lambda s: integrations.get(slug))
+    integration = answer("GET", f"/connection/integrations/{slug}", local=lambda s: integrations.get(slug, s))
     field = integration["integration"]["connector"]["config"]["jsonSchema"]["x-oauth"]["field"]
     config = {field: value["value"]}
     emit(answer("PUT", f"/connection/connectors/{connector_uuid}", body={"config": config},

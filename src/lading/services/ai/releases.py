@@ -218,7 +218,7 @@ def check_references(session: Session, conn: Any, refs: References) -> None:
     """Every connector, tool, agent, model and file the configuration names exists in this workspace."""
     from lading.ai.templates import get_template as ai_template
     from lading.engine.templates import get_template as workflow_template
-    from lading.integrations import get_integration
+    from lading.services.connection.catalog import find_integration
     from lading.services.content import files as content
     from lading.store.repositories import connectors, storage, workflows
 
@@ -233,7 +233,7 @@ def check_references(session: Session, conn: Any, refs: References) -> None:
         if row is None or (integration and row.integration_slug != integration):
             raise _missing(f"{where}: no {integration} connector {uuid} in this workspace", TOOLS_ERROR, where)
     for integration_slug, action_slug, where in refs.connector_actions:
-        found = get_integration(integration_slug)
+        found = find_integration(session.db, ws, integration_slug)
         if found is None or found.action(action_slug) is None:
             raise _missing(f"{where}: unknown connector action {integration_slug}.{action_slug}", TOOLS_ERROR, where)
     def tool_of_release(uuid: str) -> Any:

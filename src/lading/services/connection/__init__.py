@@ -9,6 +9,10 @@ Public verbs, one module per noun of `lading connection <noun> <verb>`:
 - `connectors`: `list_connectors`, `get`, `create`, `update`, `remove`, `exists_by_slug`, `autocomplete`,
   `dynamic_schema`
   (and `credentials_for`, `platform_credential`, `require_connector` for other groups).
+- `custom_integrations`: `create`, `list_custom`, `get`, `update`, `remove` (a workspace's declared
+  integrations), `import_openapi` (a document from an OpenAPI 3 file).
+- `catalog`: `find_integration`, `catalog` — the integrations one workspace sees (built-ins, installation
+  files, its custom integrations).
 - `calls`: `ConnectorCalls.call`, one connector action as a run's node or `node execute` calls it.
 - `shapes`: the JSON shapes these verbs answer (`Integration`, `Action`, `NativeIntegration`, `Connector`…).
 
@@ -18,6 +22,7 @@ Helpers private to the group: `_credentials` (sealing, opening and masking conne
 
 from lading.services._submodules import lazy_submodules
 
-__all__ = ["actions", "calls", "connectors", "integrations", "native_integrations", "shapes"]
+__all__ = ["actions", "calls", "catalog", "connectors", "custom_integrations", "integrations", "native_integrations",
+           "shapes"]
 
 __getattr__ = lazy_submodules(__name__, __all__)

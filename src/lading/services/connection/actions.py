@@ -19,10 +19,10 @@ from typing import Any
 from lading.domain.errors import ValidationError, shown
 from lading.domain.paging import check_page
 from lading.engine.natives.catalog import NATIVE_ACTIONS
-from lading.integrations import all_integrations
 from lading.integrations._sdk import CATEGORIES
 from lading.services.connection import shapes
 from lading.services.connection.integrations import require_integration
+from lading.services.session import Session
 
 DEFAULT_LIMIT = 20
 NATIVE = "native"  # the integrationSlug of native hits (`connection native-integration get`)
@@ -48,8 +48,11 @@ def call_price(credits: Sequence[Mapping[str, Any]]) -> float:
     return round(min(prices), 6) if prices else 0.0
 
 
-def _candidates(wanted: str | None) -> Iterator[_Candidate]:
-    for integration in all_integrations().values():
+def _candidates(wanted: str | None, session: Session | None) -> Iterator[_Candidate]:
+    from lading.services.connection.catalog import catalog
+
+    seen = catalog(session.db, session.workspace_uuid) if session is not None else catalog(None, None)
+    for integration in seen.values():
         if wanted is not None and integration.slug != wanted:
             continue
         for action in integration.actions:
@@ -81,7 +84,7 @@ def _categories() -> tuple[str, ...]:
 
 def search(query: str | list[str] | None, *, category: str | None = None, integration: str | None = None,
            credits_only: bool = False, limit: int = DEFAULT_LIMIT, max_credits: float | None = None,
-           sort: str = "relevance") -> dict[str, Any]:
+           sort: str = "relevance", session: Session | None = None) -> dict[str, Any]:
     """`{actions: [ActionSearchHit]}`, best match (or cheapest, with `sort="price"`) first."""
     check_page(limit, 0)
     text = " ".join(query) if isinstance(query, list) else str(query or "")
@@ -100,9 +103,9 @@ def search(query: str | list[str] | None, *, category: str | None = None, integr
         raise ValidationError(f"unknown sort {shown(sort)}; use one of {', '.join(SORTS)}", reason="invalidData")
     wanted = None
     if integration:
-        wanted = NATIVE if integration == NATIVE else require_integration(integration).slug
+        wanted = NATIVE if integration == NATIVE else require_integration(integration, session).slug
     scored: list[tuple[tuple[float, ...], str, str, shapes.ActionSearchHit]] = []
-    for candidate in _candidates(wanted):
+    for candidate in _candidates(wanted, session):
         if category is not None and category not in candidate.categories:
             continue
         if credits_only and not candidate.credits:

@@ -15,9 +15,21 @@ from lading.domain.errors import LadingError, NodeExecutionError
 from lading.engine.ports import ConnectorOutcome
 from lading.integrations import Integration, ProviderError, get_integration
 from lading.integrations._runtime import call_action
+from lading.integrations.declarative import use_evaluator
 from lading.store.clock import utcnow
 from lading.store.database import Database
 from lading.store.repositories import connectors as connector_repo
+
+
+def _evaluate_template(template: object, variables: dict[str, object]) -> object:
+    """Templates of declared integrations beyond plain paths (`integrations/declarative`): the engine's
+    expression language, which integrations cannot import themselves."""
+    from lading.engine.expressions import get_evaluator
+
+    return get_evaluator().evaluate_in(template, variables)
+
+
+use_evaluator(_evaluate_template)
 
 
 class ConnectorCalls:
@@ -97,7 +109,12 @@ class ConnectorCalls:
                    cache: bool = True) -> ConnectorOutcome:
         """One connector action in a workspace (used by runs and by `node execute`). `cache=False`: never
         answer from (nor fill) the connector's answer cache — an action with an effect (a sent email)."""
-        integration = get_integration(str(node.get("integrationSlug")))
+        slug = str(node.get("integrationSlug"))
+        integration = get_integration(slug)
+        if integration is None:  # a workspace's custom integration (its document, kept built per workspace)
+            from lading.services.connection.catalog import find_integration
+
+            integration = await asyncio.to_thread(find_integration, self._db, workspace_uuid, slug)
         if integration is None:
             raise NodeExecutionError(f"integrationNotFound: unknown integration '{node.get('integrationSlug')}'",
                                      retryable=False)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, found, shown
-from lading.integrations import Integration, canonical_slug, get_integration
+from lading.integrations import Integration, canonical_slug
 from lading.integrations._sdk import ProviderError
 from lading.services.connection import shapes
 from lading.services.connection._credentials import decrypted_config, masked_config, merge, seal, split_config
@@ -94,7 +94,9 @@ def present_rate_limit(value: Any) -> dict[str, Any] | None:
 
 
 def present_connector(session: Session, row: Any, usage: Usage | None = None) -> shapes.Connector:
-    integration = get_integration(row.integration_slug)
+    from lading.services.connection.catalog import find_integration
+
+    integration = find_integration(session.db, session.workspace_uuid, row.integration_slug)
     schema = integration.connector_schema if integration else {}
     plays_count, tools_count, models_count = usage.of(row.uuid) if usage is not None else (0, 0, 0)
     return shapes.Connector(
@@ -168,7 +170,7 @@ def platform_credential(integration: Integration) -> str | None:
 
 def create(session: Session, *, integration_slug: str, slug: str, name: str, config: Any = None,
            rate_limit: Any = None, cache_ttl_ms: int | None = None) -> dict[str, Any]:
-    integration = require_integration(integration_slug)
+    integration = require_integration(integration_slug, session)
     if not _SLUG.match(slug or ""):
         raise ValidationError("--slug must match [a-zA-Z0-9_]+", reason="invalidData")
     if not name or not name.strip():
@@ -230,14 +232,14 @@ def update(session: Session, uuid: str, *, name: str | None = None, config: Any 
         if not isinstance(config, dict):
             raise ValidationError("--config must be a JSON object", reason="invalidConnectorConfig")
         with session.db.read() as conn:
-            integration = require_integration(require_connector(session, conn, uuid).integration_slug)
+            integration = require_integration(require_connector(session, conn, uuid).integration_slug, session)
         config, grants = _bind_oauth(session, integration, config)
     if cache_ttl_ms is not ... and cache_ttl_ms is not None and (
             isinstance(cache_ttl_ms, bool) or not isinstance(cache_ttl_ms, int) or cache_ttl_ms < 0):
         raise ValidationError("--cache-ttl-milliseconds must be a non-negative integer", reason="invalidData")
     with session.db.write() as conn:
         row = require_connector(session, conn, uuid)
-        integration = require_integration(row.integration_slug)
+        integration = require_integration(row.integration_slug, session)
         values: dict[str, Any] = {"updated_at": now}
         if name is not None:
             if not name.strip():
@@ -330,7 +332,7 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
         raise ValidationError("variables must be an object", reason="invalidAutocompleteParams")
     with session.db.read() as conn:
         row = require_connector(session, conn, connector_uuid)
-        integration = require_integration(row.integration_slug)
+        integration = require_integration(row.integration_slug, session)
         lookup = integration.autocomplete(slug)
         if lookup is None:
             raise NotFoundError(f"the {integration.slug} integration offers no autocomplete {shown(slug)}",
@@ -397,7 +399,7 @@ def dynamic_schema(session: Session, *, connector_uuid: str, slug: str, params: 
         raise ValidationError("params must be an object", reason="invalidData")
     with session.db.read() as conn:
         row = require_connector(session, conn, connector_uuid)
-        integration = require_integration(row.integration_slug)
+        integration = require_integration(row.integration_slug, session)
         schema = integration.dynamic_schema(slug)
         if schema is None:
             raise NotFoundError(f"the {integration.slug} integration offers no dynamic schema {shown(slug)}",

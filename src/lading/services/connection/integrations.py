@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError, shown
-from lading.integrations import Integration, all_integrations, canonical_slug, get_integration
+from lading.integrations import Integration, canonical_slug
 from lading.integrations._sdk import CATEGORIES
 from lading.services.connection import shapes
 from lading.services.session import Session
@@ -78,7 +78,8 @@ def _bool(flag: str, raw: str | None) -> bool | None:
     raise ValidationError(f"{flag} must be true or false", reason="invalidData")
 
 
-def list_integrations(*, category: str | None = None, slugs: list[str] | None = None, search: str | None = None,
+def list_integrations(session: Session | None = None, *, category: str | None = None, slugs: list[str] | None = None,
+                      search: str | None = None,
                       has_actions: str | None = None, has_extractors: str | None = None) -> dict[str, Any]:
     if category is not None and category not in CATEGORIES:
         raise ValidationError(f"unknown category {shown(category)}; use one of {', '.join(CATEGORIES)}",
@@ -86,7 +87,10 @@ def list_integrations(*, category: str | None = None, slugs: list[str] | None = 
     want_actions, want_extractors = _bool("--has-actions", has_actions), _bool("--has-extractors", has_extractors)
     wanted = {canonical_slug(s) for s in slugs} if slugs else None
     out = []
-    for integration in all_integrations().values():
+    from lading.services.connection.catalog import catalog
+
+    seen = catalog(session.db, session.workspace_uuid) if session is not None else catalog(None, None)
+    for integration in seen.values():
         if category and integration.category != category:
             continue
         if wanted is not None and integration.slug not in wanted:
@@ -101,26 +105,31 @@ def list_integrations(*, category: str | None = None, slugs: list[str] | None = 
     return {"integrations": out}
 
 
-def require_integration(slug: str) -> Integration:
-    integration = get_integration(slug)
+def require_integration(slug: str, session: Session | None = None) -> Integration:
+    """The integration a slug names: a built-in, an installation file's, or (given the caller's session)
+    one of the workspace's custom integrations."""
+    from lading.services.connection.catalog import find_integration
+
+    integration = find_integration(session.db if session else None, session.workspace_uuid if session else None,
+                                   slug)
     if integration is None:
         raise NotFoundError(f"Integration not found: {slug}", reason="integrationNotFound")
     return integration
 
 
-def get(slug: str) -> dict[str, Any]:
-    return {"integration": present_integration(require_integration(slug)).dump()}
+def get(slug: str, session: Session | None = None) -> dict[str, Any]:
+    return {"integration": present_integration(require_integration(slug, session)).dump()}
 
 
-def get_documentation(slug: str) -> str:
-    return require_integration(slug).documentation
+def get_documentation(slug: str, session: Session | None = None) -> str:
+    return require_integration(slug, session).documentation
 
 
 def initiate_oauth(session: Session, slug: str, *, redirect_uri: str | None = None) -> dict[str, Any]:
     """`{consentUrl}`: the provider page granting this server's OAuth app access (C §1.9)."""
     from lading.services.connection import _oauth
 
-    return _oauth.initiate(session, require_integration(slug), redirect_uri)
+    return _oauth.initiate(session, require_integration(slug, session), redirect_uri)
 
 
 def complete_oauth(session: Session, slug: str, *, params: Any) -> dict[str, Any]:
@@ -128,4 +137,4 @@ def complete_oauth(session: Session, slug: str, *, params: Any) -> dict[str, Any
     `value` in a connector's config to give it those tokens."""
     from lading.services.connection import _oauth
 
-    return _oauth.complete(session, require_integration(slug), params)
+    return _oauth.complete(session, require_integration(slug, session), params)

@@ -207,3 +207,19 @@ class ActionSearchHit(Shape):
     description: str
     category: str | None
     credits: list[dict[str, Any]]
+
+
+class CustomIntegration(Shape):
+    """A workspace's custom integration: its integration document (as stored, checked) and where it
+    stands. `integration get <slug>` shows it as the catalog does, like any built-in."""
+
+    uuid: str
+    workspace_uuid: str
+    slug: str
+    name: str
+    description: str | None
+    category: str
+    actions_count: int
+    document: dict[str, Any]
+    created_at: str | None
+    updated_at: str | None

@@ -26,8 +26,9 @@ from typing import Any
 
 from lading.domain.errors import NotFoundError, ValidationError, shown
 from lading.engine.natives.catalog import NATIVE_ACTIONS
-from lading.integrations import Integration, all_integrations, get_integration
+from lading.integrations import Integration
 from lading.integrations._sdk import Action
+from lading.services.connection.catalog import catalog, find_integration
 from lading.services.inputs import json_object
 from lading.services.orchestration import shapes
 from lading.services.session import Session
@@ -109,11 +110,11 @@ def _text(action: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _connector_action(action: dict[str, Any]) -> tuple[Integration, Action]:
+def _connector_action(session: Session, action: dict[str, Any]) -> tuple[Integration, Action]:
     slug, action_slug = _text(action, "integrationSlug"), _text(action, "actionSlug")
     if not slug or not action_slug:
         raise ValidationError("a connector action needs \"integrationSlug\" and \"actionSlug\"", reason="invalidData")
-    integration = get_integration(slug)
+    integration = find_integration(session.db, session.workspace_uuid, slug)
     if integration is None:
         raise NotFoundError(f"Integration not found: {slug}", reason="integrationNotFound")
     found = integration.action(action_slug)
@@ -228,7 +229,7 @@ def resolve(session: Session, action: Any) -> Target:
     if kind == "agent":
         return _agent_target(session, action)
     if kind == "connector":
-        integration, found = _connector_action(action)
+        integration, found = _connector_action(session, action)
         return Target("connector", {"integrationSlug": integration.slug, "actionSlug": found.slug},
                       children=found.children_count, integration=integration, action=found)
     if kind == "native":
@@ -495,7 +496,7 @@ def _candidates(session: Session, kind: str | None, integration: Integration | N
     ws = session.workspace_uuid
     with session.db.read() as conn:
         if kind in (None, "connector"):
-            for integ in [integration] if integration else all_integrations().values():
+            for integ in [integration] if integration else catalog(session.db, ws).values():
                 rows = conn_repo.list_connectors(conn, ws, integ.slug)
                 for act in integ.actions:
                     out.append({
@@ -552,7 +553,7 @@ def list_actions(session: Session, keywords: list[str] | None = None, *, kind: s
         raise ValidationError(f"--limit must be between 1 and {MAX_LIST_LIMIT}", reason="invalidData")
     integration = None
     if integration_slug:
-        integration = get_integration(integration_slug)
+        integration = find_integration(session.db, session.workspace_uuid, integration_slug)
         if integration is None:
             raise NotFoundError(f"Integration not found: {integration_slug}", reason="integrationNotFound")
     given = [w for k in keywords or [] for w in k.split()]

@@ -55,7 +55,8 @@ def _present(session: Session, conn: Any, row: Any) -> dict[str, Any]:
     nodes = deployed.nodes if deployed is not None else []
     # Who created the tool: its workflow's draft was written by them, in the same transaction.
     draft = repo.release_by_status(conn, ws, row.workflow_uuid, "draft")
-    return presenters.tool(row, credits_cost(nodes, list_price_of), draft.user_uuid if draft is not None else None)
+    return presenters.tool(row, credits_cost(nodes, lambda node: list_price_of(node, session)),
+                           draft.user_uuid if draft is not None else None)
 
 
 def icon_columns(icon: Any) -> dict[str, Any]:
@@ -82,13 +83,21 @@ def emoji_icon(emoji_slug: str | None) -> dict[str, Any] | None:
     return None if emoji_slug is None else {"kind": "emoji", "emojiSlug": emoji_slug}
 
 
-def list_price_of(node: dict[str, Any]) -> float:
-    """A connector node's list price; a graph of natives is priced without loading the integrations."""
+def list_price_of(node: dict[str, Any], session: Session | None = None) -> float:
+    """A connector node's list price (the workspace's custom integrations included when a session is
+    given); a graph of natives is priced without loading the integrations."""
     if node.get("kind") != "connector":
         return 0.0
+    from lading.integrations.pricing import list_price
     from lading.integrations.pricing import list_price_of as catalog_price
 
-    return catalog_price(node)
+    if session is None:
+        return catalog_price(node)
+    from lading.services.connection.catalog import find_integration
+
+    integration = find_integration(session.db, session.workspace_uuid, str(node.get("integrationSlug")))
+    action = integration.action(str(node.get("actionSlug"))) if integration else None
+    return list_price(action) if action else 0.0
 
 
 def require_tool(session: Session, conn: Any, uuid: str) -> Any:
