@@ -35,7 +35,7 @@ def test_integration_catalog() -> None:
     assert set(action) >= {"name", "description", "category", "config", "credits", "childrenCount"}
     assert action["childrenCount"] == 1 and "schema" in action["config"]
     code, out = run_cli("connection", "integration", "list", "--category", "engagement")
-    assert [i["slug"] for i in out["integrations"]] == ["slack", "smtp"]
+    assert [i["slug"] for i in out["integrations"]] == ["instantly", "lemlist", "slack", "smtp"]
     code, out = run_cli("connection", "integration", "list", "--search", "SLA")
     assert [i["slug"] for i in out["integrations"]] == ["slack"]
     code, out = run_cli("connection", "integration", "list", "--slugs", "http,slack")

@@ -1,9 +1,11 @@
-"""Discovering integrations: every public module of this package that defines `INTEGRATION`, then the
-documents in `$LADING_HOME/integrations/` (`declarative`: installation-wide, like the built-ins, which
+"""Discovering integrations: every public module of this package that defines `INTEGRATION` and every
+built-in document in `declarative/builtin/` (plain-HTTP providers declared as data, shipped as package
+data), then the documents in `$LADING_HOME/integrations/` (`declarative`: installation-wide, like the built-ins, which
 they cannot replace). A workspace's own custom integrations live in the store; the connection services
 add them (`services/connection/catalog.py`).
 
-Adding a built-in means adding one module; nothing else lists them.
+Adding a built-in means adding one module, or one document in `declarative/builtin/`; nothing else
+lists them.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ def builtin_integrations() -> dict[str, Integration]:
         integration = getattr(module, "INTEGRATION", None)
         if isinstance(integration, Integration):
             found[integration.slug] = integration
-    return found
+    from lading.integrations.declarative import builtin_documents
+
+    for integration in builtin_documents():
+        if integration.slug in found:
+            raise RuntimeError(f"built-in document {integration.slug!r} takes a built-in module's slug")
+        found[integration.slug] = integration
+    return dict(sorted(found.items()))
 
 
 def all_integrations() -> dict[str, Integration]:

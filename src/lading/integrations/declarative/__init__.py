@@ -10,13 +10,14 @@ service layer builds them with `integration_from_document`)."""
 from lading.integrations._sdk import Integration
 from lading.integrations.declarative._build import build_integration, connector_schema
 from lading.integrations.declarative._document import DOCUMENT_SCHEMA, check_document, document_error, parse_text
-from lading.integrations.declarative._files import installation_integrations
+from lading.integrations.declarative._files import builtin_documents, installation_integrations
 from lading.integrations.declarative._templates import use_evaluator
 from lading.integrations.declarative.openapi import from_openapi
 
 __all__ = [
     "DOCUMENT_SCHEMA",
     "build_integration",
+    "builtin_documents",
     "check_document",
     "connector_schema",
     "document_error",

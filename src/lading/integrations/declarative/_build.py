@@ -64,12 +64,23 @@ def connector_schema(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _credits(action: Mapping[str, Any]) -> tuple[CreditCost, ...]:
+    """The action's price entries: each `credits.when[]` (selected by a JSON Schema on the config, first
+    match wins), then the action's own price as the fallback."""
     price = action.get("credits") or {}
+    entries = [entry for case in price.get("when") or () for entry in _price(case, case["config"])]
+    fallback = _price(price, None)
+    if entries and not fallback:  # a config none of the cases matches is free, and says so
+        fallback = (CreditCost(type="fixed", cost=0.0),)
+    return (*entries, *fallback)
+
+
+def _price(price: Mapping[str, Any], config: Mapping[str, Any] | None) -> tuple[CreditCost, ...]:
     per_call, per_result = float(price.get("perCall") or 0), price.get("perResult")
     if per_result is not None:
-        return (CreditCost(type="unit", cost=float(per_result), unit="result", fixed_cost=per_call or None),)
-    if per_call:
-        return (CreditCost(type="fixed", cost=per_call),)
+        return (CreditCost(type="unit", cost=float(per_result), unit="result", fixed_cost=per_call or None,
+                           config=config),)
+    if per_call or config is not None:
+        return (CreditCost(type="fixed", cost=per_call, config=config),)
     return ()
 
 
@@ -88,11 +99,14 @@ def documentation(doc: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_integration(doc: Mapping[str, Any]) -> Integration:
-    """The integration a checked document declares (see `_document.check_document`)."""
+def build_integration(doc: Mapping[str, Any], *, builtin: bool = False) -> Integration:
+    """The integration a checked document declares (see `_document.check_document`). A `builtin`
+    document (shipped in `builtin/`) is documented by the package's `docs/<slug>.md`."""
     rate = doc.get("rateLimit") or {}
     actions = tuple(_action(doc, spec) for spec in doc["actions"])
     autocompletes = tuple(_autocomplete(doc, spec) for spec in doc.get("autocompletes") or ())
+    # A built-in's documentation is the package's docs/<slug>.md (the default); others' is generated.
+    documented: dict[str, Any] = {} if builtin else {"documentation": documentation(doc)}
     return Integration(
         slug=doc["slug"], name=doc["name"], description=doc.get("description") or doc["name"],
         category=doc.get("category") or "custom", connector_schema=connector_schema(doc),
@@ -102,8 +116,28 @@ def build_integration(doc: Mapping[str, Any]) -> Integration:
         url=doc.get("url"), icon=doc.get("icon"), color=doc.get("color"),
         sub_categories=tuple(doc.get("subCategories") or ()),
         credential_hosts=tuple(doc.get("allowedHosts") or ()) + _token_host(doc),
-        documentation=documentation(doc),
+        check=_check(doc),
+        **documented,
     )
+
+
+def _check(doc: Mapping[str, Any]) -> _sdk.CheckHandler | None:
+    """`connector test`: the declared request, refused (the provider's error) unless it answers 2xx and
+    its `ok` template, when given, is truthy."""
+    spec = doc.get("check")
+    if not spec:
+        return None
+    response = {"output": spec["ok"]} if spec.get("ok") else {}
+    runner = _Runner(doc, {"slug": "check", "request": spec["request"], "response": response})
+    message = spec.get("message") or f"{doc['name']} refused the connector's credentials"
+
+    async def check(call: ActionCall) -> None:
+        call.config = {}
+        result = await runner.run(call)
+        if spec.get("ok") and result.output in (None, False, "", 0, "false"):
+            raise ProviderError(message, retryable=False)
+
+    return check
 
 
 def _token_host(doc: Mapping[str, Any]) -> tuple[str, ...]:

@@ -79,6 +79,13 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
         },
         "actions": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"$ref": "#/$defs/action"}},
         "autocompletes": {"type": "array", "maxItems": 100, "items": {"$ref": "#/$defs/autocomplete"}},
+        # `connection connector test`: a cheap request that succeeds (2xx, and `ok` truthy when given)
+        # only with valid credentials.
+        "check": {
+            "type": "object", "required": ["request"], "additionalProperties": False,
+            "properties": {"request": {"$ref": "#/$defs/request"}, "ok": {"type": "string"},
+                           "message": {"type": "string", "maxLength": 300}},
+        },
     },
     "$defs": {
         "request": {
@@ -142,8 +149,16 @@ DOCUMENT_SCHEMA: dict[str, Any] = {
                 "pagination": {"$ref": "#/$defs/pagination"},
                 "credits": {
                     "type": "object", "additionalProperties": False,
-                    "properties": {"perCall": {"type": "number", "minimum": 0},
-                                   "perResult": {"type": "number", "minimum": 0}},
+                    "properties": {
+                        "perCall": {"type": "number", "minimum": 0},
+                        "perResult": {"type": "number", "minimum": 0},
+                        # Prices that depend on the config: the first case whose JSON Schema matches.
+                        "when": {"type": "array", "maxItems": 20, "items": {
+                            "type": "object", "required": ["config"], "additionalProperties": False,
+                            "properties": {"config": {"type": "object"},
+                                           "perCall": {"type": "number", "minimum": 0},
+                                           "perResult": {"type": "number", "minimum": 0}}}},
+                    },
                 },
             },
         },
@@ -235,6 +250,11 @@ def _semantic_problems(doc: Mapping[str, Any]) -> list[str]:
         if action["slug"] in seen:
             problems.append(f"{where}.slug: {action['slug']!r} is already the slug of actions[{seen[action['slug']]}]")
         seen.setdefault(action["slug"], index)
+        for case_index, case in enumerate((action.get("credits") or {}).get("when") or ()):
+            try:
+                Draft202012Validator.check_schema(case["config"])
+            except SchemaError as exc:
+                problems.append(f"{where}.credits.when[{case_index}].config: not a valid JSON Schema: {exc.message}")
         for key in ("config", "outputSchema"):
             schema = action.get(key)
             if schema is None:
@@ -256,6 +276,8 @@ def _semantic_problems(doc: Mapping[str, Any]) -> list[str]:
         pagination = action.get("pagination")
         if pagination:
             problems.extend(_pagination_problems(pagination, action, f"{where}.pagination"))
+    if doc.get("check"):
+        problems.extend(_template_problems(doc["check"], "check"))
     ac_seen: set[str] = set()
     for index, autocomplete in enumerate(doc.get("autocompletes") or []):
         where = f"autocompletes[{index}]"

@@ -49,6 +49,25 @@ def _warn(stamp: tuple[str, int, int], message: str) -> None:
     sys.stderr.write(f"warning: integration file {stamp[0]} skipped: {message}\n")
 
 
+def builtin_documents() -> list[Integration]:
+    """The built-in declared integrations: `builtin/*.yaml|json` of this package (package data). Their
+    documentation is the package's `docs/<slug>.md`, like every built-in's. A bad built-in document is
+    a bug of the package, so it raises instead of being skipped."""
+    from importlib import resources
+
+    from lading.integrations.declarative import parse_text
+    from lading.integrations.declarative._build import build_integration
+    from lading.integrations.declarative._document import check_document
+
+    folder = resources.files("lading.integrations.declarative") / "builtin"
+    out = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(SUFFIXES) and not entry.name.startswith("."):
+            doc = check_document(parse_text(entry.read_text(encoding="utf-8"), name=entry.name))
+            out.append(build_integration(doc, builtin=True))
+    return out
+
+
 def installation_integrations(taken: frozenset[str] | set[str] = frozenset()) -> dict[str, Integration]:
     """The integrations declared by files in `$LADING_HOME/integrations/`; `taken`: built-in slugs,
     which a file cannot replace."""

@@ -99,15 +99,37 @@ async def render(value: Any, variables: dict[str, Any], where: str) -> Any:
     thread: the engine's V8 call must not hold the worker's event loop)."""
     if not needs_engine(value):
         return render_plain(value, variables)
+    # Objects and arrays part by part: plain paths stay plain (an absent value is null), only the
+    # expressions go to the engine.
+    if isinstance(value, Mapping):
+        return {k: await render(v, variables, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [await render(v, variables, where) for v in value]
     if not _EVALUATOR:
         raise ProviderError(f"{where}: this template needs the expression engine, which is not available here",
                             retryable=False)
     evaluator = _EVALUATOR[0]
     try:
-        return await asyncio.to_thread(evaluator, value, variables)
+        return _json_value(await asyncio.to_thread(evaluator, value, variables))
     except Exception as exc:  # an expression error names the template, never the values
         message = getattr(exc, "message", None) or str(exc)
         raise ProviderError(f"{where}: {message}", retryable=False) from None
+
+
+def _json_value(value: Any) -> Any:
+    """An expression's value as JSON data: JavaScript's `undefined` (and anything else that is not
+    JSON) is null; object keys whose value is undefined are left out, as `JSON.stringify` does."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items() if _is_json(v)}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return None
+
+
+def _is_json(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool, int, float, Mapping, list, tuple))
 
 
 async def render_path(template: str, variables: dict[str, Any], where: str) -> str:
