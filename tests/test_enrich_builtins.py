@@ -16,6 +16,7 @@ import pytest
 
 from conftest import j, run_cli
 from fakes import Answer, Recorded, fake_provider
+from graphs import chain, end, node, start, var
 
 KEY = "builtin-secret-key-5531"
 TOKEN = "sf-access-token-8812"
@@ -337,3 +338,66 @@ def test_provider_errors_fail_the_node_without_the_key() -> None:
         # A bad config is refused like any built-in's, before any request.
         code, out = execute("instantly", "addLead", uuid, {"email": "ann@acme.com"})
         assert code == 1 and out["reason"] == "invalidData" and "campaignId" in out["errorMessage"]
+
+
+def test_a_run_chains_builtins_and_records_their_prices() -> None:
+    """Find an email (Findymail), verify it (ZeroBounce), add the lead to an Instantly campaign: three
+    connector nodes in one run, each priced, the spans naming each integration."""
+    with fake_provider() as fake:
+        fake.route("POST", "/api/search/name", Answer(200, {"contact": {"name": "Ann Lee", "domain": "acme.com",
+                                                                        "email": "ann@acme.com"}}))
+        fake.route("GET", "/validate", Answer(200, {"address": "ann@acme.com", "status": "valid"}))
+        fake.route("POST", "/api/v2/leads", lambda rec: Answer(200, {"id": "lead-9", **rec.json()}))
+        finder = connector("findymail", {"apiKey": KEY, "baseUrl": fake.url})
+        verifier = connector("zeroBounce", {"apiKey": KEY, "baseUrl": fake.url})
+        outreach = connector("instantly", {"apiKey": KEY, "baseUrl": fake.url})
+        nodes = chain(
+            start(),
+            node("find", kind="connector", integrationSlug="findymail", actionSlug="find_email", connectorUuid=finder,
+                 config={"name": "{{nodes.start.name}}", "domain": "{{nodes.start.domain}}"}),
+            node("verify", kind="connector", integrationSlug="zeroBounce", actionSlug="validateEmail",
+                 connectorUuid=verifier, config={"email": "{{nodes.find.email}}"}),
+            node("add", kind="connector", integrationSlug="instantly", actionSlug="addLead", connectorUuid=outreach,
+                 config={"campaignId": "camp-1", "email": "{{nodes.find.email}}"}),
+            end([var("email", "{{nodes.find.email}}"), var("status", "{{nodes.verify.status}}"),
+                 var("lead", "{{nodes.add.leadId}}")]))
+        code, out = run_cli("orchestration", "run", "create", "--nodes", j(nodes),
+                            "--data", j({"name": "Ann Lee", "domain": "acme.com"}), "--wait-until-finished")
+        assert code == 0 and out["run"]["status"] == "success", out
+        assert out["runContext"]["end"] == {"email": "ann@acme.com", "status": "valid", "lead": "lead-9"}
+        assert out["run"]["creditsUsedCount"] == pytest.approx(1 + 0.5)
+        assert fake.requests[-1].json()["email"] == "ann@acme.com"
+        run_uuid = out["run"]["uuid"]
+    code, rows = run_cli("orchestration", "query", "execute",
+                         "SELECT node_integration_slug AS i, sum(credits_used_count) AS c FROM spans "
+                         f"WHERE run_uuid = '{run_uuid}' AND node_kind = 'connector' GROUP BY i ORDER BY i")
+    assert code == 0, rows
+    assert [(r["i"], float(r["c"])) for r in rows["rows"]] == [("findymail", 1.0), ("instantly", 0.0),
+                                                                ("zeroBounce", 0.5)]
+
+
+@pytest.mark.parametrize("integration,slug,route,answers,expected", [
+    ("instantly", "listCampaigns", "/api/v2/campaigns",
+     [Answer(200, {"items": [{"id": "c1", "name": "Founders"}], "next_starting_after": "c1"}),
+      Answer(200, {"items": [{"id": "c2", "name": "VPs"}], "next_starting_after": None})],
+     [{"value": "c1", "label": "Founders"}, {"value": "c2", "label": "VPs"}]),
+    ("attio", "listObjects", "/v2/objects",
+     [Answer(200, {"data": [{"api_slug": "people", "plural_noun": "People"}]})],
+     [{"value": "people", "label": "People"}]),
+    ("salesforce", "listObjects", "/services/data/v60.0/sobjects",
+     [Answer(200, {"sobjects": [{"name": "Lead", "label": "Lead"}, {"name": "Invoice__c", "label": "Invoice"}]})],
+     [{"value": "Lead", "label": "Lead"}, {"value": "Invoice__c", "label": "Invoice"}]),
+])
+def test_more_autocompletes(integration: str, slug: str, route: str, answers: list[Answer],
+                            expected: list[dict[str, str]]) -> None:
+    config, authorized = AUTH[integration]
+    with fake_provider() as fake:
+        fake.route("GET", route, answers)
+        fake.route("POST", "/services/oauth2/token", Answer(200, {"access_token": TOKEN, "expires_in": 3600}))
+        uuid = connector(integration, {**config, "baseUrl": fake.url})
+        out = ok("connection", "connector", "autocomplete", "--connector-uuid", uuid, "--slug", slug, "--params", "{}")
+        assert out["results"] == expected
+        calls = [r for r in fake.requests if r.path == route]
+        assert all(authorized(r) for r in calls)
+        if integration == "instantly":  # the cursor of the first page starts the second
+            assert [r.query.get("starting_after") for r in calls] == [None, ["c1"]]
