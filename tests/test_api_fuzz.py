@@ -61,6 +61,21 @@ EMOJI = {"kind": "emoji", "emojiSlug": "rocket"}
 COLUMNS = [{"slug": "name", "type": "string"}, {"slug": "country", "type": "string"}]
 VARIABLES = {"kind": "native", "actionSlug": "variables", "config": {}}
 ALL = {"conjonction": "and", "groups": []}
+# A declared integration (docs/declared-integrations.md) and an OpenAPI document to import.
+FUZZ_DOCUMENT: dict[str, Any] = {
+    "slug": "fuzzData", "name": "Fuzz Data", "description": "Declared for the fuzz.", "category": "enrichment",
+    "baseUrl": "http://127.0.0.1:9/v1", "auth": {"type": "header", "name": "X-Api-Key"},
+    "actions": [{"slug": "lookup", "name": "Lookup", "description": "One thing by id.",
+                 "config": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
+                 "request": {"method": "GET", "path": "/things/{{config.id}}"},
+                 "response": {"output": {"name": "{{response.body.name}}"}}}],
+}
+FUZZ_OPENAPI: dict[str, Any] = {
+    "openapi": "3.0.3", "info": {"title": "Widgets", "version": "1"}, "servers": [{"url": "http://127.0.0.1:9"}],
+    "paths": {"/widgets/{id}": {"get": {"operationId": "getWidget", "parameters": [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok"}}}}},
+}
 
 
 def graph() -> list[dict[str, Any]]:
@@ -496,6 +511,12 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         # connection
         ("GET", f"{conn}/integrations/list", nothing), ("GET", f"{conn}/integrations/{{slug}}", at(slug="hubspot")),
         ("GET", f"{conn}/integrations/{{slug}}/documentation", at(slug="slack")),
+        ("POST", f"{conn}/customIntegrations", body({"document": FUZZ_DOCUMENT})),
+        ("GET", f"{conn}/customIntegrations/{{uuid}}", at(uuid=FUZZ_DOCUMENT["slug"])),
+        ("PUT", f"{conn}/customIntegrations/{{uuid}}", at_with({"document": {**FUZZ_DOCUMENT, "name": "Fuzz 2"}},
+                                                               uuid=FUZZ_DOCUMENT["slug"])),
+        ("DELETE", f"{conn}/customIntegrations/{{uuid}}", at(uuid=FUZZ_DOCUMENT["slug"])),
+        ("POST", f"{conn}/integrations/importOpenapi", body({"openapi": FUZZ_OPENAPI, "slug": "fuzzWidgets"})),
         ("GET", f"{conn}/nativeIntegrations", nothing), ("POST", f"{conn}/actions/search", body({"query": "enrich"})),
         ("GET", f"{conn}/connectors/list", nothing), ("GET", f"{conn}/connectors/existsBySlug", query({"slug": "x"})),
         ("GET", f"{conn}/connectors/{{uuid}}", at(uuid=s.connector)),
