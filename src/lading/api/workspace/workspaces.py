@@ -27,6 +27,8 @@ class WorkspaceUpdate(Body):
     syncs: list[Any] | None = None
     chrome_extension_master_agent_uuid: str | None = None
     chrome_extension_available_agent_uuids: list[str] | None = None
+    # Lading addition: the most provider credits one batch may spend (null removes the cap).
+    credit_cap: Any = None
 
 
 @router.get("/current", summary="workspace.getCurrent", **answers(schemas.WorkspaceAnswer))
