@@ -310,6 +310,28 @@ def test_a_batch_cap_lower_than_the_workspace_cap_wins(providers: tuple[FakeProv
     assert 10 <= batch["creditsUsedCount"] <= 11
 
 
+def test_a_tool_cap_stops_its_batches(providers: tuple[FakeProvider, FakeProvider]) -> None:
+    hunter, clearbit = providers
+    wf = deployed_tool(graph(hunter, clearbit))
+    code, tools = run_cli("orchestration", "tool", "list")
+    tool = next(t for t in tools["tools"] if t["workflowUuid"] == wf)
+    assert tool["creditCap"] is None
+    code, out = run_cli("orchestration", "tool", "update", tool["uuid"], "--credit-cap", "15")
+    assert code == 0 and out["tool"]["creditCap"] == 15, out
+    code, out = run_cli("orchestration", "batch", "create", "--workflow-uuid", wf,
+                        "--data", j({"kind": "records", "records": make_records(count=100)}), "--wait-until-finished")
+    assert code == 0, out
+    batch = out["batch"]
+    assert batch["status"] == "cancelled" and batch["data"]["creditCap"] == 15
+    assert 15 <= batch["creditsUsedCount"] <= 16
+    code, out = run_cli("orchestration", "tool", "update", tool["uuid"], "--credit-cap", "none")
+    assert code == 0 and out["tool"]["creditCap"] is None
+    code, out = run_cli("orchestration", "tool", "update", tool["uuid"], "--credit-cap", "-2")
+    assert code != 0 and out["reason"] == "invalidCreditCap"
+    code, out = run_cli("orchestration", "tool", "create", "--name", "Capped", "--credit-cap", "2.5")
+    assert code == 0 and out["tool"]["creditCap"] == 2.5
+
+
 @pytest.mark.parametrize(("args", "reason"), [
     (("--dry-run", "--sample-size", "0"), "invalidSampleSize"),
     (("--dry-run", "--sample-size", "1001"), "invalidSampleSize"),

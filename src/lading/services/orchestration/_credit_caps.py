@@ -60,7 +60,7 @@ def dearest_step(conn: Any, release_uuid: str) -> float:
     worker reserves per paid step in flight until dearer steps are seen."""
     from sqlalchemy import select
 
-    from lading.services.orchestration.tools import list_price_of
+    from lading.integrations.pricing import list_price_of
     from lading.store.schema import releases
 
     stack = list(conn.execute(select(releases.c.nodes).where(releases.c.uuid == release_uuid)).scalar() or [])

@@ -111,6 +111,8 @@ class Tool(Shape):
     workspace_uuid: str
     user_uuid: str | None
     public_form: dict[str, Any] | None = None
+    # Lading addition: the most provider credits one batch of the tool may spend (null: no cap).
+    credit_cap: float | None = None
     created_at: str | None
     updated_at: str | None
     deleted_at: str | None
