@@ -377,3 +377,48 @@ def test_help_says_what_a_dry_run_does() -> None:
     assert "provider calls are made" in " ".join(text.split())
     code, out = run_cli("orchestration", "action", "execute-batch", "--help")
     assert "--dry-run" in (out if isinstance(out, str) else j(out))
+
+
+def test_dry_run_of_a_file_and_of_a_play_source(tmp_path: Any, store_counts: Callable[[], dict[str, int]]) -> None:
+    from graphs import chain, var
+
+    # A CSV file: 25 rows, the sample spread over them.
+    path = tmp_path / "leads.csv"
+    path.write_text("name,size\n" + "".join(f"n{i},{i}\n" for i in range(25)))
+    code, up = run_cli("workspaceManagement", "file", "upload", "--file-path", str(path))
+    assert code == 0, up
+    nodes = chain(start(), end([var("name", "{{nodes.start.name}}")]))
+    before = store_counts()
+    code, out = run_cli("orchestration", "batch", "create", "--nodes", j(nodes), "--dry-run", "--sample-size", "5",
+                        "--data", j({"kind": "file", "s3Filename": up["s3Filename"]}))
+    assert code == 0, out
+    dry = out["dryRun"]
+    assert (dry["sampleSize"], dry["recordsCount"]) == (5, 25)
+    assert dry["projected"] == {"credits": 0, "creditsLow": 0, "creditsHigh": 0, "executions": 50,
+                                "durationSeconds": dry["projected"]["durationSeconds"]}
+    assert {n["nodeSlug"]: n["executions"] for n in dry["perNode"]} == {"start": 25, "end": 25}
+    assert dry["perProvider"] == []
+    assert store_counts() == before
+
+    # A play over a model's rows (filter source).
+    code, datasets = run_cli("storage", "dataset", "list")
+    ds = datasets["datasets"][0]["uuid"]
+    code, model = run_cli("storage", "model", "create", "--slug", "leads", "--name", "Leads", "--dataset-uuid", ds,
+                          "--columns", j([{"slug": "name", "type": "string"}]), "--title-column-slug", "name")
+    assert code == 0, model
+    model_uuid = model["model"]["uuid"]
+    run_cli("storage", "record", "upsert", "--model-uuid", model_uuid,
+            "--records", j([{"_id": f"m{i}", "name": f"Lead {i}"} for i in range(30)]))
+    code, play = run_cli("orchestration", "play", "create", "--name", "Greet", "--model-uuid", model_uuid)
+    assert code == 0, play
+    wf = play["play"]["workflowUuid"]
+    code, out = run_cli("orchestration", "release", "deploy-draft", "--workflow-uuid", wf, "--nodes", j(nodes))
+    assert code == 0, out
+    before = store_counts()
+    code, out = run_cli("orchestration", "batch", "create", "--workflow-uuid", wf, "--dry-run", "--sample-size", "3",
+                        "--data", j({"kind": "filter", "modelUuid": model_uuid,
+                                     "filter": {"conjonction": "and", "groups": []}}))
+    assert code == 0, out
+    assert (out["dryRun"]["sampleSize"], out["dryRun"]["recordsCount"]) == (3, 30)
+    assert out["dryRun"]["projected"]["executions"] == 60
+    assert store_counts() == before
