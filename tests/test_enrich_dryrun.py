@@ -180,6 +180,17 @@ def test_dry_run_projects_the_batch_and_leaves_nothing(providers: tuple[FakeProv
     assert providers_["clearbit"]["creditsPerCall"] == 1.0
     assert providers_["hunter"]["calls"] == (len(with_domain) + len(found)) * RECORDS // 10
     assert dry["projected"]["durationSeconds"] >= dry["sample"]["durationSeconds"] > 0
+    assert dry["creditCap"] is None
+
+    # Under a cap, the dry run says where the cap would stop the batch (and is not stopped by it).
+    code, out = run_cli("orchestration", "batch", "create", "--workflow-uuid", wf, "--data", data, "--dry-run",
+                        "--credit-cap", "100")
+    assert code == 0, out
+    capped = out["dryRun"]
+    assert capped["creditCap"]["cap"] == 100 and capped["creditCap"]["reached"] is True
+    per_record = capped["projected"]["credits"] / RECORDS
+    assert capped["creditCap"]["recordsBeforeCap"] == int(100 / per_record)
+    assert capped["sample"]["runs"] == 10 and capped["sample"]["failed"] == 0
 
     # The real batch: the projection is within 10 % of what it spends.
     seen = calls(hunter, clearbit)
@@ -256,9 +267,11 @@ def test_a_credit_cap_stops_the_batch_cleanly(providers: tuple[FakeProvider, Fak
     wf = deployed_tool(graph(hunter, clearbit))
     records = make_records()
     cap = 40.0
-    code, out = run_cli("workspaceManagement", "workspace", "update", "--credit-cap", "40")
+    code, out = run_cli("workspaceManagement", "workspace", "set-credit-cap", "--credit-cap", "40")
     assert code == 0, out
-    assert out["workspace"]["creditCap"] == cap
+    assert out == {"creditCap": cap}
+    code, out = run_cli("workspaceManagement", "workspace", "get-credit-cap")
+    assert out == {"creditCap": cap}
     code, out = run_cli("orchestration", "batch", "create", "--workflow-uuid", wf,
                         "--data", j({"kind": "records", "records": records}), "--wait-until-finished")
     assert code == 0, out
@@ -287,8 +300,8 @@ def test_a_credit_cap_stops_the_batch_cleanly(providers: tuple[FakeProvider, Fak
     assert one["run"]["errorMessage"].startswith("creditCapReached")
 
     # The rest re-runs by record id once the cap is lifted.
-    code, out = run_cli("workspaceManagement", "workspace", "update", "--credit-cap", "none")
-    assert code == 0 and out["workspace"]["creditCap"] is None
+    code, out = run_cli("workspaceManagement", "workspace", "set-credit-cap", "--credit-cap", "none")
+    assert code == 0 and out == {"creditCap": None}
     ids = [r["recordId"] for r in cancelled]
     code, out = run_cli("orchestration", "batch", "create", "--workflow-uuid", wf,
                         "--data", j({"kind": "recordIds", "recordIds": ids}), "--wait-until-finished")
@@ -301,7 +314,7 @@ def test_a_credit_cap_stops_the_batch_cleanly(providers: tuple[FakeProvider, Fak
 def test_a_batch_cap_lower_than_the_workspace_cap_wins(providers: tuple[FakeProvider, FakeProvider]) -> None:
     hunter, clearbit = providers
     wf = deployed_tool(graph(hunter, clearbit))
-    run_cli("workspaceManagement", "workspace", "update", "--credit-cap", "500")
+    run_cli("workspaceManagement", "workspace", "set-credit-cap", "--credit-cap", "500")
     code, out = run_cli("orchestration", "batch", "create", "--workflow-uuid", wf, "--credit-cap", "10",
                         "--data", j({"kind": "records", "records": make_records(count=100)}), "--wait-until-finished")
     assert code == 0, out
@@ -360,8 +373,12 @@ def test_bad_dry_run_sources_and_caps() -> None:
     code, out = run_cli("orchestration", "batch", "create", "--workflow-uuid", "00000000-0000-4000-8000-000000000000",
                         "--dry-run", "--data", j({"kind": "records", "records": [{"a": 1}]}))
     assert code != 0 and out["reason"].endswith("NotFound"), out
-    code, out = run_cli("workspaceManagement", "workspace", "update", "--credit-cap", "lots")
+    code, out = run_cli("workspaceManagement", "workspace", "set-credit-cap", "--credit-cap", "lots")
     assert code != 0 and out["reason"] == "invalidCreditCap"
+    code, out = run_cli("workspaceManagement", "workspace", "set-credit-cap", "--credit-cap", "-5")
+    assert code != 0 and out["reason"] == "invalidCreditCap"
+    code, out = run_cli("workspaceManagement", "workspace", "get-credit-cap")
+    assert code == 0 and out == {"creditCap": None}
     code, out = run_cli("orchestration", "action", "execute-batch", "--dry-run", "--sample-size", "-3",
                         "--action", j({"kind": "native", "actionSlug": "variables", "config": {}}),
                         "--records", j([{"a": 1}]))

@@ -37,6 +37,7 @@ class ActionDryRun(Body):
     action: Any
     records: Any
     sample_size: Any = None
+    credit_cap: Any = None
 
 
 class ActionOutputSchema(Body):
@@ -76,7 +77,7 @@ def dry_run_execute_batch(body: ActionDryRun, session: Caller) -> dict[str, Any]
     from lading.api.orchestration.batches import drive_here
 
     return actions.dry_run_execute_batch(session, body.action, body.records, drive=drive_here(session),
-                                         sample_size=body.sample_size)
+                                         sample_size=body.sample_size, credit_cap=body.credit_cap)
 
 
 @router.post("/get-output-schema", summary="action.getOutputSchema", **answers(schemas.OutputSchema))

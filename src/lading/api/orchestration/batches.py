@@ -39,6 +39,7 @@ class BatchDryRun(Body):
     nodes: list[Any] | None = None
     data: Any
     sample_size: Any = None
+    credit_cap: Any = None
 
 
 class BatchPreview(Body):
@@ -114,7 +115,7 @@ def dry_run_batch(body: BatchDryRun, session: Caller) -> dict[str, Any]:
     try:
         return batches.dry_run_batch(session, drive=drive_here(session), sample_size=body.sample_size,
                                      workflow_uuid=body.workflow_uuid, data=body.data, nodes=body.nodes,
-                                     release_uuid=body.release_uuid)
+                                     release_uuid=body.release_uuid, credit_cap=body.credit_cap)
     except LadingError as exc:
         if "dataError" in exc.extra:
             raise DataError(exc) from None

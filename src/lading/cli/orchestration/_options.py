@@ -91,7 +91,8 @@ COST_CONTROL: dict[str, Flag] = {
         help="Create nothing: run a sample of the source (--sample-size records, evenly spread over it) through "
              "the workflow and print the projected credits, executions and node time of the whole batch, per node "
              "and per provider: {\"dryRun\":{\"sampleSize\",\"recordsCount\",\"projected\":{\"credits\","
-             "\"executions\",\"durationSeconds\"},\"perNode\":[…],\"perProvider\":[…],\"sample\":{…}}}. No batch, "
+             "\"executions\",\"durationSeconds\"},\"perNode\":[…],\"perProvider\":[…],\"creditCap\","
+             "\"sample\":{…}}}. No batch, "
              "run or execution stays in the store afterwards. The sample really runs: its provider calls are made "
              "(and charged by the providers: that is how the cost is measured) and whatever else its nodes do "
              "(model writes, messages, webhooks) happens for the sampled records.")),
@@ -102,5 +103,6 @@ COST_CONTROL: dict[str, Flag] = {
         help="The most provider credits this batch may spend (the tool's and the workspace's caps apply too; "
              "the lowest wins). Reaching it stops the batch: runs not started are cancelled (creditCapReached), "
              "runs in flight stop after their current node, the batch ends cancelled with "
-             "data.stopReason creditCapReached.")),
+             "data.stopReason creditCapReached. With --dry-run: the answer's creditCap says whether the "
+             "projection reaches the cap and about how many records would run before it.")),
 }

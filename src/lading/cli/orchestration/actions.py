@@ -111,7 +111,7 @@ def execute_batch(
     remote = target()
     if cost.dry_run:
         if remote is not None:
-            body = {"action": parsed, "records": rows, "sampleSize": cost.sample_size}
+            body = {"action": parsed, "records": rows, "sampleSize": cost.sample_size, "creditCap": cost.credit_cap}
             emit(remote.call("POST", "/orchestration/actions/execute-batch/dry-run",
                              body={k: v for k, v in body.items() if v is not None}))
             return
@@ -119,7 +119,8 @@ def execute_batch(
         from lading.services.orchestration import actions
 
         sess = local_session()
-        emit(actions.dry_run_execute_batch(sess, parsed, rows, drive=drive_here(sess), sample_size=cost.sample_size))
+        emit(actions.dry_run_execute_batch(sess, parsed, rows, drive=drive_here(sess), sample_size=cost.sample_size,
+                                           credit_cap=cost.credit_cap))
         return
     check_sample_size_alone(cost)
     if remote is None:

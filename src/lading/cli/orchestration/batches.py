@@ -66,7 +66,7 @@ def create(
     parsed_data, parsed_nodes = parse_json_flag("--data", data), parse_json_flag("--nodes", nodes)
     if cost.dry_run:
         body = {"workflowUuid": workflow_uuid, "releaseUuid": release_uuid, "nodes": parsed_nodes,
-                "data": parsed_data, "sampleSize": cost.sample_size}
+                "data": parsed_data, "sampleSize": cost.sample_size, "creditCap": cost.credit_cap}
         remote = target()
         if remote is not None:
             given = {k: v for k, v in body.items() if v is not None}
@@ -75,7 +75,7 @@ def create(
         sess = local_session()
         emit(batches.dry_run_batch(sess, drive=drive_here(sess), sample_size=cost.sample_size,
                                    workflow_uuid=workflow_uuid, data=parsed_data, nodes=parsed_nodes,
-                                   release_uuid=release_uuid))
+                                   release_uuid=release_uuid, credit_cap=cost.credit_cap))
         return
     check_sample_size_alone(cost)
     remote = target()

@@ -1,5 +1,5 @@
-"""`workspaceManagement workspace …`: the caller's workspace and the settings Lading keeps for it
-(`GET|PUT /workspaceManagement/workspaces/current`, api.md §9)."""
+"""`workspaceManagement workspace …`: the caller's workspace (`GET /workspaceManagement/workspaces/current`,
+api.md §9) and its credit cap per batch, a Lading setting (`…/workspaces/current/credit-cap`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 else:  # imported when a command answers locally: remote mode never loads the store
     workspaces = lazy_module("lading.services.workspace.workspaces")
 
-workspace_app = typer.Typer(help="The caller's workspace and its settings.", no_args_is_help=True,
+workspace_app = typer.Typer(help="The caller's workspace and its credit cap.", no_args_is_help=True,
                             context_settings=help_settings())
 
 
@@ -24,6 +24,12 @@ workspace_app = typer.Typer(help="The caller's workspace and its settings.", no_
 def get() -> None:
     """The caller's workspace with its settings."""
     emit(answer("GET", "/workspaceManagement/workspaces/current", local=workspaces.get_current))
+
+
+@workspace_app.command("get-credit-cap")
+def get_credit_cap() -> None:
+    """The most provider credits one batch of this workspace may spend: {"creditCap": n | null}."""
+    emit(answer("GET", "/workspaceManagement/workspaces/current/credit-cap", local=workspaces.get_credit_cap))
 
 
 def _cap(value: str) -> Any:
@@ -38,20 +44,15 @@ def _cap(value: str) -> Any:
                               reason="invalidCreditCap") from None
 
 
-@workspace_app.command("update")
-def update(
-    credit_cap: str = typer.Option(None, "--credit-cap",
-                                   help="The most provider credits one batch of this workspace may spend (Lading "
-                                        "setting; `none` removes it). A tool's cap or a batch's own --credit-cap "
-                                        "may be lower; the lowest applies. Admin only."),
-    name: str = typer.Option(None, "--name", help="A new name for the workspace."),
+@workspace_app.command("set-credit-cap")
+def set_credit_cap(
+    credit_cap: str = typer.Option(..., "--credit-cap",
+                                   help="Credits (a positive number), or `none` to remove the cap."),
 ) -> None:
-    """Change the workspace's settings; the others keep their values."""
-    body: dict[str, Any] = {}
-    if credit_cap is not None:
-        body["creditCap"] = _cap(credit_cap)
-    if name is not None:
-        body["name"] = name
-    fields = {"credit_cap" if k == "creditCap" else k: v for k, v in body.items()}
-    emit(answer("PUT", "/workspaceManagement/workspaces/current", body=body,
-                local=lambda s: workspaces.update_current(s, **fields)))
+    """Set the most provider credits one batch of this workspace may spend (Lading setting; admin only).
+    Reaching it stops the batch cleanly: runs not started are cancelled (creditCapReached), runs in
+    flight stop after their current node, the batch ends cancelled with data.stopReason. A tool's cap
+    or a batch's own --credit-cap may be lower: the lowest applies. Batches already created keep theirs."""
+    value = _cap(credit_cap)
+    emit(answer("PUT", "/workspaceManagement/workspaces/current/credit-cap", body={"creditCap": value},
+                local=lambda s: workspaces.set_credit_cap(s, value)))

@@ -268,10 +268,17 @@ def _measure(batch: Any, top: Any, rows: Any, nodes: dict[str, dict[str, Any]], 
         sample["credits"] = _round(sample["credits"])
     per_record = [float(r.credits_used_count or 0.0) + per_run.get(str(r.uuid), 0.0) for r in top]
     low, high = _credits_range(per_record, total)
+    cap = data.get("creditCapOfBatch")
+    capped = None
+    if isinstance(cap, (int, float)):
+        mean = sum(per_record) / len(per_record) if per_record else 0.0
+        capped = {"cap": cap, "reached": credits * factor >= cap,
+                  "recordsBeforeCap": min(total, int(cap / mean)) if mean > 0 else total}
     return {
         "sampleSize": sampled, "requestedSampleSize": size, "recordsCount": total,
         "projected": {"credits": _round(credits * factor), "creditsLow": low, "creditsHigh": high,
                       "executions": round(executions * factor), "durationSeconds": _round(seconds * factor)},
+        "creditCap": capped,
         "perNode": sorted(per_node.values(), key=lambda e: (-e["credits"], e["nodeSlug"] or "")),
         "perProvider": sorted(per_provider.values(), key=lambda e: (-e["credits"], e["integrationSlug"])),
         "sample": {"credits": _round(credits), "executions": executions, "failedExecutions": failed_executions,

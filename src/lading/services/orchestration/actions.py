@@ -401,13 +401,13 @@ def execute_batch(session: Session, action: Any, records: Any, *, webhook_url: s
 
 
 def dry_run_execute_batch(session: Session, action: Any, records: Any, *, drive: Callable[[str], None],
-                          sample_size: Any = None) -> dict[str, Any]:
+                          sample_size: Any = None, credit_cap: Any = None) -> dict[str, Any]:
     """`action execute-batch --dry-run`: the batch's projected cost from a sample (see `batches.dry_run_batch`)."""
     from lading.services.orchestration.batches import dry_run_batch
 
     rows = _batch_records(records)
     return dry_run_batch(session, drive=drive, sample_size=sample_size, nodes=build_graph(session, action, rows),
-                         data={"kind": "records", "records": rows})
+                         data={"kind": "records", "records": rows}, credit_cap=credit_cap)
 
 
 # --- output schemas ------------------------------------------------------------------------------

@@ -142,10 +142,11 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
                                                    play_batch=play is not None)
         tool = wf_repo.tool_by_workflow(conn, ws, wf_uuid) if wf_uuid else None
         stack = call_stack if call_stack is not None else ([tool.uuid] if tool else [])
-        if dry_run_sample is None:
-            cap = credit_caps.effective_cap(conn, ws, credit_cap, tool)
-            if cap is not None:
-                source.update(creditCap=cap, capStepCredits=credit_caps.dearest_step(conn, rel_uuid))
+        cap = credit_caps.effective_cap(conn, ws, credit_cap, tool)
+        if cap is not None and dry_run_sample is None:
+            source.update(creditCap=cap, capStepCredits=credit_caps.dearest_step(conn, rel_uuid))
+        elif cap is not None:  # a dry run is never stopped by a cap; it says where the cap would stop the batch
+            source["creditCapOfBatch"] = cap
         repo.insert_batch(conn, ws, {
             "uuid": batch_uuid, "workflow_uuid": wf_uuid, "release_uuid": rel_uuid, "status": "pending",
             "data": {**source, "callStack": stack}, "runs_count": 0, "created_at": now, "updated_at": now,
@@ -157,7 +158,7 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
 
 def dry_run_batch(session: Session, *, drive: Callable[[str], None], sample_size: Any = None,
                   workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
-                  release_uuid: str | None = None) -> dict[str, Any]:
+                  release_uuid: str | None = None, credit_cap: Any = None) -> dict[str, Any]:
     """`batch create --dry-run`: the projected cost of the batch from a sample of its source, run
     through `drive` (the face's wait for a batch) and deleted afterwards (see `_dry_run`)."""
     import time
@@ -168,7 +169,7 @@ def dry_run_batch(session: Session, *, drive: Callable[[str], None], sample_size
     _dry_run.discard_stale(session)
     started = time.monotonic()
     created = create_batch(session, workflow_uuid=workflow_uuid, data=data, nodes=nodes, release_uuid=release_uuid,
-                           dry_run_sample=size)
+                           credit_cap=credit_cap, dry_run_sample=size)
     uuid = created["batch"]["uuid"]
     try:
         drive(uuid)

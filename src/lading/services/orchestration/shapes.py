@@ -498,6 +498,15 @@ class DryRunSample(Shape):
     invalid_rows: int
 
 
+class DryRunCap(Shape):
+    """The credit cap the batch would run under (its own, its tool's or the workspace's, the lowest):
+    whether the projection reaches it and about how many records would run before it stops the batch."""
+
+    cap: float
+    reached: bool
+    records_before_cap: int
+
+
 class DryRun(Shape):
     """`batch create --dry-run` / `action execute-batch --dry-run`: `sampleSize` records run out of the
     source's `recordsCount` (evenly spread), scaled linearly to the whole source."""
@@ -506,6 +515,7 @@ class DryRun(Shape):
     requested_sample_size: int
     records_count: int
     projected: DryRunTotals
+    credit_cap: DryRunCap | None
     per_node: list[DryRunNode]
     per_provider: list[DryRunProvider]
     sample: DryRunSample

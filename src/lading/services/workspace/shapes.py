@@ -135,7 +135,11 @@ class Workspace(Shape):
     allowed_login_providers: list[str] | None
     sso_identifier: str | None
     quota_buckets: dict[str, Any]
-    # Lading addition: the most provider credits one batch of this workspace may spend (null: no cap).
-    credit_cap: float | None = None
     created_at: str | None
     updated_at: str | None
+
+
+class CreditCap(Shape):
+    """Lading setting: the most provider credits one batch of the workspace may spend (null: no cap)."""
+
+    credit_cap: float | None

@@ -51,7 +51,6 @@ def present(row: Any) -> dict[str, Any]:
         chrome_extension_master_agent_uuid=None, chrome_extension_available_agent_uuids=[],
         default_role_uuid=settings.get("defaultRoleUuid"),
         allowed_login_providers=settings.get("allowedLoginProviders"), sso_identifier=None, quota_buckets={},
-        credit_cap=settings.get(CREDIT_CAP),
         created_at=iso(row.created_at), updated_at=iso(row.updated_at or row.created_at)).dump()
 
 
@@ -195,3 +194,17 @@ def update_current(session: Session, **fields: Any) -> dict[str, Any]:
         if values:
             repo.update_workspace(conn, session.workspace_uuid, {**values, "updated_at": utcnow()})
         return {"workspace": present(_require(conn, session))}
+
+
+def get_credit_cap(session: Session) -> dict[str, Any]:
+    """`workspace get-credit-cap`: the workspace's credit cap per batch (Lading setting)."""
+    with session.db.read() as conn:
+        value = (_require(conn, session).settings or {}).get(CREDIT_CAP)
+    return shapes.CreditCap(credit_cap=value).dump()
+
+
+def set_credit_cap(session: Session, value: Any) -> dict[str, Any]:
+    """`workspace set-credit-cap`: set (or, with null, remove) the credit cap per batch. Admin only;
+    batches already created keep the cap they were created with."""
+    update_current(session, credit_cap=value)
+    return get_credit_cap(session)
