@@ -34,6 +34,8 @@ POLL_SECONDS = 0.25
 # A stream ends after this long even if the answer is still generating (the page reconnects).
 STREAM_SECONDS = 600.0
 KEEPALIVE_SECONDS = 15.0
+# How often a long stream checks that its console session still holds (signed out, expired, token removed).
+RECHECK_SECONDS = 5.0
 FINAL = ("success", "error", "cancelled")
 MAX_TEXT = 100_000
 
@@ -194,7 +196,7 @@ async def _stream(request: Request, session: Session, chat_uuid: str, first: dic
     sent: list[Any] = []
     status = None
     message = first
-    started = last_write = time.monotonic()
+    started = last_write = checked = time.monotonic()
     yield b"retry: 1000\n\n"
     while True:
         parts = list(message.get("parts") or [])
@@ -212,6 +214,12 @@ async def _stream(request: Request, session: Session, chat_uuid: str, first: dic
             return
         if time.monotonic() - started > STREAM_SECONDS or await request.is_disconnected():
             return
+        if time.monotonic() - checked > RECHECK_SECONDS:
+            from lading.api.console._auth import signed_in
+
+            if await asyncio.to_thread(signed_in, request) is None:
+                return
+            checked = time.monotonic()
         if time.monotonic() - last_write > KEEPALIVE_SECONDS:
             yield b": keep-alive\n\n"
             last_write = time.monotonic()
