@@ -1,4 +1,4 @@
-"""Console sections not built yet (plays, batches, analytics, agents): a signed-in page saying
+"""Console sections not built yet (plays, batches): a signed-in page saying
 what the CLI offers meanwhile, so the navigation never leads to an error."""
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ SignedIn = Annotated[Session, Depends(current)]
 _COMING = {
     "plays": ("Plays", "lading orchestration play list"),
     "batches": ("Batches", "lading orchestration batch list"),
-    "analytics": ("Analytics", "lading orchestration query execute --sql 'SELECT …'"),
-    "agents": ("Agents", "lading ai agent list"),
 }
 
 
