@@ -112,6 +112,8 @@ class FakeHubSpot(FakeCrm):
                 out["paging"] = {"next": {"after": str(ids[-1])}}
             return 200, out
         if method == "POST" and path == "/crm/v3/objects/companies/search":
+            if not body.get("filterGroups"):
+                return 200, {"total": self.n, "results": [self.record(1, [])]}
             flt = body["filterGroups"][0]["filters"][0]
             since = parse(str(flt["value"]))
             after = int(body.get("after") or 0)
@@ -159,6 +161,8 @@ class FakeSalesforce(FakeCrm):
             return 200, self.describe()
         if path == f"{self.PREFIX}/query":
             soql = query["q"][0]
+            if soql == "SELECT COUNT() FROM Account":
+                return 200, {"totalSize": self.n, "done": True, "records": []}
             assert soql.startswith("SELECT Id, Name, AnnualRevenue, IsActive__c, SystemModstamp FROM Account"), soql
             assert soql.endswith("ORDER BY SystemModstamp ASC"), soql
             since = soql.split("SystemModstamp > ")[1].split(" ")[0] if " WHERE " in soql else None
@@ -469,3 +473,21 @@ def test_help() -> None:
                  ("storage", "model", "refresh", "--help")):
         code, out = run_cli(*args)
         assert code == 0 and "Usage" in out, out
+
+
+def test_preview_and_count_read_the_provider(serve: Any) -> None:
+    hub, sf = FakeHubSpot(1_234), FakeSalesforce(321)
+    hub_ds = connector("hubspot", serve(hub))["dataset"]["uuid"]
+    sf_ds = connector("salesforce", serve(sf))["dataset"]["uuid"]
+    from lading.services.storage import models
+    from lading.services.wiring import open_session
+
+    session = open_session()
+    preview = models.preview_model(session, dataset_uuid=hub_ds, extractor_slug="hubspot_companies", config={})
+    assert preview["count"] == 10 and preview["records"][0]["name"] == "Company 1"
+    assert models.preview_count(session, dataset_uuid=hub_ds, extractor_slug="hubspot",
+                                config={"objectType": "companies"}) == {"count": 1_234}
+    assert models.preview_count(session, dataset_uuid=sf_ds, extractor_slug="salesforce",
+                                config={"object": "Account"}) == {"count": 321}
+    assert models.preview_model(session, dataset_uuid=sf_ds, extractor_slug="salesforce",
+                                config={"object": "Account"})["columns"][0]["slug"] == "id"

@@ -57,6 +57,8 @@ class Extractor:
     id_column: str = "id"
     title_column: Callable[[Mapping[str, Any]], str | None] = lambda config: None
     time_column: str | None = None
+    # How many records the source holds (`model previewCount`).
+    count: Callable[[ActionCall, Mapping[str, Any]], Awaitable[int]] | None = None
     # Other slugs (e.g. `hubspot_companies`) with the config defaults they imply.
     aliases: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 

@@ -149,11 +149,17 @@ async def page(call: ActionCall, config: Mapping[str, Any], cols: list[Extractor
     return Page([_record(r, cols) for r in results], next_token, high)
 
 
+async def total(call: ActionCall, config: Mapping[str, Any]) -> int:
+    answer = await request_json(call, "POST", f"/crm/v3/objects/{config['objectType']}/search",
+                                headers=_headers(call), json={"limit": 1, "properties": []}) or {}
+    return int(answer.get("total") or 0)
+
+
 EXTRACTOR = Extractor(
     slug="hubspot", integration_slug="hubspot", name="HubSpot CRM objects",
     description="Companies, contacts, deals (or any CRM object type) with their properties; full then "
                 "incremental by last-modified date.",
-    config_schema=CONFIG_SCHEMA, columns=columns, page=page,
+    config_schema=CONFIG_SCHEMA, columns=columns, page=page, count=total,
     title_column=lambda config: TITLES.get(str(config.get("objectType"))),
     time_column="updated_at",
     aliases={f"hubspot_{kind}": {"objectType": kind} for kind in ("companies", "contacts", "deals")},

@@ -123,10 +123,16 @@ async def page(call: ActionCall, config: Mapping[str, Any], cols: list[Extractor
     return Page(rows, next_token, high)
 
 
+async def total(call: ActionCall, config: Mapping[str, Any]) -> int:
+    answer = await request_json(call, "GET", api_path(call, "query"), headers=headers(call),
+                                params={"q": f"SELECT COUNT() FROM {config['object']}"}) or {}
+    return int(answer.get("totalSize") or 0)
+
+
 EXTRACTOR = Extractor(
     slug="salesforce", integration_slug="salesforce", name="Salesforce objects (SOQL)",
     description="Any SObject with its fields; full then incremental by SystemModstamp.",
-    config_schema=CONFIG_SCHEMA, columns=columns, page=page,
+    config_schema=CONFIG_SCHEMA, columns=columns, page=page, count=total,
     title_column=lambda config: TITLES.get(str(config.get("object"))),
     time_column="system_modstamp",
     aliases={"salesforce_accounts": {"object": "Account"}, "salesforce_contacts": {"object": "Contact"},

@@ -100,6 +100,34 @@ def discover_columns(session: Session, connector_uuid: str | None, extractor: An
     return [c.definition() for c in found]
 
 
+def preview_page(session: Session, connector_uuid: str | None, extractor: Any, config: dict[str, Any],
+                 limit: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(columns, first `limit` records of a full sync's first page), nothing stored."""
+    with session.db.read() as conn:
+        call = _connector_call(session, conn, connector_uuid, extractor.integration_slug)
+
+    async def first() -> Any:
+        columns = await extractor.columns(call, config)
+        return columns, await extractor.page(call, config, columns, None, None)
+
+    try:
+        columns, page = asyncio.run(first())
+    except Exception as exc:
+        raise _provider_failure(exc, call) from None
+    return [c.definition() for c in columns], call.http.scrubber.value(page.records[:limit])
+
+
+def source_count(session: Session, connector_uuid: str | None, extractor: Any, config: dict[str, Any]) -> int:
+    with session.db.read() as conn:
+        call = _connector_call(session, conn, connector_uuid, extractor.integration_slug)
+    if extractor.count is None:
+        return 0
+    try:
+        return int(asyncio.run(extractor.count(call, config)))
+    except Exception as exc:
+        raise _provider_failure(exc, call) from None
+
+
 # --- leases ------------------------------------------------------------------------------------------
 
 _HOST = socket.gethostname()

@@ -170,14 +170,15 @@ def _schedule(value: Any) -> dict[str, Any] | None:
     return {"type": "cron", "cron": cron}
 
 
-def _connector_dataset(session: Session, conn: Any, dataset_uuid: str, integration_slug: str) -> Any:
+def _connector_dataset(session: Session, conn: Any, dataset_uuid: str, integration_slug: str,
+                       extractor_slug: str) -> Any:
     from lading.store.repositories import connectors as connector_repo
 
     dataset = require_dataset(session, conn, dataset_uuid)
     connector = (connector_repo.get_connector(conn, session.workspace_uuid, dataset.connector_uuid)
                  if dataset.kind == "connector" and dataset.connector_uuid else None)
     if connector is None or connector.integration_slug != integration_slug:
-        raise ValidationError(f"the {integration_slug} extractor fills models of a {integration_slug} connector's "
+        raise ValidationError(f"the {extractor_slug} extractor fills models of a {integration_slug} connector's "
                               "dataset (storage dataset list: kind connector)", reason="invalidDataset")
     return dataset
 
@@ -276,7 +277,7 @@ def _create_extractor_model(session: Session, *, slug: str, name: str, dataset_u
     description = _description(description)
     ensure_default_dataset(session)
     with session.db.read() as conn:
-        dataset = _connector_dataset(session, conn, dataset_uuid, extractor.integration_slug)
+        dataset = _connector_dataset(session, conn, dataset_uuid, extractor.integration_slug, extractor_slug)
     discovered = discover_columns(session, dataset.connector_uuid, extractor, checked)
     definitions = validate_new_columns(discovered, [], default_kind="original", model_slug=slug)
     slugs = {c["slug"] for c in definitions}
@@ -295,7 +296,7 @@ def _create_extractor_model(session: Session, *, slug: str, name: str, dataset_u
     now = utcnow()
     uuid = str(uuidlib.uuid4())
     with session.db.write() as conn:
-        dataset = _connector_dataset(session, conn, dataset_uuid, extractor.integration_slug)
+        dataset = _connector_dataset(session, conn, dataset_uuid, extractor.integration_slug, extractor_slug)
         folder = _folder(conn, ws, folder_uuid)
         if repo.model_by_slug(conn, ws, dataset_uuid, slug) is not None:
             raise ConflictError(f"Model {slug} already exists in dataset {dataset.slug}", reason="modelAlreadyExists")
@@ -448,24 +449,41 @@ def model_exists_by_slug(session: Session, *, slug: str, dataset_uuid: str) -> d
 PREVIEW_ROWS = 10
 
 
-def _preview_source(session: Session, dataset_uuid: str, extractor_slug: str, config: Any) -> None:
-    """What a preview checks before fetching: the dataset, the extractor and its configuration."""
-    json_object(config, "config", reason="invalidConfig")
+def _preview_source(session: Session, dataset_uuid: str, extractor_slug: str, config: Any) -> Any:
+    """What a preview checks before fetching: the dataset, the extractor and its configuration.
+    Returns (extractor, checked config, connector uuid) for a connector extractor, None for native."""
+    config = json_object(config, "config", reason="invalidConfig")
     ensure_default_dataset(session)
+    found = check_extractor(extractor_slug)
     with session.db.read() as conn:
-        _native_dataset(session, conn, dataset_uuid)
-    check_extractor(extractor_slug)
+        if found is None:
+            _native_dataset(session, conn, dataset_uuid)
+            return None
+        extractor, defaults = found
+        dataset = _connector_dataset(session, conn, dataset_uuid, extractor.integration_slug, extractor_slug)
+    from lading.services.storage._sync import full_config
+
+    return extractor, full_config(extractor, defaults, config or {}), dataset.connector_uuid
 
 
 def preview_model(session: Session, *, dataset_uuid: str, extractor_slug: str, config: Any) -> dict[str, Any]:
     """The first rows (at most 10) a model with this extractor and configuration would hold, and its
     columns, without creating it. The native extractor has no source of its own (its records arrive by
-    imports and writes), so its preview is empty."""
-    _preview_source(session, dataset_uuid, extractor_slug, config)
-    return {"records": [], "columns": [], "count": 0}
+    imports and writes), so its preview is empty; a connector extractor's is its first page."""
+    source = _preview_source(session, dataset_uuid, extractor_slug, config)
+    if source is None:
+        return {"records": [], "columns": [], "count": 0}
+    from lading.services.storage._sync import preview_page
+
+    columns, records = preview_page(session, source[2], source[0], source[1], PREVIEW_ROWS)
+    return {"records": records, "columns": columns, "count": len(records)}
 
 
 def preview_count(session: Session, *, dataset_uuid: str, extractor_slug: str, config: Any) -> dict[str, Any]:
-    """How many records the previewed source holds (see `preview_model`)."""
-    _preview_source(session, dataset_uuid, extractor_slug, config)
-    return {"count": 0}
+    """How many records the previewed source holds (see `preview_model`), as the provider counts them."""
+    source = _preview_source(session, dataset_uuid, extractor_slug, config)
+    if source is None:
+        return {"count": 0}
+    from lading.services.storage._sync import source_count
+
+    return {"count": source_count(session, source[2], source[0], source[1])}
