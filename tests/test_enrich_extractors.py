@@ -60,6 +60,8 @@ class FakeCrm:
     def __init__(self, n: int) -> None:
         self.n = n
         self.changed: dict[int, datetime] = {}
+        self.versions: dict[int, int] = {}
+        self.on_search: Any = None
         self.served = 0
         self.requests = 0
         self.throttle = 0
@@ -71,12 +73,14 @@ class FakeCrm:
         return self.changed.get(i) or BASE + timedelta(seconds=i)
 
     def name(self, i: int) -> str:
-        return f"Company {i}" + (" v2" if i in self.changed else "")
+        version = self.versions.get(i, 1)
+        return f"Company {i}" + (f" v{version}" if version > 1 else "")
 
-    def change(self, ids: list[int]) -> None:
-        when = BASE + timedelta(days=30)
+    def change(self, ids: list[int], days: int = 30) -> None:
+        when = BASE + timedelta(days=days)
         for k, i in enumerate(ids):
             self.changed[i] = when + timedelta(milliseconds=k)
+            self.versions[i] = self.versions.get(i, 1) + 1
 
     def count(self, records: int) -> None:
         with self.lock:
@@ -124,6 +128,8 @@ class FakeHubSpot(FakeCrm):
                           key=lambda i: (self.modified(i), i))
             page = hits[after:after + min(int(body.get("limit") or 10), 200)]
             self.count(len(page))
+            if self.on_search is not None:
+                self.on_search(page)
             out = {"total": len(hits), "results": [self.record(i, body.get("properties") or []) for i in page]}
             if after + len(page) < len(hits):
                 out["paging"] = {"next": {"after": str(after + len(page))}}
@@ -491,3 +497,26 @@ def test_preview_and_count_read_the_provider(serve: Any) -> None:
                                 config={"object": "Account"}) == {"count": 321}
     assert models.preview_model(session, dataset_uuid=sf_ds, extractor_slug="salesforce",
                                 config={"object": "Account"})["columns"][0]["slug"] == "id"
+
+
+def test_records_modified_while_an_incremental_sync_pages_are_not_lost(serve: Any) -> None:
+    """Offset paging would skip unread records when read ones move to the end; the keyset search reads
+    every record, and the ones changed again arrive in their latest version (now or next sync)."""
+    fake = FakeHubSpot(2_000)
+    model = hubspot_model(serve(fake))
+    assert ok("storage", "model", "refresh", model["uuid"])["model"]["lastRun"]["status"] == "success"
+    fake.change(list(range(1, 2_001, 2)))  # 1,000 records, 10 search pages
+    pages: list[list[int]] = []
+
+    def meddle(page: list[int]) -> None:
+        pages.append(page)
+        if len(pages) == 2:  # records already read are modified again: they move to the end
+            fake.change(pages[0][:50], days=31)
+
+    fake.on_search = meddle
+    run = ok("storage", "model", "refresh", model["uuid"])["model"]["lastRun"]
+    fake.on_search = None
+    ok("storage", "model", "refresh", model["uuid"])
+    stored = {r["id"]: r["name"] for r in rows(model, "id, name")}
+    assert run["status"] == "success" and len(stored) == 2_000
+    assert all(stored[str(i)] == fake.name(i) for i in range(1, 2_001)), run

@@ -3,9 +3,7 @@
 Columns come from `GET /crm/v3/properties/{objectType}` (or the configured `properties` only), plus
 `id`, `created_at`, `updated_at` and `archived`. A full sync lists `GET /crm/v3/objects/{objectType}`
 following `paging.next.after`; an incremental one searches `POST …/search` for records whose
-last-modified property is after the cursor, oldest change first. HubSpot's search stops at 10,000
-results per query, so a long incremental sync restarts its search from the high-water mark reached
-(`>=`, so records sharing that instant are read again and upserted unchanged).
+last-modified property is after the cursor, oldest change first, keyset-paged (see `_search_page`).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from lading.integrations.extractors._sdk import (
 
 LIST_LIMIT = 100
 SEARCH_LIMIT = 200
-SEARCH_CAP = 10_000
 TITLES = {"companies": "name", "contacts": "email", "deals": "dealname", "tickets": "subject", "products": "name"}
 # Contacts keep the older property name.
 MODIFIED = {"contacts": "lastmodifieddate"}
@@ -113,40 +110,72 @@ async def page(call: ActionCall, config: Mapping[str, Any], cols: list[Extractor
     object_type = str(config["objectType"])
     properties = [c.original_slug for c in cols if c not in SYSTEM]
     state: dict[str, Any] = json.loads(token) if token else {}
-    after = state.get("after")
     if cursor is None:
-        params: dict[str, Any] = {"limit": int(config.get("pageSize") or LIST_LIMIT), "archived": "false",
-                                  "properties": ",".join(properties)}
-        if after:
-            params["after"] = after
-        answer = await request_json(call, "GET", f"/crm/v3/objects/{object_type}", headers=_headers(call),
-                                    params=params) or {}
-    else:
-        since = state.get("since") or cursor
-        modified = MODIFIED.get(object_type, "hs_lastmodifieddate")
-        body: dict[str, Any] = {
-            "filterGroups": [{"filters": [{"propertyName": modified, "operator": "GTE" if state.get("since") else "GT",
-                                           "value": str(int(parse_time(since).timestamp() * 1000))  # type: ignore[union-attr]
-                                           }]}],
-            "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
-            "properties": properties, "limit": min(SEARCH_LIMIT, int(config.get("pageSize") or LIST_LIMIT))}
-        if after:
-            body["after"] = after
-        answer = await request_json(call, "POST", f"/crm/v3/objects/{object_type}/search", headers=_headers(call),
-                                    json=body) or {}
+        return await _list_page(call, config, cols, object_type, properties, state)
+    return await _search_page(call, config, cols, object_type, properties, cursor, state)
+
+
+async def _list_page(call: ActionCall, config: Mapping[str, Any], cols: list[ExtractorColumn], object_type: str,
+                     properties: list[str], state: dict[str, Any]) -> Page:
+    """Full sync: the object listing in id order (`after` is HubSpot's id cursor, stable under writes)."""
+    params: dict[str, Any] = {"limit": int(config.get("pageSize") or LIST_LIMIT), "archived": "false",
+                              "properties": ",".join(properties)}
+    if state.get("after"):
+        params["after"] = state["after"]
+    answer = await request_json(call, "GET", f"/crm/v3/objects/{object_type}", headers=_headers(call),
+                                params=params) or {}
     results = [r for r in answer.get("results") or [] if isinstance(r, dict)]
     high: str | None = None
     for raw in results:
         high = later(high, _modified(raw, object_type))
     nxt = ((answer.get("paging") or {}).get("next") or {}).get("after")
-    next_token: str | None = None
-    if nxt is not None and results:
-        if cursor is not None and int(nxt) >= SEARCH_CAP:
-            # The search would refuse the next page: start a new search from the high-water mark.
-            next_token = json.dumps({"since": later(state.get("since"), high) or state.get("since") or cursor})
-        else:
-            next_token = json.dumps({"after": str(nxt), **({"since": state["since"]} if state.get("since") else {})})
+    next_token = json.dumps({"after": str(nxt)}) if nxt is not None and results else None
     return Page([_record(r, cols) for r in results], next_token, high)
+
+
+def _epoch_ms(value: str) -> str:
+    parsed = parse_time(value)
+    if parsed is None:
+        raise ProviderError(f"hubspot: cursor {value!r} is not a timestamp", retryable=False)
+    return str(round(parsed.timestamp() * 1000))
+
+
+async def _search_page(call: ActionCall, config: Mapping[str, Any], cols: list[ExtractorColumn], object_type: str,
+                       properties: list[str], cursor: str, state: dict[str, Any]) -> Page:
+    """Incremental sync, keyset-paged: each page searches `modified >= since` oldest first, where
+    `since` is the last record's modification time of the page before and `ids` the records already
+    read at exactly that instant (skipped). Offsets (`after`) are used only inside one instant holding
+    more records than a page; so a record modified while the sync pages moves to the end without
+    shifting unread ones past an offset, and HubSpot's 10,000-result cap per search is never reached."""
+    modified = MODIFIED.get(object_type, "hs_lastmodifieddate")
+    since = state.get("since")
+    seen = set(state.get("ids") or [])
+    limit = min(SEARCH_LIMIT, int(config.get("pageSize") or LIST_LIMIT))
+    body: dict[str, Any] = {
+        "filterGroups": [{"filters": [{"propertyName": modified, "operator": "GTE" if since else "GT",
+                                       "value": _epoch_ms(since or cursor)}]}],
+        "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+        "properties": properties, "limit": limit}
+    if state.get("after"):
+        body["after"] = state["after"]
+    answer = await request_json(call, "POST", f"/crm/v3/objects/{object_type}/search", headers=_headers(call),
+                                json=body) or {}
+    served = [r for r in answer.get("results") or [] if isinstance(r, dict)]
+    results = [r for r in served if str(r.get("id")) not in seen]
+    high: str | None = None
+    for raw in results:
+        high = later(high, _modified(raw, object_type))
+    more = ((answer.get("paging") or {}).get("next") or {}).get("after") is not None
+    if not more or not served:
+        return Page([_record(r, cols) for r in results], None, high)
+    last = _modified(served[-1], object_type)
+    at_last = {str(r.get("id")) for r in served if _modified(r, object_type) == last}
+    if last == since:  # the whole page shares one instant: page through it by offset
+        offset = int(state.get("after") or 0) + len(served)
+        state = {"since": since, "ids": sorted(seen | at_last), "after": str(offset)}
+    else:
+        state = {"since": last, "ids": sorted(at_last)}
+    return Page([_record(r, cols) for r in results], json.dumps(state), high)
 
 
 async def total(call: ActionCall, config: Mapping[str, Any]) -> int:
