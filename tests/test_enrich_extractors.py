@@ -62,6 +62,7 @@ class FakeCrm:
         self.changed: dict[int, datetime] = {}
         self.versions: dict[int, int] = {}
         self.on_search: Any = None
+        self.delay = 0.0
         self.served = 0
         self.requests = 0
         self.throttle = 0
@@ -192,6 +193,8 @@ def serve() -> Iterator[Any]:
         class Handler(BaseHTTPRequestHandler):
             def _handle(self) -> None:
                 parts = urlsplit(self.path)
+                if fake.delay:
+                    time.sleep(fake.delay)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else None
                 with fake.lock:
@@ -520,3 +523,36 @@ def test_records_modified_while_an_incremental_sync_pages_are_not_lost(serve: An
     stored = {r["id"]: r["name"] for r in rows(model, "id, name")}
     assert run["status"] == "success" and len(stored) == 2_000
     assert all(stored[str(i)] == fake.name(i) for i in range(1, 2_001)), run
+
+
+def test_cancel_stops_a_running_sync_and_config_keeps_its_object(serve: Any) -> None:
+    from lading.services.storage import models
+    from lading.services.wiring import open_session
+
+    fake = FakeHubSpot(3_000)
+    model = hubspot_model(serve(fake))
+    code, out = run_cli("storage", "model", "update", "--uuid", model["uuid"], "--config",
+                        j({"objectType": "deals"}))
+    assert code != 0 and out["reason"] == "invalidConfig" and "objectType" in out["errorMessage"]
+    ok("storage", "model", "update", "--uuid", model["uuid"], "--config", j({"objectType": "companies",
+                                                                            "pageSize": 50}))
+    fake.delay = 0.05
+    worker = threading.Thread(target=lambda: models.refresh_model(open_session(), model["uuid"]))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while True:
+        runs = ok("storage", "run", "list", "--model-uuid", model["uuid"], "--status", "running")["runs"]
+        if runs and runs[0]["pagesCount"] >= 3:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    cancelled = ok("storage", "run", "cancel", runs[0]["uuid"])["run"]
+    assert cancelled["status"] == "cancelled"
+    worker.join(30)
+    assert not worker.is_alive()
+    stopped = ok("storage", "run", "get", runs[0]["uuid"])["run"]
+    assert stopped["status"] == "cancelled" and stopped["pagesCount"] < 60
+    fake.delay = 0
+    again = ok("storage", "model", "refresh", model["uuid"])["model"]["lastRun"]
+    assert (again["status"], again["mode"], again["pagesCount"]) == ("success", "full", 60)
+    assert count(model) == (3_000, 3_000)

@@ -360,7 +360,12 @@ def update_model(session: Session, *, uuid: str, name: str | None = None, config
         elif config is not None:
             from lading.services.storage._sync import full_config
 
-            full_config(found[0], found[1], config)
+            checked = full_config(found[0], found[1], config)
+            before = full_config(found[0], found[1], dict(row.config or {}))
+            fixed = [k for k in found[0].config_schema.get("required") or [] if checked.get(k) != before.get(k)]
+            if fixed:
+                raise ValidationError(f"--config: {', '.join(fixed)} names what the model holds and cannot change; "
+                                      "create another model for another object", reason="invalidConfig")
         values: dict[str, Any] = {"updated_at": utcnow(), **extras}
         if folder_uuid is not _UNSET:
             values["folder_uuid"] = _folder(conn, session.workspace_uuid, folder_uuid)
