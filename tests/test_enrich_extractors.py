@@ -411,7 +411,7 @@ def test_rate_limit_429_retry_after_is_honoured(serve: Any) -> None:
 def test_schedule_fires_a_sync_and_segment_fetch_sync(serve: Any) -> None:
     from lading.settings import load_settings
     from lading.store.database import open_database
-    from lading.worker.scheduler import fire_due, load_schedules
+    from lading.worker.scheduler import fire_due, load_schedules, wait_for_syncs
 
     fake = FakeHubSpot(300)
     model = hubspot_model(serve(fake), schedule=j({"type": "cron", "cron": "0 * * * *"}))
@@ -421,7 +421,9 @@ def test_schedule_fires_a_sync_and_segment_fetch_sync(serve: Any) -> None:
     assert [s.kind for s in mine] == ["model"]
     later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=2)
     fired = fire_due(db, load_settings(), later, mine)
-    assert fired and fired[0]["kind"] == "model" and fired[0]["status"] == "success", fired
+    assert fired and fired[0]["kind"] == "model" and fired[0]["runUuid"], fired
+    wait_for_syncs()
+    assert ok("storage", "run", "get", fired[0]["runUuid"])["run"]["status"] == "success"
     assert fire_due(db, load_settings(), later, [s for s in load_schedules(db) if s.owner_uuid == model["uuid"]]) == []
     history = ok("storage", "run", "list", "--model-uuid", model["uuid"])["runs"]
     assert [(r["trigger"], r["recordsCount"]) for r in history] == [("schedule", 300)]

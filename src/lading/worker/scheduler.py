@@ -218,10 +218,11 @@ def _fire_play(db: Database, settings: Settings, schedule: Schedule, tick: datet
 
 
 def _fire_model(db: Database, settings: Settings, schedule: Schedule, tick: datetime) -> dict[str, Any] | None:
-    """Record the tick (compare-and-set: one scheduler fires it), then run the model's extractor sync
-    in this thread. A sync cut short by a crash is resumed by the model's next sync (tick, refresh or
-    `segment fetch --sync`) after its last committed page."""
-    from lading.services.storage.models import refresh_model
+    """Record the tick (compare-and-set: one scheduler fires it), claim the model's sync, and drive it
+    in a thread of its own, so a long sync never holds back other schedules. A sync cut short (a crash,
+    the worker stopping) is resumed after its last committed page by the model's next sync (tick,
+    refresh or `segment fetch --sync`); a tick finding the model's sync still running leaves it be."""
+    from lading.services.storage import _sync
     from lading.services.wiring import workspace_session
     from lading.store.repositories import storage as storage_repo
 
@@ -236,11 +237,29 @@ def _fire_model(db: Database, settings: Settings, schedule: Schedule, tick: date
     with db.write() as conn:
         if not repo.advance(conn, ws, MODEL, schedule.owner_uuid, schedule.key, schedule.last_tick, tick, utcnow()):
             return None
-    last_run = refresh_model(session, schedule.owner_uuid, trigger="schedule")["model"]["lastRun"] or {}
-    log.info("model %s schedule %r: tick %s synced (run %s, %s)", schedule.owner_uuid, schedule.cron, iso(tick),
-             last_run.get("uuid"), last_run.get("status"))
-    return {"kind": MODEL, "ownerUuid": schedule.owner_uuid, "tick": iso(tick), "runUuid": last_run.get("uuid"),
-            "status": last_run.get("status")}
+    run_uuid, owner = _sync.start(session, schedule.owner_uuid, "schedule")
+    head = {"kind": MODEL, "ownerUuid": schedule.owner_uuid, "tick": iso(tick), "runUuid": run_uuid}
+    if owner is None:
+        log.info("model %s schedule %r: tick %s found sync %s still running", schedule.owner_uuid, schedule.cron,
+                 iso(tick), run_uuid)
+        return {**head, "skipped": "syncRunning"}
+    thread = threading.Thread(target=_sync.drive, args=(session, schedule.owner_uuid, run_uuid, owner),
+                              name=f"lading-sync-{run_uuid[:8]}", daemon=True)
+    thread.start()
+    _SYNCS.append(thread)
+    log.info("model %s schedule %r: tick %s started sync %s", schedule.owner_uuid, schedule.cron, iso(tick), run_uuid)
+    return head
+
+
+# Model syncs the scheduler started in this process (tests and a stopping worker may wait for them).
+_SYNCS: list[threading.Thread] = []
+
+
+def wait_for_syncs(timeout: float = 60.0) -> None:
+    for thread in list(_SYNCS):
+        thread.join(timeout)
+        if not thread.is_alive():
+            _SYNCS.remove(thread)
 
 
 class SchedulerLoop:
