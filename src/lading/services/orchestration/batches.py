@@ -348,3 +348,141 @@ def export_batch(session: Session, *, batch_uuid: str, output_node_slug: str, fm
     source = downloads.RunSnapshot(session, cond, records_repo.output_columns(output_node_slug))
     return exports.write_export(session, f"batch-{output_node_slug}.{fmt}",
                                 lambda fh: downloads.write_outputs(fh, fmt, source))
+
+
+# --- browsing faces (the web console) --------------------------------------------------------------
+
+FINAL_STATUSES = ("success", "error", "cancelled", "skipped")
+BROWSE_MAX = 200
+
+
+def _naive(value: Any) -> Any:
+    if isinstance(value, str):
+        from datetime import datetime
+
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=None) if value is not None and value.tzinfo is not None else value
+
+
+def progress_of(row: Any, counters: dict[str, Any], now: Any | None = None) -> dict[str, Any]:
+    """How far one batch is: runs done of the total, the failed count, runs per second since it was
+    created (until it finished), and whether it is final (a face stops following it then)."""
+    data = row.data if isinstance(row.data, dict) else {}
+    expected = data.get("count") if isinstance(data.get("count"), int) else 0
+    total = max(counters["total"], 0 if row.source_done else expected)
+    executed = counters["executed"]
+    started, ended = _naive(row.created_at), _naive(row.finished_at) or (now or utcnow())
+    elapsed = max((ended - started).total_seconds(), 0.0) if started is not None else 0.0
+    return {"uuid": row.uuid, "status": row.status, "isFinal": row.status in FINAL_STATUSES,
+            "runsCount": total, "executedRunsCount": executed, "failedRunsCount": counters["failed"],
+            "activeRunsCount": counters["active"], "creditsUsedCount": counters["credits"],
+            "isSourceExhausted": bool(row.source_done),
+            "percent": round(executed * 100 / total) if total else (100 if row.status in FINAL_STATUSES else 0),
+            "runsPerSecond": round(executed / elapsed, 2) if elapsed > 0 else 0.0,
+            "createdAt": iso(row.created_at), "finishedAt": iso(row.finished_at), "updatedAt": iso(row.updated_at)}
+
+
+def batch_progress(session: Session, uuid: str) -> dict[str, Any]:
+    """`{progress}` of one batch of the workspace: what a live page polls (one indexed count)."""
+    with session.db.read() as conn:
+        row = require_batch(session, conn, uuid)
+        return {"progress": progress_of(row, repo.run_counters(conn, row.uuid))}
+
+
+def _batch_cursor(text: str | None) -> tuple[Any, str] | None:
+    if not text:
+        return None
+    from datetime import datetime
+
+    at, sep, uuid = text.partition("_")
+    try:
+        if not sep or not uuid:
+            raise ValueError(text)
+        return datetime.fromisoformat(at), uuid
+    except ValueError as exc:
+        raise ValidationError("the page cursor is not valid; open the first page again",
+                              reason="invalidData") from exc
+
+
+def browse_batches(session: Session, *, statuses: Sequence[str] | None = None, workflow_uuid: str | None = None,
+                   limit: int = 50, before: str | None = None) -> dict[str, Any]:
+    """`{batches, next}`: a page of top-level batches newest first for a browsing face, each with its
+    progress and, when its workflow is a tool's or a play's, that tool's or play's uuid and name. `next`
+    is the cursor of the following page (None on the last); nothing counts the whole list."""
+    from lading.store.repositories import plays as plays_repo
+
+    if not 1 <= limit <= BROWSE_MAX:
+        raise ValidationError(f"the page size must be between 1 and {BROWSE_MAX}", reason="invalidData")
+    for s in statuses or []:
+        if s not in BATCH_STATUSES:
+            raise ValidationError(f"unknown status {shown(s)}", reason="invalidData")
+    ws = session.workspace_uuid
+    now = utcnow()
+    with session.db.read() as conn:
+        rows = list(repo.batches_before(conn, ws, statuses=statuses, limit=limit + 1, before=_batch_cursor(before),
+                                        workflow_uuids=[workflow_uuid] if workflow_uuid else None))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        tools = wf_repo.tool_names(conn, ws, {r.workflow_uuid for r in rows if r.workflow_uuid})
+        plays = {r.workflow_uuid: plays_repo.play_by_workflow(conn, ws, r.workflow_uuid)
+                 for r in rows if r.workflow_uuid and r.workflow_uuid not in tools}
+        page = []
+        for r in rows:
+            tool, play = tools.get(r.workflow_uuid or ""), plays.get(r.workflow_uuid or "")
+            kind = (r.data or {}).get("kind") if isinstance(r.data, dict) else None
+            page.append({**progress_of(r, repo.run_counters(conn, r.uuid), now), "workflowUuid": r.workflow_uuid,
+                         "releaseUuid": r.release_uuid, "dataKind": kind,
+                         "toolUuid": tool[0] if tool else None, "toolName": tool[1] if tool else None,
+                         "playUuid": play.uuid if play is not None else None,
+                         "playName": play.name if play is not None else None})
+    last = rows[-1] if rows else None
+    cursor = f"{_naive(last.created_at).isoformat()}_{last.uuid}" if more and last is not None else None
+    return {"batches": page, "next": cursor}
+
+
+def rerun_failed(session: Session, uuid: str) -> dict[str, Any]:
+    """Re-run only the failed records of a finished batch: the four steps of handling a partial batch
+    failure, in one call. 1. the batch summary (`batch get`: its failed count); 2. its failed runs
+    (`run count --batch-uuid --statuses error`); 3. their record ids (what `run download --statuses
+    error` lists); 4. `batch create --workflow-uuid <same> --data {"kind":"recordIds","recordIds":[…]}`:
+    on the workflow's deployed release (so a fix deployed since is what runs), or on the same release
+    when the batch ran an ad-hoc graph. Answers `{batch, recordIds, failedRunsCount}`."""
+    from lading.services.orchestration import runs as runs_service
+
+    summary = get_batch(session, uuid)["batch"]  # step 1
+    if summary["status"] not in FINAL_STATUSES:
+        raise ConflictError("the batch is still running; re-run its failures once it has finished",
+                            reason="batchNotFinished")
+    workflow_uuid = summary.get("workflowUuid")
+    if not workflow_uuid:
+        raise ValidationError("this batch ran without a workflow, so its records cannot be found again by id",
+                              reason="invalidData")
+    failed = runs_service.count_runs(session, workflow_uuid=workflow_uuid, batch_uuid=uuid,
+                                     statuses=["error"])["count"]  # step 2
+    if not failed:
+        raise ConflictError("this batch has no failed runs", reason="noFailedRuns")
+    ids: dict[str, None] = {}
+    cursor: str | None = None
+    while True:  # step 3: the failed runs' record ids, page by page
+        page = runs_service.browse_runs(session, workflow_uuid=workflow_uuid, batch_uuid=uuid, statuses=["error"],
+                                        limit=runs_service.MAX_LIMIT, before=cursor)
+        ids.update((str(r["recordId"] or r["uuid"]), None) for r in page["runs"])
+        cursor = page["next"]
+        if cursor is None:
+            break
+    record_ids = list(reversed(ids))  # oldest first, as the batch fed them
+    with session.db.read() as conn:
+        workflow = require_workflow(session, conn, workflow_uuid)
+        release = wf_repo.get_release(conn, session.workspace_uuid, summary["releaseUuid"])
+        play = None
+        if workflow.play_uuid is not None:
+            from lading.store.repositories import plays as plays_repo
+
+            play = plays_repo.play_by_workflow(conn, session.workspace_uuid, workflow_uuid)
+    data: dict[str, Any] = {"kind": "recordIds", "recordIds": record_ids}
+    if play is not None:
+        data = {"kind": "recordIds", "modelUuid": play.model_uuid, "ids": record_ids}
+    adhoc = release is not None and release.status == "adhoc"
+    created = create_batch(session, workflow_uuid=workflow_uuid, data=data,  # step 4
+                           release_uuid=summary["releaseUuid"] if adhoc else None)
+    return {**created, "recordIds": record_ids, "failedRunsCount": failed}

@@ -202,3 +202,19 @@ def latest_inputs_by_record(conn: Connection, ws: str, workflow_uuid: str | None
     for row in conn.execute(q):
         found[row.record_id] = row.input
     return found
+
+
+def batches_before(conn: Connection, ws: str, *, statuses: Sequence[str] | None, workflow_uuids: Sequence[str] | None,
+                   limit: int, before: tuple[datetime, str] | None) -> Sequence[Any]:
+    """Up to `limit` top-level batches newest first (created_at, then uuid, descending), strictly after
+    the keyset position `before`: a page of the console's list reads only its rows through
+    `ix_batches_workspace`, however deep it is, and nothing counts the whole list."""
+    q = select(batches).where(batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.is_(None))
+    if statuses:
+        q = q.where(batches.c.status.in_(list(statuses)))
+    if workflow_uuids:
+        q = q.where(batches.c.workflow_uuid.in_(list(workflow_uuids)))
+    if before is not None:
+        at, uuid = before
+        q = q.where(or_(batches.c.created_at < at, and_(batches.c.created_at == at, batches.c.uuid < uuid)))
+    return conn.execute(q.order_by(batches.c.created_at.desc(), batches.c.uuid.desc()).limit(limit)).all()
