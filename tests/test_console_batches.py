@@ -6,53 +6,14 @@ alpha's batches or plays (404 on their URLs, nothing listed), and every POST nee
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
 
+from console_batch_helpers import failing_nodes, failing_tool, leads_model, start_batch, wait_final
+
 from console_helpers import csrf_in, sign_in
 from graphs import chain, end, node, start, var
-
-
-def failing_nodes() -> list[dict[str, Any]]:
-    """start → check (a script that throws when the record has `fail: true`) → end."""
-    script = ("if (nodes.start.fail) { throw new Error('bad record ' + nodes.start._id) } "
-              "return 'ok ' + nodes.start._id")
-    return chain(start(), node("check", "script", {"script": script}), end([var("out", "{{nodes.check}}")]))
-
-
-def failing_tool(server: Any, workspace: str, name: str) -> dict[str, Any]:
-    api = server.client(workspace)
-    created = api.post("/orchestration/tools", json={"name": name, "description": "fails some", "icon": None})
-    assert created.status_code == 200, created.text
-    tool = created.json()["tool"]
-    deployed = api.post("/orchestration/releases/draft/deploy",
-                        json={"workflowUuid": tool["workflowUuid"], "nodes": failing_nodes()})
-    assert deployed.status_code == 200, deployed.text
-    return dict(tool)
-
-
-def start_batch(server: Any, workspace: str, tool: dict[str, Any], failing: set[str], count: int = 6) -> str:
-    """A batch over `count` records `r1…`, those in `failing` throwing (through the API, as the CLI's
-    remote mode does)."""
-    records = [{"_id": f"r{i}", "fail": f"r{i}" in failing} for i in range(1, count + 1)]
-    made = server.client(workspace).post("/orchestration/batches", json={
-        "workflowUuid": tool["workflowUuid"], "data": {"kind": "records", "records": records}})
-    assert made.status_code == 200, made.text
-    return str(made.json()["batch"]["uuid"])
-
-
-def wait_final(client: Any, batch_uuid: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = client.get(f"/batches/{batch_uuid}/progress.json")
-        assert answer.status_code == 200, answer.text
-        progress = dict(answer.json())
-        if progress["isFinal"]:
-            return progress
-        assert time.monotonic() < deadline, progress
-        time.sleep(0.3)
 
 
 def test_batch_pages_rerun_failures_and_downloads(api_server: Any) -> None:
@@ -169,3 +130,52 @@ def test_browse_batches_pages_by_keyset_newest_first() -> None:
     assert batches.browse_batches(session, statuses=["error"])["batches"] == []
     with pytest.raises(ValidationError):
         batches.browse_batches(session, before="nonsense")
+
+
+def test_plays_list_page_run_by_hand_and_rerun_failures(api_server: Any) -> None:
+    api = api_server.client("alpha")
+    model = leads_model(api_server, "alpha", "leads")
+    made = api.post("/orchestration/plays", json={"name": "Greet leads", "modelUuid": model,
+                                                  "changeKinds": ["added"], "runCreationRule": "always"})
+    assert made.status_code == 200, made.text
+    play = made.json()["play"]
+    script = "if (nodes.start.name === 'Bad') { throw new Error('bad lead') } return 'hi ' + nodes.start.name"
+    deployed = api.post("/orchestration/releases/draft/deploy", json={
+        "workflowUuid": play["workflowUuid"],
+        "nodes": chain(start(), node("greet", "script", {"script": script}), end([var("out", "{{nodes.greet}}")]))})
+    assert deployed.status_code == 200, deployed.text
+
+    alpha = sign_in(api_server, "alpha")
+    listed = alpha.get("/plays")
+    assert listed.status_code == 200
+    assert f'href="/plays/{play["uuid"]}"' in listed.text and "Leads" in listed.text and "never run" in listed.text
+    page = alpha.get(f"/plays/{play['uuid']}")
+    assert page.status_code == 200 and "Run on the segment" in page.text
+    assert re.search(r"<dt>Records</dt><dd>\d+</dd>", page.text)
+
+    ran = alpha.post(f"/plays/{play['uuid']}/run", data={"csrf": csrf_in(page.text)})
+    assert ran.status_code == 303, ran.text
+    batch = ran.headers["location"].rsplit("/", 1)[1]
+    progress = wait_final(alpha, batch)
+    assert (progress["runsCount"], progress["failedRunsCount"]) == (3, 1)
+    got = api.get(f"/orchestration/batches/{batch}").json()["batch"]
+    assert got["data"]["kind"] == "segment" and got["data"]["segmentUuid"] == play["segmentUuid"]
+    assert "Greet leads" in alpha.get(f"/batches/{batch}").text
+    assert f'href="/batches/{batch}"' in alpha.get("/plays").text
+
+    rerun = alpha.post(f"/batches/{batch}/rerun-failed", data={"csrf": csrf_in(page.text)})
+    assert rerun.status_code == 303, rerun.text
+    again = rerun.headers["location"].rsplit("/", 1)[1]
+    data = api.get(f"/orchestration/batches/{again}").json()["batch"]["data"]
+    assert data["kind"] == "recordIds" and data["ids"] == ["l2"] and data["modelUuid"] == model
+    assert wait_final(alpha, again)["failedRunsCount"] == 1
+
+    beta = sign_in(api_server, "beta")
+    assert "Greet leads" not in beta.get("/plays").text
+    assert beta.get(f"/plays/{play['uuid']}").status_code == 404
+    beta_csrf = csrf_in(beta.get("/plays").text)
+    assert beta.post(f"/plays/{play['uuid']}/run", data={"csrf": beta_csrf}).status_code == 404
+    count = len(api.get("/orchestration/batches/list").json()["batches"])
+    for data in ({}, {"csrf": "forged"}, {"csrf": beta_csrf}):
+        assert alpha.post(f"/plays/{play['uuid']}/run", data=data).status_code == 403
+    assert len(api.get("/orchestration/batches/list").json()["batches"]) == count

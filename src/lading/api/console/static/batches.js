@@ -8,6 +8,7 @@
   };
   var show = {
     creditsUsedCount: function (v) { return Number(v || 0).toFixed(2); },
+    runsPerSecond: function (v) { return Number(v || 0).toFixed(1); },
     finishedAt: when
   };
   var apply = function (root, data) {
