@@ -82,8 +82,8 @@ def _batch_page(request: Request, session: Session, uuid: str, *, error: str | N
     from lading.services.orchestration import batches, plays, runs, tools
 
     require(session.access, "orchestration:read")
-    batch = batches.get_batch(session, uuid)["batch"]
-    progress = batches.batch_progress(session, uuid)["progress"]
+    overview = batches.batch_overview(session, uuid)
+    batch, progress = overview["batch"], overview["progress"]
     workflow_uuid = batch.get("workflowUuid")
     tool = tools.tool_of_workflow(session, workflow_uuid) if workflow_uuid else None
     play = None

@@ -176,10 +176,10 @@ def short(row: Any) -> dict[str, Any]:
                            created_at=iso(row.created_at)).dump()
 
 
-def full(conn: Any, row: Any) -> dict[str, Any]:
+def full(conn: Any, row: Any, counters: dict[str, Any] | None = None) -> dict[str, Any]:
     from lading.store.repositories import runs as runs_repo
 
-    counters = repo.run_counters(conn, row.uuid)
+    counters = counters if counters is not None else repo.run_counters(conn, row.uuid)
     graphs = runs_repo.release_graphs(conn, row.workspace_uuid, {row.release_uuid} if row.release_uuid else set())
     nodes = next((g.nodes for g in graphs if g.status == "adhoc"), None)
     executed, failed = counters["executed"], counters["failed"]
@@ -387,6 +387,15 @@ def batch_progress(session: Session, uuid: str) -> dict[str, Any]:
     with session.db.read() as conn:
         row = require_batch(session, conn, uuid)
         return {"progress": progress_of(row, repo.run_counters(conn, row.uuid))}
+
+
+def batch_overview(session: Session, uuid: str) -> dict[str, Any]:
+    """`{batch, progress}`: the `batch get` document and its progress from one count of its runs (what
+    a batch's page shows first)."""
+    with session.db.read() as conn:
+        row = require_batch(session, conn, uuid)
+        counters = repo.run_counters(conn, row.uuid)
+        return {"batch": full(conn, row, counters), "progress": progress_of(row, counters)}
 
 
 def _batch_cursor(text: str | None) -> tuple[Any, str] | None:
