@@ -90,6 +90,11 @@ def test_batches_are_scoped_to_their_workspace_and_posts_need_csrf(api_server: A
     assert beta.post(f"/batches/{batch}/download", data={"csrf": csrf_in(beta_page), "what": "failed"}
                      ).status_code == 404
 
+    for path in ("/batches/not-a-uuid", "/batches/00000000-0000-4000-8000-000000000000", "/plays/not-a-uuid"):
+        answer = alpha.get(path)
+        assert answer.status_code == 404 and "Traceback" not in answer.text, path
+    assert alpha.get("/batches/not-a-uuid/progress.json").status_code == 404
+
     # CSRF: a missing or forged token is refused and nothing is created.
     before = api_server.client("alpha").get("/orchestration/batches/list").json()["batches"]
     for data in ({}, {"csrf": "forged"}, {"csrf": csrf_in(beta_page)}):

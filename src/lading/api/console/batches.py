@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from lading.api.console._auth import PageRoute, check_csrf, current, form, signed_in
+from lading.api.console._auth import PageRoute, check_csrf, current, form, log, signed_in
 from lading.api.console._render import render
 from lading.domain.errors import LadingError, ValidationError
 from lading.services.access import require
@@ -107,16 +107,26 @@ def batch_progress(request: Request, uuid: str) -> Response:
     """The batch's progress for its live page (session cookie; same-origin reads only)."""
     from lading.services.orchestration import batches
 
-    session = signed_in(request)
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-    if session is None:
-        return JSONResponse({"error": "signInRequired"}, status_code=401, headers=headers)
     try:
+        session = signed_in(request)
+        if session is None:
+            return JSONResponse({"error": "signInRequired"}, status_code=401, headers=headers)
         require(session.access, "orchestration:read")
         return JSONResponse(batches.batch_progress(session, uuid)["progress"], headers=headers)
     except LadingError as exc:
         return JSONResponse({"error": exc.reason or "refused", "message": exc.message}, status_code=exc.status_code,
                             headers=headers)
+    except Exception as exc:  # the store's own refusals (busy, unreachable) keep their status; never a trace
+        from lading.store.database import refusal_of
+
+        refusal = refusal_of(exc)
+        if not isinstance(refusal, LadingError):
+            log.exception("batch progress failed: %s", request.url.path)
+            return JSONResponse({"error": "internal", "message": "the progress could not be read"}, status_code=500,
+                                headers=headers)
+        return JSONResponse({"error": refusal.reason or "refused", "message": refusal.message},
+                            status_code=refusal.status_code, headers=headers)
 
 
 @router.post("/batches/{uuid}/rerun-failed")
