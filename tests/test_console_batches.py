@@ -8,9 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
-from console_batch_helpers import failing_nodes, failing_tool, leads_model, start_batch, wait_final
+from console_batch_helpers import failing_tool, leads_model, start_batch, wait_final
 
 from console_helpers import csrf_in, sign_in
 from graphs import chain, end, node, start, var
@@ -110,31 +108,6 @@ def test_batches_are_scoped_to_their_workspace_and_posts_need_csrf(api_server: A
         assert anonymous.get(f"/batches/{batch}").status_code == 303
         assert anonymous.get(f"/batches/{batch}/progress.json").status_code == 401
         assert anonymous.get("/plays").status_code == 303
-
-
-def test_browse_batches_pages_by_keyset_newest_first() -> None:
-    """`browse_batches` (the list's service) pages by a (created_at, uuid) cursor, never by offset."""
-    from lading.cli.common import local_session
-    from lading.domain.errors import ValidationError
-    from lading.services.orchestration import batches
-
-    session = local_session()
-    made = [batches.create_batch(session, nodes=failing_nodes(), data={"kind": "records", "records": [{"_id": "x"}]}
-                                 )["batch"]["uuid"] for _ in range(5)]
-    seen: list[str] = []
-    cursor = None
-    while True:
-        page = batches.browse_batches(session, limit=2, before=cursor)
-        assert len(page["batches"]) <= 2
-        seen += [b["uuid"] for b in page["batches"]]
-        cursor = page["next"]
-        if cursor is None:
-            break
-    assert seen == list(reversed(made)) or sorted(seen) == sorted(made)
-    assert len(seen) == len(set(seen)) == 5
-    assert batches.browse_batches(session, statuses=["error"])["batches"] == []
-    with pytest.raises(ValidationError):
-        batches.browse_batches(session, before="nonsense")
 
 
 def test_plays_list_page_run_by_hand_and_rerun_failures(api_server: Any) -> None:

@@ -30,13 +30,13 @@ FORMATS = ("csv", "json")
 
 
 def _workflows(session: Session) -> list[dict[str, str]]:
-    """The workflow filter's choices: each tool and each play (label, workflow uuid)."""
+    """The workflow filter's choices: each tool and each play (label, group, workflow uuid, uuid)."""
     from lading.services.orchestration import plays, tools
 
-    choices = [{"label": t["name"], "group": "Tools", "workflowUuid": t["workflowUuid"]}
+    choices = [{"label": t["name"], "group": "Tools", "workflowUuid": t["workflowUuid"], "uuid": t["uuid"]}
                for t in tools.list_tools(session)["tools"]]
     try:
-        choices += [{"label": p["name"], "group": "Plays", "workflowUuid": p["workflowUuid"]}
+        choices += [{"label": p["name"], "group": "Plays", "workflowUuid": p["workflowUuid"], "uuid": p["uuid"]}
                     for p in plays.list_plays(session)["plays"]]
     except LadingError:  # a token without play rights still filters by tool
         pass
@@ -45,6 +45,7 @@ def _workflows(session: Session) -> list[dict[str, str]]:
 
 @router.get("/batches")
 def batches_page(request: Request, session: SignedIn) -> Response:
+    from lading.api.console import queries
     from lading.services.orchestration import batches
 
     require(session.access, "orchestration:read")
@@ -53,13 +54,20 @@ def batches_page(request: Request, session: SignedIn) -> Response:
     before = request.query_params.get("before") or None
     if status and status not in batches.BATCH_STATUSES:
         raise ValidationError(f"unknown batch status: {status}", reason="invalidData")
-    page = batches.browse_batches(session, statuses=[status] if status else None, workflow_uuid=workflow or None,
-                                  limit=PAGE_SIZE, before=before)
+    if workflow and not queries.is_uuid(workflow):
+        raise ValidationError("the tool or play filter is not a workflow uuid", reason="invalidData")
+    page = queries.batches_page(session, statuses=[status] if status else None, workflow_uuid=workflow or None,
+                                limit=PAGE_SIZE, before=before)
+    choices = _workflows(session)
+    plays = {c["workflowUuid"]: c for c in choices if c["group"] == "Plays"}
+    for row in page["batches"]:  # a play's batches are named by their play (tools are named by the read)
+        play = plays.get(row["workflowUuid"] or "")
+        row["playUuid"], row["playName"] = (play["uuid"], play["label"]) if play else (None, None)
     kept = {k: v for k, v in (("status", status), ("workflow", workflow)) if v}
     next_url = f"/batches?{urlencode({**kept, 'before': page['next']})}" if page["next"] else None
     first_url = f"/batches?{urlencode(kept)}" if before else None
     return render(request, "batches.html", session=session, title="Batches", batches=page["batches"],
-                  statuses=batches.BATCH_STATUSES, status=status, workflow=workflow, workflows=_workflows(session),
+                  statuses=batches.BATCH_STATUSES, status=status, workflow=workflow, workflows=choices,
                   next_url=next_url, first_url=first_url)
 
 

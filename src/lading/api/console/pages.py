@@ -1,4 +1,4 @@
-"""Console sections not built yet (data, analytics, agents): a signed-in page saying
+"""Console sections not built yet (analytics, agents): a signed-in page saying
 what the CLI offers meanwhile, so the navigation never leads to an error."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 SignedIn = Annotated[Session, Depends(current)]
 
 _COMING = {
-    "data": ("Data", "lading storage dataset list"),
     "analytics": ("Analytics", "lading orchestration query execute --sql 'SELECT …'"),
     "agents": ("Agents", "lading ai agent list"),
 }

@@ -33,9 +33,9 @@ def _model_names(session: Session) -> dict[str, str]:
 
 
 def _last_batch(session: Session, workflow_uuid: str) -> dict[str, Any] | None:
-    from lading.services.orchestration import batches
+    from lading.api.console import queries
 
-    listed = batches.browse_batches(session, workflow_uuid=workflow_uuid, limit=1)["batches"]
+    listed = queries.batches_page(session, workflow_uuid=workflow_uuid, limit=1)["batches"]
     return listed[0] if listed else None
 
 
@@ -53,7 +53,8 @@ def plays_page(request: Request, session: SignedIn) -> Response:
 
 def _play_page(request: Request, session: Session, uuid: str, *, error: str | None = None,
                status_code: int = 200) -> Response:
-    from lading.services.orchestration import batches, plays, releases
+    from lading.api.console import queries
+    from lading.services.orchestration import plays, releases
     from lading.services.segmentation import segments
 
     require(session.access, "orchestration:read")
@@ -66,7 +67,7 @@ def _play_page(request: Request, session: Session, uuid: str, *, error: str | No
         deployed: dict[str, Any] | None = releases.get_deployed(session, workflow_uuid=play["workflowUuid"])["release"]
     except LadingError:
         deployed = None
-    recent = batches.browse_batches(session, workflow_uuid=play["workflowUuid"], limit=BATCHES_SHOWN)["batches"]
+    recent = queries.batches_page(session, workflow_uuid=play["workflowUuid"], limit=BATCHES_SHOWN)["batches"]
     return render(request, "play.html", session=session, status_code=status_code, title=play["name"], play=play,
                   model_name=_model_names(session).get(play["modelUuid"]), segment=segment, deployed=deployed,
                   batches=recent, error=error)

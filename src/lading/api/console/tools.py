@@ -43,17 +43,13 @@ def tools_page(request: Request, session: SignedIn) -> Response:
                   folders=tool_folders)
 
 
-def diagram_of(session: Session, nodes: list[dict[str, Any]], workflow_uuid: str) -> dict[str, str]:
-    """The deployed graph as an SVG (`console.svg`, when present) or, until then, its Mermaid text from
-    the same diagram service as `node diagram`."""
-    try:
-        from lading.api.console import svg  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        from lading.services.orchestration import nodes as node_service
+def diagram_of(session: Session, nodes: list[dict[str, Any]]) -> str:
+    """The deployed graph as an SVG drawn from the same diagram model as `node diagram`, its agent steps
+    named by their agents."""
+    from lading.api.console import svg
+    from lading.services.orchestration.nodes import agent_names
 
-        drawn = node_service.diagram(session, workflow_uuid=workflow_uuid)
-        return {"mermaid": drawn.text}
-    return {"svg": svg.diagram_svg(nodes)}
+    return svg.diagram_svg(nodes, agent_names=agent_names(session, nodes))
 
 
 def _tool_page(request: Request, session: Session, uuid: str, *, data_text: str = "{}", error: str | None = None,
@@ -67,7 +63,7 @@ def _tool_page(request: Request, session: Session, uuid: str, *, data_text: str 
         deployed: dict[str, Any] | None = releases.get_deployed(session, workflow_uuid=workflow_uuid)["release"]
     except LadingError:
         deployed = None
-    diagram = diagram_of(session, deployed["nodes"], workflow_uuid) if deployed else None
+    diagram = diagram_of(session, deployed["nodes"]) if deployed else None
     listed = releases.list_releases(session, workflow_uuid=workflow_uuid, limit=20)["releases"]
     recent = runs.browse_runs(session, workflow_uuid=workflow_uuid, limit=10)["runs"]
     return render(request, "tool.html", session=session, status_code=status_code, title=tool["name"], tool=tool,

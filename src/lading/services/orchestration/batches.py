@@ -353,7 +353,6 @@ def export_batch(session: Session, *, batch_uuid: str, output_node_slug: str, fm
 # --- browsing faces (the web console) --------------------------------------------------------------
 
 FINAL_STATUSES = ("success", "error", "cancelled", "skipped")
-BROWSE_MAX = 200
 
 
 def _naive(value: Any) -> Any:
@@ -375,7 +374,7 @@ def progress_of(row: Any, counters: dict[str, Any], now: Any | None = None) -> d
     elapsed = max((ended - started).total_seconds(), 0.0) if started is not None else 0.0
     return {"uuid": row.uuid, "status": row.status, "isFinal": row.status in FINAL_STATUSES,
             "runsCount": total, "executedRunsCount": executed, "failedRunsCount": counters["failed"],
-            "activeRunsCount": counters["active"], "creditsUsedCount": counters["credits"],
+            "activeRunsCount": counters["active"],
             "isSourceExhausted": bool(row.source_done),
             "percent": round(executed * 100 / total) if total else (100 if row.status in FINAL_STATUSES else 0),
             "runsPerSecond": round(executed / elapsed, 2) if elapsed > 0 else 0.0,
@@ -383,10 +382,11 @@ def progress_of(row: Any, counters: dict[str, Any], now: Any | None = None) -> d
 
 
 def batch_progress(session: Session, uuid: str) -> dict[str, Any]:
-    """`{progress}` of one batch of the workspace: what a live page polls (one indexed count)."""
+    """`{progress}` of one batch of the workspace: what a live page polls every second, so one count
+    read from an index alone (no credits: summing them reads every run of the batch)."""
     with session.db.read() as conn:
         row = require_batch(session, conn, uuid)
-        return {"progress": progress_of(row, repo.run_counters(conn, row.uuid))}
+        return {"progress": progress_of(row, repo.run_counts(conn, row.uuid))}
 
 
 def batch_overview(session: Session, uuid: str) -> dict[str, Any]:
@@ -396,57 +396,6 @@ def batch_overview(session: Session, uuid: str) -> dict[str, Any]:
         row = require_batch(session, conn, uuid)
         counters = repo.run_counters(conn, row.uuid)
         return {"batch": full(conn, row, counters), "progress": progress_of(row, counters)}
-
-
-def _batch_cursor(text: str | None) -> tuple[Any, str] | None:
-    if not text:
-        return None
-    from datetime import datetime
-
-    at, sep, uuid = text.partition("_")
-    try:
-        if not sep or not uuid:
-            raise ValueError(text)
-        return datetime.fromisoformat(at), uuid
-    except ValueError as exc:
-        raise ValidationError("the page cursor is not valid; open the first page again",
-                              reason="invalidData") from exc
-
-
-def browse_batches(session: Session, *, statuses: Sequence[str] | None = None, workflow_uuid: str | None = None,
-                   limit: int = 50, before: str | None = None) -> dict[str, Any]:
-    """`{batches, next}`: a page of top-level batches newest first for a browsing face, each with its
-    progress and, when its workflow is a tool's or a play's, that tool's or play's uuid and name. `next`
-    is the cursor of the following page (None on the last); nothing counts the whole list."""
-    from lading.store.repositories import plays as plays_repo
-
-    if not 1 <= limit <= BROWSE_MAX:
-        raise ValidationError(f"the page size must be between 1 and {BROWSE_MAX}", reason="invalidData")
-    for s in statuses or []:
-        if s not in BATCH_STATUSES:
-            raise ValidationError(f"unknown status {shown(s)}", reason="invalidData")
-    ws = session.workspace_uuid
-    now = utcnow()
-    with session.db.read() as conn:
-        rows = list(repo.batches_before(conn, ws, statuses=statuses, limit=limit + 1, before=_batch_cursor(before),
-                                        workflow_uuids=[workflow_uuid] if workflow_uuid else None))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        tools = wf_repo.tool_names(conn, ws, {r.workflow_uuid for r in rows if r.workflow_uuid})
-        plays = {r.workflow_uuid: plays_repo.play_by_workflow(conn, ws, r.workflow_uuid)
-                 for r in rows if r.workflow_uuid and r.workflow_uuid not in tools}
-        page = []
-        for r in rows:
-            tool, play = tools.get(r.workflow_uuid or ""), plays.get(r.workflow_uuid or "")
-            kind = (r.data or {}).get("kind") if isinstance(r.data, dict) else None
-            page.append({**progress_of(r, repo.run_counters(conn, r.uuid), now), "workflowUuid": r.workflow_uuid,
-                         "releaseUuid": r.release_uuid, "dataKind": kind,
-                         "toolUuid": tool[0] if tool else None, "toolName": tool[1] if tool else None,
-                         "playUuid": play.uuid if play is not None else None,
-                         "playName": play.name if play is not None else None})
-    last = rows[-1] if rows else None
-    cursor = f"{_naive(last.created_at).isoformat()}_{last.uuid}" if more and last is not None else None
-    return {"batches": page, "next": cursor}
 
 
 def rerun_failed(session: Session, uuid: str) -> dict[str, Any]:

@@ -160,10 +160,10 @@ def diagram(session: Session, *, fmt: str = "mermaid", title: str | None = None,
         raise UsageError(f"error: --direction must be TD or LR, got {shown(direction)}")
     nodes = diagram_source(session, **source)
     return render_diagram(nodes, format=fmt, title=title, direction=direction, paid=paid or (),
-                          highlight=highlight or (), agent_names=_agent_names(session, nodes))
+                          highlight=highlight or (), agent_names=agent_names(session, nodes))
 
 
-def _agent_names(session: Session, nodes: list[dict[str, Any]]) -> dict[str, str]:
+def agent_names(session: Session, nodes: list[dict[str, Any]]) -> dict[str, str]:
     """agentUuid → name of each agent of this workspace the graph (groups included) calls, so the diagram
     names the agent a step hands over to; an unknown or foreign uuid keeps its short form."""
     import re

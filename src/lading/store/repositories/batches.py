@@ -76,6 +76,19 @@ def run_counters(conn: Connection, batch_uuid: str) -> dict[str, Any]:
             "active": int(row.active), "credits": float(row.credits or 0)}
 
 
+def run_counts(conn: Connection, batch_uuid: str) -> dict[str, Any]:
+    """`run_counters` without the credits: read from `ix_runs_batch_status` alone (no run rows), so a
+    live page can ask every second however many runs the batch has."""
+    row = conn.execute(select(
+        func.count().label("total"),
+        func.coalesce(func.sum(case((runs.c.status.in_(("success", "error")), 1), else_=0)), 0).label("executed"),
+        func.coalesce(func.sum(case((runs.c.status == "error", 1), else_=0)), 0).label("failed"),
+        func.coalesce(func.sum(case((runs.c.status.in_(ACTIVE_STATUSES), 1), else_=0)), 0).label("active"),
+    ).where(runs.c.batch_uuid == batch_uuid)).one()
+    return {"total": int(row.total), "executed": int(row.executed), "failed": int(row.failed),
+            "active": int(row.active)}
+
+
 def update_batch(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
     conn.execute(update(batches).where(batches.c.workspace_uuid == ws, batches.c.uuid == uuid).values(**values))
 
@@ -203,18 +216,3 @@ def latest_inputs_by_record(conn: Connection, ws: str, workflow_uuid: str | None
         found[row.record_id] = row.input
     return found
 
-
-def batches_before(conn: Connection, ws: str, *, statuses: Sequence[str] | None, workflow_uuids: Sequence[str] | None,
-                   limit: int, before: tuple[datetime, str] | None) -> Sequence[Any]:
-    """Up to `limit` top-level batches newest first (created_at, then uuid, descending), strictly after
-    the keyset position `before`: a page of the console's list reads only its rows through
-    `ix_batches_workspace`, however deep it is, and nothing counts the whole list."""
-    q = select(batches).where(batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.is_(None))
-    if statuses:
-        q = q.where(batches.c.status.in_(list(statuses)))
-    if workflow_uuids:
-        q = q.where(batches.c.workflow_uuid.in_(list(workflow_uuids)))
-    if before is not None:
-        at, uuid = before
-        q = q.where(or_(batches.c.created_at < at, and_(batches.c.created_at == at, batches.c.uuid < uuid)))
-    return conn.execute(q.order_by(batches.c.created_at.desc(), batches.c.uuid.desc()).limit(limit)).all()

@@ -7,7 +7,6 @@
     return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "") + " UTC" : "—";
   };
   var show = {
-    creditsUsedCount: function (v) { return Number(v || 0).toFixed(2); },
     runsPerSecond: function (v) { return Number(v || 0).toFixed(1); },
     finishedAt: when
   };
