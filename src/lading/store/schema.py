@@ -225,6 +225,8 @@ tools = Table(
     # A raw-image icon (`{"kind":"raw","data"}`); an emoji icon is `emoji_slug`.
     Column("icon", Json),
     *_stamps(deleted=True),
+    # The most provider credits one batch of the tool may spend (null: no cap of the tool's own).
+    Column("credit_cap", Float),
 )
 
 plays = Table(

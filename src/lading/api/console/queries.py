@@ -69,7 +69,9 @@ def batches_page(session: Session, *, workflow_uuid: str | None = None, statuses
         if status not in BATCH_STATUSES:
             raise ValidationError(f"unknown batch status {shown(status)}", reason="invalidData")
     ws = session.workspace_uuid
-    cond: list[ColumnElement[bool]] = [batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.is_(None)]
+    # A dry run's sample batch lives only while its command runs and is never listed (as `batch list`).
+    cond: list[ColumnElement[bool]] = [batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.is_(None),
+                                       func.coalesce(batches.c.data["dryRun"].as_string(), "") == ""]
     if workflow_uuid:
         cond.append(batches.c.workflow_uuid == workflow_uuid)
     if statuses:

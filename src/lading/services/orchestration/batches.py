@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
 
 from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, found, shown
 from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services import exports
+from lading.services.orchestration import _credit_caps as credit_caps
 from lading.services.orchestration import _downloads as downloads
 from lading.services.orchestration import shapes
 from lading.services.orchestration.releases import require_workflow
@@ -84,12 +85,17 @@ def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
 def create_batch(session: Session, *, workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
                  release_uuid: str | None = None, webhook_url: str | None = None,
                  webhook_secret: str | None = None, call_stack: list[str] | None = None,
-                 skip_record_ids: set[str] | None = None) -> dict[str, Any]:
+                 skip_record_ids: set[str] | None = None, credit_cap: Any = None,
+                 dry_run_sample: int | None = None) -> dict[str, Any]:
     """Register the batch; workers stream its source into runs in chunks (returns at once).
-    `skip_record_ids` leaves records out of a play's `change` source (`runCreationRule: once`)."""
+    `skip_record_ids` leaves records out of a play's `change` source (`runCreationRule: once`).
+    `credit_cap`: the most provider credits the batch may spend (the workspace's and the tool's caps
+    apply too; the lowest wins). `dry_run_sample`: the batch runs only that many records of the
+    source, evenly spread, marked as a dry run's sample (see `_dry_run`)."""
     ws = session.workspace_uuid
     now = utcnow()
     play = None
+    credit_cap = credit_caps.check_cap(credit_cap, "--credit-cap")
     if workflow_uuid:
         with session.db.read() as conn:
             if require_workflow(session, conn, workflow_uuid).play_uuid is not None:
@@ -106,12 +112,19 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
         from lading.integrations._vault import encrypt
 
         secret = encrypt({"secret": webhook_secret}, associated=f"{ws}:{batch_uuid}")
-    if source["kind"] == "records":
+    if dry_run_sample is not None:
+        from lading.services.orchestration import _dry_run
+
+        with data_errors():
+            source = _dry_run.sample_source(session, play, source, batch_uuid, dry_run_sample)
+        source["dryRun"] = _dry_run.MARK
+        webhook_url = secret = None
+    if source["kind"] == "records" and "records" in source:
         # Inline records are stored like an uploaded JSON Lines file, so every source is streamed the
         # same way and a worker never decodes the whole list per chunk.
-        source = {"kind": "records", "count": source["count"],
-                  "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
-    elif play is not None:
+        inline = source.pop("records")
+        source["s3Filename"] = store_records(session, batch_uuid, inline)
+    elif play is not None and dry_run_sample is None:
         # Play sources (model rows) are resolved now and stored the same way (see _play_batch_rows).
         from lading.services.orchestration import _play_batch_rows as play_batch_rows
 
@@ -129,6 +142,11 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
                                                    play_batch=play is not None)
         tool = wf_repo.tool_by_workflow(conn, ws, wf_uuid) if wf_uuid else None
         stack = call_stack if call_stack is not None else ([tool.uuid] if tool else [])
+        cap = credit_caps.effective_cap(conn, ws, credit_cap, tool)
+        if cap is not None and dry_run_sample is None:
+            source.update(creditCap=cap, capStepCredits=credit_caps.dearest_step(conn, rel_uuid))
+        elif cap is not None:  # a dry run is never stopped by a cap; it says where the cap would stop the batch
+            source["creditCapOfBatch"] = cap
         repo.insert_batch(conn, ws, {
             "uuid": batch_uuid, "workflow_uuid": wf_uuid, "release_uuid": rel_uuid, "status": "pending",
             "data": {**source, "callStack": stack}, "runs_count": 0, "created_at": now, "updated_at": now,
@@ -136,6 +154,28 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
             "health_threshold": play.health_threshold if play is not None else 80})
         row = repo.get_batch(conn, ws, batch_uuid)
     return {"batch": short(row)}
+
+
+def dry_run_batch(session: Session, *, drive: Callable[[str], None], sample_size: Any = None,
+                  workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
+                  release_uuid: str | None = None, credit_cap: Any = None) -> dict[str, Any]:
+    """`batch create --dry-run`: the projected cost of the batch from a sample of its source, run
+    through `drive` (the face's wait for a batch) and deleted afterwards (see `_dry_run`)."""
+    import time
+
+    from lading.services.orchestration import _dry_run
+
+    size = _dry_run.check_sample_size(sample_size)
+    _dry_run.discard_stale(session)
+    started = time.monotonic()
+    created = create_batch(session, workflow_uuid=workflow_uuid, data=data, nodes=nodes, release_uuid=release_uuid,
+                           credit_cap=credit_cap, dry_run_sample=size)
+    uuid = created["batch"]["uuid"]
+    try:
+        drive(uuid)
+        return {"dryRun": _dry_run.measure(session, uuid, size, time.monotonic() - started)}
+    finally:
+        _dry_run.discard(session, uuid)
 
 
 @contextmanager
@@ -149,7 +189,7 @@ def data_errors() -> Iterator[None]:
         raise
 
 
-def _store_records(session: Session, batch_uuid: str, records: list[Any]) -> str:
+def store_records(session: Session, batch_uuid: str, records: list[Any]) -> str:
     import io
 
     import orjson
@@ -167,7 +207,7 @@ def _public_data(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     # Inline records are shown by the `s3Filename` they were stored under (api.md §13), never inline.
-    hidden = ("records", "callStack", "rowsFilename")
+    hidden = ("records", "callStack", "rowsFilename", "capStepCredits")
     return {k: v for k, v in data.items() if k not in hidden}
 
 
