@@ -9,6 +9,8 @@ PY=${PYTHON:-python3}
 .venv/bin/pip install -q -c constraints.txt -e '.[test]'  # exact versions: constraints.txt (scripts/lock.sh)
 
 export LADING_CACHE_DIR=${LADING_CACHE_DIR:-$PWD/.cache}
+# The console's browser tests write a screenshot of every page at 1280×800 and 390×844 here.
+export LADING_SCREENSHOTS_DIR=${LADING_SCREENSHOTS_DIR:-$PWD/artifacts/screenshots}
 mkdir -p "$LADING_CACHE_DIR"
 
 echo "== ruff"
