@@ -10,7 +10,9 @@ and the slowest), in the order a person clicks through them:
 - `/tools`, the tool's page;
 - `/runs` (newest first), a deep page (`before=` cursor after 20 pages), filtered by status, by
   record title (a substring matching a handful of runs), by tool, by a date range;
-- a run's page (its executions, contexts and configs).
+- a run's page (its executions, contexts and configs);
+- `/batches`, the page of the batch all those runs belong to and its `progress.json` (what the live
+  page polls: counts over the batch's 100,000 runs), `/plays`.
 
 A page over the target is marked `SLOW`; the exit status is 1 when any page's p95 is over it.
 
@@ -72,8 +74,10 @@ def start_server(database_url: str | None) -> tuple[subprocess.Popen[bytes], str
     return process, url, token["token"]["token"], env
 
 
-def seed_runs(env: dict[str, str], workspace_uuid: str, workflow_uuid: str, release_uuid: str, count: int) -> None:
-    """`count` finished runs of the tool, written in chunks of 5,000 the way the store keeps them."""
+def seed_runs(env: dict[str, str], workspace_uuid: str, workflow_uuid: str, release_uuid: str, count: int,
+              batch_uuid: str | None = None) -> None:
+    """`count` finished runs of the tool, written in chunks of 5,000 the way the store keeps them (all
+    in one finished batch when `batch_uuid` is given)."""
     for key, value in env.items():
         if key.startswith("LADING_"):
             os.environ[key] = value
@@ -85,6 +89,14 @@ def seed_runs(env: dict[str, str], workspace_uuid: str, workflow_uuid: str, rele
     db = open_database(load_settings())
     now = utcnow()
     span = timedelta(days=60).total_seconds()
+    if batch_uuid is not None:
+        from lading.store.repositories import batches
+
+        with db.write() as conn:
+            batches.insert_batch(conn, workspace_uuid, {
+                "uuid": batch_uuid, "workflow_uuid": workflow_uuid, "release_uuid": release_uuid, "status": "success",
+                "data": {"kind": "records", "count": count}, "runs_count": count, "source_done": True,
+                "created_at": now - timedelta(days=61), "updated_at": now, "finished_at": now})
     for first in range(0, count, 5000):
         rows = []
         for i in range(first, min(first + 5000, count)):
@@ -93,7 +105,7 @@ def seed_runs(env: dict[str, str], workspace_uuid: str, workflow_uuid: str, rele
             title = json.dumps({"name": f"person {i}", "domain": f"company{i % 977}.example"})
             rows.append({
                 "uuid": run_uuid, "workspace_uuid": workspace_uuid, "workflow_uuid": workflow_uuid,
-                "release_uuid": release_uuid, "batch_uuid": None, "root_run_uuid": run_uuid,
+                "release_uuid": release_uuid, "batch_uuid": batch_uuid, "root_run_uuid": run_uuid,
                 "status": STATUSES[i % len(STATUSES)], "record_id": run_uuid, "record_title": title,
                 "input": {"name": f"person {i}"}, "context": {}, "computed_configs": {}, "available_at": created,
                 "created_at": created, "updated_at": created, "started_at": created,
@@ -139,7 +151,8 @@ def main() -> int:
         run = api.post("/orchestration/runs", json={"workflowUuid": tool["workflowUuid"],
                                                     "data": {"name": "Ada", "domain": "acme.example"}}).json()["run"]
         started = time.perf_counter()
-        seed_runs(env, workspace_uuid, tool["workflowUuid"], release["uuid"], args.runs)
+        batch_uuid = str(uuidlib.uuid4())
+        seed_runs(env, workspace_uuid, tool["workflowUuid"], release["uuid"], args.runs, batch_uuid)
         print(f"seeded {args.runs:,} runs in {time.perf_counter() - started:.1f} s "
               f"({'PostgreSQL' if args.database_url else 'SQLite'})")
 
@@ -162,6 +175,8 @@ def main() -> int:
             ("runs ?from=…&to=… (one week)", "/runs?from=2000-01-01&to=2000-01-07"),
             ("run page", f"/runs/{run['uuid']}"),
         ]
+        pages += [("batches", "/batches"), (f"batch page ({args.runs:,} runs)", f"/batches/{batch_uuid}"),
+                  ("batch progress.json", f"/batches/{batch_uuid}/progress.json"), ("plays", "/plays")]
         slow = False
         print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, path in pages:

@@ -9,6 +9,8 @@ PY=${PYTHON:-python3}
 .venv/bin/pip install -q -c constraints.txt -e '.[test]'  # exact versions: constraints.txt (scripts/lock.sh)
 
 export LADING_CACHE_DIR=${LADING_CACHE_DIR:-$PWD/.cache}
+# The console's browser tests write a screenshot of every page at 1280×800 and 390×844 here.
+export LADING_SCREENSHOTS_DIR=${LADING_SCREENSHOTS_DIR:-$PWD/artifacts/screenshots}
 mkdir -p "$LADING_CACHE_DIR"
 
 echo "== ruff"
@@ -51,6 +53,7 @@ REMOTE_FILES=(
   tests/test_docs_names.py tests/test_docs_plays.py tests/test_docs_mcp.py tests/test_docs_defaults.py tests/test_docs_lines.py
   tests/test_docs_sor.py tests/test_storage_query_parquet.py tests/test_enrich_waterfall.py
   tests/test_enrich_natives.py tests/test_enrich_connector_test.py tests/test_enrich_declarative.py
+  tests/test_enrich_dryrun.py tests/test_enrich_extractors.py
 )
 
 # The SQLite pass runs on both cores (pytest-xdist; each test makes its own home, workspace or server).

@@ -51,7 +51,7 @@ def no_server_error(ctx: Any, response: Any, case: Any) -> bool | None:
 # Documented routes no request can answer 200 yet: only native models exist, and they have no
 # extractor sync to start or cancel (api.md §3 `model.refresh`, `run.create`, `run.cancel`).
 NO_200_YET = {("POST", "/v1/storage/models/{uuid}/refresh"), ("POST", "/v1/storage/runs"),
-              ("POST", "/v1/storage/runs/{uuid}/cancel")}
+              ("POST", "/v1/storage/runs/{uuid}/cancel"), ("GET", "/v1/storage/runs/{uuid}")}
 CHECKS = [no_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Cases per operation; `LADING_FUZZ_EXAMPLES` runs a deeper fuzz locally.
 EXAMPLES = int(os.environ.get("LADING_FUZZ_EXAMPLES") or 30)
@@ -61,6 +61,21 @@ EMOJI = {"kind": "emoji", "emojiSlug": "rocket"}
 COLUMNS = [{"slug": "name", "type": "string"}, {"slug": "country", "type": "string"}]
 VARIABLES = {"kind": "native", "actionSlug": "variables", "config": {}}
 ALL = {"conjonction": "and", "groups": []}
+# A declared integration (docs/declared-integrations.md) and an OpenAPI document to import.
+FUZZ_DOCUMENT: dict[str, Any] = {
+    "slug": "fuzzData", "name": "Fuzz Data", "description": "Declared for the fuzz.", "category": "enrichment",
+    "baseUrl": "http://127.0.0.1:9/v1", "auth": {"type": "header", "name": "X-Api-Key"},
+    "actions": [{"slug": "lookup", "name": "Lookup", "description": "One thing by id.",
+                 "config": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
+                 "request": {"method": "GET", "path": "/things/{{config.id}}"},
+                 "response": {"output": {"name": "{{response.body.name}}"}}}],
+}
+FUZZ_OPENAPI: dict[str, Any] = {
+    "openapi": "3.0.3", "info": {"title": "Widgets", "version": "1"}, "servers": [{"url": "http://127.0.0.1:9"}],
+    "paths": {"/widgets/{id}": {"get": {"operationId": "getWidget", "parameters": [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok"}}}}},
+}
 
 
 def graph() -> list[dict[str, Any]]:
@@ -372,6 +387,8 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("POST", f"{orch}/actions/execute", body({"action": VARIABLES, "data": {"variables": [var("x", 2)]}})),
         ("POST", f"{orch}/actions/execute-batch", body({"action": VARIABLES,
                                                         "records": [{"variables": [var("x", 1)]}]})),
+        ("POST", f"{orch}/actions/execute-batch/dry-run", body({"action": VARIABLES, "sampleSize": 1,
+                                                                "records": [{"variables": [var("x", 1)]}]})),
         ("POST", f"{orch}/actions/get-output-schema", body({"action": {"kind": "native", "actionSlug": "branch"}})),
         ("POST", f"{orch}/actions/list", body({"query": "branch", "limit": 3})),
         ("POST", f"{orch}/nodes/diagram", body({"nodes": graph()})),
@@ -403,6 +420,7 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("POST", f"{orch}/runs/download-outputs", body({**wf, "outputNodeSlug": "end"})),
         ("POST", f"{orch}/runs/metrics", body(wf)), ("POST", f"{orch}/runs/cancel", body({**wf, "uuids": [s.run]})),
         ("POST", f"{orch}/batches", body({**wf, "data": {"kind": "records", "records": [{"_id": "b3"}]}})),
+        ("POST", f"{orch}/batches/dry-run", body({**wf, "data": {"kind": "records", "records": [{"_id": "d"}]}})),
         ("POST", f"{orch}/batches/preview", body({**wf, "data": {"kind": "records", "records": [{"_id": "p"}]}})),
         ("GET", f"{orch}/batches/list", nothing), ("GET", f"{orch}/batches/{{uuid}}", at(uuid=s.batch)),
         ("POST", f"{orch}/batches/{{uuid}}/cancel", at(uuid=s.slow_batch)),
@@ -496,6 +514,12 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         # connection
         ("GET", f"{conn}/integrations/list", nothing), ("GET", f"{conn}/integrations/{{slug}}", at(slug="hubspot")),
         ("GET", f"{conn}/integrations/{{slug}}/documentation", at(slug="slack")),
+        ("POST", f"{conn}/customIntegrations", body({"document": FUZZ_DOCUMENT})),
+        ("GET", f"{conn}/customIntegrations/{{uuid}}", at(uuid=FUZZ_DOCUMENT["slug"])),
+        ("PUT", f"{conn}/customIntegrations/{{uuid}}", at_with({"document": {**FUZZ_DOCUMENT, "name": "Fuzz 2"}},
+                                                               uuid=FUZZ_DOCUMENT["slug"])),
+        ("DELETE", f"{conn}/customIntegrations/{{uuid}}", at(uuid=FUZZ_DOCUMENT["slug"])),
+        ("POST", f"{conn}/integrations/importOpenapi", body({"openapi": FUZZ_OPENAPI, "slug": "fuzzWidgets"})),
         ("GET", f"{conn}/nativeIntegrations", nothing), ("POST", f"{conn}/actions/search", body({"query": "enrich"})),
         ("GET", f"{conn}/connectors/list", nothing), ("GET", f"{conn}/connectors/existsBySlug", query({"slug": "x"})),
         ("GET", f"{conn}/connectors/{{uuid}}", at(uuid=s.connector)),
@@ -541,6 +565,8 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("DELETE", f"{ws}/users", lambda: {"body": {"userUuid": s.new_user("fuzz-doomed@example.com")}}),
         ("GET", f"{ws}/workspaces/current", nothing), ("GET", f"{ws}/workspaces/list", nothing),
         ("PUT", f"{ws}/workspaces/current", body({"metadata": {"fuzzed": True}})),
+        ("GET", f"{ws}/workspaces/current/credit-cap", nothing),
+        ("PUT", f"{ws}/workspaces/current/credit-cap", body({"creditCap": None})),
         # the ingest endpoint (data spec §4.2) and its alias; the fuzz bears its token as Bearer
         ("POST", "/v1/models/{uuid}/records/ingest", lambda: {"path_parameters": {"uuid": s.model},
                                                               "body": [{"_id": "i1", "name": "Ingested"}]}),

@@ -121,6 +121,9 @@ def test_models_create_get_list_update_remove(api_server: Any) -> None:
                                                "extractorSlug": "native", "config": {}}), 409, "modelAlreadyExists")
     refused(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "Hub", "datasetUuid": dataset["uuid"],
                                                "extractorSlug": "hubspot_companies", "config": {}}),
+           400, "invalidDataset")  # a connector extractor fills a connector's dataset
+    refused(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "Hub", "datasetUuid": dataset["uuid"],
+                                               "extractorSlug": "pipedream", "config": {}}),
            400, "extractorNotFound")
     refused(alpha.post("/storage/models", json={"slug": _slug("m"), "name": "X", "datasetUuid": str(uuid.uuid4()),
                                                "extractorSlug": "native", "config": {}}), 404, "datasetNotFound")
@@ -139,7 +142,8 @@ def test_model_preview_and_count(api_server: Any) -> None:
     assert _ok(alpha.post("/storage/models/preview", json=source)) == {"records": [], "columns": [], "count": 0}
     assert _ok(alpha.post("/storage/models/previewCount", json=source)) == {"count": 0}
     for route in ("/storage/models/preview", "/storage/models/previewCount"):
-        refused(alpha.post(route, json={**source, "slug": "salesforce_accounts"}), 400, "extractorNotFound")
+        refused(alpha.post(route, json={**source, "slug": "salesforce_accounts"}), 400, "invalidDataset")
+        refused(alpha.post(route, json={**source, "slug": "pipedream"}), 400, "extractorNotFound")
         refused(alpha.post(route, json={**source, "config": "x"}), 400, "invalidConfig")
         refused(alpha.post(route, json={**source, "datasetUuid": str(uuid.uuid4())}), 404, "datasetNotFound")
         refused(beta.post(route, json=source), 404, "datasetNotFound")

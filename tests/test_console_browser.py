@@ -132,7 +132,7 @@ def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, ap
     small = phone.new_page()
     errors += _console_errors(small)
     for name, path in (("tools", "/tools"), ("tool", f"/tools/{tool['uuid']}"), ("runs", "/runs"),
-                       ("run", f"/runs/{run_uuid}"), ("plays", "/plays")):
+                       ("run", f"/runs/{run_uuid}"), ("plays-empty", "/plays")):
         small.goto(f"{api_server.url}{path}")
         assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, path
         assert not small.locator("#nav").is_visible()

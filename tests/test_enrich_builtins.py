@@ -1,7 +1,7 @@
-"""Built-in declared integrations (issue 18 item 4): Apollo.io, People Data Labs, Salesforce, Attio,
-Pipedrive, lemlist, ZeroBounce, Findymail, Instantly and BuiltWith ship as documents in
-`integrations/declarative/builtin/` and behave as built-ins: listed in the catalog with their prices,
-documented, and each action sends the provider's documented request (method, path, auth, query, body)
+"""More built-in integrations (issue 18 item 4): Apollo.io, People Data Labs, Attio, Pipedrive, lemlist,
+ZeroBounce, Findymail, Instantly and BuiltWith ship as documents in `integrations/declarative/builtin/`
+(Salesforce's create/update record join its Python module) and behave as built-ins: listed in the
+catalog with their prices, documented, and each action sends the provider's documented request (method, path, auth, query, body)
 to a fake provider on 127.0.0.1 and maps its answer; the run records the action's price.
 
 Embedded (SQLite or PostgreSQL with LADING_TEST_DATABASE_URL) and remote (LADING_TEST_MODE=remote)."""
@@ -21,7 +21,7 @@ from graphs import chain, end, node, start, var
 KEY = "builtin-secret-key-5531"
 TOKEN = "sf-access-token-8812"
 
-BUILTINS = {"apolloio": "enrichment", "peopleDataLabs": "enrichment", "salesforce": "sales", "attio": "sales",
+BUILTINS = {"apolloio": "enrichment", "peopleDataLabs": "enrichment", "attio": "sales",
             "pipedrive": "sales", "lemlist": "engagement", "zeroBounce": "enrichment", "findymail": "enrichment",
             "instantly": "engagement", "builtWith": "enrichment"}
 
@@ -59,7 +59,7 @@ def query_key(name: str) -> Callable[[Recorded], bool]:
 
 AUTH = {"apolloio": ({"apiKey": KEY}, header("X-Api-Key")),
         "peopleDataLabs": ({"apiKey": KEY}, header("X-Api-Key")),
-        "salesforce": ({"clientId": "sf-client", "clientSecret": KEY}, bearer(TOKEN)),
+        "salesforce": ({"accessToken": KEY}, bearer()),
         "attio": ({"accessToken": KEY}, bearer()),
         "pipedrive": ({"apiToken": KEY}, header("x-api-token")),
         "lemlist": ({"apiKey": KEY}, query_key("access_token")),
@@ -146,16 +146,16 @@ CASES = [
          "/v5/company/search", {"status": 200, "data": [{"id": "c"}], "total": 1},
          {"data": [{"id": "c"}], "total": 1, "scrollToken": None}, 3,
          body={"sql": "SELECT * FROM company WHERE website='acme.com'", "size": 10}),
-    Case("salesforce", "soqlQuery", {"query": "SELECT Id, Name FROM Account"}, "GET", "/services/data/v60.0/query",
-         {"totalSize": 1, "done": True, "records": [{"Id": "001A", "Name": "Acme"}]},
-         {"totalSize": 1, "done": True, "records": [{"Id": "001A", "Name": "Acme"}], "nextRecordsUrl": None}, 0,
+    Case("salesforce", "soqlQuery", {"query": "SELECT Id, Name FROM Account"}, "GET", "/services/data/v59.0/query",
+         {"totalSize": 1, "done": True, "records": [{"attributes": {"type": "Account"}, "Id": "001A", "Name": "Acme"}]},
+         {"totalSize": 1, "records": [{"Id": "001A", "Name": "Acme"}]}, 0,
          query={"q": ["SELECT Id, Name FROM Account"]}),
     Case("salesforce", "createRecord", {"objectType": "Lead", "fields": {"LastName": "Lee", "Company": "Acme"}},
-         "POST", "/services/data/v60.0/sobjects/Lead", {"id": "00Q5e000001", "success": True, "errors": []},
+         "POST", "/services/data/v59.0/sobjects/Lead", {"id": "00Q5e000001", "success": True, "errors": []},
          {"id": "00Q5e000001", "success": True, "errors": []}, 0, body={"LastName": "Lee", "Company": "Acme"}),
     Case("salesforce", "updateRecord", {"objectType": "Lead", "recordId": "00Q5e000001abcdEAA",
                                         "fields": {"Status": "Working"}},
-         "PATCH", "/services/data/v60.0/sobjects/Lead/00Q5e000001abcdEAA", Answer(204, None),
+         "PATCH", "/services/data/v59.0/sobjects/Lead/00Q5e000001abcdEAA", Answer(204, None),
          {"id": "00Q5e000001abcdEAA", "success": True}, 0, body={"Status": "Working"}),
     Case("attio", "assertRecord", {"object": "companies", "matchingAttribute": "domains",
                                    "values": {"domains": ["acme.com"], "name": "Acme"}},
@@ -253,10 +253,6 @@ def test_action_sends_the_documented_request_and_maps_the_answer(case: Case) -> 
         assert _subset(case.query, sent_query), sent_query
         if case.body is not None:
             assert _subset(case.body, rec.json()), rec.json()
-        if case.integration == "salesforce":  # the client-credentials grant, credentials in the body
-            token = next(r for r in fake.requests if r.path == "/services/oauth2/token")
-            assert token.form() == {"grant_type": ["client_credentials"], "client_id": ["sf-client"],
-                                    "client_secret": [KEY]}
 
 
 def test_catalog_lists_prices_and_documents_them() -> None:
@@ -282,7 +278,8 @@ def test_catalog_lists_prices_and_documents_them() -> None:
         "enrichPerson", "enrichCompany", "searchPeople", "searchCompanies", "queryPeople", "queryCompanies"}
     assert pdl["searchPeople"]["credits"]["costs"] == [{"type": "unit", "cost": 3.0, "unit": "result"}]
     assert pdl["enrichCompany"]["credits"]["costs"] == [{"type": "fixed", "cost": 3.0}]
-    assert listed["salesforce"]["actions"]["soqlQuery"]["credits"]["costs"] == []
+    assert listed["salesforce"]["actions"]["createRecord"]["credits"]["costs"] == []
+    assert listed["salesforce"]["actions"]["update_record"]["aliasOf"] == "updateRecord"
     # Found by action search like any built-in.
     hits = ok("connection", "action", "search", "validate", "email", "--integration", "zeroBounce")["actions"]
     assert [h["actionSlug"] for h in hits] == ["validateEmail"]
@@ -304,7 +301,7 @@ def test_a_file_cannot_take_a_builtin_document_slug(lading_env: Any, capsys: pyt
     ("zeroBounce", "/getcredits", {"Credits": "-1"}, "invalid"),
     ("zeroBounce", "/getcredits", {"Credits": "2500"}, "valid"),
     ("pipedrive", "/v1/users/me", Answer(401, {"success": False, "error": "unauthorized access"}), "invalid"),
-    ("salesforce", "/services/data/v60.0/limits", {"DailyApiRequests": {"Max": 15000}}, "valid"),
+    ("salesforce", "/services/data/v59.0/limits", {"DailyApiRequests": {"Max": 15000}}, "valid"),
 ])
 def test_connector_test_checks_the_credentials(integration: str, path: str, answer: Any, outcome: str) -> None:
     config, authorized = AUTH[integration]
@@ -384,9 +381,6 @@ def test_a_run_chains_builtins_and_records_their_prices() -> None:
     ("attio", "listObjects", "/v2/objects",
      [Answer(200, {"data": [{"api_slug": "people", "plural_noun": "People"}]})],
      [{"value": "people", "label": "People"}]),
-    ("salesforce", "listObjects", "/services/data/v60.0/sobjects",
-     [Answer(200, {"sobjects": [{"name": "Lead", "label": "Lead"}, {"name": "Invoice__c", "label": "Invoice"}]})],
-     [{"value": "Lead", "label": "Lead"}, {"value": "Invoice__c", "label": "Invoice"}]),
 ])
 def test_more_autocompletes(integration: str, slug: str, route: str, answers: list[Answer],
                             expected: list[dict[str, str]]) -> None:

@@ -120,12 +120,51 @@ def install(app: Any) -> None:
                                   f"methodNotAllowed: {request.method} is not accepted on {request.url.path}")
         return error_response(exc.status_code, "invalidRequest", str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Any, exc: Exception) -> Any:
-        from lading.store.database import refusal_of
+    app.add_middleware(UnexpectedErrors)
 
-        refusal = refusal_of(exc)
-        if isinstance(refusal, LadingError):
-            return await lading_error(request, refusal)
-        log.exception("unexpected failure on %s %s", request.method, request.url.path)
-        return error_response(500, "unknown", "unknown: the request failed unexpectedly; the server log has the cause")
+
+class UnexpectedErrors:
+    """Any other failure answered in the documented shape, here rather than in an `Exception` handler.
+
+    Starlette gives an `Exception` handler to its outermost middleware, which re-raises once the
+    answer is sent, and Uvicorn then closes the connection: a client that reuses the kept-alive
+    connection for its next request (the remote CLI does) met a reset instead of an answer. Caught
+    here, inside that middleware, the error is answered and the connection stays usable. A driver's
+    refusal of the values bound (NUL in text, a number out of range…) is the user's error
+    (`store.database.refusal_of`); anything else is a logged 500 `unknown` that shows nothing of its
+    cause."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started:  # a streamed answer already under way cannot turn into an error document
+                raise
+            response = _unexpected_answer(scope, exc)
+            await response(scope, receive, send)
+
+
+def _unexpected_answer(scope: Any, exc: Exception) -> Any:
+    from lading.store.database import refusal_of
+
+    refusal = refusal_of(exc)
+    if isinstance(refusal, LadingError):
+        doc = refusal.to_document()
+        doc.setdefault("details", {})
+        return json_answer_class()(doc, status_code=refusal.status_code)
+    log.exception("unexpected failure on %s %s", scope.get("method"), scope.get("path"))
+    return error_response(500, "unknown", "unknown: the request failed unexpectedly; the server log has the cause")

@@ -225,6 +225,8 @@ tools = Table(
     # A raw-image icon (`{"kind":"raw","data"}`); an emoji icon is `emoji_slug`.
     Column("icon", Json),
     *_stamps(deleted=True),
+    # The most provider credits one batch of the tool may spend (null: no cap of the tool's own).
+    Column("credit_cap", Float),
 )
 
 plays = Table(
@@ -506,6 +508,37 @@ models = Table(
     Index("ux_models_slug", "dataset_uuid", "slug", unique=True),
     Index("ux_models_table", "table_schema", "table_name", unique=True),
     Index("ix_models_workspace", "workspace_uuid", "dataset_uuid"),
+)
+
+# --- storage runs (data spec §2.1 `lastRun`, api.md §3 `run.*`): the extractor syncs of connector models.
+# A run is its own checkpoint: each fetched page is upserted into the model in the transaction that
+# moves `page_token` (the next page to ask for) and `cursor_to` (the high-water mark of the records
+# written so far) forward, so a sync killed mid-way resumes after its last committed page. `lease_owner`
+# (`host:pid:nonce`) and `lease_expires_at` say who drives a `running` run.
+storage_runs = Table(
+    "storage_runs",
+    metadata,
+    *_owned(),
+    Column("model_uuid", Uuid, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("trigger", String(16), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("cursor_from", Text),
+    Column("cursor_to", Text),
+    Column("page_token", Text),
+    Column("pages_count", Integer, nullable=False, server_default="0"),
+    Column("records_count", Integer, nullable=False, server_default="0"),
+    Column("inserted_count", Integer, nullable=False, server_default="0"),
+    Column("updated_count", Integer, nullable=False, server_default="0"),
+    Column("unchanged_count", Integer, nullable=False, server_default="0"),
+    Column("resumed_count", Integer, nullable=False, server_default="0"),
+    Column("error_message", Text),
+    Column("lease_owner", String(160)),
+    _ts("lease_expires_at"),
+    _ts("started_at"),
+    _ts("finished_at"),
+    *_stamps(),
+    Index("ix_storage_runs_model", "workspace_uuid", "model_uuid", "created_at"),
 )
 
 relationships = Table(

@@ -40,7 +40,7 @@ from lading.store.clock import iso, utcnow
 from lading.store.database import Database
 from lading.store.repositories import schedules as repo
 
-TOOL, PLAY = "tool", "play"
+TOOL, PLAY, MODEL = "tool", "play", "model"
 POLL_SECONDS = 1.0
 log = logging.getLogger("lading.scheduler")
 
@@ -82,6 +82,10 @@ def play_key(cron: str) -> str:
     return "p:" + hashlib.sha256(cron.encode()).hexdigest()[:40]
 
 
+def model_key(cron: str) -> str:
+    return "m:" + hashlib.sha256(cron.encode()).hexdigest()[:40]
+
+
 def load_schedules(db: Database) -> list[Schedule]:
     """Every live schedule of the store with its last fired tick."""
     found: list[Schedule] = []
@@ -97,6 +101,11 @@ def load_schedules(db: Database) -> list[Schedule]:
             if schedule.get("type") == "cron" and schedule.get("cron"):
                 found.append(Schedule(PLAY, play.workspace_uuid, play.uuid, play_key(schedule["cron"]),
                                       schedule["cron"], None, None, play.updated_at, segment_uuid=play.segment_uuid))
+        for model in repo.scheduled_models(conn):
+            schedule = model.schedule or {}
+            if schedule.get("type") == "cron" and schedule.get("cron") and model.extractor_slug != "native":
+                found.append(Schedule(MODEL, model.workspace_uuid, model.uuid, model_key(schedule["cron"]),
+                                      schedule["cron"], None, None, model.updated_at))
         ticks = repo.last_ticks(conn, [(s.owner_uuid, s.key) for s in found])
     return [Schedule(**{**s.__dict__, "last_tick": ticks.get((s.owner_uuid, s.key))}) for s in found]
 
@@ -105,6 +114,8 @@ def has_schedules(db: Database) -> bool:
     """Whether any tool has a trigger or any enabled play a cron schedule (keeps the on-demand worker up)."""
     with db.read() as conn:
         if repo.any_tool_with_triggers(conn):
+            return True
+        if any((m.schedule or {}).get("type") == "cron" for m in repo.scheduled_models(conn)):
             return True
         return any((p.schedule or {}).get("type") == "cron" for p in repo.enabled_scheduled_plays(conn))
 
@@ -126,7 +137,12 @@ def fire_due(db: Database, settings: Settings, now: datetime | None = None,
         if tick is None:
             continue
         try:
-            done = _fire_tool(db, schedule, tick) if schedule.kind == TOOL else _fire_play(db, settings, schedule, tick)
+            if schedule.kind == TOOL:
+                done = _fire_tool(db, schedule, tick)
+            elif schedule.kind == MODEL:
+                done = _fire_model(db, settings, schedule, tick)
+            else:
+                done = _fire_play(db, settings, schedule, tick)
         except Exception:
             log.exception("%s %s: firing tick %s failed", schedule.kind, schedule.owner_uuid, iso(tick))
             continue
@@ -199,6 +215,51 @@ def _fire_play(db: Database, settings: Settings, schedule: Schedule, tick: datet
     log.info("play %s schedule %r: tick %s fired (segment %s synced)", schedule.owner_uuid, schedule.cron,
              iso(tick), schedule.segment_uuid)
     return {"kind": PLAY, "ownerUuid": schedule.owner_uuid, "tick": iso(tick), "segmentUuid": schedule.segment_uuid}
+
+
+def _fire_model(db: Database, settings: Settings, schedule: Schedule, tick: datetime) -> dict[str, Any] | None:
+    """Record the tick (compare-and-set: one scheduler fires it), claim the model's sync, and drive it
+    in a thread of its own, so a long sync never holds back other schedules. A sync cut short (a crash,
+    the worker stopping) is resumed after its last committed page by the model's next sync (tick,
+    refresh or `segment fetch --sync`); a tick finding the model's sync still running leaves it be."""
+    from lading.services.storage import _sync
+    from lading.services.wiring import workspace_session
+    from lading.store.repositories import storage as storage_repo
+
+    ws = schedule.workspace_uuid
+    with db.read() as conn:
+        model = storage_repo.get_model(conn, ws, schedule.owner_uuid)
+    if model is None or model.is_paused or (model.schedule or {}).get("cron") != schedule.cron:
+        return None
+    session = workspace_session(db, settings, ws)
+    if session is None:
+        return None
+    with db.write() as conn:
+        if not repo.advance(conn, ws, MODEL, schedule.owner_uuid, schedule.key, schedule.last_tick, tick, utcnow()):
+            return None
+    run_uuid, owner = _sync.start(session, schedule.owner_uuid, "schedule")
+    head = {"kind": MODEL, "ownerUuid": schedule.owner_uuid, "tick": iso(tick), "runUuid": run_uuid}
+    if owner is None:
+        log.info("model %s schedule %r: tick %s found sync %s still running", schedule.owner_uuid, schedule.cron,
+                 iso(tick), run_uuid)
+        return {**head, "skipped": "syncRunning"}
+    thread = threading.Thread(target=_sync.drive, args=(session, schedule.owner_uuid, run_uuid, owner),
+                              name=f"lading-sync-{run_uuid[:8]}", daemon=True)
+    thread.start()
+    _SYNCS.append(thread)
+    log.info("model %s schedule %r: tick %s started sync %s", schedule.owner_uuid, schedule.cron, iso(tick), run_uuid)
+    return head
+
+
+# Model syncs the scheduler started in this process (tests and a stopping worker may wait for them).
+_SYNCS: list[threading.Thread] = []
+
+
+def wait_for_syncs(timeout: float = 60.0) -> None:
+    for thread in list(_SYNCS):
+        thread.join(timeout)
+        if not thread.is_alive():
+            _SYNCS.remove(thread)
 
 
 class SchedulerLoop:

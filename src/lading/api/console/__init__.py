@@ -13,9 +13,12 @@ from typing import Any
 
 def attach(app: Any) -> None:
     """Mount the console's routes and static files on the FastAPI app of `lading serve`."""
-    from lading.api.console import auth, pages, runs, tools
+    from lading.api.console import agents, analytics, auth, batches, data, pages, plays, runs, tools
     from lading.api.console._render import static_files
 
     app.mount("/assets", static_files(), name="console-assets")
-    for module in (auth, pages, tools, runs):
+    for module in (auth, pages, tools, runs, data, analytics, agents):
         app.include_router(module.router)
+    app.include_router(batches.live)
+    for page in (batches, plays):
+        app.include_router(page.router)

@@ -1,4 +1,4 @@
-"""Console sections not built yet (plays, batches, data, analytics, agents): a signed-in page saying
+"""Console sections not built yet (none at the moment; a new section starts here): a signed-in page saying
 what the CLI offers meanwhile, so the navigation never leads to an error."""
 
 from __future__ import annotations
@@ -17,13 +17,7 @@ from lading.services.session import Session
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 SignedIn = Annotated[Session, Depends(current)]
 
-_COMING = {
-    "plays": ("Plays", "lading orchestration play list"),
-    "batches": ("Batches", "lading orchestration batch list"),
-    "data": ("Data", "lading storage dataset list"),
-    "analytics": ("Analytics", "lading orchestration query execute --sql 'SELECT …'"),
-    "agents": ("Agents", "lading ai agent list"),
-}
+_COMING: dict[str, tuple[str, str]] = {}
 
 
 def _coming(section: str) -> Callable[[Request, Session], Response]:

@@ -15,6 +15,7 @@ grouped count over `ix_runs_batch_status`, read from the index alone, is ~21 / ~
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,11 @@ PAGE_LIMIT = 200
 _UUID = re.compile(r"^[0-9a-fA-F-]{36}$")
 
 
+def is_uuid(text: str) -> bool:
+    """Whether `text` has a uuid's shape (a filter value is checked before it reaches a Uuid column)."""
+    return bool(_UUID.match(text))
+
+
 def encode_cursor(created_at: datetime, uuid: str) -> str:
     """The position after a row (`<created_at ISO>_<uuid>`, the runs list's cursor form)."""
     return f"{created_at.isoformat()}_{uuid}"
@@ -50,23 +56,33 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     return moment, uuid
 
 
-def batches_page(session: Session, *, workflow_uuid: str | None = None, before: str | None = None,
-                 limit: int = 50) -> dict[str, Any]:
-    """`{batches, next}`: top-level batches newest first, each with its run counters (total, executed,
-    failed, active) and health, and the cursor of the next page (None on the last)."""
+def batches_page(session: Session, *, workflow_uuid: str | None = None, statuses: Sequence[str] | None = None,
+                 before: str | None = None, limit: int = 50) -> dict[str, Any]:
+    """`{batches, next}`: top-level batches newest first (only those in `statuses` when given), each with
+    its run counters (total, executed, failed, active), health and source kind, and the cursor of the
+    next page (None on the last)."""
+    from lading.services.orchestration.batches import BATCH_STATUSES
+
     if not isinstance(limit, int) or limit < 1 or limit > PAGE_LIMIT:
         raise ValidationError(f"limit must be between 1 and {PAGE_LIMIT}", reason="invalidData")
+    for status in statuses or ():
+        if status not in BATCH_STATUSES:
+            raise ValidationError(f"unknown batch status {shown(status)}", reason="invalidData")
     ws = session.workspace_uuid
-    cond: list[ColumnElement[bool]] = [batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.is_(None)]
+    # A dry run's sample batch lives only while its command runs and is never listed (as `batch list`).
+    cond: list[ColumnElement[bool]] = [batches.c.workspace_uuid == ws, batches.c.parent_run_uuid.is_(None),
+                                       func.coalesce(batches.c.data["dryRun"].as_string(), "") == ""]
     if workflow_uuid:
         cond.append(batches.c.workflow_uuid == workflow_uuid)
+    if statuses:
+        cond.append(batches.c.status.in_(list(statuses)))
     if before:
         at, uuid = decode_cursor(before)
         # The plain bound lets `ix_batches_workspace` (workspace, created_at) start at the cursor.
         cond += [batches.c.created_at <= at, tuple_(batches.c.created_at, batches.c.uuid) < tuple_(at, uuid)]
     query = (select(batches.c.uuid, batches.c.workflow_uuid, batches.c.release_uuid, batches.c.status,
                     batches.c.created_at, batches.c.finished_at, batches.c.error_message, batches.c.health_threshold,
-                    batches.c.source_done)
+                    batches.c.source_done, batches.c.data["kind"].as_string().label("data_kind"))
              .where(*cond).order_by(batches.c.created_at.desc(), batches.c.uuid.desc()).limit(limit + 1))
     with session.db.read() as conn:
         rows = conn.execute(query).all()
@@ -86,6 +102,7 @@ def batches_page(session: Session, *, workflow_uuid: str | None = None, before: 
             "errorMessage": row.error_message, "runsCount": c["total"], "executedRunsCount": c["executed"],
             "failedRunsCount": c["failed"], "activeRunsCount": c["active"],
             "runsStatus": "healthy" if healthy else "unhealthy", "isSourceExhausted": bool(row.source_done),
+            "dataKind": row.data_kind,
             "toolUuid": tool[0] if tool else None, "toolName": tool[1] if tool else None,
         })
     last = rows[-1] if rows else None

@@ -42,6 +42,12 @@ class BatchRefAnswer(Shape):
     batch: shapes.BatchRef
 
 
+class DryRunAnswer(Shape):
+    """`batch create --dry-run`, `action execute-batch --dry-run` (Lading): the projected cost."""
+
+    dry_run: shapes.DryRun
+
+
 class ActionMatches(shapes.ActionSearch):
     """`action list` (Lading): the actions best matching the query, best first."""
 

@@ -29,6 +29,15 @@ class ActionExecuteBatch(Body):
     records: Any
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    # Lading extension (`--credit-cap`): the most provider credits the batch may spend.
+    credit_cap: Any = None
+
+
+class ActionDryRun(Body):
+    action: Any
+    records: Any
+    sample_size: Any = None
+    credit_cap: Any = None
 
 
 class ActionOutputSchema(Body):
@@ -57,9 +66,18 @@ def execute_batch(body: ActionExecuteBatch, session: Caller) -> dict[str, Any]:
     from lading.worker import finish_batch
 
     result = actions.execute_batch(session, body.action, body.records, webhook_url=body.webhook_url,
-                                   webhook_secret=body.webhook_secret)
+                                   webhook_secret=body.webhook_secret, credit_cap=body.credit_cap)
     finish_batch(session, result["batch"]["uuid"], wait=False)
     return result
+
+
+@router.post("/execute-batch/dry-run", summary="action execute-batch --dry-run (Lading): the batch's projected "
+             "cost from a sample of its records; creates nothing", **answers(schemas.DryRunAnswer))
+def dry_run_execute_batch(body: ActionDryRun, session: Caller) -> dict[str, Any]:
+    from lading.api.orchestration.batches import drive_here
+
+    return actions.dry_run_execute_batch(session, body.action, body.records, drive=drive_here(session),
+                                         sample_size=body.sample_size, credit_cap=body.credit_cap)
 
 
 @router.post("/get-output-schema", summary="action.getOutputSchema", **answers(schemas.OutputSchema))

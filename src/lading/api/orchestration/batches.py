@@ -3,6 +3,7 @@ api.md §2.5)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -28,6 +29,17 @@ class BatchCreate(Body):
     # Lading extensions (`batch create --webhook-url/--webhook-secret`): the final batch is POSTed there.
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    # Lading extension (`batch create --credit-cap`): the most provider credits the batch may spend.
+    credit_cap: Any = None
+
+
+class BatchDryRun(Body):
+    workflow_uuid: str | None = None
+    release_uuid: str | None = None
+    nodes: list[Any] | None = None
+    data: Any
+    sample_size: Any = None
+    credit_cap: Any = None
 
 
 class BatchPreview(Body):
@@ -76,13 +88,38 @@ def create_batch(body: BatchCreate, session: Caller) -> dict[str, Any]:
     try:
         result = batches.create_batch(session, workflow_uuid=body.workflow_uuid, data=body.data, nodes=body.nodes,
                                       release_uuid=body.release_uuid, webhook_url=body.webhook_url,
-                                      webhook_secret=body.webhook_secret)
+                                      webhook_secret=body.webhook_secret, credit_cap=body.credit_cap)
     except LadingError as exc:
         if "dataError" in exc.extra:
             raise DataError(exc) from None
         raise
     finish_batch(session, result["batch"]["uuid"], wait=False)
     return result
+
+
+def drive_here(session: Session) -> Callable[[str], None]:
+    """A dry run's wait: its sample batch driven by this request until terminal (the server's own
+    worker may help)."""
+    def drive(batch_uuid: str) -> None:
+        from lading.worker import finish_batch
+
+        finish_batch(session, batch_uuid, wait=True)
+
+    return drive
+
+
+@router.post("/dry-run", summary="batch create --dry-run (Lading): the batch's projected credits, executions and "
+             "duration from a sample of its source, per node and per provider; creates nothing",
+             **answers(schemas.DryRunAnswer))
+def dry_run_batch(body: BatchDryRun, session: Caller) -> dict[str, Any]:
+    try:
+        return batches.dry_run_batch(session, drive=drive_here(session), sample_size=body.sample_size,
+                                     workflow_uuid=body.workflow_uuid, data=body.data, nodes=body.nodes,
+                                     release_uuid=body.release_uuid, credit_cap=body.credit_cap)
+    except LadingError as exc:
+        if "dataError" in exc.extra:
+            raise DataError(exc) from None
+        raise
 
 
 @router.post("/preview", summary="batch.preview: the first 100 rows of a batch source, its columns and count",

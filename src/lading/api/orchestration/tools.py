@@ -28,6 +28,8 @@ class ToolCreate(Body):
     description: str | None = None
     triggers: Any = None
     folder_uuid: str | None = None
+    # Lading addition: the most provider credits one batch of the tool may spend.
+    credit_cap: Any = None
 
 
 class ToolUpdate(Body):
@@ -38,6 +40,8 @@ class ToolUpdate(Body):
     public_form: dict[str, Any] | None = None
     folder_uuid: str | None = None
     template: Any = None
+    # Lading addition (null removes the cap).
+    credit_cap: Any = None
 
 
 @router.get("/list", summary="tool.all", openapi_extra=query_parameters(ToolList), **answers(schemas.ToolList))
@@ -53,7 +57,7 @@ def get_tool(uuid: str, session: Caller) -> dict[str, Any]:
 @router.post("", summary="tool.create (its workflow gets a start → end draft)", **answers(schemas.ToolAnswer))
 def create_tool(body: ToolCreate, session: Caller) -> dict[str, Any]:
     return tools.create_tool(session, name=body.name, icon=body.icon, description=body.description,
-                             triggers=body.triggers, folder_uuid=body.folder_uuid)
+                             triggers=body.triggers, folder_uuid=body.folder_uuid, credit_cap=body.credit_cap)
 
 
 @router.put("/{uuid}", summary="tool.update (`triggers` replaces the list; `folderUuid` null = root)",

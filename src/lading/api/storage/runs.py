@@ -1,5 +1,6 @@
 """`/storage/runs…`: create (= `storage model refresh`), list, cancel — the extractor syncs of models
-(api.md §3). Native models have no sync, so create is refused as `model refresh` refuses it."""
+(api.md §3), and `get` (a Lading addition). Native models have no sync, so create is refused as `model
+refresh` refuses it."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class RunList(Query):
 @router.post("", summary="run.create: start the model's extractor sync (as `storage model refresh`)",
              **answers(schemas.StorageRunAnswer))
 def create_run(body: RunCreate, session: Caller) -> dict[str, Any]:
-    refreshed = models.refresh_model(session, body.model_uuid)
+    refreshed = models.refresh_model(session, body.model_uuid)  # waits for the sync (see models.refresh_model)
     return {"run": refreshed["model"]["lastRun"]}
 
 
@@ -42,6 +43,12 @@ def create_run(body: RunCreate, session: Caller) -> dict[str, Any]:
 def list_runs(session: Caller, fields: Annotated[RunList, Depends(query(RunList))]) -> dict[str, Any]:
     return runs.list_runs(session, model_uuid=fields.model_uuid, statuses=fields.statuses, limit=fields.limit,
                           offset=fields.offset)
+
+
+@router.get("/{uuid}", summary="run.get (Lading): one sync with its counts and cursors",
+            **answers(schemas.StorageRunAnswer))
+def get_run(uuid: str, session: Caller) -> dict[str, Any]:
+    return runs.get_run(session, uuid)
 
 
 @router.post("/{uuid}/cancel", summary="run.cancel: stop a sync still running", **answers(schemas.StorageRunAnswer))

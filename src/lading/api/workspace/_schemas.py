@@ -33,6 +33,7 @@ class ProfileAnswer(Shape):
 
 WorkspaceAnswer = envelope("WorkspaceAnswer", workspace=shapes.Workspace)
 WorkspaceList = envelope("WorkspaceList", workspaces=list[shapes.Workspace])
+CreditCapAnswer = shapes.CreditCap
 
 
 class MultipartStarted(Shape):

@@ -27,6 +27,8 @@ class WorkspaceUpdate(Body):
     syncs: list[Any] | None = None
     chrome_extension_master_agent_uuid: str | None = None
     chrome_extension_available_agent_uuids: list[str] | None = None
+    # Lading addition: the most provider credits one batch may spend (null removes the cap).
+    credit_cap: Any = None
 
 
 @router.get("/current", summary="workspace.getCurrent", **answers(schemas.WorkspaceAnswer))
@@ -43,6 +45,22 @@ def list_workspaces(session: Caller) -> dict[str, Any]:
             **answers(schemas.WorkspaceAnswer))
 def update_workspace(body: WorkspaceUpdate, session: Caller) -> dict[str, Any]:
     return workspaces.update_current(session, **body.given())
+
+
+class CreditCapUpdate(Body):
+    credit_cap: Any = None
+
+
+@router.get("/current/credit-cap", summary="workspace credit cap (Lading): the most provider credits one batch may "
+            "spend", **answers(schemas.CreditCapAnswer))
+def get_credit_cap(session: Caller) -> dict[str, Any]:
+    return workspaces.get_credit_cap(session)
+
+
+@router.put("/current/credit-cap", summary="workspace credit cap (Lading, admin): set it, or remove it with null",
+            **answers(schemas.CreditCapAnswer))
+def set_credit_cap(body: CreditCapUpdate, session: Caller) -> dict[str, Any]:
+    return workspaces.set_credit_cap(session, body.credit_cap)
 
 
 @router.post("", summary="workspace.create: 501 notSupported (the operator makes workspaces)", **never_answers())

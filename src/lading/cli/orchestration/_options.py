@@ -75,3 +75,34 @@ BATCH_DELIVERY: dict[str, Flag] = {
     "webhook_url": (str, typer.Option(None, "--webhook-url", help="POSTed the final batch document when terminal.")),
     "webhook_secret": (str, typer.Option(None, "--webhook-secret", help="Signs the webhook (X-Lading-Signature).")),
 }
+
+
+class CostControl(NamedTuple):
+    """Cost before spending (`batch create`, `action execute-batch`): a dry run, or a credit cap."""
+
+    dry_run: bool
+    sample_size: int | None
+    credit_cap: float | None
+
+
+COST_CONTROL: dict[str, Flag] = {
+    "dry_run": (bool, typer.Option(
+        False, "--dry-run",
+        help="Create nothing: run a sample of the source (--sample-size records, evenly spread over it) through "
+             "the workflow and print the projected credits, executions and node time of the whole batch, per node "
+             "and per provider: {\"dryRun\":{\"sampleSize\",\"recordsCount\",\"projected\":{\"credits\","
+             "\"executions\",\"durationSeconds\"},\"perNode\":[…],\"perProvider\":[…],\"creditCap\","
+             "\"sample\":{…}}}. No batch, "
+             "run or execution stays in the store afterwards. The sample really runs: its provider calls are made "
+             "(and charged by the providers: that is how the cost is measured) and whatever else its nodes do "
+             "(model writes, messages, webhooks) happens for the sampled records.")),
+    "sample_size": (int, typer.Option(None, "--sample-size",
+                                      help="With --dry-run: how many records to run (default 10, at most 1000).")),
+    "credit_cap": (float, typer.Option(
+        None, "--credit-cap",
+        help="The most provider credits this batch may spend (the tool's and the workspace's caps apply too; "
+             "the lowest wins). Reaching it stops the batch: runs not started are cancelled (creditCapReached), "
+             "runs in flight stop after their current node, the batch ends cancelled with "
+             "data.stopReason creditCapReached. With --dry-run: the answer's creditCap says whether the "
+             "projection reaches the cap and about how many records would run before it.")),
+}

@@ -8,7 +8,14 @@ import typer
 
 from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, shared_flags
-from lading.cli.orchestration._options import BATCH_DELIVERY, POLLING_INTERVAL, WAIT_FOR_RUN, BatchDelivery
+from lading.cli.orchestration._options import (
+    BATCH_DELIVERY,
+    COST_CONTROL,
+    POLLING_INTERVAL,
+    WAIT_FOR_RUN,
+    BatchDelivery,
+    CostControl,
+)
 from lading.cli.output import emit, parse_json_flag, warn
 
 if TYPE_CHECKING:
@@ -88,16 +95,34 @@ def _execute_here(action: object, data: object, wait: bool) -> object:
 
 @action_app.command("execute-batch")
 @shared_flags("delivery", BATCH_DELIVERY, build=BatchDelivery)
+@shared_flags("cost", COST_CONTROL, build=CostControl)
 def execute_batch(
     action: str = typer.Option(..., "--action", help=_ACTION_HELP),
     records: str = typer.Option(..., "--records", help="The inputs, one run each (JSON array of objects)."), *,
     delivery: BatchDelivery,
+    cost: CostControl,
 ) -> None:
-    """Run one action over many records, as a batch; prints the batch."""
+    """Run one action over many records, as a batch; prints the batch. With --dry-run, project what
+    the batch would cost from a sample, creating nothing."""
+    from lading.cli.orchestration.batches import check_sample_size_alone, drive_here
     from lading.cli.remote import target
 
     parsed, rows = _action(action), parse_json_flag("--records", records)
     remote = target()
+    if cost.dry_run:
+        if remote is not None:
+            body = {"action": parsed, "records": rows, "sampleSize": cost.sample_size, "creditCap": cost.credit_cap}
+            emit(remote.call("POST", "/orchestration/actions/execute-batch/dry-run",
+                             body={k: v for k, v in body.items() if v is not None}))
+            return
+        from lading.cli.common import local_session
+        from lading.services.orchestration import actions
+
+        sess = local_session()
+        emit(actions.dry_run_execute_batch(sess, parsed, rows, drive=drive_here(sess), sample_size=cost.sample_size,
+                                           credit_cap=cost.credit_cap))
+        return
+    check_sample_size_alone(cost)
     if remote is None:
         from lading.cli.common import local_session
         from lading.cli.orchestration.batches import after_create
@@ -105,12 +130,13 @@ def execute_batch(
 
         sess = local_session()
         result = actions.execute_batch(sess, parsed, rows, webhook_url=delivery.webhook_url,
-                                       webhook_secret=delivery.webhook_secret)
+                                       webhook_secret=delivery.webhook_secret, credit_cap=cost.credit_cap)
         after_create(sess, result["batch"]["uuid"], result, delivery.wait)
         return
+    body = {"action": parsed, "records": rows, "webhookUrl": delivery.webhook_url,
+            "webhookSecret": delivery.webhook_secret, "creditCap": cost.credit_cap}
     result = remote.call("POST", "/orchestration/actions/execute-batch",
-                         body={"action": parsed, "records": rows, "webhookUrl": delivery.webhook_url,
-                               "webhookSecret": delivery.webhook_secret})
+                         body={k: v for k, v in body.items() if v is not None})
     if delivery.wait:
         from lading.cli.orchestration._waiting import wait_for_batch
 

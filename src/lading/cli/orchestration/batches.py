@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from lading.cli._lazy import lazy_module
 from lading.cli.common import answer, help_settings, shared_flags
-from lading.cli.orchestration._options import BATCH_DELIVERY, FORMAT_HELP, BatchDelivery
+from lading.cli.orchestration._options import (
+    BATCH_DELIVERY,
+    COST_CONTROL,
+    FORMAT_HELP,
+    BatchDelivery,
+    CostControl,
+)
 from lading.cli.output import emit, parse_json_flag, split_list
 
 if TYPE_CHECKING:
@@ -27,6 +34,7 @@ batch_app = typer.Typer(help="Many records through one workflow.", no_args_is_he
 
 @batch_app.command("create")
 @shared_flags("delivery", BATCH_DELIVERY, build=BatchDelivery)
+@shared_flags("cost", COST_CONTROL, build=CostControl)
 def create(
     workflow_uuid: str = typer.Option(None, "--workflow-uuid", help="Tool or play workflow (or none with --nodes)."),
     data: str = typer.Option(..., "--data", help='Tools: {"kind":"records","records":[…]} | {"kind":"file",'
@@ -48,33 +56,67 @@ def create(
                                               "deployed release."),
     release_uuid: str = typer.Option(None, "--release-uuid"), *,
     delivery: BatchDelivery,
+    cost: CostControl,
 ) -> None:
-    """Run a workflow over many records; the source is streamed into runs in chunks."""
+    """Run a workflow over many records; the source is streamed into runs in chunks. With --dry-run,
+    project what the batch would cost from a sample, creating nothing."""
     from lading.cli.common import local_session
     from lading.cli.remote import target
 
     parsed_data, parsed_nodes = parse_json_flag("--data", data), parse_json_flag("--nodes", nodes)
+    if cost.dry_run:
+        body = {"workflowUuid": workflow_uuid, "releaseUuid": release_uuid, "nodes": parsed_nodes,
+                "data": parsed_data, "sampleSize": cost.sample_size, "creditCap": cost.credit_cap}
+        remote = target()
+        if remote is not None:
+            given = {k: v for k, v in body.items() if v is not None}
+            emit(remote_create(remote, given, "/orchestration/batches/dry-run"))
+            return
+        sess = local_session()
+        emit(batches.dry_run_batch(sess, drive=drive_here(sess), sample_size=cost.sample_size,
+                                   workflow_uuid=workflow_uuid, data=parsed_data, nodes=parsed_nodes,
+                                   release_uuid=release_uuid, credit_cap=cost.credit_cap))
+        return
+    check_sample_size_alone(cost)
     remote = target()
     if remote is not None:
         body = {"workflowUuid": workflow_uuid, "releaseUuid": release_uuid, "nodes": parsed_nodes, "data": parsed_data,
-                "webhookUrl": delivery.webhook_url, "webhookSecret": delivery.webhook_secret}
+                "webhookUrl": delivery.webhook_url, "webhookSecret": delivery.webhook_secret,
+                "creditCap": cost.credit_cap}
         result = remote_create(remote, {k: v for k, v in body.items() if v is not None})
         remote_after_create(remote, result, delivery.wait, delivery.polling_interval)
         return
     sess = local_session()
     result = batches.create_batch(sess, workflow_uuid=workflow_uuid, data=parsed_data, nodes=parsed_nodes,
                                   release_uuid=release_uuid, webhook_url=delivery.webhook_url,
-                                  webhook_secret=delivery.webhook_secret)
+                                  webhook_secret=delivery.webhook_secret, credit_cap=cost.credit_cap)
     after_create(sess, result["batch"]["uuid"], result, delivery.wait)
 
 
-def remote_create(remote: Target, body: dict[str, Any]) -> dict[str, Any]:
-    """`POST /orchestration/batches`; a data-source failure (answered as `dataError` over HTTP) is
-    printed with its own reason, as the embedded command prints it."""
+def drive_here(sess: Session) -> Callable[[str], None]:
+    """A dry run's wait: its sample batch fed and driven in this process until terminal."""
+    def drive(batch_uuid: str) -> None:
+        from lading.worker import finish_batch
+
+        finish_batch(sess, batch_uuid, wait=True)
+
+    return drive
+
+
+def check_sample_size_alone(cost: CostControl) -> None:
+    if cost.sample_size is not None:
+        from lading.domain.errors import ValidationError
+
+        raise ValidationError("--sample-size goes with --dry-run", reason="invalidSampleSize")
+
+
+def remote_create(remote: Target, body: dict[str, Any], path: str = "/orchestration/batches") -> dict[str, Any]:
+    """`POST /orchestration/batches` (or its dry run); a data-source failure (answered as `dataError`
+    over HTTP) is printed with its own reason, as the embedded command prints it."""
     from lading.cli.remote import RemoteError
 
     try:
-        return dict(remote.call("POST", "/orchestration/batches", body=body))
+        return dict(remote.call("POST", path, body=body))
     except RemoteError as exc:
         inner = exc.document.get("dataError")
         if exc.document.get("reason") == "dataError" and isinstance(inner, dict) and inner.get("reason"):

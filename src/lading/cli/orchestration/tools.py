@@ -25,6 +25,11 @@ def list_(folder_uuid: str = typer.Option(None, "--folder-uuid")) -> None:
                 local=lambda s: tools.list_tools(s, folder_uuid=folder_uuid)))
 
 
+CREDIT_CAP_HELP = ("The most provider credits one batch of this tool may spend (Lading addition); reaching it "
+                   "stops the batch cleanly (runs not started cancelled with creditCapReached). The workspace's "
+                   "cap and a batch's own --credit-cap apply too: the lowest wins.")
+
+
 @tool_app.command("get")
 def get(uuid: str = typer.Argument(...)) -> None:
     """Get one tool."""
@@ -38,13 +43,16 @@ def create(
     folder_uuid: str = typer.Option(None, "--folder-uuid"),
     emoji_slug: str = typer.Option(None, "--emoji-slug"),
     triggers: str = typer.Option(None, "--triggers", help='Cron triggers: [{"name","type":"cron","cron","data"}].'),
+    credit_cap: float = typer.Option(None, "--credit-cap", help=CREDIT_CAP_HELP),
 ) -> None:
     """Create a tool (its workflow gets a `start → end` draft)."""
     icon, parsed = tools.emoji_icon(emoji_slug), parse_json_flag("--triggers", triggers)
     body = {"name": name, "icon": icon, "description": description, "triggers": parsed, "folderUuid": folder_uuid}
+    if credit_cap is not None:
+        body["creditCap"] = credit_cap
     emit(answer("POST", "/orchestration/tools", body=body,
                 local=lambda s: tools.create_tool(s, name=name, description=description, folder_uuid=folder_uuid,
-                                                  icon=icon, triggers=parsed)))
+                                                  icon=icon, triggers=parsed, credit_cap=credit_cap)))
 
 
 @tool_app.command("update")
@@ -56,8 +64,9 @@ def update(
     triggers: str = typer.Option(None, "--triggers", help="Replaces the list."),
     folder_uuid: str = typer.Option(None, "--folder-uuid"),
     emoji_slug: str = typer.Option(None, "--emoji-slug"),
+    credit_cap: str = typer.Option(None, "--credit-cap", help=CREDIT_CAP_HELP + " `none` removes it."),
 ) -> None:
-    """Update a tool's name, description, triggers, folder or emoji."""
+    """Update a tool's name, description, triggers, folder, emoji or credit cap."""
     from lading.cli.orchestration._remote_answers import answer_in_cli_words
     from lading.domain.errors import UsageError
     from lading.services.orchestration import http_reasons, tools
@@ -76,7 +85,10 @@ def update(
         changes["folder_uuid"] = None if folder_uuid == "null" else folder_uuid
     if emoji_slug is not None:
         changes["icon"] = tools.emoji_icon(emoji_slug)
-    body = {"folderUuid" if key == "folder_uuid" else key: value for key, value in changes.items()}
+    if credit_cap is not None:
+        changes["credit_cap"] = None if credit_cap.strip().lower() in ("none", "null") else credit_cap
+    names = {"folder_uuid": "folderUuid", "credit_cap": "creditCap"}
+    body = {names.get(key, key): value for key, value in changes.items()}
     emit(answer_in_cli_words("PUT", f"/orchestration/tools/{target}", body=body, renames=http_reasons.TOOL_WRITE,
                              local=lambda s: tools.update_tool(s, target, **changes)))
 

@@ -16,6 +16,7 @@ storage_app = command_group(
     (".columns:column_app", "column"),
     (".relationships:relationship_app", "relationship"),
     (".records:record_app", "record"),
+    (".runs:run_app", "run"),
     (".query:query_app", "query"))
 
 __all__ = ["storage_app"]

@@ -43,24 +43,30 @@ def create(
     slug: str = typer.Option(..., "--slug"),
     name: str = typer.Option(..., "--name"),
     dataset_uuid: str = typer.Option(..., "--dataset-uuid"),
-    extractor_slug: str = typer.Option("native", "--extractor-slug", help="`native` (filled by imports and writes)."),
+    extractor_slug: str = typer.Option("native", "--extractor-slug",
+                                       help="`native` (filled by imports and writes), `hubspot` (config "
+                                            '{"objectType":"companies"}) or `salesforce` (config '
+                                            '{"object":"Account"}): filled by sync from the dataset\'s connector.'),
     config: str = typer.Option(None, "--config", help="Extractor configuration (JSON object)."),
     id_column_slug: str = typer.Option(None, "--id-column-slug", help="Column identifying a record (default _id)."),
     title_column_slug: str = typer.Option(None, "--title-column-slug"),
     time_column_slug: str = typer.Option(None, "--time-column-slug"),
     columns: str = typer.Option(None, "--columns", help="Initial columns: JSON array of Column objects."),
+    schedule: str = typer.Option(None, "--schedule",
+                                 help='Connector models: sync on a cron, {"type":"cron","cron":"0 * * * *"}.'),
 ) -> None:
-    """A model and its table."""
+    """A model and its table (a connector model's columns are its provider object's properties)."""
     parsed_config = parse_json_flag("--config", config)
     parsed_columns = parse_json_flag("--columns", columns)
+    parsed_schedule = parse_json_flag("--schedule", schedule)
     body = {"slug": slug, "name": name, "datasetUuid": dataset_uuid, "extractorSlug": extractor_slug,
             "config": parsed_config, "idColumnSlug": id_column_slug, "titleColumnSlug": title_column_slug,
-            "timeColumnSlug": time_column_slug, "columns": parsed_columns}
+            "timeColumnSlug": time_column_slug, "columns": parsed_columns, "schedule": parsed_schedule}
     emit(answer("POST", "/storage/models", body=body,
                 local=lambda s: models.create_model(
                     s, slug=slug, name=name, dataset_uuid=dataset_uuid, extractor_slug=extractor_slug,
                     config=parsed_config, id_column_slug=id_column_slug, title_column_slug=title_column_slug,
-                    time_column_slug=time_column_slug, columns=parsed_columns)))
+                    time_column_slug=time_column_slug, columns=parsed_columns, schedule=parsed_schedule)))
 
 
 @model_app.command("update")
@@ -94,5 +100,7 @@ def remove(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
 
 @model_app.command("refresh")
 def refresh(uuid: str = typer.Argument(..., help="Model uuid.")) -> None:
-    """Start an extractor sync (native models have none: data arrives by import and writes)."""
+    """Run the model's extractor sync now and wait for it: full the first time, then incremental from the
+    last sync's cursor; a sync interrupted by a crash resumes after its last committed page (native
+    models have none: data arrives by import and writes)."""
     emit(answer("POST", f"/storage/models/{uuid}/refresh", local=lambda s: models.refresh_model(s, uuid)))

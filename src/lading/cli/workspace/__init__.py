@@ -1,5 +1,5 @@
-"""`lading workspaceManagement …` (alias `workspace`): tokens, users, roles, folders, reports, sessions,
-batch input files; and `lading user …`, the caller's own profile (`user_management.py`)."""
+"""`lading workspaceManagement …` (alias `workspace`): the workspace's settings, tokens, users, roles,
+folders, reports, sessions, batch input files; and `lading user …`, the caller's own profile (`user_management.py`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ workspace_app = command_group(
     (".folders:folder_app", "folder"),
     (".reports:report_app", "report"),
     (".sessions:session_app", "session"),
-    (".files:file_app", "file"))
+    (".files:file_app", "file"),
+    (".workspaces:workspace_app", "workspace"))
 
 __all__ = ["workspace_app"]

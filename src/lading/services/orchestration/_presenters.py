@@ -187,6 +187,7 @@ def tool(row: Any, credits_cost: tuple[float, float], user_uuid: str | None) -> 
         triggers=row.triggers or [], is_read_only=bool(row.is_read_only), folder_uuid=row.folder_uuid,
         emoji_slug=row.emoji_slug, icon=tool_icon(row), workspace_uuid=row.workspace_uuid, user_uuid=user_uuid,
         created_at=iso(row.created_at), updated_at=iso(row.updated_at), deleted_at=iso(row.deleted_at),
+        credit_cap=getattr(row, "credit_cap", None),
     ).dump()
 
 

@@ -20,7 +20,7 @@ import copy
 import json
 import re
 import uuid as uuidlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -387,19 +387,34 @@ def execute(session: Session, action: Any, data: Any = None) -> dict[str, Any]:
     return create_run(session, nodes=build_graph(session, action, [record]), data=record)
 
 
-def execute_batch(session: Session, action: Any, records: Any, *, webhook_url: str | None = None,
-                  webhook_secret: str | None = None) -> dict[str, Any]:
-    """One run per record, as a batch; returns `{"batch": …}` at once."""
-    from lading.services.orchestration.batches import create_batch
-
+def _batch_records(records: Any) -> list[dict[str, Any]]:
     if not isinstance(records, list) or not records:
         raise ValidationError("--records must be a non-empty JSON array of objects", reason="invalidData")
     for i, record in enumerate(records):
         if not isinstance(record, dict):
             raise ValidationError(f"records[{i}] must be a JSON object", reason="invalidData")
-    nodes = build_graph(session, action, records)
-    return create_batch(session, nodes=nodes, data={"kind": "records", "records": records},
-                        webhook_url=webhook_url, webhook_secret=webhook_secret)
+    return records
+
+
+def execute_batch(session: Session, action: Any, records: Any, *, webhook_url: str | None = None,
+                  webhook_secret: str | None = None, credit_cap: Any = None) -> dict[str, Any]:
+    """One run per record, as a batch; returns `{"batch": …}` at once."""
+    from lading.services.orchestration.batches import create_batch
+
+    rows = _batch_records(records)
+    nodes = build_graph(session, action, rows)
+    return create_batch(session, nodes=nodes, data={"kind": "records", "records": rows},
+                        webhook_url=webhook_url, webhook_secret=webhook_secret, credit_cap=credit_cap)
+
+
+def dry_run_execute_batch(session: Session, action: Any, records: Any, *, drive: Callable[[str], None],
+                          sample_size: Any = None, credit_cap: Any = None) -> dict[str, Any]:
+    """`action execute-batch --dry-run`: the batch's projected cost from a sample (see `batches.dry_run_batch`)."""
+    from lading.services.orchestration.batches import dry_run_batch
+
+    rows = _batch_records(records)
+    return dry_run_batch(session, drive=drive, sample_size=sample_size, nodes=build_graph(session, action, rows),
+                         data={"kind": "records", "records": rows}, credit_cap=credit_cap)
 
 
 # --- output schemas ------------------------------------------------------------------------------
@@ -570,4 +585,5 @@ def list_actions(session: Session, keywords: list[str] | None = None, *, kind: s
     return shapes.ActionSearch(query=" ".join(given), total_matches=len(scored), results=results).dump()
 
 
-__all__ = ["execute", "execute_batch", "ignored_config_warning", "list_actions", "output_schema"]
+__all__ = ["dry_run_execute_batch", "execute", "execute_batch", "ignored_config_warning", "list_actions",
+           "output_schema"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
 
 from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, found, shown
 from lading.domain.nodes import TERMINAL_STATUSES
 from lading.services import exports
+from lading.services.orchestration import _credit_caps as credit_caps
 from lading.services.orchestration import _downloads as downloads
 from lading.services.orchestration import shapes
 from lading.services.orchestration.releases import require_workflow
@@ -84,12 +85,17 @@ def _source(session: Session, data: Any, play: Any | None) -> dict[str, Any]:
 def create_batch(session: Session, *, workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
                  release_uuid: str | None = None, webhook_url: str | None = None,
                  webhook_secret: str | None = None, call_stack: list[str] | None = None,
-                 skip_record_ids: set[str] | None = None) -> dict[str, Any]:
+                 skip_record_ids: set[str] | None = None, credit_cap: Any = None,
+                 dry_run_sample: int | None = None) -> dict[str, Any]:
     """Register the batch; workers stream its source into runs in chunks (returns at once).
-    `skip_record_ids` leaves records out of a play's `change` source (`runCreationRule: once`)."""
+    `skip_record_ids` leaves records out of a play's `change` source (`runCreationRule: once`).
+    `credit_cap`: the most provider credits the batch may spend (the workspace's and the tool's caps
+    apply too; the lowest wins). `dry_run_sample`: the batch runs only that many records of the
+    source, evenly spread, marked as a dry run's sample (see `_dry_run`)."""
     ws = session.workspace_uuid
     now = utcnow()
     play = None
+    credit_cap = credit_caps.check_cap(credit_cap, "--credit-cap")
     if workflow_uuid:
         with session.db.read() as conn:
             if require_workflow(session, conn, workflow_uuid).play_uuid is not None:
@@ -106,12 +112,19 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
         from lading.integrations._vault import encrypt
 
         secret = encrypt({"secret": webhook_secret}, associated=f"{ws}:{batch_uuid}")
-    if source["kind"] == "records":
+    if dry_run_sample is not None:
+        from lading.services.orchestration import _dry_run
+
+        with data_errors():
+            source = _dry_run.sample_source(session, play, source, batch_uuid, dry_run_sample)
+        source["dryRun"] = _dry_run.MARK
+        webhook_url = secret = None
+    if source["kind"] == "records" and "records" in source:
         # Inline records are stored like an uploaded JSON Lines file, so every source is streamed the
         # same way and a worker never decodes the whole list per chunk.
-        source = {"kind": "records", "count": source["count"],
-                  "s3Filename": _store_records(session, batch_uuid, source.pop("records"))}
-    elif play is not None:
+        inline = source.pop("records")
+        source["s3Filename"] = store_records(session, batch_uuid, inline)
+    elif play is not None and dry_run_sample is None:
         # Play sources (model rows) are resolved now and stored the same way (see _play_batch_rows).
         from lading.services.orchestration import _play_batch_rows as play_batch_rows
 
@@ -129,6 +142,11 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
                                                    play_batch=play is not None)
         tool = wf_repo.tool_by_workflow(conn, ws, wf_uuid) if wf_uuid else None
         stack = call_stack if call_stack is not None else ([tool.uuid] if tool else [])
+        cap = credit_caps.effective_cap(conn, ws, credit_cap, tool)
+        if cap is not None and dry_run_sample is None:
+            source.update(creditCap=cap, capStepCredits=credit_caps.dearest_step(conn, rel_uuid))
+        elif cap is not None:  # a dry run is never stopped by a cap; it says where the cap would stop the batch
+            source["creditCapOfBatch"] = cap
         repo.insert_batch(conn, ws, {
             "uuid": batch_uuid, "workflow_uuid": wf_uuid, "release_uuid": rel_uuid, "status": "pending",
             "data": {**source, "callStack": stack}, "runs_count": 0, "created_at": now, "updated_at": now,
@@ -136,6 +154,28 @@ def create_batch(session: Session, *, workflow_uuid: str | None = None, data: An
             "health_threshold": play.health_threshold if play is not None else 80})
         row = repo.get_batch(conn, ws, batch_uuid)
     return {"batch": short(row)}
+
+
+def dry_run_batch(session: Session, *, drive: Callable[[str], None], sample_size: Any = None,
+                  workflow_uuid: str | None = None, data: Any = None, nodes: Any = None,
+                  release_uuid: str | None = None, credit_cap: Any = None) -> dict[str, Any]:
+    """`batch create --dry-run`: the projected cost of the batch from a sample of its source, run
+    through `drive` (the face's wait for a batch) and deleted afterwards (see `_dry_run`)."""
+    import time
+
+    from lading.services.orchestration import _dry_run
+
+    size = _dry_run.check_sample_size(sample_size)
+    _dry_run.discard_stale(session)
+    started = time.monotonic()
+    created = create_batch(session, workflow_uuid=workflow_uuid, data=data, nodes=nodes, release_uuid=release_uuid,
+                           credit_cap=credit_cap, dry_run_sample=size)
+    uuid = created["batch"]["uuid"]
+    try:
+        drive(uuid)
+        return {"dryRun": _dry_run.measure(session, uuid, size, time.monotonic() - started)}
+    finally:
+        _dry_run.discard(session, uuid)
 
 
 @contextmanager
@@ -149,7 +189,7 @@ def data_errors() -> Iterator[None]:
         raise
 
 
-def _store_records(session: Session, batch_uuid: str, records: list[Any]) -> str:
+def store_records(session: Session, batch_uuid: str, records: list[Any]) -> str:
     import io
 
     import orjson
@@ -167,7 +207,7 @@ def _public_data(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     # Inline records are shown by the `s3Filename` they were stored under (api.md §13), never inline.
-    hidden = ("records", "callStack", "rowsFilename")
+    hidden = ("records", "callStack", "rowsFilename", "capStepCredits")
     return {k: v for k, v in data.items() if k not in hidden}
 
 
@@ -176,10 +216,10 @@ def short(row: Any) -> dict[str, Any]:
                            created_at=iso(row.created_at)).dump()
 
 
-def full(conn: Any, row: Any) -> dict[str, Any]:
+def full(conn: Any, row: Any, counters: dict[str, Any] | None = None) -> dict[str, Any]:
     from lading.store.repositories import runs as runs_repo
 
-    counters = repo.run_counters(conn, row.uuid)
+    counters = counters if counters is not None else repo.run_counters(conn, row.uuid)
     graphs = runs_repo.release_graphs(conn, row.workspace_uuid, {row.release_uuid} if row.release_uuid else set())
     nodes = next((g.nodes for g in graphs if g.status == "adhoc"), None)
     executed, failed = counters["executed"], counters["failed"]
@@ -348,3 +388,99 @@ def export_batch(session: Session, *, batch_uuid: str, output_node_slug: str, fm
     source = downloads.RunSnapshot(session, cond, records_repo.output_columns(output_node_slug))
     return exports.write_export(session, f"batch-{output_node_slug}.{fmt}",
                                 lambda fh: downloads.write_outputs(fh, fmt, source))
+
+
+# --- browsing faces (the web console) --------------------------------------------------------------
+
+FINAL_STATUSES = ("success", "error", "cancelled", "skipped")
+
+
+def _naive(value: Any) -> Any:
+    if isinstance(value, str):
+        from datetime import datetime
+
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=None) if value is not None and value.tzinfo is not None else value
+
+
+def progress_of(row: Any, counters: dict[str, Any], now: Any | None = None) -> dict[str, Any]:
+    """How far one batch is: runs done of the total, the failed count, runs per second since it was
+    created (until it finished), and whether it is final (a face stops following it then)."""
+    data = row.data if isinstance(row.data, dict) else {}
+    expected = data.get("count") if isinstance(data.get("count"), int) else 0
+    total = max(counters["total"], 0 if row.source_done else expected)
+    executed = counters["executed"]
+    started, ended = _naive(row.created_at), _naive(row.finished_at) or (now or utcnow())
+    elapsed = max((ended - started).total_seconds(), 0.0) if started is not None else 0.0
+    return {"uuid": row.uuid, "status": row.status, "isFinal": row.status in FINAL_STATUSES,
+            "runsCount": total, "executedRunsCount": executed, "failedRunsCount": counters["failed"],
+            "activeRunsCount": counters["active"],
+            "isSourceExhausted": bool(row.source_done),
+            "percent": round(executed * 100 / total) if total else (100 if row.status in FINAL_STATUSES else 0),
+            "runsPerSecond": round(executed / elapsed, 2) if elapsed > 0 else 0.0,
+            "createdAt": iso(row.created_at), "finishedAt": iso(row.finished_at), "updatedAt": iso(row.updated_at)}
+
+
+def batch_progress(session: Session, uuid: str) -> dict[str, Any]:
+    """`{progress}` of one batch of the workspace: what a live page polls every second, so one count
+    read from an index alone (no credits: summing them reads every run of the batch)."""
+    with session.db.read() as conn:
+        row = require_batch(session, conn, uuid)
+        return {"progress": progress_of(row, repo.run_counts(conn, row.uuid))}
+
+
+def batch_overview(session: Session, uuid: str) -> dict[str, Any]:
+    """`{batch, progress}`: the `batch get` document and its progress from one count of its runs (what
+    a batch's page shows first)."""
+    with session.db.read() as conn:
+        row = require_batch(session, conn, uuid)
+        counters = repo.run_counters(conn, row.uuid)
+        return {"batch": full(conn, row, counters), "progress": progress_of(row, counters)}
+
+
+def rerun_failed(session: Session, uuid: str) -> dict[str, Any]:
+    """Re-run only the failed records of a finished batch: the four steps of handling a partial batch
+    failure, in one call. 1. the batch summary (`batch get`: its failed count); 2. its failed runs
+    (`run count --batch-uuid --statuses error`); 3. their record ids (what `run download --statuses
+    error` lists); 4. `batch create --workflow-uuid <same> --data {"kind":"recordIds","recordIds":[…]}`:
+    on the workflow's deployed release (so a fix deployed since is what runs), or on the same release
+    when the batch ran an ad-hoc graph. Answers `{batch, recordIds, failedRunsCount}`."""
+    from lading.services.orchestration import runs as runs_service
+
+    summary = get_batch(session, uuid)["batch"]  # step 1
+    if summary["status"] not in FINAL_STATUSES:
+        raise ConflictError("the batch is still running; re-run its failures once it has finished",
+                            reason="batchNotFinished")
+    workflow_uuid = summary.get("workflowUuid")
+    if not workflow_uuid:
+        raise ValidationError("this batch ran without a workflow, so its records cannot be found again by id",
+                              reason="invalidData")
+    failed = runs_service.count_runs(session, workflow_uuid=workflow_uuid, batch_uuid=uuid,
+                                     statuses=["error"])["count"]  # step 2
+    if not failed:
+        raise ConflictError("this batch has no failed runs", reason="noFailedRuns")
+    ids: dict[str, None] = {}
+    cursor: str | None = None
+    while True:  # step 3: the failed runs' record ids, page by page
+        page = runs_service.browse_runs(session, workflow_uuid=workflow_uuid, batch_uuid=uuid, statuses=["error"],
+                                        limit=runs_service.MAX_LIMIT, before=cursor)
+        ids.update((str(r["recordId"] or r["uuid"]), None) for r in page["runs"])
+        cursor = page["next"]
+        if cursor is None:
+            break
+    record_ids = list(reversed(ids))  # oldest first, as the batch fed them
+    with session.db.read() as conn:
+        workflow = require_workflow(session, conn, workflow_uuid)
+        release = wf_repo.get_release(conn, session.workspace_uuid, summary["releaseUuid"])
+        play = None
+        if workflow.play_uuid is not None:
+            from lading.store.repositories import plays as plays_repo
+
+            play = plays_repo.play_by_workflow(conn, session.workspace_uuid, workflow_uuid)
+    data: dict[str, Any] = {"kind": "recordIds", "recordIds": record_ids}
+    if play is not None:
+        data = {"kind": "recordIds", "modelUuid": play.model_uuid, "ids": record_ids}
+    adhoc = release is not None and release.status == "adhoc"
+    created = create_batch(session, workflow_uuid=workflow_uuid, data=data,  # step 4
+                           release_uuid=summary["releaseUuid"] if adhoc else None)
+    return {**created, "recordIds": record_ids, "failedRunsCount": failed}

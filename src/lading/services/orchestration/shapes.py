@@ -111,6 +111,8 @@ class Tool(Shape):
     workspace_uuid: str
     user_uuid: str | None
     public_form: dict[str, Any] | None = None
+    # Lading addition: the most provider credits one batch of the tool may spend (null: no cap).
+    credit_cap: float | None = None
     created_at: str | None
     updated_at: str | None
     deleted_at: str | None
@@ -422,3 +424,98 @@ class ActionSearch(Shape):
     query: str
     total_matches: int
     results: list[ActionMatch]
+
+
+class DryRunTotals(Shape):
+    """A dry run's projection for the whole batch: provider credits, node executions, node time (seconds
+    summed over every run's nodes: the work asked of workers and providers, not wall-clock time)."""
+
+    credits: float
+    # A 95 % interval of the credits (from the spread of the sample's per-record credits).
+    credits_low: float
+    credits_high: float
+    executions: int
+    duration_seconds: float
+
+
+class DryRunNodeSample(Shape):
+    """The sample's own numbers for one node; `cached`: calls the connector's cache answered (priced at
+    what the provider charged the sample's other calls of the node, else the list price)."""
+
+    executions: int
+    credits: float
+    failed: int
+    cached: int
+    duration_seconds: float
+
+
+class DryRunNode(Shape):
+    """One node of the graph in a dry run: projected `executions`, `credits`, `durationSeconds` for the
+    whole batch, and what the sample measured."""
+
+    node_uuid: str
+    node_slug: str | None
+    node_kind: str | None
+    integration_slug: str | None
+    action_slug: str | None
+    executions: int
+    credits: float
+    duration_seconds: float
+    sample: DryRunNodeSample
+
+
+class DryRunProviderSample(Shape):
+    calls: int
+    credits: float
+    failed: int
+    cached: int
+
+
+class DryRunProvider(Shape):
+    """One provider (a connector's integration slug; `agent` for agent nodes): projected calls and
+    credits, and the credits per call the sample paid."""
+
+    integration_slug: str
+    calls: int
+    credits: float
+    credits_per_call: float
+    sample: DryRunProviderSample
+
+
+class DryRunSample(Shape):
+    """What the sample itself did: provider credits (calls the cache answered priced as if paid),
+    node executions (failed ones apart), connector calls the cache answered, runs and failed runs,
+    node time, the dry run's wall-clock time, unreadable sampled rows."""
+
+    credits: float
+    executions: int
+    failed_executions: int
+    cached_calls: int
+    runs: int
+    failed: int
+    duration_seconds: float
+    wall_seconds: float
+    invalid_rows: int
+
+
+class DryRunCap(Shape):
+    """The credit cap the batch would run under (its own, its tool's or the workspace's, the lowest):
+    whether the projection reaches it and about how many records would run before it stops the batch."""
+
+    cap: float
+    reached: bool
+    records_before_cap: int
+
+
+class DryRun(Shape):
+    """`batch create --dry-run` / `action execute-batch --dry-run`: `sampleSize` records run out of the
+    source's `recordsCount` (evenly spread), scaled linearly to the whole source."""
+
+    sample_size: int
+    requested_sample_size: int
+    records_count: int
+    projected: DryRunTotals
+    credit_cap: DryRunCap | None
+    per_node: list[DryRunNode]
+    per_provider: list[DryRunProvider]
+    sample: DryRunSample

@@ -100,14 +100,21 @@ def list_price_of(node: dict[str, Any], session: Session | None = None) -> float
     return list_price(action) if action else 0.0
 
 
+def check_cap(value: Any, flag: str) -> float | None:
+    from lading.services.orchestration._credit_caps import check_cap as check
+
+    return check(value, flag)
+
+
 def require_tool(session: Session, conn: Any, uuid: str) -> Any:
     return found(repo.get_tool(conn, session.workspace_uuid, uuid), "Tool", uuid)
 
 
 def create_tool(session: Session, *, name: str, description: str | None = None, folder_uuid: str | None = None,
-                icon: Any = None, triggers: Any = None) -> dict[str, Any]:
+                icon: Any = None, triggers: Any = None, credit_cap: Any = None) -> dict[str, Any]:
     if not name or not name.strip():
         raise ValidationError("--name must not be empty", reason="invalidData")
+    cap = check_cap(credit_cap, "--credit-cap")
     trig = validate_triggers(triggers) if triggers is not None else []
     icon_values = icon_columns(icon)
     now = utcnow()
@@ -119,7 +126,7 @@ def create_tool(session: Session, *, name: str, description: str | None = None, 
         repo.insert_tool(conn, ws, {
             "uuid": tool_uuid, "workflow_uuid": workflow_uuid, "name": name.strip(), "description": description,
             "triggers": trig, "is_read_only": False, "folder_uuid": folder_uuid, **icon_values,
-            "created_at": now, "updated_at": now})
+            "credit_cap": cap, "created_at": now, "updated_at": now})
         out = {"tool": _present(session, conn, require_tool(session, conn, tool_uuid))}
     _schedule_started(session, trig)
     return out
@@ -144,9 +151,13 @@ def list_tools(session: Session, *, folder_uuid: str | None = None) -> dict[str,
 
 
 def update_tool(session: Session, uuid: str, *, name: Any = _UNSET, description: Any = _UNSET,
-                triggers: Any = _UNSET, folder_uuid: Any = _UNSET, icon: Any = _UNSET) -> dict[str, Any]:
-    """Changes the given settings; `icon` replaces the tool's icon (null removes it)."""
+                triggers: Any = _UNSET, folder_uuid: Any = _UNSET, icon: Any = _UNSET,
+                credit_cap: Any = _UNSET) -> dict[str, Any]:
+    """Changes the given settings; `icon` replaces the tool's icon (null removes it), as `creditCap`
+    null removes the tool's credit cap."""
     values: dict[str, Any] = {}
+    if credit_cap is not _UNSET:
+        values["credit_cap"] = check_cap(credit_cap, "--credit-cap")
     if name is not _UNSET:
         if not name or not str(name).strip():
             raise ValidationError("--name must not be empty", reason="invalidData")

@@ -245,7 +245,7 @@ def _sync_model(session: Session, handle: Any) -> None:
     if handle.kind == "connector":
         from lading.services.storage.models import refresh_model
 
-        refresh_model(session, handle.uuid)
+        refresh_model(session, handle.uuid, trigger="segmentFetch")
     after_model_write(session, handle.uuid)
 
 

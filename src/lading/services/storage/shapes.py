@@ -49,6 +49,21 @@ class StorageRun(Shape):
     temporal_workflow_id: str
     s3_filenames: list[str]
     updated_at: str | None
+    # Lading: what the sync did. `trigger`: manual | schedule | segmentFetch; `mode`: full | incremental
+    # (from `cursorFrom`, the high-water mark of the previous successful sync); `cursor`: the high-water
+    # mark reached (where the next incremental sync starts); `resumedCount`: how many times another
+    # process took the run over after its driver died, resuming after the last committed page.
+    trigger: str = "manual"
+    mode: str = "full"
+    cursor_from: str | None = None
+    cursor: str | None = None
+    pages_count: int = 0
+    records_count: int = 0
+    inserted_records_count: int = 0
+    updated_records_count: int = 0
+    unchanged_records_count: int = 0
+    resumed_count: int = 0
+    started_at: str | None = None
 
 
 class Model(Shape):

@@ -137,3 +137,9 @@ class Workspace(Shape):
     quota_buckets: dict[str, Any]
     created_at: str | None
     updated_at: str | None
+
+
+class CreditCap(Shape):
+    """Lading setting: the most provider credits one batch of the workspace may spend (null: no cap)."""
+
+    credit_cap: float | None

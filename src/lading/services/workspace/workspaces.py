@@ -29,6 +29,9 @@ LOGO_LIMIT = 1024 * 1024
 _NAME_LIMIT = 255
 # Where the sealed OpenAI key sits in `workspaces.settings` (never part of any answer).
 OPEN_AI_KEY = "openAiApiKeySealed"
+# Lading setting (`creditCap`): the most provider credits one batch may spend; read by batch creation
+# (services/orchestration/_credit_caps.py), which writes the cap on each new batch.
+CREDIT_CAP = "creditCap"
 _IMAGE_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"),
                 (b"RIFF", "image/webp"), (b"<svg", "image/svg+xml"), (b"<?xml", "image/svg+xml"))
 
@@ -123,6 +126,18 @@ def open_ai_api_key(session: Session) -> str | None:
     return str(decrypt(sealed, associated=f"{session.workspace_uuid}:{OPEN_AI_KEY}")["apiKey"])
 
 
+def _credit_cap(value: Any) -> float | None:
+    """`creditCap`: a positive number of credits, or null to remove the cap."""
+    import math
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValidationError(f"creditCap must be a positive number of credits or null, got {shown(value)}",
+                              reason="invalidCreditCap")
+    return float(value)
+
+
 _EMPTY_UNSUPPORTED: tuple[Any, ...] = (None, [], {}, "", False)
 
 
@@ -155,6 +170,8 @@ def update_current(session: Session, **fields: Any) -> dict[str, Any]:
         changes["logoUrl"] = _logo_url(fields["logo_base64"])
     if "open_ai_api_key" in fields:
         changes[OPEN_AI_KEY] = _sealed_key(session, fields["open_ai_api_key"])
+    if "credit_cap" in fields:
+        changes[CREDIT_CAP] = _credit_cap(fields["credit_cap"])
     default_role = fields.get("default_role_uuid")
     if default_role is not None and (not isinstance(default_role, str) or not UUID_RE.match(default_role)):
         raise NotFoundError(f"Role not found: {shown(default_role)}", reason="roleNotFound")
@@ -177,3 +194,17 @@ def update_current(session: Session, **fields: Any) -> dict[str, Any]:
         if values:
             repo.update_workspace(conn, session.workspace_uuid, {**values, "updated_at": utcnow()})
         return {"workspace": present(_require(conn, session))}
+
+
+def get_credit_cap(session: Session) -> dict[str, Any]:
+    """`workspace get-credit-cap`: the workspace's credit cap per batch (Lading setting)."""
+    with session.db.read() as conn:
+        value = (_require(conn, session).settings or {}).get(CREDIT_CAP)
+    return shapes.CreditCap(credit_cap=value).dump()
+
+
+def set_credit_cap(session: Session, value: Any) -> dict[str, Any]:
+    """`workspace set-credit-cap`: set (or, with null, remove) the credit cap per batch. Admin only;
+    batches already created keep the cap they were created with."""
+    update_current(session, credit_cap=value)
+    return get_credit_cap(session)

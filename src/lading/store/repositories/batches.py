@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 
 from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
 from lading.store.database import Database
 from lading.store.repositories import _hot
-from lading.store.schema import batches, runs
+from lading.store.repositories import files as files_repo
+from lading.store.schema import batches, executions, releases, runs
 
 _TERMINAL = tuple(TERMINAL_STATUSES)
 
@@ -31,7 +32,7 @@ def list_batches(conn: Connection, ws: str, workflow_uuids: Sequence[str] | None
                  included_data_kinds: Sequence[str] | None = None,
                  excluded_data_kinds: Sequence[str] | None = None) -> Sequence[Any]:
     """Batches newest first: top-level ones unless a parent scope asks for a group's or tool's child batches."""
-    q = select(batches).where(batches.c.workspace_uuid == ws)
+    q = select(batches).where(batches.c.workspace_uuid == ws, _not_dry_run())
     if not (parent_batch_uuid or parent_run_uuid or parent_node_uuid):
         q = q.where(batches.c.parent_run_uuid.is_(None))
     if workflow_uuids:
@@ -63,6 +64,11 @@ def list_batches(conn: Connection, ws: str, workflow_uuids: Sequence[str] | None
     return conn.execute(q.order_by(batches.c.created_at.desc(), batches.c.uuid).limit(limit).offset(offset)).all()
 
 
+def _not_dry_run() -> Any:
+    """A dry run's sample batch lives only while its command runs and is never listed."""
+    return func.coalesce(batches.c.data["dryRun"].as_string(), "") == ""
+
+
 def run_counters(conn: Connection, batch_uuid: str) -> dict[str, Any]:
     """executed (success+error), failed (error), active, credits — derived from the runs."""
     row = conn.execute(select(
@@ -74,6 +80,19 @@ def run_counters(conn: Connection, batch_uuid: str) -> dict[str, Any]:
     ).where(runs.c.batch_uuid == batch_uuid)).one()
     return {"total": int(row.total), "executed": int(row.executed), "failed": int(row.failed),
             "active": int(row.active), "credits": float(row.credits or 0)}
+
+
+def run_counts(conn: Connection, batch_uuid: str) -> dict[str, Any]:
+    """`run_counters` without the credits: read from `ix_runs_batch_status` alone (no run rows), so a
+    live page can ask every second however many runs the batch has."""
+    row = conn.execute(select(
+        func.count().label("total"),
+        func.coalesce(func.sum(case((runs.c.status.in_(("success", "error")), 1), else_=0)), 0).label("executed"),
+        func.coalesce(func.sum(case((runs.c.status == "error", 1), else_=0)), 0).label("failed"),
+        func.coalesce(func.sum(case((runs.c.status.in_(ACTIVE_STATUSES), 1), else_=0)), 0).label("active"),
+    ).where(runs.c.batch_uuid == batch_uuid)).one()
+    return {"total": int(row.total), "executed": int(row.executed), "failed": int(row.failed),
+            "active": int(row.active)}
 
 
 def update_batch(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) -> None:
@@ -202,3 +221,58 @@ def latest_inputs_by_record(conn: Connection, ws: str, workflow_uuid: str | None
     for row in conn.execute(q):
         found[row.record_id] = row.input
     return found
+
+
+# --- dry runs (`batch create --dry-run`) ---------------------------------------------------------
+
+def dry_run_executions(conn: Connection, batch_uuid: str) -> Sequence[Any]:
+    """Every execution of a batch's run trees (its runs, their group iterations and tool sub-runs)."""
+    tops = select(runs.c.uuid).where(runs.c.batch_uuid == batch_uuid).scalar_subquery()
+    tree = select(runs.c.uuid).where(or_(runs.c.batch_uuid == batch_uuid, runs.c.root_run_uuid.in_(tops)))
+    return conn.execute(select(executions.c.run_uuid, executions.c.node_uuid, executions.c.node_slug,
+                               executions.c.node_kind, executions.c.node_action_slug, executions.c.status,
+                               executions.c.credits_used_count, executions.c.started_at, executions.c.finished_at,
+                               executions.c.base_url)
+                        .where(executions.c.run_uuid.in_(tree.scalar_subquery()))).all()
+
+
+def top_runs(conn: Connection, batch_uuid: str) -> Sequence[Any]:
+    """(uuid, status, credits_used_count) of each run of the batch (credits include its sub-runs')."""
+    return conn.execute(select(runs.c.uuid, runs.c.status, runs.c.credits_used_count)
+                        .where(runs.c.batch_uuid == batch_uuid)).all()
+
+
+def delete_batch_tree(conn: Connection, ws: str, batch_uuid: str) -> None:
+    """Remove a batch and everything its runs left in the store: runs (with their group iterations
+    and tool sub-runs), executions, child batches, the stored source file and the ad-hoc release
+    nothing else uses. Used to discard a dry run's sample batch."""
+    row = get_batch(conn, ws, batch_uuid)
+    if row is None:
+        return
+    tops = select(runs.c.uuid).where(runs.c.batch_uuid == batch_uuid).scalar_subquery()
+    tree = list(conn.execute(select(runs.c.uuid).where(
+        runs.c.workspace_uuid == ws, or_(runs.c.batch_uuid == batch_uuid, runs.c.root_run_uuid.in_(tops))))
+        .scalars())
+    for offset in range(0, len(tree), 500):
+        part = tree[offset: offset + 500]
+        conn.execute(delete(executions).where(executions.c.run_uuid.in_(part)))
+        conn.execute(delete(batches).where(batches.c.parent_run_uuid.in_(part)))
+        conn.execute(delete(runs).where(runs.c.uuid.in_(part)))
+    conn.execute(delete(batches).where(batches.c.uuid == batch_uuid))
+    data = row.data if isinstance(row.data, dict) else {}
+    for key in ("s3Filename", "rowsFilename"):
+        name = data.get(key)
+        if isinstance(name, str) and f"/batches/{batch_uuid}/" in name:  # stored for this batch only
+            files_repo.delete_file(conn, ws, name)
+    release = conn.execute(select(releases.c.status).where(releases.c.uuid == row.release_uuid)).first()
+    if release is not None and release.status == "adhoc":
+        used = conn.execute(select(runs.c.uuid).where(runs.c.release_uuid == row.release_uuid).limit(1)).first() \
+            or conn.execute(select(batches.c.uuid).where(batches.c.release_uuid == row.release_uuid).limit(1)).first()
+        if used is None:
+            conn.execute(delete(releases).where(releases.c.uuid == row.release_uuid))
+
+
+def stale_dry_runs(conn: Connection, ws: str, before: datetime) -> list[str]:
+    """Sample batches of dry runs a crash left behind (created before `before`)."""
+    return list(conn.execute(select(batches.c.uuid).where(batches.c.workspace_uuid == ws, ~_not_dry_run(),
+                                                          batches.c.created_at < before)).scalars())

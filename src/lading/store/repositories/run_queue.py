@@ -144,16 +144,21 @@ def commit_outcomes(db: Database, owner: str, outcomes: Sequence[StepOutcome], n
         owned = {r.uuid: r.status for r in conn.execute(owned_q)}
         lost = {u for u in uuids if u not in owned}
         live = [o for o in outcomes if o.run.uuid in owned]
+        capped = _capped_batches(conn, live)
+        if capped:
+            live, deferred = _admit_paid_steps(conn, live, capped, now)
+            lost |= deferred
         _write_executions(conn, db, live)
         _write_children(conn, live, now)
         _write_runs(conn, db, owner, live, now)
+        stopped = _stop_capped(conn, capped, now) if capped else []
         cancelling = {r.uuid for r in conn.execute(
             select(runs.c.uuid).where(runs.c.uuid.in_([o.run.uuid for o in live]), runs.c.status == "cancelling"))}
         finished_children = [o.run for o in live if o.terminal and o.run.parent_run_uuid]
         if finished_children:
             wake_group_parents(conn, db, {(r.parent_run_uuid, r.parent_node_uuid) for r in finished_children}, now)
         batch_uuids = sorted({o.run.batch_uuid for o in live
-                              if o.terminal and o.run.batch_uuid and not o.run.parent_run_uuid})
+                              if o.terminal and o.run.batch_uuid and not o.run.parent_run_uuid} | set(stopped))
         finished_batches = finish_if_complete(conn, batch_uuids, now) if batch_uuids else []
     return CommitResult(lost=lost, cancelling=cancelling, finished_batches=finished_batches)
 
@@ -349,6 +354,11 @@ def finalize_cancelled(db: Database, owner: str, run_uuids: Sequence[str], now: 
         return
     with db.write() as conn:
         cancel_runs(conn, list(run_uuids), now, owner=owner)
+        # A run stopped in flight by its batch's credit cap: its last step's commit cleared the reason.
+        capped = select(batches.c.uuid).where(batches.c.error_message.like(f"{CAP_REASON}%"))
+        conn.execute(update(runs).where(runs.c.uuid.in_(list(run_uuids)), runs.c.error_message.is_(None),
+                                        runs.c.batch_uuid.in_(capped.scalar_subquery()))
+                     .values(error_message=CAP_RUN_MESSAGE))
         batch_uuids = conn.execute(select(runs.c.batch_uuid).where(
             runs.c.uuid.in_(list(run_uuids)), runs.c.batch_uuid.is_not(None),
             runs.c.parent_run_uuid.is_(None)).distinct()).scalars().all()
@@ -401,3 +411,115 @@ def sweep_stuck_parents(db: Database, now: datetime) -> None:
         pairs = conn.execute(select(runs.c.parent_run_uuid, runs.c.parent_node_uuid)
                              .where(runs.c.parent_run_uuid.in_(waiting)).distinct()).all()
         wake_group_parents(conn, db, {(p.parent_run_uuid, p.parent_node_uuid) for p in pairs}, now)
+
+
+# --- credit caps (`data.creditCap` of a top-level batch; services/orchestration/_credit_caps.py) -----
+
+CAP_REASON = "creditCapReached"
+CAP_RUN_MESSAGE = (f"{CAP_REASON}: the batch reached its credit cap before this run finished; re-run its record "
+                   "to finish it")
+# A paid step held back because the credits already spent or in flight could pass the cap is offered
+# again this much later (it starts once in-flight steps have landed, or is cancelled if the cap is reached).
+_CAP_RETRY = timedelta(milliseconds=200)
+_PAID_KINDS = ("connector", "agent")
+
+
+@dataclass
+class _Cap:
+    data: dict[str, Any]
+    cap: float
+    spent: float = 0.0
+    in_flight: int = 0
+    step_price: float = 0.0
+
+
+def _paid_marker(o: StepOutcome) -> bool:
+    """The `running` marker a worker commits before it starts a connector or agent node."""
+    e = o.execution
+    return (e is not None and e.id is None and e.keep_open and e.status == "running"
+            and e.node_kind in _PAID_KINDS)
+
+
+def _capped_batches(conn: Connection, live: Sequence[StepOutcome]) -> dict[str, _Cap]:
+    """The capped top-level batches this commit touches with a paid step or credits (one read per commit
+    that has any: natives-only commits read nothing)."""
+    touched = {o.run.batch_uuid for o in live if o.run.batch_uuid and not o.run.parent_run_uuid
+               and (_paid_marker(o) or (o.execution is not None and o.execution.credits_used_count))}
+    if not touched:
+        return {}
+    found: dict[str, _Cap] = {}
+    for row in conn.execute(select(batches.c.uuid, batches.c.data, batches.c.status)
+                            .where(batches.c.uuid.in_(sorted(touched)))):
+        data = row.data if isinstance(row.data, dict) else {}
+        cap = data.get("creditCap")
+        if isinstance(cap, (int, float)) and not isinstance(cap, bool) and row.status in ("pending", "running"):
+            found[str(row.uuid)] = _Cap(dict(data), float(cap), step_price=float(data.get("capStepCredits") or 0.0))
+    for uuid, state in found.items():
+        state.spent = float(conn.execute(select(func.coalesce(func.sum(runs.c.credits_used_count), 0.0))
+                                         .where(runs.c.batch_uuid == uuid)).scalar() or 0.0)
+        state.in_flight = int(conn.execute(
+            select(func.count()).select_from(runs.join(executions, executions.c.id == runs.c.cursor_execution_id))
+            .where(runs.c.batch_uuid == uuid, runs.c.status == "running", executions.c.status == "running",
+                   executions.c.node_kind.in_(_PAID_KINDS))).scalar() or 0)
+    return found
+
+
+def _admit_paid_steps(conn: Connection, live: list[StepOutcome], capped: dict[str, _Cap],
+                      now: datetime) -> tuple[list[StepOutcome], set[str]]:
+    """Let a paid step of a capped batch start only while the credits spent plus the steps in flight
+    (each priced at the dearest step seen) stay within the cap; with none in flight one step may start
+    as long as the cap is not reached, so a batch overshoots its cap by at most one step's price. A
+    step held back is not started: its run goes back to the queue (lease released, offered again
+    shortly) and the worker drops it (reported as lost)."""
+    from dataclasses import replace
+
+    kept: list[StepOutcome] = []
+    deferred: set[str] = set()
+    for o in live:
+        state = capped.get(o.run.batch_uuid or "") if not o.run.parent_run_uuid else None
+        if state is None or not _paid_marker(o):
+            kept.append(o)
+            continue
+        room = state.spent < state.cap and (
+            state.in_flight == 0 or state.spent + (state.in_flight + 1) * state.step_price <= state.cap)
+        if room:
+            state.in_flight += 1
+            kept.append(o)
+            continue
+        deferred.add(o.run.uuid)
+        kept.append(replace(o, execution=None, release_lease=True, available_at=now + _CAP_RETRY))
+    for o in live:
+        credits = [e.credits_used_count for e in (*o.earlier, o.execution) if e is not None]
+        state = capped.get(o.run.batch_uuid or "")
+        if state is not None and credits and max(credits) > state.step_price:
+            state.step_price = max(credits)
+            state.data["capStepCredits"] = state.step_price
+            conn.execute(update(batches).where(batches.c.uuid == o.run.batch_uuid).values(data=state.data))
+    return kept, deferred
+
+
+def _stop_capped(conn: Connection, capped: dict[str, _Cap], now: datetime) -> list[str]:
+    """Stop each batch whose credits reached its cap: the source is no longer fed, runs not yet started
+    are cancelled (`creditCapReached`), runs in flight stop at their next node boundary, and the batch
+    ends `cancelled` with `data.stopReason`. Nothing already done is undone. Returns the batches stopped."""
+    stopped: list[str] = []
+    for uuid, state in capped.items():
+        spent = float(conn.execute(select(func.coalesce(func.sum(runs.c.credits_used_count), 0.0))
+                                   .where(runs.c.batch_uuid == uuid)).scalar() or 0.0)
+        if spent < state.cap:
+            continue
+        active = list(conn.execute(select(runs.c.uuid).where(runs.c.batch_uuid == uuid,
+                                                             runs.c.status.not_in(_TERMINAL))).scalars())
+        message = (f"{CAP_REASON}: the batch spent {round(spent, 4)} credits, its credit cap is "
+                   f"{round(state.cap, 4)}; {len(active)} runs not finished were stopped")
+        data = {**state.data, "stopReason": CAP_REASON, "creditsAtStop": round(spent, 4),
+                "stoppedRunsCount": len(active)}
+        conn.execute(update(batches).where(batches.c.uuid == uuid).values(
+            status="cancelling", source_done=True, feed_owner=None, feed_expires_at=None, data=data,
+            error_message=message, updated_at=now))
+        for offset in range(0, len(active), 500):
+            part = active[offset: offset + 500]
+            conn.execute(update(runs).where(runs.c.uuid.in_(part)).values(error_message=CAP_RUN_MESSAGE))
+            cancel_runs(conn, part, now)
+        stopped.append(uuid)
+    return stopped

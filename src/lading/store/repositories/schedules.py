@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, String, and_, cast, select, tuple_, update
 
 from lading.store.database import upsert_insert
-from lading.store.schema import plays, schedule_ticks, tools
+from lading.store.schema import models, plays, schedule_ticks, tools
 
 
 def tools_with_triggers(conn: Connection) -> Sequence[Any]:
@@ -30,6 +30,14 @@ def enabled_scheduled_plays(conn: Connection) -> Sequence[Any]:
     return conn.execute(
         select(plays.c.workspace_uuid, plays.c.uuid, plays.c.segment_uuid, plays.c.schedule, plays.c.updated_at)
         .where(plays.c.deleted_at.is_(None), plays.c.is_enabled.is_(True), plays.c.schedule.is_not(None))).all()
+
+
+def scheduled_models(conn: Connection) -> Sequence[Any]:
+    """Models with a `schedule` that are not paused, every workspace (the caller keeps the cron ones
+    of connector extractors)."""
+    return conn.execute(select(models.c.workspace_uuid, models.c.uuid, models.c.schedule, models.c.updated_at,
+                               models.c.extractor_slug)
+                        .where(models.c.schedule.is_not(None), models.c.is_paused.is_(False))).all()
 
 
 def last_ticks(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
