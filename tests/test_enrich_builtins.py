@@ -1,8 +1,9 @@
 """More built-in integrations (issue 18 item 4): Apollo.io, People Data Labs, Attio, Pipedrive, lemlist,
-ZeroBounce, Findymail, Instantly and BuiltWith ship as documents in `integrations/declarative/builtin/`
-(Salesforce's create/update record join its Python module) and behave as built-ins: listed in the
-catalog with their prices, documented, and each action sends the provider's documented request (method, path, auth, query, body)
-to a fake provider on 127.0.0.1 and maps its answer; the run records the action's price.
+ZeroBounce, NeverBounce, Findymail, Instantly and BuiltWith ship as documents in
+`integrations/declarative/builtin/` (Salesforce's create/update record join its Python module) and
+behave as built-ins: listed in the catalog with their prices, documented, and each action sends the
+provider's documented request (method, path, auth, query, body) to a fake provider on 127.0.0.1 and
+maps its answer; the run records the action's price.
 
 Embedded (SQLite or PostgreSQL with LADING_TEST_DATABASE_URL) and remote (LADING_TEST_MODE=remote)."""
 
@@ -19,11 +20,10 @@ from fakes import Answer, Recorded, fake_provider
 from graphs import chain, end, node, start, var
 
 KEY = "builtin-secret-key-5531"
-TOKEN = "sf-access-token-8812"
 
-BUILTINS = {"apolloio": "enrichment", "peopleDataLabs": "enrichment", "attio": "sales",
-            "pipedrive": "sales", "lemlist": "engagement", "zeroBounce": "enrichment", "findymail": "enrichment",
-            "instantly": "engagement", "builtWith": "enrichment"}
+BUILTINS = {"apolloio": "enrichment", "peopleDataLabs": "enrichment", "attio": "sales", "pipedrive": "sales",
+            "lemlist": "engagement", "zeroBounce": "enrichment", "neverBounce": "enrichment",
+            "findymail": "enrichment", "instantly": "engagement", "builtWith": "enrichment"}
 
 
 def ok(*args: str) -> Any:
@@ -49,8 +49,8 @@ def header(name: str) -> Callable[[Recorded], bool]:
     return lambda rec: rec.headers.get(name.lower()) == KEY
 
 
-def bearer(token: str = KEY) -> Callable[[Recorded], bool]:
-    return lambda rec: rec.headers.get("authorization") == f"Bearer {token}"
+def bearer() -> Callable[[Recorded], bool]:
+    return lambda rec: rec.headers.get("authorization") == f"Bearer {KEY}"
 
 
 def query_key(name: str) -> Callable[[Recorded], bool]:
@@ -64,6 +64,7 @@ AUTH = {"apolloio": ({"apiKey": KEY}, header("X-Api-Key")),
         "pipedrive": ({"apiToken": KEY}, header("x-api-token")),
         "lemlist": ({"apiKey": KEY}, query_key("access_token")),
         "zeroBounce": ({"apiKey": KEY}, query_key("api_key")),
+        "neverBounce": ({"apiKey": KEY}, query_key("key")),
         "findymail": ({"apiKey": KEY}, bearer()),
         "instantly": ({"apiKey": KEY}, bearer()),
         "builtWith": ({"apiKey": KEY}, query_key("KEY"))}
@@ -199,6 +200,12 @@ CASES = [
           "didYouMean": None, "domain": "acme.com", "mxFound": True, "mxRecord": "mx.acme.com",
           "smtpProvider": "google", "firstName": "Ann", "lastName": "Lee", "processedAt": "2026-12-04 10:00:00"},
          0.5, query={"email": ["ann@acme.com"]}),
+    Case("neverBounce", "verifyEmail", {"email": "ann@acme.com"}, "GET", "/v4/single/check",
+         {"status": "success", "result": "valid", "flags": ["has_dns", "smtp_connectable"],
+          "suggested_correction": "", "execution_time": 285},
+         {"email": "ann@acme.com", "result": "valid", "deliverable": True, "flags": ["has_dns", "smtp_connectable"],
+          "suggestedCorrection": None, "addressInfo": None}, 0.5,
+         query={"email": ["ann@acme.com"], "address_info": ["0"]}),
     Case("findymail", "findEmail", {"name": "Ann Lee", "domain": "acme.com"}, "POST", "/api/search/name",
          {"contact": {"name": "Ann Lee", "domain": "acme.com", "email": "ann@acme.com"}},
          {"email": "ann@acme.com", "name": "Ann Lee", "domain": "acme.com"}, 1,
@@ -229,8 +236,6 @@ def _subset(expected: Any, got: Any) -> bool:
 
 def serve(fake: Any, case: Case) -> None:
     fake.route(case.method, case.path, case.answer if isinstance(case.answer, Answer) else Answer(200, case.answer))
-    fake.route("POST", "/services/oauth2/token", Answer(200, {"access_token": TOKEN, "token_type": "Bearer",
-                                                               "instance_url": fake.url}))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.id}-{i}" for i, c in enumerate(CASES)])
@@ -243,13 +248,12 @@ def test_action_sends_the_documented_request_and_maps_the_answer(case: Case) -> 
         assert code == 0 and out["run"]["status"] == "success", out
         assert out["runContext"]["action"] == case.output
         assert out["run"]["creditsUsedCount"] == pytest.approx(case.credits)
-        assert KEY not in j(out) and TOKEN not in j(out)
-        calls = [r for r in fake.requests if r.path != "/services/oauth2/token"]
-        assert len(calls) == 1, [(r.method, r.path) for r in fake.requests]
-        rec = calls[0]
+        assert KEY not in j(out)
+        assert len(fake.requests) == 1, [(r.method, r.path) for r in fake.requests]
+        rec = fake.requests[0]
         assert (rec.method, rec.path) == (case.method, case.path)
         assert authorized(rec), rec.headers
-        sent_query = {k: v for k, v in rec.query.items() if k not in ("access_token", "api_key", "KEY")}
+        sent_query = {k: v for k, v in rec.query.items() if k not in ("access_token", "api_key", "KEY", "key")}
         assert _subset(case.query, sent_query), sent_query
         if case.body is not None:
             assert _subset(case.body, rec.json()), rec.json()
@@ -327,6 +331,12 @@ def test_autocomplete_lists_campaigns() -> None:
 
 def test_provider_errors_fail_the_node_without_the_key() -> None:
     with fake_provider() as fake:
+        # NeverBounce refuses a key with a 200 answer: the node fails with its message, not a null result.
+        fake.route("GET", "/v4/single/check", Answer(200, {"status": "auth_failure", "message": "Invalid key"}))
+        uuid = connector("neverBounce", {"apiKey": KEY, "baseUrl": fake.url})
+        code, out = execute("neverBounce", "verifyEmail", uuid, {"email": "ann@acme.com"})
+        assert out["run"]["status"] == "error" and "auth_failure: Invalid key" in j(out), out
+        assert KEY not in j(out)
         fake.route("POST", "/api/v2/leads", Answer(401, {"message": f"Invalid API key {KEY}"}))
         uuid = connector("instantly", {"apiKey": KEY, "baseUrl": fake.url})
         code, out = execute("instantly", "addLead", uuid, {"campaignId": "c", "email": "ann@acme.com"})
@@ -387,7 +397,6 @@ def test_more_autocompletes(integration: str, slug: str, route: str, answers: li
     config, authorized = AUTH[integration]
     with fake_provider() as fake:
         fake.route("GET", route, answers)
-        fake.route("POST", "/services/oauth2/token", Answer(200, {"access_token": TOKEN, "expires_in": 3600}))
         uuid = connector(integration, {**config, "baseUrl": fake.url})
         out = ok("connection", "connector", "autocomplete", "--connector-uuid", uuid, "--slug", slug, "--params", "{}")
         assert out["results"] == expected

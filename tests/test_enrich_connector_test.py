@@ -120,6 +120,7 @@ def test_action_search_by_keyword_alias_category_and_price() -> None:
     cheap = ok("connection", "action", "search", "--category", "enrichment", "--max-credits", "0.5")["actions"]
     priced = {(h["integrationSlug"], h["actionSlug"]) for h in cheap if h["credits"]}
     assert priced == {("hunter", "findEmail"), ("zeroBounce", "validateEmail"), ("findymail", "verifyEmail"),
+                      ("neverBounce", "verifyEmail"),
                       ("apolloio", "searchPeople"), ("apolloio", "searchOrganizations")}  # the others cost more
     assert all(h["integrationSlug"] == "native" for h in cheap if not h["credits"])
     by_price = ok("connection", "action", "search", "--category", "enrichment", "--sort", "price",
