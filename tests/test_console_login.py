@@ -162,3 +162,24 @@ def test_no_password_in_the_server_log(api_server: Any) -> None:
     log = (api_server.home / "serve.log").read_text(errors="replace")
     for secret in (ADMIN_PASSWORD, MEMBER_PASSWORD, "not the password at all", "wrong password, again"):
         assert secret not in log
+
+
+def test_a_member_sets_only_their_own_password() -> None:
+    """Admin-only for another user, anyone for themselves (checked in the service, on every face)."""
+    from dataclasses import replace
+
+    import pytest
+
+    from lading.domain.errors import AuthError
+    from lading.services.access import Access
+    from lading.services.wiring import open_session
+    from lading.services.workspace import users
+
+    admin = open_session()
+    admin_uuid = users.get_current_user(admin)["user"]["uuid"]
+    made = users.create_user(admin, user_email="self@example.com", role_slug="member")["user"]
+    member = replace(admin, user_uuid=made["uuid"], user_email=made["email"],
+                     access=Access(role="member", token_uuid=None))
+    assert users.set_password(member, made["uuid"], password=MEMBER_PASSWORD)["passwordSet"] is True
+    with pytest.raises(AuthError):
+        users.set_password(member, admin_uuid, password=MEMBER_PASSWORD)
