@@ -53,12 +53,20 @@ def update(
 
 def _read_password(from_stdin: bool) -> str:
     """The new password from stdin (one line, its line ending dropped) or a hidden, confirmed prompt:
-    never a flag value, which would sit in shell history and the process list."""
+    never a flag value, which would sit in shell history and the process list. Without a terminal to
+    prompt on, `--password-stdin` is required (a usage error, exit 2)."""
     import sys
+
+    from lading.domain.errors import UsageError
 
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return str(typer.prompt("New password", hide_input=True, confirmation_prompt=True, err=True))
+    if not sys.stdin.isatty():
+        raise UsageError("error: no terminal to prompt for the password on; pipe it in with --password-stdin")
+    try:
+        return str(typer.prompt("New password", hide_input=True, confirmation_prompt=True, err=True))
+    except (EOFError, typer.Abort) as exc:
+        raise UsageError("error: no password given") from exc
 
 
 @user_app.command("set-password")
