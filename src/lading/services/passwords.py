@@ -31,7 +31,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=_KEY_BYTES)
+    return hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=_KEY_BYTES)
 
 
 def check_new(password: object) -> str:
@@ -41,6 +41,10 @@ def check_new(password: object) -> str:
         raise ValidationError(f"password must be at least {MIN_LENGTH} characters", reason="invalidPassword")
     if len(password) > MAX_LENGTH:
         raise ValidationError(f"password must be at most {MAX_LENGTH} characters", reason="invalidPassword")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON ("\ud800") has no bytes to hash
+        raise ValidationError("password must be valid Unicode text", reason="invalidPassword") from None
     return password
 
 
