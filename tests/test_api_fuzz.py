@@ -558,6 +558,7 @@ def happy_requests(seed: Seed) -> list[tuple[str, str, Callable[[], dict[str, An
         ("GET", f"{ws}/users/list", nothing), ("GET", f"{ws}/users/current", nothing),
         ("POST", f"{ws}/users", body({"userEmail": "fuzz-made@example.com", "roleSlug": "member"})),
         ("PUT", f"{ws}/users/{{userUuid}}", at_with({"roleSlug": "member"}, userUuid=s.user)),
+        ("PUT", f"{ws}/users/{{userUuid}}/password", at_with({"password": "fuzz-password-long"}, userUuid=s.user)),
         ("POST", f"{ws}/users/permissions", body({"userUuids": [s.user], "action": "orchestration:read",
                                                   "resourceUuid": s.folder, "effect": "deny"})),
         ("DELETE", f"{ws}/users/{{userUuid}}/permissions",

@@ -54,10 +54,12 @@ def _rule_applies(rule: dict[str, Any], action: str, resource_uuid: str | None) 
 
 @dataclass(frozen=True)
 class Access:
-    """A token's rights in its workspace: its owner's role, the token's rules, the owner's own rules."""
+    """A token's rights in its workspace: its owner's role, the token's rules, the owner's own rules.
+    A console session signed in with a password acts as a token with `permissions: null` would: the
+    user's role narrowed by their own rules."""
 
     role: str
-    token_uuid: str
+    token_uuid: str | None  # None: a console session signed in with the user's own password
     token_rules: Sequence[dict[str, Any]] | None = None
     user_rules: Sequence[dict[str, Any]] = field(default_factory=tuple)
 

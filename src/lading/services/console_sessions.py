@@ -1,10 +1,15 @@
-"""Web console sign-ins: a workspace token exchanged for a session whose cookie value the browser keeps.
+"""Web console sign-ins: a workspace token, or a user's email and password, exchanged for a session
+whose cookie value the browser keeps.
 
 Why a session and not the token in a cookie: the token is a long-lived credential that also works on the
 API; the console keeps it out of the browser. Its value is checked once, through the same token lookup
 the API's bearer authentication uses, and the session then acts with exactly that token's rights (read
 again on every page, so a narrowed or removed token narrows or ends the session at once). Only the
 SHA-256 of the cookie value is stored, as for tokens: a copy of the store opens no session.
+
+Signed in with a password (`sign_in_user`), the session is bound to the user instead and acts as a
+user-bound token with `permissions: null` does on the API: the user's current role narrowed by their own
+rules, read again on every page.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import secrets
 import uuid as uuidlib
 from datetime import datetime, timedelta
 
+from lading.services import passwords
 from lading.services.access import Access
 from lading.services.session import Reactions, Session
 from lading.settings import Settings
@@ -45,9 +51,33 @@ def sign_in(db: Database, token: str) -> tuple[str, datetime] | None:
     return value, expires
 
 
+def sign_in_user(db: Database, *, email: str, password: str,
+                 workspace: str | None = None) -> tuple[str, datetime] | None:
+    """A new session for a user's email and password: (cookie value, expiry), or None for an unknown
+    email, a wrong password, a user without a password, or an email in several workspaces when none is
+    named (one answer for all, and the same scrypt cost whether or not a user matched)."""
+    email, workspace = email.strip(), (workspace or "").strip() or None
+    if not email or not password:
+        return None
+    with db.read() as conn:
+        found = repo.password_candidates(conn, email, workspace)
+    row = found[0] if len(found) == 1 else None
+    if not passwords.verify_password(password, row.password_hash if row is not None else None) or row is None:
+        return None
+    value = secrets.token_urlsafe(32)
+    now = utcnow()
+    expires = now + LIFETIME
+    with db.write() as conn:
+        repo.delete_expired(conn, now)
+        repo.insert_session(conn, uuid=str(uuidlib.uuid4()), workspace_uuid=row.workspace_uuid, user_uuid=row.uuid,
+                            session_hash=tokens.hash_token(value), now=now, expires_at=expires)
+        repo.touch_user_sign_in(conn, row.workspace_uuid, row.uuid, now)
+    return value, expires
+
+
 def session_of(db: Database, settings: Settings, value: str, reactions: Reactions) -> Session | None:
-    """The signed-in session of a cookie value, with its token's rights (None: unknown, expired, or its
-    token or owner removed)."""
+    """The signed-in session of a cookie value, with its token's (or its user's) rights (None: unknown,
+    expired, or its token or user removed)."""
     if not value:
         return None
     with db.read() as conn:

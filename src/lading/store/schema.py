@@ -91,6 +91,8 @@ users = Table(
     Column("web_extension_data", Json),
     # Extra rules `{effect, resources, actions}` narrowing the role (`users/permissions` routes).
     Column("permissions", Json),
+    # The console sign-in password as `scrypt$n$r$p$salt$hash` (services/passwords.py); NULL: none set.
+    Column("password_hash", String(255)),
     _ts("last_sign_in_at"),
     _ts("created_at", False),
     _ts("updated_at"),
@@ -128,17 +130,20 @@ api_tokens = Table(
 )
 
 # A web console sign-in: the cookie's value is shown to the browser only; the store keeps its SHA-256.
-# It acts with the rights of the token it was opened with and ends when that token is removed.
+# It acts with the rights of the token it was opened with and ends when that token is removed, or (signed in
+# with a password) with its user's role and rules, ending when the user is removed or the password changes.
 console_sessions = Table(
     "console_sessions",
     metadata,
     *_owned(),
-    Column("token_uuid", Uuid, nullable=False),
+    Column("token_uuid", Uuid),
+    Column("user_uuid", Uuid),
     Column("session_hash", String(64), nullable=False),
     *_stamps(),
     _ts("expires_at", False),
     Index("ux_console_sessions_hash", "session_hash", unique=True),
     Index("ix_console_sessions_token", "token_uuid"),
+    Index("ix_console_sessions_user", "user_uuid"),
 )
 
 folders = Table(

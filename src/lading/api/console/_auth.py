@@ -140,5 +140,5 @@ def _title(status: int) -> str:
 def _message(exc: LadingError) -> str:
     """A service refusal for people: a bare reason code becomes a sentence."""
     if exc.message in ("forbidden", "unauthorized"):
-        return "The token this console was signed in with does not allow this."
+        return "Your sign-in (its token, or your role) does not allow this."
     return exc.message

@@ -26,6 +26,10 @@ class UserUpdate(Body):
     role_slug: str
 
 
+class PasswordSet(Body):
+    password: str
+
+
 class UserRemove(Body):
     user_uuid: str
 
@@ -67,6 +71,12 @@ def upsert_permission(body: PermissionUpsert, session: Caller) -> dict[str, Any]
             **answers(schemas.UserAnswer))
 def update_user(userUuid: str, body: UserUpdate, session: Caller) -> dict[str, Any]:  # noqa: N803 - the client's name
     return users.update_user(session, userUuid, role_slug=body.role_slug)
+
+
+@router.put("/{userUuid}/password",
+            summary="user.setPassword (Lading addition): the console sign-in password (admin, or the user)")
+def set_password(userUuid: str, body: PasswordSet, session: Caller) -> dict[str, Any]:  # noqa: N803
+    return users.set_password(session, userUuid, password=body.password)
 
 
 @router.delete("", summary="user.remove (admin; the user's tokens stop working at once)", **answers(Removed))

@@ -51,6 +51,36 @@ def update(
                 local=lambda s: users.update_user(s, user_uuid, role_slug=role_slug)))
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The new password from stdin (one line, its line ending dropped) or a hidden, confirmed prompt:
+    never a flag value, which would sit in shell history and the process list. Without a terminal to
+    prompt on, `--password-stdin` is required (a usage error, exit 2)."""
+    import sys
+
+    from lading.domain.errors import UsageError
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("error: no terminal to prompt for the password on; pipe it in with --password-stdin")
+    try:
+        return str(typer.prompt("New password", hide_input=True, confirmation_prompt=True, err=True))
+    except (EOFError, typer.Abort) as exc:
+        raise UsageError("error: no password given") from exc
+
+
+@user_app.command("set-password")
+def set_password(
+    user_uuid: str = typer.Option(..., "--user-uuid"),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read the password from stdin instead of a hidden prompt."),
+) -> None:
+    """Set a user's console sign-in password (at least 12 characters; admin only for another user)."""
+    password = _read_password(password_stdin)
+    emit(answer("PUT", f"/workspaceManagement/users/{user_uuid}/password", body={"password": password},
+                local=lambda s: users.set_password(s, user_uuid, password=password)))
+
+
 @user_app.command("remove")
 def remove(user_uuid: str = typer.Option(..., "--user-uuid")) -> None:
     """Remove a user (admin only); their tokens answer `unauthorized` at once. The last admin stays."""

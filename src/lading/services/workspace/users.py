@@ -15,12 +15,14 @@ import uuid as uuidlib
 from typing import Any
 
 from lading.domain.errors import ConflictError, ValidationError, found, shown
+from lading.services import passwords
 from lading.services.access import check_rules, require_admin
 from lading.services.session import Session
 from lading.services.workspace import roles, shapes
 from lading.store.clock import iso, utcnow
 from lading.store.database import serialize_writes
 from lading.store.repositories import accounts as repo
+from lading.store.repositories import console_sessions
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _NAME_LIMIT = 255
@@ -131,6 +133,23 @@ def remove_user(session: Session, user_uuid: Any) -> dict[str, Any]:
         repo.update_user(conn, session.workspace_uuid, row.uuid, {"deleted_at": now, "updated_at": now})
         repo.revoke_user_tokens(conn, session.workspace_uuid, row.uuid, now)
     return {"uuid": row.uuid, "removed": True}
+
+
+def set_password(session: Session, user_uuid: Any, *, password: Any) -> dict[str, Any]:
+    """Set a user's console sign-in password (Lading addition): admin-only for another user, anyone for
+    themselves. Stores a salted scrypt hash only (`services.passwords`) and ends the user's password
+    sessions, so a changed password signs every browser out. The password is never echoed back."""
+    with session.db.read() as conn:
+        target = require_user(session, conn, user_uuid)
+    if target.uuid != session.user_uuid:
+        require_admin(session.access)
+    digest = passwords.hash_password(passwords.check_new(password))
+    now = utcnow()
+    with session.db.write() as conn:
+        row = require_user(session, conn, target.uuid)
+        repo.update_user(conn, session.workspace_uuid, row.uuid, {"password_hash": digest, "updated_at": now})
+        console_sessions.delete_user_sessions(conn, session.workspace_uuid, row.uuid)
+    return {"uuid": row.uuid, "passwordSet": True}
 
 
 def _permission_rule(action: Any, resource_uuid: Any, effect: Any) -> dict[str, Any]:
