@@ -12,7 +12,10 @@ and the slowest), in the order a person clicks through them:
   record title (a substring matching a handful of runs), by tool, by a date range;
 - a run's page (its executions, contexts and configs);
 - `/batches`, the page of the batch all those runs belong to and its `progress.json` (what the live
-  page polls: counts over the batch's 100,000 runs), `/plays`.
+  page polls: counts over the batch's 100,000 runs), `/plays`;
+- `/data`, the Analytics SQL form, the usage page (last 30 days; the seeded runs carry no execution
+  rows, so it reads little), `/agents`. A SQL query's own time is the query's, not the page's: it is
+  not timed here.
 
 A page over the target is marked `SLOW`; the exit status is 1 when any page's p95 is over it.
 
@@ -176,7 +179,9 @@ def main() -> int:
             ("run page", f"/runs/{run['uuid']}"),
         ]
         pages += [("batches", "/batches"), (f"batch page ({args.runs:,} runs)", f"/batches/{batch_uuid}"),
-                  ("batch progress.json", f"/batches/{batch_uuid}/progress.json"), ("plays", "/plays")]
+                  ("batch progress.json", f"/batches/{batch_uuid}/progress.json"), ("plays", "/plays"),
+                  ("data", "/data"), ("analytics (SQL form)", "/analytics"),
+                  ("usage, last 30 days", "/analytics/usage"), ("agents", "/agents")]
         slow = False
         print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, path in pages:
