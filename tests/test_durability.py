@@ -70,13 +70,18 @@ def test_killed_worker_runs_are_resumed_by_another(monkeypatch: Any, tmp_path: A
     finally:
         os.killpg(second.pid, signal.SIGKILL)
         second.wait()
+    assert any(any(e["nodeSlug"] == "slow" and e["status"] == "running" for e in m["run"]["executions"])
+               for m in mid), "the kill interrupted no slow step"
     for i, d in enumerate(done):
         run = d["run"]
         assert run["status"] == "success", run
         slugs = [e["nodeSlug"] for e in run["executions"]]
         assert slugs == ["start", "before", "slow", "end"], slugs  # nothing lost, nothing duplicated
         slow = run["executions"][2]
-        assert slow["attempts"] == 2  # the interrupted node ran exactly once more
+        # The node interrupted by the kill ran exactly once more. (Under load a slow step may finish in
+        # the moment between the check above and the kill: it then stands committed and is not re-run.)
+        interrupted = any(e["nodeSlug"] == "slow" and e["status"] == "running" for e in mid[i]["run"]["executions"])
+        assert slow["attempts"] == (2 if interrupted else 1), (slow, mid[i]["run"]["executions"])
         assert d["runContext"]["end"] == {"value": i * 10, "i": i}
 
 
