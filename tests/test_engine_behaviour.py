@@ -139,3 +139,33 @@ def test_a_cancel_that_races_a_parking_step_ends_the_run_at_once(monkeypatch: py
     assert run_status(sess, run_uuid) == "cancelled"
     _, out = run_cli("orchestration", "run", "get", run_uuid)
     assert out["run"]["executions"][-1]["status"] == "cancelled" and "end" not in out["runContext"]
+
+
+@pytest.mark.embedded_only  # patches the worker of this process; a server runs its own
+def test_a_worker_whose_leases_lapse_never_drives_its_own_run_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A heartbeat held up (by a busy machine, by user code filling the thread pool) lets the leases of
+    a worker lapse while it still drives its runs. Its next claim must not take its own in-flight run
+    for a crashed one: the step would run twice and count as an interrupted attempt."""
+    monkeypatch.setenv("LADING_AUTOSTART_WORKER", "0")
+    slow = "const t = Date.now(); while (Date.now() - t < 2500) {} return nodes.start.n * 2;"
+    nodes = chain(start(), node("slow", "script", {"script": slow}), end([var("double", "{{nodes.slow.result}}")]))
+    wf = run_cli("orchestration", "tool", "create", "--name", "Slow")[1]["tool"]["workflowUuid"]
+    run_cli("orchestration", "release", "deploy-draft", "--workflow-uuid", wf, "--nodes", j(nodes))
+    _, created = run_cli("orchestration", "run", "create", "--workflow-uuid", wf, "--data", j({"n": 21}))
+    run_uuid = created["run"]["uuid"]
+
+    from lading.services.orchestration.runs import run_status
+    from lading.services.wiring import open_session
+    from lading.store.repositories import run_queue
+    from lading.worker.loop import WorkerOptions, run_worker
+
+    monkeypatch.setattr(run_queue, "extend_leases", lambda *args, **kwargs: None)  # the heartbeat never lands
+    sess = open_session()
+    started = time.monotonic()
+    run_worker(sess.db, WorkerOptions(poll_interval=0.05, lease_seconds=0.5, stop_when=lambda: run_status(
+        sess, run_uuid) in ("success", "error") or time.monotonic() - started > 30))
+    _, out = run_cli("orchestration", "run", "get", run_uuid)
+    assert out["run"]["status"] == "success", out["run"]
+    steps = [(e["nodeSlug"], e["attempts"]) for e in out["run"]["executions"]]
+    assert steps == [("start", 1), ("slow", 1), ("end", 1)], steps
+    assert out["runContext"]["end"] == {"double": 42}

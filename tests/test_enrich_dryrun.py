@@ -8,6 +8,7 @@ result)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -106,15 +107,18 @@ def deployed_tool(nodes: list[dict[str, Any]]) -> str:
 
 @pytest.fixture
 def store_counts(request: pytest.FixtureRequest) -> Callable[[], dict[str, int]]:
-    """Rows of the tables a batch writes, read from the store itself (the server's in remote mode)."""
+    """Rows of the tables a batch writes in this test's workspace, read from the store itself (the
+    server's in remote mode). Scoped to the workspace: on the shared PostgreSQL pass, other tests' runs
+    keep writing to the same tables meanwhile."""
     env = request.getfixturevalue("remote_server").env if REMOTE else None
+    workspace_name = os.environ["LADING_WORKSPACE_NAME"]
 
     def count() -> dict[str, int]:
         from sqlalchemy import func, select
 
         from lading.settings import load_settings
         from lading.store.database import open_database
-        from lading.store.schema import batches, executions, files, releases, runs
+        from lading.store.schema import batches, executions, files, releases, runs, workspaces
 
         with pytest.MonkeyPatch.context() as patch:
             for key in ("LADING_HOME", "LADING_DATABASE_URL") if env is not None else ():
@@ -124,7 +128,9 @@ def store_counts(request: pytest.FixtureRequest) -> Callable[[], dict[str, int]]
                     patch.delenv(key, raising=False)
             db = open_database(load_settings())
         with db.read() as conn:
-            return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+            workspace = select(workspaces.c.uuid).where(workspaces.c.name == workspace_name).scalar_subquery()
+            return {t.name: int(conn.execute(select(func.count()).select_from(t)
+                                             .where(t.c.workspace_uuid == workspace)).scalar_one())
                     for t in (batches, runs, executions, files, releases)}
 
     return count

@@ -17,6 +17,7 @@ import socket
 import threading
 import uuid as uuidlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +142,9 @@ class Worker:
         self._commit_lock = asyncio.Lock()
         self._graphs: dict[str, Graph] = {}
         self.steps = 0
+        # The heartbeat's own thread: long user-code steps (scripts) occupy the shared thread pool, and a
+        # heartbeat queued behind them let this worker's leases lapse while it was still driving the runs.
+        self._lease_thread: ThreadPoolExecutor | None = None  # made by `run`
 
     async def _group_results(self, parent_uuid: str, node_uuid: str) -> list[tuple[str, Any, str | None, float]]:
         return await asyncio.to_thread(run_queue.group_results, self.db, parent_uuid, node_uuid)
@@ -170,6 +174,7 @@ class Worker:
             self._abandon = True
 
     async def run(self) -> None:
+        self._lease_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lading-lease")
         committer = asyncio.create_task(self._committer())
         heartbeat = asyncio.create_task(self._heartbeat())
         idle_since = asyncio.get_running_loop().time()
@@ -193,6 +198,9 @@ class Worker:
                     claimed = await asyncio.to_thread(
                         run_queue.claim_runs, self.db, self.owner, min(free, self.options.claim_batch),
                         self.options.lease_seconds, utcnow(), self.options.root_run_uuid)
+                # A run this worker still drives is never driven twice (its lease can only have been
+                # renewed by the claim; a second drive would take the step in flight for a crash).
+                claimed = [state for state in claimed if state.uuid not in self._active]
                 if claimed:
                     await self._load_graphs(claimed)
                     for state in claimed:
@@ -256,6 +264,8 @@ class Worker:
                     await committer
                 with contextlib.suppress(asyncio.CancelledError):
                     await heartbeat
+            self._lease_thread.shutdown(wait=False)
+            self._lease_thread = None
             if self._stopping:
                 # Whatever this worker still holds (abandoned runs, a batch's feed) is free for another
                 # worker now, not when the lease would have expired.
@@ -443,8 +453,9 @@ class Worker:
             uuids = list(self._active)
             if uuids:
                 try:
-                    await asyncio.to_thread(run_queue.extend_leases, self.db, self.owner, uuids,
-                                            self.options.lease_seconds, utcnow())
+                    await asyncio.get_running_loop().run_in_executor(
+                        self._lease_thread, run_queue.extend_leases, self.db, self.owner, uuids,
+                        self.options.lease_seconds, utcnow())
                 except Exception:
                     log.exception("heartbeat failed")
 
@@ -485,7 +496,6 @@ def run_until_interrupted(db: Database, options: WorkerOptions, ports: Ports | N
     Outside the main thread (where signals cannot be handled) it is `run_worker`, returning None."""
     import signal
     import threading
-    from concurrent.futures import ThreadPoolExecutor
 
     holder: dict[str, Any] = {}
 
