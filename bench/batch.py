@@ -9,7 +9,9 @@ sandbox host processes, so the figure includes the V8 round trips across the pro
 `--graph js` also runs the native graph at the same size and prints the ratio (js / native).
 `--database-url postgresql://…` runs on PostgreSQL instead of the embedded SQLite store: each run
 gets a fresh schema in that database (created, then dropped). `--workers-scaling 1,2,4` runs each
-size with each worker count and prints the scaling ratios. `--repeat 3` prints the median.
+size with each worker count and prints the scaling ratios, with how busy the machine's CPUs were
+during each run (extra workers can only add throughput while the CPUs have idle time to give them).
+`--repeat 3` prints the median.
 
     .venv/bin/python bench/batch.py [--sizes 100000,1000000] [--workers 2] [--graph native|js]
         [--database-url URL] [--workers-scaling 1,2,4] [--repeat 3] [--no-compare]
@@ -62,6 +64,16 @@ def run_size(size: int, workers: int, concurrency: int, graph: Path,
         return _run_size(size, workers, concurrency, graph, url)
 
 
+def cpu_times() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine since boot (Linux `/proc/stat`); (0, 0) elsewhere."""
+    try:
+        fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def _run_size(size: int, workers: int, concurrency: int, graph: Path, database_url: str | None) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix="lading-batch-bench-"))
     env = {**os.environ, "LADING_HOME": str(home), "LADING_AUTOSTART_WORKER": "0"}
@@ -88,6 +100,7 @@ def _run_size(size: int, workers: int, concurrency: int, graph: Path, database_u
     upload = files.upload(sess, str(csv_path))
     nodes = json.loads(graph.read_text())
     started = time.perf_counter()
+    cpu_before = cpu_times()
     batch = batches.create_batch(sess, nodes=nodes, data={"kind": "file", "s3Filename": upload["s3Filename"]})
     batch_uuid = batch["batch"]["uuid"]
     procs = [subprocess.Popen([sys.executable, "-m", "lading", "worker", "--concurrency", str(concurrency),
@@ -106,6 +119,9 @@ def _run_size(size: int, workers: int, concurrency: int, graph: Path, database_u
         if doc["status"] in ("success", "error", "cancelled"):
             break
     elapsed = time.perf_counter() - started
+    cpu_after = cpu_times()
+    total = cpu_after[1] - cpu_before[1]
+    busy = 100 * (cpu_after[0] - cpu_before[0]) / total if total else float("nan")
     for p in procs:
         p.wait()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -115,7 +131,8 @@ def _run_size(size: int, workers: int, concurrency: int, graph: Path, database_u
     reset_database_cache()
     shutil.rmtree(home, ignore_errors=True)
     return {"fed": fed_at or elapsed, "elapsed": elapsed, "runs_per_s": size / elapsed,
-            "nodes_per_s": size * 5 / elapsed, "peak_mb": peak_mb, "cpu_ms_per_run": 1000 * cpu / size}
+            "nodes_per_s": size * 5 / elapsed, "peak_mb": peak_mb, "cpu_ms_per_run": 1000 * cpu / size,
+            "machine_busy": busy}
 
 
 def measure(size: int, workers: int, args: argparse.Namespace, graph: str) -> dict[str, float]:
@@ -127,7 +144,8 @@ def measure(size: int, workers: int, args: argparse.Namespace, graph: str) -> di
         print(f"{size:>9,} records | {graph:>6} graph | {backend(args)} | {workers} workers | {r['elapsed']:7.1f} s | "
               f"{r['runs_per_s']:7,.0f} runs/s | {r['nodes_per_s']:8,.0f} node executions/s | "
               f"peak worker RSS {r['peak_mb']:5.0f} MiB | worker CPU {r['cpu_ms_per_run']:.3f} ms/run | "
-              f"all runs created after {r['fed']:.1f} s | load {load:.2f}", flush=True)
+              f"all runs created after {r['fed']:.1f} s | machine CPU busy {r['machine_busy']:.0f} % of "
+              f"{os.cpu_count()} cores | load {load:.2f}", flush=True)
         results.append(r)
     return sorted(results, key=lambda r: r["runs_per_s"])[len(results) // 2]
 
@@ -152,9 +170,11 @@ def main() -> None:
     counts = [int(c) for c in args.workers_scaling.split(",") if c.strip()] or [args.workers]
     for size in (int(s) for s in args.sizes.split(",")):
         by_workers: dict[int, float] = {}
+        busy_by_workers: dict[int, float] = {}
         for workers in counts:
             r = measure(size, workers, args, args.graph)
             by_workers[workers] = r["runs_per_s"]
+            busy_by_workers[workers] = r["machine_busy"]
             median = f"median of {args.repeat}: " if args.repeat > 1 else ""
             print(f"  {median}{r['runs_per_s']:,.0f} runs/s ({args.graph}, {backend(args)}, {workers} workers)")
             if args.graph == "js" and not args.no_compare:
@@ -166,6 +186,9 @@ def main() -> None:
             chain = " → ".join(f"{w} workers {by_workers[w]:,.0f} runs/s ({by_workers[w] / first:.2f}×)"
                                for w in counts)
             print(f"  scaling {size:,} records ({args.graph}, {backend(args)}): {chain}")
+            # More workers can only add throughput while the machine has idle CPU to give them.
+            print("  machine CPU busy during each run: " + " → ".join(
+                f"{w} workers {busy_by_workers[w]:.0f} %" for w in counts) + f" of {os.cpu_count()} cores")
     print("targets (issue 16): js graph ≥ 3,500 runs/s on SQLite; ≥ 2,500 runs/s on PostgreSQL with 2 workers, "
           "growing 1 → 2 → 4 workers; < 300 MB RSS")
 
