@@ -396,6 +396,48 @@ def test_sync_killed_mid_way_resumes_exactly_once(serve: Any, provider: str) -> 
     assert count(model) == (n, n)
 
 
+@pytest.mark.embedded_only  # starts a worker on the test's own store
+def test_a_worker_resumes_a_killed_sync_without_being_asked(serve: Any, tmp_path: Any) -> None:
+    """Nobody refreshes the model again: a running worker's scheduler leader finds the sync whose driver
+    died and finishes it from its last committed page."""
+    from lading.services.wiring import open_session
+    from lading.store.repositories import storage_runs
+
+    n, page = 6_000, 100
+    fake = FakeHubSpot(n)
+    model = hubspot_model(serve(fake))
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.Popen([sys.executable, "-m", "lading", "storage", "model", "refresh", model["uuid"]],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    session = open_session()
+    deadline = time.monotonic() + 120
+    run = None
+    while run is None or run.pages_count < 5:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        with session.db.read() as conn:
+            run = storage_runs.last_run(conn, session.workspace_uuid, model["uuid"])
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    worker = subprocess.Popen([sys.executable, "-m", "lading", "worker", "--idle-exit", "2"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
+    try:
+        while True:
+            with session.db.read() as conn:
+                run = storage_runs.get_run(conn, session.workspace_uuid, run.uuid)
+            if run.status != "running":
+                break
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    assert (run.status, run.resumed_count, run.pages_count, run.records_count) == ("success", 1, n // page, n)
+    assert count(model) == (n, n)
+    assert n <= fake.served <= n + 2 * page
+
+
 def test_rate_limit_429_retry_after_is_honoured(serve: Any) -> None:
     fake = FakeHubSpot(800)
     model = hubspot_model(serve(fake))

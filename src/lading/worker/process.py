@@ -11,7 +11,7 @@ from lading.services.session import Session
 from lading.worker.adapters import ServicePorts
 from lading.worker.host import hold_worker_lock
 from lading.worker.loop import WorkerOptions, run_worker
-from lading.worker.scheduler import SchedulerLoop
+from lading.worker.scheduler import SchedulerLoop, syncs_in_flight
 
 
 def serve(session: Session, *, concurrency: int, idle_exit: float | None, background: bool) -> None:
@@ -40,7 +40,9 @@ def serve(session: Session, *, concurrency: int, idle_exit: float | None, backgr
     scheduler = SchedulerLoop(session.db, session.settings).start()
     options = WorkerOptions(concurrency=concurrency, claim_batch=min(concurrency, 256),
                             lease_seconds=session.settings.lease_seconds, idle_exit_seconds=idle_exit,
-                            keep_alive=(lambda: scheduler.schedules_exist) if background else None)
+                            # Up while schedules exist (on demand) or a sync the leader resumed is going.
+                            keep_alive=(lambda: scheduler.schedules_exist or syncs_in_flight()) if background
+                            else syncs_in_flight)
     signalled = threading.Event()
     try:
         while True:

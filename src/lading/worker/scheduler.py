@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import uuid as uuidlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from lading.store.repositories import schedules as repo
 
 TOOL, PLAY, MODEL = "tool", "play", "model"
 POLL_SECONDS = 1.0
+RESUME_SECONDS = 5.0  # how often the leader looks for syncs whose driver died
 log = logging.getLogger("lading.scheduler")
 
 
@@ -220,8 +222,9 @@ def _fire_play(db: Database, settings: Settings, schedule: Schedule, tick: datet
 def _fire_model(db: Database, settings: Settings, schedule: Schedule, tick: datetime) -> dict[str, Any] | None:
     """Record the tick (compare-and-set: one scheduler fires it), claim the model's sync, and drive it
     in a thread of its own, so a long sync never holds back other schedules. A sync cut short (a crash,
-    the worker stopping) is resumed after its last committed page by the model's next sync (tick,
-    refresh or `segment fetch --sync`); a tick finding the model's sync still running leaves it be."""
+    the worker stopping) is resumed after its last committed page by the leader's next resume pass
+    (`resume_interrupted_syncs`) or the model's next sync; a tick finding the model's sync still running
+    leaves it be."""
     from lading.services.storage import _sync
     from lading.services.wiring import workspace_session
     from lading.store.repositories import storage as storage_repo
@@ -243,16 +246,51 @@ def _fire_model(db: Database, settings: Settings, schedule: Schedule, tick: date
         log.info("model %s schedule %r: tick %s found sync %s still running", schedule.owner_uuid, schedule.cron,
                  iso(tick), run_uuid)
         return {**head, "skipped": "syncRunning"}
-    thread = threading.Thread(target=_sync.drive, args=(session, schedule.owner_uuid, run_uuid, owner),
-                              name=f"lading-sync-{run_uuid[:8]}", daemon=True)
-    thread.start()
-    _SYNCS.append(thread)
+    _drive_in_thread(session, schedule.owner_uuid, run_uuid, owner)
     log.info("model %s schedule %r: tick %s started sync %s", schedule.owner_uuid, schedule.cron, iso(tick), run_uuid)
     return head
 
 
 # Model syncs the scheduler started in this process (tests and a stopping worker may wait for them).
 _SYNCS: list[threading.Thread] = []
+
+
+def _drive_in_thread(session: Any, model_uuid: str, run_uuid: str, owner: str) -> None:
+    from lading.services.storage import _sync
+
+    thread = threading.Thread(target=_sync.drive, args=(session, model_uuid, run_uuid, owner),
+                              name=f"lading-sync-{run_uuid[:8]}", daemon=True)
+    thread.start()
+    _SYNCS.append(thread)
+
+
+def syncs_in_flight() -> bool:
+    """A sync this process drives is still going (the on-demand worker stays up for it)."""
+    _SYNCS[:] = [t for t in _SYNCS if t.is_alive()]
+    return bool(_SYNCS)
+
+
+def resume_interrupted_syncs(db: Database, settings: Settings) -> list[str]:
+    """Take over every model sync whose driver died (a killed `storage model refresh`, a crashed worker)
+    and resume it after its last committed page, in a thread of its own. Returns the runs resumed."""
+    from lading.services.storage import _sync
+    from lading.services.wiring import workspace_session
+
+    resumed = []
+    for ws, model_uuid in _sync.interrupted_syncs(db):
+        session = workspace_session(db, settings, ws)
+        if session is None:
+            continue
+        try:
+            run_uuid, owner = _sync.start(session, model_uuid, "schedule")
+        except LadingError as exc:  # the model was paused or removed meanwhile: its next sync resumes it
+            log.info("model %s: interrupted sync not resumed: %s", model_uuid, exc.message)
+            continue
+        if owner is not None:
+            _drive_in_thread(session, model_uuid, run_uuid, owner)
+            log.info("model %s: resumed interrupted sync %s", model_uuid, run_uuid)
+            resumed.append(run_uuid)
+    return resumed
 
 
 def wait_for_syncs(timeout: float = 60.0) -> None:
@@ -281,6 +319,7 @@ class SchedulerLoop:
         from lading.store.leader import LeaderLock
 
         lock = LeaderLock(self.db, self.settings.home)
+        last_resume = 0.0
         try:
             while not self._stop.is_set():
                 try:
@@ -288,6 +327,9 @@ class SchedulerLoop:
                         schedules = load_schedules(self.db)
                         self.schedules_exist = bool(schedules)
                         fire_due(self.db, self.settings, self.clock(), schedules)
+                        if time.monotonic() - last_resume >= RESUME_SECONDS:
+                            last_resume = time.monotonic()
+                            resume_interrupted_syncs(self.db, self.settings)
                     else:
                         self.schedules_exist = has_schedules(self.db)
                 except Exception:

@@ -6,7 +6,8 @@ extractor (the integration's rate limit and `Retry-After` apply), and each page 
 the transaction that moves the run's checkpoint — the next page token, the high-water mark and the
 counts — fenced by the run's lease. A crash therefore loses at most the page in flight: the next sync
 of the model (a `refresh`, a schedule tick, `segment fetch --sync`) finds the run still `running`
-with a dead driver, takes it over and resumes after its last committed page. Records are upserted by
+with a dead driver, takes it over and resumes after its last committed page; so does the scheduler
+leader of a running worker, within seconds, without waiting for one (`worker/scheduler.py`). Records are upserted by
 id, so a record served twice (a page in flight at the crash, or an instant shared at a search
 restart) is still one row.
 
@@ -20,6 +21,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import uuid as uuidlib
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +33,7 @@ from lading.store.repositories import storage as repo
 from lading.store.repositories import storage_runs as runs_repo
 
 LEASE_SECONDS = 120.0
+WAIT_POLL_SECONDS = 0.25
 log = logging.getLogger("lading.storage.sync")
 TRIGGERS = ("manual", "schedule", "segmentFetch")
 
@@ -305,14 +308,31 @@ async def _pages(session: Session, extractor: Any, config: dict[str, Any], model
         token = page.next_token
 
 
+def interrupted_syncs(session_db: Any) -> list[tuple[str, str]]:
+    """(workspace uuid, model uuid) of every sync left `running` by a driver that died (its process is
+    gone, or its lease expired): the scheduler leader resumes them without waiting for a next sync."""
+    now = utcnow()
+    with session_db.read() as conn:
+        rows = runs_repo.unfinished_everywhere(conn)
+    return [(r.workspace_uuid, r.model_uuid) for r in rows if not _driver_alive(r.lease_owner, r.lease_expires_at, now)]
+
+
 def sync_model(session: Session, model_uuid: str, *, trigger: str = "manual") -> str:
     """Run the model's sync now (or resume its interrupted one) and wait for it; returns the run uuid.
-    When another live process drives the model's sync, returns that run at once."""
+    When another live process drives the model's sync, waits for that one: when this returns, the
+    model holds what the provider served."""
     if trigger not in TRIGGERS:
         raise ValidationError(f"trigger {shown(trigger)} is not one of {', '.join(TRIGGERS)}", reason="invalidData")
     run_uuid, owner = start(session, model_uuid, trigger)
-    if owner is not None:
-        drive(session, model_uuid, run_uuid, owner)
+    while owner is None:  # another process drives it (a schedule tick, a resumed sync): wait for its end
+        time.sleep(WAIT_POLL_SECONDS)
+        with session.db.read() as conn:
+            run = runs_repo.get_run(conn, session.workspace_uuid, run_uuid)
+        if run is None or run.status not in runs_repo.UNFINISHED:
+            return run_uuid
+        if not _driver_alive(run.lease_owner, run.lease_expires_at, utcnow()):
+            run_uuid, owner = start(session, model_uuid, trigger)  # its driver died meanwhile: take it over
+    drive(session, model_uuid, run_uuid, owner)
     return run_uuid
 
 

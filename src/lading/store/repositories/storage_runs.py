@@ -34,6 +34,14 @@ def unfinished_run(conn: Connection, ws: str, model_uuid: str) -> Any | None:
     return conn.execute(query).first()
 
 
+def unfinished_everywhere(conn: Connection) -> Sequence[Any]:
+    """Every unfinished model sync of every workspace with its lease: the scheduler leader's pass that
+    resumes syncs whose driver died (a system job, like the schedules it fires)."""
+    t = storage_runs
+    return conn.execute(select(t.c.uuid, t.c.workspace_uuid, t.c.model_uuid, t.c.lease_owner, t.c.lease_expires_at)
+                        .where(t.c.status.in_(UNFINISHED), t.c.model_uuid.isnot(None))).all()
+
+
 def last_success(conn: Connection, ws: str, model_uuid: str) -> Any | None:
     """The model's newest finished sync (its `cursor_to` is where the next incremental sync starts)."""
     t = storage_runs
