@@ -294,6 +294,25 @@ def test_provider_errors_are_attempts_and_the_next_provider_is_tried(providers: 
     assert statuses == [("enrich.hunter", "error"), ("enrich.clearbit", "success")]
 
 
+def test_a_waterfall_whose_every_provider_fails_fails_instead_of_answering_empty(providers: Providers) -> None:
+    p = providers
+    down = connector("hunter", "hunter_down2", {"apiKey": "k", "baseUrl": "http://127.0.0.1:9"})
+    also_down = connector("clearbit", "clearbit_down", {"apiKey": "k", "baseUrl": "http://127.0.0.1:9"})
+    nodes = waterfall_graph({"fields": ["email"], "steps": [
+        hunter_step(p, connectorUuid=down), clearbit_step(p, connectorUuid=also_down)]})
+    out = ok("orchestration", "run", "create", "--nodes", j(nodes), "--data", j(record(31)), "--wait-until-finished")
+    assert out["run"]["status"] == "error", out["run"]
+    failed = [e for e in out["run"]["executions"] if e["nodeSlug"] == "enrich"][-1]
+    assert failed["status"] == "error"
+    message = failed["errorMessage"]
+    assert message.startswith("waterfallFailed: every provider tried failed") and "hunter" in message \
+        and "clearbit" in message and "could not reach" in message, message
+    # A provider that answers with a miss is an answer: the waterfall then succeeds with the field empty.
+    out = run_once(waterfall_graph({"fields": ["email"], "steps": [
+        hunter_step(p, connectorUuid=down), finder_step(p)]}), record(15))
+    assert out["run"]["status"] == "success" and out["runContext"]["enrich"]["fields"] == {"email": None}
+
+
 def invalid(nodes: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
     code, out = run_cli("orchestration", "node", "validate", "--nodes", j(nodes))
     assert out["outcome"] == "notValid", out

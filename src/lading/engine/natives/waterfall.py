@@ -153,6 +153,8 @@ class _Waterfall:
         checked = set(validator.get("fields") or wanted) if validator else set()
         filled: dict[str, Any] = {}
         filled_by: dict[str, str] = {}
+        errors: list[NodeExecutionError] = []
+        answered = False  # some provider answered (hit or miss), so emptiness is a fact, not a failure
         for name, step in zip(step_slugs(steps), steps, strict=True):
             missing = [f for f in wanted if f not in filled]
             if not missing or (stop_rule == "firstHit" and filled):
@@ -178,7 +180,9 @@ class _Waterfall:
             except NodeExecutionError as exc:
                 attempt.update(status="error", errorMessage=exc.message, creditsUsedCount=0)
                 self._span(name, step, "error", started, title="❌ " + exc.message, error=exc.message)
+                errors.append(exc)
                 continue
+            answered = True
             self.credits += credits
             position = len(self.spans)
             variables = {**base, "result": output}
@@ -205,6 +209,13 @@ class _Waterfall:
             self._span(name, step, "success", started, credits=credits, child_index=0 if hit else 1,
                               title=title)
             self.spans.insert(position, self.spans.pop())  # before its validator's spans
+        if errors and not answered:
+            # Every provider tried failed: an empty result would read as "nobody has this record" and
+            # hide the outage. The node fails (retried by its policy when any failure was transient).
+            reasons = "; ".join(f"{a['step']}: {a['errorMessage']}" for a in self.attempts
+                                if a.get("status") == "error")
+            raise NodeExecutionError(f"waterfallFailed: every provider tried failed ({reasons})"[:2000],
+                                     retryable=any(e.retryable for e in errors))
         output = {"fields": {f: filled.get(f) for f in wanted}, "filledBy": filled_by,
                   "attempts": self.attempts, "creditsUsedCount": round(self.credits, 9)}
         done = [f for f in wanted if f in filled]
