@@ -29,6 +29,8 @@ import pytest
 from conftest import j, run_cli
 
 TOKEN = "pat-na1-extract-secret-77"
+RENEWED = "oauth-access-token-renewed-0001"
+REFRESH = "oauth-refresh-token-extract-0002"
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -68,6 +70,9 @@ class FakeCrm:
         self.throttle = 0
         self.limited: list[float] = []
         self.after_limit: list[float] = []
+        self.renewals: list[str] = []  # refresh tokens sent to the OAuth token endpoint
+        self.valid_token = TOKEN
+        self.expire_at = 0  # from this request on, only the renewed token is accepted
         self.lock = threading.Lock()
 
     def modified(self, i: int) -> datetime:
@@ -196,7 +201,15 @@ def serve() -> Iterator[Any]:
                 if fake.delay:
                     time.sleep(fake.delay)
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
+                raw = self.rfile.read(length) if length else b""
+                if parts.path == "/oauth/v1/token":  # HubSpot's OAuth token endpoint: a refresh renews TOKEN
+                    form = parse_qs(raw.decode())
+                    fake.renewals.append(form.get("refresh_token", [""])[0])
+                    good = form.get("grant_type") == ["refresh_token"] and form.get("refresh_token") == [REFRESH]
+                    self._send(200 if good else 400, {"access_token": RENEWED, "expires_in": 1800} if good
+                               else {"error": "invalid_grant"})
+                    return
+                body = json.loads(raw) if raw else None
                 with fake.lock:
                     fake.requests += 1
                     if fake.limited and len(fake.after_limit) < len(fake.limited):
@@ -204,7 +217,10 @@ def serve() -> Iterator[Any]:
                     throttled = fake.throttle and fake.requests % fake.throttle == 0
                     if throttled:
                         fake.limited.append(time.monotonic())
-                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                with fake.lock:
+                    if fake.expire_at and fake.requests >= fake.expire_at:
+                        fake.valid_token = RENEWED  # the stored access token expires now
+                if self.headers.get("Authorization") != f"Bearer {fake.valid_token}":
                     status, answer = 401, {"status": "error", "message": "bad token"}
                 elif throttled:
                     status, answer = 429, {"status": "error", "message": "rate limited"}
@@ -215,6 +231,9 @@ def serve() -> Iterator[Any]:
                         kwargs["size"] = int(options.split("=")[1])
                     status, answer = fake.answer(self.command, parts.path, parse_qs(parts.query), body,  # type: ignore[attr-defined]
                                                  **kwargs)
+                self._send(status, answer)
+
+            def _send(self, status: int, answer: Any) -> None:
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -436,6 +455,33 @@ def test_a_worker_resumes_a_killed_sync_without_being_asked(serve: Any, tmp_path
     assert (run.status, run.resumed_count, run.pages_count, run.records_count) == ("success", 1, n // page, n)
     assert count(model) == (n, n)
     assert n <= fake.served <= n + 2 * page
+
+
+@pytest.mark.embedded_only  # sets the OAuth app of the CLI process
+def test_an_oauth_token_expired_mid_sync_is_renewed_once(serve: Any, monkeypatch: Any) -> None:
+    """The access token expires in the middle of a sync: the next page meets a 401, the token is renewed
+    with the connector's refresh token (once), kept sealed, and the sync goes on from that page."""
+    fake = FakeHubSpot(1_000)
+    url = serve(fake)
+    monkeypatch.setenv("LADING_HUBSPOT_BASE_URL", url)  # where HubSpot's OAuth token endpoint is
+    monkeypatch.setenv("LADING_INTEGRATION_HUBSPOT_CLIENT_ID", "client-1")
+    monkeypatch.setenv("LADING_INTEGRATION_HUBSPOT_CLIENT_SECRET", "client-secret-extract-0003")
+    made = ok("connection", "connector", "create", "--integration-slug", "hubspot", "--slug", "hubspot_oauth",
+              "--name", "HubSpot", "--config", j({"accessToken": TOKEN, "refreshToken": REFRESH, "baseUrl": url}))
+    model = ok("storage", "model", "create", "--slug", "companies", "--name", "Companies", "--dataset-uuid",
+               made["dataset"]["uuid"], "--extractor-slug", "hubspot",
+               "--config", j({"objectType": "companies"}))["model"]
+    fake.expire_at = fake.requests + 4  # a few pages into the 10 of the sync
+    run = ok("storage", "model", "refresh", model["uuid"])["model"]["lastRun"]
+    assert (run["status"], run["recordsCount"], run["pagesCount"]) == ("success", 1_000, 10), run
+    assert fake.renewals == [REFRESH]
+    assert count(model) == (1_000, 1_000)
+    fake.change([3, 4])
+    again = ok("storage", "model", "refresh", model["uuid"])["model"]["lastRun"]
+    assert (again["status"], again["recordsCount"]) == ("success", 2)
+    assert fake.renewals == [REFRESH]  # the renewed token was kept for the next sync
+    shown = json.dumps(ok("connection", "connector", "get", made["connector"]["uuid"]))
+    assert RENEWED not in shown and REFRESH not in shown and TOKEN not in shown
 
 
 def test_rate_limit_429_retry_after_is_honoured(serve: Any) -> None:

@@ -16,8 +16,9 @@ Public verbs, one module per noun of `lading connection <noun> <verb>`:
 - `calls`: `ConnectorCalls.call`, one connector action as a run's node or `node execute` calls it.
 - `shapes`: the JSON shapes these verbs answer (`Integration`, `Action`, `NativeIntegration`, `Connector`…).
 
-Helpers private to the group: `_credentials` (sealing, opening and masking connector credentials),
-`_oauth` (OAuth token sets between the provider's answer and a connector).
+Helpers private to the group: `_oauth` (OAuth token sets between the provider's answer and a connector).
+Sealing, opening, masking and renewing connector credentials is `services/connector_credentials.py`,
+shared with the extractor syncs of `services.storage`.
 """
 
 from lading.services._submodules import lazy_submodules

@@ -18,7 +18,7 @@ from lading.domain.errors import LadingError, ValidationError
 from lading.integrations import Integration
 from lading.integrations._sdk import ProviderError
 from lading.services.connection import shapes
-from lading.services.connection._credentials import seal
+from lading.services.connector_credentials import seal
 from lading.services.session import Session
 from lading.store.clock import utcnow
 from lading.store.repositories import connectors as repo
@@ -119,33 +119,3 @@ def open_grant(session: Session, integration: Integration, grant_uuid: str) -> d
                               "with initiateOauth and completeOauth", reason="invalidConnectorConfig")
     tokens: dict[str, Any] = decrypt(grant.secrets, associated=f"{session.workspace_uuid}:{_sealed_for(grant_uuid)}")
     return tokens
-
-
-def refreshed_credentials(db: Any, ws: str, connector_uuid: str, integration: Integration,
-                          credentials: dict[str, Any]) -> dict[str, Any] | None:
-    """The connector's credentials after renewing its OAuth access token with its refresh token (the
-    provider answered 401: the token expired), stored sealed; None when it cannot be renewed (no OAuth,
-    no refresh token, no OAuth app). A refusal raises `ProviderError` holding no secret."""
-    from lading.integrations._oauth import client_credentials, refresh_tokens
-    from lading.services.connection._credentials import decrypted_config, split_config
-
-    oauth = integration.oauth
-    if oauth is None or not oauth.refresh_field or not credentials.get(oauth.refresh_field):
-        return None
-    app = client_credentials(integration)
-    if app is None:
-        return None
-    answer = refresh_tokens(integration, refresh_token=str(credentials[oauth.refresh_field]), client_id=app[0],
-                            client_secret=app[1])
-    with db.write() as conn:
-        row = repo.get_connector(conn, ws, connector_uuid)
-        if row is None:
-            return None
-        config = decrypted_config(ws, row)
-        config[oauth.token_field] = answer["access_token"]
-        if answer.get("refresh_token"):
-            config[oauth.refresh_field] = answer["refresh_token"]
-        clear, hidden = split_config(integration, config)
-        repo.update_connector(conn, ws, connector_uuid, {"config": clear, "secrets": seal(ws, connector_uuid, hidden),
-                                                         "updated_at": utcnow()})
-    return config

@@ -53,8 +53,8 @@ class ConnectorCalls:
         return int(row.cache_ttl_ms or 0) if row is not None else 0
 
     def _credentials(self, ws: str, connector_uuid: str, integration: Integration) -> dict[str, Any]:
-        from lading.services.connection._credentials import decrypted_config
         from lading.services.connection.connectors import platform_credential
+        from lading.services.connector_credentials import decrypted_config
 
         with self._db.write() as conn:
             row = connector_repo.get_connector(conn, ws, connector_uuid)
@@ -94,7 +94,7 @@ class ConnectorCalls:
                        credentials: dict[str, Any], failure: ProviderError) -> dict[str, Any] | None:
         """Credentials with a renewed OAuth access token when the provider refused the stored one
         (401) and the connector holds a refresh token; None otherwise (the failure stands)."""
-        from lading.services.connection._oauth import refreshed_credentials
+        from lading.services.connector_credentials import refreshed_credentials
 
         if failure.status != 401 or connector_uuid is None:
             return None

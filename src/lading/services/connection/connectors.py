@@ -14,8 +14,8 @@ from lading.domain.errors import ConflictError, LadingError, NotFoundError, Vali
 from lading.integrations import Integration, canonical_slug
 from lading.integrations._sdk import ProviderError
 from lading.services.connection import shapes
-from lading.services.connection._credentials import decrypted_config, masked_config, merge, seal, split_config
 from lading.services.connection.integrations import require_integration
+from lading.services.connector_credentials import decrypted_config, masked_config, merge, seal, split_config
 from lading.services.session import Session
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import connectors as repo
@@ -358,7 +358,7 @@ def check_connector(session: Session, uuid: str) -> dict[str, Any]:
     integration without a check is the outcome `invalid` with the reason, never an error: the command
     answered its question. An expired OAuth access token (401) is renewed once, as for any call."""
     from lading.integrations._runtime import check_credentials
-    from lading.services.connection._oauth import refreshed_credentials
+    from lading.services.connector_credentials import refreshed_credentials
 
     with session.db.read() as conn:
         row = require_connector(session, conn, uuid)
@@ -418,7 +418,7 @@ def _lookup(session: Session, row: Any, integration: Integration, credentials: d
     """One live lookup through the connector (`run(call)`), its answer scrubbed of the credentials; an
     expired OAuth access token (401) is renewed once. A provider failure is `reason` (400)."""
     from lading.integrations._runtime import open_call
-    from lading.services.connection._oauth import refreshed_credentials
+    from lading.services.connector_credentials import refreshed_credentials
 
     for attempt in (1, 2):
         call = open_call(integration, {}, credentials, row.uuid)

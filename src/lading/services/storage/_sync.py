@@ -23,6 +23,7 @@ import os
 import socket
 import time
 import uuid as uuidlib
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,7 +63,7 @@ def _connector_call(session: Session, conn: Any, connector_uuid: str | None, int
     config (the same sealing `connection connector` uses: AES-GCM bound to workspace and connector)."""
     from lading.integrations import get_integration
     from lading.integrations._runtime import open_call
-    from lading.integrations._vault import decrypt
+    from lading.services.connector_credentials import decrypted_config
     from lading.store.repositories import connectors as connector_repo
 
     row = connector_repo.get_connector(conn, session.workspace_uuid, connector_uuid) if connector_uuid else None
@@ -73,12 +74,37 @@ def _connector_call(session: Session, conn: Any, connector_uuid: str | None, int
                               reason="invalidDataset")
     integration = get_integration(integration_slug)
     assert integration is not None
-    credentials = dict(row.config or {})
-    if row.secrets:
-        # Sealed by services/connection/_credentials.seal (associated data `<workspace>:<connector>`);
-        # opened here because services.connection already imports services.storage.
-        credentials.update(decrypt(row.secrets, associated=f"{session.workspace_uuid}:{row.uuid}"))
-    return open_call(integration, {}, credentials, row.uuid)
+    return open_call(integration, {}, decrypted_config(session.workspace_uuid, row), row.uuid)
+
+
+async def _renewed_call(session: Session, call: Any, integration_slug: str, failure: Exception) -> Any | None:
+    """The call with a renewed OAuth access token when the provider refused the stored one (401) and the
+    connector holds a refresh token, as action calls do; None when it cannot be renewed."""
+    from lading.integrations import get_integration
+    from lading.integrations._runtime import open_call
+    from lading.integrations._sdk import ProviderError
+    from lading.services.connector_credentials import refreshed_credentials
+
+    integration = get_integration(integration_slug)
+    if (not isinstance(failure, ProviderError) or failure.status != 401 or call.connector_uuid is None
+            or integration is None):
+        return None
+    renewed = await asyncio.to_thread(refreshed_credentials, session.db, session.workspace_uuid,
+                                      call.connector_uuid, integration, call.credentials)
+    return open_call(integration, {}, renewed, call.connector_uuid) if renewed is not None else None
+
+
+async def _renewing(session: Session, call: Any, integration_slug: str,
+                    ask: Callable[[Any], Awaitable[Any]]) -> Any:
+    """`ask(call)`, asked once more with a renewed OAuth access token when the provider refused the
+    stored one as expired (401): models are described, previewed and counted with the same renewal."""
+    try:
+        return await ask(call)
+    except Exception as exc:
+        renewed = await _renewed_call(session, call, integration_slug, exc)
+        if renewed is None:
+            raise
+        return await ask(renewed)
 
 
 def _provider_failure(exc: Exception, call: Any | None) -> LadingError:
@@ -97,7 +123,8 @@ def discover_columns(session: Session, connector_uuid: str | None, extractor: An
     with session.db.read() as conn:
         call = _connector_call(session, conn, connector_uuid, extractor.integration_slug)
     try:
-        found = asyncio.run(extractor.columns(call, config))
+        found = asyncio.run(_renewing(session, call, extractor.integration_slug,
+                                      lambda c: extractor.columns(c, config)))
     except Exception as exc:  # a provider's answer or an unreachable provider
         raise _provider_failure(exc, call) from None
     return [c.definition() for c in found]
@@ -109,12 +136,12 @@ def preview_page(session: Session, connector_uuid: str | None, extractor: Any, c
     with session.db.read() as conn:
         call = _connector_call(session, conn, connector_uuid, extractor.integration_slug)
 
-    async def first() -> Any:
-        columns = await extractor.columns(call, config)
-        return columns, await extractor.page(call, config, columns, None, None)
+    async def first(current: Any) -> Any:
+        columns = await extractor.columns(current, config)
+        return columns, await extractor.page(current, config, columns, None, None)
 
     try:
-        columns, page = asyncio.run(first())
+        columns, page = asyncio.run(_renewing(session, call, extractor.integration_slug, first))
     except Exception as exc:
         raise _provider_failure(exc, call) from None
     return [c.definition() for c in columns], call.http.scrubber.value(page.records[:limit])
@@ -126,7 +153,8 @@ def source_count(session: Session, connector_uuid: str | None, extractor: Any, c
     if extractor.count is None:
         return 0
     try:
-        return int(asyncio.run(extractor.count(call, config)))
+        return int(asyncio.run(_renewing(session, call, extractor.integration_slug,
+                                         lambda c: extractor.count(c, config))))
     except Exception as exc:
         raise _provider_failure(exc, call) from None
 
@@ -297,8 +325,16 @@ async def _pages(session: Session, extractor: Any, config: dict[str, Any], model
     columns = _original_columns(model)
     token, cursor_from, cursor_to = run.page_token, run.cursor_from, run.cursor_to
     changed: set[str] = set()
+    renewable = True
     while True:
-        page = await extractor.page(call, config, columns, cursor_from, token)
+        try:
+            page = await extractor.page(call, config, columns, cursor_from, token)
+        except Exception as exc:
+            renewed = await _renewed_call(session, call, extractor.integration_slug, exc) if renewable else None
+            if renewed is None:
+                raise
+            call, renewable = renewed, False  # the token expired mid-sync: renewed once, the page asked again
+            continue
         cursor_to = later(cursor_to, page.high_water)
         last = page.next_token is None
         # Committed inline: nothing else runs on this loop, and the next page waits for this checkpoint.

@@ -1,5 +1,7 @@
 """Connector secrets: which config fields are secret, sealing them at rest (bound to workspace and
-connector), opening them for a call, masking them for display and merging a masked patch."""
+connector), opening them for a call, masking them for display, merging a masked patch, and renewing an
+expired OAuth access token. Shared by `services.connection` (connectors, action calls) and
+`services.storage` (extractor syncs), which imports nothing of `services.connection`."""
 
 from __future__ import annotations
 
@@ -116,3 +118,34 @@ def merge(stored: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def refreshed_credentials(db: Any, ws: str, connector_uuid: str, integration: Integration,
+                          credentials: dict[str, Any]) -> dict[str, Any] | None:
+    """The connector's credentials after renewing its OAuth access token with its refresh token (the
+    provider answered 401: the token expired), stored sealed; None when it cannot be renewed (no OAuth,
+    no refresh token, no OAuth app). A refusal raises `ProviderError` holding no secret."""
+    from lading.integrations._oauth import client_credentials, refresh_tokens
+    from lading.store.clock import utcnow
+    from lading.store.repositories import connectors as repo
+
+    oauth = integration.oauth
+    if oauth is None or not oauth.refresh_field or not credentials.get(oauth.refresh_field):
+        return None
+    app = client_credentials(integration)
+    if app is None:
+        return None
+    answer = refresh_tokens(integration, refresh_token=str(credentials[oauth.refresh_field]), client_id=app[0],
+                            client_secret=app[1])
+    with db.write() as conn:
+        row = repo.get_connector(conn, ws, connector_uuid)
+        if row is None:
+            return None
+        config = decrypted_config(ws, row)
+        config[oauth.token_field] = answer["access_token"]
+        if answer.get("refresh_token"):
+            config[oauth.refresh_field] = answer["refresh_token"]
+        clear, hidden = split_config(integration, config)
+        repo.update_connector(conn, ws, connector_uuid, {"config": clear, "secrets": seal(ws, connector_uuid, hidden),
+                                                         "updated_at": utcnow()})
+    return config
