@@ -632,6 +632,49 @@ def test_rate_limit_concurrency_under_threads() -> None:
     assert peak[0] == 2
 
 
+def test_two_workspaces_custom_integrations_of_one_slug_have_their_own_gates() -> None:
+    """A workspace's custom integration is its own: another workspace's document with the same slug
+    (and a concurrency cap of 1) in the same process never holds its calls back."""
+    active: dict[str, int] = {"alpha": 0, "beta": 0}
+    peak: dict[str, int] = {"alpha": 0, "beta": 0}
+    both = [0]
+    lock = threading.Lock()
+
+    def slow(rec: Recorded) -> Answer:
+        team = rec.path.strip("/").split("/")[0]
+        with lock:
+            active[team] += 1
+            peak[team] = max(peak[team], active[team])
+            both[0] = max(both[0], active["alpha"] + active["beta"])
+        time.sleep(0.1)
+        with lock:
+            active[team] -= 1
+        return Answer(200, {"data": {"name": "x"}})
+
+    from lading.integrations._runtime import call_action
+    from lading.integrations.declarative import integration_from_document
+
+    with fake_provider() as fake:
+        fake.fallback = slow
+        built = {}
+        for team in ("alpha", "beta"):
+            doc = document(f"{fake.url}/{team}", slug="sharedAcme",
+                           rateLimit={"requestsPerSecond": 1000, "maxConcurrency": 1})
+            built[team] = integration_from_document(doc, rate_scope=f"workspace-{team}")
+
+        async def many() -> None:
+            calls = []
+            for team, integration in built.items():
+                action = integration.action("enrichCompany")
+                assert action is not None
+                calls += [call_action(integration, action, {"domain": f"d{i}.com"},
+                                      {"apiKey": KEY, "baseUrl": f"{fake.url}/{team}"}, None) for i in range(4)]
+            await asyncio.gather(*calls)
+        asyncio.run(many())
+    assert peak == {"alpha": 1, "beta": 1}  # each workspace's own cap holds
+    assert both[0] == 2  # and the two ran side by side, not one behind the other
+
+
 def test_the_documented_example_is_a_valid_document() -> None:
     import re
 

@@ -170,10 +170,12 @@ class ProviderHttp:
     MAX_REDIRECTS = 10
 
     def __init__(self, integration_slug: str, provider_name: str, base_url: str, limit: RateLimit,
-                 secrets: list[str] | None = None, *, allowed_hosts: Iterable[str] | None = None) -> None:
+                 secrets: list[str] | None = None, *, allowed_hosts: Iterable[str] | None = None,
+                 gate_key: str | None = None) -> None:
         from lading.integrations._secrets import Scrubber
 
         self.integration_slug = integration_slug
+        self.gate_key = gate_key or integration_slug  # whose rate gate (`Integration.rate_gate_key`)
         self.provider_name = provider_name
         self.base_url = base_url.rstrip("/")
         self._limit = limit
@@ -240,7 +242,7 @@ class ProviderHttp:
                                                                    json if json is not None else data or content):
             raise self.refusal(url)
         self._remember_sent(headers)
-        gate = gate_for(self.integration_slug, self._limit)
+        gate = gate_for(self.gate_key, self._limit)
         await gate.acquire()
         try:
             client = _client()

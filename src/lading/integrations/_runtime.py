@@ -143,7 +143,8 @@ def open_call(integration: Integration, config: dict[str, Any], credentials: dic
     secrets = [str(v) for k, v in _flatten(credentials) if k in _secret_keys(integration) and v is not None
                and not isinstance(v, (bool, dict, list)) and str(v) != ""]
     http = ProviderHttp(integration.slug, integration.name, base_url, integration.rate_limit, secrets,
-                        allowed_hosts=credential_hosts(integration, credentials, base_url))
+                        allowed_hosts=credential_hosts(integration, credentials, base_url),
+                        gate_key=integration.rate_gate_key)
     return ActionCall(config=config, credentials=credentials, base_url=base_url, http=http,
                       connector_uuid=connector_uuid)
 

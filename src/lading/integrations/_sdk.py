@@ -260,6 +260,13 @@ class Integration:
     action_aliases: Mapping[str, str] = field(default_factory=dict)
     # The credentials check of `connection connector test`; None: the integration offers none.
     check: CheckHandler | None = None
+    # Whose rate gate its calls share: None, every workspace's (a provider's own limit); a workspace's
+    # custom integration is scoped to its workspace, so another workspace's same slug never slows it.
+    rate_scope: str | None = None
+
+    @property
+    def rate_gate_key(self) -> str:
+        return self.slug if self.rate_scope is None else f"{self.slug}@{self.rate_scope}"
 
     def __post_init__(self) -> None:
         # Frozen: the completed actions and the slug index are set once, here.

@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 
-def integration_from_document(doc: object) -> Integration:
-    """Check a parsed document and build its integration (`ValidationError` naming each problem's path)."""
-    return build_integration(check_document(doc))
+def integration_from_document(doc: object, *, rate_scope: str | None = None) -> Integration:
+    """Check a parsed document and build its integration (`ValidationError` naming each problem's path);
+    `rate_scope`: a workspace's own document gets its own rate gate (`Integration.rate_scope`)."""
+    return build_integration(check_document(doc), rate_scope=rate_scope)

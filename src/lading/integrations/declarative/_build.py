@@ -99,7 +99,7 @@ def documentation(doc: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_integration(doc: Mapping[str, Any], *, builtin: bool = False) -> Integration:
+def build_integration(doc: Mapping[str, Any], *, builtin: bool = False, rate_scope: str | None = None) -> Integration:
     """The integration a checked document declares (see `_document.check_document`). A `builtin`
     document (shipped in `builtin/`) is documented by the package's `docs/<slug>.md`."""
     rate = doc.get("rateLimit") or {}
@@ -116,7 +116,7 @@ def build_integration(doc: Mapping[str, Any], *, builtin: bool = False) -> Integ
         url=doc.get("url"), icon=doc.get("icon"), color=doc.get("color"),
         sub_categories=tuple(doc.get("subCategories") or ()),
         credential_hosts=tuple(doc.get("allowedHosts") or ()) + _token_host(doc),
-        check=_check(doc),
+        check=_check(doc), rate_scope=rate_scope,
         **documented,
     )
 

@@ -53,7 +53,7 @@ def workspace_integrations(db: Database, workspace_uuid: str) -> dict[str, Integ
     built: dict[str, Integration] = {}
     for row in rows:
         try:
-            built[row.slug] = integration_from_document(row.document)
+            built[row.slug] = integration_from_document(row.document, rate_scope=workspace_uuid)
         except LadingError as exc:  # stored before a stricter check: skipped, never breaking the catalog
             sys.stderr.write(f"warning: custom integration {row.slug} skipped: {exc.message}\n")
     with _lock:
