@@ -313,6 +313,25 @@ def test_a_waterfall_whose_every_provider_fails_fails_instead_of_answering_empty
     assert out["run"]["status"] == "success" and out["runContext"]["enrich"]["fields"] == {"email": None}
 
 
+def test_a_tools_credits_cost_prices_its_waterfall_providers(providers: Providers) -> None:
+    """`creditsCost` of a tool holding a waterfall: at least its first provider (always tried), at most
+    every provider (hunter 0.5, clearbit 1.0, the http finder free), each attempt also charged 0.01."""
+    p = providers
+    _, tool = run_cli("orchestration", "tool", "create", "--name", "Waterfall pricing")
+    nodes = waterfall_graph({"fields": ["email"], "steps": [hunter_step(p), finder_step(p), clearbit_step(p)]})
+    ok("orchestration", "release", "deploy-draft", "--workflow-uuid", tool["tool"]["workflowUuid"],
+       "--nodes", j(nodes))
+    cost = ok("orchestration", "tool", "get", tool["tool"]["uuid"])["tool"]["creditsCost"]
+    # start, waterfall, end: 3 × 0.01; plus 0.5 + 0.01 at least, 0.5 + 0 + 1.0 + 3 × 0.01 at most.
+    assert cost == {"kind": "minMax", "min": pytest.approx(0.54), "max": pytest.approx(1.56)}, cost
+    # A first step behind a condition may be skipped: nothing is certain to be spent on providers.
+    nodes = waterfall_graph({"fields": ["email"], "steps": [hunter_step(p, condition="{{false}}"), clearbit_step(p)]})
+    ok("orchestration", "release", "deploy-draft", "--workflow-uuid", tool["tool"]["workflowUuid"],
+       "--nodes", j(nodes))
+    cost = ok("orchestration", "tool", "get", tool["tool"]["uuid"])["tool"]["creditsCost"]
+    assert cost == {"kind": "minMax", "min": pytest.approx(0.03), "max": pytest.approx(1.55)}, cost
+
+
 def invalid(nodes: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
     code, out = run_cli("orchestration", "node", "validate", "--nodes", j(nodes))
     assert out["outcome"] == "notValid", out
