@@ -524,7 +524,9 @@ storage_runs = Table(
     "storage_runs",
     metadata,
     *_owned(),
-    Column("model_uuid", Uuid, nullable=False),
+    # Exactly one of the two: a connector model's sync, or a connector library's (migration 0026a).
+    Column("model_uuid", Uuid),
+    Column("library_uuid", Uuid),
     Column("status", String(16), nullable=False),
     Column("trigger", String(16), nullable=False),
     Column("mode", String(16), nullable=False),
@@ -537,6 +539,9 @@ storage_runs = Table(
     Column("updated_count", Integer, nullable=False, server_default="0"),
     Column("unchanged_count", Integer, nullable=False, server_default="0"),
     Column("resumed_count", Integer, nullable=False, server_default="0"),
+    # Library syncs: files removed because gone upstream, files skipped (JSON list of {externalId, name, reason}).
+    Column("removed_count", Integer, nullable=False, server_default="0"),
+    Column("skipped", Text),
     Column("error_message", Text),
     Column("lease_owner", String(160)),
     _ts("lease_expires_at"),
@@ -544,6 +549,7 @@ storage_runs = Table(
     _ts("finished_at"),
     *_stamps(),
     Index("ix_storage_runs_model", "workspace_uuid", "model_uuid", "created_at"),
+    Index("ix_storage_runs_library", "workspace_uuid", "library_uuid", "created_at"),
 )
 
 relationships = Table(
@@ -769,8 +775,17 @@ content_files = Table(
     Column("is_searchable", Boolean, nullable=False),
     Column("is_temporary", Boolean, nullable=False),
     Column("folder_uuid", Uuid),
+    # `native` (uploaded) or `connector` (synced into its `library_uuid` by the library's extractor, as
+    # the provider's `external_id` at `external_version`; `seen_run_uuid`: the sync that last listed it).
+    Column("kind", String(16), nullable=False, server_default="native"),
+    Column("library_uuid", Uuid),
+    Column("connector_uuid", Uuid),
+    Column("external_id", String(255)),
+    Column("external_version", Text),
+    Column("seen_run_uuid", Uuid),
     *_stamps(),
     Index("ix_content_files_workspace", "workspace_uuid", "folder_uuid"),
+    Index("ix_content_files_library", "workspace_uuid", "library_uuid", "external_id"),
 )
 
 content_passages = Table(
@@ -790,7 +805,8 @@ content_libraries = Table(
     metadata,
     *_owned(),
     Column("name", String(255), nullable=False),
-    # `native` (workspace files); `connector` libraries (extractor syncs) are refused for now.
+    # `native` (workspace files listed in `file_uuids`) or `connector` (files synced by an extractor:
+    # `content_files.library_uuid`).
     Column("kind", String(16), nullable=False),
     Column("connector_uuid", Uuid),
     Column("extractor_slug", String(128)),

@@ -48,10 +48,16 @@ def list_libraries(session: Caller,
     return libraries.list_libraries(session, **fields.given())
 
 
-@router.post("/create", summary="library.create (native libraries; connector libraries are refused)",
+@router.post("/create", summary="library.create (a connector library's first sync runs before the answer)",
              **answers(schemas.LibraryAnswer))
 def create_library(body: LibraryCreate, session: Caller) -> dict[str, Any]:
     return libraries.create(session, **body.given())
+
+
+@router.post("/{uuid}/sync", summary="Lading addition: sync a connector library now and wait for the sync",
+             **answers(schemas.LibraryAnswer))
+def sync_library(uuid: str, session: Caller) -> dict[str, Any]:
+    return libraries.sync(session, uuid)
 
 
 @router.get("/{uuid}", summary="library.get", **answers(schemas.LibraryAnswer))
@@ -64,6 +70,7 @@ def update_library(uuid: str, body: LibraryUpdate, session: Caller) -> dict[str,
     return libraries.update(session, uuid, **body.given())
 
 
-@router.delete("/{uuid}", summary="library.remove (409 libraryHasFiles while it lists files)", **answers(Removed))
+@router.delete("/{uuid}", summary="library.remove (native: 409 libraryHasFiles while it lists files; "
+               "connector: with its files)", **answers(Removed))
 def remove_library(uuid: str, session: Caller) -> dict[str, Any]:
     return libraries.remove(session, uuid)

@@ -27,10 +27,17 @@ file_app = typer.Typer(help="Content files (PDF, CSV, text, Markdown, HTML and J
 
 
 @file_app.command("list")
-def file_list(folder_uuid: str = typer.Option(None, "--folder-uuid", help="Only files in this folder.")) -> None:
+def file_list(
+    folder_uuid: str = typer.Option(None, "--folder-uuid", help="Only files in this folder."),
+    library_uuid: str = typer.Option(None, "--library-uuid", help="Only files of this library."),
+    kind: str = typer.Option(None, "--kind", help="native (uploaded) or connector (synced by a library)."),
+    connector_uuid: str = typer.Option(None, "--connector-uuid", help="Only files synced from this connector."),
+) -> None:
     """List content files, newest first."""
-    emit(answer("GET", "/content/files/list", query={"folderUuid": folder_uuid},
-                local=lambda s: files.list_files(s, folder_uuid=folder_uuid)))
+    emit(answer("GET", "/content/files/list", query={"folderUuid": folder_uuid, "libraryUuid": library_uuid,
+                                                     "kind": kind, "connectorUuid": connector_uuid},
+                local=lambda s: files.list_files(s, folder_uuid=folder_uuid, library_uuid=library_uuid, kind=kind,
+                                                 connector_uuid=connector_uuid)))
 
 
 @file_app.command("get")

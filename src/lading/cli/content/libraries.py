@@ -43,11 +43,14 @@ def library_create(
     folder_uuid: str = typer.Option(None, "--folder-uuid"),
     config: str = typer.Option(None, "--config", help="A JSON object kept with the library."),
     connector_uuid: str = typer.Option(None, "--connector-uuid",
-                                       help="Connector libraries are not available in this installation yet."),
+                                       help="A connector library: the connector its extractor reads."),
     extractor_slug: str = typer.Option(None, "--extractor-slug",
-                                       help="Connector libraries are not available in this installation yet."),
+                                       help="A connector library's unstructured-data extractor: hubspot_files "
+                                            "or salesforce_files."),
 ) -> None:
-    """Create a native library of workspace files."""
+    """Create a native library of workspace files (--file-uuids), or a connector library synced by an
+    unstructured-data extractor (--connector-uuid, --extractor-slug, --config); a connector library's
+    first sync runs before the answer (its outcome in `lastSync`)."""
     fields: dict[str, Any] = {"name": name, "connector_uuid": connector_uuid, "extractor_slug": extractor_slug,
                               "folder_uuid": folder_uuid, "config": parse_json_flag("--config", config),
                               "file_uuids": split_list(file_uuids)}
@@ -65,7 +68,8 @@ def library_update(
     config: str = typer.Option(None, "--config", help="A JSON object (replaces the stored one)."),
     file_uuids: str = typer.Option(None, "--file-uuids", help="Comma-separated file uuids (replaces the list)."),
 ) -> None:
-    """Change a library's name, folder, config or files (omitted flags keep their value)."""
+    """Change a library's name, folder, config or files (omitted flags keep their value); a connector
+    library given a new --config syncs again before the answer."""
     key = target(uuid, uuid_arg)
     parsed, listed = parse_json_flag("--config", config), split_list(file_uuids)
     body = {k: v for k, v in {"name": name, "config": parsed, "fileUuids": listed}.items() if v is not None}
@@ -74,8 +78,17 @@ def library_update(
                                                  **moved(folder_uuid))))
 
 
+@library_app.command("sync")
+def library_sync(uuid: str = typer.Argument(..., help="The connector library.")) -> None:
+    """Sync a connector library now and wait for the sync (a sync interrupted by a crash resumes after
+    its last committed page; one already running elsewhere is waited for). Only changed files are
+    downloaded again; files gone upstream leave the library."""
+    emit(answer("POST", f"/content/libraries/{uuid}/sync", local=lambda s: libraries.sync(s, uuid)))
+
+
 @library_app.command("remove")
 def library_remove(uuid: str = typer.Argument(...)) -> None:
-    """Remove a library that lists no file (`libraryHasFiles` otherwise: empty it with
-    `update --file-uuids ""` first); its files always stay."""
+    """Remove a native library that lists no file (`libraryHasFiles` otherwise: empty it with
+    `update --file-uuids ""` first; its files stay), or a connector library with the files its syncs
+    stored."""
     emit(answer("DELETE", f"/content/libraries/{uuid}", local=lambda s: libraries.remove(s, uuid)))

@@ -9,6 +9,14 @@ checkpoints, transactions — is `services/storage/_sync.py`.
 
 from __future__ import annotations
 
+from lading.integrations.extractors._files import (
+    FileExtractor,
+    FilePage,
+    RemoteFile,
+    all_file_extractors,
+    get_file_extractor,
+)
 from lading.integrations.extractors._sdk import Extractor, ExtractorColumn, Page, all_extractors, get_extractor
 
-__all__ = ["Extractor", "ExtractorColumn", "Page", "all_extractors", "get_extractor"]
+__all__ = ["Extractor", "ExtractorColumn", "FileExtractor", "FilePage", "Page", "RemoteFile", "all_extractors",
+           "all_file_extractors", "get_extractor", "get_file_extractor"]

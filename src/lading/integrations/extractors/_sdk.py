@@ -96,6 +96,19 @@ async def request_json(call: ActionCall, method: str, path: str, *, headers: dic
     unreachable provider is retried with back-off; other errors fail the page."""
     from lading.integrations._http import parse_body
 
+    response = await request(call, method, path, headers=headers, params=params, json=json)
+    return parse_body(response) if response.content else None
+
+
+async def request_bytes(call: ActionCall, path: str, *, headers: dict[str, str] | None = None) -> bytes:
+    """A file's bytes (`GET`), with `request_json`'s retries (unstructured-data extractors' downloads)."""
+    response = await request(call, "GET", path, headers=headers)
+    return bytes(response.content)
+
+
+async def request(call: ActionCall, method: str, path: str, *, headers: dict[str, str] | None = None,
+                  params: dict[str, Any] | None = None, json: Any = None) -> Any:
+    """The successful answer of one provider request, retried as `request_json` says."""
     for attempt in range(RETRIES + 1):
         try:
             response = await call.http.request(method, path, headers=headers, params=params, json=json,
@@ -112,7 +125,7 @@ async def request_json(call: ActionCall, method: str, path: str, *, headers: dic
             continue
         if response.status_code >= 400:
             raise call.http.error_for(response)
-        return parse_body(response) if response.content else None
+        return response
     raise AssertionError("unreachable")
 
 

@@ -51,6 +51,26 @@ def _connector_schema(integration: Integration) -> dict[str, Any]:
     return schema
 
 
+def extractor_definitions(integration_slug: str) -> dict[str, Any]:
+    """ExtractorDefinitions (C §1.4) of a built-in integration's extractors: record extractors fill
+    models (`storage model create`), unstructured-data ones fill connector libraries (`content library
+    create`); `dataKind` (Lading addition) says which (`records` or `files`)."""
+    from lading.integrations.extractors import all_extractors, all_file_extractors
+
+    out: dict[str, Any] = {}
+    for extractor in all_extractors().values():
+        if extractor.integration_slug == integration_slug:
+            out[extractor.slug] = {"name": extractor.name, "description": extractor.description, "icon": None,
+                                   "config": {"jsonSchema": dict(extractor.config_schema), "uiSchema": {}},
+                                   "mode": {"kind": "fetch", "isIncremental": True}, "dataKind": "records"}
+    for files in all_file_extractors().values():
+        if files.integration_slug == integration_slug:
+            out[files.slug] = {"name": files.name, "description": files.description, "icon": None,
+                               "config": {"jsonSchema": dict(files.config_schema), "uiSchema": {}},
+                               "mode": {"kind": "fetch", "isIncremental": True}, "dataKind": "files"}
+    return out
+
+
 def present_integration(integration: Integration) -> shapes.Integration:
     return shapes.Integration(
         slug=integration.slug, name=integration.name, description=integration.description,
@@ -59,7 +79,7 @@ def present_integration(integration: Integration) -> shapes.Integration:
         documentation_path=f"integrations/docs/{integration.slug}.md", is_deprecated=False,
         connector=shapes.ConnectorConfig(config=shapes.ConnectorSchema(json_schema=_connector_schema(integration))),
         actions=present_actions(integration),
-        extractors={},
+        extractors=extractor_definitions(integration.slug),
         dynamic_schemas={d.slug: {"params": {"jsonSchema": _params_schema(d.params)}}
                          for d in integration.dynamic_schemas},
         autocompletes=[shapes.AutocompleteDefinition(
@@ -99,8 +119,8 @@ def list_integrations(session: Session | None = None, *, category: str | None = 
             continue
         if want_actions is not None and bool(integration.actions) != want_actions:
             continue
-        if want_extractors is True:
-            continue  # no built-in integration has extractors yet
+        if want_extractors is not None and bool(extractor_definitions(integration.slug)) != want_extractors:
+            continue
         out.append(present_integration(integration).dump())
     return {"integrations": out}
 

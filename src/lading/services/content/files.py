@@ -38,7 +38,9 @@ def present_file(row: Any) -> shapes.File:
     return shapes.File(uuid=row.uuid, workspace_uuid=row.workspace_uuid, name=row.name, s3_filename=row.s3_filename,
                        open_ai_file_id="", content_type=row.content_type, size=int(row.size),
                        is_temporary=bool(row.is_temporary), folder_uuid=row.folder_uuid,
-                       created_at=iso(row.created_at), updated_at=iso(row.updated_at))
+                       created_at=iso(row.created_at), updated_at=iso(row.updated_at),
+                       library_uuid=row.library_uuid, kind=row.kind or "native", connector_uuid=row.connector_uuid,
+                       external_id=row.external_id)
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -51,21 +53,31 @@ def require_file(session: Session, conn: Any, uuid: str) -> Any:
 
 def list_files(session: Session, *, folder_uuid: str | None = None, library_uuid: str | None = None,
                kind: str | None = None, connector_uuid: str | None = None) -> dict[str, Any]:
-    """Files newest first, narrowed by folder, by the library listing them, by kind (every file here
-    is `native`: uploaded) and by connector (no file comes from one, so naming one finds none)."""
+    """Files newest first, narrowed by folder, by the library listing them (a native library's list,
+    or what a connector library's syncs stored), by kind (`native` uploaded, `connector` synced) and
+    by the connector that synced them."""
     if kind is not None and kind not in KINDS:
         raise ValidationError(f"kind must be native or connector (got {shown(kind)})", reason="invalidData")
-    if kind == "connector" or connector_uuid:
-        return {"files": []}
     ws = session.workspace_uuid
     with session.db.read() as conn:
         uuids = None
         if library_uuid is not None:
             key = uuid_or_none(library_uuid)
             library = repo.get_library(conn, ws, key) if key else None
-            uuids = list(library.file_uuids or []) if library is not None else []
-        rows = repo.list_files(conn, ws, folder_uuid=inputs.folder_uuid(folder_uuid), uuids=uuids)
+            uuids = library_files(conn, ws, library) if library is not None else []
+        connector = None
+        if connector_uuid:
+            connector = uuid_or_none(connector_uuid) or "-"
+        rows = repo.list_files(conn, ws, folder_uuid=inputs.folder_uuid(folder_uuid), uuids=uuids, kind=kind,
+                               connector_uuid=connector)
     return {"files": [present_file(r).dump() for r in rows]}
+
+
+def library_files(conn: Any, ws: str, library: Any) -> list[str]:
+    """The files a library holds: a native library's list, or the files its syncs stored."""
+    if library.kind == "connector":
+        return repo.library_file_uuids(conn, ws, library.uuid)
+    return list(library.file_uuids or [])
 
 
 def get(session: Session, uuid: str) -> dict[str, Any]:
@@ -117,20 +129,43 @@ def store(session: Session, name: str, stream: IO[bytes], *, content_type: str |
     `uuid` naming a file of this workspace replaces that file's content in place (same uuid, folder
     kept unless `folder_uuid` is given, new name, type, size and passages); an unknown one makes a new
     file with a uuid of its own (api.md §0.5), so no caller picks another workspace's uuid."""
+    replaced = _replaced_key(uuid)
+    ws = session.workspace_uuid
+    with session.db.read() as conn:
+        folder = require_folder(conn, ws, folder_uuid, "file")
+    prepared = prepare(name, stream, content_type)
+    now = utcnow()
+    with session.db.write() as conn:
+        old = repo.get_file(conn, ws, replaced) if replaced else None
+        if old is not None and old.kind == "connector":
+            raise synced_refusal(old, "replaced")
+        moved = {"folder_uuid": folder} if old is None or folder_uuid is not None else {}
+        file_uuid = write_content(conn, ws, old, prepared, stream, now,
+                                  {"is_temporary": is_temporary, **moved} if old is None else moved)
+        return {"file": present_file(repo.get_file(conn, ws, file_uuid)).dump()}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file's bytes checked before its transaction: name, type, whether searchable, passages."""
+
+    name: str
+    content_type: str
+    searchable: bool
+    passages: list[tuple[str, str, int]]
+
+
+def prepare(name: str, stream: IO[bytes], content_type: str | None = None) -> Prepared:
+    """The size cap and the text extraction of a seekable stream (`invalidData` when unreadable)."""
     from lading.ai.bm25 import index_terms
     from lading.ai.extraction import ExtractionError, extract_passages, searchable_kind
     from lading.services.workspace.files import clean_name
-    from lading.store.repositories import files as blobs
 
     name = clean_name(name)
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
     if size > MAX_FILE_BYTES:
         raise too_large(name, size)
-    replaced = _replaced_key(uuid)
-    ws = session.workspace_uuid
-    with session.db.read() as conn:
-        folder = require_folder(conn, ws, folder_uuid, "file")
     content_type = content_type_of(name, content_type)
     kind = searchable_kind(name, content_type)
     stream.seek(0)
@@ -139,25 +174,38 @@ def store(session: Session, name: str, stream: IO[bytes], *, content_type: str |
     except ExtractionError as exc:
         raise ValidationError(f"{name}: {exc}", reason="invalidData") from exc
     stream.seek(0)
-    now = utcnow()
-    with session.db.write() as conn:
-        old = repo.get_file(conn, ws, replaced) if replaced else None
-        file_uuid = old.uuid if old is not None else str(uuidlib.uuid4())
-        s3_filename = f"{ws}/content/{file_uuid}/{name[:150]}"
-        values = {"name": name, "s3_filename": s3_filename, "content_type": content_type,
-                  "is_searchable": kind is not None, "updated_at": now}
-        if old is None:
-            stored = blobs.write_file(conn, ws, s3_filename, name, content_type, stream, now)
-            repo.insert_file(conn, ws, {**values, "uuid": file_uuid, "size": stored, "is_temporary": is_temporary,
-                                        "folder_uuid": folder, "created_at": now}, passages)
-        else:
-            blobs.delete_file(conn, ws, old.s3_filename)
-            repo.delete_passages(conn, ws, file_uuid)
-            stored = blobs.write_file(conn, ws, s3_filename, name, content_type, stream, now)
-            moved = {"folder_uuid": folder} if folder_uuid is not None else {}
-            repo.update_file(conn, ws, file_uuid, {**values, "size": stored, **moved})
-            repo.insert_passages(conn, ws, file_uuid, passages)
-        return {"file": present_file(repo.get_file(conn, ws, file_uuid)).dump()}
+    return Prepared(name, content_type, kind is not None, passages)
+
+
+def write_content(conn: Any, ws: str, old: Any | None, prepared: Prepared, stream: IO[bytes], now: Any,
+                  values: dict[str, Any]) -> str:
+    """Inside the caller's transaction: a new file (`old` None), or `old`'s content replaced in place
+    (same uuid); `values` are further columns (folder, kind, library…). Returns the file's uuid."""
+    from lading.store.repositories import files as blobs
+
+    file_uuid = old.uuid if old is not None else str(uuidlib.uuid4())
+    s3_filename = f"{ws}/content/{file_uuid}/{prepared.name[:150]}"
+    row = {"name": prepared.name, "s3_filename": s3_filename, "content_type": prepared.content_type,
+           "is_searchable": prepared.searchable, "updated_at": now, **values}
+    stream.seek(0)
+    if old is None:
+        stored = blobs.write_file(conn, ws, s3_filename, prepared.name, prepared.content_type, stream, now)
+        repo.insert_file(conn, ws, {"is_temporary": False, "folder_uuid": None, **row, "uuid": file_uuid,
+                                    "size": stored, "created_at": now}, prepared.passages)
+    else:
+        blobs.delete_file(conn, ws, old.s3_filename)
+        repo.delete_passages(conn, ws, file_uuid)
+        stored = blobs.write_file(conn, ws, s3_filename, prepared.name, prepared.content_type, stream, now)
+        repo.update_file(conn, ws, file_uuid, {**row, "size": stored})
+        repo.insert_passages(conn, ws, file_uuid, prepared.passages)
+    return file_uuid
+
+
+def synced_refusal(row: Any, what: str) -> ValidationError:
+    """A synced file belongs to its library's extractor: the next sync would undo any change."""
+    return ValidationError(f"file {row.uuid} is synced by connector library {row.library_uuid} (provider id "
+                           f"{row.external_id}); it cannot be {what} here — change it in the provider, or remove "
+                           "the library", reason="fileIsSynced", status_code=409)
 
 
 def _replaced_key(uuid: str | None) -> str | None:
@@ -204,6 +252,8 @@ def update(session: Session, uuid: str, *, name: str | None = None, folder_uuid:
     ws = session.workspace_uuid
     with session.db.write() as conn:
         row = require_file(session, conn, uuid)
+        if row.kind == "connector" and values:
+            raise synced_refusal(row, "renamed or moved")
         if "folder_uuid" in values:
             values["folder_uuid"] = require_folder(conn, ws, values["folder_uuid"], "file")
         if values:
@@ -212,19 +262,27 @@ def update(session: Session, uuid: str, *, name: str | None = None, folder_uuid:
 
 
 def remove(session: Session, uuid: str) -> dict[str, Any]:
-    """The file, its bytes and passages; libraries listing it drop it."""
-    from lading.store.repositories import files as blobs
-
+    """The file, its bytes and passages; libraries listing it drop it. A synced file is refused
+    (`fileIsSynced`): its library's extractor owns it."""
     ws = session.workspace_uuid
     with session.db.write() as conn:
         row = require_file(session, conn, uuid)
-        for library in repo.list_libraries(conn, ws):
-            if row.uuid in (library.file_uuids or []):
-                repo.update_library(conn, ws, library.uuid, {
-                    "file_uuids": [f for f in library.file_uuids if f != row.uuid], "updated_at": utcnow()})
-        repo.delete_file(conn, ws, row.uuid)
-        blobs.delete_file(conn, ws, row.s3_filename)
+        if row.kind == "connector":
+            raise synced_refusal(row, "removed")
+        drop_file(conn, ws, row)
     return shapes.Removed(uuid=row.uuid, removed=True).dump()
+
+
+def drop_file(conn: Any, ws: str, row: Any) -> None:
+    """Inside the caller's transaction: a file, its bytes and passages, and its place in native libraries."""
+    from lading.store.repositories import files as blobs
+
+    for library in repo.list_libraries(conn, ws, kind="native"):
+        if row.uuid in (library.file_uuids or []):
+            repo.update_library(conn, ws, library.uuid, {
+                "file_uuids": [f for f in library.file_uuids if f != row.uuid], "updated_at": utcnow()})
+    repo.delete_file(conn, ws, row.uuid)
+    blobs.delete_file(conn, ws, row.s3_filename)
 
 
 # --- what agent resources reach -----------------------------------------------------------------
@@ -259,9 +317,9 @@ def files_of_items(conn: Any, workspace_uuid: str, items: Iterable[dict[str, Any
             add([r.uuid for r in repo.list_files(conn, workspace_uuid, folder_uuid=key)])
             for library in repo.list_libraries(conn, workspace_uuid):
                 if library.folder_uuid == key:
-                    add(list(library.file_uuids or []))
+                    add(library_files(conn, workspace_uuid, library))
         elif kind == "library" and key and (library := repo.get_library(conn, workspace_uuid, key)) is not None:
-            add(list(library.file_uuids or []))
+            add(library_files(conn, workspace_uuid, library))
         else:
             missing.append(f"{kind} {item.get(f'{kind}Uuid')}")
     return found, missing

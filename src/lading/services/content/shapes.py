@@ -12,9 +12,10 @@ from lading.domain.shapes import Shape
 class File(Shape):
     """A content file; `s3Filename` is the opaque key of its bytes in the store.
 
-    The api.md §13 keys describe things this installation does not have, so they carry their empty
-    value: files are uploaded (`kind` native, no connector, library or external id), never indexed in
-    an OpenAI vector store (`openAiFileId` ""), removed for good (`deletedAt` null), and the uploader
+    An uploaded file is `kind` native (no connector, library or external id); a file a connector
+    library's sync stored is `kind` connector with its `libraryUuid`, `connectorUuid` and the
+    provider's id (`externalId`). Files are never indexed in an OpenAI vector store (`openAiFileId`
+    ""), removed for good (`deletedAt` null), and the uploader
     is not recorded (`userUuid` null)."""
 
     uuid: str
@@ -37,9 +38,30 @@ class File(Shape):
     deleted_at: str | None = None
 
 
+class LibrarySync(Shape):
+    """A connector library's sync (Lading addition `lastSync`): a storage run with a library."""
+
+    uuid: str
+    status: str
+    trigger: str
+    mode: str
+    error_message: str | None
+    files_count: int
+    downloaded_count: int
+    unchanged_count: int
+    removed_count: int
+    skipped: list[dict[str, Any]]
+    pages_count: int
+    resumed_count: int
+    started_at: str | None
+    finished_at: str | None
+
+
 class Library(Shape):
-    """A named set of workspace files (`kind native`); `config` is kept as given. `lastSyncedAt` is
-    `syncedAt` under the client's name (both sent); libraries are removed for good (`deletedAt` null)."""
+    """A named set of workspace files: `kind native` lists uploaded files, `kind connector` holds
+    what its extractor syncs (`fileUuids` then lists them; `config` is the extractor's). `lastSyncedAt`
+    is `syncedAt` under the client's name (both sent); libraries are removed for good (`deletedAt`
+    null). `lastSync` (Lading addition) is a connector library's newest sync, null otherwise."""
 
     uuid: str
     workspace_uuid: str
@@ -56,6 +78,7 @@ class Library(Shape):
     updated_at: str | None
     last_synced_at: str | None = None
     deleted_at: str | None = None
+    last_sync: LibrarySync | None = None
 
 
 class Removed(Shape):

@@ -138,9 +138,13 @@ def check_extractor(extractor_slug: Any) -> Any:
         return None
     found = extractor_for(extractor_slug) if isinstance(extractor_slug, str) else None
     if found is None:
-        from lading.integrations.extractors import all_extractors
+        from lading.integrations.extractors import all_extractors, get_file_extractor
 
         known = sorted({NATIVE_EXTRACTOR, *all_extractors()})
+        if isinstance(extractor_slug, str) and get_file_extractor(extractor_slug) is not None:
+            raise ValidationError(f"extractor {shown(extractor_slug)} syncs files into a content library (content "
+                                  f"library create); models are filled by: {', '.join(known)}",
+                                  reason="integrationNotCompatible")
         raise ValidationError(f"extractor {shown(extractor_slug)} does not exist; extractors: {', '.join(known)}",
                               reason="extractorNotFound")
     return found

@@ -44,8 +44,15 @@ def file_by_s3_filename(conn: Connection, ws: str, s3_filename: str) -> Any | No
 
 
 def list_files(conn: Connection, ws: str, *, folder_uuid: str | None = None,
-               uuids: Iterable[str] | None = None) -> Sequence[Any]:
+               uuids: Iterable[str] | None = None, library_uuid: str | None = None, kind: str | None = None,
+               connector_uuid: str | None = None) -> Sequence[Any]:
     query = select(content_files).where(content_files.c.workspace_uuid == ws)
+    if library_uuid is not None:
+        query = query.where(content_files.c.library_uuid == library_uuid)
+    if kind is not None:
+        query = query.where(content_files.c.kind == kind)
+    if connector_uuid is not None:
+        query = query.where(content_files.c.connector_uuid == connector_uuid)
     if folder_uuid is not None:
         query = query.where(content_files.c.folder_uuid == folder_uuid)
     if uuids is not None:
@@ -61,6 +68,35 @@ def update_file(conn: Connection, ws: str, uuid: str, values: dict[str, Any]) ->
 def delete_file(conn: Connection, ws: str, uuid: str) -> None:
     delete_passages(conn, ws, uuid)
     conn.execute(delete(content_files).where(content_files.c.workspace_uuid == ws, content_files.c.uuid == uuid))
+
+
+def library_file_uuids(conn: Connection, ws: str, library_uuid: str) -> list[str]:
+    """The files a connector library's syncs stored, oldest first."""
+    query = (select(content_files.c.uuid).where(content_files.c.workspace_uuid == ws,
+                                                content_files.c.library_uuid == library_uuid)
+             .order_by(content_files.c.created_at, content_files.c.uuid))
+    return list(conn.execute(query).scalars())
+
+
+def synced_file(conn: Connection, ws: str, library_uuid: str, external_id: str) -> Any | None:
+    """The file a library's sync stored for the provider's `external_id`."""
+    return conn.execute(select(content_files).where(
+        content_files.c.workspace_uuid == ws, content_files.c.library_uuid == library_uuid,
+        content_files.c.external_id == external_id)).first()
+
+
+def mark_seen(conn: Connection, ws: str, library_uuid: str, external_ids: Sequence[str], run_uuid: str) -> None:
+    if external_ids:
+        conn.execute(update(content_files).where(
+            content_files.c.workspace_uuid == ws, content_files.c.library_uuid == library_uuid,
+            content_files.c.external_id.in_(list(external_ids))).values(seen_run_uuid=run_uuid))
+
+
+def unseen_files(conn: Connection, ws: str, library_uuid: str, run_uuid: str) -> Sequence[Any]:
+    """The library's files the sync `run_uuid` did not list (gone upstream once its listing is whole)."""
+    return conn.execute(select(content_files).where(
+        content_files.c.workspace_uuid == ws, content_files.c.library_uuid == library_uuid,
+        (content_files.c.seen_run_uuid.is_(None)) | (content_files.c.seen_run_uuid != run_uuid))).all()
 
 
 def folder_in_use(conn: Connection, ws: str, folder_uuid: str) -> bool:

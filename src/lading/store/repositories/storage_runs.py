@@ -58,7 +58,7 @@ def last_run(conn: Connection, ws: str, model_uuid: str) -> Any | None:
 
 def list_runs(conn: Connection, ws: str, model_uuid: str | None, statuses: Sequence[str] | None, limit: int,
               offset: int) -> Sequence[Any]:
-    query = _runs.narrowed(_runs.rows(ws), model_uuid=model_uuid)
+    query = _runs.narrowed(_runs.rows(ws), model_uuid=model_uuid).where(storage_runs.c.library_uuid.is_(None))
     if statuses:
         query = query.where(storage_runs.c.status.in_(list(statuses)))
     return page(conn, query.order_by(*_runs.newest_first()), limit, offset)
@@ -83,3 +83,44 @@ def takeover(conn: Connection, ws: str, uuid: str, previous_owner: str | None, o
                           .values(lease_owner=owner, lease_expires_at=expires, status="running", updated_at=now,
                                   resumed_count=t.c.resumed_count + 1).returning(t.c.uuid))
     return result.first() is not None
+
+
+# --- library syncs (connector content libraries: `library_uuid` set, `model_uuid` null) ---------------
+
+
+def unfinished_library_run(conn: Connection, ws: str, library_uuid: str) -> Any | None:
+    """The library's sync still pending or running (at most one exists), locked on PostgreSQL."""
+    t = storage_runs
+    query = (select(t).where(t.c.workspace_uuid == ws, t.c.library_uuid == library_uuid,
+                             t.c.status.in_(UNFINISHED)).order_by(t.c.created_at.desc()).limit(1))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+def last_library_run(conn: Connection, ws: str, library_uuid: str) -> Any | None:
+    t = storage_runs
+    return conn.execute(select(t).where(t.c.workspace_uuid == ws, t.c.library_uuid == library_uuid)
+                        .order_by(t.c.created_at.desc(), t.c.uuid).limit(1)).first()
+
+
+def last_library_success(conn: Connection, ws: str, library_uuid: str) -> Any | None:
+    t = storage_runs
+    return conn.execute(select(t).where(t.c.workspace_uuid == ws, t.c.library_uuid == library_uuid,
+                                        t.c.status == "success")
+                        .order_by(t.c.finished_at.desc(), t.c.created_at.desc()).limit(1)).first()
+
+
+def unfinished_libraries_everywhere(conn: Connection) -> Sequence[Any]:
+    """Every unfinished library sync of every workspace with its lease (the scheduler leader's resume pass)."""
+    t = storage_runs
+    return conn.execute(select(t.c.uuid, t.c.workspace_uuid, t.c.library_uuid, t.c.lease_owner,
+                               t.c.lease_expires_at)
+                        .where(t.c.status.in_(UNFINISHED), t.c.library_uuid.isnot(None))).all()
+
+
+def delete_library_runs(conn: Connection, ws: str, library_uuid: str) -> None:
+    from sqlalchemy import delete
+
+    t = storage_runs
+    conn.execute(delete(t).where(t.c.workspace_uuid == ws, t.c.library_uuid == library_uuid))
