@@ -54,6 +54,7 @@ REMOTE_FILES=(
   tests/test_docs_sor.py tests/test_storage_query_parquet.py tests/test_enrich_waterfall.py
   tests/test_enrich_natives.py tests/test_enrich_connector_test.py tests/test_enrich_declarative.py
   tests/test_enrich_dryrun.py tests/test_enrich_extractors.py tests/test_enrich_builtins.py
+  tests/test_enrich_libraries.py
 )
 
 # The SQLite pass runs on both cores (pytest-xdist; each test makes its own home, workspace or server).

@@ -170,7 +170,7 @@ def test_native_libraries_and_connector_libraries_refused(tmp_path: Path) -> Non
 
     out = fails("extractorNotFound", "content", "library", "create", "--name", "Drive",
                 "--connector-uuid", str(uuidlib.uuid4()), "--extractor-slug", "googleDriveFiles")
-    assert "not available" in out["errorMessage"]
+    assert "does not exist" in out["errorMessage"] and "hubspot_files" in out["errorMessage"]
     fails("fileNotFound", "content", "library", "create", "--name", "X", "--file-uuids", str(uuidlib.uuid4()))
     assert len(ok("content", "library", "list")["libraries"]) == 1
 

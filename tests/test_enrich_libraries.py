@@ -356,6 +356,53 @@ def test_a_killed_sync_resumes_with_each_file_once(serve: Any) -> None:
     assert sum(fake.downloads.values()) <= n + 2 and set(fake.downloads) == set(range(1, n + 1))
 
 
+def test_a_worker_resumes_a_killed_library_sync_without_being_asked(serve: Any, tmp_path: Path) -> None:
+    """Nobody syncs the library again: a running worker's scheduler leader finds the sync whose driver
+    died and finishes it from its last committed page, each file stored once."""
+    from lading.services.wiring import open_session
+    from lading.store.repositories import storage_runs
+
+    n = 12
+    fake = FakeFiles(n)
+    made = library(connector("hubspot", serve(fake, "hubspot")), "hubspot_files", {"pageSize": 2})
+    for i in range(1, n + 1):
+        fake.change(i)
+    fake.delay = 0.4
+    env = {k: v for k, v in os.environ.items() if k not in ("LADING_API_URL", "LADING_TOKEN")}
+    env["PYTHONPATH"] = str(SRC)
+    proc = subprocess.Popen([sys.executable, "-m", "lading", "content", "library", "sync", made["uuid"]],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    session = open_session()
+    deadline = time.monotonic() + 90
+    run = None
+    while run is None or run.status != "running" or run.pages_count < 2:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        with session.db.read() as db:
+            run = storage_runs.last_library_run(db, session.workspace_uuid, made["uuid"])
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    fake.delay = 0.0
+    worker = subprocess.Popen([sys.executable, "-m", "lading", "worker", "--idle-exit", "2"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
+    try:
+        while True:
+            with session.db.read() as db:
+                run = storage_runs.get_run(db, session.workspace_uuid, run.uuid)
+            if run.status != "running":
+                break
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    assert (run.status, run.resumed_count, run.pages_count, run.records_count) == ("success", 1, n // 2, n)
+    listed = files_of(made["uuid"])
+    assert sorted(int(f["externalId"]) for f in listed) == list(range(1, n + 1))
+    assert all(b"v2" in raw_bytes(f["uuid"]) for f in listed)
+
+
 def test_refusals_and_failed_syncs(serve: Any) -> None:
     fake = FakeFiles(2)
     url = serve(fake, "hubspot")
@@ -372,7 +419,7 @@ def test_refusals_and_failed_syncs(serve: Any) -> None:
     refused((*base, "--connector-uuid", sf, "--extractor-slug", "hubspot_files", "--config", "{}"),
             "integrationNotCompatible")
     refused((*base, "--connector-uuid", hub, "--extractor-slug", "dropbox_files", "--config", "{}"),
-            "integrationNotFound", 1)
+            "extractorNotFound", 1)
     bad = refused((*base, "--connector-uuid", hub, "--extractor-slug", "hubspot_files",
                    "--config", j({"pageSize": 0, "colour": "red"})), "invalidData")
     assert "pageSize" in bad["errorMessage"]

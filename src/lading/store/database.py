@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 
 from lading.settings import Settings, load_settings
 
-HEAD_REVISION = "0026a"
+HEAD_REVISION = "0027"
 
 
 def json_default(value: Any) -> Any:

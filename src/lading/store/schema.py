@@ -524,7 +524,7 @@ storage_runs = Table(
     "storage_runs",
     metadata,
     *_owned(),
-    # Exactly one of the two: a connector model's sync, or a connector library's (migration 0026a).
+    # Exactly one of the two: a connector model's sync, or a connector library's (migration 0027).
     Column("model_uuid", Uuid),
     Column("library_uuid", Uuid),
     Column("status", String(16), nullable=False),

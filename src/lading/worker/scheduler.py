@@ -251,14 +251,17 @@ def _fire_model(db: Database, settings: Settings, schedule: Schedule, tick: date
     return head
 
 
-# Model syncs the scheduler started in this process (tests and a stopping worker may wait for them).
+# Syncs the scheduler started in this process (tests and a stopping worker may wait for them).
 _SYNCS: list[threading.Thread] = []
 
 
-def _drive_in_thread(session: Any, model_uuid: str, run_uuid: str, owner: str) -> None:
-    from lading.services.storage import _sync
+def _drive_in_thread(session: Any, owner_uuid: str, run_uuid: str, owner: str,
+                     drive: Callable[..., None] | None = None) -> None:
+    """Drive a sync (a model's by default; `drive` of another sync kind) in a daemon thread."""
+    if drive is None:
+        from lading.services.storage._sync import drive
 
-    thread = threading.Thread(target=_sync.drive, args=(session, model_uuid, run_uuid, owner),
+    thread = threading.Thread(target=drive, args=(session, owner_uuid, run_uuid, owner),
                               name=f"lading-sync-{run_uuid[:8]}", daemon=True)
     thread.start()
     _SYNCS.append(thread)
@@ -271,25 +274,28 @@ def syncs_in_flight() -> bool:
 
 
 def resume_interrupted_syncs(db: Database, settings: Settings) -> list[str]:
-    """Take over every model sync whose driver died (a killed `storage model refresh`, a crashed worker)
-    and resume it after its last committed page, in a thread of its own. Returns the runs resumed."""
-    from lading.services.storage import _sync
+    """Take over every model or connector-library sync whose driver died (a killed `storage model
+    refresh` or `content library sync`, a crashed worker) and resume it after its last committed page,
+    in a thread of its own. Returns the runs resumed."""
+    from lading.services.content import _sync as library_sync
+    from lading.services.storage import _sync as model_sync
     from lading.services.wiring import workspace_session
 
     resumed = []
-    for ws, model_uuid in _sync.interrupted_syncs(db):
-        session = workspace_session(db, settings, ws)
-        if session is None:
-            continue
-        try:
-            run_uuid, owner = _sync.start(session, model_uuid, "schedule")
-        except LadingError as exc:  # the model was paused or removed meanwhile: its next sync resumes it
-            log.info("model %s: interrupted sync not resumed: %s", model_uuid, exc.message)
-            continue
-        if owner is not None:
-            _drive_in_thread(session, model_uuid, run_uuid, owner)
-            log.info("model %s: resumed interrupted sync %s", model_uuid, run_uuid)
-            resumed.append(run_uuid)
+    for noun, sync in (("model", model_sync), ("library", library_sync)):
+        for ws, owner_uuid in sync.interrupted_syncs(db):
+            session = workspace_session(db, settings, ws)
+            if session is None:
+                continue
+            try:
+                run_uuid, owner = sync.start(session, owner_uuid, "schedule")
+            except LadingError as exc:  # paused or removed meanwhile: its next sync resumes it
+                log.info("%s %s: interrupted sync not resumed: %s", noun, owner_uuid, exc.message)
+                continue
+            if owner is not None:
+                _drive_in_thread(session, owner_uuid, run_uuid, owner, drive=sync.drive)
+                log.info("%s %s: resumed interrupted sync %s", noun, owner_uuid, run_uuid)
+                resumed.append(run_uuid)
     return resumed
 
 

@@ -6,7 +6,7 @@ provider's version it holds (`external_version`, compared to download only what 
 sync run that last listed it (`seen_run_uuid`: files no run of a finished full listing saw are gone
 upstream).
 
-Revision ID: 0026a
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-04
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026a"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
