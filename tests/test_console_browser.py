@@ -7,66 +7,29 @@ photographed at 1280×800 and at phone width (390×844) into `$LADING_SCREENSHOT
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from console_helpers import deployed_tool, sign_in
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-SHOTS = Path(os.environ.get("LADING_SCREENSHOTS_DIR") or Path(__file__).parent / ".screenshots")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "the browser tests need Debian's chromium: apt-get install chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
+from console_helpers import (
+    DESKTOP,
+    PHONE,
+    browser,  # noqa: F401  (the fixture)
+    console_errors,
+    deployed_tool,
+    shot,
+    sign_in,
+    sign_in_page,
+)
 
 
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _sign_in(browser: Any, server: Any, workspace: str, viewport: dict[str, int] = DESKTOP) -> Any:
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.goto(f"{server.url}/tools")
-    assert page.url.startswith(f"{server.url}/login?next=")
-    page.get_by_label("Workspace token").fill(server.tokens[workspace])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{server.url}/tools")
-    return page
-
-
-def _console_errors(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, api_server: Any) -> None:
+def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, api_server: Any) -> None:  # noqa: F811
     tool = deployed_tool(api_server, "alpha", "Greeting enricher")
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
-    errors = _console_errors(page)
+    errors = console_errors(page)
     page.goto(f"{api_server.url}/")
     page.wait_for_url(re.compile(r".*/login$"))
-    _shot(page, "login-desktop")
+    shot(page, "login-desktop")
     page.get_by_label("Workspace token").fill(api_server.tokens["alpha"])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{api_server.url}/tools")
@@ -77,7 +40,7 @@ def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, ap
     page.get_by_label("Search").fill("greeting")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r".*/tools\?q=greeting.*"))
-    _shot(page, "tools-desktop")
+    shot(page, "tools-desktop")
     page.get_by_role("link", name="Greeting enricher").click()
     page.wait_for_url(f"{api_server.url}/tools/{tool['uuid']}")
     assert page.get_by_role("heading", name="Greeting enricher").is_visible()
@@ -85,7 +48,7 @@ def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, ap
     if page.locator("figure.diagram pre").count():  # until console/svg.py exists: the Mermaid text
         assert page.locator("figure.diagram pre").inner_text().startswith("flowchart")
     assert "greet" in (page.locator("figure.diagram").text_content() or "")
-    _shot(page, "tool-desktop")
+    shot(page, "tool-desktop")
 
     page.get_by_label("Record (JSON object)").fill(json.dumps({"name": "Ada"}))
     page.get_by_role("button", name="Run", exact=True).click()
@@ -102,7 +65,7 @@ def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, ap
     assert context_json == {"hello": "Hello Ada"}
     node.get_by_text("Computed config").click()
     assert "Hello Ada" in node.locator("details.config pre").inner_text()
-    _shot(page, "run-desktop")
+    shot(page, "run-desktop")
 
     page.get_by_role("link", name="Runs", exact=True).first.click()
     page.wait_for_url(f"{api_server.url}/runs")
@@ -112,7 +75,7 @@ def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, ap
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r".*/runs\?.*status=success.*"))
     assert page.locator(f'a[href="/runs/{run_uuid}"]').count() == 1
-    _shot(page, "runs-desktop")
+    shot(page, "runs-desktop")
     page.get_by_label("Status").select_option("error")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r".*status=error.*"))
@@ -130,21 +93,21 @@ def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, ap
     # Phone width: the same pages, the navigation folded behind the Menu button.
     phone = browser.new_context(viewport=PHONE, storage_state=context.storage_state())
     small = phone.new_page()
-    errors += _console_errors(small)
+    errors += console_errors(small)
     for name, path in (("tools", "/tools"), ("tool", f"/tools/{tool['uuid']}"), ("runs", "/runs"),
                        ("run", f"/runs/{run_uuid}"), ("plays-empty", "/plays")):
         small.goto(f"{api_server.url}{path}")
         assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, path
         assert not small.locator("#nav").is_visible()
-        _shot(small, f"{name}-phone")
+        shot(small, f"{name}-phone")
     menu = small.get_by_role("button", name="Menu")
     assert menu.get_attribute("aria-expanded") == "false"
     menu.click()
     assert small.locator("#nav").is_visible() and menu.get_attribute("aria-expanded") == "true"
-    _shot(small, "menu-phone")
+    shot(small, "menu-phone")
     small.get_by_role("button", name="Sign out").click()
     small.wait_for_url(f"{api_server.url}/login")
-    _shot(small, "login-phone")
+    shot(small, "login-phone")
     small.goto(f"{api_server.url}/runs/{run_uuid}")
     assert "/login?next=" in small.url  # signed out: the run is behind the sign-in again
     assert not errors, errors
@@ -152,7 +115,7 @@ def test_sign_in_run_a_tool_on_a_record_and_read_a_node_context(browser: Any, ap
     context.close()
 
 
-def test_a_second_workspace_sees_none_of_the_first(browser: Any, api_server: Any) -> None:
+def test_a_second_workspace_sees_none_of_the_first(browser: Any, api_server: Any) -> None:  # noqa: F811
     tool = deployed_tool(api_server, "alpha", "Alpha only tool")
     alpha = sign_in(api_server, "alpha")
     page_html = alpha.get(f"/tools/{tool['uuid']}").text
@@ -161,7 +124,7 @@ def test_a_second_workspace_sees_none_of_the_first(browser: Any, api_server: Any
     ran = alpha.post(f"/tools/{tool['uuid']}/run", data={"csrf": csrf_in(page_html), "data": '{"name": "Secret"}'})
     run_uuid = ran.headers["location"].rsplit("/", 1)[1]
 
-    page = _sign_in(browser, api_server, "beta")
+    page = sign_in_page(browser, api_server, "beta")
     assert "Alpha only tool" not in page.content() and "Greeting enricher" not in page.content()
     page.goto(f"{api_server.url}/runs")
     assert run_uuid not in page.content() and "Secret" not in page.content()
@@ -172,13 +135,13 @@ def test_a_second_workspace_sees_none_of_the_first(browser: Any, api_server: Any
         assert "Secret" not in page.content() and "Traceback" not in page.content()
     page.goto(f"{api_server.url}/runs?tool={tool['uuid']}")
     assert page.get_by_role("heading", name="Not found").is_visible()
-    _shot(page, "not-found-desktop")
+    shot(page, "not-found-desktop")
     page.context.close()
 
 
-def test_a_form_with_a_wrong_csrf_token_is_refused(browser: Any, api_server: Any) -> None:
+def test_a_form_with_a_wrong_csrf_token_is_refused(browser: Any, api_server: Any) -> None:  # noqa: F811
     tool = deployed_tool(api_server, "alpha", "Csrf in the browser")
-    page = _sign_in(browser, api_server, "alpha")
+    page = sign_in_page(browser, api_server, "alpha")
     page.goto(f"{api_server.url}/tools/{tool['uuid']}")
     page.evaluate("document.querySelector('form[action$=\"/run\"] input[name=csrf]').value = 'forged'")
     page.get_by_label("Record (JSON object)").fill('{"name": "Mallory"}')
@@ -186,7 +149,7 @@ def test_a_form_with_a_wrong_csrf_token_is_refused(browser: Any, api_server: Any
         page.get_by_role("button", name="Run", exact=True).click()
     assert posted.value.status == 403
     assert page.get_by_role("heading", name="Refused").is_visible()
-    _shot(page, "refused-desktop")
+    shot(page, "refused-desktop")
     runs = api_server.client("alpha").post("/orchestration/runs/list", json={"workflowUuid": tool["workflowUuid"]})
     assert runs.json()["count"] == 0
     page.context.close()

@@ -13,9 +13,15 @@ from typing import Any
 import pytest
 
 from test_console_agents import make_agent, model
-from test_console_browser import DESKTOP, PHONE, _console_errors, _shot, _sign_in, browser  # noqa: F401
 
-from console_helpers import deployed_tool
+from console_helpers import (
+    PHONE,
+    browser,  # noqa: F401  (the fixture)
+    console_errors,
+    deployed_tool,
+    shot,
+    sign_in_page,
+)
 from fakes import fake_provider
 
 TIME_SERIES = ("SELECT toStartOfMinute(created_at) AS minute, count() AS runs FROM runs "
@@ -48,18 +54,18 @@ def _fits_phone(page: Any) -> None:
 
 def test_run_a_sql_query_and_see_the_table_and_the_chart(browser: Any, api_server: Any) -> None:  # noqa: F811
     _runs(api_server, 3)
-    page = _sign_in(browser, api_server, "alpha")
-    errors = _console_errors(page)
+    page = sign_in_page(browser, api_server, "alpha")
+    errors = console_errors(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Analytics").click()
     page.wait_for_url(f"{api_server.url}/analytics")
-    _shot(page, "analytics-desktop")
+    shot(page, "analytics-desktop")
     page.get_by_label("SQL").fill(TIME_SERIES)
     page.get_by_role("button", name="Run query").click()
     page.wait_for_selector("#result")
     assert page.locator("table.result thead th").all_inner_texts() == ["minute", "runs"]
     assert page.locator("figure.chart svg polyline.series[data-series='runs']").count() == 1
     assert "row" in page.locator(".result-count").inner_text()
-    _shot(page, "analytics-query-desktop")
+    shot(page, "analytics-query-desktop")
 
     # An example fills the form; a refusal is shown beside it in the engine's words.
     page.get_by_text("Example queries").click()
@@ -78,31 +84,31 @@ def test_run_a_sql_query_and_see_the_table_and_the_chart(browser: Any, api_serve
     page.get_by_label("Group by").select_option("integration")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(re.compile(r".*group=integration.*"))
-    _shot(page, "usage-desktop")
+    shot(page, "usage-desktop")
 
     phone = browser.new_context(viewport=PHONE, storage_state=page.context.storage_state())
     small = phone.new_page()
-    errors += _console_errors(small)
+    errors += console_errors(small)
     small.goto(f"{api_server.url}/analytics")
     small.get_by_label("SQL").fill(TIME_SERIES)
     small.get_by_role("button", name="Run query").click()
     small.wait_for_selector("#result")
     _fits_phone(small)
-    _shot(small, "analytics-query-phone")
+    shot(small, "analytics-query-phone")
     small.goto(f"{api_server.url}/analytics/usage")
     _fits_phone(small)
-    _shot(small, "usage-phone")
+    shot(small, "usage-phone")
     assert not errors, errors
 
 
 def test_chat_with_an_agent_and_see_the_answer_stream_in(browser: Any, api_server: Any,  # noqa: F811
                                                          fake_model: Any) -> None:
     make_agent(api_server, "alpha", fake_model.url, "Browser researcher")
-    page = _sign_in(browser, api_server, "alpha")
-    errors = _console_errors(page)
+    page = sign_in_page(browser, api_server, "alpha")
+    errors = console_errors(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Agents").click()
     page.wait_for_url(f"{api_server.url}/agents")
-    _shot(page, "agents-desktop")
+    shot(page, "agents-desktop")
     page.get_by_role("link", name="Browser researcher").click()
     page.get_by_label("Message", exact=True).fill("Please remember that Dana prefers email.")
     page.get_by_role("button", name="Send").click()
@@ -117,7 +123,7 @@ def test_chat_with_an_agent_and_see_the_answer_stream_in(browser: Any, api_serve
     assert answer.get_attribute("data-status") == "success"
     assert answer.locator(".status").inner_text() == "success"
     assert answer.locator(".part summary").first.inner_text() == "Called remember"
-    _shot(page, "chat-desktop")
+    shot(page, "chat-desktop")
 
     # A second message: sent with the keyboard, answered in the page as well.
     page.get_by_label("Message", exact=True).fill("Hello again")
@@ -128,9 +134,9 @@ def test_chat_with_an_agent_and_see_the_answer_stream_in(browser: Any, api_serve
 
     phone = browser.new_context(viewport=PHONE, storage_state=page.context.storage_state())
     small = phone.new_page()
-    errors += _console_errors(small)
+    errors += console_errors(small)
     for name, path in (("agents", "/agents"), ("chat", page.url.split("#")[0])):
         small.goto(path if path.startswith("http") else f"{api_server.url}{path}")
         _fits_phone(small)
-        _shot(small, f"{name}-phone")
+        shot(small, f"{name}-phone")
     assert not errors, errors

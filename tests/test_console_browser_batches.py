@@ -6,60 +6,23 @@ workspace sees none of it. Screenshots at 1280×800 and 390×844 go to `$LADING_
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from console_batch_helpers import leads_model
 
+from console_helpers import (
+    PHONE,
+    browser,  # noqa: F401  (the fixture)
+    console_errors,
+    shot,
+    sign_in_page,
+)
 from graphs import chain, end, node, start, var
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-SHOTS = Path(os.environ.get("LADING_SCREENSHOTS_DIR") or Path(__file__).parent / ".screenshots")
 # Each record spends a moment computing, so the batch is still running when its page opens.
 SLOW = "let s = 0; for (let i = 0; i < 60000000; i++) { s += i % 7 } "
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "the browser tests need Debian's chromium: apt-get install chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _sign_in(browser: Any, server: Any, workspace: str, viewport: dict[str, int] = DESKTOP) -> Any:
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.goto(f"{server.url}/batches")
-    assert page.url.startswith(f"{server.url}/login?next=")
-    page.get_by_label("Workspace token").fill(server.tokens[workspace])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{server.url}/batches")
-    return page
-
-
-def _errors(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def _slow_failing_tool(server: Any, name: str) -> dict[str, Any]:
@@ -73,12 +36,12 @@ def _slow_failing_tool(server: Any, name: str) -> dict[str, Any]:
     return dict(tool["tool"])
 
 
-def test_watch_a_batch_finish_and_rerun_its_failures(browser: Any, api_server: Any) -> None:
+def test_watch_a_batch_finish_and_rerun_its_failures(browser: Any, api_server: Any) -> None:  # noqa: F811
     tool = _slow_failing_tool(api_server, "Slow checker")
     failing = {"r3", "r7", "r11"}
     records = [{"_id": f"r{i}", "fail": f"r{i}" in failing} for i in range(1, 17)]
-    page = _sign_in(browser, api_server, "alpha")
-    errors = _errors(page)
+    page = sign_in_page(browser, api_server, "alpha", path="/batches")
+    errors = console_errors(page)
     made = api_server.client("alpha").post("/orchestration/batches", json={
         "workflowUuid": tool["workflowUuid"], "data": {"kind": "records", "records": records}})
     assert made.status_code == 200, made.text
@@ -99,7 +62,7 @@ def test_watch_a_batch_finish_and_rerun_its_failures(browser: Any, api_server: A
     assert page.locator("[data-following-note]").is_hidden()
     rerun = page.get_by_role("button", name="Re-run the failed records")
     rerun.wait_for(state="visible")
-    _shot(page, "batch-desktop")
+    shot(page, "batch-desktop")
 
     rerun.click()
     page.wait_for_url(re.compile(r".*/batches/[0-9a-f-]{36}$"))
@@ -121,7 +84,7 @@ def test_watch_a_batch_finish_and_rerun_its_failures(browser: Any, api_server: A
     page.get_by_label("Status").select_option("success")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r".*/batches\?status=success.*"))
-    _shot(page, "batches-desktop")
+    shot(page, "batches-desktop")
 
     # Keyboard: the re-run form is reachable and labelled; the download form's controls have labels.
     page.goto(f"{api_server.url}/batches/{batch}")
@@ -133,15 +96,15 @@ def test_watch_a_batch_finish_and_rerun_its_failures(browser: Any, api_server: A
     assert saved is not None and "bad record" not in Path(saved).read_text() and "ok" in Path(saved).read_text()
     assert errors == []
 
-    phone = _sign_in(browser, api_server, "alpha", PHONE)
+    phone = sign_in_page(browser, api_server, "alpha", PHONE, path="/batches")
     phone.goto(f"{api_server.url}/batches/{batch}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
-    _shot(phone, "batch-phone")
+    shot(phone, "batch-phone")
     phone.goto(f"{api_server.url}/batches")
-    _shot(phone, "batches-phone")
+    shot(phone, "batches-phone")
 
     # A second workspace sees none of it.
-    other = _sign_in(browser, api_server, "beta")
+    other = sign_in_page(browser, api_server, "beta", path="/batches")
     assert other.locator(f'a[href="/batches/{batch}"]').count() == 0
     answer = other.goto(f"{api_server.url}/batches/{batch}")
     assert answer is not None and answer.status == 404
@@ -149,7 +112,7 @@ def test_watch_a_batch_finish_and_rerun_its_failures(browser: Any, api_server: A
     assert answer is not None and answer.status == 404
 
 
-def test_run_a_play_by_hand(browser: Any, api_server: Any) -> None:
+def test_run_a_play_by_hand(browser: Any, api_server: Any) -> None:  # noqa: F811
     api = api_server.client("alpha")
     model = leads_model(api_server, "alpha", "prospects")
     play = api.post("/orchestration/plays", json={"name": "Welcome prospects", "modelUuid": model,
@@ -160,17 +123,17 @@ def test_run_a_play_by_hand(browser: Any, api_server: Any) -> None:
         "nodes": chain(start(), end([var("hello", "Hello {{nodes.start.name}}")]))})
     assert deployed.status_code == 200, deployed.text
 
-    page = _sign_in(browser, api_server, "alpha")
-    errors = _errors(page)
+    page = sign_in_page(browser, api_server, "alpha", path="/batches")
+    errors = console_errors(page)
     page.get_by_role("link", name="Plays", exact=True).first.click()
     page.wait_for_url(f"{api_server.url}/plays")
     row = page.get_by_role("row").filter(has_text="Welcome prospects")
     assert "Prospects" in row.inner_text() and "added, updated" in row.inner_text() and "never run" in row.inner_text()
-    _shot(page, "plays-desktop")
+    shot(page, "plays-desktop")
     row.get_by_role("link", name="Welcome prospects").click()
     page.wait_for_url(f"{api_server.url}/plays/{play['uuid']}")
     assert page.get_by_role("heading", name="Welcome prospects").is_visible()
-    _shot(page, "play-desktop")
+    shot(page, "play-desktop")
     page.get_by_role("button", name="Run on the segment").click()
     page.wait_for_url(re.compile(r".*/batches/[0-9a-f-]{36}$"))
     batch = page.url.rsplit("/", 1)[1]
@@ -181,14 +144,14 @@ def test_run_a_play_by_hand(browser: Any, api_server: Any) -> None:
     assert page.locator(f'a[href="/batches/{batch}"]').count() == 1
     assert errors == []
 
-    phone = _sign_in(browser, api_server, "alpha", PHONE)
+    phone = sign_in_page(browser, api_server, "alpha", PHONE, path="/batches")
     phone.goto(f"{api_server.url}/plays")
-    _shot(phone, "plays-phone")
+    shot(phone, "plays-phone")
     phone.goto(f"{api_server.url}/plays/{play['uuid']}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
-    _shot(phone, "play-phone")
+    shot(phone, "play-phone")
 
-    other = _sign_in(browser, api_server, "beta")
+    other = sign_in_page(browser, api_server, "beta", path="/batches")
     other.goto(f"{api_server.url}/plays")
     assert other.get_by_text("Welcome prospects").count() == 0
     answer = other.goto(f"{api_server.url}/plays/{play['uuid']}")

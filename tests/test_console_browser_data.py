@@ -7,70 +7,42 @@ editor, save a good one and see the count change. Pages are photographed at 1280
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from test_console_data import country, make_model, make_segment, where
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-SHOTS = Path(os.environ.get("LADING_SCREENSHOTS_DIR") or Path(__file__).parent / ".screenshots")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "the browser tests need Debian's chromium: apt-get install chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _errors(page: Any) -> list[str]:
-    """Script errors of the page (a refused save answers 400 on purpose: the browser's note of it is not one)."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and "status of 400" not in message.text else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
+from console_helpers import (
+    DESKTOP,
+    PHONE,
+    browser,  # noqa: F401  (the fixture)
+    console_errors,
+    shot,
+)
 
 
 def _first_ids(page: Any, count: int = 3) -> list[str]:
     return page.locator("table.records tbody th").all_inner_texts()[:count]
 
 
-def test_sort_filter_and_edit_a_segment_filter(browser: Any, api_server: Any) -> None:
+def test_sort_filter_and_edit_a_segment_filter(browser: Any, api_server: Any) -> None:  # noqa: F811
     model = make_model(api_server, "alpha", "Browser leads")
     segment = make_segment(api_server, "alpha", model["uuid"], "Browser US leads", country("US"))
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
-    errors = _errors(page)
+    # A refused save answers 400 on purpose: the browser's note of it is not a script error.
+    errors = console_errors(page, except_containing="status of 400")
     page.goto(f"{api_server.url}/data")
     page.get_by_label("Workspace token").fill(api_server.tokens["alpha"])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{api_server.url}/data")
-    _shot(page, "data-desktop")
+    shot(page, "data-desktop")
 
     page.get_by_role("link", name="Browser leads").click()
     page.wait_for_url(f"{api_server.url}/data/models/{model['uuid']}")
     assert page.get_by_role("heading", name="Browser leads").is_visible()
     assert _first_ids(page) == ["r001", "r002", "r003"]
-    _shot(page, "data-model-desktop")
+    shot(page, "data-model-desktop")
 
     # Sort: the column header is a link, reached and followed with the keyboard.
     header = page.get_by_role("link", name="Score")
@@ -95,7 +67,7 @@ def test_sort_filter_and_edit_a_segment_filter(browser: Any, api_server: Any) ->
     countries = set(page.locator("table.records tbody tr td:nth-child(3)").all_inner_texts())
     assert countries == {"US"}
     assert page.locator('th[aria-sort="descending"]').count() == 1
-    _shot(page, "data-records-desktop")
+    shot(page, "data-records-desktop")
 
     # A segment: a refused filter shows the validator's message next to the editor.
     page.get_by_role("link", name="Browser US leads").click()
@@ -112,7 +84,7 @@ def test_sort_filter_and_edit_a_segment_filter(browser: Any, api_server: Any) ->
     assert editor.get_attribute("aria-invalid") == "true"
     assert "contains" in editor.input_value()  # what was typed stays in the editor
     assert page.locator("#segment-count").inner_text() == "40"
-    _shot(page, "data-segment-error-desktop")
+    shot(page, "data-segment-error-desktop")
 
     good = where({"kind": "string", "columnSlug": "country", "operator": "is", "values": ["US"]},
                  {"kind": "number", "columnSlug": "score", "operator": "greaterThan", "value": 50})
@@ -123,29 +95,29 @@ def test_sort_filter_and_edit_a_segment_filter(browser: Any, api_server: Any) ->
     count = int(page.locator("#segment-count").inner_text())
     assert 0 < count < 40
     assert page.locator("table.records tbody tr").count() == min(count, 20)
-    _shot(page, "data-segment-desktop")
+    shot(page, "data-segment-desktop")
     page.locator('a[href^="/data/changes/"]').first.click()
     page.wait_for_url(re.compile(r".*/data/changes/[0-9a-f-]{36}$"))
     assert page.get_by_role("heading", name=re.compile("Change of")).is_visible()
-    _shot(page, "data-change-desktop")
+    shot(page, "data-change-desktop")
     change_path = page.url.split(api_server.url, 1)[1]
 
     # Phone width: every Data page fits without sideways scrolling of the page itself.
     phone = browser.new_context(viewport=PHONE, storage_state=context.storage_state())
     small = phone.new_page()
-    errors += _errors(small)
+    errors += console_errors(small, except_containing="status of 400")
     for name, path in (("data", "/data"),
                        ("data-model", f"/data/models/{model['uuid']}?field=country&op=equals&value=US"),
                        ("data-segment", f"/data/segments/{segment['uuid']}"), ("data-change", change_path)):
         small.goto(f"{api_server.url}{path}")
         assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1, path
-        _shot(small, f"{name}-phone")
+        shot(small, f"{name}-phone")
     small.goto(f"{api_server.url}/data/segments/{segment['uuid']}")
     small.get_by_label("Filter (JSON)").fill('{"conjonction": "and", "groups": [')
     small.get_by_role("button", name="Save filter").click()
     small.locator("#segment-issues").wait_for()
     assert "not valid JSON" in small.locator("#segment-issues").inner_text()
-    _shot(small, "data-segment-error-phone")
+    shot(small, "data-segment-error-phone")
     assert not errors, errors
     phone.close()
     context.close()

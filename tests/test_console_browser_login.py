@@ -5,36 +5,25 @@ refusal shown in the page, then the user's workspace; photographed at 1280×800 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path(os.environ.get("LADING_SCREENSHOTS_DIR") or Path(__file__).parent / ".screenshots")
+from console_helpers import (
+    DESKTOP,
+    PHONE,
+    browser,  # noqa: F401  (the fixture)
+    shot,
+)
+
 PASSWORD = "browser-password-long-enough"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "the browser tests need Debian's chromium: apt-get install chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
-
-
-@pytest.mark.parametrize(("label", "viewport"), [("desktop", {"width": 1280, "height": 800}),
-                                                 ("phone", {"width": 390, "height": 844})])
-def test_sign_in_with_email_and_password(browser: Any, api_server: Any, label: str, viewport: dict[str, int]) -> None:
+@pytest.mark.parametrize(("label", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_sign_in_with_email_and_password(browser: Any, api_server: Any, label: str,  # noqa: F811
+                                         viewport: dict[str, int]) -> None:
     admin = api_server.lading("workspace", "user", "get-current")["user"]
     env = {**api_server.env, "LADING_WORKSPACE_NAME": api_server.workspaces["alpha"]}
     done = subprocess.run([sys.executable, "-m", "lading", "workspace", "user", "set-password", "--user-uuid",
@@ -50,10 +39,9 @@ def test_sign_in_with_email_and_password(browser: Any, api_server: Any, label: s
     page.get_by_role("button", name="Sign in with password").click()
     page.wait_for_load_state()
     assert "do not match" in page.get_by_role("alert").inner_text()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"login-password-refused-{label}.png"), full_page=True)
+    shot(page, f"login-password-refused-{label}")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password", exact=True).press("Enter")  # the keyboard alone signs in
     page.wait_for_url(f"{api_server.url}/tools")
-    page.screenshot(path=str(SHOTS / f"login-password-signed-in-{label}.png"), full_page=True)
+    shot(page, f"login-password-signed-in-{label}")
     page.context.close()

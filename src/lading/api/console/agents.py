@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -100,23 +101,44 @@ async def _message_text(request: Request) -> tuple[dict[str, str], str]:
     return fields, fields.get("text", "").strip()
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """What a message form came to: the text typed, and either what `_send` started or the problem shown
+    beside the form (the text kept in it)."""
+
+    text: str
+    started: Any = None
+    problem: str = ""
+
+
+async def _send_form(request: Request, session: Session, **target: str) -> _Sent:
+    """The form's message sent to `target` (`agent_uuid=` opens a new chat, `chat_uuid=` continues one) off
+    the event loop, unless it is empty, too long, or refused (`_refusal`); any other failure (a chat of
+    another workspace: 404) is raised as it is."""
+    from anyio import to_thread
+
+    _fields, text = await _message_text(request)
+    if not text:
+        return _Sent(text, problem="Write a message first.")
+    if len(text) > MAX_TEXT:
+        return _Sent(text, problem=f"A message may be at most {MAX_TEXT:,} characters.")
+    try:
+        started = await to_thread.run_sync(lambda: _send(session, text=text, **target))
+    except LadingError as exc:
+        if not _refusal(exc):
+            raise
+        return _Sent(text, problem=exc.message)
+    return _Sent(text, started=started)
+
+
 @router.post("/agents/{uuid}/chats")
 async def start_chat(request: Request, uuid: str, session: SignedIn) -> Response:
     from anyio import to_thread
 
-    _fields, text = await _message_text(request)
-    problem = "Write a message first." if not text else (
-        f"A message may be at most {MAX_TEXT:,} characters." if len(text) > MAX_TEXT else None)
-    if problem is None:
-        try:
-            started = await to_thread.run_sync(lambda: _send(session, text=text, agent_uuid=uuid))
-            return RedirectResponse(f"/agents/chats/{started.chat_uuid}", status_code=303)
-        except LadingError as exc:
-            if not _refusal(exc):
-                raise
-            problem = exc.message
-    message = problem
-    return await to_thread.run_sync(lambda: _agent_page(request, session, uuid, text=text, error=message,
+    sent = await _send_form(request, session, agent_uuid=uuid)
+    if sent.started is not None:
+        return RedirectResponse(f"/agents/chats/{sent.started.chat_uuid}", status_code=303)
+    return await to_thread.run_sync(lambda: _agent_page(request, session, uuid, text=sent.text, error=sent.problem,
                                                         status_code=400))
 
 
@@ -146,20 +168,12 @@ def chat_page(request: Request, uuid: str, session: SignedIn) -> Response:
 async def send_message(request: Request, uuid: str, session: SignedIn) -> Response:
     from anyio import to_thread
 
-    _fields, text = await _message_text(request)
-    problem = "Write a message first." if not text else (
-        f"A message may be at most {MAX_TEXT:,} characters." if len(text) > MAX_TEXT else None)
-    if problem is None:
-        try:
-            started = await to_thread.run_sync(lambda: _send(session, text=text, chat_uuid=uuid))
-            return RedirectResponse(f"/agents/chats/{uuid}#m-{started.assistant_uuid}", status_code=303)
-        except LadingError as exc:
-            if not _refusal(exc) or exc.reason == "chatNotFound":
-                raise
-            problem = exc.message
-    message = problem
-    return await to_thread.run_sync(lambda: _chat_page(request, session, uuid, text=text, error=message,
-                                                       status_code=409 if "answered" in message else 400))
+    sent = await _send_form(request, session, chat_uuid=uuid)
+    if sent.started is not None:
+        return RedirectResponse(f"/agents/chats/{uuid}#m-{sent.started.assistant_uuid}", status_code=303)
+    status_code = 409 if "answered" in sent.problem else 400
+    return await to_thread.run_sync(lambda: _chat_page(request, session, uuid, text=sent.text, error=sent.problem,
+                                                       status_code=status_code))
 
 
 # --- the answer's stream --------------------------------------------------------------------------

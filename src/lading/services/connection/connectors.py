@@ -7,12 +7,12 @@ import asyncio
 import os
 import re
 import uuid as uuidlib
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError, found, shown
 from lading.integrations import Integration, canonical_slug
-from lading.integrations._sdk import ProviderError
+from lading.integrations._sdk import Autocomplete, DynamicSchema, ProviderError
 from lading.services.connection import shapes
 from lading.services.connection.integrations import require_integration
 from lading.services.connector_credentials import decrypted_config, masked_config, merge, seal, split_config
@@ -23,6 +23,8 @@ from lading.store.repositories import connectors as repo
 # Enrichment answers change slowly; the spec's default cache for enrichment connectors is one day.
 ENRICHMENT_CACHE_TTL_MS = 86_400_000
 _SLUG = re.compile(r"^[a-zA-Z0-9_]+$")
+# The live lookups through a connector that `_live_lookup` runs (both name the params they need).
+_Live = TypeVar("_Live", Autocomplete, DynamicSchema)
 
 
 def _check_config(integration: Integration, config: Mapping[str, Any]) -> None:
@@ -330,21 +332,9 @@ def autocomplete(session: Session, *, connector_uuid: str, slug: str, params: An
         raise ValidationError("Invalid autocomplete params", reason="invalidAutocompleteParams")
     if variables is not None and not isinstance(variables, dict):
         raise ValidationError("variables must be an object", reason="invalidAutocompleteParams")
-    with session.db.read() as conn:
-        row = require_connector(session, conn, connector_uuid)
-        integration = require_integration(row.integration_slug, session)
-        lookup = integration.autocomplete(slug)
-        if lookup is None:
-            raise NotFoundError(f"the {integration.slug} integration offers no autocomplete {shown(slug)}",
-                                reason="failedToGetIntegration")
-        missing = [p for p in lookup.params if params.get(p) in (None, "")]
-        if missing:
-            raise ValidationError(f"Invalid autocomplete params: missing {', '.join(missing)}",
-                                  reason="invalidAutocompleteParams")
-        credentials = credentials_for(session, conn, row, integration)
-    # A provider failure is not the server's: a 4xx the client reports as a RequestError (api.md §0.3).
-    results = _lookup(session, row, integration, credentials, lambda call: lookup.run(call, params),
-                      "failedToGetIntegrationAutocomplete")
+    results = _live_lookup(session, connector_uuid, slug, params, Integration.autocomplete, "autocomplete",
+                           missing_prefix="Invalid autocomplete params: missing ",
+                           missing_reason="invalidAutocompleteParams", failure="failedToGetIntegrationAutocomplete")
     if value:
         needle = value.lower()
         results = [r for r in results if needle in str(r.get("label", "")).lower()
@@ -358,7 +348,6 @@ def check_connector(session: Session, uuid: str) -> dict[str, Any]:
     integration without a check is the outcome `invalid` with the reason, never an error: the command
     answered its question. An expired OAuth access token (401) is renewed once, as for any call."""
     from lading.integrations._runtime import check_credentials
-    from lading.services.connector_credentials import refreshed_credentials
 
     with session.db.read() as conn:
         row = require_connector(session, conn, uuid)
@@ -377,14 +366,11 @@ def check_connector(session: Session, uuid: str) -> dict[str, Any]:
             break
         except ProviderError as exc:
             problem = exc.message
-            renewed = None
-            if attempt == 1 and exc.status == 401:
-                try:
-                    renewed = refreshed_credentials(session.db, session.workspace_uuid, row.uuid, integration,
-                                                    credentials)
-                except ProviderError as failed:
-                    problem = f"{exc.message}; renewing the OAuth access token failed: {failed.message}"
-            credentials = renewed
+            try:
+                credentials = _renewed_after(exc, attempt, session, row, integration, credentials)
+            except ProviderError as failed:
+                problem = f"{exc.message}; renewing the OAuth access token failed: {failed.message}"
+                credentials = None
     return shapes.ConnectorTest(
         connector=shapes.TestedConnector(uuid=row.uuid, integration_slug=row.integration_slug),
         outcome="invalid" if problem else "valid", error_message=problem, checked_at=iso(utcnow()) or "",
@@ -397,20 +383,33 @@ def dynamic_schema(session: Session, *, connector_uuid: str, slug: str, params: 
 
     if not isinstance(params, dict):
         raise ValidationError("params must be an object", reason="invalidData")
+    answer = _live_lookup(session, connector_uuid, slug, params, Integration.dynamic_schema, "dynamic schema",
+                          missing_prefix="missing params: ", missing_reason="invalidData",
+                          failure="failedToGetIntegration")
+    return shapes.DynamicSchema.model_validate(answer).dump()
+
+
+def _live_lookup(session: Session, connector_uuid: str, slug: str, params: dict[str, Any],
+                 find: Callable[[Integration, str], _Live | None], noun: str, *, missing_prefix: str,
+                 missing_reason: str, failure: str) -> Any:
+    """The answer of a live lookup through a connector: the integration's `find(slug)` (an autocomplete
+    or a dynamic schema) run with `params`. Read first, in one transaction: the connector, its
+    integration, the target (none is 404 `failedToGetIntegration` naming the `noun`), every param the
+    target declares (a missing one is 400 `missing_reason`, the names after `missing_prefix`) and the
+    credentials. A provider failure is not the server's: a 4xx `failure` the client reports as a
+    RequestError (api.md §0.3)."""
     with session.db.read() as conn:
         row = require_connector(session, conn, connector_uuid)
         integration = require_integration(row.integration_slug, session)
-        schema = integration.dynamic_schema(slug)
-        if schema is None:
-            raise NotFoundError(f"the {integration.slug} integration offers no dynamic schema {shown(slug)}",
+        target = find(integration, slug)
+        if target is None:
+            raise NotFoundError(f"the {integration.slug} integration offers no {noun} {shown(slug)}",
                                 reason="failedToGetIntegration")
-        missing = [p for p in schema.params if params.get(p) in (None, "")]
+        missing = [p for p in target.params if params.get(p) in (None, "")]
         if missing:
-            raise ValidationError(f"missing params: {', '.join(missing)}", reason="invalidData")
+            raise ValidationError(f"{missing_prefix}{', '.join(missing)}", reason=missing_reason)
         credentials = credentials_for(session, conn, row, integration)
-    answer = _lookup(session, row, integration, credentials, lambda call: schema.run(call, params),
-                     "failedToGetIntegration")
-    return shapes.DynamicSchema.model_validate(answer).dump()
+    return _lookup(session, row, integration, credentials, lambda call: target.run(call, params), failure)
 
 
 def _lookup(session: Session, row: Any, integration: Integration, credentials: dict[str, Any],
@@ -418,22 +417,30 @@ def _lookup(session: Session, row: Any, integration: Integration, credentials: d
     """One live lookup through the connector (`run(call)`), its answer scrubbed of the credentials; an
     expired OAuth access token (401) is renewed once. A provider failure is `reason` (400)."""
     from lading.integrations._runtime import open_call
-    from lading.services.connector_credentials import refreshed_credentials
 
     for attempt in (1, 2):
         call = open_call(integration, {}, credentials, row.uuid)
         try:
             return call.http.scrubber.value(asyncio.run(run(call)))
         except ProviderError as exc:
-            renewed = None
-            if attempt == 1 and exc.status == 401:
-                try:
-                    renewed = refreshed_credentials(session.db, session.workspace_uuid, row.uuid, integration,
-                                                    credentials)
-                except ProviderError as failed:
-                    raise LadingError(f"{call.http.redact(exc.message)}; renewing the OAuth access token failed: "
-                                      f"{failed.message}", reason=reason, status_code=400) from None
+            try:
+                renewed = _renewed_after(exc, attempt, session, row, integration, credentials)
+            except ProviderError as failed:
+                raise LadingError(f"{call.http.redact(exc.message)}; renewing the OAuth access token failed: "
+                                  f"{failed.message}", reason=reason, status_code=400) from None
             if renewed is None:
                 raise LadingError(call.http.redact(exc.message), reason=reason, status_code=400) from None
             credentials = renewed
     raise AssertionError("unreachable")
+
+
+def _renewed_after(refused: ProviderError, attempt: int, session: Session, row: Any, integration: Integration,
+                   credentials: dict[str, Any]) -> dict[str, Any] | None:
+    """The credentials to try a provider call again with after its refusal: renewed once, when the first
+    attempt met a 401 (an expired OAuth access token); None otherwise, or when they cannot be renewed. A
+    renewal the provider refuses raises `ProviderError` (holding no secret)."""
+    from lading.services.connector_credentials import refreshed_credentials
+
+    if attempt != 1 or refused.status != 401:
+        return None
+    return refreshed_credentials(session.db, session.workspace_uuid, row.uuid, integration, credentials)
