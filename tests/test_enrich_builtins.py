@@ -9,6 +9,7 @@ Embedded (SQLite or PostgreSQL with LADING_TEST_DATABASE_URL) and remote (LADING
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -404,3 +405,22 @@ def test_more_autocompletes(integration: str, slug: str, route: str, answers: li
         assert all(authorized(r) for r in calls)
         if integration == "instantly":  # the cursor of the first page starts the second
             assert [r.query.get("starting_after") for r in calls] == [None, ["c1"]]
+
+
+@pytest.mark.embedded_only  # reads this process's cache folder
+def test_checked_builtin_documents_are_cached_and_a_damaged_cache_is_ignored(tmp_path: Any,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only CLI call does not parse and check every built-in document again: the checked documents
+    are kept in the cache folder, and a cache file that is damaged (or from another version) is ignored
+    and written again."""
+    from lading.integrations.declarative._files import builtin_documents
+
+    monkeypatch.setenv("LADING_CACHE_DIR", str(tmp_path))
+    first = sorted(i.slug for i in builtin_documents())
+    assert first == sorted(BUILTINS)
+    [cached] = list(tmp_path.glob("builtin-integrations-*.json"))
+    assert sorted(doc["slug"] for doc in json.loads(cached.read_text())) == first
+    for damage in ("{not json", "[]", '{"slug": "x"}'):
+        cached.write_text(damage)
+        assert sorted(i.slug for i in builtin_documents()) == first
+        assert len(json.loads(cached.read_text())) == len(first)

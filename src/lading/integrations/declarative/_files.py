@@ -7,9 +7,12 @@ breaks the CLI, the server or the worker."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from lading.domain.errors import LadingError
 from lading.integrations._sdk import Integration
@@ -53,19 +56,50 @@ def builtin_documents() -> list[Integration]:
     """The built-in declared integrations: `builtin/*.yaml|json` of this package (package data). Their
     documentation is the package's `docs/<slug>.md`, like every built-in's. A bad built-in document is
     a bug of the package, so it raises instead of being skipped."""
+    from lading.integrations.declarative._build import build_integration
+
+    return [build_integration(doc, builtin=True) for doc in _checked_builtin_documents()]
+
+
+def _checked_builtin_documents() -> list[dict[str, Any]]:
+    """The built-in documents parsed and checked. Parsing ten YAML files and checking them against the
+    document schema costs a read-only CLI call more than its whole budget, so the checked documents are
+    kept in the cache folder under a digest of the files and of the checking code: a changed document
+    or checker is parsed and checked again, an unwritable cache only costs the time."""
     from importlib import resources
 
-    from lading.integrations.declarative import parse_text
-    from lading.integrations.declarative._build import build_integration
-    from lading.integrations.declarative._document import check_document
+    from lading.integrations.declarative import _document
+    from lading.integrations.declarative._document import check_document, parse_text
 
     folder = resources.files("lading.integrations.declarative") / "builtin"
-    out = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(SUFFIXES) and not entry.name.startswith("."):
-            doc = check_document(parse_text(entry.read_text(encoding="utf-8"), name=entry.name))
-            out.append(build_integration(doc, builtin=True))
-    return out
+    texts = [(entry.name, entry.read_text(encoding="utf-8")) for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+             if entry.name.endswith(SUFFIXES) and not entry.name.startswith(".")]
+    digest = hashlib.sha256(Path(_document.__file__).read_bytes())
+    for name, text in texts:
+        digest.update(f"\0{name}\0{len(text)}\0".encode())
+        digest.update(text.encode("utf-8"))
+    cached = _cache_folder() / f"builtin-integrations-{digest.hexdigest()[:32]}.json"
+    try:
+        docs = json.loads(cached.read_text(encoding="utf-8"))
+        if isinstance(docs, list) and len(docs) == len(texts):
+            return docs
+    except (OSError, ValueError):
+        pass
+    docs = [check_document(parse_text(text, name=name)) for name, text in texts]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+        partial.write_text(json.dumps(docs), encoding="utf-8")
+        partial.replace(cached)  # atomic: a concurrent reader sees the whole file or none
+    except OSError:
+        pass
+    return docs
+
+
+def _cache_folder() -> Path:
+    from lading.settings import load_settings
+
+    return load_settings().cache_dir
 
 
 def installation_integrations(taken: frozenset[str] | set[str] = frozenset()) -> dict[str, Integration]:
