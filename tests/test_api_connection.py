@@ -129,7 +129,13 @@ def test_integration_list_and_get(alpha: Any) -> None:
         "integrations"]} == {"slack", "hubspot"}
     assert [i["slug"] for i in ok(alpha.get("/connection/integrations/list", params={"search": "HUBS"}))[
         "integrations"]] == ["hubspot"]
-    assert ok(alpha.get("/connection/integrations/list", params={"hasExtractors": "true"})) == {"integrations": []}
+    extracting = ok(alpha.get("/connection/integrations/list", params={"hasExtractors": "true"}))["integrations"]
+    assert {i["slug"]: sorted(i["extractors"]) for i in extracting} == {
+        "hubspot": ["hubspot", "hubspot_files"],
+        "salesforce": ["salesforce", "salesforce_files"]}
+    assert {i["extractors"]["hubspot_files"]["dataKind"] for i in extracting if i["slug"] == "hubspot"} == {"files"}
+    without = ok(alpha.get("/connection/integrations/list", params={"hasExtractors": "false"}))["integrations"]
+    assert "slack" in {i["slug"] for i in without} and not {"hubspot", "salesforce"} & {i["slug"] for i in without}
     refused(alpha.get("/connection/integrations/list", params={"category": "nope"}), 400, "invalidData")
     refused(alpha.get("/connection/integrations/list", params={"hasActions": "maybe"}), 400, "invalidData")
 

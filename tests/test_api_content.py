@@ -21,7 +21,8 @@ FILE_KEYS = ["uuid", "workspaceUuid", "name", "s3Filename", "openAiFileId", "con
              "folderUuid", "createdAt", "updatedAt", "libraryUuid", "userUuid", "kind", "connectorUuid",
              "isIndexedInOpenAiVectorStore", "externalId", "deletedAt"]
 LIBRARY_KEYS = ["uuid", "workspaceUuid", "name", "kind", "connectorUuid", "extractor", "extractorSlug", "config",
-                "fileUuids", "folderUuid", "syncedAt", "createdAt", "updatedAt", "lastSyncedAt", "deletedAt"]
+                "fileUuids", "folderUuid", "syncedAt", "createdAt", "updatedAt", "lastSyncedAt", "deletedAt",
+                "lastSync"]
 
 
 
@@ -172,6 +173,7 @@ def test_library_create_list_get_update_remove(api_server: Any) -> None:
     assert (created["kind"], created["fileUuids"], created["folderUuid"], created["config"]) == \
         ("native", [fa, fb], shelf, {"note": "sales"})
     assert created["syncedAt"] is None and created["lastSyncedAt"] is None and created["deletedAt"] is None
+    assert created["lastSync"] is None  # a native library never syncs
     assert _ok(alpha.get(f"/content/libraries/{created['uuid']}")) == {"library": created}
     assert created["uuid"] in uuids(_ok(alpha.get("/content/libraries/list"))["libraries"])
     assert created["uuid"] in uuids(_ok(alpha.get("/content/libraries/list", params={"kind": "native"}))["libraries"])
@@ -199,8 +201,8 @@ def test_library_errors(api_server: Any) -> None:
     before = _ok(alpha.get("/content/libraries/list"))["libraries"]
     out = refused(alpha.post("/content/libraries/create", json={
         "name": "Drive", "extractorSlug": "googleDriveFiles", "config": {}, "connectorUuid": str(uuidlib.uuid4())}),
-        400, "extractorNotFound")
-    assert "not available" in out["errorMessage"]
+        404, "integrationNotFound")
+    assert "does not exist" in out["errorMessage"] and "hubspot_files" in out["errorMessage"]
     refused(alpha.post("/content/libraries/create", json={"name": "X", "fileUuids": [str(uuidlib.uuid4())]}), 404,
            "fileNotFound")
     refused(alpha.post("/content/libraries/create", json={"name": " "}), 400, "invalidData")

@@ -168,7 +168,7 @@ def test_native_libraries_and_connector_libraries_refused(tmp_path: Path) -> Non
     assert ok("content", "library", "list", "--kind", "connector")["libraries"] == []
     fails("invalidData", "content", "library", "list", "--kind", "weird")
 
-    out = fails("extractorNotFound", "content", "library", "create", "--name", "Drive",
+    out = fails("integrationNotFound", "content", "library", "create", "--name", "Drive",
                 "--connector-uuid", str(uuidlib.uuid4()), "--extractor-slug", "googleDriveFiles")
     assert "does not exist" in out["errorMessage"] and "hubspot_files" in out["errorMessage"]
     fails("fileNotFound", "content", "library", "create", "--name", "X", "--file-uuids", str(uuidlib.uuid4()))

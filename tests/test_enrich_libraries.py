@@ -419,7 +419,7 @@ def test_refusals_and_failed_syncs(serve: Any) -> None:
     refused((*base, "--connector-uuid", sf, "--extractor-slug", "hubspot_files", "--config", "{}"),
             "integrationNotCompatible")
     refused((*base, "--connector-uuid", hub, "--extractor-slug", "dropbox_files", "--config", "{}"),
-            "extractorNotFound", 1)
+            "integrationNotFound", 1)
     bad = refused((*base, "--connector-uuid", hub, "--extractor-slug", "hubspot_files",
                    "--config", j({"pageSize": 0, "colour": "red"})), "invalidData")
     assert "pageSize" in bad["errorMessage"]

@@ -68,8 +68,8 @@ def _connector_source(session: Session, conn: Any, connector_uuid: Any, extracto
             raise ValidationError(f"extractor {shown(extractor_slug)} fills models with records (storage model "
                                   f"create); libraries are filled by unstructured-data extractors: {known}",
                                   reason="integrationNotCompatible")
-        raise ValidationError(f"extractor {shown(extractor_slug)} does not exist; unstructured-data extractors: "
-                              f"{known}", reason="extractorNotFound")
+        raise NotFoundError(f"extractor {shown(extractor_slug)} does not exist; unstructured-data extractors: "
+                            f"{known}", reason="integrationNotFound")
     extractor, defaults = found
     key = uuid_or_none(connector_uuid) if isinstance(connector_uuid, str) else None
     row = connector_repo.get_connector(conn, session.workspace_uuid, key) if key else None
