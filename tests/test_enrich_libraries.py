@@ -310,10 +310,32 @@ def test_a_file_over_the_cap_is_skipped_and_reported(serve: Any, monkeypatch: An
     assert {f["externalId"] for f in files_of(made["uuid"])} == {"1", "3"}
 
 
-def test_a_killed_sync_resumes_with_each_file_once(serve: Any) -> None:
+def sync_killed_after_two_pages(library_uuid: str) -> Any:
+    """`content library sync` in a `lading` subprocess (embedded, on this test's store), SIGKILLed once
+    its run has committed two pages; returns the run left `running` by the dead driver."""
     from lading.services.wiring import open_session
     from lading.store.repositories import storage_runs
 
+    env = {k: v for k, v in os.environ.items() if k not in ("LADING_API_URL", "LADING_TOKEN")}
+    env["PYTHONPATH"] = str(SRC)
+    proc = subprocess.Popen([sys.executable, "-m", "lading", "content", "library", "sync", library_uuid],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    session = open_session()
+    deadline = time.monotonic() + 60
+    run = None
+    while run is None or run.status != "running" or run.pages_count < 2:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        with session.db.read() as db:
+            run = storage_runs.last_library_run(db, session.workspace_uuid, library_uuid)
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with session.db.read() as db:
+        return storage_runs.last_library_run(db, session.workspace_uuid, library_uuid)
+
+
+def test_a_killed_sync_resumes_with_each_file_once(serve: Any) -> None:
     n = 12
     fake = FakeFiles(n)
     url = serve(fake, "hubspot")
@@ -324,25 +346,7 @@ def test_a_killed_sync_resumes_with_each_file_once(serve: Any) -> None:
         fake.change(i)
     fake.downloads.clear()
     fake.delay = 0.4
-    env = {k: v for k, v in os.environ.items() if k not in ("LADING_API_URL", "LADING_TOKEN")}
-    env["PYTHONPATH"] = str(SRC)
-    proc = subprocess.Popen([sys.executable, "-m", "lading", "content", "library", "sync", made["uuid"]],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    session = open_session()
-    deadline = time.monotonic() + 60
-    pages = 0
-    run = None
-    while pages < 2:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline
-        with session.db.read() as db:
-            run = storage_runs.last_library_run(db, session.workspace_uuid, made["uuid"])
-        pages = run.pages_count if run is not None and run.status == "running" else 0
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    with session.db.read() as db:
-        killed = storage_runs.last_library_run(db, session.workspace_uuid, made["uuid"])
+    killed = sync_killed_after_two_pages(made["uuid"])
     assert killed.status == "running" and killed.pages_count < n // 2
     fake.delay = 0.0
     resumed = ok("content", "library", "sync", made["uuid"])["library"]
@@ -368,22 +372,12 @@ def test_a_worker_resumes_a_killed_library_sync_without_being_asked(serve: Any, 
     for i in range(1, n + 1):
         fake.change(i)
     fake.delay = 0.4
-    env = {k: v for k, v in os.environ.items() if k not in ("LADING_API_URL", "LADING_TOKEN")}
-    env["PYTHONPATH"] = str(SRC)
-    proc = subprocess.Popen([sys.executable, "-m", "lading", "content", "library", "sync", made["uuid"]],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = sync_killed_after_two_pages(made["uuid"])
+    fake.delay = 0.0
     session = open_session()
     deadline = time.monotonic() + 90
-    run = None
-    while run is None or run.status != "running" or run.pages_count < 2:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline
-        with session.db.read() as db:
-            run = storage_runs.last_library_run(db, session.workspace_uuid, made["uuid"])
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    fake.delay = 0.0
+    env = {k: v for k, v in os.environ.items() if k not in ("LADING_API_URL", "LADING_TOKEN")}
+    env["PYTHONPATH"] = str(SRC)
     worker = subprocess.Popen([sys.executable, "-m", "lading", "worker", "--idle-exit", "2"], env=env,
                               stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
     try:

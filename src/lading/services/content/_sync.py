@@ -20,13 +20,12 @@ import asyncio
 import io
 import json
 import logging
-import time
 import uuid as uuidlib
-from datetime import timedelta
 from typing import Any
 
 from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError
 from lading.services.session import Session
+from lading.services.sync_leases import claim_unfinished, lease_until, new_owner, orphaned, sync_and_wait
 from lading.store.clock import utcnow
 from lading.store.repositories import content as repo
 from lading.store.repositories import storage_runs as runs_repo
@@ -79,11 +78,8 @@ class _LeaseLostError(Exception):
 def start(session: Session, library_uuid: str, trigger: str) -> tuple[str, str | None]:
     """Claim the library's sync: a new run, or an interrupted one taken over. (run uuid, lease owner)
     — owner None when a live driver already runs it."""
-    from lading.services.storage._sync import LEASE_SECONDS, _driver_alive, _owner
-
-    owner = _owner()
+    owner = new_owner()
     now = utcnow()
-    expires = now + timedelta(seconds=LEASE_SECONDS)
     ws = session.workspace_uuid
     with session.db.write() as conn:
         library = repo.get_library(conn, ws, library_uuid)
@@ -94,11 +90,7 @@ def start(session: Session, library_uuid: str, trigger: str) -> tuple[str, str |
                                   "libraries sync", reason="syncNotSupported")
         run = runs_repo.unfinished_library_run(conn, ws, library_uuid)
         if run is not None:
-            if _driver_alive(run.lease_owner, run.lease_expires_at, now):
-                return run.uuid, None
-            if not runs_repo.takeover(conn, ws, run.uuid, run.lease_owner, owner, expires, now):
-                return run.uuid, None
-            return run.uuid, owner
+            return claim_unfinished(conn, ws, run, owner, now)
         last = runs_repo.last_library_success(conn, ws, library_uuid)
         run_uuid = str(uuidlib.uuid4())
         runs_repo.insert_run(conn, ws, {
@@ -106,26 +98,15 @@ def start(session: Session, library_uuid: str, trigger: str) -> tuple[str, str |
             "trigger": trigger, "mode": "full" if last is None else "incremental",
             "cursor_from": last.cursor_to if last is not None else None,
             "cursor_to": last.cursor_to if last is not None else None, "page_token": None, "lease_owner": owner,
-            "lease_expires_at": expires, "started_at": now, "created_at": now, "updated_at": now})
+            "lease_expires_at": lease_until(now), "started_at": now, "created_at": now, "updated_at": now})
     return run_uuid, owner
 
 
 def sync_library(session: Session, library_uuid: str, *, trigger: str = "manual") -> str:
     """Run the library's sync now (or resume its interrupted one) and wait for it; one another live
     process drives is waited for. Returns the run's uuid."""
-    from lading.services.storage._sync import WAIT_POLL_SECONDS, _driver_alive
-
-    run_uuid, owner = start(session, library_uuid, trigger)
-    while owner is None:
-        time.sleep(WAIT_POLL_SECONDS)
-        with session.db.read() as conn:
-            run = runs_repo.get_run(conn, session.workspace_uuid, run_uuid)
-        if run is None or run.status not in runs_repo.UNFINISHED:
-            return run_uuid
-        if not _driver_alive(run.lease_owner, run.lease_expires_at, utcnow()):
-            run_uuid, owner = start(session, library_uuid, trigger)
-    drive(session, library_uuid, run_uuid, owner)
-    return run_uuid
+    return sync_and_wait(session, lambda: start(session, library_uuid, trigger),
+                         lambda run_uuid, owner: drive(session, library_uuid, run_uuid, owner))
 
 
 def _fail(session: Session, run_uuid: str, owner: str, message: str) -> None:
@@ -277,8 +258,6 @@ def _commit_page(session: Session, library: Any, run_uuid: str, owner: str, page
                 drop_file(conn, ws, gone)
                 removed += 1
             repo.update_library(conn, ws, library.uuid, {"synced_at": now, "updated_at": now})
-        from lading.services.storage._sync import LEASE_SECONDS
-
         values: dict[str, Any] = {
             "page_token": page.next_token, "cursor_to": cursor_to,
             "pages_count": t.c.pages_count + literal(1),
@@ -287,7 +266,7 @@ def _commit_page(session: Session, library: Any, run_uuid: str, owner: str, page
             "updated_count": t.c.updated_count + literal(updated),
             "unchanged_count": t.c.unchanged_count + literal(unchanged),
             "removed_count": t.c.removed_count + literal(removed),
-            "lease_expires_at": now + timedelta(seconds=LEASE_SECONDS), "updated_at": now}
+            "lease_expires_at": lease_until(now), "updated_at": now}
         if skipped:
             values["skipped"] = json.dumps((json.loads(current.skipped) if current.skipped else []) + skipped)
         if last:
@@ -298,13 +277,9 @@ def _commit_page(session: Session, library: Any, run_uuid: str, owner: str, page
 
 def interrupted_syncs(session_db: Any) -> list[tuple[str, str]]:
     """(workspace uuid, library uuid) of every library sync left `running` by a driver that died."""
-    from lading.services.storage._sync import _driver_alive
-
-    now = utcnow()
     with session_db.read() as conn:
         rows = runs_repo.unfinished_libraries_everywhere(conn)
-    return [(r.workspace_uuid, r.library_uuid) for r in rows
-            if not _driver_alive(r.lease_owner, r.lease_expires_at, now)]
+    return orphaned(rows, "library_uuid")
 
 
 def sync_document(row: Any) -> dict[str, Any] | None:

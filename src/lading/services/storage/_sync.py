@@ -19,22 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import time
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 from lading.domain.errors import ConflictError, LadingError, ValidationError, shown
 from lading.services.session import Session
+from lading.services.sync_leases import claim_unfinished, lease_until, new_owner, orphaned, sync_and_wait
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
 from lading.store.repositories import storage_runs as runs_repo
 
-LEASE_SECONDS = 120.0
-WAIT_POLL_SECONDS = 0.25
 log = logging.getLogger("lading.storage.sync")
 TRIGGERS = ("manual", "schedule", "segmentFetch")
 
@@ -159,30 +154,6 @@ def source_count(session: Session, connector_uuid: str | None, extractor: Any, c
         raise _provider_failure(exc, call) from None
 
 
-# --- leases ------------------------------------------------------------------------------------------
-
-_HOST = socket.gethostname()
-
-
-def _owner() -> str:
-    return f"{_HOST}:{os.getpid()}:{uuidlib.uuid4().hex[:12]}"
-
-
-def _driver_alive(owner: str | None, expires: datetime | None, now: datetime) -> bool:
-    if not owner or expires is None or expires <= now:
-        return False
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host == _HOST and pid_text.isdigit() and int(pid_text) != os.getpid():
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-    return True
-
-
 # --- the sync ----------------------------------------------------------------------------------------
 
 
@@ -206,9 +177,8 @@ def _require_model(session: Session, conn: Any, uuid: str) -> Any:
 def start(session: Session, model_uuid: str, trigger: str) -> tuple[str, str | None]:
     """Claim the model's sync: a new run, or an interrupted one taken over. Returns (run uuid, lease
     owner) — owner None when a live driver already runs the model's sync (nothing to do here)."""
-    owner = _owner()
+    owner = new_owner()
     now = utcnow()
-    expires = now + timedelta(seconds=LEASE_SECONDS)
     ws = session.workspace_uuid
     with session.db.write() as conn:
         model = _require_model(session, conn, model_uuid)
@@ -220,18 +190,14 @@ def start(session: Session, model_uuid: str, trigger: str) -> tuple[str, str | N
                                 "(storage model update --is-paused false)", reason="modelIsPaused")
         run = runs_repo.unfinished_run(conn, ws, model_uuid)
         if run is not None:
-            if _driver_alive(run.lease_owner, run.lease_expires_at, now):
-                return run.uuid, None
-            if not runs_repo.takeover(conn, ws, run.uuid, run.lease_owner, owner, expires, now):
-                return run.uuid, None
-            return run.uuid, owner
+            return claim_unfinished(conn, ws, run, owner, now)
         last = runs_repo.last_success(conn, ws, model_uuid)
         cursor = last.cursor_to if last is not None else None
         run_uuid = str(uuidlib.uuid4())
         runs_repo.insert_run(conn, ws, {
             "uuid": run_uuid, "model_uuid": model_uuid, "status": "running", "trigger": trigger,
             "mode": "full" if cursor is None else "incremental", "cursor_from": cursor, "cursor_to": cursor,
-            "page_token": None, "lease_owner": owner, "lease_expires_at": expires, "started_at": now,
+            "page_token": None, "lease_owner": owner, "lease_expires_at": lease_until(now), "started_at": now,
             "created_at": now, "updated_at": now})
     return run_uuid, owner
 
@@ -268,7 +234,7 @@ def _commit_page(session: Session, model_uuid: str, run_uuid: str, owner: str, p
             "inserted_count": t.c.inserted_count + literal(report.inserted),
             "updated_count": t.c.updated_count + literal(report.updated),
             "unchanged_count": t.c.unchanged_count + literal(report.unchanged),
-            "lease_expires_at": now + timedelta(seconds=LEASE_SECONDS), "updated_at": now}
+            "lease_expires_at": lease_until(now), "updated_at": now}
         if last:
             values.update(status="success", finished_at=now, lease_owner=None, lease_expires_at=None)
         if not runs_repo.checkpoint(conn, ws, run_uuid, owner, values):
@@ -347,10 +313,9 @@ async def _pages(session: Session, extractor: Any, config: dict[str, Any], model
 def interrupted_syncs(session_db: Any) -> list[tuple[str, str]]:
     """(workspace uuid, model uuid) of every sync left `running` by a driver that died (its process is
     gone, or its lease expired): the scheduler leader resumes them without waiting for a next sync."""
-    now = utcnow()
     with session_db.read() as conn:
         rows = runs_repo.unfinished_everywhere(conn)
-    return [(r.workspace_uuid, r.model_uuid) for r in rows if not _driver_alive(r.lease_owner, r.lease_expires_at, now)]
+    return orphaned(rows, "model_uuid")
 
 
 def sync_model(session: Session, model_uuid: str, *, trigger: str = "manual") -> str:
@@ -359,17 +324,8 @@ def sync_model(session: Session, model_uuid: str, *, trigger: str = "manual") ->
     model holds what the provider served."""
     if trigger not in TRIGGERS:
         raise ValidationError(f"trigger {shown(trigger)} is not one of {', '.join(TRIGGERS)}", reason="invalidData")
-    run_uuid, owner = start(session, model_uuid, trigger)
-    while owner is None:  # another process drives it (a schedule tick, a resumed sync): wait for its end
-        time.sleep(WAIT_POLL_SECONDS)
-        with session.db.read() as conn:
-            run = runs_repo.get_run(conn, session.workspace_uuid, run_uuid)
-        if run is None or run.status not in runs_repo.UNFINISHED:
-            return run_uuid
-        if not _driver_alive(run.lease_owner, run.lease_expires_at, utcnow()):
-            run_uuid, owner = start(session, model_uuid, trigger)  # its driver died meanwhile: take it over
-    drive(session, model_uuid, run_uuid, owner)
-    return run_uuid
+    return sync_and_wait(session, lambda: start(session, model_uuid, trigger),
+                         lambda run_uuid, owner: drive(session, model_uuid, run_uuid, owner))
 
 
 def run_document(row: Any) -> dict[str, Any]:
