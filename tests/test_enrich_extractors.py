@@ -26,6 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from sync_helpers import worker_finishes
+
 from conftest import j, run_cli
 
 TOKEN = "pat-na1-extract-secret-77"
@@ -439,19 +441,7 @@ def test_a_worker_resumes_a_killed_sync_without_being_asked(serve: Any, tmp_path
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    worker = subprocess.Popen([sys.executable, "-m", "lading", "worker", "--idle-exit", "2"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
-    try:
-        while True:
-            with session.db.read() as conn:
-                run = storage_runs.get_run(conn, session.workspace_uuid, run.uuid)
-            if run.status != "running":
-                break
-            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
-            time.sleep(0.2)
-    finally:
-        worker.terminate()
-        worker.wait(30)
+    run = worker_finishes(run.uuid, tmp_path)
     assert (run.status, run.resumed_count, run.pages_count, run.records_count) == ("success", 1, n // page, n)
     assert count(model) == (n, n)
     assert n <= fake.served <= n + 2 * page

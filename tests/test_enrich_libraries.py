@@ -31,6 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from sync_helpers import worker_finishes
+
 from conftest import j, run_cli
 from graphs import chain, end, node, start, var
 
@@ -363,34 +365,15 @@ def test_a_killed_sync_resumes_with_each_file_once(serve: Any) -> None:
 def test_a_worker_resumes_a_killed_library_sync_without_being_asked(serve: Any, tmp_path: Path) -> None:
     """Nobody syncs the library again: a running worker's scheduler leader finds the sync whose driver
     died and finishes it from its last committed page, each file stored once."""
-    from lading.services.wiring import open_session
-    from lading.store.repositories import storage_runs
-
     n = 12
     fake = FakeFiles(n)
     made = library(connector("hubspot", serve(fake, "hubspot")), "hubspot_files", {"pageSize": 2})
     for i in range(1, n + 1):
         fake.change(i)
     fake.delay = 0.4
-    run = sync_killed_after_two_pages(made["uuid"])
+    killed = sync_killed_after_two_pages(made["uuid"])
     fake.delay = 0.0
-    session = open_session()
-    deadline = time.monotonic() + 90
-    env = {k: v for k, v in os.environ.items() if k not in ("LADING_API_URL", "LADING_TOKEN")}
-    env["PYTHONPATH"] = str(SRC)
-    worker = subprocess.Popen([sys.executable, "-m", "lading", "worker", "--idle-exit", "2"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("wb"))
-    try:
-        while True:
-            with session.db.read() as db:
-                run = storage_runs.get_run(db, session.workspace_uuid, run.uuid)
-            if run.status != "running":
-                break
-            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
-            time.sleep(0.2)
-    finally:
-        worker.terminate()
-        worker.wait(30)
+    run = worker_finishes(killed.uuid, tmp_path)
     assert (run.status, run.resumed_count, run.pages_count, run.records_count) == ("success", 1, n // 2, n)
     listed = files_of(made["uuid"])
     assert sorted(int(f["externalId"]) for f in listed) == list(range(1, n + 1))

@@ -60,6 +60,16 @@ def claim_unfinished(conn: Any, ws: str, run: Any, owner: str, now: datetime) ->
     return run.uuid, owner
 
 
+def end_in_error(session: Session, run_uuid: str, owner: str, message: str) -> None:
+    """End the run `error` with `message`, releasing its lease (lease-fenced: a run another process
+    took over meanwhile is left to that process)."""
+    now = utcnow()
+    with session.db.write() as conn:
+        runs_repo.checkpoint(conn, session.workspace_uuid, run_uuid, owner, {
+            "status": "error", "error_message": message[:2000], "finished_at": now, "lease_owner": None,
+            "lease_expires_at": None, "updated_at": now})
+
+
 def sync_and_wait(session: Session, start: Callable[[], tuple[str, str | None]],
                   drive: Callable[[str, str], None]) -> str:
     """Claim the sync (`start`) and drive it here; when another live process drives it (a schedule

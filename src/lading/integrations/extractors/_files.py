@@ -11,13 +11,13 @@ integration's `ActionCall` with the record extractors' request helper (rate gate
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from lading.integrations._sdk import ActionCall
+from lading.integrations.extractors._sdk import find_by_slug, load_registry
 
 
 @dataclass(frozen=True)
@@ -63,20 +63,11 @@ _MODULES = ("hubspot_files", "salesforce_files")
 
 @cache
 def all_file_extractors() -> dict[str, FileExtractor]:
-    found: dict[str, FileExtractor] = {}
-    for name in _MODULES:
-        extractor = importlib.import_module(f"lading.integrations.extractors.{name}").EXTRACTOR
-        found[extractor.slug] = extractor
-    return found
+    return load_registry(_MODULES)
 
 
 def get_file_extractor(slug: str) -> tuple[FileExtractor, dict[str, Any]] | None:
-    for extractor in all_file_extractors().values():
-        if slug == extractor.slug:
-            return extractor, {}
-        if extractor.aliases and slug in extractor.aliases:
-            return extractor, dict(extractor.aliases[slug])
-    return None
+    return find_by_slug(all_file_extractors().values(), slug)
 
 
 def extension_of(name: str) -> str:

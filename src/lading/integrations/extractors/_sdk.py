@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from lading.integrations._sdk import ActionCall, ProviderError
 
@@ -66,24 +66,59 @@ class Extractor:
 _MODULES = ("hubspot", "salesforce")
 
 
-@cache
-def all_extractors() -> dict[str, Extractor]:
-    found: dict[str, Extractor] = {}
-    for name in _MODULES:
+class _Slugged(Protocol):
+    @property
+    def slug(self) -> str: ...
+    @property
+    def aliases(self) -> Mapping[str, Mapping[str, Any]] | None: ...
+
+
+_Found = TypeVar("_Found", bound=_Slugged)
+
+
+def load_registry(modules: tuple[str, ...]) -> dict[str, Any]:
+    """slug → the `EXTRACTOR` of each `lading.integrations.extractors.<module>` (record or file ones)."""
+    found: dict[str, Any] = {}
+    for name in modules:
         extractor = importlib.import_module(f"lading.integrations.extractors.{name}").EXTRACTOR
         found[extractor.slug] = extractor
     return found
 
 
-def get_extractor(slug: str) -> tuple[Extractor, dict[str, Any]] | None:
+def find_by_slug(extractors: Iterable[_Found], slug: str) -> tuple[_Found, dict[str, Any]] | None:
     """The extractor a slug names and the config defaults the slug implies (an alias such as
     `hubspot_companies` means `hubspot` with `objectType` companies)."""
-    for extractor in all_extractors().values():
+    for extractor in extractors:
         if slug == extractor.slug:
             return extractor, {}
-        if slug in extractor.aliases:
-            return extractor, dict(extractor.aliases[slug])
+        aliases = extractor.aliases or {}
+        if slug in aliases:
+            return extractor, dict(aliases[slug])
     return None
+
+
+def checked_config(extractor: Any, defaults: Mapping[str, Any], config: Mapping[str, Any], *,
+                   reason: str) -> dict[str, Any]:
+    """`config` over the slug's `defaults`, checked against the extractor's JSON Schema (record or file
+    extractor); a problem is a `ValidationError` with `reason`, naming the flag as the CLI spells it."""
+    from lading.domain.errors import ValidationError
+    from lading.integrations._runtime import config_errors
+
+    merged = {**defaults, **config}
+    problems = config_errors(extractor.config_schema, merged)
+    if problems:
+        raise ValidationError(f"--config for the {extractor.slug} extractor: " + "; ".join(problems[:5]),
+                              reason=reason)
+    return merged
+
+
+@cache
+def all_extractors() -> dict[str, Extractor]:
+    return load_registry(_MODULES)
+
+
+def get_extractor(slug: str) -> tuple[Extractor, dict[str, Any]] | None:
+    return find_by_slug(all_extractors().values(), slug)
 
 
 RETRIES = 6

@@ -25,7 +25,7 @@ from typing import Any
 
 from lading.domain.errors import ConflictError, LadingError, NotFoundError, ValidationError
 from lading.services.session import Session
-from lading.services.sync_leases import claim_unfinished, lease_until, new_owner, orphaned, sync_and_wait
+from lading.services.sync_leases import claim_unfinished, end_in_error, lease_until, new_owner, orphaned, sync_and_wait
 from lading.store.clock import utcnow
 from lading.store.repositories import content as repo
 from lading.store.repositories import storage_runs as runs_repo
@@ -43,14 +43,9 @@ def file_extractor_for(slug: Any) -> Any:
 
 def full_config(extractor: Any, defaults: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     """The library's config with its slug's defaults, checked against the extractor's JSON Schema."""
-    from lading.integrations._runtime import config_errors
+    from lading.integrations.extractors._sdk import checked_config
 
-    merged = {**defaults, **config}
-    problems = config_errors(extractor.config_schema, merged)
-    if problems:
-        raise ValidationError(f"--config for the {extractor.slug} extractor: " + "; ".join(problems[:5]),
-                              reason="invalidData")
-    return merged
+    return checked_config(extractor, defaults, config, reason="invalidData")
 
 
 def connector_call(session: Session, conn: Any, connector_uuid: str | None, integration_slug: str) -> Any:
@@ -109,14 +104,6 @@ def sync_library(session: Session, library_uuid: str, *, trigger: str = "manual"
                          lambda run_uuid, owner: drive(session, library_uuid, run_uuid, owner))
 
 
-def _fail(session: Session, run_uuid: str, owner: str, message: str) -> None:
-    now = utcnow()
-    with session.db.write() as conn:
-        runs_repo.checkpoint(conn, session.workspace_uuid, run_uuid, owner, {
-            "status": "error", "error_message": message[:2000], "finished_at": now, "lease_owner": None,
-            "lease_expires_at": None, "updated_at": now})
-
-
 def _failure_message(exc: Exception, call: Any | None) -> str:
     from lading.domain.errors import NodeExecutionError
 
@@ -152,7 +139,7 @@ def drive(session: Session, library_uuid: str, run_uuid: str, owner: str) -> Non
     except Exception as exc:  # the provider's refusal, an unreachable provider, a removed connector
         if not isinstance(exc, LadingError) and not hasattr(exc, "retryable"):
             log.warning("library %s: sync %s failed: %s", library_uuid, run_uuid, type(exc).__name__)
-        _fail(session, run_uuid, owner, _failure_message(exc, call))
+        end_in_error(session, run_uuid, owner, _failure_message(exc, call))
 
 
 async def _pages(session: Session, extractor: Any, config: dict[str, Any], library: Any, run: Any, owner: str,

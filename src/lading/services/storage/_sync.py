@@ -25,7 +25,7 @@ from typing import Any
 
 from lading.domain.errors import ConflictError, LadingError, ValidationError, shown
 from lading.services.session import Session
-from lading.services.sync_leases import claim_unfinished, lease_until, new_owner, orphaned, sync_and_wait
+from lading.services.sync_leases import claim_unfinished, end_in_error, lease_until, new_owner, orphaned, sync_and_wait
 from lading.store.clock import iso, utcnow
 from lading.store.repositories import storage as repo
 from lading.store.repositories import storage_runs as runs_repo
@@ -43,14 +43,9 @@ def extractor_for(slug: str) -> Any:
 
 def full_config(extractor: Any, defaults: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     """The model's config with its slug's defaults, checked against the extractor's schema."""
-    from lading.integrations._runtime import config_errors
+    from lading.integrations.extractors._sdk import checked_config
 
-    merged = {**defaults, **config}
-    problems = config_errors(extractor.config_schema, merged)
-    if problems:
-        raise ValidationError(f"--config for the {extractor.slug} extractor: " + "; ".join(problems[:5]),
-                              reason="invalidConfig")
-    return merged
+    return checked_config(extractor, defaults, config, reason="invalidConfig")
 
 
 def _connector_call(session: Session, conn: Any, connector_uuid: str | None, integration_slug: str) -> Any:
@@ -242,14 +237,6 @@ def _commit_page(session: Session, model_uuid: str, run_uuid: str, owner: str, p
     return ({model_uuid} if report.written else set()) | set(others)
 
 
-def _fail(session: Session, run_uuid: str, owner: str, message: str) -> None:
-    now = utcnow()
-    with session.db.write() as conn:
-        runs_repo.checkpoint(conn, session.workspace_uuid, run_uuid, owner, {
-            "status": "error", "error_message": message[:2000], "finished_at": now, "lease_owner": None,
-            "lease_expires_at": None, "updated_at": now})
-
-
 def drive(session: Session, model_uuid: str, run_uuid: str, owner: str) -> None:
     """Fetch and commit pages from the run's checkpoint until the source is exhausted, the run is
     taken from us, or the provider fails (the run then ends `error` with the provider's message)."""
@@ -275,7 +262,7 @@ def drive(session: Session, model_uuid: str, run_uuid: str, owner: str) -> None:
     except Exception as exc:  # the provider's refusal, an unreachable provider, a bad config
         if not isinstance(exc, LadingError) and not hasattr(exc, "retryable"):
             log.warning("model %s: sync %s failed: %s", model_uuid, run_uuid, type(exc).__name__)
-        _fail(session, run_uuid, owner, _provider_failure(exc, call).message)
+        end_in_error(session, run_uuid, owner, _provider_failure(exc, call).message)
     finally:
         # Segment change detection, as after any committed write (`models.notify_write`): this model
         # first, then the models whose derived values the sync changed.
