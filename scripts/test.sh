@@ -57,17 +57,23 @@ REMOTE_FILES=(
   tests/test_enrich_libraries.py
 )
 
-# The SQLite pass runs on both cores (pytest-xdist; each test makes its own home, workspace or server).
-# The PostgreSQL pass stays on one (`LADING_PG_TEST_JOBS`): with two test processes and the database on
-# two cores, the sandbox crash test (100 scripts killing their V8 hosts) starves and flakes.
+# Each pass runs on both cores (pytest-xdist; each test makes its own home, workspace or server), then the
+# tests marked `alone` on their own: the sandbox crash test (a worker against 100 scripts killing their V8
+# hosts) starves when another test process and the database share the two cores.
 JOBS=${LADING_TEST_JOBS:-2}
-PG_JOBS=${LADING_PG_TEST_JOBS:-0}
+
+run_suite() {  # the whole suite: the parallel pass, then the `alone` tests
+  .venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" -m "not alone" "$@"
+  local code=0
+  .venv/bin/python -m pytest -q -p no:cacheprovider -m alone "$@" || code=$?
+  [ "$code" = 0 ] || [ "$code" = 5 ]  # 5: none of the chosen tests is marked `alone`
+}
 
 echo "== tests on SQLite (embedded default)"
-.venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" "$@"
+run_suite "$@"
 
 echo "== CLI end-to-end tests in remote mode (SQLite)"
-LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider "${REMOTE_FILES[@]}"
+LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" "${REMOTE_FILES[@]}"
 
 PG_URL=${LADING_TEST_DATABASE_URL:-}
 if [ -z "$PG_URL" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
@@ -81,10 +87,10 @@ if [ -z "$PG_URL" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
 fi
 if [ -n "$PG_URL" ]; then
   echo "== tests on PostgreSQL"
-  LADING_TEST_DATABASE_URL=$PG_URL .venv/bin/python -m pytest -q -p no:cacheprovider -n "$PG_JOBS" "$@"
+  LADING_TEST_DATABASE_URL=$PG_URL run_suite "$@"
   echo "== CLI end-to-end tests in remote mode (PostgreSQL)"
   LADING_TEST_DATABASE_URL=$PG_URL LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider \
-    "${REMOTE_FILES[@]}"
+    -n "$JOBS" "${REMOTE_FILES[@]}"
 else
   echo "PostgreSQL not available on this machine: PostgreSQL pass skipped" >&2
   exit 1

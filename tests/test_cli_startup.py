@@ -129,7 +129,7 @@ def test_a_mistyped_noun_is_a_usage_error_that_loads_no_noun(tmp_path: Path) -> 
 
 # Remote mode answers from the server: nothing of the local store is loaded.
 REMOTE_NEVER = ("sqlalchemy", "sqlite3", "lading.store", "lading.services", "lading.engine", "lading.worker",
-                "lading.api", "alembic", "fastapi", "uvicorn")
+                "lading.api", "alembic", "fastapi", "uvicorn", "httpx", "rich", "anyio", "pydantic")
 
 
 REMOTE_READS = [["orchestration", "tool", "list"], ["orchestration", "batch", "list"],

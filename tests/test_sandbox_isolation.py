@@ -165,6 +165,7 @@ def _why_innocent_runs_failed(wf: str, batch_uuid: str) -> list[str]:
     return seen[:10]
 
 
+@pytest.mark.alone
 def test_a_worker_survives_100_crashing_scripts_and_finishes_its_batch(lading_env: Path) -> None:
     check = node("check", "script", {"script": "if (nodes.start.crash) {" + TYPED_ARRAYS.replace("return", "") +
                                      "} return nodes.start.n * 2;"})

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def body_of(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Parsed flags (snake_case) as a request body: camelCase keys, dates as ISO 8601 UTC, unset
     flags left out."""
-    from pydantic.alias_generators import to_camel
+    from lading.cli.remote import camel_key
 
     body: dict[str, Any] = {}
     for name, value in fields.items():
@@ -25,26 +25,23 @@ def body_of(fields: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if isinstance(value, datetime):
             value = value.isoformat(timespec="milliseconds") + "Z"
-        body[to_camel(name)] = value
+        body[camel_key(name)] = value
     return body
 
 
 def export_chunks(remote: Target, path: str, body: Mapping[str, Any]) -> Iterator[bytes]:
     """The bytes of the export file the route `path` links to, streamed (never held whole)."""
-    import httpx
-
-    from lading.cli.remote import UnreachableError, parse_answer
+    from lading.cli import _http
+    from lading.cli.remote import TIMEOUT_SECONDS, parse_answer, unreachable
 
     link = remote.call("POST", path, body=dict(body))["url"]
     try:
-        with httpx.stream("GET", link, timeout=360.0) as response:
+        with _http.stream("GET", link, timeout=TIMEOUT_SECONDS) as response:
             if response.status_code >= 400:
-                response.read()
-                parse_answer(response)
+                parse_answer(response.read())
             yield from response.iter_bytes()
-    except httpx.HTTPError as exc:
-        raise UnreachableError(f"cannot reach the Lading server at {remote.api_url}: {type(exc).__name__}",
-                               reason="serverUnreachable") from None
+    except _http.TransportError as exc:
+        raise unreachable(remote.api_url, exc) from None
 
 
 def copy_to_stdout(chunks: Iterator[bytes]) -> None:

@@ -24,9 +24,9 @@ _FILTER_HELP = 'The generated segment\'s filter (segment filter shape; default {
 
 def _camel(fields: dict[str, object]) -> dict[str, object]:
     """Service keywords as the route's body keys (`model_uuid` → `modelUuid`)."""
-    from pydantic.alias_generators import to_camel
+    from lading.cli.remote import camel_key
 
-    return {to_camel(key): value for key, value in fields.items()}
+    return {camel_key(key): value for key, value in fields.items()}
 
 
 def _bool(flag: str, raw: str) -> bool:

@@ -10,9 +10,9 @@ from typing import Any
 def camel(fields: Mapping[str, Any], *, keep_none: bool = False) -> dict[str, Any]:
     """`fields` with camelCase keys. Unset flags (None) are left out unless `keep_none`: an update's
     explicit `null` (`--sort null`) clears a value, so there None is sent."""
-    from pydantic.alias_generators import to_camel
+    from lading.cli.remote import camel_key
 
-    return {to_camel(name): value for name, value in fields.items() if keep_none or value is not None}
+    return {camel_key(name): value for name, value in fields.items() if keep_none or value is not None}
 
 
 def one_url(answer: dict[str, Any]) -> dict[str, Any]:

@@ -97,9 +97,8 @@ def _upload_in_parts(remote: Target, source: Path, size: int) -> dict[str, Any]:
 
 def _send_part(remote: Target, key: dict[str, str], source: Path, number: int) -> str:
     """Sign and PUT one part (at most one part's bytes in memory), retried; its ETag."""
-    import httpx
-
-    from lading.cli.remote import TIMEOUT_SECONDS, RemoteError, UnreachableError, parse_answer
+    from lading.cli import _http
+    from lading.cli.remote import TIMEOUT_SECONDS, RemoteError, parse_answer, unreachable
 
     with source.open("rb") as stream:
         stream.seek((number - 1) * files.PART_BYTES)
@@ -109,10 +108,9 @@ def _send_part(remote: Target, key: dict[str, str], source: Path, number: int) -
         url = remote.call("POST", "/workspaceManagement/files/multipart/sign",
                           body={**key, "partNumber": number})["url"]
         try:
-            response = httpx.put(url, content=data, timeout=TIMEOUT_SECONDS)
-        except httpx.HTTPError as exc:
-            failure = UnreachableError(f"cannot reach the Lading server at {remote.api_url}: "
-                                       f"{type(exc).__name__}", reason="serverUnreachable")
+            response = _http.request("PUT", url, content=data, timeout=TIMEOUT_SECONDS)
+        except _http.TransportError as exc:
+            failure = unreachable(remote.api_url, exc)
             continue
         try:
             parse_answer(response)
