@@ -23,6 +23,10 @@ CACHE_DIR = Path(os.environ.get("LADING_CACHE_DIR") or REPO / ".cache")
 SUITE_SECRET_KEY = base64.b64encode(b"lading-test-suite-secret-key-32b").decode()
 
 
+# The resident CLI helper (`lading.cli.resident`) stays off: a test's `lading` processes each run whole,
+# and no helper outlives the suite. `tests/test_cli_resident.py` turns it on for its own processes.
+os.environ["LADING_CLI_HELPER"] = "0"
+
 # `LADING_TEST_MODE=remote` runs the same tests with the CLI in remote mode: every `lading …` a test
 # types goes over HTTP to one real `lading serve` (each test in a workspace of its own, with its own
 # token), while the test's direct reads of the store see the server's store.

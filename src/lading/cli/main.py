@@ -31,19 +31,21 @@ def _classes(name: str) -> tuple[type[BaseException], ...]:
 USAGE_REASON = "invalidPayload"
 
 
-def main(argv: list[str] | None = None) -> int:
-    import typer
+def main(argv: list[str] | None = None, *, command: Any = None) -> int:
+    """Run `lading <argv>` (the process's arguments when None) and return or exit with its code.
+    `command`: the tree already built (the resident helper's children run on the helper's)."""
+    if argv is None:  # the console script: a read command may be answered by the resident helper
+        from lading.cli import resident
 
-    from lading.cli.app import app
-    from lading.cli.helptext import prepare
+        answered = resident.answer(sys.argv[1:])
+        if answered is not None:
+            sys.exit(answered)
+
     from lading.cli.output import emit, emit_text
-    from lading.cli.tree import when_loaded
     from lading.domain.errors import LadingError
 
-    command = typer.main.get_command(app)
-    for treat in (_bound_integers, prepare):  # the root now, each branch when a command line loads it
-        when_loaded(treat)
-        treat(command)
+    if command is None:
+        command = build_command()
     args = list(sys.argv[1:] if argv is None else argv)
     code = 0
     try:
@@ -89,6 +91,22 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(redact(traceback.format_exc()))
         code = 1
     return _exit(argv, code)
+
+
+def build_command() -> Any:
+    """The Click command of the whole tree (branches built when a command line reaches them), each
+    branch treated as it loads: integer flags bounded, the plain help layout."""
+    import typer
+
+    from lading.cli.app import app
+    from lading.cli.helptext import prepare
+    from lading.cli.tree import when_loaded
+
+    command = typer.main.get_command(app)
+    for treat in (_bound_integers, prepare):  # the root now, each branch when a command line loads it
+        when_loaded(treat)
+        treat(command)
+    return command
 
 
 def _run_and_settle(command: Any, args: list[str]) -> Any:

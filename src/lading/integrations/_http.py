@@ -347,6 +347,8 @@ def host_key(url: str) -> str:
     Called for every request (credential host checks), with URLs that differ by path and query: the
     answer is cached per scheme + authority, for URLs httpx would accept at all (printable, not too
     long); anything else is parsed whole, as before."""
+    if isinstance(url, str) and "://" not in url:
+        return ""  # relative, or empty (a connector without a base URL): nothing to parse
     if isinstance(url, str) and len(url) <= _MAX_URL_LENGTH and url.isprintable():
         prefix = _SCHEME_AUTHORITY.match(url)
         if prefix is not None:

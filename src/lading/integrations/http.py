@@ -135,7 +135,9 @@ def target_url(call: ActionCall, url: str, query: dict[str, Any] | None) -> str:
 
     scheme = urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
-        full = str(httpx.URL(url))  # normalises `HTTP://Host` so it is never taken as a path
+        # `HTTP://Host` is normalised so `ProviderHttp.url` never takes it for a path; a lower-case one
+        # goes as is: httpx parses it once when it sends (a parse is ~10 µs of each call's CPU).
+        full = url if url.startswith(("http://", "https://")) else str(httpx.URL(url))
     elif scheme:
         raise _invalid(f"url scheme '{scheme}' is not supported (use http or https)")
     elif not call.base_url:
