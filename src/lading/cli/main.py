@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 
 def _click_modules() -> list[object]:
@@ -133,6 +133,11 @@ def _leave_now_if_interrupted(code: int) -> None:
     interrupt = sys.modules.get("lading.cli.interrupt")  # only a command that waited loaded it (and the worker)
     if interrupt is None or not interrupt.interrupted():
         return
+    end_now(code)
+
+
+def end_now(code: int) -> NoReturn:
+    """Flush what was printed and end the process at once: no exit handlers, no waiting for threads."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from lading.cli import main as entry
 from lading.cli.resident import HEADER_BYTES
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -108,9 +109,7 @@ def _unlink(path: str) -> None:
 def _preload() -> Any:
     """Import what commands import (the CLI, its command tree, the services, the store, SQLAlchemy,
     Pydantic) and build the command tree, so a child only runs its command."""
-    from lading.cli.main import build_command
-
-    command = build_command()
+    command = entry.build_command()
     _walk(command)
     for package in ("lading.services", "lading.store"):
         _import_all(package)
@@ -270,18 +269,11 @@ def _run_child(command: Any, request: dict[str, Any], fds: list[int], connection
         os.chdir(str(request.get("cwd") or "/"))
         argv = [str(a) for a in request.get("argv") or []]
         sys.argv = ["lading", *argv]
-        from lading.cli.main import main as run
-
-        code = run(argv, command=command)
+        code = entry.main(argv, command=command)
     except BaseException:  # the child must end here whatever happened
         code = 1
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(code)
+        entry.end_now(code)
 
 
 def _text_stream(fd: int, encoding: str | None, errors: str | None) -> io.TextIOWrapper:
