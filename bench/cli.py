@@ -122,10 +122,13 @@ class Lading:
 
 
 def helper_pids(directory: Path) -> list[int]:
+    """The resident helpers the lock files in `directory` name, while they run (a pid is reused)."""
     pids = []
     for lock in directory.glob("*.lock"):
         try:
-            pids.append(int(lock.read_text()))
+            pid = int(lock.read_text())
+            if b"lading.cli.resident_helper" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                pids.append(pid)
         except (OSError, ValueError):
             continue
     return pids

@@ -35,11 +35,9 @@ def helper_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.setenv("LADING_CLI_HELPER", "1")
     monkeypatch.setenv("LADING_CLI_HELPER_DIR", str(directory))
     yield directory
-    for lock in directory.glob("*.lock"):
-        try:
-            os.kill(int(lock.read_text()), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
+    pid = helper_pid(directory)
+    if pid:
+        os.kill(pid, signal.SIGTERM)
     subprocess.run(["rm", "-rf", str(directory)], check=False)
 
 
@@ -53,11 +51,12 @@ def lading(tmp_path: Path, *args: str, cwd: Path | None = None, env: dict[str, s
 
 
 def helper_pid(directory: Path) -> int | None:
+    """The pid the helper's lock file names, while it is that helper (a pid is reused once it ends)."""
     for lock in directory.glob("*.lock"):
         try:
             pid = int(lock.read_text())
-            os.kill(pid, 0)
-            return pid
+            if b"lading.cli.resident_helper" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
         except (OSError, ValueError):
             continue
     return None
@@ -79,7 +78,8 @@ def gone(pid: int, within: float) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
-            os.kill(pid, 0)
+            if b"lading.cli.resident_helper" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return True  # ended (a zombie reads empty), its pid maybe reused
         except OSError:
             return True
         time.sleep(0.2)
