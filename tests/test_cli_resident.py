@@ -191,3 +191,14 @@ def test_the_helper_answers_only_its_own_user(helper_dir: Path, tmp_path: Path, 
     assert helper_dir.stat().st_mode & 0o777 == 0o700
     (sock,) = helper_dir.glob("*.sock")
     assert sock.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_directory_too_deep_for_a_socket_starts_no_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           lading_env: Path) -> None:
+    deep = tmp_path / ("d" * 120)
+    monkeypatch.setenv("LADING_CLI_HELPER", "1")
+    monkeypatch.setenv("LADING_CLI_HELPER_DIR", str(deep))
+    code, out, err, modules = lading(tmp_path, "orchestration", "tool", "list")
+    assert code == 0 and json.loads(out) == {"tools": []} and err == "" and "sqlalchemy" in modules
+    time.sleep(1)
+    assert not deep.exists()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # The verbs that only read: `<group> <noun> <verb> …`, and `whoami`.
 READ_VERBS = frozenset({"get", "list", "count", "get-deployed"})
 HEADER_BYTES = 4  # the length of the request that follows, big-endian
+MAX_SOCKET_PATH = 104  # what a Unix socket's address holds (108 on Linux, 104 on macOS)
 
 
 def enabled() -> bool:
@@ -84,6 +85,8 @@ def answer(args: list[str]) -> int | None:
     if not enabled() or not is_read(args):
         return None
     directory = helper_dir()
+    if len(socket_path().encode()) >= MAX_SOCKET_PATH:
+        return None  # a socket cannot live there (a very long TMPDIR): no helper, never one started
     if not private_dir(directory):
         _start_helper(directory)
         return None
@@ -102,17 +105,17 @@ def answer(args: list[str]) -> int | None:
 
 
 def _hand_over(connection: socket.socket, args: list[str]) -> int | None:
-    request = json.dumps({
-        "argv": args, "cwd": os.getcwd(), "env": dict(os.environ),
-        "streams": [[stream.encoding, stream.errors] if stream is not None and hasattr(stream, "encoding")
-                    else ["utf-8", "strict"] for stream in (sys.stdin, sys.stdout, sys.stderr)],
-    }).encode()
     import socket
 
     try:
+        request = json.dumps({
+            "argv": args, "cwd": os.getcwd(), "env": dict(os.environ),
+            "streams": [[getattr(stream, "encoding", None) or "utf-8", getattr(stream, "errors", None) or "strict"]
+                        for stream in (sys.stdin, sys.stdout, sys.stderr)],
+        }).encode()
         socket.send_fds(connection, [len(request).to_bytes(HEADER_BYTES, "big") + request], [0, 1, 2])
-    except OSError:  # a closed standard stream, a helper that went away: answer here
-        return None
+    except (OSError, ValueError):  # a removed working directory, a closed standard stream, a helper
+        return None  # that went away, an argument JSON cannot carry: answer here
     reader = connection.makefile("rb")
     started = _message(reader)
     child = (started or {}).get("pid")
