@@ -142,6 +142,7 @@ def test_a_cancel_that_races_a_parking_step_ends_the_run_at_once(monkeypatch: py
 
 
 @pytest.mark.embedded_only  # patches the worker of this process; a server runs its own
+@pytest.mark.alone  # its leases lapse on purpose: on a shared store another test's worker may rightly take over
 def test_a_worker_whose_leases_lapse_never_drives_its_own_run_twice(monkeypatch: pytest.MonkeyPatch) -> None:
     """A heartbeat held up (by a busy machine, by user code filling the thread pool) lets the leases of
     a worker lapse while it still drives its runs. Its next claim must not take its own in-flight run
