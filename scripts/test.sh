@@ -57,20 +57,26 @@ REMOTE_FILES=(
   tests/test_enrich_libraries.py
 )
 
-# Each pass runs on both cores (pytest-xdist; each test makes its own home, workspace or server), then the
-# tests marked `alone` on their own: the sandbox crash test (a worker against 100 scripts killing their V8
-# hosts) starves when another test process and the database share the two cores.
+# The SQLite and remote passes run on both cores (pytest-xdist; each test makes its own home, workspace or
+# server), then the tests marked `alone` on their own: the sandbox crash test (a worker against 100 scripts
+# killing their V8 hosts) starves when another test process shares the two cores, and the lapsed-lease
+# test must be the only worker on its store. The PostgreSQL pass stays on one process
+# (`LADING_PG_TEST_JOBS`): there every test shares one database, and the crash-recovery tests, which kill
+# workers mid-run, met the other process's workers taking their runs over.
 JOBS=${LADING_TEST_JOBS:-2}
+PG_JOBS=${LADING_PG_TEST_JOBS:-0}
 
-run_suite() {  # the whole suite: the parallel pass, then the `alone` tests
-  .venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" -m "not alone" "$@"
+run_suite() {  # the whole suite on $1 processes: the parallel pass, then the `alone` tests
+  local jobs=$1
+  shift
+  .venv/bin/python -m pytest -q -p no:cacheprovider -n "$jobs" -m "not alone" "$@"
   local code=0
   .venv/bin/python -m pytest -q -p no:cacheprovider -m alone "$@" || code=$?
   [ "$code" = 0 ] || [ "$code" = 5 ]  # 5: none of the chosen tests is marked `alone`
 }
 
 echo "== tests on SQLite (embedded default)"
-run_suite "$@"
+run_suite "$JOBS" "$@"
 
 echo "== CLI end-to-end tests in remote mode (SQLite)"
 LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider -n "$JOBS" "${REMOTE_FILES[@]}"
@@ -87,10 +93,10 @@ if [ -z "$PG_URL" ] && command -v pg_ctlcluster >/dev/null 2>&1; then
 fi
 if [ -n "$PG_URL" ]; then
   echo "== tests on PostgreSQL"
-  LADING_TEST_DATABASE_URL=$PG_URL run_suite "$@"
+  LADING_TEST_DATABASE_URL=$PG_URL run_suite "$PG_JOBS" "$@"
   echo "== CLI end-to-end tests in remote mode (PostgreSQL)"
   LADING_TEST_DATABASE_URL=$PG_URL LADING_TEST_MODE=remote .venv/bin/python -m pytest -q -p no:cacheprovider \
-    -n "$JOBS" "${REMOTE_FILES[@]}"
+    -n "$PG_JOBS" "${REMOTE_FILES[@]}"
 else
   echo "PostgreSQL not available on this machine: PostgreSQL pass skipped" >&2
   exit 1
