@@ -83,7 +83,7 @@ def request(method: str, url: str, *, headers: Mapping[str, str] | None = None, 
         if not reused or not _rewinds(body):
             raise TransportError(type(exc).__name__) from None
         connection, _ = _pooled(origin, timeout)
-        response = _exchange(connection, method, target, body, sent_headers)
+        response = _exchange(connection, method, target, body, sent_headers, may_resend=False)
     answer = Answer(response.status, response.headers, _guarded(response.read))
     if response.will_close:
         _drop(origin)
@@ -96,7 +96,7 @@ def stream(method: str, url: str, *, timeout: float) -> Iterator[StreamedAnswer]
     origin, target = _split(url)
     connection = _connect(origin, timeout)
     try:
-        yield StreamedAnswer(_exchange(connection, method, target, None, {}))
+        yield StreamedAnswer(_exchange(connection, method, target, None, {}, may_resend=False))
     finally:
         connection.close()
 
@@ -205,12 +205,17 @@ def _proxy_for(scheme: str, host: str) -> tuple[str, int] | None:
 
 
 def _exchange(connection: http.client.HTTPConnection, method: str, target: str, body: Any,
-              headers: Mapping[str, str]) -> http.client.HTTPResponse:
+              headers: Mapping[str, str], *, may_resend: bool = True) -> http.client.HTTPResponse:
+    """The answer's head; a connection the server closed is left to the caller when it `may_resend`
+    (a kept-alive connection), any other failure is a `TransportError`."""
     try:
         connection.request(method, target, body=_rewound(body), headers=dict(headers))
         return connection.getresponse()
-    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-        raise  # the caller may send again on a new connection
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+        if may_resend:
+            raise
+        connection.close()
+        raise TransportError(type(exc).__name__) from None
     except (OSError, http.client.HTTPException) as exc:
         connection.close()
         raise TransportError(type(exc).__name__) from None

@@ -85,14 +85,14 @@ def answer(args: list[str]) -> int | None:
     if not enabled() or not is_read(args):
         return None
     directory = helper_dir()
-    if len(socket_path().encode()) >= MAX_SOCKET_PATH:
+    path = socket_path()
+    if len(path.encode()) >= MAX_SOCKET_PATH:
         return None  # a socket cannot live there (a very long TMPDIR): no helper, never one started
     if not private_dir(directory):
         _start_helper(directory)
         return None
     import socket
 
-    path = socket_path()
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.connect(path)
