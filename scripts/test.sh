@@ -60,11 +60,11 @@ REMOTE_FILES=(
 # The SQLite and remote passes run on both cores (pytest-xdist; each test makes its own home, workspace or
 # server), then the tests marked `alone` on their own: the sandbox crash test (a worker against 100 scripts
 # killing their V8 hosts) starves when another test process shares the two cores, and the lapsed-lease
-# test must be the only worker on its store. The PostgreSQL pass stays on one process
-# (`LADING_PG_TEST_JOBS`): there every test shares one database, and the crash-recovery tests, which kill
-# workers mid-run, met the other process's workers taking their runs over.
+# test must be the only worker on its store. On PostgreSQL each test process works in a database of its
+# own (tests/conftest.py makes `lading_test_gw0`, `lading_test_gw1`), so the crash-recovery tests, which
+# kill workers mid-run, never meet another process's workers.
 JOBS=${LADING_TEST_JOBS:-2}
-PG_JOBS=${LADING_PG_TEST_JOBS:-0}
+PG_JOBS=${LADING_PG_TEST_JOBS:-$JOBS}
 
 run_suite() {  # the whole suite on $1 processes: the parallel pass, then the `alone` tests
   local jobs=$1

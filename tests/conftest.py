@@ -27,6 +27,31 @@ SUITE_SECRET_KEY = base64.b64encode(b"lading-test-suite-secret-key-32b").decode(
 # and no helper outlives the suite. `tests/test_cli_resident.py` turns it on for its own processes.
 os.environ["LADING_CLI_HELPER"] = "0"
 
+
+def _give_this_test_process_its_own_database() -> None:
+    """On PostgreSQL with pytest-xdist, each test process works in a database of its own
+    (`<database>_gw0`, `<database>_gw1`, made afresh here): the crash-recovery tests kill workers
+    mid-run and count what another worker resumes, which only holds when no other process's workers
+    can claim their runs."""
+    url = os.environ.get("LADING_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    shared = make_url(url)
+    own = shared.set(database=f"{shared.database}_{worker}")
+    admin = create_engine(shared, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    admin.dispose()
+    os.environ["LADING_TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+
+
+_give_this_test_process_its_own_database()
+
 # `LADING_TEST_MODE=remote` runs the same tests with the CLI in remote mode: every `lading …` a test
 # types goes over HTTP to one real `lading serve` (each test in a workspace of its own, with its own
 # token), while the test's direct reads of the store see the server's store.
