@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from lading.integrations._http import ProviderHttp
 from lading.integrations._sdk import ProviderError, RateLimit
@@ -281,3 +283,92 @@ def test_malformed_answers_fail_cleanly() -> None:
     for raw in answers:  # an httpx failure, named without a stack trace
         assert asyncio.run(scenario(raw)).endswith((": RemoteProtocolError", ": ReadError"))
 
+
+
+# -- the short path (`DirectSender`): the same request and the same answer as httpx's own ----------
+
+
+def _sent_both_ways(method: str, path: str, **options: Any) -> tuple[bytes, bytes, Any, Any]:
+    """The raw request head and body a call puts on the wire through the short path, then through
+    httpx's client (the pool's own), and the two answers."""
+    from lading.integrations import _http
+
+    async def scenario() -> tuple[bytes, bytes, Any, Any, bytes, bytes]:
+        answer = ok(b'{"ok":true}', b"Set-Cookie: sid=1\r\nX-Echo: e\r\n")
+        async with RawServer(answer) as server:
+            url = server.url + path
+            pool = _http._pool()
+            client = pool.pick()
+            assert pool.direct is not None and pool.direct.covers(url, options.get("headers"), None, None)
+            direct = await pool.direct.send(method, url, options.get("headers"), options.get("json"),
+                                            options.get("content"), 30.0)
+            full = await client.request(method, url, **options)
+            return (server.heads[0], server.bodies[0], direct, full, server.heads[1], server.bodies[1])
+
+    head, body, direct, full, full_head, full_body = run(scenario)
+    assert sorted(head.lower().split(b"\r\n")) == sorted(full_head.lower().split(b"\r\n"))
+    assert body == full_body
+    return head, body, direct, full
+
+
+@pytest.mark.parametrize("method,path,options", [
+    ("GET", "/items?page=2&q=a,b", {"headers": {"Authorization": "Bearer k", "Accept": "text/csv"}}),
+    ("POST", "/items", {"json": {"name": "Zoë", "tags": ["a"], "n": 1.5}}),
+    ("POST", "/raw", {"content": "plain text", "headers": {"Content-Type": "text/plain"}}),
+    ("POST", "/empty", {}),
+    ("PUT", "/items/7", {"content": b"\x00\x01", "headers": {"user-agent": "custom"}}),
+    ("DELETE", "/items/7", {}),
+])
+def test_the_short_path_sends_and_reads_what_httpx_does(method: str, path: str, options: dict[str, Any]) -> None:
+    _head, _body, direct, full = _sent_both_ways(method, path, **options)
+    assert (direct.status_code, direct.json(), list(direct.headers.multi_items())) == \
+        (full.status_code, full.json(), list(full.headers.multi_items()))
+    assert str(direct.request.url) == str(full.request.url) and direct.request.method == full.request.method
+
+
+def test_the_short_path_leaves_a_redirect_as_httpx_would_build_it() -> None:
+    def answer(head: bytes) -> bytes:
+        return b"HTTP/1.1 303 See Other\r\nLocation: /done?x=1\r\nContent-Length: 0\r\n\r\n"
+
+    async def scenario() -> tuple[str, Any, Any]:
+        from lading.integrations import _http
+
+        async with RawServer(answer) as server:
+            pool = _http._pool()
+            client = pool.pick()
+            assert pool.direct is not None
+            url = server.url + "/form"
+            moved = await pool.direct.send("POST", url, {"X-Team": "a"}, {"a": 1}, None, 30.0)
+            full = await client.request("POST", url, headers={"X-Team": "a"}, json={"a": 1})
+            return server.url, moved, full
+
+    base, moved, full = run(scenario)
+    assert moved.status_code == 303 and moved.next_request is not None and full.next_request is not None
+    assert (moved.next_request.method, str(moved.next_request.url)) == ("GET", base + "/done?x=1")
+    assert list(moved.next_request.headers.multi_items()) == list(full.next_request.headers.multi_items())
+    assert moved.next_request.read() == full.next_request.read() == b""
+
+
+URL_TEXT = st.lists(st.sampled_from(["a", "Z", "09", "-", ".", "..", "_~", "!$&'()*+,;=", ":", "@", "/", "?",
+                                     "%2F", "%2f", "%", "%zz", "#", "[", "]", " ", "é", "\\", "\"", "<", "{", "|",
+                                     "^", "`"] + ["b", "x/y", "q=1&r=2", "?page=3", "/v1/items", "Ab-9"] * 8),
+                    max_size=10).map("".join)
+
+
+@given(host=st.sampled_from(["example.com", "127.0.0.1", "api.example.com", "api.Example.com", "a..b", "x.",
+                             "-x", "h"]),
+       port=st.sampled_from(["", ":80", ":443", ":8080", ":0"]),
+       scheme=st.sampled_from(["http", "https", "HTTP"]), rest=URL_TEXT)
+@settings(max_examples=1000, deadline=None)
+def test_a_url_on_the_short_path_is_one_httpx_would_send_as_written(host: str, port: str, scheme: str,
+                                                                   rest: str) -> None:
+    """What the short path hands to aiohttp unparsed must be exactly what httpx would have sent."""
+    import httpx
+
+    from lading.integrations._transport import _NOT_AS_WRITTEN, _PLAIN_URL
+
+    url = f"{scheme}://{host}{port}/{rest}"
+    event("short path" if _PLAIN_URL.fullmatch(url) and not _NOT_AS_WRITTEN.search(url) else "full path")
+    if _PLAIN_URL.fullmatch(url) is None or _NOT_AS_WRITTEN.search(url):
+        return
+    assert str(httpx.URL(url)) == url

@@ -20,7 +20,10 @@ from lading.integrations._sdk import ProviderError, RateLimit
 if TYPE_CHECKING:  # httpx and certifi load on the first call, not when an integration is imported
     import httpx
 
+    from lading.integrations._transport import DirectSender
+
 USER_AGENT = "Lading (+self-hosted workflow orchestration)"
+CALL_TIMEOUT = 30.0  # seconds, for each phase of a call (connect, send, each read) unless the call says
 
 
 @dataclass
@@ -75,6 +78,7 @@ class _ClientPool:
         from urllib.request import getproxies
 
         self._clients: list[httpx.AsyncClient] = []
+        self.direct: DirectSender | None = None  # the lean client's short path (`_transport.DirectSender`)
         self._next = 0
         self._ssl: ssl.SSLContext | None = None
         proxies = getproxies()
@@ -90,13 +94,19 @@ class _ClientPool:
                 # One TLS context for all clients: loading the CA bundle takes ~20 ms each time.
                 self._ssl = ssl.create_default_context(cafile=certifi.where())
             common: dict[str, Any] = {"follow_redirects": False, "headers": {"User-Agent": USER_AGENT},
-                                      "timeout": httpx.Timeout(30.0)}
-            from lading.integrations._transport import ProviderClient, ProviderTransport, provider_session
+                                      "timeout": httpx.Timeout(CALL_TIMEOUT)}
+            from lading.integrations._transport import (
+                DirectSender,
+                ProviderClient,
+                ProviderTransport,
+                provider_session,
+            )
 
             if self._lean:
                 session = provider_session(self._ssl)
                 _close_at_loop_end(session)
                 client = ProviderClient(transport=ProviderTransport(session), trust_env=False, **common)
+                self.direct = DirectSender(session, client)
             else:
                 client = ProviderClient(
                     verify=self._ssl, **common,
@@ -126,12 +136,12 @@ def _close_at_loop_end(session: Any) -> None:
 _KEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 
 
-def _client() -> httpx.AsyncClient:
+def _pool() -> _ClientPool:
     loop = asyncio.get_running_loop()
     pool = _CLIENTS.get(loop)
     if pool is None:
         pool = _CLIENTS[loop] = _ClientPool()
-    return pool.pick()
+    return pool
 
 
 def gate_for(slug: str, limit: RateLimit) -> _Gate:
@@ -245,11 +255,18 @@ class ProviderHttp:
         gate = gate_for(self.gate_key, self._limit)
         await gate.acquire()
         try:
-            client = _client()
-            response = await client.request(
-                method.upper(), url, headers=headers, params=_clean(params), json=json, data=data,
-                content=content, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                follow_redirects=False)
+            pool = _pool()
+            client = pool.pick()
+            direct = pool.direct
+            params = _clean(params)
+            if direct is not None and direct.covers(url, headers, params, data):
+                response = await direct.send(method.upper(), url, headers, json, content,
+                                             timeout if timeout is not None else CALL_TIMEOUT)
+            else:
+                response = await client.request(
+                    method.upper(), url, headers=headers, params=params, json=json, data=data,
+                    content=content, timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                    follow_redirects=False)
             hops = 0
             while response.next_request is not None and hops < self.MAX_REDIRECTS:
                 hops += 1

@@ -133,7 +133,7 @@ def target_url(call: ActionCall, url: str, query: dict[str, Any] | None) -> str:
     """Absolute URL as is; a relative one appended to the base URL; `query` merged into its query string."""
     import httpx
 
-    scheme = urlsplit(url).scheme.lower()
+    scheme = "http" if url.startswith(("http://", "https://")) else urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
         # `HTTP://Host` is normalised so `ProviderHttp.url` never takes it for a path; a lower-case one
         # goes as is: httpx parses it once when it sends (a parse is ~10 µs of each call's CPU).
