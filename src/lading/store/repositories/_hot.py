@@ -45,24 +45,65 @@ class _Stamps:
         return text
 
 
+def _execution_params(pairs: Sequence[tuple[Any, Any]], stamp: _Stamps) -> list[tuple[Any, ...]]:
+    return [(r.workspace_uuid, r.uuid, r.workflow_uuid, r.release_uuid, r.batch_uuid, e.node_uuid,
+             e.node_slug, e.node_kind, e.node_action_slug, e.node_child_index, e.next_node_uuid, e.status,
+             e.title, e.error_message, e.attempts, e.credits_used_count, e.execution_charge,
+             stamp(e.started_at), stamp(e.updated_at), stamp(e.finished_at), e.base_url,
+             e.integration_slug, e.connector_uuid) for r, e in pairs]
+
+
 def insert_executions(conn: Connection, postgres: bool, pairs: Sequence[tuple[Any, Any]]) -> None:
     """Completed executions: `(domain.run_state.RunState, ExecutionWrite)` pairs, in order."""
     if not pairs:
         return
     m = _mark(postgres)
-    stamp = _Stamps(postgres)
-    params = []
-    for r, e in pairs:
-        params.append((r.workspace_uuid, r.uuid, r.workflow_uuid, r.release_uuid, r.batch_uuid, e.node_uuid,
-                       e.node_slug, e.node_kind, e.node_action_slug, e.node_child_index, e.next_node_uuid, e.status,
-                       e.title, e.error_message, e.attempts, e.credits_used_count, e.execution_charge,
-                       stamp(e.started_at), stamp(e.updated_at), stamp(e.finished_at), e.base_url,
-                       e.integration_slug, e.connector_uuid))
+    params = _execution_params(pairs, _Stamps(postgres))
     if postgres and len(params) >= _COPY_FROM_ROWS:
         _copy_rows(conn, "executions", _EXECUTION_COLUMNS, params)
         return
     sql = (f"INSERT INTO executions ({', '.join(_EXECUTION_COLUMNS)}) "
            f"VALUES ({', '.join([m] * len(_EXECUTION_COLUMNS))})")
+    conn.exec_driver_sql(sql, params)
+
+
+# Rows per multi-row INSERT … RETURNING: 23 parameters each stays well under SQLite's and PostgreSQL's
+# limits on parameters per statement.
+_RETURNING_ROWS = 400
+
+
+def insert_open_executions(conn: Connection, postgres: bool, pairs: Sequence[tuple[Any, Any]]) -> dict[str, int]:
+    """Executions that stay open on their run (a slow node's `running` marker, an idle wait), whose
+    ids the runs keep: `(RunState, ExecutionWrite)` pairs, at most one per run (a run has one step
+    in a commit), inserted a few hundred per statement. Returns each run's new execution id.
+
+    Why: one INSERT … RETURNING per row cost a statement round trip per run through a connector
+    node, the largest share of a group commit's time (`bench/io.py`)."""
+    m = _mark(postgres)
+    row = "(" + ", ".join([m] * len(_EXECUTION_COLUMNS)) + ")"
+    stamp = _Stamps(postgres)
+    ids: dict[str, int] = {}
+    for start in range(0, len(pairs), _RETURNING_ROWS):
+        chunk = pairs[start:start + _RETURNING_ROWS]
+        params = [value for values in _execution_params(chunk, stamp) for value in values]
+        sql = (f"INSERT INTO executions ({', '.join(_EXECUTION_COLUMNS)}) "
+               f"VALUES {', '.join([row] * len(chunk))} RETURNING id, run_uuid")
+        for execution_id, run_uuid in conn.exec_driver_sql(sql, tuple(params)):
+            ids[run_uuid] = int(execution_id)
+    return ids
+
+
+def update_executions(conn: Connection, postgres: bool, pairs: Sequence[tuple[Any, Any]]) -> None:
+    """Executions already in the table (a `running` marker now finished, an idle wait resumed):
+    `(RunState, ExecutionWrite)` pairs whose `ExecutionWrite.id` is set, every column rewritten but
+    the row's workspace and run."""
+    if not pairs:
+        return
+    m = _mark(postgres)
+    columns = _EXECUTION_COLUMNS[2:]  # all but workspace_uuid, run_uuid
+    params = [(*values[2:], e.id) for values, (_r, e) in zip(_execution_params(pairs, _Stamps(postgres)), pairs,
+                                                            strict=True)]
+    sql = f"UPDATE executions SET {', '.join(f'{c} = {m}' for c in columns)} WHERE id = {m}"
     conn.exec_driver_sql(sql, params)
 
 

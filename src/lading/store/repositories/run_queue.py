@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
-from sqlalchemy.sql.expression import BindParameter, ColumnElement
+from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+from sqlalchemy.sql.expression import ColumnElement
 
 from lading.domain.nodes import ACTIVE_STATUSES, TERMINAL_STATUSES
 from lading.domain.run_state import ExecutionWrite, OpenExecution, RunState, StepOutcome
@@ -182,8 +182,8 @@ def _execution_row(o: StepOutcome) -> dict[str, Any]:
 def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOutcome]) -> None:
     """Insert new execution rows and update open ones.
 
-    Only rows that stay open on the run (running markers, idle waits) need their id back; those
-    are few and inserted one by one with RETURNING. Completed rows go in one executemany.
+    Rows that stay open on the run (running markers, idle waits) need their id back: they go in
+    multi-row INSERT … RETURNING statements. Completed rows go in one executemany.
     """
     fresh = [o for o in outcomes if o.execution is not None and o.execution.id is None]
     opened = [o for o in fresh if o.execution is not None and o.execution.keep_open]
@@ -194,21 +194,19 @@ def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOut
             closed.append((o.run, o.execution))
     if closed:
         _hot.insert_executions(conn, db.is_postgres, closed)
-    for o in opened:
-        assert o.execution is not None
-        o.execution.id = conn.execute(insert(executions).returning(executions.c.id),
-                                      [_execution_row(o)]).scalar_one()
+    if opened and len({o.run.uuid for o in opened}) == len(opened):  # one step per run in a commit
+        ids = _hot.insert_open_executions(conn, db.is_postgres, [(o.run, o.execution) for o in opened])
+        for o in opened:
+            assert o.execution is not None
+            o.execution.id = ids[o.run.uuid]
+    else:
+        for o in opened:
+            assert o.execution is not None
+            o.execution.id = conn.execute(insert(executions).returning(executions.c.id),
+                                          [_execution_row(o)]).scalar_one()
     fresh_ids = {id(o) for o in fresh}
-    old = [(o, o.execution) for o in outcomes if o.execution is not None and id(o) not in fresh_ids]
-    if old:
-        rows: list[dict[str, Any]] = []
-        for o, execution in old:
-            row = _execution_row(o)
-            row["b_id"] = execution.id
-            rows.append(row)
-        values: dict[str, BindParameter[Any]] = {
-            k: bindparam(k) for k in rows[0] if k not in ("b_id", "workspace_uuid", "run_uuid")}
-        conn.execute(update(executions).where(executions.c.id == bindparam("b_id")).values(values), rows)
+    _hot.update_executions(conn, db.is_postgres, [(o.run, o.execution) for o in outcomes
+                                                  if o.execution is not None and id(o) not in fresh_ids])
 
 
 def _write_children(conn: Connection, outcomes: Sequence[StepOutcome], now: datetime) -> None:
