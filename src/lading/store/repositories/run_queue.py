@@ -188,8 +188,12 @@ def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOut
     fresh = [o for o in outcomes if o.execution is not None and o.execution.id is None]
     opened = [o for o in fresh if o.execution is not None and o.execution.keep_open]
     closed: list[tuple[RunState, ExecutionWrite]] = []
+    # Rows already in the table: each outcome's own (a finished marker or wait) and, among its chained
+    # earlier steps, a slow node's finished marker (`worker.loop.Worker._chainable`).
+    finished: list[tuple[RunState, ExecutionWrite]] = []
     for o in outcomes:
-        closed.extend((o.run, e) for e in o.earlier)
+        for e in o.earlier:
+            (closed if e.id is None else finished).append((o.run, e))
         if o.execution is not None and o.execution.id is None and not o.execution.keep_open:
             closed.append((o.run, o.execution))
     if closed:
@@ -205,8 +209,8 @@ def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOut
             o.execution.id = conn.execute(insert(executions).returning(executions.c.id),
                                           [_execution_row(o)]).scalar_one()
     fresh_ids = {id(o) for o in fresh}
-    _hot.update_executions(conn, db.is_postgres, [(o.run, o.execution) for o in outcomes
-                                                  if o.execution is not None and id(o) not in fresh_ids])
+    finished.extend((o.run, o.execution) for o in outcomes if o.execution is not None and id(o) not in fresh_ids)
+    _hot.update_executions(conn, db.is_postgres, finished)
 
 
 def _write_children(conn: Connection, outcomes: Sequence[StepOutcome], now: datetime) -> None:
@@ -442,7 +446,7 @@ def _capped_batches(conn: Connection, live: Sequence[StepOutcome]) -> dict[str, 
     """The capped top-level batches this commit touches with a paid step or credits (one read per commit
     that has any: natives-only commits read nothing)."""
     touched = {o.run.batch_uuid for o in live if o.run.batch_uuid and not o.run.parent_run_uuid
-               and (_paid_marker(o) or (o.execution is not None and o.execution.credits_used_count))}
+               and (_paid_marker(o) or any(e.credits_used_count for e in (*o.earlier, o.execution) if e))}
     if not touched:
         return {}
     found: dict[str, _Cap] = {}
