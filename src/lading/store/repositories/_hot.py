@@ -89,8 +89,13 @@ def insert_open_executions(conn: Connection, postgres: bool, pairs: Sequence[tup
         sql = (f"INSERT INTO executions ({', '.join(_EXECUTION_COLUMNS)}) "
                f"VALUES {', '.join([row] * len(chunk))} RETURNING id, run_uuid")
         for execution_id, run_uuid in conn.exec_driver_sql(sql, tuple(params)):
-            ids[run_uuid] = int(execution_id)
-    return ids
+            ids[_uuid_key(run_uuid)] = int(execution_id)
+    return {r.uuid: ids[_uuid_key(r.uuid)] for r, _e in pairs}
+
+
+def _uuid_key(value: Any) -> str:
+    """A run's uuid as one spelling: PostgreSQL answers `uuid.UUID`s, SQLite the text it stored."""
+    return str(value).replace("-", "").lower()
 
 
 def update_executions(conn: Connection, postgres: bool, pairs: Sequence[tuple[Any, Any]]) -> None:
