@@ -177,6 +177,8 @@ class DirectSender:
             body = content.encode() if isinstance(content, str) else content
         limits = _TIMEOUTS.get(timeout)
         if limits is None:
+            if len(_TIMEOUTS) >= 256:  # each node may set its own timeout: keep the few in use
+                _TIMEOUTS.clear()
             limits = _TIMEOUTS[timeout] = aiohttp.ClientTimeout(sock_connect=timeout, sock_read=timeout,
                                                                 connect=timeout)
         try:
@@ -190,6 +192,8 @@ class DirectSender:
                     answer.release()
         except (httpx.HTTPError, aiohttp.ClientError, ValueError) as exc:
             raise _as_httpx_error(exc, None) from None
+        except TimeoutError:  # a timer aiohttp did not name (its own are mapped above)
+            raise httpx.ReadTimeout("timed out") from None
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
         if answer.reason:
             extensions["reason_phrase"] = answer.reason.encode()
