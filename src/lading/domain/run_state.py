@@ -119,7 +119,6 @@ class StepOutcome:
     waiting_children: bool = False
     release_lease: bool = False
     child_batch: ChildBatch | None = None
-    skip_children_of: list[str] = field(default_factory=list)
     # Completed executions of pure native steps chained before this one (oldest first): they are
     # persisted in the same transaction as this outcome (see `engine.worker` "chaining").
     earlier: list[ExecutionWrite] = field(default_factory=list)

@@ -133,11 +133,13 @@ def target_url(call: ActionCall, url: str, query: dict[str, Any] | None) -> str:
     """Absolute URL as is; a relative one appended to the base URL; `query` merged into its query string."""
     import httpx
 
-    scheme = "http" if url.startswith(("http://", "https://")) else urlsplit(url).scheme.lower()
-    if scheme in ("http", "https"):
-        # `HTTP://Host` is normalised so `ProviderHttp.url` never takes it for a path; a lower-case one
-        # goes as is: httpx parses it once when it sends (a parse is ~10 µs of each call's CPU).
-        full = url if url.startswith(("http://", "https://")) else str(httpx.URL(url))
+    # A lower-case absolute URL goes as is: httpx parses it once when it sends (a parse is ~10 µs of
+    # each call's CPU). `HTTP://Host` is normalised so `ProviderHttp.url` never takes it for a path.
+    scheme = "" if url.startswith(("http://", "https://")) else urlsplit(url).scheme.lower()
+    if url.startswith(("http://", "https://")):
+        full = url
+    elif scheme in ("http", "https"):
+        full = str(httpx.URL(url))
     elif scheme:
         raise _invalid(f"url scheme '{scheme}' is not supported (use http or https)")
     elif not call.base_url:

@@ -391,7 +391,7 @@ class Worker:
         execution = outcome.execution
         if (self._stopping or outcome.status != "running" or outcome.release_lease
                 or execution is None or execution.keep_open or outcome.child_batch is not None
-                or outcome.available_at is not None or outcome.waiting_children or outcome.skip_children_of
+                or outcome.available_at is not None or outcome.waiting_children
                 or len(chained) + len(outcome.earlier) >= MAX_CHAIN):
             return False
         level = level_of(run, graph)

@@ -79,6 +79,8 @@ def insert_open_executions(conn: Connection, postgres: bool, pairs: Sequence[tup
 
     Why: one INSERT … RETURNING per row cost a statement round trip per run through a connector
     node, the largest share of a group commit's time (`bench/io.py`)."""
+    if len({r.uuid for r, _e in pairs}) != len(pairs):  # the worker submits one step per run at a time
+        raise ValueError("two open executions of one run in one commit")
     m = _mark(postgres)
     row = "(" + ", ".join([m] * len(_EXECUTION_COLUMNS)) + ")"
     stamp = _Stamps(postgres)

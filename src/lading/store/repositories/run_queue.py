@@ -163,22 +163,6 @@ def commit_outcomes(db: Database, owner: str, outcomes: Sequence[StepOutcome], n
     return CommitResult(lost=lost, cancelling=cancelling, finished_batches=finished_batches)
 
 
-def _execution_row(o: StepOutcome) -> dict[str, Any]:
-    e = o.execution
-    assert e is not None
-    return {
-        "workspace_uuid": o.run.workspace_uuid, "run_uuid": o.run.uuid, "workflow_uuid": o.run.workflow_uuid,
-        "release_uuid": o.run.release_uuid, "batch_uuid": o.run.batch_uuid,
-        "node_uuid": e.node_uuid, "node_slug": e.node_slug, "node_kind": e.node_kind,
-        "node_action_slug": e.node_action_slug, "node_child_index": e.node_child_index,
-        "next_node_uuid": e.next_node_uuid, "status": e.status, "title": e.title,
-        "error_message": e.error_message, "attempts": e.attempts, "credits_used_count": e.credits_used_count,
-        "execution_charge": e.execution_charge, "started_at": e.started_at, "updated_at": e.updated_at,
-        "finished_at": e.finished_at, "base_url": e.base_url,
-        "integration_slug": e.integration_slug, "connector_uuid": e.connector_uuid,
-    }
-
-
 def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOutcome]) -> None:
     """Insert new execution rows and update open ones.
 
@@ -198,16 +182,11 @@ def _write_executions(conn: Connection, db: Database, outcomes: Sequence[StepOut
             closed.append((o.run, o.execution))
     if closed:
         _hot.insert_executions(conn, db.is_postgres, closed)
-    if opened and len({o.run.uuid for o in opened}) == len(opened):  # one step per run in a commit
+    if opened:
         ids = _hot.insert_open_executions(conn, db.is_postgres, [(o.run, o.execution) for o in opened])
         for o in opened:
             assert o.execution is not None
             o.execution.id = ids[o.run.uuid]
-    else:
-        for o in opened:
-            assert o.execution is not None
-            o.execution.id = conn.execute(insert(executions).returning(executions.c.id),
-                                          [_execution_row(o)]).scalar_one()
     fresh_ids = {id(o) for o in fresh}
     finished.extend((o.run, o.execution) for o in outcomes if o.execution is not None and id(o) not in fresh_ids)
     _hot.update_executions(conn, db.is_postgres, finished)
