@@ -354,7 +354,6 @@ class Worker:
                 self.steps += 1
                 if self._chainable(outcome, node, chained, graph, run):
                     assert outcome.execution is not None
-                    chained.extend(outcome.earlier)  # spans made inside a slow node, then its execution
                     chained.append(outcome.execution)
                     run.cursor_node_uuid = outcome.next_node_uuid
                     run.open_execution = None
@@ -384,21 +383,17 @@ class Worker:
         """A pure step whose run goes on, under its lease, to another pure node (see `MAX_CHAIN`), or to
         a slow one: its executions are then committed with that node's `running` marker.
 
-        A slow node's finished step (its `running` marker already committed) followed by a pure node
-        is chained too: it is committed with the pure steps after it. A crash before that commit
-        leaves the marker open, so the slow node runs again with its attempt counted, exactly as
-        after a crash during the node itself; the pure steps in between had no effect to repeat."""
+        A slow node's result is never chained: its commit is where a cancel requested while it ran is
+        honoured, before the run moves on."""
         execution = outcome.execution
-        if (self._stopping or outcome.status != "running" or outcome.release_lease
-                or execution is None or execution.keep_open or outcome.child_batch is not None
-                or outcome.available_at is not None or outcome.waiting_children
-                or len(chained) + len(outcome.earlier) >= MAX_CHAIN):
+        if (self._stopping or not _is_pure(node) or outcome.status != "running" or outcome.release_lease
+                or execution is None or execution.keep_open or execution.id is not None
+                or outcome.child_batch is not None or outcome.available_at is not None
+                or len(chained) >= MAX_CHAIN):
             return False
         level = level_of(run, graph)
         following = level.node(outcome.next_node_uuid or "") if level is not None else None
-        if _is_pure(node) and execution.id is None and not outcome.earlier:
-            return _is_pure(following) or _is_slow(following)
-        return _is_slow(node) and execution.id is not None and _is_pure(following)
+        return _is_pure(following) or _is_slow(following)
 
     async def _resume_interrupted(self, run: RunState, graph: Graph) -> bool:
         """The node was in flight when its worker died: count the re-run, or give up after a few."""
